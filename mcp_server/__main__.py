@@ -1,0 +1,8 @@
+"""`python -m mcp_server` serves the MCP server (same options as `moai-ml mcp`)."""
+
+import sys
+
+from mcp_server.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["mcp", *sys.argv[1:]]))

@@ -1,0 +1,76 @@
+"""`moai-ml`: the command line for people (and for Claude Code to start the server)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mcp_server import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="moai-ml", description="SPEC-driven, test-first ML.")
+    parser.add_argument("--version", action="version", version=f"moai-ml {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("mcp", help="serve the MCP server (stdio by default)")
+    serve.add_argument("--workspace", default=".", help="project root the tools are confined to")
+    serve.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    inst = sub.add_parser("install", help="install the skill and the server entry into a project")
+    inst.add_argument("--project", default=".", help="the project root (default: current directory)")
+    prof = sub.add_parser("profile", help="profile a CSV/Parquet table")
+    prof.add_argument("data_path")
+    prof.add_argument("--target")
+    prof.add_argument("--workspace", default=".")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mcp_server.errors import MoaiMlError
+
+    try:
+        if args.command == "mcp":
+            return _serve(args)
+        if args.command == "install":
+            return _install(Path(args.project))
+        if args.command == "profile":
+            return _profile(args)
+    except MoaiMlError as exc:
+        print(f"moai-ml: {exc}", file=sys.stderr)
+        return 2
+    return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mcp_server.server import build_server
+
+    server = build_server(args.workspace)
+    if args.transport == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host=args.host, port=args.port)
+    return 0
+
+
+def _install(project: Path) -> int:
+    from mcp_server.install import install
+
+    report = install(project)
+    for rel in report.changed:
+        print(f"wrote     {rel}")
+    for rel in report.unchanged:
+        print(f"unchanged {rel}")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from mcp_server.tools.profile import profile_file
+    from mcp_server.workspace import Workspace
+
+    result = profile_file(Workspace(args.workspace), args.data_path, args.target, "auto", 25, 30)
+    print(json.dumps(result.model_dump(), indent=2))
+    return 0

@@ -1,0 +1,122 @@
+"""Column kinds: what each column of a table is, as an ML engineer would call it."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|index|idx)$|^(id|uuid|guid|index|idx)([_\s.-]|$)", re.I)
+_BOOL_TOKENS = {"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "0.0", "1.0"}
+_DATETIME_SAMPLE = 500
+
+
+class Kind(StrEnum):
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    IDENTIFIER = "identifier"
+    CONSTANT = "constant"
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    kind: Kind
+    dtype: str
+    missing: int
+    missing_pct: float
+    unique: int
+    categories: tuple[str, ...] = ()  # seen values for categorical/boolean columns (capped)
+
+
+def infer_kind(series: pd.Series, rows: int) -> Kind:
+    """Classify one column; the order of the checks matters (constant before boolean, …)."""
+    import pandas as pd
+
+    values = series.dropna()
+    unique = int(values.nunique())
+    if unique <= 1:
+        return Kind.CONSTANT
+    if pd.api.types.is_bool_dtype(series) or (unique == 2 and _boolean_tokens(values)):
+        return Kind.BOOLEAN
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return Kind.DATETIME
+    if pd.api.types.is_numeric_dtype(series):
+        return Kind.IDENTIFIER if _numeric_identifier(series.name, values, unique, rows) else Kind.NUMERIC
+    strings = values.astype(str)
+    if _looks_datetime(strings):
+        return Kind.DATETIME
+    ratio = unique / max(len(values), 1)
+    mean_len = float(strings.str.len().mean())
+    has_spaces = float(strings.str.contains(" ", regex=False).mean())
+    if ratio > 0.5 and mean_len > 25 and has_spaces > 0.5:
+        return Kind.TEXT
+    if ratio > 0.95 and len(values) > 20 and (has_spaces < 0.1 or _ID_NAME.search(str(series.name))):
+        return Kind.IDENTIFIER
+    return Kind.CATEGORICAL
+
+
+def _boolean_tokens(values: pd.Series) -> bool:
+    tokens = {str(v).strip().lower() for v in values.unique()[:3]}
+    return tokens <= _BOOL_TOKENS
+
+
+def _numeric_identifier(name: object, values: pd.Series, unique: int, rows: int) -> bool:
+    """An integer column whose every value is distinct and named like an id, or a row counter."""
+    import pandas as pd
+
+    if not pd.api.types.is_integer_dtype(values) or unique < max(20, 0.99 * len(values)):
+        return False
+    if _ID_NAME.search(str(name)):
+        return True
+    ordered = values.is_monotonic_increasing or values.is_monotonic_decreasing
+    step_one = bool(ordered and (values.max() - values.min()) == len(values) - 1)
+    return step_one and rows > 20
+
+
+def _looks_datetime(strings: pd.Series) -> bool:
+    import pandas as pd
+
+    sample = strings.head(_DATETIME_SAMPLE)
+    # Plain numbers parse as timestamps too; a date has separators or month names.
+    if not sample.str.contains(r"\d{1,4}[-/:.]\d{1,2}|[A-Za-z]{3}", regex=True).all():
+        return False
+    if sample.str.fullmatch(r"[A-Za-z\s]+").any():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
+    return bool(parsed.notna().mean() >= 0.95)
+
+
+def describe_columns(frame: pd.DataFrame, max_categories: int = 50) -> list[ColumnInfo]:
+    rows = len(frame)
+    out = []
+    for name in frame.columns:
+        series = frame[name]
+        kind = infer_kind(series, rows)
+        missing = int(series.isna().sum())
+        unique = int(series.nunique(dropna=True))
+        categories: tuple[str, ...] = ()
+        if kind in (Kind.CATEGORICAL, Kind.BOOLEAN) and unique <= max_categories:
+            categories = tuple(sorted(str(v) for v in series.dropna().unique()))
+        out.append(
+            ColumnInfo(
+                name=str(name),
+                kind=kind,
+                dtype=str(series.dtype),
+                missing=missing,
+                missing_pct=round(100.0 * missing / max(rows, 1), 2),
+                unique=unique,
+                categories=categories,
+            )
+        )
+    return out

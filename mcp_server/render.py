@@ -1,0 +1,103 @@
+"""The one Jinja environment: sandboxed, StrictUndefined, and safe filters for data names.
+
+Names that come from data (columns, targets, labels) reach generated Python only through
+`pyrepr` / `tojson` (a literal) or `ident` (a validated identifier). Every rendered `.py` is
+parsed before it is returned, and no Jinja marker may survive rendering.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from mcp_server.errors import MoaiMlError
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+def templates_dir() -> Path:
+    """Templates ship inside the wheel as `mcp_server/templates`; in a checkout they are `templates/`."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def pyrepr(value: Any) -> str:
+    """A Python literal for a value from data (strings, numbers, lists, dicts, None)."""
+    return repr(value)
+
+
+def ident(value: str) -> str:
+    """A validated Python identifier; refuses anything else instead of escaping it."""
+    if not isinstance(value, str) or not _IDENT.match(value) or keyword.iskeyword(value):
+        raise MoaiMlError(f"{value!r} is not a safe Python identifier for generated code")
+    return value
+
+
+def to_identifier(value: str, fallback: str = "x") -> str:
+    """Turn any name into an identifier (for module names such as `ml_001`)."""
+    out = re.sub(r"[^0-9A-Za-z_]", "_", value).strip("_").lower() or fallback
+    if out[0].isdigit() or keyword.iskeyword(out):
+        out = f"{fallback}_{out}"
+    return out
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=True, sort_keys=True)
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["pyrepr"] = pyrepr
+    env.filters["ident"] = ident
+    env.filters["tojson"] = _tojson
+    return env
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    """Render one template; Python output is parsed and checked for leftover Jinja markers."""
+    text = environment().get_template(template).render(**context)
+    check_rendered(template, text)
+    return text
+
+
+def check_rendered(name: str, text: str) -> None:
+    """Refuse output that still carries Jinja markers or (for `.py`) does not parse."""
+    target = name.removesuffix(".j2")
+    if target.endswith(".py"):
+        try:
+            tree = ast.parse(text, filename=target)
+        except SyntaxError as exc:
+            raise MoaiMlError(f"template {name} rendered invalid Python: {exc}") from exc
+        code_only = _strip_strings(tree)
+        leftovers = [m for m in _MARKERS if m in code_only]
+    else:
+        leftovers = [m for m in ("{{", "{%", "{#") if m in text]
+    if leftovers:
+        raise MoaiMlError(f"template {name} left Jinja markers {leftovers} in its output")
+
+
+def _strip_strings(tree: ast.AST) -> str:
+    """Source text without string literals: data may legitimately contain '{{' in a column name."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = ""
+    return ast.unparse(tree)

@@ -1,0 +1,111 @@
+"""`ml_profile_data`: schema and quality profile of a table before any training."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from mcp_server.tools._common import READ_ONLY, run_domain
+from mcp_server.workspace import Workspace
+
+KindName = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"]
+
+
+class ColumnSummary(BaseModel):
+    name: str = Field(description="Column name as it appears in the file")
+    kind: KindName = Field(description="Inferred kind of the column")
+    dtype: str = Field(description="pandas dtype after loading")
+    missing_pct: float = Field(description="Share of missing values, in percent")
+    unique: int = Field(description="Number of distinct non-missing values")
+
+
+class DataWarning(BaseModel):
+    code: str = Field(description="Stable code: identifier, constant, leakage, heavy_missing, imbalance, …")
+    severity: Literal["warning", "error"] = Field(description="'error' means fix it before training")
+    column: str | None = Field(description="The column concerned, if any")
+    message: str = Field(description="What was found, in one line")
+
+
+class ProfileResult(BaseModel):
+    data_path: str = Field(description="The file profiled, relative to the workspace")
+    rows: int = Field(description="Number of rows")
+    n_columns: int = Field(description="Number of columns")
+    memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
+    target: str | None = Field(description="The target column, if one was given")
+    task: Literal["binary", "multiclass", "regression"] | None = Field(description="Task inferred from the target")
+    target_summary: dict[str, Any] = Field(description="Class counts and shares, or the distribution for regression")
+    kind_counts: dict[str, int] = Field(description="How many columns of each kind")
+    duplicate_rows: int = Field(description="Rows that repeat an earlier row exactly")
+    columns: list[ColumnSummary] = Field(description="The most noteworthy columns (flagged first)")
+    columns_omitted: int = Field(description="Columns not listed in `columns` (see kind_counts)")
+    warnings: list[DataWarning] = Field(description="Problems worth fixing before training, errors first")
+    warnings_omitted: int = Field(description="Further warnings not listed")
+
+
+def profile_file(
+    workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
+) -> ProfileResult:
+    from mcp_server.ml.data import load_table
+    from mcp_server.ml.profile import profile_frame
+
+    path = workspace.resolve(data_path, must_exist=True)
+    frame = load_table(path)
+    profile = profile_frame(frame, target, task)
+    flagged = {f.column for f in profile.findings if f.column}
+    ranked = sorted(profile.columns, key=lambda c: (c.name not in flagged, -c.missing_pct, 0))
+    listed = ranked[:max_columns]
+    findings = sorted(profile.findings, key=lambda f: f.severity != "error")
+    counts: dict[str, int] = {}
+    for info in profile.columns:
+        counts[info.kind.value] = counts.get(info.kind.value, 0) + 1
+    return ProfileResult(
+        data_path=workspace.relative(path),
+        rows=profile.rows,
+        n_columns=len(profile.columns),
+        memory_mb=profile.memory_mb,
+        target=target,
+        task=profile.task,  # type: ignore[arg-type]
+        target_summary=profile.target_summary,
+        kind_counts=counts,
+        duplicate_rows=profile.duplicate_rows,
+        columns=[
+            ColumnSummary(name=c.name, kind=c.kind.value, dtype=c.dtype, missing_pct=c.missing_pct, unique=c.unique)
+            for c in listed
+        ],
+        columns_omitted=len(profile.columns) - len(listed),
+        warnings=[
+            DataWarning(code=f.code, severity=f.severity, column=f.column, message=f.message)  # type: ignore[arg-type]
+            for f in findings[:max_warnings]
+        ],
+        warnings_omitted=max(0, len(findings) - max_warnings),
+    )
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=READ_ONLY, title="Profile a table")
+    async def ml_profile_data(
+        data_path: Annotated[
+            str, Field(min_length=1, max_length=4096, description="CSV or Parquet file, relative to the workspace")
+        ],
+        target: Annotated[
+            str | None,
+            Field(default=None, min_length=1, description="Column to predict; enables task inference and leakage checks"),
+        ] = None,
+        task: Annotated[
+            Literal["auto", "binary", "multiclass", "regression"],
+            Field(description="Task; 'auto' infers it from the target"),
+        ] = "auto",
+        max_columns: Annotated[
+            int, Field(ge=1, le=500, description="How many columns to list (flagged ones first)")
+        ] = 25,
+        max_warnings: Annotated[int, Field(ge=1, le=500, description="How many warnings to list")] = 30,
+    ) -> ProfileResult:
+        """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
+        boolean, datetime, text, identifier, constant), missing values, duplicates, the task inferred
+        from `target` (binary, multiclass, regression), the target's class balance or distribution,
+        and warnings to act on: identifier and constant columns to drop, columns that leak the
+        target, heavy missingness, severe imbalance, too few rows per class. Use it first, then put
+        flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide tables."""
+        return await run_domain(profile_file, workspace, data_path, target, task, max_columns, max_warnings)

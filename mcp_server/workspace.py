@@ -1,0 +1,146 @@
+"""The one place that turns a user path into a real path and writes files.
+
+Rules (DESIGN.md): every path is resolved inside the workspace root; `..`, absolute paths
+elsewhere and symlinks that leave the root are refused. Writes are atomic (temp file in the
+same directory + `os.replace`). A file the tools did not write, or one a person edited since,
+is never overwritten unless the caller says `overwrite=True`; the manifest of what the tools
+wrote (path -> sha256) lives in `.moai/ml/manifest.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcp_server.errors import WorkspaceError
+
+MANIFEST = Path(".moai/ml/manifest.json")
+
+
+@dataclass
+class WriteReport:
+    """What one batch of writes did, relative to the workspace root."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def merge(self, other: WriteReport) -> None:
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Workspace:
+    """A project root that every tool path is confined to."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        path = Path(root).expanduser()
+        if not path.is_dir():
+            raise WorkspaceError(f"workspace root {str(path)!r} is not a directory")
+        self.root = path.resolve(strict=True)
+
+    def resolve(self, user_path: str | os.PathLike[str], *, must_exist: bool = False) -> Path:
+        """Resolve a path given by a caller, refusing anything that leaves the root.
+
+        Why resolve before checking: `a/../../x` and a symlink `a -> /etc` both look innocent
+        as strings; only the fully resolved path tells where a read or write really lands.
+        """
+        raw = os.fspath(user_path)
+        if not raw or "\x00" in raw:
+            raise WorkspaceError("path is empty or contains a NUL byte; give a path inside the workspace")
+        candidate = Path(raw).expanduser()
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        real = candidate.resolve(strict=False)
+        if real != self.root and self.root not in real.parents:
+            raise WorkspaceError(
+                f"path {raw!r} is outside the workspace {str(self.root)!r} "
+                "(after resolving '..' and symlinks); give a path inside the workspace"
+            )
+        if must_exist and not real.exists():
+            raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r})")
+        return real
+
+    def relative(self, path: Path) -> str:
+        """The path as the caller sees it: relative to the root, with forward slashes."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    # -- manifest of files the tools wrote -------------------------------------------------
+    def _manifest_path(self) -> Path:
+        return self.root / MANIFEST
+
+    def _load_manifest(self) -> dict[str, str]:
+        path = self._manifest_path()
+        if not path.exists():
+            return {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def _save_manifest(self, manifest: dict[str, str]) -> None:
+        text = json.dumps(dict(sorted(manifest.items())), indent=1)
+        _atomic_write(self._manifest_path(), text.encode("utf-8"))
+
+    def write_files(self, files: dict[str, bytes | str], *, overwrite: bool = False) -> WriteReport:
+        """Write several files atomically, one by one, honouring the no-clobber rule.
+
+        A file is (re)written when it does not exist, when its content is what the tools
+        wrote last time (so an update is safe), or when `overwrite` is true. A file a person
+        created or edited is skipped and reported.
+        """
+        manifest = self._load_manifest()
+        report = WriteReport()
+        targets = {rel: self.resolve(rel) for rel in files}
+        for rel, content in files.items():
+            path = targets[rel]
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            key = path.relative_to(self.root).as_posix()
+            new_hash = _sha256(data)
+            if path.exists():
+                current = _sha256(path.read_bytes())
+                if current == new_hash:
+                    manifest[key] = new_hash
+                    report.unchanged.append(key)
+                    continue
+                if manifest.get(key) != current and not overwrite:
+                    report.skipped.append(key)
+                    continue
+            _atomic_write(path, data)
+            manifest[key] = new_hash
+            report.written.append(key)
+        self._save_manifest(manifest)
+        return report
+
+    def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:
+        return self.write_files({rel: content}, overwrite=overwrite)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temp file beside the target, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Public alias for code that writes outside the manifest (caches, run artifacts)."""
+    _atomic_write(path, data)
