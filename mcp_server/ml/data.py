@@ -151,9 +151,7 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
                 return pd.read_csv(path, sep=dialect.delimiter, engine="pyarrow", encoding=dialect.encoding)
             except Exception:  # noqa: S110 - the pyarrow engine is stricter; the C engine decides
                 pass
-        return pd.read_csv(
-            path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False
-        )
+        return pd.read_csv(path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False)
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path.name} has no header and no rows") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:

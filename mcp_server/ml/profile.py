@@ -55,9 +55,7 @@ def infer_task(target: pd.Series) -> str:
     values = target.dropna()
     unique = int(values.nunique())
     if unique < 2:
-        raise DataError(
-            f"target {target.name!r} has {unique} distinct value(s); a model needs at least two"
-        )
+        raise DataError(f"target {target.name!r} has {unique} distinct value(s); a model needs at least two")
     if unique == 2:
         return "binary"
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
@@ -149,9 +147,7 @@ def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
         elif info.kind == Kind.CONSTANT:
             found.append(Finding("constant", f"{info.name!r} has a single value; drop it", info.name))
         if info.missing_pct >= HEAVY_MISSING_PCT:
-            found.append(
-                Finding("heavy_missing", f"{info.name!r} is {info.missing_pct:.0f}% missing", info.name)
-            )
+            found.append(Finding("heavy_missing", f"{info.name!r} is {info.missing_pct:.0f}% missing", info.name))
     if profile.duplicate_rows:
         found.append(Finding("duplicates", f"{profile.duplicate_rows} duplicate rows"))
     if profile.rows < 50:
@@ -186,9 +182,7 @@ def _target_findings(profile: Profile) -> list[Finding]:
     total = sum(counts.values())
     smallest_label, smallest = min(counts.items(), key=lambda kv: kv[1])
     if smallest / max(total, 1) < IMBALANCE_SHARE:
-        found.append(
-            Finding("imbalance", f"class {smallest_label!r} is {100 * smallest / total:.1f}% of rows")
-        )
+        found.append(Finding("imbalance", f"class {smallest_label!r} is {100 * smallest / total:.1f}% of rows"))
     few = [label for label, n in counts.items() if n < MIN_ROWS_PER_CLASS]
     if few:
         found.append(

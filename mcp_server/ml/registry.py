@@ -66,66 +66,115 @@ def _c(*choices: Any) -> dict[str, Any]:
 _TREES = {"n_estimators": _i(50, 500, log=True), "max_depth": _i(2, 32), "min_samples_leaf": _i(1, 20)}
 _SPECS = [
     EstimatorSpec(
-        "logistic_regression", "sklearn.linear_model:LogisticRegression", None,
-        defaults_clf={"max_iter": 2000}, search_space={"C": _f(1e-3, 1e3, log=True)},
-        small_grid={"C": [0.1, 1.0, 10.0]}, needs_scaling=True,
+        "logistic_regression",
+        "sklearn.linear_model:LogisticRegression",
+        None,
+        defaults_clf={"max_iter": 2000},
+        search_space={"C": _f(1e-3, 1e3, log=True)},
+        small_grid={"C": [0.1, 1.0, 10.0]},
+        needs_scaling=True,
     ),
     EstimatorSpec(
-        "linear_regression", None, "sklearn.linear_model:LinearRegression", needs_scaling=True,
+        "linear_regression",
+        None,
+        "sklearn.linear_model:LinearRegression",
+        needs_scaling=True,
     ),
     EstimatorSpec(
-        "ridge", None, "sklearn.linear_model:Ridge", search_space={"alpha": _f(1e-3, 1e3, log=True)},
-        small_grid={"alpha": [0.1, 1.0, 10.0]}, needs_scaling=True,
+        "ridge",
+        None,
+        "sklearn.linear_model:Ridge",
+        search_space={"alpha": _f(1e-3, 1e3, log=True)},
+        small_grid={"alpha": [0.1, 1.0, 10.0]},
+        needs_scaling=True,
     ),
     EstimatorSpec(
-        "random_forest", "sklearn.ensemble:RandomForestClassifier", "sklearn.ensemble:RandomForestRegressor",
-        defaults_clf={"n_estimators": 200, "n_jobs": 1}, defaults_reg={"n_estimators": 200, "n_jobs": 1},
-        search_space=_TREES, small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
+        "random_forest",
+        "sklearn.ensemble:RandomForestClassifier",
+        "sklearn.ensemble:RandomForestRegressor",
+        defaults_clf={"n_estimators": 200, "n_jobs": 1},
+        defaults_reg={"n_estimators": 200, "n_jobs": 1},
+        search_space=_TREES,
+        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
     ),
     EstimatorSpec(
-        "extra_trees", "sklearn.ensemble:ExtraTreesClassifier", "sklearn.ensemble:ExtraTreesRegressor",
-        defaults_clf={"n_estimators": 200, "n_jobs": 1}, defaults_reg={"n_estimators": 200, "n_jobs": 1},
-        search_space=_TREES, small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
+        "extra_trees",
+        "sklearn.ensemble:ExtraTreesClassifier",
+        "sklearn.ensemble:ExtraTreesRegressor",
+        defaults_clf={"n_estimators": 200, "n_jobs": 1},
+        defaults_reg={"n_estimators": 200, "n_jobs": 1},
+        search_space=_TREES,
+        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
     ),
     EstimatorSpec(
-        "gradient_boosting", "sklearn.ensemble:GradientBoostingClassifier",
+        "gradient_boosting",
+        "sklearn.ensemble:GradientBoostingClassifier",
         "sklearn.ensemble:GradientBoostingRegressor",
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "n_estimators": _i(50, 500, log=True),
-                      "max_depth": _i(2, 6)},
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "n_estimators": _i(50, 500, log=True),
+            "max_depth": _i(2, 6),
+        },
         small_grid={"learning_rate": [0.05, 0.1], "max_depth": [2, 3]},
     ),
     EstimatorSpec(
-        "hist_gradient_boosting", "sklearn.ensemble:HistGradientBoostingClassifier",
+        "hist_gradient_boosting",
+        "sklearn.ensemble:HistGradientBoostingClassifier",
         "sklearn.ensemble:HistGradientBoostingRegressor",
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_leaf_nodes": _i(8, 64, log=True),
-                      "l2_regularization": _f(1e-6, 10.0, log=True)},
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "max_leaf_nodes": _i(8, 64, log=True),
+            "l2_regularization": _f(1e-6, 10.0, log=True),
+        },
         small_grid={"learning_rate": [0.05, 0.1], "max_leaf_nodes": [15, 31]},
     ),
     EstimatorSpec(
-        "svm", "sklearn.svm:SVC", "sklearn.svm:SVR", defaults_clf={"probability": True},
+        "svm",
+        "sklearn.svm:SVC",
+        "sklearn.svm:SVR",
+        defaults_clf={"probability": True},
         search_space={"C": _f(1e-2, 1e3, log=True), "gamma": _c("scale", "auto")},
-        small_grid={"C": [0.3, 1.0, 3.0]}, needs_scaling=True,
+        small_grid={"C": [0.3, 1.0, 3.0]},
+        needs_scaling=True,
     ),
     EstimatorSpec(
-        "knn", "sklearn.neighbors:KNeighborsClassifier", "sklearn.neighbors:KNeighborsRegressor",
+        "knn",
+        "sklearn.neighbors:KNeighborsClassifier",
+        "sklearn.neighbors:KNeighborsRegressor",
         search_space={"n_neighbors": _i(1, 50), "weights": _c("uniform", "distance")},
-        small_grid={"n_neighbors": [5, 15]}, needs_scaling=True,
+        small_grid={"n_neighbors": [5, 15]},
+        needs_scaling=True,
     ),
     EstimatorSpec(
-        "xgboost", "xgboost:XGBClassifier", "xgboost:XGBRegressor",
+        "xgboost",
+        "xgboost:XGBClassifier",
+        "xgboost:XGBRegressor",
         defaults_clf={"n_estimators": 300, "n_jobs": 1, "tree_method": "hist"},
         defaults_reg={"n_estimators": 300, "n_jobs": 1, "tree_method": "hist"},
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_depth": _i(2, 10),
-                      "subsample": _f(0.5, 1.0), "colsample_bytree": _f(0.5, 1.0)},
-        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [3, 6]}, onnx="onnxmltools", extra="boost",
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "max_depth": _i(2, 10),
+            "subsample": _f(0.5, 1.0),
+            "colsample_bytree": _f(0.5, 1.0),
+        },
+        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [3, 6]},
+        onnx="onnxmltools",
+        extra="boost",
     ),
     EstimatorSpec(
-        "lightgbm", "lightgbm:LGBMClassifier", "lightgbm:LGBMRegressor",
+        "lightgbm",
+        "lightgbm:LGBMClassifier",
+        "lightgbm:LGBMRegressor",
         defaults_clf={"n_estimators": 300, "n_jobs": 1, "verbose": -1},
         defaults_reg={"n_estimators": 300, "n_jobs": 1, "verbose": -1},
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "num_leaves": _i(8, 128, log=True),
-                      "min_child_samples": _i(5, 100, log=True)},
-        small_grid={"learning_rate": [0.05, 0.1], "num_leaves": [15, 31]}, onnx="onnxmltools", extra="boost",
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "num_leaves": _i(8, 128, log=True),
+            "min_child_samples": _i(5, 100, log=True),
+        },
+        small_grid={"learning_rate": [0.05, 0.1], "num_leaves": [15, 31]},
+        onnx="onnxmltools",
+        extra="boost",
     ),
 ]
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
@@ -136,9 +185,7 @@ def get_spec(name: str) -> EstimatorSpec:
         raise MoaiMlError(f"unknown model {name!r}; valid models: {', '.join(REGISTRY)}")
     spec = REGISTRY[name]
     if not spec.available():
-        raise MoaiMlError(
-            f"model {name!r} needs the '{spec.extra}' extra: pip install 'moai-domain-ml[{spec.extra}]'"
-        )
+        raise MoaiMlError(f"model {name!r} needs the '{spec.extra}' extra: pip install 'moai-domain-ml[{spec.extra}]'")
     return spec
 
 

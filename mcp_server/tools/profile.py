@@ -91,7 +91,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ],
         target: Annotated[
             str | None,
-            Field(default=None, min_length=1, description="Column to predict; enables task inference and leakage checks"),
+            Field(
+                default=None, min_length=1, description="Column to predict; enables task inference and leakage checks"
+            ),
         ] = None,
         task: Annotated[
             Literal["auto", "binary", "multiclass", "regression"],
