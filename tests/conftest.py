@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mcp_server.server import build_server
+from mcp_server.workspace import Workspace
+from tests.support import copy_examples
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A user's project: a fresh copy of examples/ (SPECs under .moai/specs, tables under data/)."""
+    return copy_examples(tmp_path / "project")
+
+
+@pytest.fixture
+def workspace(project: Path) -> Workspace:
+    return Workspace(project)
+
+
+@pytest.fixture
+def server(project: Path):  # type: ignore[no-untyped-def]
+    """The real server, for in-process contract checks (behaviour is tested over stdio/HTTP)."""
+    return build_server(project)

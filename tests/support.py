@@ -1,0 +1,100 @@
+"""Helpers shared by the tests: a real MCP client over stdio or HTTP against `moai-ml mcp`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+def copy_examples(dest: Path) -> Path:
+    """A fresh copy of examples/ (SPECs + data) as a user's project."""
+    shutil.copytree(EXAMPLES, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def server_params(workspace: Path, *extra: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "mcp_server", "--workspace", str(workspace), *extra],
+        cwd=str(workspace),
+        env={"PYTHONUNBUFFERED": "1"},
+    )
+
+
+@contextlib.asynccontextmanager
+async def stdio_client(workspace: Path) -> AsyncIterator[Client]:
+    """A real MCP client talking to `python -m mcp_server` over stdio."""
+    async with Client(server_params(workspace), read_timeout_seconds=600) as client:
+        yield client
+
+
+def structured(result: Any) -> dict[str, Any]:
+    """The structured content of a successful tool call, or fail with the error text."""
+    assert not result.is_error, error_text(result)
+    assert result.structured_content is not None
+    return dict(result.structured_content)
+
+
+def error_text(result: Any) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def http_server(workspace: Path) -> Iterator[str]:
+    """`moai-ml mcp --transport streamable-http` on 127.0.0.1; yields the endpoint URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mcp_server", "--workspace", str(workspace),
+         "--transport", "streamable-http", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/mcp", proc)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    """Poll until something answers at `url` (any HTTP status), or the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"server exited with {proc.returncode}: {err[-2000:]}")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing answered at {url} within {timeout} s")
+
+
+def dump(data: Any) -> str:
+    return json.dumps(data, indent=1, default=str)
