@@ -91,9 +91,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ],
         target: Annotated[
             str | None,
-            Field(
-                default=None, min_length=1, description="Column to predict; enables task inference and leakage checks"
-            ),
+            Field(min_length=1, max_length=1024, description="Column to predict; enables task and leakage checks"),
         ] = None,
         task: Annotated[
             Literal["auto", "binary", "multiclass", "regression"],
