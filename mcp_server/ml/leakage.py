@@ -2,73 +2,75 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
 LEAK_SCORE = 0.99
-_BINS = 20
-_MAX_ROWS = 200_000
+_MAX_ROWS = 20_000
+_MIN_ROWS_PER_GROUP = 10
 
 
-def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[str]) -> list[tuple[str, float]]:
+def leaking_columns(
+    frame: pd.DataFrame, target: str, task: str, features: list[str]
+) -> list[tuple[str, float]]:
     """(column, score) for each feature whose one-feature score reaches `LEAK_SCORE`.
 
-    Classification: purity of the target within a feature's values (numeric features in
-    quantile bins), compared with the majority-class baseline so a constant-ish target does not
-    make every feature look leaky. Regression: share of target variance explained by the
-    feature's bins (the correlation ratio).
+    The score is what a small decision tree on that one feature reaches under 3-fold
+    cross-validation: balanced accuracy for classification (so a rare class cannot hide a leak
+    and a majority class cannot fake one), R² for regression. Categorical features are
+    target-encoded first; a category with a handful of rows predicts anything by chance, so
+    high-cardinality columns are left to the identifier check.
     """
     data = frame[[*features, target]].dropna(subset=[target])
     if len(data) > _MAX_ROWS:
         data = data.sample(_MAX_ROWS, random_state=0)
     y = data[target]
+    if task != "regression":
+        y = y.astype(str)
+        if y.value_counts().min() < 3:
+            return []
     out = []
     for name in features:
-        if name == target:
+        x = _as_number(data[name], y, task)
+        if x is None:
             continue
-        groups = _groups(data[name])
-        if groups is None:
-            continue
-        score = _purity(groups, y) if task != "regression" else _eta_squared(groups, y.astype(float))
+        score = _one_feature_score(x, y, task)
         if score >= LEAK_SCORE:
             out.append((name, round(score, 4)))
     return out
 
 
-def _groups(column: pd.Series) -> pd.Series | None:
+def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        if column.nunique() > _BINS:
-            try:
-                return pd.qcut(column, _BINS, labels=False, duplicates="drop").fillna(-1)
-            except (ValueError, TypeError):
-                return None
-        return column.fillna(-1e300)
+        return column.astype("float64").fillna(-1e12)
     codes = column.astype("string").fillna("\x00missing")
-    # Tiny groups are pure by chance (a category per row predicts anything): need ~10 rows each.
-    if codes.nunique() > len(codes) / 10:
+    if codes.nunique() > len(codes) / _MIN_ROWS_PER_GROUP:
         return None
-    return codes
+    # Order categories by their target mean (or majority-class share) so one split can separate them.
+    ranked = y.astype("category").cat.codes if task != "regression" else y.astype("float64")
+    means = ranked.groupby(codes.to_numpy()).mean()
+    return codes.map(means).astype("float64")
 
 
-def _purity(groups: pd.Series, y: pd.Series) -> float:
-    counts = y.astype(str).groupby(groups.values).value_counts()
-    majority_per_group = counts.groupby(level=0).max().sum()
-    purity = float(majority_per_group) / max(len(y), 1)
-    baseline = float(y.astype(str).value_counts(normalize=True).iloc[0])
-    if baseline >= LEAK_SCORE:
-        return 0.0
-    # Rescale so the baseline maps to 0 and perfect purity to 1.
-    return max(0.0, (purity - baseline) / (1.0 - baseline)) if purity < 1.0 else 1.0
+def _one_feature_score(x: pd.Series, y: pd.Series, task: str) -> float:
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-
-def _eta_squared(groups: pd.Series, y: pd.Series) -> float:
-    total = float(((y - y.mean()) ** 2).sum())
-    if total == 0.0:
-        return 0.0
-    means = y.groupby(groups.values).transform("mean")
-    within = float(((y - means) ** 2).sum())
-    return 1.0 - within / total
+    matrix = x.to_numpy().reshape(-1, 1)
+    if task == "regression":
+        model = DecisionTreeRegressor(max_leaf_nodes=32, random_state=0)
+        cv = KFold(3, shuffle=True, random_state=0)
+        scoring = "r2"
+    else:
+        model = DecisionTreeClassifier(max_leaf_nodes=4 * y.nunique(), random_state=0)
+        cv = StratifiedKFold(3, shuffle=True, random_state=0)
+        scoring = "balanced_accuracy"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_val_score(model, matrix, y, cv=cv, scoring=scoring)
+    return float(scores.mean())
