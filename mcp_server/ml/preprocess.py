@@ -32,7 +32,9 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             out[feature.name] = pd.to_datetime(column, errors="coerce", format="mixed")
         else:
             text = column.astype(object).where(column.notna(), np.nan)
-            out[feature.name] = text.map(lambda v: v if isinstance(v, float) else str(v)).astype(object)
+            # NaN stays NaN (imputed later); every other value, floats included, becomes text so the
+            # encoder never sees mixed float/str (a 0.0/1.0 flag column with gaps crashed it).
+            out[feature.name] = text.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).astype(object)
     return pd.DataFrame(out, index=frame.index)
 
 
