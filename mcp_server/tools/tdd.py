@@ -1,0 +1,214 @@
+"""`ml_tdd_red`, `ml_tdd_green`, `ml_tdd_refactor`, `ml_tdd_cycle` and the `tdd_cycle` prompt."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import Field
+
+from mcp_server.ml import tdd
+from mcp_server.ml.registry import REGISTRY
+from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
+from mcp_server.tools.tdd_models import (
+    CycleResult,
+    GreenResult,
+    PhaseSummary,
+    RedResult,
+    RefactorResult,
+    SpecFields,
+    to_green,
+    to_red,
+    to_refactor,
+)
+from mcp_server.workspace import Workspace
+
+SpecPath = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="SPEC id (ML-001), its directory, or its spec.md path; omit only if `fields` has every field",
+    ),
+]
+Package = Annotated[
+    str,
+    Field(
+        max_length=64,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Python package under src/ that holds the generated pipeline",
+    ),
+]
+Overwrite = Annotated[bool, Field(description="Replace generated files even if a person edited them")]
+Fields = Annotated[SpecFields | None, Field(description="SPEC fields as arguments; they override the SPEC file")]
+ModelName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # the registry names, as an enum
+
+
+def _fields(fields: SpecFields | None) -> dict[str, Any]:
+    return fields.model_dump(exclude_none=True) if fields else {}
+
+
+def run_red(workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool) -> Any:
+    return tdd.red(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
+
+
+def run_green(
+    workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool, model: Any
+) -> Any:
+    return tdd.green(workspace, tdd.load(workspace, spec_path, fields, package), model, overwrite)
+
+
+def run_refactor(
+    workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool
+) -> Any:
+    return tdd.refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
+
+
+def _gates_text(result: tdd.PhaseResult) -> str:
+    parts = []
+    for g in result.metrics:
+        sign = ">=" if g.direction == "max" else "<="
+        parts.append(f"{g.name} {g.value} {sign} {g.threshold} {'ok' if g.passed else 'NOT MET'}")
+    return "; ".join(parts)
+
+
+def summarize(result: tdd.PhaseResult) -> PhaseSummary:
+    """One line per phase: the counts and the numbers a person looks at first."""
+    passed = sum(1 for t in result.tests if t.status == "passed")
+    total = len(result.tests)
+    if result.phase == "red":
+        failed = total - passed
+        text = f"{failed}/{total} tests fail because the pipeline does not exist yet" if result.ok else (
+            f"RED not confirmed: {'; '.join(result.problems[:3])}")  # fmt: skip
+    elif result.phase == "green":
+        text = f"{result.model}: {passed}/{total} tests pass; {_gates_text(result)}"
+    else:
+        board = ", ".join(f"{r['model']} {r['cv_mean']:.4f}±{r['cv_std']:.4f}" for r in result.cv_results)
+        text = f"CV: {board}; chose {result.model}; {passed}/{total} tests pass; {_gates_text(result)}"
+    return PhaseSummary(
+        phase=result.phase,  # type: ignore[arg-type]
+        ok=result.ok,
+        tests_passed=passed,
+        tests_total=total,
+        summary=text,
+        files_written=result.files_written,
+    )
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=WRITES_FILES, title="TDD red: write failing model tests")
+    async def ml_tdd_red(
+        spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
+    ) -> RedResult:
+        """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also be
+        given as arguments), check dataset and target against the data, write tests/ml/test_<id>.py
+        (@TEST tag: data contract, holdout quality gates, dummy baseline margin, reproducibility,
+        robustness to missing/unseen values, one-row latency, model size, save/reload), run them
+        with pytest and confirm each fails only because the pipeline does not exist yet. Any test that
+        passes or fails for another reason is listed in `problems`. Next: ml_tdd_green."""
+        result = await run_domain(run_red, workspace, spec_path, _fields(fields), package, overwrite)
+        return to_red(result)
+
+    @server.tool(annotations=CREATES_RUNS, title="TDD green: write the pipeline and pass the tests")
+    async def ml_tdd_green(
+        spec_path: SpecPath = None,
+        fields: Fields = None,
+        package: Package = "ml_project",
+        model: Annotated[
+            ModelName | None,  # type: ignore[valid-type]
+            Field(description="Estimator from the registry; default: the first choice for the task"),
+        ] = None,
+        overwrite: Overwrite = False,
+    ) -> GreenResult:
+        """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a scikit-learn
+        Pipeline whose ColumnTransformer comes from the data profile (median impute + scaling, one-hot
+        categoricals, datetime parts, dropped identifiers/leaks/SPEC drop list) and a sensible first
+        estimator; train it on the seeded split, save models/<id>/model.joblib, run the RED tests and
+        report each test and every metric gate. It never edits tests or thresholds: if a gate fails it
+        says so; then run ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store exists."""
+        result = await run_domain(run_green, workspace, spec_path, _fields(fields), package, overwrite, model)
+        return to_green(result)
+
+    @server.tool(annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green")
+    async def ml_tdd_refactor(
+        spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
+    ) -> RefactorResult:
+        """REFACTOR step: write src/<package>/<id>/selection.py, which cross-validates the SPEC's
+        `candidates` (stratified k-fold, plain k-fold for regression, on the training split only),
+        each over its small grid, and picks the best CV mean of the primary metric; re-render the
+        pipeline with the winner, retrain, save, and rerun the same tests to confirm they still pass.
+        Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the run_id."""
+        result = await run_domain(run_refactor, workspace, spec_path, _fields(fields), package, overwrite)
+        return to_refactor(result)
+
+    @server.tool(annotations=CREATES_RUNS, title="TDD cycle: red, green, refactor")
+    async def ml_tdd_cycle(
+        ctx: Context,
+        spec_path: SpecPath = None,
+        fields: Fields = None,
+        package: Package = "ml_project",
+        overwrite: Overwrite = False,
+    ) -> CycleResult:
+        """Run RED -> GREEN -> REFACTOR for one SPEC in a single call, with a progress notification per
+        phase: failing tests first (stops if RED is not confirmed), then the pipeline, then CV model
+        selection over the SPEC's candidates. Returns a compact summary per phase, the final gates,
+        the CV leaderboard, the chosen model and the MLflow run id. Use the single-phase tools to
+        re-run one step."""
+        args = (workspace, spec_path, _fields(fields), package, overwrite)
+        await ctx.report_progress(0, 3, "red: writing the tests and proving they fail")
+        red = await run_domain(run_red, *args)
+        phases = [summarize(red)]
+        if not red.ok:
+            await ctx.report_progress(3, 3, "stopped: RED not confirmed")
+            return _cycle(red, phases, red)
+        await ctx.report_progress(1, 3, f"green: {phases[-1].summary[:200]}")
+        green = await run_domain(run_green, *args, None)
+        phases.append(summarize(green))
+        await ctx.report_progress(2, 3, f"refactor: {phases[-1].summary[:200]}")
+        final = await run_domain(run_refactor, *args)
+        phases.append(summarize(final))
+        await ctx.report_progress(3, 3, f"done: {phases[-1].summary[:200]}")
+        return _cycle(red, phases, final, green)
+
+    @server.prompt(name="tdd_cycle", title="SPEC-driven TDD cycle for a model")
+    def tdd_cycle(spec_id: str) -> str:
+        """Walk through RED -> GREEN -> REFACTOR for one SPEC with the moai-ml tools."""
+        return cycle_prompt(spec_id)
+
+
+def _cycle(
+    red: tdd.PhaseResult, phases: list[PhaseSummary], final: tdd.PhaseResult, *more: tdd.PhaseResult
+) -> CycleResult:
+    done = to_refactor(final) if final.phase == "refactor" else None
+    skipped = sorted({p for r in (red, final, *more) for p in r.files_skipped})
+    return CycleResult(
+        spec_id=red.spec_id,
+        phases=phases,
+        green=final.ok and final.phase != "red",
+        chosen_model=final.model,
+        metrics=done.metrics if done else [],
+        cv_results=done.cv_results if done else [],
+        run_id=final.run_id,
+        files_skipped=skipped,
+        next_step=final.next_step,
+    )
+
+
+def cycle_prompt(spec_id: str) -> str:
+    sid = "".join(ch for ch in spec_id if ch.isalnum() or ch == "-")[:64] or "ML-001"
+    return f"""Run the SPEC-driven TDD cycle for SPEC {sid} with the moai-ml tools, one step at a time.
+
+1. Read .moai/specs/SPEC-{sid}/spec.md. Call ml_profile_data with the SPEC's `dataset` and `target`.
+   If it reports identifier or leakage columns that are not in the SPEC's `drop` list, tell the user
+   and suggest adding them before going on.
+2. RED: call ml_tdd_red with spec_path="{sid}". Show which tests were written. Continue only if
+   red_confirmed is true; otherwise show `problems` and stop.
+3. GREEN: call ml_tdd_green with spec_path="{sid}". Show each metric gate (value vs threshold). Never
+   edit the generated tests or lower a threshold to make them pass.
+4. REFACTOR: call ml_tdd_refactor with spec_path="{sid}". Show the CV leaderboard (mean ± std per
+   candidate), the chosen model, whether every test still passes, and the run_id.
+5. If a gate is still not met, say so plainly and propose concrete next steps (more or better
+   features, other candidates in the SPEC, more data), not a lower threshold. When every test
+   passes, suggest bumping the SPEC version to 0.1.0 and its status to completed.
+
+ml_tdd_cycle does steps 2-4 in one call when the user wants it done without stopping."""

@@ -1,0 +1,168 @@
+"""Inputs and results of the TDD tools (their JSON schemas are what clients see)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from mcp_server.ml.tdd import PhaseResult
+
+Name = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class SpecFields(BaseModel):
+    """SPEC fields given as arguments; each one overrides the `## ML` block of the SPEC file."""
+
+    spec_id: str | None = Field(
+        None, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="SPEC id, e.g. ML-001"
+    )
+    dataset: str | None = Field(None, max_length=4096, description="CSV/Parquet table, relative to the workspace")
+    target: str | None = Field(None, max_length=1024, description="Column to predict")
+    task: Literal["auto", "binary", "multiclass", "regression"] | None = Field(None, description="Task; auto infers it")
+    metric: str | None = Field(None, max_length=64, description="Primary metric (roc_auc, f1, accuracy, r2, mae, …)")
+    threshold: float | None = Field(None, ge=-1e12, le=1e12, description="Holdout primary metric gate (<= for errors)")
+    baseline_margin: float | None = Field(None, ge=0, le=1e12, description="Margin over the dummy baseline")
+    secondary: dict[str, float] | None = Field(None, max_length=20, description="Extra gates: metric -> threshold")
+    test_size: float | None = Field(None, ge=0.05, le=0.5, description="Holdout share")
+    cv_folds: int | None = Field(None, ge=2, le=20, description="Folds of the refactor step's cross-validation")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Seed of the split, CV and estimators")
+    candidates: list[Name] | None = Field(None, max_length=20, description="Registry model names to cross-validate")
+    drop: list[Name] | None = Field(None, max_length=1000, description="Columns never used as features")
+    max_latency_ms: float | None = Field(None, gt=0, le=1e6, description="One-row prediction budget, ms")
+    max_model_mb: float | None = Field(None, gt=0, le=1e6, description="Saved model size budget, MB")
+
+
+class TestResult(BaseModel):
+    name: str = Field(description="pytest test name")
+    status: Literal["passed", "failed", "error", "skipped"] = Field(description="Outcome of the test")
+    reason: str | None = Field(description="First line of the failure, if it did not pass")
+
+
+class GateResult(BaseModel):
+    name: str = Field(description="Metric name")
+    value: float | None = Field(description="Measured on the seeded holdout (None if the tests did not get there)")
+    threshold: float = Field(description="The SPEC's threshold")
+    direction: Literal["max", "min"] = Field(description="max: value must be >= threshold; min: <=")
+    passed: bool = Field(description="Whether the gate holds")
+
+
+class CvResult(BaseModel):
+    model: str = Field(description="Registry model name")
+    params: dict[str, Any] = Field(description="Best params from its small grid")
+    cv_mean: float = Field(description="Mean CV score of the primary metric (its natural sign)")
+    cv_std: float = Field(description="Standard deviation over the folds")
+    fits: int = Field(description="Number of fits made for this candidate")
+
+
+class Files(BaseModel):
+    files_written: list[str] = Field(description="Files written or updated by this call")
+    files_unchanged: list[str] = Field(description="Files already up to date")
+    files_skipped: list[str] = Field(description="Files a person edited, kept (pass overwrite=true to replace)")
+
+
+class RedResult(Files):
+    spec_id: str = Field(description="The SPEC id")
+    tests: list[TestResult] = Field(description="Each generated test and how it failed")
+    red_confirmed: bool = Field(description="True when every test fails because the pipeline does not exist yet")
+    problems: list[str] = Field(description="Tests that passed or failed for another reason, and why")
+    report_path: str = Field(description="JUnit XML of the pytest run")
+    next_step: str = Field(description="What to do next")
+    warnings: list[str] = Field(description="SPEC problems that did not stop the step")
+
+
+class GreenResult(Files):
+    spec_id: str = Field(description="The SPEC id")
+    model: str = Field(description="Registry name of the estimator in the pipeline")
+    params: dict[str, Any] = Field(description="Estimator params beyond the registry defaults")
+    tests: list[TestResult] = Field(description="Each test's outcome")
+    green: bool = Field(description="True when every test passes")
+    metrics: list[GateResult] = Field(description="Primary and secondary gates on the holdout")
+    baseline: float | None = Field(description="Dummy baseline's primary metric on the holdout")
+    model_path: str = Field(description="Where the generated pipeline saved the fitted model")
+    run_id: str | None = Field(description="MLflow run id of the logged model (None if not logged; see warnings)")
+    report_path: str = Field(description="JUnit XML of the pytest run")
+    next_step: str = Field(description="What to do next")
+    warnings: list[str] = Field(description="Things worth knowing that did not stop the step")
+
+
+class RefactorResult(GreenResult):
+    cv_results: list[CvResult] = Field(description="CV leaderboard, best first")
+    chosen_model: str = Field(description="The candidate with the best CV mean, now in the pipeline")
+
+
+class PhaseSummary(BaseModel):
+    phase: Literal["red", "green", "refactor"] = Field(description="Which phase")
+    ok: bool = Field(description="red: confirmed; green/refactor: every test passes")
+    tests_passed: int = Field(description="Tests that passed")
+    tests_total: int = Field(description="Tests run")
+    summary: str = Field(description="One line: what happened and the key numbers")
+    files_written: list[str] = Field(description="Files written or updated in this phase")
+
+
+class CycleResult(BaseModel):
+    spec_id: str = Field(description="The SPEC id")
+    phases: list[PhaseSummary] = Field(description="One compact summary per phase that ran")
+    green: bool = Field(description="True when the final pipeline passes every test")
+    chosen_model: str | None = Field(description="The model in the final pipeline")
+    metrics: list[GateResult] = Field(description="Final holdout gates")
+    cv_results: list[CvResult] = Field(description="CV leaderboard of the refactor phase, best first")
+    run_id: str | None = Field(description="MLflow run id of the final model (None if not logged)")
+    files_skipped: list[str] = Field(description="Files a person edited, kept")
+    next_step: str = Field(description="What to do next")
+
+
+def _tests(result: PhaseResult) -> list[TestResult]:
+    return [TestResult(name=t.name, status=t.status, reason=t.reason) for t in result.tests]  # type: ignore[arg-type]
+
+
+def _files(result: PhaseResult) -> dict[str, Any]:
+    return {
+        "files_written": result.files_written,
+        "files_unchanged": result.files_unchanged,
+        "files_skipped": result.files_skipped,
+    }
+
+
+def to_red(result: PhaseResult) -> RedResult:
+    return RedResult(
+        **_files(result),
+        spec_id=result.spec_id,
+        tests=_tests(result),
+        red_confirmed=result.ok,
+        problems=result.problems,
+        report_path=result.report_path,
+        next_step=result.next_step,
+        warnings=result.warnings,
+    )
+
+
+def _green_fields(result: PhaseResult) -> dict[str, Any]:
+    return {
+        **_files(result),
+        "spec_id": result.spec_id,
+        "model": result.model or "",
+        "params": result.params,
+        "tests": _tests(result),
+        "green": result.ok,
+        "metrics": [GateResult(**asdict(g)) for g in result.metrics],
+        "baseline": None if result.baseline is None else round(result.baseline, 4),
+        "model_path": result.model_path or "",
+        "run_id": result.run_id,
+        "report_path": result.report_path,
+        "next_step": result.next_step,
+        "warnings": result.warnings,
+    }
+
+
+def to_green(result: PhaseResult) -> GreenResult:
+    return GreenResult(**_green_fields(result))
+
+
+def to_refactor(result: PhaseResult) -> RefactorResult:
+    return RefactorResult(
+        **_green_fields(result),
+        cv_results=[CvResult(**row) for row in result.cv_results],
+        chosen_model=result.model or "",
+    )
