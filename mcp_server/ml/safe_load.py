@@ -1,0 +1,109 @@
+"""Load a saved model without running code from an untrusted file.
+
+- pickle / joblib execute arbitrary code while loading, so they are opened only from the
+  workspace's own run store (`.moai/ml/`), unless the caller says `trusted=True`. The check
+  happens BEFORE the file is opened: a refused file is never read.
+- skops loads with an explicit list of trusted types (the ones the registry's pipelines are
+  made of); a file that needs any other type is refused with the list of what it asked for.
+- ONNX is data, not code: it loads as an onnxruntime session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.workspace import Workspace
+
+RUN_STORE = Path(".moai/ml")
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+# Types skops does not trust by default that the registry's fitted pipelines contain.
+TRUSTED_SKOPS_TYPES = (
+    "numpy.dtype",
+    "collections.OrderedDict",
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+)
+
+
+def in_run_store(workspace: Workspace, path: Path) -> bool:
+    store = (workspace.root / RUN_STORE).resolve()
+    return store in path.resolve().parents
+
+
+def load_model(
+    workspace: Workspace, user_path: str, *, trusted: bool = False, trusted_types: list[str] | None = None
+) -> Any:
+    """The model saved at `user_path` (inside the workspace), loaded by the rules above."""
+    path = workspace.resolve(user_path, must_exist=True)
+    if not path.is_file():
+        raise MoaiMlError(f"{user_path!r} is not a file; give the path of a saved model")
+    suffix = path.suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        return _load_pickle(workspace, path, user_path, trusted)
+    if suffix == ".skops":
+        return _load_skops(path.read_bytes(), trusted_types or [])
+    if suffix == ".onnx":
+        return _load_onnx(path)
+    raise MoaiMlError(
+        f"cannot tell the format of {user_path!r} from its extension; expected .joblib, .pkl, .pickle, .skops or .onnx"
+    )
+
+
+def _load_pickle(workspace: Workspace, path: Path, user_path: str, trusted: bool) -> Any:
+    # Why refuse before opening: unpickling runs code chosen by whoever wrote the file.
+    if not trusted and not in_run_store(workspace, path):
+        raise MoaiMlError(
+            f"refusing to load {user_path!r}: pickle/joblib files run code when loaded, and this one is "
+            f"not in the workspace's run store ({RUN_STORE}/). If you trust its author, pass trusted=true; "
+            "better, ask for a skops or ONNX file"
+        )
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # a corrupt or truncated file fails in many ways
+        raise MoaiMlError(f"could not load {user_path!r} as joblib/pickle: {type(exc).__name__}: {exc}") from exc
+
+
+def load_skops_bytes(data: bytes, extra_trusted: list[str] | None = None) -> Any:
+    return _load_skops(data, extra_trusted or [])
+
+
+def _load_skops(data: bytes, extra_trusted: list[str]) -> Any:
+    import skops.io as sio
+
+    try:
+        asked = sio.get_untrusted_types(data=data)
+    except Exception as exc:
+        raise MoaiMlError(f"not a readable skops file ({type(exc).__name__}: {exc})") from exc
+    allowed = set(TRUSTED_SKOPS_TYPES) | set(extra_trusted)
+    refused = sorted(t for t in asked if t not in allowed)
+    if refused:
+        raise MoaiMlError(
+            f"the skops file needs types that are not trusted: {refused[:10]}; if you trust them, "
+            "list them in trusted_types"
+        )
+    try:
+        return sio.loads(data, trusted=list(asked))
+    except Exception as exc:
+        raise MoaiMlError(f"could not load the skops file: {type(exc).__name__}: {exc}") from exc
+
+
+def _load_onnx(path: Path) -> Any:
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise MoaiMlError(f"not a valid ONNX model: {path.name} ({type(exc).__name__})") from exc

@@ -1,0 +1,57 @@
+"""Every registered estimator x task converts to ONNX whole and predicts what the pipeline predicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.export import export_pipeline
+from mcp_server.ml.registry import REGISTRY
+from mcp_server.workspace import Workspace
+from tests.export_support import files_under, fit
+
+# Tied neighbour distances on customers.csv (duplicate rows) make k-NN's choice of neighbours
+# arbitrary; float32 distances break the ties differently, so the parity check refuses the file.
+EXPECTED_REFUSALS = {("knn", "multiclass")}
+CASES = [(name, task) for name, spec in REGISTRY.items() for task in spec.tasks if spec.available()]
+SMALL = {"n_estimators": 40}
+
+
+def _params(name: str, task: str) -> dict[str, int] | None:
+    return (
+        SMALL
+        if "n_estimators" in REGISTRY[name].defaults(task)
+        or name in ("random_forest", "extra_trees", "gradient_boosting")
+        else None
+    )
+
+
+@pytest.mark.parametrize(("model", "task"), CASES, ids=[f"{m}-{t}" for m, t in CASES])
+def test_every_registered_estimator_exports_to_onnx_with_parity_or_is_refused_cleanly(
+    model: str, task: str, workspace: Workspace
+) -> None:
+    fitted = fit(task, model, _params(model, task))
+    if (model, task) in EXPECTED_REFUSALS:
+        with pytest.raises(MoaiMlError, match=r"parity check failed.*joblib, pickle or skops"):
+            export_pipeline(workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test)
+        assert not any(f.endswith(".onnx") for f in files_under(workspace.root / ".moai"))
+        return
+    exported = export_pipeline(workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test)
+    parity = exported.parity
+    assert parity is not None and parity.passed, parity
+    assert parity.rows >= len(fitted.test)
+    assert parity.max_rel_diff <= 1e-4
+    if task != "regression":
+        assert parity.label_agreement == 1.0
+    assert exported.path.read_bytes()[:2] and exported.size_bytes == exported.path.stat().st_size
+
+
+def test_hist_gradient_boosting_converts_despite_the_skl2onnx_boolean_bug(workspace: Workspace) -> None:
+    import onnx
+
+    fitted = fit("binary", "hist_gradient_boosting")
+    exported = export_pipeline(workspace, "hgb", fitted.pipeline, fitted.schema, "hist_gradient_boosting", "onnx")
+    model = onnx.load(str(exported.path))
+    ops = {node.op_type for node in model.graph.node}
+    assert "TreeEnsembleClassifier" in ops
+    assert exported.parity is not None and exported.parity.label_agreement == 1.0
