@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import anyio.lowlevel
 import anyio.to_thread
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.jobs import Job, run_job
+from mcp_server.ml.tracking import RunStore, get_store
+from mcp_server.workspace import Workspace
 
 T = TypeVar("T")
 log = logging.getLogger("moai_ml")
@@ -38,3 +47,61 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         raise ToolError(str(exc)) from exc
     except MemoryError as exc:
         raise ToolError("out of memory: sample the data or use fewer columns") from exc
+
+
+# -- long jobs: staging, progress, tracking ------------------------------------------------
+
+STAGING = ".moai/ml/tmp"
+SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"
+RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
+NAME = r"^[^\x00-\x1f]{1,200}$"
+
+
+@contextlib.contextmanager
+def staging(workspace: Workspace) -> Iterator[Path]:
+    """A private scratch folder for one job; always deleted, so a stopped job leaves nothing."""
+    base = workspace.root / STAGING
+    base.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="job-", dir=base))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def progress_reporter(ctx: Context | None, total: float) -> Callable[[float, str], Awaitable[None]]:
+    async def report(step: float, message: str) -> None:
+        if ctx is not None:
+            with contextlib.suppress(Exception):  # a client that went away must not fail the job
+                await ctx.report_progress(min(step, total), total, message)
+
+    return report
+
+
+def tracker(workspace: Workspace) -> RunStore:
+    """The workspace's run store (one MLflow client per workspace and tracking URI)."""
+    return get_store(workspace)
+
+
+async def record_runs(write: Callable[[], list[str]], undo: Callable[[list[str]], None]) -> list[str]:
+    """Write runs in a worker thread that cancellation cannot interrupt halfway; if the caller was
+    cancelled meanwhile, delete them again, so a cancelled call leaves no run behind."""
+    with anyio.CancelScope(shield=True):
+        run_ids = await run_domain(write)
+    try:
+        await anyio.lowlevel.checkpoint()
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(undo, run_ids)
+        raise
+    return run_ids
+
+
+async def run_job_tool(target: str, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
+                       what: str, job: Job | None = None) -> Any:  # fmt: skip
+    """`jobs.run_job` with MCP progress, turning anticipated failures into tool errors."""
+    try:
+        return await run_job(target, payload, budget_s=budget_s, progress=progress_reporter(ctx, total),
+                             job=job, what=what)  # fmt: skip
+    except MoaiMlError as exc:
+        raise ToolError(str(exc)) from exc

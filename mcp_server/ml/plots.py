@@ -1,0 +1,158 @@
+"""Evaluation plots as PNG files (matplotlib, headless Agg backend).
+
+Each function draws one figure into `path`. `render` draws the set that fits the task and
+returns {plot name: file name}; small copies (for MCP image content) are drawn on request.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+MAX_CURVES = 10
+FULL = {"figsize": (6.0, 5.0), "dpi": 100}
+SMALL = {"figsize": (3.2, 2.8), "dpi": 80}
+
+
+def _figure(small: bool) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = SMALL if small else FULL
+    fig, ax = plt.subplots(figsize=size["figsize"], dpi=size["dpi"])
+    return fig, ax
+
+
+def _save(fig: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def confusion_matrix_png(matrix: list[list[int]], labels: list[str], path: Path, small: bool = False) -> None:
+    import numpy as np
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = _figure(small)
+    shown = labels if len(labels) <= 20 else None
+    display = ConfusionMatrixDisplay(np.asarray(matrix), display_labels=shown)
+    display.plot(ax=ax, colorbar=not small, values_format="d", include_values=len(labels) <= 12)
+    ax.set_title("Confusion matrix")
+    _save(fig, path)
+
+
+def _classes_to_draw(y_true: Any, n_classes: int) -> list[int]:
+    """Binary: the positive class; multiclass: each class present in `y_true` (one-vs-rest), capped."""
+    present = set(y_true.tolist())
+    codes = [1] if n_classes == 2 else [c for c in range(n_classes) if c in present]
+    return codes[:MAX_CURVES]
+
+
+def roc_png(y_true: Any, proba: Any, labels: list[str], path: Path, small: bool = False) -> None:
+    from sklearn.metrics import RocCurveDisplay
+
+    fig, ax = _figure(small)
+    for code in _classes_to_draw(y_true, len(labels)):
+        RocCurveDisplay.from_predictions(y_true == code, proba[:, code], ax=ax, name=str(labels[code]))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    ax.set_title("ROC curve" if len(labels) == 2 else "ROC curves (one-vs-rest)")
+    if small:
+        ax.legend(fontsize=6)
+    _save(fig, path)
+
+
+def pr_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> None:
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    fig, ax = _figure(False)
+    for code in _classes_to_draw(y_true, len(labels)):
+        PrecisionRecallDisplay.from_predictions(y_true == code, proba[:, code], ax=ax, name=str(labels[code]))
+    ax.set_title("Precision-recall curve")
+    _save(fig, path)
+
+
+def calibration_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> None:
+    from sklearn.calibration import CalibrationDisplay
+
+    fig, ax = _figure(False)
+    for code in _classes_to_draw(y_true, len(labels))[:5]:
+        CalibrationDisplay.from_predictions(y_true == code, proba[:, code], n_bins=10, ax=ax, name=str(labels[code]))
+    ax.set_title("Calibration (reliability)")
+    _save(fig, path)
+
+
+def residuals_png(y_true: Any, y_pred: Any, path: Path, small: bool = False) -> None:
+    from sklearn.metrics import PredictionErrorDisplay
+
+    fig, ax = _figure(small)
+    PredictionErrorDisplay.from_predictions(y_true, y_pred, kind="residual_vs_predicted", ax=ax,
+                                            subsample=2000, random_state=0)  # fmt: skip
+    ax.set_title("Residuals vs predicted")
+    _save(fig, path)
+
+
+def actual_vs_predicted_png(y_true: Any, y_pred: Any, path: Path) -> None:
+    from sklearn.metrics import PredictionErrorDisplay
+
+    fig, ax = _figure(False)
+    PredictionErrorDisplay.from_predictions(y_true, y_pred, kind="actual_vs_predicted", ax=ax,
+                                            subsample=2000, random_state=0)  # fmt: skip
+    ax.set_title("Actual vs predicted")
+    _save(fig, path)
+
+
+def importance_png(names: list[str], values: list[float], method: str, path: Path) -> None:
+    fig, ax = _figure(False)
+    order = list(range(len(names)))[:20][::-1]
+    ax.barh([names[i][:40] for i in order], [values[i] for i in order])
+    ax.set_title(f"Feature importance ({method})")
+    ax.tick_params(axis="y", labelsize=7)
+    _save(fig, path)
+
+
+def render(task: str, data: dict[str, Any], out_dir: Path, small: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """Draw the task's plots from `data` (y_true, y_pred, proba, labels, matrix, importance).
+
+    Returns ({name: file name}, {name: small file name}) inside `out_dir`.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    smalls: dict[str, str] = {}
+    y_true, y_pred, proba, labels = data["y_true"], data["y_pred"], data.get("proba"), data.get("labels", [])
+    if task == "regression":
+        residuals_png(y_true, y_pred, out_dir / "residuals.png")
+        actual_vs_predicted_png(y_true, y_pred, out_dir / "actual_vs_predicted.png")
+        files.update(residuals="residuals.png", actual_vs_predicted="actual_vs_predicted.png")
+        if small:
+            residuals_png(y_true, y_pred, out_dir / "residuals_small.png", small=True)
+            smalls["residuals"] = "residuals_small.png"
+    else:
+        confusion_matrix_png(data["matrix"], labels, out_dir / "confusion_matrix.png")
+        files["confusion_matrix"] = "confusion_matrix.png"
+        if small:
+            confusion_matrix_png(data["matrix"], labels, out_dir / "confusion_matrix_small.png", small=True)
+            smalls["confusion_matrix"] = "confusion_matrix_small.png"
+        if proba is not None and len(set(y_true.tolist())) > 1:
+            _probability_plots(y_true, proba, labels, out_dir, small, files, smalls)
+    if data.get("importance"):
+        names, values, method = data["importance"]
+        importance_png(names, values, method, out_dir / "feature_importance.png")
+        files["feature_importance"] = "feature_importance.png"
+    return files, smalls
+
+
+def _probability_plots(
+    y_true: Any, proba: Any, labels: list[str], out_dir: Path, small: bool, files: dict[str, str],
+    smalls: dict[str, str],
+) -> None:  # fmt: skip
+    roc_png(y_true, proba, labels, out_dir / "roc_curve.png")
+    pr_png(y_true, proba, labels, out_dir / "precision_recall.png")
+    calibration_png(y_true, proba, labels, out_dir / "calibration.png")
+    files.update(roc_curve="roc_curve.png", precision_recall="precision_recall.png", calibration="calibration.png")
+    if small:
+        roc_png(y_true, proba, labels, out_dir / "roc_curve_small.png", small=True)
+        smalls["roc_curve"] = "roc_curve_small.png"

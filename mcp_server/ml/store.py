@@ -1,0 +1,260 @@
+"""MLflow is the run store of record: every run the tools make is an MLflow run.
+
+Default store: SQLite at `.moai/ml/mlflow.db` in the workspace with artifacts under
+`.moai/ml/artifacts`; `MLFLOW_TRACKING_URI` switches to a tracking server and nothing else
+changes. A run is written in one go, after the work that produced it has finished, so a
+cancelled or failed job never leaves a half-written run; if writing itself fails, the run is
+deleted again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from mcp_server.errors import MoaiMlError
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities import Run
+
+TAG = "moai."
+DEFAULT_EXPERIMENT = "moai-ml"
+STORE_DIR = Path(".moai/ml")
+PARAM_MAX = 6000
+_BATCH = 100
+
+
+def tracking_uri(root: Path) -> str:
+    """`MLFLOW_TRACKING_URI` if set, else the workspace's own SQLite store."""
+    configured = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    if configured:
+        return configured
+    return f"sqlite:///{(root / STORE_DIR / 'mlflow.db').as_posix()}"
+
+
+def local_path(uri: str) -> Path | None:
+    """A `file:` URI (or plain path) as a local path; None for remote artifact stores."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        return Path(url2pathname(parsed.path))
+    return None
+
+
+@dataclass
+class RunRecord:
+    """Everything one run holds; `Tracker.record` writes it in one go."""
+
+    experiment: str
+    run_name: str
+    kind: str  # train | compare | candidate | tdd | evaluate
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, Path] = field(default_factory=dict)  # artifact folder -> local folder
+    model_dir: Path | None = None  # an MLflow model directory (MLmodel + files)
+    model_params: dict[str, Any] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    start_ms: int | None = None
+
+
+class Tracker:
+    """The workspace's view of the MLflow store."""
+
+    def __init__(self, root: Path, uri: str | None = None) -> None:
+        self.root = root
+        self.uri = uri or tracking_uri(root)
+
+    @property
+    def is_local(self) -> bool:
+        return self.uri.startswith("sqlite:") or local_path(self.uri) is not None
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        from mlflow import MlflowClient
+
+        if self.uri.startswith("sqlite:"):
+            (self.root / STORE_DIR).mkdir(parents=True, exist_ok=True)
+        return MlflowClient(tracking_uri=self.uri)
+
+    def experiment_id(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            if found.lifecycle_stage == "deleted":
+                self.client.restore_experiment(found.experiment_id)
+            return str(found.experiment_id)
+        location = None
+        if self.uri.startswith("sqlite:"):
+            folder = self.root / STORE_DIR / "artifacts" / _slug(name)
+            location = folder.as_uri()
+        try:
+            return str(self.client.create_experiment(name, artifact_location=location))
+        except Exception:  # another process created it first
+            found = self.client.get_experiment_by_name(name)
+            if found is None:
+                raise
+            return str(found.experiment_id)
+
+    def record(self, record: RunRecord) -> tuple[str, str | None]:
+        """Write a whole run (params, metrics, tags, artifacts, model); return (run_id, model_id)."""
+        from mlflow.entities import RunTag
+
+        experiment_id = self.experiment_id(record.experiment)
+        tags = {f"{TAG}kind": record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
+        if record.parent_run_id:
+            tags["mlflow.parentRunId"] = record.parent_run_id
+        tags.update({k: _text(v) for k, v in record.tags.items() if v is not None})
+        run = self.client.create_run(experiment_id, start_time=record.start_ms, run_name=record.run_name)
+        run_id = run.info.run_id
+        try:
+            self._write(run_id, record, [RunTag(k, v) for k, v in tags.items()])
+            model_id = self._log_model(run_id, experiment_id, record) if record.model_dir else None
+            self.client.set_terminated(run_id, "FINISHED")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.delete_run(run_id)
+            raise
+        return run_id, model_id
+
+    def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
+        from mlflow.entities import Metric, Param
+
+        now = int(time.time() * 1000)
+        params = [Param(k[:250], _text(v)[:PARAM_MAX]) for k, v in record.params.items()]
+        metrics = [Metric(k, float(v), now, 0) for k, v in record.metrics.items() if v is not None]
+        for i in range(0, max(len(params), len(metrics), len(tags)), _BATCH):
+            self.client.log_batch(
+                run_id, metrics=metrics[i : i + _BATCH], params=params[i : i + _BATCH], tags=tags[i : i + _BATCH]
+            )
+        for folder, source in record.artifacts.items():
+            if source.is_dir() and any(source.iterdir()):
+                self.client.log_artifacts(run_id, str(source), folder or None)
+            elif source.is_file():
+                self.client.log_artifact(run_id, str(source), folder or None)
+
+    def _log_model(self, run_id: str, experiment_id: str, record: RunRecord) -> str:
+        """Log `record.model_dir` as the run's MLflow LoggedModel (MLflow 3 model entity)."""
+        from mlflow.entities import LoggedModelOutput
+        from mlflow.models import Model
+
+        assert record.model_dir is not None
+        params = {k: _text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
+        logged = self.client.create_logged_model(
+            experiment_id, name="model", source_run_id=run_id, params=params,
+            model_type=str(record.tags.get(f"{TAG}model", "")) or None,
+        )  # fmt: skip
+        mlmodel = record.model_dir / "MLmodel"
+        meta = Model.load(str(mlmodel))
+        meta.model_id, meta.run_id, meta.artifact_path = logged.model_id, run_id, logged.artifact_location
+        meta.save(str(mlmodel))
+        self.client.log_model_artifacts(logged.model_id, str(record.model_dir))
+        self.client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
+        self.client.finalize_logged_model(logged.model_id, "READY")
+        self.client.set_tag(run_id, f"{TAG}model_id", logged.model_id)
+        return str(logged.model_id)
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        for run_id in run_ids:
+            self.delete_run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run completely where the store allows it (local SQLite), else mark it deleted."""
+        run = self.client.get_run(run_id)
+        model_id = run.data.tags.get(f"{TAG}model_id")
+        self.client.delete_run(run_id)
+        if model_id:
+            with contextlib.suppress(Exception):
+                self.client.delete_logged_model(model_id)
+        store: Any = getattr(getattr(self.client, "_tracking_client", None), "store", None)
+        if not self.uri.startswith("sqlite:") or not hasattr(store, "_hard_delete_run"):
+            return
+        store._hard_delete_run(run_id)
+        folder = local_path(run.info.artifact_uri or "")
+        if folder is not None and folder.name == "artifacts":
+            shutil.rmtree(folder.parent, ignore_errors=True)
+        if model_id and hasattr(store, "_hard_delete_logged_model"):
+            with contextlib.suppress(Exception):
+                logged_dir = local_path(self.client.get_logged_model(model_id).artifact_location)
+                store._hard_delete_logged_model(model_id)
+                if logged_dir is not None and logged_dir.name == "artifacts":
+                    shutil.rmtree(logged_dir.parent, ignore_errors=True)
+
+    def get_run(self, run_id: str) -> Run:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException as exc:
+            raise MoaiMlError(f"run {run_id!r} not found in {self.describe()}; ml_list_runs shows the runs") from exc
+        if run.info.lifecycle_stage == "deleted":
+            raise MoaiMlError(f"run {run_id!r} was deleted")
+        return run
+
+    def describe(self) -> str:
+        return "the workspace's MLflow store" if self.uri.startswith("sqlite:") else f"the tracking server {self.uri}"
+
+    def experiments(self, name: str | None) -> list[tuple[str, str]]:
+        """(id, name) of the named experiment, or of every active one."""
+        if name is not None:
+            found = self.client.get_experiment_by_name(name)
+            if found is None:
+                raise MoaiMlError(f"experiment {name!r} not found")
+            return [(str(found.experiment_id), found.name)]
+        return [(str(e.experiment_id), e.name) for e in self.client.search_experiments()]
+
+    def search(self, experiment_ids: list[str], filter_string: str, order_by: list[str], limit: int) -> list[Run]:
+        if not experiment_ids:
+            return []
+        return list(self.client.search_runs(experiment_ids, filter_string, max_results=limit, order_by=order_by))
+
+    def model_dir(self, run: Run, scratch: Path) -> Path:
+        """A local folder holding the run's MLflow model (downloaded when the store is remote)."""
+        model_id = run.data.tags.get(f"{TAG}model_id")
+        if not model_id:
+            raise MoaiMlError(f"run {run.info.run_id!r} has no model (it is a {_kind(run)} run)")
+        logged = self.client.get_logged_model(model_id)
+        folder = local_path(logged.artifact_location)
+        if folder is not None and folder.is_dir():
+            return folder
+        import mlflow.artifacts
+
+        dst = scratch / "model"
+        dst.mkdir(parents=True, exist_ok=True)
+        return Path(
+            mlflow.artifacts.download_artifacts(
+                artifact_uri=logged.artifact_location, dst_path=str(dst), tracking_uri=self.uri
+            )
+        )
+
+    def artifact_file(self, run: Run, artifact: str, scratch: Path) -> Path:
+        """One run artifact as a local file (downloaded when the store is remote)."""
+        folder = local_path(run.info.artifact_uri or "")
+        if folder is not None and (folder / artifact).is_file():
+            return folder / artifact
+        return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
+
+
+def _kind(run: Run) -> str:
+    return str(run.data.tags.get(f"{TAG}kind", "unknown"))
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:100] or "experiment"
+
+
+def _text(value: Any) -> str:
+    import json
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=str, sort_keys=True)
+    return str(value)

@@ -1,0 +1,165 @@
+"""`ml_list_runs` and `ml_get_run`: read the MLflow run store."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.tools._common import NAME, READ_ONLY, RUN_ID, SPEC_ID, run_domain, tracker
+from mcp_server.workspace import Workspace
+
+METRIC_FILTER = re.compile(
+    r"^\s*([A-Za-z0-9_.]{1,100})\s*(<=|>=|!=|<|>|=)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$"
+)
+HEADLINE = ("holdout_roc_auc", "holdout_f1_macro", "holdout_accuracy", "holdout_rmse", "holdout_r2", "fit_time_s")
+MAX_METRICS = 60
+
+
+class RunSummary(BaseModel):
+    run_id: str = Field(description="MLflow run id")
+    run_name: str = Field(description="Human name of the run")
+    experiment: str = Field(description="Experiment name")
+    kind: str = Field(description="train, compare, candidate, tdd, …")
+    model: str | None = Field(description="Registry model name, if any")
+    spec_id: str | None = Field(description="SPEC the run belongs to, if any")
+    status: str = Field(description="FINISHED, FAILED, RUNNING, …")
+    started: str = Field(description="Start time, UTC ISO 8601")
+    parent_run_id: str | None = Field(description="The compare run this candidate belongs to")
+    metrics: dict[str, float] = Field(description="Headline metrics (the sort metric first)")
+
+
+class RunList(BaseModel):
+    runs: list[RunSummary] = Field(description="Matching runs, sorted")
+    count: int = Field(description="How many are listed")
+    tracking_uri: str = Field(description="Where the store is (a path for the local store)")
+
+
+class RunDetail(BaseModel):
+    run: RunSummary = Field(description="The summary fields")
+    params: dict[str, str] = Field(description="Run parameters")
+    metrics: dict[str, float] = Field(description="All metrics (latest values), up to 60")
+    tags: dict[str, str] = Field(description="moai.* tags: data file and hash, rows, columns, target, …")
+    model_uri: str | None = Field(description="models:/<id> of the logged model, if the run has one")
+    artifacts: list[str] = Field(description="Top-level artifact paths of the run")
+    children: int = Field(description="Nested runs (candidates of a compare run)")
+
+
+def _iso(ms: int | None) -> str:
+    return datetime.fromtimestamp((ms or 0) / 1000, tz=UTC).isoformat(timespec="seconds")
+
+
+def summarize(run: Any, experiment: str, first: str | None = None) -> RunSummary:
+    tags = run.data.tags
+    metrics = run.data.metrics
+    keys = ([first] if first and first in metrics else []) + [k for k in HEADLINE if k in metrics and k != first]
+    if not keys:
+        keys = sorted(metrics)[:4]
+    return RunSummary(
+        run_id=run.info.run_id, run_name=run.info.run_name or "", experiment=experiment,
+        kind=tags.get("moai.kind", "other"), model=tags.get("moai.model"), spec_id=tags.get("moai.spec_id"),
+        status=run.info.status, started=_iso(run.info.start_time), parent_run_id=tags.get("mlflow.parentRunId"),
+        metrics={k: round(float(metrics[k]), 6) for k in keys[:5]},
+    )  # fmt: skip
+
+
+def _filter(spec_id: str | None, kind: str | None, model: str | None, metric_filter: str | None) -> str:
+    """An MLflow filter string built only from validated pieces (no caller text is spliced raw)."""
+    parts = []
+    if spec_id:
+        parts.append(f"tags.`moai.spec_id` = '{spec_id}'")
+    if kind:
+        parts.append(f"tags.`moai.kind` = '{kind}'")
+    if model:
+        parts.append(f"tags.`moai.model` = '{model}'")
+    if metric_filter:
+        match = METRIC_FILTER.match(metric_filter)
+        if not match:
+            raise MoaiMlError(f"metric_filter {metric_filter!r} must look like 'holdout_roc_auc >= 0.9'")
+        name, op, value = match.groups()
+        parts.append(f"metrics.`{name}` {op} {value}")
+    return " and ".join(parts)
+
+
+def list_runs(workspace: Workspace, args: dict[str, Any]) -> RunList:
+    track = tracker(workspace)
+    experiments = dict(track.experiments(args["experiment"]))
+    order = f"metrics.`{args['order_by']}`" if args["order_by"] != "start_time" else "attributes.start_time"
+    direction = "ASC" if args["ascending"] else "DESC"
+    filter_string = _filter(args["spec_id"], args["kind"], args["model"], args["metric_filter"])
+    runs = track.search(list(experiments), filter_string, [f"{order} {direction}"], args["max_results"])
+    first = args["order_by"] if args["order_by"] != "start_time" else None
+    location = track.uri
+    if location.startswith("sqlite:///"):
+        location = workspace.relative(workspace.resolve(location.removeprefix("sqlite:///")))
+    return RunList(
+        runs=[summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs],
+        count=len(runs),
+        tracking_uri=location,
+    )
+
+
+def get_run(workspace: Workspace, run_id: str) -> RunDetail:
+    track = tracker(workspace)
+    run = track.get_run(run_id)
+    experiment = track.client.get_experiment(run.info.experiment_id).name
+    children = track.search([run.info.experiment_id], f"tags.`mlflow.parentRunId` = '{run.info.run_id}'", [], 1000)
+    artifacts = [a.path for a in track.client.list_artifacts(run_id)]
+    model_id = run.data.tags.get("moai.model_id")
+    metrics = dict(sorted(run.data.metrics.items())[:MAX_METRICS])
+    return RunDetail(
+        run=summarize(run, experiment),
+        params=dict(sorted(run.data.params.items())),
+        metrics={k: round(float(v), 6) for k, v in metrics.items()},
+        tags={k: v for k, v in sorted(run.data.tags.items()) if k.startswith("moai.")},
+        model_uri=f"models:/{model_id}" if model_id else None,
+        artifacts=artifacts,
+        children=len(children),
+    )
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=READ_ONLY, title="List tracked runs")
+    async def ml_list_runs(
+        experiment: Annotated[
+            str | None, Field(pattern=NAME, max_length=200, description="Only this experiment (default: all)")
+        ] = None,
+        spec_id: Annotated[
+            str | None, Field(pattern=SPEC_ID, max_length=32, description="Only runs of this SPEC")
+        ] = None,
+        kind: Annotated[
+            Literal["train", "compare", "candidate", "tdd"] | None, Field(description="Only runs of this kind")
+        ] = None,
+        model: Annotated[
+            str | None, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Only runs of this registry model")
+        ] = None,
+        metric_filter: Annotated[
+            str | None, Field(max_length=200, description="A metric condition, e.g. 'holdout_roc_auc >= 0.95'")
+        ] = None,
+        order_by: Annotated[
+            str, Field(pattern=r"^[A-Za-z0-9_.]{1,100}$", description="'start_time' or a metric name")
+        ] = "start_time",
+        ascending: Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")] = False,
+        max_results: Annotated[int, Field(ge=1, le=200, description="How many runs to list")] = 20,
+    ) -> RunList:
+        """List MLflow runs made by the tools (training, comparisons and their candidates, TDD cycles),
+        newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or a metric
+        condition. Each run is one compact line with its headline metrics; use ml_get_run for all of a run's
+        params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export. Read-only."""
+        args = {"experiment": experiment, "spec_id": spec_id, "kind": kind, "model": model,
+                "metric_filter": metric_filter, "order_by": order_by, "ascending": ascending,
+                "max_results": max_results}  # fmt: skip
+        return await run_domain(list_runs, workspace, args)
+
+    @server.tool(annotations=READ_ONLY, title="Show one tracked run")
+    async def ml_get_run(
+        run_id: Annotated[str, Field(pattern=RUN_ID, description="MLflow run id (from ml_train or ml_list_runs)")],
+    ) -> RunDetail:
+        """Show one MLflow run in full: its params, every metric, the moai tags (SPEC id, data file and its
+        sha256, row and column counts, target, task, model), the logged model's URI, its artifact paths
+        (plots, schema, evaluations) and how many candidate runs hang under it. Read-only."""
+        return await run_domain(get_run, workspace, run_id)
