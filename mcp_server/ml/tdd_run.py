@@ -103,10 +103,18 @@ def parse_junit(path: Path) -> list[TestOutcome]:
             if child.tag in ("failure", "error", "skipped"):
                 status = {"failure": "failed"}.get(child.tag, child.tag)
                 detail = f"{child.get('message', '')}\n{child.text or ''}"
-                reason = _short(child.get("message") or child.text or child.tag)
+                reason = _reason(child.get("message") or "", child.text or "") or child.tag
                 break
         out.append(TestOutcome(name, status, reason, detail))
     return out
+
+
+def _reason(message: str, text: str) -> str:
+    """The assertion or exception line (pytest's `E   ...`), else the message's first line."""
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return _short(line[1:])
+    return _short(message or text)
 
 
 def _short(text: str) -> str:

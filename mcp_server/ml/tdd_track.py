@@ -73,4 +73,9 @@ def track(
         )
     except MoaiMlError as exc:
         return None, f"the run was not logged: {exc}"
+    except Exception as exc:
+        # Logging is a record of a phase whose outcome (the tests) already stands; a store that
+        # fails must not turn a finished phase into an opaque tool error.
+        log.exception("logging the %s run of %s failed", phase, prep.spec.spec_id)
+        return None, f"the run was not logged ({type(exc).__name__}: {str(exc)[:200]})"
     return str(run_id), None
