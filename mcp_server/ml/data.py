@@ -28,15 +28,23 @@ class CsvDialect:
 
 
 def available_memory_bytes() -> int:
-    """Memory the process can still use (MemAvailable), or a large number if unknown."""
+    """Memory the process can still use (MemAvailable), or a large number if unknown.
+
+    `MOAI_ML_MAX_MEMORY_MB` caps it: an operator's limit for a shared machine or a container.
+    """
+    available = 1 << 62
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    available = int(line.split()[1]) * 1024
+                    break
     except OSError:
         pass
-    return 1 << 62
+    cap = os.environ.get("MOAI_ML_MAX_MEMORY_MB", "").strip()
+    if cap.isdigit():
+        available = min(available, int(cap) * 2**20)
+    return available
 
 
 def file_sha256(path: Path) -> str:

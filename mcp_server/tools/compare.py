@@ -166,7 +166,8 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
         outcome = await run_job_tool("mcp_server.ml.compare:compare_job", request, ctx=ctx, total=total, job=job,
                                      budget_s=args["time_budget_s"] + GRACE_S, what="the comparison")  # fmt: skip
     except ToolError as exc:
-        if not isinstance(exc.__cause__, JobTimeout) or not any(not isinstance(e, dict) for e in job.events):
+        # Past the budget the candidates that finished still count; before the data was even ready, nothing does.
+        if not isinstance(exc.__cause__, JobTimeout) or not any(isinstance(e, dict) for e in job.events):
             raise
         timed_out = True
     setup, cands = _candidates(job, outcome, timed_out)
