@@ -144,11 +144,19 @@ def _train_and_test(
     workspace: Workspace, prep: Prepared, phase: str
 ) -> tuple[dict[str, Any], PytestRun, dict[str, Any]]:
     paths = prep.paths
-    trained = run_module(workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
+    from concurrent.futures import ThreadPoolExecutor
+
     state = workspace.root / paths["state"]
     metrics_file = state / f"{phase}-metrics.json"
     metrics_file.unlink(missing_ok=True)
-    run = run_pytest(workspace.root, paths["test"], state / f"{phase}.xml", {"MOAI_ML_METRICS_OUT": str(metrics_file)})
+    env = {"MOAI_ML_METRICS_OUT": str(metrics_file)}
+    # Training (which saves the model) and the tests (which fit their own copy on the same split)
+    # are independent: run both processes at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        training = pool.submit(run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
+        testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env)
+        run = testing.result()
+        trained = training.result()
     measured = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}
     return trained, run, measured
 

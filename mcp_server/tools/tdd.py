@@ -161,10 +161,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         if not red.ok:
             await ctx.report_progress(3, 3, "stopped: RED not confirmed")
             return _cycle(red, phases, red)
-        await ctx.report_progress(1, 3, f"green: {phases[-1].summary[:200]}")
+        await ctx.report_progress(1, 3, f"red done ({phases[-1].summary[:160]}); green: training the pipeline")
         green = await run_domain(run_green, *args, None)
         phases.append(summarize(green))
-        await ctx.report_progress(2, 3, f"refactor: {phases[-1].summary[:200]}")
+        await ctx.report_progress(2, 3, f"green done ({phases[-1].summary[:160]}); refactor: cross-validating")
         final = await run_domain(run_refactor, *args)
         phases.append(summarize(final))
         await ctx.report_progress(3, 3, f"done: {phases[-1].summary[:200]}")
