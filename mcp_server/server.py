@@ -8,7 +8,7 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
-from mcp_server.tools import compare, evaluate, profile, runs, tdd, train
+from mcp_server.tools import compare, evaluate, export, profile, runs, serving, tdd, train
 from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
@@ -17,7 +17,16 @@ the table, then follow the SPEC (.moai/specs/SPEC-<ID>/spec.md). All paths are r
 workspace root; paths outside it are refused. Results are compact; details live in files whose
 paths the results give."""
 
-REGISTRARS = (profile.register, train.register, evaluate.register, compare.register, runs.register, tdd.register)
+REGISTRARS = (
+    profile.register,
+    train.register,
+    evaluate.register,
+    compare.register,
+    runs.register,
+    tdd.register,
+    export.register,
+    serving.register,
+)
 
 
 def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPServer:

@@ -47,3 +47,16 @@ def fit(task: str, model: str, params: dict[str, Any] | None = None) -> Fitted:
 
 def files_under(path: Path) -> list[str]:
     return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+
+
+def log_fitted(root: Path, fitted: Fitted, data_file: str | None = None, tags: dict[str, str] | None = None) -> str:
+    """Record a fitted pipeline in the workspace's real MLflow run store; returns the run id."""
+    from mcp_server.ml.tracking import get_store
+    from mcp_server.workspace import Workspace
+
+    workspace = Workspace(root)
+    return get_store(workspace).log_run(
+        experiment="tests", run_name=f"{fitted.model_name}-{fitted.schema.task}", model=fitted.pipeline,
+        schema=fitted.schema, model_name=fitted.model_name, params={}, metrics={"score": 0.9},
+        tags=tags, data_path=root / data_file if data_file else None, input_example=fitted.test.head(3),
+    )  # fmt: skip

@@ -141,3 +141,50 @@ def export_pipeline(
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
     atomic_write(path, data)
     return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
+
+
+def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None) -> pd.DataFrame | None:
+    """Real rows for the parity sample: `data_path`, else the table the run was trained on (if still there)."""
+    from mcp_server.ml.data import load_table
+
+    if data_path:
+        return load_table(workspace.resolve(data_path, must_exist=True))
+    recorded = tags.get("moai.data_path")
+    if not recorded:
+        return None
+    try:
+        path = workspace.resolve(recorded)
+        return load_table(path) if path.is_file() else None
+    except MoaiMlError:  # moved, changed or outside the workspace: synthetic rows still run
+        return None
+
+
+def export_run(workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None) -> Exported:
+    """Export a run of the workspace's run store (its joblib is trusted: it is our own)."""
+    from mcp_server.ml.tracking import get_store
+
+    loaded = get_store(workspace).load_run(run_id)
+    frame = run_table(workspace, loaded.tags, data_path)
+    name = loaded.model_name or "model"
+    return export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)
+
+
+def export_file(
+    workspace: Workspace, model_path: str, fmt: str, trusted: bool, data_path: str | None = None
+) -> Exported:
+    """Export a model file (with `schema.json` beside it), loaded by the safe-loading rules."""
+    from mcp_server.ml.safe_load import load_model
+
+    pipeline = load_model(workspace, model_path, trusted=trusted)
+    path = workspace.resolve(model_path, must_exist=True)
+    schema_file = path.parent / "schema.json"
+    if not schema_file.is_file():
+        raise MoaiMlError(f"no schema.json beside {model_path!r}; export a run by its run_id instead")
+    try:
+        schema = Schema.from_dict(json.loads(schema_file.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MoaiMlError(f"schema.json beside {model_path!r} is not a moai schema ({exc})") from exc
+    if not hasattr(pipeline, "predict"):
+        raise MoaiMlError(f"{model_path!r} does not hold a model (no predict method)")
+    frame = run_table(workspace, {}, data_path)
+    return export_pipeline(workspace, f"file-{path.stem}", pipeline, schema, path.stem, fmt, frame)

@@ -1,0 +1,117 @@
+"""`ml_export`: a run's model as joblib, pickle, skops or ONNX (ONNX proven by a parity check)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.onnx_parity import Parity
+from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.workspace import Workspace
+
+RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
+LOAD_HINTS = {
+    "joblib": "joblib.load(path) - runs code when loaded: only load files you trust",
+    "pickle": "pickle.load(open(path, 'rb')) - runs code when loaded: only load files you trust",
+    "skops": "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after reviewing that list",
+    "onnx": "onnxruntime.InferenceSession(path): one float32/string [N,1] input per feature, in schema order",
+}
+
+
+class ParityFigures(BaseModel):
+    rows: int = Field(description="Rows compared: held-out real rows plus synthetic rows from the schema")
+    label_agreement: float | None = Field(description="Share of rows whose predicted label agrees (classification)")
+    max_abs_diff: float = Field(description="Largest |difference| of probabilities (or predictions, regression)")
+    max_rel_diff: float = Field(description="Largest difference relative to max(1, |prediction|)")
+    tolerance: float = Field(description="The tolerance the relative difference had to stay within")
+    passed: bool = Field(description="True: the exported file predicts what the model predicts")
+
+
+class ExportResult(BaseModel):
+    source: str = Field(description="The run id (or model file) exported")
+    format: Literal["joblib", "pickle", "skops", "onnx"] = Field(description="Format of the file written")
+    path: str = Field(description="The exported file, relative to the workspace")
+    schema_path: str = Field(description="schema.json written beside it (features, kinds, classes)")
+    size_bytes: int = Field(description="Size of the exported file in bytes")
+    sha256: str = Field(description="SHA-256 of the exported file")
+    parity: ParityFigures | None = Field(description="Agreement with the model (onnx, skops); null for joblib/pickle")
+    load_hint: str = Field(description="How to load the file")
+
+
+def figures(parity: Parity | None) -> ParityFigures | None:
+    if parity is None:
+        return None
+    return ParityFigures(
+        rows=parity.rows,
+        label_agreement=parity.label_agreement,
+        max_abs_diff=float(f"{parity.max_abs_diff:.3g}"),
+        max_rel_diff=float(f"{parity.max_rel_diff:.3g}"),
+        tolerance=parity.tolerance,
+        passed=parity.passed,
+    )
+
+
+def export(
+    workspace: Workspace, run_id: str | None, model_path: str | None, fmt: str, trusted: bool, data_path: str | None
+) -> ExportResult:
+    from mcp_server.ml.export import export_file, export_run
+
+    if (run_id is None) == (model_path is None):
+        raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")
+    if run_id is not None:
+        done = export_run(workspace, run_id, fmt, data_path)
+    else:
+        assert model_path is not None
+        done = export_file(workspace, model_path, fmt, trusted, data_path)
+    parity = done.parity
+    return ExportResult(
+        source=run_id or str(model_path),
+        format=fmt,  # type: ignore[arg-type]
+        path=workspace.relative(done.path),
+        schema_path=workspace.relative(done.schema_path),
+        size_bytes=done.size_bytes,
+        sha256=done.sha256,
+        parity=figures(parity),
+        load_hint=LOAD_HINTS[fmt],
+    )
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=WRITES_FILES, title="Export a model (joblib, pickle, skops, ONNX)")
+    async def ml_export(
+        run_id: Annotated[
+            str | None,
+            Field(pattern=RUN_ID, description="Run id from ml_train / ml_list_runs (this workspace's store)"),
+        ] = None,
+        format: Annotated[
+            Literal["joblib", "pickle", "skops", "onnx"],
+            Field(description="onnx (portable, checked for parity), skops (safe to load), joblib or pickle"),
+        ] = "onnx",
+        model_path: Annotated[
+            str | None,
+            Field(
+                min_length=1, max_length=4096, description="Instead of run_id: a model file with schema.json beside it"
+            ),
+        ] = None,
+        trusted: Annotated[
+            bool,
+            Field(
+                description="Allow loading a pickle/joblib model_path from outside .moai/ml/ (it runs code when loaded)"
+            ),
+        ] = False,
+        data_path: Annotated[
+            str | None,
+            Field(min_length=1, max_length=4096, description="Table for the parity sample (default: the run's data)"),
+        ] = None,
+    ) -> ExportResult:
+        """Export a trained model to a file under .moai/ml/exports/<run_id>/ (with schema.json).
+        format='onnx' converts the WHOLE pipeline (preprocessing + model; XGBoost/LightGBM too) and
+        keeps the file only if it predicts like the model on a held-out sample (labels agree 100 %,
+        probabilities/predictions within 1e-4): the result gives the agreement and max difference;
+        models ONNX cannot express (datetime/text features) are refused with the formats that work.
+        'skops' is the safe-to-load format; joblib/pickle run code when loaded. Give run_id, or
+        model_path for a file (pickles outside .moai/ml/ need trusted=true)."""
+        return await run_domain(export, workspace, run_id, model_path, format, trusted, data_path)

@@ -1,0 +1,67 @@
+"""`ml_generate_serving`: a self-contained FastAPI service for a run, with its tests and Dockerfile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from pydantic import BaseModel, Field
+
+from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools.export import RUN_ID, ParityFigures, figures
+from mcp_server.workspace import Workspace
+
+MAX_LISTED = 40
+
+
+class ServingResult(BaseModel):
+    output_dir: str = Field(description="The service folder, relative to the workspace")
+    runtime: Literal["onnx", "joblib"] = Field(description="How the service scores: onnxruntime or the joblib pipeline")
+    files_written: list[str] = Field(description="Files written or updated (up to 40)")
+    files_unchanged: int = Field(description="Files already up to date")
+    files_skipped: list[str] = Field(description="Files edited by a person and left alone (pass overwrite=true)")
+    endpoints: list[str] = Field(description="HTTP endpoints of the service")
+    parity: ParityFigures | None = Field(description="ONNX agreement with the trained model (runtime onnx)")
+    run_command: str = Field(description="Command that starts the service, from output_dir")
+    test_command: str = Field(description="Command that runs the service's own tests, from output_dir")
+
+
+def generate(workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool) -> ServingResult:
+    from mcp_server.ml.serving_run import generate_serving
+
+    done = generate_serving(workspace, run_id, output_dir, runtime, overwrite)
+    parity = done.parity if runtime == "onnx" else None
+    return ServingResult(
+        output_dir=done.output_dir,
+        runtime=runtime,  # type: ignore[arg-type]
+        files_written=done.report.written[:MAX_LISTED],
+        files_unchanged=len(done.report.unchanged),
+        files_skipped=done.report.skipped[:MAX_LISTED],
+        endpoints=done.endpoints,
+        parity=figures(parity),
+        run_command="pip install -r requirements.txt && uvicorn app.main:app --host 127.0.0.1 --port 8000",
+        test_command="pip install -r requirements-dev.txt && pytest",
+    )
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=WRITES_FILES, title="Generate a FastAPI prediction service")
+    async def ml_generate_serving(
+        run_id: Annotated[str, Field(pattern=RUN_ID, description="Run id from ml_train / ml_list_runs")],
+        output_dir: Annotated[
+            str | None,
+            Field(min_length=1, max_length=1024, description="Folder for the service (default serving/<spec or run>)"),
+        ] = None,
+        runtime: Annotated[
+            Literal["onnx", "joblib"],
+            Field(description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn pipeline itself"),
+        ] = "onnx",
+        overwrite: Annotated[bool, Field(description="Also replace files a person edited since generation")] = False,
+    ) -> ServingResult:
+        """Generate a self-contained FastAPI service for a trained run: a pydantic request model
+        typed from the training schema (numbers, booleans, categories as enums, nullable where
+        data had missing values), POST /predict and /predict/batch, GET /health, /ready,
+        /metadata; onnxruntime (default, parity-checked) or joblib; 422 for bad input; its own
+        pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
+        Files a person edited are never overwritten unless overwrite=true. Then run test_command."""
+        return await run_domain(generate, workspace, run_id, output_dir, runtime, overwrite)
