@@ -221,8 +221,10 @@ def refactor(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> P
     report = workspace.write_files(
         {paths["selection"]: render("tdd/refactor/selection.py.j2", sel_ctx).encode()}, overwrite=overwrite
     )
-    if not (workspace.root / paths["pipeline"]).is_file():
+    pipeline_file = workspace.root / paths["pipeline"]
+    if not pipeline_file.is_file():
         report.merge(workspace.write_files(_pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")))
+    previous = pipeline_file.read_text(encoding="utf-8")
     out = f"{paths['state']}/selection.json"
     module = f"{prep.package}.{prep.spec.module}.selection"
     selection = run_module(workspace.root, module, ["--out", out], "cross-validated model selection")
@@ -235,8 +237,34 @@ def refactor(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> P
         workspace.write_files(_pipeline_files(prep, chosen["model"], chosen["params"], note), overwrite=overwrite)
     )
     result = _finish(workspace, prep, "refactor", report, chosen["model"], dict(chosen["params"]))
+    if not result.ok and previous != pipeline_file.read_text(encoding="utf-8"):
+        result = _keep_previous(workspace, prep, result, previous)
     result.cv_results = [
         {**row, "cv_mean": round(row["cv_mean"], 4), "cv_std": round(row["cv_std"], 4)}
         for row in selection["leaderboard"]
     ]
+    skipped = [c for c in prep.spec.candidates or [] if c not in {row["model"] for row in selection["leaderboard"]}]
+    if skipped:
+        result.warnings.append(f"candidates not installed, not cross-validated: {', '.join(skipped)}")
     return result
+
+
+def _keep_previous(workspace: Workspace, prep: Prepared, failed: PhaseResult, previous: str) -> PhaseResult:
+    """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor keeps it)."""
+    import ast
+    import re
+
+    found = re.search(r"^MODEL_NAME = (.+)$", previous, re.M)
+    if found is None:
+        return failed
+    name = str(ast.literal_eval(found.group(1)))
+    report = workspace.write_files({prep.paths["pipeline"]: previous})
+    kept = _finish(workspace, prep, "refactor", report, name, {})
+    broke = [t.name for t in failed.tests if t.status != "passed"]
+    kept.files_written = sorted(set(failed.files_written) | set(kept.files_written))
+    verdict = "it passes every test" if kept.ok else "neither passes every test; see next_step"
+    kept.warnings.append(
+        f"the CV winner {failed.model} failed {', '.join(broke[:5])}; the previous pipeline ({name}) was put back: "
+        + verdict
+    )
+    return kept
