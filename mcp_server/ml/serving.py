@@ -239,6 +239,13 @@ TEMPLATES = {
 }
 
 
+def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
+    """What the predictor feeds the model: (attribute, input or column, kind, true token, false token)."""
+    key = "input" if context["runtime"] == "onnx" else "name"
+    rows = [[f["attr"], f[key], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
+    return {"features": rows, "classes": context["classes"]}
+
+
 def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[str, bytes | str]:
     """Every file of the service, relative to its directory."""
     check_servable(info.schema, runtime)
@@ -249,5 +256,6 @@ def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[st
         files[f"app/record_part{part['index']}.py"] = render("serving/app/record_part.py.j2", {**context, "part": part})
     files["app/metadata.json"] = json.dumps(metadata(info, runtime), indent=1, default=str) + "\n"
     files["example.json"] = json.dumps(example, indent=1) + "\n"
+    files["app/features.json"] = json.dumps(_feature_table(context), indent=1) + "\n"
     files[f"app/{context['model_file']}"] = model_bytes
     return files
