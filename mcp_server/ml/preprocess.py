@@ -30,6 +30,9 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             out[feature.name] = pd.to_numeric(column, errors="coerce").astype("float64")
         elif feature.kind == "datetime":
             out[feature.name] = pd.to_datetime(column, errors="coerce", format="mixed")
+        elif feature.kind == "text":
+            # TfidfVectorizer has no imputer in front of it and refuses NaN: a missing text is empty.
+            out[feature.name] = column.astype(object).where(column.notna(), "").map(str).astype(object)
         else:
             text = column.astype(object).where(column.notna(), np.nan)
             # NaN stays NaN (imputed later); every other value, floats included, becomes text so the
