@@ -55,3 +55,30 @@ def test_hist_gradient_boosting_converts_despite_the_skl2onnx_boolean_bug(worksp
     ops = {node.op_type for node in model.graph.node}
     assert "TreeEnsembleClassifier" in ops
     assert exported.parity is not None and exported.parity.label_agreement == 1.0
+
+
+def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exactly(workspace: Workspace) -> None:
+    import numpy as np
+    import onnx
+    import pandas as pd
+
+    from mcp_server.ml.preprocess import build_pipeline, coerce_frame, encode_target
+    from mcp_server.ml.schema import Feature, Schema
+
+    rng = np.random.default_rng(0)
+    cities = [f"city {i}" for i in range(120)]  # > max_categories=50: infrequent ones share a column
+    weights = np.linspace(1, 30, len(cities))
+    raw = pd.DataFrame({"city": rng.choice(cities, 900, p=weights / weights.sum()), "x": rng.normal(size=900)})
+    features = [
+        Feature("city", "categorical", False, categories=cities[:50]),
+        Feature("x", "numeric", False, minimum=-3.0, maximum=3.0),
+    ]
+    schema = Schema("y", "binary", features, {}, classes=[0, 1])
+    frame = coerce_frame(raw, schema)
+    y = encode_target(pd.Series((raw["city"].str.len() + (raw["x"] > 0)) % 2), schema)
+    pipeline = build_pipeline(schema, "logistic_regression", None, 0).fit(frame, y)
+    encoder = pipeline.steps[0][1].named_transformers_["categorical"].named_steps["onehot"]
+    assert any(c is not None for c in encoder.infrequent_categories_)
+    exported = export_pipeline(workspace, "cities", pipeline, schema, "logistic_regression", "onnx", raw)
+    assert exported.parity is not None and exported.parity.passed and exported.parity.label_agreement == 1.0
+    assert "MatMul" in {node.op_type for node in onnx.load(str(exported.path)).graph.node}

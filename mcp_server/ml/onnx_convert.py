@@ -110,13 +110,20 @@ def _renamed(columns: Any, rename: dict[str, str]) -> Any:
 
 
 def _string_imputer(transformer: Any) -> Any:
-    """Make a constant string imputer convertible: ONNX strings carry missing values as ""."""
+    """Make a constant string imputer convertible (ONNX strings carry missing values as ""), and
+    a one-hot encoder with grouped infrequent categories (see onnx_infrequent)."""
     from sklearn.impute import SimpleImputer
+
+    from mcp_server.ml.onnx_infrequent import equivalent_steps, needs_rewrite
 
     steps = getattr(transformer, "steps", None) or []
     for _, step in steps:
         if isinstance(step, SimpleImputer) and isinstance(step.fill_value, str):
             step.missing_values = ""
+    if any(needs_rewrite(step) for _, step in steps):  # grouped infrequent categories: an exact equivalent
+        transformer.steps = [
+            new for name, step in steps for new in (equivalent_steps(step) if needs_rewrite(step) else [(name, step)])
+        ]
     return transformer
 
 
