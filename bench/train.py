@@ -1,0 +1,201 @@
+"""Training speed: `ml_train` through the MCP server vs. a plain scikit-learn script, side by side.
+
+Part 1: a random forest on a synthetic 100k × 20 table. The server (warmed by one small fit, as a
+long-lived server is) runs `ml_train` over stdio; a plain script does the same read, stratified
+split, fit and metrics. Prints both wall times, the ratio (target ≤ 1.2×) and both accuracies
+(the same model, so they must agree).
+Part 2: a 1M × 50 CSV through `ml_profile_data` and `ml_train` (hist_gradient_boosting), with the
+peak resident memory of the server and its job processes against the table's in-memory size.
+
+Run: `.venv/bin/python bench/train.py [--rows 100000] [--trees 100] [--rounds 2] [--skip-large]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PLAIN = r"""
+import json, sys, time
+import pandas as pd
+from sklearn import metrics as m
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+
+path, trees = sys.argv[1], int(sys.argv[2])
+start = time.perf_counter()
+frame = pd.read_csv(path, engine="pyarrow")
+X, y = frame.drop(columns="target"), frame["target"]
+X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)
+model = RandomForestClassifier(n_estimators=trees, n_jobs=1, random_state=42).fit(X_tr, y_tr)
+pred, proba = model.predict(X_te), model.predict_proba(X_te)
+scores = {
+    "accuracy": m.accuracy_score(y_te, pred), "balanced_accuracy": m.balanced_accuracy_score(y_te, pred),
+    "f1_macro": m.f1_score(y_te, pred, average="macro"), "f1_weighted": m.f1_score(y_te, pred, average="weighted"),
+    "precision_macro": m.precision_score(y_te, pred, average="macro"),
+    "recall_macro": m.recall_score(y_te, pred, average="macro"), "f1": m.f1_score(y_te, pred),
+    "roc_auc": m.roc_auc_score(y_te, proba[:, 1]), "log_loss": m.log_loss(y_te, proba),
+    "confusion": m.confusion_matrix(y_te, pred).tolist(),
+}
+print(json.dumps({"seconds": time.perf_counter() - start, "accuracy": scores["accuracy"]}))
+"""
+
+
+def make_table(path: Path, rows: int, cols: int) -> float:
+    """A synthetic binary classification table as CSV; returns the seconds it took."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    from sklearn.datasets import make_classification
+
+    start = time.perf_counter()
+    X, y = make_classification(rows, cols, n_informative=cols // 2, random_state=0)
+    columns = {f"f{i}": np.round(X[:, i], 5) for i in range(cols)}
+    columns["target"] = y
+    pcsv.write_csv(pa.table(columns), path)
+    return time.perf_counter() - start
+
+
+def tree_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants, MiB (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0)
+    tree = {root_pid}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(rss.get(pid, 0) for pid in tree) / 1024
+
+
+class PeakMemory:
+    """Samples the memory of this process's children (the server and its jobs) every 100 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            total = tree_rss_mb(os.getpid()) - tree_rss_mb_self()
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def tree_rss_mb_self() -> float:
+    status = Path(f"/proc/{os.getpid()}/status").read_text()
+    return next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0) / 1024
+
+
+async def timed_call(client: Client, tool: str, args: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    result = await client.call_tool(tool, args)
+    elapsed = time.perf_counter() - start
+    if result.is_error:
+        raise SystemExit(f"{tool} failed: {result.content}")
+    return elapsed, dict(result.structured_content or {})
+
+
+async def bench(work: Path, rows: int, trees: int, rounds: int, large: bool) -> None:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server", "--workspace", str(work)],
+                                   cwd=str(work))  # fmt: skip
+    data = work / "data"
+    print(f"generating {rows:,} x 20 table: {make_table(data / 'synth.csv', rows, 20):.1f} s")
+    server_times: list[float] = []
+    script_times: list[float] = []
+    async with Client(params, read_timeout_seconds=3600) as client:
+        warm, _ = await timed_call(client, "ml_train", {"data_path": "data/warm.csv", "target": "target",
+                                                        "model": "logistic_regression"})  # fmt: skip
+        print(f"warm-up fit (starts the job forkserver and the MLflow store): {warm:.1f} s")
+        args = {"data_path": "data/synth.csv", "target": "target", "model": "random_forest",
+                "params": {"n_estimators": trees, "n_jobs": 1}, "seed": 42}  # fmt: skip
+        for _ in range(rounds):  # interleaved: the machine is shared and noisy
+            plain = subprocess.run([sys.executable, "-c", PLAIN, str(data / "synth.csv"), str(trees)],
+                                   capture_output=True, text=True, check=True)  # fmt: skip
+            script = json.loads(plain.stdout)
+            script_times.append(script["seconds"])
+            elapsed, result = await timed_call(client, "ml_train", args)
+            server_times.append(elapsed)
+    server_s, script_s = min(server_times), min(script_times)
+    print(f"\nrandom forest, {trees} trees, {rows:,} x 20, holdout 20 %, one core; best of {rounds} interleaved")
+    print(f"  ml_train through the server : {server_s:7.2f} s  (fit {result['fit_time_s']:.2f} s, "
+          f"model {result['model_size_mb']:.1f} MiB, accuracy {result['metrics']['accuracy']:.6f})  "
+          f"all: {', '.join(f'{t:.1f}' for t in server_times)}")  # fmt: skip
+    print(f"  plain scikit-learn script   : {script_s:7.2f} s  (accuracy {script['accuracy']:.6f})  "
+          f"all: {', '.join(f'{t:.1f}' for t in script_times)}")  # fmt: skip
+    print(f"  ratio server / script       : {server_s / script_s:7.3f}  (target <= 1.2)")
+    if large:
+        await bench_large(params, data)
+
+
+async def bench_large(params: StdioServerParameters, data: Path) -> None:
+    print(f"\ngenerating 1,000,000 x 50 table: {make_table(data / 'big.csv', 1_000_000, 50):.1f} s, "
+          f"{(data / 'big.csv').stat().st_size / 2**20:,.0f} MiB on disk")  # fmt: skip
+    async with Client(params, read_timeout_seconds=3600) as client:
+        await timed_call(client, "ml_train", {"data_path": "data/warm.csv", "target": "target",
+                                              "model": "logistic_regression"})  # fmt: skip
+        with PeakMemory() as memory:
+            prof_s, profile = await timed_call(client, "ml_profile_data", {"data_path": "data/big.csv",
+                                                                           "target": "target"})  # fmt: skip
+            train_s, result = await timed_call(client, "ml_train", {"data_path": "data/big.csv", "target": "target",
+                                                                    "model": "hist_gradient_boosting"})  # fmt: skip
+    print("1M x 50 CSV through the server (warm)")
+    print(f"  ml_profile_data : {prof_s:7.1f} s   table in memory {profile['memory_mb']:,.0f} MiB")
+    print(f"  ml_train (hgb)  : {train_s:7.1f} s   fit {result['fit_time_s']:.1f} s, roc_auc "
+          f"{result['metrics']['roc_auc']:.4f}")  # fmt: skip
+    print(f"  total           : {prof_s + train_s:7.1f} s")
+    print(f"  peak RSS, server + job processes: {memory.peak:,.0f} MiB "
+          f"= {memory.peak / profile['memory_mb']:.1f}x the table's in-memory size")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--trees", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of each side")
+    parser.add_argument("--skip-large", action="store_true", help="skip the 1M x 50 part")
+    opts = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="moai-bench-") as tmp:
+        work = Path(tmp)
+        (work / "data").mkdir()
+        (work / "data/warm.csv").write_text((ROOT / "examples/data/breast_cancer.csv").read_text())
+        anyio.run(bench, work, opts.rows, opts.trees, opts.rounds, not opts.skip_large)
+
+
+if __name__ == "__main__":
+    main()
