@@ -13,7 +13,7 @@ from mcp_server.ml.training import prepare
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call, call_error, job_processes, wait_until
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_compare")]
 
 
 @pytest.fixture(scope="module")

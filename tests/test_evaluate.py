@@ -18,7 +18,7 @@ from mcp_server.workspace import Workspace
 from tests.support import copy_examples, stdio_client, structured
 from tests.train_support import call, call_error
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_evaluate")]
 ROUND = 1e-6
 
 
@@ -168,3 +168,22 @@ async def test_evaluation_refuses_unknown_runs_and_tables_without_the_target(cli
     text = await call_error(client, "ml_evaluate", run_id=run_id, data_path="../outside.csv")
     assert "outside the workspace" in text
     assert (await call(client, "ml_list_runs"))["count"] >= 1  # the server is still there
+
+
+async def test_a_run_logged_through_the_store_api_is_listed_and_evaluated_on_a_given_table(client, project: Path):
+    from mcp_server.ml.training import prepare
+
+    data = prepare(project / "data/diabetes.csv", "progression")
+    model = build_pipeline(data.schema, "ridge", {}, 0).fit(data.X, data.y)
+    run_id = get_store(Workspace(project)).log_run(
+        experiment="SPEC-ML-002", run_name="ML-002 green ridge", model=model, schema=data.schema,
+        model_name="ridge", params={"alpha": 1.0}, metrics={"rmse": 50.0},
+        tags={"moai.spec_id": "ML-002", "moai.phase": "tdd-green"}, data_path=project / "data/diabetes.csv",
+        input_example=data.X.head(3),
+    )  # fmt: skip
+    listed = await call(client, "ml_list_runs", kind="tdd", spec_id="ML-002")
+    assert [r["run_id"] for r in listed["runs"]] == [run_id]
+    text = await call_error(client, "ml_evaluate", run_id=run_id)
+    assert "recorded no holdout split" in text and "pass data_path" in text
+    result = await call(client, "ml_evaluate", run_id=run_id, data_path="data/diabetes.csv")
+    assert result["rows"] == 442 and result["metrics"]["rmse"] is not None

@@ -14,7 +14,7 @@ import pytest
 from tests.support import copy_examples, free_port, stdio_client, wait_http
 from tests.train_support import call, client_with_env
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_runs")]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from mcp_server.workspace import Workspace
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call, call_error, job_processes, staging_left, wait_until
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train")]
 SLOW_RF = {"n_estimators": 20000, "n_jobs": 1}  # far longer than any budget or cancellation below
 
 

@@ -11,7 +11,7 @@ from mcp_server.ml.registry import REGISTRY
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call, call_error, client_with_env, staging_left
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train_errors")]
 BC = {"data_path": "data/breast_cancer.csv", "target": "target"}
 
 

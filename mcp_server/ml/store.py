@@ -215,31 +215,15 @@ class Tracker:
             return []
         return list(self.client.search_runs(experiment_ids, filter_string, max_results=limit, order_by=order_by))
 
-    def model_dir(self, run: Run, scratch: Path) -> Path:
-        """A local folder holding the run's MLflow model (downloaded when the store is remote)."""
-        model_id = run.data.tags.get(f"{TAG}model_id")
-        if not model_id:
-            raise MoaiMlError(f"run {run.info.run_id!r} has no model (it is a {_kind(run)} run)")
-        logged = self.client.get_logged_model(model_id)
-        folder = local_path(logged.artifact_location)
-        if folder is not None and folder.is_dir():
-            return folder
-        import mlflow.artifacts
-
-        dst = scratch / "model"
-        dst.mkdir(parents=True, exist_ok=True)
-        return Path(
-            mlflow.artifacts.download_artifacts(
-                artifact_uri=logged.artifact_location, dst_path=str(dst), tracking_uri=self.uri
-            )
-        )
-
     def artifact_file(self, run: Run, artifact: str, scratch: Path) -> Path:
         """One run artifact as a local file (downloaded when the store is remote)."""
         folder = local_path(run.info.artifact_uri or "")
         if folder is not None and (folder / artifact).is_file():
             return folder / artifact
-        return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
+        try:
+            return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
+        except Exception as exc:
+            raise MoaiMlError(f"run {run.info.run_id!r} has no artifact {artifact!r}") from exc
 
 
 def _kind(run: Run) -> str:

@@ -74,7 +74,11 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
         if not trained_on or not workspace.resolve(trained_on).is_file():
             raise MoaiMlError(f"the table the run was trained on ({trained_on!r}) is gone; pass data_path")
         path = workspace.resolve(trained_on)
-        holdout = str(track.artifact_file(run, "split/holdout_index.npy", folder))
+        try:
+            holdout = str(track.artifact_file(run, "split/holdout_index.npy", folder))
+        except MoaiMlError as exc:
+            raise MoaiMlError(f"run {args['run_id']!r} recorded no holdout split (it was not made by ml_train); "
+                              "pass data_path to evaluate it on a labelled table") from exc  # fmt: skip
     else:
         path = workspace.resolve(args["data_path"], must_exist=True)
         holdout = None

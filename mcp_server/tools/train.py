@@ -52,7 +52,7 @@ class TrainResult(BaseModel):
     artifacts: str = Field(description="Where the run's artifacts (plots, schema, split) are stored")
 
 
-def train(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> Any:
+def train(workspace: Workspace, args: dict[str, Any]) -> Any:
     """Validate what can be checked before a process is started (model name, params, path)."""
     from mcp_server.ml.data import check_memory
     from mcp_server.ml.registry import get_spec, make_estimator
@@ -125,7 +125,7 @@ def _result(workspace: Workspace, args: dict[str, Any], outcome: Any, run_id: st
 async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> TrainResult:
     from mcp_server.ml.training import TRAIN_STEPS, TrainRequest
 
-    args["path"] = path = await run_domain(train, workspace, args, ctx)
+    args["path"] = path = await run_domain(train, workspace, args)
     started_ms = int(time.time() * 1000)
     with staging(workspace) as folder:
         request = TrainRequest(
