@@ -78,7 +78,7 @@ def _onnx_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataF
 
     data = to_onnx(pipeline, schema, model_name).SerializeToString()
     try:
-        parity = check_parity(data, pipeline, schema, sample)
+        parity = check_parity(data, pipeline, schema, sample, model_name)
     except Exception as exc:  # onnxruntime refusing the graph is a conversion failure, not a crash
         raise MoaiMlError(f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
                           f"export with format {OTHER_FORMATS} instead") from exc  # fmt: skip

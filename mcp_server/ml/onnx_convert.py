@@ -141,3 +141,4 @@ def _add_metadata(model: onnx.ModelProto, schema: Schema, names: list[str], mode
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "moai-domain-ml"
+    model.graph.name = "moai_pipeline"  # skl2onnx names it with a random uuid: keep exports reproducible

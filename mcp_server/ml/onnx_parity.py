@@ -87,7 +87,23 @@ def float32_view(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     return out
 
 
-def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.DataFrame) -> Parity:
+def label_from_proba(model_name: str) -> bool:
+    """Whether the estimator's `predict` is the first argmax of `predict_proba` (SVC's is not)."""
+    return model_name != "svm"
+
+
+def served_codes(codes: np.ndarray, proba: np.ndarray, from_proba: bool) -> np.ndarray:
+    """The class codes a service answers: the first class within 1e-6 of the top probability, as
+    scikit-learn's argmax picks on ties (a forest's 20/20 vote); ONNX's own label otherwise."""
+    import numpy as np
+
+    if not from_proba or proba.size == 0:
+        return codes
+    top = proba.max(axis=1, keepdims=True)
+    return np.asarray((proba >= top - 1e-6).argmax(axis=1), dtype=np.int64)
+
+
+def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.DataFrame, model_name: str = "") -> Parity:
     """Run both models on `frame` (already coerced) and compare labels and scores."""
     import numpy as np
     import onnxruntime as ort
@@ -104,7 +120,7 @@ def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.Dat
     else:
         expected = np.asarray(pipeline.predict_proba(reference), dtype=np.float64)
         got = np.asarray(outputs[1], dtype=np.float64)
-        labels = np.asarray(outputs[0]).ravel().astype(np.int64)
+        labels = served_codes(np.asarray(outputs[0]).ravel().astype(np.int64), got, label_from_proba(model_name))
         agree = _label_agreement(labels, np.asarray(pipeline.predict(reference)).astype(np.int64), expected)
     if got.shape != expected.shape:
         return Parity(len(frame), 0.0 if agree is not None else None, float("inf"), float("inf"), TOLERANCE, False)

@@ -7,7 +7,6 @@ never a pydantic/BaseModel name) and the column name itself becomes the field's 
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata
 import json
 import sys
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.onnx_parity import label_from_proba
 from mcp_server.ml.schema import Feature, Schema
 from mcp_server.render import render, to_identifier
 
@@ -121,9 +121,14 @@ def example_frame(schema: Schema, example: dict[str, Any]) -> pd.DataFrame:
     return coerce_frame(pd.DataFrame([row]), schema)
 
 
-def expected_output(info: ModelInfo, example: dict[str, Any]) -> dict[str, Any]:
-    """What the trained pipeline answers for the example (the generated tests compare to it)."""
+def expected_output(info: ModelInfo, example: dict[str, Any], runtime: str) -> dict[str, Any]:
+    """What the trained pipeline answers for the example (the generated tests compare to it);
+    for ONNX, with the numbers rounded to float32 as the service feeds them to the model."""
+    from mcp_server.ml.onnx_parity import float32_view
+
     frame = example_frame(info.schema, example)
+    if runtime == "onnx":
+        frame = float32_view(frame, info.schema)
     if info.schema.task == "regression":
         return {"prediction": float(info.pipeline.predict(frame)[0])}
     classes = info.schema.classes
@@ -162,7 +167,6 @@ def metadata(info: ModelInfo, runtime: str) -> dict[str, Any]:
             {"name": f.name, "kind": f.kind, "nullable": f.nullable, "categories": list(f.categories)}
             for f in schema.features
         ],
-        "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "generator": f"moai-domain-ml {_own_version()}",
     }
 
@@ -204,7 +208,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "model_name": info.model_name,
         "run_id": info.run_id,
         "example": example,
-        "expected": expected_output(info, example),
+        "expected": expected_output(info, example, runtime),
         "versions": versions(runtime, info.model_name),
         "dev_versions": dev_versions(),
         "required": [f["name"] for f in fields if not f["nullable"]],
@@ -243,7 +247,11 @@ def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
     """What the predictor feeds the model: (attribute, input or column, kind, true token, false token)."""
     key = "input" if context["runtime"] == "onnx" else "name"
     rows = [[f["attr"], f[key], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
-    return {"features": rows, "classes": context["classes"]}
+    return {
+        "features": rows,
+        "classes": context["classes"],
+        "label_from_proba": label_from_proba(context["model_name"]),
+    }
 
 
 def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[str, bytes | str]:
