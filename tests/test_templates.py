@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUFF = [str(ROOT / ".venv/bin/ruff"), "check", "--isolated", "--line-length", "120", "--target-version", "py311",
         "--select", "E,F,W,I,B,UP,C90"]  # fmt: skip
 LABELS = ['"); import os #', 'it\'s "odd"', "ünï {{ x }}"]
-ALLOWED_IMPORTS = {"__future__", "importlib", "json", "os", "sys", "time", "pathlib", "numpy", "pandas", "pytest",
-                   "sklearn", "argparse", "hashlib", "typing", "joblib"}  # fmt: skip
+ALLOWED_IMPORTS = {"__future__", "importlib", "json", "os", "sys", "time", "pathlib", "types", "numpy", "pandas",
+                   "pytest", "sklearn", "argparse", "hashlib", "typing", "joblib"}  # fmt: skip
 ODD = {
     "num": 'it\'s "quoted"',
     "space": "with space and ü",
