@@ -14,8 +14,8 @@ from typing import Any
 
 
 def needs_rewrite(encoder: Any) -> bool:
-    infrequent = getattr(encoder, "infrequent_categories_", None)
-    return bool(infrequent) and any(c is not None for c in infrequent)
+    infrequent: list[Any] = list(getattr(encoder, "infrequent_categories_", None) or [])
+    return any(c is not None for c in infrequent)
 
 
 def equivalent_steps(encoder: Any) -> list[tuple[str, Any]]:
