@@ -23,7 +23,7 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
-    out = {}
+    out: dict[str, Any] = {}
     for feature in schema.features:
         column = frame[feature.name] if feature.name in frame.columns else pd.Series(np.nan, index=frame.index)
         if feature.kind == "numeric":
