@@ -40,7 +40,10 @@ def confusion_matrix_png(matrix: list[list[int]], labels: list[str], path: Path,
     fig, ax = _figure(small)
     shown = labels if len(labels) <= 20 else None
     display = ConfusionMatrixDisplay(np.asarray(matrix), display_labels=shown)
-    display.plot(ax=ax, colorbar=not small, values_format="d", include_values=len(labels) <= 12)
+    rotation: float | str = 45 if small or len(labels) > 5 else "horizontal"
+    display.plot(
+        ax=ax, colorbar=not small, values_format="d", include_values=len(labels) <= 12, xticks_rotation=rotation
+    )
     ax.set_title("Confusion matrix")
     _save(fig, path)
 
