@@ -29,7 +29,7 @@ def test_an_unmet_gate_is_reported_plainly_and_the_tests_are_left_alone(workspac
     assert test_file.read_bytes() == before and "0.9999" in before.decode()
 
 
-def xor_table(rows: int = 400, seed: int = 3) -> pd.DataFrame:
+def xor_table(rows: int = 300, seed: int = 3) -> pd.DataFrame:
     """Trees see the XOR; a linear model only sees the weak `hint` column."""
     rng = np.random.default_rng(seed)
     a, b = rng.normal(size=rows), rng.normal(size=rows)
@@ -43,7 +43,7 @@ def test_a_cv_winner_that_breaks_a_pinned_test_is_replaced_by_the_previous_green
     xor_table().to_csv(tmp_path / "data/xor.csv", index=False)
     ws = Workspace(tmp_path)
     fields = {"spec_id": "XOR-1", "dataset": "data/xor.csv", "target": "y", "metric": "accuracy", "threshold": 0.55,
-              "cv_folds": 3, "candidates": ["random_forest", "logistic_regression"], "max_model_mb": 0.05}  # fmt: skip
+              "cv_folds": 2, "candidates": ["random_forest", "logistic_regression"], "max_model_mb": 0.05}  # fmt: skip
     prep = tdd.load(ws, None, fields, "ml_project")
     assert tdd.red(ws, prep).ok
     assert tdd.green(ws, prep, model="logistic_regression").ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -21,7 +22,8 @@ import pytest
 from mcp_server.ml import tdd
 from mcp_server.ml.preprocess import build_preprocessor, coerce_frame
 from mcp_server.ml.registry import get_spec, make_estimator
-from mcp_server.ml.tdd_context import transformer_columns
+from mcp_server.ml.tdd_context import selection_context, transformer_columns
+from mcp_server.render import render
 from mcp_server.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,3 +172,19 @@ def test_green_refuses_to_run_before_the_tests_exist(hostile):
     with pytest.raises(Exception, match=r"tests come first\. Run ml_tdd_red"):
         tdd.green(ws, prep)
     assert not (ws.root / "src").exists()
+
+
+def test_many_candidates_from_one_module_render_a_wrapped_import_that_lints_and_imports(workspace):
+    many = ["random_forest", "extra_trees", "gradient_boosting", "hist_gradient_boosting", "knn", "svm"]
+    prep = tdd.load(workspace, "ML-001", {"candidates": many}, "ml_project")
+    workspace.write_files(tdd._pipeline_files(prep, "random_forest", None, "test"))
+    workspace.write_files({prep.paths["selection"]: render("tdd/refactor/selection.py.j2", selection_context(prep))})
+    selection = workspace.root / prep.paths["selection"]
+    text = selection.read_text(encoding="utf-8")
+    assert "from sklearn.ensemble import (\n    ExtraTreesClassifier,\n" in text
+    _ruff(selection, workspace.root / prep.paths["pipeline"])
+    code = "import ml_project.ml_001.selection as s; print(sorted(s.CANDIDATES))"
+    env = {**os.environ, "PYTHONPATH": str(workspace.root / "src")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=workspace.root, env=env, capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().strip() == repr(sorted(many))
