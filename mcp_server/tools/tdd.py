@@ -96,6 +96,12 @@ def summarize(result: tdd.PhaseResult) -> PhaseSummary:
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
+    """The four TDD tools and the `tdd_cycle` prompt."""
+    for add in (_red_tool, _green_tool, _refactor_tool, _cycle_tool, _prompt):
+        add(server, workspace)
+
+
+def _red_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="TDD red: write failing model tests")
     async def ml_tdd_red(
         spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
@@ -109,6 +115,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         result = await run_domain(run_red, workspace, spec_path, _fields(fields), package, overwrite)
         return to_red(result)
 
+
+def _green_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD green: write the pipeline and pass the tests")
     async def ml_tdd_green(
         spec_path: SpecPath = None,
@@ -129,6 +137,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         result = await run_domain(run_green, workspace, spec_path, _fields(fields), package, overwrite, model)
         return to_green(result)
 
+
+def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green")
     async def ml_tdd_refactor(
         spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
@@ -141,6 +151,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         result = await run_domain(run_refactor, workspace, spec_path, _fields(fields), package, overwrite)
         return to_refactor(result)
 
+
+def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD cycle: red, green, refactor")
     async def ml_tdd_cycle(
         ctx: Context,
@@ -170,6 +182,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         await ctx.report_progress(3, 3, f"done: {phases[-1].summary[:200]}")
         return _cycle(red, phases, final, green)
 
+
+def _prompt(server: MCPServer, workspace: Workspace) -> None:
     @server.prompt(name="tdd_cycle", title="SPEC-driven TDD cycle for a model")
     def tdd_cycle(spec_id: str) -> str:
         """Walk through RED -> GREEN -> REFACTOR for one SPEC with the moai-ml tools."""
