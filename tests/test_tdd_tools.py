@@ -56,6 +56,11 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
 
 @pytest.mark.slow
 async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(project):
+    seen: list[str] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(f"{progress:.0f}/{total:.0f} {message}")
+
     async with stdio_client(project) as client:
         for spec_id, gates in (
             ("ML-002", {"r2": "max", "mae": "min"}),
@@ -64,7 +69,11 @@ async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(p
             red = structured(await client.call_tool("ml_tdd_red", {"spec_path": spec_id}))
             assert red["red_confirmed"], red["problems"]
             assert all("does not exist yet" in (t["reason"] or "") for t in red["tests"])
-            green = structured(await client.call_tool("ml_tdd_green", {"spec_path": spec_id}))
+            seen.clear()
+            green = structured(
+                await client.call_tool("ml_tdd_green", {"spec_path": spec_id}, progress_callback=on_progress)
+            )
+            assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
             assert green["green"], green["tests"]
             assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
             refactor = structured(await client.call_tool("ml_tdd_refactor", {"spec_path": spec_id}))

@@ -205,7 +205,10 @@ def _finish(
     result.baseline = measured.get("baseline", {}).get(prep.spec.metric)
     result.model_path = prep.paths["model"]
     if report.skipped and prep.paths["pipeline"] in report.skipped:
-        result.warnings.append(f"{prep.paths['pipeline']} was edited by a person and kept; it is what was tested")
+        result.warnings.append(
+            f"{prep.paths['pipeline']} was edited by a person and kept: it is what was trained and tested, and "
+            f"{name} was not written into it (pass overwrite=true to replace it)"
+        )
     metrics = {f"holdout_{g.name}": g.value for g in found if g.value is not None}
     result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"))
     if note:

@@ -104,7 +104,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
 def _red_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="TDD red: write failing model tests")
     async def ml_tdd_red(
-        spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
+        ctx: Context,
+        spec_path: SpecPath = None,
+        fields: Fields = None,
+        package: Package = "ml_project",
+        overwrite: Overwrite = False,
     ) -> RedResult:
         """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also be
         given as arguments), check dataset and target against the data, write tests/ml/test_<id>.py
@@ -112,13 +116,16 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
         robustness to missing/unseen values, one-row latency, model size, save/reload), run them
         with pytest and confirm each fails only because the pipeline does not exist yet. Any test that
         passes or fails for another reason is listed in `problems`. Next: ml_tdd_green."""
+        await ctx.report_progress(0, 1, "red: writing the tests and running them without the pipeline")
         result = await run_domain(run_red, workspace, spec_path, _fields(fields), package, overwrite)
+        await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_red(result)
 
 
 def _green_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD green: write the pipeline and pass the tests")
     async def ml_tdd_green(
+        ctx: Context,
         spec_path: SpecPath = None,
         fields: Fields = None,
         package: Package = "ml_project",
@@ -134,21 +141,29 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         estimator; train it on the seeded split, save models/<id>/model.joblib, run the RED tests and
         report each test and every metric gate. It never edits tests or thresholds: if a gate fails it
         says so; then run ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store exists."""
+        await ctx.report_progress(0, 1, "green: writing, training and testing the pipeline")
         result = await run_domain(run_green, workspace, spec_path, _fields(fields), package, overwrite, model)
+        await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_green(result)
 
 
 def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green")
     async def ml_tdd_refactor(
-        spec_path: SpecPath = None, fields: Fields = None, package: Package = "ml_project", overwrite: Overwrite = False
+        ctx: Context,
+        spec_path: SpecPath = None,
+        fields: Fields = None,
+        package: Package = "ml_project",
+        overwrite: Overwrite = False,
     ) -> RefactorResult:
         """REFACTOR step: write src/<package>/<id>/selection.py, which cross-validates the SPEC's
         `candidates` (stratified k-fold, plain k-fold for regression, on the training split only),
         each over its small grid, and picks the best CV mean of the primary metric; re-render the
         pipeline with the winner, retrain, save, and rerun the same tests to confirm they still pass.
         Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the run_id."""
+        await ctx.report_progress(0, 1, "refactor: cross-validating the candidates")
         result = await run_domain(run_refactor, workspace, spec_path, _fields(fields), package, overwrite)
+        await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_refactor(result)
 
 
