@@ -149,17 +149,17 @@ def test_the_generated_pipeline_makes_the_domain_layers_choices(hostile):
     pd.testing.assert_frame_equal(module.coerce(frame), coerce_frame(frame, prep.schema))
 
 
-def test_rerunning_red_updates_tool_files_and_keeps_a_person_s_edits(hostile):
+@pytest.mark.slow
+def test_rerunning_red_keeps_a_person_s_edits_and_names_tests_that_prove_nothing(hostile):
     ws, prep = hostile
     first = tdd.red(ws, prep)
     assert set(first.files_written) == {prep.paths["test"], prep.paths["conftest"]}
-    again = tdd.red(ws, prep)
-    assert again.files_written == [] and set(again.files_unchanged) == set(first.files_written) and again.ok
     test_file = ws.root / prep.paths["test"]
     extra = "\n\ndef test_without_the_pipeline():\n    assert True\n\n\ndef test_bad_fixture(p1):\n    pass\n"
     test_file.write_text(test_file.read_text(encoding="utf-8") + extra, encoding="utf-8")
     edited = tdd.red(ws, prep)
-    assert edited.files_skipped == [prep.paths["test"]] and not edited.ok
+    assert edited.files_skipped == [prep.paths["test"]] and edited.files_unchanged == [prep.paths["conftest"]]
+    assert not edited.ok
     named = " ".join(edited.problems)
     assert "test_without_the_pipeline: passed without the pipeline" in named
     assert "test_bad_fixture: failed for another reason" in named and "fixture 'p1' not found" in named
