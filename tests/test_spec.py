@@ -158,3 +158,11 @@ def test_metric_directions_are_scores_up_and_errors_down():
         for task in metric.tasks:
             assert metric.expr(task).startswith("metrics.") and metric.scorer(task)
     assert "rmse" in valid("regression") and "rmse" not in valid("binary")
+
+
+def test_a_spec_path_with_a_line_break_is_refused_before_it_reaches_a_tag_comment(project):
+    folder = project / ".moai/specs/SPEC-ML-011\nimport os"
+    folder.mkdir(parents=True)
+    (folder / "spec.md").write_text(SPEC.format(block=BLOCK), encoding="utf-8")
+    with pytest.raises(SpecError, match="control characters"):
+        load_spec(Workspace(project), ".moai/specs/SPEC-ML-011\nimport os/spec.md")

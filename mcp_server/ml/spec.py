@@ -160,6 +160,8 @@ def load_spec(workspace: Workspace, spec_path: str | None, overrides: dict[str, 
             raise SpecError(f"cannot read the SPEC {spec_path!r}: {exc}") from exc
         meta, body = split_spec(text)
         rel = workspace.relative(path)
+        if not rel.isprintable():  # the path goes into generated TAG comments: no line breaks
+            raise SpecError(f"the SPEC path {rel!r} contains control characters; rename it")
     parts = sections(body)
     fields = {**ml_block(parts.get("ML")), **{k: v for k, v in overrides.items() if k in FIELDS}}
     spec_id = str(overrides.get("spec_id") or meta.get("id") or "").strip()
