@@ -25,10 +25,16 @@ from mcp_server.ml.tdd_context import (
 )
 from mcp_server.ml.tdd_run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd_track import track
-from mcp_server.render import render
 from mcp_server.workspace import Workspace, WriteReport
 
 RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"
+
+
+def render(template: str, context: dict[str, Any]) -> str:
+    """The one sandboxed Jinja environment, imported when first needed (server start stays light)."""
+    from mcp_server.render import render as render_template
+
+    return render_template(template, context)
 
 
 @dataclass

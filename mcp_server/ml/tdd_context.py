@@ -17,7 +17,6 @@ from mcp_server.errors import SpecError
 from mcp_server.ml.imports import import_block
 from mcp_server.ml.metrics_spec import get_metric
 from mcp_server.ml.spec import MlSpec, check_names
-from mcp_server.render import ident
 from mcp_server.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -64,6 +63,7 @@ def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
     from mcp_server.ml.data import PARQUET_SUFFIXES, load_table, sniff_csv
     from mcp_server.ml.profile import profile_frame
     from mcp_server.ml.schema import build_schema
+    from mcp_server.render import ident
 
     try:
         ident(package)
@@ -137,6 +137,7 @@ def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | 
     import importlib
 
     from mcp_server.ml.registry import get_spec
+    from mcp_server.render import ident
 
     spec = get_spec(name)
     module, cls_name = spec.class_path(task).split(":")
@@ -180,6 +181,8 @@ def packed(items: list[Any], pairs: bool, width: int = 104) -> list[dict[str, An
 
 
 def common_context(prep: Prepared) -> dict[str, Any]:
+    from mcp_server.render import ident
+
     spec = prep.spec
     paths = prep.paths
     return {
