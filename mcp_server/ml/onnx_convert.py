@@ -1,9 +1,9 @@
 """Convert a fitted moai pipeline (preprocessing + estimator) to ONNX, whole.
 
-The ONNX graph has one input per schema feature, in schema order: numeric features are
-float32 `[N, 1]` tensors (NaN for missing), categorical and boolean features are string
-`[N, 1]` tensors (`""` for missing). Input names are sanitised column names (`c<i>_<name>`),
-because ONNX tooling mangles arbitrary names; the metadata maps them back to the columns.
+The ONNX graph has (at most) two inputs: `numbers`, float32 `[N, k]` with the numeric features
+in schema order (NaN for missing), and `strings`, string `[N, m]` with the categorical and
+boolean features in schema order (`""` for missing); see onnx_inputs. Internally each feature
+is named `c<i>_<sanitised column>` (ONNX tooling mangles arbitrary names).
 
 Conversion runs on a deep copy of the pipeline with two conversion-only adjustments, so the
 fitted model itself is never touched:
@@ -20,13 +20,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.onnx_inputs import STRING_KINDS, group_inputs, input_groups
 from mcp_server.ml.onnx_patches import install_patches
 from mcp_server.ml.schema import Schema
 
 if TYPE_CHECKING:
     import onnx
 
-STRING_KINDS = ("categorical", "boolean")
 UNSUPPORTED_KINDS = ("datetime", "text")
 OTHER_FORMATS = "joblib, pickle or skops"
 
@@ -73,6 +73,7 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
             f"ONNX conversion of {model_name!r} failed ({type(exc).__name__}: {first}). "
             f"Export with format {OTHER_FORMATS} instead (they keep the exact scikit-learn model)."
         ) from exc
+    group_inputs(model, schema, names)
     _add_metadata(model, schema, names, model_name)
     proto: onnx.ModelProto = model
     return proto
@@ -129,7 +130,7 @@ def _string_imputer(transformer: Any) -> Any:
 
 def _add_metadata(model: onnx.ModelProto, schema: Schema, names: list[str], model_name: str) -> None:
     """Record the column <-> input mapping, the task and the classes inside the file."""
-    columns = [{"input": n, "column": f.name, "kind": f.kind} for n, f in zip(names, schema.features, strict=True)]
+    columns = input_groups(schema)
     props = {
         "moai.model_name": model_name,
         "moai.task": schema.task,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.ml.onnx_convert import STRING_KINDS, input_names
+from mcp_server.ml.onnx_inputs import NUMBERS, input_groups
 from mcp_server.ml.schema import Schema
 
 if TYPE_CHECKING:
@@ -63,17 +63,17 @@ def synthetic_rows(schema: Schema, rows: int = 200, seed: int = 0) -> pd.DataFra
 
 
 def onnx_feeds(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
-    """The ONNX inputs for a coerced frame: float [N,1] (NaN = missing), str [N,1] ("" = missing)."""
+    """The ONNX inputs for a coerced frame: `numbers` float32 [N,k] (NaN = missing) and
+    `strings` [N,m] (str, "" = missing), columns in schema order."""
     import numpy as np
 
     feeds = {}
-    for name, f in zip(input_names(schema), schema.features, strict=True):
-        column = frame[f.name]
-        if f.kind in STRING_KINDS:
-            values = [v if isinstance(v, str) else "" for v in column.tolist()]
-            feeds[name] = np.array(values, dtype=object).reshape(-1, 1)
+    for group, columns in input_groups(schema).items():
+        if group == NUMBERS:
+            feeds[group] = frame[columns].to_numpy(dtype=np.float32).reshape(len(frame), len(columns))
         else:
-            feeds[name] = column.to_numpy(dtype=np.float32).reshape(-1, 1)
+            values = [[v if isinstance(v, str) else "" for v in row] for row in frame[columns].itertuples(index=False)]
+            feeds[group] = np.array(values, dtype=object).reshape(len(frame), len(columns))
     return feeds
 
 

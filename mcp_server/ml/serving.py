@@ -244,9 +244,8 @@ TEMPLATES = {
 
 
 def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
-    """What the predictor feeds the model: (attribute, input or column, kind, true token, false token)."""
-    key = "input" if context["runtime"] == "onnx" else "name"
-    rows = [[f["attr"], f[key], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
+    """What the predictor feeds the model: (attribute, column, kind, true token, false token)."""
+    rows = [[f["attr"], f["name"], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
     return {
         "features": rows,
         "classes": context["classes"],

@@ -1,0 +1,262 @@
+"""Serving throughput: the generated ONNX service against what people use today.
+
+For the same random forest (registry defaults, breast cancer data) it starts, one after another,
+each with one uvicorn worker on 127.0.0.1:
+  (a) the service `ml_generate_serving` generates (onnxruntime),
+  (b) a PyCaret-style app (`create_api`: FastAPI + pandas DataFrame + joblib `predict` per request),
+  (c) `mlflow models serve --env-manager local` on the run store's logged model,
+  (d) a bare FastAPI endpoint that parses the same request model and returns a constant (ceiling),
+and drives each with the same single-record load from `wrk` (a Lua POST script) for a fixed time;
+then (a) and (b) with 1000 records per request. Prints req/s, p50, p99 and the ratios.
+Targets: (a) >= 20x (b) and (c), >= 70 % of (d); batch rows/s of (a) >= 2x (b).
+
+Run: `.venv/bin/python bench/serving.py [--seconds 10] [--connections 8]` (not part of `make test`).
+Needs Debian's `wrk`: `apt-get install -y wrk` (installed automatically when run as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BASELINE = '''
+"""PyCaret-style API (as `pycaret.create_api` writes it): pandas DataFrame + joblib per request."""
+import json
+import joblib
+import pandas as pd
+from fastapi import FastAPI
+from pydantic import Field, create_model
+
+NAMES = json.load(open("names.json"))
+Input = create_model("Input", **{f"f{i}": (float, Field(alias=name)) for i, name in enumerate(NAMES)})
+model = joblib.load("model.joblib")
+app = FastAPI()
+
+
+@app.post("/predict")
+def predict(data: Input):
+    frame = pd.DataFrame([data.model_dump(by_alias=True)])
+    return {"prediction": int(model.predict(frame)[0]), "score": float(model.predict_proba(frame).max())}
+
+
+@app.post("/predict/batch")
+def predict_batch(data: list[Input]):
+    frame = pd.DataFrame([d.model_dump(by_alias=True) for d in data])
+    labels, scores = model.predict(frame), model.predict_proba(frame).max(axis=1)
+    return {"predictions": [{"prediction": int(l), "score": float(s)} for l, s in zip(labels, scores)]}
+'''
+
+BARE = '''
+"""The stack's ceiling: FastAPI parses the generated service's own request model, returns a constant."""
+import sys
+sys.path.insert(0, SERVICE_DIR)
+from fastapi import FastAPI
+from app.schemas import Record
+
+app = FastAPI()
+
+
+@app.post("/predict")
+async def predict(record: Record) -> dict:
+    return {"prediction": 0}
+'''
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("wrk is missing; installing it with apt-get (running as root) ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    sys.exit("this benchmark needs Debian's wrk: run `apt-get install -y wrk` (as root), then run it again")
+
+
+def prepare(work: Path) -> dict[str, Any]:
+    """Fit and log the forest, generate the service, write the baseline and bare apps."""
+    import joblib
+
+    from mcp_server.ml.serving_run import generate_serving
+    from mcp_server.ml.tracking import get_store
+    from mcp_server.workspace import Workspace
+    from tests.export_support import fit
+
+    project = work / "project"
+    shutil.copytree(ROOT / "examples", project)
+    fitted = fit("binary", "random_forest")
+    workspace = Workspace(project)
+    store = get_store(workspace)
+    run_id = store.log_run(
+        experiment="bench", run_name="rf", model=fitted.pipeline, schema=fitted.schema, model_name="random_forest",
+        params={}, metrics={}, input_example=fitted.test.head(3), data_path=project / "data/breast_cancer.csv",
+    )  # fmt: skip
+    service = project / generate_serving(workspace, run_id, "serving/bench", "onnx").output_dir
+    baseline = work / "baseline"
+    baseline.mkdir()
+    joblib.dump(fitted.pipeline, baseline / "model.joblib")
+    (baseline / "names.json").write_text(json.dumps(fitted.schema.names))
+    (baseline / "main.py").write_text(BASELINE)
+    bare = work / "bare"
+    bare.mkdir()
+    (bare / "main.py").write_text(BARE.replace("SERVICE_DIR", repr(str(service))))
+    record = {name: float(value) for name, value in fitted.test.iloc[0].items()}
+    model_id = store.get_run(run_id).data.tags["moai.model_id"]
+    uri = f"sqlite:///{project / '.moai/ml/mlflow.db'}"
+    return {"service": service, "baseline": baseline, "bare": bare, "record": record, "model_id": model_id,
+            "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI", uri), "project": project}  # fmt: skip
+
+
+def servers(ctx: dict[str, Any], port: int) -> dict[str, dict[str, Any]]:
+    py, record = sys.executable, ctx["record"]
+    uv = [py, "-m", "uvicorn", "main:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+          "--log-level", "warning"]  # fmt: skip
+    return {
+        "generated (onnx)": {"cmd": [*uv[:3], "app.main:app", *uv[4:]], "cwd": ctx["service"], "path": "/predict",
+                             "body": record, "ready": "/ready"},
+        "pycaret-style": {"cmd": uv, "cwd": ctx["baseline"], "path": "/predict", "body": record, "ready": "/docs"},
+        "mlflow serve": {"cmd": [py, "-m", "mlflow", "models", "serve", "-m", f"models:/{ctx['model_id']}",
+                                 "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"],
+                         "cwd": ctx["project"], "path": "/invocations", "body": {"dataframe_records": [record]},
+                         "ready": "/ping", "env": {"MLFLOW_TRACKING_URI": ctx["tracking_uri"],
+                                 "PATH": f"{Path(py).parent}{os.pathsep}{os.environ.get('PATH', '')}"}},
+        "bare fastapi": {"cmd": uv, "cwd": ctx["bare"], "path": "/predict", "body": record, "ready": "/docs"},
+    }  # fmt: skip
+
+
+def start(spec: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **spec.get("env", {})}
+    proc = subprocess.Popen(spec["cmd"], cwd=spec["cwd"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"{spec['cmd'][:4]} exited: {proc.stderr.read().decode()[-1500:] if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{spec['ready']}", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{spec['cmd'][:4]} did not become ready")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End the server we started: its own process group (mlflow serve runs uvicorn as a child)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def drive(wrk: str, url: str, body: Any, seconds: int, connections: int, work: Path) -> dict[str, float]:
+    """`wrk` with a Lua POST script; requests/s, p50 and p99 in ms, non-2xx count."""
+    script = work / "post.lua"
+    payload = json.dumps(body)
+    script.write_text(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                      f"wrk.body = [==[{payload}]==]\n")  # fmt: skip
+    check = httpx.post(url, content=payload, headers={"content-type": "application/json"}, timeout=30)
+    if check.status_code != 200:
+        raise RuntimeError(f"{url} answered {check.status_code}: {check.text[:300]}")
+    out = subprocess.run([wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {
+        "rps": rps,
+        "p50": _ms(out, "50%"),
+        "p99": _ms(out, "99%"),
+        "errors": float(errors.group(1)) if errors else 0,
+    }
+
+
+def _ms(out: str, pct: str) -> float:
+    value, unit = re.search(rf"^\s*{pct}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def measure(
+    wrk: str, spec: dict[str, Any], port: int, body: Any, path: str, secs: int, conns: int, work: Path
+) -> dict[str, float]:
+    proc = start(spec, port)
+    try:
+        drive(wrk, f"http://127.0.0.1:{port}{path}", body, 2, conns, work)  # warm-up
+        return drive(wrk, f"http://127.0.0.1:{port}{path}", body, secs, conns, work)
+    finally:
+        stop(proc)
+
+
+def report(single: dict[str, dict[str, float]], batch: dict[str, dict[str, float]]) -> None:
+    print(f"\n{'server':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>9}")
+    for name, r in single.items():
+        print(f"{name:<18}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9.0f}")
+    ours = single["generated (onnx)"]["rps"]
+    ratios = {
+        "generated / pycaret-style (target >= 20x)": (ours / single["pycaret-style"]["rps"], 20.0),
+        "generated / mlflow serve (target >= 20x)": (ours / single["mlflow serve"]["rps"], 20.0),
+        "generated / bare ceiling (target >= 0.70)": (ours / single["bare fastapi"]["rps"], 0.70),
+    }
+    print("\nbatch, 1000 records per request")
+    for name, r in batch.items():
+        print(f"{name:<18}{r['rps'] * 1000:>10.0f} rows/s   p50 {r['p50']:.1f} ms   p99 {r['p99']:.1f} ms")
+    ratios["batch rows/s generated / pycaret-style (target >= 2x)"] = (
+        batch["generated (onnx)"]["rps"] / batch["pycaret-style"]["rps"], 2.0)  # fmt: skip
+    print()
+    for label, (value, target) in ratios.items():
+        print(f"{label:<58}{value:>8.2f}  {'met' if value >= target else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="load duration per server")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (single-record runs)")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    with tempfile.TemporaryDirectory(prefix="moai-bench-serving-") as tmp:
+        work = Path(tmp)
+        print("preparing: fit + log the forest, generate the service ...", flush=True)
+        ctx = prepare(work)
+        port = _free_port()
+        specs = servers(ctx, port)
+        single = {}
+        for name, spec in specs.items():
+            print(f"driving {name} for {args.seconds} s ...", flush=True)
+            single[name] = measure(wrk, spec, port, spec["body"], spec["path"], args.seconds, args.connections, work)
+        records = [ctx["record"]] * 1000
+        batch = {}
+        for name, body in (("generated (onnx)", {"records": records}), ("pycaret-style", records)):
+            print(f"driving {name} with 1000-record batches for {args.seconds} s ...", flush=True)
+            batch[name] = measure(wrk, specs[name], port, body, "/predict/batch", args.seconds, 2, work)
+        report(single, batch)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()
