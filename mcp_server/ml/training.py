@@ -168,6 +168,7 @@ def train_job(req: TrainRequest, progress: Progress = _no_progress) -> TrainOutc
     pipeline = build_pipeline(schema, model, req.params, req.seed)
     X_train, y_train = data.X.iloc[train_idx], data.y[train_idx]
     X_test, y_test = data.X.iloc[test_idx], data.y[test_idx]
+    data.X = data.X.iloc[:0]  # the split holds its own copies: free the whole table before the fit
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
     started = time.perf_counter()
     fit_pipeline(pipeline, X_train, y_train, model)
