@@ -37,6 +37,7 @@ class Prepared:
     profile: Profile
     schema: Schema
     read_options: dict[str, str]
+    data_rel: str = ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
 
     @property
     def paths(self) -> dict[str, str]:
@@ -88,7 +89,7 @@ def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
     if spec.candidates is None:
         spec.candidates = default_candidates(spec.task, len(frame))
     read = {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    return Prepared(spec, package, data_path, frame, profile, schema, read)
+    return Prepared(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
 
 
 def _csv_options(dialect: Any) -> dict[str, str]:
@@ -195,7 +196,7 @@ def common_context(prep: Prepared) -> dict[str, Any]:
         "package": ident(prep.package),
         "task": spec.task,
         "target": spec.target,
-        "dataset": Path(spec.dataset).as_posix(),
+        "dataset": prep.data_rel or Path(spec.dataset).as_posix(),
         "model_rel": paths["model"],
         "seed": spec.seed,
         "test_size": spec.test_size,
