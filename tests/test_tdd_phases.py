@@ -50,7 +50,6 @@ def test_a_cv_winner_that_breaks_a_pinned_test_is_replaced_by_the_previous_green
     result = tdd.refactor(ws, prep)
     assert result.cv_results[0]["model"] == "random_forest"  # the CV winner, too big for the SPEC
     assert result.ok and result.model == "logistic_regression"
-    assert any(
-        "the CV winner random_forest failed test_the_saved_model_fits_the_size_budget" in w for w in result.warnings
-    )
+    warning = next(w for w in result.warnings if w.startswith("the CV winner random_forest failed"))
+    assert "test_the_saved_model_fits_the_size_budget" in warning and "was put back: it passes every test" in warning
     assert "MODEL_NAME = 'logistic_regression'" in (ws.root / prep.paths["pipeline"]).read_text(encoding="utf-8")
