@@ -49,7 +49,7 @@ def datetime_parts(frame: Any) -> Any:
     parts = []
     for name in frame.columns:
         stamp = pd.to_datetime(frame[name], errors="coerce", format="mixed")
-        for attr in ("year", "month", "day", "dayofweek", "hour"):
+        for attr in ("year", "month", "day", "day_of_week", "hour"):
             parts.append(getattr(stamp.dt, attr).astype("float64").to_numpy())
     return np.column_stack(parts) if parts else np.empty((len(frame), 0))
 
