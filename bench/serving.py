@@ -228,7 +228,8 @@ def report(single: dict[str, dict[str, float]], batch: dict[str, dict[str, float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10, help="load duration per server")
+    parser.add_argument("--seconds", type=int, default=8, help="load duration per server and round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of all servers, interleaved (medians)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (single-record runs)")
     args = parser.parse_args()
     wrk = ensure_wrk()
@@ -238,16 +239,28 @@ def main() -> None:
         ctx = prepare(work)
         port = _free_port()
         specs = servers(ctx, port)
-        single = {}
-        for name, spec in specs.items():
-            print(f"driving {name} for {args.seconds} s ...", flush=True)
-            single[name] = measure(wrk, spec, port, spec["body"], spec["path"], args.seconds, args.connections, work)
         records = [ctx["record"]] * 1000
-        batch = {}
-        for name, body in (("generated (onnx)", {"records": records}), ("pycaret-style", records)):
-            print(f"driving {name} with 1000-record batches for {args.seconds} s ...", flush=True)
-            batch[name] = measure(wrk, specs[name], port, body, "/predict/batch", args.seconds, 2, work)
-        report(single, batch)
+        batch_bodies = {"generated (onnx)": {"records": records}, "pycaret-style": records}
+        single: dict[str, list[dict[str, float]]] = {name: [] for name in specs}
+        batch: dict[str, list[dict[str, float]]] = {name: [] for name in batch_bodies}
+        for round_no in range(1, args.rounds + 1):
+            for name, spec in specs.items():
+                print(f"round {round_no}: {name}, one record per request, {args.seconds} s", flush=True)
+                single[name].append(measure(wrk, spec, port, spec["body"], spec["path"], args.seconds,
+                                            args.connections, work))  # fmt: skip
+            for name, body in batch_bodies.items():
+                print(f"round {round_no}: {name}, 1000 records per request, {args.seconds} s", flush=True)
+                batch[name].append(measure(wrk, specs[name], port, body, "/predict/batch", args.seconds, 2, work))
+        report({k: _median(v) for k, v in single.items()}, {k: _median(v) for k, v in batch.items()})
+        print(f"\nmedians of {args.rounds} interleaved rounds; per-round req/s:")
+        for name, runs in {**single, **{f"{k} batch": v for k, v in batch.items()}}.items():
+            print(f"  {name:<24}" + "  ".join(f"{r['rps']:8.1f}" for r in runs))
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    import statistics
+
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def _free_port() -> int:

@@ -82,3 +82,13 @@ def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exa
     exported = export_pipeline(workspace, "cities", pipeline, schema, "logistic_regression", "onnx", raw)
     assert exported.parity is not None and exported.parity.passed and exported.parity.label_agreement == 1.0
     assert "MatMul" in {node.op_type for node in onnx.load(str(exported.path)).graph.node}
+
+
+def test_datetime_and_text_features_are_refused_for_onnx_naming_the_formats_that_work(workspace: Workspace) -> None:
+    from mcp_server.ml.schema import Feature, Schema
+
+    for kind in ("datetime", "text"):
+        schema = Schema("y", "binary", [Feature("when or what", kind, False)], {}, classes=[0, 1])
+        with pytest.raises(MoaiMlError, match=r"does not support datetime or text.*joblib, pickle or skops"):
+            export_pipeline(workspace, "r", object(), schema, "random_forest", "onnx")
+    assert not (workspace.root / ".moai/ml/exports").exists()
