@@ -131,13 +131,13 @@ def servers(ctx: dict[str, Any], port: int) -> dict[str, dict[str, Any]]:
     return {
         "generated (onnx)": {"cmd": [*uv[:3], "app.main:app", *uv[4:]], "cwd": ctx["service"], "path": "/predict",
                              "body": record, "ready": "/ready"},
+        "bare fastapi": {"cmd": uv, "cwd": ctx["bare"], "path": "/predict", "body": record, "ready": "/docs"},
         "pycaret-style": {"cmd": uv, "cwd": ctx["baseline"], "path": "/predict", "body": record, "ready": "/docs"},
         "mlflow serve": {"cmd": [py, "-m", "mlflow", "models", "serve", "-m", f"models:/{ctx['model_id']}",
                                  "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port), "-w", "1"],
                          "cwd": ctx["project"], "path": "/invocations", "body": {"dataframe_records": [record]},
                          "ready": "/ping", "env": {"MLFLOW_TRACKING_URI": ctx["tracking_uri"],
                                  "PATH": f"{Path(py).parent}{os.pathsep}{os.environ.get('PATH', '')}"}},
-        "bare fastapi": {"cmd": uv, "cwd": ctx["bare"], "path": "/predict", "body": record, "ready": "/docs"},
     }  # fmt: skip
 
 
@@ -255,6 +255,8 @@ def main() -> None:
         print(f"\nmedians of {args.rounds} interleaved rounds; per-round req/s:")
         for name, runs in {**single, **{f"{k} batch": v for k, v in batch.items()}}.items():
             print(f"  {name:<24}" + "  ".join(f"{r['rps']:8.1f}" for r in runs))
+        pairs = [g["rps"] / b["rps"] for g, b in zip(single["generated (onnx)"], single["bare fastapi"], strict=True)]
+        print("generated / bare, measured back to back in each round: " + ", ".join(f"{p:.2f}" for p in pairs))
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:
