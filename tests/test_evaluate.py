@@ -171,7 +171,7 @@ async def test_evaluation_refuses_unknown_runs_and_tables_without_the_target(cli
 
 
 async def test_a_run_logged_through_the_store_api_is_listed_and_evaluated_on_a_given_table(client, project: Path):
-    from mcp_server.ml.training import prepare
+    from mcp_server.ml.dataset import prepare
 
     data = prepare(project / "data/diabetes.csv", "progression")
     model = build_pipeline(data.schema, "ridge", {}, 0).fit(data.X, data.y)

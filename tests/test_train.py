@@ -191,3 +191,22 @@ async def test_the_server_answers_other_requests_while_a_fit_runs(client):
         tg.cancel_scope.cancel()
     assert listed["count"] >= 1 and profiled["task"] == "regression"
     assert answered_during_fit, "the fit had already ended, so this proved nothing"
+
+
+async def test_a_table_is_profiled_once_per_content_and_again_when_it_changes(client, project: Path):
+    cache = project / ".moai/ml/cache/schemas"
+    table = project / "data/cached.csv"
+    frame = pd.read_csv(project / "data/customers.csv").head(1400)  # content no other test trained on
+    frame.to_csv(table, index=False)
+    entries = lambda: set(cache.glob("*.json")) if cache.is_dir() else set()  # noqa: E731
+    before = entries()
+    args = {"data_path": "data/cached.csv", "target": "segment", "model": "logistic_regression"}
+    first = await call(client, "ml_train", **args)
+    profiled = entries() - before
+    assert len(profiled) == 1
+    second = await call(client, "ml_train", **args)
+    assert entries() - before == profiled, "the same table was profiled again"
+    assert second["metrics"] == first["metrics"] and second["dropped"] == first["dropped"]
+    frame.head(1200).to_csv(table, index=False)
+    third = await call(client, "ml_train", **args)
+    assert len(entries() - before) == 2 and third["rows"] == 1200

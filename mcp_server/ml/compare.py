@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.training import Progress, _no_progress, check_classes, prepare
+from mcp_server.ml.dataset import check_classes, prepare
+from mcp_server.ml.training import Progress, _no_progress
 
 # Cheap models first, so a tight budget still compares several.
 FAST_FIRST = ("logistic_regression", "linear_regression", "ridge", "hist_gradient_boosting", "lightgbm", "xgboost",
@@ -38,6 +39,7 @@ class CompareRequest:
     drop: list[str] = field(default_factory=list)
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # model -> params
     deadline: float | None = None  # time.time() after which no candidate starts
+    cache: str | None = None  # folder of cached schemas (see `training.prepare`)
 
 
 @dataclass
@@ -69,7 +71,7 @@ def compare_job(req: CompareRequest, progress: Progress = _no_progress) -> Compa
     from mcp_server.ml.registry import get_spec
 
     progress(0, "loading and profiling the data")
-    data = prepare(Path(req.data_path), req.target, req.task, req.drop)
+    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
     task = data.schema.task
     models = req.models or default_models(task)
     for name in models:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import DataError
-from mcp_server.ml.training import Progress, _no_progress, check_classes, predict_both, score
+from mcp_server.ml.dataset import check_classes
+from mcp_server.ml.training import Progress, _no_progress, predict_both, score
 
 EVAL_STEPS = 5
 PERMUTATION_ROWS = 2000
@@ -29,6 +30,7 @@ class EvaluateRequest:
     cv_folds: int | None = None
     seed: int = 42
     plots: bool = True
+    cache: str | None = None  # folder of cached schemas (see `dataset.prepare`)
 
 
 @dataclass
@@ -96,7 +98,8 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = _no_progress) -> Eva
     cv = None
     if req.cv_folds:
         progress(5, f"{req.cv_folds}-fold cross-validation")
-        cv = cross_validate_model(req.data_path, schema, req.model, req.params, req.cv_folds, req.seed)[0]
+        cache = Path(req.cache) if req.cache else None
+        cv = cross_validate_model(req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache)[0]
     top = list(zip(names, values, strict=True))[:TOP_FEATURES]
     return EvaluateOutcome(
         task=schema.task, rows=len(y), metrics=metrics, confusion=matrix, labels=labels, cv=cv,
@@ -157,7 +160,7 @@ def cv_splitter(task: str, folds: int, seed: int) -> Any:
 
 
 def cross_validate_model(
-    data: str | Any, schema: Any, model: str, params: dict[str, Any], folds: int, seed: int
+    data: str | Any, schema: Any, model: str, params: dict[str, Any], folds: int, seed: int, cache: Path | None = None
 ) -> tuple[dict[str, dict[str, float | None]], float]:
     """k-fold (stratified for classification) CV of a fresh pipeline: ({metric: {mean, std}}, mean fit s).
 
@@ -166,13 +169,13 @@ def cross_validate_model(
 
     from sklearn.model_selection import cross_validate
 
+    from mcp_server.ml.dataset import prepare
     from mcp_server.ml.metrics import cv_summary, scorers_for
     from mcp_server.ml.preprocess import build_pipeline
-    from mcp_server.ml.training import prepare
 
     if isinstance(data, str):
-        data = prepare(Path(data), schema.target, schema.task, [k for k, v in schema.dropped.items()
-                                                                 if v == "drop list"])  # fmt: skip
+        dropped = [name for name, why in schema.dropped.items() if why == "drop list"]
+        data = prepare(Path(data), schema.target, schema.task, dropped, cache)
         schema = data.schema
     check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
     if len(data.y) < folds * 2:

@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import DataError
+from mcp_server.ml.dataset import check_classes, prepare
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from mcp_server.ml.schema import Schema
 
 Progress = Callable[..., None]
@@ -25,68 +24,6 @@ INPUT_EXAMPLE_ROWS = 5
 
 def _no_progress(step: float, message: str, event: Any = None) -> None:
     """Progress sink for direct (in-process) calls."""
-
-
-@dataclass
-class Prepared:
-    """A table made ready for a pipeline: features coerced, target encoded."""
-
-    schema: Schema
-    X: pd.DataFrame
-    y: Any
-    rows: int
-    columns: int
-    sha256: str
-    warnings: list[str] = field(default_factory=list)
-
-
-def prepare(path: Path, target: str, task: str = "auto", drop: list[str] | None = None) -> Prepared:
-    """Load, profile and build the schema; drop rows whose target is missing."""
-    from mcp_server.ml.data import file_sha256, load_table
-    from mcp_server.ml.preprocess import coerce_frame, encode_target
-    from mcp_server.ml.profile import profile_frame
-    from mcp_server.ml.schema import build_schema
-
-    frame = load_table(path)
-    unknown = [name for name in drop or [] if name not in frame.columns]
-    if unknown:
-        raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
-    profile = profile_frame(frame, target, task)
-    warnings = [f.message for f in profile.findings if f.severity == "error" and f.code != "leakage"]
-    schema = build_schema(frame, profile, drop)
-    if not schema.features:
-        raise DataError(f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}")
-    missing = frame[target].isna()
-    if missing.any():
-        warnings.append(f"{int(missing.sum())} rows with a missing target were left out")
-        frame = frame.loc[~missing]
-    leaky = [name for name, why in schema.dropped.items() if why == "leakage"]
-    if leaky:
-        warnings.append(f"dropped columns that leak the target: {leaky[:10]}")
-    return Prepared(
-        schema=schema,
-        X=coerce_frame(frame, schema),
-        y=encode_target(frame[target], schema),
-        rows=int(profile.rows),
-        columns=len(profile.columns),
-        sha256=file_sha256(path),
-        warnings=warnings,
-    )
-
-
-def check_classes(y: Any, schema: Schema, need: int, why: str) -> None:
-    """Every class needs `need` rows for a stratified split or fold."""
-    import numpy as np
-
-    if schema.task == "regression":
-        return
-    counts = np.bincount(y, minlength=len(schema.classes))
-    small = [str(schema.classes[i]) for i, n in enumerate(counts) if n < need]
-    if small:
-        raise DataError(
-            f"class(es) {small[:5]} of {schema.target!r} have fewer than {need} rows; {why} needs at least "
-            f"{need} per class. Collect more rows, merge rare classes, or drop them."
-        )
 
 
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
@@ -120,6 +57,7 @@ class TrainRequest:
     test_size: float = 0.2
     seed: int = 42
     drop: list[str] = field(default_factory=list)
+    cache: str | None = None  # folder of cached schemas (see `prepare`)
 
 
 @dataclass
@@ -153,7 +91,7 @@ def train_job(req: TrainRequest, progress: Progress = _no_progress) -> TrainOutc
     from mcp_server.ml.tracking import write_moai_dir
 
     progress(1, "loading and profiling the data")
-    data = prepare(Path(req.data_path), req.target, req.task, req.drop)
+    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
     schema = data.schema
     check_classes(data.y, schema, 2, "a stratified holdout split")
     progress(2, "splitting")

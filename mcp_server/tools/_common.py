@@ -52,6 +52,7 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 # -- long jobs: staging, progress, tracking ------------------------------------------------
 
 STAGING = ".moai/ml/tmp"
+SCHEMA_CACHE = ".moai/ml/cache/schemas"
 SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"
 RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
 NAME = r"^[^\x00-\x1f]{1,200}$"

@@ -13,6 +13,7 @@ from mcp_server.jobs import Job, JobTimeout
 from mcp_server.tools._common import (
     CREATES_RUNS,
     NAME,
+    SCHEMA_CACHE,
     SPEC_ID,
     record_runs,
     run_domain,
@@ -157,7 +158,7 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
     request = CompareRequest(
         data_path=path, target=args["target"], models=args["models"], metric=args["metric"],
         cv_folds=args["cv_folds"], seed=args["seed"], task=args["task"], drop=args["drop"], params=args["params"],
-        deadline=started + args["time_budget_s"],
+        deadline=started + args["time_budget_s"], cache=str(workspace.root / SCHEMA_CACHE),
     )  # fmt: skip
     job = Job("compare")
     total = len(args["models"] or []) + 2 if args["models"] else 14

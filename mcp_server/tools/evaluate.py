@@ -14,6 +14,7 @@ from mcp_server.errors import MoaiMlError
 from mcp_server.tools._common import (
     CREATES_RUNS,
     RUN_ID,
+    SCHEMA_CACHE,
     record_runs,
     run_domain,
     run_job_tool,
@@ -89,7 +90,7 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
         model_path=str(moai / "model.joblib"), schema=schema, data_path=str(path), staging=str(folder / "plots"),
         model=tags.get("moai.model", ""), params=json.loads(tags.get("moai.params", "{}") or "{}"),
         holdout_index=holdout, expected_sha256=tags.get("moai.data_sha256"), cv_folds=args["cv_folds"],
-        seed=int(tags.get("moai.seed", "42")), plots=True,
+        seed=int(tags.get("moai.seed", "42")), plots=True, cache=str(workspace.root / SCHEMA_CACHE),
     )  # fmt: skip
     return request, _eval_name(args["data_path"], sha)
 

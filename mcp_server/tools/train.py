@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from mcp_server.tools._common import (
     CREATES_RUNS,
     NAME,
+    SCHEMA_CACHE,
     SPEC_ID,
     record_runs,
     run_domain,
@@ -131,7 +132,7 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
         request = TrainRequest(
             data_path=str(path), target=args["target"], model=args["model"], staging=str(folder),
             params=args["params"], task=args["task"], test_size=args["test_size"], seed=args["seed"],
-            drop=args["drop"],
+            drop=args["drop"], cache=str(workspace.root / SCHEMA_CACHE),
         )  # fmt: skip
         outcome = await run_job_tool("mcp_server.ml.training:train_job", request, budget_s=args["time_budget_s"],
                                      ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip
