@@ -24,8 +24,8 @@ from mcp_server.ml.serving import FIELDS_PER_MODULE, ModelInfo, field_specs, ren
 from tests.export_support import fit
 
 RUFF = Path(sys.executable).parent / "ruff"
-HOSTILE_NAMES = ['"; import os #', "{{ x }}", "model_config", "class", "a b", "a_b", "ünï", "schema", "x'''y"]
-ODD_CATEGORIES = ["it's", 'say "hi"', "{% raw %}", "ü"]
+HOSTILE_NAMES = ['"; import os #', "{{ x }}", "model_config", "class", "a b", "a_b", "ünï", "schema", "x'''y\nz"]
+ODD_CATEGORIES = ["it's", 'say "hi"', "{% raw %}", "ü", "Сyrillic а", "tab\there"]
 
 
 def _hostile_schema() -> Schema:
