@@ -22,7 +22,9 @@ def _bad_files(project: Path) -> None:
 async def _exercise(client: Client, project: Path) -> None:
     tools = {t.name for t in (await client.list_tools()).tools}
     assert "ml_profile_data" in tools
-    good = structured(await client.call_tool("ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"}))
+    good = structured(
+        await client.call_tool("ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"})
+    )
     assert (good["rows"], good["n_columns"], good["task"]) == (569, 32, "binary")
     assert {w["code"] for w in good["warnings"]} == {"identifier"}
     _bad_files(project)
@@ -39,7 +41,9 @@ async def _exercise(client: Client, project: Path) -> None:
         result = await client.call_tool("ml_profile_data", arguments)
         assert result.is_error, arguments
         assert message in error_text(result), (arguments, error_text(result))
-    again = structured(await client.call_tool("ml_profile_data", {"data_path": "data/customers.csv", "target": "segment"}))
+    again = structured(
+        await client.call_tool("ml_profile_data", {"data_path": "data/customers.csv", "target": "segment"})
+    )
     assert again["task"] == "multiclass"
 
 

@@ -12,7 +12,9 @@ from tests.support import ROOT
 
 def _install(project: Path) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "moai-ml"
-    return subprocess.run([str(script), "install", "--project", str(project)], capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [str(script), "install", "--project", str(project)], capture_output=True, text=True, check=True
+    )
 
 
 def test_install_copies_the_skill_and_merges_the_server_without_touching_others(tmp_path: Path):
@@ -40,7 +42,9 @@ def test_installing_twice_changes_nothing(tmp_path: Path):
 def test_install_refuses_a_broken_mcp_json_and_leaves_it_as_it_was(tmp_path: Path):
     (tmp_path / ".mcp.json").write_text("{not json")
     script = Path(sys.executable).parent / "moai-ml"
-    done = subprocess.run([str(script), "install", "--project", str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(script), "install", "--project", str(tmp_path)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 2 and "not valid JSON" in done.stderr
     assert (tmp_path / ".mcp.json").read_text() == "{not json"
 

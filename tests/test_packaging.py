@@ -15,7 +15,18 @@ from tests.support import ROOT
 @pytest.mark.slow
 def test_the_wheel_contains_templates_and_the_skill(tmp_path: Path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
     )
     wheel = next(tmp_path.glob("moai_domain_ml-*.whl"))
@@ -23,7 +34,11 @@ def test_the_wheel_contains_templates_and_the_skill(tmp_path: Path):
     assert "mcp_server/SKILL.md" in names
     assert "mcp_server/server.py" in names
     shipped = {n for n in names if n.startswith("mcp_server/templates/")}
-    expected = {f"mcp_server/templates/{p.relative_to(ROOT / 'templates').as_posix()}" for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    expected = {
+        f"mcp_server/templates/{p.relative_to(ROOT / 'templates').as_posix()}"
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_file()
+    }
     assert expected and expected <= shipped
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()

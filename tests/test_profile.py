@@ -19,6 +19,7 @@ from mcp_server.workspace import Workspace
 
 def _mixed(n: int = 300) -> pd.DataFrame:
     rng = np.random.default_rng(0)
+    words = rng.choice(["good", "bad"], n)
     return pd.DataFrame(
         {
             "row_id": [f"r{i:05d}" for i in range(n)],
@@ -26,7 +27,7 @@ def _mixed(n: int = 300) -> pd.DataFrame:
             "city": rng.choice(["paris", "oslo", "rome"], n),
             "member": rng.choice(["yes", "no"], n),
             "signed_up": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-            "review": [f"the product was {w} and I would buy it again {i}" for i, w in enumerate(rng.choice(["good", "bad"], n))],
+            "review": [f"the product was {w} and I would buy it again {i}" for i, w in enumerate(words)],
             "source": ["web"] * n,
             "label": rng.choice(["a", "b"], n),
         }

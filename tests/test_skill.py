@@ -58,7 +58,10 @@ def test_allowed_tools_names_read_bash_and_every_server_tool_as_claude_code_does
 def test_every_tool_named_in_the_body_exists_and_every_tool_is_named():
     _, body = _split()
     named = set(re.findall(r"\bml_[a-z_]+[a-z]\b", body))
-    assert named == _server_tools(), {"missing on server": named - _server_tools(), "not in SKILL.md": _server_tools() - named}
+    assert named == _server_tools(), {
+        "missing on server": named - _server_tools(),
+        "not in SKILL.md": _server_tools() - named,
+    }
 
 
 def test_the_body_keeps_the_seed_cards_sections():

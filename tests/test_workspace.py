@@ -59,7 +59,7 @@ def test_empty_and_nul_paths_are_refused(ws: Workspace, path: str):
 
 
 def test_a_missing_file_is_reported_by_name(ws: Workspace):
-    with pytest.raises(WorkspaceError, match="file not found: 'nope.csv'"):
+    with pytest.raises(WorkspaceError, match=r"file not found: .nope\.csv."):
         ws.resolve("nope.csv", must_exist=True)
 
 

@@ -13,9 +13,7 @@ _MAX_ROWS = 20_000
 _MIN_ROWS_PER_GROUP = 10
 
 
-def leaking_columns(
-    frame: pd.DataFrame, target: str, task: str, features: list[str]
-) -> list[tuple[str, float]]:
+def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[str]) -> list[tuple[str, float]]:
     """(column, score) for each feature whose one-feature score reaches `LEAK_SCORE`.
 
     The score is what a small decision tree on that one feature reaches under 3-fold
