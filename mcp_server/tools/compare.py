@@ -12,14 +12,13 @@ from pydantic import BaseModel, Field
 from mcp_server.jobs import Job, JobTimeout
 from mcp_server.tools._common import (
     CREATES_RUNS,
-    NAME,
     SCHEMA_CACHE,
-    SPEC_ID,
     record_runs,
     run_domain,
     run_job_tool,
     tracker,
 )
+from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
 
 GRACE_S = 1.0
@@ -180,10 +179,8 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Compare models by cross-validation")
     async def ml_compare_models(
-        data_path: Annotated[
-            str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
-        ],
-        target: Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")],
+        data_path: DataPath,
+        target: Target,
         models: Annotated[
             list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] | None,
             Field(max_length=20, description="Registry names to compare; default: every one that fits the task"),
@@ -193,26 +190,17 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Field(pattern=r"^[a-z0-9_]{1,40}$", description="Primary metric (default roc_auc, f1_macro or rmse)"),
         ] = None,
         cv_folds: Annotated[int, Field(ge=2, le=20, description="Folds (stratified for classification)")] = 5,
-        task: Annotated[
-            Literal["auto", "binary", "multiclass", "regression"], Field(description="Task; 'auto' infers it")
-        ] = "auto",
-        seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed for folds and models")] = 42,
+        task: Task = "auto",
+        seed: Seed = 42,
         time_budget_s: Annotated[
             float, Field(gt=0, le=86400, description="Whole comparison; candidates not done by then are listed")
         ] = 600,
-        drop: Annotated[
-            list[Annotated[str, Field(max_length=1024)]],
-            Field(max_length=500, description="Columns never used as features"),
-        ] = [],  # noqa: B006 - pydantic copies defaults
+        drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         params: Annotated[
             dict[str, dict[str, Any]] | None, Field(description="Per-model estimator params, {model: {param: value}}")
         ] = None,
-        spec_id: Annotated[
-            str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC id to tag the runs with")
-        ] = None,
-        experiment: Annotated[
-            str | None, Field(pattern=NAME, max_length=200, description="MLflow experiment (default SPEC-<id>)")
-        ] = None,
+        spec_id: SpecId = None,
+        experiment: Experiment = None,
         ctx: Context | None = None,
     ) -> CompareResult:
         """Rank candidate models by k-fold cross-validation (stratified for classification) on one table,

@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.tools._common import READ_ONLY, run_domain
+from mcp_server.tools.args import DataPath, Task
 from mcp_server.workspace import Workspace
 
 KindName = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"]
@@ -86,17 +87,12 @@ def profile_file(
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=READ_ONLY, title="Profile a table")
     async def ml_profile_data(
-        data_path: Annotated[
-            str, Field(min_length=1, max_length=4096, description="CSV or Parquet file, relative to the workspace")
-        ],
+        data_path: DataPath,
         target: Annotated[
             str | None,
             Field(min_length=1, max_length=1024, description="Column to predict; enables task and leakage checks"),
         ] = None,
-        task: Annotated[
-            Literal["auto", "binary", "multiclass", "regression"],
-            Field(description="Task; 'auto' infers it from the target"),
-        ] = "auto",
+        task: Task = "auto",
         max_columns: Annotated[
             int, Field(ge=1, le=500, description="How many columns to list (flagged ones first)")
         ] = 25,

@@ -11,15 +11,14 @@ from pydantic import BaseModel, Field
 
 from mcp_server.tools._common import (
     CREATES_RUNS,
-    NAME,
     SCHEMA_CACHE,
-    SPEC_ID,
     record_runs,
     run_domain,
     run_job_tool,
     staging,
     tracker,
 )
+from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
 
 MAX_LABELS = 50
@@ -149,10 +148,8 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Train a model")
     async def ml_train(
-        data_path: Annotated[
-            str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
-        ],
-        target: Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")],
+        data_path: DataPath,
+        target: Target,
         model: Annotated[
             str,
             Field(
@@ -165,25 +162,15 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         params: Annotated[
             dict[str, Any] | None, Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}')
         ] = None,
-        task: Annotated[
-            Literal["auto", "binary", "multiclass", "regression"], Field(description="Task; 'auto' infers it")
-        ] = "auto",
+        task: Task = "auto",
         test_size: Annotated[float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")] = 0.2,
-        seed: Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed for the split and the model")] = 42,
+        seed: Seed = 42,
         time_budget_s: Annotated[
             float, Field(gt=0, le=86400, description="Stop the fit with an error after this many seconds")
         ] = 1800,
-        drop: Annotated[
-            list[Annotated[str, Field(max_length=1024)]],
-            Field(max_length=500, description="Columns never used as features (ids, leaks)"),
-        ] = [],  # noqa: B006 - pydantic copies defaults
-        spec_id: Annotated[
-            str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC id (e.g. ML-001) to tag the run with")
-        ] = None,
-        experiment: Annotated[
-            str | None,
-            Field(pattern=NAME, max_length=200, description="MLflow experiment (default SPEC-<id> or 'moai-ml')"),
-        ] = None,
+        drop: Drop = [],  # noqa: B006 - pydantic copies defaults
+        spec_id: SpecId = None,
+        experiment: Experiment = None,
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled, identifier,

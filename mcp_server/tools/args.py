@@ -1,0 +1,29 @@
+"""Tool arguments shared by several tools: one declaration, one description, one set of bounds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mcp_server.tools._common import NAME, SPEC_ID
+
+DataPath = Annotated[
+    str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
+]
+Target = Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")]
+Task = Annotated[
+    Literal["auto", "binary", "multiclass", "regression"], Field(description="Task; 'auto' infers it from the target")
+]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed for the split, the folds and the model")]
+Drop = Annotated[
+    list[Annotated[str, Field(max_length=1024)]],
+    Field(max_length=500, description="Columns never used as features (identifiers, leaks)"),
+]
+SpecId = Annotated[
+    str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC id (e.g. ML-001) to tag the runs with")
+]
+Experiment = Annotated[
+    str | None,
+    Field(pattern=NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),
+]
