@@ -62,23 +62,30 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def http_server(workspace: Path) -> Iterator[str]:
-    """`moai-ml mcp --transport streamable-http` on 127.0.0.1; yields the endpoint URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mcp_server", "--workspace", str(workspace),
-         "--transport", "streamable-http", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
-    )  # fmt: skip
+def running(cmd: list[str], cwd: Path, ready_url: str, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process on 127.0.0.1, yielded once `ready_url` answers; always stopped after."""
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
     try:
-        wait_http(f"http://127.0.0.1:{port}/mcp", proc)
-        yield f"http://127.0.0.1:{port}/mcp"
+        wait_http(ready_url, proc, timeout=timeout)
+        yield proc
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def http_server(workspace: Path) -> Iterator[str]:
+    """`moai-ml mcp --transport streamable-http` on 127.0.0.1; yields the endpoint URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    cmd = [sys.executable, "-m", "mcp_server", "--workspace", str(workspace),
+           "--transport", "streamable-http", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    with running(cmd, workspace, url):
+        yield url
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import copy_examples, free_port, stdio_client, wait_http
+from tests.support import copy_examples, free_port, running, stdio_client
 from tests.train_support import call, client_with_env
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_runs")]
@@ -86,20 +84,22 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
     mlflow = Path(sys.executable).parent / "mlflow"
-    proc = subprocess.Popen(
-        [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-         "--backend-store-uri", f"sqlite:///{home}/server.db", "--artifacts-destination", str(home / "artifacts")],
-        cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ},
-    )  # fmt: skip
-    try:
-        wait_http(f"http://127.0.0.1:{port}/health", proc, timeout=120)
+    cmd = [
+        str(mlflow),
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        f"sqlite:///{home}/server.db",
+        "--artifacts-destination",
+        str(home / "artifacts"),
+    ]
+    with running(cmd, home, f"http://127.0.0.1:{port}/health", timeout=120):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ import pytest
 from mcp_server.ml.onnx_parity import float32_view
 from mcp_server.ml.serving import field_specs
 from tests.export_support import Fitted, fit, log_fitted
-from tests.support import error_text, free_port, stdio_client, structured, wait_http
+from tests.support import error_text, free_port, running, stdio_client, structured
 
 pytestmark = pytest.mark.anyio
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -32,16 +32,20 @@ CASES = [
 @contextmanager
 def _uvicorn(service: Path) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        cwd=service, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        wait_http(f"http://127.0.0.1:{port}/ready", proc)
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _records(fitted: Fitted, rows: int) -> list[dict[str, Any]]:
