@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from mcp_server.server import build_server
+
+    # MLflow logs schema migrations at INFO on the first use of a store; an agent's stderr
+    # log is no place for that. An explicit MLFLOW_LOGGING_LEVEL still wins.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
 
     server = build_server(args.workspace)
     if args.transport == "stdio":
