@@ -136,7 +136,8 @@ def importance(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[list
 def _permutation(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[list[str], Any]:
     from sklearn.inspection import permutation_importance
 
-    from mcp_server.ml.metrics import PRIMARY, SCORERS
+    from mcp_server.ml.metrics import PRIMARY
+    from mcp_server.ml.metrics_spec import get_metric
 
     if len(y) > PERMUTATION_ROWS:
         import numpy as np
@@ -144,7 +145,7 @@ def _permutation(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[li
         pick = np.random.default_rng(seed).choice(len(y), PERMUTATION_ROWS, replace=False)
         X, y = X.iloc[pick], y[pick]
     primary = PRIMARY[schema.task]
-    scoring = SCORERS.get(primary) or ("roc_auc" if schema.task == "binary" else "accuracy")
+    scoring = get_metric(primary).scorer(schema.task)
     if primary == "roc_auc" and not hasattr(model, "predict_proba"):
         scoring = "accuracy"
     result = permutation_importance(model, X, y, n_repeats=PERMUTATION_REPEATS, random_state=seed, scoring=scoring)

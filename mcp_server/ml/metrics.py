@@ -9,33 +9,18 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mcp_server.ml.metrics_spec import METRICS, get_metric
+
 DIGITS = 6
-# Primary metric per task, and whether bigger is better for each metric name we report.
+# Primary metric per task. Direction and CV scorer of each metric come from the one metric table,
+# `metrics_spec.METRICS`, which SPEC validation and the generated tests use too.
 PRIMARY = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "rmse"}
-LOWER_IS_BETTER = {"rmse", "mae", "mape", "log_loss"}
 CLASSIFICATION_METRICS = (
     "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
     "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss",
 )  # fmt: skip
 BINARY_EXTRA = ("precision", "recall", "f1")
 REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
-# scikit-learn scorer names for cross-validation (errors are negated by sklearn; we flip them back).
-SCORERS = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced_accuracy",
-    "f1": "f1",
-    "precision": "precision",
-    "recall": "recall",
-    "f1_macro": "f1_macro",
-    "f1_weighted": "f1_weighted",
-    "precision_macro": "precision_macro",
-    "recall_macro": "recall_macro",
-    "log_loss": "neg_log_loss",
-    "rmse": "neg_root_mean_squared_error",
-    "mae": "neg_mean_absolute_error",
-    "r2": "r2",
-    "mape": "neg_mean_absolute_percentage_error",
-}
 
 
 def rnd(value: Any) -> float | None:
@@ -45,7 +30,7 @@ def rnd(value: Any) -> float | None:
 
 
 def higher_is_better(metric: str) -> bool:
-    return metric not in LOWER_IS_BETTER
+    return get_metric(metric).greater_is_better
 
 
 def metric_names(task: str) -> list[str]:
@@ -120,13 +105,7 @@ def confusion(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:
 
 def scorers_for(task: str) -> dict[str, str]:
     """CV scorers: every metric of the task that has a scikit-learn scorer."""
-    names = [n for n in metric_names(task) if n in SCORERS]
-    out = {n: SCORERS[n] for n in names}
-    if task == "binary":
-        out["roc_auc"] = "roc_auc"
-    elif task == "multiclass":
-        out["roc_auc"] = "roc_auc_ovr"
-    return out
+    return {name: METRICS[name].scorer(task) for name in metric_names(task) if name in METRICS}
 
 
 def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, float | None]]:
@@ -136,7 +115,7 @@ def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, 
     out = {}
     for name in names:
         values = np.asarray(scores[f"test_{name}"], dtype=float)
-        if SCORERS.get(name, "").startswith("neg_"):
+        if not higher_is_better(name):  # scikit-learn negates error scorers
             values = -values
         out[name] = {"mean": rnd(np.nanmean(values)) if np.isfinite(values).any() else None,
                      "std": rnd(np.nanstd(values)) if np.isfinite(values).any() else None}  # fmt: skip

@@ -76,7 +76,8 @@ def hist_tree_attribute_pairs(
         )
 
 
-def _register_boosters() -> None:
+def _register_pair(classifier: type, regressor: type, alias: str, convert: Any) -> None:
+    """Register an onnxmltools converter for a booster's classifier and regressor with skl2onnx."""
     from skl2onnx import update_registered_converter
     from skl2onnx.common.shape_calculator import (
         calculate_linear_classifier_output_shapes,
@@ -84,17 +85,21 @@ def _register_boosters() -> None:
     )
 
     clf_options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
+    update_registered_converter(
+        classifier, f"{alias}{classifier.__name__}", calculate_linear_classifier_output_shapes, convert,
+        options=clf_options,
+    )  # fmt: skip
+    update_registered_converter(
+        regressor, f"{alias}{regressor.__name__}", calculate_linear_regressor_output_shapes, convert
+    )
+
+
+def _register_boosters() -> None:
     if importlib.util.find_spec("xgboost") and importlib.util.find_spec("onnxmltools"):
         from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
         from xgboost import XGBClassifier, XGBRegressor
 
-        update_registered_converter(
-            XGBClassifier, "XGBoostXGBClassifier", calculate_linear_classifier_output_shapes, convert_xgboost,
-            options=clf_options,
-        )  # fmt: skip
-        update_registered_converter(
-            XGBRegressor, "XGBoostXGBRegressor", calculate_linear_regressor_output_shapes, convert_xgboost
-        )
+        _register_pair(XGBClassifier, XGBRegressor, "XGBoost", convert_xgboost)
     if importlib.util.find_spec("lightgbm") and importlib.util.find_spec("onnxmltools"):
         from lightgbm import LGBMClassifier, LGBMRegressor
         from onnxmltools.convert.lightgbm.operator_converters import LightGbm
@@ -109,14 +114,7 @@ def _register_boosters() -> None:
             return result
 
         LightGbm.modify_tree_for_rule_in_set = modify_and_adjust
-
-        update_registered_converter(
-            LGBMClassifier, "LightGbmLGBMClassifier", calculate_linear_classifier_output_shapes, convert_lightgbm,
-            options=clf_options,
-        )  # fmt: skip
-        update_registered_converter(
-            LGBMRegressor, "LightGbmLGBMRegressor", calculate_linear_regressor_output_shapes, convert_lightgbm
-        )
+        _register_pair(LGBMClassifier, LGBMRegressor, "LightGbm", convert_lightgbm)
 
 
 def _adjust_lightgbm_thresholds(node: dict[str, Any]) -> None:
