@@ -60,7 +60,12 @@ class Workspace:
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
-        real = candidate.resolve(strict=False)
+        try:
+            real = candidate.resolve(strict=False)
+        except (RuntimeError, OSError) as exc:  # a symlink loop, or a name the OS refuses
+            raise WorkspaceError(
+                f"path {raw[:200]!r} cannot be resolved ({exc}); give a plain path inside the workspace"
+            ) from exc
         if real != self.root and self.root not in real.parents:
             raise WorkspaceError(
                 f"path {raw!r} is outside the workspace {str(self.root)!r} "
@@ -70,13 +75,37 @@ class Workspace:
             raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r})")
         return real
 
+    def writable(self, user_path: str | os.PathLike[str]) -> Path:
+        """The real path a write to `user_path` would land on, refused unless it is inside the root.
+
+        Why every write goes through this: a repository can ship symlinks (git stores them, and
+        MoAI projects commit `.moai/`), so `models/x.joblib` or `.moai/ml/artifacts` may point
+        anywhere. `resolve` follows every link, dangling ones included, so the check sees where
+        the bytes would really go.
+        """
+        return self.resolve(user_path)
+
+    def ensure_dir(self, user_path: str | os.PathLike[str]) -> Path:
+        """Create a directory inside the root (parents too) and return its real path.
+
+        Checked before and after creating: a link planted between the two is caught as well.
+        """
+        real = self.writable(user_path)
+        try:
+            real.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as exc:
+            raise WorkspaceError(f"{os.fspath(user_path)!r} exists and is not a directory; move it away") from exc
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create {os.fspath(user_path)!r}: {exc.strerror or exc}") from exc
+        return self.writable(real)
+
     def relative(self, path: Path) -> str:
         """The path as the caller sees it: relative to the root, with forward slashes."""
         return path.resolve().relative_to(self.root).as_posix()
 
     # -- manifest of files the tools wrote -------------------------------------------------
     def _manifest_path(self) -> Path:
-        return self.root / MANIFEST
+        return self.writable(MANIFEST)
 
     def _load_manifest(self) -> dict[str, str]:
         path = self._manifest_path()

@@ -1,4 +1,4 @@
-"""Loading saved models: pickles only from the run store unless trusted, skops with a type list."""
+"""Loading saved models: pickles only when this product signed them unless trusted, skops with a type list."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def test_joblib_exports_in_the_run_store_load_without_trusted(workspace: Workspa
     assert (model.predict(fitted.test) == fitted.pipeline.predict(fitted.test)).all()
 
 
-def test_a_pickle_copied_out_of_the_store_needs_trusted(workspace: Workspace) -> None:
+def test_a_pickle_copied_without_its_signature_needs_trusted(workspace: Workspace) -> None:
     fitted = fit("binary", "logistic_regression")
     exported = export_pipeline(workspace, "run-b", fitted.pipeline, fitted.schema, "logistic_regression", "pickle")
     outside = workspace.root / "model.pkl"
     outside.write_bytes(exported.path.read_bytes())
-    with pytest.raises(MoaiMlError, match="not in the workspace's run store"):
+    with pytest.raises(MoaiMlError, match="did not sign"):
         load_model(workspace, "model.pkl")
     assert load_model(workspace, "model.pkl", trusted=True).predict(fitted.test).shape == (len(fitted.test),)
 
@@ -74,7 +74,7 @@ def test_skops_loads_with_the_trusted_type_list_and_refuses_other_types(workspac
     [
         ("../outside.joblib", b"", "outside the workspace"),
         ("missing.joblib", None, "file not found"),
-        (".moai/ml/corrupt.joblib", b"not a pickle", "could not load"),
+        (".moai/ml/corrupt.joblib", b"not a pickle", "did not sign"),
         ("model.txt", b"x", "cannot tell the format"),
         ("broken.onnx", b"\x00\x01garbage", "not a valid ONNX model"),
         ("broken.skops", b"garbage", "not a readable skops file"),

@@ -19,7 +19,7 @@ TOP_FEATURES = 10
 
 @dataclass
 class EvaluateRequest:
-    model_path: str  # model.joblib from the workspace's own run store
+    model_path: str  # model.joblib from the workspace's own run store (signed: mcp_server/signing.py)
     schema: dict[str, Any]
     data_path: str
     staging: str
@@ -28,6 +28,7 @@ class EvaluateRequest:
     holdout_index: str | None = None  # .npy of row positions; None = every row of data_path
     expected_sha256: str | None = None
     cv_folds: int | None = None
+    trusted: bool = False  # load an unsigned pickle anyway (the caller said so)
     seed: int = 42
     plots: bool = True
     cache: str | None = None  # folder of cached schemas (see `dataset.prepare`)
@@ -72,13 +73,13 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
 
 
 def evaluate_job(req: EvaluateRequest, progress: Progress = _no_progress) -> EvaluateOutcome:
-    import joblib
-
     from mcp_server.ml.schema import Schema
+    from mcp_server.signing import load_pickle
 
     schema = Schema.from_dict(req.schema)
     progress(1, "loading the model and the data")
-    model = joblib.load(req.model_path)
+    path = Path(req.model_path)
+    model = load_pickle(path, what="the run's model", trusted=req.trusted, folder=path.parent)
     X, y = _rows(req, schema)
     progress(2, f"scoring {len(y):,} rows")
     pred, proba = predict_both(model, X, schema.task)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.onnx_parity import Parity, check_parity, synthetic_rows
 from mcp_server.ml.schema import Schema
+from mcp_server.signing import sign_file
 from mcp_server.workspace import Workspace, atomic_write
 
 if TYPE_CHECKING:
@@ -135,11 +136,13 @@ def export_pipeline(
         raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     sample = parity_sample(schema, frame)
     data, parity = serialize(pipeline, schema, model_name, fmt, sample)
-    folder = workspace.resolve(EXPORTS_DIR / _SAFE_NAME.sub("_", run_id))
-    path = folder / f"model.{EXTENSIONS[fmt]}"
-    schema_path = folder / "schema.json"
+    folder = workspace.ensure_dir(EXPORTS_DIR / _SAFE_NAME.sub("_", run_id))
+    path = workspace.writable(folder / f"model.{EXTENSIONS[fmt]}")
+    schema_path = workspace.writable(folder / "schema.json")
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
     atomic_write(path, data)
+    if fmt in ("joblib", "pickle"):  # lets ml_export model_path=… load it again without trusted=true
+        sign_file(path)
     return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
 
 
@@ -159,11 +162,13 @@ def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None)
         return None
 
 
-def export_run(workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None) -> Exported:
-    """Export a run of the workspace's run store (its joblib is trusted: it is our own)."""
+def export_run(
+    workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None, trusted: bool = False
+) -> Exported:
+    """Export a run of the run store (its pickle loads only if signed by this product, or `trusted`)."""
     from mcp_server.ml.tracking import get_store
 
-    loaded = get_store(workspace).load_run(run_id)
+    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
     frame = run_table(workspace, loaded.tags, data_path)
     name = loaded.model_name or "model"
     return export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)

@@ -1,8 +1,9 @@
 """Load a saved model without running code from an untrusted file.
 
-- pickle / joblib execute arbitrary code while loading, so they are opened only from the
-  workspace's own run store (`.moai/ml/`), unless the caller says `trusted=True`. The check
-  happens BEFORE the file is opened: a refused file is never read.
+- pickle / joblib execute arbitrary code while loading, so they are unpickled only when this
+  product signed them (`mcp_server/signing.py`: an HMAC with a key kept outside the workspace),
+  unless the caller says `trusted=True`. The check happens BEFORE unpickling, on the very bytes
+  that are then loaded.
 - skops loads with an explicit list of trusted types (the ones the registry's pipelines are
   made of); a file that needs any other type is refused with the list of what it asked for.
 - ONNX is data, not code: it loads as an onnxruntime session.
@@ -16,7 +17,6 @@ from typing import Any
 from mcp_server.errors import MoaiMlError
 from mcp_server.workspace import Workspace
 
-RUN_STORE = Path(".moai/ml")
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 # Types skops does not trust by default that the registry's fitted pipelines contain.
 TRUSTED_SKOPS_TYPES = (
@@ -34,11 +34,6 @@ TRUSTED_SKOPS_TYPES = (
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.sklearn.LGBMRegressor",
 )
-
-
-def in_run_store(workspace: Workspace, path: Path) -> bool:
-    store = (workspace.root / RUN_STORE).resolve()
-    return store in path.resolve().parents
 
 
 def load_model(
@@ -61,19 +56,12 @@ def load_model(
 
 
 def _load_pickle(workspace: Workspace, path: Path, user_path: str, trusted: bool) -> Any:
-    # Why refuse before opening: unpickling runs code chosen by whoever wrote the file.
-    if not trusted and not in_run_store(workspace, path):
-        raise MoaiMlError(
-            f"refusing to load {user_path!r}: pickle/joblib files run code when loaded, and this one is "
-            f"not in the workspace's run store ({RUN_STORE}/). If you trust its author, pass trusted=true; "
-            "better, ask for a skops or ONNX file"
-        )
-    import joblib
+    # Why a signature and not a location: anyone can commit or log a file under .moai/ml/, and
+    # unpickling runs code chosen by whoever wrote it. Only this product's own files are signed.
+    from mcp_server.signing import SIGNATURE_FILE, load_pickle
 
-    try:
-        return joblib.load(path)
-    except Exception as exc:  # a corrupt or truncated file fails in many ways
-        raise MoaiMlError(f"could not load {user_path!r} as joblib/pickle: {type(exc).__name__}: {exc}") from exc
+    folder = path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
+    return load_pickle(path, what=repr(user_path), trusted=trusted, folder=folder)
 
 
 def load_skops_bytes(data: bytes, extra_trusted: list[str] | None = None) -> Any:

@@ -29,12 +29,17 @@ def default_output_dir(run_id: str, tags: dict[str, str]) -> str:
 
 
 def generate_serving(
-    workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool = False
+    workspace: Workspace,
+    run_id: str,
+    output_dir: str | None,
+    runtime: str,
+    overwrite: bool = False,
+    trusted: bool = False,
 ) -> Generated:
     from mcp_server.ml.export import parity_sample, run_table, serialize
     from mcp_server.ml.tracking import get_store
 
-    loaded = get_store(workspace).load_run(run_id)
+    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
     check_servable(loaded.schema, runtime)
     folder = output_dir or default_output_dir(run_id, loaded.tags)
     target = workspace.resolve(folder)

@@ -41,6 +41,17 @@ def tracking_uri(root: Path) -> str:
     return f"sqlite:///{(root / STORE_DIR / 'mlflow.db').as_posix()}"
 
 
+def sqlite_file(uri: str) -> Path | None:
+    """The database file of a `sqlite:///…` tracking URI; None for other stores."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(url2pathname(uri[len("sqlite:///") :].split("?", 1)[0]) or "/").absolute()
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
 def local_path(uri: str) -> Path | None:
     """A `file:` URI (or plain path) as a local path; None for remote artifact stores."""
     parsed = urlparse(uri)
@@ -81,19 +92,65 @@ class Tracker:
     def client(self) -> MlflowClient:
         from mlflow import MlflowClient
 
-        if self.uri.startswith("sqlite:"):
-            (self.root / STORE_DIR).mkdir(parents=True, exist_ok=True)
+        self.check_local_store()
         return MlflowClient(tracking_uri=self.uri)
+
+    def _allowed_roots(self) -> list[Path]:
+        """Where a local store may write: the workspace, and the folder of a SQLite file set by
+        `MLFLOW_TRACKING_URI` (a person's own configuration, so trusted as a root)."""
+        roots = [self.root]
+        db = sqlite_file(self.uri)
+        if db is not None and not _inside(db.absolute(), [self.root]):
+            roots.append(db.parent.resolve())
+        return roots
+
+    def check_local_store(self) -> None:
+        """Refuse a workspace store whose files are symlinks leading out of the workspace.
+
+        Why: git stores symlinks and MoAI projects commit `.moai/`; a shipped
+        `.moai/ml/mlflow.db -> /elsewhere` (even dangling) or `.moai/ml/artifacts -> /elsewhere`
+        would make MLflow write outside the workspace.
+        """
+        from mcp_server.workspace import Workspace
+
+        db = sqlite_file(self.uri)
+        if db is None:
+            return
+        workspace = Workspace(self.root)
+        if not _inside(db.absolute(), [self.root]):
+            return  # a SQLite file the person configured elsewhere
+        workspace.ensure_dir(db.parent)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            workspace.writable(db.with_name(db.name + suffix))
+        workspace.ensure_dir(self.root / STORE_DIR / "artifacts")
+
+    def check_artifact_location(self, name: str, location: str) -> None:
+        """An experiment of a local store must keep its artifacts inside an allowed root."""
+        folder = local_path(location)
+        if sqlite_file(self.uri) is None or folder is None:
+            return
+        for path in (folder, folder / "models"):
+            try:
+                real = path.resolve()
+            except (OSError, RuntimeError) as exc:
+                raise MoaiMlError(f"experiment {name!r} has an unusable artifact folder ({exc})") from exc
+            if not _inside(real, self._allowed_roots()):
+                raise MoaiMlError(
+                    f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside the workspace "
+                    "(a symlink or a foreign artifact location); remove that link or use another experiment name"
+                )
 
     def experiment_id(self, name: str) -> str:
         found = self.client.get_experiment_by_name(name)
         if found is not None:
+            self.check_artifact_location(name, found.artifact_location or "")
             if found.lifecycle_stage == "deleted":
                 self.client.restore_experiment(found.experiment_id)
             return str(found.experiment_id)
         location = None
         if self.uri.startswith("sqlite:"):
             folder = self.root / STORE_DIR / "artifacts" / _slug(name)
+            self.check_artifact_location(name, folder.as_uri())
             location = folder.as_uri()
         try:
             return str(self.client.create_experiment(name, artifact_location=location))

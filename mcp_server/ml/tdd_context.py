@@ -89,7 +89,18 @@ def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
     if spec.candidates is None:
         spec.candidates = default_candidates(spec.task, len(frame))
     read = {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    return Prepared(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
+    prep = Prepared(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
+    check_writable(workspace, prep)
+    return prep
+
+
+def check_writable(workspace: Workspace, prep: Prepared) -> None:
+    """Every file the phases write, the generated pipeline's saved model and the pytest reports
+    included, must land inside the workspace: refuse symlinked folders or files leading out."""
+    for rel in prep.paths.values():
+        workspace.writable(rel)  # follows every existing link, dangling ones too
+    for name in ("red", "green", "refactor"):
+        workspace.writable(f"{prep.paths['state']}/{name}.xml")
 
 
 def _csv_options(dialect: Any) -> dict[str, str]:
@@ -252,7 +263,7 @@ def pipeline_context(prep: Prepared, model: str, params: dict[str, Any] | None, 
         froms["sklearn.feature_extraction.text"] = {"TfidfVectorizer"}
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
-    imports = import_block(["argparse", "hashlib", "json", "sys"], ["joblib", "numpy", "pandas"], froms)
+    imports = import_block(["argparse", "hashlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms)
     return {**common_context(prep), "estimator": est, "imports": imports, "note": note}
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.store import STORE_DIR, TAG, RunRecord, Tracker, local_path, tracking_uri
+from mcp_server.signing import load_pickle, sign_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,6 +66,7 @@ def write_moai_dir(folder: Path, model: Any, schema: Schema, artifacts: dict[str
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
+    sign_folder(folder)  # what lets `load_run` unpickle it later (mcp_server/signing.py)
 
 
 class RunStore(Tracker):
@@ -75,8 +77,7 @@ class RunStore(Tracker):
         self.workspace = workspace
 
     def scratch(self) -> tempfile.TemporaryDirectory[str]:
-        base = self.root / STORE_DIR / "tmp"
-        base.mkdir(parents=True, exist_ok=True)
+        base = self.workspace.ensure_dir(STORE_DIR / "tmp")
         return tempfile.TemporaryDirectory(prefix="store-", dir=base)
 
     def log_run(
@@ -129,19 +130,17 @@ class RunStore(Tracker):
         folder = local_path(run.info.artifact_uri or "")
         if folder is not None and (folder / MOAI_DIR / "model.joblib").is_file():
             return folder / MOAI_DIR
-        cache = self.root / STORE_DIR / "cache" / run_id
+        cache = self.workspace.ensure_dir(STORE_DIR / "cache" / run_id)
         if (cache / MOAI_DIR / "model.joblib").is_file():
             return cache / MOAI_DIR
-        cache.mkdir(parents=True, exist_ok=True)
         try:
             return Path(self.client.download_artifacts(run_id, MOAI_DIR, str(cache)))
         except Exception as exc:
             raise MoaiMlError(f"run {run_id!r} has no moai/ model files; it is not a training run") from exc
 
-    def load_run(self, run_id: str) -> LoadedRun:
-        """The run's fitted model and schema (joblib from the workspace's own store is trusted)."""
-        import joblib
-
+    def load_run(self, run_id: str, *, trusted: bool = False) -> LoadedRun:
+        """The run's fitted model and schema; the pickle is loaded only if this product signed it
+        (`mcp_server/signing.py`) or the caller says `trusted`."""
         from mcp_server.ml.schema import Schema
 
         run = self.get_run(run_id)
@@ -150,7 +149,8 @@ class RunStore(Tracker):
             raise MoaiMlError(f"run {run_id!r} has no model.joblib; it is not a training run")
         schema = Schema.from_dict(json.loads((folder / "schema.json").read_text(encoding="utf-8")))
         return LoadedRun(
-            run_id=run_id, model=joblib.load(folder / "model.joblib"), schema=schema,
+            run_id=run_id, schema=schema,
+            model=load_pickle(folder / "model.joblib", what=f"run {run_id}'s model", trusted=trusted, folder=folder),
             model_name=run.data.tags.get(f"{TAG}model", ""), metrics=dict(run.data.metrics),
             params=dict(run.data.params), tags=dict(run.data.tags), moai_dir=folder,
         )  # fmt: skip

@@ -58,11 +58,18 @@ RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
 NAME = r"^[^\x00-\x1f]{1,200}$"
 
 
+def store_dir(workspace: Workspace, rel: str) -> Path:
+    """A folder of the run store, created inside the workspace (a symlink leading out is a tool error)."""
+    try:
+        return workspace.ensure_dir(rel)
+    except MoaiMlError as exc:  # called outside run_domain: make it a clear tool error here
+        raise ToolError(str(exc)) from exc
+
+
 @contextlib.contextmanager
 def staging(workspace: Workspace) -> Iterator[Path]:
     """A private scratch folder for one job; always deleted, so a stopped job leaves nothing."""
-    base = workspace.root / STAGING
-    base.mkdir(parents=True, exist_ok=True)
+    base = store_dir(workspace, STAGING)
     path = Path(tempfile.mkdtemp(prefix="job-", dir=base))
     try:
         yield path

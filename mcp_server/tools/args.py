@@ -23,6 +23,13 @@ Drop = Annotated[
 SpecId = Annotated[
     str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC id (e.g. ML-001) to tag the runs with")
 ]
+Trusted = Annotated[
+    bool,
+    Field(
+        description="Load the run's pickle even if this machine's moai-ml did not sign it (loading a pickle runs "
+        "code: only for runs whose author you trust)"
+    ),
+]
 Experiment = Annotated[
     str | None,
     Field(pattern=NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),

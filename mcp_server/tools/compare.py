@@ -16,6 +16,7 @@ from mcp_server.tools._common import (
     record_runs,
     run_domain,
     run_job_tool,
+    store_dir,
     tracker,
 )
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
@@ -157,7 +158,7 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
     request = CompareRequest(
         data_path=path, target=args["target"], models=args["models"], metric=args["metric"],
         cv_folds=args["cv_folds"], seed=args["seed"], task=args["task"], drop=args["drop"], params=args["params"],
-        deadline=started + args["time_budget_s"], cache=str(workspace.root / SCHEMA_CACHE),
+        deadline=started + args["time_budget_s"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
     )  # fmt: skip
     job = Job("compare")
     total = len(args["models"] or []) + 2 if args["models"] else 14

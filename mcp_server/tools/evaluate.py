@@ -11,6 +11,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.signing import require_signed
 from mcp_server.tools._common import (
     CREATES_RUNS,
     RUN_ID,
@@ -19,8 +20,10 @@ from mcp_server.tools._common import (
     run_domain,
     run_job_tool,
     staging,
+    store_dir,
     tracker,
 )
+from mcp_server.tools.args import Trusted
 from mcp_server.workspace import Workspace
 
 REPORTS = ".moai/ml/reports"
@@ -69,6 +72,7 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
     run = track.get_run(args["run_id"])
     tags = run.data.tags
     moai = track.moai_dir(args["run_id"])
+    require_signed(moai / "model.joblib", folder=moai, what=f"run {args['run_id']}'s model", trusted=args["trusted"])
     schema = json.loads((moai / "schema.json").read_text(encoding="utf-8"))
     if args["data_path"] is None:
         trained_on = tags.get("moai.data_path")
@@ -90,7 +94,8 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
         model_path=str(moai / "model.joblib"), schema=schema, data_path=str(path), staging=str(folder / "plots"),
         model=tags.get("moai.model", ""), params=json.loads(tags.get("moai.params", "{}") or "{}"),
         holdout_index=holdout, expected_sha256=tags.get("moai.data_sha256"), cv_folds=args["cv_folds"],
-        seed=int(tags.get("moai.seed", "42")), plots=True, cache=str(workspace.root / SCHEMA_CACHE),
+        seed=int(tags.get("moai.seed", "42")), plots=True, cache=str(store_dir(workspace, SCHEMA_CACHE)),
+        trusted=bool(args.get("trusted", False)),
     )  # fmt: skip
     return request, _eval_name(args["data_path"], sha)
 
@@ -108,8 +113,7 @@ def save(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Path,
     files[f"{base}/evaluation.json"] = json.dumps(report, indent=1, default=str)
     workspace.write_files(files)
     track = tracker(workspace)
-    upload = folder / "upload"
-    upload.mkdir()
+    upload = workspace.ensure_dir(folder / "upload")
     for rel, content in files.items():
         (upload / Path(rel).name).write_bytes(content if isinstance(content, bytes) else content.encode())
     track.client.log_artifacts(args["run_id"], str(upload), f"evaluations/{name}")
@@ -176,6 +180,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             int | None, Field(ge=2, le=20, description="Also k-fold cross-validate (stratified for classes)")
         ] = None,
         time_budget_s: Annotated[float, Field(gt=0, le=86400, description="Stop with an error after this")] = 1800,
+        trusted: Trusted = False,
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, EvaluateResult]:
         """Evaluate a trained run on its holdout rows or on a new labelled table. Classification:
@@ -185,5 +190,6 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         curves, calibration, residuals, feature importance — permutation importance where the model has
         none) under .moai/ml/reports/ and onto the run, and shows the confusion matrix and ROC (or residual)
         plots as small images."""
-        args = {"run_id": run_id, "data_path": data_path, "cv_folds": cv_folds, "time_budget_s": time_budget_s}
+        args = {"run_id": run_id, "data_path": data_path, "cv_folds": cv_folds, "time_budget_s": time_budget_s,
+                "trusted": trusted}  # fmt: skip
         return await evaluate_tool(workspace, args, ctx)

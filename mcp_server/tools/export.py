@@ -62,7 +62,7 @@ def export(
     if (run_id is None) == (model_path is None):
         raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")
     if run_id is not None:
-        done = export_run(workspace, run_id, fmt, data_path)
+        done = export_run(workspace, run_id, fmt, data_path, trusted)
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)
@@ -99,7 +99,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         trusted: Annotated[
             bool,
             Field(
-                description="Allow loading a pickle/joblib model_path from outside .moai/ml/ (it runs code when loaded)"
+                description="Load a pickle/joblib that this machine's moai-ml did not sign (it runs code when loaded)"
             ),
         ] = False,
         data_path: Annotated[
@@ -113,5 +113,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         probabilities/predictions within 1e-4): the result gives the agreement and max difference;
         models ONNX cannot express (datetime/text features) are refused with the formats that work.
         'skops' is the safe-to-load format; joblib/pickle run code when loaded. Give run_id, or
-        model_path for a file (pickles outside .moai/ml/ need trusted=true)."""
+        model_path for a file (pickles this product did not sign need trusted=true)."""
         return await run_domain(export, workspace, run_id, model_path, format, trusted, data_path)

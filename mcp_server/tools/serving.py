@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools.args import Trusted
 from mcp_server.tools.export import RUN_ID, ParityFigures, figures
 from mcp_server.workspace import Workspace
 
@@ -26,10 +27,12 @@ class ServingResult(BaseModel):
     test_command: str = Field(description="Command that runs the service's own tests, from output_dir")
 
 
-def generate(workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool) -> ServingResult:
+def generate(
+    workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool
+) -> ServingResult:
     from mcp_server.ml.serving_run import generate_serving
 
-    done = generate_serving(workspace, run_id, output_dir, runtime, overwrite)
+    done = generate_serving(workspace, run_id, output_dir, runtime, overwrite, trusted)
     parity = done.parity if runtime == "onnx" else None
     return ServingResult(
         output_dir=done.output_dir,
@@ -57,6 +60,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Field(description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn pipeline itself"),
         ] = "onnx",
         overwrite: Annotated[bool, Field(description="Also replace files a person edited since generation")] = False,
+        trusted: Trusted = False,
     ) -> ServingResult:
         """Generate a self-contained FastAPI service for a trained run: a pydantic request model
         typed from the training schema (numbers, booleans, categories as enums, nullable where
@@ -64,4 +68,4 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         /metadata; onnxruntime (default, parity-checked) or joblib; 422 for bad input; its own
         pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
         Files a person edited are never overwritten unless overwrite=true. Then run test_command."""
-        return await run_domain(generate, workspace, run_id, output_dir, runtime, overwrite)
+        return await run_domain(generate, workspace, run_id, output_dir, runtime, overwrite, trusted)

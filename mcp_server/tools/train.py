@@ -16,6 +16,7 @@ from mcp_server.tools._common import (
     run_domain,
     run_job_tool,
     staging,
+    store_dir,
     tracker,
 )
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
@@ -131,7 +132,7 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
         request = TrainRequest(
             data_path=str(path), target=args["target"], model=args["model"], staging=str(folder),
             params=args["params"], task=args["task"], test_size=args["test_size"], seed=args["seed"],
-            drop=args["drop"], cache=str(workspace.root / SCHEMA_CACHE),
+            drop=args["drop"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
         )  # fmt: skip
         outcome = await run_job_tool("mcp_server.ml.training:train_job", request, budget_s=args["time_budget_s"],
                                      ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip

@@ -1,0 +1,138 @@
+"""Signed model files: a pickle is loaded only if this product wrote it.
+
+Why: `joblib.load` runs code chosen by whoever wrote the file. A run in the store can be logged
+by anyone who can reach it (the plain MLflow client, a teammate on a shared tracking server, a
+file committed under `.moai/ml/`), so "it is in our store" proves nothing. Every model folder
+this product writes gets `signature.json`: an HMAC-SHA256 per file, keyed by a secret that
+lives outside the workspace and the store (`~/.config/moai-ml/signing.key`, created on first
+use with mode 0600), or `MOAI_ML_SIGNING_KEY` for a team that shares one tracking server.
+The bytes are verified and then unpickled from memory, so nothing can swap the file between
+the check and the load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import MoaiMlError
+
+SIGNATURE_FILE = "signature.json"
+_DOMAIN = b"moai-ml/model-file/v1\x00"
+_KEY_ENV = "MOAI_ML_SIGNING_KEY"
+_KEY_DIR_ENV = "MOAI_ML_KEY_DIR"
+
+
+def key_path() -> Path:
+    """Where this user's signing key lives (outside every workspace)."""
+    configured = os.environ.get(_KEY_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser() / "signing.key"
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+    return Path(base) / "moai-ml" / "signing.key"
+
+
+def signing_key() -> bytes:
+    """The secret: `MOAI_ML_SIGNING_KEY` if set, else the user's key file (made on first use)."""
+    shared = os.environ.get(_KEY_ENV, "")
+    if shared:
+        return hashlib.sha256(shared.encode("utf-8")).digest()
+    path = key_path()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:  # another process made it first
+        return _read_key(path)
+    except OSError as exc:
+        raise MoaiMlError(
+            f"cannot create the model-signing key at {str(path)!r} ({exc.strerror or exc}); "
+            f"set {_KEY_DIR_ENV} to a writable folder or {_KEY_ENV} to a shared secret"
+        ) from exc
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(secrets.token_bytes(32))
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes()
+    if len(key) < 16:
+        raise MoaiMlError(f"the model-signing key {str(path)!r} is too short; delete it to make a new one")
+    return key
+
+
+def _mac(key: bytes, name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return hmac.new(key, _DOMAIN + name.encode("utf-8") + b"\x00" + digest, hashlib.sha256).hexdigest()
+
+
+def sign_folder(folder: Path) -> None:
+    """Write `signature.json` over every file in `folder` (recursively), the signature excluded."""
+    key = signing_key()
+    macs = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.name != SIGNATURE_FILE:
+            name = path.relative_to(folder).as_posix()
+            macs[name] = _mac(key, name, path.read_bytes())
+    payload = {"version": 1, "alg": "HMAC-SHA256", "files": macs}
+    (folder / SIGNATURE_FILE).write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def sign_file(path: Path) -> Path:
+    """A sidecar `<file>.sig` for one exported file; returns its path."""
+    mac = _mac(signing_key(), path.name, path.read_bytes())
+    sidecar = path.with_name(path.name + ".sig")
+    sidecar.write_text(json.dumps({"version": 1, "alg": "HMAC-SHA256", "mac": mac}), encoding="utf-8")
+    return sidecar
+
+
+def verified_bytes(path: Path, *, folder: Path | None = None) -> bytes | None:
+    """The file's bytes if its signature verifies (folder signature or sidecar), else None."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    data = path.read_bytes()
+    try:
+        if folder is not None:
+            sig = json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8"))
+            name = path.relative_to(folder).as_posix()
+            expected = str(sig["files"][name])
+        else:
+            name = path.name
+            expected = str(json.loads(path.with_name(path.name + ".sig").read_text(encoding="utf-8"))["mac"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return data if hmac.compare_digest(_mac(signing_key(), name, data), expected) else None
+
+
+def require_signed(path: Path, *, what: str, trusted: bool, folder: Path | None = None) -> bytes:
+    """The bytes of `path` if this product signed it (or the caller trusts it), else a clear refusal."""
+    data = verified_bytes(path, folder=folder)
+    if data is None:
+        if not trusted:
+            raise MoaiMlError(
+                f"refusing to load {what}: it is a pickle (loading runs code) that this machine's moai-ml did not "
+                "sign (logged by another tool or machine, an older moai-ml, or changed since). If you trust its "
+                f"author, pass trusted=true; a team sharing one tracking server sets {_KEY_ENV} on every machine"
+            )
+        data = path.read_bytes()
+    return data
+
+
+def load_pickle(path: Path, *, what: str, trusted: bool, folder: Path | None = None) -> Any:
+    """Unpickle `path` only if this product signed it, or the caller trusts it explicitly."""
+    import joblib
+
+    data = require_signed(path, what=what, trusted=trusted, folder=folder)
+    try:
+        return joblib.load(io.BytesIO(data))
+    except Exception as exc:  # a corrupt or truncated file fails in many ways
+        raise MoaiMlError(f"could not load {what} as joblib/pickle: {type(exc).__name__}: {exc}") from exc
