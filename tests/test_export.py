@@ -51,7 +51,7 @@ async def test_bad_export_requests_get_clear_errors_and_the_server_survives(proj
         ({"run_id": "abc", "model_path": "data/model.pkl"}, "exactly one of run_id"),
         ({"model_path": "../outside.joblib"}, "outside the workspace"),
         ({"model_path": "data/nothing.joblib"}, "file not found"),
-        ({"model_path": "data/model.pkl"}, "not in the workspace's run store"),
+        ({"model_path": "data/model.pkl"}, "did not sign"),
         ({"model_path": "empty.joblib", "trusted": True}, "could not load"),
         ({"model_path": "data/customers.csv"}, "cannot tell the format"),
         ({"run_id": "abc", "format": "zip"}, "format"),
