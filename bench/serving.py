@@ -94,8 +94,8 @@ def prepare(work: Path) -> dict[str, Any]:
     """Fit and log the forest, generate the service, write the baseline and bare apps."""
     import joblib
 
-    from mcp_server.ml.serving_run import generate_serving
-    from mcp_server.ml.tracking import get_store
+    from mcp_server.ml.serving.generate import generate_serving
+    from mcp_server.ml.tracking.runs import get_store
     from mcp_server.workspace import Workspace
     from tests.export_support import fit
 

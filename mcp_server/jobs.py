@@ -6,7 +6,7 @@ and it leaves nothing behind because it only ever writes into a staging director
 caller owns and deletes.
 
 Children are forked from a forkserver that has already imported numpy, pandas, scikit-learn,
-matplotlib and MLflow (`mcp_server.ml.warm`), so a warm server starts a job in milliseconds.
+matplotlib and MLflow (`mcp_server.ml.fitting.warm`), so a warm server starts a job in milliseconds.
 The event loop only polls the pipe, so the server keeps answering other requests.
 """
 
@@ -30,7 +30,7 @@ import anyio.to_thread
 
 from mcp_server.errors import MoaiMlError
 
-PRELOAD = ["mcp_server.ml.warm"]
+PRELOAD = ["mcp_server.ml.fitting.warm"]
 POLL_S = 0.25
 HEARTBEAT_S = 2.0
 

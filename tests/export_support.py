@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from mcp_server.ml.data import load_table
-from mcp_server.ml.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.ml.profile import profile_frame
-from mcp_server.ml.schema import Schema, build_schema
+from mcp_server.ml.data.profile import profile_frame
+from mcp_server.ml.data.schema import Schema, build_schema
+from mcp_server.ml.data.tables import load_table
+from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 from tests.support import EXAMPLES
 
 TABLES = {"binary": ("breast_cancer", "target"), "regression": ("diabetes", "progression"),
@@ -51,7 +51,7 @@ def files_under(path: Path) -> list[str]:
 
 def log_fitted(root: Path, fitted: Fitted, data_file: str | None = None, tags: dict[str, str] | None = None) -> str:
     """Record a fitted pipeline in the workspace's real MLflow run store; returns the run id."""
-    from mcp_server.ml.tracking import get_store
+    from mcp_server.ml.tracking.runs import get_store
     from mcp_server.workspace import Workspace
 
     workspace = Workspace(root)

@@ -20,7 +20,7 @@ from mcp.types import ToolAnnotations
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.jobs import Job, run_job
-from mcp_server.ml.tracking import RunStore, get_store
+from mcp_server.ml.tracking.runs import RunStore, get_store
 from mcp_server.workspace import Workspace
 
 T = TypeVar("T")

@@ -56,7 +56,7 @@ class CompareResult(BaseModel):
 
 def _candidates(job: Job, outcome: Any, timed_out: bool) -> tuple[dict[str, Any], list[Any]]:
     """The setup event and the finished candidates (from the result, or from events if stopped)."""
-    from mcp_server.ml.compare import Candidate
+    from mcp_server.ml.fitting.compare import Candidate
 
     setup = next((e for e in job.events if isinstance(e, dict)), {})
     if outcome is not None:
@@ -72,8 +72,8 @@ def _candidates(job: Job, outcome: Any, timed_out: bool) -> tuple[dict[str, Any]
 
 def _record(workspace: Workspace, args: dict[str, Any], setup: dict[str, Any], cands: list[Any],
             started_ms: int) -> list[str]:  # fmt: skip
-    from mcp_server.ml.metrics import higher_is_better
-    from mcp_server.ml.store import TAG, RunRecord
+    from mcp_server.ml.modeling.metrics import higher_is_better
+    from mcp_server.ml.tracking.store import TAG, RunRecord
 
     track = tracker(workspace)
     metric = setup["metric"]
@@ -118,7 +118,7 @@ def _key(c: Any, metric: str, higher: bool) -> tuple[int, float]:
 def _result(
     args: dict[str, Any], setup: dict[str, Any], cands: list[Any], ids: list[str], elapsed: float
 ) -> CompareResult:
-    from mcp_server.ml.metrics import higher_is_better
+    from mcp_server.ml.modeling.metrics import higher_is_better
 
     metric = setup["metric"]
     run_of = dict(zip([c.model for c in cands], ids[1:], strict=True))
@@ -138,8 +138,8 @@ def _result(
 
 
 def _check(workspace: Workspace, args: dict[str, Any]) -> str:
-    from mcp_server.ml.data import check_memory
-    from mcp_server.ml.registry import get_spec
+    from mcp_server.ml.data.tables import check_memory
+    from mcp_server.ml.modeling.registry import get_spec
 
     path = workspace.resolve(args["data_path"], must_exist=True)
     for name in args["models"] or []:
@@ -150,7 +150,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> str:
 
 
 async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> CompareResult:
-    from mcp_server.ml.compare import CompareRequest
+    from mcp_server.ml.fitting.compare import CompareRequest
 
     path = await run_domain(_check, workspace, args)
     args["rel"] = workspace.relative(workspace.resolve(path))
@@ -164,8 +164,9 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
     total = len(args["models"] or []) + 2 if args["models"] else 14
     outcome, timed_out = None, False
     try:
-        outcome = await run_job_tool("mcp_server.ml.compare:compare_job", request, ctx=ctx, total=total, job=job,
-                                     budget_s=args["time_budget_s"] + GRACE_S, what="the comparison")  # fmt: skip
+        outcome = await run_job_tool(
+            "mcp_server.ml.fitting.compare:compare_job", request, ctx=ctx, total=total, job=job,
+            budget_s=args["time_budget_s"] + GRACE_S, what="the comparison")  # fmt: skip
     except ToolError as exc:
         # Past the budget the candidates that finished still count; before the data was even ready, nothing does.
         if not isinstance(exc.__cause__, JobTimeout) or not any(isinstance(e, dict) for e in job.events):

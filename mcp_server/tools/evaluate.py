@@ -65,8 +65,8 @@ def _eval_name(data_path: str | None, sha: str | None) -> str:
 
 def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) -> tuple[Any, Any]:
     """Everything the job needs from the run store, fetched in the server (a worker thread)."""
-    from mcp_server.ml.data import check_memory, file_sha256
-    from mcp_server.ml.evaluation import EvaluateRequest
+    from mcp_server.ml.data.tables import check_memory, file_sha256
+    from mcp_server.ml.fitting.evaluation import EvaluateRequest
 
     track = tracker(workspace)
     run = track.get_run(args["run_id"])
@@ -102,7 +102,7 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
 
 def save(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Path, name: str) -> list[str]:
     """Plots and the report into the workspace, then onto the run (artifacts, CV metrics)."""
-    from mcp_server.ml.store import TAG
+    from mcp_server.ml.tracking.store import TAG
 
     base = f"{REPORTS}/{args['run_id']}/{name}"
     report = {"run_id": args["run_id"], "evaluated_on": name, "rows": outcome.rows, "metrics": outcome.metrics,
@@ -141,12 +141,13 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
 
 
 async def evaluate_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> CallToolResult:
-    from mcp_server.ml.evaluation import EVAL_STEPS
+    from mcp_server.ml.fitting.evaluation import EVAL_STEPS
 
     with staging(workspace) as folder:
         request, name = await run_domain(prepare_request, workspace, args, folder)
-        outcome = await run_job_tool("mcp_server.ml.evaluation:evaluate_job", request, budget_s=args["time_budget_s"],
-                                     ctx=ctx, total=EVAL_STEPS + 1, what="the evaluation")  # fmt: skip
+        outcome = await run_job_tool(
+            "mcp_server.ml.fitting.evaluation:evaluate_job", request, budget_s=args["time_budget_s"],
+            ctx=ctx, total=EVAL_STEPS + 1, what="the evaluation")  # fmt: skip
         bases = await record_runs(lambda: save(workspace, args, outcome, folder, name), lambda ids: None)
         images = _images(folder, outcome.small_plots)
     base = bases[0]

@@ -48,8 +48,8 @@ class ProfileResult(BaseModel):
 def profile_file(
     workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
 ) -> ProfileResult:
-    from mcp_server.ml.data import load_table
-    from mcp_server.ml.profile import profile_frame
+    from mcp_server.ml.data.profile import profile_frame
+    from mcp_server.ml.data.tables import load_table
 
     path = workspace.resolve(data_path, must_exist=True)
     frame = load_table(path)

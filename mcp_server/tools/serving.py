@@ -30,7 +30,7 @@ class ServingResult(BaseModel):
 def generate(
     workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool
 ) -> ServingResult:
-    from mcp_server.ml.serving_run import generate_serving
+    from mcp_server.ml.serving.generate import generate_serving
 
     done = generate_serving(workspace, run_id, output_dir, runtime, overwrite, trusted)
     parity = done.parity if runtime == "onnx" else None

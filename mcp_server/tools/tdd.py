@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
-from mcp_server.ml import tdd
-from mcp_server.ml.registry import REGISTRY
+from mcp_server.ml.modeling.registry import REGISTRY
+from mcp_server.ml.tdd import phases as tdd
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
 from mcp_server.tools.tdd_models import (
     CycleResult,

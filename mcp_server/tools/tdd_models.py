@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from mcp_server.ml.tdd import PhaseResult
+from mcp_server.ml.tdd.phases import PhaseResult
 
 Name = Annotated[str, Field(min_length=1, max_length=1024)]
 

@@ -55,8 +55,8 @@ class TrainResult(BaseModel):
 
 def train(workspace: Workspace, args: dict[str, Any]) -> Any:
     """Validate what can be checked before a process is started (model name, params, path)."""
-    from mcp_server.ml.data import check_memory
-    from mcp_server.ml.registry import get_spec, make_estimator
+    from mcp_server.ml.data.tables import check_memory
+    from mcp_server.ml.modeling.registry import get_spec, make_estimator
 
     path = workspace.resolve(args["data_path"], must_exist=True)
     if args["model"] != "auto":
@@ -70,7 +70,7 @@ def train(workspace: Workspace, args: dict[str, Any]) -> Any:
 
 
 def _record(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Path, started_ms: int) -> list[str]:
-    from mcp_server.ml.store import TAG, RunRecord
+    from mcp_server.ml.tracking.store import TAG, RunRecord
 
     rel = workspace.relative(Path(args["path"]))
     schema = outcome.schema
@@ -97,14 +97,14 @@ def _record(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Pa
 
 
 def _result(workspace: Workspace, args: dict[str, Any], outcome: Any, run_id: str) -> TrainResult:
-    from mcp_server.ml.metrics import PRIMARY
-    from mcp_server.ml.store import TAG
+    from mcp_server.ml.modeling.metrics import PRIMARY
+    from mcp_server.ml.tracking.store import TAG
 
     track = tracker(workspace)
     run = track.get_run(run_id)
     artifacts = run.info.artifact_uri or ""
     if track.is_local and artifacts.startswith("file:"):
-        from mcp_server.ml.store import local_path
+        from mcp_server.ml.tracking.store import local_path
 
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
@@ -124,7 +124,7 @@ def _result(workspace: Workspace, args: dict[str, Any], outcome: Any, run_id: st
 
 
 async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> TrainResult:
-    from mcp_server.ml.training import TRAIN_STEPS, TrainRequest
+    from mcp_server.ml.fitting.training import TRAIN_STEPS, TrainRequest
 
     args["path"] = path = await run_domain(train, workspace, args)
     started_ms = int(time.time() * 1000)
@@ -134,8 +134,9 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
             params=args["params"], task=args["task"], test_size=args["test_size"], seed=args["seed"],
             drop=args["drop"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
         )  # fmt: skip
-        outcome = await run_job_tool("mcp_server.ml.training:train_job", request, budget_s=args["time_budget_s"],
-                                     ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip
+        outcome = await run_job_tool(
+            "mcp_server.ml.fitting.training:train_job", request, budget_s=args["time_budget_s"],
+            ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip
         args["model"] = outcome.model
         if ctx is not None:
             await ctx.report_progress(TRAIN_STEPS - 0.5, TRAIN_STEPS, "recording the MLflow run")
