@@ -28,6 +28,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from mcp_server import settings
 from mcp_server.errors import MoaiMlError
 
 PRELOAD = ["mcp_server.ml.fitting.warm"]
@@ -97,10 +98,9 @@ def _limit_threads() -> None:
     """
     from threadpoolctl import threadpool_limits
 
-    raw = os.environ.get("MOAI_ML_THREADS", "1").strip()
-    threads = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    threads = settings.threads()
     threadpool_limits(limits=threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ[settings.OMP_NUM_THREADS.name] = str(threads)
 
 
 def _start(target: str, payload: Any) -> tuple[Any, Any]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SPECS = Path(".moai/specs")  # SPEC-<id>/spec.md, written by people (input)
-STORE = Path(".moai/ml")  # the tools' own files; pickles are trusted only from here
+MOAI = Path(".moai")  # everything moai keeps in a project; generated services never go inside
+SPECS = MOAI / "specs"  # SPEC-<id>/spec.md, written by people (input)
+STORE = MOAI / "ml"  # the tools' own files; pickles are trusted only from here
 MLFLOW_DB = STORE / "mlflow.db"  # the embedded MLflow tracking store (SQLite)
 ARTIFACTS = STORE / "artifacts"  # MLflow artifacts of the embedded store, one folder per experiment
 MANIFEST = STORE / "manifest.json"  # path -> sha256 of every file the tools wrote (no-clobber rule)
@@ -42,6 +43,6 @@ def export_dir(name: str) -> Path:
 
 
 __all__ = [
-    "ARTIFACTS", "CACHE", "EXPORTS", "MANIFEST", "MLFLOW_DB", "REPORTS", "SCHEMA_CACHE", "SCRATCH", "SPECS", "STORE",
-    "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
+    "ARTIFACTS", "CACHE", "EXPORTS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH", "SPECS",
+    "STORE", "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.jobs import Job, run_job
 from mcp_server.ml.tracking.runs import RunStore, get_store
@@ -51,14 +52,12 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 # -- long jobs: staging, progress, tracking ------------------------------------------------
 
-STAGING = ".moai/ml/tmp"
-SCHEMA_CACHE = ".moai/ml/cache/schemas"
 SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"
 RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
 NAME = r"^[^\x00-\x1f]{1,200}$"
 
 
-def store_dir(workspace: Workspace, rel: str) -> Path:
+def store_dir(workspace: Workspace, rel: str | Path) -> Path:
     """A folder of the run store, created inside the workspace (a symlink leading out is a tool error)."""
     try:
         return workspace.ensure_dir(rel)
@@ -69,7 +68,7 @@ def store_dir(workspace: Workspace, rel: str) -> Path:
 @contextlib.contextmanager
 def staging(workspace: Workspace) -> Iterator[Path]:
     """A private scratch folder for one job; always deleted, so a stopped job leaves nothing."""
-    base = store_dir(workspace, STAGING)
+    base = store_dir(workspace, layout.SCRATCH)
     path = Path(tempfile.mkdtemp(prefix="job-", dir=base))
     try:
         yield path

@@ -9,10 +9,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
+from mcp_server import layout
 from mcp_server.jobs import Job, JobTimeout
 from mcp_server.tools._common import (
     CREATES_RUNS,
-    SCHEMA_CACHE,
     record_runs,
     run_domain,
     run_job_tool,
@@ -158,7 +158,7 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
     request = CompareRequest(
         data_path=path, target=args["target"], models=args["models"], metric=args["metric"],
         cv_folds=args["cv_folds"], seed=args["seed"], task=args["task"], drop=args["drop"], params=args["params"],
-        deadline=started + args["time_budget_s"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
+        deadline=started + args["time_budget_s"], cache=str(store_dir(workspace, layout.SCHEMA_CACHE)),
     )  # fmt: skip
     job = Job("compare")
     total = len(args["models"] or []) + 2 if args["models"] else 14

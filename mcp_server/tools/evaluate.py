@@ -10,12 +10,12 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.signing import require_signed
 from mcp_server.tools._common import (
     CREATES_RUNS,
     RUN_ID,
-    SCHEMA_CACHE,
     record_runs,
     run_domain,
     run_job_tool,
@@ -26,7 +26,6 @@ from mcp_server.tools._common import (
 from mcp_server.tools.args import Trusted
 from mcp_server.workspace import Workspace
 
-REPORTS = ".moai/ml/reports"
 MAX_MATRIX = 20
 
 
@@ -94,7 +93,7 @@ def prepare_request(workspace: Workspace, args: dict[str, Any], folder: Path) ->
         model_path=str(moai / "model.joblib"), schema=schema, data_path=str(path), staging=str(folder / "plots"),
         model=tags.get("moai.model", ""), params=json.loads(tags.get("moai.params", "{}") or "{}"),
         holdout_index=holdout, expected_sha256=tags.get("moai.data_sha256"), cv_folds=args["cv_folds"],
-        seed=int(tags.get("moai.seed", "42")), plots=True, cache=str(store_dir(workspace, SCHEMA_CACHE)),
+        seed=int(tags.get("moai.seed", "42")), plots=True, cache=str(store_dir(workspace, layout.SCHEMA_CACHE)),
         trusted=bool(args.get("trusted", False)),
     )  # fmt: skip
     return request, _eval_name(args["data_path"], sha)
@@ -104,7 +103,7 @@ def save(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Path,
     """Plots and the report into the workspace, then onto the run (artifacts, CV metrics)."""
     from mcp_server.ml.tracking.store import TAG
 
-    base = f"{REPORTS}/{args['run_id']}/{name}"
+    base = layout.report_dir(args["run_id"], name).as_posix()
     report = {"run_id": args["run_id"], "evaluated_on": name, "rows": outcome.rows, "metrics": outcome.metrics,
               "confusion_matrix": outcome.confusion, "labels": outcome.labels, "cv_folds": args["cv_folds"],
               "cv": outcome.cv, "importance_method": outcome.importance_method,

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server import layout
 from mcp_server.tools._common import (
     CREATES_RUNS,
-    SCHEMA_CACHE,
     record_runs,
     run_domain,
     run_job_tool,
@@ -132,7 +132,7 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
         request = TrainRequest(
             data_path=str(path), target=args["target"], model=args["model"], staging=str(folder),
             params=args["params"], task=args["task"], test_size=args["test_size"], seed=args["seed"],
-            drop=args["drop"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
+            drop=args["drop"], cache=str(store_dir(workspace, layout.SCHEMA_CACHE)),
         )  # fmt: skip
         outcome = await run_job_tool(
             "mcp_server.ml.fitting.training:train_job", request, budget_s=args["time_budget_s"],

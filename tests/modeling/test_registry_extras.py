@@ -11,14 +11,13 @@ HIDE_BOOSTERS = (
     "sys.modules['xgboost'] = None\n"  # as if `pip install moai-domain-ml` ran without [boost]
     "sys.modules['lightgbm'] = None\n"
     "from mcp_server.errors import MoaiMlError\n"
-    "from mcp_server.ml.modeling.registry import get_spec, models_for\n"
-    "from mcp_server.ml.fitting.compare import default_models\n"
+    "from mcp_server.ml.modeling.registry import fast_first, get_spec, models_for\n"
     "try:\n"
     "    get_spec('xgboost')\n"
     "    message = None\n"
     "except MoaiMlError as exc:\n"
     "    message = str(exc)\n"
-    "print(json.dumps({'message': message, 'models': models_for('binary'), 'default': default_models('binary')}))\n"
+    "print(json.dumps({'message': message, 'models': models_for('binary'), 'default': fast_first('binary')}))\n"
 )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mcp_server import settings
 from mcp_server.errors import DataError
 
 if TYPE_CHECKING:
@@ -41,9 +42,9 @@ def available_memory_bytes() -> int:
                     break
     except OSError:
         pass
-    cap = os.environ.get("MOAI_ML_MAX_MEMORY_MB", "").strip()
-    if cap.isdigit():
-        available = min(available, int(cap) * 2**20)
+    cap = settings.max_memory_mb()
+    if cap is not None:
+        available = min(available, cap * 2**20)
     return available
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_parity import Parity, check_parity, synthetic_rows
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("joblib", "pickle", "skops", "onnx")
 EXTENSIONS = {"joblib": "joblib", "pickle": "pkl", "skops": "skops", "onnx": "onnx"}
-EXPORTS_DIR = Path(".moai/ml/exports")
 REAL_ROWS = 500
 _SAFE_NAME = re.compile(r"[^0-9A-Za-z_.-]")
 
@@ -84,9 +84,9 @@ def _onnx_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataF
         raise MoaiMlError(f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
                           f"export with format {OTHER_FORMATS} instead") from exc  # fmt: skip
     if not parity.passed:
-        hint = (
-            " Nearest-neighbour models can pick different neighbours on tied distances." if "knn" in model_name else ""
-        )
+        from mcp_server.ml.modeling.registry import parity_note
+
+        hint = parity_note(model_name)
         raise MoaiMlError(
             f"ONNX parity check failed for {model_name!r}: {parity.describe()}; the ONNX file was not kept."
             f"{hint} Export with format {OTHER_FORMATS} instead."
@@ -136,7 +136,7 @@ def export_pipeline(
         raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     sample = parity_sample(schema, frame)
     data, parity = serialize(pipeline, schema, model_name, fmt, sample)
-    folder = workspace.ensure_dir(EXPORTS_DIR / _SAFE_NAME.sub("_", run_id))
+    folder = workspace.ensure_dir(layout.export_dir(_SAFE_NAME.sub("_", run_id)))
     path = workspace.writable(folder / f"model.{EXTENSIONS[fmt]}")
     schema_path = workspace.writable(folder / "schema.json")
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))

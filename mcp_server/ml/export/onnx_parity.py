@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_inputs import NUMBERS, input_groups
+from mcp_server.ml.modeling.registry import label_is_argmax
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,11 +88,6 @@ def float32_view(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     return out
 
 
-def label_from_proba(model_name: str) -> bool:
-    """Whether the estimator's `predict` is the first argmax of `predict_proba` (SVC's is not)."""
-    return model_name != "svm"
-
-
 def served_codes(codes: np.ndarray, proba: np.ndarray, from_proba: bool) -> np.ndarray:
     """The class codes a service answers: the first class within 1e-6 of the top probability, as
     scikit-learn's argmax picks on ties (a forest's 20/20 vote); ONNX's own label otherwise."""
@@ -120,7 +116,7 @@ def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.Dat
     else:
         expected = np.asarray(pipeline.predict_proba(reference), dtype=np.float64)
         got = np.asarray(outputs[1], dtype=np.float64)
-        labels = served_codes(np.asarray(outputs[0]).ravel().astype(np.int64), got, label_from_proba(model_name))
+        labels = served_codes(np.asarray(outputs[0]).ravel().astype(np.int64), got, label_is_argmax(model_name))
         agree = _label_agreement(labels, np.asarray(pipeline.predict(reference)).astype(np.int64), expected)
     if got.shape != expected.shape:
         return Parity(len(frame), 0.0 if agree is not None else None, float("inf"), float("inf"), TOLERANCE, False)

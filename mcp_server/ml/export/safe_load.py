@@ -5,7 +5,8 @@
   unless the caller says `trusted=True`. The check happens BEFORE unpickling, on the very bytes
   that are then loaded.
 - skops loads with an explicit list of trusted types (the ones the registry's pipelines are
-  made of); a file that needs any other type is refused with the list of what it asked for.
+  made of, `registry.trusted_skops_types`); a file that needs any other type is refused with
+  the list of what it asked for.
 - ONNX is data, not code: it loads as an onnxruntime session.
 """
 
@@ -18,22 +19,6 @@ from mcp_server.errors import MoaiMlError
 from mcp_server.workspace import Workspace
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
-# Types skops does not trust by default that the registry's fitted pipelines contain.
-TRUSTED_SKOPS_TYPES = (
-    "numpy.dtype",
-    "collections.OrderedDict",
-    "sklearn.tree._tree.Tree",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "xgboost.core.Booster",
-    "xgboost.sklearn.XGBClassifier",
-    "xgboost.sklearn.XGBRegressor",
-    "lightgbm.basic.Booster",
-    "lightgbm.sklearn.LGBMClassifier",
-    "lightgbm.sklearn.LGBMRegressor",
-)
 
 
 def load_model(
@@ -75,7 +60,9 @@ def _load_skops(data: bytes, extra_trusted: list[str]) -> Any:
         asked = sio.get_untrusted_types(data=data)
     except Exception as exc:
         raise MoaiMlError(f"not a readable skops file ({type(exc).__name__}: {exc})") from exc
-    allowed = set(TRUSTED_SKOPS_TYPES) | set(extra_trusted)
+    from mcp_server.ml.modeling.registry import trusted_skops_types
+
+    allowed = set(trusted_skops_types()) | set(extra_trusted)
     refused = sorted(t for t in asked if t not in allowed)
     if refused:
         raise MoaiMlError(

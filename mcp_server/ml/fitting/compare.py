@@ -12,26 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.fitting.training import Progress, _no_progress
+from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
-
-# Cheap models first, so a tight budget still compares several.
-FAST_FIRST = ("logistic_regression", "linear_regression", "ridge", "hist_gradient_boosting", "lightgbm", "xgboost",
-              "random_forest", "extra_trees", "knn", "gradient_boosting", "svm")  # fmt: skip
-
-
-def default_models(task: str) -> list[str]:
-    from mcp_server.ml.modeling.registry import models_for
-
-    available = models_for(task)
-    return [m for m in FAST_FIRST if m in available] + [m for m in available if m not in FAST_FIRST]
 
 
 @dataclass
 class CompareRequest:
     data_path: str
     target: str
-    models: list[str] | None = None  # None: every available model that fits the task, fast ones first
+    models: list[str] | None = None  # None: every available model that fits the task, cheap ones first
     metric: str | None = None
     cv_folds: int = 5
     seed: int = 42
@@ -65,15 +54,15 @@ class CompareOutcome:
     metric: str
 
 
-def compare_job(req: CompareRequest, progress: Progress = _no_progress) -> CompareOutcome:
+def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
     from mcp_server.ml.fitting.evaluation import cross_validate_model
     from mcp_server.ml.modeling.metrics import check_metric
-    from mcp_server.ml.modeling.registry import get_spec
+    from mcp_server.ml.modeling.registry import fast_first, get_spec
 
     progress(0, "loading and profiling the data")
     data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
     task = data.schema.task
-    models = req.models or default_models(task)
+    models = req.models or fast_first(task)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")

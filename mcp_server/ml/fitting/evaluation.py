@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import DataError
-from mcp_server.ml.fitting.training import Progress, _no_progress, predict_both, score
+from mcp_server.ml.fitting.progress import Progress, no_progress
+from mcp_server.ml.fitting.training import predict_both, score
 from mcp_server.ml.modeling.dataset import check_classes
 
 EVAL_STEPS = 5
@@ -72,7 +73,7 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
     return coerce_frame(frame, schema), encode_target(frame[schema.target], schema)
 
 
-def evaluate_job(req: EvaluateRequest, progress: Progress = _no_progress) -> EvaluateOutcome:
+def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
     from mcp_server.ml.data.schema import Schema
     from mcp_server.signing import load_pickle
 

@@ -6,24 +6,19 @@ everything it writes goes to the request's staging directory, which the caller l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import DataError
+from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
 
-Progress = Callable[..., None]
 TRAIN_STEPS = 6
 INPUT_EXAMPLE_ROWS = 5
-
-
-def _no_progress(step: float, message: str, event: Any = None) -> None:
-    """Progress sink for direct (in-process) calls."""
 
 
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
@@ -81,7 +76,7 @@ class TrainOutcome:
     plots: dict[str, str]
 
 
-def train_job(req: TrainRequest, progress: Progress = _no_progress) -> TrainOutcome:
+def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
     import numpy as np
     from sklearn.model_selection import train_test_split

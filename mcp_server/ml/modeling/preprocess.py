@@ -15,7 +15,17 @@ from mcp_server.ml.data.schema import Schema
 if TYPE_CHECKING:
     import pandas as pd
 
-MISSING = "__missing__"
+MISSING = "__missing__"  # the fill value of missing categories
+MAX_CATEGORIES = 50  # one-hot columns per categorical feature; rarer categories are grouped
+TFIDF_MAX_FEATURES = 300
+TFIDF_MIN_DF = 2
+DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
+
+
+def template_constants() -> dict[str, object]:
+    """The preprocessing recipe as the generated pipeline renders it (one source, no copies)."""
+    return {"missing": MISSING, "max_categories": MAX_CATEGORIES, "tfidf_max_features": TFIDF_MAX_FEATURES,
+            "tfidf_min_df": TFIDF_MIN_DF, "date_parts": DATE_PARTS}  # fmt: skip
 
 
 def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
@@ -49,7 +59,7 @@ def datetime_parts(frame: Any) -> Any:
     parts = []
     for name in frame.columns:
         stamp = pd.to_datetime(frame[name], errors="coerce", format="mixed")
-        for attr in ("year", "month", "day", "day_of_week", "hour"):
+        for attr in DATE_PARTS:
             parts.append(getattr(stamp.dt, attr).astype("float64").to_numpy())
     return np.column_stack(parts) if parts else np.empty((len(frame), 0))
 
@@ -74,7 +84,7 @@ def build_preprocessor(schema: Schema, scale: bool) -> Any:
         cat = Pipeline(
             [
                 ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
-                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, max_categories=50)),
+                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, max_categories=MAX_CATEGORIES)),
             ]
         )
         steps.append(("categorical", cat, categorical))
@@ -83,7 +93,7 @@ def build_preprocessor(schema: Schema, scale: bool) -> Any:
         date_steps = [("parts", FunctionTransformer(datetime_parts)), ("impute", SimpleImputer(strategy="median"))]
         steps.append(("datetime", Pipeline(date_steps), dates))
     for i, name in enumerate(schema.of_kind("text")):
-        steps.append((f"text_{i}", TfidfVectorizer(max_features=300, min_df=2), name))
+        steps.append((f"text_{i}", TfidfVectorizer(max_features=TFIDF_MAX_FEATURES, min_df=TFIDF_MIN_DF), name))
     return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0)
 
 

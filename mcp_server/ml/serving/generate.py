@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.ml.serving.service import ENDPOINTS, ModelInfo, check_servable, render_service
@@ -43,7 +44,7 @@ def generate_serving(
     check_servable(loaded.schema, runtime)
     folder = output_dir or default_output_dir(run_id, loaded.tags)
     target = workspace.resolve(folder)
-    if target == workspace.root or (workspace.root / ".moai") in (target, *target.parents):
+    if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
         raise MoaiMlError(
             f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not the root or .moai"
         )

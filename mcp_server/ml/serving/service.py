@@ -1,4 +1,5 @@
-"""Render a self-contained FastAPI service for a trained model from `templates/serving/`.
+"""Render a self-contained FastAPI service for a trained model from `templates/serving/` (its
+files are declared by `templates/serving/manifest.yaml`).
 
 Column names reach the generated code only as literals (`pyrepr`/`tojson`) or as validated
 identifiers: each feature gets a Python attribute name (made from the column, de-duplicated,
@@ -8,15 +9,15 @@ never a pydantic/BaseModel name) and the column name itself becomes the field's 
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.data.schema import Feature, Schema
-from mcp_server.ml.export.onnx_parity import label_from_proba
-from mcp_server.render import render, to_identifier
+from mcp_server.ml.modeling.registry import label_is_argmax, runtime_packages
+from mcp_server.render import to_identifier
+from mcp_server.template_sets import template_set
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,8 +145,8 @@ def versions(runtime: str, model_name: str) -> dict[str, str]:
     """Pinned requirements: what this machine generated and tested the service with."""
     names = ["fastapi", "uvicorn", "pydantic", "numpy"]
     names += ["onnxruntime"] if runtime == "onnx" else ["scikit-learn", "scipy", "pandas", "joblib"]
-    if runtime == "joblib" and model_name in ("xgboost", "lightgbm"):
-        names.append(model_name)
+    if runtime == "joblib":
+        names += runtime_packages(model_name)
     return {name: importlib.metadata.version(name) for name in names}
 
 
@@ -227,29 +228,13 @@ def _bad_field(fields: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-TEMPLATES = {
-    "app/__init__.py": "serving/app/__init__.py.j2",
-    "app/schemas.py": "serving/app/schemas.py.j2",
-    "app/predictor.py": "serving/app/predictor.py.j2",
-    "app/main.py": "serving/app/main.py.j2",
-    "tests/test_prediction_service.py": "serving/tests/test_service.py.j2",
-    "conftest.py": "serving/conftest.py.j2",
-    "pyproject.toml": "serving/pyproject.toml.j2",
-    "requirements.txt": "serving/requirements.txt.j2",
-    "requirements-dev.txt": "serving/requirements-dev.txt.j2",
-    "Dockerfile": "serving/Dockerfile.j2",
-    ".dockerignore": "serving/dockerignore.j2",
-    "README.md": "serving/README.md.j2",
-}
-
-
 def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
     """What the predictor feeds the model: (attribute, column, kind, true token, false token)."""
     rows = [[f["attr"], f["name"], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
     return {
         "features": rows,
         "classes": context["classes"],
-        "label_from_proba": label_from_proba(context["model_name"]),
+        "label_from_proba": label_is_argmax(context["model_name"]),
     }
 
 
@@ -258,11 +243,9 @@ def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[st
     check_servable(info.schema, runtime)
     example = example_record(info.schema)
     context = render_context(info, runtime, example)
-    files: dict[str, bytes | str] = {rel: render(template, context) for rel, template in TEMPLATES.items()}
-    for part in context["parts"]:
-        files[f"app/record_part{part['index']}.py"] = render("serving/app/record_part.py.j2", {**context, "part": part})
-    files["app/metadata.json"] = json.dumps(metadata(info, runtime), indent=1, default=str) + "\n"
-    files["example.json"] = json.dumps(example, indent=1) + "\n"
-    files["app/features.json"] = json.dumps(_feature_table(context), indent=1) + "\n"
-    files[f"app/{context['model_file']}"] = model_bytes
+    context["metadata"] = metadata(info, runtime)
+    context["feature_table"] = _feature_table(context)
+    layout = template_set("serving")
+    files: dict[str, bytes | str] = dict(layout.render("service", context))
+    files[layout.path("model", context)] = model_bytes
     return files

@@ -8,11 +8,11 @@ except as a value that the template renders through `pyrepr` (or a validated ide
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp_server import layout, settings
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.imports import import_block
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
     from mcp_server.ml.data.profile import Profile
     from mcp_server.ml.data.schema import Schema
+
+
+RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"  # how a generated test fails in RED
 
 
 @dataclass
@@ -41,18 +44,11 @@ class Prepared:
 
     @property
     def paths(self) -> dict[str, str]:
-        mod = self.spec.module
-        code = f"src/{self.package}/{mod}"
-        return {
-            "test": f"tests/ml/test_{mod}.py",
-            "conftest": "tests/ml/conftest.py",
-            "package_init": f"src/{self.package}/__init__.py",
-            "module_init": f"{code}/__init__.py",
-            "pipeline": f"{code}/pipeline.py",
-            "selection": f"{code}/selection.py",
-            "model": f"models/{mod}/model.joblib",
-            "state": f".moai/ml/tdd/{mod}",
-        }
+        """Every file of the cycle by name (`templates/tdd/manifest.yaml`), and its state folder."""
+        from mcp_server.template_sets import template_set
+
+        paths = template_set("tdd").paths({"package": self.package, "module": self.spec.module})
+        return {**paths, "state": layout.tdd_state(self.spec.module).as_posix()}
 
     @property
     def pipeline_module(self) -> str:
@@ -64,6 +60,7 @@ def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
     from mcp_server.ml.data.profile import profile_frame
     from mcp_server.ml.data.schema import build_schema
     from mcp_server.ml.data.tables import PARQUET_SUFFIXES, load_table, sniff_csv
+    from mcp_server.ml.modeling.registry import default_candidates
     from mcp_server.render import ident
 
     try:
@@ -124,16 +121,6 @@ def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
         )
 
 
-def default_candidates(task: str, rows: int) -> list[str]:
-    from mcp_server.ml.modeling.registry import default_model
-
-    out = [default_model(task, rows)]
-    for name in ("random_forest", "hist_gradient_boosting"):
-        if name not in out:
-            out.append(name)
-    return out
-
-
 def transformer_columns(schema: Schema) -> dict[str, list[str]]:
     """The ColumnTransformer's column lists, exactly as `build_preprocessor` groups them."""
     return {
@@ -145,19 +132,13 @@ def transformer_columns(schema: Schema) -> dict[str, list[str]]:
 
 
 def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Class, import and keyword arguments: what `registry.make_estimator` would build."""
-    import importlib
-
-    from mcp_server.ml.modeling.registry import get_spec
+    """Class, import and keyword arguments: what `registry.make_estimator` builds, from the same recipe."""
+    from mcp_server.ml.modeling.registry import estimator_parts, get_spec
     from mcp_server.render import ident
 
     spec = get_spec(name)
+    _, kwargs = estimator_parts(name, task, params, seed)
     module, cls_name = spec.class_path(task).split(":")
-    cls = getattr(importlib.import_module(module), cls_name)
-    kwargs = spec.defaults(task)
-    if "random_state" in inspect.signature(cls).parameters:
-        kwargs["random_state"] = seed
-    kwargs.update(params or {})
     return {
         "name": name,
         "module": module,
@@ -193,6 +174,8 @@ def packed(items: list[Any], pairs: bool, width: int = 104) -> list[dict[str, An
 
 
 def common_context(prep: Prepared) -> dict[str, Any]:
+    from mcp_server.ml.data.leakage import LEAK_SCORE
+    from mcp_server.ml.modeling.preprocess import template_constants
     from mcp_server.render import ident
 
     spec = prep.spec
@@ -220,6 +203,10 @@ def common_context(prep: Prepared) -> dict[str, Any]:
         "columns": transformer_columns(prep.schema),
         "dropped": dict(prep.schema.dropped),
         "read_options": prep.read_options,
+        "red_sentinel": RED_SENTINEL,
+        "leak_score": LEAK_SCORE,
+        "env": {"hide_modules": settings.HIDE_MODULES.name, "metrics_out": settings.METRICS_OUT.name},
+        "preprocess": template_constants(),
     }
 
 

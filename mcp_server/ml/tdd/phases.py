@@ -13,9 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp_server import settings
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.tdd.context import (
+    RED_SENTINEL,
     Prepared,
     pipeline_context,
     prepare,
@@ -27,14 +29,12 @@ from mcp_server.ml.tdd.spec import load_spec
 from mcp_server.ml.tdd.track import track
 from mcp_server.workspace import Workspace, WriteReport
 
-RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"
 
+def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
+    """The phase's files, as `templates/tdd/manifest.yaml` lays them out (path -> text)."""
+    from mcp_server.template_sets import template_set
 
-def render(template: str, context: dict[str, Any]) -> str:
-    """The one sandboxed Jinja environment, imported when first needed (server start stays light)."""
-    from mcp_server.render import render as render_template
-
-    return render_template(template, context)
+    return dict(template_set("tdd").render(phase, context))
 
 
 @dataclass
@@ -92,14 +92,10 @@ def _result(prep: Prepared, phase: str, report: WriteReport, run: PytestRun, ok:
 # -- RED -------------------------------------------------------------------------------------
 def red(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> PhaseResult:
     paths = prep.paths
-    files: dict[str, bytes | str] = {
-        paths["test"]: render("tdd/red/test_ml.py.j2", test_context(prep)),
-        paths["conftest"]: render("tdd/red/conftest.py.j2", {}),
-    }
-    report = workspace.write_files(dict(files), overwrite=overwrite)
+    report = workspace.write_files(render("red", test_context(prep)), overwrite=overwrite)
     hidden = f"{prep.package}.{prep.spec.module}"
     run = run_pytest(
-        workspace.root, paths["test"], workspace.root / paths["state"] / "red.xml", {"MOAI_ML_HIDE_MODULES": hidden}
+        workspace.root, paths["test"], workspace.root / paths["state"] / "red.xml", {settings.HIDE_MODULES.name: hidden}
     )
     problems = red_problems(run.outcomes)
     ok = not problems
@@ -137,13 +133,7 @@ def _require_tests(workspace: Workspace, prep: Prepared) -> None:
 
 
 def _pipeline_files(prep: Prepared, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
-    paths = prep.paths
-    ctx = pipeline_context(prep, model, params, note)
-    return {
-        paths["package_init"]: render("tdd/green/package_init.py.j2", {}),
-        paths["module_init"]: render("tdd/green/module_init.py.j2", ctx),
-        paths["pipeline"]: render("tdd/green/pipeline.py.j2", ctx),
-    }
+    return render("green", pipeline_context(prep, model, params, note))
 
 
 def _train_and_test(
@@ -155,7 +145,7 @@ def _train_and_test(
     state = workspace.root / paths["state"]
     metrics_file = state / f"{phase}-metrics.json"
     metrics_file.unlink(missing_ok=True)
-    env = {"MOAI_ML_METRICS_OUT": str(metrics_file)}
+    env = {settings.METRICS_OUT.name: str(metrics_file)}
     # Training (which saves the model) and the tests (which fit their own copy on the same split)
     # are independent: run both processes at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -227,9 +217,7 @@ def refactor(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> P
     _require_tests(workspace, prep)
     paths = prep.paths
     sel_ctx = selection_context(prep)
-    report = workspace.write_files(
-        {paths["selection"]: render("tdd/refactor/selection.py.j2", sel_ctx).encode()}, overwrite=overwrite
-    )
+    report = workspace.write_files(render("refactor", sel_ctx), overwrite=overwrite)
     pipeline_file = workspace.root / paths["pipeline"]
     if not pipeline_file.is_file():
         report.merge(workspace.write_files(_pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mcp_server import settings
 from mcp_server.errors import MoaiMlError
 
 TIME_BUDGET_S = 900.0
@@ -52,9 +53,9 @@ def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # One OpenMP thread per process unless the user chose otherwise: on a shared machine,
     # oversubscribed OpenMP makes HistGradientBoosting an order of magnitude slower.
-    env.setdefault("OMP_NUM_THREADS", "1")
-    env.pop("MOAI_ML_HIDE_MODULES", None)
-    env.pop("MOAI_ML_METRICS_OUT", None)
+    env.setdefault(settings.OMP_NUM_THREADS.name, settings.OMP_NUM_THREADS.default)
+    env.pop(settings.HIDE_MODULES.name, None)
+    env.pop(settings.METRICS_OUT.name, None)
     env.update(extra or {})
     return env
 

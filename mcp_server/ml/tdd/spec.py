@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcp_server import layout
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import check_threshold, get_metric, valid
 from mcp_server.workspace import Workspace
@@ -73,7 +74,7 @@ def spec_file(workspace: Workspace, spec_path: str) -> Path:
     raw = spec_path.strip()
     if _ID.match(raw) and "/" not in raw and not raw.endswith(".md"):
         name = raw if raw.upper().startswith("SPEC-") else f"SPEC-{raw}"
-        return workspace.resolve(f".moai/specs/{name}/spec.md", must_exist=True)
+        return workspace.resolve(layout.spec_file(name), must_exist=True)
     path = workspace.resolve(raw, must_exist=True)
     if path.is_dir():
         path = workspace.resolve(Path(raw) / "spec.md", must_exist=True)

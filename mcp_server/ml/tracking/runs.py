@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.tracking.store import STORE_DIR, TAG, RunRecord, Tracker, local_path, tracking_uri
+from mcp_server.ml.tracking.store import TAG, RunRecord, Tracker, local_path, tracking_uri
 from mcp_server.signing import load_pickle, sign_folder
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class RunStore(Tracker):
         self.workspace = workspace
 
     def scratch(self) -> tempfile.TemporaryDirectory[str]:
-        base = self.workspace.ensure_dir(STORE_DIR / "tmp")
+        base = self.workspace.ensure_dir(layout.SCRATCH)
         return tempfile.TemporaryDirectory(prefix="store-", dir=base)
 
     def log_run(
@@ -130,7 +131,7 @@ class RunStore(Tracker):
         folder = local_path(run.info.artifact_uri or "")
         if folder is not None and (folder / MOAI_DIR / "model.joblib").is_file():
             return folder / MOAI_DIR
-        cache = self.workspace.ensure_dir(STORE_DIR / "cache" / run_id)
+        cache = self.workspace.ensure_dir(layout.CACHE / run_id)
         if (cache / MOAI_DIR / "model.joblib").is_file():
             return cache / MOAI_DIR
         try:

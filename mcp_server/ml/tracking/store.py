@@ -10,7 +10,6 @@ deleted again.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
+from mcp_server import layout, settings
 from mcp_server.errors import MoaiMlError
 
 if TYPE_CHECKING:
@@ -28,17 +28,16 @@ if TYPE_CHECKING:
 
 TAG = "moai."
 DEFAULT_EXPERIMENT = "moai-ml"
-STORE_DIR = Path(".moai/ml")
 PARAM_MAX = 6000
 _BATCH = 100
 
 
 def tracking_uri(root: Path) -> str:
     """`MLFLOW_TRACKING_URI` if set, else the workspace's own SQLite store."""
-    configured = os.environ.get("MLFLOW_TRACKING_URI", "").strip()
+    configured = settings.tracking_uri()
     if configured:
         return configured
-    return f"sqlite:///{(root / STORE_DIR / 'mlflow.db').as_posix()}"
+    return f"sqlite:///{(root / layout.MLFLOW_DB).as_posix()}"
 
 
 def sqlite_file(uri: str) -> Path | None:
@@ -122,7 +121,7 @@ class Tracker:
         workspace.ensure_dir(db.parent)
         for suffix in ("", "-journal", "-wal", "-shm"):
             workspace.writable(db.with_name(db.name + suffix))
-        workspace.ensure_dir(self.root / STORE_DIR / "artifacts")
+        workspace.ensure_dir(self.root / layout.ARTIFACTS)
 
     def check_artifact_location(self, name: str, location: str) -> None:
         """An experiment of a local store must keep its artifacts inside an allowed root."""
@@ -149,7 +148,7 @@ class Tracker:
             return str(found.experiment_id)
         location = None
         if self.uri.startswith("sqlite:"):
-            folder = self.root / STORE_DIR / "artifacts" / _slug(name)
+            folder = self.root / layout.ARTIFACTS / _slug(name)
             self.check_artifact_location(name, folder.as_uri())
             location = folder.as_uri()
         try:
