@@ -20,7 +20,7 @@ from mcp.types import ToolAnnotations
 
 from mcp_server import layout
 from mcp_server.errors import MoaiMlError
-from mcp_server.jobs import Job, run_job
+from mcp_server.jobs import Job, Target, run_job
 from mcp_server.ml.tracking.runs import RunStore, get_store
 from mcp_server.workspace import Workspace
 
@@ -104,7 +104,7 @@ async def record_runs(write: Callable[[], list[str]], undo: Callable[[list[str]]
     return run_ids
 
 
-async def run_job_tool(target: str, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
+async def run_job_tool(target: Target, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
                        what: str, job: Job | None = None) -> Any:  # fmt: skip
     """`jobs.run_job` with MCP progress, turning anticipated failures into tool errors."""
     try:

@@ -150,7 +150,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> str:
 
 
 async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> CompareResult:
-    from mcp_server.ml.fitting.compare import CompareRequest
+    from mcp_server.ml.fitting.compare import CompareRequest, compare_job
 
     path = await run_domain(_check, workspace, args)
     args["rel"] = workspace.relative(workspace.resolve(path))
@@ -165,7 +165,7 @@ async def compare_tool(workspace: Workspace, args: dict[str, Any], ctx: Context 
     outcome, timed_out = None, False
     try:
         outcome = await run_job_tool(
-            "mcp_server.ml.fitting.compare:compare_job", request, ctx=ctx, total=total, job=job,
+            compare_job, request, ctx=ctx, total=total, job=job,
             budget_s=args["time_budget_s"] + GRACE_S, what="the comparison")  # fmt: skip
     except ToolError as exc:
         # Past the budget the candidates that finished still count; before the data was even ready, nothing does.

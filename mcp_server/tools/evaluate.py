@@ -140,12 +140,12 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
 
 
 async def evaluate_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> CallToolResult:
-    from mcp_server.ml.fitting.evaluation import EVAL_STEPS
+    from mcp_server.ml.fitting.evaluation import EVAL_STEPS, evaluate_job
 
     with staging(workspace) as folder:
         request, name = await run_domain(prepare_request, workspace, args, folder)
         outcome = await run_job_tool(
-            "mcp_server.ml.fitting.evaluation:evaluate_job", request, budget_s=args["time_budget_s"],
+            evaluate_job, request, budget_s=args["time_budget_s"],
             ctx=ctx, total=EVAL_STEPS + 1, what="the evaluation")  # fmt: skip
         bases = await record_runs(lambda: save(workspace, args, outcome, folder, name), lambda ids: None)
         images = _images(folder, outcome.small_plots)

@@ -124,7 +124,7 @@ def _result(workspace: Workspace, args: dict[str, Any], outcome: Any, run_id: st
 
 
 async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> TrainResult:
-    from mcp_server.ml.fitting.training import TRAIN_STEPS, TrainRequest
+    from mcp_server.ml.fitting.training import TRAIN_STEPS, TrainRequest, train_job
 
     args["path"] = path = await run_domain(train, workspace, args)
     started_ms = int(time.time() * 1000)
@@ -135,7 +135,7 @@ async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | 
             drop=args["drop"], cache=str(store_dir(workspace, layout.SCHEMA_CACHE)),
         )  # fmt: skip
         outcome = await run_job_tool(
-            "mcp_server.ml.fitting.training:train_job", request, budget_s=args["time_budget_s"],
+            train_job, request, budget_s=args["time_budget_s"],
             ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip
         args["model"] = outcome.model
         if ctx is not None:
