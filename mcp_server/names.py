@@ -18,7 +18,8 @@ TASK_CHOICES = (AUTO, *TASKS)  # what a caller may ask for: a task, or 'auto' to
 Task = Literal["binary", "multiclass", "regression"]
 TaskChoice = Literal["auto", "binary", "multiclass", "regression"]
 
-SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"  # ML-001 (tool arguments; the SPEC file's id is checked by tdd.spec)
+SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"  # a SPEC id as runs are tagged and filtered (ML-001)
+SPEC_FILE_ID = r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"  # the id a SPEC file may declare (tdd.spec)
 RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"  # an MLflow run id
 MODEL_NAME = r"^[a-z][a-z0-9_]{0,63}$"  # a registry model name (ml/modeling/registry.py)
 EXPERIMENT_NAME = r"^[^\x00-\x1f]{1,200}$"  # an MLflow experiment name
@@ -28,10 +29,3 @@ PACKAGE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"  # the Python package generated code 
 
 def is_classification(task: str) -> bool:
     return task in CLASSIFICATION_TASKS
-
-
-__all__ = [
-    "AUTO", "BINARY", "CLASSIFICATION_TASKS", "EXPERIMENT_NAME", "METRIC_NAME", "MODEL_NAME", "MULTICLASS",
-    "PACKAGE_NAME", "REGRESSION", "REGRESSION_TASKS", "RUN_ID", "SPEC_ID", "TASKS", "TASK_CHOICES", "Task",
-    "TaskChoice", "is_classification",
-]  # fmt: skip

@@ -23,6 +23,10 @@ class Setting:
     def value(self) -> str:
         return self.raw() or self.default
 
+    def exact(self) -> str:
+        """The value as set, whitespace included (a secret is used byte for byte)."""
+        return os.environ.get(self.name, "")
+
 
 TRACKING_URI = Setting(
     "MLFLOW_TRACKING_URI",
@@ -47,8 +51,19 @@ MAX_MEMORY_MB = Setting(
 OMP_NUM_THREADS = Setting(
     "OMP_NUM_THREADS",
     "1",
-    "OpenMP threads of job processes and generated-code subprocesses (set from MOAI_ML_THREADS if unset)",
+    "OpenMP threads: job processes set it to MOAI_ML_THREADS; generated-code subprocesses default to 1",
 )
+SIGNING_KEY = Setting(
+    "MOAI_ML_SIGNING_KEY",
+    "",
+    "shared secret that signs and verifies model files, for a team on one tracking server (empty: a per-user key file)",
+)
+KEY_DIR = Setting(
+    "MOAI_ML_KEY_DIR",
+    "",
+    "folder of the per-user signing key (empty: $XDG_CONFIG_HOME/moai-ml, else ~/.config/moai-ml)",
+)
+XDG_CONFIG_HOME = Setting("XDG_CONFIG_HOME", "", "the user's configuration folder (empty: ~/.config)")
 HIDE_MODULES = Setting(
     "MOAI_ML_HIDE_MODULES",
     "",
@@ -61,7 +76,18 @@ METRICS_OUT = Setting(
     "generated tests: file the holdout metrics are written to (the TDD tools read the gates from it)",
     audience="internal",
 )
-ALL = (TRACKING_URI, MLFLOW_LOGGING_LEVEL, THREADS, MAX_MEMORY_MB, OMP_NUM_THREADS, HIDE_MODULES, METRICS_OUT)
+ALL = (
+    TRACKING_URI,
+    MLFLOW_LOGGING_LEVEL,
+    THREADS,
+    MAX_MEMORY_MB,
+    OMP_NUM_THREADS,
+    SIGNING_KEY,
+    KEY_DIR,
+    XDG_CONFIG_HOME,
+    HIDE_MODULES,
+    METRICS_OUT,
+)
 
 
 def threads() -> int:

@@ -52,10 +52,6 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 # -- long jobs: staging, progress, tracking ------------------------------------------------
 
-SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"
-RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
-NAME = r"^[^\x00-\x1f]{1,200}$"
-
 
 def store_dir(workspace: Workspace, rel: str | Path) -> Path:
     """A folder of the run store, created inside the workspace (a symlink leading out is a tool error)."""
@@ -85,7 +81,7 @@ def progress_reporter(ctx: Context | None, total: float) -> Callable[[float, str
     return report
 
 
-def tracker(workspace: Workspace) -> RunStore:
+def run_store(workspace: Workspace) -> RunStore:
     """The workspace's run store (one MLflow client per workspace and tracking URI)."""
     return get_store(workspace)
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.onnx_parity import Parity
+from mcp_server.names import RUN_ID
 from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.workspace import Workspace
 
-RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
 LOAD_HINTS = {
     "joblib": "joblib.load(path) - runs code when loaded: only load files you trust",
     "pickle": "pickle.load(open(path, 'rb')) - runs code when loaded: only load files you trust",

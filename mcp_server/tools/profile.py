@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.names import Task as TaskName
 from mcp_server.tools._common import READ_ONLY, run_domain
 from mcp_server.tools.args import DataPath, Task
 from mcp_server.workspace import Workspace
@@ -35,7 +36,7 @@ class ProfileResult(BaseModel):
     n_columns: int = Field(description="Number of columns")
     memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
     target: str | None = Field(description="The target column, if one was given")
-    task: Literal["binary", "multiclass", "regression"] | None = Field(description="Task inferred from the target")
+    task: TaskName | None = Field(description="Task inferred from the target")
     target_summary: dict[str, Any] = Field(description="Class counts and shares, or the distribution for regression")
     kind_counts: dict[str, int] = Field(description="How many columns of each kind")
     duplicate_rows: int = Field(description="Rows that repeat an earlier row exactly")

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.errors import DataError
 from mcp_server.ml.data.columns import ColumnInfo, Kind, describe_columns
 from mcp_server.ml.data.leakage import leaking_columns
+from mcp_server.names import TASKS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-TASKS = ("binary", "multiclass", "regression")
 MIN_ROWS_PER_CLASS = 10
 IMBALANCE_SHARE = 0.05
 HEAVY_MISSING_PCT = 40.0

@@ -166,3 +166,9 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{path.name} is not a well-formed CSV file: {message}") from exc
+
+
+def check_loadable(path: Path) -> None:
+    """Refuse a text table too large to load here (Parquet is read column by column: not checked)."""
+    if path.suffix.lower() not in PARQUET_SUFFIXES:
+        check_memory(path)

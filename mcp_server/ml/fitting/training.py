@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.errors import DataError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
+from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
-    from mcp_server.ml.data.schema import Schema
+    pass
 
 TRAIN_STEPS = 6
-INPUT_EXAMPLE_ROWS = 5
 
 
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
@@ -83,7 +83,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
 
     from mcp_server.ml.modeling.preprocess import build_pipeline
     from mcp_server.ml.modeling.registry import default_model
-    from mcp_server.ml.tracking.runs import write_moai_dir
+    from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, simple_params, stage_model, write_moai_dir
 
     progress(1, "loading and profiling the data")
     data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
@@ -113,10 +113,10 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     progress(5, "saving the model and plots")
     staging = Path(req.staging)
     labels = [str(c) for c in schema.classes]
-    np.save(staging / "holdout_index.npy", test_idx)
-    write_moai_dir(staging / "moai", pipeline, schema)
-    size = stage_model(pipeline, X_test.head(INPUT_EXAMPLE_ROWS), staging / "model", schema)
-    plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / "plots")
+    np.save(staging / tags.HOLDOUT_INDEX, test_idx)
+    write_moai_dir(staging / tags.MOAI_DIR, pipeline, schema)
+    size = stage_model(pipeline, X_test.head(INPUT_EXAMPLE_ROWS), staging / tags.MODEL_DIR, schema, model)
+    plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / tags.PLOTS)
     return TrainOutcome(
         model=model, task=schema.task, metrics=metrics, confusion=matrix, labels=labels, fit_time_s=round(fit_time, 3),
         latency_ms=latency, model_size_mb=round(size / 2**20, 3), rows=data.rows, columns=data.columns,
@@ -147,57 +147,6 @@ def one_row_latency_ms(model: Any, X: Any) -> float:
         model.predict(row)
         times.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(times), 3)
-
-
-def simple_params(estimator: Any) -> dict[str, Any]:
-    """The estimator's parameters that MLflow can show as params (scalars only)."""
-    out = {}
-    for key, value in sorted(estimator.get_params(deep=False).items()):
-        if value is None or isinstance(value, bool | int | float | str):
-            out[key] = value
-    return out
-
-
-def requirements(schema: Schema, model_class: str) -> list[str]:
-    """Pinned pip requirements of the logged model (no slow inference by MLflow)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    names = ["scikit-learn", "numpy", "pandas"]
-    root = model_class.split(".", maxsplit=1)[0]
-    if root in ("xgboost", "lightgbm"):
-        names.append(root)
-    if schema.of_kind("datetime"):
-        names.append("moai-domain-ml")  # the date-parts transformer lives in this package
-    out = []
-    for name in names:
-        try:
-            out.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            out.append(name)
-    return out
-
-
-def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema) -> int:
-    """Save the fitted Pipeline as an MLflow model (signature + input example); return its size."""
-    import logging
-    import warnings
-
-    import mlflow.sklearn
-    from mlflow.models import infer_signature
-
-    estimator = pipeline.named_steps["model"]
-    model_class = f"{type(estimator).__module__}.{type(estimator).__name__}"
-    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)  # the cloudpickle caution, said once in DESIGN
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        signature = infer_signature(example, pipeline.predict(example)) if example is not None else None
-        mlflow.sklearn.save_model(
-            pipeline, str(path), signature=signature, input_example=example,
-            pip_requirements=requirements(schema, model_class),
-            # Our own run store is trusted (DESIGN: pickle only from it); skops export is `ml_export`'s job.
-            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
-        )  # fmt: skip
-    return sum(f.stat().st_size for f in path.glob("model.*"))
 
 
 def _train_plots(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcp_server.errors import SpecError
+from mcp_server.names import CLASSIFICATION_TASKS, REGRESSION_TASKS
 
-_CLF = ("binary", "multiclass")
-_REG = ("regression",)
+_CLF = CLASSIFICATION_TASKS
+_REG = REGRESSION_TASKS
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.data.schema import Schema
+from mcp_server.ml.preprocess import DATE_PARTS, datetime_parts  # the stable path stored models name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +20,6 @@ MISSING = "__missing__"  # the fill value of missing categories
 MAX_CATEGORIES = 50  # one-hot columns per categorical feature; rarer categories are grouped
 TFIDF_MAX_FEATURES = 300
 TFIDF_MIN_DF = 2
-DATE_PARTS = ("year", "month", "day", "day_of_week", "hour")
 
 
 def template_constants() -> dict[str, object]:
@@ -49,19 +49,6 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             # encoder never sees mixed float/str (a 0.0/1.0 flag column with gaps crashed it).
             out[feature.name] = text.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).astype(object)
     return pd.DataFrame(out, index=frame.index)
-
-
-def datetime_parts(frame: Any) -> Any:
-    """Year, month, day, weekday and hour of each datetime column, as floats (NaN if missing)."""
-    import numpy as np
-    import pandas as pd
-
-    parts = []
-    for name in frame.columns:
-        stamp = pd.to_datetime(frame[name], errors="coerce", format="mixed")
-        for attr in DATE_PARTS:
-            parts.append(getattr(stamp.dt, attr).astype("float64").to_numpy())
-    return np.column_stack(parts) if parts else np.empty((len(frame), 0))
 
 
 def build_preprocessor(schema: Schema, scale: bool) -> Any:

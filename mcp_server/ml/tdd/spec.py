@@ -16,12 +16,13 @@ from typing import Any
 from mcp_server import layout
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import check_threshold, get_metric, valid
+from mcp_server.names import SPEC_FILE_ID, TASK_CHOICES
 from mcp_server.workspace import Workspace
 
 FRONTMATTER_REQUIRED = ("id", "version", "status", "created", "updated", "author", "priority")
 ML_REQUIRED = ("dataset", "target", "metric", "threshold")
-TASKS = ("auto", "binary", "multiclass", "regression")
-_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$")
+TASKS = TASK_CHOICES
+_ID = re.compile(SPEC_FILE_ID)
 _FENCE = re.compile(r"```(?:yaml|yml)[ \t]*\n(.*?)```", re.S)
 _EARS = (("Event-driven", "WHEN"), ("State-driven", "WHILE"), ("Optional", "WHERE"), ("Constraints", "IF"))
 DEFAULTS: dict[str, Any] = {

@@ -1,23 +1,24 @@
-"""The TDD tools log their green and refactor models to the run store (MLflow), tagged with the SPEC.
+"""The TDD tools record their green and refactor models as runs of the SPEC's experiment (`SPEC-<id>`).
 
 The logged model is the domain layer's pipeline built with the same estimator, params, seed and
 training split as the generated one (the generated module makes the same choices by construction,
-see `tdd_context`), so the server never unpickles a file the project's code wrote.
+see `tdd.context`), so the server never unpickles a file the project's code wrote.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
     from mcp_server.ml.tdd.context import Prepared
     from mcp_server.workspace import Workspace
 
 log = logging.getLogger("moai_ml")
-EXPERIMENT = "moai-ml"
 
 
 def fit_equivalent(prep: Prepared, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
@@ -46,31 +47,23 @@ def track(
     metrics: dict[str, float],
     model_sha256: str | None,
 ) -> tuple[str | None, str | None]:
-    """(run_id, None) when logged, or (None, a note saying why not)."""
-    try:
-        from mcp_server.ml.tracking import runs as tracking
-    except ImportError:
-        return None, "the run store (mcp_server.ml.tracking.runs) is not installed; the run was not logged"
-    get_store = getattr(tracking, "get_store", None)
-    if get_store is None:
-        return None, "the run store has no get_store() yet; the run was not logged"
+    """(run_id, None) when recorded, or (None, a note saying why not)."""
+    from mcp_server.ml.tracking.records import fitted_record
+    from mcp_server.ml.tracking.runs import get_store
+
     model, x_train = fit_equivalent(prep, name, params)
-    tags = {"moai.spec_id": prep.spec.spec_id, "moai.phase": f"tdd-{phase}", "moai.source": "ml_tdd"}
-    if model_sha256:
-        tags["moai.generated_model_sha256"] = model_sha256
+    extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
+             tags.GENERATED_MODEL_SHA256: model_sha256}  # fmt: skip
     try:
-        run_id = get_store(workspace).log_run(
-            experiment=EXPERIMENT,
-            run_name=f"{prep.spec.spec_id} {phase} {name}",
-            model=model,
-            schema=prep.schema,
-            model_name=name,
-            params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size},
-            metrics=metrics,
-            tags=tags,
-            data_path=prep.data_path,
-            input_example=x_train.head(3),
-        )
+        store = get_store(workspace)
+        with store.scratch() as tmp:
+            record = fitted_record(
+                Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind="tdd",
+                run_name=f"{prep.spec.spec_id} {phase} {name}", model=model, schema=prep.schema, model_name=name,
+                params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size}, metrics=metrics,
+                extra_tags=extra, data=_data(prep), input_example=x_train.head(3),
+            )  # fmt: skip
+            run_id = store.record(record)
     except MoaiMlError as exc:
         return None, f"the run was not logged: {exc}"
     except Exception as exc:
@@ -78,4 +71,13 @@ def track(
         # fails must not turn a finished phase into an opaque tool error.
         log.exception("logging the %s run of %s failed", phase, prep.spec.spec_id)
         return None, f"the run was not logged ({type(exc).__name__}: {str(exc)[:200]})"
-    return str(run_id), None
+    return run_id, None
+
+
+def _data(prep: Prepared) -> dict[str, Any]:
+    from mcp_server.ml.data.tables import file_sha256
+    from mcp_server.ml.tracking.records import data_tags
+
+    frame = prep.frame
+    return data_tags(prep.data_path, prep.data_rel, sha256=file_sha256(prep.data_path), rows=len(frame),
+                     columns=int(frame.shape[1]))  # fmt: skip

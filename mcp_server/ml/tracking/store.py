@@ -21,13 +21,12 @@ from urllib.request import url2pathname
 
 from mcp_server import layout, settings
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.tracking import tags as t
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities import Run
 
-TAG = "moai."
-DEFAULT_EXPERIMENT = "moai-ml"
 PARAM_MAX = 6000
 _BATCH = 100
 
@@ -61,11 +60,14 @@ def local_path(uri: str) -> Path | None:
 
 @dataclass
 class RunRecord:
-    """Everything one run holds; `Tracker.record` writes it in one go."""
+    """Everything one run holds; `MlflowStore.record` writes it in one go (the one way to record).
+
+    With `run_id`, the record adds metrics, tags and artifacts to that existing run instead (an
+    evaluation of a trained run); `experiment`, `run_name`, `params` and the model are then unused."""
 
     experiment: str
     run_name: str
-    kind: str  # train | compare | candidate | tdd | evaluate
+    kind: str  # one of tags.KINDS
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, float | None] = field(default_factory=dict)
     tags: dict[str, Any] = field(default_factory=dict)
@@ -74,9 +76,10 @@ class RunRecord:
     model_params: dict[str, Any] = field(default_factory=dict)
     parent_run_id: str | None = None
     start_ms: int | None = None
+    run_id: str | None = None  # add to this existing run
 
 
-class Tracker:
+class MlflowStore:
     """The workspace's view of the MLflow store."""
 
     def __init__(self, root: Path, uri: str | None = None) -> None:
@@ -159,26 +162,32 @@ class Tracker:
                 raise
             return str(found.experiment_id)
 
-    def record(self, record: RunRecord) -> tuple[str, str | None]:
-        """Write a whole run (params, metrics, tags, artifacts, model); return (run_id, model_id)."""
+    def record(self, record: RunRecord) -> str:
+        """Write a whole run (params, metrics, tags, artifacts, model) and return its id; with
+        `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
         from mlflow.entities import RunTag
 
+        if record.run_id is not None:
+            self.get_run(record.run_id)
+            self._write(record.run_id, record, [RunTag(k, _text(v)) for k, v in record.tags.items() if v is not None])
+            return record.run_id
         experiment_id = self.experiment_id(record.experiment)
-        tags = {f"{TAG}kind": record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
+        tags = {t.KIND: record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
         if record.parent_run_id:
-            tags["mlflow.parentRunId"] = record.parent_run_id
+            tags[t.PARENT_RUN] = record.parent_run_id
         tags.update({k: _text(v) for k, v in record.tags.items() if v is not None})
         run = self.client.create_run(experiment_id, start_time=record.start_ms, run_name=record.run_name)
-        run_id = run.info.run_id
+        run_id = str(run.info.run_id)
         try:
             self._write(run_id, record, [RunTag(k, v) for k, v in tags.items()])
-            model_id = self._log_model(run_id, experiment_id, record) if record.model_dir else None
+            if record.model_dir:
+                self._log_model(run_id, experiment_id, record)
             self.client.set_terminated(run_id, "FINISHED")
         except BaseException:
             with contextlib.suppress(Exception):
                 self.delete_run(run_id)
             raise
-        return run_id, model_id
+        return run_id
 
     def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
         from mlflow.entities import Metric, Param
@@ -205,7 +214,7 @@ class Tracker:
         params = {k: _text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
         logged = self.client.create_logged_model(
             experiment_id, name="model", source_run_id=run_id, params=params,
-            model_type=str(record.tags.get(f"{TAG}model", "")) or None,
+            model_type=str(record.tags.get(t.MODEL, "")) or None,
         )  # fmt: skip
         mlmodel = record.model_dir / "MLmodel"
         meta = Model.load(str(mlmodel))
@@ -214,7 +223,7 @@ class Tracker:
         self.client.log_model_artifacts(logged.model_id, str(record.model_dir))
         self.client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
         self.client.finalize_logged_model(logged.model_id, "READY")
-        self.client.set_tag(run_id, f"{TAG}model_id", logged.model_id)
+        self.client.set_tag(run_id, t.MODEL_ID, logged.model_id)
         return str(logged.model_id)
 
     def delete_runs(self, run_ids: list[str]) -> None:
@@ -224,7 +233,7 @@ class Tracker:
     def delete_run(self, run_id: str) -> None:
         """Remove a run completely where the store allows it (local SQLite), else mark it deleted."""
         run = self.client.get_run(run_id)
-        model_id = run.data.tags.get(f"{TAG}model_id")
+        model_id = run.data.tags.get(t.MODEL_ID)
         self.client.delete_run(run_id)
         if model_id:
             with contextlib.suppress(Exception):
@@ -254,6 +263,13 @@ class Tracker:
             raise MoaiMlError(f"run {run_id!r} was deleted")
         return run
 
+    def experiment_name(self, run: Run) -> str:
+        return str(self.client.get_experiment(run.info.experiment_id).name)
+
+    def artifact_paths(self, run_id: str) -> list[str]:
+        """The run's top-level artifact paths."""
+        return [str(a.path) for a in self.client.list_artifacts(run_id)]
+
     def describe(self) -> str:
         return "the workspace's MLflow store" if self.uri.startswith("sqlite:") else f"the tracking server {self.uri}"
 
@@ -280,10 +296,6 @@ class Tracker:
             return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
         except Exception as exc:
             raise MoaiMlError(f"run {run.info.run_id!r} has no artifact {artifact!r}") from exc
-
-
-def _kind(run: Run) -> str:
-    return str(run.data.tags.get(f"{TAG}kind", "unknown"))
 
 
 def _slug(name: str) -> str:
