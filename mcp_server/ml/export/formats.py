@@ -21,6 +21,7 @@ from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_parity import Parity, check_parity, synthetic_rows
+from mcp_server.ml.tracking import tags as run_tags
 from mcp_server.signing import sign_file
 from mcp_server.workspace import Workspace, atomic_write
 
@@ -152,7 +153,7 @@ def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None)
 
     if data_path:
         return load_table(workspace.resolve(data_path, must_exist=True))
-    recorded = tags.get("moai.data_path")
+    recorded = tags.get(run_tags.DATA_PATH)
     if not recorded:
         return None
     try:

@@ -8,6 +8,7 @@ from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.ml.serving.service import ENDPOINTS, ModelInfo, check_servable, render_service
+from mcp_server.ml.tracking import tags as run_tags
 from mcp_server.render import to_identifier
 from mcp_server.workspace import Workspace, WriteReport
 
@@ -23,7 +24,7 @@ class Generated:
 
 def default_output_dir(run_id: str, tags: dict[str, str]) -> str:
     """`serving/ml_001` for a SPEC's run, else `serving/run_<first 8 of the run id>`."""
-    spec = tags.get("moai.spec_id")
+    spec = tags.get(run_tags.SPEC_ID)
     if spec:
         return f"serving/{to_identifier(spec, 'spec')}"
     return f"serving/{to_identifier('run_' + run_id[:8], 'run')}"
