@@ -8,7 +8,7 @@ import pytest
 
 from mcp_server.errors import SpecError, WorkspaceError
 from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric, passes, valid
-from mcp_server.ml.tdd.context import prepare
+from mcp_server.ml.tdd.context import prepare_spec
 from mcp_server.ml.tdd.spec import load_spec, split_spec
 from mcp_server.workspace import Workspace
 
@@ -118,21 +118,21 @@ def test_wrong_types_and_ranges_are_refused_with_the_field_name(project):
 def test_a_metric_that_does_not_fit_the_task_is_refused_once_the_data_says_the_task(workspace):
     spec = load_spec(workspace, "ML-002", {"metric": "roc_auc", "threshold": 0.9, "task": "auto"})
     with pytest.raises(SpecError, match="does not apply to a regression task; valid for regression: r2, mae"):
-        prepare(workspace, spec, "ml_project")
+        prepare_spec(workspace, spec, "ml_project")
 
 
 def test_dataset_and_target_are_checked_against_the_data_before_anything_is_written(project):
     ws = Workspace(project)
     with pytest.raises(SpecError, match=r"target 'nope' is not a column .* columns are: 'patient_id'"):
-        prepare(ws, load_spec(ws, "ML-001", {"target": "nope"}), "ml_project")
+        prepare_spec(ws, load_spec(ws, "ML-001", {"target": "nope"}), "ml_project")
     with pytest.raises(WorkspaceError, match="file not found"):
-        prepare(ws, load_spec(ws, "ML-001", {"dataset": "data/missing.csv"}), "ml_project")
+        prepare_spec(ws, load_spec(ws, "ML-001", {"dataset": "data/missing.csv"}), "ml_project")
     with pytest.raises(WorkspaceError, match="outside the workspace"):
-        prepare(ws, load_spec(ws, "ML-001", {"dataset": "../../etc/passwd"}), "ml_project")
+        prepare_spec(ws, load_spec(ws, "ML-001", {"dataset": "../../etc/passwd"}), "ml_project")
     with pytest.raises(SpecError, match="drop lists column"):
-        prepare(ws, load_spec(ws, "ML-001", {"drop": ["ghost"]}), "ml_project")
+        prepare_spec(ws, load_spec(ws, "ML-001", {"drop": ["ghost"]}), "ml_project")
     with pytest.raises(SpecError, match="not a valid Python identifier"):
-        prepare(ws, load_spec(ws, "ML-001"), "not-a-package")
+        prepare_spec(ws, load_spec(ws, "ML-001"), "not-a-package")
     assert not (project / "tests").exists() and not (project / "src").exists()
 
 

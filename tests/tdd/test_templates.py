@@ -67,7 +67,7 @@ def hostile_table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
 
 
 @pytest.fixture
-def hostile(tmp_path: Path) -> tuple[Workspace, tdd.Prepared]:
+def hostile(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
     (tmp_path / "data").mkdir()
     hostile_table().to_csv(tmp_path / "data/odd.csv", index=False)
     ws = Workspace(tmp_path)

@@ -82,7 +82,7 @@ def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
     """The run's experiment, logged model and artifact folder."""
-    from mcp_server.ml.tracking.store import local_path
+    from mcp_server.ml.tracking.locations import local_path
 
     run = store.get_run(run_id)
     artifacts = run.info.artifact_uri or ""

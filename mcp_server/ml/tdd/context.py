@@ -30,7 +30,7 @@ RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"  # how a gener
 
 
 @dataclass
-class Prepared:
+class SpecData:
     """A SPEC checked against its data: everything the three phases render from."""
 
     spec: MlSpec
@@ -55,7 +55,7 @@ class Prepared:
         return f"{self.package}.{self.spec.module}.pipeline"
 
 
-def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
+def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     """Check dataset, target, task, drop list, metric and class sizes against the data."""
     from mcp_server.ml.data.profile import profile_frame
     from mcp_server.ml.data.schema import build_schema
@@ -86,12 +86,12 @@ def prepare(workspace: Workspace, spec: MlSpec, package: str) -> Prepared:
     if spec.candidates is None:
         spec.candidates = default_candidates(spec.task, len(frame))
     read = {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    prep = Prepared(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
+    prep = SpecData(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
     check_writable(workspace, prep)
     return prep
 
 
-def check_writable(workspace: Workspace, prep: Prepared) -> None:
+def check_writable(workspace: Workspace, prep: SpecData) -> None:
     """Every file the phases write, the generated pipeline's saved model and the pytest reports
     included, must land inside the workspace: refuse symlinked folders or files leading out."""
     for rel in prep.paths.values():
@@ -173,7 +173,7 @@ def packed(items: list[Any], pairs: bool, width: int = 104) -> list[dict[str, An
     return rows
 
 
-def common_context(prep: Prepared) -> dict[str, Any]:
+def common_context(prep: SpecData) -> dict[str, Any]:
     from mcp_server.ml.data.leakage import LEAK_SCORE
     from mcp_server.ml.modeling.preprocess import template_constants
     from mcp_server.render import ident
@@ -210,7 +210,7 @@ def common_context(prep: Prepared) -> dict[str, Any]:
     }
 
 
-def test_context(prep: Prepared) -> dict[str, Any]:
+def test_context(prep: SpecData) -> dict[str, Any]:
     """What the RED test module needs: the contract, the gates, the budgets."""
     spec = prep.spec
     primary = get_metric(spec.metric, spec.task)
@@ -229,7 +229,7 @@ def test_context(prep: Prepared) -> dict[str, Any]:
     }
 
 
-def pipeline_context(prep: Prepared, model: str, params: dict[str, Any] | None, note: str) -> dict[str, Any]:
+def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, Any]:
     """What the pipeline module needs: columns, estimator, how it was chosen."""
     est = estimator_context(model, prep.spec.task, prep.spec.seed, params)
     cols = transformer_columns(prep.schema)
@@ -254,7 +254,7 @@ def pipeline_context(prep: Prepared, model: str, params: dict[str, Any] | None, 
     return {**common_context(prep), "estimator": est, "imports": imports, "note": note}
 
 
-def selection_context(prep: Prepared) -> dict[str, Any]:
+def selection_context(prep: SpecData) -> dict[str, Any]:
     """What the model-selection module needs: candidates with their grids, the CV scorer."""
     from mcp_server.ml.modeling.registry import REGISTRY
 

@@ -18,9 +18,9 @@ from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.tdd.context import (
     RED_SENTINEL,
-    Prepared,
+    SpecData,
     pipeline_context,
-    prepare,
+    prepare_spec,
     selection_context,
     test_context,
 )
@@ -68,13 +68,13 @@ class PhaseResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> Prepared:
+def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> SpecData:
     """Read the SPEC, apply the caller's fields, check everything against the data."""
     spec = load_spec(workspace, spec_path, fields)
-    return prepare(workspace, spec, package)
+    return prepare_spec(workspace, spec, package)
 
 
-def _result(prep: Prepared, phase: str, report: WriteReport, run: PytestRun, ok: bool, nxt: str) -> PhaseResult:
+def _result(prep: SpecData, phase: str, report: WriteReport, run: PytestRun, ok: bool, nxt: str) -> PhaseResult:
     return PhaseResult(
         spec_id=prep.spec.spec_id,
         phase=phase,
@@ -90,7 +90,7 @@ def _result(prep: Prepared, phase: str, report: WriteReport, run: PytestRun, ok:
 
 
 # -- RED -------------------------------------------------------------------------------------
-def red(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> PhaseResult:
+def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
     paths = prep.paths
     report = workspace.write_files(render("red", test_context(prep)), overwrite=overwrite)
     hidden = f"{prep.package}.{prep.spec.module}"
@@ -124,7 +124,7 @@ def red_problems(outcomes: list[TestOutcome]) -> list[str]:
 
 
 # -- GREEN -----------------------------------------------------------------------------------
-def _require_tests(workspace: Workspace, prep: Prepared) -> None:
+def _require_tests(workspace: Workspace, prep: SpecData) -> None:
     if not (workspace.root / prep.paths["test"]).is_file():
         raise SpecError(
             f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for {prep.spec.spec_id}, "
@@ -132,12 +132,12 @@ def _require_tests(workspace: Workspace, prep: Prepared) -> None:
         )
 
 
-def _pipeline_files(prep: Prepared, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
+def _pipeline_files(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
     return render("green", pipeline_context(prep, model, params, note))
 
 
 def _train_and_test(
-    workspace: Workspace, prep: Prepared, phase: str
+    workspace: Workspace, prep: SpecData, phase: str
 ) -> tuple[dict[str, Any], PytestRun, dict[str, Any]]:
     paths = prep.paths
     from concurrent.futures import ThreadPoolExecutor
@@ -157,7 +157,7 @@ def _train_and_test(
     return trained, run, measured
 
 
-def gates(prep: Prepared, measured: dict[str, Any]) -> list[Gate]:
+def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
     spec = prep.spec
     values = measured.get("holdout", {})
     out = []
@@ -169,7 +169,7 @@ def gates(prep: Prepared, measured: dict[str, Any]) -> list[Gate]:
     return out
 
 
-def green(workspace: Workspace, prep: Prepared, model: str | None = None, overwrite: bool = False) -> PhaseResult:
+def green(workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False) -> PhaseResult:
     from mcp_server.ml.modeling.registry import default_model
 
     _require_tests(workspace, prep)
@@ -180,7 +180,7 @@ def green(workspace: Workspace, prep: Prepared, model: str | None = None, overwr
 
 
 def _finish(
-    workspace: Workspace, prep: Prepared, phase: str, report: WriteReport, name: str, params: dict[str, Any]
+    workspace: Workspace, prep: SpecData, phase: str, report: WriteReport, name: str, params: dict[str, Any]
 ) -> PhaseResult:
     trained, run, measured = _train_and_test(workspace, prep, phase)
     found = gates(prep, measured)
@@ -213,7 +213,7 @@ def _finish(
 
 
 # -- REFACTOR --------------------------------------------------------------------------------
-def refactor(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> PhaseResult:
+def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
     _require_tests(workspace, prep)
     paths = prep.paths
     sel_ctx = selection_context(prep)
@@ -246,7 +246,7 @@ def refactor(workspace: Workspace, prep: Prepared, overwrite: bool = False) -> P
     return result
 
 
-def _keep_previous(workspace: Workspace, prep: Prepared, failed: PhaseResult, previous: str) -> PhaseResult:
+def _keep_previous(workspace: Workspace, prep: SpecData, failed: PhaseResult, previous: str) -> PhaseResult:
     """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor keeps it)."""
     import ast
     import re

@@ -79,7 +79,7 @@ def _run(args: list[str], root: Path, extra: dict[str, str] | None, what: str) -
 
 def run_pytest(root: Path, test_rel: str, report: Path, extra_env: dict[str, str] | None = None) -> PytestRun:
     """pytest on one generated test file; every test's outcome from the JUnit report."""
-    report.parent.mkdir(parents=True, exist_ok=True)  # checked inside the workspace by tdd_context.prepare
+    report.parent.mkdir(parents=True, exist_ok=True)  # checked inside the workspace by tdd.context.prepare_spec
     report.unlink(missing_ok=True)
     args = ["-m", "pytest", test_rel, f"--junitxml={report}", "-q", "--no-header", "-p", "no:cacheprovider"]
     args += ["-o", "addopts=", "-o", "junit_family=xunit1", "--rootdir", str(root)]

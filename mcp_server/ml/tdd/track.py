@@ -15,13 +15,13 @@ from mcp_server.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
-    from mcp_server.ml.tdd.context import Prepared
+    from mcp_server.ml.tdd.context import SpecData
     from mcp_server.workspace import Workspace
 
 log = logging.getLogger("moai_ml")
 
 
-def fit_equivalent(prep: Prepared, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
     """The domain pipeline fitted on the SPEC's seeded training split; (model, x_train)."""
     from sklearn.model_selection import train_test_split
 
@@ -40,7 +40,7 @@ def fit_equivalent(prep: Prepared, name: str, params: dict[str, Any]) -> tuple[A
 
 def track(
     workspace: Workspace,
-    prep: Prepared,
+    prep: SpecData,
     phase: str,
     name: str,
     params: dict[str, Any],
@@ -74,7 +74,7 @@ def track(
     return run_id, None
 
 
-def _data(prep: Prepared) -> dict[str, Any]:
+def _data(prep: SpecData) -> dict[str, Any]:
     from mcp_server.ml.data.tables import file_sha256
     from mcp_server.ml.tracking.records import data_tags
 

@@ -1,7 +1,8 @@
-"""The run store of record, MLflow: writing a whole run in one go and reading it back (`store`),
-the workspace's store with the model files every later tool reads (`runs`). Run tags, stored
-metric names, artifact folders and the experiment naming rule live in `tags`. The model
-registry joins here.
+"""The run store of record, MLflow: a `RunRecord` written in one go (`store`), the workspace's
+store and the model files every later tool reads back (`runs`), staging a model's files
+(`artifacts`), records of fitted models (`records`), finding runs (`queries`), where the store
+lives (`locations`), and every tag, stored metric name, artifact folder and the experiment
+naming rule (`tags`). The model registry joins here.
 """
 
-__all__ = ["runs", "store"]
+__all__ = ["artifacts", "locations", "queries", "records", "runs", "store", "tags"]

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
-from mcp_server.ml.tracking.store import MlflowStore, RunRecord, local_path, tracking_uri
+from mcp_server.ml.tracking.locations import local_path, tracking_uri
+from mcp_server.ml.tracking.store import MlflowStore, RunRecord
 from mcp_server.signing import load_pickle
 
 if TYPE_CHECKING:

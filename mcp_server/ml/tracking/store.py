@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
-from mcp_server import layout, settings
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as t
+from mcp_server.ml.tracking.locations import inside, local_path, sqlite_file, tracking_uri
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -29,33 +28,6 @@ if TYPE_CHECKING:
 
 PARAM_MAX = 6000
 _BATCH = 100
-
-
-def tracking_uri(root: Path) -> str:
-    """`MLFLOW_TRACKING_URI` if set, else the workspace's own SQLite store."""
-    configured = settings.tracking_uri()
-    if configured:
-        return configured
-    return f"sqlite:///{(root / layout.MLFLOW_DB).as_posix()}"
-
-
-def sqlite_file(uri: str) -> Path | None:
-    """The database file of a `sqlite:///…` tracking URI; None for other stores."""
-    if not uri.startswith("sqlite:///"):
-        return None
-    return Path(url2pathname(uri[len("sqlite:///") :].split("?", 1)[0]) or "/").absolute()
-
-
-def _inside(path: Path, roots: list[Path]) -> bool:
-    return any(path == root or root in path.parents for root in roots)
-
-
-def local_path(uri: str) -> Path | None:
-    """A `file:` URI (or plain path) as a local path; None for remote artifact stores."""
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        return Path(url2pathname(parsed.path))
-    return None
 
 
 @dataclass
@@ -102,7 +74,7 @@ class MlflowStore:
         `MLFLOW_TRACKING_URI` (a person's own configuration, so trusted as a root)."""
         roots = [self.root]
         db = sqlite_file(self.uri)
-        if db is not None and not _inside(db.absolute(), [self.root]):
+        if db is not None and not inside(db.absolute(), [self.root]):
             roots.append(db.parent.resolve())
         return roots
 
@@ -119,7 +91,7 @@ class MlflowStore:
         if db is None:
             return
         workspace = Workspace(self.root)
-        if not _inside(db.absolute(), [self.root]):
+        if not inside(db.absolute(), [self.root]):
             return  # a SQLite file the person configured elsewhere
         workspace.ensure_dir(db.parent)
         for suffix in ("", "-journal", "-wal", "-shm"):
@@ -136,7 +108,7 @@ class MlflowStore:
                 real = path.resolve()
             except (OSError, RuntimeError) as exc:
                 raise MoaiMlError(f"experiment {name!r} has an unusable artifact folder ({exc})") from exc
-            if not _inside(real, self._allowed_roots()):
+            if not inside(real, self._allowed_roots()):
                 raise MoaiMlError(
                     f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside the workspace "
                     "(a symlink or a foreign artifact location); remove that link or use another experiment name"
