@@ -94,8 +94,9 @@ def prepare(work: Path) -> dict[str, Any]:
     """Fit and log the forest, generate the service, write the baseline and bare apps."""
     import joblib
 
-    from mcp_server.ml.serving_run import generate_serving
-    from mcp_server.ml.tracking import get_store
+    from mcp_server.ml.serving.generate import generate_serving
+    from mcp_server.ml.tracking.records import data_tags, fitted_record
+    from mcp_server.ml.tracking.runs import get_store
     from mcp_server.workspace import Workspace
     from tests.export_support import fit
 
@@ -104,10 +105,13 @@ def prepare(work: Path) -> dict[str, Any]:
     fitted = fit("binary", "random_forest")
     workspace = Workspace(project)
     store = get_store(workspace)
-    run_id = store.log_run(
-        experiment="bench", run_name="rf", model=fitted.pipeline, schema=fitted.schema, model_name="random_forest",
-        params={}, metrics={}, input_example=fitted.test.head(3), data_path=project / "data/breast_cancer.csv",
-    )  # fmt: skip
+    data = project / "data/breast_cancer.csv"
+    with store.scratch() as tmp:
+        run_id = store.record(fitted_record(
+            Path(tmp), experiment="bench", run_name="rf", kind="train", model=fitted.pipeline, schema=fitted.schema,
+            model_name="random_forest", params={}, metrics={}, input_example=fitted.test.head(3),
+            data=data_tags(data, workspace.relative(data)),
+        ))  # fmt: skip
     service = project / generate_serving(workspace, run_id, "serving/bench", "onnx").output_dir
     baseline = work / "baseline"
     baseline.mkdir()

@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from mcp_server.ml import tdd
+from mcp_server.ml.tdd import phases as tdd
 from mcp_server.workspace import Workspace
 from tests.support import copy_examples
 

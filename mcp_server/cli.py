@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from mcp_server import __version__
+from mcp_server import __version__, settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # MLflow logs schema migrations at INFO on the first use of a store; an agent's stderr
     # log is no place for that. An explicit MLFLOW_LOGGING_LEVEL still wins.
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
 
     server = build_server(args.workspace)
     if args.transport == "stdio":

@@ -6,16 +6,18 @@ and it leaves nothing behind because it only ever writes into a staging director
 caller owns and deletes.
 
 Children are forked from a forkserver that has already imported numpy, pandas, scikit-learn,
-matplotlib and MLflow (`mcp_server.ml.warm`), so a warm server starts a job in milliseconds.
+matplotlib and MLflow (`mcp_server.ml.fitting.warm`), so a warm server starts a job in
+milliseconds. A job's target is a function object (`train_job`, not a "module:function" string):
+it reaches the child pickled by reference, so a moved target fails where it is named, at import.
 The event loop only polls the pipe, so the server keeps answering other requests.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import time
@@ -28,13 +30,16 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from mcp_server.errors import MoaiMlError
+from mcp_server import settings
+from mcp_server.errors import DataError, MoaiMlError
 
-PRELOAD = ["mcp_server.ml.warm"]
+# The forkserver's preload list takes module names; tests/test_jobs.py proves this one imports.
+PRELOAD = ["mcp_server.ml.fitting.warm"]
 POLL_S = 0.25
 HEARTBEAT_S = 2.0
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
+Target = Callable[[Any, Callable[..., None]], Any]  # target(payload, progress) -> result
 
 
 class JobTimeout(MoaiMlError):
@@ -49,7 +54,7 @@ class JobCrashed(MoaiMlError):
 class Job:
     """What a caller learns while a job runs: the last phase, and any events the child sent."""
 
-    target: str
+    target: str  # what runs, for people: "compare", "mcp_server.ml.fitting.training.train_job"
     phase: str = "starting"
     step: float = 0.0
     events: list[Any] = field(default_factory=list)
@@ -62,26 +67,24 @@ def _context() -> Any:
     return ctx
 
 
-def _child(conn: Any, target: str, payload: Any) -> None:
+def _child(conn: Any, target: Target, payload: Any) -> None:
     # Why: the server's stdout is the MCP stdio channel; a library that prints must not corrupt it.
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     # Why: a new process group, so killing the job also kills any helper process a library forked.
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
-    module_name, func_name = target.split(":")
     _limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:
         conn.send(("progress", step, message, event))
 
     try:
-        func = getattr(importlib.import_module(module_name), func_name)
-        conn.send(("done", func(payload, progress)))
+        conn.send(("done", target(payload, progress)))
     except MoaiMlError as exc:
-        conn.send(("error", type(exc).__name__, str(exc)))
+        conn.send(("error", _portable(exc)))
     except MemoryError:
-        conn.send(("error", "DataError", "out of memory: sample the data or use fewer columns"))
+        conn.send(("error", DataError("out of memory: sample the data or use fewer columns")))
     except BaseException:
         conn.send(("crash", traceback.format_exc(limit=20)))
     finally:
@@ -97,13 +100,12 @@ def _limit_threads() -> None:
     """
     from threadpoolctl import threadpool_limits
 
-    raw = os.environ.get("MOAI_ML_THREADS", "1").strip()
-    threads = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    threads = settings.threads()
     threadpool_limits(limits=threads)
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ[settings.OMP_NUM_THREADS.name] = str(threads)
 
 
-def _start(target: str, payload: Any) -> tuple[Any, Any]:
+def _start(target: Target, payload: Any) -> tuple[Any, Any]:
     ctx = _context()
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child_conn, target, payload), daemon=True)
@@ -121,13 +123,19 @@ def _kill(proc: Any) -> None:
     proc.join(timeout=5)
 
 
-def _raise_for(message: tuple[Any, ...]) -> None:
-    from mcp_server import errors
+def _portable(exc: MoaiMlError) -> MoaiMlError:
+    """The error itself when it survives pickling (its class, wherever it is defined, reaches the
+    caller), else a plain `MoaiMlError` with the same message."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, made one line above
+    except Exception:
+        return MoaiMlError(str(exc))
+    return exc
 
-    kind = message[0]
-    if kind == "error":
-        cls = getattr(errors, message[1], MoaiMlError)
-        raise cls(message[2])
+
+def _raise_for(message: tuple[Any, ...]) -> None:
+    if message[0] == "error":
+        raise message[1]
     raise JobCrashed(f"the worker failed unexpectedly:\n{message[1][-1500:]}")
 
 
@@ -172,7 +180,7 @@ class _Watch:
 
 
 async def run_job(
-    target: str,
+    target: Target,
     payload: Any,
     *,
     budget_s: float,
@@ -180,12 +188,12 @@ async def run_job(
     job: Job | None = None,
     what: str = "the job",
 ) -> Any:
-    """Run `target(payload, progress)` ("module:function") in a child; return its result.
+    """Run `target(payload, progress)` in a child; return its result.
 
     Raises `JobTimeout` past `budget_s`, the child's own `MoaiMlError` subclass on anticipated
     failures, `JobCrashed` otherwise. Cancelling the caller kills the child at once.
     """
-    watch = _Watch(job or Job(target), progress, what)
+    watch = _Watch(job or Job(f"{target.__module__}.{target.__qualname__}"), progress, what)
     deadline = watch.started + budget_s
     proc, conn = await anyio.to_thread.run_sync(_start, target, payload)
     try:

@@ -21,26 +21,25 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from mcp_server import settings
 from mcp_server.errors import MoaiMlError
 
 SIGNATURE_FILE = "signature.json"
 _DOMAIN = b"moai-ml/model-file/v1\x00"
-_KEY_ENV = "MOAI_ML_SIGNING_KEY"
-_KEY_DIR_ENV = "MOAI_ML_KEY_DIR"
 
 
 def key_path() -> Path:
     """Where this user's signing key lives (outside every workspace)."""
-    configured = os.environ.get(_KEY_DIR_ENV, "").strip()
+    configured = settings.KEY_DIR.raw()
     if configured:
         return Path(configured).expanduser() / "signing.key"
-    base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+    base = settings.XDG_CONFIG_HOME.raw() or str(Path.home() / ".config")
     return Path(base) / "moai-ml" / "signing.key"
 
 
 def signing_key() -> bytes:
     """The secret: `MOAI_ML_SIGNING_KEY` if set, else the user's key file (made on first use)."""
-    shared = os.environ.get(_KEY_ENV, "")
+    shared = settings.SIGNING_KEY.exact()
     if shared:
         return hashlib.sha256(shared.encode("utf-8")).digest()
     path = key_path()
@@ -56,7 +55,7 @@ def signing_key() -> bytes:
     except OSError as exc:
         raise MoaiMlError(
             f"cannot create the model-signing key at {str(path)!r} ({exc.strerror or exc}); "
-            f"set {_KEY_DIR_ENV} to a writable folder or {_KEY_ENV} to a shared secret"
+            f"set {settings.KEY_DIR.name} to a writable folder or {settings.SIGNING_KEY.name} to a shared secret"
         ) from exc
     with os.fdopen(fd, "wb") as handle:
         handle.write(secrets.token_bytes(32))
@@ -121,7 +120,8 @@ def require_signed(path: Path, *, what: str, trusted: bool, folder: Path | None 
             raise MoaiMlError(
                 f"refusing to load {what}: it is a pickle (loading runs code) that this machine's moai-ml did not "
                 "sign (logged by another tool or machine, an older moai-ml, or changed since). If you trust its "
-                f"author, pass trusted=true; a team sharing one tracking server sets {_KEY_ENV} on every machine"
+                f"author, pass trusted=true; a team sharing one tracking server sets {settings.SIGNING_KEY.name} "
+                "on every machine"
             )
         data = path.read_bytes()
     return data

@@ -16,9 +16,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mcp_server import layout
 from mcp_server.errors import WorkspaceError
-
-MANIFEST = Path(".moai/ml/manifest.json")
 
 
 @dataclass
@@ -105,7 +104,7 @@ class Workspace:
 
     # -- manifest of files the tools wrote -------------------------------------------------
     def _manifest_path(self) -> Path:
-        return self.writable(MANIFEST)
+        return self.writable(layout.MANIFEST)
 
     def _load_manifest(self) -> dict[str, str]:
         path = self._manifest_path()

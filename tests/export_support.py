@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from mcp_server.ml.data import load_table
-from mcp_server.ml.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.ml.profile import profile_frame
-from mcp_server.ml.schema import Schema, build_schema
+from mcp_server.ml.data.profile import profile_frame
+from mcp_server.ml.data.schema import Schema, build_schema
+from mcp_server.ml.data.tables import load_table
+from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 from tests.support import EXAMPLES
 
 TABLES = {"binary": ("breast_cancer", "target"), "regression": ("diabetes", "progression"),
@@ -51,12 +51,16 @@ def files_under(path: Path) -> list[str]:
 
 def log_fitted(root: Path, fitted: Fitted, data_file: str | None = None, tags: dict[str, str] | None = None) -> str:
     """Record a fitted pipeline in the workspace's real MLflow run store; returns the run id."""
-    from mcp_server.ml.tracking import get_store
+    from mcp_server.ml.tracking.records import data_tags, fitted_record
+    from mcp_server.ml.tracking.runs import get_store
     from mcp_server.workspace import Workspace
 
     workspace = Workspace(root)
-    return get_store(workspace).log_run(
-        experiment="tests", run_name=f"{fitted.model_name}-{fitted.schema.task}", model=fitted.pipeline,
-        schema=fitted.schema, model_name=fitted.model_name, params={}, metrics={"score": 0.9},
-        tags=tags, data_path=root / data_file if data_file else None, input_example=fitted.test.head(3),
-    )  # fmt: skip
+    store = get_store(workspace)
+    data = data_tags(root / data_file, data_file) if data_file else None
+    with store.scratch() as tmp:
+        return store.record(fitted_record(
+            Path(tmp), experiment="tests", run_name=f"{fitted.model_name}-{fitted.schema.task}", kind="train",
+            model=fitted.pipeline, schema=fitted.schema, model_name=fitted.model_name, params={},
+            metrics={"score": 0.9}, extra_tags=tags, data=data, input_example=fitted.test.head(3),
+        ))  # fmt: skip

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.safe_load import load_model
-from mcp_server.ml.tracking import get_store
+from mcp_server.ml.export.safe_load import load_model
+from mcp_server.ml.tracking.runs import get_store
 from mcp_server.signing import SIGNATURE_FILE, verified_bytes
 from mcp_server.workspace import Workspace
 from tests.support import copy_examples, error_text, stdio_client
@@ -106,7 +106,7 @@ def test_a_pickle_planted_inside_the_run_store_is_refused_without_being_executed
 
 
 def test_a_signed_export_stops_verifying_once_a_byte_changes(workspace: Workspace) -> None:
-    from mcp_server.ml.export import export_pipeline
+    from mcp_server.ml.export.formats import export_pipeline
     from tests.export_support import fit
 
     fitted = fit("binary", "logistic_regression")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml import tdd
+from mcp_server.ml.tdd import phases as tdd
 from mcp_server.workspace import Workspace
 from tests.support import copy_examples, error_text, stdio_client
 
@@ -95,7 +95,7 @@ def test_the_tdd_phases_refuse_a_target_that_is_a_symlink_out_of_the_workspace(t
 
 
 def test_exports_refuse_a_symlinked_exports_folder(tmp_path: Path) -> None:
-    from mcp_server.ml.export import export_pipeline
+    from mcp_server.ml.export.formats import export_pipeline
     from tests.export_support import fit
 
     project = copy_examples(tmp_path / "project")

@@ -18,9 +18,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
-from mcp_server.jobs import Job, run_job
-from mcp_server.ml.tracking import RunStore, get_store
+from mcp_server.jobs import Job, Target, run_job
+from mcp_server.ml.tracking.runs import RunStore, get_store
 from mcp_server.workspace import Workspace
 
 T = TypeVar("T")
@@ -51,14 +52,8 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 # -- long jobs: staging, progress, tracking ------------------------------------------------
 
-STAGING = ".moai/ml/tmp"
-SCHEMA_CACHE = ".moai/ml/cache/schemas"
-SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"
-RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
-NAME = r"^[^\x00-\x1f]{1,200}$"
 
-
-def store_dir(workspace: Workspace, rel: str) -> Path:
+def store_dir(workspace: Workspace, rel: str | Path) -> Path:
     """A folder of the run store, created inside the workspace (a symlink leading out is a tool error)."""
     try:
         return workspace.ensure_dir(rel)
@@ -69,7 +64,7 @@ def store_dir(workspace: Workspace, rel: str) -> Path:
 @contextlib.contextmanager
 def staging(workspace: Workspace) -> Iterator[Path]:
     """A private scratch folder for one job; always deleted, so a stopped job leaves nothing."""
-    base = store_dir(workspace, STAGING)
+    base = store_dir(workspace, layout.SCRATCH)
     path = Path(tempfile.mkdtemp(prefix="job-", dir=base))
     try:
         yield path
@@ -86,7 +81,7 @@ def progress_reporter(ctx: Context | None, total: float) -> Callable[[float, str
     return report
 
 
-def tracker(workspace: Workspace) -> RunStore:
+def run_store(workspace: Workspace) -> RunStore:
     """The workspace's run store (one MLflow client per workspace and tracking URI)."""
     return get_store(workspace)
 
@@ -105,7 +100,7 @@ async def record_runs(write: Callable[[], list[str]], undo: Callable[[list[str]]
     return run_ids
 
 
-async def run_job_tool(target: str, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
+async def run_job_tool(target: Target, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
                        what: str, job: Job | None = None) -> Any:  # fmt: skip
     """`jobs.run_job` with MCP progress, turning anticipated failures into tool errors."""
     try:

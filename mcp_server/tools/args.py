@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
-from mcp_server.tools._common import NAME, SPEC_ID
+from mcp_server.names import EXPERIMENT_NAME, SPEC_ID, TaskChoice
 
 DataPath = Annotated[
     str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
 ]
 Target = Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")]
-Task = Annotated[
-    Literal["auto", "binary", "multiclass", "regression"], Field(description="Task; 'auto' infers it from the target")
-]
+Task = Annotated[TaskChoice, Field(description="Task; 'auto' infers it from the target")]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed for the split, the folds and the model")]
 Drop = Annotated[
     list[Annotated[str, Field(max_length=1024)]],
@@ -32,5 +30,5 @@ Trusted = Annotated[
 ]
 Experiment = Annotated[
     str | None,
-    Field(pattern=NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),
+    Field(pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),
 ]

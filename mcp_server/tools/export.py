@@ -8,11 +8,11 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.onnx_parity import Parity
+from mcp_server.ml.export.onnx_parity import Parity
+from mcp_server.names import RUN_ID
 from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.workspace import Workspace
 
-RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"
 LOAD_HINTS = {
     "joblib": "joblib.load(path) - runs code when loaded: only load files you trust",
     "pickle": "pickle.load(open(path, 'rb')) - runs code when loaded: only load files you trust",
@@ -57,7 +57,7 @@ def figures(parity: Parity | None) -> ParityFigures | None:
 def export(
     workspace: Workspace, run_id: str | None, model_path: str | None, fmt: str, trusted: bool, data_path: str | None
 ) -> ExportResult:
-    from mcp_server.ml.export import export_file, export_run
+    from mcp_server.ml.export.formats import export_file, export_run
 
     if (run_id is None) == (model_path is None):
         raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.names import Task as TaskName
 from mcp_server.tools._common import READ_ONLY, run_domain
 from mcp_server.tools.args import DataPath, Task
 from mcp_server.workspace import Workspace
@@ -35,7 +36,7 @@ class ProfileResult(BaseModel):
     n_columns: int = Field(description="Number of columns")
     memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
     target: str | None = Field(description="The target column, if one was given")
-    task: Literal["binary", "multiclass", "regression"] | None = Field(description="Task inferred from the target")
+    task: TaskName | None = Field(description="Task inferred from the target")
     target_summary: dict[str, Any] = Field(description="Class counts and shares, or the distribution for regression")
     kind_counts: dict[str, int] = Field(description="How many columns of each kind")
     duplicate_rows: int = Field(description="Rows that repeat an earlier row exactly")
@@ -48,8 +49,8 @@ class ProfileResult(BaseModel):
 def profile_file(
     workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
 ) -> ProfileResult:
-    from mcp_server.ml.data import load_table
-    from mcp_server.ml.profile import profile_frame
+    from mcp_server.ml.data.profile import profile_frame
+    from mcp_server.ml.data.tables import load_table
 
     path = workspace.resolve(data_path, must_exist=True)
     frame = load_table(path)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.tools._common import NAME, READ_ONLY, RUN_ID, SPEC_ID, run_domain, tracker
+from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.queries import RunQuery
+from mcp_server.names import EXPERIMENT_NAME, MODEL_NAME, RUN_ID, SPEC_ID
+from mcp_server.tools._common import READ_ONLY, run_domain, run_store
 from mcp_server.workspace import Workspace
 
-METRIC_FILTER = re.compile(
-    r"^\s*([A-Za-z0-9_.]{1,100})\s*(<=|>=|!=|<|>|=)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$"
-)
-HEADLINE = ("holdout_roc_auc", "holdout_f1_macro", "holdout_accuracy", "holdout_rmse", "holdout_r2", "fit_time_s")
 MAX_METRICS = 60
 
 
@@ -54,46 +51,26 @@ def _iso(ms: int | None) -> str:
 
 
 def summarize(run: Any, experiment: str, first: str | None = None) -> RunSummary:
-    tags = run.data.tags
+    run_tags = run.data.tags
     metrics = run.data.metrics
-    keys = ([first] if first and first in metrics else []) + [k for k in HEADLINE if k in metrics and k != first]
+    keys = ([first] if first and first in metrics else []) + [k for k in tags.HEADLINE if k in metrics and k != first]
     if not keys:
         keys = sorted(metrics)[:4]
     return RunSummary(
         run_id=run.info.run_id, run_name=run.info.run_name or "", experiment=experiment,
-        kind=tags.get("moai.kind", "other"), model=tags.get("moai.model"), spec_id=tags.get("moai.spec_id"),
-        status=run.info.status, started=_iso(run.info.start_time), parent_run_id=tags.get("mlflow.parentRunId"),
+        kind=run_tags.get(tags.KIND, "other"), model=run_tags.get(tags.MODEL), spec_id=run_tags.get(tags.SPEC_ID),
+        status=run.info.status, started=_iso(run.info.start_time), parent_run_id=run_tags.get(tags.PARENT_RUN),
         metrics={k: round(float(metrics[k]), 6) for k in keys[:5]},
     )  # fmt: skip
 
 
-def _filter(spec_id: str | None, kind: str | None, model: str | None, metric_filter: str | None) -> str:
-    """An MLflow filter string built only from validated pieces (no caller text is spliced raw)."""
-    parts = []
-    if spec_id:
-        parts.append(f"tags.`moai.spec_id` = '{spec_id}'")
-    if kind:
-        parts.append(f"tags.`moai.kind` = '{kind}'")
-    if model:
-        parts.append(f"tags.`moai.model` = '{model}'")
-    if metric_filter:
-        match = METRIC_FILTER.match(metric_filter)
-        if not match:
-            raise MoaiMlError(f"metric_filter {metric_filter!r} must look like 'holdout_roc_auc >= 0.9'")
-        name, op, value = match.groups()
-        parts.append(f"metrics.`{name}` {op} {value}")
-    return " and ".join(parts)
+def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
+    from mcp_server.ml.tracking.queries import START_TIME, find_runs
 
-
-def list_runs(workspace: Workspace, args: dict[str, Any]) -> RunList:
-    track = tracker(workspace)
-    experiments = dict(track.experiments(args["experiment"]))
-    order = f"metrics.`{args['order_by']}`" if args["order_by"] != "start_time" else "attributes.start_time"
-    direction = "ASC" if args["ascending"] else "DESC"
-    filter_string = _filter(args["spec_id"], args["kind"], args["model"], args["metric_filter"])
-    runs = track.search(list(experiments), filter_string, [f"{order} {direction}"], args["max_results"])
-    first = args["order_by"] if args["order_by"] != "start_time" else None
-    location = track.uri
+    store = run_store(workspace)
+    runs, experiments = find_runs(store, query)
+    first = query.order_by if query.order_by != START_TIME else None
+    location = store.uri
     if location.startswith("sqlite:///"):
         location = workspace.relative(workspace.resolve(location.removeprefix("sqlite:///")))
     return RunList(
@@ -104,21 +81,23 @@ def list_runs(workspace: Workspace, args: dict[str, Any]) -> RunList:
 
 
 def get_run(workspace: Workspace, run_id: str) -> RunDetail:
-    track = tracker(workspace)
-    run = track.get_run(run_id)
-    experiment = track.client.get_experiment(run.info.experiment_id).name
-    children = track.search([run.info.experiment_id], f"tags.`mlflow.parentRunId` = '{run.info.run_id}'", [], 1000)
-    artifacts = [a.path for a in track.client.list_artifacts(run_id)]
-    model_id = run.data.tags.get("moai.model_id")
+    from mcp_server.ml.tracking.queries import children
+
+    store = run_store(workspace)
+    run = store.get_run(run_id)
+    experiment = store.experiment_name(run)
+    nested = children(store, run)
+    artifacts = store.artifact_paths(run_id)
+    model_id = run.data.tags.get(tags.MODEL_ID)
     metrics = dict(sorted(run.data.metrics.items())[:MAX_METRICS])
     return RunDetail(
         run=summarize(run, experiment),
         params=dict(sorted(run.data.params.items())),
         metrics={k: round(float(v), 6) for k, v in metrics.items()},
-        tags={k: v for k, v in sorted(run.data.tags.items()) if k.startswith("moai.")},
+        tags={k: v for k, v in sorted(run.data.tags.items()) if k.startswith(tags.PREFIX)},
         model_uri=f"models:/{model_id}" if model_id else None,
         artifacts=artifacts,
-        children=len(children),
+        children=len(nested),
     )
 
 
@@ -126,17 +105,14 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=READ_ONLY, title="List tracked runs")
     async def ml_list_runs(
         experiment: Annotated[
-            str | None, Field(pattern=NAME, max_length=200, description="Only this experiment (default: all)")
+            str | None,
+            Field(pattern=EXPERIMENT_NAME, max_length=200, description="Only this experiment (default: all)"),
         ] = None,
         spec_id: Annotated[
             str | None, Field(pattern=SPEC_ID, max_length=32, description="Only runs of this SPEC")
         ] = None,
-        kind: Annotated[
-            Literal["train", "compare", "candidate", "tdd"] | None, Field(description="Only runs of this kind")
-        ] = None,
-        model: Annotated[
-            str | None, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Only runs of this registry model")
-        ] = None,
+        kind: Annotated[tags.RunKind | None, Field(description="Only runs of this kind")] = None,
+        model: Annotated[str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")] = None,
         metric_filter: Annotated[
             str | None, Field(max_length=200, description="A metric condition, e.g. 'holdout_roc_auc >= 0.95'")
         ] = None,
@@ -150,10 +126,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or a metric
         condition. Each run is one compact line with its headline metrics; use ml_get_run for all of a run's
         params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export. Read-only."""
-        args = {"experiment": experiment, "spec_id": spec_id, "kind": kind, "model": model,
-                "metric_filter": metric_filter, "order_by": order_by, "ascending": ascending,
-                "max_results": max_results}  # fmt: skip
-        return await run_domain(list_runs, workspace, args)
+        query = RunQuery(experiment=experiment, spec_id=spec_id, kind=kind, model=model, metric_filter=metric_filter,
+                         order_by=order_by, ascending=ascending, max_results=max_results)  # fmt: skip
+        return await run_domain(list_runs, workspace, query)
 
     @server.tool(annotations=READ_ONLY, title="Show one tracked run")
     async def ml_get_run(

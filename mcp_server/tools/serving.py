@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.names import RUN_ID
 from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import Trusted
-from mcp_server.tools.export import RUN_ID, ParityFigures, figures
+from mcp_server.tools.export import ParityFigures, figures
 from mcp_server.workspace import Workspace
 
 MAX_LISTED = 40
@@ -30,7 +31,7 @@ class ServingResult(BaseModel):
 def generate(
     workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool
 ) -> ServingResult:
-    from mcp_server.ml.serving_run import generate_serving
+    from mcp_server.ml.serving.generate import generate_serving
 
     done = generate_serving(workspace, run_id, output_dir, runtime, overwrite, trusted)
     parity = done.parity if runtime == "onnx" else None

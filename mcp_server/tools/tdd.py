@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
-from mcp_server.ml import tdd
-from mcp_server.ml.registry import REGISTRY
+from mcp_server.ml.modeling.registry import REGISTRY
+from mcp_server.ml.tdd import phases as tdd
+from mcp_server.names import PACKAGE_NAME
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
 from mcp_server.tools.tdd_models import (
     CycleResult,
@@ -35,7 +36,7 @@ Package = Annotated[
     str,
     Field(
         max_length=64,
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        pattern=PACKAGE_NAME,
         description="Python package under src/ that holds the generated pipeline",
     ),
 ]

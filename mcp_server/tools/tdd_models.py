@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from mcp_server.ml.tdd import PhaseResult
+from mcp_server.ml.tdd.phases import PhaseResult
+from mcp_server.names import SPEC_FILE_ID, TaskChoice
 
 Name = Annotated[str, Field(min_length=1, max_length=1024)]
 
@@ -15,12 +16,10 @@ Name = Annotated[str, Field(min_length=1, max_length=1024)]
 class SpecFields(BaseModel):
     """SPEC fields given as arguments; each one overrides the `## ML` block of the SPEC file."""
 
-    spec_id: str | None = Field(
-        None, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9-]*$", description="SPEC id, e.g. ML-001"
-    )
+    spec_id: str | None = Field(None, max_length=64, pattern=SPEC_FILE_ID, description="SPEC id, e.g. ML-001")
     dataset: str | None = Field(None, max_length=4096, description="CSV/Parquet table, relative to the workspace")
     target: str | None = Field(None, max_length=1024, description="Column to predict")
-    task: Literal["auto", "binary", "multiclass", "regression"] | None = Field(None, description="Task; auto infers it")
+    task: TaskChoice | None = Field(None, description="Task; auto infers it")
     metric: str | None = Field(None, max_length=64, description="Primary metric (roc_auc, f1, accuracy, r2, mae, …)")
     threshold: float | None = Field(None, ge=-1e12, le=1e12, description="Holdout primary metric gate (<= for errors)")
     baseline_margin: float | None = Field(None, ge=0, le=1e12, description="Margin over the dummy baseline")

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.ml.fitting.requests import TrainArgs
+from mcp_server.names import MODEL_NAME
+from mcp_server.names import Task as TaskName
 from mcp_server.tools._common import (
     CREATES_RUNS,
-    SCHEMA_CACHE,
     record_runs,
     run_domain,
     run_job_tool,
+    run_store,
     staging,
-    store_dir,
-    tracker,
 )
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
@@ -31,7 +31,7 @@ class TrainResult(BaseModel):
     run_id: str = Field(description="MLflow run id; pass it to ml_evaluate, ml_get_run, ml_export")
     experiment: str = Field(description="MLflow experiment the run belongs to")
     model: str = Field(description="Registry name of the fitted model")
-    task: Literal["binary", "multiclass", "regression"] = Field(description="Task of the fit")
+    task: TaskName = Field(description="Task of the fit")
     data_path: str = Field(description="The table trained on, relative to the workspace")
     rows: int = Field(description="Rows in the table")
     train_rows: int = Field(description="Rows the model was fitted on")
@@ -53,96 +53,40 @@ class TrainResult(BaseModel):
     artifacts: str = Field(description="Where the run's artifacts (plots, schema, split) are stored")
 
 
-def train(workspace: Workspace, args: dict[str, Any]) -> Any:
-    """Validate what can be checked before a process is started (model name, params, path)."""
-    from mcp_server.ml.data import check_memory
-    from mcp_server.ml.registry import get_spec, make_estimator
+def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) -> TrainResult:
+    from mcp_server.ml.fitting.train_run import recorded
+    from mcp_server.ml.modeling.metrics import PRIMARY
 
-    path = workspace.resolve(args["data_path"], must_exist=True)
-    if args["model"] != "auto":
-        spec = get_spec(args["model"])
-        task = args["task"] if args["task"] != "auto" else spec.tasks[0]
-        if task in spec.tasks:
-            make_estimator(args["model"], task, args["params"], args["seed"])
-    if path.suffix.lower() not in (".parquet", ".pq"):
-        check_memory(path)
-    return path
-
-
-def _record(workspace: Workspace, args: dict[str, Any], outcome: Any, folder: Path, started_ms: int) -> list[str]:
-    from mcp_server.ml.store import TAG, RunRecord
-
-    rel = workspace.relative(Path(args["path"]))
-    schema = outcome.schema
-    record = RunRecord(
-        experiment=args["experiment"] or (f"SPEC-{args['spec_id']}" if args["spec_id"] else "moai-ml"),
-        run_name=f"{args['model']}-{time.strftime('%Y%m%d-%H%M%S')}",
-        kind="train",
-        params={"model": args["model"], "task": outcome.task, "target": args["target"], "test_size": args["test_size"],
-                "seed": args["seed"], "time_budget_s": args["time_budget_s"], "drop": args["drop"],
-                "user_params": args["params"], **{f"model.{k}": v for k, v in outcome.estimator_params.items()}},
-        metrics={**{f"holdout_{k}": v for k, v in outcome.metrics.items()}, "fit_time_s": outcome.fit_time_s,
-                 "latency_ms": outcome.latency_ms, "model_size_mb": outcome.model_size_mb,
-                 "train_rows": outcome.train_rows, "test_rows": outcome.test_rows},
-        tags={f"{TAG}spec_id": args["spec_id"], f"{TAG}data_path": rel, f"{TAG}data_sha256": outcome.sha256,
-              f"{TAG}rows": outcome.rows, f"{TAG}columns": outcome.columns, f"{TAG}target": args["target"],
-              f"{TAG}task": outcome.task, f"{TAG}model": args["model"], f"{TAG}n_features": len(schema["features"]),
-              f"{TAG}params": args["params"], f"{TAG}seed": args["seed"]},
-        artifacts={"moai": folder / "moai", "plots": folder / "plots", "split": folder / "holdout_index.npy"},
-        model_dir=folder / "model",
-        model_params=outcome.estimator_params,
-        start_ms=started_ms,
-    )  # fmt: skip
-    return [tracker(workspace).record(record)[0]]
-
-
-def _result(workspace: Workspace, args: dict[str, Any], outcome: Any, run_id: str) -> TrainResult:
-    from mcp_server.ml.metrics import PRIMARY
-    from mcp_server.ml.store import TAG
-
-    track = tracker(workspace)
-    run = track.get_run(run_id)
-    artifacts = run.info.artifact_uri or ""
-    if track.is_local and artifacts.startswith("file:"):
-        from mcp_server.ml.store import local_path
-
-        folder = local_path(artifacts)
-        artifacts = workspace.relative(folder) if folder is not None else artifacts
+    run = recorded(workspace, run_store(workspace), run_id)
     primary = PRIMARY[outcome.task]
-    dropped = dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED])
     matrix = outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
     return TrainResult(
-        run_id=run_id, experiment=track.client.get_experiment(run.info.experiment_id).name, model=args["model"],
-        task=outcome.task, data_path=workspace.relative(Path(args["path"])), rows=outcome.rows,
+        run_id=run_id, experiment=run.experiment, model=outcome.model, task=outcome.task,
+        data_path=workspace.relative(workspace.resolve(args.data_path)), rows=outcome.rows,
         train_rows=outcome.train_rows, test_rows=outcome.test_rows, n_features=len(outcome.schema["features"]),
         primary_metric=primary, primary_value=outcome.metrics.get(primary), metrics=outcome.metrics,
         confusion_matrix=matrix, labels=outcome.labels[:MAX_LABELS], fit_time_s=outcome.fit_time_s,
-        latency_ms=outcome.latency_ms, model_size_mb=outcome.model_size_mb, dropped=dropped,
-        warnings=outcome.warnings, model_uri=f"models:/{run.data.tags.get(f'{TAG}model_id', '')}",
-        artifacts=artifacts,
+        latency_ms=outcome.latency_ms, model_size_mb=outcome.model_size_mb,
+        dropped=dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED]), warnings=outcome.warnings,
+        model_uri=run.model_uri, artifacts=run.artifacts,
     )  # fmt: skip
 
 
-async def train_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | None) -> TrainResult:
-    from mcp_server.ml.training import TRAIN_STEPS, TrainRequest
+async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None) -> TrainResult:
+    from mcp_server.ml.fitting.train_run import check_train, train_record, train_request
+    from mcp_server.ml.fitting.training import TRAIN_STEPS, train_job
 
-    args["path"] = path = await run_domain(train, workspace, args)
+    path = await run_domain(check_train, workspace, args)
     started_ms = int(time.time() * 1000)
+    store = run_store(workspace)
     with staging(workspace) as folder:
-        request = TrainRequest(
-            data_path=str(path), target=args["target"], model=args["model"], staging=str(folder),
-            params=args["params"], task=args["task"], test_size=args["test_size"], seed=args["seed"],
-            drop=args["drop"], cache=str(store_dir(workspace, SCHEMA_CACHE)),
-        )  # fmt: skip
-        outcome = await run_job_tool("mcp_server.ml.training:train_job", request, budget_s=args["time_budget_s"],
-                                     ctx=ctx, total=TRAIN_STEPS, what=f"training {args['model']}")  # fmt: skip
-        args["model"] = outcome.model
+        request = await run_domain(train_request, workspace, args, path, folder)
+        outcome = await run_job_tool(train_job, request, budget_s=args.time_budget_s, ctx=ctx, total=TRAIN_STEPS,
+                                     what=f"training {args.model}")  # fmt: skip
         if ctx is not None:
             await ctx.report_progress(TRAIN_STEPS - 0.5, TRAIN_STEPS, "recording the MLflow run")
-        run_ids = await record_runs(
-            lambda: _record(workspace, args, outcome, folder, started_ms),
-            tracker(workspace).delete_runs,
-        )
+        record = train_record(args, workspace.relative(path), outcome, folder, started_ms)
+        run_ids = await record_runs(lambda: [store.record(record)], store.delete_runs)
     return await run_domain(_result, workspace, args, outcome, run_ids[0])
 
 
@@ -154,7 +98,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         model: Annotated[
             str,
             Field(
-                pattern=r"^[a-z][a-z0-9_]{0,63}$",
+                pattern=MODEL_NAME,
                 description="Registry name: logistic_regression, linear_regression, ridge, random_forest, "
                 "extra_trees, gradient_boosting, hist_gradient_boosting, svm, knn, xgboost, lightgbm; "
                 "'auto' picks a sensible one for the task and size",
@@ -180,7 +124,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         fitted and scored. Returns the run_id, holdout metrics, fit time, one-row latency and model size.
         Long fits send progress; past time_budget_s the fit is stopped with an error; a cancelled or failed
         fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
-        args = {"data_path": data_path, "target": target, "model": model, "params": params or {}, "task": task,
-                "test_size": test_size, "seed": seed, "time_budget_s": time_budget_s, "drop": list(drop),
-                "spec_id": spec_id, "experiment": experiment}  # fmt: skip
+        args = TrainArgs(data_path=data_path, target=target, model=model, params=params or {}, task=task,
+                         test_size=test_size, seed=seed, time_budget_s=time_budget_s, drop=list(drop),
+                         spec_id=spec_id, experiment=experiment)  # fmt: skip
         return await train_tool(workspace, args, ctx)

@@ -1,0 +1,48 @@
+"""The workspace layout: every path the product keeps under `.moai/` (one module, no other copy).
+
+Paths are relative to the workspace root; join them to `Workspace.root` (or pass them to
+`Workspace.resolve`). Everything the tools keep for themselves lives under `STORE` (`.moai/ml`):
+the run store, caches, reports and exports. Files generated for the user (tests, pipelines,
+services) are declared by the manifest of their template set (`templates/<set>/manifest.yaml`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MOAI = Path(".moai")  # everything moai keeps in a project; generated services never go inside
+SPECS = MOAI / "specs"  # SPEC-<id>/spec.md, written by people (input)
+STORE = MOAI / "ml"  # the tools' own files; pickles are trusted only from here
+MLFLOW_DB = STORE / "mlflow.db"  # the embedded MLflow tracking store (SQLite)
+ARTIFACTS = STORE / "artifacts"  # MLflow artifacts of the embedded store, one folder per experiment
+MANIFEST = STORE / "manifest.json"  # path -> sha256 of every file the tools wrote (no-clobber rule)
+SCRATCH = STORE / "tmp"  # private staging folders of jobs and run writes; always deleted after
+CACHE = STORE / "cache"  # run artifacts downloaded from a remote store, per run id
+SCHEMA_CACHE = CACHE / "schemas"  # profiled schemas per (file content, target, task, drop)
+REPORTS = STORE / "reports"  # ml_evaluate: <run_id>/<evaluation>/ plots and evaluation.json
+EXPORTS = STORE / "exports"  # ml_export: <run_id>/model.<ext> + schema.json
+TDD_STATE = STORE / "tdd"  # the TDD phases' JUnit reports, metrics and selection, per SPEC module
+
+
+def spec_file(spec_dir_name: str) -> Path:
+    """`.moai/specs/<SPEC-id>/spec.md`."""
+    return SPECS / spec_dir_name / "spec.md"
+
+
+def tdd_state(module: str) -> Path:
+    """The TDD state folder of one SPEC module (e.g. `ml_001`)."""
+    return TDD_STATE / module
+
+
+def report_dir(run_id: str, evaluation: str) -> Path:
+    return REPORTS / run_id / evaluation
+
+
+def export_dir(name: str) -> Path:
+    return EXPORTS / name
+
+
+__all__ = [
+    "ARTIFACTS", "CACHE", "EXPORTS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH", "SPECS",
+    "STORE", "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
+]  # fmt: skip

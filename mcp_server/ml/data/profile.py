@@ -1,0 +1,195 @@
+"""Profile a table for ML: column kinds, task, target summary, and the warnings that matter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError
+from mcp_server.ml.data.columns import ColumnInfo, Kind, describe_columns
+from mcp_server.ml.data.leakage import leaking_columns
+from mcp_server.names import TASKS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIN_ROWS_PER_CLASS = 10
+IMBALANCE_SHARE = 0.05
+HEAVY_MISSING_PCT = 40.0
+MAX_CLASSES = 50
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    column: str | None = None
+    severity: str = "warning"  # "warning" | "error"
+
+
+@dataclass
+class Profile:
+    rows: int
+    columns: list[ColumnInfo]
+    target: str | None
+    task: str | None
+    target_summary: dict[str, Any]
+    duplicate_rows: int
+    memory_mb: float
+    findings: list[Finding] = field(default_factory=list)
+
+    def column(self, name: str) -> ColumnInfo:
+        for info in self.columns:
+            if info.name == name:
+                return info
+        raise KeyError(name)
+
+    def flagged(self, code: str) -> list[str]:
+        return [f.column for f in self.findings if f.code == code and f.column is not None]
+
+
+def infer_task(target: pd.Series) -> str:
+    """binary (2 classes), multiclass (few discrete values or strings), regression (otherwise)."""
+    import pandas as pd
+
+    values = target.dropna()
+    unique = int(values.nunique())
+    if unique < 2:
+        raise DataError(f"target {target.name!r} has {unique} distinct value(s); a model needs at least two")
+    if unique == 2:
+        return "binary"
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return "multiclass"
+    integral = pd.api.types.is_integer_dtype(values) or bool((values == values.round()).all())
+    if integral and unique <= min(MAX_CLASSES, max(10, len(values) // 20)):
+        return "multiclass"
+    return "regression"
+
+
+def check_task(target: pd.Series, task: str) -> str:
+    """Resolve `auto` and check that an explicit task fits the target."""
+    import pandas as pd
+
+    inferred = infer_task(target)
+    if task == "auto":
+        return inferred
+    if task not in TASKS:
+        raise DataError(f"unknown task {task!r}; valid tasks: auto, {', '.join(TASKS)}")
+    if task == "regression" and not pd.api.types.is_numeric_dtype(target.dropna()):
+        raise DataError(f"task is regression but target {target.name!r} is not numeric")
+    if task == "binary" and inferred != "binary":
+        raise DataError(f"task is binary but target {target.name!r} has {target.nunique()} classes")
+    return task
+
+
+def summarize_target(target: pd.Series, task: str) -> dict[str, Any]:
+    missing = int(target.isna().sum())
+    if task == "regression":
+        values = target.dropna().astype(float)
+        q = values.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
+        return {
+            "missing": missing,
+            "mean": _r(values.mean()),
+            "std": _r(values.std()),
+            "min": _r(q[0]),
+            "q25": _r(q[1]),
+            "median": _r(q[2]),
+            "q75": _r(q[3]),
+            "max": _r(q[4]),
+            "skew": _r(values.skew()),
+        }
+    counts = target.dropna().astype(str).value_counts()
+    total = max(int(counts.sum()), 1)
+    shown = counts.head(20)
+    return {
+        "missing": missing,
+        "classes": len(counts),
+        "counts": {str(k): int(v) for k, v in shown.items()},
+        "shares": {str(k): round(int(v) / total, 4) for k, v in shown.items()},
+    }
+
+
+def _r(value: Any) -> float:
+    return round(float(value), 6)
+
+
+def profile_frame(frame: pd.DataFrame, target: str | None = None, task: str = "auto") -> Profile:
+    """The full profile; the tool layer makes it compact."""
+    if target is not None and target not in frame.columns:
+        names = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
+        raise DataError(f"target column {target!r} not found; columns are: {names}")
+    columns = describe_columns(frame)
+    resolved = None
+    summary: dict[str, Any] = {}
+    if target is not None:
+        resolved = check_task(frame[target], task)
+        summary = summarize_target(frame[target], resolved)
+    profile = Profile(
+        rows=len(frame),
+        columns=columns,
+        target=target,
+        task=resolved,
+        target_summary=summary,
+        duplicate_rows=int(frame.duplicated().sum()),
+        memory_mb=round(float(frame.memory_usage(deep=True).sum()) / 2**20, 2),
+    )
+    profile.findings = _findings(frame, profile)
+    return profile
+
+
+def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
+    found: list[Finding] = []
+    for info in profile.columns:
+        if info.name == profile.target:
+            continue
+        if info.kind == Kind.IDENTIFIER:
+            found.append(Finding("identifier", f"{info.name!r} looks like an identifier; drop it", info.name))
+        elif info.kind == Kind.CONSTANT:
+            found.append(Finding("constant", f"{info.name!r} has a single value; drop it", info.name))
+        if info.missing_pct >= HEAVY_MISSING_PCT:
+            found.append(Finding("heavy_missing", f"{info.name!r} is {info.missing_pct:.0f}% missing", info.name))
+    if profile.duplicate_rows:
+        found.append(Finding("duplicates", f"{profile.duplicate_rows} duplicate rows"))
+    if profile.rows < 50:
+        found.append(Finding("few_rows", f"only {profile.rows} rows; metrics will be noisy"))
+    if profile.target is not None and profile.task is not None:
+        found += _target_findings(profile)
+        usable = [
+            c.name
+            for c in profile.columns
+            if c.kind not in (Kind.IDENTIFIER, Kind.CONSTANT) and c.name != profile.target
+        ]
+        for name, score in leaking_columns(frame, profile.target, profile.task, usable):
+            found.append(
+                Finding(
+                    "leakage",
+                    f"{name!r} alone predicts the target (score {score:.3f}); it likely leaks it",
+                    name,
+                    "error",
+                )
+            )
+    return found
+
+
+def _target_findings(profile: Profile) -> list[Finding]:
+    found: list[Finding] = []
+    summary = profile.target_summary
+    if summary.get("missing"):
+        found.append(Finding("target_missing", f"target has {summary['missing']} missing values"))
+    if profile.task == "regression":
+        return found
+    counts: dict[str, int] = summary["counts"]
+    total = sum(counts.values())
+    smallest_label, smallest = min(counts.items(), key=lambda kv: kv[1])
+    if smallest / max(total, 1) < IMBALANCE_SHARE:
+        found.append(Finding("imbalance", f"class {smallest_label!r} is {100 * smallest / total:.1f}% of rows"))
+    few = [label for label, n in counts.items() if n < MIN_ROWS_PER_CLASS]
+    if few:
+        found.append(
+            Finding(
+                "few_rows_per_class",
+                f"{len(few)} class(es) have fewer than {MIN_ROWS_PER_CLASS} rows: {few[:5]}",
+                severity="error" if min(counts.values()) < 2 else "warning",
+            )
+        )
+    return found

@@ -1,0 +1,174 @@
+"""Loading tables: CSV (encoding and delimiter sniffed) and Parquet, with clear refusals."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mcp_server import settings
+from mcp_server.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt", ".data"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+_SAMPLE_BYTES = 64 * 1024
+# In-memory pandas frames of CSV text typically take 1-3x the file size; leave headroom.
+_MEMORY_FACTOR = 4.0
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    encoding: str
+    delimiter: str
+
+
+def available_memory_bytes() -> int:
+    """Memory the process can still use (MemAvailable), or a large number if unknown.
+
+    `MOAI_ML_MAX_MEMORY_MB` caps it: an operator's limit for a shared machine or a container.
+    """
+    available = 1 << 62
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    cap = settings.max_memory_mb()
+    if cap is not None:
+        available = min(available, cap * 2**20)
+    return available
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sniff_csv(path: Path) -> CsvDialect:
+    """Guess encoding and delimiter from the first 64 KiB."""
+    with path.open("rb") as handle:
+        sample = handle.read(_SAMPLE_BYTES)
+    if not sample.strip():
+        raise DataError(f"{path.name} is empty: there is no header and no rows to read")
+    if b"\x00" in sample:
+        raise DataError(f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file")
+    encoding = _guess_encoding(sample)
+    text = sample.decode(encoding, errors="replace")
+    lines = text.splitlines()
+    if len(lines) > 1 and len(sample) == _SAMPLE_BYTES:
+        lines = lines[:-1]  # the last line may be cut in the middle
+    head = "\n".join(lines[:50])
+    try:
+        delimiter = csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if path.suffix == ".tsv" else ","
+    return CsvDialect(encoding=encoding, delimiter=delimiter)
+
+
+def _guess_encoding(sample: bytes) -> str:
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            sample.decode(encoding)
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the end of the sample is still UTF-8.
+            if encoding == "utf-8" and exc.start >= len(sample) - 3:
+                return encoding
+            continue
+        return encoding
+    return "latin-1"
+
+
+def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
+    """Refuse a file that would not fit in memory, before the machine starts swapping."""
+    size = path.stat().st_size
+    need = size * factor
+    have = available_memory_bytes()
+    if need > have:
+        raise DataError(
+            f"{path.name} is {size / 2**20:,.0f} MiB; loading it needs about {need / 2**20:,.0f} MiB "
+            f"but only {have / 2**20:,.0f} MiB is available. Sample it first (e.g. the first rows "
+            "or a random fraction) or convert it to Parquet with only the columns you need."
+        )
+
+
+def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
+    if not path.exists():
+        raise DataError(f"file not found: {path.name}")
+    if path.is_dir():
+        raise DataError(f"{path.name} is a directory; give a CSV or Parquet file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path.name} is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        frame = _read_parquet(path)
+    elif suffix in CSV_SUFFIXES or suffix == "":
+        check_memory(path)
+        frame = _read_csv(path, sniff_csv(path), max_rows)
+    else:
+        raise DataError(f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file")
+    if max_rows is not None:
+        frame = frame.head(max_rows)
+    if frame.shape[1] == 0:
+        raise DataError(f"{path.name} has no columns")
+    if frame.shape[0] == 0:
+        raise DataError(f"{path.name} has a header but no rows")
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:
+        raise DataError(f"{path.name} is not a readable Parquet file: {exc}") from exc
+    # Parquet is compressed; estimate the in-memory size from the uncompressed column sizes.
+    raw = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if raw * 1.5 > available_memory_bytes():
+        raise DataError(f"{path.name} needs about {raw / 2**20:,.0f} MiB in memory; sample it first")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise DataError(f"{path.name} could not be read as Parquet: {exc}") from exc
+
+
+def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataFrame:
+    import pandas as pd
+
+    use_arrow = max_rows is None and dialect.encoding in ("utf-8", "utf-8-sig") and os.cpu_count()
+    try:
+        if use_arrow:
+            try:
+                return pd.read_csv(path, sep=dialect.delimiter, engine="pyarrow", encoding=dialect.encoding)
+            except Exception:  # noqa: S110 - the pyarrow engine is stricter; the C engine decides
+                pass
+        return pd.read_csv(path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False)
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{path.name} has no header and no rows") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path.name} is not a well-formed CSV file: {message}") from exc
+
+
+def check_loadable(path: Path) -> None:
+    """Refuse a text table too large to load here (Parquet is read column by column: not checked)."""
+    if path.suffix.lower() not in PARQUET_SUFFIXES:
+        check_memory(path)

@@ -1,0 +1,196 @@
+"""Export a fitted pipeline: joblib, pickle, skops or ONNX (proven against the model first).
+
+Files land in the run store, `.moai/ml/exports/<run_id>/model.<ext>`, beside `schema.json`,
+written atomically. An ONNX file is written only after its parity check passed, so a broken
+or non-matching file is never left behind; skops files are read back with the safe loader and
+must predict exactly what the model predicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import pickle
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server import layout
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.data.schema import Schema
+from mcp_server.ml.export.onnx_parity import Parity, check_parity, synthetic_rows
+from mcp_server.ml.tracking import tags as run_tags
+from mcp_server.signing import sign_file
+from mcp_server.workspace import Workspace, atomic_write
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("joblib", "pickle", "skops", "onnx")
+EXTENSIONS = {"joblib": "joblib", "pickle": "pkl", "skops": "skops", "onnx": "onnx"}
+REAL_ROWS = 500
+_SAFE_NAME = re.compile(r"[^0-9A-Za-z_.-]")
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    format: str
+    size_bytes: int
+    sha256: str
+    parity: Parity | None
+    schema_path: Path
+
+
+def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> pd.DataFrame:
+    """Up to 500 real rows (when a table is given) plus 200 synthetic rows from the schema."""
+    import pandas as pd
+
+    from mcp_server.ml.modeling.preprocess import coerce_frame
+
+    parts = [synthetic_rows(schema, seed=seed)]
+    if frame is not None and len(frame):
+        parts.insert(0, frame.sample(min(REAL_ROWS, len(frame)), random_state=seed))
+    return coerce_frame(pd.concat([coerce_frame(p, schema) for p in parts], ignore_index=True), schema)
+
+
+def serialize(
+    pipeline: Any, schema: Schema, model_name: str, fmt: str, sample: pd.DataFrame
+) -> tuple[bytes, Parity | None]:
+    """The file content for `fmt`, and the parity figures when the format is not the model itself."""
+    if fmt == "joblib":
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(pipeline, buffer, compress=3)
+        return buffer.getvalue(), None
+    if fmt == "pickle":
+        return pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL), None
+    if fmt == "skops":
+        return _skops_bytes(pipeline, schema, model_name, sample)
+    if fmt == "onnx":
+        return _onnx_bytes(pipeline, schema, model_name, sample)
+    raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+
+
+def _onnx_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame) -> tuple[bytes, Parity]:
+    from mcp_server.ml.export.onnx_convert import OTHER_FORMATS, to_onnx
+
+    data = to_onnx(pipeline, schema, model_name).SerializeToString()
+    try:
+        parity = check_parity(data, pipeline, schema, sample, model_name)
+    except Exception as exc:  # onnxruntime refusing the graph is a conversion failure, not a crash
+        raise MoaiMlError(f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
+                          f"export with format {OTHER_FORMATS} instead") from exc  # fmt: skip
+    if not parity.passed:
+        from mcp_server.ml.modeling.registry import parity_note
+
+        hint = parity_note(model_name)
+        raise MoaiMlError(
+            f"ONNX parity check failed for {model_name!r}: {parity.describe()}; the ONNX file was not kept."
+            f"{hint} Export with format {OTHER_FORMATS} instead."
+        )
+    return data, parity
+
+
+def _skops_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame) -> tuple[bytes, Parity]:
+    import numpy as np
+
+    from mcp_server.ml.export.safe_load import load_skops_bytes
+
+    try:
+        import skops.io as sio
+
+        data = sio.dumps(pipeline)
+        restored = load_skops_bytes(data)
+    except MoaiMlError:
+        raise
+    except Exception as exc:  # skops cannot persist some third-party objects
+        raise MoaiMlError(f"skops cannot save {model_name!r} ({type(exc).__name__}: {exc}); "
+                          "export with format joblib or onnx instead") from exc  # fmt: skip
+    method = "predict" if schema.task == "regression" else "predict_proba"
+    expected = np.asarray(getattr(pipeline, method)(sample), dtype=np.float64)
+    got = np.asarray(getattr(restored, method)(sample), dtype=np.float64)
+    diff = float(np.max(np.abs(got - expected))) if got.size else 0.0
+    agree = (
+        None if schema.task == "regression" else float(np.mean(pipeline.predict(sample) == restored.predict(sample)))
+    )
+    parity = Parity(len(sample), agree, diff, diff, 0.0, diff == 0.0 and agree in (None, 1.0))
+    if not parity.passed:
+        raise MoaiMlError(f"the skops file of {model_name!r} does not predict like the model ({parity.describe()})")
+    return data, parity
+
+
+def export_pipeline(
+    workspace: Workspace,
+    run_id: str,
+    pipeline: Any,
+    schema: Schema,
+    model_name: str,
+    fmt: str,
+    frame: pd.DataFrame | None = None,
+) -> Exported:
+    """Serialize, check, then write `.moai/ml/exports/<run_id>/model.<ext>` and `schema.json`."""
+    if fmt not in FORMATS:
+        raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    sample = parity_sample(schema, frame)
+    data, parity = serialize(pipeline, schema, model_name, fmt, sample)
+    folder = workspace.ensure_dir(layout.export_dir(_SAFE_NAME.sub("_", run_id)))
+    path = workspace.writable(folder / f"model.{EXTENSIONS[fmt]}")
+    schema_path = workspace.writable(folder / "schema.json")
+    atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
+    atomic_write(path, data)
+    if fmt in ("joblib", "pickle"):  # lets ml_export model_path=… load it again without trusted=true
+        sign_file(path)
+    return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
+
+
+def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None) -> pd.DataFrame | None:
+    """Real rows for the parity sample: `data_path`, else the table the run was trained on (if still there)."""
+    from mcp_server.ml.data.tables import load_table
+
+    if data_path:
+        return load_table(workspace.resolve(data_path, must_exist=True))
+    recorded = tags.get(run_tags.DATA_PATH)
+    if not recorded:
+        return None
+    try:
+        path = workspace.resolve(recorded)
+        return load_table(path) if path.is_file() else None
+    except MoaiMlError:  # moved, changed or outside the workspace: synthetic rows still run
+        return None
+
+
+def export_run(
+    workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None, trusted: bool = False
+) -> Exported:
+    """Export a run of the run store (its pickle loads only if signed by this product, or `trusted`)."""
+    from mcp_server.ml.tracking.runs import get_store
+
+    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
+    frame = run_table(workspace, loaded.tags, data_path)
+    name = loaded.model_name or "model"
+    return export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)
+
+
+def export_file(
+    workspace: Workspace, model_path: str, fmt: str, trusted: bool, data_path: str | None = None
+) -> Exported:
+    """Export a model file (with `schema.json` beside it), loaded by the safe-loading rules."""
+    from mcp_server.ml.export.safe_load import load_model
+
+    pipeline = load_model(workspace, model_path, trusted=trusted)
+    path = workspace.resolve(model_path, must_exist=True)
+    schema_file = path.parent / "schema.json"
+    if not schema_file.is_file():
+        raise MoaiMlError(f"no schema.json beside {model_path!r}; export a run by its run_id instead")
+    try:
+        schema = Schema.from_dict(json.loads(schema_file.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MoaiMlError(f"schema.json beside {model_path!r} is not a moai schema ({exc})") from exc
+    if not hasattr(pipeline, "predict"):
+        raise MoaiMlError(f"{model_path!r} does not hold a model (no predict method)")
+    frame = run_table(workspace, {}, data_path)
+    return export_pipeline(workspace, f"file-{path.stem}", pipeline, schema, path.stem, fmt, frame)

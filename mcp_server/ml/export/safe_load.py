@@ -1,0 +1,84 @@
+"""Load a saved model without running code from an untrusted file.
+
+- pickle / joblib execute arbitrary code while loading, so they are unpickled only when this
+  product signed them (`mcp_server/signing.py`: an HMAC with a key kept outside the workspace),
+  unless the caller says `trusted=True`. The check happens BEFORE unpickling, on the very bytes
+  that are then loaded.
+- skops loads with an explicit list of trusted types (the ones the registry's pipelines are
+  made of, `registry.trusted_skops_types`); a file that needs any other type is refused with
+  the list of what it asked for.
+- ONNX is data, not code: it loads as an onnxruntime session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.workspace import Workspace
+
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
+
+
+def load_model(
+    workspace: Workspace, user_path: str, *, trusted: bool = False, trusted_types: list[str] | None = None
+) -> Any:
+    """The model saved at `user_path` (inside the workspace), loaded by the rules above."""
+    path = workspace.resolve(user_path, must_exist=True)
+    if not path.is_file():
+        raise MoaiMlError(f"{user_path!r} is not a file; give the path of a saved model")
+    suffix = path.suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        return _load_pickle(workspace, path, user_path, trusted)
+    if suffix == ".skops":
+        return _load_skops(path.read_bytes(), trusted_types or [])
+    if suffix == ".onnx":
+        return _load_onnx(path)
+    raise MoaiMlError(
+        f"cannot tell the format of {user_path!r} from its extension; expected .joblib, .pkl, .pickle, .skops or .onnx"
+    )
+
+
+def _load_pickle(workspace: Workspace, path: Path, user_path: str, trusted: bool) -> Any:
+    # Why a signature and not a location: anyone can commit or log a file under .moai/ml/, and
+    # unpickling runs code chosen by whoever wrote it. Only this product's own files are signed.
+    from mcp_server.signing import SIGNATURE_FILE, load_pickle
+
+    folder = path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
+    return load_pickle(path, what=repr(user_path), trusted=trusted, folder=folder)
+
+
+def load_skops_bytes(data: bytes, extra_trusted: list[str] | None = None) -> Any:
+    return _load_skops(data, extra_trusted or [])
+
+
+def _load_skops(data: bytes, extra_trusted: list[str]) -> Any:
+    import skops.io as sio
+
+    try:
+        asked = sio.get_untrusted_types(data=data)
+    except Exception as exc:
+        raise MoaiMlError(f"not a readable skops file ({type(exc).__name__}: {exc})") from exc
+    from mcp_server.ml.modeling.registry import trusted_skops_types
+
+    allowed = set(trusted_skops_types()) | set(extra_trusted)
+    refused = sorted(t for t in asked if t not in allowed)
+    if refused:
+        raise MoaiMlError(
+            f"the skops file needs types that are not trusted: {refused[:10]}; if you trust them, "
+            "list them in trusted_types"
+        )
+    try:
+        return sio.loads(data, trusted=list(asked))
+    except Exception as exc:
+        raise MoaiMlError(f"could not load the skops file: {type(exc).__name__}: {exc}") from exc
+
+
+def _load_onnx(path: Path) -> Any:
+    import onnxruntime as ort
+
+    try:
+        return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise MoaiMlError(f"not a valid ONNX model: {path.name} ({type(exc).__name__})") from exc

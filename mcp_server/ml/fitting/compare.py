@@ -1,0 +1,93 @@
+"""Compare candidate models by k-fold cross-validation within a time budget.
+
+Runs inside a job process. Each finished candidate is sent to the caller as a progress event at
+once, so the candidates done before the budget ran out survive the job being stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.fitting.progress import Progress, no_progress
+from mcp_server.ml.modeling.dataset import check_classes, prepare
+
+
+@dataclass
+class CompareRequest:
+    data_path: str
+    target: str
+    models: list[str] | None = None  # None: every available model that fits the task, cheap ones first
+    metric: str | None = None
+    cv_folds: int = 5
+    seed: int = 42
+    task: str = "auto"
+    drop: list[str] = field(default_factory=list)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)  # model -> params
+    deadline: float | None = None  # time.time() after which no candidate starts
+    cache: str | None = None  # folder of cached schemas (see `training.prepare`)
+
+
+@dataclass
+class Candidate:
+    model: str
+    status: str  # ok | failed | skipped
+    cv: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    fit_time_s: float | None = None
+    wall_time_s: float | None = None
+    message: str | None = None
+
+
+@dataclass
+class CompareOutcome:
+    task: str
+    rows: int
+    columns: int
+    n_features: int
+    sha256: str
+    schema: dict[str, Any]
+    candidates: list[Candidate]
+    warnings: list[str]
+    metric: str
+
+
+def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
+    from mcp_server.ml.fitting.evaluation import cross_validate_model
+    from mcp_server.ml.modeling.metrics import check_metric
+    from mcp_server.ml.modeling.registry import fast_first, get_spec
+
+    progress(0, "loading and profiling the data")
+    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    task = data.schema.task
+    models = req.models or fast_first(task)
+    for name in models:
+        if task not in get_spec(name).tasks:
+            raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+    metric = check_metric(task, req.metric)
+    check_classes(data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation")
+    progress(1, f"prepared {len(data.y):,} rows", {"task": task, "models": models, "metric": metric, "rows": data.rows,
+                                                 "columns": data.columns, "sha256": data.sha256})  # fmt: skip
+    out = []
+    for i, name in enumerate(models, start=1):
+        if req.deadline is not None and time.time() >= req.deadline:
+            out.append(Candidate(name, "skipped", message="time budget used up before it could start"))
+            progress(i + 1, f"skipped {name}", out[-1])
+            continue
+        progress(i, f"cross-validating {name} ({i}/{len(models)})")
+        started = time.perf_counter()
+        try:
+            cv, fit_time = cross_validate_model(
+                data, data.schema, name, req.params.get(name, {}), req.cv_folds, req.seed
+            )
+            out.append(Candidate(name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3)))
+        except Exception as exc:  # one candidate failing (bad params, a numeric error) is reported, not fatal
+            text = str(exc).strip().splitlines()
+            out.append(Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300]))
+        progress(i + 1, f"done {name}", out[-1])
+    return CompareOutcome(
+        task=data.schema.task, rows=data.rows, columns=data.columns, n_features=len(data.schema.features),
+        sha256=data.sha256, schema=data.schema.to_dict(), candidates=out, warnings=data.warnings, metric=metric,
+    )  # fmt: skip

@@ -1,0 +1,193 @@
+"""Evaluate a trained run: on its own holdout or on a new table, with optional k-fold CV,
+feature importance and plots. Runs inside a job process; writes only into `staging`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import DataError
+from mcp_server.ml.fitting.progress import Progress, no_progress
+from mcp_server.ml.fitting.training import predict_both, score
+from mcp_server.ml.modeling.dataset import check_classes
+
+EVAL_STEPS = 5
+PERMUTATION_ROWS = 2000
+PERMUTATION_REPEATS = 5
+TOP_FEATURES = 10
+
+
+@dataclass
+class EvaluateRequest:
+    model_path: str  # model.joblib from the workspace's own run store (signed: mcp_server/signing.py)
+    schema: dict[str, Any]
+    data_path: str
+    staging: str
+    model: str
+    params: dict[str, Any] = field(default_factory=dict)
+    holdout_index: str | None = None  # .npy of row positions; None = every row of data_path
+    expected_sha256: str | None = None
+    cv_folds: int | None = None
+    trusted: bool = False  # load an unsigned pickle anyway (the caller said so)
+    seed: int = 42
+    plots: bool = True
+    cache: str | None = None  # folder of cached schemas (see `dataset.prepare`)
+
+
+@dataclass
+class EvaluateOutcome:
+    task: str
+    rows: int
+    metrics: dict[str, Any]
+    confusion: list[list[int]] | None
+    labels: list[str]
+    cv: dict[str, dict[str, float | None]] | None
+    importance: list[tuple[str, float]]
+    importance_method: str | None
+    plots: dict[str, str]
+    small_plots: dict[str, str]
+
+
+def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
+    """The evaluation rows: the run's holdout of its own file, or every labelled row of a new one."""
+    import numpy as np
+
+    from mcp_server.ml.data.tables import file_sha256, load_table
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    path = Path(req.data_path)
+    if req.holdout_index and req.expected_sha256 and file_sha256(path) != req.expected_sha256:
+        raise DataError(
+            f"{path.name} changed since the run was trained, so its holdout rows are gone; "
+            "pass data_path to evaluate on the file as it is now"
+        )
+    frame = load_table(path)
+    if schema.target not in frame.columns:
+        raise DataError(f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows")
+    if req.holdout_index:
+        frame = frame.iloc[np.load(req.holdout_index)]
+    frame = frame.loc[frame[schema.target].notna()]
+    if frame.empty:
+        raise DataError(f"{path.name} has no rows with a value in {schema.target!r}")
+    return coerce_frame(frame, schema), encode_target(frame[schema.target], schema)
+
+
+def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
+    from mcp_server.ml.data.schema import Schema
+    from mcp_server.signing import load_pickle
+
+    schema = Schema.from_dict(req.schema)
+    progress(1, "loading the model and the data")
+    path = Path(req.model_path)
+    model = load_pickle(path, what="the run's model", trusted=req.trusted, folder=path.parent)
+    X, y = _rows(req, schema)
+    progress(2, f"scoring {len(y):,} rows")
+    pred, proba = predict_both(model, X, schema.task)
+    metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
+    labels = [str(c) for c in schema.classes]
+    progress(3, "feature importance")
+    names, values, method = importance(model, X, y, schema, req.seed)
+    plots: dict[str, str] = {}
+    smalls: dict[str, str] = {}
+    if req.plots:
+        from mcp_server.ml.fitting import plots as drawing
+
+        progress(4, "drawing plots")
+        data = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix,
+                "importance": (names, values, method) if names else None}  # fmt: skip
+        plots, smalls = drawing.render(schema.task, data, Path(req.staging), small=True)
+    cv = None
+    if req.cv_folds:
+        progress(5, f"{req.cv_folds}-fold cross-validation")
+        cache = Path(req.cache) if req.cache else None
+        cv = cross_validate_model(req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache)[0]
+    top = list(zip(names, values, strict=True))[:TOP_FEATURES]
+    return EvaluateOutcome(
+        task=schema.task, rows=len(y), metrics=metrics, confusion=matrix, labels=labels, cv=cv,
+        importance=top, importance_method=method if names else None, plots=plots, small_plots=smalls,
+    )  # fmt: skip
+
+
+def importance(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[list[str], list[float], str]:
+    """The model's own importances (trees: impurity; linear: |coef|), else permutation importance."""
+    import numpy as np
+
+    estimator = model.named_steps["model"] if hasattr(model, "named_steps") else model
+    own = getattr(estimator, "feature_importances_", None)
+    method = "model"
+    if own is None and hasattr(estimator, "coef_"):
+        coef = np.abs(np.asarray(estimator.coef_, dtype=float))
+        own = coef.mean(axis=0) if coef.ndim > 1 else coef
+        method = "|coefficient| (scaled inputs)"
+    if own is not None:
+        try:
+            names = [str(n) for n in model.named_steps["preprocess"].get_feature_names_out()]
+        except Exception:
+            names = [f"feature_{i}" for i in range(len(own))]
+        if len(names) != len(own):
+            names = [f"feature_{i}" for i in range(len(own))]
+        values = np.asarray(own, dtype=float)
+    else:
+        names, values = _permutation(model, X, y, schema, seed)
+        method = "permutation"
+    order = np.argsort(-values)
+    return [names[i] for i in order], [round(float(values[i]), 6) for i in order], method
+
+
+def _permutation(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[list[str], Any]:
+    from sklearn.inspection import permutation_importance
+
+    from mcp_server.ml.modeling.metrics import PRIMARY
+    from mcp_server.ml.modeling.metrics_spec import get_metric
+
+    if len(y) > PERMUTATION_ROWS:
+        import numpy as np
+
+        pick = np.random.default_rng(seed).choice(len(y), PERMUTATION_ROWS, replace=False)
+        X, y = X.iloc[pick], y[pick]
+    primary = PRIMARY[schema.task]
+    scoring = get_metric(primary).scorer(schema.task)
+    if primary == "roc_auc" and not hasattr(model, "predict_proba"):
+        scoring = "accuracy"
+    result = permutation_importance(model, X, y, n_repeats=PERMUTATION_REPEATS, random_state=seed, scoring=scoring)
+    return list(X.columns), result.importances_mean
+
+
+def cv_splitter(task: str, folds: int, seed: int) -> Any:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if task == "regression":
+        return KFold(n_splits=folds, shuffle=True, random_state=seed)
+    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+
+
+def cross_validate_model(
+    data: str | Any, schema: Any, model: str, params: dict[str, Any], folds: int, seed: int, cache: Path | None = None
+) -> tuple[dict[str, dict[str, float | None]], float]:
+    """k-fold (stratified for classification) CV of a fresh pipeline: ({metric: {mean, std}}, mean fit s).
+
+    `data` is a file path (the whole table) or a `Prepared`."""
+    import warnings
+
+    from sklearn.model_selection import cross_validate
+
+    from mcp_server.ml.modeling.dataset import prepare
+    from mcp_server.ml.modeling.metrics import cv_summary, scorers_for
+    from mcp_server.ml.modeling.preprocess import build_pipeline
+
+    if isinstance(data, str):
+        dropped = [name for name, why in schema.dropped.items() if why == "drop list"]
+        data = prepare(Path(data), schema.target, schema.task, dropped, cache)
+        schema = data.schema
+    check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
+    if len(data.y) < folds * 2:
+        raise DataError(f"{len(data.y)} rows are too few for {folds}-fold cross-validation")
+    scorers = scorers_for(schema.task)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = cross_validate(
+            build_pipeline(schema, model, params, seed), data.X, data.y, cv=cv_splitter(schema.task, folds, seed),
+            scoring=scorers, error_score="raise",
+        )  # fmt: skip
+    return cv_summary(scores, list(scorers)), float(scores["fit_time"].mean())

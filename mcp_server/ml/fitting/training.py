@@ -1,0 +1,166 @@
+"""Fit one model on a table: prepare the data, split, fit the Pipeline, score the holdout, stage
+the model as an MLflow model directory. Runs inside a job process (see `mcp_server.jobs`);
+everything it writes goes to the request's staging directory, which the caller logs or deletes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError
+from mcp_server.ml.fitting.progress import Progress, no_progress
+from mcp_server.ml.modeling.dataset import check_classes, prepare
+from mcp_server.ml.tracking import tags
+
+if TYPE_CHECKING:
+    pass
+
+TRAIN_STEPS = 6
+
+
+def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
+    """Predictions and (for classifiers that have it) class probabilities."""
+    pred = model.predict(X)
+    proba = None
+    if task != "regression" and hasattr(model, "predict_proba"):
+        try:
+            proba = model.predict_proba(X)
+        except (AttributeError, NotImplementedError):
+            proba = None
+    return pred, proba
+
+
+def score(task: str, y_true: Any, pred: Any, proba: Any, n_classes: int) -> tuple[dict[str, Any], Any]:
+    from mcp_server.ml.modeling.metrics import classification_metrics, confusion, regression_metrics
+
+    if task == "regression":
+        return regression_metrics(y_true, pred), None
+    return classification_metrics(y_true, pred, proba, n_classes), confusion(y_true, pred, n_classes)
+
+
+@dataclass
+class TrainRequest:
+    data_path: str
+    target: str
+    model: str
+    staging: str
+    params: dict[str, Any] = field(default_factory=dict)
+    task: str = "auto"
+    test_size: float = 0.2
+    seed: int = 42
+    drop: list[str] = field(default_factory=list)
+    cache: str | None = None  # folder of cached schemas (see `prepare`)
+
+
+@dataclass
+class TrainOutcome:
+    model: str
+    task: str
+    metrics: dict[str, Any]
+    confusion: list[list[int]] | None
+    labels: list[str]
+    fit_time_s: float
+    latency_ms: float
+    model_size_mb: float
+    rows: int
+    columns: int
+    train_rows: int
+    test_rows: int
+    sha256: str
+    schema: dict[str, Any]
+    estimator_params: dict[str, Any]
+    warnings: list[str]
+    plots: dict[str, str]
+
+
+def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
+    """The whole fit, in the job process. Files land in `req.staging` only."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from mcp_server.ml.modeling.preprocess import build_pipeline
+    from mcp_server.ml.modeling.registry import default_model
+    from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, simple_params, stage_model, write_moai_dir
+
+    progress(1, "loading and profiling the data")
+    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    schema = data.schema
+    check_classes(data.y, schema, 2, "a stratified holdout split")
+    progress(2, "splitting")
+    stratify = data.y if schema.task != "regression" else None
+    try:
+        train_idx, test_idx = train_test_split(
+            np.arange(len(data.y)), test_size=req.test_size, random_state=req.seed, stratify=stratify
+        )
+    except ValueError as exc:
+        raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
+    model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
+    pipeline = build_pipeline(schema, model, req.params, req.seed)
+    X_train, y_train = data.X.iloc[train_idx], data.y[train_idx]
+    X_test, y_test = data.X.iloc[test_idx], data.y[test_idx]
+    data.X = data.X.iloc[:0]  # the split holds its own copies: free the whole table before the fit
+    progress(3, f"fitting {model} on {len(train_idx):,} rows")
+    started = time.perf_counter()
+    fit_pipeline(pipeline, X_train, y_train, model)
+    fit_time = time.perf_counter() - started
+    progress(4, f"scoring {len(test_idx):,} holdout rows")
+    pred, proba = predict_both(pipeline, X_test, schema.task)
+    metrics, matrix = score(schema.task, y_test, pred, proba, len(schema.classes))
+    latency = one_row_latency_ms(pipeline, X_test)
+    progress(5, "saving the model and plots")
+    staging = Path(req.staging)
+    labels = [str(c) for c in schema.classes]
+    np.save(staging / tags.HOLDOUT_INDEX, test_idx)
+    write_moai_dir(staging / tags.MOAI_DIR, pipeline, schema)
+    size = stage_model(pipeline, X_test.head(INPUT_EXAMPLE_ROWS), staging / tags.MODEL_DIR, schema, model)
+    plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / tags.PLOTS)
+    return TrainOutcome(
+        model=model, task=schema.task, metrics=metrics, confusion=matrix, labels=labels, fit_time_s=round(fit_time, 3),
+        latency_ms=latency, model_size_mb=round(size / 2**20, 3), rows=data.rows, columns=data.columns,
+        train_rows=len(train_idx), test_rows=len(test_idx), sha256=data.sha256, schema=schema.to_dict(),
+        estimator_params=simple_params(pipeline.named_steps["model"]), warnings=data.warnings, plots=plots,
+    )  # fmt: skip
+
+
+def fit_pipeline(pipeline: Any, X: Any, y: Any, model: str) -> None:
+    """Fit, turning an estimator's own refusal of its params into a clear error."""
+    from mcp_server.errors import MoaiMlError
+
+    try:
+        pipeline.fit(X, y)
+    except (ValueError, TypeError) as exc:
+        text = str(exc).strip().splitlines()
+        raise MoaiMlError(f"{model} could not be fitted: {text[0] if text else type(exc).__name__}") from exc
+
+
+def one_row_latency_ms(model: Any, X: Any) -> float:
+    """Median wall time of a one-row prediction (what a serving endpoint pays per request)."""
+    import statistics
+
+    row = X.head(1)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        model.predict(row)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 3)
+
+
+def _train_plots(
+    task: str, y_true: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path
+) -> dict[str, str]:
+    from mcp_server.ml.fitting import plots
+
+    out.mkdir(parents=True, exist_ok=True)
+    if task == "regression":
+        plots.residuals_png(y_true, pred, out / "residuals.png")
+        return {"residuals": "residuals.png"}
+    plots.confusion_matrix_png(matrix, labels, out / "confusion_matrix.png")
+    made = {"confusion_matrix": "confusion_matrix.png"}
+    if proba is not None and len(set(y_true.tolist())) > 1:
+        plots.roc_png(y_true, proba, labels, out / "roc_curve.png")
+        made["roc_curve"] = "roc_curve.png"
+    return made

@@ -1,0 +1,117 @@
+"""A table made ready for a pipeline: loaded, profiled (or its cached schema reused), features
+coerced to the dtypes the pipeline expects, target encoded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mcp_server.ml.data.schema import Schema
+
+
+@dataclass
+class Prepared:
+    """A table made ready for a pipeline: features coerced, target encoded."""
+
+    schema: Schema
+    X: pd.DataFrame
+    y: Any
+    rows: int
+    columns: int
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def prepare(
+    path: Path, target: str, task: str = "auto", drop: list[str] | None = None, cache: Path | None = None
+) -> Prepared:
+    """Load, profile and build the schema; drop rows whose target is missing.
+
+    With `cache`, the schema and warnings are kept per (file content, target, task, drop): an agent
+    that compares, trains and evaluates on one table profiles it once (the leakage checks alone
+    cost seconds on a large table)."""
+    from mcp_server.ml.data.tables import file_sha256, load_table
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    sha = file_sha256(path)
+    frame = load_table(path)
+    unknown = [name for name in drop or [] if name not in frame.columns]
+    if unknown:
+        raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
+    key = _cache_key(sha, target, task, drop)
+    schema, warnings = _cached_schema(cache, key) if cache else (None, [])
+    if schema is None:
+        schema, warnings = _profile_schema(frame, target, task, drop)
+        if cache:
+            _store_schema(cache, key, schema, warnings)
+    missing = frame[target].isna()
+    if missing.any():
+        warnings.append(f"{int(missing.sum())} rows with a missing target were left out")
+        frame = frame.loc[~missing]
+    return Prepared(
+        schema=schema, X=coerce_frame(frame, schema), y=encode_target(frame[target], schema),
+        rows=int(len(frame) + missing.sum()), columns=int(frame.shape[1]), sha256=sha, warnings=warnings,
+    )  # fmt: skip
+
+
+def _profile_schema(frame: Any, target: str, task: str, drop: list[str] | None) -> tuple[Schema, list[str]]:
+    from mcp_server.ml.data.profile import profile_frame
+    from mcp_server.ml.data.schema import build_schema
+
+    profile = profile_frame(frame, target, task)
+    warnings = [f.message for f in profile.findings if f.severity == "error" and f.code != "leakage"]
+    schema = build_schema(frame, profile, drop)
+    if not schema.features:
+        raise DataError(f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}")
+    leaky = [name for name, why in schema.dropped.items() if why == "leakage"]
+    if leaky:
+        warnings.append(f"dropped columns that leak the target: {leaky[:10]}")
+    return schema, warnings
+
+
+def _cache_key(sha: str, target: str, task: str, drop: list[str] | None) -> str:
+    import hashlib
+
+    from mcp_server import __version__
+
+    raw = json.dumps([__version__, sha, target, task, sorted(drop or [])])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def _cached_schema(cache: Path, key: str) -> tuple[Schema | None, list[str]]:
+    from mcp_server.ml.data.schema import Schema
+
+    try:
+        data = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
+        return Schema.from_dict(data["schema"]), list(data["warnings"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, []  # no entry, or an unreadable one: profile again
+
+
+def _store_schema(cache: Path, key: str, schema: Schema, warnings: list[str]) -> None:
+    from mcp_server.workspace import atomic_write
+
+    text = json.dumps({"schema": schema.to_dict(), "warnings": warnings}, default=str)
+    atomic_write(cache / f"{key}.json", text.encode("utf-8"))
+
+
+def check_classes(y: Any, schema: Schema, need: int, why: str) -> None:
+    """Every class needs `need` rows for a stratified split or fold."""
+    import numpy as np
+
+    if schema.task == "regression":
+        return
+    counts = np.bincount(y, minlength=len(schema.classes))
+    small = [str(schema.classes[i]) for i, n in enumerate(counts) if n < need]
+    if small:
+        raise DataError(
+            f"class(es) {small[:5]} of {schema.target!r} have fewer than {need} rows; {why} needs at least "
+            f"{need} per class. Collect more rows, merge rare classes, or drop them."
+        )

@@ -1,0 +1,122 @@
+"""Metrics, computed with scikit-learn's own functions so every number can be checked against them.
+
+Classification works on label codes 0..k-1 (see `preprocess.encode_target`); `proba` has one
+column per code. Values are rounded to `DIGITS` decimals for compact results.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric
+
+DIGITS = 6
+# Primary metric per task. Direction and CV scorer of each metric come from the one metric table,
+# `metrics_spec.METRICS`, which SPEC validation and the generated tests use too.
+PRIMARY = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "rmse"}
+CLASSIFICATION_METRICS = (
+    "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
+    "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss",
+)  # fmt: skip
+BINARY_EXTRA = ("precision", "recall", "f1")
+REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
+
+
+def rnd(value: Any) -> float | None:
+    """Round for display; NaN/inf (a metric that is undefined here) becomes None."""
+    number = float(value)
+    return None if not math.isfinite(number) else round(number, DIGITS)
+
+
+def higher_is_better(metric: str) -> bool:
+    return get_metric(metric).greater_is_better
+
+
+def metric_names(task: str) -> list[str]:
+    if task == "regression":
+        return list(REGRESSION_METRICS)
+    names = list(CLASSIFICATION_METRICS)
+    return names + list(BINARY_EXTRA) if task == "binary" else names
+
+
+def check_metric(task: str, metric: str | None) -> str:
+    from mcp_server.errors import MoaiMlError
+
+    if metric is None:
+        return PRIMARY[task]
+    if metric not in metric_names(task):
+        raise MoaiMlError(f"metric {metric!r} does not apply to a {task} task; use one of {metric_names(task)}")
+    return metric
+
+
+def classification_metrics(y_true: Any, y_pred: Any, proba: Any | None, n_classes: int) -> dict[str, float | None]:
+    from sklearn import metrics as m
+
+    labels = list(range(n_classes))
+    out: dict[str, float | None] = {
+        "accuracy": rnd(m.accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": rnd(m.balanced_accuracy_score(y_true, y_pred)),
+    }
+    for average in ("macro", "weighted"):
+        kwargs: dict[str, Any] = {"labels": labels, "average": average, "zero_division": 0}
+        out[f"precision_{average}"] = rnd(m.precision_score(y_true, y_pred, **kwargs))
+        out[f"recall_{average}"] = rnd(m.recall_score(y_true, y_pred, **kwargs))
+        out[f"f1_{average}"] = rnd(m.f1_score(y_true, y_pred, **kwargs))
+    if n_classes == 2:
+        out["precision"] = rnd(m.precision_score(y_true, y_pred, zero_division=0))
+        out["recall"] = rnd(m.recall_score(y_true, y_pred, zero_division=0))
+        out["f1"] = rnd(m.f1_score(y_true, y_pred, zero_division=0))
+    out["roc_auc"] = _roc_auc(y_true, proba, n_classes)
+    out["log_loss"] = rnd(m.log_loss(y_true, proba, labels=labels)) if proba is not None else None
+    return out
+
+
+def _roc_auc(y_true: Any, proba: Any | None, n_classes: int) -> float | None:
+    """Binary: AUC of the positive class; multiclass: one-vs-rest, macro-averaged."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    if proba is None or len(np.unique(y_true)) < 2:
+        return None
+    if n_classes == 2:
+        return rnd(roc_auc_score(y_true, proba[:, 1]))
+    if len(np.unique(y_true)) < n_classes:
+        return None  # one-vs-rest needs every class present in y_true
+    return rnd(roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=list(range(n_classes))))
+
+
+def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float | None]:
+    from sklearn import metrics as m
+
+    return {
+        "rmse": rnd(m.root_mean_squared_error(y_true, y_pred)),
+        "mae": rnd(m.mean_absolute_error(y_true, y_pred)),
+        "r2": rnd(m.r2_score(y_true, y_pred)),
+        "mape": rnd(m.mean_absolute_percentage_error(y_true, y_pred)),
+    }
+
+
+def confusion(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:
+    from sklearn.metrics import confusion_matrix
+
+    return [[int(v) for v in row] for row in confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))]
+
+
+def scorers_for(task: str) -> dict[str, str]:
+    """CV scorers: every metric of the task that has a scikit-learn scorer."""
+    return {name: METRICS[name].scorer(task) for name in metric_names(task) if name in METRICS}
+
+
+def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, float | None]]:
+    """`cross_validate` output -> {metric: {mean, std}} with errors flipped back to positive."""
+    import numpy as np
+
+    out = {}
+    for name in names:
+        values = np.asarray(scores[f"test_{name}"], dtype=float)
+        if not higher_is_better(name):  # scikit-learn negates error scorers
+            values = -values
+        out[name] = {"mean": rnd(np.nanmean(values)) if np.isfinite(values).any() else None,
+                     "std": rnd(np.nanstd(values)) if np.isfinite(values).any() else None}  # fmt: skip
+    return out

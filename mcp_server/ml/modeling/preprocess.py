@@ -1,0 +1,117 @@
+"""Preprocessing built from the schema, inside one scikit-learn Pipeline.
+
+Training, evaluation, export and serving all apply the same transform because it is part of
+the saved model. Estimators see a plain numeric matrix (no column names), so a LightGBM model
+never sees a user's column names with JSON special characters. `coerce_frame` is the one edge
+adapter: it gives every column the dtype the pipeline was fitted on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.ml.data.schema import Schema
+from mcp_server.ml.preprocess import DATE_PARTS, datetime_parts  # the stable path stored models name
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MISSING = "__missing__"  # the fill value of missing categories
+MAX_CATEGORIES = 50  # one-hot columns per categorical feature; rarer categories are grouped
+TFIDF_MAX_FEATURES = 300
+TFIDF_MIN_DF = 2
+
+
+def template_constants() -> dict[str, object]:
+    """The preprocessing recipe as the generated pipeline renders it (one source, no copies)."""
+    return {"missing": MISSING, "max_categories": MAX_CATEGORIES, "tfidf_max_features": TFIDF_MAX_FEATURES,
+            "tfidf_min_df": TFIDF_MIN_DF, "date_parts": DATE_PARTS}  # fmt: skip
+
+
+def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Select the schema's features, in order; numbers as float, categories as str objects with NaN."""
+    import numpy as np
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for feature in schema.features:
+        column = frame[feature.name] if feature.name in frame.columns else pd.Series(np.nan, index=frame.index)
+        if feature.kind == "numeric":
+            out[feature.name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        elif feature.kind == "datetime":
+            out[feature.name] = pd.to_datetime(column, errors="coerce", format="mixed")
+        elif feature.kind == "text":
+            # TfidfVectorizer has no imputer in front of it and refuses NaN: a missing text is empty.
+            out[feature.name] = column.astype(object).where(column.notna(), "").map(str).astype(object)
+        else:
+            text = column.astype(object).where(column.notna(), np.nan)
+            # NaN stays NaN (imputed later); every other value, floats included, becomes text so the
+            # encoder never sees mixed float/str (a 0.0/1.0 flag column with gaps crashed it).
+            out[feature.name] = text.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).astype(object)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def build_preprocessor(schema: Schema, scale: bool) -> Any:
+    """A ColumnTransformer: impute (+ scale) numbers, impute + one-hot categories, date parts, tf-idf."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+    steps: list[tuple[str, Any, Any]] = []
+    numeric = schema.of_kind("numeric")
+    if numeric:
+        num_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median"))]
+        if scale:
+            num_steps.append(("scale", StandardScaler()))
+        steps.append(("numeric", Pipeline(num_steps), numeric))
+    categorical = schema.of_kind("categorical", "boolean")
+    if categorical:
+        cat = Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
+                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, max_categories=MAX_CATEGORIES)),
+            ]
+        )
+        steps.append(("categorical", cat, categorical))
+    dates = schema.of_kind("datetime")
+    if dates:
+        date_steps = [("parts", FunctionTransformer(datetime_parts)), ("impute", SimpleImputer(strategy="median"))]
+        steps.append(("datetime", Pipeline(date_steps), dates))
+    for i, name in enumerate(schema.of_kind("text")):
+        steps.append((f"text_{i}", TfidfVectorizer(max_features=TFIDF_MAX_FEATURES, min_df=TFIDF_MIN_DF), name))
+    return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0)
+
+
+def build_pipeline(schema: Schema, estimator_name: str, params: dict[str, Any] | None, seed: int | None) -> Any:
+    """The full model: preprocessing then the registry's estimator, as one Pipeline."""
+    from sklearn.pipeline import Pipeline
+
+    from mcp_server.ml.modeling.registry import get_spec, make_estimator
+
+    spec = get_spec(estimator_name)
+    estimator = make_estimator(estimator_name, schema.task, params, seed)
+    return Pipeline([("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)])
+
+
+def encode_target(y: pd.Series, schema: Schema) -> Any:
+    """Classification labels -> codes 0..k-1 in `schema.classes` order (what every estimator,
+    XGBoost included, and ONNX handle the same way). Regression targets -> float."""
+    import numpy as np
+
+    if schema.task == "regression":
+        return y.astype("float64").to_numpy()
+    index = {str(label): code for code, label in enumerate(schema.classes)}
+    codes = y.map(lambda v: index.get(str(v), -1)).to_numpy(dtype=np.int64)
+    if (codes < 0).any():
+        unknown = sorted({str(v) for v in y[codes < 0].unique()})[:5]
+        from mcp_server.errors import DataError
+
+        raise DataError(f"target values not seen in training: {unknown}")
+    return codes
+
+
+def decode_labels(codes: Any, schema: Schema) -> list[Any]:
+    """Codes back to the user's labels (as they were in the data)."""
+    return [schema.classes[int(c)] for c in codes]

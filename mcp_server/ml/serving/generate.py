@@ -1,0 +1,61 @@
+"""Generate the serving app of a run: model file (ONNX proven by parity, or joblib), then files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcp_server import layout
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.export.onnx_parity import Parity
+from mcp_server.ml.serving.service import ENDPOINTS, ModelInfo, check_servable, render_service
+from mcp_server.ml.tracking import tags as run_tags
+from mcp_server.render import to_identifier
+from mcp_server.workspace import Workspace, WriteReport
+
+
+@dataclass(frozen=True)
+class Generated:
+    output_dir: str
+    report: WriteReport
+    runtime: str
+    parity: Parity | None
+    endpoints: list[str]
+
+
+def default_output_dir(run_id: str, tags: dict[str, str]) -> str:
+    """`serving/ml_001` for a SPEC's run, else `serving/run_<first 8 of the run id>`."""
+    spec = tags.get(run_tags.SPEC_ID)
+    if spec:
+        return f"serving/{to_identifier(spec, 'spec')}"
+    return f"serving/{to_identifier('run_' + run_id[:8], 'run')}"
+
+
+def generate_serving(
+    workspace: Workspace,
+    run_id: str,
+    output_dir: str | None,
+    runtime: str,
+    overwrite: bool = False,
+    trusted: bool = False,
+) -> Generated:
+    from mcp_server.ml.export.formats import parity_sample, run_table, serialize
+    from mcp_server.ml.tracking.runs import get_store
+
+    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
+    check_servable(loaded.schema, runtime)
+    folder = output_dir or default_output_dir(run_id, loaded.tags)
+    target = workspace.resolve(folder)
+    if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
+        raise MoaiMlError(
+            f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not the root or .moai"
+        )
+    if target.exists() and not target.is_dir():
+        raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
+    name = loaded.model_name or "model"
+    sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
+    data, parity = serialize(loaded.model, loaded.schema, name, "onnx" if runtime == "onnx" else "joblib", sample)
+    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics)
+    files = render_service(info, runtime, data)
+    rel = workspace.relative(target)
+    report = workspace.write_files({f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite)
+    return Generated(rel, report, runtime, parity, list(ENDPOINTS))

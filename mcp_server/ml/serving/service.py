@@ -1,0 +1,251 @@
+"""Render a self-contained FastAPI service for a trained model from `templates/serving/` (its
+files are declared by `templates/serving/manifest.yaml`).
+
+Column names reach the generated code only as literals (`pyrepr`/`tojson`) or as validated
+identifiers: each feature gets a Python attribute name (made from the column, de-duplicated,
+never a pydantic/BaseModel name) and the column name itself becomes the field's alias.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.data.schema import Feature, Schema
+from mcp_server.ml.modeling.registry import label_is_argmax, runtime_packages
+from mcp_server.render import to_identifier
+from mcp_server.template_sets import template_set
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RUNTIMES = ("onnx", "joblib")
+FIELDS_PER_MODULE = 80  # three lines per field: a module stays well under 300 lines
+TRUE_TOKENS = {"true", "yes", "y", "t", "1", "1.0"}
+FALSE_TOKENS = {"false", "no", "n", "f", "0", "0.0"}
+MAX_ENUM = 50
+ENDPOINTS = ["POST /predict", "POST /predict/batch", "GET /health", "GET /ready", "GET /metadata"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    pipeline: Any
+    schema: Schema
+    model_name: str
+    run_id: str
+    metrics: dict[str, float]
+
+
+def _reserved() -> set[str]:
+    from pydantic import BaseModel
+
+    return set(dir(BaseModel)) | {"records", "predict", "features"}
+
+
+def field_specs(schema: Schema) -> list[dict[str, Any]]:
+    """One dict per feature: attribute name, alias, type pieces, description, ONNX input."""
+    from mcp_server.ml.export.onnx_convert import input_names
+
+    reserved, taken = _reserved(), set()
+    specs = []
+    for feature, input_name in zip(schema.features, input_names(schema), strict=True):
+        attr = to_identifier(feature.name, "f")
+        if attr in reserved or attr.startswith(("model_", "_")):
+            attr = f"f_{attr}"
+        base, n = attr, 2
+        while attr in taken:
+            attr, n = f"{base}_{n}", n + 1
+        taken.add(attr)
+        specs.append({"attr": attr, "name": feature.name, "input": input_name, **_typing(feature)})
+    return specs
+
+
+def _typing(f: Feature) -> dict[str, Any]:
+    """kind: number | bool | enum | text | datetime, plus tokens/values and a description."""
+    nullable = " Missing values are allowed (null)." if f.nullable else ""
+    out: dict[str, Any] = {"nullable": f.nullable, "values": [], "yes": "", "no": ""}
+    if f.kind == "numeric":
+        span = f" Seen in training: {f.minimum:g} to {f.maximum:g}." if f.minimum is not None else ""
+        return {**out, "kind": "number", "description": f"Number.{span}{nullable}"}
+    if f.kind == "boolean":
+        tokens = _bool_tokens(f.categories)
+        if tokens:
+            yes, no = tokens
+            return {**out, "kind": "bool", "yes": yes, "no": no, "description": f"true or false.{nullable}"}
+    if f.kind in ("categorical", "boolean") and 0 < len(f.categories) < MAX_ENUM:
+        seen = f"One of the categories seen in training.{nullable}"
+        return {**out, "kind": "enum", "values": list(f.categories), "description": seen}
+    if f.kind == "datetime":
+        return {**out, "kind": "datetime", "description": f"Date/time (ISO 8601).{nullable}"}
+    label = "Free text" if f.kind == "text" else "Category (any string; unseen values are ignored by the model)"
+    return {**out, "kind": "text", "description": f"{label}.{nullable}"}
+
+
+def _bool_tokens(categories: list[str]) -> tuple[str, str] | None:
+    yes = [c for c in categories if str(c).strip().lower() in TRUE_TOKENS]
+    no = [c for c in categories if str(c).strip().lower() in FALSE_TOKENS]
+    if len(categories) == 2 and len(yes) == 1 and len(no) == 1:
+        return str(yes[0]), str(no[0])
+    return None
+
+
+def example_record(schema: Schema) -> dict[str, Any]:
+    """A valid request body: mid-range numbers, the first seen category, `false`, today's date."""
+    example: dict[str, Any] = {}
+    for f, spec in zip(schema.features, field_specs(schema), strict=True):
+        if spec["kind"] == "number":
+            low, high = f.minimum or 0.0, f.maximum if f.maximum is not None else 1.0
+            middle = (low + high) / 2
+            example[f.name] = float(round(middle)) if f.integer else round(middle, 4)
+        elif spec["kind"] == "bool":
+            example[f.name] = False
+        elif spec["kind"] == "datetime":
+            example[f.name] = "2026-01-01T00:00:00"
+        else:
+            example[f.name] = f.categories[0] if f.categories else "example"
+    return example
+
+
+def example_frame(schema: Schema, example: dict[str, Any]) -> pd.DataFrame:
+    """The example as the pipeline sees it (booleans back to the tokens seen in training)."""
+    import pandas as pd
+
+    from mcp_server.ml.modeling.preprocess import coerce_frame
+
+    row = {}
+    for spec in field_specs(schema):
+        value = example[spec["name"]]
+        row[spec["name"]] = (spec["yes"] if value else spec["no"]) if spec["kind"] == "bool" else value
+    return coerce_frame(pd.DataFrame([row]), schema)
+
+
+def expected_output(info: ModelInfo, example: dict[str, Any], runtime: str) -> dict[str, Any]:
+    """What the trained pipeline answers for the example (the generated tests compare to it);
+    for ONNX, with the numbers rounded to float32 as the service feeds them to the model."""
+    from mcp_server.ml.export.onnx_parity import float32_view
+
+    frame = example_frame(info.schema, example)
+    if runtime == "onnx":
+        frame = float32_view(frame, info.schema)
+    if info.schema.task == "regression":
+        return {"prediction": float(info.pipeline.predict(frame)[0])}
+    classes = info.schema.classes
+    proba = info.pipeline.predict_proba(frame)[0]
+    code = int(info.pipeline.predict(frame)[0])
+    return {
+        "prediction": classes[code],
+        "probabilities": {str(c): float(p) for c, p in zip(classes, proba, strict=True)},
+    }
+
+
+def versions(runtime: str, model_name: str) -> dict[str, str]:
+    """Pinned requirements: what this machine generated and tested the service with."""
+    names = ["fastapi", "uvicorn", "pydantic", "numpy"]
+    names += ["onnxruntime"] if runtime == "onnx" else ["scikit-learn", "scipy", "pandas", "joblib"]
+    if runtime == "joblib":
+        names += runtime_packages(model_name)
+    return {name: importlib.metadata.version(name) for name in names}
+
+
+def dev_versions() -> dict[str, str]:
+    return {name: importlib.metadata.version(name) for name in ("pytest", "httpx")}
+
+
+def metadata(info: ModelInfo, runtime: str) -> dict[str, Any]:
+    schema = info.schema
+    return {
+        "model_name": info.model_name,
+        "run_id": info.run_id,
+        "task": schema.task,
+        "target": schema.target,
+        "classes": list(schema.classes),
+        "runtime": runtime,
+        "metrics": {k: float(v) for k, v in sorted(info.metrics.items())},
+        "features": [
+            {"name": f.name, "kind": f.kind, "nullable": f.nullable, "categories": list(f.categories)}
+            for f in schema.features
+        ],
+        "generator": f"moai-domain-ml {_own_version()}",
+    }
+
+
+def _own_version() -> str:
+    from mcp_server import __version__
+
+    return __version__
+
+
+def check_servable(schema: Schema, runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        raise MoaiMlError(f"unknown runtime {runtime!r}; valid runtimes: {', '.join(RUNTIMES)}")
+    if runtime == "onnx":
+        from mcp_server.ml.export.onnx_convert import check_convertible
+
+        try:
+            check_convertible(schema)
+        except MoaiMlError as exc:
+            raise MoaiMlError(f"{exc} For serving, use runtime='joblib'.") from exc
+    if runtime == "joblib" and schema.of_kind("datetime"):
+        raise MoaiMlError(
+            "the model has datetime features, whose date-part step lives in moai-domain-ml; a self-contained "
+            "service cannot load it. Drop the datetime columns (or derive numeric columns) and retrain"
+        )
+
+
+def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> dict[str, Any]:
+    fields = field_specs(info.schema)
+    parts = [fields[i : i + FIELDS_PER_MODULE] for i in range(0, len(fields), FIELDS_PER_MODULE)]
+    return {
+        "task": info.schema.task,
+        "classification": info.schema.task != "regression",
+        "classes": list(info.schema.classes),
+        "fields": fields,
+        "parts": [{"index": i, "fields": p} for i, p in enumerate(parts)],
+        "runtime": runtime,
+        "model_file": "model.onnx" if runtime == "onnx" else "model.joblib",
+        "model_name": info.model_name,
+        "run_id": info.run_id,
+        "example": example,
+        "expected": expected_output(info, example, runtime),
+        "versions": versions(runtime, info.model_name),
+        "dev_versions": dev_versions(),
+        "required": [f["name"] for f in fields if not f["nullable"]],
+        "bad_field": _bad_field(fields),
+        "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace("_", "-"),
+    }
+
+
+def _bad_field(fields: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A field and a value of the wrong type for it, for the generated 422 test."""
+    wrong = {"number": "not a number", "enum": "__not_a_category__", "bool": "maybe"}
+    for f in fields:
+        if f["kind"] in wrong:
+            return {"name": f["name"], "value": wrong[f["kind"]]}
+    return None
+
+
+def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
+    """What the predictor feeds the model: (attribute, column, kind, true token, false token)."""
+    rows = [[f["attr"], f["name"], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
+    return {
+        "features": rows,
+        "classes": context["classes"],
+        "label_from_proba": label_is_argmax(context["model_name"]),
+    }
+
+
+def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[str, bytes | str]:
+    """Every file of the service, relative to its directory."""
+    check_servable(info.schema, runtime)
+    example = example_record(info.schema)
+    context = render_context(info, runtime, example)
+    context["metadata"] = metadata(info, runtime)
+    context["feature_table"] = _feature_table(context)
+    layout = template_set("serving")
+    files: dict[str, bytes | str] = dict(layout.render("service", context))
+    files[layout.path("model", context)] = model_bytes
+    return files

@@ -1,0 +1,283 @@
+"""From a SPEC and its data to the rendering context of the generated tests and pipeline.
+
+The context makes the same choices as the domain layer: the column lists come from
+`schema.build_schema` and follow `preprocess.build_preprocessor`; the estimator, its defaults,
+the seed and the small grid come from `registry`. Nothing from the data reaches a template
+except as a value that the template renders through `pyrepr` (or a validated identifier).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server import layout, settings
+from mcp_server.errors import SpecError
+from mcp_server.ml.modeling.metrics_spec import get_metric
+from mcp_server.ml.tdd.imports import import_block
+from mcp_server.ml.tdd.spec import MlSpec, check_names
+from mcp_server.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mcp_server.ml.data.profile import Profile
+    from mcp_server.ml.data.schema import Schema
+
+
+RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"  # how a generated test fails in RED
+
+
+@dataclass
+class SpecData:
+    """A SPEC checked against its data: everything the three phases render from."""
+
+    spec: MlSpec
+    package: str
+    data_path: Path
+    frame: pd.DataFrame
+    profile: Profile
+    schema: Schema
+    read_options: dict[str, str]
+    data_rel: str = ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """Every file of the cycle by name (`templates/tdd/manifest.yaml`), and its state folder."""
+        from mcp_server.template_sets import template_set
+
+        paths = template_set("tdd").paths({"package": self.package, "module": self.spec.module})
+        return {**paths, "state": layout.tdd_state(self.spec.module).as_posix()}
+
+    @property
+    def pipeline_module(self) -> str:
+        return f"{self.package}.{self.spec.module}.pipeline"
+
+
+def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
+    """Check dataset, target, task, drop list, metric and class sizes against the data."""
+    from mcp_server.ml.data.profile import profile_frame
+    from mcp_server.ml.data.schema import build_schema
+    from mcp_server.ml.data.tables import PARQUET_SUFFIXES, load_table, sniff_csv
+    from mcp_server.ml.modeling.registry import default_candidates
+    from mcp_server.render import ident
+
+    try:
+        ident(package)
+    except Exception as exc:
+        raise SpecError(f"package {package!r} is not a valid Python identifier (e.g. ml_project)") from exc
+    data_path = workspace.resolve(spec.dataset, must_exist=True)
+    frame = load_table(data_path)
+    if spec.target not in frame.columns:
+        names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])
+        raise SpecError(f"target {spec.target!r} is not a column of {spec.dataset}; columns are: {names}")
+    unknown = [name for name in spec.drop if name not in frame.columns]
+    if unknown:
+        raise SpecError(f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'")
+    profile = profile_frame(frame, spec.target, spec.task)
+    assert profile.task is not None
+    spec.task = profile.task
+    check_names(spec, spec.task)
+    schema = build_schema(frame, profile, spec.drop)
+    if not schema.features:
+        raise SpecError(f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})")
+    _check_classes(frame, spec)
+    if spec.candidates is None:
+        spec.candidates = default_candidates(spec.task, len(frame))
+    read = {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
+    prep = SpecData(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
+    check_writable(workspace, prep)
+    return prep
+
+
+def check_writable(workspace: Workspace, prep: SpecData) -> None:
+    """Every file the phases write, the generated pipeline's saved model and the pytest reports
+    included, must land inside the workspace: refuse symlinked folders or files leading out."""
+    for rel in prep.paths.values():
+        workspace.writable(rel)  # follows every existing link, dangling ones too
+    for name in ("red", "green", "refactor"):
+        workspace.writable(f"{prep.paths['state']}/{name}.xml")
+
+
+def _csv_options(dialect: Any) -> dict[str, str]:
+    return {"sep": dialect.delimiter, "encoding": dialect.encoding}
+
+
+def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
+    """Stratified holdout and k-fold CV need enough rows of every class."""
+    labeled = frame[spec.target].dropna()
+    if len(labeled) < 20:
+        raise SpecError(f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least 20")
+    if spec.task == "regression":
+        return
+    need = max(2, int(spec.cv_folds / (1.0 - spec.test_size)) + 1)
+    counts = labeled.astype(str).value_counts()
+    small = {str(k): int(v) for k, v in counts.items() if v < need}
+    if small:
+        raise SpecError(
+            f"class(es) with fewer than {need} rows cannot be split for a holdout and {spec.cv_folds}-fold CV: "
+            f"{dict(list(small.items())[:5])}; lower cv_folds, or merge or drop rare classes"
+        )
+
+
+def transformer_columns(schema: Schema) -> dict[str, list[str]]:
+    """The ColumnTransformer's column lists, exactly as `build_preprocessor` groups them."""
+    return {
+        "numeric": schema.of_kind("numeric"),
+        "categorical": schema.of_kind("categorical", "boolean"),
+        "datetime": schema.of_kind("datetime"),
+        "text": schema.of_kind("text"),
+    }
+
+
+def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Class, import and keyword arguments: what `registry.make_estimator` builds, from the same recipe."""
+    from mcp_server.ml.modeling.registry import estimator_parts, get_spec
+    from mcp_server.render import ident
+
+    spec = get_spec(name)
+    _, kwargs = estimator_parts(name, task, params, seed)
+    module, cls_name = spec.class_path(task).split(":")
+    return {
+        "name": name,
+        "module": module,
+        "cls": ident(cls_name),
+        "kwargs": kwargs,
+        "grid": {k: list(v) for k, v in spec.small_grid.items()},
+        "scale": spec.needs_scaling,
+    }
+
+
+def packed(items: list[Any], pairs: bool, width: int = 104) -> list[dict[str, Any]]:
+    """Literal items grouped into rows that fit a line (the template renders each with `pyrepr`).
+
+    Keeps wide tables within the generated files' 300-line budget; a row holding one item longer
+    than a line is flagged so the template adds `# noqa: E501` to it.
+    """
+
+    def size(item: Any) -> int:
+        return len(repr(item[0])) + len(repr(item[1])) + 4 if pairs else len(repr(item)) + 2
+
+    rows: list[dict[str, Any]] = []
+    current: list[Any] = []
+    used = 0
+    for item in items:
+        if current and used + size(item) > width:
+            rows.append({"cells": current, "long": used > width})
+            current, used = [], 0
+        current.append(item)
+        used += size(item)
+    if current:
+        rows.append({"cells": current, "long": used > width})
+    return rows
+
+
+def common_context(prep: SpecData) -> dict[str, Any]:
+    from mcp_server.ml.data.leakage import LEAK_SCORE
+    from mcp_server.ml.modeling.preprocess import template_constants
+    from mcp_server.render import ident
+
+    spec = prep.spec
+    paths = prep.paths
+    return {
+        "spec_id": spec.spec_id,
+        "title": spec.title,
+        "spec_rel": spec.spec_rel or "(SPEC given as tool arguments)",
+        "test_rel": paths["test"],
+        "pipeline_rel": paths["pipeline"],
+        "module": ident(spec.module),
+        "package": ident(prep.package),
+        "task": spec.task,
+        "target": spec.target,
+        "dataset": prep.data_rel or Path(spec.dataset).as_posix(),
+        "model_rel": paths["model"],
+        "seed": spec.seed,
+        "test_size": spec.test_size,
+        "cv_folds": spec.cv_folds,
+        "classes": list(prep.schema.classes),
+        "features": {f.name: f.kind for f in prep.schema.features},
+        "feature_rows": packed([(f.name, f.kind) for f in prep.schema.features], pairs=True),
+        "dropped_rows": packed(list(prep.schema.dropped.items()), pairs=True),
+        "class_rows": packed(list(prep.schema.classes), pairs=False),
+        "columns": transformer_columns(prep.schema),
+        "dropped": dict(prep.schema.dropped),
+        "read_options": prep.read_options,
+        "red_sentinel": RED_SENTINEL,
+        "leak_score": LEAK_SCORE,
+        "env": {"hide_modules": settings.HIDE_MODULES.name, "metrics_out": settings.METRICS_OUT.name},
+        "preprocess": template_constants(),
+    }
+
+
+def test_context(prep: SpecData) -> dict[str, Any]:
+    """What the RED test module needs: the contract, the gates, the budgets."""
+    spec = prep.spec
+    primary = get_metric(spec.metric, spec.task)
+    gates = {name: get_metric(name, spec.task) for name in spec.secondary}
+    scorers = {name: m.expr(spec.task) for name, m in {spec.metric: primary, **gates}.items()}
+    return {
+        **common_context(prep),
+        "pipeline_module": prep.pipeline_module,
+        "primary": {"name": primary.name, "threshold": spec.threshold, "direction": primary.direction},
+        "gates": {name: {"threshold": spec.secondary[name], "direction": m.direction} for name, m in gates.items()},
+        "scorers": scorers,
+        "baseline_margin": spec.baseline_margin,
+        "max_latency_ms": spec.max_latency_ms,
+        "max_model_mb": spec.max_model_mb,
+        "requirements": [f"{kind}: {text}" if not text.startswith(kind) else text for kind, text in spec.requirements],
+    }
+
+
+def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, Any]:
+    """What the pipeline module needs: columns, estimator, how it was chosen."""
+    est = estimator_context(model, prep.spec.task, prep.spec.seed, params)
+    cols = transformer_columns(prep.schema)
+    froms: dict[str, set[str]] = {
+        "sklearn.compose": {"ColumnTransformer"},
+        "sklearn.impute": {"SimpleImputer"},
+        "sklearn.model_selection": {"train_test_split"},
+        "sklearn.pipeline": {"Pipeline"},
+        est["module"]: {est["cls"]},
+    }
+    if cols["numeric"]:
+        froms.setdefault("sklearn.preprocessing", set()).add("StandardScaler")
+    if cols["categorical"]:
+        froms.setdefault("sklearn.preprocessing", set()).add("OneHotEncoder")
+    if cols["datetime"]:
+        froms.setdefault("sklearn.preprocessing", set()).add("FunctionTransformer")
+    if cols["text"]:
+        froms["sklearn.feature_extraction.text"] = {"TfidfVectorizer"}
+    froms["typing"] = {"Any"}
+    froms["pathlib"] = {"Path"}
+    imports = import_block(["argparse", "hashlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms)
+    return {**common_context(prep), "estimator": est, "imports": imports, "note": note}
+
+
+def selection_context(prep: SpecData) -> dict[str, Any]:
+    """What the model-selection module needs: candidates with their grids, the CV scorer."""
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    spec = prep.spec
+    metric = get_metric(spec.metric, spec.task)
+    candidates = [
+        estimator_context(name, spec.task, spec.seed) for name in spec.candidates or [] if REGISTRY[name].available()
+    ]
+    if not candidates:
+        raise SpecError(f"none of the candidates {spec.candidates} is installed; install the extras they need")
+    folds = "KFold" if spec.task == "regression" else "StratifiedKFold"
+    froms: dict[str, set[str]] = {"sklearn.model_selection": {"GridSearchCV", folds}}
+    for cand in candidates:
+        froms.setdefault(cand["module"], set()).add(cand["cls"])
+    froms["typing"] = {"Any"}
+    froms["pathlib"] = {"Path"}
+    imports = import_block(["argparse", "json", "sys"], [], froms, local=["pipeline"])
+    return {
+        **common_context(prep),
+        "candidates": candidates,
+        "metric": metric.name,
+        "scoring": metric.scorer(spec.task),
+        "greater_is_better": metric.greater_is_better,
+        "imports": imports,
+        "folds": folds,
+    }

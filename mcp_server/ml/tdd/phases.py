@@ -1,0 +1,267 @@
+"""The RED -> GREEN -> REFACTOR phases of a SPEC, each proven by running pytest.
+
+RED renders the model tests and proves every one of them fails because the pipeline does not
+exist (the pipeline package is hidden from the test run, so a re-run proves it too). GREEN
+renders the pipeline with the registry's first estimator, trains and saves it, and runs the
+tests. REFACTOR renders cross-validated model selection, re-renders the pipeline with the winner,
+trains, and runs the same tests again. Thresholds and tests are never touched after RED.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_server import settings
+from mcp_server.errors import SpecError
+from mcp_server.ml.modeling.metrics_spec import get_metric, passes
+from mcp_server.ml.tdd.context import (
+    RED_SENTINEL,
+    SpecData,
+    pipeline_context,
+    prepare_spec,
+    selection_context,
+    test_context,
+)
+from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
+from mcp_server.ml.tdd.spec import load_spec
+from mcp_server.ml.tdd.track import track
+from mcp_server.workspace import Workspace, WriteReport
+
+
+def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
+    """The phase's files, as `templates/tdd/manifest.yaml` lays them out (path -> text)."""
+    from mcp_server.template_sets import template_set
+
+    return dict(template_set("tdd").render(phase, context))
+
+
+@dataclass
+class Gate:
+    name: str
+    value: float | None
+    threshold: float
+    direction: str  # max (>=) | min (<=)
+    passed: bool
+
+
+@dataclass
+class PhaseResult:
+    spec_id: str
+    phase: str
+    files_written: list[str]
+    files_unchanged: list[str]
+    files_skipped: list[str]
+    tests: list[TestOutcome]
+    ok: bool  # red confirmed / green
+    report_path: str
+    next_step: str
+    problems: list[str] = field(default_factory=list)
+    model: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: list[Gate] = field(default_factory=list)
+    baseline: float | None = None
+    model_path: str | None = None
+    run_id: str | None = None
+    cv_results: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> SpecData:
+    """Read the SPEC, apply the caller's fields, check everything against the data."""
+    spec = load_spec(workspace, spec_path, fields)
+    return prepare_spec(workspace, spec, package)
+
+
+def _result(prep: SpecData, phase: str, report: WriteReport, run: PytestRun, ok: bool, nxt: str) -> PhaseResult:
+    return PhaseResult(
+        spec_id=prep.spec.spec_id,
+        phase=phase,
+        files_written=report.written,
+        files_unchanged=report.unchanged,
+        files_skipped=report.skipped,
+        tests=run.outcomes,
+        ok=ok,
+        report_path=f"{prep.paths['state']}/{phase}.xml",
+        next_step=nxt,
+        warnings=list(prep.spec.warnings),
+    )
+
+
+# -- RED -------------------------------------------------------------------------------------
+def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
+    paths = prep.paths
+    report = workspace.write_files(render("red", test_context(prep)), overwrite=overwrite)
+    hidden = f"{prep.package}.{prep.spec.module}"
+    run = run_pytest(
+        workspace.root, paths["test"], workspace.root / paths["state"] / "red.xml", {settings.HIDE_MODULES.name: hidden}
+    )
+    problems = red_problems(run.outcomes)
+    ok = not problems
+    nxt = (
+        "RED confirmed: every test fails because the pipeline does not exist. Next: ml_tdd_green."
+        if ok
+        else "RED is not confirmed: fix the problems listed (a test that passes without the pipeline proves "
+        "nothing; a test failing for another reason has a bug), then run ml_tdd_red again."
+    )
+    result = _result(prep, "red", report, run, ok, nxt)
+    result.problems = problems
+    return result
+
+
+def red_problems(outcomes: list[TestOutcome]) -> list[str]:
+    """Every test must fail, and fail because the pipeline module is missing."""
+    problems = []
+    for test in outcomes:
+        if test.status == "passed":
+            problems.append(f"{test.name}: passed without the pipeline, so it does not test the pipeline")
+        elif test.status == "skipped":
+            problems.append(f"{test.name}: was skipped ({test.reason}); RED needs it to fail")
+        elif RED_SENTINEL not in test.detail:
+            problems.append(f"{test.name}: failed for another reason than the missing pipeline: {test.reason}")
+    return problems
+
+
+# -- GREEN -----------------------------------------------------------------------------------
+def _require_tests(workspace: Workspace, prep: SpecData) -> None:
+    if not (workspace.root / prep.paths["test"]).is_file():
+        raise SpecError(
+            f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for {prep.spec.spec_id}, "
+            "then this step"
+        )
+
+
+def _pipeline_files(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
+    return render("green", pipeline_context(prep, model, params, note))
+
+
+def _train_and_test(
+    workspace: Workspace, prep: SpecData, phase: str
+) -> tuple[dict[str, Any], PytestRun, dict[str, Any]]:
+    paths = prep.paths
+    from concurrent.futures import ThreadPoolExecutor
+
+    state = workspace.root / paths["state"]
+    metrics_file = state / f"{phase}-metrics.json"
+    metrics_file.unlink(missing_ok=True)
+    env = {settings.METRICS_OUT.name: str(metrics_file)}
+    # Training (which saves the model) and the tests (which fit their own copy on the same split)
+    # are independent: run both processes at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        training = pool.submit(run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
+        testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env)
+        run = testing.result()
+        trained = training.result()
+    measured = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}
+    return trained, run, measured
+
+
+def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
+    spec = prep.spec
+    values = measured.get("holdout", {})
+    out = []
+    for name, threshold in {spec.metric: spec.threshold, **spec.secondary}.items():
+        metric = get_metric(name, spec.task)
+        value = values.get(name)
+        ok = value is not None and passes(metric, float(value), threshold)
+        out.append(Gate(name, None if value is None else round(float(value), 4), threshold, metric.direction, ok))
+    return out
+
+
+def green(workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False) -> PhaseResult:
+    from mcp_server.ml.modeling.registry import default_model
+
+    _require_tests(workspace, prep)
+    name = model or default_model(prep.spec.task, len(prep.frame))
+    note = "the registry's first choice for this task and size" if model is None else "chosen by the caller"
+    report = workspace.write_files(_pipeline_files(prep, name, None, note), overwrite=overwrite)
+    return _finish(workspace, prep, "green", report, name, {})
+
+
+def _finish(
+    workspace: Workspace, prep: SpecData, phase: str, report: WriteReport, name: str, params: dict[str, Any]
+) -> PhaseResult:
+    trained, run, measured = _train_and_test(workspace, prep, phase)
+    found = gates(prep, measured)
+    ok = run.all_passed
+    failing = [t.name for t in run.outcomes if t.status != "passed"]
+    if ok:
+        nxt = "GREEN: every test passes." + (" Next: ml_tdd_refactor." if phase == "green" else " Done.")
+    else:
+        unmet = [f"{g.name} {g.value} vs {g.threshold}" for g in found if not g.passed]
+        gate_text = f" Unmet gates: {'; '.join(unmet)}." if unmet else ""
+        nxt = (
+            f"NOT GREEN: {len(failing)} test(s) fail ({', '.join(failing[:5])}).{gate_text} The thresholds and "
+            "tests stay as the SPEC says; run ml_tdd_refactor to cross-validate other candidates, or improve "
+            "the data or features."
+        )
+    result = _result(prep, phase, report, run, ok, nxt)
+    result.model, result.params, result.metrics = name, params, found
+    result.baseline = measured.get("baseline", {}).get(prep.spec.metric)
+    result.model_path = prep.paths["model"]
+    if report.skipped and prep.paths["pipeline"] in report.skipped:
+        result.warnings.append(
+            f"{prep.paths['pipeline']} was edited by a person and kept: it is what was trained and tested, and "
+            f"{name} was not written into it (pass overwrite=true to replace it)"
+        )
+    metrics = {f"holdout_{g.name}": g.value for g in found if g.value is not None}
+    result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"))
+    if note:
+        result.warnings.append(note)
+    return result
+
+
+# -- REFACTOR --------------------------------------------------------------------------------
+def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
+    _require_tests(workspace, prep)
+    paths = prep.paths
+    sel_ctx = selection_context(prep)
+    report = workspace.write_files(render("refactor", sel_ctx), overwrite=overwrite)
+    pipeline_file = workspace.root / paths["pipeline"]
+    if not pipeline_file.is_file():
+        report.merge(workspace.write_files(_pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")))
+    previous = pipeline_file.read_text(encoding="utf-8")
+    out = f"{paths['state']}/selection.json"
+    module = f"{prep.package}.{prep.spec.module}.selection"
+    selection = run_module(workspace.root, module, ["--out", out], "cross-validated model selection")
+    chosen = selection["chosen"]
+    note = (
+        f"chosen by {prep.spec.cv_folds}-fold CV: {prep.spec.metric} {chosen['cv_mean']:.4f} "
+        f"± {chosen['cv_std']:.4f}; see selection.py"
+    )
+    report.merge(
+        workspace.write_files(_pipeline_files(prep, chosen["model"], chosen["params"], note), overwrite=overwrite)
+    )
+    result = _finish(workspace, prep, "refactor", report, chosen["model"], dict(chosen["params"]))
+    if not result.ok and previous != pipeline_file.read_text(encoding="utf-8"):
+        result = _keep_previous(workspace, prep, result, previous)
+    result.cv_results = [
+        {**row, "cv_mean": round(row["cv_mean"], 4), "cv_std": round(row["cv_std"], 4)}
+        for row in selection["leaderboard"]
+    ]
+    skipped = [c for c in prep.spec.candidates or [] if c not in {row["model"] for row in selection["leaderboard"]}]
+    if skipped:
+        result.warnings.append(f"candidates not installed, not cross-validated: {', '.join(skipped)}")
+    return result
+
+
+def _keep_previous(workspace: Workspace, prep: SpecData, failed: PhaseResult, previous: str) -> PhaseResult:
+    """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor keeps it)."""
+    import ast
+    import re
+
+    found = re.search(r"^MODEL_NAME = (.+)$", previous, re.M)
+    if found is None:
+        return failed
+    name = str(ast.literal_eval(found.group(1)))
+    report = workspace.write_files({prep.paths["pipeline"]: previous})
+    kept = _finish(workspace, prep, "refactor", report, name, {})
+    broke = [t.name for t in failed.tests if t.status != "passed"]
+    kept.files_written = sorted(set(failed.files_written) | set(kept.files_written))
+    verdict = "it passes every test" if kept.ok else "neither passes every test; see next_step"
+    kept.warnings.append(
+        f"the CV winner {failed.model} failed {', '.join(broke[:5])}; the previous pipeline ({name}) was put back: "
+        + verdict
+    )
+    return kept

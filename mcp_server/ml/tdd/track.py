@@ -1,0 +1,83 @@
+"""The TDD tools record their green and refactor models as runs of the SPEC's experiment (`SPEC-<id>`).
+
+The logged model is the domain layer's pipeline built with the same estimator, params, seed and
+training split as the generated one (the generated module makes the same choices by construction,
+see `tdd.context`), so the server never unpickles a file the project's code wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.tracking import tags
+
+if TYPE_CHECKING:
+    from mcp_server.ml.tdd.context import SpecData
+    from mcp_server.workspace import Workspace
+
+log = logging.getLogger("moai_ml")
+
+
+def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
+    """The domain pipeline fitted on the SPEC's seeded training split; (model, x_train)."""
+    from sklearn.model_selection import train_test_split
+
+    from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
+
+    spec, schema = prep.spec, prep.schema
+    labeled = prep.frame[prep.frame[spec.target].notna()]
+    y = encode_target(labeled[spec.target], schema)
+    stratify = None if spec.task == "regression" else y
+    x_train, _, y_train, _ = train_test_split(
+        coerce_frame(labeled, schema), y, test_size=spec.test_size, random_state=spec.seed, stratify=stratify
+    )
+    model = build_pipeline(schema, name, params, spec.seed).fit(x_train, y_train)
+    return model, x_train
+
+
+def track(
+    workspace: Workspace,
+    prep: SpecData,
+    phase: str,
+    name: str,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    model_sha256: str | None,
+) -> tuple[str | None, str | None]:
+    """(run_id, None) when recorded, or (None, a note saying why not)."""
+    from mcp_server.ml.tracking.records import fitted_record
+    from mcp_server.ml.tracking.runs import get_store
+
+    model, x_train = fit_equivalent(prep, name, params)
+    extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
+             tags.GENERATED_MODEL_SHA256: model_sha256}  # fmt: skip
+    try:
+        store = get_store(workspace)
+        with store.scratch() as tmp:
+            record = fitted_record(
+                Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind="tdd",
+                run_name=f"{prep.spec.spec_id} {phase} {name}", model=model, schema=prep.schema, model_name=name,
+                params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size}, metrics=metrics,
+                extra_tags=extra, data=_data(prep), input_example=x_train.head(3),
+            )  # fmt: skip
+            run_id = store.record(record)
+    except MoaiMlError as exc:
+        return None, f"the run was not logged: {exc}"
+    except Exception as exc:
+        # Logging is a record of a phase whose outcome (the tests) already stands; a store that
+        # fails must not turn a finished phase into an opaque tool error.
+        log.exception("logging the %s run of %s failed", phase, prep.spec.spec_id)
+        return None, f"the run was not logged ({type(exc).__name__}: {str(exc)[:200]})"
+    return run_id, None
+
+
+def _data(prep: SpecData) -> dict[str, Any]:
+    from mcp_server.ml.data.tables import file_sha256
+    from mcp_server.ml.tracking.records import data_tags
+
+    frame = prep.frame
+    return data_tags(prep.data_path, prep.data_rel, sha256=file_sha256(prep.data_path), rows=len(frame),
+                     columns=int(frame.shape[1]))  # fmt: skip

@@ -1,0 +1,104 @@
+"""The files a run keeps of its model, staged in a folder before the run is written.
+
+`moai/` holds `model.joblib` and `schema.json` (what export, serving and evaluation read back);
+`model/` is the MLflow model directory (signature, input example, pinned requirements). A job
+process stages them into its staging folder; an in-memory model is staged by `stage_fitted`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.ml.tracking import tags
+from mcp_server.signing import sign_folder
+
+if TYPE_CHECKING:
+    from mcp_server.ml.data.schema import Schema
+
+INPUT_EXAMPLE_ROWS = 5
+
+
+@dataclass
+class Staged:
+    """What `stage_fitted` put in a folder, ready for a `RunRecord`."""
+
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    model_dir: Path | None = None
+    model_params: dict[str, Any] = field(default_factory=dict)
+
+
+def simple_params(estimator: Any) -> dict[str, Any]:
+    """The estimator's parameters that MLflow can show as params (scalars only)."""
+    out = {}
+    for key, value in sorted(estimator.get_params(deep=False).items()):
+        if value is None or isinstance(value, bool | int | float | str):
+            out[key] = value
+    return out
+
+
+def requirements(schema: Schema, model_name: str) -> list[str]:
+    """Pinned pip requirements of the logged model (no slow inference by MLflow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from mcp_server.ml.modeling.registry import runtime_packages
+
+    names = ["scikit-learn", "numpy", "pandas", *runtime_packages(model_name)]
+    if schema.of_kind("datetime"):
+        names.append("moai-domain-ml")  # the date-parts transformer lives in this package
+    out = []
+    for name in names:
+        try:
+            out.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            out.append(name)
+    return out
+
+
+def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema, model_name: str) -> int:
+    """Save the fitted Pipeline as an MLflow model (signature + input example); return its size."""
+    import logging
+    import warnings
+
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)  # the cloudpickle caution, said once in DESIGN
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        signature = infer_signature(example, pipeline.predict(example)) if example is not None else None
+        mlflow.sklearn.save_model(
+            pipeline, str(path), signature=signature, input_example=example,
+            pip_requirements=requirements(schema, model_name),
+            # Our own run store is trusted (DESIGN: pickle only from it); skops export is `ml_export`'s job.
+            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        )  # fmt: skip
+    return sum(f.stat().st_size for f in path.glob("model.*"))
+
+
+def write_moai_dir(folder: Path, model: Any, schema: Schema, artifacts: dict[str, Path] | None = None) -> None:
+    """`model.joblib`, `schema.json` and extra artifacts: the files `RunStore.load_run` returns."""
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, folder / tags.MODEL_FILE)
+    (folder / tags.SCHEMA_FILE).write_text(json.dumps(schema.to_dict(), indent=1, default=str), encoding="utf-8")
+    for name, source in (artifacts or {}).items():
+        target = folder / name
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, target)
+    sign_folder(folder)  # what lets `RunStore.load_run` unpickle it later (mcp_server/signing.py)
+
+
+def stage_fitted(folder: Path, model: Any, schema: Schema, model_name: str, example: Any = None) -> Staged:
+    """Stage an in-memory fitted model: `moai/` and the MLflow model directory under `folder`."""
+    write_moai_dir(folder / tags.MOAI_DIR, model, schema)
+    head = example.head(INPUT_EXAMPLE_ROWS) if example is not None else None
+    stage_model(model, head, folder / tags.MODEL_DIR, schema, model_name)
+    estimator = model.named_steps["model"] if hasattr(model, "named_steps") else model
+    return Staged({tags.MOAI_DIR: folder / tags.MOAI_DIR}, folder / tags.MODEL_DIR, simple_params(estimator))

@@ -1,0 +1,97 @@
+"""The run store interface the other capabilities build on: `get_store(workspace) -> RunStore`.
+
+Every tool records a run the same way: stage the files in a folder (`scratch()`, or a job's
+staging folder), describe the run as a `RunRecord` (`records.fitted_record` for an in-memory
+model), and `RunStore.record(record)`. `RunStore.load_run` gives back the model and schema
+that every later tool (export, serving, evaluation) reads from the run's `moai/` folder.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server import layout
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.locations import local_path, tracking_uri
+from mcp_server.ml.tracking.store import MlflowStore, RunRecord
+from mcp_server.signing import load_pickle
+
+if TYPE_CHECKING:
+    from mcp_server.ml.data.schema import Schema
+    from mcp_server.workspace import Workspace
+
+_stores: dict[tuple[Path, str], RunStore] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class LoadedRun:
+    run_id: str
+    model: Any  # the fitted sklearn Pipeline; classifiers predict codes 0..k-1 (schema.classes order)
+    schema: Schema
+    model_name: str
+    metrics: dict[str, float]
+    params: dict[str, str]
+    tags: dict[str, str]
+    moai_dir: Path  # local folder holding model.joblib and schema.json
+
+
+def get_store(workspace: Workspace) -> RunStore:
+    """One store per workspace root and tracking URI, per process."""
+    key = (workspace.root, tracking_uri(workspace.root))
+    with _lock:
+        if key not in _stores:
+            _stores[key] = RunStore(workspace, key[1])
+        return _stores[key]
+
+
+class RunStore(MlflowStore):
+    """The workspace's `MlflowStore`: a scratch folder for staging runs, and runs' model files read back."""
+
+    def __init__(self, workspace: Workspace, uri: str) -> None:
+        super().__init__(workspace.root, uri)
+        self.workspace = workspace
+
+    def scratch(self) -> tempfile.TemporaryDirectory[str]:
+        base = self.workspace.ensure_dir(layout.SCRATCH)
+        return tempfile.TemporaryDirectory(prefix="store-", dir=base)
+
+    def moai_dir(self, run_id: str) -> Path:
+        """The run's `moai/` folder as a local path (downloaded once into the cache if remote)."""
+        run = self.get_run(run_id)
+        folder = local_path(run.info.artifact_uri or "")
+        if folder is not None and (folder / tags.MOAI_DIR / tags.MODEL_FILE).is_file():
+            return folder / tags.MOAI_DIR
+        cache = self.workspace.ensure_dir(layout.CACHE / run_id)
+        if (cache / tags.MOAI_DIR / tags.MODEL_FILE).is_file():
+            return cache / tags.MOAI_DIR
+        try:
+            return Path(self.client.download_artifacts(run_id, tags.MOAI_DIR, str(cache)))
+        except Exception as exc:
+            raise MoaiMlError(f"run {run_id!r} has no moai/ model files; it is not a training run") from exc
+
+    def load_run(self, run_id: str, *, trusted: bool = False) -> LoadedRun:
+        """The run's fitted model and schema; the pickle is loaded only if this product signed it
+        (`mcp_server/signing.py`) or the caller says `trusted`."""
+        from mcp_server.ml.data.schema import Schema
+
+        run = self.get_run(run_id)
+        folder = self.moai_dir(run_id)
+        if not (folder / tags.MODEL_FILE).is_file():
+            raise MoaiMlError(f"run {run_id!r} has no model.joblib; it is not a training run")
+        schema = Schema.from_dict(json.loads((folder / tags.SCHEMA_FILE).read_text(encoding="utf-8")))
+        return LoadedRun(
+            run_id=run_id, schema=schema,
+            model=load_pickle(folder / tags.MODEL_FILE, what=f"run {run_id}'s model", trusted=trusted, folder=folder),
+            model_name=run.data.tags.get(tags.MODEL, ""), metrics=dict(run.data.metrics),
+            params=dict(run.data.params), tags=dict(run.data.tags), moai_dir=folder,
+        )  # fmt: skip
+
+
+__all__ = ["LoadedRun", "MlflowStore", "RunRecord", "RunStore", "get_store", "tracking_uri"]

@@ -1,0 +1,284 @@
+"""MLflow is the run store of record: every run the tools make is an MLflow run.
+
+Default store: SQLite at `.moai/ml/mlflow.db` in the workspace with artifacts under
+`.moai/ml/artifacts`; `MLFLOW_TRACKING_URI` switches to a tracking server and nothing else
+changes. A run is written in one go, after the work that produced it has finished, so a
+cancelled or failed job never leaves a half-written run; if writing itself fails, the run is
+deleted again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server import layout
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.tracking import tags as t
+from mcp_server.ml.tracking.locations import inside, local_path, sqlite_file, tracking_uri
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities import Run
+
+PARAM_MAX = 6000
+_BATCH = 100
+
+
+@dataclass
+class RunRecord:
+    """Everything one run holds; `MlflowStore.record` writes it in one go (the one way to record).
+
+    With `run_id`, the record adds metrics, tags and artifacts to that existing run instead (an
+    evaluation of a trained run); `experiment`, `run_name`, `params` and the model are then unused."""
+
+    experiment: str
+    run_name: str
+    kind: str  # one of tags.KINDS
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    tags: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, Path] = field(default_factory=dict)  # artifact folder -> local folder
+    model_dir: Path | None = None  # an MLflow model directory (MLmodel + files)
+    model_params: dict[str, Any] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    start_ms: int | None = None
+    run_id: str | None = None  # add to this existing run
+
+
+class MlflowStore:
+    """The workspace's view of the MLflow store."""
+
+    def __init__(self, root: Path, uri: str | None = None) -> None:
+        self.root = root
+        self.uri = uri or tracking_uri(root)
+
+    @property
+    def is_local(self) -> bool:
+        return self.uri.startswith("sqlite:") or local_path(self.uri) is not None
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        from mlflow import MlflowClient
+
+        self.check_local_store()
+        return MlflowClient(tracking_uri=self.uri)
+
+    def _allowed_roots(self) -> list[Path]:
+        """Where a local store may write: the workspace, and the folder of a SQLite file set by
+        `MLFLOW_TRACKING_URI` (a person's own configuration, so trusted as a root)."""
+        roots = [self.root]
+        db = sqlite_file(self.uri)
+        if db is not None and not inside(db.absolute(), [self.root]):
+            roots.append(db.parent.resolve())
+        return roots
+
+    def check_local_store(self) -> None:
+        """Refuse a workspace store whose files are symlinks leading out of the workspace.
+
+        Why: git stores symlinks and MoAI projects commit `.moai/`; a shipped
+        `.moai/ml/mlflow.db -> /elsewhere` (even dangling) or `.moai/ml/artifacts -> /elsewhere`
+        would make MLflow write outside the workspace.
+        """
+        from mcp_server.workspace import Workspace
+
+        db = sqlite_file(self.uri)
+        if db is None:
+            return
+        workspace = Workspace(self.root)
+        if not inside(db.absolute(), [self.root]):
+            return  # a SQLite file the person configured elsewhere
+        workspace.ensure_dir(db.parent)
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            workspace.writable(db.with_name(db.name + suffix))
+        workspace.ensure_dir(self.root / layout.ARTIFACTS)
+
+    def check_artifact_location(self, name: str, location: str) -> None:
+        """An experiment of a local store must keep its artifacts inside an allowed root."""
+        folder = local_path(location)
+        if sqlite_file(self.uri) is None or folder is None:
+            return
+        for path in (folder, folder / "models"):
+            try:
+                real = path.resolve()
+            except (OSError, RuntimeError) as exc:
+                raise MoaiMlError(f"experiment {name!r} has an unusable artifact folder ({exc})") from exc
+            if not inside(real, self._allowed_roots()):
+                raise MoaiMlError(
+                    f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside the workspace "
+                    "(a symlink or a foreign artifact location); remove that link or use another experiment name"
+                )
+
+    def experiment_id(self, name: str) -> str:
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            self.check_artifact_location(name, found.artifact_location or "")
+            if found.lifecycle_stage == "deleted":
+                self.client.restore_experiment(found.experiment_id)
+            return str(found.experiment_id)
+        location = None
+        if self.uri.startswith("sqlite:"):
+            folder = self.root / layout.ARTIFACTS / _slug(name)
+            self.check_artifact_location(name, folder.as_uri())
+            location = folder.as_uri()
+        try:
+            return str(self.client.create_experiment(name, artifact_location=location))
+        except Exception:  # another process created it first
+            found = self.client.get_experiment_by_name(name)
+            if found is None:
+                raise
+            return str(found.experiment_id)
+
+    def record(self, record: RunRecord) -> str:
+        """Write a whole run (params, metrics, tags, artifacts, model) and return its id; with
+        `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
+        from mlflow.entities import RunTag
+
+        if record.run_id is not None:
+            self.get_run(record.run_id)
+            self._write(record.run_id, record, [RunTag(k, _text(v)) for k, v in record.tags.items() if v is not None])
+            return record.run_id
+        experiment_id = self.experiment_id(record.experiment)
+        tags = {t.KIND: record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
+        if record.parent_run_id:
+            tags[t.PARENT_RUN] = record.parent_run_id
+        tags.update({k: _text(v) for k, v in record.tags.items() if v is not None})
+        run = self.client.create_run(experiment_id, start_time=record.start_ms, run_name=record.run_name)
+        run_id = str(run.info.run_id)
+        try:
+            self._write(run_id, record, [RunTag(k, v) for k, v in tags.items()])
+            if record.model_dir:
+                self._log_model(run_id, experiment_id, record)
+            self.client.set_terminated(run_id, "FINISHED")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.delete_run(run_id)
+            raise
+        return run_id
+
+    def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
+        from mlflow.entities import Metric, Param
+
+        now = int(time.time() * 1000)
+        params = [Param(k[:250], _text(v)[:PARAM_MAX]) for k, v in record.params.items()]
+        metrics = [Metric(k, float(v), now, 0) for k, v in record.metrics.items() if v is not None]
+        for i in range(0, max(len(params), len(metrics), len(tags)), _BATCH):
+            self.client.log_batch(
+                run_id, metrics=metrics[i : i + _BATCH], params=params[i : i + _BATCH], tags=tags[i : i + _BATCH]
+            )
+        for folder, source in record.artifacts.items():
+            if source.is_dir() and any(source.iterdir()):
+                self.client.log_artifacts(run_id, str(source), folder or None)
+            elif source.is_file():
+                self.client.log_artifact(run_id, str(source), folder or None)
+
+    def _log_model(self, run_id: str, experiment_id: str, record: RunRecord) -> str:
+        """Log `record.model_dir` as the run's MLflow LoggedModel (MLflow 3 model entity)."""
+        from mlflow.entities import LoggedModelOutput
+        from mlflow.models import Model
+
+        assert record.model_dir is not None
+        params = {k: _text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
+        logged = self.client.create_logged_model(
+            experiment_id, name="model", source_run_id=run_id, params=params,
+            model_type=str(record.tags.get(t.MODEL, "")) or None,
+        )  # fmt: skip
+        mlmodel = record.model_dir / "MLmodel"
+        meta = Model.load(str(mlmodel))
+        meta.model_id, meta.run_id, meta.artifact_path = logged.model_id, run_id, logged.artifact_location
+        meta.save(str(mlmodel))
+        self.client.log_model_artifacts(logged.model_id, str(record.model_dir))
+        self.client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
+        self.client.finalize_logged_model(logged.model_id, "READY")
+        self.client.set_tag(run_id, t.MODEL_ID, logged.model_id)
+        return str(logged.model_id)
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        for run_id in run_ids:
+            self.delete_run(run_id)
+
+    def delete_run(self, run_id: str) -> None:
+        """Remove a run completely where the store allows it (local SQLite), else mark it deleted."""
+        run = self.client.get_run(run_id)
+        model_id = run.data.tags.get(t.MODEL_ID)
+        self.client.delete_run(run_id)
+        if model_id:
+            with contextlib.suppress(Exception):
+                self.client.delete_logged_model(model_id)
+        store: Any = getattr(getattr(self.client, "_tracking_client", None), "store", None)
+        if not self.uri.startswith("sqlite:") or not hasattr(store, "_hard_delete_run"):
+            return
+        store._hard_delete_run(run_id)
+        folder = local_path(run.info.artifact_uri or "")
+        if folder is not None and folder.name == "artifacts":
+            shutil.rmtree(folder.parent, ignore_errors=True)
+        if model_id and hasattr(store, "_hard_delete_logged_model"):
+            with contextlib.suppress(Exception):
+                logged_dir = local_path(self.client.get_logged_model(model_id).artifact_location)
+                store._hard_delete_logged_model(model_id)
+                if logged_dir is not None and logged_dir.name == "artifacts":
+                    shutil.rmtree(logged_dir.parent, ignore_errors=True)
+
+    def get_run(self, run_id: str) -> Run:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            run = self.client.get_run(run_id)
+        except MlflowException as exc:
+            raise MoaiMlError(f"run {run_id!r} not found in {self.describe()}; ml_list_runs shows the runs") from exc
+        if run.info.lifecycle_stage == "deleted":
+            raise MoaiMlError(f"run {run_id!r} was deleted")
+        return run
+
+    def experiment_name(self, run: Run) -> str:
+        return str(self.client.get_experiment(run.info.experiment_id).name)
+
+    def artifact_paths(self, run_id: str) -> list[str]:
+        """The run's top-level artifact paths."""
+        return [str(a.path) for a in self.client.list_artifacts(run_id)]
+
+    def describe(self) -> str:
+        return "the workspace's MLflow store" if self.uri.startswith("sqlite:") else f"the tracking server {self.uri}"
+
+    def experiments(self, name: str | None) -> list[tuple[str, str]]:
+        """(id, name) of the named experiment, or of every active one."""
+        if name is not None:
+            found = self.client.get_experiment_by_name(name)
+            if found is None:
+                raise MoaiMlError(f"experiment {name!r} not found")
+            return [(str(found.experiment_id), found.name)]
+        return [(str(e.experiment_id), e.name) for e in self.client.search_experiments()]
+
+    def search(self, experiment_ids: list[str], filter_string: str, order_by: list[str], limit: int) -> list[Run]:
+        if not experiment_ids:
+            return []
+        return list(self.client.search_runs(experiment_ids, filter_string, max_results=limit, order_by=order_by))
+
+    def artifact_file(self, run: Run, artifact: str, scratch: Path) -> Path:
+        """One run artifact as a local file (downloaded when the store is remote)."""
+        folder = local_path(run.info.artifact_uri or "")
+        if folder is not None and (folder / artifact).is_file():
+            return folder / artifact
+        try:
+            return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
+        except Exception as exc:
+            raise MoaiMlError(f"run {run.info.run_id!r} has no artifact {artifact!r}") from exc
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:100] or "experiment"
+
+
+def _text(value: Any) -> str:
+    import json
+
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, default=str, sort_keys=True)
+    return str(value)

@@ -1,0 +1,37 @@
+"""Every template set declares its files in a manifest: every template is listed, every listed
+template exists, and placeholders never let a path climb out of its folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.render import templates_dir
+from mcp_server.template_sets import template_set
+
+SETS = sorted(p.parent.name for p in templates_dir().glob("*/manifest.yaml"))
+
+
+def test_every_template_folder_has_a_manifest():
+    folders = sorted(p.name for p in templates_dir().iterdir() if p.is_dir())
+    assert folders == SETS and SETS
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_the_manifest_lists_exactly_the_templates_of_its_folder(name: str):
+    layout = template_set(name)
+    listed = {spec["template"] for spec in layout.outputs.values() if "template" in spec}
+    on_disk = {p.relative_to(templates_dir() / name).as_posix() for p in (templates_dir() / name).rglob("*.j2")}
+    assert listed == on_disk
+    assert all(output in layout.outputs for members in layout.groups.values() for output in members)
+
+
+@pytest.mark.parametrize("value", ["..", "a/b", "", "x y"])
+def test_a_placeholder_value_that_is_not_one_safe_path_segment_is_refused(value: str):
+    with pytest.raises(MoaiMlError, match="not a safe path segment"):
+        template_set("tdd").path("pipeline", {"package": "ml_project", "module": value})
+
+
+def test_paths_are_filled_from_the_context():
+    paths = template_set("tdd").paths({"package": "ml_project", "module": "ml_001"})
+    assert paths["pipeline"] == "src/ml_project/ml_001/pipeline.py" and paths["test"] == "tests/ml/test_ml_001.py"
