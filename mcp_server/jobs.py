@@ -203,7 +203,9 @@ async def run_job(
                 if done:
                     return result
             elif not proc.is_alive():
-                raise JobCrashed(_death_note(proc.exitcode, what))
+                # Why drain: the child may have sent its result and exited between the poll timing
+                # out and this check; what it sent is still in the pipe and must not be lost.
+                return await _drain(watch, proc, conn)
             now = time.monotonic()
             if now > deadline:
                 raise JobTimeout(
@@ -216,6 +218,16 @@ async def run_job(
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(_kill, proc)
             conn.close()
+
+
+async def _drain(watch: _Watch, proc: Any, conn: Any) -> Any:
+    """The child has exited: read what it left in the pipe; its result, or why there is none."""
+    while conn.poll(0):
+        done, result = await watch.handle(proc, conn)
+        if done:
+            return result
+    proc.join(timeout=5)
+    raise JobCrashed(_death_note(proc.exitcode, watch.what))
 
 
 def _death_note(exitcode: int | None, what: str) -> str:
