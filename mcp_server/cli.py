@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--token", default=None, help="bearer token for HTTP (default: $MOAI_ML_TOKEN)")
+    serve.add_argument("--allow-host", action="append", default=[], help="extra Host name the HTTP server accepts")
     inst = sub.add_parser("install", help="install the skill and the server entry into a project")
     inst.add_argument("--project", default=".", help="the project root (default: current directory)")
     prof = sub.add_parser("profile", help="profile a CSV/Parquet table")
@@ -53,11 +55,22 @@ def _serve(args: argparse.Namespace) -> int:
     # log is no place for that. An explicit MLFLOW_LOGGING_LEVEL still wins.
     os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
 
+    if args.transport != "stdio":
+        from mcp_server.transport import check_exposure
+
+        token = args.token or os.environ.get("MOAI_ML_TOKEN") or None
+        check_exposure(args.host, token)  # before anything slow: refuse at once
     server = build_server(args.workspace)
     if args.transport == "stdio":
-        server.run("stdio")
+        import anyio
+
+        from mcp_server.transport import run_stdio
+
+        anyio.run(run_stdio, server)
     else:
-        server.run("streamable-http", host=args.host, port=args.port)
+        from mcp_server.transport import run_http
+
+        run_http(server, args.host, args.port, token, args.allow_host)
     return 0
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from mcp_server import layout
 from mcp_server.errors import SpecError
+from mcp_server.guards import load_yaml
+from mcp_server.guards import show as _show
 from mcp_server.ml.modeling.metrics_spec import check_threshold, get_metric, valid
 from mcp_server.names import SPEC_FILE_ID, TASK_CHOICES
 from mcp_server.workspace import Workspace
@@ -93,7 +95,7 @@ def split_spec(text: str) -> tuple[dict[str, Any], str]:
         raise SpecError("the SPEC frontmatter starts with '---' but never ends; close it with a '---' line")
     raw = text[3 : 3 + end.start()]
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = load_yaml(raw, "the SPEC frontmatter") or {}
     except yaml.YAMLError as exc:
         raise SpecError(f"the SPEC frontmatter is not valid YAML: {_first_line(exc)}") from exc
     if not isinstance(meta, dict):
@@ -120,7 +122,7 @@ def ml_block(section: str | None) -> dict[str, Any]:
     if found is None:
         raise SpecError("the '## ML' section has no ```yaml block; put the ML fields in one fenced yaml block")
     try:
-        data = yaml.safe_load(found.group(1)) or {}
+        data = load_yaml(found.group(1), "the '## ML' yaml block") or {}
     except yaml.YAMLError as exc:
         raise SpecError(f"the '## ML' yaml block is not valid YAML: {_first_line(exc)}") from exc
     if not isinstance(data, dict):
@@ -239,14 +241,14 @@ def _title(body: str, spec_id: str) -> str:
 def _text(values: dict[str, Any], name: str) -> str:
     value = values[name]
     if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
-        raise SpecError(f"field {name!r} must be a non-empty string, got {value!r}")
+        raise SpecError(f"field {name!r} must be a non-empty string, got {_show(value)}")
     return str(value).strip()
 
 
 def _choice(values: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     value = str(values[name]).strip()
     if value not in choices:
-        raise SpecError(f"unknown {name} {value!r}; valid: {', '.join(choices)}")
+        raise SpecError(f"unknown {name} {_show(value)}; valid: {', '.join(choices)}")
     return value
 
 
@@ -254,10 +256,10 @@ def _number(
     values: dict[str, Any], name: str, low: float | None = None, high: float | None = None, integer: bool = False
 ) -> float:
     value = values[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise SpecError(f"field {name!r} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SpecError(f"field {name!r} must be a finite number, got {_show(value)}")
     if integer and int(value) != value:
-        raise SpecError(f"field {name!r} must be a whole number, got {value!r}")
+        raise SpecError(f"field {name!r} must be a whole number, got {_show(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise SpecError(f"field {name!r} = {value} is out of range [{low}, {high}]")
     return float(value)
@@ -267,7 +269,7 @@ def _gates(value: Any) -> dict[str, float]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise SpecError(f"field 'secondary' must be a mapping metric: threshold, e.g. {{f1: 0.9}}; got {value!r}")
+        raise SpecError(f"field 'secondary' must be a mapping metric: threshold, e.g. {{f1: 0.9}}; got {_show(value)}")
     out = {}
     for name, threshold in value.items():
         if str(name) not in valid():
@@ -282,7 +284,7 @@ def _names(value: Any, name: str) -> list[str] | None:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
-        raise SpecError(f"field {name!r} must be a list of names, got {value!r}")
+        raise SpecError(f"field {name!r} must be a list of names, got {_show(value)}")
     return [str(v) for v in value]
 
 
