@@ -15,6 +15,7 @@ The event loop only polls the pipe, so the server keeps answering other requests
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import pickle
@@ -32,6 +33,7 @@ import anyio.to_thread
 
 from mcp_server import settings
 from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.guards import show
 
 # The forkserver's preload list takes module names; tests/test_jobs.py proves this one imports.
 PRELOAD = ["mcp_server.ml.fitting.warm"]
@@ -136,7 +138,11 @@ def _portable(exc: MoaiMlError) -> MoaiMlError:
 def _raise_for(message: tuple[Any, ...]) -> None:
     if message[0] == "error":
         raise message[1]
-    raise JobCrashed(f"the worker failed unexpectedly:\n{message[1][-1500:]}")
+    # Why not the traceback: it names server paths and library internals; it goes to the log.
+    trace = str(message[1])
+    logging.getLogger("moai_ml").error("job failed unexpectedly:\n%s", trace[-5000:])
+    last = next((line.strip() for line in reversed(trace.splitlines()) if line.strip()), "an unknown error")
+    raise JobCrashed(f"the worker failed unexpectedly ({show(last, 160)}); the traceback is in the server log")
 
 
 class _Watch:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from pydantic import ValidationError
 
 from mcp_server import __version__
 from mcp_server.tools import compare, evaluate, export, profile, runs, serving, tdd, train
@@ -29,10 +32,49 @@ REGISTRARS = (
 )
 
 
+class MoaiServer(MCPServer):
+    """The SDK's server, with every anticipated tool error on one short line.
+
+    Why: pydantic's validation errors span several lines and echo the rejected value (which
+    can be megabytes of the caller's data); an agent acts best on one line naming the field.
+    Unknown argument names are refused too: a misspelt optional argument would otherwise be
+    dropped silently and the call would run with the default.
+    """
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            known = set(tool.parameters.get("properties", {}))
+            unknown = sorted(str(key)[:40] for key in arguments if key not in known)
+            if unknown:
+                raise ToolError(
+                    f"unknown argument(s) {', '.join(map(repr, unknown[:5]))}; valid: {', '.join(sorted(known))}"
+                )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            raise ToolError(one_line(exc)) from exc.__cause__
+
+
+def one_line(exc: ToolError) -> str:
+    """The error as one line of at most 500 characters; validation errors as `field: problem`."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        problems = [f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in cause.errors()[:3]]
+        more = f" (and {cause.error_count() - 3} more)" if cause.error_count() > 3 else ""
+        text = "invalid arguments: " + "; ".join(problems) + more
+    else:
+        text = str(exc).removeprefix("Error executing tool ").partition(": ")[2] or str(exc)
+    text = " ".join(text.split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
 def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPServer:
     """A server whose tools are confined to `workspace_root` (default: the current directory)."""
     workspace = Workspace(Path(workspace_root) if workspace_root else Path.cwd())
-    server: MCPServer = MCPServer(
+    server: MCPServer = MoaiServer(
         name="moai-ml",
         title="moai-domain-ml",
         instructions=INSTRUCTIONS,

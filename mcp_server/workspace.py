@@ -61,16 +61,18 @@ class Workspace:
             candidate = self.root / candidate
         try:
             real = candidate.resolve(strict=False)
+            exists = real.exists() if must_exist else True  # exists() raises on a too-long name
         except (RuntimeError, OSError) as exc:  # a symlink loop, or a name the OS refuses
+            reason = "a symlink loop" if isinstance(exc, RuntimeError) else (exc.strerror or type(exc).__name__)
             raise WorkspaceError(
-                f"path {raw[:200]!r} cannot be resolved ({exc}); give a plain path inside the workspace"
+                f"path {raw[:200]!r} cannot be resolved ({reason}); give a plain path inside the workspace"
             ) from exc
         if real != self.root and self.root not in real.parents:
             raise WorkspaceError(
                 f"path {raw!r} is outside the workspace {str(self.root)!r} "
                 "(after resolving '..' and symlinks); give a path inside the workspace"
             )
-        if must_exist and not real.exists():
+        if not exists:
             raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r})")
         return real
 

@@ -1,0 +1,216 @@
+"""The fuzz campaign: every tool of `tools/list`, schema-generated and hostile arguments, through
+the SDK's stdio client against `python -m mcp_server`, with a verdict per call and a table.
+
+Verdicts: success, clear error (one line, no traceback or server path, not the bare "Error
+executing tool"), opaque error, crash (the server or the session died), hang (no answer within
+the call's limit), escape (a path outside the workspace was read successfully, or the canary
+directory changed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import os
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hseed
+from mcp import Client
+
+from tests.fuzz import corpus
+from tests.fuzz.schema_strategy import arguments
+from tests.support import error_text, server_params
+
+KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes")
+SERVER_PATHS = ("site-packages", "Traceback", 'File "', str(Path(sys.prefix)), "/mcp_server/", "/usr/lib/python")
+# Values meant to keep a successful call cheap (the corpus mutates one field of such a call).
+CHEAP = {"model": "logistic_regression", "models": ["logistic_regression"], "cv_folds": 2, "time_budget_s": 60}
+PATHLIKE = ("path", "dir", "dataset", "file")
+
+
+@dataclass
+class Tally:
+    counts: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, tool: str, args: Any, detail: str = "") -> None:
+        self.counts["calls"] += 1
+        if kind != "success":
+            self.counts[kind] += 1
+        if kind not in ("success", "clear errors"):
+            self.examples.setdefault(kind, []).append(f"{tool}({_short(args)}): {detail[:300]!r}")
+
+    def table(self) -> str:
+        rows = [f"| {kind:<13} | {self.counts[kind]:>6} |" for kind in KINDS]
+        lines = ["| outcome       |  count |", "|---------------|--------|", *rows]
+        for kind, found in self.examples.items():
+            lines += [f"{kind}:", *(f"  {line}" for line in found[:15])]
+        return "\n".join(lines)
+
+    @property
+    def failures(self) -> int:
+        return sum(self.counts[kind] for kind in KINDS[2:])
+
+
+def _short(args: Any) -> str:
+    text = repr(args)
+    return text if len(text) < 200 else text[:197] + "..."
+
+
+def classify(result: Any) -> tuple[str, str]:
+    if not result.is_error:
+        return "success", ""
+    text = error_text(result)
+    opaque = (
+        not text.strip()
+        or "\n" in text.strip()
+        or len(text) > 600
+        or text.strip().startswith("Error executing tool")
+        or any(marker in text for marker in SERVER_PATHS)
+    )
+    return ("opaque errors" if opaque else "clear errors"), text
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every entry under `folder` (not following symlinks) with a hash of its content."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            out[rel] = "link:" + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out
+
+
+def examples_of(schema: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
+    """`n` argument dicts drawn by hypothesis from the tool's own input schema."""
+    out: list[dict[str, Any]] = []
+    strategy = arguments(schema)
+
+    @hseed(seed)
+    @settings(max_examples=n, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(strategy)
+    def collect(args: dict[str, Any]) -> None:
+        out.append(args)
+
+    collect()
+    return out
+
+
+def base_call(schema: dict[str, Any], values: dict[str, Any], cheap: bool) -> dict[str, Any]:
+    """A call that works: required fields filled from `values` (by name), cheap knobs set."""
+    props = schema.get("properties", {})
+    args = {name: values[name] for name in schema.get("required", []) if name in values}
+    for name in schema.get("required", []):
+        if name not in args:
+            spec = props.get(name, {})
+            args[name] = spec.get("default", (spec.get("enum") or ["x"])[0])
+    if cheap:
+        args.update({name: value for name, value in CHEAP.items() if name in props})
+    return args
+
+
+def hostile_calls(schema: dict[str, Any], base: dict[str, Any], tricks: list[str], full: bool,
+                  rng: random.Random) -> Iterator[dict[str, Any]]:  # fmt: skip
+    """One field of the base call replaced per call; plus unknown fields."""
+    junk = corpus.junk_values()
+    for name in sorted(schema.get("properties", {})):
+        values = list(junk) if full else rng.sample(junk, 10)
+        if any(word in name for word in PATHLIKE) or full:
+            values += tricks
+        for value in values:
+            yield {**base, name: value}
+    yield {**base, "zz_unknown_field": 1}
+    yield {**base, "__proto__": {"admin": True}}
+
+
+class Session:
+    """A stdio client that is reopened when the server dies (each death counted as a crash)."""
+
+    def __init__(self, project: Path) -> None:
+        self.project, self.stack, self.client = project, contextlib.AsyncExitStack(), None
+        self.dead = False  # set by a call that saw the session die; the owning task reopens it
+
+    async def open(self) -> Client:
+        await self.stack.aclose()
+        self.stack = contextlib.AsyncExitStack()
+        params = server_params(self.project)
+        params.env = {**(params.env or {}), "MOAI_ML_MAX_MEMORY_MB": "1500"}
+        self.client = await self.stack.enter_async_context(Client(params, read_timeout_seconds=900))
+        self.dead = False
+        return self.client
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.stack.aclose()
+
+
+def limit_for(args: dict[str, Any]) -> float:
+    budget = args.get("time_budget_s")
+    ok = isinstance(budget, int | float) and not isinstance(budget, bool) and math.isfinite(budget)
+    return min(float(budget), 900.0) + 60.0 if ok and budget > 0 else 960.0
+
+
+async def call(session: Session, tally: Tally, tool: str, args: dict[str, Any], outside: set[str]) -> None:
+    """One call and its verdict; calls after a server death in the same batch are not sent."""
+    client = session.client
+    if client is None or session.dead:
+        return
+    started = time.monotonic()
+    try:
+        with anyio.fail_after(limit_for(args)):
+            result = await client.call_tool(tool, args)
+    except TimeoutError:
+        tally.add("hangs", tool, args, f"no answer after {time.monotonic() - started:.0f} s")
+        return
+    except Exception as exc:  # the session or the server died
+        if not session.dead:
+            session.dead = True
+            tally.add("crashes", tool, args, f"{type(exc).__name__}: {exc}")
+        return
+    kind, text = classify(result)
+    if kind == "success" and any(isinstance(v, str) and v in outside for v in args.values()):
+        kind, text = "escapes", "read a path outside the workspace"
+    tally.add(kind, tool, args, text)
+
+
+async def still_serves(session: Session, tally: Tally) -> None:
+    """After each batch: the server lists its tools and answers a good call."""
+    if session.dead:
+        await session.open()
+    try:
+        with anyio.fail_after(120):
+            client = session.client or await session.open()
+            await client.list_tools()
+            good = await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"})
+        assert not good.is_error, error_text(good)
+    except Exception as exc:
+        tally.add("crashes", "<good call after batch>", {}, f"{type(exc).__name__}: {exc}")
+        await session.open()
+
+
+@contextlib.asynccontextmanager
+async def campaign(project: Path, canary: Path) -> AsyncIterator[tuple[Session, Tally]]:
+    session, tally = Session(project), Tally()
+    before = snapshot(canary)
+    try:
+        await session.open()
+        yield session, tally
+    finally:
+        await session.close()
+        if snapshot(canary) != before:
+            tally.add("escapes", "<canary>", {}, "the canary directory outside the workspace changed")
