@@ -56,6 +56,11 @@ class Workspace:
         raw = os.fspath(user_path)
         if not raw or "\x00" in raw:
             raise WorkspaceError("path is empty or contains a NUL byte; give a path inside the workspace")
+        if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
+            len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
+        ):
+            # Why up front: the OS refuses such names only when a write is already under way.
+            raise WorkspaceError(f"path {raw[:60]!r}... is too long (at most 255 bytes per part); use a shorter name")
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
@@ -74,6 +79,9 @@ class Workspace:
             )
         if not exists:
             raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r})")
+        if must_exist and not (real.is_file() or real.is_dir()):
+            # Why before any open: a FIFO blocks the reader until a writer comes; a device never ends.
+            raise WorkspaceError(f"{raw!r} is not a regular file (a FIFO, socket or device); give a regular file")
         return real
 
     def writable(self, user_path: str | os.PathLike[str]) -> Path:

@@ -26,6 +26,7 @@ import anyio
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hseed
 from mcp import Client
+from mcp.client.stdio import stdio_client
 
 from tests.fuzz import corpus
 from tests.fuzz.schema_strategy import arguments
@@ -42,6 +43,7 @@ PATHLIKE = ("path", "dir", "dataset", "file")
 class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    seconds: Counter[str] = field(default_factory=Counter)
 
     def add(self, kind: str, tool: str, args: Any, detail: str = "") -> None:
         self.counts["calls"] += 1
@@ -53,6 +55,8 @@ class Tally:
     def table(self) -> str:
         rows = [f"| {kind:<13} | {self.counts[kind]:>6} |" for kind in KINDS]
         lines = ["| outcome       |  count |", "|---------------|--------|", *rows]
+        slowest = ", ".join(f"{tool} {s:.0f} s" for tool, s in self.seconds.most_common(5))
+        lines.append(f"call time (summed) of the slowest tools: {slowest}")
         for kind, found in self.examples.items():
             lines += [f"{kind}:", *(f"  {line}" for line in found[:15])]
         return "\n".join(lines)
@@ -150,7 +154,10 @@ class Session:
         self.stack = contextlib.AsyncExitStack()
         params = server_params(self.project)
         params.env = {**(params.env or {}), "MOAI_ML_MAX_MEMORY_MB": "1500"}
-        self.client = await self.stack.enter_async_context(Client(params, read_timeout_seconds=900))
+        # The server's stderr (tracebacks of crashes it logs) goes to a file beside the workspace.
+        log = self.stack.enter_context((self.project.parent / "server.log").open("a"))
+        transport = stdio_client(params, errlog=log)
+        self.client = await self.stack.enter_async_context(Client(transport, read_timeout_seconds=900))
         self.dead = False
         return self.client
 
@@ -182,6 +189,7 @@ async def call(session: Session, tally: Tally, tool: str, args: dict[str, Any], 
             session.dead = True
             tally.add("crashes", tool, args, f"{type(exc).__name__}: {exc}")
         return
+    tally.seconds[tool] += time.monotonic() - started
     kind, text = classify(result)
     if kind == "success" and any(isinstance(v, str) and v in outside for v in args.values()):
         kind, text = "escapes", "read a path outside the workspace"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mcp_server import settings
 from mcp_server.errors import DataError
+from mcp_server.guards import show
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,6 +21,9 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 _SAMPLE_BYTES = 64 * 1024
 # In-memory pandas frames of CSV text typically take 1-3x the file size; leave headroom.
 _MEMORY_FACTOR = 4.0
+# Arrow batches -> pandas needs the batches plus the frame (strings become Python objects).
+_PARQUET_FACTOR = 3.0
+MAX_CELLS = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,9 @@ def available_memory_bytes() -> int:
 
 
 def file_sha256(path: Path) -> str:
+    from mcp_server.guards import check_regular_file
+
+    check_regular_file(path, path.name)  # a directory, FIFO or device: refused, not read
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -62,7 +69,7 @@ def sniff_csv(path: Path) -> CsvDialect:
         sample = handle.read(_SAMPLE_BYTES)
     if not sample.strip():
         raise DataError(f"{path.name} is empty: there is no header and no rows to read")
-    if b"\x00" in sample:
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs
         raise DataError(f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file")
     encoding = _guess_encoding(sample)
     text = sample.decode(encoding, errors="replace")
@@ -109,10 +116,9 @@ def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
 
 def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
-    if not path.exists():
-        raise DataError(f"file not found: {path.name}")
-    if path.is_dir():
-        raise DataError(f"{path.name} is a directory; give a CSV or Parquet file")
+    from mcp_server.guards import check_regular_file
+
+    check_regular_file(path, path.name)  # missing, a directory, a FIFO or a device: refused before opening
     if path.stat().st_size == 0:
         raise DataError(f"{path.name} is empty (0 bytes)")
     suffix = path.suffix.lower()
@@ -133,21 +139,35 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    import pandas as pd
+    """Read batch by batch, counting the real decompressed bytes and cells against the guard.
+
+    Why not the file's metadata: a hostile file states what it likes, and a few KB of Parquet
+    can decompress to gigabytes; only the decoded batches tell the truth.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
+        source = pq.ParquetFile(path)
+        if source.metadata.num_columns > MAX_CELLS // 10:
+            raise DataError(f"{path.name} has {source.metadata.num_columns:,} columns; select fewer columns first")
+        budget = available_memory_bytes() / _PARQUET_FACTOR
+        batches, used, cells = [], 0, 0
+        for batch in source.iter_batches(batch_size=16_384):
+            used, cells = used + batch.nbytes, cells + batch.num_rows * batch.num_columns
+            if used > budget or cells > MAX_CELLS:
+                raise DataError(
+                    f"{path.name} decompresses to more than {min(used, budget * 2) / 2**20:,.0f} MiB or "
+                    f"{MAX_CELLS:,} cells, more than memory allows; sample it first"
+                )
+            batches.append(batch)
+        return pa.Table.from_batches(batches, schema=source.schema_arrow).to_pandas()
+    except DataError:
+        raise
     except Exception as exc:
-        raise DataError(f"{path.name} is not a readable Parquet file: {exc}") from exc
-    # Parquet is compressed; estimate the in-memory size from the uncompressed column sizes.
-    raw = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    if raw * 1.5 > available_memory_bytes():
-        raise DataError(f"{path.name} needs about {raw / 2**20:,.0f} MiB in memory; sample it first")
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:
-        raise DataError(f"{path.name} could not be read as Parquet: {exc}") from exc
+        raise DataError(
+            f"{path.name} is not a readable Parquet file: {show(str(exc).splitlines()[0] if str(exc) else exc, 200)}"
+        ) from exc
 
 
 def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataFrame:

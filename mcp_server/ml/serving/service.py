@@ -147,7 +147,9 @@ def versions(runtime: str, model_name: str) -> dict[str, str]:
     names += ["onnxruntime"] if runtime == "onnx" else ["scikit-learn", "scipy", "pandas", "joblib"]
     if runtime == "joblib":
         names += runtime_packages(model_name)
-    return {name: importlib.metadata.version(name) for name in names}
+    from mcp_server.supply import pinned_closure
+
+    return pinned_closure(names)  # transitive dependencies pinned too
 
 
 def dev_versions() -> dict[str, str]:
