@@ -161,7 +161,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                     f"{MAX_CELLS:,} cells, more than memory allows; sample it first"
                 )
             batches.append(batch)
-        return pa.Table.from_batches(batches, schema=source.schema_arrow).to_pandas()
+        frame: pd.DataFrame = pa.Table.from_batches(batches, schema=source.schema_arrow).to_pandas()
+        return frame
     except DataError:
         raise
     except Exception as exc:
