@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test lint bench clean install fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ demo: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+# The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on
+# every field, plus schemathesis at 1000 examples on the generated service (`make test` runs
+# the same suites bounded). Prints the verdict table; all but calls/clear errors must be 0.
+fuzz: $(TEST_STAMP)
+	MOAI_FUZZ=full $(PY) -m pytest tests/fuzz -s -p no:randomly --timeout 14400
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check mcp_server tests bench

@@ -133,7 +133,7 @@ def hostile_calls(schema: dict[str, Any], base: dict[str, Any], tricks: list[str
     """One field of the base call replaced per call; plus unknown fields."""
     junk = corpus.junk_values()
     for name in sorted(schema.get("properties", {})):
-        values = list(junk) if full else rng.sample(junk, 10)
+        values = list(junk) if full else rng.sample(junk, 6)
         if any(word in name for word in PATHLIKE) or full:
             values += tricks
         for value in values:

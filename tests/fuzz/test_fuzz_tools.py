@@ -21,7 +21,7 @@ from tests.support import copy_examples, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("fuzz")]
 FULL = os.environ.get("MOAI_FUZZ", "") == "full"
-EXAMPLES = 400 if FULL else 25
+EXAMPLES = 400 if FULL else 15
 CONCURRENCY = 3
 
 
