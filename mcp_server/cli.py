@@ -58,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.transport != "stdio":
         from mcp_server.transport import check_exposure
 
-        token = args.token or os.environ.get("MOAI_ML_TOKEN") or None
+        token = args.token or settings.TOKEN.exact() or None
         check_exposure(args.host, token)  # before anything slow: refuse at once
     server = build_server(args.workspace)
     if args.transport == "stdio":

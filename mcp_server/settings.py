@@ -76,6 +76,11 @@ METRICS_OUT = Setting(
     "generated tests: file the holdout metrics are written to (the TDD tools read the gates from it)",
     audience="internal",
 )
+TOKEN = Setting(
+    "MOAI_ML_TOKEN",
+    "",
+    "bearer token HTTP clients must send (Authorization: Bearer); required to bind beyond loopback",
+)
 ALL = (
     TRACKING_URI,
     MLFLOW_LOGGING_LEVEL,
@@ -87,6 +92,7 @@ ALL = (
     XDG_CONFIG_HOME,
     HIDE_MODULES,
     METRICS_OUT,
+    TOKEN,
 )
 
 

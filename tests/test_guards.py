@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from mcp_server.errors import DataError, MoaiMlError, SpecError, WorkspaceError
-from mcp_server.ml.data import load_table
-from mcp_server.ml.registry import make_estimator
-from mcp_server.ml.spec import load_spec
+from mcp_server.ml.data.tables import load_table
+from mcp_server.ml.modeling.registry import make_estimator
+from mcp_server.ml.tdd.spec import load_spec
 from mcp_server.workspace import Workspace
-from tests.test_spec import BLOCK, write_spec
+from tests.tdd.test_spec import BLOCK, write_spec
 
 LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
@@ -85,7 +85,7 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
             writer.write_table(chunk)
     assert bomb.stat().st_size < 1_000_000  # 2 GB decoded: a ratio over 2000
     code = (
-        "import resource, sys; from pathlib import Path; from mcp_server.ml.data import load_table\n"
+        "import resource, sys; from pathlib import Path; from mcp_server.ml.data.tables import load_table\n"
         "from mcp_server.errors import DataError\n"
         f"try:\n    load_table(Path({str(bomb)!r}))\nexcept DataError as exc:\n    print('refused:', exc)\n"
         "print('peak_mb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"

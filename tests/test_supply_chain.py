@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.ml.serving import dev_versions, versions
+from mcp_server.ml.serving.service import dev_versions, versions
 from mcp_server.supply import pinned_closure
 
 OWN = "moai-domain-ml"

@@ -215,6 +215,9 @@ def estimator_parts(
     kwargs = spec.defaults(task)
     if seed is not None and "random_state" in inspect.signature(cls).parameters:
         kwargs["random_state"] = seed
+    from mcp_server.guards import refuse_file_params
+
+    refuse_file_params(params or {})  # LightGBM's forcedbins_filename & co. would read server files
     kwargs.update(params or {})
     return cls, kwargs
 
