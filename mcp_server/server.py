@@ -8,7 +8,8 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
-from mcp_server.tools import compare, evaluate, export, profile, runs, serving, tdd, train
+from mcp_server.tools import compare, evaluate, export, jobs, profile, runs, serving, tdd, train
+from mcp_server.tools._middleware import install as install_middleware
 from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
@@ -26,6 +27,7 @@ REGISTRARS = (
     tdd.register,
     export.register,
     serving.register,
+    jobs.register,
 )
 
 
@@ -41,4 +43,5 @@ def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPSer
     )
     for register in REGISTRARS:
         register(server, workspace)
+    install_middleware(server)
     return server

@@ -13,6 +13,7 @@ from mcp_server.jobs import Job, JobTimeout
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.names import METRIC_NAME, MODEL_NAME
 from mcp_server.names import Task as TaskName
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
     record_runs,
@@ -104,6 +105,7 @@ async def compare_tool(workspace: Workspace, args: CompareArgs, ctx: Context | N
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Compare models by cross-validation")
+    @long_running(workspace)
     async def ml_compare_models(
         data_path: DataPath,
         target: Target,
