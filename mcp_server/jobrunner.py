@@ -50,7 +50,10 @@ async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> No
         return
     finally:
         CURRENT.reset(token)
-    dumped = result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    from mcp_server.tools._middleware import compact
+
+    # Stored as the wire would carry it: a short summary as text, the data as structured content.
+    dumped = compact(request["tool"], result.model_dump(mode="json", by_alias=True, exclude_none=True))
     store.write_result(state.job_id, dumped)
     state.state, state.message = ("failed", "failed") if dumped.get("isError") else ("done", "done")
     if state.total:

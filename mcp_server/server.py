@@ -10,6 +10,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_server import __version__
 from mcp_server.tools import compare, evaluate, export, jobs, profile, runs, serving, tdd, train
 from mcp_server.tools._middleware import install as install_middleware
+from mcp_server.tools.tasks_ext import TasksExtension
 from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
@@ -40,6 +41,7 @@ def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPSer
         instructions=INSTRUCTIONS,
         version=__version__,
         log_level="WARNING",
+        extensions=[TasksExtension(workspace)],  # the MCP Tasks extension over our background jobs
     )
     for register in REGISTRARS:
         register(server, workspace)

@@ -98,3 +98,55 @@ async def test_job_tools_refuse_unknown_ids_and_explain_in_one_line(project: Pat
         assert bad.is_error and "\n" not in error_text(bad)
         assert "argument 'job_id' got '../../etc'" in error_text(bad)
     assert not os.path.exists(project / JOBS / "j20260101-000000-abcdef")
+
+
+async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the_result(project: Path):
+    from typing import Any, Literal
+
+    import anyio
+    from mcp import Client
+    from mcp.client.extension import ClientExtension, ResultClaim
+    from mcp_types import CallToolResult, Request, RequestParams, Result
+    from pydantic import ConfigDict, Field, TypeAdapter
+
+    from tests.support import server_params
+
+    class TaskCreated(Result):
+        model_config = ConfigDict(extra="allow", populate_by_name=True)
+        result_type: Literal["task"] = Field(alias="resultType")
+        task_id: str = Field(alias="taskId")
+        status: str
+
+    class TaskParams(RequestParams):
+        task_id: str = Field(serialization_alias="taskId")
+
+    class GetTask(Request[TaskParams, Literal["tasks/get"]]):
+        method: Literal["tasks/get"] = "tasks/get"
+
+    created: list[TaskCreated] = []
+    polled: list[str] = []
+
+    async def resolve(task: TaskCreated, ctx: Any) -> CallToolResult:
+        created.append(task)
+        while True:
+            raw = await ctx.session.send_request(GetTask(params=TaskParams(task_id=task.task_id)),
+                                                 TypeAdapter(dict[str, Any]))  # fmt: skip
+            polled.append(raw["status"])
+            if raw["status"] != "working":
+                return CallToolResult.model_validate(raw["result"])
+            await anyio.sleep(1)
+
+    class Tasks(ClientExtension):
+        identifier = "io.modelcontextprotocol/tasks"
+
+        def claims(self) -> list[ResultClaim[Any]]:
+            return [ResultClaim(result_type="task", model=TaskCreated, resolve=resolve)]
+
+    args = {"data_path": "data/diabetes.csv", "target": "progression", "models": ["ridge"], "cv_folds": 3}
+    async with Client(server_params(project), extensions=[Tasks()], read_timeout_seconds=300) as client:
+        result = await client.call_tool("ml_compare_models", {**args, "background": True})
+    assert not result.is_error, error_text(result)
+    assert len(created) == 1 and created[0].status == "working" and polled[-1] == "completed"
+    assert result.structured_content["leaderboard"][0]["model"] == "ridge"
+    assert result.content[0].text.startswith("rmse over 3 folds: ridge")
+    assert (project / JOBS / created[0].task_id / "result.json").is_file(), "the task is the job"
