@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspace", required=True)
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    from mcp_server import settings
+
+    os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
     # Why: nothing of a job may print where a parent could mistake it for protocol output.
     sys.stdout = sys.stderr
     state = anyio.run(run, Workspace(args.workspace), args.job_id)

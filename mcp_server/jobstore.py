@@ -33,10 +33,11 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
+from mcp_server import layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.workspace import Workspace, atomic_write
 
-JOBS = Path(".moai/ml/jobs")
+JOBS = layout.JOBS
 JOB_ID = r"^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"
 TERMINAL = ("done", "failed", "cancelled")
 STATES = ("queued", "running", *TERMINAL)

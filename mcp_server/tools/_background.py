@@ -20,7 +20,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context
@@ -79,6 +79,18 @@ def outcome_model(result: type[BaseModel]) -> type[BaseModel]:
     return Outcome
 
 
+def _outcome_annotation(annotation: Any) -> Any:
+    """The tool's return annotation with its model widened to `model | JobTicket`.
+
+    `Annotated[CallToolResult, Model]` (a tool that returns content blocks, e.g. images) stays that
+    shape, with the widened model as the validation target.
+    """
+    if get_origin(annotation) is Annotated:
+        base, model, *rest = get_args(annotation)
+        return Annotated[(base, outcome_model(model), *rest)]  # type: ignore[misc]
+    return outcome_model(annotation)
+
+
 def _context_name(signature: inspect.Signature) -> str | None:
     for param in signature.parameters.values():
         annotation = param.annotation
@@ -133,7 +145,7 @@ def long_running(workspace: Workspace, *, estimate: Estimate | None = None) -> C
         background = inspect.Parameter("background", inspect.Parameter.KEYWORD_ONLY, default=None,
                                        annotation=Background)  # fmt: skip
         params = [*signature.parameters.values(), background]
-        outcome = outcome_model(signature.return_annotation)
+        outcome = _outcome_annotation(signature.return_annotation)
 
         async def tool(**kwargs: Any) -> Any:
             wanted = kwargs.pop("background", None)

@@ -39,7 +39,8 @@ def compact(tool: str, result: Any) -> Any:
     structured = result.get("structuredContent")
     if not isinstance(structured, dict):
         return result
-    return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}]}
+    others = [c for c in result["content"] if not (isinstance(c, dict) and c.get("type") == "text")]  # images stay
+    return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}, *others]}
 
 
 DROPPED = {"title", "maxLength", "minLength", "maxItems"}
