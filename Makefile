@@ -5,8 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Claude Code's own CLI, only for `claude plugin validate` in tests/test_plugin.py (skipped without it)
+CLAUDE_CLI := $(VENV)/claude-cli/node_modules/.bin/claude
 
-.PHONY: demo test lint bench clean install fuzz
+.PHONY: demo test lint bench clean install fuzz claude-cli
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +27,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m mcp_server.demo
 
-test: $(TEST_STAMP)
+claude-cli: $(CLAUDE_CLI)
+
+$(CLAUDE_CLI):
+	-npm install --silent --no-audit --no-fund --prefix $(VENV)/claude-cli @anthropic-ai/claude-code@2.1.332
+
+test: $(TEST_STAMP) $(CLAUDE_CLI)
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 # The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on

@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-host", action="append", default=[], help="extra Host name the HTTP server accepts")
     inst = sub.add_parser("install", help="install the skill and the server entry into a project")
     inst.add_argument("--project", default=".", help="the project root (default: current directory)")
+    inst.add_argument("--python", help="pin this interpreter in .mcp.json (default: found when the server starts)")
+    inst.add_argument("--command-file", action="store_true", help="also write .claude/commands/moai-ml-run.md")
     prof = sub.add_parser("profile", help="profile a CSV/Parquet table")
     prof.add_argument("data_path")
     prof.add_argument("--target")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "mcp":
             return _serve(args)
         if args.command == "install":
-            return _install(Path(args.project))
+            return _install(Path(args.project), args.python, args.command_file)
         if args.command == "profile":
             return _profile(args)
     except MoaiMlError as exc:
@@ -74,10 +76,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _install(project: Path) -> int:
+def _install(project: Path, python: str | None, command_file: bool) -> int:
     from mcp_server.install import install
 
-    report = install(project)
+    report = install(project, python, command_file=command_file)
     for rel in report.changed:
         print(f"wrote     {rel}")
     for rel in report.unchanged:

@@ -1,9 +1,16 @@
-"""`moai-ml install`: put the skill and the server entry into a Claude Code project."""
+"""`moai-ml install`: put the skill, the server entry and (optionally) the run command into a project.
+
+The `.mcp.json` entry is portable, so a team can commit it: it names no venv path but finds the
+server when Claude Code starts it — the `moai-ml` console script on PATH, else the project's own
+`.venv/bin/moai-ml`, else `python3 -m mcp_server`. `--python` pins one interpreter instead.
+Projects that use Claude Code plugins need none of this: the repository is a plugin
+(`.claude-plugin/plugin.json`) with the skill, the server and `/moai-ml:run`.
+"""
 
 from __future__ import annotations
 
 import json
-import sys
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,21 +19,34 @@ from mcp_server.workspace import atomic_write
 
 SERVER_NAME = "moai-ml"
 SKILL_DIR = Path(".claude/skills/moai-domain-ml")
+COMMAND_FILE = Path(".claude/commands/moai-ml-run.md")  # `/moai-ml-run ML-001` without the plugin
+_CHECKOUT = Path(__file__).resolve().parent.parent
+LAUNCHER = (
+    "if command -v moai-ml >/dev/null 2>&1; then exec moai-ml mcp --workspace .; "
+    "elif [ -x .venv/bin/moai-ml ]; then exec .venv/bin/moai-ml mcp --workspace .; "
+    "else exec python3 -m mcp_server --workspace .; fi"
+)
+
+
+def _shipped(packaged: str, checkout: str) -> Path:
+    """A file the wheel ships inside `mcp_server/` and a checkout keeps elsewhere."""
+    inside = Path(__file__).parent / packaged
+    return inside if inside.is_file() else _CHECKOUT / checkout
 
 
 def skill_source() -> Path:
-    """SKILL.md ships in the wheel as `mcp_server/SKILL.md`; in a checkout it is at the root."""
-    packaged = Path(__file__).parent / "SKILL.md"
-    return packaged if packaged.is_file() else Path(__file__).resolve().parent.parent / "SKILL.md"
+    return _shipped("SKILL.md", "skills/moai-domain-ml/SKILL.md")
 
 
-def server_entry(command: str | None = None) -> dict[str, object]:
-    """How Claude Code starts the server: this interpreter, so the project needs no PATH set-up."""
-    return {
-        "type": "stdio",
-        "command": command or sys.executable,
-        "args": ["-m", "mcp_server", "--workspace", "."],
-    }
+def command_source() -> Path:
+    return _shipped("commands/run.md", "commands/run.md")
+
+
+def server_entry(python: str | None = None) -> dict[str, object]:
+    """How Claude Code starts the server: resolved when it starts (portable), or a pinned interpreter."""
+    if python:
+        return {"type": "stdio", "command": python, "args": ["-m", "mcp_server", "--workspace", "."]}
+    return {"type": "stdio", "command": "sh", "args": ["-c", LAUNCHER]}
 
 
 @dataclass
@@ -35,35 +55,42 @@ class InstallReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def install(project: Path, command: str | None = None) -> InstallReport:
-    """Copy SKILL.md and merge our entry into `.mcp.json`; idempotent, other servers untouched."""
+def install(project: Path, python: str | None = None, *, command_file: bool = False) -> InstallReport:
+    """Copy SKILL.md, merge our entry into `.mcp.json`, optionally add the run command; idempotent."""
     project = project.resolve()
     if not project.is_dir():
         raise MoaiMlError(f"project directory {str(project)!r} does not exist")
     report = InstallReport()
-    skill_target = project / SKILL_DIR / "SKILL.md"
-    skill_bytes = skill_source().read_bytes()
-    _write_if_changed(skill_target, skill_bytes, report, project)
+    _write_if_changed(project / SKILL_DIR / "SKILL.md", skill_source().read_bytes(), report, project)
+    if command_file:
+        _write_if_changed(project / COMMAND_FILE, command_source().read_bytes(), report, project)
     mcp_json = project / ".mcp.json"
-    config: dict[str, object] = {}
-    if mcp_json.exists():
-        try:
-            config = json.loads(mcp_json.read_text(encoding="utf-8") or "{}")
-        except ValueError as exc:
-            raise MoaiMlError(f"{mcp_json} is not valid JSON ({exc}); fix it and run install again") from exc
-        if not isinstance(config, dict):
-            raise MoaiMlError(f"{mcp_json} must hold a JSON object")
+    config = _read_config(mcp_json)
     servers = config.setdefault("mcpServers", {})
     if not isinstance(servers, dict):
         raise MoaiMlError(f"'mcpServers' in {mcp_json} must be an object")
-    servers[SERVER_NAME] = server_entry(command)
+    servers[SERVER_NAME] = server_entry(python)
     text = json.dumps(config, indent=2) + "\n"
     _write_if_changed(mcp_json, text.encode("utf-8"), report, project)
     return report
 
 
+def _read_config(mcp_json: Path) -> dict[str, object]:
+    if not mcp_json.exists():
+        return {}
+    try:
+        config = json.loads(mcp_json.read_text(encoding="utf-8") or "{}")
+    except ValueError as exc:
+        raise MoaiMlError(f"{mcp_json} is not valid JSON ({exc}); fix it and run install again") from exc
+    if not isinstance(config, dict):
+        raise MoaiMlError(f"{mcp_json} must hold a JSON object")
+    return config
+
+
 def _write_if_changed(path: Path, data: bytes, report: InstallReport, project: Path) -> None:
     rel = path.relative_to(project).as_posix()
+    if project not in Path(os.path.realpath(path)).parents:  # a committed symlink must not redirect the write
+        raise MoaiMlError(f"{rel} is a symlink leading out of the project; remove it and run install again")
     if path.exists() and path.read_bytes() == data:
         report.unchanged.append(rel)
         return

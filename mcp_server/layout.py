@@ -16,6 +16,7 @@ STORE = MOAI / "ml"  # the tools' own files; pickles are trusted only from here
 MLFLOW_DB = STORE / "mlflow.db"  # the embedded MLflow tracking store (SQLite)
 ARTIFACTS = STORE / "artifacts"  # MLflow artifacts of the embedded store, one folder per experiment
 MANIFEST = STORE / "manifest.json"  # path -> sha256 of every file the tools wrote (no-clobber rule)
+JOBS = STORE / "jobs"  # background jobs: <job_id>/request.json, state.json, result.json, log.txt
 SCRATCH = STORE / "tmp"  # private staging folders of jobs and run writes; always deleted after
 CACHE = STORE / "cache"  # run artifacts downloaded from a remote store, per run id
 SCHEMA_CACHE = CACHE / "schemas"  # profiled schemas per (file content, target, task, drop)
@@ -43,6 +44,6 @@ def export_dir(name: str) -> Path:
 
 
 __all__ = [
-    "ARTIFACTS", "CACHE", "EXPORTS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH", "SPECS",
-    "STORE", "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
+    "ARTIFACTS", "CACHE", "EXPORTS", "JOBS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH",
+    "SPECS", "STORE", "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
 ]  # fmt: skip

@@ -11,7 +11,9 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from pydantic import ValidationError
 
 from mcp_server import __version__
-from mcp_server.tools import compare, evaluate, export, profile, runs, serving, tdd, train
+from mcp_server.tools import compare, evaluate, export, jobs, profile, runs, serving, tdd, train
+from mcp_server.tools._middleware import install as install_middleware
+from mcp_server.tools.tasks_ext import TasksExtension
 from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
@@ -29,6 +31,7 @@ REGISTRARS = (
     tdd.register,
     export.register,
     serving.register,
+    jobs.register,
 )
 
 
@@ -80,7 +83,9 @@ def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPSer
         instructions=INSTRUCTIONS,
         version=__version__,
         log_level="WARNING",
+        extensions=[TasksExtension(workspace)],  # the MCP Tasks extension over our background jobs
     )
     for register in REGISTRARS:
         register(server, workspace)
+    install_middleware(server)
     return server

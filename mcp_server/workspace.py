@@ -78,7 +78,9 @@ class Workspace:
                 "(after resolving '..' and symlinks); give a path inside the workspace"
             )
         if not exists:
-            raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r})")
+            near = closest_paths(self.root, raw)
+            hint = f"; closest in the workspace: {', '.join(near)}" if near else ""
+            raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r}){hint}")
         if must_exist and not (real.is_file() or real.is_dir()):
             # Why before any open: a FIFO blocks the reader until a writer comes; a device never ends.
             raise WorkspaceError(f"{raw!r} is not a regular file (a FIFO, socket or device); give a regular file")
@@ -162,6 +164,29 @@ class Workspace:
 
     def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:
         return self.write_files({rel: content}, overwrite=overwrite)
+
+
+SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+
+def closest_paths(root: Path, wanted: str, limit: int = 3, scan: int = 5000) -> list[str]:
+    """Workspace files whose path (or name) is closest to `wanted`: what a caller probably meant.
+
+    A bounded walk (at most `scan` files, no VCS/venv/cache folders), so a big tree costs little.
+    """
+    import difflib
+
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (d == "ml" and folder.endswith(".moai")))
+        found += [Path(folder, f).relative_to(root).as_posix() for f in files]
+        if len(found) >= scan:
+            break
+    want = wanted.strip().lstrip("./")
+    by_path = difflib.get_close_matches(want, found, n=limit, cutoff=0.5)
+    names = {Path(p).name: p for p in found}
+    by_name = [names[n] for n in difflib.get_close_matches(Path(want).name, list(names), n=limit, cutoff=0.5)]
+    return list(dict.fromkeys(by_path + by_name))[:limit]
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -11,7 +11,7 @@ from mcp_server.install import SERVER_NAME
 from mcp_server.server import build_server
 from tests.support import ROOT
 
-SKILL = (ROOT / "SKILL.md").read_text(encoding="utf-8")
+SKILL = (ROOT / "skills/moai-domain-ml/SKILL.md").read_text(encoding="utf-8")
 ALLOWED_KEYS = {"name", "description", "license", "allowed-tools", "metadata", "compatibility"}
 SEED_TRIGGERS = ("Machine learning model development", "model training", "model deployment", "MLOps", "/alfred:2-run")
 SEED_SECTIONS = ("## What it does", "## When to use", "## How it works", "## Examples", "## Works well with")

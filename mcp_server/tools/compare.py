@@ -13,6 +13,7 @@ from mcp_server.jobs import Job, JobTimeout
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.names import METRIC_NAME, MODEL_NAME
 from mcp_server.names import Task as TaskName
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
     record_runs,
@@ -20,6 +21,7 @@ from mcp_server.tools._common import (
     run_job_tool,
     run_store,
 )
+from mcp_server.tools._estimates import compare_estimate
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
 
@@ -104,6 +106,7 @@ async def compare_tool(workspace: Workspace, args: CompareArgs, ctx: Context | N
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Compare models by cross-validation")
+    @long_running(workspace, estimate=compare_estimate)
     async def ml_compare_models(
         data_path: DataPath,
         target: Target,

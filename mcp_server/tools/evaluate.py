@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.names import RUN_ID
 from mcp_server.names import Task as TaskName
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
     record_runs,
@@ -20,6 +21,7 @@ from mcp_server.tools._common import (
     run_store,
     staging,
 )
+from mcp_server.tools._estimates import evaluate_estimate
 from mcp_server.tools.args import Trusted
 from mcp_server.workspace import Workspace
 
@@ -97,6 +99,7 @@ async def evaluate_tool(workspace: Workspace, args: EvaluateArgs, ctx: Context |
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Evaluate a trained run")
+    @long_running(workspace, estimate=evaluate_estimate)
     async def ml_evaluate(
         run_id: Annotated[str, Field(pattern=RUN_ID, description="MLflow run id of a trained model (ml_train)")],
         data_path: Annotated[

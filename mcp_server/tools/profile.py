@@ -44,6 +44,9 @@ class ProfileResult(BaseModel):
     columns_omitted: int = Field(description="Columns not listed in `columns` (see kind_counts)")
     warnings: list[DataWarning] = Field(description="Problems worth fixing before training, errors first")
     warnings_omitted: int = Field(description="Further warnings not listed")
+    suggested_drop: list[str] = Field(description="Identifier, constant and leaking columns: the SPEC's `drop` list")
+    ml_block: str | None = Field(description="A ready `## ML` section for a SPEC (with a target); confirm the gate")
+    next_step: str = Field(description="The call to make next")
 
 
 def profile_file(
@@ -82,7 +85,23 @@ def profile_file(
             for f in findings[:max_warnings]
         ],
         warnings_omitted=max(0, len(findings) - max_warnings),
+        **_next(workspace.relative(path), target, profile),
     )
+
+
+def _next(rel: str, target: str | None, profile: Any) -> dict[str, Any]:
+    from mcp_server.ml.tdd.spec_block import ml_block, suggested_drop
+
+    drop = suggested_drop(profile.findings)
+    if target is None or profile.task is None:
+        step = "Call ml_profile_data again with `target` for the task, leakage checks and a ready ## ML block."
+        return {"suggested_drop": drop, "ml_block": None, "next_step": step}
+    block = ml_block(rel, target, profile.task, drop, profile.rows)
+    step = ("Put ml_block in the SPEC (.moai/specs/SPEC-<ID>/spec.md), confirm its threshold, then "
+            "ml_tdd_cycle(spec_path='<ID>', background=true).")  # fmt: skip
+    if drop:
+        step = f"Drop {', '.join(drop[:5])} (identifiers, constants or leaks). " + step
+    return {"suggested_drop": drop, "ml_block": block, "next_step": step}
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:

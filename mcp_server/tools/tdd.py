@@ -10,7 +10,9 @@ from pydantic import Field
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.ml.tdd import phases as tdd
 from mcp_server.names import PACKAGE_NAME
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
+from mcp_server.tools._estimates import tdd_estimate
 from mcp_server.tools.tdd_models import (
     CycleResult,
     GreenResult,
@@ -104,6 +106,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
 
 def _red_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="TDD red: write failing model tests")
+    @long_running(workspace, estimate=tdd_estimate("red"))
     async def ml_tdd_red(
         ctx: Context,
         spec_path: SpecPath = None,
@@ -125,6 +128,7 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
 
 def _green_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD green: write the pipeline and pass the tests")
+    @long_running(workspace, estimate=tdd_estimate("green"))
     async def ml_tdd_green(
         ctx: Context,
         spec_path: SpecPath = None,
@@ -150,6 +154,7 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
 
 def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green")
+    @long_running(workspace, estimate=tdd_estimate("refactor"))
     async def ml_tdd_refactor(
         ctx: Context,
         spec_path: SpecPath = None,
@@ -170,6 +175,7 @@ def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
 
 def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="TDD cycle: red, green, refactor")
+    @long_running(workspace, estimate=tdd_estimate("cycle"))
     async def ml_tdd_cycle(
         ctx: Context,
         spec_path: SpecPath = None,
@@ -211,6 +217,8 @@ def _cycle(
 ) -> CycleResult:
     done = to_refactor(final) if final.phase == "refactor" else None
     skipped = sorted({p for r in (red, final, *more) for p in r.files_skipped})
+    ran = list({id(r): r for r in (red, *more, final)}.values())  # phase results are unhashable dataclasses
+    warnings = list(dict.fromkeys(f"{r.phase}: {w}" for r in ran for w in r.warnings))
     return CycleResult(
         spec_id=red.spec_id,
         phases=phases,
@@ -220,6 +228,7 @@ def _cycle(
         cv_results=done.cv_results if done else [],
         run_id=final.run_id,
         files_skipped=skipped,
+        warnings=warnings,
         next_step=final.next_step,
     )
 

@@ -109,6 +109,9 @@ class CycleResult(BaseModel):
     cv_results: list[CvResult] = Field(description="CV leaderboard of the refactor phase, best first")
     run_id: str | None = Field(description="MLflow run id of the final model (None if not logged)")
     files_skipped: list[str] = Field(description="Files a person edited, kept")
+    warnings: list[str] = Field(
+        description="Every phase's warnings, prefixed with the phase (why a CV winner was not kept, …)"
+    )
     next_step: str = Field(description="What to do next")
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.names import MODEL_NAME
 from mcp_server.names import Task as TaskName
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
     record_runs,
@@ -19,6 +20,7 @@ from mcp_server.tools._common import (
     run_store,
     staging,
 )
+from mcp_server.tools._estimates import train_estimate
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
 
@@ -92,6 +94,7 @@ async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None)
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Train a model")
+    @long_running(workspace, estimate=train_estimate)
     async def ml_train(
         data_path: DataPath,
         target: Target,

@@ -1,6 +1,7 @@
-"""The SPEC-driven RED -> GREEN -> REFACTOR cycle: reading a SPEC (`spec`), the three phases
-(`phases`), the rendering context of the generated tests and pipeline (`context`, `imports`),
+"""The SPEC-driven RED -> GREEN -> REFACTOR cycle: reading a SPEC (`spec`), a ready `## ML` block
+from a profile (`spec_block`), the three phases (`phases`), the next step after each
+(`next_steps`), the rendering context of the generated tests and pipeline (`context`, `imports`),
 running what was generated (`run`) and recording the phases' models as runs (`track`).
 """
 
-__all__ = ["context", "imports", "phases", "run", "spec", "track"]
+__all__ = ["context", "imports", "next_steps", "phases", "run", "spec", "spec_block", "track"]

@@ -16,6 +16,7 @@ from typing import Any
 from mcp_server import settings
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
+from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.context import (
     RED_SENTINEL,
     SpecData,
@@ -185,18 +186,7 @@ def _finish(
     trained, run, measured = _train_and_test(workspace, prep, phase)
     found = gates(prep, measured)
     ok = run.all_passed
-    failing = [t.name for t in run.outcomes if t.status != "passed"]
-    if ok:
-        nxt = "GREEN: every test passes." + (" Next: ml_tdd_refactor." if phase == "green" else " Done.")
-    else:
-        unmet = [f"{g.name} {g.value} vs {g.threshold}" for g in found if not g.passed]
-        gate_text = f" Unmet gates: {'; '.join(unmet)}." if unmet else ""
-        nxt = (
-            f"NOT GREEN: {len(failing)} test(s) fail ({', '.join(failing[:5])}).{gate_text} The thresholds and "
-            "tests stay as the SPEC says; run ml_tdd_refactor to cross-validate other candidates, or improve "
-            "the data or features."
-        )
-    result = _result(prep, phase, report, run, ok, nxt)
+    result = _result(prep, phase, report, run, ok, "")
     result.model, result.params, result.metrics = name, params, found
     result.baseline = measured.get("baseline", {}).get(prep.spec.metric)
     result.model_path = prep.paths["model"]
@@ -209,6 +199,7 @@ def _finish(
     result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"))
     if note:
         result.warnings.append(note)
+    result.next_step = next_steps.after_green_phase(prep, phase, result)
     return result
 
 
@@ -243,6 +234,7 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
     skipped = [c for c in prep.spec.candidates or [] if c not in {row["model"] for row in selection["leaderboard"]}]
     if skipped:
         result.warnings.append(f"candidates not installed, not cross-validated: {', '.join(skipped)}")
+    result.next_step = next_steps.after_green_phase(prep, "refactor", result)  # now with the CV leaderboard
     return result
 
 

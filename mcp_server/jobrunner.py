@@ -1,0 +1,111 @@
+"""`python -m mcp_server.jobrunner --workspace ROOT JOB_ID`: run one background job to its end.
+
+The job store (`mcp_server.jobstore`) starts this in its own process session. It builds the same
+server the client talks to and calls the tool in-process with `background=false`, so a job's
+result is exactly the inline call's result. Progress goes to the job's `state.json` instead of
+MCP notifications. SIGTERM (`ml_job_cancel`) cancels the call the way a client's cancellation
+does: the tool's child process is killed, its staging folder deleted and runs it recorded are
+undone; then the state says `cancelled`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from typing import Any
+
+import anyio
+
+from mcp_server.jobstore import CURRENT, JobProgress, JobState, JobStore
+from mcp_server.workspace import Workspace
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc)
+    prefix = "Error executing tool "
+    if text.startswith(prefix) and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text or type(exc).__name__
+
+
+async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> None:
+    from mcp.server.mcpserver.exceptions import ToolError
+    from mcp.types import CallToolResult, TextContent
+
+    from mcp_server.server import build_server
+
+    server = build_server(store.workspace.root)
+    token = CURRENT.set(JobProgress(store, state))
+    try:
+        result = await server.call_tool(request["tool"], {**request["arguments"], "background": False})
+    except ToolError as exc:
+        message = _error_text(exc)
+        store.write_result(state.job_id, CallToolResult(content=[TextContent(type="text", text=message)],
+                                                        is_error=True).model_dump(mode="json", by_alias=True,
+                                                                                  exclude_none=True))  # fmt: skip
+        state.state, state.error, state.message = "failed", message, "failed"
+        return
+    finally:
+        CURRENT.reset(token)
+    from mcp_server.tools._middleware import compact
+
+    # Stored as the wire would carry it: a short summary as text, the data as structured content.
+    dumped = compact(request["tool"], result.model_dump(mode="json", by_alias=True, exclude_none=True))
+    store.write_result(state.job_id, dumped)
+    state.state, state.message = ("failed", "failed") if dumped.get("isError") else ("done", "done")
+    if state.total:
+        state.progress = state.total
+
+
+async def run(workspace: Workspace, job_id: str) -> JobState:
+    store = JobStore(workspace)
+    request = store.request(job_id)
+    state = store.state(job_id)
+    if state.terminal:
+        return state
+    state.state, state.message = "running", "starting"
+    store.write_state(state)
+    with anyio.CancelScope() as scope:
+        async with anyio.create_task_group() as tg:
+
+            async def stop_on_sigterm() -> None:
+                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                    async for _ in signals:
+                        scope.cancel()
+                        return
+
+            tg.start_soon(stop_on_sigterm)
+            try:
+                await _call(store, state, request)
+            except Exception as exc:  # a crash of the tool itself: record it, never lose the job
+                state.state, state.error, state.message = "failed", f"the job crashed: {_error_text(exc)}", "crashed"
+            tg.cancel_scope.cancel()
+    if scope.cancelled_caught and not state.terminal:
+        state.state, state.message = "cancelled", "cancelled by ml_job_cancel; nothing was recorded"
+    store.write_state(state)
+    return state
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mcp_server.jobrunner")
+    parser.add_argument("--workspace", required=True)
+    parser.add_argument("job_id")
+    args = parser.parse_args(argv)
+    from mcp_server import settings
+
+    os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
+    # Why: nothing of a job may print where a parent could mistake it for protocol output.
+    sys.stdout = sys.stderr
+    state = anyio.run(run, Workspace(args.workspace), args.job_id)
+    if state.state == "cancelled" and os.getpgid(0) == os.getpid():  # only when we lead our own group
+        # Threads of an abandoned domain call may still hold a pytest subprocess: end the whole group.
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+    return 0 if state.state == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Rough duration estimates of long calls, so a call that would outlast an MCP host runs as a job.
+
+Advice, not a promise: the table's size comes from its file (a 256 KiB sample of a CSV, the
+footer of a Parquet file), a fit's cost from the cells it sees and the registry's relative
+`cost` of the model family. Calibrated on 2 shared vCPUs (bench/agent_budget.py prints the
+estimate next to the measured time). Every function takes the tool's validated arguments.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from mcp_server.workspace import Workspace
+
+SAMPLE = 256 * 1024
+SECONDS_PER_CELL = 1.5e-6  # one fit of a cost-0 model; a family costs (1 + cost) times this
+START_S = 1.0  # fixed cost of a call: reading the table, recording the run
+PYTEST_S = 5.0  # one run of the generated tests
+
+
+def table_size(path: Path) -> tuple[int, int]:
+    """(rows, columns) of a table, estimated without loading it."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        return int(meta.num_rows), int(meta.num_columns)
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE)
+    lines = sample.splitlines()
+    if not lines:
+        return 0, 0
+    header = next(csv.reader([lines[0].decode("utf-8", "replace")]))
+    rows = len(lines) - 1 if len(sample) < SAMPLE else int(size / (len(sample) / max(len(lines), 1)))
+    return max(rows, 0), len(header)
+
+
+def fit_seconds(cells: float, models: list[str]) -> float:
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    return sum((1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05 for m in models)
+
+
+def _cells(workspace: Workspace, data_path: str) -> tuple[float, int]:
+    rows, columns = table_size(workspace.resolve(data_path, must_exist=True))
+    return float(rows * max(columns, 1)), rows
+
+
+def _task_models(task: str, rows: int) -> list[str]:
+    from mcp_server.ml.modeling.registry import fast_first
+
+    return fast_first("binary" if task == "auto" else task)
+
+
+def compare_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    cells, rows = _cells(workspace, args["data_path"])
+    models = args.get("models") or _task_models(args.get("task", "auto"), rows)
+    seconds = START_S + int(args.get("cv_folds", 5)) * fit_seconds(cells, models)
+    return min(seconds, float(args.get("time_budget_s", seconds)) + START_S)
+
+
+def train_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    cells, _ = _cells(workspace, args["data_path"])
+    model = args.get("model", "auto")
+    return START_S + 2 * fit_seconds(cells, [model if model != "auto" else "hist_gradient_boosting"])
+
+
+def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | None:
+    if not args.get("cv_folds"):
+        return START_S + 3.0  # plots only
+    if not args.get("data_path"):
+        return None  # the run's own table: known only once the run is read
+    cells, _ = _cells(workspace, args["data_path"])
+    return START_S + 3.0 + int(args["cv_folds"]) * fit_seconds(cells, ["random_forest"])
+
+
+def _spec(workspace: Workspace, args: dict[str, Any]) -> tuple[float, list[str], int, int]:
+    from mcp_server.ml.modeling.registry import REGISTRY
+    from mcp_server.ml.tdd.spec import load_spec
+
+    fields = args.get("fields") or {}
+    fields = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields)
+    spec = load_spec(workspace, args.get("spec_path"), fields)
+    cells, rows = _cells(workspace, spec.dataset)
+    candidates = spec.candidates or _task_models(spec.task, rows)[:3]
+    grid = max((len(REGISTRY[c].small_grid.get(k, [1])) for c in candidates if c in REGISTRY
+                for k in REGISTRY[c].small_grid), default=1)  # fmt: skip
+    return cells * (1 - spec.test_size), candidates, spec.cv_folds, grid * 2
+
+
+def tdd_estimate(phase: str) -> Any:
+    """The estimate of one TDD phase (`red`, `green`, `refactor`) or of the whole `cycle`."""
+
+    def estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+        if phase == "red":
+            return START_S + PYTEST_S
+        cells, candidates, folds, grid = _spec(workspace, args)
+        green = START_S + 2 * PYTEST_S + 2 * fit_seconds(cells, candidates[:1])
+        refactor = green + folds * grid * fit_seconds(cells * (folds - 1) / folds, candidates)
+        return {"green": green, "refactor": refactor, "cycle": PYTEST_S + green + refactor}[phase]
+
+    return estimate

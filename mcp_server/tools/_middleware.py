@@ -1,0 +1,108 @@
+"""The server's `tools/call` middleware: one argument vocabulary in, compact answers out.
+
+Installed once by `server.build_server`, so every tool, present or future, gets it:
+- arguments: unknown ones refused, enum-like values case-insensitive, SPEC references unified, a
+  refused value explained in one line (`tools/_arguments.py`);
+- answers: the text content of a successful result is a short summary (`tools/_summary.py`),
+  not the structured content again as indented JSON; an error's text is one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult, TextContent
+
+from mcp_server.tools._arguments import check, normalize, one_line
+from mcp_server.tools._summary import summarize
+
+
+def _error(text: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
+
+
+def compact(tool: str, result: Any) -> Any:
+    """The result with a summary as its text (success) or a one-line text (error).
+
+    `result` is what the rest of the chain returns: the wire dict of a CallToolResult.
+    """
+    if isinstance(result, CallToolResult):
+        result = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+    if not isinstance(result, dict) or not isinstance(result.get("content"), list):
+        return result
+    if result.get("isError"):
+        text = " ".join(str(c.get("text", "")) for c in result["content"] if isinstance(c, dict))
+        return {**result, "content": [{"type": "text", "text": one_line(tool, text)}]}
+    structured = result.get("structuredContent")
+    if not isinstance(structured, dict):
+        return result
+    others = [c for c in result["content"] if not (isinstance(c, dict) and c.get("type") == "text")]  # images stay
+    return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}, *others]}
+
+
+DROPPED = {"title", "maxLength", "minLength", "maxItems"}
+
+
+def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
+    """A JSON Schema without what costs an agent tokens and tells it nothing.
+
+    Drops pydantic's generated `title`s, `"default": null`, length and item-count bounds (the
+    server enforces them and names them in its one-line error) and `additionalProperties: true`,
+    and turns `anyOf [X, null]` into X: an optional argument is simply not required (a null sent
+    anyway counts as omitted). Enums, numeric ranges, patterns and descriptions stay.
+    """
+    if isinstance(schema, list):
+        return [lean_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if in_properties:  # keys are argument names here, not schema keywords
+        return {name: lean_schema(prop) for name, prop in schema.items()}
+    out: dict[str, Any] = {}
+    options = schema.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = next(o for o in options if o != {"type": "null"})
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **other}
+    for key, value in schema.items():
+        if key in DROPPED or (key == "default" and value is None) or (key == "additionalProperties" and value is True):
+            continue
+        out[key] = lean_schema(value, in_properties=key in ("properties", "$defs"))
+    return out
+
+
+def _lean_listing(result: Any) -> Any:
+    if isinstance(result, dict) and isinstance(result.get("tools"), list):
+        tools = [{**t, "inputSchema": lean_schema(t["inputSchema"])} if isinstance(t, dict) and "inputSchema" in t
+                 else t for t in result["tools"]]  # fmt: skip
+        return {**result, "tools": tools}
+    return result
+
+
+def install(server: MCPServer) -> None:
+    """Append the middleware to `server` (after every tool is registered)."""
+    schemas: dict[str, dict[str, Any]] = {}
+
+    async def tools_call(ctx: Any, call_next: Any) -> Any:
+        params = ctx.params
+        if ctx.method == "tools/list":
+            return _lean_listing(await call_next(ctx))
+        if ctx.method != "tools/call" or not isinstance(params, Mapping):
+            return await call_next(ctx)
+        if not schemas:
+            schemas.update({t.name: dict(t.input_schema) for t in await server.list_tools()})
+        name, raw = params.get("name"), params.get("arguments") or {}
+        schema = schemas.get(name) if isinstance(name, str) else None
+        if schema is None or not isinstance(raw, Mapping):
+            return await call_next(ctx)
+        given = {k: v for k, v in raw.items() if v is not None}  # null = omitted (the listing hides null)
+        arguments, problem = normalize(schema, given)
+        problem = problem or check(name, schema, arguments)  # type: ignore[arg-type]
+        if problem:
+            return _error(problem if problem.startswith(f"{name}:") else f"{name}: {problem}")
+        if arguments != raw:
+            ctx = dataclasses.replace(ctx, params={**params, "arguments": arguments})
+        return compact(name, await call_next(ctx))  # type: ignore[arg-type]
+
+    server.middleware.append(tools_call)
