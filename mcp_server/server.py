@@ -40,19 +40,11 @@ class MoaiServer(MCPServer):
 
     Why: pydantic's validation errors span several lines and echo the rejected value (which
     can be megabytes of the caller's data); an agent acts best on one line naming the field.
-    Unknown argument names are refused too: a misspelt optional argument would otherwise be
-    dropped silently and the call would run with the default.
     """
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
-        tool = self._tool_manager.get_tool(name)
-        if tool is not None:
-            known = set(tool.parameters.get("properties", {}))
-            unknown = sorted(str(key)[:40] for key in arguments if key not in known)
-            if unknown:
-                raise ToolError(
-                    f"unknown argument(s) {', '.join(map(repr, unknown[:5]))}; valid: {', '.join(sorted(known))}"
-                )
+        # Unknown argument names never get here: the tools/call middleware refuses them first
+        # (tools/_arguments.py, with the closest valid name).
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError:

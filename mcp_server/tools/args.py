@@ -32,3 +32,10 @@ Experiment = Annotated[
     str | None,
     Field(pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),
 ]
+AllowFailedGates = Annotated[
+    bool,
+    Field(
+        description="Use a run that failed its SPEC's gates or was rejected anyway (recorded on the run and in "
+        "the result); without it such a run is refused"
+    ),
+]

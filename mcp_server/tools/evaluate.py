@@ -52,6 +52,7 @@ class EvaluateResult(BaseModel):
     top_features: list[Importance] = Field(description="Most important features, up to 10")
     plots: dict[str, str] = Field(description="PNG files (confusion matrix, ROC, PR, calibration, residuals, …)")
     report: str = Field(description="JSON file with every number of this evaluation")
+    warnings: list[str] = Field(description="E.g. evaluation rows the model was trained on (inflated metrics)")
 
 
 def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
@@ -92,6 +93,7 @@ async def evaluate_tool(workspace: Workspace, args: EvaluateArgs, ctx: Context |
         importance_method=outcome.importance_method,
         top_features=[Importance(feature=f, value=v) for f, v in outcome.importance],
         plots={k: f"{base}/{v}" for k, v in outcome.plots.items()}, report=f"{base}/evaluation.json",
+        warnings=outcome.warnings,
     )  # fmt: skip
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(content=[text, *images], structured_content=result.model_dump(mode="json"))

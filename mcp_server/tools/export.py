@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
@@ -11,6 +11,7 @@ from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.names import RUN_ID
 from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools.args import AllowFailedGates
 from mcp_server.workspace import Workspace
 
 LOAD_HINTS = {
@@ -39,6 +40,9 @@ class ExportResult(BaseModel):
     sha256: str = Field(description="SHA-256 of the exported file")
     parity: ParityFigures | None = Field(description="Agreement with the model (onnx, skops); null for joblib/pickle")
     load_hint: str = Field(description="How to load the file")
+    verdict: dict[str, Any] | None = Field(
+        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates (an override)"
+    )
 
 
 def figures(parity: Parity | None) -> ParityFigures | None:
@@ -55,14 +59,15 @@ def figures(parity: Parity | None) -> ParityFigures | None:
 
 
 def export(
-    workspace: Workspace, run_id: str | None, model_path: str | None, fmt: str, trusted: bool, data_path: str | None
-) -> ExportResult:
+    workspace: Workspace, run_id: str | None, model_path: str | None, fmt: str, trusted: bool, data_path: str | None,
+    allow_failed_gates: bool = False,
+) -> ExportResult:  # fmt: skip
     from mcp_server.ml.export.formats import export_file, export_run
 
     if (run_id is None) == (model_path is None):
         raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")
     if run_id is not None:
-        done = export_run(workspace, run_id, fmt, data_path, trusted)
+        done = export_run(workspace, run_id, fmt, data_path, trusted, allow_failed_gates)
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)
@@ -76,6 +81,7 @@ def export(
         sha256=done.sha256,
         parity=figures(parity),
         load_hint=LOAD_HINTS[fmt],
+        verdict=done.verdict,
     )
 
 
@@ -106,6 +112,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             str | None,
             Field(min_length=1, max_length=4096, description="Table for the parity sample (default: the run's data)"),
         ] = None,
+        allow_failed_gates: AllowFailedGates = False,
     ) -> ExportResult:
         """Export a trained model to a file under .moai/ml/exports/<run_id>/ (with schema.json).
         format='onnx' converts the WHOLE pipeline (preprocessing + model; XGBoost/LightGBM too) and
@@ -113,5 +120,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         probabilities/predictions within 1e-4): the result gives the agreement and max difference;
         models ONNX cannot express (datetime/text features) are refused with the formats that work.
         'skops' is the safe-to-load format; joblib/pickle run code when loaded. Give run_id, or
-        model_path for a file (pickles this product did not sign need trusted=true)."""
-        return await run_domain(export, workspace, run_id, model_path, format, trusted, data_path)
+        model_path for a file (pickles this product did not sign need trusted=true). A run that failed
+        its SPEC's gates or was rejected is refused (naming the best passing run) unless
+        allow_failed_gates=true, which is recorded on the run and reported in `verdict`."""
+        return await run_domain(export, workspace, run_id, model_path, format, trusted, data_path, allow_failed_gates)

@@ -37,6 +37,7 @@ class ProfileResult(BaseModel):
     memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
     target: str | None = Field(description="The target column, if one was given")
     task: TaskName | None = Field(description="Task inferred from the target")
+    task_reason: str | None = Field(description="Why that task, in one line (the caller's task always wins)")
     target_summary: dict[str, Any] = Field(description="Class counts and shares, or the distribution for regression")
     kind_counts: dict[str, int] = Field(description="How many columns of each kind")
     duplicate_rows: int = Field(description="Rows that repeat an earlier row exactly")
@@ -72,6 +73,7 @@ def profile_file(
         memory_mb=profile.memory_mb,
         target=target,
         task=profile.task,  # type: ignore[arg-type]
+        task_reason=profile.task_reason,
         target_summary=profile.target_summary,
         kind_counts=counts,
         duplicate_rows=profile.duplicate_rows,

@@ -21,13 +21,16 @@ class RunSummary(BaseModel):
     run_id: str = Field(description="MLflow run id")
     run_name: str = Field(description="Human name of the run")
     experiment: str = Field(description="Experiment name")
-    kind: str = Field(description="train, compare, candidate, tdd, …")
+    kind: str = Field(description="train, compare, candidate, tdd_green, tdd_refactor, tune")
     model: str | None = Field(description="Registry model name, if any")
     spec_id: str | None = Field(description="SPEC the run belongs to, if any")
     status: str = Field(description="FINISHED, FAILED, RUNNING, …")
     started: str = Field(description="Start time, UTC ISO 8601")
     parent_run_id: str | None = Field(description="The compare run this candidate belongs to")
     metrics: dict[str, float] = Field(description="Headline metrics (the sort metric first)")
+    gates_passed: bool | None = Field(description="Met its SPEC's gates (null: no SPEC gates)")
+    kept: bool | None = Field(description="False: rejected (tests failed, gates unmet, replaced); see rejected_reason")
+    rejected_reason: str | None = Field(description="Why the run was rejected, if it was")
 
 
 class RunList(BaseModel):
@@ -61,7 +64,13 @@ def summarize(run: Any, experiment: str, first: str | None = None) -> RunSummary
         kind=run_tags.get(tags.KIND, "other"), model=run_tags.get(tags.MODEL), spec_id=run_tags.get(tags.SPEC_ID),
         status=run.info.status, started=_iso(run.info.start_time), parent_run_id=run_tags.get(tags.PARENT_RUN),
         metrics={k: round(float(metrics[k]), 6) for k in keys[:5]},
+        gates_passed=_flag(run_tags.get(tags.GATES_PASSED)), kept=_flag(run_tags.get(tags.KEPT)),
+        rejected_reason=run_tags.get(tags.REJECTED_REASON),
     )  # fmt: skip
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
 
 
 def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
@@ -69,7 +78,7 @@ def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
 
     store = run_store(workspace)
     runs, experiments = find_runs(store, query)
-    first = query.order_by if query.order_by != START_TIME else None
+    first = tags.stored_metric(query.order_by) if query.order_by != START_TIME else None
     location = store.uri
     if location.startswith("sqlite:///"):
         location = workspace.relative(workspace.resolve(location.removeprefix("sqlite:///")))
@@ -114,10 +123,18 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         kind: Annotated[tags.RunKind | None, Field(description="Only runs of this kind")] = None,
         model: Annotated[str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")] = None,
         metric_filter: Annotated[
-            str | None, Field(max_length=200, description="A metric condition, e.g. 'holdout_roc_auc >= 0.95'")
+            str | None,
+            Field(
+                max_length=200,
+                description="A metric condition, e.g. 'r2 >= 0.15' (SPEC name) or 'holdout_roc_auc >= 0.95'",
+            ),
         ] = None,
         order_by: Annotated[
-            str, Field(pattern=r"^[A-Za-z0-9_.]{1,100}$", description="'start_time' or a metric name")
+            str,
+            Field(
+                pattern=r"^[A-Za-z0-9_.]{1,100}$",
+                description="'start_time' or a metric name (SPEC name such as r2, or stored)",
+            ),
         ] = "start_time",
         ascending: Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")] = False,
         max_results: Annotated[int, Field(ge=1, le=200, description="How many runs to list")] = 20,

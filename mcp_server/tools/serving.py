@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.names import RUN_ID
 from mcp_server.tools._common import WRITES_FILES, run_domain
-from mcp_server.tools.args import Trusted
+from mcp_server.tools.args import AllowFailedGates, Trusted
 from mcp_server.tools.export import ParityFigures, figures
 from mcp_server.workspace import Workspace
 
@@ -26,14 +26,18 @@ class ServingResult(BaseModel):
     parity: ParityFigures | None = Field(description="ONNX agreement with the trained model (runtime onnx)")
     run_command: str = Field(description="Command that starts the service, from output_dir")
     test_command: str = Field(description="Command that runs the service's own tests, from output_dir")
+    verdict: dict[str, Any] = Field(
+        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates (an override)"
+    )
 
 
 def generate(
-    workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool
-) -> ServingResult:
+    workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool,
+    allow_failed_gates: bool = False,
+) -> ServingResult:  # fmt: skip
     from mcp_server.ml.serving.generate import generate_serving
 
-    done = generate_serving(workspace, run_id, output_dir, runtime, overwrite, trusted)
+    done = generate_serving(workspace, run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates)
     parity = done.parity if runtime == "onnx" else None
     return ServingResult(
         output_dir=done.output_dir,
@@ -45,6 +49,7 @@ def generate(
         parity=figures(parity),
         run_command="pip install -r requirements.txt && uvicorn app.main:app --host 127.0.0.1 --port 8000",
         test_command="pip install -r requirements-dev.txt && pytest",
+        verdict=done.verdict,
     )
 
 
@@ -62,11 +67,16 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = "onnx",
         overwrite: Annotated[bool, Field(description="Also replace files a person edited since generation")] = False,
         trusted: Trusted = False,
+        allow_failed_gates: AllowFailedGates = False,
     ) -> ServingResult:
         """Generate a self-contained FastAPI service for a trained run: a pydantic request model
         typed from the training schema (numbers, booleans, categories as enums, nullable where
         data had missing values), POST /predict and /predict/batch, GET /health, /ready,
         /metadata; onnxruntime (default, parity-checked) or joblib; 422 for bad input; its own
         pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
-        Files a person edited are never overwritten unless overwrite=true. Then run test_command."""
-        return await run_domain(generate, workspace, run_id, output_dir, runtime, overwrite, trusted)
+        Files a person edited are never overwritten unless overwrite=true. Then run test_command.
+        A run that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
+        (recorded on the run and in the service's /metadata)."""
+        return await run_domain(
+            generate, workspace, run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates
+        )

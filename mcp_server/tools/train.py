@@ -9,6 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.ml.fitting.requests import TrainArgs
+from mcp_server.ml.tracking import tags
 from mcp_server.names import MODEL_NAME
 from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
@@ -53,13 +54,27 @@ class TrainResult(BaseModel):
     warnings: list[str] = Field(description="Things to know about the data or the fit")
     model_uri: str = Field(description="MLflow URI of the logged model (models:/<model_id>)")
     artifacts: str = Field(description="Where the run's artifacts (plots, schema, split) are stored")
+    gates_passed: bool | None = Field(description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates")
+    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
+
+
+def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> dict[str, str]:
+    """The run against its SPEC's gates (holdout metrics, model size, latency), if it has a SPEC."""
+    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
+
+    spec = find_spec(workspace, args.spec_id)
+    if spec is None:
+        return gate_verdict(None)
+    return gate_verdict(unmet_gates(spec, outcome.metrics, outcome.model_size_mb, outcome.latency_ms))
 
 
 def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) -> TrainResult:
     from mcp_server.ml.fitting.train_run import recorded
     from mcp_server.ml.modeling.metrics import PRIMARY
 
-    run = recorded(workspace, run_store(workspace), run_id)
+    store = run_store(workspace)
+    run = recorded(workspace, store, run_id)
+    run_tags = store.get_run(run_id).data.tags
     primary = PRIMARY[outcome.task]
     matrix = outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
     return TrainResult(
@@ -71,6 +86,8 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
         latency_ms=outcome.latency_ms, model_size_mb=outcome.model_size_mb,
         dropped=dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED]), warnings=outcome.warnings,
         model_uri=run.model_uri, artifacts=run.artifacts,
+        gates_passed=None if tags.GATES_PASSED not in run_tags else run_tags[tags.GATES_PASSED] == "true",
+        rejected_reason=run_tags.get(tags.REJECTED_REASON),
     )  # fmt: skip
 
 
@@ -87,7 +104,8 @@ async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None)
                                      what=f"training {args.model}")  # fmt: skip
         if ctx is not None:
             await ctx.report_progress(TRAIN_STEPS - 0.5, TRAIN_STEPS, "recording the MLflow run")
-        record = train_record(args, workspace.relative(path), outcome, folder, started_ms)
+        verdict = await run_domain(_verdict, workspace, args, outcome)
+        record = train_record(args, workspace.relative(path), outcome, folder, started_ms, verdict)
         run_ids = await record_runs(lambda: [store.record(record)], store.delete_runs)
     return await run_domain(_result, workspace, args, outcome, run_ids[0])
 

@@ -17,6 +17,9 @@ MIN_ROWS_PER_CLASS = 10
 IMBALANCE_SHARE = 0.05
 HEAVY_MISSING_PCT = 40.0
 MAX_CLASSES = 50
+MAX_INTEGER_CLASSES = 20  # integer targets: at most this many distinct values are class codes
+MAX_CLASS_SHARE = 0.05  # ... and at most this share of the rows (10% below 1,000 rows)
+MAX_CLASS_SHARE_SMALL = 0.1
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Profile:
     duplicate_rows: int
     memory_mb: float
     findings: list[Finding] = field(default_factory=list)
+    task_reason: str | None = None  # why this task (inferred), or "given by the caller"
 
     def column(self, name: str) -> ColumnInfo:
         for info in self.columns:
@@ -49,7 +53,16 @@ class Profile:
 
 
 def infer_task(target: pd.Series) -> str:
-    """binary (2 classes), multiclass (few discrete values or strings), regression (otherwise)."""
+    """binary (2 classes), multiclass (strings, or few integers), regression (otherwise)."""
+    return task_choice(target)[0]
+
+
+def task_choice(target: pd.Series) -> tuple[str, str]:
+    """The task the target's values call for, and one short reason.
+
+    Integers are classes only when they are few in absolute terms (PyCaret: at most 20) AND
+    relative to the rows (AutoGluon: at most 5% of rows, 10% under 1,000 rows); otherwise they
+    are a count or a quantity (visits, items) and the task is regression."""
     import pandas as pd
 
     values = target.dropna()
@@ -57,13 +70,19 @@ def infer_task(target: pd.Series) -> str:
     if unique < 2:
         raise DataError(f"target {target.name!r} has {unique} distinct value(s); a model needs at least two")
     if unique == 2:
-        return "binary"
+        return "binary", "the target has 2 distinct values"
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        return "multiclass"
+        return "multiclass", f"the target holds {unique} distinct non-numeric values (labels)"
     integral = pd.api.types.is_integer_dtype(values) or bool((values == values.round()).all())
-    if integral and unique <= min(MAX_CLASSES, max(10, len(values) // 20)):
-        return "multiclass"
-    return "regression"
+    if not integral:
+        return "regression", "the target holds fractional numbers"
+    share = MAX_CLASS_SHARE if len(values) > 1000 else MAX_CLASS_SHARE_SMALL
+    if unique <= MAX_INTEGER_CLASSES and unique <= share * len(values):
+        return "multiclass", f"the target holds {unique} distinct integers (few: class codes); pass task to override"
+    return "regression", (
+        f"the target holds {unique} distinct integers on {len(values)} rows (more than {MAX_INTEGER_CLASSES} or "
+        f"{share:.0%} of rows: a count or quantity); pass task='multiclass' to override"
+    )
 
 
 def check_task(target: pd.Series, task: str) -> str:
@@ -121,8 +140,10 @@ def profile_frame(frame: pd.DataFrame, target: str | None = None, task: str = "a
     columns = describe_columns(frame)
     resolved = None
     summary: dict[str, Any] = {}
+    reason = None
     if target is not None:
         resolved = check_task(frame[target], task)
+        reason = task_choice(frame[target])[1] if task == "auto" else "given by the caller"
         summary = summarize_target(frame[target], resolved)
     profile = Profile(
         rows=len(frame),
@@ -132,6 +153,7 @@ def profile_frame(frame: pd.DataFrame, target: str | None = None, task: str = "a
         target_summary=summary,
         duplicate_rows=int(frame.duplicated().sum()),
         memory_mb=round(float(frame.memory_usage(deep=True).sum()) / 2**20, 2),
+        task_reason=reason,
     )
     profile.findings = _findings(frame, profile)
     return profile

@@ -42,6 +42,7 @@ class Exported:
     sha256: str
     parity: Parity | None
     schema_path: Path
+    verdict: dict[str, Any] | None = None  # the run's gates/kept verdict (a run export only)
 
 
 def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> pd.DataFrame:
@@ -164,15 +165,23 @@ def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None)
 
 
 def export_run(
-    workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None, trusted: bool = False
-) -> Exported:
-    """Export a run of the run store (its pickle loads only if signed by this product, or `trusted`)."""
-    from mcp_server.ml.tracking.runs import get_store
+    workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None, trusted: bool = False,
+    allow_failed_gates: bool = False,
+) -> Exported:  # fmt: skip
+    """Export a run of the run store (its pickle loads only if signed by this product, or `trusted`);
+    a run that failed its SPEC's gates or was rejected only with `allow_failed_gates`."""
+    from dataclasses import replace
 
-    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
+    from mcp_server.ml.tracking.runs import get_store
+    from mcp_server.ml.tracking.verdicts import check_verdict
+
+    store = get_store(workspace)
+    verdict = check_verdict(store, run_id, "exported", allow_failed_gates)
+    loaded = store.load_run(run_id, trusted=trusted)
     frame = run_table(workspace, loaded.tags, data_path)
     name = loaded.model_name or "model"
-    return export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)
+    done = export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)
+    return replace(done, verdict=verdict.as_dict())
 
 
 def export_file(

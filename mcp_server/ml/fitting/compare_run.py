@@ -92,7 +92,8 @@ def record_comparison(store: RunStore, args: CompareArgs, data_rel: str, setup: 
                 experiment=experiment, run_name=c.model, kind="candidate", parent_run_id=parent,
                 params={"model": c.model, "cv_folds": args.cv_folds, "user_params": args.params.get(c.model, {})},
                 metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
-                tags={**common, tags.MODEL: c.model, tags.STATUS: c.status, tags.MESSAGE: c.message},
+                tags={**common, tags.MODEL: c.model, tags.STATUS: c.status, tags.MESSAGE: c.message,
+                      **tags.verdict(None, c.status == "ok", c.message or c.status)},
             )))  # fmt: skip
     except BaseException:
         store.delete_runs(ids)

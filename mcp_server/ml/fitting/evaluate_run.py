@@ -41,9 +41,24 @@ def _rows(workspace: Workspace, store: RunStore, args: EvaluateArgs, run: Any, f
     try:
         holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError as exc:
-        raise MoaiMlError(f"run {args.run_id!r} recorded no holdout split (it was not made by ml_train); "
-                          "pass data_path to evaluate it on a labelled table") from exc  # fmt: skip
+        raise MoaiMlError(f"run {args.run_id!r} recorded no holdout split; pass data_path with labelled rows "
+                          "the model was not trained on") from exc  # fmt: skip
     return workspace.resolve(trained_on), holdout
+
+
+def _trained_rows(workspace: Workspace, store: RunStore, run: Any, folder: Path) -> dict[str, str | None]:
+    """The run's training table and holdout file, when both are still there (for the overlap warning)."""
+    from mcp_server.ml.data.tables import file_sha256
+
+    trained_on = run.data.tags.get(tags.DATA_PATH)
+    try:
+        path = workspace.resolve(trained_on) if trained_on else None
+        if path is None or not path.is_file() or file_sha256(path) != run.data.tags.get(tags.DATA_SHA256):
+            return {}
+        holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
+    except MoaiMlError:
+        return {}
+    return {"trained_on": str(path), "trained_holdout": holdout}
 
 
 def prepare_evaluation(
@@ -66,7 +81,7 @@ def prepare_evaluation(
         model=run_tags.get(tags.MODEL, ""), params=json.loads(run_tags.get(tags.PARAMS, "{}") or "{}"),
         holdout_index=holdout, expected_sha256=run_tags.get(tags.DATA_SHA256), cv_folds=args.cv_folds,
         seed=int(run_tags.get(tags.SEED, "42")), plots=True, cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
-        trusted=args.trusted,
+        trusted=args.trusted, **_trained_rows(workspace, store, run, folder) if args.data_path else {},
     )  # fmt: skip
     return request, evaluation_name(args.data_path, sha)
 

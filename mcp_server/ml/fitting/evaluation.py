@@ -33,6 +33,8 @@ class EvaluateRequest:
     seed: int = 42
     plots: bool = True
     cache: str | None = None  # folder of cached schemas (see `dataset.prepare`)
+    trained_on: str | None = None  # the run's training table, to find evaluation rows it trained on
+    trained_holdout: str | None = None  # .npy of that table's holdout rows (the rest were trained on)
 
 
 @dataclass
@@ -47,6 +49,7 @@ class EvaluateOutcome:
     importance_method: str | None
     plots: dict[str, str]
     small_plots: dict[str, str]
+    warnings: list[str] = field(default_factory=list)
 
 
 def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
@@ -73,6 +76,32 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
     return coerce_frame(frame, schema), encode_target(frame[schema.target], schema)
 
 
+def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
+    """Say how many evaluation rows the model was trained on: their metrics are inflated."""
+    import numpy as np
+    import pandas as pd
+
+    from mcp_server.ml.data.tables import load_table
+    from mcp_server.ml.modeling.preprocess import coerce_frame
+
+    if req.holdout_index or not req.trained_on or not Path(req.trained_on).is_file() or not len(X):
+        return None
+    trained = load_table(Path(req.trained_on))
+    trained = trained.loc[trained[schema.target].notna()] if schema.target in trained.columns else trained
+    if req.trained_holdout:
+        keep = np.ones(len(trained), dtype=bool)
+        keep[np.load(req.trained_holdout)] = False
+        trained = trained.iloc[keep]
+    seen = set(pd.util.hash_pandas_object(coerce_frame(trained, schema), index=False).tolist())
+    hits = int(pd.util.hash_pandas_object(X, index=False).isin(seen).sum())
+    if not hits:
+        return None
+    return (
+        f"{hits} of {len(X)} evaluation rows ({100 * hits / len(X):.1f}%) are rows the model was trained on: "
+        "these metrics are inflated. Evaluate on the run's holdout (omit data_path) or on new rows."
+    )
+
+
 def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
     from mcp_server.ml.data.schema import Schema
     from mcp_server.signing import load_pickle
@@ -82,6 +111,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     path = Path(req.model_path)
     model = load_pickle(path, what="the run's model", trusted=req.trusted, folder=path.parent)
     X, y = _rows(req, schema)
+    found = overlap_warning(req, schema, X)
     progress(2, f"scoring {len(y):,} rows")
     pred, proba = predict_both(model, X, schema.task)
     metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
@@ -106,6 +136,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     return EvaluateOutcome(
         task=schema.task, rows=len(y), metrics=metrics, confusion=matrix, labels=labels, cv=cv,
         importance=top, importance_method=method if names else None, plots=plots, small_plots=smalls,
+        warnings=[found] if found else [],
     )  # fmt: skip
 
 

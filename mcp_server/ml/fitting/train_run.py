@@ -55,8 +55,10 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
     )  # fmt: skip
 
 
-def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: Path, started_ms: int) -> RunRecord:
-    """The run of one fit: its request as params, holdout metrics and costs, the data and model tags."""
+def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: Path, started_ms: int,
+                 verdict: dict[str, str] | None = None) -> RunRecord:  # fmt: skip
+    """The run of one fit: its request as params, holdout metrics and costs, the data and model tags,
+    the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
     model, schema = outcome.model, outcome.schema
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
@@ -71,7 +73,8 @@ def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: 
         tags={tags.SPEC_ID: args.spec_id, tags.DATA_PATH: data_rel, tags.DATA_SHA256: outcome.sha256,
               tags.ROWS: outcome.rows, tags.COLUMNS: outcome.columns, tags.TARGET: args.target,
               tags.TASK: outcome.task, tags.MODEL: model, tags.N_FEATURES: len(schema["features"]),
-              tags.PARAMS: args.params, tags.SEED: args.seed},
+              tags.PARAMS: args.params, tags.SEED: args.seed, **tags.holdout_split(args.seed, args.test_size),
+              **(verdict or tags.verdict(None, True))},
         artifacts={tags.MOAI_DIR: folder / tags.MOAI_DIR, tags.PLOTS: folder / tags.PLOTS,
                    tags.SPLIT: folder / tags.HOLDOUT_INDEX},
         model_dir=folder / tags.MODEL_DIR,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mcp_server import layout
 from mcp_server.errors import MoaiMlError
@@ -20,6 +21,7 @@ class Generated:
     runtime: str
     parity: Parity | None
     endpoints: list[str]
+    verdict: dict[str, Any]
 
 
 def default_output_dir(run_id: str, tags: dict[str, str]) -> str:
@@ -37,12 +39,16 @@ def generate_serving(
     runtime: str,
     overwrite: bool = False,
     trusted: bool = False,
+    allow_failed_gates: bool = False,
 ) -> Generated:
     from mcp_server.ml.export.formats import parity_sample, run_table, serialize
     from mcp_server.ml.tracking.runs import get_store
+    from mcp_server.ml.tracking.verdicts import check_verdict
 
-    loaded = get_store(workspace).load_run(run_id, trusted=trusted)
+    store = get_store(workspace)
+    loaded = store.load_run(run_id, trusted=trusted)
     check_servable(loaded.schema, runtime)
+    verdict = check_verdict(store, run_id, "served", allow_failed_gates)
     folder = output_dir or default_output_dir(run_id, loaded.tags)
     target = workspace.resolve(folder)
     if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
@@ -54,8 +60,8 @@ def generate_serving(
     name = loaded.model_name or "model"
     sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
     data, parity = serialize(loaded.model, loaded.schema, name, "onnx" if runtime == "onnx" else "joblib", sample)
-    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics)
+    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
     files = render_service(info, runtime, data)
     rel = workspace.relative(target)
     report = workspace.write_files({f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite)
-    return Generated(rel, report, runtime, parity, list(ENDPOINTS))
+    return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict())

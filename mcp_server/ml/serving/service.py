@@ -27,6 +27,7 @@ FIELDS_PER_MODULE = 80  # three lines per field: a module stays well under 300 l
 TRUE_TOKENS = {"true", "yes", "y", "t", "1", "1.0"}
 FALSE_TOKENS = {"false", "no", "n", "f", "0", "0.0"}
 MAX_ENUM = 50
+IMPUTED_KINDS = ("numeric", "categorical", "boolean", "datetime", "text")  # the preprocessing imputes each
 ENDPOINTS = ["POST /predict", "POST /predict/batch", "GET /health", "GET /ready", "GET /metadata"]
 
 
@@ -37,6 +38,7 @@ class ModelInfo:
     model_name: str
     run_id: str
     metrics: dict[str, float]
+    verdict: dict[str, Any] | None = None  # gates_passed, kept, rejected_reason, allow_failed_gates
 
 
 def _reserved() -> set[str]:
@@ -64,9 +66,13 @@ def field_specs(schema: Schema) -> list[dict[str, Any]]:
 
 
 def _typing(f: Feature) -> dict[str, Any]:
-    """kind: number | bool | enum | text | datetime, plus tokens/values and a description."""
-    nullable = " Missing values are allowed (null)." if f.nullable else ""
-    out: dict[str, Any] = {"nullable": f.nullable, "values": [], "yes": "", "no": ""}
+    """kind: number | bool | enum | text | datetime, plus tokens/values and a description.
+
+    Every field the pipeline imputes is nullable (null or absent = missing), whether or not the
+    training data had gaps in it: the pipeline predicts rows with missing values."""
+    imputed = f.nullable or f.kind in IMPUTED_KINDS
+    nullable = " Missing values are allowed (null or absent): the model imputes them." if imputed else ""
+    out: dict[str, Any] = {"nullable": imputed, "values": [], "yes": "", "no": ""}
     if f.kind == "numeric":
         span = f" Seen in training: {f.minimum:g} to {f.maximum:g}." if f.minimum is not None else ""
         return {**out, "kind": "number", "description": f"Number.{span}{nullable}"}
@@ -74,7 +80,8 @@ def _typing(f: Feature) -> dict[str, Any]:
         tokens = _bool_tokens(f.categories)
         if tokens:
             yes, no = tokens
-            return {**out, "kind": "bool", "yes": yes, "no": no, "description": f"true or false.{nullable}"}
+            text = f"true or false (also 1 or 0, or the values seen in training: {yes!r}, {no!r}).{nullable}"
+            return {**out, "kind": "bool", "yes": yes, "no": no, "description": text}
     if f.kind in ("categorical", "boolean") and 0 < len(f.categories) < MAX_ENUM:
         seen = f"One of the categories seen in training.{nullable}"
         return {**out, "kind": "enum", "values": list(f.categories), "description": seen}
@@ -171,6 +178,7 @@ def metadata(info: ModelInfo, runtime: str) -> dict[str, Any]:
             for f in schema.features
         ],
         "generator": f"moai-domain-ml {_own_version()}",
+        "verdict": dict(info.verdict or {}),
     }
 
 

@@ -27,7 +27,8 @@ from mcp_server.ml.tdd.context import (
 )
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd.spec import load_spec
-from mcp_server.ml.tdd.track import track
+from mcp_server.ml.tdd.track import mark_rejected, track
+from mcp_server.ml.tracking import tags
 from mcp_server.workspace import Workspace, WriteReport
 
 
@@ -196,7 +197,11 @@ def _finish(
             f"{name} was not written into it (pass overwrite=true to replace it)"
         )
     metrics = {f"holdout_{g.name}": g.value for g in found if g.value is not None}
-    result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"))
+    unmet = [f"{g.name} {g.value} (needs {'>=' if g.direction == 'max' else '<='} {g.threshold})"
+             for g in found if not g.passed]  # fmt: skip
+    reason = "; ".join([*([f"tests failed: {', '.join(failing[:5])}"] if failing else []), *unmet])
+    verdict = tags.verdict(not unmet, ok, reason)
+    result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict)
     if note:
         result.warnings.append(note)
     result.next_step = next_steps.after_green_phase(prep, phase, result)
@@ -250,6 +255,7 @@ def _keep_previous(workspace: Workspace, prep: SpecData, failed: PhaseResult, pr
     report = workspace.write_files({prep.paths["pipeline"]: previous})
     kept = _finish(workspace, prep, "refactor", report, name, {})
     broke = [t.name for t in failed.tests if t.status != "passed"]
+    mark_rejected(workspace, failed.run_id, f"the CV winner failed {', '.join(broke[:5])}; replaced by {name}")
     kept.files_written = sorted(set(failed.files_written) | set(kept.files_written))
     verdict = "it passes every test" if kept.ok else "neither passes every test; see next_step"
     kept.warnings.append(

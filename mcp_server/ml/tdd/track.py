@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("moai_ml")
 
 
-def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[Any, Any]:
-    """The domain pipeline fitted on the SPEC's seeded training split; (model, x_train)."""
+def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The domain pipeline fitted on the SPEC's seeded training split; (model, x_train, holdout row
+    positions among the labelled rows: what `ml_train` records as `split/holdout_index.npy`)."""
+    import numpy as np
     from sklearn.model_selection import train_test_split
 
     from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
@@ -31,11 +33,12 @@ def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[A
     labeled = prep.frame[prep.frame[spec.target].notna()]
     y = encode_target(labeled[spec.target], schema)
     stratify = None if spec.task == "regression" else y
-    x_train, _, y_train, _ = train_test_split(
-        coerce_frame(labeled, schema), y, test_size=spec.test_size, random_state=spec.seed, stratify=stratify
-    )
+    x_train, _, y_train, _, _, test_idx = train_test_split(
+        coerce_frame(labeled, schema), y, np.arange(len(y)), test_size=spec.test_size, random_state=spec.seed,
+        stratify=stratify,
+    )  # fmt: skip
     model = build_pipeline(schema, name, params, spec.seed).fit(x_train, y_train)
-    return model, x_train
+    return model, x_train, test_idx
 
 
 def track(
@@ -46,23 +49,30 @@ def track(
     params: dict[str, Any],
     metrics: dict[str, float],
     model_sha256: str | None,
+    verdict: dict[str, str] | None = None,
 ) -> tuple[str | None, str | None]:
-    """(run_id, None) when recorded, or (None, a note saying why not)."""
+    """(run_id, None) when recorded, or (None, a note saying why not). The run carries its verdict
+    (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
+    import numpy as np
+
     from mcp_server.ml.tracking.records import fitted_record
     from mcp_server.ml.tracking.runs import get_store
 
-    model, x_train = fit_equivalent(prep, name, params)
+    model, x_train, test_idx = fit_equivalent(prep, name, params)
     extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
-             tags.GENERATED_MODEL_SHA256: model_sha256}  # fmt: skip
+             tags.GENERATED_MODEL_SHA256: model_sha256, tags.PARAMS: params, tags.SEED: prep.spec.seed,
+             **tags.holdout_split(prep.spec.seed, prep.spec.test_size), **(verdict or {})}  # fmt: skip
     try:
         store = get_store(workspace)
         with store.scratch() as tmp:
+            np.save(Path(tmp) / tags.HOLDOUT_INDEX, test_idx)
             record = fitted_record(
-                Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind="tdd",
+                Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind=f"tdd_{phase}",
                 run_name=f"{prep.spec.spec_id} {phase} {name}", model=model, schema=prep.schema, model_name=name,
                 params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size}, metrics=metrics,
                 extra_tags=extra, data=_data(prep), input_example=x_train.head(3),
             )  # fmt: skip
+            record.artifacts[tags.SPLIT] = Path(tmp) / tags.HOLDOUT_INDEX
             run_id = store.record(record)
     except MoaiMlError as exc:
         return None, f"the run was not logged: {exc}"
@@ -72,6 +82,17 @@ def track(
         log.exception("logging the %s run of %s failed", phase, prep.spec.spec_id)
         return None, f"the run was not logged ({type(exc).__name__}: {str(exc)[:200]})"
     return run_id, None
+
+
+def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None:
+    """A recorded run was not kept after all (a refactor winner replaced by the previous pipeline)."""
+    from mcp_server.ml.tracking.runs import get_store
+    from mcp_server.ml.tracking.store import RunRecord
+
+    if run_id is None:
+        return
+    reject = {tags.KEPT: tags.flag(False), tags.REJECTED_REASON: reason[:500]}
+    get_store(workspace).record(RunRecord(experiment="", run_name="", kind="", run_id=run_id, tags=reject))
 
 
 def _data(prep: SpecData) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 store and the model files every later tool reads back (`runs`), staging a model's files
 (`artifacts`), records of fitted models (`records`), finding runs (`queries`), where the store
 lives (`locations`), and every tag, stored metric name, artifact folder and the experiment
-naming rule (`tags`). The model registry joins here.
+naming rule (`tags`), and what a run's verdict allows (`verdicts`). The model registry joins here.
 """
 
-__all__ = ["artifacts", "locations", "queries", "records", "runs", "store", "tags"]
+__all__ = ["artifacts", "locations", "queries", "records", "runs", "store", "tags", "verdicts"]

@@ -40,13 +40,18 @@ class RunQuery:
         if self.metric_filter:
             match = METRIC_FILTER.match(self.metric_filter)
             if not match:
-                raise MoaiMlError(f"metric_filter {self.metric_filter!r} must look like 'holdout_roc_auc >= 0.9'")
+                raise MoaiMlError(
+                    f"metric_filter {self.metric_filter!r} must look like 'r2 >= 0.9' or 'holdout_roc_auc >= 0.9'"
+                )
             name, op, value = match.groups()
+            name = tags.stored_metric(name)
             parts.append(f"metrics.`{name}` {op} {value}")
         return " and ".join(parts)
 
     def order(self) -> list[str]:
-        column = "attributes.start_time" if self.order_by == START_TIME else f"metrics.`{self.order_by}`"
+        column = "attributes.start_time"
+        if self.order_by != START_TIME:
+            column = f"metrics.`{tags.stored_metric(self.order_by)}`"
         return [f"{column} {'ASC' if self.ascending else 'DESC'}"]
 
 

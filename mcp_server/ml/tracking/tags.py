@@ -31,8 +31,39 @@ CV_FOLDS = "moai.cv_folds"
 GENERATED_MODEL_SHA256 = "moai.generated_model_sha256"  # the TDD pipeline's own model file
 PARENT_RUN = "mlflow.parentRunId"
 
-RunKind = Literal["train", "compare", "candidate", "tdd"]
-KINDS: tuple[str, ...] = ("train", "compare", "candidate", "tdd")
+# The run's verdict (agreed names: the model registry relies on them). A run with a model says
+# whether it met its SPEC's gates (absent without a SPEC), whether it was kept, and why not.
+GATES_PASSED = "moai.gates_passed"  # "true" | "false"; absent when there are no SPEC gates
+KEPT = "moai.kept"  # "true" | "false"
+REJECTED_REASON = "moai.rejected_reason"
+HOLDOUT_SEED = "moai.holdout_seed"  # the holdout split: seed, size, and split/holdout_index.npy
+HOLDOUT_SIZE = "moai.holdout_size"
+ALLOW_FAILED_GATES = "moai.allow_failed_gates"  # set on a run exported/served despite its verdict
+
+# train | candidate (of a comparison) | tdd_green | tdd_refactor | tune | evaluate; `compare` is
+# the parent run of a comparison (it holds no model).
+RunKind = Literal["train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate"]
+KINDS: tuple[str, ...] = ("train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate")
+
+
+def flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def verdict(gates_passed: bool | None, kept: bool, reason: str | None = None) -> dict[str, str]:
+    """The verdict tags of a run: gates (omitted when there are none), kept, and why not."""
+    out = {KEPT: flag(kept)}
+    if gates_passed is not None:
+        out[GATES_PASSED] = flag(gates_passed)
+    if reason and not kept:
+        out[REJECTED_REASON] = reason[:500]
+    return out
+
+
+def holdout_split(seed: int, size: float | int) -> dict[str, str]:
+    """The holdout split tags (with the `split/holdout_index.npy` artifact, it is reproducible)."""
+    return {HOLDOUT_SEED: str(seed), HOLDOUT_SIZE: str(size)}
+
 
 DEFAULT_EXPERIMENT = "moai-ml"
 
@@ -55,6 +86,28 @@ CV_STATS = ("mean", "std")
 
 def holdout(metric: str) -> str:
     return f"holdout_{metric}"
+
+
+def stored_metric(name: str, available: list[str] | None = None) -> str:
+    """A metric name as a caller writes it (`r2`, a SPEC's name) -> as stored (`holdout_r2`).
+
+    A stored name (`holdout_r2`, `cv_f1_macro_mean`, `fit_time_s`) is kept; a SPEC name becomes
+    its holdout metric. Unknown names raise, listing the valid ones."""
+    from mcp_server.errors import MoaiMlError
+    from mcp_server.ml.modeling.metrics_spec import METRICS
+
+    stored = set(available or [])
+    costs = (FIT_TIME_S, LATENCY_MS, MODEL_SIZE_MB, TRAIN_ROWS, TEST_ROWS)
+    if name in stored or name in costs:
+        return name
+    for prefix in ("holdout_", "best_cv_", "cv_"):
+        base = name.removeprefix(prefix).removesuffix("_mean").removesuffix("_std")
+        if name.startswith(prefix) and base in METRICS:
+            return name
+    if name in METRICS:
+        return holdout(name)
+    valid = sorted({*METRICS, *stored, *costs})
+    raise MoaiMlError(f"unknown metric {name!r}; valid metric names: {', '.join(valid)}")
 
 
 def cv(metric: str, stat: str) -> str:

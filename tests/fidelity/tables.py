@@ -1,0 +1,49 @@
+"""Fresh tables the product has never seen, written as CSV: what a new user brings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def insurance(rows: int = 800, seed: int = 3) -> pd.DataFrame:
+    """Health-insurance style: a 0/1 flag, a True/False column, a category, numbers, a binary target."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, rows)
+    smoker = rng.integers(0, 2, rows)  # 0/1 flag as the CSV holds it
+    married = rng.random(rows) < 0.5  # written as True/False
+    region = rng.choice(["north", "south", "east", "west"], rows)
+    bmi = np.round(rng.normal(27, 4, rows), 1)
+    score = 0.04 * (age - 50) + 1.2 * smoker + 0.1 * (bmi - 27) + rng.normal(0, 1, rows)
+    claim = np.where(score > 0.3, "yes", "no")
+    return pd.DataFrame({"age": age, "smoker": smoker, "married": married, "region": region, "bmi": bmi,
+                         "claim": claim})  # fmt: skip
+
+
+def visits(rows: int, seed: int = 5) -> pd.DataFrame:
+    """A count target (visits, 59 distinct values) driven by two numbers."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=rows)
+    values = np.clip(np.round(29 + 12 * x + rng.normal(0, 3, rows)), 0, 58).astype(int)
+    values[:59] = np.arange(59)  # every count from 0 to 58 occurs
+    return pd.DataFrame({"x": x, "noise": rng.normal(size=rows), "visits": values})
+
+
+def write(frame: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def spec(project: Path, spec_id: str, dataset: str, target: str, metric: str, threshold: float) -> None:
+    """A minimal SPEC with one gate."""
+    folder = project / ".moai" / "specs" / f"SPEC-{spec_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.md").write_text(
+        f"---\nid: {spec_id}\nversion: 0.0.1\nstatus: draft\n---\n\n# @SPEC:{spec_id}: fidelity check\n\n"
+        "## Requirements\n\n- Ubiquitous: the system shall predict the target.\n\n## ML\n\n```yaml\n"
+        f"dataset: {dataset}\ntarget: {target}\nmetric: {metric}\nthreshold: {threshold}\nseed: 42\n```\n",
+        encoding="utf-8",
+    )
