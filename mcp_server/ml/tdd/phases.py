@@ -199,6 +199,7 @@ def _finish(
     metrics = {f"holdout_{g.name}": g.value for g in found if g.value is not None}
     unmet = [f"{g.name} {g.value} (needs {'>=' if g.direction == 'max' else '<='} {g.threshold})"
              for g in found if not g.passed]  # fmt: skip
+    failing = [t.name for t in run.outcomes if t.status != "passed"]
     reason = "; ".join([*([f"tests failed: {', '.join(failing[:5])}"] if failing else []), *unmet])
     verdict = tags.verdict(not unmet, ok, reason)
     result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict)
