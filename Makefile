@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb]"
 	touch $@ $(STAMP)
 
 install: $(STAMP)
@@ -26,6 +26,7 @@ demo: $(STAMP)
 	$(PY) -m mcp_server.demo
 
 test: $(TEST_STAMP)
+	bash scripts/setup_feast_venv.sh
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 lint: $(TEST_STAMP)

@@ -8,7 +8,7 @@ from pathlib import Path
 from mcp.server.mcpserver import MCPServer
 
 from mcp_server import __version__
-from mcp_server.tools import compare, evaluate, export, profile, runs, serving, tdd, train
+from mcp_server.tools import compare, evaluate, export, profile, runs, scaffolds, serving, tdd, train
 from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
@@ -26,6 +26,7 @@ REGISTRARS = (
     tdd.register,
     export.register,
     serving.register,
+    scaffolds.register,
 )
 
 
