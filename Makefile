@@ -26,7 +26,7 @@ demo: $(STAMP)
 	$(PY) -m mcp_server.demo
 
 test: $(TEST_STAMP)
-	bash scripts/setup_feast_venv.sh
+	PYTHON=$(PYTHON) bash scripts/setup_feast_venv.sh
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 lint: $(TEST_STAMP)

@@ -9,6 +9,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools.args import DataPath, Drop
 from mcp_server.tools.tdd import Fields, Overwrite, Package, SpecPath, _fields
 from mcp_server.workspace import Workspace
 
@@ -36,9 +37,34 @@ def scaffold_dvc_tool(
     return DvcScaffoldResult(**asdict(result))
 
 
+class FeastScaffoldResult(BaseModel):
+    name: str = Field(description="Feast project name (feature_store.yaml `project`)")
+    folder: str = Field(description="The feature repository: run `feast apply` there")
+    entity: str = Field(description="Entity key column (join key)")
+    timestamp: str = Field(description="Event timestamp column of the FileSource")
+    timestamp_generated: bool = Field(description="True when the table had none and one was generated (scaffold time)")
+    features: dict[str, str] = Field(description="Feature -> Feast dtype, from the data profile")
+    rows: int = Field(description="Rows written to the Parquet source")
+    entities: int = Field(description="Distinct entity keys")
+    time_range: list[str] = Field(description="First and last event time (ISO 8601, UTC)")
+    files_written: list[str] = Field(description="Files written or updated")
+    files_unchanged: list[str] = Field(description="Files already up to date")
+    files_skipped: list[str] = Field(description="Files a person edited, kept as they are (overwrite=true replaces)")
+    next_step: str = Field(description="What to run next (feast apply, feast materialize with the range)")
+    warnings: list[str] = Field(description="Things to know")
+
+
+def scaffold_feast_tool(workspace: Workspace, args: dict[str, Any]) -> FeastScaffoldResult:
+    from mcp_server.ml.scaffolds.feast import scaffold_feast
+
+    data_path, entity = args.pop("data_path"), args.pop("entity")
+    return FeastScaffoldResult(**asdict(scaffold_feast(workspace, data_path, entity, **args)))
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     """The scaffold tools."""
     _dvc_tool(server, workspace)
+    _feast_tool(server, workspace)
 
 
 def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -59,3 +85,36 @@ def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
         (init=true runs git init and dvc init). Nothing is written if a check fails; edited files are kept.
         Next: `dvc repro pipelines/<id>/dvc.yaml`, `dvc metrics show`."""
         return await run_domain(scaffold_dvc_tool, workspace, spec_path, _fields(fields), package, init, overwrite)
+
+
+def _feast_tool(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=WRITES_FILES, title="Scaffold a Feast feature repository for a table")
+    async def ml_scaffold_feast(
+        data_path: DataPath,
+        entity: Annotated[
+            str, Field(min_length=1, max_length=1024, description="Entity key column (e.g. customer_id)")
+        ],
+        timestamp_column: Annotated[
+            str | None,
+            Field(min_length=1, max_length=1024, description="Event time column; omit to generate one (scaffold time)"),
+        ] = None,
+        name: Annotated[
+            str | None,
+            Field(pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Feast project name; default: the table's file name"),
+        ] = None,
+        target: Annotated[
+            str | None, Field(min_length=1, max_length=1024, description="Label column, kept out of the features")
+        ] = None,
+        drop: Drop = [],  # noqa: B006 - pydantic copies defaults
+        ttl_days: Annotated[int, Field(ge=0, le=36500, description="FeatureView TTL in days; 0 = never expires")] = 0,
+        overwrite: Overwrite = False,
+    ) -> FeastScaffoldResult:
+        """Write a Feast feature repository for the local provider: feature_repo/<name>/feature_store.yaml
+        (SQLite online store, file offline store), features.py (entity, Parquet FileSource, FeatureView with
+        the profile's dtypes, FeatureService), the table as data/<name>.parquet, training.py (point-in-time
+        correct rows via get_historical_features) and serving.py (latest values via get_online_features).
+        Refuses an entity that is not unique per timestamp or a timestamp column that does not parse;
+        nothing is written then. Tecton is proprietary: use Feast. Next: `feast apply`, `feast materialize`."""
+        args = {"data_path": data_path, "entity": entity, "timestamp_column": timestamp_column, "name": name,
+                "target": target, "drop": list(drop), "ttl_days": ttl_days, "overwrite": overwrite}  # fmt: skip
+        return await run_domain(scaffold_feast_tool, workspace, args)

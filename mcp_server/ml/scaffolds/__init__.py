@@ -4,6 +4,14 @@
 writes through `Workspace.write_files` (a file a person edited is never overwritten)."""
 
 from mcp_server.ml.scaffolds.dvc import DvcScaffold, scaffold_dvc
+from mcp_server.ml.scaffolds.feast import FeastScaffold, scaffold_feast
 from mcp_server.ml.scaffolds.manifest import TemplateSet, load_manifest
 
-__all__ = ["DvcScaffold", "TemplateSet", "load_manifest", "scaffold_dvc"]
+__all__ = [
+    "DvcScaffold",
+    "FeastScaffold",
+    "TemplateSet",
+    "load_manifest",
+    "scaffold_dvc",
+    "scaffold_feast",
+]

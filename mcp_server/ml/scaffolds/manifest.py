@@ -9,6 +9,7 @@ so a scaffold either writes every file or none.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +64,7 @@ def render_set(tset: TemplateSet, names: dict[str, str], context: dict[str, Any]
     return out
 
 
-def write_set(workspace: Workspace, files: dict[str, str], overwrite: bool) -> WriteReport:
+def write_set(workspace: Workspace, files: Mapping[str, bytes | str], overwrite: bool) -> WriteReport:
     """Check every target path first (containment), then write them all."""
     for rel in files:
         workspace.resolve(rel)
