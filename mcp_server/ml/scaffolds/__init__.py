@@ -5,13 +5,13 @@ writes through `Workspace.write_files` (a file a person edited is never overwrit
 
 from mcp_server.ml.scaffolds.dvc import DvcScaffold, scaffold_dvc
 from mcp_server.ml.scaffolds.feast import FeastScaffold, scaffold_feast
-from mcp_server.ml.scaffolds.manifest import TemplateSet, load_manifest
+from mcp_server.ml.scaffolds.manifest import TemplateSet, template_set
 
 __all__ = [
     "DvcScaffold",
     "FeastScaffold",
     "TemplateSet",
-    "load_manifest",
     "scaffold_dvc",
     "scaffold_feast",
+    "template_set",
 ]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import MoaiMlError, SpecError
-from mcp_server.ml.scaffolds.manifest import load_manifest, render_set, write_set
+from mcp_server.ml.scaffolds.manifest import template_set, write_set
 from mcp_server.workspace import Workspace
 
 STAGES = ["prepare", "train", "evaluate"]
@@ -164,9 +164,11 @@ def scaffold_dvc(
             f"Run ml_tdd_red and ml_tdd_green for {prep.spec.spec_id} first"
         )
     model, model_params = pipeline_model(pipeline)
-    folder = f"pipelines/{prep.spec.module}"
+    tset = template_set("dvc")
+    names = {"module": prep.spec.module}
+    folder = posixpath.dirname(tset.path("dvc_yaml", names))
     params, params_yaml = _yaml_params(prep, model_params)
-    files = render_set(load_manifest("dvc"), {"module": prep.spec.module}, _context(prep, folder, model, params_yaml))
+    files = tset.render("pipeline", {**names, **_context(prep, folder, model, params_yaml)})
     initialized = _initialize(workspace.root, top) if init else []
     report = write_set(workspace, files, overwrite)
     dvc_ready = (workspace.root / ".dvc").is_dir()
@@ -179,7 +181,7 @@ def scaffold_dvc(
     return DvcScaffold(
         spec_id=prep.spec.spec_id,
         folder=folder,
-        dvc_yaml=f"{folder}/dvc.yaml",
+        dvc_yaml=tset.path("dvc_yaml", names),
         stages=list(STAGES),
         params=params,
         files_written=report.written,

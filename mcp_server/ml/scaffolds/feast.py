@@ -10,12 +10,13 @@ runs in its own environment (it needs pandas<3); this module only uses pandas an
 from __future__ import annotations
 
 import io
+import posixpath
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import DataError, MoaiMlError
-from mcp_server.ml.scaffolds.manifest import load_manifest, render_set, write_set
+from mcp_server.ml.scaffolds.manifest import template_set, write_set
 from mcp_server.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -166,7 +167,6 @@ def _context(
         "entity_value_type": "INT64" if integer else "STRING",
         "entity_dtype": entity_dtype,
         "timestamp": ts,
-        "parquet_rel": f"data/{name}.parquet",
         "view": f"{name}_features",
         "service": f"{name}_service",
         "fields": [{"name": n, "dtype": d} for n, d in dtypes.items()],
@@ -206,10 +206,13 @@ def scaffold_feast(
     exclude = {c for c in [target, *(drop or [])] if c is not None}
     features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
     table = pd.concat([frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1)
-    folder = f"feature_repo/{repo}"
+    tset = template_set("feast")
+    folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
+    source = tset.path("source", {"name": repo})
     context = _context(repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days)
-    files: dict[str, bytes | str] = dict(render_set(load_manifest("feast"), {"name": repo}, context))
-    files[f"{folder}/{context['parquet_rel']}"] = _parquet(table)
+    context["parquet_rel"] = posixpath.relpath(source, folder)
+    files: dict[str, bytes | str] = dict(tset.render("repository", context))
+    files[source] = _parquet(table)
     report = write_set(workspace, files, overwrite)
     first, last = stamps.min(), stamps.max()
     start = (first - pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
