@@ -13,10 +13,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mcp_server.ml.store import RunRecord
+from typing import Any
 
 log = logging.getLogger("moai_ml")
 TRACKERS_ENV = "MOAI_ML_TRACKERS"
@@ -43,8 +40,8 @@ def _text(value: Any) -> Any:
     return value if isinstance(value, (bool, int, float, str)) or value is None else str(value)
 
 
-def mirror_run(root: Path, record: RunRecord, run_id: str) -> str | None:
-    """Log `record` (already written to MLflow as `run_id`) to W&B; returns the W&B run folder."""
+def mirror_run(root: Path, record: Any, run_id: str) -> str | None:
+    """Log `record` (a `RunRecord`, already written to MLflow as `run_id`) to W&B; returns the W&B run folder."""
     if not wandb_enabled():
         return None
     try:
@@ -55,7 +52,7 @@ def mirror_run(root: Path, record: RunRecord, run_id: str) -> str | None:
         return None
 
 
-def _log(root: Path, record: RunRecord, run_id: str) -> str:
+def _log(root: Path, record: Any, run_id: str) -> str:
     import wandb
 
     folder = root / WANDB_DIR
@@ -91,7 +88,7 @@ def _log(root: Path, record: RunRecord, run_id: str) -> str:
         run.finish()
 
 
-def _images(record: RunRecord) -> list[Path]:
+def _images(record: Any) -> list[Path]:
     found: list[Path] = []
     for source in record.artifacts.values():
         if source.is_dir():
