@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools._common import RUN_ID, WRITES_FILES, run_domain
 from mcp_server.tools.args import DataPath, Drop
 from mcp_server.tools.tdd import Fields, Overwrite, Package, SpecPath, _fields
 from mcp_server.workspace import Workspace
@@ -28,12 +28,18 @@ class DvcScaffoldResult(BaseModel):
     warnings: list[str] = Field(description="Things to know")
 
 
-def scaffold_dvc_tool(
-    workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, init: bool, overwrite: bool
-) -> DvcScaffoldResult:
-    from mcp_server.ml.scaffolds.dvc import scaffold_dvc
+def scaffold_dvc_tool(workspace: Workspace, args: dict[str, Any]) -> DvcScaffoldResult:
+    from mcp_server.errors import MoaiMlError
+    from mcp_server.ml.scaffolds.dvc import scaffold_dvc, spec_of_run
 
-    result = scaffold_dvc(workspace, spec_path, fields, package, init=init, overwrite=overwrite)
+    spec_path = args["spec_path"]
+    if args["run_id"]:
+        if spec_path:
+            raise MoaiMlError("give spec_path or run_id, not both")
+        spec_path = spec_of_run(workspace, args["run_id"])
+    result = scaffold_dvc(
+        workspace, spec_path, args["fields"], args["package"], init=args["init"], overwrite=args["overwrite"]
+    )
     return DvcScaffoldResult(**asdict(result))
 
 
@@ -71,6 +77,9 @@ def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Scaffold a DVC pipeline for a SPEC")
     async def ml_scaffold_dvc(
         spec_path: SpecPath = None,
+        run_id: Annotated[
+            str | None, Field(pattern=RUN_ID, description="Instead of spec_path: a TDD run, whose SPEC is used")
+        ] = None,
         fields: Fields = None,
         package: Package = "ml_project",
         init: Annotated[
@@ -78,13 +87,15 @@ def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
         ] = False,
         overwrite: Overwrite = False,
     ) -> DvcScaffoldResult:
-        """Write a DVC pipeline for a SPEC whose model pipeline exists (run ml_tdd_green first):
+        """Write a DVC pipeline for a SPEC (or the SPEC of a TDD run_id) whose model pipeline exists (ml_tdd_green):
         pipelines/<id>/dvc.yaml with stages prepare -> train -> evaluate (deps, params, outs, metrics.json,
         plots), params.yaml from the SPEC's ML block (split seed/test_size, the estimator's params) and three
         small stage scripts that import the generated pipeline. The workspace must be a git repository
         (init=true runs git init and dvc init). Nothing is written if a check fails; edited files are kept.
         Next: `dvc repro pipelines/<id>/dvc.yaml`, `dvc metrics show`."""
-        return await run_domain(scaffold_dvc_tool, workspace, spec_path, _fields(fields), package, init, overwrite)
+        args = {"spec_path": spec_path, "run_id": run_id, "fields": _fields(fields), "package": package,
+                "init": init, "overwrite": overwrite}  # fmt: skip
+        return await run_domain(scaffold_dvc_tool, workspace, args)
 
 
 def _feast_tool(server: MCPServer, workspace: Workspace) -> None:

@@ -37,15 +37,17 @@ def ruff(*args: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.anyio
-async def test_dvc_repro_runs_the_generated_pipeline_and_a_param_change_reruns_only_its_dependants(project: Path):
+async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_reruns_only_its_dependants(project: Path):
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     ws = Workspace(project)
     prep = tdd.load(ws, "ML-001", None, "ml_project")
-    assert tdd.red(ws, prep).ok and tdd.green(ws, prep).ok
+    assert tdd.red(ws, prep).ok
+    green = tdd.green(ws, prep)
+    assert green.ok and green.run_id
     tdd_metrics = json.loads((project / ".moai/ml/tdd/ml_001/green-metrics.json").read_text())["holdout"]
 
     async with stdio_client(project) as client:
-        out = structured(await client.call_tool("ml_scaffold_dvc", {"spec_path": "ML-001", "init": True}))
+        out = structured(await client.call_tool("ml_scaffold_dvc", {"run_id": green.run_id, "init": True}))
     assert out["initialized"] == ["dvc init"] and out["stages"] == ["prepare", "train", "evaluate"]
     folder = project / out["folder"]
     assert {Path(f).name for f in out["files_written"]} == {"dvc.yaml", "params.yaml", "prepare.py", "train.py",

@@ -136,6 +136,20 @@ def _initialize(root: Path, top: Path | None) -> list[str]:
     return done
 
 
+def spec_of_run(workspace: Workspace, run_id: str) -> str:
+    """The SPEC a run was made for (its `moai.spec_id` tag): the DVC stages run that SPEC's pipeline."""
+    from mcp_server.ml.tracking import get_store
+
+    run = get_store(workspace).get_run(run_id)
+    spec_id = run.data.tags.get("moai.spec_id", "")
+    if not spec_id or spec_id == "None":
+        raise SpecError(
+            f"run {run_id!r} was not made for a SPEC (no moai.spec_id tag): the DVC stages run the pipeline "
+            "ml_tdd_green generates from a SPEC; give spec_path, or run the TDD cycle first"
+        )
+    return str(spec_id)
+
+
 def scaffold_dvc(
     workspace: Workspace,
     spec_path: str | None,
