@@ -48,7 +48,7 @@ class FeastScaffoldResult(BaseModel):
     folder: str = Field(description="The feature repository: run `feast apply` there")
     entity: str = Field(description="Entity key column (join key)")
     timestamp: str = Field(description="Event timestamp column of the FileSource")
-    timestamp_generated: bool = Field(description="True when the table had none and one was generated (scaffold time)")
+    timestamp_generated: bool = Field(description="True when one was generated: the table file's modification time")
     features: dict[str, str] = Field(description="Feature -> Feast dtype, from the data profile")
     rows: int = Field(description="Rows written to the Parquet source")
     entities: int = Field(description="Distinct entity keys")
@@ -107,7 +107,7 @@ def _feast_tool(server: MCPServer, workspace: Workspace) -> None:
         ],
         timestamp_column: Annotated[
             str | None,
-            Field(min_length=1, max_length=1024, description="Event time column; omit to generate one (scaffold time)"),
+            Field(min_length=1, max_length=1024, description="Event time column; omit: the file's modification time"),
         ] = None,
         name: Annotated[
             str | None,

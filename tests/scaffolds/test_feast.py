@@ -128,3 +128,10 @@ def test_an_entity_not_unique_per_timestamp_or_an_unusable_timestamp_is_refused_
     latest.to_csv(tmp_path / "data/latest.csv", index=False)
     made = scaffold_feast(ws, "data/latest.csv", "customer_id", target="churn")
     assert made.timestamp_generated and made.timestamp == "event_timestamp" and made.rows == 10
+    definitions = tmp_path / made.folder / "features.py"
+    definitions.write_text(definitions.read_text().replace("timedelta(days=0)", "timedelta(days=7)"))
+    again = scaffold_feast(ws, "data/latest.csv", "customer_id", target="churn")
+    assert again.files_skipped == [f"{made.folder}/features.py"] and "days=7" in definitions.read_text()
+    mtime = pd.Timestamp((tmp_path / "data/latest.csv").stat().st_mtime_ns // 10**9, unit="s", tz="UTC")
+    assert again.time_range == [mtime.isoformat()] * 2, "the generated event time is the table's modification time"
+    assert f"{made.folder}/data/latest.parquet" in again.files_unchanged, "a re-run rewrites nothing that is the same"

@@ -41,4 +41,5 @@ async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_read
     mlmodels = [p for p in root.rglob("MLmodel") if model_id in p.parts]
     assert len(mlmodels) == 1, "the logged model is stored under the artifact root"
     assert not (project / ".moai/ml/mlflow.db").exists() and not (project / ".moai/ml/artifacts").exists()
+    assert not (project / ".moai/ml/wandb").exists(), "W&B only when MOAI_ML_TRACKERS asks for it"
     assert exported["parity"]["passed"] and (project / exported["path"]).stat().st_size == exported["size_bytes"]

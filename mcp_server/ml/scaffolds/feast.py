@@ -59,14 +59,15 @@ def feast_dtype(series: pd.Series, kind: str) -> str:
     return "String"
 
 
-def _timestamps(frame: pd.DataFrame, column: str | None) -> tuple[pd.Series, str, bool]:
+def _timestamps(frame: pd.DataFrame, column: str | None, modified: float) -> tuple[pd.Series, str, bool]:
     import pandas as pd
 
     if column is None:
         if GENERATED_TIMESTAMP in frame.columns:
             raise DataError(f"the table already has a column {GENERATED_TIMESTAMP!r}: pass it as timestamp_column")
-        now = pd.Timestamp(datetime.now(UTC).replace(microsecond=0))
-        return pd.Series(now, index=frame.index), GENERATED_TIMESTAMP, True
+        # The table's modification time: when this snapshot was known (stable across re-runs).
+        as_of = pd.Timestamp(datetime.fromtimestamp(int(modified), UTC))
+        return pd.Series(as_of, index=frame.index), GENERATED_TIMESTAMP, True
     if column not in frame.columns:
         raise DataError(f"timestamp column {column!r} is not in the table; omit timestamp_column to generate one")
     raw = frame[column]
@@ -201,7 +202,7 @@ def scaffold_feast(
     missing = [c for c in [target, *(drop or [])] if c is not None and c not in frame.columns]
     if missing:
         raise DataError(f"column(s) not in {data_path}: {missing}")
-    stamps, ts_name, generated = _timestamps(frame, timestamp_column)
+    stamps, ts_name, generated = _timestamps(frame, timestamp_column, path.stat().st_mtime)
     _check_entity(frame, entity, stamps, ts_name)
     exclude = {c for c in [target, *(drop or [])] if c is not None}
     features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
