@@ -15,6 +15,7 @@ import yaml
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml import tdd
 from mcp_server.ml.scaffolds import scaffold_dvc
+from mcp_server.ml.scaffolds.dvc import render_pipeline
 from mcp_server.workspace import Workspace
 from tests.support import ROOT, copy_examples, stdio_client, structured
 
@@ -106,3 +107,22 @@ def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_nothing_i
     with pytest.raises(MoaiMlError, match=r"pipeline.py does not exist.*Run ml_tdd_red and ml_tdd_green for ML-001"):
         scaffold_dvc(ws, "ML-001", None, "ml_project", init=True)
     assert not (project / "pipelines").exists() and not (project / ".dvc").exists()
+
+
+@pytest.mark.parametrize(("spec_id", "plot"), [("ML-002", "predictions.csv"), ("ML-003", "confusion.csv")])
+def test_regression_and_multiclass_pipelines_render_stage_scripts_that_pass_ruff(
+    workspace: Workspace, tmp_path: Path, spec_id: str, plot: str
+):
+    prep = tdd.load(workspace, spec_id, None, "ml_project")
+    folder, params, files = render_pipeline(prep, "random_forest", {"n_estimators": 50, "random_state": 42})
+    assert params["train"]["model_params"] == {"n_estimators": 50, "random_state": 42}
+    for rel, text in files.items():
+        (tmp_path / Path(rel).name).write_text(text)
+    stages = yaml.safe_load(files[f"{folder}/dvc.yaml"])["stages"]
+    assert list(stages) == ["prepare", "train", "evaluate"] and list(stages["evaluate"]["plots"][0]) == [
+        f"plots/{plot}"
+    ]
+    assert f"../../{prep.data_rel}" in stages["prepare"]["deps"]
+    scripts = [str(tmp_path / f"{stage}.py") for stage in stages]
+    ruff("--isolated", *scripts)
+    ruff("--config", str(ROOT / "pyproject.toml"), *scripts)

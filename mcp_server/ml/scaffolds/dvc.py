@@ -120,6 +120,15 @@ def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, 
     }
 
 
+def render_pipeline(prep: Any, model: str, model_params: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """(folder, params, {path: text}): the SPEC's DVC pipeline rendered in memory, nothing written."""
+    tset = template_set("dvc")
+    names = {"module": prep.spec.module}
+    folder = posixpath.dirname(tset.path("dvc_yaml", names))
+    params, params_yaml = _yaml_params(prep, model_params)
+    return folder, params, tset.render("pipeline", {**names, **_context(prep, folder, model, params_yaml)})
+
+
 def _initialize(root: Path, top: Path | None) -> list[str]:
     """`git init` (when there is no repository) and `dvc init` (when there is no .dvc/), as asked."""
     done: list[str] = []
@@ -177,25 +186,20 @@ def scaffold_dvc(
             f"{prep.paths['pipeline']} does not exist: the DVC stages run the generated pipeline. "
             f"Run ml_tdd_red and ml_tdd_green for {prep.spec.spec_id} first"
         )
-    model, model_params = pipeline_model(pipeline)
-    tset = template_set("dvc")
-    names = {"module": prep.spec.module}
-    folder = posixpath.dirname(tset.path("dvc_yaml", names))
-    params, params_yaml = _yaml_params(prep, model_params)
-    files = tset.render("pipeline", {**names, **_context(prep, folder, model, params_yaml)})
+    folder, params, files = render_pipeline(prep, *pipeline_model(pipeline))
     initialized = _initialize(workspace.root, top) if init else []
     report = write_set(workspace, files, overwrite)
-    dvc_ready = (workspace.root / ".dvc").is_dir()
-    nxt = "Run `dvc repro` at the project root, then `dvc metrics show` and `dvc plots show`."
-    if not dvc_ready:
-        nxt = "Run `dvc init` at the project root (or call again with init=true), then `dvc repro`."
+    dvc_yaml = f"{folder}/dvc.yaml"
+    nxt = f"At the project root: `dvc repro {dvc_yaml}`, then `dvc metrics show` and `dvc plots show`."
+    if not (workspace.root / ".dvc").is_dir():
+        nxt = f"Run `dvc init` at the project root (or call again with init=true), then `dvc repro {dvc_yaml}`."
     warnings = []
     if report.skipped:
         warnings.append(f"kept files a person edited (pass overwrite=true to replace them): {report.skipped}")
     return DvcScaffold(
         spec_id=prep.spec.spec_id,
         folder=folder,
-        dvc_yaml=tset.path("dvc_yaml", names),
+        dvc_yaml=dvc_yaml,
         stages=list(STAGES),
         params=params,
         files_written=report.written,
