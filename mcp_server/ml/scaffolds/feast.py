@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 GENERATED_TIMESTAMP = "event_timestamp"
-RESERVED = {"event_timestamp", "created", "created_timestamp"}  # Feast's own column names
+RESERVED = {GENERATED_TIMESTAMP}  # the event time column of the entity rows training.py takes
 
 
 @dataclass
@@ -116,7 +116,7 @@ def _feature_frame(
         if name in exclude or name in (entity, ts_col):
             continue
         if str(name) in RESERVED:
-            raise DataError(f"column {name!r} has a name Feast reserves; rename it or list it in drop")
+            raise DataError(f"column {name!r} would clash with the entity rows' event time; rename it or drop it")
         series = frame[name]
         dtype = feast_dtype(series, kinds[str(name)])
         if dtype == "UnixTimestamp":
