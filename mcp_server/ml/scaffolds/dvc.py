@@ -109,6 +109,8 @@ def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, 
         "test_rel": paths["test"],
         "pipeline_rel": paths["pipeline"],
         "pipeline_module": prep.pipeline_module,
+        "dvc_yaml_rel": f"{folder}/dvc.yaml",
+        "root_up": folder.count("/"),  # HERE.parents[n] is the project root
         "pipeline_dep": posixpath.relpath(paths["pipeline"], folder),
         "dataset_dep": posixpath.relpath(prep.data_rel, folder),
         "classification": classification,
