@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.tools._common import RUN_ID, WRITES_FILES, run_domain
+from mcp_server.names import RUN_ID
+from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import DataPath, Drop
 from mcp_server.tools.tdd import Fields, Overwrite, Package, SpecPath, _fields
 from mcp_server.workspace import Workspace
@@ -31,15 +32,15 @@ class DvcScaffoldResult(BaseModel):
 def scaffold_dvc_tool(workspace: Workspace, args: dict[str, Any]) -> DvcScaffoldResult:
     from mcp_server.errors import MoaiMlError
     from mcp_server.ml.scaffolds.dvc import scaffold_dvc, spec_of_run
+    from mcp_server.ml.tdd.phases import load
 
     spec_path = args["spec_path"]
     if args["run_id"]:
         if spec_path:
             raise MoaiMlError("give spec_path or run_id, not both")
         spec_path = spec_of_run(workspace, args["run_id"])
-    result = scaffold_dvc(
-        workspace, spec_path, args["fields"], args["package"], init=args["init"], overwrite=args["overwrite"]
-    )
+    prep = load(workspace, spec_path, args["fields"], args["package"])
+    result = scaffold_dvc(workspace, prep, init=args["init"], overwrite=args["overwrite"])
     return DvcScaffoldResult(**asdict(result))
 
 

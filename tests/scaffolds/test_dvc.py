@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,10 @@ import pytest
 import yaml
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml import tdd
-from mcp_server.ml.scaffolds import scaffold_dvc
-from mcp_server.ml.scaffolds.dvc import render_pipeline
+from mcp_server.ml.scaffolds.dvc import render_pipeline, scaffold_dvc
+from mcp_server.ml.tdd import phases as tdd
 from mcp_server.workspace import Workspace
-from tests.support import ROOT, copy_examples, stdio_client, structured
+from tests.support import ROOT, copy_examples, error_text, stdio_client, structured
 
 pytest.importorskip("dvc", reason="install the dvc extra: pip install -e '.[dvc]'")
 BIN = Path(sys.executable).parent
@@ -82,7 +82,7 @@ async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_rerun
     changed = json.loads((folder / "metrics.json").read_text())
     assert changed != tdd_metrics and set(changed) == {"roc_auc", "f1"}
 
-    again = scaffold_dvc(ws, "ML-001", None, "ml_project")
+    again = scaffold_dvc(ws, prep)
     assert again.files_skipped == [f"{out['folder']}/params.yaml"], "the edited params.yaml is kept"
     assert "C: 0.05" in params.read_text()
 
@@ -93,19 +93,21 @@ def test_a_workspace_that_is_not_a_git_repository_is_refused_and_nothing_is_writ
     with pytest.raises(
         MoaiMlError, match=r"not a git repository .* run `git init` there, or call ml_scaffold_dvc with init=true"
     ):
-        scaffold_dvc(ws, "ML-001", None, "ml_project")
+        scaffold_dvc(ws, tdd.load(ws, "ML-001", None, "ml_project"))
     assert not (project / "pipelines").exists() and not (project / ".git").exists()
 
 
-def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_nothing_is_written(project: Path):
+@pytest.mark.anyio
+async def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_nothing_is_written(project: Path):
     subprocess.run(["git", "init", "-q", str(project)], check=True)
-    ws = Workspace(project)
     spec = project / ".moai/specs/SPEC-ML-002/spec.md"
     spec.write_text("\n".join(line for line in spec.read_text().splitlines() if not line.startswith("dataset:")))
-    with pytest.raises(MoaiMlError, match="dataset"):
-        scaffold_dvc(ws, "ML-002", None, "ml_project", init=True)
-    with pytest.raises(MoaiMlError, match=r"pipeline.py does not exist.*Run ml_tdd_red and ml_tdd_green for ML-001"):
-        scaffold_dvc(ws, "ML-001", None, "ml_project", init=True)
+    async with stdio_client(project) as client:
+        no_dataset = await client.call_tool("ml_scaffold_dvc", {"spec_path": "ML-002", "init": True})
+        no_pipeline = await client.call_tool("ml_scaffold_dvc", {"spec_path": "ML-001", "init": True})
+    assert no_dataset.is_error and "dataset" in error_text(no_dataset)
+    assert no_pipeline.is_error and re.search(r"pipeline.py does not exist.*Run ml_tdd_red and ml_tdd_green for ML-001",
+                                              error_text(no_pipeline))  # fmt: skip
     assert not (project / "pipelines").exists() and not (project / ".dvc").exists()
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from mcp_server.errors import MoaiMlError
-from mcp_server.ml.scaffolds import scaffold_feast
+from mcp_server.ml.scaffolds.feast import scaffold_feast
 from mcp_server.workspace import Workspace
 from tests.support import ROOT, stdio_client, structured
 

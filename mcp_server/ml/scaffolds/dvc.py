@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.errors import MoaiMlError, SpecError
-from mcp_server.ml.scaffolds.manifest import template_set, write_set
+from mcp_server.ml.scaffolds.output import render_group, write_all
 from mcp_server.workspace import Workspace
 
 STAGES = ["prepare", "train", "evaluate"]
@@ -97,7 +97,7 @@ def _yaml_params(prep: Any, model_params: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, Any]:
-    from mcp_server.ml.metrics_spec import get_metric
+    from mcp_server.ml.modeling.metrics_spec import get_metric
 
     spec, paths = prep.spec, prep.paths
     names = [spec.metric, *[n for n in spec.secondary if n != spec.metric]]
@@ -124,11 +124,12 @@ def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, 
 
 def render_pipeline(prep: Any, model: str, model_params: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, str]]:
     """(folder, params, {path: text}): the SPEC's DVC pipeline rendered in memory, nothing written."""
-    tset = template_set("dvc")
+    from mcp_server.template_sets import template_set
+
     names = {"module": prep.spec.module}
-    folder = posixpath.dirname(tset.path("dvc_yaml", names))
+    folder = posixpath.dirname(template_set("dvc").path("dvc_yaml", names))
     params, params_yaml = _yaml_params(prep, model_params)
-    return folder, params, tset.render("pipeline", {**names, **_context(prep, folder, model, params_yaml)})
+    return folder, params, render_group("dvc", "pipeline", {**names, **_context(prep, folder, model, params_yaml)})
 
 
 def _initialize(root: Path, top: Path | None) -> list[str]:
@@ -149,10 +150,11 @@ def _initialize(root: Path, top: Path | None) -> list[str]:
 
 def spec_of_run(workspace: Workspace, run_id: str) -> str:
     """The SPEC a run was made for (its `moai.spec_id` tag): the DVC stages run that SPEC's pipeline."""
-    from mcp_server.ml.tracking import get_store
+    from mcp_server.ml.tracking import tags
+    from mcp_server.ml.tracking.runs import get_store
 
     run = get_store(workspace).get_run(run_id)
-    spec_id = run.data.tags.get("moai.spec_id", "")
+    spec_id = run.data.tags.get(tags.SPEC_ID, "")
     if not spec_id or spec_id == "None":
         raise SpecError(
             f"run {run_id!r} was not made for a SPEC (no moai.spec_id tag): the DVC stages run the pipeline "
@@ -161,18 +163,9 @@ def spec_of_run(workspace: Workspace, run_id: str) -> str:
     return str(spec_id)
 
 
-def scaffold_dvc(
-    workspace: Workspace,
-    spec_path: str | None,
-    fields: dict[str, Any] | None,
-    package: str,
-    *,
-    init: bool = False,
-    overwrite: bool = False,
-) -> DvcScaffold:
-    """Check the repository, the SPEC, its data and the generated pipeline; render; then write."""
-    from mcp_server.ml.tdd import load
-
+def scaffold_dvc(workspace: Workspace, prep: Any, *, init: bool = False, overwrite: bool = False) -> DvcScaffold:
+    """Check the repository and the generated pipeline of `prep` (the TDD cycle's SPEC checked
+    against its data: `ml.tdd.phases.load`); render; then write."""
     top = git_toplevel(workspace.root)
     if top is None and not init:
         raise MoaiMlError(
@@ -181,7 +174,6 @@ def scaffold_dvc(
         )
     if init and not _dvc_available():
         raise MoaiMlError("init=true needs DVC in the server's environment: pip install 'moai-domain-ml[dvc]'")
-    prep = load(workspace, spec_path, fields, package)
     pipeline = workspace.root / prep.paths["pipeline"]
     if not pipeline.is_file():
         raise SpecError(
@@ -190,7 +182,7 @@ def scaffold_dvc(
         )
     folder, params, files = render_pipeline(prep, *pipeline_model(pipeline))
     initialized = _initialize(workspace.root, top) if init else []
-    report = write_set(workspace, files, overwrite)
+    report = write_all(workspace, files, overwrite)
     dvc_yaml = f"{folder}/dvc.yaml"
     nxt = f"At the project root: `dvc repro {dvc_yaml}`, then `dvc metrics show` and `dvc plots show`."
     if not (workspace.root / ".dvc").is_dir():

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import DataError, MoaiMlError
-from mcp_server.ml.scaffolds.manifest import template_set, write_set
+from mcp_server.ml.scaffolds.output import render_group, write_all
 from mcp_server.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _feature_frame(
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     import pandas as pd
 
-    from mcp_server.ml.columns import describe_columns
+    from mcp_server.ml.data.columns import describe_columns
 
     kinds = {c.name: str(c.kind) for c in describe_columns(frame)}
     out: dict[str, pd.Series] = {}
@@ -191,8 +191,9 @@ def scaffold_feast(
     """Check the table (entity, timestamp, uniqueness), render the repository, then write it all."""
     import pandas as pd
 
-    from mcp_server.ml.data import load_table
+    from mcp_server.ml.data.tables import load_table
     from mcp_server.render import to_identifier
+    from mcp_server.template_sets import template_set
 
     path = workspace.resolve(data_path, must_exist=True)
     frame = load_table(path)
@@ -207,14 +208,14 @@ def scaffold_feast(
     exclude = {c for c in [target, *(drop or [])] if c is not None}
     features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
     table = pd.concat([frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1)
-    tset = template_set("feast")
+    tset = template_set("feast")  # paths only; render_group renders and checks the files
     folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
     source = tset.path("source", {"name": repo})
     context = _context(repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days)
     context["parquet_rel"] = posixpath.relpath(source, folder)
-    files: dict[str, bytes | str] = dict(tset.render("repository", context))
+    files: dict[str, bytes | str] = dict(render_group("feast", "repository", context))
     files[source] = _parquet(table)
-    report = write_set(workspace, files, overwrite)
+    report = write_all(workspace, files, overwrite)
     first, last = stamps.min(), stamps.max()
     start = (first - pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
     end = (last + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")

@@ -159,7 +159,7 @@ class MlflowStore:
             with contextlib.suppress(Exception):
                 self.delete_run(run_id)
             raise
-        from mcp_server.ml.wandb_tracker import mirror_run
+        from mcp_server.ml.tracking.wandb import mirror_run
 
         mirror_run(self.root, record, run_id)  # W&B alongside MLflow when MOAI_ML_TRACKERS asks for it
         return run_id

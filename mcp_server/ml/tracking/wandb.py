@@ -1,34 +1,32 @@
 """Weights & Biases alongside MLflow (never instead of it): every run the store records is mirrored.
 
-Asked for with `MOAI_ML_TRACKERS=mlflow,wandb` (MLflow is always on; `wandb` adds the mirror).
+Asked for with `settings.TRACKERS` (`mlflow,wandb`) (MLflow is always on; `wandb` adds the mirror).
 The mirror logs the run's params (W&B config), metrics (summary), plots (images) and the model
-directory (a `model` artifact), tagged with the MLflow run id. Mode: `WANDB_MODE` if set, else
-`offline` (no network, no account): runs land in `.moai/ml/wandb/` and `wandb sync` uploads them
-later. A mirror that fails is logged on stderr and leaves the MLflow run as it is.
+directory (a `model` artifact), tagged with the MLflow run id. Mode: `settings.WANDB_MODE`
+(default offline: no network, no account): runs land in `layout.WANDB` and `wandb sync` uploads
+them later. A mirror that fails is logged on stderr and leaves the MLflow run as it is.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from mcp_server import layout, settings
+
 log = logging.getLogger("moai_ml")
-TRACKERS_ENV = "MOAI_ML_TRACKERS"
 KNOWN = ("mlflow", "wandb")
-WANDB_DIR = Path(".moai/ml/wandb")
-PROJECT_ENV = "WANDB_PROJECT"
 _LOCK = threading.Lock()  # one W&B run at a time per process: runs come from worker threads
 
 
 def trackers() -> list[str]:
-    """The trackers asked for: always mlflow, plus the known names of MOAI_ML_TRACKERS."""
-    asked = [t.strip().lower() for t in os.environ.get(TRACKERS_ENV, "").split(",") if t.strip()]
+    """The trackers asked for: always mlflow, plus the known names of `settings.TRACKERS`."""
+    asked = [t.strip().lower() for t in settings.TRACKERS.value().split(",") if t.strip()]
     unknown = [t for t in asked if t not in KNOWN]
     if unknown:
-        log.warning("%s names unknown trackers %s (known: %s); ignored", TRACKERS_ENV, unknown, ", ".join(KNOWN))
+        log.warning("%s names unknown trackers %s (known: %s); ignored", settings.TRACKERS.name, unknown, KNOWN)
     return ["mlflow", *[t for t in KNOWN[1:] if t in asked]]
 
 
@@ -55,23 +53,23 @@ def mirror_run(root: Path, record: Any, run_id: str) -> str | None:
 def _log(root: Path, record: Any, run_id: str) -> str:
     import wandb
 
-    folder = root / WANDB_DIR
+    folder = root / layout.WANDB
     folder.mkdir(parents=True, exist_ok=True)
-    settings = wandb.Settings(
+    quiet = wandb.Settings(
         console="off", silent=True, quiet=True, show_info=False, show_warnings=False, disable_git=True,
         save_code=False, disable_job_creation=True, x_disable_stats=True, x_disable_machine_info=True,
     )  # fmt: skip
     run = wandb.init(
-        project=os.environ.get(PROJECT_ENV) or record.experiment.replace("/", "-"),
+        project=settings.WANDB_PROJECT.value() or record.experiment.replace("/", "-"),
         name=record.run_name,
         id=run_id,
         dir=str(folder),
-        mode=os.environ.get("WANDB_MODE") or "offline",  # type: ignore[arg-type]
+        mode=settings.WANDB_MODE.value(),  # type: ignore[arg-type]
         job_type=record.kind,
         tags=[record.kind, "moai-ml"],
         config={k: _text(v) for k, v in record.params.items()},
         reinit="create_new",
-        settings=settings,
+        settings=quiet,
     )
     try:
         run.summary.update({k: float(v) for k, v in record.metrics.items() if v is not None})
