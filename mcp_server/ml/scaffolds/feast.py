@@ -13,6 +13,7 @@ import io
 import posixpath
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import DataError, MoaiMlError
@@ -176,6 +177,24 @@ def _context(
     }
 
 
+def _load(
+    workspace: Workspace, data_path: str, name: str | None, columns: list[str | None]
+) -> tuple[Path, pd.DataFrame, str]:
+    """The table, and the repository's name (a Feast project name: lower-case identifier)."""
+    from mcp_server.ml.data.tables import load_table
+    from mcp_server.render import to_identifier
+
+    path = workspace.resolve(data_path, must_exist=True)
+    frame = load_table(path)
+    repo = name or to_identifier(path.stem, "features")
+    if repo != to_identifier(repo, "features"):
+        raise MoaiMlError(f"name {repo!r} must be lower-case letters, digits and underscores (a Feast project name)")
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise DataError(f"column(s) not in {data_path}: {missing}")
+    return path, frame, repo
+
+
 def scaffold_feast(
     workspace: Workspace,
     data_path: str,
@@ -191,18 +210,9 @@ def scaffold_feast(
     """Check the table (entity, timestamp, uniqueness), render the repository, then write it all."""
     import pandas as pd
 
-    from mcp_server.ml.data.tables import load_table
-    from mcp_server.render import to_identifier
     from mcp_server.template_sets import template_set
 
-    path = workspace.resolve(data_path, must_exist=True)
-    frame = load_table(path)
-    repo = name or to_identifier(path.stem, "features")
-    if repo != to_identifier(repo, "features"):
-        raise MoaiMlError(f"name {repo!r} must be lower-case letters, digits and underscores (a Feast project name)")
-    missing = [c for c in [target, *(drop or [])] if c is not None and c not in frame.columns]
-    if missing:
-        raise DataError(f"column(s) not in {data_path}: {missing}")
+    path, frame, repo = _load(workspace, data_path, name, [target, *(drop or [])])
     stamps, ts_name, generated = _timestamps(frame, timestamp_column, path.stat().st_mtime)
     _check_entity(frame, entity, stamps, ts_name)
     exclude = {c for c in [target, *(drop or [])] if c is not None}
@@ -217,8 +227,6 @@ def scaffold_feast(
     files[source] = _parquet(table)
     report = write_all(workspace, files, overwrite)
     first, last = stamps.min(), stamps.max()
-    start = (first - pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    end = (last + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
     return FeastScaffold(
         name=repo,
         folder=folder,
@@ -232,9 +240,18 @@ def scaffold_feast(
         files_written=report.written,
         files_unchanged=report.unchanged,
         files_skipped=report.skipped,
-        next_step=f"In {folder}, with Feast installed (it needs pandas<3: its own venv): `feast apply`, then "
-        f"`feast materialize {start} {end}`; training.py and serving.py fetch features by {entity!r}.",
+        next_step=_next_step(folder, entity, first, last),
         warnings=[f"kept files a person edited (overwrite=true replaces them): {report.skipped}"]
-        if report.skipped
-        else [],
+        * bool(report.skipped),
+    )
+
+
+def _next_step(folder: str, entity: str, first: pd.Timestamp, last: pd.Timestamp) -> str:
+    import pandas as pd
+
+    start = (first - pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (last + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    return (
+        f"In {folder}, with Feast installed (it needs pandas<3: its own venv): `feast apply`, then "
+        f"`feast materialize {start} {end}`; training.py and serving.py fetch features by {entity!r}."
     )
