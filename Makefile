@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb]"
 	touch $@ $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +33,7 @@ $(CLAUDE_CLI):
 	-npm install --silent --no-audit --no-fund --prefix $(VENV)/claude-cli @anthropic-ai/claude-code@2.1.332
 
 test: $(TEST_STAMP) $(CLAUDE_CLI)
+	PYTHON=$(PYTHON) bash scripts/setup_feast_venv.sh
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 # The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on

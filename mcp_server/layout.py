@@ -23,6 +23,7 @@ SCHEMA_CACHE = CACHE / "schemas"  # profiled schemas per (file content, target, 
 REPORTS = STORE / "reports"  # ml_evaluate: <run_id>/<evaluation>/ plots and evaluation.json
 EXPORTS = STORE / "exports"  # ml_export: <run_id>/model.<ext> + schema.json
 TDD_STATE = STORE / "tdd"  # the TDD phases' JUnit reports, metrics and selection, per SPEC module
+WANDB = STORE / "wandb"  # offline W&B runs mirrored from MLflow (MOAI_ML_TRACKERS=mlflow,wandb)
 
 
 def spec_file(spec_dir_name: str) -> Path:
@@ -45,5 +46,5 @@ def export_dir(name: str) -> Path:
 
 __all__ = [
     "ARTIFACTS", "CACHE", "EXPORTS", "JOBS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH",
-    "SPECS", "STORE", "TDD_STATE", "export_dir", "report_dir", "spec_file", "tdd_state",
+    "SPECS", "STORE", "TDD_STATE", "WANDB", "export_dir", "report_dir", "spec_file", "tdd_state",
 ]  # fmt: skip

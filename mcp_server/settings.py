@@ -64,6 +64,13 @@ KEY_DIR = Setting(
     "folder of the per-user signing key (empty: $XDG_CONFIG_HOME/moai-ml, else ~/.config/moai-ml)",
 )
 XDG_CONFIG_HOME = Setting("XDG_CONFIG_HOME", "", "the user's configuration folder (empty: ~/.config)")
+TRACKERS = Setting(
+    "MOAI_ML_TRACKERS",
+    "mlflow",
+    "trackers every run is logged to: mlflow always; mlflow,wandb mirrors each run to Weights & Biases too",
+)
+WANDB_MODE = Setting("WANDB_MODE", "offline", "W&B mode of the mirror: offline (runs in .moai/ml/wandb/) or online")
+WANDB_PROJECT = Setting("WANDB_PROJECT", "", "W&B project of the mirror (empty: the run's MLflow experiment name)")
 HIDE_MODULES = Setting(
     "MOAI_ML_HIDE_MODULES",
     "",
@@ -90,6 +97,9 @@ ALL = (
     SIGNING_KEY,
     KEY_DIR,
     XDG_CONFIG_HOME,
+    TRACKERS,
+    WANDB_MODE,
+    WANDB_PROJECT,
     HIDE_MODULES,
     METRICS_OUT,
     TOKEN,

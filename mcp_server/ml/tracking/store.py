@@ -159,6 +159,9 @@ class MlflowStore:
             with contextlib.suppress(Exception):
                 self.delete_run(run_id)
             raise
+        from mcp_server.ml.tracking.wandb import mirror_run
+
+        mirror_run(self.root, record, run_id)  # W&B alongside MLflow when MOAI_ML_TRACKERS asks for it
         return run_id
 
     def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:

@@ -1,0 +1,257 @@
+"""`ml_scaffold_feast`: a Feast feature repository (local provider) for one table.
+
+The table becomes a Parquet FileSource (with its event timestamp, or a generated one); the
+FeatureView's schema follows the data profile (integers Int64, floats Float64, booleans Bool,
+datetimes UnixTimestamp, everything else String). training.py fetches point-in-time correct rows
+from the offline store, serving.py the latest values from the SQLite online store. Feast itself
+runs in its own environment (it needs pandas<3); this module only uses pandas and pyarrow.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.ml.scaffolds.output import render_group, write_all
+from mcp_server.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GENERATED_TIMESTAMP = "event_timestamp"
+RESERVED = {GENERATED_TIMESTAMP}  # the event time column of the entity rows training.py takes
+
+
+@dataclass
+class FeastScaffold:
+    name: str
+    folder: str
+    entity: str
+    timestamp: str
+    timestamp_generated: bool
+    features: dict[str, str]  # feature -> Feast dtype
+    rows: int
+    entities: int
+    time_range: list[str]  # first and last event time (ISO, UTC)
+    files_written: list[str]
+    files_unchanged: list[str]
+    files_skipped: list[str]
+    next_step: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def feast_dtype(series: pd.Series, kind: str) -> str:
+    """The Feast type of a column, from its profile kind and pandas dtype."""
+    import pandas as pd
+
+    if kind == "datetime" or pd.api.types.is_datetime64_any_dtype(series):
+        return "UnixTimestamp"
+    if pd.api.types.is_bool_dtype(series):
+        return "Bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "Int64"
+    if pd.api.types.is_float_dtype(series):
+        return "Float64"
+    return "String"
+
+
+def _timestamps(frame: pd.DataFrame, column: str | None, modified: float) -> tuple[pd.Series, str, bool]:
+    import pandas as pd
+
+    if column is None:
+        if GENERATED_TIMESTAMP in frame.columns:
+            raise DataError(f"the table already has a column {GENERATED_TIMESTAMP!r}: pass it as timestamp_column")
+        # The table's modification time: when this snapshot was known (stable across re-runs).
+        as_of = pd.Timestamp(datetime.fromtimestamp(int(modified), UTC))
+        return pd.Series(as_of, index=frame.index), GENERATED_TIMESTAMP, True
+    if column not in frame.columns:
+        raise DataError(f"timestamp column {column!r} is not in the table; omit timestamp_column to generate one")
+    raw = frame[column]
+    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
+    bad = int(parsed.isna().sum())
+    if bad:
+        raise DataError(
+            f"column {column!r} is not a usable timestamp: {bad} of {len(raw)} values are missing or not dates; "
+            "give another timestamp_column, or omit it to generate one"
+        )
+    return parsed, column, False
+
+
+def _check_entity(frame: pd.DataFrame, entity: str, stamps: pd.Series, ts_name: str) -> None:
+    import pandas as pd
+
+    if entity not in frame.columns:
+        raise DataError(f"entity column {entity!r} is not in the table")
+    key = frame[entity]
+    if key.isna().any():
+        raise DataError(f"entity column {entity!r} has {int(key.isna().sum())} missing values; every row needs a key")
+    if not (pd.api.types.is_integer_dtype(key) or pd.api.types.is_string_dtype(key)):
+        raise DataError(f"entity column {entity!r} must hold integers or strings, not {key.dtype}")
+    pairs = pd.DataFrame({"k": key, "t": stamps})
+    dup = pairs.duplicated(keep=False)
+    if dup.any():
+        example = pairs[dup].iloc[0]
+        raise DataError(
+            f"entity column {entity!r} is not unique per timestamp ({ts_name}): {int(dup.sum())} rows share a "
+            f"(key, time) pair, e.g. {example['k']!r} at {example['t']}; deduplicate the table or give a finer "
+            "timestamp_column"
+        )
+
+
+def _feature_frame(
+    frame: pd.DataFrame, entity: str, ts_col: str | None, exclude: set[str]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    import pandas as pd
+
+    from mcp_server.ml.data.columns import describe_columns
+
+    kinds = {c.name: str(c.kind) for c in describe_columns(frame)}
+    out: dict[str, pd.Series] = {}
+    dtypes: dict[str, str] = {}
+    for name in frame.columns:
+        if name in exclude or name in (entity, ts_col):
+            continue
+        if str(name) in RESERVED:
+            raise DataError(f"column {name!r} would clash with the entity rows' event time; rename it or drop it")
+        series = frame[name]
+        dtype = feast_dtype(series, kinds[str(name)])
+        if dtype == "UnixTimestamp":
+            series = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+        elif dtype == "String":
+            series = series.astype(object).where(series.notna(), None).map(lambda v: v if v is None else str(v))
+        out[str(name)], dtypes[str(name)] = series, dtype
+    if not dtypes:
+        raise DataError("no feature columns remain besides the entity and timestamp columns")
+    return pd.DataFrame(out, index=frame.index), dtypes
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    """Arrow-typed Parquet without pandas metadata (Feast's pandas 2 reads what pandas 3 wrote):
+    strings as `string`, datetimes as UTC timestamps, the rest as Arrow infers it."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {}
+    for name in frame.columns:
+        series = frame[name]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            values = series.dt.tz_convert(None).to_numpy()
+            arrays[str(name)] = pa.array(values, type=pa.timestamp("us", tz="UTC"), mask=series.isna().to_numpy())
+        elif pd.api.types.is_string_dtype(series) or series.dtype == object:
+            arrays[str(name)] = pa.array(series.astype(object).where(series.notna(), None).tolist(), type=pa.string())
+        else:
+            arrays[str(name)] = pa.array(series.to_numpy(), mask=series.isna().to_numpy())
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(arrays), buffer)
+    return buffer.getvalue()
+
+
+def _context(
+    name: str, source_rel: str, entity: str, key: pd.Series, ts: str, dtypes: dict[str, str], ttl: int
+) -> dict[str, Any]:
+    import pandas as pd
+
+    from mcp_server.render import to_identifier
+
+    integer = pd.api.types.is_integer_dtype(key)
+    entity_dtype = "Int64" if integer else "String"
+    return {
+        "name": name,
+        "source_rel": source_rel,
+        "entity": entity,
+        "entity_name": to_identifier(entity, "entity"),
+        "entity_value_type": "INT64" if integer else "STRING",
+        "entity_dtype": entity_dtype,
+        "timestamp": ts,
+        "view": f"{name}_features",
+        "service": f"{name}_service",
+        "fields": [{"name": n, "dtype": d} for n, d in dtypes.items()],
+        "type_imports": sorted({entity_dtype, *dtypes.values()}),
+        "ttl_days": ttl,
+    }
+
+
+def _load(
+    workspace: Workspace, data_path: str, name: str | None, columns: list[str | None]
+) -> tuple[Path, pd.DataFrame, str]:
+    """The table, and the repository's name (a Feast project name: lower-case identifier)."""
+    from mcp_server.ml.data.tables import load_table
+    from mcp_server.render import to_identifier
+
+    path = workspace.resolve(data_path, must_exist=True)
+    frame = load_table(path)
+    repo = name or to_identifier(path.stem, "features")
+    if repo != to_identifier(repo, "features"):
+        raise MoaiMlError(f"name {repo!r} must be lower-case letters, digits and underscores (a Feast project name)")
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise DataError(f"column(s) not in {data_path}: {missing}")
+    return path, frame, repo
+
+
+def scaffold_feast(
+    workspace: Workspace,
+    data_path: str,
+    entity: str,
+    *,
+    timestamp_column: str | None = None,
+    name: str | None = None,
+    target: str | None = None,
+    drop: list[str] | None = None,
+    ttl_days: int = 0,
+    overwrite: bool = False,
+) -> FeastScaffold:
+    """Check the table (entity, timestamp, uniqueness), render the repository, then write it all."""
+    import pandas as pd
+
+    from mcp_server.template_sets import template_set
+
+    path, frame, repo = _load(workspace, data_path, name, [target, *(drop or [])])
+    stamps, ts_name, generated = _timestamps(frame, timestamp_column, path.stat().st_mtime)
+    _check_entity(frame, entity, stamps, ts_name)
+    exclude = {c for c in [target, *(drop or [])] if c is not None}
+    features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
+    table = pd.concat([frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1)
+    tset = template_set("feast")  # paths only; render_group renders and checks the files
+    folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
+    source = tset.path("source", {"name": repo})
+    context = _context(repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days)
+    context["parquet_rel"] = posixpath.relpath(source, folder)
+    files: dict[str, bytes | str] = dict(render_group("feast", "repository", context))
+    files[source] = _parquet(table)
+    report = write_all(workspace, files, overwrite)
+    first, last = stamps.min(), stamps.max()
+    return FeastScaffold(
+        name=repo,
+        folder=folder,
+        entity=entity,
+        timestamp=ts_name,
+        timestamp_generated=generated,
+        features=dtypes,
+        rows=len(table),
+        entities=int(frame[entity].nunique()),
+        time_range=[first.isoformat(), last.isoformat()],
+        files_written=report.written,
+        files_unchanged=report.unchanged,
+        files_skipped=report.skipped,
+        next_step=_next_step(folder, entity, first, last),
+        warnings=[f"kept files a person edited (overwrite=true replaces them): {report.skipped}"]
+        * bool(report.skipped),
+    )
+
+
+def _next_step(folder: str, entity: str, first: pd.Timestamp, last: pd.Timestamp) -> str:
+    import pandas as pd
+
+    start = (first - pd.Timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (last + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    return (
+        f"In {folder}, with Feast installed (it needs pandas<3: its own venv): `feast apply`, then "
+        f"`feast materialize {start} {end}`; training.py and serving.py fetch features by {entity!r}."
+    )
