@@ -12,6 +12,7 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from mcp_server.errors import MoaiMlError
 from mcp_server.workspace import Workspace
 
 SAMPLE = 256 * 1024
@@ -44,8 +45,20 @@ def fit_seconds(cells: float, models: list[str]) -> float:
     return sum((1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05 for m in models)
 
 
+class TooLarge(MoaiMlError):
+    """The table cannot be loaded at all: refuse the call now rather than start a doomed job."""
+
+
 def _cells(workspace: Workspace, data_path: str) -> tuple[float, int]:
-    rows, columns = table_size(workspace.resolve(data_path, must_exist=True))
+    from mcp_server.ml.data.tables import check_memory
+
+    path = workspace.resolve(data_path, must_exist=True)
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        try:
+            check_memory(path)
+        except MoaiMlError as exc:
+            raise TooLarge(str(exc)) from exc
+    rows, columns = table_size(path)
     return float(rows * max(columns, 1)), rows
 
 
