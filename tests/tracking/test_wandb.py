@@ -54,7 +54,8 @@ async def test_an_offline_wandb_run_mirrors_the_mlflow_run_with_params_metrics_p
     home = project.parent / "wandb-home"
     env = {"PYTHONUNBUFFERED": "1", "MOAI_ML_TRACKERS": "mlflow,wandb", "WANDB_MODE": "offline",
            "WANDB_DATA_DIR": str(home / "data"), "WANDB_CACHE_DIR": str(home / "cache"),
-           "WANDB_CONFIG_DIR": str(home / "config"), "PATH": os.environ.get("PATH", "")}  # fmt: skip
+           "WANDB_CONFIG_DIR": str(home / "config"), "PATH": os.environ.get("PATH", ""),
+           "DO_NOT_TRACK": "true"}  # fmt: skip
     params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server", "--workspace", str(project)],
                                    cwd=str(project), env=env)  # fmt: skip
     async with Client(params, read_timeout_seconds=600) as client:
