@@ -29,7 +29,7 @@ async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_read
            "--artifacts-destination", str(root)]  # fmt: skip
     project = copy_examples(tmp_path / "project")
     url = f"http://127.0.0.1:{port}"
-    with running(cmd, server_home, f"{url}/health", timeout=120):
+    with running(cmd, server_home, f"{url}/health", timeout=300):  # a fresh database migrates first
         async with client_with_env(project, MLFLOW_TRACKING_URI=url, DO_NOT_TRACK="true") as client:
             trained = await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target",
                                  model="logistic_regression", spec_id="ML-001")  # fmt: skip
