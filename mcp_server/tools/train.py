@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
@@ -137,6 +137,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         spec_id: SpecId = None,
         experiment: Experiment = None,
+        trackers: Annotated[
+            list[Literal["wandb"]],
+            Field(max_length=1, description="Trackers beside MLflow (never instead) for this run: wandb"),
+        ] = [],  # noqa: B006 - pydantic copies defaults
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled, identifier,
@@ -147,5 +151,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
         args = TrainArgs(data_path=data_path, target=target, model=model, params=params or {}, task=task,
                          test_size=test_size, seed=seed, time_budget_s=time_budget_s, drop=list(drop),
-                         spec_id=spec_id, experiment=experiment)  # fmt: skip
+                         spec_id=spec_id, experiment=experiment, trackers=tuple(trackers))  # fmt: skip
         return await train_tool(workspace, args, ctx)

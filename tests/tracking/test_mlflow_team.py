@@ -17,7 +17,10 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.mark.slow
-async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_reads_them_back(tmp_path: Path):
+async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_reads_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("DO_NOT_TRACK", "true")  # no MLflow telemetry from the server (loopback only)
     server_home, root = tmp_path / "server", tmp_path / "server" / "artifact-root"
     server_home.mkdir()
     port = free_port()
@@ -26,8 +29,8 @@ async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_read
            "--artifacts-destination", str(root)]  # fmt: skip
     project = copy_examples(tmp_path / "project")
     url = f"http://127.0.0.1:{port}"
-    with running(cmd, server_home, f"{url}/health", timeout=120):
-        async with client_with_env(project, MLFLOW_TRACKING_URI=url) as client:
+    with running(cmd, server_home, f"{url}/health", timeout=300):  # a fresh database migrates first
+        async with client_with_env(project, MLFLOW_TRACKING_URI=url, DO_NOT_TRACK="true") as client:
             trained = await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target",
                                  model="logistic_regression", spec_id="ML-001")  # fmt: skip
             exported = await call(client, "ml_export", run_id=trained["run_id"], format="onnx")

@@ -50,16 +50,25 @@ def _updates(items) -> dict:
     return {"/".join([i.key, *i.nested_key]).strip("/"): json.loads(i.value_json) for i in items}
 
 
-async def test_an_offline_wandb_run_mirrors_the_mlflow_run_with_params_metrics_plots_and_model(project: Path):
+def _wandb_env(home: Path) -> dict[str, str]:
+    """W&B offline, its caches in the test's folder; no telemetry from MLflow either."""
+    return {"WANDB_MODE": "offline", "WANDB_DATA_DIR": str(home / "data"), "WANDB_CACHE_DIR": str(home / "cache"),
+            "WANDB_CONFIG_DIR": str(home / "config"), "DO_NOT_TRACK": "true"}  # fmt: skip
+
+
+async def test_ml_train_with_trackers_wandb_mirrors_its_mlflow_run_offline_with_params_metrics_plots_and_model(
+    project: Path,
+):
     home = project.parent / "wandb-home"
-    env = {"PYTHONUNBUFFERED": "1", "MOAI_ML_TRACKERS": "mlflow,wandb", "WANDB_MODE": "offline",
-           "WANDB_DATA_DIR": str(home / "data"), "WANDB_CACHE_DIR": str(home / "cache"),
-           "WANDB_CONFIG_DIR": str(home / "config"), "PATH": os.environ.get("PATH", "")}  # fmt: skip
+    env = {"PYTHONUNBUFFERED": "1", **_wandb_env(home),
+           "PATH": os.environ.get("PATH", "")}  # fmt: skip
     params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server", "--workspace", str(project)],
                                    cwd=str(project), env=env)  # fmt: skip
     async with Client(params, read_timeout_seconds=600) as client:
         args = {"data_path": "data/breast_cancer.csv", "target": "target", "model": "logistic_regression"}
-        trained = structured(await client.call_tool("ml_train", args))
+        structured(await client.call_tool("ml_train", args))
+        assert not (project / ".moai/ml/wandb").exists(), "no W&B unless asked"
+        trained = structured(await client.call_tool("ml_train", {**args, "trackers": ["wandb"]}))
         got = structured(await client.call_tool("ml_get_run", {"run_id": trained["run_id"]}))
     assert got["run"]["run_id"] == trained["run_id"], "MLflow stays the run store of record"
 
@@ -87,3 +96,26 @@ async def test_an_offline_wandb_run_mirrors_the_mlflow_run_with_params_metrics_p
     assert [(a.type, a.name) for a in artifacts] == [("model", f"model-{trained['run_id']}")]
     entries = {e.path for e in artifacts[0].manifest.contents}
     assert {"MLmodel", "model.pkl", "input_example.json"} <= entries, entries
+
+
+def test_moai_ml_trackers_mirrors_every_recorded_run_and_ignores_unknown_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from mcp_server.ml.tracking.store import RunRecord
+    from mcp_server.ml.tracking.wandb import mirror_run, trackers
+
+    for name, value in _wandb_env(tmp_path / "home").items():
+        monkeypatch.setenv(name, value)
+    record = RunRecord(experiment="SPEC-X-1", run_name="r", kind="train", params={"model": "ridge"},
+                       metrics={"holdout_r2": 0.5, "skipped": None})  # fmt: skip
+    monkeypatch.delenv("MOAI_ML_TRACKERS", raising=False)
+    assert trackers() == ["mlflow"] and mirror_run(tmp_path, record, "run0") is None
+    monkeypatch.setenv("MOAI_ML_TRACKERS", "mlflow, WandB,comet")
+    assert trackers() == ["mlflow", "wandb"]
+    folder = Path(mirror_run(tmp_path, record, "run1") or "")
+    assert folder.name.endswith("-run1") and folder.parent == tmp_path / ".moai/ml/wandb/wandb"
+    summary: dict = {}
+    for entry in _records(next(folder.glob("run-*.wandb"))):
+        if entry.WhichOneof("record_type") == "summary":
+            summary.update(_updates(entry.summary.update))
+    assert summary["holdout_r2"] == 0.5 and summary["mlflow_run_id"] == "run1" and "skipped" not in summary

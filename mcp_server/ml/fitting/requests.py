@@ -22,6 +22,7 @@ class TrainArgs:
     drop: list[str] = field(default_factory=list)
     spec_id: str | None = None
     experiment: str | None = None
+    trackers: tuple[str, ...] = ()  # trackers beside MLflow for this run (wandb)
 
 
 @dataclass(frozen=True)

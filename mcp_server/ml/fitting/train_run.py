@@ -80,6 +80,7 @@ def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: 
         model_dir=folder / tags.MODEL_DIR,
         model_params=outcome.estimator_params,
         start_ms=started_ms,
+        trackers=args.trackers,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import os
 import posixpath
 import shutil
 import subprocess
@@ -132,19 +133,30 @@ def render_pipeline(prep: Any, model: str, model_params: dict[str, Any]) -> tupl
     return folder, params, render_group("dvc", "pipeline", {**names, **_context(prep, folder, model, params_yaml)})
 
 
+def _dvc(root: Path, *args: str) -> None:
+    # Why the environment: the tools never phone home for the user (DVC's analytics and update
+    # check would); the workspace's own choice is then kept in .dvc/config.local (this machine only).
+    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "DO_NOT_TRACK": "true", "CI": "true"}
+    out = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=root, capture_output=True, text=True, env=env,
+                         check=False)  # fmt: skip
+    if out.returncode != 0:
+        raise MoaiMlError(f"dvc {args[0]} failed: {(out.stderr or out.stdout).strip()[:300]}")
+
+
 def _initialize(root: Path, top: Path | None) -> list[str]:
-    """`git init` (when there is no repository) and `dvc init` (when there is no .dvc/), as asked."""
+    """`git init` (when there is no repository) and `dvc init` (when there is no .dvc/), as asked;
+    a new DVC repository gets analytics and update checks off for this machine (`--local`)."""
     done: list[str] = []
     if top is None:
         subprocess.run(["git", "init", "-q", str(root)], capture_output=True, check=True)
         done.append("git init")
         top = root
     if not (root / ".dvc").is_dir():
-        cmd = [sys.executable, "-m", "dvc", "init", "-q"] + (["--subdir"] if top != root else [])
-        out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
-        if out.returncode != 0:
-            raise MoaiMlError(f"dvc init failed: {(out.stderr or out.stdout).strip()[:300]}")
-        done.append(" ".join(["dvc init", *cmd[5:]]))
+        subdir = ["--subdir"] if top != root else []
+        _dvc(root, "init", "-q", *subdir)
+        _dvc(root, "config", "--local", "core.analytics", "false")
+        _dvc(root, "config", "--local", "core.check_update", "false")
+        done += [" ".join(["dvc init", *subdir]), "dvc config --local core.analytics false (and core.check_update)"]
     return done
 
 

@@ -49,6 +49,7 @@ class RunRecord:
     parent_run_id: str | None = None
     start_ms: int | None = None
     run_id: str | None = None  # add to this existing run
+    trackers: tuple[str, ...] = ()  # trackers beside MLflow for this run (wandb), besides settings.TRACKERS
 
 
 class MlflowStore:

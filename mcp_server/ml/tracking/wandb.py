@@ -1,10 +1,11 @@
 """Weights & Biases alongside MLflow (never instead of it): every run the store records is mirrored.
 
-Asked for with `settings.TRACKERS` (`mlflow,wandb`) (MLflow is always on; `wandb` adds the mirror).
-The mirror logs the run's params (W&B config), metrics (summary), plots (images) and the model
-directory (a `model` artifact), tagged with the MLflow run id. Mode: `settings.WANDB_MODE`
-(default offline: no network, no account): runs land in `layout.WANDB` and `wandb sync` uploads
-them later. A mirror that fails is logged on stderr and leaves the MLflow run as it is.
+Asked for with `settings.TRACKERS` (`mlflow,wandb`: every run) or a run's own `trackers` (ml_train's
+`trackers=["wandb"]`); MLflow is always on, `wandb` adds the mirror. The mirror logs the run's params
+(W&B config), metrics (summary), plots (images) and the model directory (a `model` artifact),
+tagged with the MLflow run id. Mode: `settings.WANDB_MODE` (default offline: no network, no
+account): runs land in `layout.WANDB` and `wandb sync` uploads them later. A mirror that fails is
+logged on stderr and leaves the MLflow run as it is.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _text(value: Any) -> Any:
 
 def mirror_run(root: Path, record: Any, run_id: str) -> str | None:
     """Log `record` (a `RunRecord`, already written to MLflow as `run_id`) to W&B; returns the W&B run folder."""
-    if not wandb_enabled():
+    if not (wandb_enabled() or "wandb" in getattr(record, "trackers", ())):
         return None
     try:
         with _LOCK:
