@@ -72,10 +72,31 @@ def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
     return out
 
 
+def fold_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """Nested objects (`$defs`) as one line naming their keys: the SPEC fields object alone cost
+    ~400 tokens on each TDD tool. The server still validates against the full model and names
+    a wrong key or value in its one-line error, so an agent loses nothing it can act on."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict):
+        return schema
+
+    def folded(ref: str, extra: dict[str, Any]) -> dict[str, Any]:
+        target = defs.get(ref.rsplit("/", 1)[-1], {})
+        keys = ", ".join(target.get("properties", {}))
+        text = str(extra.get("description") or target.get("description") or "")
+        return {"type": "object", "description": f"{text} Keys: {keys}".strip()}
+
+    props = {
+        name: folded(prop["$ref"], prop) if isinstance(prop, dict) and "$ref" in prop else prop
+        for name, prop in schema.get("properties", {}).items()
+    }
+    return {k: v for k, v in {**schema, "properties": props}.items() if k != "$defs"}
+
+
 def _lean_listing(result: Any) -> Any:
     if isinstance(result, dict) and isinstance(result.get("tools"), list):
-        tools = [{**t, "inputSchema": lean_schema(t["inputSchema"])} if isinstance(t, dict) and "inputSchema" in t
-                 else t for t in result["tools"]]  # fmt: skip
+        tools = [{**t, "inputSchema": fold_defs(lean_schema(t["inputSchema"]))}
+                 if isinstance(t, dict) and "inputSchema" in t else t for t in result["tools"]]  # fmt: skip
         return {**result, "tools": tools}
     return result
 
