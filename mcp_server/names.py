@@ -24,7 +24,8 @@ RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"  # an MLflow run id
 MODEL_NAME = r"^[a-z][a-z0-9_]{0,63}$"  # a registry model name (ml/modeling/registry.py)
 EXPERIMENT_NAME = r"^[^\x00-\x1f]{1,200}$"  # an MLflow experiment name
 METRIC_NAME = r"^[a-z0-9_]{1,40}$"  # a metric name as a tool argument
-PACKAGE_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"  # the Python package generated code goes into
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"  # a Python identifier (keywords are refused separately)
+PACKAGE_NAME = IDENTIFIER  # the Python package generated code goes into
 
 
 def is_classification(task: str) -> bool:

@@ -19,8 +19,9 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.names import IDENTIFIER
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(IDENTIFIER)
 _MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 

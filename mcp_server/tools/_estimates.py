@@ -68,6 +68,12 @@ def _task_models(task: str, rows: int) -> list[str]:
     return fast_first("binary" if task == "auto" else task)
 
 
+def _first_choice(task: str, rows: int) -> str:
+    from mcp_server.ml.modeling.registry import default_model
+
+    return default_model("binary" if task == "auto" else task, rows)
+
+
 def compare_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     cells, rows = _cells(workspace, args["data_path"])
     models = args.get("models") or _task_models(args.get("task", "auto"), rows)
@@ -76,9 +82,11 @@ def compare_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
 
 
 def train_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
-    cells, _ = _cells(workspace, args["data_path"])
+    cells, rows = _cells(workspace, args["data_path"])
     model = args.get("model", "auto")
-    return START_S + 2 * fit_seconds(cells, [model if model != "auto" else "hist_gradient_boosting"])
+    return START_S + 2 * fit_seconds(
+        cells, [model if model != "auto" else _first_choice(args.get("task", "auto"), rows)]
+    )
 
 
 def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | None:
@@ -86,8 +94,8 @@ def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | Non
         return START_S + 3.0  # plots only
     if not args.get("data_path"):
         return None  # the run's own table: known only once the run is read
-    cells, _ = _cells(workspace, args["data_path"])
-    return START_S + 3.0 + int(args["cv_folds"]) * fit_seconds(cells, ["random_forest"])
+    cells, rows = _cells(workspace, args["data_path"])  # the run's model is unknown here: the registry's first choice
+    return START_S + 3.0 + int(args["cv_folds"]) * fit_seconds(cells, [_first_choice("auto", rows)])
 
 
 def _spec(workspace: Workspace, args: dict[str, Any]) -> tuple[float, list[str], int, int]:

@@ -101,7 +101,9 @@ async def test_a_table_too_large_for_memory_is_refused_before_loading(project: P
     async with client_with_env(project, MOAI_ML_MAX_MEMORY_MB="1") as client:
         text = await call_error(client, "ml_train", data_path="data/big.csv", target="segment")
         assert "loading it needs about" in text and "is available" in text and "Sample it first" in text
-        text = await call_error(client, "ml_compare_models", data_path="data/big.csv", target="segment")
+        text = await call_error(
+            client, "ml_compare_models", data_path="data/big.csv", target="segment", background=False
+        )
         assert "loading it needs about" in text
 
 

@@ -6,7 +6,7 @@ reads what `ml_train` wrote, and a SPEC's runs share one experiment whichever to
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 PREFIX = "moai."
 KIND = "moai.kind"  # one of KINDS
@@ -43,7 +43,7 @@ ALLOW_FAILED_GATES = "moai.allow_failed_gates"  # set on a run exported/served d
 # train | candidate (of a comparison) | tdd_green | tdd_refactor | tune | evaluate; `compare` is
 # the parent run of a comparison (it holds no model).
 RunKind = Literal["train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate"]
-KINDS: tuple[str, ...] = ("train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate")
+KINDS: tuple[str, ...] = get_args(RunKind)
 
 
 def flag(value: bool) -> str:
