@@ -139,6 +139,9 @@ class Workspace:
         wrote last time (so an update is safe), or when `overwrite` is true. A file a person
         created or edited is skipped and reported.
         """
+        from mcp_server import children
+
+        children.check()  # a cancelled call's abandoned thread writes nothing more
         manifest = self._load_manifest()
         report = WriteReport()
         targets = {rel: self.resolve(rel) for rel in files}
