@@ -56,6 +56,9 @@ class Workspace:
         raw = os.fspath(user_path)
         if not raw or "\x00" in raw:
             raise WorkspaceError("path is empty or contains a NUL byte; give a path inside the workspace")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+            # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
+            raise WorkspaceError(f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename it")
         if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
             len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
         ):
