@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mcp_server import layout
+from mcp_server import journal, layout
 from mcp_server.errors import WorkspaceError
 
 
@@ -56,6 +56,9 @@ class Workspace:
         raw = os.fspath(user_path)
         if not raw or "\x00" in raw:
             raise WorkspaceError("path is empty or contains a NUL byte; give a path inside the workspace")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+            # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
+            raise WorkspaceError(f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename it")
         if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
             len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
         ):
@@ -120,13 +123,16 @@ class Workspace:
 
     def _load_manifest(self) -> dict[str, str]:
         path = self._manifest_path()
-        if not path.exists():
-            return {}
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        data: object = {}
+        if path.exists():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+        entries = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        if journal.recover(self.root, path, entries):  # a writer killed between files and manifest
+            self._save_manifest(entries)
+        return entries
 
     def _save_manifest(self, manifest: dict[str, str]) -> None:
         text = json.dumps(dict(sorted(manifest.items())), indent=1)
@@ -139,27 +145,32 @@ class Workspace:
         wrote last time (so an update is safe), or when `overwrite` is true. A file a person
         created or edited is skipped and reported.
         """
-        manifest = self._load_manifest()
-        report = WriteReport()
-        targets = {rel: self.resolve(rel) for rel in files}
-        for rel, content in files.items():
-            path = targets[rel]
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            key = path.relative_to(self.root).as_posix()
-            new_hash = _sha256(data)
-            if path.exists():
-                current = _sha256(path.read_bytes())
+        from mcp_server import children
+
+        children.check()  # a cancelled call's abandoned thread writes nothing more
+        with journal.locked(self._manifest_path()):
+            manifest = self._load_manifest()
+            report = WriteReport()
+            plan: dict[str, tuple[Path, bytes, str]] = {}
+            for rel, content in files.items():
+                path = self.resolve(rel)
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                key, new_hash = path.relative_to(self.root).as_posix(), _sha256(data)
+                current = _sha256(path.read_bytes()) if path.exists() else None
                 if current == new_hash:
                     manifest[key] = new_hash
                     report.unchanged.append(key)
-                    continue
-                if manifest.get(key) != current and not overwrite:
+                elif current is not None and manifest.get(key) != current and not overwrite:
                     report.skipped.append(key)
-                    continue
-            _atomic_write(path, data)
-            manifest[key] = new_hash
-            report.written.append(key)
-        self._save_manifest(manifest)
+                else:
+                    plan[key] = (path, data, new_hash)
+            pending = journal.begin(self._manifest_path(), {k: v[2] for k, v in plan.items()}, _atomic_write)
+            for key, (path, data, new_hash) in plan.items():
+                _atomic_write(path, data)
+                manifest[key] = new_hash
+                report.written.append(key)
+            self._save_manifest(manifest)
+            pending.unlink(missing_ok=True)
         return report
 
     def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:

@@ -114,3 +114,9 @@ def test_ordinary_estimator_params_still_pass():
     assert make_estimator("lightgbm", "binary", {"n_estimators": 5, "boosting_type": "gbdt"}).n_estimators == 5
     with pytest.raises(DataError):
         raise DataError("sentinel")  # the error type tools catch is importable from the same place
+
+
+@pytest.mark.parametrize("path", ["svc\r\nX", "a\tb", "x\x1b[31m"])
+def test_paths_with_control_characters_are_refused(workspace: Workspace, path: str):
+    with pytest.raises(WorkspaceError, match="control characters"):
+        workspace.resolve(path)

@@ -20,7 +20,8 @@ LAYERS = {
     "mcp_server.ml.monitoring": 27, "mcp_server.ml.scaffolds": 27, "mcp_server.ml.tdd": 28,
     "mcp_server.jobs": 30, "mcp_server.jobstore": 30, "mcp_server.tools": 40, "mcp_server.jobrunner": 50,
     "mcp_server.server": 50, "mcp_server.cli": 50, "mcp_server.demo": 50, "mcp_server.install": 50,
-    "mcp_server.guards": 0, "mcp_server.supply": 0, "mcp_server.transport": 50,
+    "mcp_server.guards": 0, "mcp_server.children": 0, "mcp_server.journal": 0, "mcp_server.supply": 0,
+    "mcp_server.transport": 50,
     "mcp_server.__main__": 60, "mcp_server": 0, "mcp_server.ml": 20,
 }  # fmt: skip
 

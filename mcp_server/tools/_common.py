@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import functools
+import contextvars
 import logging
 import shutil
 import tempfile
@@ -18,7 +18,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
-from mcp_server import layout
+from mcp_server import children, layout
 from mcp_server.errors import MoaiMlError
 from mcp_server.jobs import Job, Target, run_job
 from mcp_server.ml.tracking.runs import RunStore, get_store
@@ -42,8 +42,18 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     Anticipated failures (`MoaiMlError`) reach the client with their message; anything else is
     a crash, reported with a short message and logged with its traceback on stderr.
     """
+    group = children.Group()
+
+    def call() -> T:
+        # Why a group per call: on cancel the thread is abandoned; its subprocesses are not.
+        children.CURRENT.set(group)
+        return fn(*args, **kwargs)
+
     try:
-        return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(contextvars.copy_context().run, call, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        group.cancel()
+        raise
     except MoaiMlError as exc:
         raise ToolError(str(exc)) from exc
     except MemoryError as exc:

@@ -74,14 +74,18 @@ def _flag(value: str | None) -> bool | None:
 
 
 def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
+    from mcp_server.ml.tracking.locations import inside, sqlite_file
     from mcp_server.ml.tracking.queries import START_TIME, find_runs
 
     store = run_store(workspace)
     runs, experiments = find_runs(store, query)
     first = tags.stored_metric(query.order_by) if query.order_by != START_TIME else None
     location = store.uri
-    if location.startswith("sqlite:///"):
-        location = workspace.relative(workspace.resolve(location.removeprefix("sqlite:///")))
+    db = sqlite_file(location)
+    if db is not None and inside(db.resolve(), [workspace.root]):
+        location = workspace.relative(db)  # the workspace's own store, shown relative to the root
+    elif db is not None:
+        location = str(db)  # a SQLite file the person configured elsewhere: shown as it is
     return RunList(
         runs=[summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs],
         count=len(runs),

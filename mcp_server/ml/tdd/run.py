@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_server import settings
+from mcp_server import children, settings
 from mcp_server.errors import MoaiMlError
 
 TIME_BUDGET_S = 900.0
@@ -62,15 +62,8 @@ def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
 
 def _run(args: list[str], root: Path, extra: dict[str, str] | None, what: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            [sys.executable, *args],
-            cwd=root,
-            env=_env(root, extra),
-            capture_output=True,
-            text=True,
-            timeout=TIME_BUDGET_S,
-            check=False,
-        )
+        # Through `children`: a cancelled tool call kills this pytest and everything it started.
+        return children.run([sys.executable, *args], cwd=root, env=_env(root, extra), timeout=TIME_BUDGET_S)
     except subprocess.TimeoutExpired as exc:
         raise MoaiMlError(
             f"{what} took longer than {TIME_BUDGET_S:.0f} s and was stopped; use a smaller table"

@@ -55,10 +55,12 @@ def track(
     (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
     import numpy as np
 
+    from mcp_server import children
     from mcp_server.ml.tracking.records import fitted_record
     from mcp_server.ml.tracking.runs import get_store
 
     model, x_train, test_idx = fit_equivalent(prep, name, params)
+    children.check()  # a cancelled call logs no run
     extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
              tags.GENERATED_MODEL_SHA256: model_sha256, tags.PARAMS: params, tags.SEED: prep.spec.seed,
              **tags.holdout_split(prep.spec.seed, prep.spec.test_size), **(verdict or {})}  # fmt: skip

@@ -68,7 +68,13 @@ class MlflowStore:
         from mlflow import MlflowClient
 
         self.check_local_store()
-        return MlflowClient(tracking_uri=self.uri)
+        db = sqlite_file(self.uri)
+        if db is None:
+            return MlflowClient(tracking_uri=self.uri)
+        from mcp_server.ml.tracking.sqlite_init import first_use
+
+        # The client creates the schema when it opens the store: one process at a time.
+        return first_use(db, lambda: MlflowClient(tracking_uri=self.uri))
 
     def _allowed_roots(self) -> list[Path]:
         """Where a local store may write: the workspace, and the folder of a SQLite file set by
@@ -95,7 +101,7 @@ class MlflowStore:
         if not inside(db.absolute(), [self.root]):
             return  # a SQLite file the person configured elsewhere
         workspace.ensure_dir(db.parent)
-        for suffix in ("", "-journal", "-wal", "-shm"):
+        for suffix in ("", "-journal", "-wal", "-shm", ".lock"):
             workspace.writable(db.with_name(db.name + suffix))
         workspace.ensure_dir(self.root / layout.ARTIFACTS)
 

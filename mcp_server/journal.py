@@ -1,0 +1,74 @@
+"""The manifest's write-ahead journal: files and manifest agree even after a kill -9.
+
+`Workspace.write_files` writes the files first and the manifest last. A process killed between
+the two leaves files the manifest does not know, which the next generation would then take for
+person-edited files and skip. So before the first file, the batch's intended hashes go into a
+journal beside the manifest (named with the writer's pid); the journal goes away once the
+manifest is saved. Whoever loads the manifest next adopts, from the journal of a writer that is
+no longer alive, every file whose content is exactly what that writer meant to write, and
+deletes its leftover temp files. A file lock serialises manifest updates across processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def locked(manifest: Path) -> Iterator[None]:
+    """An exclusive lock over manifest updates (threads and processes alike)."""
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.with_name(manifest.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def begin(manifest: Path, plan: dict[str, str], write: Callable[[Path, bytes], None]) -> Path:
+    """Record `plan` (path relative to the root -> sha256) before any of its files is written."""
+    journal = manifest.with_name(f"{manifest.name}.pending-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    write(journal, json.dumps(plan).encode("utf-8"))
+    return journal
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:
+    """Adopt the files of dead writers' journals into `entries`; True when anything changed."""
+    changed = False
+    for journal in sorted(manifest.parent.glob(f"{manifest.name}.pending-*")):
+        pid = journal.name.split(".pending-", 1)[1].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            plan = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            plan = {}
+        for rel, digest in plan.items() if isinstance(plan, dict) else ():
+            path = root / str(rel)
+            for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+                tmp.unlink(missing_ok=True)
+            if path.is_file() and not path.is_symlink() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+                entries[str(rel)] = str(digest)
+                changed = True
+        journal.unlink(missing_ok=True)
+    return changed
