@@ -47,3 +47,14 @@ def spec(project: Path, spec_id: str, dataset: str, target: str, metric: str, th
         f"dataset: {dataset}\ntarget: {target}\nmetric: {metric}\nthreshold: {threshold}\nseed: 42\n```\n",
         encoding="utf-8",
     )
+
+
+def grades(rows: int = 900, seed: int = 7) -> pd.DataFrame:
+    """Integer-labelled multiclass (grades 3, 7, 11) with a 0/1 flag and a category."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=rows)
+    flag = rng.integers(0, 2, rows)
+    shop = rng.choice(["a", "b", "c"], rows)
+    score = x + 0.8 * flag + rng.normal(0, 0.5, rows)
+    grade = np.select([score < -0.3, score < 0.9], [3, 7], 11)
+    return pd.DataFrame({"x": x, "flag": flag, "shop": shop, "grade": grade})

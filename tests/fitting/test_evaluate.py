@@ -179,12 +179,12 @@ async def test_a_run_logged_through_the_store_api_is_listed_and_evaluated_on_a_g
     store = get_store(Workspace(project))
     with store.scratch() as tmp:
         run_id = store.record(fitted_record(
-            Path(tmp), experiment="SPEC-ML-002", run_name="ML-002 green ridge", kind="tdd", model=model,
+            Path(tmp), experiment="SPEC-ML-002", run_name="ML-002 green ridge", kind="tdd_green", model=model,
             schema=data.schema, model_name="ridge", params={"alpha": 1.0}, metrics={"rmse": 50.0},
             extra_tags={"moai.spec_id": "ML-002", "moai.phase": "tdd-green"},
             data=data_tags(project / "data/diabetes.csv", "data/diabetes.csv"), input_example=data.X.head(3),
         ))  # fmt: skip
-    listed = await call(client, "ml_list_runs", kind="tdd", spec_id="ML-002")
+    listed = await call(client, "ml_list_runs", kind="tdd_green", spec_id="ML-002")
     assert [r["run_id"] for r in listed["runs"]] == [run_id]
     text = await call_error(client, "ml_evaluate", run_id=run_id)
     assert "recorded no holdout split" in text and "pass data_path" in text
