@@ -58,3 +58,15 @@ def grades(rows: int = 900, seed: int = 7) -> pd.DataFrame:
     score = x + 0.8 * flag + rng.normal(0, 0.5, rows)
     grade = np.select([score < -0.3, score < 0.9], [3, 7], 11)
     return pd.DataFrame({"x": x, "flag": flag, "shop": shop, "grade": grade})
+
+
+def segments(rows: int = 900, seed: int = 11) -> pd.DataFrame:
+    """String-labelled multiclass with a True/False column, a 0/1 flag and a category."""
+    rng = np.random.default_rng(seed)
+    spend = rng.gamma(2.0, 50.0, rows).round(2)
+    member = rng.random(rows) < 0.4
+    promo = rng.integers(0, 2, rows)
+    city = rng.choice(["paris", "oslo", "rome"], rows)
+    score = spend / 50 + 1.5 * member + 0.5 * promo + rng.normal(0, 0.4, rows)
+    segment = np.select([score < 1.8, score < 3.2], ["bronze", "silver"], "gold")
+    return pd.DataFrame({"spend": spend, "member": member, "promo": promo, "city": city, "segment": segment})
