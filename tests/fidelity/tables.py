@@ -70,3 +70,19 @@ def segments(rows: int = 900, seed: int = 11) -> pd.DataFrame:
     score = spend / 50 + 1.5 * member + 0.5 * promo + rng.normal(0, 0.4, rows)
     segment = np.select([score < 1.8, score < 3.2], ["bronze", "silver"], "gold")
     return pd.DataFrame({"spend": spend, "member": member, "promo": promo, "city": city, "segment": segment})
+
+
+WORDS = ["late", "payment", "fee", "branch", "helpful", "app", "crash", "loan", "rate", "great", "slow", "card"]
+
+
+def accounts(rows: int = 800, seed: int = 13) -> pd.DataFrame:
+    """An account-opening date, a free-text note, a 0/1 flag and a balance; binary churn target."""
+    rng = np.random.default_rng(seed)
+    opened = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2400, rows), unit="D")
+    notes = [" ".join(rng.choice(WORDS, 7)) + f" ref {i}" for i in range(rows)]
+    online = rng.integers(0, 2, rows)
+    balance = rng.gamma(2.0, 800.0, rows).round(2)
+    score = (opened.year - 2021) * 0.6 - 0.8 * online + rng.normal(0, 0.8, rows)
+    churn = np.where(score > 0, "left", "stayed")
+    return pd.DataFrame({"opened": opened.strftime("%Y-%m-%d"), "note": notes, "online": online,
+                         "balance": balance, "churn": churn})  # fmt: skip

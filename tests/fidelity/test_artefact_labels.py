@@ -20,7 +20,7 @@ from tests.train_support import call
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_labels")]
 FORMATS = ("joblib", "pickle", "skops", "onnx")
 
-LOADER = r'''
+LOADER = r"""
 import json, pickle, sys
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ else:
     labels = np.asarray(model.predict(frame)).tolist()
     classes = None if kind == "mlflow" else np.asarray(model.classes_).tolist()
 print(json.dumps({"labels": labels, "classes": classes}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")

@@ -123,5 +123,3 @@ def test_serving_refuses_what_a_self_contained_service_cannot_run() -> None:
     dated = Schema("y", "binary", [Feature("when", "datetime", False)], {}, classes=[0, 1])
     with pytest.raises(MoaiMlError, match="runtime='joblib'"):
         render_service(ModelInfo(None, dated, "random_forest", "r", {}), "onnx", b"")
-    with pytest.raises(MoaiMlError, match="datetime features"):
-        render_service(ModelInfo(None, dated, "random_forest", "r", {}), "joblib", b"")

@@ -47,5 +47,16 @@ def label_output(data: bytes, schema: Schema) -> bytes:
         helper.make_node("LabelEncoder", [CODES], [output.name], domain="ai.onnx.ml", name="moai_labels", **attributes)
     )
     output.type.tensor_type.elem_type = elem
+    _require_ml_opset(model, 2)  # LabelEncoder's int64 keys came with ai.onnx.ml opset 2
     onnx.checker.check_model(model)
     return bytes(model.SerializeToString())
+
+
+def _require_ml_opset(model: Any, version: int) -> None:
+    """Import the ai.onnx.ml domain at `version` at least (a graph of plain operators may lack it)."""
+    for entry in model.opset_import:
+        if entry.domain == "ai.onnx.ml":
+            entry.version = max(entry.version, version)
+            return
+    added = model.opset_import.add()
+    added.domain, added.version = "ai.onnx.ml", version
