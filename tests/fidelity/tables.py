@@ -47,3 +47,42 @@ def spec(project: Path, spec_id: str, dataset: str, target: str, metric: str, th
         f"dataset: {dataset}\ntarget: {target}\nmetric: {metric}\nthreshold: {threshold}\nseed: 42\n```\n",
         encoding="utf-8",
     )
+
+
+def grades(rows: int = 900, seed: int = 7) -> pd.DataFrame:
+    """Integer-labelled multiclass (grades 3, 7, 11) with a 0/1 flag and a category."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=rows)
+    flag = rng.integers(0, 2, rows)
+    shop = rng.choice(["a", "b", "c"], rows)
+    score = x + 0.8 * flag + rng.normal(0, 0.5, rows)
+    grade = np.select([score < -0.3, score < 0.9], [3, 7], 11)
+    return pd.DataFrame({"x": x, "flag": flag, "shop": shop, "grade": grade})
+
+
+def segments(rows: int = 900, seed: int = 11) -> pd.DataFrame:
+    """String-labelled multiclass with a True/False column, a 0/1 flag and a category."""
+    rng = np.random.default_rng(seed)
+    spend = rng.gamma(2.0, 50.0, rows).round(2)
+    member = rng.random(rows) < 0.4
+    promo = rng.integers(0, 2, rows)
+    city = rng.choice(["paris", "oslo", "rome"], rows)
+    score = spend / 50 + 1.5 * member + 0.5 * promo + rng.normal(0, 0.4, rows)
+    segment = np.select([score < 1.8, score < 3.2], ["bronze", "silver"], "gold")
+    return pd.DataFrame({"spend": spend, "member": member, "promo": promo, "city": city, "segment": segment})
+
+
+WORDS = ["late", "payment", "fee", "branch", "helpful", "app", "crash", "loan", "rate", "great", "slow", "card"]
+
+
+def accounts(rows: int = 800, seed: int = 13) -> pd.DataFrame:
+    """An account-opening date, a free-text note, a 0/1 flag and a balance; binary churn target."""
+    rng = np.random.default_rng(seed)
+    opened = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2400, rows), unit="D")
+    notes = [" ".join(rng.choice(WORDS, 7)) + f" ref {i}" for i in range(rows)]
+    online = rng.integers(0, 2, rows)
+    balance = rng.gamma(2.0, 800.0, rows).round(2)
+    score = (opened.year - 2021) * 0.6 - 0.8 * online + rng.normal(0, 0.8, rows)
+    churn = np.where(score > 0, "left", "stayed")
+    return pd.DataFrame({"opened": opened.strftime("%Y-%m-%d"), "note": notes, "online": online,
+                         "balance": balance, "churn": churn})  # fmt: skip

@@ -88,7 +88,9 @@ def test_hostile_column_names_stay_data_and_the_generated_service_passes_ruff_an
 ) -> None:
     info = _hostile_info()
     fmt = "onnx" if runtime == "onnx" else "joblib"
-    data, _ = serialize(info.pipeline, info.schema, info.model_name, fmt, parity_sample(info.schema, None))
+    data, _ = serialize(
+        info.pipeline, info.schema, info.model_name, fmt, parity_sample(info.schema, None), labelled=False
+    )
     service = _write(render_service(info, runtime, data), tmp_path / "svc")
     _check_generated_python(service)
     fields = (service / "app" / "record_part0.py").read_text(encoding="utf-8")
@@ -106,7 +108,7 @@ def test_a_wide_table_is_split_so_every_generated_file_stays_under_300_lines(tmp
     frame = coerce_frame(synthetic_rows(schema, rows=60), schema)
     pipeline = build_pipeline(schema, "ridge", None, 0).fit(frame, frame.iloc[:, 1].fillna(0).to_numpy())
     info = ModelInfo(pipeline, schema, "ridge", "wide", {})
-    data, _ = serialize(pipeline, schema, "ridge", "onnx", parity_sample(schema, None))
+    data, _ = serialize(pipeline, schema, "ridge", "onnx", parity_sample(schema, None), labelled=False)
     service = _write(render_service(info, "onnx", data), tmp_path / "wide")
     assert len(list((service / "app").glob("record_part*.py"))) == -(-320 // FIELDS_PER_MODULE) > 1
     _check_generated_python(service)
@@ -121,5 +123,3 @@ def test_serving_refuses_what_a_self_contained_service_cannot_run() -> None:
     dated = Schema("y", "binary", [Feature("when", "datetime", False)], {}, classes=[0, 1])
     with pytest.raises(MoaiMlError, match="runtime='joblib'"):
         render_service(ModelInfo(None, dated, "random_forest", "r", {}), "onnx", b"")
-    with pytest.raises(MoaiMlError, match="datetime features"):
-        render_service(ModelInfo(None, dated, "random_forest", "r", {}), "joblib", b"")

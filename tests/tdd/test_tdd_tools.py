@@ -48,10 +48,14 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
         assert "red" in (progress[0][2] or "") and "done" in (progress[-1][2] or "")
         again = structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-001"}))
         assert again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
+        evaluated = structured(await client.call_tool("ml_evaluate", {"run_id": result["run_id"]}))
+        assert evaluated["rows"] == 114 and evaluated["warnings"] == []  # the cycle's own holdout
     _tag_lines(project, "ML-001", "ml_001")
     assert (project / "models/ml_001/model.joblib").is_file()
     run = get_store(Workspace(project)).load_run(result["run_id"])
     assert run.tags["moai.spec_id"] == "ML-001" and run.model_name == result["chosen_model"]
+    assert run.tags["moai.kind"] == "tdd_refactor" and run.tags["moai.gates_passed"] == run.tags["moai.kept"] == "true"
+    assert run.tags["moai.holdout_seed"] == "42" and run.tags["moai.holdout_size"] == "0.2"
 
 
 @pytest.mark.slow

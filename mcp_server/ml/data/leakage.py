@@ -27,7 +27,9 @@ def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[
         data = data.sample(_MAX_ROWS, random_state=0)
     y = data[target]
     if task != "regression":
-        y = y.astype(str)
+        # Integer codes in sorted-label order: the same folds and scores as the labels themselves,
+        # without numpy sorting strings in every fold and scorer (most of a large table's profile).
+        y = y.astype(str).astype("category").cat.codes.astype("int64")
         if y.value_counts().min() < 3:
             return []
     out = []
@@ -50,7 +52,7 @@ def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
     if codes.nunique() > len(codes) / _MIN_ROWS_PER_GROUP:
         return None
     # Order categories by their target mean (or majority-class share) so one split can separate them.
-    ranked = y.astype("category").cat.codes if task != "regression" else y.astype("float64")
+    ranked = y if task != "regression" else y.astype("float64")
     means = ranked.groupby(codes.to_numpy()).mean()
     return codes.map(means).astype("float64")
 

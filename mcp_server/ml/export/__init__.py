@@ -1,6 +1,16 @@
 """A fitted pipeline as a file: joblib, pickle, skops or ONNX with a parity check (`formats`),
 loading a model without running untrusted code (`safe_load`), and the ONNX conversion
-(`onnx_convert`, `onnx_inputs`, `onnx_infrequent`, `onnx_patches`) proven by `onnx_parity`.
+(`onnx_convert`, `onnx_inputs`, `onnx_infrequent`, `onnx_patches`) proven by `onnx_parity`, its
+label output in the user's labels (`onnx_labels`).
 """
 
-__all__ = ["formats", "onnx_convert", "onnx_infrequent", "onnx_inputs", "onnx_parity", "onnx_patches", "safe_load"]
+__all__ = [
+    "formats",
+    "onnx_convert",
+    "onnx_infrequent",
+    "onnx_inputs",
+    "onnx_labels",
+    "onnx_parity",
+    "onnx_patches",
+    "safe_load",
+]

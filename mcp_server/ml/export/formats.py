@@ -58,9 +58,18 @@ def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> 
 
 
 def serialize(
-    pipeline: Any, schema: Schema, model_name: str, fmt: str, sample: pd.DataFrame
+    pipeline: Any, schema: Schema, model_name: str, fmt: str, sample: pd.DataFrame, *, labelled: bool = True
 ) -> tuple[bytes, Parity | None]:
-    """The file content for `fmt`, and the parity figures when the format is not the model itself."""
+    """The file content for `fmt`, and the parity figures when the format is not the model itself.
+
+    With `labelled` (every export), the file answers like scikit-learn promises: joblib, pickle and
+    skops hold a `LabelledModel` (raw tables in, labels out, `classes_` = the labels), and the
+    ONNX label output carries the labels in their own type. The generated service takes the bare
+    pipeline (`labelled=False`): it maps codes to labels itself and never imports this package."""
+    if fmt in ("joblib", "pickle", "skops") and labelled:
+        from mcp_server.ml.modeling.faithful import labelled as wrap
+
+        pipeline = wrap(pipeline, schema)
     if fmt == "joblib":
         import joblib
 
@@ -72,7 +81,12 @@ def serialize(
     if fmt == "skops":
         return _skops_bytes(pipeline, schema, model_name, sample)
     if fmt == "onnx":
-        return _onnx_bytes(pipeline, schema, model_name, sample)
+        data, parity = _onnx_bytes(pipeline, schema, model_name, sample)
+        if labelled and schema.task != "regression":
+            from mcp_server.ml.export.onnx_labels import label_output
+
+            data = label_output(data, schema)
+        return data, parity
     raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
 
 
@@ -134,8 +148,11 @@ def export_pipeline(
     frame: pd.DataFrame | None = None,
 ) -> Exported:
     """Serialize, check, then write `.moai/ml/exports/<run_id>/model.<ext>` and `schema.json`."""
+    from mcp_server.ml.modeling.faithful import bare
+
     if fmt not in FORMATS:
         raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    pipeline = bare(pipeline)  # a file this product exported holds the pipeline behind its labels
     sample = parity_sample(schema, frame)
     data, parity = serialize(pipeline, schema, model_name, fmt, sample)
     folder = workspace.ensure_dir(layout.export_dir(_SAFE_NAME.sub("_", run_id)))

@@ -115,7 +115,8 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     labels = [str(c) for c in schema.classes]
     np.save(staging / tags.HOLDOUT_INDEX, test_idx)
     write_moai_dir(staging / tags.MOAI_DIR, pipeline, schema)
-    size = stage_model(pipeline, X_test.head(INPUT_EXAMPLE_ROWS), staging / tags.MODEL_DIR, schema, model)
+    example = data.raw_example if data.raw_example is not None else X_test.head(INPUT_EXAMPLE_ROWS)
+    size = stage_model(pipeline, example, staging / tags.MODEL_DIR, schema, model)
     plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / tags.PLOTS)
     return TrainOutcome(
         model=model, task=schema.task, metrics=metrics, confusion=matrix, labels=labels, fit_time_s=round(fit_time, 3),

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
 
 
+RAW_EXAMPLE_ROWS = 5
+
+
 @dataclass
 class Prepared:
     """A table made ready for a pipeline: features coerced, target encoded."""
@@ -27,6 +30,7 @@ class Prepared:
     columns: int
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    raw_example: pd.DataFrame | None = None  # a few feature rows as the table was read (MLflow signature)
 
 
 def prepare(
@@ -58,6 +62,7 @@ def prepare(
     return Prepared(
         schema=schema, X=coerce_frame(frame, schema), y=encode_target(frame[target], schema),
         rows=int(len(frame) + missing.sum()), columns=int(frame.shape[1]), sha256=sha, warnings=warnings,
+        raw_example=frame[schema.names].head(RAW_EXAMPLE_ROWS).copy(),
     )  # fmt: skip
 
 

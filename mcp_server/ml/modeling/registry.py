@@ -19,7 +19,7 @@ from mcp_server.errors import MoaiMlError
 from mcp_server.names import CLASSIFICATION_TASKS, REGRESSION, REGRESSION_TASKS
 
 # Types skops does not trust by default that every fitted moai pipeline may contain.
-BASE_SKOPS_TYPES = ("numpy.dtype", "collections.OrderedDict")
+BASE_SKOPS_TYPES = ("numpy.dtype", "collections.OrderedDict", "mcp_server.ml.modeling.faithful.LabelledModel")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def generate_serving(
         raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
     name = loaded.model_name or "model"
     sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
-    data, parity = serialize(loaded.model, loaded.schema, name, "onnx" if runtime == "onnx" else "joblib", sample)
+    fmt = "onnx" if runtime == "onnx" else "joblib"
+    data, parity = serialize(loaded.model, loaded.schema, name, fmt, sample, labelled=False)
     info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
     files = render_service(info, runtime, data)
     rel = workspace.relative(target)

@@ -198,11 +198,8 @@ def check_servable(schema: Schema, runtime: str) -> None:
             check_convertible(schema)
         except MoaiMlError as exc:
             raise MoaiMlError(f"{exc} For serving, use runtime='joblib'.") from exc
-    if runtime == "joblib" and schema.of_kind("datetime"):
-        raise MoaiMlError(
-            "the model has datetime features, whose date-part step lives in moai-domain-ml; a self-contained "
-            "service cannot load it. Drop the datetime columns (or derive numeric columns) and retrain"
-        )
+    # joblib serves datetime features too: the date-part step is vendored into the service
+    # (`app/date_parts.py`, the same code as `mcp_server.ml.preprocess`), see `render_service`.
 
 
 def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +212,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "fields": fields,
         "parts": [{"index": i, "fields": p} for i, p in enumerate(parts)],
         "runtime": runtime,
+        "dates": bool(info.schema.of_kind("datetime")),
         "model_file": "model.onnx" if runtime == "onnx" else "model.joblib",
         "model_name": info.model_name,
         "run_id": info.run_id,
@@ -258,4 +256,15 @@ def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[st
     layout = template_set("serving")
     files: dict[str, bytes | str] = dict(layout.render("service", context))
     files[layout.path("model", context)] = model_bytes
+    if runtime == "joblib" and info.schema.of_kind("datetime"):
+        files[layout.path("date_parts", context)] = _date_parts_source()
     return files
+
+
+def _date_parts_source() -> str:
+    """The stable module the pipeline's date-part step was pickled from, copied as it is."""
+    import inspect
+
+    from mcp_server.ml import preprocess
+
+    return inspect.getsource(preprocess)

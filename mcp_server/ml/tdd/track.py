@@ -59,7 +59,7 @@ def track(
     from mcp_server.ml.tracking.records import fitted_record
     from mcp_server.ml.tracking.runs import get_store
 
-    model, x_train, test_idx = fit_equivalent(prep, name, params)
+    model, _, test_idx = fit_equivalent(prep, name, params)
     children.check()  # a cancelled call logs no run
     extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
              tags.GENERATED_MODEL_SHA256: model_sha256, tags.PARAMS: params, tags.SEED: prep.spec.seed,
@@ -72,7 +72,7 @@ def track(
                 Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind=f"tdd_{phase}",
                 run_name=f"{prep.spec.spec_id} {phase} {name}", model=model, schema=prep.schema, model_name=name,
                 params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size}, metrics=metrics,
-                extra_tags=extra, data=_data(prep), input_example=x_train.head(3),
+                extra_tags=extra, data=_data(prep), input_example=prep.frame[prep.schema.names].head(3),
             )  # fmt: skip
             record.artifacts[tags.SPLIT] = Path(tmp) / tags.HOLDOUT_INDEX
             run_id = store.record(record)

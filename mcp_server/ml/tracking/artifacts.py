@@ -46,9 +46,9 @@ def requirements(schema: Schema, model_name: str) -> list[str]:
 
     from mcp_server.ml.modeling.registry import runtime_packages
 
-    names = ["scikit-learn", "numpy", "pandas", *runtime_packages(model_name)]
-    if schema.of_kind("datetime"):
-        names.append("moai-domain-ml")  # the date-parts transformer lives in this package
+    # moai-domain-ml: the logged model is a `LabelledModel` (raw tables in, labels out), and the
+    # date-parts transformer lives in it too.
+    names = ["scikit-learn", "numpy", "pandas", *runtime_packages(model_name), "moai-domain-ml"]
     out = []
     for name in names:
         try:
@@ -59,19 +59,26 @@ def requirements(schema: Schema, model_name: str) -> list[str]:
 
 
 def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema, model_name: str) -> int:
-    """Save the fitted Pipeline as an MLflow model (signature + input example); return its size."""
+    """Save the fitted Pipeline as an MLflow model (signature + input example); return its size.
+
+    The logged model is the pipeline behind `LabelledModel`: it predicts the user's labels and
+    takes the table as `pandas.read_csv` reads it, so the signature is inferred from raw rows
+    (`example` should be rows of the table as read, not coerced ones)."""
     import logging
     import warnings
 
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
+    from mcp_server.ml.modeling.faithful import labelled
+
+    model = labelled(pipeline, schema)
     logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)  # the cloudpickle caution, said once in DESIGN
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        signature = infer_signature(example, pipeline.predict(example)) if example is not None else None
+        signature = infer_signature(example, model.predict(example)) if example is not None else None
         mlflow.sklearn.save_model(
-            pipeline, str(path), signature=signature, input_example=example,
+            model, str(path), signature=signature, input_example=example,
             pip_requirements=requirements(schema, model_name),
             # Our own run store is trusted (DESIGN: pickle only from it); skops export is `ml_export`'s job.
             serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
