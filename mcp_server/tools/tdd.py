@@ -228,6 +228,7 @@ def _cycle(
         cv_results=done.cv_results if done else [],
         run_id=final.run_id,
         files_skipped=skipped,
+        trust=done.trust if done else [],
         warnings=warnings,
         next_step=final.next_step,
     )

@@ -55,6 +55,12 @@ class CvResult(BaseModel):
     fits: int = Field(description="Number of fits made for this candidate")
 
 
+class TrustCheck(BaseModel):
+    name: Literal["coverage", "file_lines", "function_lines", "tag_chain"] = Field(description="MoAI TRUST check")
+    passed: bool = Field(description="Whether the generated code passes it")
+    detail: str = Field(description="The figure behind it, in one line")
+
+
 class Files(BaseModel):
     files_written: list[str] = Field(description="Files written or updated by this call")
     files_unchanged: list[str] = Field(description="Files already up to date")
@@ -82,6 +88,7 @@ class GreenResult(Files):
     model_path: str = Field(description="Where the generated pipeline saved the fitted model")
     run_id: str | None = Field(description="MLflow run id of the logged model (None if not logged; see warnings)")
     report_path: str = Field(description="JUnit XML of the pytest run")
+    trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the generated code: coverage, sizes, TAG chain")
     next_step: str = Field(description="What to do next")
     warnings: list[str] = Field(description="Things worth knowing that did not stop the step")
 
@@ -109,6 +116,7 @@ class CycleResult(BaseModel):
     cv_results: list[CvResult] = Field(description="CV leaderboard of the refactor phase, best first")
     run_id: str | None = Field(description="MLflow run id of the final model (None if not logged)")
     files_skipped: list[str] = Field(description="Files a person edited, kept")
+    trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the final generated code")
     warnings: list[str] = Field(
         description="Every phase's warnings, prefixed with the phase (why a CV winner was not kept, …)"
     )
@@ -153,6 +161,7 @@ def _green_fields(result: PhaseResult) -> dict[str, Any]:
         "model_path": result.model_path or "",
         "run_id": result.run_id,
         "report_path": result.report_path,
+        "trust": [TrustCheck(**check) for check in result.trust],
         "next_step": result.next_step,
         "warnings": result.warnings,
     }
