@@ -39,8 +39,7 @@ Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
     Field(
-        description="true: start a background job and return its job_id at once (follow it with ml_job_status); "
-        "false: wait for the result; omitted: a job only if the call would take over ~50 s"
+        description="true: return a job_id now, follow with ml_job_status; false: wait; omitted: a job if over ~50 s"
     ),
 ]
 
