@@ -29,7 +29,7 @@ ALIASES = {
 }  # fmt: skip
 BEHAVIOURS = (
     ("latency", r"latency|millisecond|\bms\b|one-row prediction"), ("size", r"\bmb\b|\bmib\b|model size|file size"),
-    ("missing_values", r"missing|unseen|new categor|\bnan\b|empty value"), ("reproducible", r"same seed|reproduc"),
+    ("missing_values", r"missing|unseen|new categor|\bnan\b|empty value"), ("reproducible", r"same seed|reproduc|same predictions|twice"),
     ("reload", r"reload|saved model|after saving"), ("baseline", r"baseline|dummy"),
 )  # fmt: skip
 
@@ -79,7 +79,7 @@ def parse(text: str) -> list[Scenario]:
 
 def classify(scenario: Scenario) -> Scenario:
     """Find the metric (with its number) or the behaviour the scenario names."""
-    text = f"{scenario.given} {scenario.when} {scenario.then}".lower()
+    text = f"{scenario.title} {scenario.given} {scenario.when} {scenario.then}".lower()
     for metric, names in ALIASES.items():
         for name in names:
             match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])(.*)", text)
