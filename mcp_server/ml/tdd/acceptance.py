@@ -29,7 +29,8 @@ ALIASES = {
 }  # fmt: skip
 BEHAVIOURS = (
     ("latency", r"latency|millisecond|\bms\b|one-row prediction"), ("size", r"\bmb\b|\bmib\b|model size|file size"),
-    ("missing_values", r"missing|unseen|new categor|\bnan\b|empty value"), ("reproducible", r"same seed|reproduc|same predictions|twice"),
+    ("missing_values", r"missing|unseen|new categor|\bnan\b|empty value"),
+    ("reproducible", r"same seed|reproduc|same predictions|twice"),
     ("reload", r"reload|saved model|after saving"), ("baseline", r"baseline|dummy"),
 )  # fmt: skip
 
