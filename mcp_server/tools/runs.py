@@ -142,7 +142,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = "start_time",
         ascending: Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")] = False,
-        max_results: Annotated[int, Field(ge=1, le=200, description="Runs per page")] = 10,
+        max_results: Annotated[int, Field(ge=1, le=200, description="Runs per page")] = 8,
         offset: Annotated[int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")] = 0,
         detail: Annotated[
             Literal["brief", "full"], Field(description="brief: two headline metrics per run; full: five")
