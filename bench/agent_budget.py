@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_server.server import build_server
-from mcp_server.tools._middleware import lean_schema
+from mcp_server.tools._middleware import lean_description, lean_schema
 from tests.support import copy_examples, stdio_client
 
 RESULT_BUDGET = 1000
@@ -40,11 +40,11 @@ def definitions() -> tuple[int, int, dict[str, int]]:
     """(tokens as listed on the wire, tokens before the listing is made lean, per tool on the wire)."""
     tools = anyio.run(build_server().list_tools)
 
-    def size(t: Any, schema: dict[str, Any]) -> int:
-        return tokens(json.dumps({"name": t.name, "description": t.description, "inputSchema": schema}))
+    def size(t: Any, description: str, schema: dict[str, Any]) -> int:
+        return tokens(json.dumps({"name": t.name, "description": description, "inputSchema": schema}))
 
-    per_tool = {t.name: size(t, lean_schema(t.input_schema)) for t in tools}
-    return sum(per_tool.values()), sum(size(t, t.input_schema) for t in tools), per_tool
+    per_tool = {t.name: size(t, lean_description(t.description or ""), lean_schema(t.input_schema)) for t in tools}
+    return sum(per_tool.values()), sum(size(t, t.description or "", t.input_schema) for t in tools), per_tool
 
 
 def wide_table(path: Path, columns: int = 300, rows: int = 400) -> None:

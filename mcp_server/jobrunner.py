@@ -31,6 +31,9 @@ def _error_text(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+STOPPING: dict[str, bool] = {"requested": False}  # set on SIGTERM: whatever the call returns then is not kept
+
+
 async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> None:
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp.types import CallToolResult, TextContent
@@ -42,6 +45,8 @@ async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> No
     try:
         result = await server.call_tool(request["tool"], {**request["arguments"], "background": False})
     except ToolError as exc:
+        if STOPPING["requested"]:
+            return  # the tool failed because it was being stopped: a cancellation, not a result
         message = _error_text(exc)
         store.write_result(state.job_id, CallToolResult(content=[TextContent(type="text", text=message)],
                                                         is_error=True).model_dump(mode="json", by_alias=True,
@@ -53,6 +58,8 @@ async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> No
     from mcp_server.tools._middleware import compact
 
     # Stored as the wire would carry it: a short summary as text, the data as structured content.
+    if STOPPING["requested"]:
+        return
     dumped = compact(request["tool"], result.model_dump(mode="json", by_alias=True, exclude_none=True))
     store.write_result(state.job_id, dumped)
     state.state, state.message = ("failed", "failed") if dumped.get("isError") else ("done", "done")
@@ -74,6 +81,7 @@ async def run(workspace: Workspace, job_id: str) -> JobState:
             async def stop_on_sigterm() -> None:
                 with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
                     async for _ in signals:
+                        STOPPING["requested"] = True
                         scope.cancel()
                         return
 
@@ -83,7 +91,7 @@ async def run(workspace: Workspace, job_id: str) -> JobState:
             except Exception as exc:  # a crash of the tool itself: record it, never lose the job
                 state.state, state.error, state.message = "failed", f"the job crashed: {_error_text(exc)}", "crashed"
             tg.cancel_scope.cancel()
-    if scope.cancelled_caught and not state.terminal:
+    if (scope.cancelled_caught or STOPPING["requested"]) and state.state != "done":
         state.state, state.message = "cancelled", "cancelled by ml_job_cancel; nothing was recorded"
     store.write_state(state)
     return state

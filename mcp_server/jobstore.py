@@ -208,7 +208,9 @@ class JobStore:
         info = self._read(job_id, "runner.pid") or {}
         pid = int(info.get("pid") or 0)
         if pid and _alive(pid, info.get("start")):
-            _signal_group(pid, signal.SIGTERM)
+            # The runner alone first: it stops its own children cleanly; its whole group only if it will not.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + CANCEL_GRACE_S
             while time.monotonic() < deadline and _alive(pid, info.get("start")):
                 time.sleep(0.1)

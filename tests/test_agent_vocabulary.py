@@ -58,6 +58,8 @@ async def test_results_say_what_happened_in_a_short_text_and_listings_are_lean(p
         data = structured(result)
         assert not text.lstrip().startswith("{") and len(text) < 700, text
         assert "rows=569" in text and "task=binary" in text
+        assert data["suggested_drop"] == ["patient_id"] and "drop: [patient_id]" in data["ml_block"]
+        assert "ml_tdd_cycle" in data["next_step"] and "Next: Drop patient_id" in text
         assert len(text) < len(json.dumps(data)) / 2, "the text does not repeat the structured content"
         tools = (await client.list_tools()).tools
         listing = json.dumps([{"name": t.name, "description": t.description, "inputSchema": t.input_schema}

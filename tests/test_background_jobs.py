@@ -150,3 +150,22 @@ async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the
     assert result.structured_content["leaderboard"][0]["model"] == "ridge"
     assert result.content[0].text.startswith("rmse over 3 folds: ridge")
     assert (project / JOBS / created[0].task_id / "result.json").is_file(), "the task is the job"
+
+
+async def test_a_call_estimated_past_the_hosts_patience_runs_as_a_job_and_says_why(project: Path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame(rng.normal(size=(60_000, 30)), columns=[f"x{i}" for i in range(30)])
+    wide["y"] = (wide["x0"] + rng.normal(size=len(wide)) > 0).astype(int)
+    wide.to_csv(project / "data/big.csv", index=False)
+    async with stdio_client(project) as client:
+        started = time.monotonic()
+        reply = structured(await client.call_tool("ml_compare_models", {"data_path": "data/big.csv", "target": "y"}))
+        assert time.monotonic() - started < 30 and reply["job_state"] == "queued"
+        assert reply["reason"].startswith("estimated about")
+        assert "background=false forces an inline call" in reply["reason"]
+        assert reply["estimate_s"] > 50
+        stopped = structured(await client.call_tool("ml_job_cancel", {"job_id": reply["job_id"]}))
+        assert stopped["state"] == "cancelled"

@@ -49,6 +49,9 @@ def _enum_value(value: str, options: list[dict[str, Any]]) -> str:
         for member in option.get("enum", []):
             if isinstance(member, str) and (member == value or member.lower() == key):
                 return member
+        pattern = option.get("pattern")  # a lower-case name (model, metric): case only, never other characters
+        if pattern and not re.search(pattern, value) and re.search(pattern, value.lower()):
+            return value.lower()
     return value
 
 

@@ -39,7 +39,7 @@ Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
     Field(
-        description="true: run as a job, return its job_id (ml_job_status); false: wait; omitted: a job if > ~50 s"
+        description="true: return a job_id now, follow with ml_job_status; false: wait; omitted: a job if over ~50 s"
     ),
 ]
 

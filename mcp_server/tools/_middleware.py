@@ -10,6 +10,7 @@ Installed once by `server.build_server`, so every tool, present or future, gets 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,11 +94,40 @@ def fold_defs(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in {**schema, "properties": props}.items() if k != "$defs"}
 
 
+MAX_DESCRIPTION = 400  # the listing's tool description: whole sentences up to this; SKILL.md has the rest
+
+
+def lean_description(text: str) -> str:
+    """The description's first sentences, up to MAX_DESCRIPTION characters (never cut mid-sentence)."""
+    text = " ".join(text.split())
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    sentences = re.split(r"(?<=[.;])\s+", text)
+    kept = ""
+    for sentence in sentences:
+        if len(kept) + len(sentence) + 1 > MAX_DESCRIPTION and kept:
+            break
+        kept = f"{kept} {sentence}".strip()
+    return kept
+
+
+def _lean_tool(tool: Any) -> Any:
+    if not isinstance(tool, dict) or "inputSchema" not in tool:
+        return tool
+    lean = {**tool, "inputSchema": fold_defs(lean_schema(tool["inputSchema"]))}
+    if isinstance(tool.get("description"), str):
+        lean["description"] = lean_description(tool["description"])
+    return lean
+
+
 def _lean_listing(result: Any) -> Any:
     if isinstance(result, dict) and isinstance(result.get("tools"), list):
         tools = [{**t, "inputSchema": fold_defs(lean_schema(t["inputSchema"]))}
                  if isinstance(t, dict) and "inputSchema" in t else t for t in result["tools"]]  # fmt: skip
         return {**result, "tools": tools}
+
+
+        return {**result, "tools": [_lean_tool(t) for t in result["tools"]]}
     return result
 
 

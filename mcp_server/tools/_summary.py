@@ -38,6 +38,8 @@ def generic(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if key in SKIP or value is None or (isinstance(value, list | dict) and not value):
             continue
+        if isinstance(value, str) and "\n" in value:
+            continue  # a block of text (a ready SPEC section, a report) is data, not a summary
         if isinstance(value, bool | int | float | str):
             parts.append(f"{key}={_value(value)}")
         elif isinstance(value, list):

@@ -117,8 +117,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         task: Task = "auto",
         max_columns: Annotated[
             int, Field(ge=1, le=500, description="How many columns to list (flagged ones first)")
-        ] = 25,
-        max_warnings: Annotated[int, Field(ge=1, le=500, description="How many warnings to list")] = 30,
+        ] = 12,
+        max_warnings: Annotated[int, Field(ge=1, le=500, description="How many warnings to list")] = 12,
     ) -> ProfileResult:
         """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
         boolean, datetime, text, identifier, constant), missing values, duplicates, the task inferred

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
@@ -34,8 +34,9 @@ class RunSummary(BaseModel):
 
 
 class RunList(BaseModel):
-    runs: list[RunSummary] = Field(description="Matching runs, sorted")
+    runs: list[RunSummary] = Field(description="Matching runs, sorted (one page)")
     count: int = Field(description="How many are listed")
+    next_offset: int | None = Field(description="More runs match: pass this as `offset` for the next page")
     tracking_uri: str = Field(description="Where the store is (a path for the local store)")
 
 
@@ -73,12 +74,16 @@ def _flag(value: str | None) -> bool | None:
     return None if value is None else value == "true"
 
 
-def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
+def list_runs(workspace: Workspace, query: RunQuery, offset: int = 0, detail: str = "brief") -> RunList:
+    import dataclasses
+
     from mcp_server.ml.tracking.locations import inside, sqlite_file
     from mcp_server.ml.tracking.queries import START_TIME, find_runs
 
     store = run_store(workspace)
-    runs, experiments = find_runs(store, query)
+    page = query.max_results
+    found, experiments = find_runs(store, dataclasses.replace(query, max_results=offset + page + 1))
+    runs = found[offset : offset + page]
     first = tags.stored_metric(query.order_by) if query.order_by != START_TIME else None
     location = store.uri
     db = sqlite_file(location)
@@ -86,11 +91,11 @@ def list_runs(workspace: Workspace, query: RunQuery) -> RunList:
         location = workspace.relative(db)  # the workspace's own store, shown relative to the root
     elif db is not None:
         location = str(db)  # a SQLite file the person configured elsewhere: shown as it is
-    return RunList(
-        runs=[summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs],
-        count=len(runs),
-        tracking_uri=location,
-    )
+    listed = [summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs]
+    if detail == "brief":  # the headline metric or two; ml_get_run or detail="full" for more
+        listed = [r.model_copy(update={"metrics": dict(list(r.metrics.items())[:2])}) for r in listed]
+    more = len(found) > offset + page
+    return RunList(runs=listed, count=len(listed), next_offset=offset + page if more else None, tracking_uri=location)
 
 
 def get_run(workspace: Workspace, run_id: str) -> RunDetail:
@@ -141,7 +146,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = "start_time",
         ascending: Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")] = False,
-        max_results: Annotated[int, Field(ge=1, le=200, description="How many runs to list")] = 20,
+        max_results: Annotated[int, Field(ge=1, le=200, description="Runs per page")] = 8,
+        offset: Annotated[int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")] = 0,
+        detail: Annotated[
+            Literal["brief", "full"], Field(description="brief: two headline metrics per run; full: five")
+        ] = "brief",
     ) -> RunList:
         """List MLflow runs made by the tools (training, comparisons and their candidates, TDD cycles),
         newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or a metric
@@ -149,7 +158,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export. Read-only."""
         query = RunQuery(experiment=experiment, spec_id=spec_id, kind=kind, model=model, metric_filter=metric_filter,
                          order_by=order_by, ascending=ascending, max_results=max_results)  # fmt: skip
-        return await run_domain(list_runs, workspace, query)
+        return await run_domain(list_runs, workspace, query, offset, detail)
 
     @server.tool(annotations=READ_ONLY, title="Show one tracked run")
     async def ml_get_run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.ml.tdd import phases as tdd
@@ -43,7 +43,12 @@ Package = Annotated[
     ),
 ]
 Overwrite = Annotated[bool, Field(description="Replace generated files even if a person edited them")]
-Fields = Annotated[SpecFields | None, Field(description="SPEC fields as arguments; they override the SPEC file")]
+FIELDS_SCHEMA = {
+    "type": "object",
+    "description": "SPEC fields as arguments, overriding the SPEC file's ## ML block: "
+    + ", ".join(SpecFields.model_fields),
+}
+Fields = Annotated[SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)]  # validated in full; listed in one line
 ModelName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # the registry names, as an enum
 
 
@@ -228,6 +233,7 @@ def _cycle(
         cv_results=done.cv_results if done else [],
         run_id=final.run_id,
         files_skipped=skipped,
+        trust=done.trust if done else [],
         warnings=warnings,
         next_step=final.next_step,
     )

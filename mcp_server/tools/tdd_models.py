@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_server.ml.tdd.phases import PhaseResult
 from mcp_server.names import SPEC_FILE_ID, TaskChoice
@@ -15,6 +15,8 @@ Name = Annotated[str, Field(min_length=1, max_length=1024)]
 
 class SpecFields(BaseModel):
     """SPEC fields given as arguments; each one overrides the `## ML` block of the SPEC file."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelled field is refused, not ignored
 
     spec_id: str | None = Field(None, max_length=64, pattern=SPEC_FILE_ID, description="SPEC id, e.g. ML-001")
     dataset: str | None = Field(None, max_length=4096, description="CSV/Parquet table, relative to the workspace")
@@ -55,6 +57,12 @@ class CvResult(BaseModel):
     fits: int = Field(description="Number of fits made for this candidate")
 
 
+class TrustCheck(BaseModel):
+    name: Literal["coverage", "file_lines", "function_lines", "tag_chain"] = Field(description="MoAI TRUST check")
+    passed: bool = Field(description="Whether the generated code passes it")
+    detail: str = Field(description="The figure behind it, in one line")
+
+
 class Files(BaseModel):
     files_written: list[str] = Field(description="Files written or updated by this call")
     files_unchanged: list[str] = Field(description="Files already up to date")
@@ -63,7 +71,8 @@ class Files(BaseModel):
 
 class RedResult(Files):
     spec_id: str = Field(description="The SPEC id")
-    tests: list[TestResult] = Field(description="Each generated test and how it failed")
+    tests: list[TestResult] = Field(description="Each generated test and how it failed (shared reason: common_reason)")
+    common_reason: str | None = Field(description="The failure reason of every test whose own reason is empty")
     red_confirmed: bool = Field(description="True when every test fails because the pipeline does not exist yet")
     problems: list[str] = Field(description="Tests that passed or failed for another reason, and why")
     report_path: str = Field(description="JUnit XML of the pytest run")
@@ -75,13 +84,15 @@ class GreenResult(Files):
     spec_id: str = Field(description="The SPEC id")
     model: str = Field(description="Registry name of the estimator in the pipeline")
     params: dict[str, Any] = Field(description="Estimator params beyond the registry defaults")
-    tests: list[TestResult] = Field(description="Each test's outcome")
+    tests: list[TestResult] = Field(description="Each test's outcome (shared failure reason: common_reason)")
+    common_reason: str | None = Field(description="The failure reason of every test whose own reason is empty")
     green: bool = Field(description="True when every test passes")
     metrics: list[GateResult] = Field(description="Primary and secondary gates on the holdout")
     baseline: float | None = Field(description="Dummy baseline's primary metric on the holdout")
     model_path: str = Field(description="Where the generated pipeline saved the fitted model")
     run_id: str | None = Field(description="MLflow run id of the logged model (None if not logged; see warnings)")
     report_path: str = Field(description="JUnit XML of the pytest run")
+    trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the generated code: coverage, sizes, TAG chain")
     next_step: str = Field(description="What to do next")
     warnings: list[str] = Field(description="Things worth knowing that did not stop the step")
 
@@ -109,14 +120,24 @@ class CycleResult(BaseModel):
     cv_results: list[CvResult] = Field(description="CV leaderboard of the refactor phase, best first")
     run_id: str | None = Field(description="MLflow run id of the final model (None if not logged)")
     files_skipped: list[str] = Field(description="Files a person edited, kept")
+    trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the final generated code")
     warnings: list[str] = Field(
         description="Every phase's warnings, prefixed with the phase (why a CV winner was not kept, …)"
     )
     next_step: str = Field(description="What to do next")
 
 
+def common_reason(result: PhaseResult) -> str | None:
+    """The failure reason most tests share (said once, not once per test)."""
+    reasons = [t.reason for t in result.tests if t.reason]
+    shared = max(set(reasons), key=reasons.count) if reasons else None
+    return shared if shared and reasons.count(shared) > 1 else None
+
+
 def _tests(result: PhaseResult) -> list[TestResult]:
-    return [TestResult(name=t.name, status=t.status, reason=t.reason) for t in result.tests]  # type: ignore[arg-type]
+    shared = common_reason(result)
+    return [TestResult(name=t.name, status=t.status, reason=None if t.reason == shared else t.reason)  # type: ignore[arg-type]
+            for t in result.tests]  # fmt: skip
 
 
 def _files(result: PhaseResult) -> dict[str, Any]:
@@ -132,6 +153,7 @@ def to_red(result: PhaseResult) -> RedResult:
         **_files(result),
         spec_id=result.spec_id,
         tests=_tests(result),
+        common_reason=common_reason(result),
         red_confirmed=result.ok,
         problems=result.problems,
         report_path=result.report_path,
@@ -147,12 +169,14 @@ def _green_fields(result: PhaseResult) -> dict[str, Any]:
         "model": result.model or "",
         "params": result.params,
         "tests": _tests(result),
+        "common_reason": common_reason(result),
         "green": result.ok,
         "metrics": [GateResult(**asdict(g)) for g in result.metrics],
         "baseline": None if result.baseline is None else round(result.baseline, 4),
         "model_path": result.model_path or "",
         "run_id": result.run_id,
         "report_path": result.report_path,
+        "trust": [TrustCheck(**check) for check in result.trust],
         "next_step": result.next_step,
         "warnings": result.warnings,
     }

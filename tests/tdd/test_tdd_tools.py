@@ -72,7 +72,7 @@ async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(p
         ):
             red = structured(await client.call_tool("ml_tdd_red", {"spec_path": spec_id}))
             assert red["red_confirmed"], red["problems"]
-            assert all("does not exist yet" in (t["reason"] or "") for t in red["tests"])
+            assert all("does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"])
             seen.clear()
             green = structured(
                 await client.call_tool("ml_tdd_green", {"spec_path": spec_id}, progress_callback=on_progress)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server import layout, settings
 from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric
+from mcp_server.ml.tdd.acceptance import template_entries
 from mcp_server.ml.tdd.imports import import_block
 from mcp_server.ml.tdd.spec import MlSpec, check_names
 from mcp_server.workspace import Workspace
@@ -215,8 +216,11 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     spec = prep.spec
     primary = get_metric(spec.metric, spec.task)
     gates = {name: get_metric(name, spec.task) for name in spec.secondary}
-    scorers = {name: m.expr(spec.task) for name, m in {spec.metric: primary, **gates}.items()}
+    accepted = template_entries(prep.spec)
+    extra = {a["check"]: get_metric(a["check"], spec.task) for a in accepted if a["kind"] == "metric"}
+    scorers = {name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()}
     return {
+        "acceptance": accepted,
         **common_context(prep),
         "pipeline_module": prep.pipeline_module,
         "primary": {"name": primary.name, "threshold": spec.threshold, "direction": primary.direction},

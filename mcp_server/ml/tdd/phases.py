@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mcp_server import settings
@@ -28,6 +29,7 @@ from mcp_server.ml.tdd.context import (
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd.spec import load_spec
 from mcp_server.ml.tdd.track import mark_rejected, track
+from mcp_server.ml.tdd.trust import trust_checks
 from mcp_server.ml.tracking import tags
 from mcp_server.workspace import Workspace, WriteReport
 
@@ -68,6 +70,7 @@ class PhaseResult:
     run_id: str | None = None
     cv_results: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    trust: list[dict[str, Any]] = field(default_factory=list)  # MoAI's TRUST checks of the generated code
 
 
 def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> SpecData:
@@ -152,7 +155,8 @@ def _train_and_test(
     # are independent: run both processes at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
         training = pool.submit(run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
-        testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env)
+        testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env,
+                              str(Path(paths["pipeline"]).parent))  # fmt: skip
         run = testing.result()
         trained = training.result()
     measured = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}
@@ -205,6 +209,7 @@ def _finish(
     result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict)
     if note:
         result.warnings.append(note)
+    result.trust = trust_checks(workspace, prep, state_file=workspace.root / prep.paths["state"] / f"{phase}.xml")
     result.next_step = next_steps.after_green_phase(prep, phase, result)
     return result
 

@@ -18,15 +18,17 @@ from mcp_server.errors import SpecError
 from mcp_server.guards import load_yaml
 from mcp_server.guards import show as _show
 from mcp_server.ml.modeling.metrics_spec import check_threshold, get_metric, valid
+from mcp_server.ml.tdd import acceptance
+from mcp_server.ml.tdd.acceptance import Scenario
+from mcp_server.ml.tdd.moai_format import frontmatter_warnings, requirement_kind
+from mcp_server.ml.tdd.moai_format import spec_id as moai_spec_id
 from mcp_server.names import SPEC_FILE_ID, TASK_CHOICES
 from mcp_server.workspace import Workspace
 
-FRONTMATTER_REQUIRED = ("id", "version", "status", "created", "updated", "author", "priority")
 ML_REQUIRED = ("dataset", "target", "metric", "threshold")
 TASKS = TASK_CHOICES
 _ID = re.compile(SPEC_FILE_ID)
 _FENCE = re.compile(r"```(?:yaml|yml)[ \t]*\n(.*?)```", re.S)
-_EARS = (("Event-driven", "WHEN"), ("State-driven", "WHILE"), ("Optional", "WHERE"), ("Constraints", "IF"))
 DEFAULTS: dict[str, Any] = {
     "task": "auto",
     "baseline_margin": 0.0,
@@ -61,8 +63,9 @@ class MlSpec:
     drop: list[str]
     max_latency_ms: float
     max_model_mb: float
-    requirements: list[tuple[str, str]] = field(default_factory=list)  # (EARS type, text)
+    requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
+    acceptance: list[Scenario] = field(default_factory=list)  # acceptance.md's Given/When/Then scenarios
 
     @property
     def module(self) -> str:
@@ -134,19 +137,13 @@ def ml_block(section: str | None) -> dict[str, Any]:
 
 
 def requirements(section: str | None) -> list[tuple[str, str]]:
-    """The EARS requirements as (type, text), typed by their label or keyword."""
+    """The GEARS (or EARS) requirements as (type, text), typed by their label or keyword."""
     out: list[tuple[str, str]] = []
     for line in (section or "").splitlines():
         item = line.strip()
-        if not item.startswith(("- ", "* ")):
-            continue
-        text = item[2:].strip()
-        kind = "Ubiquitous"
-        for label, keyword in _EARS:
-            if text.startswith(f"{label}:") or re.search(rf"\b{keyword}\b", text):
-                kind = label
-                break
-        out.append((kind, text))
+        if item.startswith(("- ", "* ")):
+            text = item[2:].strip()
+            out.append((requirement_kind(text), text))
     return out
 
 
@@ -168,8 +165,13 @@ def load_spec(workspace: Workspace, spec_path: str | None, overrides: dict[str, 
             raise SpecError(f"the SPEC path {rel!r} contains control characters; rename it")
     parts = sections(body)
     fields = {**ml_block(parts.get("ML")), **{k: v for k, v in overrides.items() if k in FIELDS}}
-    spec_id = str(overrides.get("spec_id") or meta.get("id") or "").strip()
-    return _build(spec_id, meta, body, rel, fields, requirements(parts.get("Requirements")))
+    spec_id = moai_spec_id(overrides.get("spec_id") or meta.get("id"))
+    spec = _build(spec_id, meta, body, rel, fields, requirements(parts.get("Requirements")))
+    if spec_path:
+        spec.acceptance = acceptance.read(spec_file(workspace, spec_path))
+        spec.warnings += [f"acceptance scenario {s.label!r} names no metric with a number and no known behaviour: "
+                          "not turned into a test" for s in spec.acceptance if s.kind is None]  # fmt: skip
+    return spec
 
 
 def _build(
@@ -207,9 +209,7 @@ def _build(
         max_model_mb=_number(values, "max_model_mb", low=0.001),
         requirements=reqs,
     )
-    spec.warnings = [
-        f"frontmatter field {name!r} is missing" for name in FRONTMATTER_REQUIRED if rel and name not in meta
-    ]
+    spec.warnings = frontmatter_warnings(meta) if rel else []
     check_names(spec, None if spec.task == "auto" else spec.task)
     return spec
 
