@@ -10,7 +10,7 @@ import pytest
 
 from tests.monitoring.support import log_model
 from tests.support import copy_examples
-from tests.test_runs import mlflow_server
+from tests.tracking.test_runs import mlflow_server
 
 
 @pytest.fixture(scope="session")
