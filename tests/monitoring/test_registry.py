@@ -58,7 +58,9 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
     assert "does not beat" in version.tags["moai.promotion_reason"]
 
 
-async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_errors(monitored: dict[str, Any]):
+async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_errors(
+    monitored: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+):
     import mlflow
     import pandas as pd
 
@@ -71,8 +73,7 @@ async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_err
         assert "has no version '7'" in await call_error(client, "ml_get_run", run_id="models:/cancer/7")
         gone = await call_error(client, "ml_export", run_id="models:/missing@champion", format="skops")
         assert "no registered model 'missing'" in gone
-    mlflow.set_tracking_uri(tracking_uri(project))
-    mlflow.set_registry_uri(tracking_uri(project))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))  # what a user's own script would set
     rows = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"]).head(5)
     for uri in ("models:/cancer@staging", "models:/cancer/1"):
         assert len(mlflow.pyfunc.load_model(uri).predict(rows)) == 5
@@ -106,8 +107,6 @@ async def test_register_and_promote_against_a_real_mlflow_server(
     assert (
         MlflowClient(tracking_uri=mlflow_server).get_model_version_by_alias("SPEC-ML-001", "champion").run_id == strong
     )
-    mlflow.set_tracking_uri(mlflow_server)
-    mlflow.set_registry_uri(mlflow_server)
     rows = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"]).head(20)
     served = mlflow.pyfunc.load_model("models:/SPEC-ML-001@champion").predict(rows)
     assert list(served) == list(get_store(Workspace(project)).load_run(strong).model.predict(rows))

@@ -67,7 +67,7 @@ class MlflowStore:
         from mlflow import MlflowClient
 
         self.check_local_store()
-        return MlflowClient(tracking_uri=self.uri)
+        return MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)  # the registry lives with the runs
 
     def _allowed_roots(self) -> list[Path]:
         """Where a local store may write: the workspace, and the folder of a SQLite file set by
