@@ -48,9 +48,12 @@ async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(monit
         )
     files = sorted(logs.glob("predictions-*.jsonl"))
     lines = [json.loads(line) for f in files for line in f.read_text().splitlines()]
-    assert len(files) >= 2 and len(lines) == 300  # rotated, nothing lost once the service stopped
-    assert lines[0]["prediction"] == answers[0]["prediction"] and set(lines[0]) == {"time", "features", "prediction",
-                                                                                   "probabilities"}  # fmt: skip
+    assert len(files) >= 2 and len(lines) == 41  # 40 requests and one batch; rotated
+    assert len(read_log(logs, "done").frame) == 300  # nothing lost once the service stopped
+    assert lines[0]["answer"] == answers[0] and set(lines[0]) == {"time", "features", "answer"}
+    assert (
+        lines[-1]["answer"]["predictions"] == batch.json()["predictions"] and len(lines[-1]["batch"]["records"]) == 260
+    )
     assert len(while_running.frame) <= 300 and list(while_running.frame.columns) == list(table.columns)
     assert drift["current_rows"] == 300 and "worst area" in drift["drifted_columns"]
     assert drift["prediction"] is not None and drift["prediction"]["column"] == "prediction"

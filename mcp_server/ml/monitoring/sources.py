@@ -1,7 +1,9 @@
 """Where the monitoring tools get their rows: a workspace table, a run's training data (a run id
 or a `models:/` URI), or a generated service's prediction log (JSONL files, rotated).
 
-A prediction log line is `{"time": ISO-8601, "features": {...}, "prediction": value}`. A line
+A prediction log line is one request as the generated service logged it: `{"time": ISO-8601,
+"features": {...}, "answer": {"prediction": ...}}`, or `{"time": ..., "batch": {"records": [...]},
+"answer": {"predictions": [...]}}`; plain `{"features": ..., "prediction": ...}` rows work too. A line
 that does not parse (the service is writing it right now, or the process died mid-line) is
 skipped and counted, never guessed at.
 """
@@ -93,10 +95,8 @@ def read_log(path: Path, label: str) -> Rows:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                records.append({"features": dict(record["features"]), "prediction": record.get("prediction"),
-                                "time": record.get("time")})  # fmt: skip
-            except (ValueError, KeyError, TypeError):
+                records.extend(_records(json.loads(line)))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 skipped += 1
     notes = [f"skipped {skipped} incomplete or unreadable log line(s)"] if skipped else []
     if not records:
@@ -106,6 +106,17 @@ def read_log(path: Path, label: str) -> Rows:
     times = pd.to_datetime(pd.Series([r["time"] for r in records]), errors="coerce", utc=True)
     return Rows(frame=frame, label=f"{len(records)} logged requests in {label}", predictions=predictions,
                 times=times, notes=notes)  # fmt: skip
+
+
+def _records(line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one log line: a request (`features` + `answer`), a batch (`batch.records` +
+    `answer.predictions`), or a plain `features` + `prediction` row."""
+    when = line.get("time")
+    if "batch" in line:
+        pairs = zip(line["batch"]["records"], line["answer"]["predictions"], strict=True)
+        return [{"features": dict(f), "prediction": a.get("prediction"), "time": when} for f, a in pairs]
+    answer = line["answer"] if "answer" in line else line
+    return [{"features": dict(line["features"]), "prediction": answer.get("prediction"), "time": when}]
 
 
 def predict_labels(store: RunStore, run_id: str, frame: pd.DataFrame) -> pd.Series:
