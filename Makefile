@@ -34,6 +34,7 @@ $(CLAUDE_CLI):
 
 test: $(TEST_STAMP) $(CLAUDE_CLI)
 	PYTHON=$(PYTHON) bash scripts/setup_feast_venv.sh
+	PYTHON=$(PYTHON) bash tests/monitoring/setup.sh
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 # The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on

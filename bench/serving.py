@@ -11,6 +11,7 @@ then (a) and (b) with 1000 records per request. Prints req/s, p50, p99 and the r
 Targets: (a) >= 20x (b) and (c), >= 70 % of (d); batch rows/s of (a) >= 2x (b).
 
 Run: `.venv/bin/python bench/serving.py [--seconds 10] [--connections 8]` (not part of `make test`).
+`--log-overhead` instead measures the generated service with its prediction log off and on.
 Needs Debian's `wrk`: `apt-get install -y wrk` (installed automatically when run as root).
 """
 
@@ -235,6 +236,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="load duration per server and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of all servers, interleaved (medians)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (single-record runs)")
+    parser.add_argument(
+        "--log-overhead",
+        action="store_true",
+        help="only: the generated service with and without its prediction log (target <= 10 %%)",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="moai-bench-serving-") as tmp:
@@ -243,6 +249,9 @@ def main() -> None:
         ctx = prepare(work)
         port = _free_port()
         specs = servers(ctx, port)
+        if args.log_overhead:
+            log_overhead(args, wrk, specs["generated (onnx)"], port, work)
+            return
         records = [ctx["record"]] * 1000
         batch_bodies = {"generated (onnx)": {"records": records}, "pycaret-style": records}
         single: dict[str, list[dict[str, float]]] = {name: [] for name in specs}
@@ -261,6 +270,48 @@ def main() -> None:
             print(f"  {name:<24}" + "  ".join(f"{r['rps']:8.1f}" for r in runs))
         pairs = [g["rps"] / b["rps"] for g, b in zip(single["generated (onnx)"], single["bare fastapi"], strict=True)]
         print("generated / bare, measured back to back in each round: " + ", ".join(f"{p:.2f}" for p in pairs))
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (its threads included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_run(wrk: str, spec: dict[str, Any], port: int, secs: int, conns: int, work: Path) -> dict[str, float]:
+    """Throughput, and the server's CPU time per request: steadier than req/s on a shared machine."""
+    proc = start(spec, port)
+    try:
+        url = f"http://127.0.0.1:{port}{spec['path']}"
+        drive(wrk, url, spec["body"], 2, conns, work)  # warm-up
+        before = _cpu_s(proc.pid)
+        result = drive(wrk, url, spec["body"], secs, conns, work)
+        result["cpu_us"] = (_cpu_s(proc.pid) - before) / (result["rps"] * secs) * 1e6
+        return result
+    finally:
+        stop(proc)
+
+
+def log_overhead(args: argparse.Namespace, wrk: str, plain: dict[str, Any], port: int, work: Path) -> None:
+    """The generated service with MOAI_PREDICTION_LOG off and on, interleaved rounds, single records."""
+    logged = {**plain, "env": {"MOAI_PREDICTION_LOG": str(work / "predictions")}}
+    runs: dict[str, list[dict[str, float]]] = {"log off": [], "log on": []}
+    for round_no in range(1, args.rounds + 1):
+        for name, spec in (("log off", plain), ("log on", logged)):
+            print(f"round {round_no}: generated (onnx), {name}, {args.seconds} s", flush=True)
+            runs[name].append(_cpu_run(wrk, spec, port, args.seconds, args.connections, work))
+    lines = sum(len(f.read_text().splitlines()) for f in (work / "predictions").glob("*.jsonl"))
+    print(f"\n{'generated (onnx)':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}")
+    for name, values in runs.items():
+        r = _median(values)
+        print(f"{name:<18}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['cpu_us']:>12.0f}")
+    off, on = _median(runs["log off"]), _median(runs["log on"])
+    pairs = [1 - b["rps"] / a["rps"] for a, b in zip(runs["log off"], runs["log on"], strict=True)]
+    print(f"per-round throughput loss: {', '.join(f'{p:+.1%}' for p in pairs)}; logged lines on disk: {lines}")
+    for label, value in (("median throughput loss", 1 - on["rps"] / off["rps"]),
+                         ("median CPU per request added", on["cpu_us"] / off["cpu_us"] - 1)):  # fmt: skip
+        verdict = "met" if value <= 0.10 else "NOT met"
+        print(f"{label + ' with the prediction log:':<52}{value:+.1%}  {verdict} (<= 10 %)")
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:

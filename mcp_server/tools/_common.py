@@ -91,6 +91,13 @@ def progress_reporter(ctx: Context | None, total: float) -> Callable[[float, str
     return report
 
 
+def run_ref(workspace: Workspace, ref: str) -> str:
+    """A run id, or the run behind `models:/name@alias` / `models:/name/N` (the one resolver)."""
+    from mcp_server.ml.tracking.model_registry import resolve_run_id
+
+    return resolve_run_id(get_store(workspace), ref)
+
+
 def run_store(workspace: Workspace) -> RunStore:
     """The workspace's run store (one MLflow client per workspace and tracking URI)."""
     return get_store(workspace)

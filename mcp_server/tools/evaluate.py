@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_server.ml.fitting.requests import EvaluateArgs
-from mcp_server.names import RUN_ID
+from mcp_server.names import RUN_REF
 from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
@@ -18,6 +19,7 @@ from mcp_server.tools._common import (
     record_runs,
     run_domain,
     run_job_tool,
+    run_ref,
     run_store,
     staging,
 )
@@ -74,6 +76,7 @@ async def evaluate_tool(workspace: Workspace, args: EvaluateArgs, ctx: Context |
     from mcp_server.ml.fitting.evaluation import EVAL_STEPS, evaluate_job
 
     store = run_store(workspace)
+    args = replace(args, run_id=await run_domain(run_ref, workspace, args.run_id))
     with staging(workspace) as folder:
         request, name = await run_domain(prepare_evaluation, workspace, store, args, folder)
         outcome = await run_job_tool(
@@ -103,7 +106,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Evaluate a trained run")
     @long_running(workspace, estimate=evaluate_estimate)
     async def ml_evaluate(
-        run_id: Annotated[str, Field(pattern=RUN_ID, description="MLflow run id of a trained model (ml_train)")],
+        run_id: Annotated[
+            str, Field(pattern=RUN_REF, description="Run id of a trained model (ml_train), or models:/name@alias")
+        ],
         data_path: Annotated[
             str | None,
             Field(

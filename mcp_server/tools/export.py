@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.onnx_parity import Parity
-from mcp_server.names import RUN_ID
-from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.names import RUN_REF
+from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
 from mcp_server.tools.args import AllowFailedGates
 from mcp_server.workspace import Workspace
 
@@ -67,7 +67,7 @@ def export(
     if (run_id is None) == (model_path is None):
         raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")
     if run_id is not None:
-        done = export_run(workspace, run_id, fmt, data_path, trusted, allow_failed_gates)
+        done = export_run(workspace, run_ref(workspace, run_id), fmt, data_path, trusted, allow_failed_gates)
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)
@@ -90,7 +90,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_export(
         run_id: Annotated[
             str | None,
-            Field(pattern=RUN_ID, description="Run id from ml_train / ml_list_runs (this workspace's store)"),
+            Field(pattern=RUN_REF, description="Run id from ml_train / ml_list_runs, or models:/name@alias"),
         ] = None,
         format: Annotated[
             Literal["joblib", "pickle", "skops", "onnx"],

@@ -70,11 +70,11 @@ class MlflowStore:
         self.check_local_store()
         db = sqlite_file(self.uri)
         if db is None:
-            return MlflowClient(tracking_uri=self.uri)
+            return MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)  # the registry lives with the runs
         from mcp_server.ml.tracking.sqlite_init import first_use
 
         # The client creates the schema when it opens the store: one process at a time.
-        return first_use(db, lambda: MlflowClient(tracking_uri=self.uri))
+        return first_use(db, lambda: MlflowClient(tracking_uri=self.uri, registry_uri=self.uri))
 
     def _allowed_roots(self) -> list[Path]:
         """Where a local store may write: the workspace, and the folder of a SQLite file set by

@@ -30,6 +30,13 @@ BEST_MODEL = "moai.best_model"
 CV_FOLDS = "moai.cv_folds"
 GENERATED_MODEL_SHA256 = "moai.generated_model_sha256"  # the TDD pipeline's own model file
 PARENT_RUN = "mlflow.parentRunId"
+# The gate verdict below is read by ml_promote, ml_model_card and ml_monitor_performance.
+HOLDOUT = "moai.holdout"  # JSON: how the holdout split is stored (see tracking/run_data.py)
+TRUE, FALSE = "true", "false"
+# Written by the registry tools on model versions.
+PROMOTED_AS = "moai.promoted_as"
+PROMOTION_FORCED = "moai.promotion_forced"  # "true" on a version promoted with force=true
+PROMOTION_REASON = "moai.promotion_reason"  # what force=true overrode
 
 # The run's verdict (agreed names: the model registry relies on them). A run with a model says
 # whether it met its SPEC's gates (absent without a SPEC), whether it was kept, and why not.

@@ -1,0 +1,94 @@
+"""One drift check as the tool runs it: read both sides, test every shared column, add the
+prediction drift when a model is known, draw the drifted columns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.ml.monitoring.drift import ColumnDrift, DriftReport, column_drift, detect
+from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predict_labels
+
+if TYPE_CHECKING:
+    from mcp_server.ml.tracking.runs import RunStore
+
+
+@dataclass
+class DriftRequest:
+    reference: str
+    current: str
+    columns: list[str] = field(default_factory=list)
+    psi: bool = False
+    run_id: str | None = None  # the model whose prediction drift to add (default: the reference's run)
+
+
+@dataclass
+class DriftOutcome:
+    report: DriftReport
+    reference_label: str
+    current_label: str
+    prediction: ColumnDrift | None
+    plot: Path | None
+    model_run_id: str | None
+
+
+def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome:
+    from mcp_server.ml.monitoring.plots import drift_png
+    from mcp_server.ml.tracking.model_registry import resolve_run_id
+
+    reference = load_rows(store, req.reference, scratch)
+    current = load_rows(store, req.current, scratch)
+    columns = req.columns or None
+    if columns is None and reference.run_id is not None:
+        columns = [c for c in reference.frame.columns if c in current.frame.columns] or None
+    report = detect(reference.frame, current.frame, columns, req.psi)
+    report.warnings = reference.notes + current.notes + report.warnings
+    model_ref = req.run_id or reference.run_id
+    model_run = resolve_run_id(store, model_ref) if model_ref else None
+    prediction = _prediction_drift(store, model_run, reference, current, report) if model_run else None
+    drifted = [(c.column, c.kind) for c in report.columns if c.drifted]
+    plot = scratch / "drift.png"
+    made = drift_png(reference.frame, current.frame, drifted, plot)
+    return DriftOutcome(report, reference.label, current.label, prediction, plot if made else None, model_run)
+
+
+def _prediction_drift(
+    store: RunStore, run_id: str, reference: Rows, current: Rows, report: DriftReport
+) -> ColumnDrift | None:
+    """Drift of the model's outputs: its predictions on the reference rows vs the current ones
+    (the service's logged predictions when `current` is a prediction log)."""
+    from mcp_server.errors import MoaiMlError
+
+    try:
+        ref_pred = predict_labels(store, run_id, reference.frame)
+        if current.predictions is not None:
+            cur_pred = current.predictions
+            if ref_pred.dtype.kind == "f":
+                import pandas as pd
+
+                cur_pred = pd.to_numeric(cur_pred, errors="coerce")
+            else:
+                cur_pred = cur_pred.astype(str)
+        else:
+            cur_pred = predict_labels(store, run_id, current.frame)
+    except MoaiMlError as exc:
+        report.warnings.append(f"no prediction drift: {exc}")
+        return None
+    return column_drift("prediction", ref_pred, cur_pred.rename("prediction"), psi=True)
+
+
+def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
+    """Every number of the check, for the JSON report file."""
+    report = outcome.report
+    return {
+        "reference": outcome.reference_label, "current": outcome.current_label,
+        "reference_rows": report.reference_rows, "current_rows": report.current_rows,
+        "dataset_drift": report.dataset_drift, "drifted_share": report.share, "tested": report.tested,
+        "drifted": report.drifted, "columns": [asdict(c) for c in report.columns],
+        "prediction": asdict(outcome.prediction) if outcome.prediction else None, "model_run_id": outcome.model_run_id,
+        "warnings": report.warnings,
+    }  # fmt: skip
+
+
+__all__ = ["DriftOutcome", "DriftRequest", "is_run_ref", "report_dict", "run_drift"]

@@ -1,0 +1,119 @@
+"""Score a run's model on labelled rows with the SPEC's metric (the one metric table's expression)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError, MoaiMlError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mcp_server.ml.tracking.runs import LoadedRun
+
+BOOTSTRAP = 1000
+
+
+@dataclass
+class Scored:
+    y: Any  # true codes (classification) or values
+    pred: Any
+    proba: Any | None
+    n_classes: int
+    task: str
+
+
+def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
+    """The model's predictions on labelled rows, in codes the metric table expects."""
+    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    schema = loaded.schema
+    if schema.target not in rows.columns:
+        raise DataError(f"the rows have no target column {schema.target!r}; performance needs labels")
+    rows = rows.loc[rows[schema.target].notna()]
+    if rows.empty:
+        raise DataError(f"no row has a value in {schema.target!r}")
+    y = encode_target(rows[schema.target], schema)
+    pred, proba = predict_both(loaded.model, coerce_frame(rows, schema), schema.task)
+    return Scored(y=y, pred=pred, proba=proba, n_classes=len(schema.classes), task=schema.task)
+
+
+def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
+    """The metric on all rows (or the positions `rows`); None where it is undefined (one class, …)."""
+    import warnings
+
+    from sklearn import metrics
+
+    from mcp_server.ml.modeling.metrics_spec import get_metric
+
+    metric = get_metric(name, s.task)
+    if metric.needs_proba and s.proba is None:
+        raise MoaiMlError(f"metric {name!r} needs class probabilities and this model has none")
+    pick = slice(None) if rows is None else rows
+    fast = _fast(name, s, pick)
+    if fast is not NotImplemented:
+        return None if fast is None else float(fast)
+    scope = {"metrics": metrics, "y": s.y[pick], "pred": s.pred[pick], "LABELS": list(range(s.n_classes)),
+             "proba": None if s.proba is None else s.proba[pick]}  # fmt: skip
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # The expression is a constant of our own metric table (metrics_spec), never user input.
+            value = float(eval(metric.expr(s.task), {"__builtins__": {}}, scope))  # noqa: S307
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _fast(name: str, s: Scored, pick: Any) -> Any:
+    """numpy versions of the common metrics (the bootstrap calls them thousands of times; scikit-learn's
+    input validation dominates at that size). `tests/monitoring` checks them against scikit-learn."""
+    import numpy as np
+
+    y, pred = np.asarray(s.y)[pick], np.asarray(s.pred)[pick]
+    if s.task == "regression":
+        err = np.asarray(pred, dtype=float) - np.asarray(y, dtype=float)
+        found = {"rmse": lambda: np.sqrt(np.mean(err**2)), "mse": lambda: np.mean(err**2),
+                 "mae": lambda: np.mean(np.abs(err)),
+                 "r2": lambda: 1 - np.sum(err**2) / np.sum((y - y.mean()) ** 2)}.get(name)  # fmt: skip
+        if found is None or (name == "r2" and np.all(y == y[0])):
+            return NotImplemented
+        return float(found())
+    if name == "accuracy":
+        return float(np.mean(y == pred))
+    if name == "roc_auc" and s.task == "binary" and s.proba is not None:
+        return _binary_auc(y, np.asarray(s.proba)[pick][:, 1])
+    return NotImplemented
+
+
+def _binary_auc(y: Any, score: Any) -> float | None:
+    """Mann-Whitney U / (n_pos * n_neg), ties counted half: what roc_auc_score computes."""
+    from scipy.stats import rankdata
+
+    positives = y == 1
+    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
+    if n_pos == 0 or n_neg == 0:
+        return None
+    ranks = rankdata(score)
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[float, float]:
+    """95 % percentile interval of metric(a) - metric(b) over the same resampled rows."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(a.y)
+    diffs = []
+    for _ in range(BOOTSTRAP):
+        rows = rng.integers(0, n, n)
+        first, second = metric_value(name, a, rows), metric_value(name, b, rows)
+        if first is not None and second is not None:
+            diffs.append(first - second)
+    if len(diffs) < BOOTSTRAP // 2:
+        raise DataError(f"{name} is undefined on most resamples of these {n} rows (too few, or one class)")
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return float(low), float(high)

@@ -1,0 +1,108 @@
+"""A run's own data: the table it was trained on, split into its training and holdout rows.
+
+How the holdout is stored (tag `moai.holdout`, see `gate_tags`): a JSON object, either
+`{"kind": "index", "artifact": "split/holdout_index.npy"}` (row positions of the table, what
+`ml_train` records) or `{"kind": "seeded", "test_size": 0.2, "seed": 42, "stratify": true}`
+(scikit-learn's `train_test_split` of the labelled rows, what the TDD tools do). Runs recorded
+before the tag existed are read the same way: the split artifact if present, else the seeded
+split from their `test_size` and `seed` params.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.ml.tracking.tags import DATA_PATH, DATA_SHA256, HOLDOUT, HOLDOUT_SEED, HOLDOUT_SIZE, TASK
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mcp_server.ml.tracking.runs import RunStore
+
+SPLIT_ARTIFACT = "split/holdout_index.npy"
+
+
+@dataclass
+class RunData:
+    frame: pd.DataFrame  # the whole table as it was trained on
+    train: pd.DataFrame
+    holdout: pd.DataFrame  # labelled holdout rows
+    holdout_how: str  # a short description for results
+
+
+def holdout_spec(store: RunStore, run: Any, scratch: Path) -> dict[str, Any]:
+    """The run's holdout description (tag, split artifact or seeded params)."""
+    tags, params = run.data.tags, run.data.params
+    if tags.get(HOLDOUT):
+        try:
+            return dict(json.loads(tags[HOLDOUT]))
+        except (ValueError, TypeError) as exc:
+            raise MoaiMlError(
+                f"run {run.info.run_id!r} has an unreadable {HOLDOUT} tag: {tags[HOLDOUT][:80]!r}"
+            ) from exc
+    try:
+        store.artifact_file(run, SPLIT_ARTIFACT, scratch)
+        return {"kind": "index", "artifact": SPLIT_ARTIFACT}
+    except MoaiMlError:
+        pass
+    if tags.get(HOLDOUT_SEED) and tags.get(HOLDOUT_SIZE):
+        return {"kind": "seeded", "test_size": float(tags[HOLDOUT_SIZE]), "seed": int(tags[HOLDOUT_SEED]),
+                "stratify": tags.get(TASK) != "regression"}  # fmt: skip
+    if "test_size" in params and "seed" in params:
+        return {"kind": "seeded", "test_size": float(params["test_size"]), "seed": int(params["seed"]),
+                "stratify": tags.get("moai.task") != "regression"}  # fmt: skip
+    raise MoaiMlError(f"run {run.info.run_id!r} recorded no holdout split; pass a labelled table instead")
+
+
+def run_table(store: RunStore, run: Any) -> tuple[Path, pd.DataFrame]:
+    """The table the run was trained on, refused if it changed since."""
+    from mcp_server.ml.data.tables import file_sha256, load_table
+
+    rel = run.data.tags.get(DATA_PATH)
+    if not rel:
+        raise MoaiMlError(f"run {run.info.run_id!r} does not say which table it was trained on")
+    path = store.workspace.resolve(rel)
+    if not path.is_file():
+        raise DataError(f"the table run {run.info.run_id[:8]} was trained on ({rel}) is gone")
+    expected = run.data.tags.get(DATA_SHA256)
+    if expected and file_sha256(path) != expected:
+        raise DataError(f"{rel} changed since run {run.info.run_id[:8]} was trained, so its split is gone")
+    return path, load_table(path)
+
+
+def run_data(store: RunStore, run: Any, target: str, scratch: Path) -> RunData:
+    """The run's table, training rows and labelled holdout rows."""
+    import numpy as np
+
+    path, frame = run_table(store, run)
+    spec = holdout_spec(store, run, scratch)
+    if spec.get("kind") == "index":
+        positions = np.load(store.artifact_file(run, str(spec.get("artifact", SPLIT_ARTIFACT)), scratch))
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[positions[positions < len(frame)]] = True
+        holdout, train = frame.iloc[np.flatnonzero(mask)], frame.iloc[np.flatnonzero(~mask)]
+        how = f"the {int(mask.sum())} holdout rows recorded with the run"
+    elif spec.get("kind") == "seeded":
+        train, holdout = _seeded(frame, target, spec)
+        how = f"the seeded split (test_size={spec['test_size']}, seed={spec['seed']}) of {path.name}"
+    else:
+        raise MoaiMlError(f"run {run.info.run_id!r}: unknown holdout kind {spec.get('kind')!r}")
+    if target in holdout.columns:
+        holdout = holdout.loc[holdout[target].notna()]
+    return RunData(frame=frame, train=train, holdout=holdout, holdout_how=how)
+
+
+def _seeded(frame: pd.DataFrame, target: str, spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    labelled = frame.loc[frame[target].notna()]
+    stratify = labelled[target].astype(str).to_numpy() if spec.get("stratify") else None
+    train_pos, test_pos = train_test_split(
+        np.arange(len(labelled)), test_size=float(spec["test_size"]), random_state=int(spec["seed"]), stratify=stratify
+    )
+    return labelled.iloc[np.sort(train_pos)], labelled.iloc[np.sort(test_pos)]

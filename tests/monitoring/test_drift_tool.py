@@ -1,0 +1,102 @@
+"""`ml_detect_drift` over stdio: a run's training data as reference, a prediction log as current,
+and the bad inputs of issue 12 (different columns, empty current, a log being written)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.support import structured
+from tests.train_support import call, call_error, client_with_env
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def drift_project(monitored: dict[str, Any]) -> dict[str, Any]:
+    project = monitored["project"]
+    table = pd.read_csv(project / "data/breast_cancer.csv")
+    shifted = table.sample(200, random_state=1).copy()
+    shifted["mean radius"] *= 1.5
+    shifted["mean texture"] += 8
+    shifted.to_csv(project / "data/shifted.csv", index=False)
+    table.head(0).to_csv(project / "data/empty.csv", index=False)
+    renamed = table[["mean radius", "target"]].rename(columns={"mean radius": "radius"})
+    renamed.to_csv(project / "data/other.csv", index=False)
+    return {"project": project, "table": table, "run": monitored["strong"]}
+
+
+def write_log(folder: Path, rows: pd.DataFrame, predictions: list[Any]) -> None:
+    """What the generated service writes: one JSON object per line, then a line cut mid-write."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "predictions-0001.jsonl").open("w") as handle:
+        for (_, row), pred in zip(rows.iterrows(), predictions, strict=True):
+            record = {"time": "2026-11-28T01:00:00+00:00", "features": row.to_dict(), "prediction": pred}
+            handle.write(json.dumps(record) + "\n")
+        handle.write('{"time": "2026-11-28T01:00:01+00:00", "features": {"mean rad')
+
+
+async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_shifted_columns(drift_project):
+    project, table, run = drift_project["project"], drift_project["table"], drift_project["run"]
+    rows = table.sample(150, random_state=2).drop(columns=["target", "patient_id"])
+    rows["mean radius"] *= 1.5
+    write_log(project / "logs/predictions", rows, [1] * len(rows))  # a service that now answers 1 only
+    async with client_with_env(project) as client:
+        raw = await client.call_tool("ml_detect_drift", {"reference": run, "current": "logs/predictions", "psi": True})
+        shifted = await call(client, "ml_detect_drift", reference="data/breast_cancer.csv", current="data/shifted.csv")
+    result = structured(raw)
+    assert result["reference_rows"] == 455 and result["current_rows"] == 150  # the training rows; the cut line skipped
+    assert "mean radius" in result["drifted_columns"] and "mean texture" not in result["drifted_columns"]
+    radius = next(c for c in result["columns"] if c["column"] == "mean radius")
+    assert radius["test"] == "ks" and radius["statistic"] < 0.05 and radius["psi"] > 0.1
+    assert result["prediction"]["drifted"] and result["prediction"]["test"] == "z"
+    assert any("skipped 1 incomplete" in w for w in result["warnings"])
+    image = [c for c in raw.content if c.type == "image"]
+    assert image and base64.b64decode(image[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (project / result["plot"]).is_file() and json.loads((project / result["report"]).read_text())["tested"] == 30
+    assert set(shifted["drifted_columns"]) >= {"mean radius", "mean texture"} and not shifted["dataset_drift"]
+    assert shifted["columns"][0]["drifted"] and shifted["prediction"] is None
+
+
+async def test_bad_drift_inputs_are_clear_errors_or_clear_partial_answers(drift_project):
+    project = drift_project["project"]
+    (project / "logs/empty").mkdir(parents=True)
+    (project / "logs/empty/predictions-0001.jsonl").write_text('{"time": "2026-11-28T01:00:00+00:00", "feat')
+    table = "data/breast_cancer.csv"
+    async with client_with_env(project) as client:
+        empty = await call_error(client, "ml_detect_drift", reference=table, current="data/empty.csv")
+        partial = await call(client, "ml_detect_drift", reference=table, current="data/other.csv")
+        writing = await call_error(client, "ml_detect_drift", reference=table, current="logs/empty")
+        nothing = await call_error(client, "ml_detect_drift", reference="data/nope.csv", current=table)
+        unknown = await call_error(client, "ml_detect_drift", reference="models:/none@champion", current=table)
+    assert "empty.csv has a header but no rows" in empty
+    assert [c["column"] for c in partial["columns"]] == ["target"]
+    assert any("missing from current" in w for w in partial["warnings"])
+    assert any("not in the reference" in w and "radius" in w for w in partial["warnings"])
+    assert "no complete records yet" in writing
+    assert "neither a file in the workspace nor a run id" in nothing
+    assert "no registered model 'none'" in unknown
+
+
+def test_the_fast_bootstrap_metrics_equal_scikit_learns() -> None:
+    from sklearn import metrics
+
+    from mcp_server.ml.monitoring.scoring import Scored, metric_value
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    proba = np.round(rng.random((300, 2)), 2)  # ties, as real probabilities have
+    clf = Scored(y=y, pred=rng.integers(0, 2, 300), proba=proba, n_classes=2, task="binary")
+    assert metric_value("roc_auc", clf) == pytest.approx(metrics.roc_auc_score(y, proba[:, 1]), abs=1e-12)
+    assert metric_value("accuracy", clf) == pytest.approx(metrics.accuracy_score(y, clf.pred), abs=1e-12)
+    truth = rng.normal(size=200)
+    reg = Scored(y=truth, pred=truth + rng.normal(size=200), proba=None, n_classes=0, task="regression")
+    for name, fn in (("rmse", metrics.root_mean_squared_error), ("mae", metrics.mean_absolute_error),
+                     ("mse", metrics.mean_squared_error), ("r2", metrics.r2_score)):  # fmt: skip
+        assert metric_value(name, reg) == pytest.approx(fn(truth, reg.pred), abs=1e-12), name
