@@ -11,7 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from pydantic import ValidationError
 
 from mcp_server import __version__
-from mcp_server.tools import compare, evaluate, export, jobs, profile, runs, scaffolds, serving, tdd, train
+from mcp_server.tools import compare, evaluate, export, jobs, profile, runs, scaffolds, serving, tdd, train, tune
 from mcp_server.tools._middleware import install as install_middleware
 from mcp_server.tools.tasks_ext import TasksExtension
 from mcp_server.workspace import Workspace
@@ -33,6 +33,7 @@ REGISTRARS = (
     serving.register,
     jobs.register,
     scaffolds.register,
+    tune.register,
 )
 
 
