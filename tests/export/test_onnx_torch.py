@@ -13,9 +13,9 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from mcp_server.ml.export import export_pipeline, parity_sample, serialize
-from mcp_server.ml.onnx_parity import float32_view, onnx_feeds
-from mcp_server.ml.serving_run import generate_serving
+from mcp_server.ml.export.formats import export_pipeline, parity_sample, serialize
+from mcp_server.ml.export.onnx_parity import float32_view, onnx_feeds
+from mcp_server.ml.serving.generate import generate_serving
 from mcp_server.workspace import Workspace
 from tests.export_support import fit, log_fitted
 from tests.support import free_port, running
@@ -47,7 +47,7 @@ def test_the_whole_torch_pipeline_exports_to_one_onnx_graph_that_passes_parity(t
 
 def test_a_network_that_does_not_match_its_onnx_file_is_refused(monkeypatch: pytest.MonkeyPatch):
     from mcp_server.errors import MoaiMlError
-    from mcp_server.ml import onnx_torch
+    from mcp_server.ml.export import onnx_torch
 
     fitted = fit("binary", "torch_mlp")
     sample = parity_sample(fitted.schema, fitted.raw)

@@ -1,6 +1,16 @@
 """A fitted pipeline as a file: joblib, pickle, skops or ONNX with a parity check (`formats`),
 loading a model without running untrusted code (`safe_load`), and the ONNX conversion
-(`onnx_convert`, `onnx_inputs`, `onnx_infrequent`, `onnx_patches`) proven by `onnx_parity`.
+(`onnx_convert`, `onnx_inputs`, `onnx_infrequent`, `onnx_patches`) proven by `onnx_parity`;
+the neural families' network through torch.onnx, joined to the preprocessing (`onnx_torch`).
 """
 
-__all__ = ["formats", "onnx_convert", "onnx_infrequent", "onnx_inputs", "onnx_parity", "onnx_patches", "safe_load"]
+__all__ = [
+    "formats",
+    "onnx_convert",
+    "onnx_infrequent",
+    "onnx_inputs",
+    "onnx_parity",
+    "onnx_patches",
+    "onnx_torch",
+    "safe_load",
+]
