@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcp_server.ml.onnx_parity import float32_view
-from mcp_server.ml.serving_run import generate_serving
-from mcp_server.ml.tfserving import SCRIPT, request_body
+from mcp_server.ml.export.onnx_parity import float32_view
+from mcp_server.ml.serving.generate import generate_serving
+from mcp_server.ml.serving.tfserving import SCRIPT, request_body
 from mcp_server.workspace import Workspace
 from tests.export_support import fit, log_fitted
 from tests.support import ROOT
