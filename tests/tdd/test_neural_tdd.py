@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.ml import tdd
+from mcp_server.ml.tdd import phases as tdd
 from mcp_server.workspace import Workspace
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
