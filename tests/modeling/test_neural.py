@@ -45,8 +45,10 @@ def test_the_estimators_clone_keep_their_params_and_refuse_bad_ones():
     assert copy.get_params() == model.get_params() and copy.random_state == 7 and copy.hidden_units == 16
     with pytest.raises(MoaiMlError, match="invalid params for torch_mlp"):
         make_estimator("torch_mlp", "binary", {"no_such_param": 1})
-    with pytest.raises(ValueError, match="validation_fraction"):
-        make_estimator("torch_mlp", "binary", {"validation_fraction": 0.9}).fit(*_blobs())
+    with pytest.raises(MoaiMlError, match="'validation_fraction' parameter of TorchMLPClassifier"):
+        make_estimator("torch_mlp", "binary", {"validation_fraction": 0.9})
+    with pytest.raises(MoaiMlError, match="'hidden_units' parameter"):  # no 10**9-wide layer in memory
+        make_estimator("torch_mlp", "regression", {"hidden_units": 10**9})
 
 
 def test_one_seed_gives_one_model_and_another_seed_another():

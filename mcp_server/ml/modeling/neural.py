@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval
 from torch import nn
 
 __all__ = ["TorchMLPClassifier", "TorchMLPRegressor", "deterministic", "hidden_sizes", "is_neural"]
@@ -100,13 +102,24 @@ class _TorchMLP(BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.n_threads = n_threads
 
+    # Bounded, so a caller's params can neither exhaust memory (a 10**9-wide layer) nor run forever;
+    # the registry checks them before any fit (`_validate_params`), the fit checks them again.
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "hidden_units": [Interval(Integral, 1, 4096, closed="both")],
+        "n_layers": [Interval(Integral, 0, 8, closed="both")],
+        "dropout": [Interval(Real, 0.0, 1.0, closed="left")],
+        "learning_rate": [Interval(Real, 0.0, 1.0, closed="right")],
+        "weight_decay": [Interval(Real, 0.0, 1.0, closed="both")],
+        "batch_size": [Interval(Integral, 1, 65536, closed="both")],
+        "max_epochs": [Interval(Integral, 1, 10000, closed="both")],
+        "patience": [Interval(Integral, 1, 1000, closed="both")],
+        "validation_fraction": [Interval(Real, 0.0, 0.5, closed="neither")],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "n_threads": [Interval(Integral, 1, 64, closed="both")],
+    }
+
     def _check_params(self) -> None:
-        if not 0.0 < float(self.validation_fraction) < 0.5:
-            raise ValueError(f"validation_fraction must be in (0, 0.5), got {self.validation_fraction!r}")
-        if int(self.hidden_units) < 1 or int(self.n_layers) < 0 or int(self.max_epochs) < 1:
-            raise ValueError("hidden_units and max_epochs must be >= 1 and n_layers >= 0")
-        if not 0.0 <= float(self.dropout) < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        self._validate_params()
 
     def _fit_net(self, net_class: Any, X: Any, y: Any, n_out: int, stratified: bool, **extra: Any) -> Any:
         from skorch.callbacks import EarlyStopping
