@@ -26,7 +26,8 @@ def test_red_then_green_with_a_neural_family_passes_the_same_twelve_generated_te
     red = tdd.red(workspace, tdd.load(workspace, spec_path, None, "mlproj"))
     assert red.ok and len(red.tests) == 12 and all(t.status != "passed" for t in red.tests)
     green = tdd.green(workspace, tdd.load(workspace, spec_path, None, "mlproj"), model)
-    assert green.ok, green.problems
+    failing = [(t.name, t.status, t.detail[-300:]) for t in green.tests if t.status != "passed"]
+    assert green.ok, (green.problems, failing)
     assert green.model == model and [t.status for t in green.tests] == ["passed"] * 12
     names = {t.name for t in green.tests}
     assert {"test_one_row_gets_a_valid_prediction_within_the_latency_budget",
