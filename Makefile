@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+TF_VENV := .venv-tf
+TF_STAMP := $(TF_VENV)/.installed
 # Claude Code's own CLI, only for `claude plugin validate` in tests/test_plugin.py (skipped without it)
 CLAUDE_CLI := $(VENV)/claude-cli/node_modules/.bin/claude
 
@@ -19,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl]"
 	touch $@ $(STAMP)
 
 install: $(STAMP)
@@ -32,10 +34,15 @@ claude-cli: $(CLAUDE_CLI)
 $(CLAUDE_CLI):
 	-npm install --silent --no-audit --no-fund --prefix $(VENV)/claude-cli @anthropic-ai/claude-code@2.1.332
 
-test: $(TEST_STAMP) $(CLAUDE_CLI)
+# TensorFlow (TF Serving export) in its own venv: scripts/setup_tf_venv.sh says why.
+$(TF_STAMP): scripts/setup_tf_venv.sh
+	sh scripts/setup_tf_venv.sh $(TF_VENV) $(PYTHON)
+	touch $@
+
+test: $(TEST_STAMP) $(CLAUDE_CLI) $(TF_STAMP)
 	PYTHON=$(PYTHON) bash scripts/setup_feast_venv.sh
 	PYTHON=$(PYTHON) bash tests/monitoring/setup.sh
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	MOAI_ML_TF_PYTHON=$(CURDIR)/$(TF_VENV)/bin/python $(PY) -m pytest -n 2 --dist loadgroup tests
 
 # The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on
 # every field, plus schemathesis at 1000 examples on the generated service (`make test` runs
@@ -51,4 +58,4 @@ bench: $(TEST_STAMP)
 	$(PY) bench/startup.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache
+	rm -rf $(VENV) $(TF_VENV) build dist .pytest_cache

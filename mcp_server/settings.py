@@ -88,6 +88,16 @@ TOKEN = Setting(
     "",
     "bearer token HTTP clients must send (Authorization: Bearer); required to bind beyond loopback",
 )
+TF_PYTHON = Setting(
+    "MOAI_ML_TF_PYTHON",
+    "",
+    "python of a venv with TensorFlow, for runtime=tfserving (empty: this interpreter, if it has TensorFlow)",
+)
+KERAS_BACKEND = Setting(
+    "KERAS_BACKEND",
+    "torch",
+    "Keras 3 backend of the keras_mlp family (set to torch unless already set; the SavedModel build uses tensorflow)",
+)
 ALL = (
     TRACKING_URI,
     MLFLOW_LOGGING_LEVEL,
@@ -103,6 +113,8 @@ ALL = (
     HIDE_MODULES,
     METRICS_OUT,
     TOKEN,
+    TF_PYTHON,
+    KERAS_BACKEND,
 )
 
 

@@ -14,11 +14,25 @@ from mcp_server.tools.export import ParityFigures, figures
 from mcp_server.workspace import Workspace
 
 MAX_LISTED = 40
+RUN = "pip install -r requirements.txt && uvicorn app.main:app --host 127.0.0.1 --port 8000"
+TEST = "pip install -r requirements-dev.txt && pytest"
+RUNTIME_COMMANDS = {
+    "torchserve": (
+        "torchserve --start --foreground --ts-config config.properties --model-store model_store",
+        "see README.md: curl /predictions with the inference key from key_file.json",
+    ),
+    "tfserving": (
+        "see README.md: docker run tensorflow/serving with models.config (no TF Serving binary on PyPI)",
+        "see README.md: POST request.json to /v1/models/<name>:predict",
+    ),
+}
 
 
 class ServingResult(BaseModel):
     output_dir: str = Field(description="The service folder, relative to the workspace")
-    runtime: Literal["onnx", "joblib"] = Field(description="How the service scores: onnxruntime or the joblib pipeline")
+    runtime: Literal["onnx", "joblib", "torchserve", "tfserving"] = Field(
+        description="How it scores: onnxruntime, the joblib pipeline, TorchServe or TF Serving"
+    )
     files_written: list[str] = Field(description="Files written or updated (up to 40)")
     files_unchanged: int = Field(description="Files already up to date")
     files_skipped: list[str] = Field(description="Files edited by a person and left alone (pass overwrite=true)")
@@ -41,6 +55,7 @@ def generate(
         workspace, run_ref(workspace, run_id), output_dir, runtime, overwrite, trusted, allow_failed_gates
     )
     parity = done.parity if runtime == "onnx" else None
+    run_command, test_command = RUNTIME_COMMANDS.get(runtime, (RUN, TEST))
     return ServingResult(
         output_dir=done.output_dir,
         runtime=runtime,  # type: ignore[arg-type]
@@ -49,8 +64,8 @@ def generate(
         files_skipped=done.report.skipped[:MAX_LISTED],
         endpoints=done.endpoints,
         parity=figures(parity),
-        run_command="pip install -r requirements.txt && uvicorn app.main:app --host 127.0.0.1 --port 8000",
-        test_command="pip install -r requirements-dev.txt && pytest",
+        run_command=run_command,
+        test_command=test_command,
         verdict=done.verdict,
     )
 
@@ -66,8 +81,12 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Field(min_length=1, max_length=1024, description="Folder for the service (default serving/<spec or run>)"),
         ] = None,
         runtime: Annotated[
-            Literal["onnx", "joblib"],
-            Field(description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn pipeline itself"),
+            Literal["onnx", "joblib", "torchserve", "tfserving"],
+            Field(
+                description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn pipeline itself; "
+                "torchserve: handler + config + .mar for torch_mlp runs; tfserving: SavedModel + models.config "
+                "for keras_mlp runs"
+            ),
         ] = "onnx",
         overwrite: Annotated[bool, Field(description="Also replace files a person edited since generation")] = False,
         trusted: Trusted = False,
@@ -80,7 +99,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
         Files a person edited are never overwritten unless overwrite=true. Then run test_command.
         A run that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
-        (recorded on the run and in the service's /metadata)."""
+        (recorded on the run and in the service's /metadata). runtime="torchserve" (torch_mlp runs)
+        writes a BaseHandler, config.properties and the .mar built by torch-model-archiver;
+        runtime="tfserving" (keras_mlp runs) a SavedModel under <name>/1/, models.config and a
+        README with the docker command."""
         return await run_domain(
             generate, workspace, run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates
         )

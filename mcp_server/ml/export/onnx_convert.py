@@ -64,7 +64,12 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
     estimator = conv.steps[-1][1]
     options = {id(estimator): {"zipmap": False}} if schema.task != "regression" else None
     try:
-        model = convert_sklearn(conv, initial_types=types, options=options, target_opset={"": 17, "ai.onnx.ml": 3})
+        if hasattr(estimator, "scoring_module"):  # a neural family: the network exports through torch.onnx
+            from mcp_server.ml.export.onnx_torch import pipeline_to_onnx
+
+            model = pipeline_to_onnx(conv, types, schema.task)
+        else:
+            model = convert_sklearn(conv, initial_types=types, options=options, target_opset={"": 17, "ai.onnx.ml": 3})
     except MoaiMlError:
         raise
     except Exception as exc:  # converters raise anything: RuntimeError, NotImplementedError, TypeError

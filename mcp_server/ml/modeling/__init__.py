@@ -1,7 +1,9 @@
 """What a model is made of: the estimator registry, the only place that knows model families
 (`registry`), the preprocessing Pipeline built from a schema (`preprocess`), a table made ready
 for a pipeline (`dataset`), the metrics (`metrics`) and the one table of metric names,
-directions and scorers (`metrics_spec`). Fits nothing and records nothing itself.
+directions and scorers (`metrics_spec`), and the neural families for tables (`neural`: a PyTorch
+MLP through skorch; `keras_mlp`: the same MLP in Keras 3), imported only when such a model is
+built. Fits nothing and records nothing itself.
 """
 
-__all__ = ["dataset", "metrics", "metrics_spec", "preprocess", "registry"]
+__all__ = ["dataset", "keras_mlp", "metrics", "metrics_spec", "neural", "preprocess", "registry"]

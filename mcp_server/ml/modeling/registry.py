@@ -32,7 +32,7 @@ class EstimatorSpec:
     search_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # for tuning (issue 11)
     small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
     needs_scaling: bool = False
-    onnx: str = "skl2onnx"  # converter route: "skl2onnx" | "onnxmltools" (registered in export.onnx_patches)
+    onnx: str = "skl2onnx"  # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
     extra: str | None = None  # optional-dependency extra that provides it
     packages: tuple[str, ...] = ()  # distributions needed to load a fitted model, besides scikit-learn
     skops_types: tuple[str, ...] = ()  # types its skops file holds that skops does not trust by default
@@ -40,6 +40,8 @@ class EstimatorSpec:
     label_is_argmax: bool = True  # `predict` is the first argmax of `predict_proba` (SVC's is not)
     parity_note: str = ""  # why an ONNX parity check of this family can fail, for the error message
     default_candidate: bool = False  # always among a SPEC's default refactor candidates
+    requires: tuple[str, ...] = ()  # modules it needs, when its class lives in this package
+    in_defaults: bool = True  # in "every available model" lists (a comparison's default)
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -55,8 +57,8 @@ class EstimatorSpec:
         return dict(self.defaults_reg if task == REGRESSION else self.defaults_clf)
 
     def available(self) -> bool:
-        module = self.class_path(self.tasks[0]).split(":")[0].split(".")[0]
-        return importlib.util.find_spec(module) is not None
+        modules = self.requires or (self.class_path(self.tasks[0]).split(":")[0].split(".")[0],)
+        return all(importlib.util.find_spec(module) is not None for module in modules)
 
 
 def _f(low: float, high: float, log: bool = False) -> dict[str, Any]:
@@ -148,6 +150,24 @@ _SPECS = [
         skops_types=("lightgbm.basic.Booster", "lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor"),
     ),
 ]  # fmt: skip
+# Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.
+_NEURAL_SPACE = {"hidden_units": _i(16, 256, log=True), "n_layers": _i(1, 3), "dropout": _f(0.0, 0.5),
+                 "learning_rate": _f(1e-4, 1e-2, log=True), "weight_decay": _f(1e-6, 1e-2, log=True)}  # fmt: skip
+_NEURAL = "mcp_server.ml.modeling."
+_SPECS += [
+    EstimatorSpec(
+        "torch_mlp", _NEURAL + "neural:TorchMLPClassifier", _NEURAL + "neural:TorchMLPRegressor",
+        search_space=_NEURAL_SPACE, small_grid={"hidden_units": [32, 64]}, needs_scaling=True, onnx="torch",
+        extra="dl", packages=("torch", "skorch", "moai-domain-ml"), cost=12, requires=("torch", "skorch"),
+        in_defaults=False,
+    ),
+    EstimatorSpec(
+        "keras_mlp", _NEURAL + "keras_mlp:KerasMLPClassifier", _NEURAL + "keras_mlp:KerasMLPRegressor",
+        search_space=_NEURAL_SPACE, small_grid={"hidden_units": [32, 64]}, needs_scaling=True, onnx="torch",
+        extra="dl", packages=("torch", "keras", "moai-domain-ml"), cost=12, requires=("torch", "keras"),
+        in_defaults=False,
+    ),
+]  # fmt: skip
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
 
@@ -167,7 +187,7 @@ def models_for(task: str, *, available_only: bool = True) -> list[str]:
 
 def fast_first(task: str) -> list[str]:
     """Every available model that fits the task, cheap ones first (a comparison's default)."""
-    return sorted(models_for(task), key=lambda name: REGISTRY[name].cost)
+    return sorted((m for m in models_for(task) if REGISTRY[m].in_defaults), key=lambda name: REGISTRY[name].cost)
 
 
 def default_model(task: str, rows: int) -> str:

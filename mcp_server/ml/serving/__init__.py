@@ -1,6 +1,7 @@
 """Generated prediction services: the FastAPI service rendered from `templates/serving/`
-(`service`) and writing it for a run, model file included (`generate`). TorchServe and
-TF Serving join here.
+(`service`) and writing it for a run, model file included (`generate`); a TorchServe deployment
+of a torch-MLP run (`torchserve`) and a TF Serving SavedModel of a Keras-MLP run (`tfserving`,
+built by `tf_savedmodel_script` in the TensorFlow venv).
 """
 
-__all__ = ["generate", "service"]
+__all__ = ["generate", "service", "tf_savedmodel_script", "tfserving", "torchserve"]

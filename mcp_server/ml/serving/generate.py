@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,8 @@ def generate_serving(
 
     store = get_store(workspace)
     loaded = store.load_run(run_id, trusted=trusted)
-    check_servable(loaded.schema, runtime)
+    if runtime not in OTHER_RUNTIMES:
+        check_servable(loaded.schema, runtime)
     verdict = check_verdict(store, run_id, "served", allow_failed_gates)
     folder = output_dir or default_output_dir(run_id, loaded.tags)
     target = workspace.resolve(folder)
@@ -58,11 +60,33 @@ def generate_serving(
     if target.exists() and not target.is_dir():
         raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
     name = loaded.model_name or "model"
+    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
+    rel = workspace.relative(target)
+    if runtime in OTHER_RUNTIMES:  # TorchServe / TF Serving: their own files, no FastAPI app
+        files, endpoints = OTHER_RUNTIMES[runtime](info, to_identifier(rel.rsplit("/", 1)[-1], "model"))
+        report = workspace.write_files({f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite)
+        return Generated(rel, report, runtime, None, endpoints, verdict.as_dict())
     sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
     fmt = "onnx" if runtime == "onnx" else "joblib"
     data, parity = serialize(loaded.model, loaded.schema, name, fmt, sample, labelled=False)
-    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
     files = render_service(info, runtime, data)
-    rel = workspace.relative(target)
     report = workspace.write_files({f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite)
     return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict())
+
+
+def _torchserve(info: ModelInfo, name: str) -> tuple[dict[str, bytes | str], list[str]]:
+    from mcp_server.ml.serving import torchserve
+
+    return torchserve.render_torchserve(info, name), [e.format(name=name) for e in torchserve.ENDPOINTS]
+
+
+def _tfserving(info: ModelInfo, name: str) -> tuple[dict[str, bytes | str], list[str]]:
+    from mcp_server.ml.serving import tfserving
+
+    return tfserving.render_tfserving(info, name), [e.format(name=name) for e in tfserving.ENDPOINTS]
+
+
+OTHER_RUNTIMES: dict[str, Callable[[ModelInfo, str], tuple[dict[str, bytes | str], list[str]]]] = {
+    "torchserve": _torchserve,
+    "tfserving": _tfserving,
+}

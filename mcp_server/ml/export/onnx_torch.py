@@ -1,0 +1,103 @@
+"""ONNX for a pipeline whose estimator is a neural family: two graphs chained into one.
+
+The preprocessing (the fitted ColumnTransformer) converts with skl2onnx; the network's scoring
+module (`neural.TorchMLP*.scoring_module`: network + softmax/argmax, or network + the target's
+scale) exports with `torch.onnx.export` (the torch.export-based exporter). `onnx.compose`
+joins them: the preprocessing's float matrix feeds the network. The result has the outputs
+every moai ONNX file has (`label`, `probabilities` for classifiers; `variable` for regressors),
+so the parity check, `ml_export` and the FastAPI/ONNX service treat it like any other model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import MoaiMlError
+
+if TYPE_CHECKING:
+    import onnx
+
+__all__ = ["OPSET", "export_network", "pipeline_to_onnx"]
+OPSET = 18  # the torch.export-based exporter writes opset 18 and newer; skl2onnx follows it
+ML_OPSET = 3
+NET_INPUT = "features"
+PREFIX = "net_"
+
+
+def export_network(estimator: Any, task: str) -> onnx.ModelProto:
+    """The estimator's scoring module as ONNX: `features` float32 [N, d] -> the service outputs."""
+    import onnx
+    import torch
+
+    outputs = ["variable"] if task == "regression" else ["label", "probabilities"]
+    module = estimator.scoring_module().eval()
+    example = (torch.zeros(2, int(estimator.n_features_in_), dtype=torch.float32),)
+    batch = torch.export.Dim("batch")
+    # The exporter reports its steps on stdout, which is the MCP channel: send them to stderr.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed" lines
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            module, example, dynamo=True, opset_version=OPSET, input_names=[NET_INPUT], output_names=outputs,
+            dynamic_shapes=({0: batch},), verbose=False, optimize=True,
+        )  # fmt: skip
+    if program is None:
+        raise MoaiMlError("torch.onnx.export returned no program; export with format joblib instead")
+    model: onnx.ModelProto = program.model_proto
+    del model.graph.value_info[:]  # shapes of intermediate values: recomputed by onnxruntime
+    onnx.checker.check_model(model)
+    return model
+
+
+def pipeline_to_onnx(conv: Any, types: list[Any], task: str) -> onnx.ModelProto:
+    """Preprocessing (skl2onnx) then the network (torch.onnx), joined into one graph.
+
+    `conv` is the conversion copy of the pipeline (see onnx_convert) and `types` its per-feature
+    skl2onnx input types; the joined graph keeps those inputs for `group_inputs` to regroup."""
+    import onnx
+    from onnx import compose
+    from skl2onnx import convert_sklearn
+    from sklearn.pipeline import Pipeline
+
+    estimator = conv.steps[-1][1]
+    pre = convert_sklearn(Pipeline([conv.steps[0]]), initial_types=types,
+                          target_opset={"": OPSET, "ai.onnx.ml": ML_OPSET})  # fmt: skip
+    pre = compose.add_prefix(pre, "pre_", rename_inputs=False)  # its output is `variable`, like a regressor's
+    net = compose.add_prefix(export_network(estimator, task), PREFIX)
+    width = pre.graph.output[0].name
+    pre.ir_version = net.ir_version = max(pre.ir_version, net.ir_version)
+    _same_opsets(pre, net)
+    joined = compose.merge_models(pre, net, io_map=[(width, PREFIX + NET_INPUT)])
+    for output in joined.graph.output:  # the outputs keep the names every moai ONNX file uses
+        _rename(joined.graph, output.name, output.name.removeprefix(PREFIX))
+    onnx.checker.check_model(joined)
+    return joined
+
+
+def _same_opsets(*models: Any) -> None:
+    """merge_models wants one version per domain: every model imports the union, at the max."""
+    from onnx import helper
+
+    versions: dict[str, int] = {}
+    for model in models:
+        for entry in model.opset_import:
+            versions[entry.domain] = max(versions.get(entry.domain, 0), entry.version)
+    for model in models:
+        del model.opset_import[:]
+        model.opset_import.extend(helper.make_opsetid(domain, version) for domain, version in versions.items())
+
+
+def _rename(graph: Any, old: str, new: str) -> None:
+    """Rename a graph value everywhere it appears (node outputs/inputs and graph outputs)."""
+    if old == new:
+        return
+    for node in graph.node:
+        node.output[:] = [new if name == old else name for name in node.output]
+        node.input[:] = [new if name == old else name for name in node.input]
+    for output in graph.output:
+        if output.name == old:
+            output.name = new

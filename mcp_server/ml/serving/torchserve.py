@@ -1,0 +1,116 @@
+"""TorchServe deployment of a torch-MLP run (`ml_generate_serving runtime="torchserve"`).
+
+Files from `templates/torchserve/` (its manifest lists them): a `BaseHandler` subclass that
+applies the run's own fitted preprocessing, then the network as TorchScript; config.properties
+(127.0.0.1, token authorization as TorchServe defaults); and the `.mar` archive, built by the
+real `torch-model-archiver` from exactly those files. TorchServe is in limited maintenance: the
+README and SKILL.md recommend the FastAPI/ONNX service for new deployments.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.errors import MoaiMlError
+
+if TYPE_CHECKING:
+    from mcp_server.ml.data.schema import Schema
+    from mcp_server.ml.serving.service import ModelInfo
+
+__all__ = ["ENDPOINTS", "check_torchserve", "render_torchserve", "torchscript_bytes"]
+ENDPOINTS = ["POST /predictions/{name}", "GET /ping", "GET /models/{name} (management)"]
+ARCHIVE_FILES = ("model.pt", "handler.py", "preprocess.joblib", "features.json")
+VERSIONS = ("torch", "scikit-learn", "scipy", "pandas", "numpy", "joblib")
+
+
+def check_torchserve(pipeline: Any, schema: Schema) -> None:
+    """Only the PyTorch family runs on TorchServe; date and text columns stay out of the handler."""
+    estimator = pipeline.steps[-1][1]
+    if getattr(estimator, "family", None) != "torch":
+        raise MoaiMlError(
+            "runtime 'torchserve' serves the PyTorch family (model torch_mlp); this run's model is "
+            f"{type(estimator).__name__}. Use runtime='onnx' (any model) instead"
+        )
+    bad = [f.name for f in schema.features if f.kind in ("datetime", "text")]
+    if bad:
+        raise MoaiMlError(f"the TorchServe handler takes numbers and categories only; drop {bad[:5]} and retrain")
+
+
+def torchscript_bytes(estimator: Any) -> bytes:
+    """The scoring module traced to TorchScript (what BaseHandler loads from a `.pt` file)."""
+    import warnings
+
+    import torch
+
+    module = estimator.scoring_module().eval()
+    example = torch.zeros(2, int(estimator.n_features_in_), dtype=torch.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TorchScript's deprecation notice
+        traced = torch.jit.trace(module, example, strict=False)  # type: ignore[no-untyped-call]
+    buffer = io.BytesIO()
+    torch.jit.save(traced, buffer)
+    return buffer.getvalue()
+
+
+def _feature_table(schema: Schema) -> dict[str, Any]:
+    from mcp_server.ml.serving.service import field_specs
+
+    rows = [[f["name"], f["kind"], f["yes"], f["no"]] for f in field_specs(schema)]
+    return {"task": schema.task, "classes": list(schema.classes), "features": rows}
+
+
+def _archiver() -> str:
+    beside = Path(sys.executable).parent / "torch-model-archiver"
+    found = str(beside) if beside.is_file() else shutil.which("torch-model-archiver")
+    if not found:
+        raise MoaiMlError("torch-model-archiver is not installed; pip install 'moai-domain-ml[dl]'")
+    return found
+
+
+def build_archive(files: dict[str, bytes | str], name: str) -> bytes:
+    """Run the real torch-model-archiver on the generated files; the `.mar` bytes."""
+    with tempfile.TemporaryDirectory(prefix="moai-mar-") as tmp:
+        folder = Path(tmp)
+        for rel in ARCHIVE_FILES:
+            content = files[rel]
+            (folder / rel).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        (folder / "store").mkdir()
+        cmd = [_archiver(), "--model-name", name, "--version", "1.0", "--serialized-file", "model.pt",
+               "--handler", "handler.py", "--extra-files", "preprocess.joblib,features.json",
+               "--export-path", "store", "--force"]  # fmt: skip
+        done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
+        archive = folder / "store" / f"{name}.mar"
+        if done.returncode != 0 or not archive.is_file():
+            raise MoaiMlError(f"torch-model-archiver failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        return archive.read_bytes()
+
+
+def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | str]:
+    """Every file of the deployment, relative to its folder, the `.mar` included."""
+    import joblib
+
+    from mcp_server.ml.serving.service import example_record
+    from mcp_server.template_sets import template_set
+
+    check_torchserve(info.pipeline, info.schema)
+    preprocess = io.BytesIO()
+    joblib.dump(info.pipeline.steps[0][1], preprocess)
+    context = {
+        "model_name": info.model_name, "run_id": info.run_id, "archive_name": archive_name,
+        "classification": info.schema.task != "regression",
+        "versions": {name: importlib.metadata.version(name) for name in VERSIONS},
+        "feature_table": _feature_table(info.schema), "example": example_record(info.schema),
+    }  # fmt: skip
+    templates = template_set("torchserve")
+    files: dict[str, bytes | str] = dict(templates.render("deployment", context))
+    files[templates.path("network", context)] = torchscript_bytes(info.pipeline.steps[-1][1])
+    files[templates.path("preprocess", context)] = preprocess.getvalue()
+    files[templates.path("archive", {"model_name": archive_name})] = build_archive(files, archive_name)
+    return files
