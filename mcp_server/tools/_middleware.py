@@ -126,7 +126,6 @@ def _lean_listing(result: Any) -> Any:
                  if isinstance(t, dict) and "inputSchema" in t else t for t in result["tools"]]  # fmt: skip
         return {**result, "tools": tools}
 
-
         return {**result, "tools": [_lean_tool(t) for t in result["tools"]]}
     return result
 

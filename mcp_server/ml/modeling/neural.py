@@ -214,7 +214,7 @@ def is_neural(estimator: Any) -> bool:
     return hasattr(estimator, "scoring_module")
 
 
-class _ClassifierHead(nn.Module):
+class _ClassifierHead(nn.Module):  # type: ignore[misc]  # torch may be untyped (not installed) for mypy
     """The network, softmax and the argmax label: what a service answers."""
 
     def __init__(self, network: Any, classes: Any) -> None:
@@ -228,7 +228,7 @@ class _ClassifierHead(nn.Module):
         return self.classes[torch.argmax(proba, dim=1)], proba
 
 
-class _RegressorHead(nn.Module):
+class _RegressorHead(nn.Module):  # type: ignore[misc]  # torch may be untyped (not installed) for mypy
     """The network with the target's scale put back."""
 
     def __init__(self, network: Any, mean: float, scale: float) -> None:
