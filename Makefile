@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune]"
 	touch $@ $(STAMP)
 
 install: $(STAMP)

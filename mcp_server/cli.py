@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("data_path")
     prof.add_argument("--target")
     prof.add_argument("--workspace", default=".")
+    worker = sub.add_parser("tune-worker", help="join an ml_tune study and run its trials until its deadline")
+    worker.add_argument("--study", required=True, help="study name (ml_tune's study_name)")
+    worker.add_argument("--storage", required=True, help="study storage URL, e.g. postgresql://user@host/db")
+    worker.add_argument("--n-trials", type=int, default=None, help="stop after this many trials of this worker")
     return parser
 
 
@@ -44,10 +48,23 @@ def main(argv: list[str] | None = None) -> int:
             return _install(Path(args.project), args.python, args.command_file)
         if args.command == "profile":
             return _profile(args)
+        if args.command == "tune-worker":
+            return _tune_worker(args)
     except MoaiMlError as exc:
         print(f"moai-ml: {exc}", file=sys.stderr)
         return 2
     return 1
+
+
+def _tune_worker(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from mcp_server.ml.tuning.worker import run_worker
+
+    report = run_worker(args.study, args.storage, args.n_trials)
+    print(json.dumps(dataclasses.asdict(report)))
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from mcp_server.tools import (
     serving,
     tdd,
     train,
+    tune,
 )
 from mcp_server.tools._middleware import install as install_middleware
 from mcp_server.tools.tasks_ext import TasksExtension
@@ -48,6 +49,7 @@ REGISTRARS = (
     scaffolds.register,
     monitoring.register,
     registry.register,
+    tune.register,
 )
 
 

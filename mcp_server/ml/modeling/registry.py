@@ -71,7 +71,8 @@ def _c(*choices: Any) -> dict[str, Any]:
     return {"type": "categorical", "choices": list(choices)}
 
 
-_TREES = {"n_estimators": _i(50, 500, log=True), "max_depth": _i(2, 32), "min_samples_leaf": _i(1, 20)}
+# Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees themselves.
+_TREES = {"max_features": _c("sqrt", 0.5, 0.75, 1.0), "min_samples_leaf": _i(1, 20, log=True)}
 _FOREST = {"n_estimators": 200, "n_jobs": 1}
 _TREE_TYPES = ("sklearn.tree._tree.Tree",)
 _BOOST = {"n_estimators": 300, "n_jobs": 1}
@@ -106,8 +107,9 @@ _SPECS = [
     EstimatorSpec(
         "hist_gradient_boosting", "sklearn.ensemble:HistGradientBoostingClassifier",
         "sklearn.ensemble:HistGradientBoostingRegressor",
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_leaf_nodes": _i(8, 64, log=True),
-                      "l2_regularization": _f(1e-6, 10.0, log=True)},
+        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_leaf_nodes": _i(8, 128, log=True),
+                      "l2_regularization": _f(1e-6, 10.0, log=True), "min_samples_leaf": _i(2, 100, log=True),
+                      "max_features": _f(0.4, 1.0)},
         small_grid={"learning_rate": [0.05, 0.1], "max_leaf_nodes": [15, 31]},
         skops_types=("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",), cost=3,
         default_candidate=True,
@@ -129,7 +131,8 @@ _SPECS = [
         "xgboost", "xgboost:XGBClassifier", "xgboost:XGBRegressor",
         defaults_clf={**_BOOST, "tree_method": "hist"}, defaults_reg={**_BOOST, "tree_method": "hist"},
         search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_depth": _i(2, 10),
-                      "subsample": _f(0.5, 1.0), "colsample_bytree": _f(0.5, 1.0)},
+                      "subsample": _f(0.5, 1.0), "colsample_bytree": _f(0.5, 1.0),
+                      "min_child_weight": _f(0.1, 20.0, log=True), "reg_lambda": _f(1e-3, 10.0, log=True)},
         small_grid={"learning_rate": [0.05, 0.1], "max_depth": [3, 6]}, onnx="onnxmltools", extra="boost",
         packages=("xgboost",), cost=5,
         skops_types=("xgboost.core.Booster", "xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor"),
@@ -138,7 +141,8 @@ _SPECS = [
         "lightgbm", "lightgbm:LGBMClassifier", "lightgbm:LGBMRegressor",
         defaults_clf={**_BOOST, "verbose": -1}, defaults_reg={**_BOOST, "verbose": -1},
         search_space={"learning_rate": _f(0.01, 0.3, log=True), "num_leaves": _i(8, 128, log=True),
-                      "min_child_samples": _i(5, 100, log=True)},
+                      "min_child_samples": _i(5, 100, log=True), "subsample": _f(0.5, 1.0), "subsample_freq": _c(1),
+                      "colsample_bytree": _f(0.4, 1.0), "reg_lambda": _f(1e-3, 10.0, log=True)},
         small_grid={"learning_rate": [0.05, 0.1], "num_leaves": [15, 31]}, onnx="onnxmltools", extra="boost",
         packages=("lightgbm",), cost=4,
         skops_types=("lightgbm.basic.Booster", "lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor"),

@@ -1,0 +1,165 @@
+"""Cross-validation inside a search: folds preprocessed once, then only estimators are fitted.
+
+The preprocessor (impute, one-hot, date parts, tf-idf; no scaling) is fitted per fold once;
+every trial then fits its estimator on the cached fold matrices. Models that need scaled inputs
+get a StandardScaler in front of them, so what is cross-validated is exactly what is refitted.
+Boosters stop early: HistGradientBoosting on its own validation share, LightGBM and XGBoost on
+a 10 % split of the training fold; their refit uses the mean best round count of the folds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_server.ml.tuning.scoring import Scorer
+
+EARLY_STOP_ROUNDS = 30
+MAX_ROUNDS = 2000
+HGB_MAX_ITER = 1000
+ES_SHARE = 0.1
+
+
+class OutOfTime(Exception):
+    """The next fold would not finish before the search deadline."""
+
+
+@dataclass
+class Folds:
+    scorer: Scorer
+    y: Any
+    parts: list[tuple[Any, Any, Any, Any]]  # (train idx, valid idx, X train, X valid)
+    seed: int
+    preprocess_s: float = 0.0
+
+
+@dataclass
+class CvScore:
+    scores: list[float]
+    oof: Any
+    fit_s: float
+    rounds: int | None = None
+    fold_s: list[float] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return float(sum(self.scores) / len(self.scores))
+
+    @property
+    def std(self) -> float:
+        import numpy as np
+
+        return float(np.std(self.scores))
+
+
+def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
+    """Split (stratified for classes) and preprocess each fold once."""
+    import warnings
+
+    from sklearn.base import clone
+
+    from mcp_server.ml.fitting.evaluation import cv_splitter
+    from mcp_server.ml.modeling.preprocess import build_preprocessor
+
+    started = time.perf_counter()
+    base = build_preprocessor(data.schema, scale=False)
+    parts = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for tr, va in cv_splitter(data.schema.task, folds, seed).split(data.X, data.y):
+            pre = clone(base).fit(data.X.iloc[tr], data.y[tr])
+            parts.append((tr, va, pre.transform(data.X.iloc[tr]), pre.transform(data.X.iloc[va])))
+    return Folds(scorer, data.y, parts, seed, time.perf_counter() - started)
+
+
+def build(family: str, task: str, params: dict[str, Any], seed: int, rounds: int | None = None) -> Any:
+    """The estimator of one configuration (with early stopping, and a scaler where the model needs one)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mcp_server.ml.modeling.registry import get_spec, make_estimator
+
+    params = dict(params)
+    if family == "hist_gradient_boosting":
+        params = {"max_iter": HGB_MAX_ITER, "early_stopping": True, "n_iter_no_change": EARLY_STOP_ROUNDS,
+                  "validation_fraction": ES_SHARE, **params}  # fmt: skip
+    elif family in ("lightgbm", "xgboost") and "n_estimators" not in params:
+        params["n_estimators"] = rounds or MAX_ROUNDS
+    estimator = make_estimator(family, task, params, seed)
+    return make_pipeline(StandardScaler(), estimator) if get_spec(family).needs_scaling else estimator
+
+
+def fit(estimator: Any, family: str, X: Any, y: Any, seed: int, early_stop: bool = True) -> int | None:
+    """Fit; boosters with early stopping on a split of `X`. Returns the rounds used (boosters)."""
+    if family not in ("lightgbm", "xgboost") or not early_stop:
+        estimator.fit(X, y)
+        return int(getattr(estimator, "n_iter_", 0)) or None
+    tr, es = _inner_split(y, seed)
+    if family == "xgboost":
+        estimator.set_params(early_stopping_rounds=EARLY_STOP_ROUNDS)
+        estimator.fit(X[tr], y[tr], eval_set=[(X[es], y[es])], verbose=False)
+        return int(estimator.best_iteration) + 1
+    import lightgbm
+
+    estimator.fit(X[tr], y[tr], eval_set=[(X[es], y[es])],
+                  callbacks=[lightgbm.early_stopping(EARLY_STOP_ROUNDS, verbose=False)])  # fmt: skip
+    return int(estimator.best_iteration_ or estimator.n_estimators)
+
+
+def _inner_split(y: Any, seed: int) -> tuple[Any, Any]:
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(y))
+    stratify = y if y.dtype.kind in "iu" and np.bincount(y).min(initial=0) >= 2 else None
+    try:
+        return tuple(train_test_split(index, test_size=ES_SHARE, random_state=seed, stratify=stratify))  # type: ignore[return-value]
+    except ValueError:
+        return tuple(train_test_split(index, test_size=ES_SHARE, random_state=seed))  # type: ignore[return-value]
+
+
+def predict(estimator: Any, X: Any, task: str, n_classes: int) -> Any:
+    """Probabilities (classes) or values (regression)."""
+    import numpy as np
+
+    if task == "regression":
+        return np.asarray(estimator.predict(X), dtype=float)
+    if hasattr(estimator, "predict_proba"):
+        return np.asarray(estimator.predict_proba(X), dtype=float)
+    return np.eye(n_classes)[np.asarray(estimator.predict(X), dtype=int)]
+
+
+def cross_val(folds: Folds, family: str, params: dict[str, Any], *, deadline: float | None = None,
+              on_fold: Callable[[int, float], None] | None = None) -> CvScore:  # fmt: skip
+    """Score one configuration on every fold; `on_fold` may raise to prune; stops before a fold that
+    would end past `deadline` (estimated from the folds done)."""
+    import warnings
+
+    import numpy as np
+
+    scorer = folds.scorer
+    n = len(folds.y)
+    oof = np.zeros(n) if scorer.task == "regression" else np.zeros((n, scorer.n_classes))
+    result = CvScore([], oof, 0.0)
+    rounds = []
+    for i, (tr, va, X_tr, X_va) in enumerate(folds.parts):
+        if deadline is not None and result.fold_s and time.time() + max(result.fold_s) > deadline:
+            raise OutOfTime(f"fold {i + 1} would end past the deadline")
+        started = time.perf_counter()
+        estimator = build(family, scorer.task, params, folds.seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            used = fit(estimator, family, X_tr, folds.y[tr], folds.seed)
+            out = predict(estimator, X_va, scorer.task, scorer.n_classes)
+        result.fold_s.append(time.perf_counter() - started)
+        if used:
+            rounds.append(used)
+        oof[va] = out
+        result.scores.append(scorer.value(folds.y[va], out))
+        if on_fold is not None:
+            on_fold(i, result.scores[-1])
+    result.fit_s = float(np.mean(result.fold_s))
+    result.rounds = int(np.mean(rounds) * 1.1) if rounds and family in ("lightgbm", "xgboost") else None
+    return result

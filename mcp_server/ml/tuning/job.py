@@ -1,0 +1,219 @@
+"""`ml_tune`'s job: prepare the table and folds, search within the budget, refit the winner (a
+model or an ensemble) on every row, stage it like `ml_train` does, and write the trial table and
+plots. Runs in a job process (see `mcp_server.jobs`); writes only into `staging` and the study."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mcp_server.errors import MoaiMlError
+from mcp_server.ml.fitting.progress import Progress, no_progress
+
+STEPS = 100
+# The search stops early enough that choosing, staging and recording the run end within the budget (the refit is
+# extra): staging the model and writing the MLflow run take a few seconds on a busy machine.
+RESERVE, RESERVE_S = 0.05, 5.0
+
+
+@dataclass
+class TuneRequest:
+    data_path: str
+    target: str
+    staging: str
+    storage: str
+    study_name: str
+    started: float  # time.time() when the caller started; the search ends at started + time_budget_s
+    time_budget_s: float
+    strategy: str = "auto"
+    models: list[str] | None = None
+    search_space: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metric: str | None = None
+    task: str = "auto"
+    drop: list[str] = field(default_factory=list)
+    cv_folds: int = 5
+    seed: int = 42
+    n_trials: int | None = None
+    cache: str | None = None
+
+
+@dataclass
+class TuneOutcome:
+    task: str
+    metric: str
+    higher_is_better: bool
+    rows: int
+    columns: int
+    sha256: str
+    schema: dict[str, Any]
+    warnings: list[str]
+    best_model: str
+    best_params: dict[str, Any]
+    members: list[dict[str, Any]]
+    cv_mean: float
+    cv_std: float
+    counts: dict[str, int]
+    leaderboard: list[dict[str, Any]]
+    importances: dict[str, float]
+    estimator_params: dict[str, Any]
+    search_s: float
+    refit_s: float
+    trials_here: int
+
+
+def reserve(budget: float) -> float:
+    """Seconds kept back from the search for choosing, staging and recording the run."""
+    return min(budget * RESERVE + RESERVE_S, budget / 2)
+
+
+def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
+    """Metric, families and spaces for the task, or a one-line error (before anything is written)."""
+    from mcp_server.ml.modeling.metrics import check_metric
+    from mcp_server.ml.modeling.registry import get_spec
+    from mcp_server.ml.tuning.portfolio import default_families
+    from mcp_server.ml.tuning.spaces import check_overrides, is_tunable, model_space
+
+    metric = check_metric(task, req.metric)
+    families = list(req.models or default_families(task))
+    for name in families:
+        if task not in get_spec(name).tasks:
+            raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+    check_overrides(req.search_space, families)
+    spaces = {f: model_space(f, task, req.search_space.get(f)) for f in families}
+    if req.strategy != "auto" and not any(is_tunable(s) for s in spaces.values()):
+        raise MoaiMlError(f"the search space of {families} has no parameter to tune; give search_space ranges "
+                          "or use strategy 'auto'")  # fmt: skip
+    return metric, families, spaces
+
+
+def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
+    from mcp_server.ml.modeling.dataset import check_classes, prepare
+    from mcp_server.ml.tuning.folds import make_folds
+    from mcp_server.ml.tuning.scoring import Scorer
+    from mcp_server.ml.tuning.search import SearchConfig
+
+    progress(0, "loading and profiling the data")
+    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    task = data.schema.task
+    metric, families, spaces = check_request(req, task)
+    check_classes(data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation")
+    if len(data.y) < req.cv_folds * 2:
+        raise MoaiMlError(f"{len(data.y)} rows are too few for {req.cv_folds}-fold cross-validation")
+    scorer = Scorer(task, metric, len(data.schema.classes))
+    progress(1, f"preprocessing {req.cv_folds} folds of {len(data.y):,} rows")
+    folds = make_folds(data, req.cv_folds, req.seed, scorer)
+    config = SearchConfig(
+        data_path=str(Path(req.data_path).resolve()), target=req.target, task=task, drop=req.drop, metric=metric,
+        cv_folds=req.cv_folds, seed=req.seed, strategy=req.strategy, families=families, spaces=spaces,
+        deadline=req.started + req.time_budget_s - reserve(req.time_budget_s), n_trials=req.n_trials, cache=req.cache,
+    )  # fmt: skip
+    return _search_and_refit(req, data, folds, config, progress)
+
+
+def _search_and_refit(req: TuneRequest, data: Any, folds: Any, config: Any, progress: Progress) -> TuneOutcome:
+    from mcp_server.ml.tuning import report
+    from mcp_server.ml.tuning.automl import choose_final
+    from mcp_server.ml.tuning.search import Engine
+
+    engine = Engine(config, folds, progress)
+    study = open_configured_study(req.storage, req.study_name, config, folds.scorer.direction)
+    started = time.time()
+    run_strategy(engine, study, req.strategy, req.n_trials)
+    search_s = time.time() - started
+    final = choose_final(engine, study, ensemble=req.strategy == "auto")
+    progress(92, f"refitting {final.name} on {len(data.y):,} rows")
+    started = time.time()
+    pipeline = refit(final, data, req.seed)
+    refit_s = time.time() - started
+    progress(96, "saving the model, the trial table and the plots")
+    rows = report.trial_rows(study)
+    importances = stage(req, data, pipeline, rows, study, final, folds.scorer)
+    here = sum(1 for r in rows if r["worker"] == engine.worker)
+    return _outcome(data, folds.scorer, final, pipeline, rows, importances, search_s, refit_s, here)
+
+
+def run_strategy(engine: Any, study: Any, strategy: str, n_trials: int | None) -> None:
+    from mcp_server.ml.tuning.automl import run_auto
+    from mcp_server.ml.tuning.search import run_grid, run_hyperopt
+
+    if strategy == "auto":
+        run_auto(engine, study, n_trials)
+    elif strategy == "grid":
+        run_grid(engine, study, n_trials)
+    elif strategy == "hyperopt":
+        run_hyperopt(engine, study, n_trials)
+    else:
+        engine.optimize(study, n_trials)
+
+
+def open_configured_study(url: str, name: str, config: Any, direction: str) -> Any:
+    """Create or join the study; refuse one that searches another metric; store the configuration."""
+    from mcp_server.ml.tuning.search import CONFIG_ATTR, pruner_for, sampler_for
+    from mcp_server.ml.tuning.storage import open_storage, open_study
+
+    study = open_study(open_storage(url), name, direction, sampler_for(config.strategy, config.seed),
+                       pruner_for(config.strategy))  # fmt: skip
+    old = study.user_attrs.get(CONFIG_ATTR)
+    if old and (old.get("metric"), old.get("target")) != (config.metric, config.target):
+        raise MoaiMlError(f"study {name!r} searches {old.get('metric')} of {old.get('target')!r}; pick another "
+                          "study_name for this search")  # fmt: skip
+    study.set_user_attr(CONFIG_ATTR, config.to_attr())
+    return study
+
+
+def refit(final: Any, data: Any, seed: int) -> Any:
+    """The chosen configuration (or soft-voting ensemble) behind the same preprocessing, fitted on every row."""
+    import warnings
+
+    from sklearn.pipeline import Pipeline
+
+    from mcp_server.ml.modeling.preprocess import build_preprocessor
+    from mcp_server.ml.tuning.ensemble import voting
+    from mcp_server.ml.tuning.folds import build
+
+    task = data.schema.task
+    built = [(f"{m.family}_{m.trial}", build(m.family, task, m.params, seed, m.rounds)) for m in final.members]
+    model = voting(built, [m.weight for m in final.members], task) if final.is_ensemble else built[0][1]
+    pipeline = Pipeline([("preprocess", build_preprocessor(data.schema, scale=False)), ("model", model)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipeline.fit(data.X, data.y)
+    return pipeline
+
+
+def stage(req: TuneRequest, data: Any, pipeline: Any, rows: list[dict[str, Any]], study: Any, final: Any,
+          scorer: Any) -> dict[str, float]:  # fmt: skip
+    """model/, moai/, trials/trials.csv and plots/ in the staging folder; returns the importances."""
+    from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, stage_model, write_moai_dir
+    from mcp_server.ml.tuning import report
+
+    folder = Path(req.staging)
+    write_moai_dir(folder / "moai", pipeline, data.schema)
+    stage_model(pipeline, data.X.head(INPUT_EXAMPLE_ROWS), folder / "model", data.schema, final.name)
+    report.write_table(rows, folder / "trials" / "trials.csv")
+    report.history_png(rows, scorer, folder / "plots" / "optimization_history.png")
+    family = final.members[0].family
+    values = report.importances(study, family)
+    report.importance_png(values, family, folder / "plots" / "param_importances.png")
+    return values
+
+
+def _outcome(data: Any, scorer: Any, final: Any, pipeline: Any, rows: list[dict[str, Any]],
+             importances: dict[str, float], search_s: float, refit_s: float, here: int) -> TuneOutcome:  # fmt: skip
+    from mcp_server.ml.tracking.artifacts import simple_params
+    from mcp_server.ml.tuning.report import leaderboard
+
+    counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("complete", "pruned", "fail", "running", "waiting")}
+    members = [{"model": m.family, "params": m.params, "weight": m.weight, "trial": m.trial} for m in final.members]
+    best = final.members[0]
+    params = {**best.params, **({"n_estimators": best.rounds} if best.rounds else {})}
+    return TuneOutcome(
+        task=scorer.task, metric=scorer.metric, higher_is_better=scorer.higher, rows=data.rows, columns=data.columns,
+        sha256=data.sha256, schema=data.schema.to_dict(), warnings=data.warnings, best_model=final.name,
+        best_params=params if not final.is_ensemble else {}, members=members, cv_mean=round(final.cv_mean, 6),
+        cv_std=round(final.cv_std, 6), counts=counts, leaderboard=leaderboard(rows, scorer), importances=importances,
+        estimator_params=simple_params(pipeline.named_steps["model"]), search_s=round(search_s, 2),
+        refit_s=round(refit_s, 2), trials_here=here,
+    )  # fmt: skip

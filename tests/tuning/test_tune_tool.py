@@ -1,0 +1,126 @@
+"""`ml_tune` over stdio: every strategy searches the registry's spaces by k-fold CV within its budget,
+the winner is a normal run (evaluable, exportable to ONNX), and bad input is a one-line error."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import copy_examples, free_port, stdio_client
+from tests.train_support import call, call_error
+
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_tune")]
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_examples(tmp_path_factory.mktemp("tune") / "project")
+
+
+@pytest.fixture(scope="module")
+async def client(project: Path):  # type: ignore[no-untyped-def]
+    async with stdio_client(project) as client:
+        yield client
+
+
+@pytest.mark.parametrize("strategy", ["grid", "random", "optuna", "hyperopt"])
+async def test_each_strategy_searches_the_given_space_and_returns_the_best_trial(client, strategy: str):
+    space = {"ridge": {"alpha": {"type": "float", "low": 0.01, "high": 100.0, "log": True}}}
+    result = await call(client, "ml_tune", data_path="data/diabetes.csv", target="progression", strategy=strategy,
+                        models=["ridge"], search_space=space, n_trials=4, cv_folds=3, time_budget_s=60)  # fmt: skip
+    assert result["metric"] == "rmse" and result["higher_is_better"] is False
+    assert result["trials_this_call"] == (3 if strategy == "grid" else 4)  # the grid has 3 points on one range
+    assert result["best_model"] == "ridge" and 0.01 <= result["best_params"]["alpha"] <= 100.0
+    values = [t["value"] for t in result["leaderboard"]]
+    assert result["best_cv"] == pytest.approx(min(values)) and values == sorted(values)
+
+
+async def test_auto_finds_a_model_within_the_budget_and_records_an_exportable_evaluable_run(client, project: Path):
+    budget = 40
+    started = time.monotonic()
+    raw = await client.call_tool("ml_tune", {"data_path": "data/breast_cancer.csv", "target": "target",
+                                             "time_budget_s": budget, "cv_folds": 3, "seed": 0})  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert not raw.is_error, raw.content
+    result = raw.structured_content
+    assert elapsed <= budget * 1.1 + result["refit_s"]
+    assert result["strategy"] == "auto" and result["metric"] == "roc_auc" and result["task"] == "binary"
+    assert result["trials_done"] >= 2 and 0.95 < result["best_cv"] <= 1.0
+    assert result["leaderboard"][0]["value"] >= result["leaderboard"][-1]["value"]
+    images = [c for c in raw.content if c.type == "image"]
+    assert len(images) == 2 and all(i.mime_type == "image/png" for i in images)
+    trials = list(csv.DictReader((project / result["artifacts"] / "trials" / "trials.csv").open()))
+    assert len(trials) >= result["trials_done"] + result["trials_pruned"] + result["trials_failed"]
+    assert {"optimization_history.png", "param_importances.png"} <= {
+        p.name for p in (project / result["artifacts"] / "plots").iterdir()
+    }
+    run = await call(client, "ml_get_run", run_id=result["run_id"])
+    assert run["run"]["kind"] == "tune" and run["tags"]["moai.model"] == result["best_model"]
+    exported = await call(client, "ml_export", run_id=result["run_id"], format="onnx")
+    assert exported["parity"]["passed"] is True
+    evaluated = await call(client, "ml_evaluate", run_id=result["run_id"], data_path="data/breast_cancer.csv")
+    assert evaluated["metrics"]["roc_auc"] > 0.95
+
+
+async def test_a_search_space_that_is_empty_or_invalid_is_refused_before_anything_runs(client):
+    empty = await call_error(client, "ml_tune", data_path="data/diabetes.csv", target="progression",
+                             strategy="random", models=["ridge"], search_space={"ridge": {}})  # fmt: skip
+    assert "search_space['ridge'] is empty" in empty
+    inverted = await call_error(client, "ml_tune", data_path="data/diabetes.csv", target="progression",
+                                search_space={"ridge": {"alpha": {"type": "float", "low": 5, "high": 1}}})  # fmt: skip
+    assert "low (5) must be <= high (1)" in inverted
+    stranger = await call_error(client, "ml_tune", data_path="data/diabetes.csv", target="progression",
+                                models=["ridge"], search_space={"ridge": {"nonsense": [1, 2]}})  # fmt: skip
+    assert "does not take: ['nonsense']" in stranger
+    for text in (empty, inverted, stranger):
+        assert "\n" not in text.strip()
+
+
+async def test_a_metric_that_does_not_fit_the_task_is_refused(client):
+    text = await call_error(client, "ml_tune", data_path="data/diabetes.csv", target="progression",
+                            metric="roc_auc", n_trials=1)  # fmt: skip
+    assert "does not apply to a regression task" in text and "\n" not in text.strip()
+
+
+async def test_an_unreachable_storage_is_an_error_within_five_seconds_and_nothing_is_written(client, project: Path):
+    before = await call(client, "ml_list_runs")
+    started = time.monotonic()
+    url = f"postgresql://moai@127.0.0.1:{free_port()}/studies"
+    text = await call_error(client, "ml_tune", data_path="data/diabetes.csv", target="progression", storage=url,
+                            study_name="nowhere")  # fmt: skip
+    assert time.monotonic() - started < 5.0
+    assert "cannot reach the study storage" in text and "\n" not in text.strip()
+    assert (await call(client, "ml_list_runs"))["count"] == before["count"]
+    assert not (project / "data" / "studies").exists()
+
+
+async def test_a_study_that_exists_with_the_other_direction_is_refused(client, project: Path):
+    args = {"data_path": "data/diabetes.csv", "target": "progression", "models": ["ridge"], "strategy": "random",
+            "n_trials": 1, "cv_folds": 3, "study_name": "diabetes-study"}  # fmt: skip
+    await call(client, "ml_tune", **args)
+    text = await call_error(client, "ml_tune", **{**args, "metric": "r2"})
+    assert "exists and minimizes" in text and "\n" not in text.strip()
+
+
+async def test_a_budget_too_small_for_one_trial_is_a_clear_error(client):
+    text = await call_error(client, "ml_tune", data_path="data/customers.csv", target="segment", time_budget_s=1,
+                            models=["random_forest"])  # fmt: skip
+    assert "too small for one cross-validated fit" in text and "\n" not in text.strip()
+
+
+def test_the_trial_table_names_each_trial_once(project: Path):
+    tables = list((project / ".moai").rglob("trials.csv"))
+    assert tables
+    for table in tables:
+        numbers = [row["number"] for row in csv.DictReader(table.open())]
+        assert len(numbers) == len(set(numbers))
+        assert all(json.loads(row["params"]) is not None for row in csv.DictReader(table.open()))
