@@ -207,9 +207,9 @@ async def run_ours(
     client: Any, project: Path, rel: str, test: Path, target: str, task: str, budget: int
 ) -> dict[str, Any]:
     import joblib
-    from mcp_server.ml.schema import Schema
+    from mcp_server.ml.data.schema import Schema
 
-    from mcp_server.ml.preprocess import coerce_frame, encode_target
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     started = time.time()
     raw = await client.call_tool("ml_tune", {"data_path": rel, "target": target, "metric": METRIC[task][0],

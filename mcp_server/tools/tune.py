@@ -72,8 +72,8 @@ class TuneResult(BaseModel):
 
 def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     """Everything checkable before a process starts: path, names, spaces, metric, storage."""
-    from mcp_server.ml.metrics_spec import get_metric
-    from mcp_server.ml.registry import get_spec
+    from mcp_server.ml.modeling.metrics_spec import get_metric
+    from mcp_server.ml.modeling.registry import get_spec
     from mcp_server.ml.tuning.spaces import normalise
     from mcp_server.ml.tuning.storage import check_reachable, default_url
 
