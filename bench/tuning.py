@@ -207,8 +207,8 @@ async def run_ours(
     client: Any, project: Path, rel: str, test: Path, target: str, task: str, budget: int
 ) -> dict[str, Any]:
     import joblib
-    from mcp_server.ml.data.schema import Schema
 
+    from mcp_server.ml.data.schema import Schema
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     started = time.time()
