@@ -154,6 +154,7 @@ class Workspace:
             plan: dict[str, tuple[Path, bytes, str]] = {}
             for rel, content in files.items():
                 path = self.resolve(rel)
+                _check_target(path, rel)
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 key, new_hash = path.relative_to(self.root).as_posix(), _sha256(data)
                 current = _sha256(path.read_bytes()) if path.exists() else None
@@ -175,6 +176,20 @@ class Workspace:
 
     def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:
         return self.write_files({rel: content}, overwrite=overwrite)
+
+
+def _check_target(path: Path, rel: str) -> None:
+    """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
+    target that is not a regular file, or a path too long for the OS (one clear line each)."""
+    if len(os.fsencode(path)) >= 4000:
+        raise WorkspaceError(f"path {rel[:60]!r}... is too long for the file system; use a shorter folder")
+    if path.exists() and not path.is_file():
+        raise WorkspaceError(f"{rel!r} exists and is not a regular file; move it away or pick another folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise WorkspaceError(f"{rel!r}: {parent.name!r} is not a folder; give a folder for the output")
+            return
 
 
 SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
