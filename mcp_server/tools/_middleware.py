@@ -94,7 +94,7 @@ def fold_defs(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in {**schema, "properties": props}.items() if k != "$defs"}
 
 
-MAX_DESCRIPTION = 400  # the listing's tool description: whole sentences up to this; SKILL.md has the rest
+MAX_DESCRIPTION = 260  # the listing's tool description: whole sentences up to this; SKILL.md has the rest
 
 
 def lean_description(text: str) -> str:

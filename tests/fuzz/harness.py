@@ -35,8 +35,13 @@ from tests.support import error_text, server_params
 KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes")
 SERVER_PATHS = ("site-packages", "Traceback", 'File "', str(Path(sys.prefix)), "/mcp_server/", "/usr/lib/python")
 # Values meant to keep a successful call cheap (the corpus mutates one field of such a call).
-CHEAP = {"model": "logistic_regression", "models": ["logistic_regression"], "cv_folds": 2, "time_budget_s": 60,
-         "n_trials": 2}
+CHEAP = {
+    "model": "logistic_regression",
+    "models": ["logistic_regression"],
+    "cv_folds": 2,
+    "time_budget_s": 60,
+    "n_trials": 2,
+}
 PATHLIKE = ("path", "dir", "dataset", "file")
 
 

