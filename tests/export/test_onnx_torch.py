@@ -30,7 +30,7 @@ pytestmark = pytest.mark.xdist_group("neural")
         pytest.param(
             "multiclass",
             marks=pytest.mark.xfail(
-                reason="known open bug: the exported torch multiclass pipeline's labels vs codes after the fidelity merge"
+                reason="known open bug: torch multiclass pipeline labels vs codes after the fidelity merge"
             ),
         ),
         "regression",
