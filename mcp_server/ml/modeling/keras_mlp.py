@@ -20,7 +20,7 @@ from typing import Any
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from mcp_server import settings
-from mcp_server.ml.modeling.neural import _ClassifierHead, _float32, _RegressorHead, _TorchMLP, deterministic
+from mcp_server.ml.modeling.neural import _ClassifierHead, _float32, _RegressorHead, _TorchMLP, deterministic, softmax
 
 # Before keras is imported anywhere in this process: training needs torch, not TensorFlow.
 os.environ.setdefault(settings.KERAS_BACKEND.name, settings.KERAS_BACKEND.default)
@@ -140,12 +140,7 @@ class KerasMLPClassifier(ClassifierMixin, _KerasMLP):  # type: ignore[misc]
         return self
 
     def predict_proba(self, X: Any) -> Any:
-        import numpy as np
-
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self._forward(X))
 
     def predict(self, X: Any) -> Any:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]

@@ -52,6 +52,16 @@ def _quiet(*_: Any) -> None:
     """Early stopping's message sink: the server never prints (stdout is the MCP channel)."""
 
 
+def softmax(logits: Any) -> Any:
+    """Class probabilities from a network's logits (float64, numerically stable)."""
+    import numpy as np
+
+    shifted = logits.astype(np.float64)
+    shifted -= shifted.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 def _float32(X: Any) -> Any:
     import numpy as np
 
@@ -170,12 +180,7 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLP):  # type: ignore[misc]
         return self
 
     def predict_proba(self, X: Any) -> Any:
-        import numpy as np
-
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self._forward(X))
 
     def predict(self, X: Any) -> Any:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
