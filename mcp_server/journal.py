@@ -55,6 +55,10 @@ def _alive(pid: int) -> bool:
 def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:
     """Adopt the files of dead writers' journals into `entries`; True when anything changed."""
     changed = False
+    # Why safe: the manifest and the journals are written only under `locked`, which the caller
+    # holds, so any temp file of theirs belongs to a writer that died mid-rename.
+    for tmp in manifest.parent.glob(f".{manifest.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
     for journal in sorted(manifest.parent.glob(f"{manifest.name}.pending-*")):
         pid = journal.name.split(".pending-", 1)[1].split("-", 1)[0]
         if not pid.isdigit() or _alive(int(pid)):
