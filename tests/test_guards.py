@@ -74,7 +74,6 @@ def test_a_utf16_csv_loads(workspace: Workspace):
     assert frame.shape == load_table(source).shape
 
 
-@pytest.mark.xfail(reason="known open: the generated bomb is over 1 MB on the CI machine's pyarrow; test setup to fix")
 def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_path: Path):
     import pyarrow as pa
     import pyarrow.parquet as pq

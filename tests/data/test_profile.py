@@ -179,3 +179,14 @@ def test_a_category_that_encodes_the_label_is_flagged_as_leakage():
     y = rng.choice(["a", "b", "c"], 300)
     frame = pd.DataFrame({"status_code": [f"S-{v}" for v in y], "noise": rng.normal(size=300), "y": y})
     assert profile_frame(frame, "y").flagged("leakage") == ["status_code"]
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_a_leak_hidden_among_thousands_of_noise_columns_is_still_found(task: str):
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame(rng.normal(size=(300, 2000)), columns=[f"m{i}" for i in range(2000)])
+    y = rng.choice([0, 1], 300) if task == "binary" else rng.normal(size=300)
+    frame.insert(1234, "settled_amount", y * 3 + rng.normal(0, 1e-3, 300))
+    frame.insert(77, "almost", y + rng.normal(0, 0.8, 300))  # strong but honest: not a leak
+    frame["y"] = y
+    assert profile_frame(frame, "y").flagged("leakage") == ["settled_amount"]
