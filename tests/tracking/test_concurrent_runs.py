@@ -46,3 +46,22 @@ async def test_two_servers_racing_on_a_fresh_store_lose_no_run(tmp_path: Path):
     store = get_store(Workspace(project))
     for run_id in reported:
         assert store.get_run(run_id) is not None
+
+
+def test_a_run_is_written_while_another_process_holds_the_store_locked_past_mlflows_busy_timeout(tmp_path: Path):
+    import subprocess
+    import sys
+
+    from mcp_server.ml.tracking.store import MlflowStore, RunRecord
+
+    store = MlflowStore(tmp_path)
+    store.client  # noqa: B018 - creates the schema first
+    holder = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+              "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(24);"
+              "c.execute('COMMIT')")  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path / ".moai/ml/mlflow.db")],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    run_id = store.record(RunRecord("locked-store", "waits", "train", params={"a": 1}, metrics={"m": 0.5}))
+    assert proc.wait(timeout=60) == 0
+    assert store.get_run(run_id).data.metrics == {"m": 0.5}

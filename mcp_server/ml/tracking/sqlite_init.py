@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -32,3 +33,17 @@ def first_use(db: Path, open_store: Callable[[], T]) -> T:
             return open_store()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def retry_when_locked(action: Callable[[], T], attempts: int = 3) -> T:
+    """`action()`, again (after 0.5 s, then 1 s) when SQLite still said "database is locked"
+    after MLflow's 20 s busy timeout: a burst of writers from several servers (or a long
+    transaction of another tool on the same store) must not reach the user."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except Exception as exc:  # MLflow wraps sqlite3.OperationalError in its own exceptions
+            if "database is locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -144,6 +144,11 @@ class MlflowStore:
     def record(self, record: RunRecord) -> str:
         """Write a whole run (params, metrics, tags, artifacts, model) and return its id; with
         `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
+        from mcp_server.ml.tracking.sqlite_init import retry_when_locked
+
+        return retry_when_locked(lambda: self._record(record))
+
+    def _record(self, record: RunRecord) -> str:
         from mlflow.entities import RunTag
 
         if record.run_id is not None:
