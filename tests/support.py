@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -63,18 +64,22 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running(cmd: list[str], cwd: Path, ready_url: str, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
-    """A server process on 127.0.0.1, yielded once `ready_url` answers; always stopped after."""
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
-    try:
-        wait_http(ready_url, proc, timeout=timeout)
-        yield proc
-    finally:
-        proc.terminate()
+    """A server process on 127.0.0.1, yielded once `ready_url` answers; always stopped after.
+
+    Its stderr goes to a file, never a pipe: a pipe nobody reads fills after ~64 KB of access
+    log (a few hundred requests) and then freezes the server mid-test."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log, env={**os.environ})
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            wait_http(ready_url, proc, timeout=timeout, log=log)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @contextlib.contextmanager
@@ -88,12 +93,14 @@ def http_server(workspace: Path) -> Iterator[str]:
         yield url
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Any = None) -> None:
     """Poll until something answers at `url` (any HTTP status), or the process dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
+            if log is not None:
+                log.seek(0)
+            err = log.read().decode(errors="replace") if log is not None else ""
             raise RuntimeError(f"server exited with {proc.returncode}: {err[-2000:]}")
         try:
             httpx.get(url, timeout=1.0)
