@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +192,19 @@ def test_a_leak_hidden_among_thousands_of_noise_columns_is_still_found(task: str
     frame.insert(77, "almost", y + rng.normal(0, 0.8, 300))  # strong but honest: not a leak
     frame["y"] = y
     assert profile_frame(frame, "y").flagged("leakage") == ["settled_amount"]
+
+
+def test_a_csv_of_empty_cells_is_refused_from_its_cell_count_not_its_bytes(tmp_path: Path):
+    path = tmp_path / "commas.csv"
+    line = b"," * 999 + b"\n"  # 1,000 cells in 1,000 bytes: 8 bytes each once parsed
+    path.write_bytes(b",".join(b"c%d" % i for i in range(1000)) + b"\n" + line * 30_000)  # 30 MB, 30M cells
+    code = (
+        "from pathlib import Path; from mcp_server.ml.data.tables import load_table\n"
+        "from mcp_server.errors import DataError\n"
+        f"try:\n    print('loaded', load_table(Path({str(path)!r})).shape)\n"
+        "except DataError as exc:\n    print('refused:', exc)\n"
+    )
+    for cap_mb, expected in (("300", "refused: commas.csv holds about 2"), ("2000", "loaded (30000, 1000)")):
+        env = {**os.environ, "MOAI_ML_MAX_MEMORY_MB": cap_mb}  # 4x the bytes (120 MB) fits either way
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        assert done.stdout.startswith(expected), done.stdout + done.stderr[-500:]

@@ -114,6 +114,24 @@ def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
         )
 
 
+def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
+    """Refuse a CSV whose cells (not bytes) would not fit: an empty cell is one byte on disk and
+    eight in a float64 column (twice that while pandas parses), so `check_memory`'s bytes-based
+    factor underestimates a file of mostly empty or one-digit cells."""
+    with path.open("rb") as handle:
+        sample = handle.read(_SAMPLE_BYTES)
+    lines = sample.decode(dialect.encoding, errors="replace").splitlines() or [""]
+    lines = lines[:-1] if len(lines) > 1 else lines  # the last line may be cut short
+    columns = max(line.count(dialect.delimiter) for line in lines[:50]) + 1
+    rows = path.stat().st_size / max(1.0, sum(len(line) + 1 for line in lines) / len(lines))
+    cells, have = rows * columns, available_memory_bytes()
+    if cells > MAX_CELLS or cells * 16 > have:
+        raise DataError(
+            f"{path.name} holds about {cells:,.0f} cells ({rows:,.0f} rows x {columns:,} columns), about "
+            f"{cells * 16 / 2**20:,.0f} MiB to parse with {have / 2**20:,.0f} MiB available; sample it first"
+        )
+
+
 def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
     from mcp_server.guards import check_regular_file
@@ -126,7 +144,10 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         frame = _read_parquet(path)
     elif suffix in CSV_SUFFIXES or suffix == "":
         check_memory(path)
-        frame = _read_csv(path, sniff_csv(path), max_rows)
+        dialect = sniff_csv(path)
+        if max_rows is None:
+            check_csv_cells(path, dialect)
+        frame = _read_csv(path, dialect, max_rows)
     else:
         raise DataError(f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file")
     if max_rows is not None:
