@@ -12,7 +12,9 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_server.names import RUN_REF
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
+from mcp_server.tools._estimates import drift_estimate, performance_estimate
 from mcp_server.tools._spec import spec_reader
 from mcp_server.workspace import Workspace
 
@@ -105,6 +107,7 @@ def with_image(result: BaseModel, png: bytes | None) -> CallToolResult:
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Detect data drift")
+    @long_running(workspace, estimate=drift_estimate)
     async def ml_detect_drift(
         reference: Source,
         current: Source,
@@ -188,6 +191,7 @@ def _rounded(values: dict[str, float | None]) -> dict[str, float | None]:
 
 def register_performance(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Monitor model performance")
+    @long_running(workspace, estimate=performance_estimate)
     async def ml_monitor_performance(
         run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id or models:/name@alias to monitor")],
         current: Source,
