@@ -72,6 +72,22 @@ class TuneResult(BaseModel):
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
 
 
+def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
+    """Refuse a parameter the model takes for no task (the task is not known yet when it is 'auto')."""
+    from mcp_server.ml.tuning.spaces import model_space
+
+    problems: list[str] = []
+    for candidate in ("binary", "regression") if task == "auto" else (task,):
+        try:
+            model_space(model, candidate, space)
+            return
+        except Exception as exc:  # a family that does not fit this task fails here too
+            problems.append(str(exc))
+    named = [p for p in problems if "does not take" in p]
+    if named:
+        raise MoaiMlError(named[0])
+
+
 def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     """Everything checkable before a process starts: path, names, spaces, metric, storage."""
     from mcp_server.ml.modeling.metrics_spec import get_metric
@@ -88,6 +104,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
             raise MoaiMlError(f"search_space[{model!r}] is empty; give parameter ranges, choices or values")
         for param, spec in space.items():
             normalise(model, param, spec)
+        _known_parameters(model, space, args["task"])
     if args["metric"]:
         get_metric(args["metric"], None if args["task"] == "auto" else args["task"])
     if args["strategy"] == "hyperopt":
