@@ -98,7 +98,11 @@ async def table_calls(client: Any, label: str, data: str, target: str) -> None:
     await call(client, label, "ml_compare_models", {"data_path": data, "target": target, "cv_folds": 3,
                                                     "models": ["logistic_regression", "random_forest"],
                                                     "background": False})  # fmt: skip
+    await call(client, label, "ml_tune", {"data_path": data, "target": target, "n_trials": 6, "cv_folds": 3,
+                                          "time_budget_s": 60, "background": False})  # fmt: skip
+    await call(client, label, "ml_detect_drift", {"reference": data, "current": data, "background": False})
     if run_id:
+        await call(client, label, "ml_monitor_performance", {"run_id": run_id, "current": data, "background": False})
         await call(client, label, "ml_evaluate", {"run_id": run_id, "cv_folds": 3, "background": False})
         await call(client, label, "ml_get_run", {"run_id": run_id})
         await call(client, label, "ml_export", {"run_id": run_id, "format": "onnx"})
