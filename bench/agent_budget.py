@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mcp_server.server import build_server
-from mcp_server.tools._middleware import lean_description, lean_schema
+from mcp_server.tools._middleware import _lean_tool
 from tests.support import copy_examples, stdio_client
 
 RESULT_BUDGET = 1000
@@ -36,15 +36,19 @@ def tokens(text: str) -> int:
     return len(text) // 4
 
 
-def definitions() -> tuple[int, int, dict[str, int]]:
-    """(tokens as listed on the wire, tokens before the listing is made lean, per tool on the wire)."""
+def definitions() -> tuple[int, int, dict[str, int], int]:
+    """(tokens as listed on the wire, tokens before the listing is made lean, per tool on the wire,
+    tokens of the output schemas on the wire: sent too, and some hosts show them to the model)."""
     tools = anyio.run(build_server().list_tools)
+    wire = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+    lean = [_lean_tool(t) for t in wire]
 
-    def size(t: Any, description: str, schema: dict[str, Any]) -> int:
-        return tokens(json.dumps({"name": t.name, "description": description, "inputSchema": schema}))
+    def size(t: dict[str, Any]) -> int:
+        return tokens(json.dumps({k: t.get(k) for k in ("name", "description", "inputSchema")}))
 
-    per_tool = {t.name: size(t, lean_description(t.description or ""), lean_schema(t.input_schema)) for t in tools}
-    return sum(per_tool.values()), sum(size(t, t.description or "", t.input_schema) for t in tools), per_tool
+    per_tool = {t["name"]: size(t) for t in lean}
+    outputs = sum(tokens(json.dumps(t.get("outputSchema"))) for t in lean)
+    return sum(per_tool.values()), sum(size(t) for t in wire), per_tool, outputs
 
 
 def wide_table(path: Path, columns: int = 300, rows: int = 400) -> None:
@@ -94,7 +98,11 @@ async def table_calls(client: Any, label: str, data: str, target: str) -> None:
     await call(client, label, "ml_compare_models", {"data_path": data, "target": target, "cv_folds": 3,
                                                     "models": ["logistic_regression", "random_forest"],
                                                     "background": False})  # fmt: skip
+    await call(client, label, "ml_tune", {"data_path": data, "target": target, "n_trials": 6, "cv_folds": 3,
+                                          "time_budget_s": 60, "background": False})  # fmt: skip
+    await call(client, label, "ml_detect_drift", {"reference": data, "current": data, "background": False})
     if run_id:
+        await call(client, label, "ml_monitor_performance", {"run_id": run_id, "current": data, "background": False})
         await call(client, label, "ml_evaluate", {"run_id": run_id, "cv_folds": 3, "background": False})
         await call(client, label, "ml_get_run", {"run_id": run_id})
         await call(client, label, "ml_export", {"run_id": run_id, "format": "onnx"})
@@ -116,10 +124,10 @@ async def results(quick: bool) -> None:
 
 def main() -> int:
     quick = "--quick" in sys.argv
-    total, raw, per_tool = definitions()
+    total, raw, per_tool, outputs = definitions()
     biggest = sorted(per_tool.items(), key=lambda kv: -kv[1])[:5]
     print(f"tool definitions: {len(per_tool)} tools, {total} tokens (budget {DEFINITIONS_BUDGET}); "
-          f"before the lean listing {raw}")  # fmt: skip
+          f"before the lean listing {raw}; output schemas {outputs} more")  # fmt: skip
     print("largest: " + ", ".join(f"{name} {size}" for name, size in biggest))
     anyio.run(results, quick)
     worst = max(ROWS, key=lambda row: row[1])

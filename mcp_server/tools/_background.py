@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, RootModel
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.jobstore import CURRENT, JobStore
-from mcp_server.tools._estimates import TooLarge
+from mcp_server.tools._estimates import Refused
 from mcp_server.workspace import Workspace
 
 INLINE_LIMIT_S = 50.0  # MCP hosts give up on a call after about a minute
@@ -38,9 +38,7 @@ log = logging.getLogger("moai_ml")
 Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
-    Field(
-        description="true: return a job_id now, follow with ml_job_status; false: wait; omitted: a job if over ~50 s"
-    ),
+    Field(description="true: a job_id now (poll ml_job_status); false: wait; omitted: a job if over ~50 s"),
 ]
 
 
@@ -130,7 +128,7 @@ async def _estimate(estimate: Estimate | None, workspace: Workspace, arguments: 
         return None
     try:
         return await anyio.to_thread.run_sync(estimate, workspace, arguments)
-    except TooLarge as exc:  # refused before any job starts: a job would only fail the same way later
+    except Refused as exc:  # refused before any job starts: a job would only fail the same way later
         raise ToolError(str(exc)) from exc
     except Exception:  # an estimate is advice: a bad path or SPEC is reported by the call itself
         log.debug("estimate failed", exc_info=True)

@@ -45,8 +45,12 @@ def fit_seconds(cells: float, models: list[str]) -> float:
     return sum((1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05 for m in models)
 
 
-class TooLarge(MoaiMlError):
-    """The table cannot be loaded at all: refuse the call now rather than start a doomed job."""
+class Refused(MoaiMlError):
+    """An estimate found the call cannot succeed: refuse it now rather than start a doomed job."""
+
+
+class TooLarge(Refused):
+    """The table cannot be loaded at all."""
 
 
 def _cells(workspace: Workspace, data_path: str) -> tuple[float, int]:
@@ -124,3 +128,42 @@ def tdd_estimate(phase: str) -> Any:
         return {"green": green, "refactor": refactor, "cycle": PYTEST_S + green + refactor}[phase]
 
     return estimate
+
+
+def tune_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    """The search stops at its budget, or sooner after `n_trials`; the refit on every row comes after."""
+    cells, rows = _cells(workspace, args["data_path"])
+    models = args.get("models") or _task_models(args.get("task", "auto"), rows)
+    folds = int(args.get("cv_folds", 5))
+    search = float(args.get("time_budget_s", 300))
+    if args.get("n_trials"):
+        per_trial = folds * fit_seconds(cells * (folds - 1) / folds, models) / len(models)
+        search = min(search, int(args["n_trials"]) * per_trial)
+    return START_S + search + 2 * fit_seconds(cells, models[:1])
+
+
+DRIFT_SECONDS_PER_CELL = 1e-6  # reading both tables and one test per column (200k x 21 twice: ~5 s measured)
+PLOT_S = 3.0  # the PNG of drifted columns or chunks
+
+
+def _source_cells(workspace: Workspace, source: str) -> float:
+    """Cells of a table or prediction log given as a path; a run's rows are unknown until it is read (0)."""
+    path = workspace.resolve(source)
+    if not path.exists():  # a run id or models:/ URI (or a typo the call itself reports)
+        return 0.0
+    if path.is_dir() or path.suffix.lower() == ".jsonl":
+        files = [path] if path.is_file() else list(path.rglob("*.jsonl"))
+        return sum(f.stat().st_size for f in files) / 20.0  # ~20 bytes per logged value
+    cells, _ = _cells(workspace, source)
+    return cells
+
+
+def drift_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    cells = _source_cells(workspace, args["reference"]) + _source_cells(workspace, args["current"])
+    return START_S + PLOT_S + DRIFT_SECONDS_PER_CELL * cells * (1.5 if args.get("psi") else 1.0)
+
+
+def performance_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    """Predicting the current rows (the model is unknown here: a mid-cost family) and one metric pass per chunk."""
+    cells = _source_cells(workspace, args["current"])
+    return START_S + PLOT_S + 2 * SECONDS_PER_CELL * cells + 0.05 * int(args.get("chunks", 5))

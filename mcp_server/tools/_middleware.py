@@ -44,16 +44,18 @@ def compact(tool: str, result: Any) -> Any:
     return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}, *others]}
 
 
-DROPPED = {"title", "maxLength", "minLength", "maxItems"}
+DROPPED = {"title", "maxLength", "minLength", "maxItems", "pattern"}
 
 
 def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
     """A JSON Schema without what costs an agent tokens and tells it nothing.
 
-    Drops pydantic's generated `title`s, `"default": null`, length and item-count bounds (the
-    server enforces them and names them in its one-line error) and `additionalProperties: true`,
+    Drops pydantic's generated `title`s, null or empty defaults, length and item-count bounds and
+    patterns (the server enforces them against the full schema and names them in its one-line
+    error: a pattern is noise to an agent and `spec_id`'s even misleads, since a SPEC folder or
+    file is accepted too) and `additionalProperties: true`,
     and turns `anyOf [X, null]` into X: an optional argument is simply not required (a null sent
-    anyway counts as omitted). Enums, numeric ranges, patterns and descriptions stay.
+    anyway counts as omitted). Enums, numeric ranges and descriptions stay.
     """
     if isinstance(schema, list):
         return [lean_schema(item) for item in schema]
@@ -67,7 +69,11 @@ def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
         other = next(o for o in options if o != {"type": "null"})
         schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **other}
     for key, value in schema.items():
-        if key in DROPPED or (key == "default" and value is None) or (key == "additionalProperties" and value is True):
+        if (
+            key in DROPPED
+            or (key == "default" and value in (None, [], {}))
+            or (key == "additionalProperties" and value is True)
+        ):
             continue
         out[key] = lean_schema(value, in_properties=key in ("properties", "$defs"))
     return out
@@ -98,7 +104,8 @@ MAX_DESCRIPTION = 260  # the listing's tool description: whole sentences up to t
 
 
 def lean_description(text: str) -> str:
-    """The description's first sentences, up to MAX_DESCRIPTION characters (never cut mid-sentence)."""
+    """The description's first sentences, up to MAX_DESCRIPTION characters; a first sentence longer
+    than that is cut after its last clause (comma, colon, parenthesis) that fits, marked with '...'."""
     text = " ".join(text.split())
     if len(text) <= MAX_DESCRIPTION:
         return text
@@ -108,13 +115,45 @@ def lean_description(text: str) -> str:
         if len(kept) + len(sentence) + 1 > MAX_DESCRIPTION and kept:
             break
         kept = f"{kept} {sentence}".strip()
-    return kept
+    if len(kept) <= MAX_DESCRIPTION:
+        return kept[:-1] + "." if kept.endswith(";") else kept
+    head = kept[: MAX_DESCRIPTION - 4]
+    cut = max(head.rfind(", "), head.rfind(": "), head.rfind(" ("), head.rfind("; "))
+    return (head[:cut] if cut > MAX_DESCRIPTION // 2 else head.rsplit(" ", 1)[0]).rstrip(",:;(") + " ..."
+
+
+OUTPUT_DROPPED = {"title", "description", "default", "maxLength", "minLength", "maxItems", "minItems"}
+
+
+def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
+    """An output schema as a client validates it, without the prose: field names and types say
+    what comes back (the summary text and SKILL.md say what it means). Unlike an argument, an
+    output field may really be null, so `anyOf [X, null]` stays nullable: `type: [X, "null"]`."""
+    if isinstance(schema, list):
+        return [lean_output(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if in_properties:
+        return {name: lean_output(prop) for name, prop in schema.items()}
+    options = schema.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        other = next(o for o in options if o != {"type": "null"})
+        if set(other) == {"type"} and isinstance(other["type"], str):
+            schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, "type": [other["type"], "null"]}
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in OUTPUT_DROPPED or (key == "additionalProperties" and value is True):
+            continue
+        out[key] = lean_output(value, in_properties=key in ("properties", "$defs", "patternProperties"))
+    return out
 
 
 def _lean_tool(tool: Any) -> Any:
     if not isinstance(tool, dict) or "inputSchema" not in tool:
         return tool
     lean = {**tool, "inputSchema": fold_defs(lean_schema(tool["inputSchema"]))}
+    if isinstance(tool.get("outputSchema"), dict):
+        lean["outputSchema"] = lean_output(tool["outputSchema"])
     if isinstance(tool.get("description"), str):
         lean["description"] = lean_description(tool["description"])
     return lean
@@ -122,10 +161,6 @@ def _lean_tool(tool: Any) -> Any:
 
 def _lean_listing(result: Any) -> Any:
     if isinstance(result, dict) and isinstance(result.get("tools"), list):
-        tools = [{**t, "inputSchema": fold_defs(lean_schema(t["inputSchema"]))}
-                 if isinstance(t, dict) and "inputSchema" in t else t for t in result["tools"]]  # fmt: skip
-        return {**result, "tools": tools}
-
         return {**result, "tools": [_lean_tool(t) for t in result["tools"]]}
     return result
 

@@ -13,14 +13,12 @@ DataPath = Annotated[
 ]
 Target = Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")]
 Task = Annotated[TaskChoice, Field(description="Task; 'auto' infers it from the target")]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed for the split, the folds and the model")]
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed")]
 Drop = Annotated[
     list[Annotated[str, Field(max_length=1024)]],
-    Field(max_length=500, description="Columns never used as features (identifiers, leaks)"),
+    Field(max_length=500, description="Columns never used as features (ids, leaks)"),
 ]
-SpecId = Annotated[
-    str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC id (e.g. ML-001) to tag the runs with")
-]
+SpecId = Annotated[str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC (ML-001) to tag runs with")]
 Trusted = Annotated[
     bool,
     Field(
@@ -30,7 +28,7 @@ Trusted = Annotated[
 ]
 Experiment = Annotated[
     str | None,
-    Field(pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>, else 'moai-ml')"),
+    Field(pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>)"),
 ]
 AllowFailedGates = Annotated[
     bool,

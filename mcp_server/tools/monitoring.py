@@ -12,12 +12,15 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_server.names import RUN_REF
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
+from mcp_server.tools._estimates import drift_estimate, performance_estimate
 from mcp_server.tools._spec import spec_reader
 from mcp_server.workspace import Workspace
 
 REPORTS = ".moai/ml/reports"
 MAX_COLUMNS = 50
+BRIEF_COLUMNS = 8  # column verdicts in a default answer (drifted first): ~60 tokens each
 Source = Annotated[
     str,
     Field(
@@ -50,7 +53,8 @@ class DriftResult(BaseModel):
     dataset_drift: bool = Field(description="True when the drifted share of tested columns is >= 0.5")
     drifted_share: float = Field(description="Drifted columns / tested columns")
     drifted_columns: list[str] = Field(description="Names of the drifted columns")
-    columns: list[ColumnVerdict] = Field(description="Per-column verdicts, drifted first (up to 50)")
+    columns: list[ColumnVerdict] = Field(description="Per-column verdicts, drifted first (8; detail='full': 50)")
+    columns_left_out: int = Field(description="Verdicts not listed (detail='full' for up to 50; the report has all)")
     prediction: ColumnVerdict | None = Field(description="Drift of the model's predictions, when a model is known")
     warnings: list[str] = Field(description="Missing columns, missing values, new categories, skipped log lines")
     report: str = Field(description="JSON file with every number of the check")
@@ -86,10 +90,12 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
     workspace.write_files(files)
     report = outcome.report
     ordered = sorted(report.columns, key=lambda c: (not c.drifted, c.column))
+    shown = ordered[: MAX_COLUMNS if args.get("detail") == "full" else BRIEF_COLUMNS]
     result = DriftResult(
         reference=outcome.reference_label, current=outcome.current_label, reference_rows=report.reference_rows,
         current_rows=report.current_rows, dataset_drift=report.dataset_drift, drifted_share=report.share,
-        drifted_columns=report.drifted_columns[:MAX_COLUMNS], columns=[_verdict(c) for c in ordered[:MAX_COLUMNS]],
+        drifted_columns=report.drifted_columns[:MAX_COLUMNS], columns=[_verdict(c) for c in shown],
+        columns_left_out=len(ordered) - len(shown),
         prediction=_verdict(outcome.prediction) if outcome.prediction else None, warnings=report.warnings[:20],
         report=f"{base}/drift.json", plot=f"{base}/drift.png" if png else None,
     )  # fmt: skip
@@ -105,6 +111,7 @@ def with_image(result: BaseModel, png: bytes | None) -> CallToolResult:
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Detect data drift")
+    @long_running(workspace, estimate=drift_estimate)
     async def ml_detect_drift(
         reference: Source,
         current: Source,
@@ -121,6 +128,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
                 "default: the reference's run when the reference is a run",
             ),
         ] = None,
+        detail: Annotated[
+            Literal["brief", "full"], Field(description="brief: 8 column verdicts, drifted first; full: 50")
+        ] = "brief",
     ) -> Annotated[CallToolResult, DriftResult]:
         """Compare a current table (or a generated service's prediction log) with a reference table or a
         run's training data, column by column, with Evidently's default tests: reference <= 1000 rows —
@@ -129,7 +139,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         otherwise. Dataset drift when half the tested columns drift. Also missing values, new categories,
         PSI on request, and the model's prediction drift when a run is given. Returns a compact table, a JSON
         report and a PNG of the drifted columns (also as an image)."""
-        args = {"reference": reference, "current": current, "columns": list(columns), "psi": psi, "run_id": run_id}
+        args = {"reference": reference, "current": current, "columns": list(columns), "psi": psi, "run_id": run_id,
+                "detail": detail}  # fmt: skip
         result, png = await run_domain(detect_drift, workspace, args)
         return with_image(result, png)
 
@@ -188,6 +199,7 @@ def _rounded(values: dict[str, float | None]) -> dict[str, float | None]:
 
 def register_performance(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Monitor model performance")
+    @long_running(workspace, estimate=performance_estimate)
     async def ml_monitor_performance(
         run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id or models:/name@alias to monitor")],
         current: Source,

@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.layout import SCHEMA_CACHE
+from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, record_runs, run_domain, run_job_tool, run_store, staging
+from mcp_server.tools._estimates import Refused, tune_estimate
 from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
 from mcp_server.workspace import Workspace
 
@@ -70,6 +72,22 @@ class TuneResult(BaseModel):
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
 
 
+def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
+    """Refuse a parameter the model takes for no task (the task is not known yet when it is 'auto')."""
+    from mcp_server.ml.tuning.spaces import model_space
+
+    problems: list[str] = []
+    for candidate in ("binary", "regression") if task == "auto" else (task,):
+        try:
+            model_space(model, candidate, space)
+            return
+        except Exception as exc:  # a family that does not fit this task fails here too
+            problems.append(str(exc))
+    named = [p for p in problems if "does not take" in p]
+    if named:
+        raise MoaiMlError(named[0])
+
+
 def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     """Everything checkable before a process starts: path, names, spaces, metric, storage."""
     from mcp_server.ml.modeling.metrics_spec import get_metric
@@ -86,6 +104,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
             raise MoaiMlError(f"search_space[{model!r}] is empty; give parameter ranges, choices or values")
         for param, spec in space.items():
             normalise(model, param, spec)
+        _known_parameters(model, space, args["task"])
     if args["metric"]:
         get_metric(args["metric"], None if args["task"] == "auto" else args["task"])
     if args["strategy"] == "hyperopt":
@@ -177,34 +196,48 @@ async def tune_tool(workspace: Workspace, args: dict[str, Any], ctx: Context | N
     return CallToolResult(content=[text, *images], structured_content=result.model_dump(mode="json"))
 
 
+def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+    """The search's duration, after the checks a job would otherwise only fail on later."""
+    plain = {
+        **args,
+        "models": list(args.get("models") or []) or None,
+        "search_space": dict(args.get("search_space") or {}),
+    }
+    try:
+        _check(workspace, plain)
+    except MoaiMlError as exc:
+        raise Refused(str(exc)) from exc
+    return tune_estimate(workspace, plain)
+
+
 ModelName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Tune hyperparameters / AutoML")
+    @long_running(workspace, estimate=_estimate)
     async def ml_tune(
         data_path: DataPath,
         target: Target,
         strategy: Annotated[
             Literal["auto", "grid", "random", "optuna", "hyperopt"],
             Field(
-                description="auto: portfolio, then TPE with pruning, then an ensemble if it wins on CV; "
-                "grid; random; optuna (TPE); hyperopt (TPE)"
+                description="auto: AutoML (portfolio, TPE with pruning, ensemble if it wins on CV); optuna and "
+                "hyperopt: TPE"
             ),
         ] = "auto",
         models: Annotated[
             list[ModelName] | None,
             Field(
                 max_length=20,
-                description="Registry families to search; default: linear, HistGradientBoosting, "
-                "LightGBM, XGBoost, extra trees, random forest (those installed)",
+                description="Registry families to search (default: linear, tree ensembles, boosters installed)",
             ),
         ] = None,
         search_space: Annotated[
             dict[ModelName, dict[str, Any]] | None,
             Field(
-                description='Overrides per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, '
-                '"high": 64, "log": true}, "max_depth": [4, 8], "n_jobs": 1}} (a list = choices, a scalar = fixed)'
+                description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, '
+                '"log": true}, "max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
             ),
         ] = None,
         metric: Annotated[
@@ -212,7 +245,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Field(pattern=r"^[a-z0-9_]{1,40}$", description="Metric to optimise (default roc_auc, f1_macro or rmse)"),
         ] = None,
         time_budget_s: Annotated[
-            float, Field(ge=1, le=86400, description="Search budget; no trial starts after it (the refit comes after)")
+            float, Field(ge=1, le=86400, description="Search budget, s (the refit comes after)")
         ] = 300,
         n_trials: Annotated[int | None, Field(ge=1, le=100000, description="Stop after this many trials")] = None,
         cv_folds: Annotated[int, Field(ge=2, le=20, description="Folds (stratified for classification)")] = 5,
@@ -224,13 +257,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Field(
                 min_length=3,
                 max_length=2048,
-                description="Study storage URL, e.g. postgresql://user:pw@host/db "
-                "to share the study with moai-ml tune-worker processes; default .moai/ml/optuna.db (SQLite)",
+                description="Study storage URL (postgresql://... to share with moai-ml tune-worker); default SQLite",
             ),
         ] = None,
-        study_name: Annotated[
-            str | None, Field(pattern=STUDY, description="Optuna study to create or join (default tune-<table>-<time>)")
-        ] = None,
+        study_name: Annotated[str | None, Field(pattern=STUDY, description="Optuna study to create or join")] = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
         ctx: Context | None = None,

@@ -50,6 +50,13 @@ async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_s
     async with client_with_env(project) as client:
         raw = await client.call_tool("ml_detect_drift", {"reference": run, "current": "logs/predictions", "psi": True})
         shifted = await call(client, "ml_detect_drift", reference="data/breast_cancer.csv", current="data/shifted.csv")
+        ticket = await call(client, "ml_detect_drift", reference="data/breast_cancer.csv", current="data/shifted.csv",
+                            detail="full", background=True)  # fmt: skip
+        job = await call(client, "ml_job_status", job_id=ticket["job_id"], wait_s=50)
+    assert job["state"] == "done" and job["result"]["drifted_columns"] == shifted["drifted_columns"], job
+    assert len(shifted["columns"]) == 8 and shifted["columns_left_out"] > 0, "a default answer stays short"
+    full = job["result"]["columns"]
+    assert len(full) == 8 + shifted["columns_left_out"] and full[:8] == shifted["columns"]
     result = structured(raw)
     assert result["reference_rows"] == 455 and result["current_rows"] == 150  # the training rows; the cut line skipped
     assert "mean radius" in result["drifted_columns"] and "mean texture" not in result["drifted_columns"]

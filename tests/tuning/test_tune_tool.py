@@ -44,6 +44,24 @@ async def test_each_strategy_searches_the_given_space_and_returns_the_best_trial
     assert result["best_cv"] == pytest.approx(min(values)) and values == sorted(values)
 
 
+async def test_a_search_whose_budget_outlasts_the_host_runs_as_a_job_and_polling_returns_the_inline_result(client):
+    space = {"ridge": {"alpha": {"type": "float", "low": 0.01, "high": 100.0, "log": True}}}
+    started = time.monotonic()  # no n_trials: the 60 s budget is the estimate; the 3-point grid ends in seconds
+    ticket = await call(client, "ml_tune", data_path="data/diabetes.csv", target="progression", strategy="grid",
+                        models=["ridge"], search_space=space, cv_folds=3, time_budget_s=60)  # fmt: skip
+    assert time.monotonic() - started < 30 and ticket["tool"] == "ml_tune" and ticket["estimate_s"] > 50
+    assert ticket["reason"].startswith("estimated about") and "ml_job_status" in ticket["next_step"]
+    for _ in range(10):
+        status = await call(client, "ml_job_status", job_id=ticket["job_id"], wait_s=30)
+        if status["state"] in ("done", "failed", "cancelled"):
+            break
+    assert status["state"] == "done", status
+    result = status["result"]
+    assert result["best_model"] == "ridge" and result["trials_this_call"] == 3 and result["metric"] == "rmse"
+    run = await call(client, "ml_get_run", run_id=result["run_id"])
+    assert run["run"]["kind"] == "tune"
+
+
 async def test_auto_finds_a_model_within_the_budget_and_records_an_exportable_evaluable_run(client, project: Path):
     budget = 40
     started = time.monotonic()

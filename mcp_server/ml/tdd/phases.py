@@ -151,12 +151,14 @@ def _train_and_test(
     metrics_file = state / f"{phase}-metrics.json"
     metrics_file.unlink(missing_ok=True)
     env = {settings.METRICS_OUT.name: str(metrics_file)}
+    # The selection's own tests (REFACTOR writes them with it) run once it exists: TRUST covers the package.
+    also = (paths["selection_test"],) if (workspace.root / paths["selection_test"]).is_file() else ()
     # Training (which saves the model) and the tests (which fit their own copy on the same split)
     # are independent: run both processes at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
         training = pool.submit(run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
         testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env,
-                              str(Path(paths["pipeline"]).parent))  # fmt: skip
+                              str(Path(paths["pipeline"]).parent), also)  # fmt: skip
         run = testing.result()
         trained = training.result()
     measured = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}

@@ -71,16 +71,23 @@ def _run(args: list[str], root: Path, extra: dict[str, str] | None, what: str) -
 
 
 def run_pytest(
-    root: Path, test_rel: str, report: Path, extra_env: dict[str, str] | None = None, cover: str | None = None
+    root: Path,
+    test_rel: str,
+    report: Path,
+    extra_env: dict[str, str] | None = None,
+    cover: str | None = None,
+    also: tuple[str, ...] = (),
 ) -> PytestRun:
-    """pytest on one generated test file; every test's outcome from the JUnit report.
+    """pytest on one generated test file (and the test files in `also`); every test's outcome from
+    the JUnit report.
 
     With `cover` (a source folder), the run is measured by coverage.py into `<report>.coverage`.
     """
     report.parent.mkdir(parents=True, exist_ok=True)  # checked inside the workspace by tdd.context.prepare_spec
     report.unlink(missing_ok=True)
     measure = ["-m", "coverage", "run", f"--data-file={report}.coverage", f"--source={cover}"] if cover else []
-    args = [*measure, "-m", "pytest", test_rel, f"--junitxml={report}", "-q", "--no-header", "-p", "no:cacheprovider"]
+    args = [*measure, "-m", "pytest", test_rel, *also, f"--junitxml={report}", "-q", "--no-header"]
+    args += ["-p", "no:cacheprovider"]
     args += ["-o", "addopts=", "-o", "junit_family=xunit1", "--rootdir", str(root)]
     done = _run(args, root, extra_env, "pytest")
     tail = (done.stdout + done.stderr)[-3000:]

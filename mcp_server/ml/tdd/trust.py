@@ -64,7 +64,8 @@ def _tags(workspace: Workspace, prep: Any) -> list[str]:
 def trust_checks(workspace: Workspace, prep: Any, state_file: Path) -> list[dict[str, Any]]:
     """The four checks, each with `passed` and a one-line `detail`."""
     paths = prep.paths
-    generated = [p for k in ("test", "pipeline", "selection") if (p := workspace.root / paths[k]).is_file()]
+    names = ("test", "pipeline", "selection", "selection_test")
+    generated = [p for k in names if (p := workspace.root / paths[k]).is_file()]
     source = workspace.root / Path(paths["pipeline"]).parent
     percent = coverage_percent(Path(f"{state_file}.coverage"), source)
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in generated}
