@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mcp_server.errors import MoaiMlError
 from mcp_server.ml.export.formats import export_pipeline
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.workspace import Workspace
-from tests.export_support import files_under, fit
+from tests.export_support import Fitted, files_under, fit
 
 # Tied neighbour distances on customers.csv (duplicate rows) make k-NN's choice of neighbours
 # arbitrary; float32 distances break the ties differently, so the parity check refuses the file.
 EXPECTED_REFUSALS = {("knn", "multiclass")}
-# Known open bug (issue 9/14 merge): the label node added after a neural network's binary output
-# uses LabelEncoder's keys_int64s under an ai.onnx.ml opset that lacks it; tracked, not hidden.
-NEURAL_BINARY_BUG = pytest.mark.xfail(reason="ONNX label node on neural binary heads: ai.onnx.ml opset too old")
-CASES = [
-    pytest.param(name, task, marks=NEURAL_BINARY_BUG) if name in ("torch_mlp", "keras_mlp") and task == "binary"
-    else (name, task)
-    for name, spec in REGISTRY.items() for task in spec.tasks if spec.available()
-]  # fmt: skip
+CASES = [(name, task) for name, spec in REGISTRY.items() for task in spec.tasks if spec.available()]
 SMALL = {"n_estimators": 40}
 
 
@@ -50,7 +45,31 @@ def test_every_registered_estimator_exports_to_onnx_with_parity_or_is_refused_cl
     assert parity.max_rel_diff <= 1e-4
     if task != "regression":
         assert parity.label_agreement == 1.0
+        _assert_labels_as_joblib_predicts(workspace, exported.path, fitted)
     assert exported.path.read_bytes()[:2] and exported.size_bytes == exported.path.stat().st_size
+
+
+def _assert_labels_as_joblib_predicts(workspace: Workspace, onnx_path: Path, fitted: Fitted) -> None:
+    """The ONNX label output holds the user's labels, equal to the joblib file's `predict` on
+    every row whose top probabilities are not tied (a tie may pick either class: both are right)."""
+    import joblib
+    import numpy as np
+    import onnxruntime as ort
+
+    from mcp_server.ml.export.onnx_parity import float32_view, onnx_feeds
+
+    model = fitted.model_name
+    saved = export_pipeline(workspace, "r1", fitted.pipeline, fitted.schema, model, "joblib")
+    reference = float32_view(fitted.test, fitted.schema)
+    expected = joblib.load(saved.path).predict(reference)
+    session = ort.InferenceSession(onnx_path.read_bytes(), providers=["CPUExecutionProvider"])
+    labels, proba = session.run(None, onnx_feeds(fitted.test, fitted.schema))[:2]
+    top2 = np.sort(np.asarray(fitted.pipeline.predict_proba(reference)), axis=1)[:, -2:]
+    clear = top2[:, 1] - top2[:, 0] > 1e-6
+    assert clear.mean() > 0.9
+    assert set(labels.tolist()) <= set(fitted.schema.classes)
+    assert labels[clear].tolist() == expected[clear].tolist()
+    assert np.abs(proba - fitted.pipeline.predict_proba(reference)).max() <= 1e-4
 
 
 def test_hist_gradient_boosting_converts_despite_the_skl2onnx_boolean_bug(workspace: Workspace) -> None:

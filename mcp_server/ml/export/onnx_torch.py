@@ -17,6 +17,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.export.onnx_labels import unique_opsets
 
 if TYPE_CHECKING:
     import onnx
@@ -72,6 +73,7 @@ def pipeline_to_onnx(conv: Any, types: list[Any], task: str) -> onnx.ModelProto:
     pre.ir_version = net.ir_version = max(pre.ir_version, net.ir_version)
     _same_opsets(pre, net)
     joined = compose.merge_models(pre, net, io_map=[(width, PREFIX + NET_INPUT)])
+    unique_opsets(joined)  # merge_models repeats each domain's import: keep one, at its version
     for output in joined.graph.output:  # the outputs keep the names every moai ONNX file uses
         _rename(joined.graph, output.name, output.name.removeprefix(PREFIX))
     onnx.checker.check_model(joined)
