@@ -3,13 +3,18 @@ PyTorch (skorch) or Keras pipeline that passes the same 12 (latency and size bud
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from mcp_server.ml.tdd import phases as tdd
 from mcp_server.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("skorch")
@@ -33,7 +38,51 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     assert {"test_one_row_gets_a_valid_prediction_within_the_latency_budget",
             "test_the_saved_model_fits_the_size_budget"} <= names  # fmt: skip
     assert all(gate.passed for gate in green.metrics)
-    pipeline = (
-        project / "src/mlproj" / spec.removeprefix("SPEC-").lower().replace("-", "_") / "pipeline.py"
-    ).read_text()
+    module = spec.removeprefix("SPEC-").lower().replace("-", "_")
+    folder = project / "src/mlproj" / module
+    pipeline = (folder / "pipeline.py").read_text()
     assert f"MODEL_NAME = {model!r}" in pipeline
+    copied = {"torch_mlp": ["neural.py"], "keras_mlp": ["keras_mlp.py", "neural.py"]}[model]
+    assert sorted(p.name for p in folder.glob("*.py") if p.name not in ("__init__.py", "pipeline.py")) == copied
+    assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]
+    _ruff(*(folder / name for name in ["pipeline.py", *copied]))
+    _loads_and_predicts_without_mcp_server(project, f"mlproj.{module}", model)
+
+
+def _ruff(*paths: Path) -> None:
+    """The project's rules, then ruff's own default rule set (a user's project may have no config)."""
+    ruff = str(ROOT / ".venv/bin/ruff")
+    project_rules = [ruff, "check", "--isolated", "--line-length", "120", "--target-version", "py311",
+                     "--select", "E,F,W,I,B,UP,C90"]  # fmt: skip
+    for command in (project_rules, [ruff, "check", "--isolated", "--no-cache"]):
+        done = subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+# A fresh interpreter in isolated mode (no PYTHONPATH, no user site, no script folder on the path)
+# where importing mcp_server fails: the model must unpickle with the generated package alone, then
+# the generated pipeline module predicts with it.
+LOAD = """
+import importlib, json, math, sys
+sys.modules["mcp_server"] = None  # any import of it now raises ImportError
+sys.path.insert(0, sys.argv[1])
+import joblib
+model = joblib.load(sys.argv[3])
+pipeline = importlib.import_module(sys.argv[2] + ".pipeline")
+_, x_test, _, y_test = pipeline.split(pipeline.load_data())
+answers = pipeline.predict(model, x_test)
+known = set(getattr(pipeline, "CLASSES", [])) or None
+print(json.dumps({"rows": len(answers), "valid": all(a in known if known else math.isfinite(a) for a in answers),
+                  "class": type(model[-1]).__module__,
+                  "moai": sorted(m for m in sys.modules if m.startswith("mcp_server") and sys.modules[m])}))
+"""
+
+
+def _loads_and_predicts_without_mcp_server(project: Path, package: str, model: str) -> None:
+    saved = next((project / "models").rglob("model.joblib"))
+    done = subprocess.run([sys.executable, "-I", "-c", LOAD, str(project / "src"), package, str(saved)],
+                          capture_output=True, text=True, cwd=project, check=False, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["moai"] == [] and answer["valid"] and answer["rows"] > 20
+    assert answer["class"] == f"{package}.{'keras_mlp' if model == 'keras_mlp' else 'neural'}"

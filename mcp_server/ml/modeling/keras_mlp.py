@@ -20,7 +20,14 @@ from typing import Any
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from mcp_server import settings
-from mcp_server.ml.modeling.neural import _ClassifierHead, _float32, _RegressorHead, _TorchMLP, deterministic, softmax
+from mcp_server.ml.modeling.neural import (  # copied into generated projects as `.neural`: one name a line
+    _ClassifierHead,
+    _float32,
+    _RegressorHead,
+    _TorchMLP,
+    deterministic,
+    softmax,
+)
 
 # Before keras is imported anywhere in this process: training needs torch, not TensorFlow.
 os.environ.setdefault(settings.KERAS_BACKEND.name, settings.KERAS_BACKEND.default)

@@ -17,6 +17,7 @@ from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.acceptance import template_entries
 from mcp_server.ml.tdd.imports import import_block
+from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec import MlSpec, check_names
 from mcp_server.workspace import Workspace
 
@@ -139,10 +140,11 @@ def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | 
 
     spec = get_spec(name)
     _, kwargs = estimator_parts(name, task, params, seed)
-    module, cls_name = spec.class_path(task).split(":")
+    origin, cls_name = spec.class_path(task).split(":")
     return {
         "name": name,
-        "module": module,
+        "origin": origin,  # where the class lives here; generated code imports `module`
+        "module": relative(origin) if is_local(origin) else origin,
         "cls": ident(cls_name),
         "kwargs": kwargs,
         "grid": {k: list(v) for k, v in spec.small_grid.items()},
@@ -255,7 +257,8 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
     imports = import_block(["argparse", "hashlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms)
-    return {**common_context(prep), "estimator": est, "imports": imports, "note": note}
+    copies = local_modules([est["origin"]])
+    return {**common_context(prep), "estimator": est, "imports": imports, "note": note, "local_modules": copies}
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
@@ -284,4 +287,5 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
         "greater_is_better": metric.greater_is_better,
         "imports": imports,
         "folds": folds,
+        "local_modules": local_modules([cand["origin"] for cand in candidates]),
     }

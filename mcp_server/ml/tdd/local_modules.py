@@ -1,0 +1,76 @@
+"""Estimator modules of this package, copied into a generated project so its models load without it.
+
+A pipeline generated for a family whose class lives in `mcp_server` (the neural families) must
+not import `mcp_server`: the user's project runs with its own dependencies, and a model pickled
+by it names the module its estimator came from. So the estimator's module (and the modules of
+this package it imports) are rendered next to `pipeline.py`: the same source, with imports of
+`mcp_server.ml.modeling.<m>` made relative (`.<m>`) and `settings.<NAME>.name/.default` written
+as literals. A fitted model then names `<package>.<module>.neural.TorchMLPClassifier`, which
+loads with the project's `src` on the path, torch, skorch (or keras) and scikit-learn.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from mcp_server import settings
+from mcp_server.errors import MoaiMlError
+
+PACKAGE = "mcp_server."
+_MODELING = "mcp_server.ml.modeling."
+_IMPORT = re.compile(r"^(\s*)from mcp_server\.ml\.modeling\.(\w+) import ", re.MULTILINE)
+_SETTINGS_IMPORT = re.compile(r"^from mcp_server import settings\n", re.MULTILINE)
+_SETTING = re.compile(r"\bsettings\.([A-Z_]+)\.(name|default)\b")
+
+
+def is_local(module: str) -> bool:
+    """Whether an estimator class lives in this package (and must be copied into generated code)."""
+    return module.startswith(PACKAGE)
+
+
+def relative(module: str) -> str:
+    """The import a generated module uses for a copied estimator module: `.neural`."""
+    return "." + module.rsplit(".", maxsplit=1)[-1]
+
+
+def _setting_literal(match: re.Match[str]) -> str:
+    setting = getattr(settings, match.group(1), None)
+    if not isinstance(setting, settings.Setting):
+        raise MoaiMlError(f"generated code cannot copy a reference to settings.{match.group(1)}")
+    return json.dumps(setting.name if match.group(2) == "name" else setting.default)  # a "..." literal
+
+
+def copied_source(module: str) -> tuple[str, list[str]]:
+    """A module's source made free of `mcp_server`, and the modules of this package it imports."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None or not module.startswith(_MODELING):
+        raise MoaiMlError(f"{module} cannot be copied into generated code; choose another model family")
+    text = Path(spec.origin).read_text(encoding="utf-8")
+    needs = sorted({_MODELING + name for _, name in _IMPORT.findall(text)})
+    text = _IMPORT.sub(lambda m: f"{m.group(1)}from .{m.group(2)} import ", text)
+    text = _SETTING.sub(_setting_literal, _SETTINGS_IMPORT.sub("", text))
+    if "mcp_server" in text:
+        raise MoaiMlError(f"{module} still names mcp_server once copied; it cannot go into generated code")
+    return text, needs
+
+
+def local_modules(modules: list[str]) -> list[dict[str, Any]]:
+    """Render items for every local module the estimators need: `file` (its name in the generated
+    folder), `origin` (its path in moai-domain-ml, for the header) and `source`."""
+    pending = sorted({m for m in modules if is_local(m)})
+    done: dict[str, str] = {}
+    while pending:
+        module = pending.pop()
+        if module in done:
+            continue
+        done[module], needs = copied_source(module)
+        pending += [m for m in needs if m not in done]
+    return [
+        {"file": relative(m)[1:] + ".py", "origin": m.removeprefix(PACKAGE).replace(".", "/") + ".py",
+         "source": done[m].rstrip("\n")}
+        for m in sorted(done)
+    ]  # fmt: skip
