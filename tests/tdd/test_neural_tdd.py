@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("skorch")
 pytest.importorskip("keras")
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("neural_tdd")]
+pytestmark = pytest.mark.xdist_group("neural_tdd")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("model", "spec"), [("torch_mlp", "SPEC-ML-001"), ("keras_mlp", "SPEC-ML-003")])
 def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_tests(
     project: Path, model: str, spec: str
@@ -86,3 +87,26 @@ def _loads_and_predicts_without_mcp_server(project: Path, package: str, model: s
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["moai"] == [] and answer["valid"] and answer["rows"] > 20
     assert answer["class"] == f"{package}.{'keras_mlp' if model == 'keras_mlp' else 'neural'}"
+
+
+def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never_mcp_server(project: Path):
+    from mcp_server.ml.tdd.context import selection_context
+    from mcp_server.ml.tdd.phases import render
+
+    workspace = Workspace(project)
+    prep = tdd.load(workspace, "ML-001", {"candidates": ["logistic_regression", "torch_mlp", "keras_mlp"]}, "proj")
+    workspace.write_files(tdd._pipeline_files(prep, "logistic_regression", None, "test"))
+    workspace.write_files(render("refactor", selection_context(prep)))
+    folder = project / "src/proj/ml_001"
+    assert sorted(p.name for p in folder.glob("*.py")) == [
+        "__init__.py", "keras_mlp.py", "neural.py", "pipeline.py", "selection.py"]  # fmt: skip
+    assert (
+        "from .keras_mlp import KerasMLPClassifier\nfrom .neural import TorchMLPClassifier"
+        in (folder / "selection.py").read_text()
+    )
+    _ruff(*folder.glob("*.py"))
+    code = 'import sys; sys.modules["mcp_server"] = None; sys.path.insert(0, "src"); '
+    code += "import proj.ml_001.selection as s; print(sorted(s.CANDIDATES))"
+    done = subprocess.run([sys.executable, "-I", "-c", code], cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == repr(sorted(["logistic_regression", "torch_mlp", "keras_mlp"]))
