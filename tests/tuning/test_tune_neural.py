@@ -30,15 +30,21 @@ def test_the_neural_search_spaces_are_small_and_cap_the_epochs_that_early_stoppi
             assert space["learning_rate"]["log"] and space["weight_decay"]["log"]
 
 
-async def test_a_short_tune_of_the_torch_mlp_over_stdio_returns_its_best_trial_as_an_evaluable_run(tmp_path: Path):
+@pytest.mark.slow
+@pytest.mark.parametrize(("model", "trials"), [("torch_mlp", 3), ("keras_mlp", 2)])
+async def test_a_short_tune_of_a_neural_family_over_stdio_returns_its_best_trial_as_an_evaluable_run(
+    tmp_path: Path, model: str, trials: int
+):
+    if model == "keras_mlp":
+        pytest.importorskip("keras")
     project = copy_examples(tmp_path / "project")
     async with stdio_client(project) as client:
         result = await call(client, "ml_tune", data_path="data/breast_cancer.csv", target="target",
-                            strategy="random", models=["torch_mlp"], n_trials=3, cv_folds=2, time_budget_s=240,
-                            search_space={"torch_mlp": {"max_epochs": {"type": "int", "low": 10, "high": 30}}},
+                            strategy="random", models=[model], n_trials=trials, cv_folds=2, time_budget_s=240,
+                            search_space={model: {"max_epochs": {"type": "int", "low": 10, "high": 30}}},
                             seed=0)  # fmt: skip
-        assert result["best_model"] == "torch_mlp" and result["metric"] == "roc_auc"
-        assert result["trials_this_call"] == 3 and result["trials_failed"] == 0
+        assert result["best_model"] == model and result["metric"] == "roc_auc"
+        assert result["trials_this_call"] == trials and result["trials_failed"] == 0
         params = result["best_params"]
         assert 16 <= params["hidden_units"] <= 256 and 10 <= params["max_epochs"] <= 30
         assert 1e-4 <= params["learning_rate"] <= 1e-2 and 0.0 <= params["dropout"] <= 0.5
@@ -46,6 +52,6 @@ async def test_a_short_tune_of_the_torch_mlp_over_stdio_returns_its_best_trial_a
         values = [t["value"] for t in result["leaderboard"]]
         assert result["best_cv"] == pytest.approx(max(values))
         run = await call(client, "ml_get_run", run_id=result["run_id"])
-        assert run["run"]["kind"] == "tune" and run["tags"]["moai.model"] == "torch_mlp"
+        assert run["run"]["kind"] == "tune" and run["tags"]["moai.model"] == model
         evaluated = await call(client, "ml_evaluate", run_id=result["run_id"], data_path="data/breast_cancer.csv")
         assert evaluated["metrics"]["roc_auc"] > 0.9
