@@ -70,6 +70,8 @@ class TuneResult(BaseModel):
     rows: int = Field(description="Rows in the table")
     warnings: list[str] = Field(description="Things to know about the data")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
+    gates_passed: bool | None = Field(description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none")
+    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -119,6 +121,19 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     return path
 
 
+def _verdict(workspace: Workspace, spec_id: str | None, out: Any) -> dict[str, str]:
+    """The tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate whose
+    metric was not the one searched is unmeasured, so it is not met. Kept without SPEC gates."""
+    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
+
+    spec = find_spec(workspace, spec_id)
+    if spec is None:
+        return gate_verdict(None)
+    verdict = gate_verdict(unmet_gates(spec, {out.metric: out.cv_mean}))
+    return {k: f"{v} (CV {out.metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
+            for k, v in verdict.items()}  # fmt: skip
+
+
 def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int) -> list[str]:
     from mcp_server.ml.tracking.store import RunRecord
     from mcp_server.ml.tracking.tags import PREFIX as TAG
@@ -139,7 +154,8 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
               f"{TAG}rows": out.rows, f"{TAG}columns": out.columns, f"{TAG}target": args["target"],
               f"{TAG}task": out.task, f"{TAG}model": out.best_model, f"{TAG}params": out.best_params,
               f"{TAG}n_features": len(out.schema["features"]), f"{TAG}seed": args["seed"],
-              f"{TAG}study": args["study_name"], f"{TAG}storage": redact(args["storage_url"])},
+              f"{TAG}study": args["study_name"], f"{TAG}storage": redact(args["storage_url"]),
+              f"{TAG}cv_folds": args["cv_folds"], **_verdict(workspace, args["spec_id"], out)},
         artifacts={"moai": folder / "moai", "plots": folder / "plots", "trials": folder / "trials"},
         model_dir=folder / "model", model_params=out.estimator_params, start_ms=started_ms,
     )  # fmt: skip
@@ -148,6 +164,7 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:
     from mcp_server.ml.tracking.locations import local_path
+    from mcp_server.ml.tracking.tags import GATES_PASSED, REJECTED_REASON
     from mcp_server.ml.tuning.storage import redact
 
     track = run_store(workspace)
@@ -164,6 +181,8 @@ def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -
         study_name=args["study_name"], storage=redact(args["storage_url"]), search_s=out.search_s,
         refit_s=out.refit_s, rows=out.rows, warnings=out.warnings,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
+        gates_passed=None if GATES_PASSED not in run.data.tags else run.data.tags[GATES_PASSED] == "true",
+        rejected_reason=run.data.tags.get(REJECTED_REASON),
     )  # fmt: skip
 
 

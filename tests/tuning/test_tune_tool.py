@@ -142,3 +142,24 @@ def test_the_trial_table_names_each_trial_once(project: Path):
         numbers = [row["number"] for row in csv.DictReader(table.open())]
         assert len(numbers) == len(set(numbers))
         assert all(json.loads(row["params"]) is not None for row in csv.DictReader(table.open()))
+
+
+async def test_a_tune_run_of_a_spec_carries_the_gate_verdict_of_its_best_cv_like_a_train_run(client, project: Path):
+    from tests.fidelity.tables import spec
+
+    spec(project, "ML-951", "data/diabetes.csv", "progression", "rmse", 1e6)  # any model meets it
+    spec(project, "ML-952", "data/diabetes.csv", "progression", "rmse", 1.0)  # no model meets it
+    args = {"data_path": "data/diabetes.csv", "target": "progression", "models": ["ridge"], "strategy": "random",
+            "n_trials": 2, "cv_folds": 3}  # fmt: skip
+    met = await call(client, "ml_tune", spec_id="ML-951", **args)
+    unmet = await call(client, "ml_tune", spec_id="ML-952", **args)
+    free = await call(client, "ml_tune", **args)
+    assert met["gates_passed"] is True and met["rejected_reason"] is None
+    assert unmet["gates_passed"] is False and "rmse" in unmet["rejected_reason"] and "CV" in unmet["rejected_reason"]
+    tags = {k: (await call(client, "ml_get_run", run_id=r["run_id"]))["tags"] for k, r in
+            (("met", met), ("unmet", unmet), ("free", free))}  # fmt: skip
+    assert tags["met"]["moai.gates_passed"] == "true" and tags["met"]["moai.kept"] == "true"
+    assert tags["unmet"]["moai.gates_passed"] == "false" and tags["unmet"]["moai.kept"] == "false"
+    assert "moai.gates_passed" not in tags["free"] and tags["free"]["moai.kept"] == "true"
+    refused = await call_error(client, "ml_export", run_id=unmet["run_id"], format="joblib")
+    assert "failed its SPEC's gates" in refused  # export reads the tune run's verdict as it reads a train run's
