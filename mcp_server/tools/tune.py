@@ -135,8 +135,10 @@ def _verdict(workspace: Workspace, spec_id: str | None, out: Any) -> dict[str, s
 
 
 def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int) -> list[str]:
+    from mcp_server.ml.tracking.children import record_children
     from mcp_server.ml.tracking.store import RunRecord
     from mcp_server.ml.tracking.tags import PREFIX as TAG
+    from mcp_server.ml.tuning.report import child_runs, read_table
     from mcp_server.ml.tuning.storage import redact
 
     m = out.metric
@@ -159,7 +161,15 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
         artifacts={"moai": folder / "moai", "plots": folder / "plots", "trials": folder / "trials"},
         model_dir=folder / "model", model_params=out.estimator_params, start_ms=started_ms,
     )  # fmt: skip
-    return [run_store(workspace).record(record)]
+    store = run_store(workspace)
+    parent = store.record(record)
+    ids = [parent]
+    try:  # every evaluated trial as a child run (params, CV score, state); the table stays on the parent
+        ids += record_children(store, parent, child_runs(read_table(folder / "trials" / "trials.csv"), m))
+    except BaseException:
+        store.delete_runs(ids)
+        raise
+    return ids
 
 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:

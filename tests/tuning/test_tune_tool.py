@@ -163,3 +163,24 @@ async def test_a_tune_run_of_a_spec_carries_the_gate_verdict_of_its_best_cv_like
     assert "moai.gates_passed" not in tags["free"] and tags["free"]["moai.kept"] == "true"
     refused = await call_error(client, "ml_export", run_id=unmet["run_id"], format="joblib")
     assert "failed its SPEC's gates" in refused  # export reads the tune run's verdict as it reads a train run's
+
+
+async def test_every_evaluated_trial_is_an_mlflow_child_run_of_the_tune_run_with_its_params_score_and_state(client):
+    result = await call(client, "ml_tune", data_path="data/diabetes.csv", target="progression", strategy="random",
+                        models=["ridge", "knn"], n_trials=6, cv_folds=3, experiment="tune-children")  # fmt: skip
+    parent = await call(client, "ml_get_run", run_id=result["run_id"])
+    evaluated = result["trials_done"] + result["trials_pruned"] + result["trials_failed"]
+    assert evaluated == 6 and parent["children"] == 6
+    trials = await call(client, "ml_list_runs", experiment="tune-children", kind="trial", max_results=50)
+    assert trials["count"] == 6 and {r["parent_run_id"] for r in trials["runs"]} == {result["run_id"]}
+    default = await call(client, "ml_list_runs", experiment="tune-children")
+    assert [r["run_id"] for r in default["runs"]] == [result["run_id"]]  # trials are listed only when asked for
+    best = result["leaderboard"][0]
+    child = next(r for r in trials["runs"] if r["run_name"].startswith(f"trial-{best['number']}-"))
+    shown = await call(client, "ml_get_run", run_id=child["run_id"])
+    assert shown["run"]["status"] == "FINISHED" and shown["tags"]["moai.state"] == "complete"
+    assert shown["params"]["model"] == best["model"]
+    assert {k: float(v) for k, v in shown["params"].items() if k != "model"} == pytest.approx(
+        json.loads(best["params"])
+    )
+    assert shown["metrics"]["cv_rmse_mean"] == pytest.approx(best["value"])
