@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -65,6 +66,7 @@ class TuneResult(BaseModel):
     )
     study_name: str = Field(description="Optuna study; workers join it with moai-ml tune-worker")
     storage: str = Field(description="Where the study lives (password hidden)")
+    dashboard: str = Field(description="Command that opens the study in optuna-dashboard (the tune extra has it)")
     search_s: float = Field(description="Wall time of the search")
     refit_s: float = Field(description="Wall time of the refit on every row")
     rows: int = Field(description="Rows in the table")
@@ -175,7 +177,7 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:
     from mcp_server.ml.tracking.locations import local_path
     from mcp_server.ml.tracking.tags import GATES_PASSED, REJECTED_REASON
-    from mcp_server.ml.tuning.storage import redact
+    from mcp_server.ml.tuning.storage import normalise_url, redact
 
     track = run_store(workspace)
     run = track.get_run(run_id)
@@ -189,6 +191,7 @@ def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -
         trials_pruned=out.counts["pruned"], trials_failed=out.counts["fail"], trials_this_call=out.trials_here,
         leaderboard=[Trial(**t) for t in out.leaderboard], param_importances=out.importances,
         study_name=args["study_name"], storage=redact(args["storage_url"]), search_s=out.search_s,
+        dashboard=f"optuna-dashboard {shlex.quote(redact(normalise_url(args['storage_url'])))}",
         refit_s=out.refit_s, rows=out.rows, warnings=out.warnings,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
         gates_passed=None if GATES_PASSED not in run.data.tags else run.data.tags[GATES_PASSED] == "true",
