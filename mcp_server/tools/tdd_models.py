@@ -100,6 +100,11 @@ class GreenResult(Files):
 class RefactorResult(GreenResult):
     cv_results: list[CvResult] = Field(description="CV leaderboard, best first")
     chosen_model: str = Field(description="The candidate with the best CV mean, now in the pipeline")
+    tuning: dict[str, Any] | None = Field(
+        default=None,
+        description="When a gate was unmet and the SPEC sets tune_budget_s: the search (model, params, best CV ± std "
+        "vs threshold, trials, adopted: whether the tuned pipeline replaced the CV winner)",
+    )
 
 
 class PhaseSummary(BaseModel):
@@ -191,4 +196,5 @@ def to_refactor(result: PhaseResult) -> RefactorResult:
         **_green_fields(result),
         cv_results=[CvResult(**row) for row in result.cv_results],
         chosen_model=result.model or "",
+        tuning=result.tuning,
     )
