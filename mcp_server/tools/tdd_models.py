@@ -33,6 +33,7 @@ class SpecFields(BaseModel):
     drop: list[Name] | None = Field(None, max_length=1000, description="Columns never used as features")
     max_latency_ms: float | None = Field(None, gt=0, le=1e6, description="One-row prediction budget, ms")
     max_model_mb: float | None = Field(None, gt=0, le=1e6, description="Saved model size budget, MB")
+    tune_budget_s: float | None = Field(None, ge=5, le=86400, description="REFACTOR tunes this long if a gate is unmet")
 
 
 class TestResult(BaseModel):
