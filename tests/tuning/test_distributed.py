@@ -20,6 +20,7 @@ import pytest
 from mcp_server.ml.tuning.storage import GRACE_S, HEARTBEAT_S
 from tests.support import copy_examples, free_port, running
 from tests.train_support import call, client_with_env
+from tests.tuning.dashboard import dashboard_trials
 from tests.tuning.postgres import postgres
 
 pytestmark = [
@@ -104,10 +105,12 @@ async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_wo
                 run = await call(client, "ml_get_run", run_id=result["run_id"])
         study = optuna.load_study(study_name=STUDY, storage=optuna_url)
         trials, best = study.trials, study.best_trial
+        shown = dashboard_trials(result["dashboard"], project, STUDY)  # the shared study in optuna-dashboard
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/mlflow") as conn:
             stored = [row[0] for row in conn.execute("SELECT run_uuid FROM runs")]
 
     numbers = [t.number for t in trials]
+    assert sorted(t["number"] for t in shown) == numbers and result["dashboard"].endswith(url.split("://")[1])
     assert numbers == list(range(len(trials)))  # no duplicate or missing trial numbers
     _assert_killed_trial_failed_and_retried(trials, victim.number)
     by_worker: dict[str, int] = {}
