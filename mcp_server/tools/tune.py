@@ -123,21 +123,9 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     return path
 
 
-def _verdict(workspace: Workspace, spec_id: str | None, out: Any) -> dict[str, str]:
-    """The tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate whose
-    metric was not the one searched is unmeasured, so it is not met. Kept without SPEC gates."""
-    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
-
-    spec = find_spec(workspace, spec_id)
-    if spec is None:
-        return gate_verdict(None)
-    verdict = gate_verdict(unmet_gates(spec, {out.metric: out.cv_mean}))
-    return {k: f"{v} (CV {out.metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
-            for k, v in verdict.items()}  # fmt: skip
-
-
 def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int) -> list[str]:
-    from mcp_server.ml.tracking.children import record_children
+    from mcp_server.ml.tdd.gates import cv_verdict
+    from mcp_server.ml.tracking.children import record_with_children
     from mcp_server.ml.tracking.store import RunRecord
     from mcp_server.ml.tracking.tags import PREFIX as TAG
     from mcp_server.ml.tuning.report import child_runs, read_table
@@ -159,19 +147,12 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
               f"{TAG}task": out.task, f"{TAG}model": out.best_model, f"{TAG}params": out.best_params,
               f"{TAG}n_features": len(out.schema["features"]), f"{TAG}seed": args["seed"],
               f"{TAG}study": args["study_name"], f"{TAG}storage": redact(args["storage_url"]),
-              f"{TAG}cv_folds": args["cv_folds"], **_verdict(workspace, args["spec_id"], out)},
+              f"{TAG}cv_folds": args["cv_folds"], **cv_verdict(workspace, args["spec_id"], out.metric, out.cv_mean)},
         artifacts={"moai": folder / "moai", "plots": folder / "plots", "trials": folder / "trials"},
         model_dir=folder / "model", model_params=out.estimator_params, start_ms=started_ms,
     )  # fmt: skip
-    store = run_store(workspace)
-    parent = store.record(record)
-    ids = [parent]
-    try:  # every evaluated trial as a child run (params, CV score, state); the table stays on the parent
-        ids += record_children(store, parent, child_runs(read_table(folder / "trials" / "trials.csv"), m))
-    except BaseException:
-        store.delete_runs(ids)
-        raise
-    return ids
+    # every evaluated trial as a child run (params, CV score, state); the table stays on the parent
+    return record_with_children(run_store(workspace), record, child_runs(read_table(folder / "trials/trials.csv"), m))
 
 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:

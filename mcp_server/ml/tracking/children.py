@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.ml.tracking import tags as t
 
 if TYPE_CHECKING:
-    from mcp_server.ml.tracking.store import MlflowStore
+    from mcp_server.ml.tracking.store import MlflowStore, RunRecord
 
 MAX_CHILDREN = 100
 STATUSES = ("FINISHED", "FAILED", "KILLED")
@@ -54,4 +54,15 @@ def record_children(store: MlflowStore, parent_run_id: str, children: list[Child
             metrics=[Metric(k, float(v), stamp, 0) for k, v in child.metrics.items() if v is not None],
         )
         client.set_terminated(run_id, child.status if child.status in STATUSES else "FINISHED", end_time=child.end_ms)
+    return ids
+
+
+def record_with_children(store: MlflowStore, record: RunRecord, children: list[ChildRun]) -> list[str]:
+    """The parent run, then its children; a failure deletes what was written. Ids, the parent's first."""
+    ids = [store.record(record)]
+    try:
+        ids += record_children(store, ids[0], children)
+    except BaseException:
+        store.delete_runs(ids)
+        raise
     return ids
