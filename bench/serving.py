@@ -241,7 +241,9 @@ def main() -> None:
         action="store_true",
         help="only: the generated service with and without its prediction log (target <= 10 %%)",
     )
+    parser.add_argument("--compare-log", type=Path, help="with --log-overhead: also measure this prediction_log.py")
     args = parser.parse_args()
+    args.load_before = f"{os.getloadavg()[0]:.2f}"
     wrk = ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="moai-bench-serving-") as tmp:
         work = Path(tmp)
@@ -293,25 +295,71 @@ def _cpu_run(wrk: str, spec: dict[str, Any], port: int, secs: int, conns: int, w
 
 
 def log_overhead(args: argparse.Namespace, wrk: str, plain: dict[str, Any], port: int, work: Path) -> None:
-    """The generated service with MOAI_PREDICTION_LOG off and on, interleaved rounds, single records."""
-    logged = {**plain, "env": {"MOAI_PREDICTION_LOG": str(work / "predictions")}}
-    runs: dict[str, list[dict[str, float]]] = {"log off": [], "log on": []}
+    """The generated service with MOAI_PREDICTION_LOG off and on, interleaved rounds, single records; with
+    `--compare-log FILE`, also a copy of the service whose app/prediction_log.py is FILE (e.g. an older one
+    from `git show REV:templates/serving/app/prediction_log.py.j2`), so both are measured in one run."""
+    variants = {"log off": plain, "log on": {**plain, "env": {"MOAI_PREDICTION_LOG": str(work / "predictions")}}}
+    if args.compare_log:
+        other = work / "service-compare"
+        shutil.copytree(plain["cwd"], other)
+        shutil.copyfile(args.compare_log, other / "app" / "prediction_log.py")
+        logs = str(work / "predictions-compare")
+        variants["log on (compared)"] = {**plain, "cwd": other, "env": {"MOAI_PREDICTION_LOG": logs}}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
     for round_no in range(1, args.rounds + 1):
-        for name, spec in (("log off", plain), ("log on", logged)):
+        for name, spec in variants.items():
             print(f"round {round_no}: generated (onnx), {name}, {args.seconds} s", flush=True)
             runs[name].append(_cpu_run(wrk, spec, port, args.seconds, args.connections, work))
-    lines = sum(len(f.read_text().splitlines()) for f in (work / "predictions").glob("*.jsonl"))
-    print(f"\n{'generated (onnx)':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}")
+    print(f"\nload average before / after: {args.load_before} / {os.getloadavg()[0]:.2f} (2 cores shared)")
+    print(
+        f"\n{'generated (onnx)':<20}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU us/req':>12}{'loss':>8}{'CPU+':>8}"
+    )
+    off = _median(runs["log off"])
     for name, values in runs.items():
         r = _median(values)
-        print(f"{name:<18}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['cpu_us']:>12.0f}")
-    off, on = _median(runs["log off"]), _median(runs["log on"])
-    pairs = [1 - b["rps"] / a["rps"] for a, b in zip(runs["log off"], runs["log on"], strict=True)]
-    print(f"per-round throughput loss: {', '.join(f'{p:+.1%}' for p in pairs)}; logged lines on disk: {lines}")
+        print(f"{name:<20}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['cpu_us']:>12.0f}"
+              f"{1 - r['rps'] / off['rps']:>+8.1%}{r['cpu_us'] / off['cpu_us'] - 1:>+8.1%}")  # fmt: skip
+    for name, values in runs.items():
+        if name != "log off":
+            pairs = [1 - b["rps"] / a["rps"] for a, b in zip(runs["log off"], values, strict=True)]
+            print(f"per-round throughput loss, {name}: {', '.join(f'{p:+.1%}' for p in pairs)}")
+    costs = {"log on": log_cost_us(Path(plain["cwd"]) / "app" / "prediction_log.py", plain["body"], work)}
+    if args.compare_log:
+        costs["log on (compared)"] = log_cost_us(args.compare_log, plain["body"], work)
+    for name, cost in costs.items():
+        share = cost / off["cpu_us"]
+        print(f"{name}: the log's own CPU per request, in process: {cost:.2f} us ({share:.1%} of the service's "
+              f"{off['cpu_us']:.0f} us per request without it)")  # fmt: skip
+    on = _median(runs["log on"])
     for label, value in (("median throughput loss", 1 - on["rps"] / off["rps"]),
                          ("median CPU per request added", on["cpu_us"] / off["cpu_us"] - 1)):  # fmt: skip
         verdict = "met" if value <= 0.10 else "NOT met"
         print(f"{label + ' with the prediction log:':<52}{value:+.1%}  {verdict} (<= 10 %)")
+
+
+def log_cost_us(module_file: Path, record: dict[str, Any], work: Path, n: int = 100_000) -> float:
+    """The prediction log's own CPU per request (the handler's append plus the writer's encoding and
+    writing, all threads of this process), in microseconds: steady where req/s on a shared machine is not."""
+    import importlib.machinery
+    import importlib.util
+
+    name = f"prediction_log_{abs(hash(module_file))}"
+    loader = importlib.machinery.SourceFileLoader(name, str(module_file))
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    folder = work / f"cost-{module.__name__}"
+    body, answer = json.dumps(record).encode(), json.dumps({"prediction": 1, "probabilities": {"0": 0.1, "1": 0.9}})
+    log = module.PredictionLog(folder, max_bytes=2**40)
+    log.start()
+    started = time.process_time()
+    for _ in range(n):
+        log.append(body, answer, False)
+    log.close()
+    spent = time.process_time() - started
+    shutil.rmtree(folder, ignore_errors=True)
+    return spent / n * 1e6
 
 
 def _median(runs: list[dict[str, float]]) -> dict[str, float]:

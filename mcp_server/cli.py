@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("tune-worker", help="join an ml_tune study and run its trials until its deadline")
     worker.add_argument("--study", required=True, help="study name (ml_tune's study_name)")
     worker.add_argument("--storage", required=True, help="study storage URL, e.g. postgresql://user@host/db")
-    worker.add_argument("--n-trials", type=int, default=None, help="stop after this many trials of this worker")
+    worker.add_argument("--n-trials", type=int, default=None, help="run this many trials, even past the deadline")
     return parser
 
 

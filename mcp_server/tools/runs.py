@@ -21,7 +21,7 @@ class RunSummary(BaseModel):
     run_id: str = Field(description="MLflow run id")
     run_name: str = Field(description="Human name of the run")
     experiment: str = Field(description="Experiment name")
-    kind: str = Field(description="train, compare, candidate, tdd_green, tdd_refactor, tune")
+    kind: str = Field(description="train, compare, candidate, tdd_green, tdd_refactor, tune, trial")
     model: str | None = Field(description="Registry model name, if any")
     spec_id: str | None = Field(description="SPEC the run belongs to, if any")
     status: str = Field(description="FINISHED, FAILED, RUNNING, …")
@@ -47,7 +47,7 @@ class RunDetail(BaseModel):
     tags: dict[str, str] = Field(description="moai.* tags: data file and hash, rows, columns, target, …")
     model_uri: str | None = Field(description="models:/<id> of the logged model, if the run has one")
     artifacts: list[str] = Field(description="Top-level artifact paths of the run")
-    children: int = Field(description="Nested runs (candidates of a compare run)")
+    children: int = Field(description="Nested runs (candidates of a compare run, trials of a tune run)")
 
 
 def _iso(ms: int | None) -> str:

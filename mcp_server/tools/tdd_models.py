@@ -33,6 +33,7 @@ class SpecFields(BaseModel):
     drop: list[Name] | None = Field(None, max_length=1000, description="Columns never used as features")
     max_latency_ms: float | None = Field(None, gt=0, le=1e6, description="One-row prediction budget, ms")
     max_model_mb: float | None = Field(None, gt=0, le=1e6, description="Saved model size budget, MB")
+    tune_budget_s: float | None = Field(None, ge=5, le=86400, description="REFACTOR tunes this long if a gate is unmet")
 
 
 class TestResult(BaseModel):
@@ -100,6 +101,11 @@ class GreenResult(Files):
 class RefactorResult(GreenResult):
     cv_results: list[CvResult] = Field(description="CV leaderboard, best first")
     chosen_model: str = Field(description="The candidate with the best CV mean, now in the pipeline")
+    tuning: dict[str, Any] | None = Field(
+        default=None,
+        description="When a gate was unmet and the SPEC sets tune_budget_s: the search (model, params, best CV ± std "
+        "vs threshold, trials, adopted: whether the tuned pipeline replaced the CV winner)",
+    )
 
 
 class PhaseSummary(BaseModel):
@@ -191,4 +197,5 @@ def to_refactor(result: PhaseResult) -> RefactorResult:
         **_green_fields(result),
         cv_results=[CvResult(**row) for row in result.cv_results],
         chosen_model=result.model or "",
+        tuning=result.tuning,
     )

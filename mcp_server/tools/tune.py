@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -65,11 +66,14 @@ class TuneResult(BaseModel):
     )
     study_name: str = Field(description="Optuna study; workers join it with moai-ml tune-worker")
     storage: str = Field(description="Where the study lives (password hidden)")
+    dashboard: str = Field(description="Command that opens the study in optuna-dashboard (the tune extra has it)")
     search_s: float = Field(description="Wall time of the search")
     refit_s: float = Field(description="Wall time of the refit on every row")
     rows: int = Field(description="Rows in the table")
     warnings: list[str] = Field(description="Things to know about the data")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
+    gates_passed: bool | None = Field(description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none")
+    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -120,8 +124,11 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
 
 
 def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int) -> list[str]:
+    from mcp_server.ml.tdd.gates import cv_verdict
+    from mcp_server.ml.tracking.children import record_with_children
     from mcp_server.ml.tracking.store import RunRecord
     from mcp_server.ml.tracking.tags import PREFIX as TAG
+    from mcp_server.ml.tuning.report import child_runs, read_table
     from mcp_server.ml.tuning.storage import redact
 
     m = out.metric
@@ -139,16 +146,19 @@ def _record(workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, 
               f"{TAG}rows": out.rows, f"{TAG}columns": out.columns, f"{TAG}target": args["target"],
               f"{TAG}task": out.task, f"{TAG}model": out.best_model, f"{TAG}params": out.best_params,
               f"{TAG}n_features": len(out.schema["features"]), f"{TAG}seed": args["seed"],
-              f"{TAG}study": args["study_name"], f"{TAG}storage": redact(args["storage_url"])},
+              f"{TAG}study": args["study_name"], f"{TAG}storage": redact(args["storage_url"]),
+              f"{TAG}cv_folds": args["cv_folds"], **cv_verdict(workspace, args["spec_id"], out.metric, out.cv_mean)},
         artifacts={"moai": folder / "moai", "plots": folder / "plots", "trials": folder / "trials"},
         model_dir=folder / "model", model_params=out.estimator_params, start_ms=started_ms,
     )  # fmt: skip
-    return [run_store(workspace).record(record)]
+    # every evaluated trial as a child run (params, CV score, state); the table stays on the parent
+    return record_with_children(run_store(workspace), record, child_runs(read_table(folder / "trials/trials.csv"), m))
 
 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:
     from mcp_server.ml.tracking.locations import local_path
-    from mcp_server.ml.tuning.storage import redact
+    from mcp_server.ml.tracking.tags import GATES_PASSED, REJECTED_REASON
+    from mcp_server.ml.tuning.storage import normalise_url, redact
 
     track = run_store(workspace)
     run = track.get_run(run_id)
@@ -162,8 +172,11 @@ def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -
         trials_pruned=out.counts["pruned"], trials_failed=out.counts["fail"], trials_this_call=out.trials_here,
         leaderboard=[Trial(**t) for t in out.leaderboard], param_importances=out.importances,
         study_name=args["study_name"], storage=redact(args["storage_url"]), search_s=out.search_s,
+        dashboard=f"optuna-dashboard {shlex.quote(redact(normalise_url(args['storage_url'])))}",
         refit_s=out.refit_s, rows=out.rows, warnings=out.warnings,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
+        gates_passed=None if GATES_PASSED not in run.data.tags else run.data.tags[GATES_PASSED] == "true",
+        rejected_reason=run.data.tags.get(REJECTED_REASON),
     )  # fmt: skip
 
 

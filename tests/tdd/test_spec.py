@@ -115,6 +115,15 @@ def test_wrong_types_and_ranges_are_refused_with_the_field_name(project):
         load_spec(ws, write_spec(project, BLOCK.replace("0.9", "97")))
 
 
+def test_tune_budget_s_is_optional_read_from_the_ml_block_and_range_checked(project):
+    ws = Workspace(project)
+    assert load_spec(ws, write_spec(project)).tune_budget_s is None  # no field: REFACTOR never tunes
+    assert load_spec(ws, write_spec(project, BLOCK + "\ntune_budget_s: 120")).tune_budget_s == 120.0
+    for bad in ("tune_budget_s: 1", "tune_budget_s: soon"):
+        with pytest.raises(SpecError, match="tune_budget_s"):
+            load_spec(ws, write_spec(project, BLOCK + "\n" + bad))
+
+
 def test_a_metric_that_does_not_fit_the_task_is_refused_once_the_data_says_the_task(workspace):
     spec = load_spec(workspace, "ML-002", {"metric": "roc_auc", "threshold": 0.9, "task": "auto"})
     with pytest.raises(SpecError, match="does not apply to a regression task; valid for regression: r2, mae"):

@@ -1,8 +1,9 @@
 """A real PostgreSQL 15 for the distributed-tuning test, started by the test itself.
 
 PostgreSQL refuses to run as root, so the server runs as an unprivileged user (`moai-pg`, created
-with `useradd` when missing) via `runuser`, on 127.0.0.1 and a free port, with its data directory
-in a fresh temporary folder that user owns. Everything is stopped and deleted afterwards.
+with `useradd` when missing) that Popen switches to itself: no wrapper process sits between the test
+and postgres, so its fast-shutdown signal reaches it. It listens on 127.0.0.1 and a free port, with
+its data directory in a fresh temporary folder that user owns; everything is stopped and deleted after.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,15 +27,21 @@ BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "moai-pg"
 
 
-def _as_user(*cmd: str) -> list[str]:
-    return ["runuser", "-u", USER, "--", *cmd] if os.geteuid() == 0 else list(cmd)
+def _as_user() -> dict[str, Any]:
+    """Popen arguments that run the program itself as USER (no wrapper process: signals reach postgres)."""
+    import pwd
+
+    return {"user": USER, "group": pwd.getpwnam(USER).pw_gid, "extra_groups": []} if os.geteuid() == 0 else {}
 
 
 def _ensure_user() -> None:
     if os.geteuid() != 0:
         return  # not root: the server runs as the current (unprivileged) user
     if subprocess.run(["id", USER], capture_output=True, check=False).returncode != 0:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER], check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+            check=True,
+        )
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -66,12 +75,12 @@ def postgres(*databases: str) -> Iterator[int]:
         shutil.chown(base, USER)
         shutil.chown(sockets, USER)
     port = free_port()
-    subprocess.run(_as_user(str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"),
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run([str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True, cwd=base, **_as_user())  # fmt: skip
     proc = subprocess.Popen(
-        _as_user(str(BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-                 "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60"),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [str(BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
+         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=base, **_as_user(),
     )  # fmt: skip
     try:
         _wait_ready(port, proc)
@@ -80,7 +89,7 @@ def postgres(*databases: str) -> Iterator[int]:
                 conn.execute(f'CREATE DATABASE "{name}"')
         yield port
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # fast shutdown (SIGTERM would wait for every client to leave)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,21 @@ import anyio
 import anyio.to_thread
 import pytest
 
+from mcp_server.ml.tuning.storage import GRACE_S, HEARTBEAT_S
 from tests.support import copy_examples, free_port, running
 from tests.train_support import call, client_with_env
+from tests.tuning.dashboard import dashboard_trials
 from tests.tuning.postgres import postgres
 
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.slow,
     pytest.mark.xdist_group("test_tune_pg"),
-    # Not passing yet (issue 11, point 4): PostgreSQL, the MLflow server on it, the tool and both workers
-    # start, but the poll never sees the second worker's trial RUNNING, so the SIGKILL step times out.
-    pytest.mark.skip(reason="work in progress: the worker-kill step does not see the worker's running trial yet"),
 ]
 STUDY = "shared-study"
+# The tool's search budget; the workers run a number of trials each (the study's deadline does not bound them).
+BUDGET_S = 20
+JOIN, FINISH = 3, 1
 
 
 @pytest.fixture
@@ -39,7 +42,9 @@ def anyio_backend() -> str:
 def _study(url: str) -> Any:
     import optuna
 
-    return optuna.load_study(study_name=STUDY, storage=url)
+    from mcp_server.ml.tuning.storage import open_storage
+
+    return optuna.load_study(study_name=STUDY, storage=open_storage(url))
 
 
 def _wait(check: Any, timeout: float, what: str) -> Any:
@@ -55,11 +60,17 @@ def _wait(check: Any, timeout: float, what: str) -> Any:
     raise TimeoutError(f"{what} did not happen within {timeout} s")
 
 
-def _worker(url: str, project: Path) -> subprocess.Popen[str]:
+def _worker(url: str, project: Path, *extra: str) -> subprocess.Popen[str]:
     cli = Path(sys.executable).parent / "moai-ml"
-    return subprocess.Popen([str(cli), "tune-worker", "--study", STUDY, "--storage", url], cwd=project,
+    return subprocess.Popen([str(cli), "tune-worker", "--study", STUDY, "--storage", url, *extra], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"})  # fmt: skip
+
+
+def _report(worker: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = worker.communicate(timeout=120)
+    assert worker.returncode == 0, err[-1500:]
+    return {**json.loads(out.strip().splitlines()[-1]), "returned_at": time.time()}
 
 
 def _running_trial_of(study: Any, pid: int) -> Any:
@@ -72,7 +83,6 @@ def _running_trial_of(study: Any, pid: int) -> Any:
 async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_workers_trial_is_retried(tmp_path):
     import optuna
     import psycopg
-    from optuna.storages import RetryFailedTrialCallback
 
     project = copy_examples(tmp_path / "project")
     with postgres("optuna", "mlflow") as port:
@@ -80,63 +90,104 @@ async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_wo
         optuna_url = url.replace("postgresql://", "postgresql+psycopg://")
         mlflow_port = free_port()
         backend = optuna_url.replace("/optuna", "/mlflow")
-        server = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend, "--artifacts-destination",
-                  str(tmp_path / "artifacts"), "--host", "127.0.0.1",
+        server = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend,
+                  "--artifacts-destination", str(tmp_path / "artifacts"), "--host", "127.0.0.1",
                   "--port", str(mlflow_port), "--workers", "1"]  # fmt: skip
         with running(server, tmp_path, f"http://127.0.0.1:{mlflow_port}/health", timeout=240):
             async with client_with_env(project, MLFLOW_TRACKING_URI=f"http://127.0.0.1:{mlflow_port}") as client:
-                result: dict[str, Any] = {}
-
-                async def tune() -> None:
-                    result.update(await call(client, "ml_tune", data_path="data/customers.csv", target="segment",
-                                             strategy="optuna", models=["random_forest", "extra_trees"], cv_folds=3,
-                                             time_budget_s=90, storage=url, study_name=STUDY))  # fmt: skip
-                    result["returned_at"] = time.time()
-
-                async with anyio.create_task_group() as group:
-                    group.start_soon(tune)
-                    await anyio.to_thread.run_sync(
-                        lambda: _wait(lambda: _study(optuna_url).user_attrs.get("moai.config"), 180, "the study")
-                    )
-                    workers = [_worker(url, project), _worker(url, project)]
-                    shared = _study(optuna_url)  # one connection pool for the polling below
-                    try:
-                        victim = await anyio.to_thread.run_sync(
-                            lambda: _wait(lambda: _running_trial_of(shared, workers[1].pid), 150, "a worker trial")
-                        )
-                    except TimeoutError:
-                        for w in workers:
-                            w.kill()
-                        raise AssertionError([w.communicate()[1][-1500:] for w in workers]) from None
-                    workers[1].send_signal(signal.SIGKILL)
-                reports = [json.loads(workers[0].communicate(timeout=180)[0].strip().splitlines()[-1])]
-                workers[1].wait(timeout=10)
+                result, workers, victim = await _tune_with_workers(client, url, optuna_url, project)
+                reports = [_report(workers[0])]
+                # after the search: a worker finishing the study with one more trial; its optimize() first fails
+                # trials whose heartbeat is older than the grace period (the killed one, unless a live process
+                # already did) and runs the retry Optuna enqueued for it
+                time.sleep(max(0.0, victim.killed_at + GRACE_S + HEARTBEAT_S - time.time()))
+                reports.append(_report(_worker(url, project, "--n-trials", str(FINISH))))
                 run = await call(client, "ml_get_run", run_id=result["run_id"])
         study = optuna.load_study(study_name=STUDY, storage=optuna_url)
-        trials = study.trials
+        trials, best = study.trials, study.best_trial
+        shown = dashboard_trials(result["dashboard"], project, STUDY)  # the shared study in optuna-dashboard
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/mlflow") as conn:
             stored = [row[0] for row in conn.execute("SELECT run_uuid FROM runs")]
 
     numbers = [t.number for t in trials]
+    assert sorted(t["number"] for t in shown) == numbers and result["dashboard"].endswith(url.split("://")[1])
     assert numbers == list(range(len(trials)))  # no duplicate or missing trial numbers
-    killed = next(t for t in trials if t.number == victim.number)
-    assert killed.state == optuna.trial.TrialState.FAIL  # the heartbeat of the dead worker stopped
-    assert any(RetryFailedTrialCallback.retried_trial_number(t) == victim.number for t in trials)
+    _assert_killed_trial_failed_and_retried(trials, victim.number)
     by_worker: dict[str, int] = {}
     for t in trials:
-        by_worker[str(t.user_attrs.get("worker", "queued"))] = by_worker.get(str(t.user_attrs.get("worker")), 0) + 1
-    assert len([w for w in by_worker if w not in ("queued", "None")]) == 3  # the tool and both workers ran trials
-    assert sum(by_worker.values()) == len(trials)
-    assert reports[0]["trials"] == by_worker[reports[0]["worker"]]
-    states = {s: sum(1 for t in trials if t.state.name == s) for s in ("COMPLETE", "PRUNED", "FAIL", "WAITING")}
-    assert sum(states.values()) == len(trials)
-    assert reports[0]["best_trial"] == study.best_trial.number  # the worker saw the same best trial
-    before = [
-        t for t in trials if t.state.name == "COMPLETE" and t.datetime_complete.timestamp() <= result["returned_at"]
-    ]
-    best_then = max(before, key=lambda t: t.value)  # f1_macro: higher is better
-    assert result["leaderboard"][0]["number"] == best_then.number and result["best_cv"] == pytest.approx(
-        best_then.value
-    )
+        by_worker[str(t.user_attrs.get("worker"))] = by_worker.get(str(t.user_attrs.get("worker")), 0) + 1
+    workers = {reports[0]["worker"], victim.worker, reports[1]["worker"]}
+    assert len(workers) == 3 and workers < set(by_worker) and len(by_worker) == 4  # the tool's job is the fourth
+    (tool,) = set(by_worker) - workers
+    assert result["trials_this_call"] == by_worker[tool]
+    assert reports[0]["trials"] == by_worker[reports[0]["worker"]] == JOIN
+    assert reports[1]["trials"] == by_worker[reports[1]["worker"]] == FINISH  # the finishing worker's trial
+    assert sum(1 for t in trials if t.state.name in ("RUNNING", "WAITING")) == 0  # the study is finished
+    assert result["trials_done"] + result["trials_pruned"] + result["trials_failed"] <= len(trials)
+    assert reports[1]["best_trial"] == best.number  # the last worker sees the study's best trial
+    for seen in (result, reports[0]):  # and each earlier process saw the best trial of its time
+        done = [
+            t for t in trials if t.state.name == "COMPLETE" and t.datetime_complete.timestamp() <= seen["returned_at"]
+        ]
+        best_then = max(done, key=lambda t: t.value)  # f1_macro: higher is better
+        got = seen["leaderboard"][0]["number"] if seen is result else seen["best_trial"]
+        assert got == best_then.number
+    assert result["best_cv"] == pytest.approx(trials[result["leaderboard"][0]["number"]].value)
     assert result["storage"].startswith("postgresql://") and run["tags"]["moai.study"] == STUDY
     assert result["run_id"] in stored  # the run lives in the MLflow server's PostgreSQL store
+
+
+@dataclass
+class Victim:
+    number: int
+    worker: str
+    killed_at: float
+
+
+async def _tune_with_workers(
+    client: Any, url: str, optuna_url: str, project: Path
+) -> tuple[dict[str, Any], list[Any], Victim]:
+    """Start ml_tune, join two workers once the study exists, SIGKILL the second in the middle of a trial."""
+    result: dict[str, Any] = {}
+
+    async def tune() -> None:
+        result.update(await call(client, "ml_tune", data_path="data/customers.csv", target="segment",
+                                 strategy="optuna", models=["random_forest"], cv_folds=3,
+                                 time_budget_s=BUDGET_S, storage=url, study_name=STUDY))  # fmt: skip
+        result["returned_at"] = time.time()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(tune)
+        await anyio.to_thread.run_sync(
+            lambda: _wait(lambda: _study(optuna_url).user_attrs.get("moai.config"), 120, "the study")
+        )
+        # each runs the trials it is asked for (the second is killed before it ends)
+        workers = [_worker(url, project, "--n-trials", str(JOIN)), _worker(url, project, "--n-trials", "50")]
+        shared = _study(optuna_url)  # one connection pool for the polling below
+        try:
+            await anyio.to_thread.run_sync(
+                lambda: _wait(lambda: _running_trial_of(shared, workers[1].pid), 90, "a worker trial")
+            )
+        except TimeoutError:
+            for w in workers:
+                w.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: each prints where it was
+            seen = [(t.number, t.state.name, t.user_attrs.get("worker"), str(t.datetime_start)) for t in shared.trials]
+            raise AssertionError([w.communicate()[1][-1500:] for w in workers] + [seen]) from None
+        workers[1].send_signal(signal.SIGKILL)
+        workers[1].wait(timeout=10)
+        # the trial it was running when it died (read after the kill: no race with a trial ending meanwhile)
+        killed_at = time.time()
+        victim = _running_trial_of(_study(optuna_url), workers[1].pid)
+        assert victim is not None, "the killed worker had no trial running"
+    return result, workers, Victim(victim.number, victim.user_attrs["worker"], killed_at)
+
+
+def _assert_killed_trial_failed_and_retried(trials: list[Any], victim: int) -> None:
+    import optuna
+    from optuna.storages import RetryFailedTrialCallback
+
+    killed = trials[victim]
+    assert killed.state == optuna.trial.TrialState.FAIL  # failed by the heartbeat check of a live process
+    assert killed.datetime_complete is not None
+    retries = [t for t in trials if RetryFailedTrialCallback.retried_trial_number(t) == victim]
+    assert len(retries) == 1 and retries[0].params == killed.params  # enqueued again with the same parameters

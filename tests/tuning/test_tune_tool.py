@@ -142,3 +142,54 @@ def test_the_trial_table_names_each_trial_once(project: Path):
         numbers = [row["number"] for row in csv.DictReader(table.open())]
         assert len(numbers) == len(set(numbers))
         assert all(json.loads(row["params"]) is not None for row in csv.DictReader(table.open()))
+
+
+async def test_a_tune_run_of_a_spec_carries_the_gate_verdict_of_its_best_cv_like_a_train_run(client, project: Path):
+    from tests.fidelity.tables import spec
+
+    spec(project, "ML-951", "data/diabetes.csv", "progression", "rmse", 1e6)  # any model meets it
+    spec(project, "ML-952", "data/diabetes.csv", "progression", "rmse", 1.0)  # no model meets it
+    args = {"data_path": "data/diabetes.csv", "target": "progression", "models": ["ridge"], "strategy": "random",
+            "n_trials": 2, "cv_folds": 3}  # fmt: skip
+    met = await call(client, "ml_tune", spec_id="ML-951", **args)
+    unmet = await call(client, "ml_tune", spec_id="ML-952", **args)
+    free = await call(client, "ml_tune", **args)
+    assert met["gates_passed"] is True and met["rejected_reason"] is None
+    assert unmet["gates_passed"] is False and "rmse" in unmet["rejected_reason"] and "CV" in unmet["rejected_reason"]
+    tags = {k: (await call(client, "ml_get_run", run_id=r["run_id"]))["tags"] for k, r in
+            (("met", met), ("unmet", unmet), ("free", free))}  # fmt: skip
+    assert tags["met"]["moai.gates_passed"] == "true" and tags["met"]["moai.kept"] == "true"
+    assert tags["unmet"]["moai.gates_passed"] == "false" and tags["unmet"]["moai.kept"] == "false"
+    assert "moai.gates_passed" not in tags["free"] and tags["free"]["moai.kept"] == "true"
+    refused = await call_error(client, "ml_export", run_id=unmet["run_id"], format="joblib")
+    assert "failed its SPEC's gates" in refused  # export reads the tune run's verdict as it reads a train run's
+
+
+async def test_every_evaluated_trial_is_an_mlflow_child_run_of_the_tune_run_with_its_params_score_and_state(client):
+    result = await call(client, "ml_tune", data_path="data/diabetes.csv", target="progression", strategy="random",
+                        models=["ridge", "knn"], n_trials=6, cv_folds=3, experiment="tune-children")  # fmt: skip
+    parent = await call(client, "ml_get_run", run_id=result["run_id"])
+    evaluated = result["trials_done"] + result["trials_pruned"] + result["trials_failed"]
+    assert evaluated == 6 and parent["children"] == 6
+    trials = await call(client, "ml_list_runs", experiment="tune-children", kind="trial", max_results=50)
+    assert trials["count"] == 6 and {r["parent_run_id"] for r in trials["runs"]} == {result["run_id"]}
+    default = await call(client, "ml_list_runs", experiment="tune-children")
+    assert [r["run_id"] for r in default["runs"]] == [result["run_id"]]  # trials are listed only when asked for
+    best = result["leaderboard"][0]
+    child = next(r for r in trials["runs"] if r["run_name"].startswith(f"trial-{best['number']}-"))
+    shown = await call(client, "ml_get_run", run_id=child["run_id"])
+    assert shown["run"]["status"] == "FINISHED" and shown["tags"]["moai.state"] == "complete"
+    assert shown["params"]["model"] == best["model"]
+    assert {k: float(v) for k, v in shown["params"].items() if k != "model"} == pytest.approx(
+        json.loads(best["params"])
+    )
+    assert shown["metrics"]["cv_rmse_mean"] == pytest.approx(best["value"])
+
+
+async def test_the_study_opens_in_optuna_dashboard_with_the_command_the_result_gives(client, project: Path):
+    from tests.tuning.dashboard import dashboard_trials
+
+    result = await call(client, "ml_tune", data_path="data/diabetes.csv", target="progression", strategy="random",
+                        models=["ridge"], n_trials=3, cv_folds=3, study_name="dashboard-study")  # fmt: skip
+    assert result["dashboard"].startswith("optuna-dashboard sqlite:///")  # the workspace's .moai/ml/optuna.db
+    assert len(dashboard_trials(result["dashboard"], project, "dashboard-study")) == 3

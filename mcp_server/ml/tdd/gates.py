@@ -53,3 +53,14 @@ def gate_verdict(unmet: list[str] | None) -> dict[str, str]:
     if unmet is None:
         return verdict(None, True)
     return verdict(not unmet, not unmet, f"SPEC gates not met: {'; '.join(unmet)}" if unmet else None)
+
+
+def cv_verdict(workspace: Workspace, spec_id: str | None, metric: str, cv_mean: float) -> dict[str, str]:
+    """A tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate whose
+    metric was not the one searched is unmeasured, so it is not met. Kept without SPEC gates."""
+    spec = find_spec(workspace, spec_id)
+    if spec is None:
+        return gate_verdict(None)
+    verdict = gate_verdict(unmet_gates(spec, {metric: cv_mean}))
+    return {k: f"{v} (CV {metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
+            for k, v in verdict.items()}  # fmt: skip

@@ -71,6 +71,7 @@ class PhaseResult:
     cv_results: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     trust: list[dict[str, Any]] = field(default_factory=list)  # MoAI's TRUST checks of the generated code
+    tuning: dict[str, Any] | None = None  # REFACTOR's search within the SPEC's tune_budget_s, if it ran
 
 
 def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> SpecData:
@@ -247,6 +248,20 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
     skipped = [c for c in prep.spec.candidates or [] if c not in {row["model"] for row in selection["leaderboard"]}]
     if skipped:
         result.warnings.append(f"candidates not installed, not cross-validated: {', '.join(skipped)}")
+    if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):  # a gate is unmet: tune
+        from mcp_server.ml.tdd.tuning_step import tune_unmet
+
+        def again(what: dict[str, Any], model: str, params: dict[str, Any]) -> PhaseResult:
+            files = (
+                _pipeline_files(prep, model, params, what["note"])
+                if "note" in what
+                else {paths["pipeline"]: what["text"]}
+            )
+            return _finish(
+                workspace, prep, "refactor", workspace.write_files(files, overwrite=overwrite), model, params
+            )
+
+        result = tune_unmet(workspace, prep, result, again, pipeline_file.read_text(encoding="utf-8"))
     result.next_step = next_steps.after_green_phase(prep, "refactor", result)  # now with the CV leaderboard
     return result
 

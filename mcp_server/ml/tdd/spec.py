@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "drop": [],
     "max_latency_ms": 100.0,
     "max_model_mb": 100.0,
+    "tune_budget_s": None,  # REFACTOR tunes within this many seconds when a gate is unmet (None: never)
 }
 FIELDS = (*ML_REQUIRED, *DEFAULTS)
 
@@ -63,6 +64,7 @@ class MlSpec:
     drop: list[str]
     max_latency_ms: float
     max_model_mb: float
+    tune_budget_s: float | None = None
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
     acceptance: list[Scenario] = field(default_factory=list)  # acceptance.md's Given/When/Then scenarios
@@ -207,6 +209,7 @@ def _build(
         drop=_names(values.get("drop"), "drop") or [],
         max_latency_ms=_number(values, "max_latency_ms", low=0.001),
         max_model_mb=_number(values, "max_model_mb", low=0.001),
+        tune_budget_s=None if values["tune_budget_s"] is None else _number(values, "tune_budget_s", low=5, high=86400),
         requirements=reqs,
     )
     spec.warnings = frontmatter_warnings(meta) if rel else []

@@ -37,6 +37,8 @@ class RunQuery:
     def filter_string(self) -> str:
         parts = [tags.tag_filter(name, value) for name, value in
                  ((tags.SPEC_ID, self.spec_id), (tags.KIND, self.kind), (tags.MODEL, self.model)) if value]  # fmt: skip
+        if not self.kind:  # a tune's trials (often hundreds) only when asked for
+            parts.append(f"tags.`{tags.KIND}` != 'trial'")
         if self.metric_filter:
             match = METRIC_FILTER.match(self.metric_filter)
             if not match:

@@ -48,8 +48,9 @@ HOLDOUT_SIZE = "moai.holdout_size"
 ALLOW_FAILED_GATES = "moai.allow_failed_gates"  # set on a run exported/served despite its verdict
 
 # train | candidate (of a comparison) | tdd_green | tdd_refactor | tune | evaluate; `compare` is
-# the parent run of a comparison (it holds no model).
-RunKind = Literal["train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate"]
+# the parent run of a comparison (it holds no model); `trial` is one evaluated configuration of a
+# tune, nested under the tune's run (no model; listed only when asked for by kind).
+RunKind = Literal["train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate", "trial"]
 KINDS: tuple[str, ...] = get_args(RunKind)
 
 

@@ -20,9 +20,54 @@ def trial_rows(study: Any) -> list[dict[str, Any]]:
             "value": t.value, "std": t.user_attrs.get("std"), "fit_s": t.user_attrs.get("fit_s"),
             "duration_s": round(t.duration.total_seconds(), 3) if t.duration else None,
             "worker": t.user_attrs.get("worker"), "error": t.user_attrs.get("error"),
+            "start_ms": _ms(t.datetime_start), "end_ms": _ms(t.datetime_complete),
             "params": json.dumps({k.split(".", 1)[-1]: v for k, v in t.params.items() if k != "model"}, default=str),
         })  # fmt: skip
     return rows
+
+
+def _ms(moment: Any) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+STATUS = {"complete": "FINISHED", "pruned": "KILLED", "fail": "FAILED"}
+
+
+def child_runs(rows: list[dict[str, Any]], metric: str) -> list[Any]:
+    """Each evaluated trial (finished, pruned or failed) as an MLflow child run: its model and parameters,
+    its CV score and state; finished trials first when there are more than the child-run limit."""
+    done = [r for r in rows if r["state"] in STATUS]
+    done.sort(key=lambda r: (r["state"] != "complete", int(r["number"])))
+    return [_child(r, metric) for r in done]
+
+
+def _child(r: dict[str, Any], metric: str) -> Any:
+    from mcp_server.ml.tracking.children import ChildRun
+
+    return ChildRun(
+        name=f"trial-{r['number']}-{r['model']}", kind="trial",
+        params={"model": r["model"], **json.loads(r["params"] or "{}")},
+        metrics={f"cv_{metric}_mean": _num(r["value"]), f"cv_{metric}_std": _num(r["std"]),
+                 "fit_s": _num(r["fit_s"]), "duration_s": _num(r["duration_s"])},
+        tags={"moai.trial": r["number"], "moai.state": r["state"], "moai.model": r["model"],
+              "moai.worker": r["worker"] or None, "moai.message": r["error"] or None},
+        status=STATUS[r["state"]], start_ms=_int(r["start_ms"]), end_ms=_int(r["end_ms"]),
+    )  # fmt: skip
+
+
+def _num(value: Any) -> float | None:
+    return None if value in (None, "") else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value in (None, "") else int(float(value))
 
 
 def write_table(rows: list[dict[str, Any]], path: Path) -> None:

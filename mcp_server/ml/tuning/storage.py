@@ -18,6 +18,7 @@ DEFAULT_DB = Path(".moai/ml/optuna.db")
 HEARTBEAT_S = 3
 GRACE_S = 12
 CONNECT_TIMEOUT_S = 3
+SCHEMA_RETRIES = 4
 SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgresql+psycopg2", "mysql", "mysql+pymysql")
 
 
@@ -76,6 +77,7 @@ def check_reachable(url: str) -> None:
 def open_storage(url: str) -> Any:
     """An Optuna RDB storage with heartbeats and retry of trials whose worker died."""
     import optuna
+    import sqlalchemy.exc
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -83,10 +85,18 @@ def open_storage(url: str) -> Any:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    return RDBStorage(
-        url, engine_kwargs=_engine_kwargs(url), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-        heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=2),
-    )  # fmt: skip
+    for attempt in range(SCHEMA_RETRIES):
+        try:
+            return RDBStorage(
+                url, engine_kwargs=_engine_kwargs(url), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=2),
+            )  # fmt: skip
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # two processes creating the tables of an empty database at once: the loser sees them exist
+            if attempt == SCHEMA_RETRIES - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def quiet_optuna() -> None:

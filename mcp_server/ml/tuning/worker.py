@@ -2,8 +2,8 @@
 
 The worker reads what to search from the study itself (the configuration `ml_tune` stored on it:
 table, target, metric, folds, seed, families, spaces, deadline), prepares the same folds, and runs
-trials until the study's deadline (or `n_trials`). Its trials are ordinary trials of the study;
-heartbeats let the others fail and retry a trial whose worker died.
+trials until the study's deadline (or, when given, exactly `n_trials`, deadline or not). Its trials
+are ordinary trials of the study; heartbeats let the others fail and retry a trial whose worker died.
 """
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
     if not raw:
         raise MoaiMlError(f"study {study_name!r} was not made by ml_tune (it has no search configuration)")
     config = SearchConfig(**raw)
-    if time.time() >= config.deadline and n_trials is None:
+    if n_trials is not None:
+        config.deadline = time.time() + 86400.0  # n_trials, not the study's deadline, bounds this worker
+    elif time.time() >= config.deadline:
         raise MoaiMlError(f"study {study_name!r} is past its deadline; give --n-trials to add trials anyway")
-    if n_trials is not None and time.time() >= config.deadline:
-        config.deadline = time.time() + 86400.0
     strategy = "optuna" if config.strategy in ("auto", "hyperopt") else config.strategy
     study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler_for(strategy, _seed(config)),
                               pruner=pruner_for(strategy))  # fmt: skip
