@@ -38,7 +38,7 @@ async def through_the_server(project: Path) -> tuple[float, list[str]]:
         arguments = {"data_path": "data/wide.csv", "target": "target"}
         result = structured(await client.call_tool("ml_profile_data", arguments))
         elapsed = time.perf_counter() - started
-    return elapsed, [str(d) for d in result.get("drop", [])]
+    return elapsed, [str(d) for d in result.get("suggested_drop", [])]
 
 
 def in_process(frame: pd.DataFrame, screen: bool) -> float:
