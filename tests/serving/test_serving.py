@@ -25,15 +25,7 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CASES = [
     ("binary", "random_forest", "onnx", "data/breast_cancer.csv"),
     ("regression", "lightgbm", "onnx", "data/diabetes.csv"),
-    pytest.param(
-        "multiclass",
-        "random_forest",
-        "joblib",
-        "data/customers.csv",
-        marks=pytest.mark.xfail(
-            reason="known open (issue 9): a 0/1 flag accepts 0/1 but its OpenAPI type still says boolean (ST201)"
-        ),
-    ),
+    ("multiclass", "random_forest", "joblib", "data/customers.csv"),
 ]
 
 

@@ -4,18 +4,19 @@
 pipeline (which works on class codes 0..k-1 and coerced columns) behind scikit-learn's own
 contract. It takes the table as `pandas.read_csv` reads it (True/False as bool, 0/1 flags as
 ints, dates as text) and coerces it the way training did; `predict` answers in the user's labels
-and `classes_` holds them, in `predict_proba`'s column order. The run store keeps the bare
-pipeline; export and the logged MLflow model wrap it.
+and `classes_` holds them, in `predict_proba`'s column order (the mapping itself is
+`labels.LabelRestoringModel`, its one home). The run store keeps the bare pipeline; export and
+the logged MLflow model wrap it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sklearn.base import BaseEstimator
+from mcp_server.ml.modeling.labels import LabelRestoringModel
 
 
-class LabelledModel(BaseEstimator):  # type: ignore[misc]
+class LabelledModel(LabelRestoringModel):
     """A fitted moai pipeline that reads raw tables and predicts labels (see the module doc)."""
 
     def __init__(self, pipeline: Any = None, schema: dict[str, Any] | None = None) -> None:
@@ -35,15 +36,8 @@ class LabelledModel(BaseEstimator):  # type: ignore[misc]
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X, columns=self._schema().names)
         return coerce_frame(frame, self._schema())
 
-    @property
-    def classes_(self) -> Any:
-        """The labels as they were in the data, in probability-column order (classifiers only)."""
-        import numpy as np
-
-        classes = list((self.schema or {}).get("classes") or [])
-        if not classes:
-            raise AttributeError("a regression model has no classes_")
-        return np.asarray(classes)
+    def _labels(self) -> list[Any]:
+        return list((self.schema or {}).get("classes") or [])
 
     @property
     def feature_names_in_(self) -> Any:
@@ -59,20 +53,6 @@ class LabelledModel(BaseEstimator):  # type: ignore[misc]
 
         self.pipeline.fit(self._coerce(X), encode_target(pd.Series(y), self._schema()))
         return self
-
-    def predict(self, X: Any) -> Any:
-        import numpy as np
-
-        out = np.asarray(self.pipeline.predict(self._coerce(X)))
-        if (self.schema or {}).get("task") == "regression":
-            return out
-        return self.classes_[out.astype(np.int64)]
-
-    def predict_proba(self, X: Any) -> Any:
-        return self.pipeline.predict_proba(self._coerce(X))
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return self.pipeline is not None
 
 
 def labelled(pipeline: Any, schema: Any) -> LabelledModel:

@@ -257,6 +257,7 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
     imports = import_block(["argparse", "hashlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms)
+    imports += "\n\nfrom .labels import LabelRestoringModel"  # labels.py: written beside the pipeline
     copies = local_modules([est["origin"]])
     return {**common_context(prep), "estimator": est, "imports": imports, "note": note, "local_modules": copies}
 

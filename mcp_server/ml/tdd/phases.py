@@ -139,7 +139,13 @@ def _require_tests(workspace: Workspace, prep: SpecData) -> None:
 
 
 def _pipeline_files(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
-    return render("green", pipeline_context(prep, model, params, note))
+    import inspect
+
+    from mcp_server.ml.modeling import labels
+
+    files = render("green", pipeline_context(prep, model, params, note))
+    files[prep.paths["labels"]] = inspect.getsource(labels)  # the saved model's wrapper, beside the pipeline
+    return files
 
 
 def _train_and_test(
