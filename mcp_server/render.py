@@ -34,8 +34,30 @@ def templates_dir() -> Path:
 
 
 def pyrepr(value: Any) -> str:
-    """A Python literal for a value from data (strings, numbers, lists, dicts, None)."""
+    """A Python literal for a value from data (strings, numbers, lists, tuples, dicts, None),
+    written the way `ruff format` writes it: strings in double quotes unless that needs more
+    escapes than single quotes; containers rebuilt from their items."""
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(map(pyrepr, value)) + "]"
+    if isinstance(value, tuple):
+        items = ", ".join(map(pyrepr, value))
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{pyrepr(k)}: {pyrepr(v)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+def _string_literal(text: str) -> str:
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    return quote + "".join(_char(c, quote) for c in text) + quote
+
+
+def _char(c: str, quote: str) -> str:
+    if c in ("\\", quote):
+        return "\\" + c
+    return c if c in "'\"" else repr(c)[1:-1]
 
 
 def ident(value: str) -> str:
@@ -89,7 +111,8 @@ def check_rendered(name: str, text: str) -> None:
         except SyntaxError as exc:
             raise MoaiMlError(f"template {name} rendered invalid Python: {exc}") from exc
         code_only = _strip_strings(tree)
-        leftovers = [m for m in _MARKERS if m in code_only]
+        # Opening markers only: code may close nested displays (`{1: {2: 3}}`) with "}}".
+        leftovers = [m for m in _MARKERS[::2] if m in code_only]
     else:
         leftovers = [m for m in ("{{", "{%", "{#") if m in text]
     if leftovers:

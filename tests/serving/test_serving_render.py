@@ -20,7 +20,7 @@ from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.export.formats import parity_sample, serialize
 from mcp_server.ml.export.onnx_parity import synthetic_rows
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.ml.serving.service import FIELDS_PER_MODULE, ModelInfo, field_specs, render_service
+from mcp_server.ml.serving.service import FIELDS_PER_MODULE, ModelInfo, check_servable, field_specs, render_service
 from tests.export_support import fit
 
 RUFF = Path(sys.executable).parent / "ruff"
@@ -123,3 +123,9 @@ def test_serving_refuses_what_a_self_contained_service_cannot_run() -> None:
     dated = Schema("y", "binary", [Feature("when", "datetime", False)], {}, classes=[0, 1])
     with pytest.raises(MoaiMlError, match="runtime='joblib'"):
         render_service(ModelInfo(None, dated, "random_forest", "r", {}), "onnx", b"")
+    # Free text: ONNX's ASCII tokenizer cannot match scikit-learn's; the refusal names the runtime
+    # that serves it, and that runtime accepts it (no loop between two refusals).
+    texted = Schema("y", "binary", [Feature("note", "text", False)], {}, classes=[0, 1])
+    with pytest.raises(MoaiMlError, match=r"free-text column\(s\) 'note'.*ASCII.*runtime='joblib'"):
+        check_servable(texted, "onnx")
+    check_servable(texted, "joblib")

@@ -37,12 +37,23 @@ def input_names(schema: Schema) -> list[str]:
 
 
 def check_convertible(schema: Schema) -> None:
-    """Refuse schemas ONNX cannot express (date parts and tf-idf are Python functions here)."""
-    bad = [f"{f.name!r} ({f.kind})" for f in schema.features if f.kind in UNSUPPORTED_KINDS]
-    if bad:
+    """Refuse schemas ONNX cannot express exactly, naming the formats that keep the exact model.
+
+    Free text: skl2onnx turns TfidfVectorizer's Unicode word pattern into onnxruntime's ASCII-only
+    tokenizer (`[a-zA-Z0-9_]+`, and a lower-casing step that needs the host's en_US locale), so
+    any accented or non-Latin word scores differently; dates: the date parts are Python here."""
+    text = [repr(f.name) for f in schema.features if f.kind == "text"]
+    dates = [repr(f.name) for f in schema.features if f.kind == "datetime"]
+    if text:
         raise MoaiMlError(
-            f"ONNX export does not support datetime or text features: {', '.join(bad[:5])}. "
-            f"Export with format {OTHER_FORMATS} instead, or drop these columns and retrain."
+            f"ONNX cannot reproduce the free-text column(s) {', '.join(text[:5])}: onnxruntime's tokenizer "
+            "splits on ASCII letters only, scikit-learn's on Unicode words, so the scores would differ. "
+            f"Export with format {OTHER_FORMATS} instead (they keep the exact pipeline)."
+        )
+    if dates:
+        raise MoaiMlError(
+            f"ONNX export does not support the datetime column(s) {', '.join(dates[:5])}. "
+            f"Export with format {OTHER_FORMATS} instead (they keep the exact pipeline)."
         )
     if not schema.features:
         raise MoaiMlError("the model has no input features; nothing to convert to ONNX")

@@ -152,28 +152,16 @@ def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | 
     }
 
 
-def packed(items: list[Any], pairs: bool, width: int = 104) -> list[dict[str, Any]]:
-    """Literal items grouped into rows that fit a line (the template renders each with `pyrepr`).
-
-    Keeps wide tables within the generated files' 300-line budget; a row holding one item longer
-    than a line is flagged so the template adds `# noqa: E501` to it.
-    """
+def packed(items: list[Any], pairs: bool, width: int = 116) -> list[dict[str, Any]]:
+    """Literal items, one per row as `ruff format` lays out a collection that does not fit a line
+    (the template renders each with `pyrepr`); a row longer than a line is flagged so the template
+    adds `# noqa: E501` to it."""
+    from mcp_server.render import pyrepr
 
     def size(item: Any) -> int:
-        return len(repr(item[0])) + len(repr(item[1])) + 4 if pairs else len(repr(item)) + 2
+        return len(pyrepr(item[0])) + len(pyrepr(item[1])) + 3 if pairs else len(pyrepr(item)) + 1
 
-    rows: list[dict[str, Any]] = []
-    current: list[Any] = []
-    used = 0
-    for item in items:
-        if current and used + size(item) > width:
-            rows.append({"cells": current, "long": used > width})
-            current, used = [], 0
-        current.append(item)
-        used += size(item)
-    if current:
-        rows.append({"cells": current, "long": used > width})
-    return rows
+    return [{"cells": [item], "long": size(item) + 4 > width} for item in items]
 
 
 def common_context(prep: SpecData) -> dict[str, Any]:
@@ -256,7 +244,9 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
         froms["sklearn.feature_extraction.text"] = {"TfidfVectorizer"}
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
-    imports = import_block(["argparse", "hashlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms)
+    imports = import_block(
+        ["argparse", "hashlib", "importlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms
+    )
     imports += "\n\nfrom .labels import LabelRestoringModel"  # labels.py: written beside the pipeline
     copies = local_modules([est["origin"]])
     return {**common_context(prep), "estimator": est, "imports": imports, "note": note, "local_modules": copies}
