@@ -1,63 +1,99 @@
 """Every template set renders code that ruff accepts as it is: `ruff check` and `ruff format
---check`, with ruff's own defaults (`--isolated`: a user's project may have no config) and with
-the project's config. Rendered from hostile tables (quotes, unicode, Jinja markers, keywords in
-names and labels) so data-made literals are held to the same standard as the template text."""
+--check`, with ruff's own defaults (`--isolated`: a user's project may have no config) and with a
+project's config (the service's own pyproject.toml; for code written into a user's project, this
+repository's). Rendered from hostile tables (quotes, unicode, Jinja markers, keywords in names
+and labels) and the examples, so data-made literals are held to the same standard as the rest."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
+from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.export.formats import parity_sample, serialize
+from mcp_server.ml.export.onnx_parity import synthetic_rows
+from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame
 from mcp_server.ml.scaffolds.dvc import render_pipeline
 from mcp_server.ml.scaffolds.feast import scaffold_feast
-from mcp_server.ml.serving.service import render_service
+from mcp_server.ml.serving.service import ModelInfo, render_service
+from mcp_server.ml.tdd import context as tdd_context
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.ml.tdd.context import selection_context, test_context
 from mcp_server.render import render
 from mcp_server.workspace import Workspace
+from tests.fidelity.tables import accounts
 from tests.serving.test_serving_render import _hostile_info
-from tests.support import ROOT
+from tests.support import ROOT, copy_examples
 from tests.tdd.test_templates import hostile_table
 
 RUFF = str(Path(sys.executable).parent / "ruff")
-CONFIGS = {"defaults": ["--isolated"], "project": ["--config", str(ROOT / "pyproject.toml")]}
+PROJECT = ["--config", str(ROOT / "pyproject.toml")]
 
 
-def _ruff_clean(files: list[Path]) -> None:
-    """ruff check and ruff format --check, with the defaults and the project's config: all clean."""
+def _ruff_clean(files: list[Path], configs: list[list[str]], cwd: Path | None = None) -> None:
+    """ruff check and ruff format --check under each config: all clean, nothing to change."""
     assert files and all(f.suffix == ".py" for f in files)
     problems = []
-    for label, config in CONFIGS.items():
+    for config in configs:
         for command in (["check", "--no-cache"], ["format", "--check", "--diff", "--no-cache"]):
             done = subprocess.run([RUFF, *command, *config, *map(str, files)], capture_output=True, text=True,
-                                  check=False)  # fmt: skip
+                                  cwd=cwd, check=False)  # fmt: skip
             if done.returncode != 0:
-                problems.append(f"ruff {command[0]} ({label}):\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+                problems.append(f"ruff {' '.join(command[:1] + config)}:\n{done.stdout[-4000:]}{done.stderr[-500:]}")
     assert not problems, "\n".join(problems)
 
 
 def _write(files: dict[str, bytes | str], dest: Path) -> list[Path]:
-    written = []
     for rel, content in files.items():
         path = dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        written.append(path)
-    return [p for p in written if p.suffix == ".py"]
+    return sorted(dest / rel for rel in files if rel.endswith(".py"))
 
 
-@pytest.mark.parametrize("runtime", ["onnx", "joblib"])
-def test_the_generated_service_is_ruff_clean_with_the_defaults_and_the_project_config(runtime: str, tmp_path: Path):
-    info = _hostile_info()
-    data, _ = serialize(info.pipeline, info.schema, info.model_name, runtime, parity_sample(info.schema, None),
-                        labelled=False)  # fmt: skip
-    _ruff_clean(_write(render_service(info, runtime, data), tmp_path / "svc"))
+def _services() -> dict[str, tuple[ModelInfo, str, bytes]]:
+    """A hostile binary schema (onnx, joblib), a regression (onnx), dates + text + a 0/1 flag (joblib)."""
+    hostile = _hostile_info()
+    out = {}
+    for runtime in ("onnx", "joblib"):
+        data, _ = serialize(hostile.pipeline, hostile.schema, hostile.model_name, runtime,
+                            parity_sample(hostile.schema, None), labelled=False)  # fmt: skip
+        out[f"hostile-{runtime}"] = (hostile, runtime, data)
+    schema = Schema("y", "regression", [Feature(f"x {i}", "numeric", i % 2 == 0, minimum=0.0, maximum=1.0)
+                                        for i in range(4)], {})  # fmt: skip
+    frame = coerce_frame(synthetic_rows(schema, rows=60), schema)
+    ridge = build_pipeline(schema, "ridge", None, 0).fit(frame, frame.iloc[:, 1].fillna(0).to_numpy())
+    data, _ = serialize(ridge, schema, "ridge", "onnx", parity_sample(schema, None), labelled=False)
+    out["regression-onnx"] = (ModelInfo(ridge, schema, "ridge", "reg", {}), "onnx", data)
+    return out
+
+
+@pytest.mark.parametrize("case", ["hostile-onnx", "hostile-joblib", "regression-onnx", "dates-joblib"])
+def test_every_generated_service_file_is_ruff_clean_with_the_defaults_and_its_own_config(case: str, tmp_path: Path):
+    if case == "dates-joblib":
+        accounts().to_csv(tmp_path / "accounts.csv", index=False)
+        table = prepare(tmp_path / "accounts.csv", "churn")
+        pipeline = build_pipeline(table.schema, "logistic_regression", {}, 0).fit(table.X, table.y)
+        buffer = io.BytesIO()
+        joblib.dump(pipeline, buffer)
+        info, runtime, data = (
+            ModelInfo(pipeline, table.schema, "logistic_regression", "r1", {}),
+            "joblib",
+            buffer.getvalue(),
+        )
+    else:
+        info, runtime, data = _services()[case]
+    service = tmp_path / "svc"
+    files = _write(render_service(info, runtime, data), service)
+    # As a person runs ruff in the service folder: its pyproject.toml, then ruff's own defaults.
+    _ruff_clean([f.relative_to(service) for f in files], [[], ["--isolated"]], cwd=service)
 
 
 @pytest.fixture
@@ -72,23 +108,32 @@ def hostile_spec(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
     return ws, tdd.load(ws, None, fields, "odd_pkg")
 
 
-def test_the_tdd_tests_pipeline_and_selection_are_ruff_clean(hostile_spec, tmp_path: Path):
-    ws, prep = hostile_spec
-    files = {**tdd.render("red", test_context(prep)), **tdd._pipeline_files(prep, "random_forest", {"n_estimators": 30},
-                                                                            "test")}  # fmt: skip
-    files[prep.paths["selection"]] = render("tdd/refactor/selection.py.j2", selection_context(prep))
-    _ruff_clean(_write(files, tmp_path / "out"))
+def _tdd_and_dvc_files(prep: tdd.SpecData, model: str, params: dict[str, object]) -> dict[str, bytes | str]:
+    files = {**tdd.render("red", tdd_context.test_context(prep)), **tdd._pipeline_files(prep, model, params, "test")}
+    files[prep.paths["selection"]] = render("tdd/refactor/selection.py.j2", tdd_context.selection_context(prep))
+    files.update(render_pipeline(prep, model, params)[2])
+    return files
 
 
-def test_the_dvc_and_feast_scaffolds_are_ruff_clean(hostile_spec, tmp_path: Path):
-    ws, prep = hostile_spec
-    _, _, files = render_pipeline(prep, "random_forest", {"n_estimators": 30})
-    generated = _write(files, tmp_path / "dvc")
+def test_tdd_and_dvc_code_of_a_hostile_table_and_of_each_example_is_ruff_clean(hostile_spec, tmp_path: Path):
+    _, prep = hostile_spec
+    generated = _write(_tdd_and_dvc_files(prep, "random_forest", {"n_estimators": 30}), tmp_path / "hostile")
+    examples = Workspace(copy_examples(tmp_path / "examples"))
+    for spec_id, model in (("ML-001", "logistic_regression"), ("ML-002", "hist_gradient_boosting"),
+                           ("ML-003", "random_forest")):  # fmt: skip
+        prep = tdd.load(examples, spec_id, None, "ml_project")
+        generated += _write(_tdd_and_dvc_files(prep, model, {}), tmp_path / spec_id)
+    assert any(p.name == "labels.py" for p in generated) and any(p.name == "evaluate.py" for p in generated)
+    _ruff_clean(generated, [["--isolated"], PROJECT])
+
+
+def test_the_feast_repository_is_ruff_clean(tmp_path: Path):
+    (tmp_path / "data").mkdir()
     rng = np.random.default_rng(0)
     table = pd.DataFrame({"customer id": np.arange(40) % 10, "snapshot": pd.date_range("2026-01-01", periods=40),
                           'it\'s "odd"': rng.normal(size=40), "ünï {{ x }}": rng.choice(["a", "b"], 40),
                           "flag": rng.integers(0, 2, 40).astype(bool)})  # fmt: skip
-    table.to_csv(ws.root / "data/stats.csv", index=False)
+    table.to_csv(tmp_path / "data/stats.csv", index=False)
+    ws = Workspace(tmp_path)
     out = scaffold_feast(ws, "data/stats.csv", "customer id", timestamp_column="snapshot")
-    generated += [ws.root / f for f in out.files_written if f.endswith(".py")]
-    _ruff_clean(generated)
+    _ruff_clean([ws.root / f for f in out.files_written if f.endswith(".py")], [["--isolated"], PROJECT])

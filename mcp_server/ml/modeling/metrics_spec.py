@@ -57,13 +57,13 @@ class MetricDef:
 
 def _clf(name: str, fn: str, scorer: str, *, macro: bool = True) -> MetricDef:
     """A label metric: binary uses the positive class (code 1), multiclass the macro average."""
-    multi = f"metrics.{fn}(y, pred, average='macro', zero_division=0)" if macro else f"metrics.{fn}(y, pred)"
+    multi = f'metrics.{fn}(y, pred, average="macro", zero_division=0)' if macro else f"metrics.{fn}(y, pred)"
     binary = f"metrics.{fn}(y, pred, zero_division=0)" if macro else f"metrics.{fn}(y, pred)"
     return MetricDef(name, _CLF, True, binary, multi, None, scorer, f"{scorer}_macro" if macro else scorer, None)
 
 
 def _avg(name: str, fn: str, average: str) -> MetricDef:
-    expr = f"metrics.{fn}(y, pred, average={average!r}, zero_division=0)"
+    expr = f'metrics.{fn}(y, pred, average="{average}", zero_division=0)'
     return MetricDef(name, _CLF, True, expr, expr, None, name, name, None)
 
 
@@ -88,7 +88,7 @@ METRICS: dict[str, MetricDef] = {
             _CLF,
             True,
             "metrics.roc_auc_score(y, proba[:, 1])",
-            "metrics.roc_auc_score(y, proba, multi_class='ovr', labels=LABELS)",
+            'metrics.roc_auc_score(y, proba, multi_class="ovr", labels=LABELS)',
             None,
             "roc_auc",
             "roc_auc_ovr",
