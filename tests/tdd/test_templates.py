@@ -80,7 +80,8 @@ def hostile(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
 
 def _import(src: Path, name: str):  # type: ignore[no-untyped-def]
     """The generated module by its package name (it imports `.labels` beside it), freshly."""
-    for loaded in [m for m in sys.modules if m == name.split(".")[0] or m.startswith(name.split(".")[0] + ".")]:
+    top = name.partition(".")[0]
+    for loaded in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
         del sys.modules[loaded]
     sys.path.insert(0, str(src))
     try:
