@@ -20,7 +20,7 @@ from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.export.formats import parity_sample, serialize
 from mcp_server.ml.export.onnx_parity import synthetic_rows
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.ml.serving.service import FIELDS_PER_MODULE, ModelInfo, check_servable, field_specs, render_service
+from mcp_server.ml.serving.service import FIELD_LINES_PER_MODULE, ModelInfo, check_servable, field_specs, render_service
 from tests.export_support import fit
 
 RUFF = Path(sys.executable).parent / "ruff"
@@ -110,7 +110,7 @@ def test_a_wide_table_is_split_so_every_generated_file_stays_under_300_lines(tmp
     info = ModelInfo(pipeline, schema, "ridge", "wide", {})
     data, _ = serialize(pipeline, schema, "ridge", "onnx", parity_sample(schema, None), labelled=False)
     service = _write(render_service(info, "onnx", data), tmp_path / "wide")
-    assert len(list((service / "app").glob("record_part*.py"))) == -(-320 // FIELDS_PER_MODULE) > 1
+    assert len(list((service / "app").glob("record_part*.py"))) == -(-320 * 6 // FIELD_LINES_PER_MODULE) > 1
     _check_generated_python(service)
     _run_generated_tests(service)
 

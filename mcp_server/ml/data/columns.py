@@ -37,12 +37,13 @@ class ColumnInfo:
     categories: tuple[str, ...] = ()  # seen values for categorical/boolean columns (capped)
 
 
-def infer_kind(series: pd.Series, rows: int) -> Kind:
-    """Classify one column; the order of the checks matters (constant before boolean, …)."""
+def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
+    """Classify one column; the order of the checks matters (constant before boolean, …).
+    `unique`: the column's distinct non-missing values, when the caller counted them already."""
     import pandas as pd
 
     values = series.dropna()
-    unique = int(values.nunique())
+    unique = int(values.nunique()) if unique is None else unique
     if unique <= 1:
         return Kind.CONSTANT
     if pd.api.types.is_bool_dtype(series) or (unique == 2 and _boolean_tokens(values)):
@@ -102,9 +103,9 @@ def describe_columns(frame: pd.DataFrame, max_categories: int = 50) -> list[Colu
     out = []
     for name in frame.columns:
         series = frame[name]
-        kind = infer_kind(series, rows)
+        unique = int(series.nunique(dropna=True))  # once: hashing a wide table's columns is most of a profile
+        kind = infer_kind(series, rows, unique)
         missing = int(series.isna().sum())
-        unique = int(series.nunique(dropna=True))
         categories: tuple[str, ...] = ()
         if kind in (Kind.CATEGORICAL, Kind.BOOLEAN) and unique <= max_categories:
             categories = tuple(sorted(str(v) for v in series.dropna().unique()))

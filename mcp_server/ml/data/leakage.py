@@ -27,9 +27,13 @@ def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[
     target-encoded first; a category with a handful of rows predicts anything by chance, so
     high-cardinality columns are left to the identifier check.
     """
-    data = frame[[*features, target]].dropna(subset=[target])
-    if len(data) > _MAX_ROWS:
-        data = data.sample(_MAX_ROWS, random_state=0)
+    import numpy as np
+    import pandas as pd
+
+    rows = pd.Series(np.flatnonzero(frame[target].notna().to_numpy()))
+    if len(rows) > _MAX_ROWS:  # sample row positions first: no copy of the whole table
+        rows = rows.sample(_MAX_ROWS, random_state=0)
+    data = frame.take(rows.to_numpy())[[*features, target]]
     y = data[target]
     if task != "regression":
         # Integer codes in sorted-label order: the same folds and scores as the labels themselves,
