@@ -54,11 +54,13 @@ def profile_file(
     workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
 ) -> ProfileResult:
     from mcp_server.ml.data.profile import profile_frame
-    from mcp_server.ml.data.tables import load_table
+    from mcp_server.ml.data.tables import load_table, release_memory
 
     path = workspace.resolve(data_path, must_exist=True)
     frame = load_table(path)
     profile = profile_frame(frame, target, task)
+    del frame
+    release_memory()  # the server lives on: keep none of the table once profiled
     flagged = {f.column for f in profile.findings if f.column}
     ranked = sorted(profile.columns, key=lambda c: (c.name not in flagged, -c.missing_pct, 0))
     listed = ranked[:max_columns]

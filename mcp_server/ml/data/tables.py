@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,6 +133,22 @@ def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
         )
 
 
+def release_memory() -> None:
+    """Hand freed memory back to the system: Arrow's pool and glibc's heap keep what a large read
+    or profile freed, and a long-lived server would carry it into every later call."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    if libc and sys.platform.startswith("linux"):
+        ctypes.CDLL(libc).malloc_trim(0)
+
+
 def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
     from mcp_server.guards import check_regular_file
@@ -150,6 +167,7 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         frame = _read_csv(path, dialect, max_rows)
     else:
         raise DataError(f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file")
+    release_memory()  # the reader's buffers: the table itself is all that stays
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.shape[1] == 0:

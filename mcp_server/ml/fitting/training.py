@@ -81,6 +81,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     import numpy as np
     from sklearn.model_selection import train_test_split
 
+    from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.preprocess import build_pipeline
     from mcp_server.ml.modeling.registry import default_model
     from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, simple_params, stage_model, write_moai_dir
@@ -102,6 +103,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     X_train, y_train = data.X.iloc[train_idx], data.y[train_idx]
     X_test, y_test = data.X.iloc[test_idx], data.y[test_idx]
     data.X = data.X.iloc[:0]  # the split holds its own copies: free the whole table before the fit
+    release_memory()
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
     started = time.perf_counter()
     fit_pipeline(pipeline, X_train, y_train, model)
