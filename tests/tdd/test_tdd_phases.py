@@ -52,7 +52,7 @@ def test_a_cv_winner_that_breaks_a_pinned_test_is_replaced_by_the_previous_green
     assert result.ok and result.model == "logistic_regression"
     warning = next(w for w in result.warnings if w.startswith("the CV winner random_forest failed"))
     assert "test_the_saved_model_fits_the_size_budget" in warning and "was put back: it passes every test" in warning
-    assert "MODEL_NAME = 'logistic_regression'" in (ws.root / prep.paths["pipeline"]).read_text(encoding="utf-8")
+    assert 'MODEL_NAME = "logistic_regression"' in (ws.root / prep.paths["pipeline"]).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
