@@ -50,7 +50,7 @@ async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_rerun
     green = tdd.green(ws, prep)
     # The DVC stages need the pipeline and the run, not every gate: a loaded machine may miss the
     # SPEC's one-row latency budget, which says nothing about the pipeline DVC runs.
-    unrelated = {"test_one_row_gets_a_valid_prediction_within_the_latency_budget"}
+    unrelated = {"test_one_row_is_predicted_within_the_latency_budget"}
     assert {t.name for t in green.tests if t.status != "passed"} <= unrelated and green.run_id
     tdd_metrics = json.loads((project / ".moai/ml/tdd/ml_001/green-metrics.json").read_text())["holdout"]
 

@@ -36,7 +36,7 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     assert green.ok, (green.problems, failing)
     assert green.model == model and [t.status for t in green.tests] == ["passed"] * 15
     names = {t.name for t in green.tests}
-    assert {"test_one_row_gets_a_valid_prediction_within_the_latency_budget",
+    assert {"test_one_row_is_predicted_within_the_latency_budget",
             "test_the_saved_model_fits_the_size_budget"} <= names  # fmt: skip
     assert all(gate.passed for gate in green.metrics)
     module = spec.removeprefix("SPEC-").lower().replace("-", "_")

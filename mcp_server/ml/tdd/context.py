@@ -164,6 +164,40 @@ def packed(items: list[Any], pairs: bool, width: int = 116) -> list[dict[str, An
     return [{"cells": [item], "long": size(item) + 4 > width} for item in items]
 
 
+def dict_statement(prefix: str, pairs: list[tuple[Any, Any]]) -> str:
+    """`prefix` + a dict literal that `ruff format` leaves as it is at 88 and at 120 columns: one
+    line if it fits 88; for a wide table, rows of pairs joined by `|` (each row a short line, so
+    the 300-line budget holds); else one pair per line with a trailing comma."""
+    from mcp_server.render import pyrepr
+
+    items = [f"{pyrepr(k)}: {pyrepr(v)}" for k, v in pairs]
+    one = prefix + "{" + ", ".join(items) + "}"
+    if len(one) <= 88:
+        return one
+    rows: list[list[str]] = [[]]
+    for item in items:
+        if rows[-1] and len(", ".join([*rows[-1], item])) + 8 > 88:
+            rows.append([])
+        rows[-1].append(item)
+    texts = ["{" + ", ".join(row) + "}" for row in rows]
+    if len(one) > 120 and len(texts) >= 3 and all(len(text) + 6 <= 88 for text in texts):
+        body = "\n".join(f"    {'| ' if i else ''}{text}" for i, text in enumerate(texts))
+        return f"{prefix}(\n{body}\n)"
+    lines = [f"    {item},{'  # noqa: E501' if len(item) + 5 > 120 else ''}" for item in items]
+    return prefix + "{\n" + "\n".join(lines) + "\n}"
+
+
+def list_statement(prefix: str, values: list[Any]) -> str:
+    """`prefix` + a list literal: one line if it fits 88 columns, else one value per line."""
+    from mcp_server.render import pyrepr
+
+    one = prefix + "[" + ", ".join(map(pyrepr, values)) + "]"
+    if len(one) <= 88:
+        return one
+    lines = [f"    {pyrepr(v)},{'  # noqa: E501' if len(pyrepr(v)) + 5 > 120 else ''}" for v in values]
+    return prefix + "[\n" + "\n".join(lines) + "\n]"
+
+
 def common_context(prep: SpecData) -> dict[str, Any]:
     from mcp_server.ml.data.leakage import LEAK_SCORE
     from mcp_server.ml.modeling.preprocess import template_constants
@@ -189,6 +223,13 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         "classes": list(prep.schema.classes),
         "features": {f.name: f.kind for f in prep.schema.features},
         "feature_rows": packed([(f.name, f.kind) for f in prep.schema.features], pairs=True),
+        "features_statement": dict_statement(
+            "FEATURES: dict[str, str] = ", [(f.name, f.kind) for f in prep.schema.features]
+        ),
+        "never_statement": dict_statement("NEVER_FEATURES = ", list(prep.schema.dropped.items())),
+        "classes_statement": list_statement("CLASSES = ", list(prep.schema.classes)),
+        "typed_classes_statement": list_statement("CLASSES: list[Any] = ", list(prep.schema.classes)),
+        "expected_statement": dict_statement("EXPECTED_FEATURES = ", [(f.name, f.kind) for f in prep.schema.features]),
         "dropped_rows": packed(list(prep.schema.dropped.items()), pairs=True),
         "class_rows": packed(list(prep.schema.classes), pairs=False),
         "columns": transformer_columns(prep.schema),
