@@ -285,10 +285,10 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
         froms["sklearn.feature_extraction.text"] = {"TfidfVectorizer"}
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
+    froms[".labels"] = {"LabelRestoringModel"}  # labels.py: written beside the pipeline
     imports = import_block(
         ["argparse", "hashlib", "importlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms
     )
-    imports += "\n\nfrom .labels import LabelRestoringModel"  # labels.py: written beside the pipeline
     copies = local_modules([est["origin"]])
     return {**common_context(prep), "estimator": est, "imports": imports, "note": note, "local_modules": copies}
 
