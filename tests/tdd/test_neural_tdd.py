@@ -42,7 +42,7 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     module = spec.removeprefix("SPEC-").lower().replace("-", "_")
     folder = project / "src/mlproj" / module
     pipeline = (folder / "pipeline.py").read_text()
-    assert f"MODEL_NAME = {model!r}" in pipeline
+    assert f'MODEL_NAME = "{model}"' in pipeline
     copied = {"torch_mlp": ["neural.py"], "keras_mlp": ["keras_mlp.py", "neural.py"]}[model]
     assert sorted(p.name for p in folder.glob("*.py") if p.name not in ("__init__.py", "pipeline.py")) == copied
     assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]

@@ -78,7 +78,7 @@ def test_an_unmet_gate_after_refactor_is_tuned_within_the_specs_budget_and_repor
     pipeline = (ws.root / prep.paths["pipeline"]).read_text(encoding="utf-8")
     if tuning["adopted"]:  # the generated pipeline carries the tuned parameters
         assert result.model == tuning["model"] and result.params == tuning["params"]
-        assert f"MODEL_NAME = {tuning['model']!r}" in pipeline and "tuned within 10 s" in pipeline
+        assert f'MODEL_NAME = "{tuning["model"]}"' in pipeline and "tuned within 10 s" in pipeline
     else:
         assert any("was not better on the holdout" in w for w in result.warnings)
         assert "tuned within" not in pipeline
