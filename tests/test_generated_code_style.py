@@ -31,7 +31,7 @@ from mcp_server.workspace import Workspace
 from tests.fidelity.tables import accounts
 from tests.serving.test_serving_render import _hostile_info
 from tests.support import ROOT, copy_examples
-from tests.tdd.test_templates import hostile_table
+from tests.tdd.test_templates import hostile_spec as hostile_workspace
 
 RUFF = str(Path(sys.executable).parent / "ruff")
 PROJECT = ["--config", str(ROOT / "pyproject.toml")]
@@ -98,14 +98,8 @@ def test_every_generated_service_file_is_ruff_clean_with_the_defaults_and_its_ow
 
 @pytest.fixture
 def hostile_spec(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
-    (tmp_path / "data").mkdir()
-    hostile_table().to_csv(tmp_path / "data/odd.csv", index=False)
-    ws = Workspace(tmp_path)
-    fields = {"spec_id": "ODD-7", "dataset": "data/odd.csv", "target": "label", "metric": "accuracy",
-              "threshold": 0.6, "secondary": {"f1_macro": 0.5}, "cv_folds": 3, "baseline_margin": 0.1,
-              "candidates": ["logistic_regression", "random_forest", "extra_trees", "gradient_boosting", "knn"],
-              "max_latency_ms": 500, "max_model_mb": 20}  # fmt: skip
-    return ws, tdd.load(ws, None, fields, "odd_pkg")
+    candidates = ["logistic_regression", "random_forest", "extra_trees", "gradient_boosting", "knn"]
+    return hostile_workspace(tmp_path, candidates=candidates, drop=None)
 
 
 def _tdd_and_dvc_files(prep: tdd.SpecData, model: str, params: dict[str, object]) -> dict[str, bytes | str]:

@@ -66,16 +66,21 @@ def hostile_table(rows: int = 240, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture
-def hostile(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
+def hostile_spec(tmp_path: Path, **fields: object) -> tuple[Workspace, tdd.SpecData]:
+    """The hostile table under data/odd.csv and a SPEC over it (`fields` override the defaults; None removes one)."""
     (tmp_path / "data").mkdir()
     hostile_table().to_csv(tmp_path / "data/odd.csv", index=False)
     ws = Workspace(tmp_path)
-    fields = {"spec_id": "ODD-7", "dataset": "data/odd.csv", "target": "label", "metric": "accuracy",
-              "threshold": 0.6, "secondary": {"f1_macro": 0.5}, "cv_folds": 3, "baseline_margin": 0.1,
-              "candidates": ["logistic_regression", "random_forest"], "drop": [ODD["keyword"]],
-              "max_latency_ms": 500, "max_model_mb": 20}  # fmt: skip
-    return ws, tdd.load(ws, None, fields, "odd_pkg")
+    spec = {"spec_id": "ODD-7", "dataset": "data/odd.csv", "target": "label", "metric": "accuracy",
+            "threshold": 0.6, "secondary": {"f1_macro": 0.5}, "cv_folds": 3, "baseline_margin": 0.1,
+            "candidates": ["logistic_regression", "random_forest"], "drop": [ODD["keyword"]],
+            "max_latency_ms": 500, "max_model_mb": 20, **fields}  # fmt: skip
+    return ws, tdd.load(ws, None, {k: v for k, v in spec.items() if v is not None}, "odd_pkg")
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Workspace, tdd.SpecData]:
+    return hostile_spec(tmp_path)
 
 
 def _import(src: Path, name: str):  # type: ignore[no-untyped-def]
