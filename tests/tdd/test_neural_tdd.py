@@ -44,9 +44,11 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     pipeline = (folder / "pipeline.py").read_text()
     assert f'MODEL_NAME = "{model}"' in pipeline
     copied = {"torch_mlp": ["neural.py"], "keras_mlp": ["keras_mlp.py", "neural.py"]}[model]
-    assert sorted(p.name for p in folder.glob("*.py") if p.name not in ("__init__.py", "pipeline.py")) == copied
+    own = ("__init__.py", "pipeline.py", "labels.py")  # labels.py: the label wrapper every classifier gets
+    assert (folder / "labels.py").is_file()
+    assert sorted(p.name for p in folder.glob("*.py") if p.name not in own) == copied
     assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]
-    _ruff(*(folder / name for name in ["pipeline.py", *copied]))
+    _ruff(*(folder / name for name in ["pipeline.py", "labels.py", *copied]))
     _loads_and_predicts_without_mcp_server(project, f"mlproj.{module}", model)
 
 
@@ -74,7 +76,7 @@ _, x_test, _, y_test = pipeline.split(pipeline.load_data())
 answers = pipeline.predict(model, x_test)
 known = set(getattr(pipeline, "CLASSES", [])) or None
 print(json.dumps({"rows": len(answers), "valid": all(a in known if known else math.isfinite(a) for a in answers),
-                  "class": type(model[-1]).__module__,
+                  "class": type(model.pipeline[-1]).__module__, "saved": type(model).__module__,
                   "moai": sorted(m for m in sys.modules if m.startswith("mcp_server") and sys.modules[m])}))
 """
 
@@ -86,6 +88,7 @@ def _loads_and_predicts_without_mcp_server(project: Path, package: str, model: s
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["moai"] == [] and answer["valid"] and answer["rows"] > 20
+    assert answer["saved"] == f"{package}.pipeline"  # the label-restoring wrapper of the project itself
     assert answer["class"] == f"{package}.{'keras_mlp' if model == 'keras_mlp' else 'neural'}"
 
 
@@ -99,7 +102,7 @@ def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never
     workspace.write_files(render("refactor", selection_context(prep)))
     folder = project / "src/proj/ml_001"
     assert sorted(p.name for p in folder.glob("*.py")) == [
-        "__init__.py", "keras_mlp.py", "neural.py", "pipeline.py", "selection.py"]  # fmt: skip
+        "__init__.py", "keras_mlp.py", "labels.py", "neural.py", "pipeline.py", "selection.py"]  # fmt: skip
     assert (
         "from .keras_mlp import KerasMLPClassifier\nfrom .neural import TorchMLPClassifier"
         in (folder / "selection.py").read_text()

@@ -5,7 +5,7 @@ promises: `predict` returns the original labels and `classes_` holds them, in `p
 column order. `LabelRestoringModel` does that for any fitted pipeline. It imports only numpy and
 scikit-learn because its source is written, as it is, into generated TDD projects (`labels.py`
 next to the pipeline): the model a project saves loads without moai-domain-ml installed.
-`mcp_server.ml.modeling.faithful.LabelledModel` (exports, MLflow models) builds on it.
+`LabelledModel` of the `faithful` module beside this one (exports, MLflow models) builds on it.
 """
 
 from __future__ import annotations
