@@ -35,6 +35,7 @@ import anyio.to_thread
 
 from mcp_server import layout
 from mcp_server.errors import MoaiMlError
+from mcp_server.journal import process_alive
 from mcp_server.workspace import Workspace, atomic_write
 
 JOBS = layout.JOBS
@@ -186,7 +187,7 @@ class JobStore:
         if not info:
             return False
         pid = int(info.get("pid") or 0)
-        return pid > 0 and _alive(pid, info.get("start"))
+        return pid > 0 and process_alive(pid, info.get("start"))
 
     def list(self, limit: int = 20) -> list[JobState]:
         base = self.workspace.root / JOBS
@@ -207,14 +208,14 @@ class JobStore:
             return state
         info = self._read(job_id, "runner.pid") or {}
         pid = int(info.get("pid") or 0)
-        if pid and _alive(pid, info.get("start")):
+        if pid and process_alive(pid, info.get("start")):
             # The runner alone first: it stops its own children cleanly; its whole group only if it will not.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + CANCEL_GRACE_S
-            while time.monotonic() < deadline and _alive(pid, info.get("start")):
+            while time.monotonic() < deadline and process_alive(pid, info.get("start")):
                 time.sleep(0.1)
-            if _alive(pid, info.get("start")):
+            if process_alive(pid, info.get("start")):
                 _signal_group(pid, signal.SIGKILL)
         state = self.state(job_id)
         if not state.terminal or state.state == "failed":
@@ -239,23 +240,6 @@ def _start_time(pid: int) -> str | None:
         return None
     fields = stat.rsplit(")", 1)[-1].split()
     return fields[19] if len(fields) > 19 else None
-
-
-def _alive(pid: int, start: str | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no /proc: trust kill(0)
-    rest = stat.rsplit(")", 1)[-1].split()
-    if rest and rest[0] in ("Z", "X"):  # a zombie has finished
-        return False
-    return start is None or (len(rest) > 19 and rest[19] == start)
 
 
 class JobProgress:

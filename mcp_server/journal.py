@@ -40,7 +40,9 @@ def begin(manifest: Path, plan: dict[str, str], write: Callable[[Path, bytes], N
     return journal
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int, start: str | None = None) -> bool:
+    """Whether `pid` runs and is not a zombie; with `start` (its /proc start time), whether it is
+    still the same process and not a later one that reused the pid."""
     if pid == os.getpid():
         return True
     try:
@@ -49,7 +51,14 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    rest = stat.rsplit(")", 1)[-1].split()
+    if rest and rest[0] in ("Z", "X"):  # a zombie has finished
+        return False
+    return start is None or (len(rest) > 19 and rest[19] == start)
 
 
 def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:
@@ -61,7 +70,7 @@ def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:
         tmp.unlink(missing_ok=True)
     for journal in sorted(manifest.parent.glob(f"{manifest.name}.pending-*")):
         pid = journal.name.split(".pending-", 1)[1].split("-", 1)[0]
-        if not pid.isdigit() or _alive(int(pid)):
+        if not pid.isdigit() or process_alive(int(pid)):
             continue
         try:
             plan = json.loads(journal.read_text(encoding="utf-8"))
