@@ -213,10 +213,15 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataFrame:
     import pandas as pd
 
+    from mcp_server.ml.data.arrow_csv import read_csv_lean
+
     use_arrow = max_rows is None and dialect.encoding in ("utf-8", "utf-8-sig") and os.cpu_count()
     try:
         if use_arrow:
             try:
+                lean = read_csv_lean(path, dialect.delimiter, dialect.encoding)
+                if lean is not None:
+                    return lean
                 return pd.read_csv(path, sep=dialect.delimiter, engine="pyarrow", encoding=dialect.encoding)
             except Exception:  # noqa: S110 - the pyarrow engine is stricter; the C engine decides
                 pass
