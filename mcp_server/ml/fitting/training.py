@@ -100,13 +100,13 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
     model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
     pipeline = build_pipeline(schema, model, req.params, req.seed)
-    X_train, y_train = data.X.iloc[train_idx], data.y[train_idx]
-    X_test, y_test = data.X.iloc[test_idx], data.y[test_idx]
-    data.X = data.X.iloc[:0]  # the split holds its own copies: free the whole table before the fit
+    parts = split_rows(data.X, train_idx, test_idx)  # empties data.X column by column
+    X_test = parts.pop()  # parts: [the training rows], handed to the fit, which lets them go
+    y_train, y_test = data.y[train_idx], data.y[test_idx]
     release_memory()
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
     started = time.perf_counter()
-    fit_pipeline(pipeline, X_train, y_train, model)
+    fit_pipeline(pipeline, parts, y_train, model)
     fit_time = time.perf_counter() - started
     progress(4, f"scoring {len(test_idx):,} holdout rows")
     pred, proba = predict_both(pipeline, X_test, schema.task)
@@ -128,12 +128,44 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     )  # fmt: skip
 
 
-def fit_pipeline(pipeline: Any, X: Any, y: Any, model: str) -> None:
-    """Fit, turning an estimator's own refusal of its params into a clear error."""
+def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
+    """[train rows, test rows] of `frame`, taken column by column and each column removed from
+    `frame` once taken: the table and its split are never in memory together."""
+    import pandas as pd
+
+    train: dict[str, Any] = {}
+    test: dict[str, Any] = {}
+    train_index, test_index = frame.index[train_idx], frame.index[test_idx]
+    for name in list(frame.columns):
+        column = frame.pop(name)
+        # One index object for all columns (a Series each of its own would cost a column each);
+        # the dtype given, or pandas would infer `str` for an object column of strings.
+        values, dtype = column.array, column.dtype
+        del column
+        train[name] = pd.Series(values.take(train_idx), index=train_index, dtype=dtype, copy=False)
+        test[name] = pd.Series(values.take(test_idx), index=test_index, dtype=dtype, copy=False)
+        del values
+    return [pd.DataFrame(train, copy=False), pd.DataFrame(test, copy=False)]
+
+
+def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
+    """Fit the Pipeline step by step, as `Pipeline.fit` does, with one difference: the table comes
+    in a list the caller gives up, and is let go once the first step has transformed it, so the
+    estimator fits with only the matrix in memory (Pipeline.fit keeps its input to the end).
+    An estimator's own refusal of its params becomes a clear error."""
     from mcp_server.errors import MoaiMlError
+    from mcp_server.ml.fitting.lean_fit import fit_transform_owned
 
     try:
-        pipeline.fit(X, y)
+        transformed = owned.pop()
+        for _, step in pipeline.steps[:-1]:
+            if step is not None and step != "passthrough":
+                handed = [transformed]
+                del transformed
+                transformed = fit_transform_owned(step, handed, y)
+        final = pipeline.steps[-1][1]
+        if final is not None and final != "passthrough":
+            final.fit(transformed, y)
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
         raise MoaiMlError(f"{model} could not be fitted: {text[0] if text else type(exc).__name__}") from exc

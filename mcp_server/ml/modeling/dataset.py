@@ -59,10 +59,12 @@ def prepare(
     if missing.any():
         warnings.append(f"{int(missing.sum())} rows with a missing target were left out")
         frame = frame.loc[~missing]
+    rows, columns = int(len(frame) + missing.sum()), int(frame.shape[1])
+    example = frame[schema.names].head(RAW_EXAMPLE_ROWS).copy()
+    y = encode_target(frame[target], schema)
     return Prepared(
-        schema=schema, X=coerce_frame(frame, schema), y=encode_target(frame[target], schema),
-        rows=int(len(frame) + missing.sum()), columns=int(frame.shape[1]), sha256=sha, warnings=warnings,
-        raw_example=frame[schema.names].head(RAW_EXAMPLE_ROWS).copy(),
+        schema=schema, X=coerce_frame(frame, schema, consume=True), y=y, rows=rows, columns=columns, sha256=sha,
+        warnings=warnings, raw_example=example,
     )  # fmt: skip
 
 

@@ -28,27 +28,39 @@ def template_constants() -> dict[str, object]:
             "tfidf_min_df": TFIDF_MIN_DF, "date_parts": DATE_PARTS}  # fmt: skip
 
 
-def coerce_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Select the schema's features, in order; numbers as float, categories as str objects with NaN."""
+def coerce_frame(frame: pd.DataFrame, schema: Schema, *, consume: bool = False) -> pd.DataFrame:
+    """Select the schema's features, in order; numbers as float, categories as str objects with NaN.
+
+    One block per column, shared with `frame` where a column is already what the pipeline wants
+    (pandas copies on write, so neither side can change the other). `consume=True` takes each
+    column out of `frame` as it goes: a large table is never held twice."""
     import numpy as np
     import pandas as pd
 
     out: dict[str, Any] = {}
     for feature in schema.features:
-        column = frame[feature.name] if feature.name in frame.columns else pd.Series(np.nan, index=frame.index)
-        if feature.kind == "numeric":
-            out[feature.name] = pd.to_numeric(column, errors="coerce").astype("float64")
-        elif feature.kind == "datetime":
-            out[feature.name] = pd.to_datetime(column, errors="coerce", format="mixed")
-        elif feature.kind == "text":
-            # TfidfVectorizer has no imputer in front of it and refuses NaN: a missing text is empty.
-            out[feature.name] = column.astype(object).where(column.notna(), "").map(str).astype(object)
+        if feature.name not in frame.columns:
+            out[feature.name] = _coerce(pd.Series(np.nan, index=frame.index), feature.kind)
         else:
-            text = column.astype(object).where(column.notna(), np.nan)
-            # NaN stays NaN (imputed later); every other value, floats included, becomes text so the
-            # encoder never sees mixed float/str (a 0.0/1.0 flag column with gaps crashed it).
-            out[feature.name] = text.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).astype(object)
-    return pd.DataFrame(out, index=frame.index)
+            out[feature.name] = _coerce(frame.pop(feature.name) if consume else frame[feature.name], feature.kind)
+    return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _coerce(column: pd.Series, kind: str) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    if kind == "numeric":
+        return pd.to_numeric(column, errors="coerce").astype("float64")
+    if kind == "datetime":
+        return pd.to_datetime(column, errors="coerce", format="mixed")
+    if kind == "text":
+        # TfidfVectorizer has no imputer in front of it and refuses NaN: a missing text is empty.
+        return column.astype(object).where(column.notna(), "").map(str).astype(object)
+    text = column.astype(object).where(column.notna(), np.nan)
+    # NaN stays NaN (imputed later); every other value, floats included, becomes text so the
+    # encoder never sees mixed float/str (a 0.0/1.0 flag column with gaps crashed it).
+    return text.map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v)).astype(object)
 
 
 def build_preprocessor(schema: Schema, scale: bool) -> Any:

@@ -1,0 +1,88 @@
+"""The lean fit (the table let go after preprocessing, medians column by column) makes the very
+model `Pipeline.fit` makes: the same pickled state, the same predictions."""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from mcp_server.ml.fitting.lean_fit import fit_transform_owned
+from mcp_server.ml.fitting.training import fit_pipeline, split_rows
+from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.preprocess import build_pipeline
+
+
+def _state(model: object) -> bytes:
+    """The model's pickle without memo references: equal objects give equal bytes, whichever of
+    them happen to be one shared object (a column name string, a dtype) in one model only."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(model)
+    return buffer.getvalue()
+
+
+def _table(path: Path, rows: int) -> Path:
+    """Numbers with gaps (one column wholly empty, one half empty), a category, a date, a target."""
+    rng = np.random.default_rng(rows)
+    frame = pd.DataFrame({
+        "amount": np.round(rng.normal(100, 20, rows), 2),
+        "visits": rng.integers(0, 7, rows),  # many ties: the median sits on a repeated value
+        "half": rng.normal(size=rows),
+        "empty": np.nan,
+        "city": rng.choice(["paris", "oslo", "rome", None], rows),
+        "opened": pd.date_range("2020-01-01", periods=rows, freq="D").strftime("%Y-%m-%d"),
+    })  # fmt: skip
+    frame.loc[rng.random(rows) < 0.15, "amount"] = np.nan
+    frame.loc[: rows // 2, "half"] = np.nan
+    frame["target"] = np.where(frame["visits"] + rng.normal(0, 2, rows) > 3, "yes", "no")
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("rows", [400, 401])  # an even and an odd count of present values
+@pytest.mark.parametrize("model", ["hist_gradient_boosting", "random_forest", "logistic_regression"])
+def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(tmp_path: Path, rows: int, model: str):
+    data = prepare(_table(tmp_path / "t.csv", rows), "target")
+    assert "empty" not in data.X.columns or data.X["empty"].isna().all()
+    reference = build_pipeline(data.schema, model, {}, 7)
+    lean = clone(reference)
+    reference.fit(data.X.copy(), data.y)
+    fit_pipeline(lean, [data.X.copy()], data.y, model)
+    assert _state(lean) == _state(reference)
+    assert np.array_equal(lean.predict(data.X), reference.predict(data.X))
+
+
+def test_the_median_branch_is_the_one_fit_makes_even_with_a_wholly_empty_column():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"a": rng.normal(size=1001), "b": rng.integers(0, 5, 1001).astype(float), "c": np.nan})
+    frame.loc[rng.random(1001) < 0.2, "a"] = np.nan
+    step = ColumnTransformer([("numeric", Pipeline([("impute", SimpleImputer(strategy="median"))]), ["a", "b", "c"])])
+    reference = clone(step)
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        expected = reference.fit_transform(frame)
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        got = fit_transform_owned(step, [frame.copy()], None)
+    assert np.array_equal(got, expected) and got.shape == (1001, 2)
+    assert _state(step) == _state(reference)
+    assert step.get_params()["numeric__impute__strategy"] == "median"
+
+
+def test_the_split_takes_every_column_and_empties_the_table(tmp_path: Path):
+    data = prepare(_table(tmp_path / "t.csv", 300), "target")
+    whole = data.X.copy()
+    train_idx, test_idx = np.arange(0, 300, 2), np.arange(1, 300, 2)
+    train, test = split_rows(data.X, train_idx, test_idx)
+    assert data.X.shape[1] == 0
+    pd.testing.assert_frame_equal(train, whole.iloc[train_idx])
+    pd.testing.assert_frame_equal(test, whole.iloc[test_idx])
