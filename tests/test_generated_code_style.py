@@ -7,6 +7,7 @@ and labels) and the examples, so data-made literals are held to the same standar
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,11 +39,13 @@ PROJECT = ["--config", str(ROOT / "pyproject.toml")]
 
 
 def _ruff_clean(files: list[Path], configs: list[list[str]], cwd: Path | None = None) -> None:
-    """ruff check and ruff format --check under each config: all clean, nothing to change."""
+    """ruff check (with RUF100: no `# noqa` the rules in force do not need) and ruff format --check
+    under each config: all clean, nothing to change."""
     assert files and all(f.suffix == ".py" for f in files)
     problems = []
     for config in configs:
-        for command in (["check", "--no-cache"], ["format", "--check", "--diff", "--no-cache"]):
+        check = ["check", "--no-cache", "--extend-select", "RUF100"]
+        for command in (check, ["format", "--check", "--diff", "--no-cache"]):
             done = subprocess.run([RUFF, *command, *config, *map(str, files)], capture_output=True, text=True,
                                   cwd=cwd, check=False)  # fmt: skip
             if done.returncode != 0:
@@ -131,3 +134,77 @@ def test_the_feast_repository_is_ruff_clean(tmp_path: Path):
     ws = Workspace(tmp_path)
     out = scaffold_feast(ws, "data/stats.csv", "customer id", timestamp_column="snapshot")
     _ruff_clean([ws.root / f for f in out.files_written if f.endswith(".py")], [["--isolated"], PROJECT])
+
+
+# acceptance.md as people write it, every kind of scenario, and titles no template should trust:
+# quotes of both kinds, backslashes, unicode, Jinja markers, code, and titles longer than a line.
+HOSTILE_SCENARIOS = """# Acceptance criteria
+
+### Scenario 1: ünïcode "quoted" it's {{{{ jinja }}}} {{% if %}} \\back\\slash "); import os # and a title that runs on
+- **Given** the seeded holdout
+- **When** the model scores it
+- **Then** the holdout {better} is at least {floor}
+
+### Scenario 2: {worse} — «stays» small
+Given the holdout
+When it is predicted
+Then the holdout {worse} is at most 999999
+
+### Scenario 3: a reply for every one-row request, even the very slow ones that come in at the end of a day
+- **Then** one-row prediction takes under 900 ms
+
+### Scenario 4: the file on disk
+- **Then** the model size stays below 200 MB
+
+### Scenario 5: Ü
+- **Then** empty values and new categories still get a prediction
+
+### Scenario 6: 'twice' "the same"
+- **When** the model is trained twice with the same seed
+- **Then** it gives the same predictions
+
+### Scenario 7: after saving
+- **Then** the saved model predicts the same after reload
+
+### Scenario 8: better than guessing
+- **Then** it beats the dummy baseline
+"""
+LONG_REQUIREMENT = "- When a record arrives with " + "a long list of measurements, " * 6 + "the system shall answer.\n"
+# (SPEC, its task's metric that must grow, one that must shrink, the floor of the first)
+ACCEPTANCE_SPECS = [("SPEC-ML-002", "r2", "rmse", "0.01"), ("SPEC-ML-003", "accuracy", "log_loss", "10 %"),
+                    ("SPEC-ML-004", "recall", "log_loss", "0.5")]  # fmt: skip
+
+
+def _hostile_moai_spec(examples: Path, spec: str, better: str, worse: str, floor: str) -> str:
+    """A copy of the example SPEC `spec` (as SPEC-ML-1xx) with the hostile acceptance.md and one
+    requirement longer than any line; returns its id."""
+    copy = examples / ".moai/specs" / spec.replace("ML-0", "ML-1")
+    shutil.copytree(examples / ".moai/specs" / spec, copy)
+    text = (copy / "spec.md").read_text(encoding="utf-8").replace(spec.removeprefix("SPEC-"), copy.name[5:])
+    (copy / "spec.md").write_text(text.replace("## Requirements\n\n", "## Requirements\n\n" + LONG_REQUIREMENT))
+    md = HOSTILE_SCENARIOS.format(better=better, worse=worse, floor=floor)
+    (copy / "acceptance.md").write_text(md, encoding="utf-8")
+    return copy.name
+
+
+def _cycle_files(prep: tdd.SpecData, model: str) -> dict[str, bytes | str]:
+    """Every file RED, GREEN and REFACTOR write for a SPEC, and its DVC pipeline."""
+    files = {**tdd.render("red", tdd_context.test_context(prep)), **tdd._pipeline_files(prep, model, {}, "test")}
+    files.update(tdd.render("refactor", tdd_context.selection_context(prep)))
+    files.update(render_pipeline(prep, model, {})[2])
+    return files
+
+
+def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(tmp_path: Path):
+    examples = copy_examples(tmp_path / "examples")
+    specs = ["SPEC-ML-004"] + [_hostile_moai_spec(examples, *case) for case in ACCEPTANCE_SPECS]
+    generated, kinds, tasks = [], set(), set()
+    for spec_id in specs:
+        prep = tdd.load(Workspace(examples), spec_id, None, "ml_project")
+        entries = tdd_context.test_context(prep)["acceptance"]
+        kinds |= {(e["kind"], e["check"] if e["kind"] == "behaviour" else e["direction"]) for e in entries}
+        tasks.add(prep.spec.task)
+        generated += _write(_cycle_files(prep, "random_forest"), tmp_path / spec_id)
+    assert tasks == {"binary", "multiclass", "regression"} and len(kinds) == 8, kinds
+    assert sum(p.name.endswith("_selection.py") for p in generated) == len(specs)
+    _ruff_clean(generated, [["--isolated"], PROJECT])
