@@ -17,7 +17,7 @@ from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.acceptance import template_entries
 from mcp_server.ml.tdd.imports import import_block
-from mcp_server.ml.tdd.literals import dict_statement, list_statement, packed
+from mcp_server.ml.tdd.literals import dict_statement, list_statement, tuple_lines
 from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec import MlSpec, check_names
 from mcp_server.workspace import Workspace
@@ -177,7 +177,6 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         "cv_folds": spec.cv_folds,
         "classes": list(prep.schema.classes),
         "features": {f.name: f.kind for f in prep.schema.features},
-        "feature_rows": packed([(f.name, f.kind) for f in prep.schema.features], pairs=True),
         "features_statement": dict_statement(
             "FEATURES: dict[str, str] = ", [(f.name, f.kind) for f in prep.schema.features]
         ),
@@ -185,8 +184,6 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         "classes_statement": list_statement("CLASSES = ", list(prep.schema.classes)),
         "typed_classes_statement": list_statement("CLASSES: list[Any] = ", list(prep.schema.classes)),
         "expected_statement": dict_statement("EXPECTED_FEATURES = ", [(f.name, f.kind) for f in prep.schema.features]),
-        "dropped_rows": packed(list(prep.schema.dropped.items()), pairs=True),
-        "class_rows": packed(list(prep.schema.classes), pairs=False),
         "columns": transformer_columns(prep.schema),
         "dropped": dict(prep.schema.dropped),
         "read_options": prep.read_options,
@@ -197,25 +194,32 @@ def common_context(prep: SpecData) -> dict[str, Any]:
     }
 
 
+ACCEPTANCE_FIELDS = ("label", "kind", "check", "value", "direction")  # the RED test's ACCEPTANCE tuples
+
+
 def test_context(prep: SpecData) -> dict[str, Any]:
     """What the RED test module needs: the contract, the gates, the budgets."""
     spec = prep.spec
     primary = get_metric(spec.metric, spec.task)
     gates = {name: get_metric(name, spec.task) for name in spec.secondary}
     accepted = template_entries(prep.spec)
+    gate_pairs = [(name, (spec.secondary[name], m.direction)) for name, m in gates.items()]
+    requirements = [f"{kind}: {text}" if not text.startswith(kind) else text for kind, text in spec.requirements]
     extra = {a["check"]: get_metric(a["check"], spec.task) for a in accepted if a["kind"] == "metric"}
     scorers = {name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()}
     return {
         "acceptance": accepted,
+        "acceptance_lines": tuple_lines([tuple(a[k] for k in ACCEPTANCE_FIELDS) for a in accepted]),
         **common_context(prep),
         "pipeline_module": prep.pipeline_module,
         "primary": {"name": primary.name, "threshold": spec.threshold, "direction": primary.direction},
         "gates": {name: {"threshold": spec.secondary[name], "direction": m.direction} for name, m in gates.items()},
+        "gates_statement": dict_statement("GATES = ", gate_pairs),
         "scorers": scorers,
         "baseline_margin": spec.baseline_margin,
         "max_latency_ms": spec.max_latency_ms,
         "max_model_mb": spec.max_model_mb,
-        "requirements": [f"{kind}: {text}" if not text.startswith(kind) else text for kind, text in spec.requirements],
+        "requirements_statement": list_statement("REQUIREMENTS = ", requirements),
     }
 
 

@@ -1,21 +1,56 @@
 """Python literals laid out the way `ruff format` leaves them (at 88 and at 120 columns), for the
-generated tests and pipeline: the data's values, rendered through `pyrepr`, never as code."""
+generated tests and pipeline: the data's values, rendered through `pyrepr`, never as code.
+
+No generated line is longer than 120 columns (the project config's E501) and none carries a
+`# noqa`: a string too long for its line becomes a parenthesized implicit concatenation, which
+`ruff format` keeps as it is and no rule flags, where a `# noqa: E501` is reported unused (RUF100)
+by every rule set without E501, ruff's defaults among them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+WIDE = 120  # the project config's line length; ruff's default is 88
 
-def packed(items: list[Any], pairs: bool, width: int = 116) -> list[dict[str, Any]]:
-    """Literal items, one per row as `ruff format` lays out a collection that does not fit a line
-    (the template renders each with `pyrepr`); a row longer than a line is flagged so the template
-    adds `# noqa: E501` to it."""
+
+def element(value: Any, indent: int, tail: int = 1, start: int | None = None) -> str:
+    """`pyrepr(value)` at column `start` (default: `indent`, the line's indentation) of a line
+    that ends `tail` characters after it. A string that would make the line longer than 120
+    columns comes in parentheses: on a line of its own if it fits one, else as pieces that fit 88
+    columns, one per line; the layouts ruff format leaves as they are at 88 and at 120."""
     from mcp_server.render import pyrepr
 
-    def size(item: Any) -> int:
-        return len(pyrepr(item[0])) + len(pyrepr(item[1])) + 3 if pairs else len(pyrepr(item)) + 1
+    text = pyrepr(value)
+    if not isinstance(value, str) or (indent if start is None else start) + len(text) + tail <= WIDE:
+        return text
+    pad = " " * (indent + 4)
+    if indent + 4 + len(text) <= WIDE:  # fits a line of its own: ruff keeps it in parentheses
+        return f"(\n{pad}{text}\n{' ' * indent})"
+    room = max(88 - indent - 4, 24)
+    pieces = [""]
+    for char in value:
+        if pieces[-1] and len(pyrepr(pieces[-1] + char)) > room:
+            head, space, rest = pieces[-1].rpartition(" ")  # break after a space if one is near
+            pieces[-1:] = [head + space, rest] if space and len(head) >= room // 2 else [pieces[-1], ""]
+        pieces[-1] += char
+    return "(\n" + "".join(f"{pad}{pyrepr(piece)}\n" for piece in pieces) + " " * indent + ")"
 
-    return [{"cells": [item], "long": size(item) + 4 > width} for item in items]
+
+def tuple_lines(rows: list[tuple[Any, ...]], indent: int = 4) -> list[str]:
+    """Tuples as items of a collection: one line each if it fits 88 columns, else one value per
+    line with a trailing comma (what ruff format makes of it, at 88 and at 120)."""
+    from mcp_server.render import pyrepr
+
+    pad, inner = " " * indent, " " * (indent + 4)
+    out = []
+    for row in rows:
+        one = pyrepr(tuple(row))
+        if indent + len(one) + 1 <= 88:
+            out.append(f"{pad}{one},")
+        else:
+            values = "".join(f"{inner}{element(v, indent + 4)},\n" for v in row)
+            out.append(f"{pad}(\n{values}{pad}),")
+    return out
 
 
 def dict_statement(prefix: str, pairs: list[tuple[Any, Any]]) -> str:
@@ -34,11 +69,22 @@ def dict_statement(prefix: str, pairs: list[tuple[Any, Any]]) -> str:
             rows.append([])
         rows[-1].append(item)
     texts = ["{" + ", ".join(row) + "}" for row in rows]
-    if len(one) > 120 and len(texts) >= 3 and all(len(text) + 6 <= 88 for text in texts):
+    if len(one) > WIDE and len(texts) >= 3 and all(len(text) + 6 <= 88 for text in texts):
         body = "\n".join(f"    {'| ' if i else ''}{text}" for i, text in enumerate(texts))
         return f"{prefix}(\n{body}\n)"
-    lines = [f"    {item},{'  # noqa: E501' if len(item) + 5 > 120 else ''}" for item in items]
+    lines = [f"    {_pair(key, value)}," for key, value in pairs]
     return prefix + "{\n" + "\n".join(lines) + "\n}"
+
+
+def _pair(key: Any, value: Any) -> str:
+    """`key: value` of a dict laid out one pair per line (the line indented by 4)."""
+    from mcp_server.render import pyrepr
+
+    value_text = element(value, 4, 1, 4 + len(pyrepr(key)) + 2)
+    key_text = element(key, 4, 3 + len(value_text.partition("\n")[0]))
+    if "\n" in key_text:
+        value_text = element(value, 4, 1, 7)  # after `    ): `
+    return f"{key_text}: {value_text}"
 
 
 def list_statement(prefix: str, values: list[Any]) -> str:
@@ -48,5 +94,4 @@ def list_statement(prefix: str, values: list[Any]) -> str:
     one = prefix + "[" + ", ".join(map(pyrepr, values)) + "]"
     if len(one) <= 88:
         return one
-    lines = [f"    {pyrepr(v)},{'  # noqa: E501' if len(pyrepr(v)) + 5 > 120 else ''}" for v in values]
-    return prefix + "[\n" + "\n".join(lines) + "\n]"
+    return prefix + "[\n" + "\n".join(f"    {element(v, 4)}," for v in values) + "\n]"
