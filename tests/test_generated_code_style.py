@@ -7,6 +7,8 @@ and labels) and the examples, so data-made literals are held to the same standar
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -170,18 +172,35 @@ Then the holdout {worse} is at most 999999
 - **Then** it beats the dummy baseline
 """
 LONG_REQUIREMENT = "- When a record arrives with " + "a long list of measurements, " * 6 + "the system shall answer.\n"
-# (SPEC, its task's metric that must grow, one that must shrink, the floor of the first)
-ACCEPTANCE_SPECS = [("SPEC-ML-002", "r2", "rmse", "0.01"), ("SPEC-ML-003", "accuracy", "log_loss", "10 %"),
-                    ("SPEC-ML-004", "recall", "log_loss", "0.5")]  # fmt: skip
+LONG_TITLE = ('«Ünïcode» "quoted" it\'s {{ x }} \\ a title ' * 4)[:150].strip()
+LONG_TARGET = ('the "diagnosis" — as the lab\'s team records it, ' * 3).strip()
+# (SPEC, its metric that must grow, one that must shrink, the floor of the first, a folder name)
+ACCEPTANCE_SPECS = [("SPEC-ML-002", "r2", "rmse", "0.01", "t" * 40),
+                    ("SPEC-ML-003", "accuracy", "log_loss", "10 %", "é" * 75),
+                    ("SPEC-ML-004", "recall", "log_loss", "0.5", "tables of the project " * 5)]  # fmt: skip
 
 
-def _hostile_moai_spec(examples: Path, spec: str, better: str, worse: str, floor: str) -> str:
-    """A copy of the example SPEC `spec` (as SPEC-ML-1xx) with the hostile acceptance.md and one
-    requirement longer than any line; returns its id."""
+def _long_names(examples: Path, text: str, folder: str) -> str:
+    """The SPEC's table moved into `data/<folder>/` with its target renamed LONG_TARGET; the SPEC
+    text with a long title, dataset path and target name."""
+    dataset = re.search(r"^dataset: (.+)$", text, re.M).group(1)  # type: ignore[union-attr]
+    target = re.search(r"^target: (.+)$", text, re.M).group(1)  # type: ignore[union-attr]
+    moved = f"data/{folder}/{Path(dataset).name}"
+    (examples / moved).parent.mkdir(parents=True)
+    pd.read_csv(examples / dataset).rename(columns={target: LONG_TARGET}).to_csv(examples / moved, index=False)
+    text = re.sub(r"^(# @SPEC:[^:]+: ).+$", lambda m: m.group(1) + LONG_TITLE, text, count=1, flags=re.M)
+    text = text.replace(f"dataset: {dataset}\n", f"dataset: {json.dumps(moved)}\n")
+    return text.replace(f"target: {target}\n", f"target: {json.dumps(LONG_TARGET)}\n")
+
+
+def _hostile_moai_spec(examples: Path, spec: str, better: str, worse: str, floor: str, folder: str) -> str:
+    """A copy of the example SPEC `spec` (as SPEC-ML-1xx) with the hostile acceptance.md, one
+    requirement longer than any line, and long names (`_long_names`); returns its id."""
     copy = examples / ".moai/specs" / spec.replace("ML-0", "ML-1")
     shutil.copytree(examples / ".moai/specs" / spec, copy)
     text = (copy / "spec.md").read_text(encoding="utf-8").replace(spec.removeprefix("SPEC-"), copy.name[5:])
-    (copy / "spec.md").write_text(text.replace("## Requirements\n\n", "## Requirements\n\n" + LONG_REQUIREMENT))
+    text = _long_names(examples, text.replace("## Requirements\n\n", "## Requirements\n\n" + LONG_REQUIREMENT), folder)
+    (copy / "spec.md").write_text(text, encoding="utf-8")
     md = HOSTILE_SCENARIOS.format(better=better, worse=worse, floor=floor)
     (copy / "acceptance.md").write_text(md, encoding="utf-8")
     return copy.name
@@ -204,6 +223,7 @@ def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(
         entries = tdd_context.test_context(prep)["acceptance"]
         kinds |= {(e["kind"], e["check"] if e["kind"] == "behaviour" else e["direction"]) for e in entries}
         tasks.add(prep.spec.task)
+        assert spec_id == "SPEC-ML-004" or (prep.spec.target, prep.spec.title) == (LONG_TARGET, LONG_TITLE)
         generated += _write(_cycle_files(prep, "random_forest"), tmp_path / spec_id)
     assert tasks == {"binary", "multiclass", "regression"} and len(kinds) == 8, kinds
     assert sum(p.name.endswith("_selection.py") for p in generated) == len(specs)

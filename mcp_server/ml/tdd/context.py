@@ -17,7 +17,7 @@ from mcp_server.errors import SpecError
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.acceptance import template_entries
 from mcp_server.ml.tdd.imports import import_block
-from mcp_server.ml.tdd.literals import dict_statement, list_statement, tuple_lines
+from mcp_server.ml.tdd.literals import assignment, dict_statement, list_statement, path_statement, tuple_lines
 from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec import MlSpec, check_names
 from mcp_server.workspace import Workspace
@@ -162,7 +162,10 @@ def common_context(prep: SpecData) -> dict[str, Any]:
     paths = prep.paths
     return {
         "spec_id": spec.spec_id,
-        "title": spec.title,
+        "title_statement": assignment("TITLE = ", spec.title),
+        "target_statement": assignment("TARGET = ", spec.target),
+        "dataset_statement": path_statement("DATASET = ", "ROOT", prep.data_rel or Path(spec.dataset).as_posix()),
+        "model_path_statement": path_statement("MODEL_PATH = ", "ROOT", paths["model"]),
         "spec_rel": spec.spec_rel or "(SPEC given as tool arguments)",
         "test_rel": paths["test"],
         "pipeline_rel": paths["pipeline"],
@@ -194,7 +197,10 @@ def common_context(prep: SpecData) -> dict[str, Any]:
     }
 
 
-ACCEPTANCE_FIELDS = ("label", "kind", "check", "value", "direction")  # the RED test's ACCEPTANCE tuples
+def acceptance_row(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """A row of the RED test's ACCEPTANCE: (scenario, check, value), and a metric's direction."""
+    row = (entry["label"], entry["check"], entry["value"])
+    return (*row, entry["direction"]) if entry["kind"] == "metric" else row
 
 
 def test_context(prep: SpecData) -> dict[str, Any]:
@@ -209,7 +215,7 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     scorers = {name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()}
     return {
         "acceptance": accepted,
-        "acceptance_lines": tuple_lines([tuple(a[k] for k in ACCEPTANCE_FIELDS) for a in accepted]),
+        "acceptance_lines": tuple_lines([acceptance_row(a) for a in accepted]),
         **common_context(prep),
         "pipeline_module": prep.pipeline_module,
         "primary": {"name": primary.name, "threshold": spec.threshold, "direction": primary.direction},

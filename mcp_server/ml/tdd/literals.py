@@ -36,6 +36,22 @@ def element(value: Any, indent: int, tail: int = 1, start: int | None = None) ->
     return "(\n" + "".join(f"{pad}{pyrepr(piece)}\n" for piece in pieces) + " " * indent + ")"
 
 
+def assignment(prefix: str, value: Any) -> str:
+    """`prefix` (`NAME = `) + the value as `element` lays it out at the top level. (A string of
+    113 to 116 characters after escaping has no layout ruff keeps at both widths: at 88 it takes
+    the parentheses off a lone string, at 120 it puts them on; this gives what 120 keeps.)"""
+    return prefix + element(value, 0, 0, len(prefix))
+
+
+def path_statement(prefix: str, root: str, rel: str) -> str:
+    """`prefix` + `root / "rel"`; past 88 columns `root.joinpath("rel",)`, whose trailing comma
+    keeps ruff format from joining it at 120 (it would split `root / "rel"` at 88)."""
+    from mcp_server.render import pyrepr
+
+    one = f"{prefix}{root} / {pyrepr(rel)}"
+    return one if len(one) <= 88 else f"{prefix}{root}.joinpath(\n    {element(rel, 4)},\n)"
+
+
 def tuple_lines(rows: list[tuple[Any, ...]], indent: int = 4) -> list[str]:
     """Tuples as items of a collection: one line each if it fits 88 columns, else one value per
     line with a trailing comma (what ruff format makes of it, at 88 and at 120)."""
