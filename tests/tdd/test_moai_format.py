@@ -84,3 +84,20 @@ def test_acceptance_scenarios_become_red_tests_and_green_reports_the_trust_gate(
     done = phases.PhaseResult(**{**green.__dict__, "ok": True, "phase": "refactor", "run_id": "abc123"})
     served = next_steps.after_green_phase(prep, "refactor", done)
     assert "ml_generate_serving(run_id='abc123', output_dir='serving/ml_004')" in served
+
+
+@pytest.mark.slow
+def test_every_kind_of_acceptance_scenario_goes_red_then_green_with_long_hostile_names(project: Path):
+    from tests.test_generated_code_style import ACCEPTANCE_SPECS, _hostile_moai_spec
+
+    spec_id = _hostile_moai_spec(project, *ACCEPTANCE_SPECS[-1])  # ML-004's table: long target, path, title
+    ws = Workspace(project)
+    prep = phases.load(ws, spec_id, None, "ml_project")
+    red = phases.red(ws, prep)
+    accepted = [t.name for t in red.tests if t.name.startswith("test_each_acceptance_scenario_holds")]
+    assert red.ok and len(accepted) == 8, (red.problems, accepted)
+    green = phases.green(ws, prep)
+    assert green.tests and all(t.status == "passed" for t in green.tests), [
+        (t.name, t.reason) for t in green.tests if t.status != "passed"
+    ]
+    assert {t.name for t in green.tests} >= set(accepted), "every scenario ran: metrics both ways, all 6 behaviours"
