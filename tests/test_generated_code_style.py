@@ -29,6 +29,7 @@ from mcp_server.ml.scaffolds.feast import scaffold_feast
 from mcp_server.ml.serving.service import ModelInfo, render_service
 from mcp_server.ml.tdd import context as tdd_context
 from mcp_server.ml.tdd import phases as tdd
+from mcp_server.ml.tdd.local_modules import local_modules
 from mcp_server.render import render
 from mcp_server.workspace import Workspace
 from tests.fidelity.tables import accounts
@@ -226,5 +227,9 @@ def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(
         assert spec_id == "SPEC-ML-004" or (prep.spec.target, prep.spec.title) == (LONG_TARGET, LONG_TITLE)
         generated += _write(_cycle_files(prep, "random_forest"), tmp_path / spec_id)
     assert tasks == {"binary", "multiclass", "regression"} and len(kinds) == 8, kinds
+    # The neural families' modules, copied beside the pipeline (rendered here without the dl extra).
+    for item in local_modules(["mcp_server.ml.modeling.neural", "mcp_server.ml.modeling.keras_mlp"]):
+        copied = render("tdd/green/local_module.py.j2", {"item": item, "spec_id": "ML-004"})
+        generated += _write({item["file"]: copied}, tmp_path / "copied")
     assert sum(p.name.endswith("_selection.py") for p in generated) == len(specs)
     _ruff_clean(generated, [["--isolated"], PROJECT])
