@@ -233,3 +233,9 @@ def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(
         generated += _write({item["file"]: copied}, tmp_path / "copied")
     assert sum(p.name.endswith("_selection.py") for p in generated) == len(specs)
     _ruff_clean(generated, [["--isolated"], PROJECT])
+
+
+def test_the_torchserve_handler_is_ruff_clean(tmp_path: Path):
+    # Rendered alone: the whole deployment needs torch (tests/serving/test_torchserve.py runs it).
+    handler = render("torchserve/handler.py.j2", {"model_name": 'mlp "odd" ü', "run_id": "f" * 32})
+    _ruff_clean(_write({"handler.py": handler}, tmp_path), [["--isolated"], PROJECT])
