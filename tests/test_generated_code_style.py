@@ -209,7 +209,8 @@ def _hostile_moai_spec(examples: Path, spec: str, better: str, worse: str, floor
 
 def _cycle_files(prep: tdd.SpecData, model: str) -> dict[str, bytes | str]:
     """Every file RED, GREEN and REFACTOR write for a SPEC, and its DVC pipeline."""
-    files = {**tdd.render("red", tdd_context.test_context(prep)), **tdd._pipeline_files(prep, model, {}, "test")}
+    note = "tuned within 600 s (120 trials): CV balanced_accuracy 0.8765 ± 0.0123 vs threshold 0.85"  # REFACTOR's
+    files = {**tdd.render("red", tdd_context.test_context(prep)), **tdd._pipeline_files(prep, model, {}, note)}
     files.update(tdd.render("refactor", tdd_context.selection_context(prep)))
     files.update(render_pipeline(prep, model, {})[2])
     return files
@@ -225,7 +226,8 @@ def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(
         kinds |= {(e["kind"], e["check"] if e["kind"] == "behaviour" else e["direction"]) for e in entries}
         tasks.add(prep.spec.task)
         assert spec_id == "SPEC-ML-004" or (prep.spec.target, prep.spec.title) == (LONG_TARGET, LONG_TITLE)
-        generated += _write(_cycle_files(prep, "random_forest"), tmp_path / spec_id)
+        model = "random_forest" if spec_id == "SPEC-ML-004" else "hist_gradient_boosting"  # a long name, a long note
+        generated += _write(_cycle_files(prep, model), tmp_path / spec_id)
     assert tasks == {"binary", "multiclass", "regression"} and len(kinds) == 8, kinds
     # The neural families' modules, copied beside the pipeline (rendered here without the dl extra).
     for item in local_modules(["mcp_server.ml.modeling.neural", "mcp_server.ml.modeling.keras_mlp"]):

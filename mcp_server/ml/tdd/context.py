@@ -8,6 +8,7 @@ except as a value that the template renders through `pyrepr` (or a validated ide
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -255,7 +256,8 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
         ["argparse", "hashlib", "importlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms
     )
     copies = local_modules([est["origin"]])
-    return {**common_context(prep), "estimator": est, "imports": imports, "note": note, "local_modules": copies}
+    doc = textwrap.fill(f"Estimator: {est['name']} ({note}).", 96)  # a tuning note is long
+    return {**common_context(prep), "estimator": est, "imports": imports, "estimator_doc": doc, "local_modules": copies}
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
