@@ -21,6 +21,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 
 from mcp_server import settings
 from mcp_server.ml.modeling.neural import (  # copied into generated projects as `.neural`: one name a line
+    _class_codes,
     _ClassifierHead,
     _float32,
     _RegressorHead,
@@ -136,13 +137,7 @@ class KerasMLPClassifier(ClassifierMixin, _KerasMLP):  # type: ignore[misc]
     """A Keras 3 MLP classifier (torch backend): softmax over the classes seen in `fit`."""
 
     def fit(self, X: Any, y: Any) -> KerasMLPClassifier:
-        import numpy as np
-
-        y = np.asarray(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("the classifier needs at least 2 classes in y")
-        codes = codes.astype(np.int64)
+        self.classes_, codes = _class_codes(y)
         self._fit_keras(_float32(X), codes, len(self.classes_), codes, "logits")
         return self
 
