@@ -25,6 +25,7 @@ from mcp_server.ml.modeling.neural import (  # copied into generated projects as
     _ClassifierHead,
     _float32,
     _RegressorHead,
+    _standardised,
     _TorchMLP,
     deterministic,
     softmax,
@@ -155,12 +156,7 @@ class KerasMLPRegressor(RegressorMixin, _KerasMLP):  # type: ignore[misc]
     """A Keras 3 MLP regressor (torch backend) on a standardised target."""
 
     def fit(self, X: Any, y: Any) -> KerasMLPRegressor:
-        import numpy as np
-
-        y = np.asarray(y, dtype=np.float64).ravel()
-        self.y_mean_ = float(y.mean())
-        self.y_scale_ = float(y.std()) or 1.0
-        target = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        self.y_mean_, self.y_scale_, target = _standardised(y)
         self._fit_keras(_float32(X), target, 1, None, "mse")
         return self
 
