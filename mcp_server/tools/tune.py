@@ -19,7 +19,20 @@ from mcp_server.layout import SCHEMA_CACHE
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, record_runs, run_domain, run_job_tool, run_store, staging
 from mcp_server.tools._estimates import Refused, tune_estimate
-from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
+from mcp_server.tools.args import (
+    CvFolds,
+    DataPath,
+    Drop,
+    Experiment,
+    Families,
+    Family,
+    Metric,
+    RejectedReason,
+    Seed,
+    SpecId,
+    Target,
+    Task,
+)
 from mcp_server.workspace import Workspace
 
 STUDY = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -73,7 +86,7 @@ class TuneResult(BaseModel):
     warnings: list[str] = Field(description="Things to know about the data")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
     gates_passed: bool | None = Field(description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none")
-    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
+    rejected_reason: RejectedReason
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -223,9 +236,6 @@ def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     return tune_estimate(workspace, plain)
 
 
-ModelName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-
-
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Tune hyperparameters / AutoML")
     @long_running(workspace, estimate=_estimate)
@@ -240,28 +250,24 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = "auto",
         models: Annotated[
-            list[ModelName] | None,
+            Families | None,
             Field(
-                max_length=20,
                 description="Registry families to search (default: linear, tree ensembles, boosters installed)",
             ),
         ] = None,
         search_space: Annotated[
-            dict[ModelName, dict[str, Any]] | None,
+            dict[Family, dict[str, Any]] | None,
             Field(
                 description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, '
                 '"log": true}, "max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
             ),
         ] = None,
-        metric: Annotated[
-            str | None,
-            Field(pattern=r"^[a-z0-9_]{1,40}$", description="Metric to optimise (default roc_auc, f1_macro or rmse)"),
-        ] = None,
+        metric: Metric = None,
         time_budget_s: Annotated[
             float, Field(ge=1, le=86400, description="Search budget, s (the refit comes after)")
         ] = 300,
         n_trials: Annotated[int | None, Field(ge=1, le=100000, description="Stop after this many trials")] = None,
-        cv_folds: Annotated[int, Field(ge=2, le=20, description="Folds (stratified for classification)")] = 5,
+        cv_folds: CvFolds = 5,
         task: Task = "auto",
         seed: Seed = 42,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
