@@ -251,9 +251,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = "auto",
         models: Annotated[
             Families | None,
-            Field(
-                description="Registry families to search (default: linear, tree ensembles, boosters installed)",
-            ),
+            Field(description="Registry families to search (default: linear, tree ensembles, boosters installed)"),
         ] = None,
         search_space: Annotated[
             dict[Family, dict[str, Any]] | None,
