@@ -236,30 +236,32 @@ def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     return tune_estimate(workspace, plain)
 
 
+# ml_tune's own arguments
+Strategy = Annotated[Literal["auto", "grid", "random", "optuna", "hyperopt"], Field(description="auto: AutoML "
+    "(portfolio, TPE with pruning, ensemble if it wins on CV); optuna and hyperopt: TPE")]  # fmt: skip
+SearchSpace = Annotated[
+    dict[Family, dict[str, Any]] | None,
+    Field(
+        description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, "log": true}, '
+        '"max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
+    ),
+]
+Storage = Annotated[str | None, Field(min_length=3, max_length=2048,
+    description="Study storage URL (postgresql://... to share with moai-ml tune-worker); default SQLite")]  # fmt: skip
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Tune hyperparameters / AutoML")
     @long_running(workspace, estimate=_estimate)
     async def ml_tune(
         data_path: DataPath,
         target: Target,
-        strategy: Annotated[
-            Literal["auto", "grid", "random", "optuna", "hyperopt"],
-            Field(
-                description="auto: AutoML (portfolio, TPE with pruning, ensemble if it wins on CV); optuna and "
-                "hyperopt: TPE"
-            ),
-        ] = "auto",
+        strategy: Strategy = "auto",
         models: Annotated[
             Families | None,
             Field(description="Registry families to search (default: linear, tree ensembles, boosters installed)"),
         ] = None,
-        search_space: Annotated[
-            dict[Family, dict[str, Any]] | None,
-            Field(
-                description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, '
-                '"log": true}, "max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
-            ),
-        ] = None,
+        search_space: SearchSpace = None,
         metric: Metric = None,
         time_budget_s: Annotated[
             float, Field(ge=1, le=86400, description="Search budget, s (the refit comes after)")
@@ -269,14 +271,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         task: Task = "auto",
         seed: Seed = 42,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
-        storage: Annotated[
-            str | None,
-            Field(
-                min_length=3,
-                max_length=2048,
-                description="Study storage URL (postgresql://... to share with moai-ml tune-worker); default SQLite",
-            ),
-        ] = None,
+        storage: Storage = None,
         study_name: Annotated[str | None, Field(pattern=STUDY, description="Optuna study to create or join")] = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
