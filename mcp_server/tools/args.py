@@ -1,4 +1,9 @@
-"""Tool arguments shared by several tools: one declaration, one description, one set of bounds."""
+"""Tool arguments shared by several tools: one declaration, one description, one set of bounds.
+
+A bounds-only type (`Folds`, `Seconds`, `Family`) is for an argument whose meaning, and so its
+description, differs between tools: `Annotated[Folds | None, Field(description=...)]` publishes
+the same schema as writing the bounds out. Result fields shared by several output models end the file.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mcp_server.names import EXPERIMENT_NAME, SPEC_ID, TaskChoice
+from mcp_server.names import EXPERIMENT_NAME, METRIC_NAME, MODEL_NAME, RUN_REF, SPEC_ID, TaskChoice
 
 DataPath = Annotated[
     str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
@@ -37,3 +42,16 @@ AllowFailedGates = Annotated[
         "the result); without it such a run is refused"
     ),
 ]
+RunRef = Annotated[str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")]
+Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model: logistic_regression, lightgbm, ...
+Families = Annotated[list[Family], Field(max_length=20)]
+Metric = Annotated[
+    str | None, Field(pattern=METRIC_NAME, description="Metric to rank by (default roc_auc, f1_macro or rmse)")
+]
+Folds = Annotated[int, Field(ge=2, le=20)]
+CvFolds = Annotated[Folds, Field(description="Folds (stratified for classification)")]
+Seconds = Annotated[float, Field(gt=0, le=86400)]
+StopAfter = Annotated[Seconds, Field(description="Stop with an error after this many seconds")]
+
+# Result fields
+RejectedReason = Annotated[str | None, Field(description="The gates it missed; ml_export/serving refuse such a run")]

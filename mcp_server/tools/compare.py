@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from mcp_server.jobs import Job, JobTimeout
 from mcp_server.ml.fitting.requests import CompareArgs
-from mcp_server.names import METRIC_NAME, MODEL_NAME
 from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
@@ -22,7 +21,19 @@ from mcp_server.tools._common import (
     run_store,
 )
 from mcp_server.tools._estimates import compare_estimate
-from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
+from mcp_server.tools.args import (
+    CvFolds,
+    DataPath,
+    Drop,
+    Experiment,
+    Families,
+    Metric,
+    Seconds,
+    Seed,
+    SpecId,
+    Target,
+    Task,
+)
 from mcp_server.workspace import Workspace
 
 GRACE_S = 1.0
@@ -111,18 +122,15 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         data_path: DataPath,
         target: Target,
         models: Annotated[
-            list[Annotated[str, Field(pattern=MODEL_NAME)]] | None,
-            Field(max_length=20, description="Registry names to compare; default: every one that fits the task"),
+            Families | None,
+            Field(description="Registry names to compare; default: every one that fits the task"),
         ] = None,
-        metric: Annotated[
-            str | None,
-            Field(pattern=METRIC_NAME, description="Primary metric (default roc_auc, f1_macro or rmse)"),
-        ] = None,
-        cv_folds: Annotated[int, Field(ge=2, le=20, description="Folds (stratified for classification)")] = 5,
+        metric: Metric = None,
+        cv_folds: CvFolds = 5,
         task: Task = "auto",
         seed: Seed = 42,
         time_budget_s: Annotated[
-            float, Field(gt=0, le=86400, description="Whole comparison; candidates not done by then are listed")
+            Seconds, Field(description="Whole comparison; candidates not done by then are listed")
         ] = 600,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         params: Annotated[

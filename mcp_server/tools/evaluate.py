@@ -11,7 +11,6 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
 from mcp_server.ml.fitting.requests import EvaluateArgs
-from mcp_server.names import RUN_REF
 from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
@@ -24,7 +23,7 @@ from mcp_server.tools._common import (
     staging,
 )
 from mcp_server.tools._estimates import evaluate_estimate
-from mcp_server.tools.args import Trusted
+from mcp_server.tools.args import Folds, RunRef, StopAfter, Trusted
 from mcp_server.workspace import Workspace
 
 MAX_MATRIX = 20
@@ -106,9 +105,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Evaluate a trained run")
     @long_running(workspace, estimate=evaluate_estimate)
     async def ml_evaluate(
-        run_id: Annotated[
-            str, Field(pattern=RUN_REF, description="Run id of a trained model (ml_train), or models:/name@alias")
-        ],
+        run_id: RunRef,
         data_path: Annotated[
             str | None,
             Field(
@@ -118,9 +115,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         cv_folds: Annotated[
-            int | None, Field(ge=2, le=20, description="Also k-fold cross-validate (stratified for classes)")
+            Folds | None, Field(description="Also k-fold cross-validate (stratified for classes)")
         ] = None,
-        time_budget_s: Annotated[float, Field(gt=0, le=86400, description="Stop with an error after this")] = 1800,
+        time_budget_s: StopAfter = 1800,
         trusted: Trusted = False,
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, EvaluateResult]:

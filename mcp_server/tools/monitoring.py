@@ -16,6 +16,7 @@ from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
 from mcp_server.tools._estimates import drift_estimate, performance_estimate
 from mcp_server.tools._spec import spec_reader
+from mcp_server.tools.args import RunRef
 from mcp_server.workspace import Workspace
 
 REPORTS = ".moai/ml/reports"
@@ -201,7 +202,7 @@ def register_performance(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Monitor model performance")
     @long_running(workspace, estimate=performance_estimate)
     async def ml_monitor_performance(
-        run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id or models:/name@alias to monitor")],
+        run_id: RunRef,
         current: Source,
         time_column: Annotated[
             str | None, Field(max_length=1024, description="Column with timestamps to order and chunk the rows by")
@@ -254,7 +255,7 @@ def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
 def register_card(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Write a model card")
     async def ml_model_card(
-        run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id or models:/name@alias, models:/name/N")],
+        run_id: RunRef,
         output_dir: Annotated[
             str | None, Field(max_length=4096, description="Folder for the card; default .moai/ml/reports/cards/<run>")
         ] = None,

@@ -8,15 +8,16 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from mcp_server.names import RUN_REF
 from mcp_server.tools._common import READ_ONLY, run_domain, run_store, staging
+from mcp_server.tools.args import RunRef
 from mcp_server.workspace import Workspace
 
 MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,199}$"
 ALIAS = r"^[A-Za-z_][A-Za-z0-9_\-]{0,99}$"
 REGISTERS = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
 MOVES_ALIAS = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
-ModelName = Annotated[str, Field(pattern=MODEL_NAME, max_length=200, description="Registered model name")]
+RegisteredName = Annotated[str, Field(pattern=MODEL_NAME, max_length=200)]
+ModelName = Annotated[RegisteredName, Field(description="Registered model name")]
 
 
 class VersionSummary(BaseModel):
@@ -152,10 +153,8 @@ def list_models(workspace: Workspace, name: str | None, limit: int) -> ModelList
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=REGISTERS, title="Register a model version")
     async def ml_register_model(
-        run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id (or models:/ URI) whose model to register")],
-        name: Annotated[
-            str | None, Field(pattern=MODEL_NAME, max_length=200, description="Model name; default SPEC-<id>")
-        ] = None,
+        run_id: RunRef,
+        name: Annotated[RegisteredName | None, Field(description="Model name; default SPEC-<id>")] = None,
         description: Annotated[str | None, Field(max_length=2000, description="Version description")] = None,
     ) -> RegisterResult:
         """Register a run's logged model as a new version of an MLflow registered model (created if needed),
@@ -189,7 +188,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
 
     @server.tool(annotations=READ_ONLY, title="List registered models")
     async def ml_list_models(
-        name: Annotated[str | None, Field(pattern=MODEL_NAME, max_length=200, description="Only this model")] = None,
+        name: Annotated[RegisteredName | None, Field(description="Only this model")] = None,
         limit: Annotated[int, Field(ge=1, le=100, description="Versions shown per model, newest first")] = 5,
     ) -> ModelList:
         """List the MLflow registered models with their aliases and newest versions (run id, gate verdict,

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.queries import RunQuery
-from mcp_server.names import EXPERIMENT_NAME, MODEL_NAME, RUN_REF, SPEC_ID
+from mcp_server.names import EXPERIMENT_NAME, MODEL_NAME, SPEC_ID
 from mcp_server.tools._common import READ_ONLY, run_domain, run_ref, run_store
+from mcp_server.tools.args import RunRef
 from mcp_server.workspace import Workspace
 
 MAX_METRICS = 60
@@ -163,7 +164,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
 
     @server.tool(annotations=READ_ONLY, title="Show one tracked run")
     async def ml_get_run(
-        run_id: Annotated[str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")],
+        run_id: RunRef,
     ) -> RunDetail:
         """Show one MLflow run in full: its params, every metric, the moai tags (SPEC id, data file and its
         sha256, row and column counts, target, task, model), the logged model's URI, its artifact paths

@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.names import RUN_REF
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
-from mcp_server.tools.args import AllowFailedGates, Trusted
+from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
 from mcp_server.workspace import Workspace
 
@@ -73,9 +72,7 @@ def generate(
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Generate a FastAPI prediction service")
     async def ml_generate_serving(
-        run_id: Annotated[
-            str, Field(pattern=RUN_REF, description="Run id from ml_train / ml_list_runs, or models:/name@alias")
-        ],
+        run_id: RunRef,
         output_dir: Annotated[
             str | None,
             Field(min_length=1, max_length=1024, description="Folder for the service (default serving/<spec or run>)"),

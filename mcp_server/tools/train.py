@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.tracking import tags
-from mcp_server.names import MODEL_NAME
 from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
@@ -22,7 +21,18 @@ from mcp_server.tools._common import (
     staging,
 )
 from mcp_server.tools._estimates import train_estimate
-from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
+from mcp_server.tools.args import (
+    DataPath,
+    Drop,
+    Experiment,
+    Family,
+    RejectedReason,
+    Seed,
+    SpecId,
+    StopAfter,
+    Target,
+    Task,
+)
 from mcp_server.workspace import Workspace
 
 MAX_LABELS = 50
@@ -55,7 +65,7 @@ class TrainResult(BaseModel):
     model_uri: str = Field(description="MLflow URI of the logged model (models:/<model_id>)")
     artifacts: str = Field(description="Where the run's artifacts (plots, schema, split) are stored")
     gates_passed: bool | None = Field(description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates")
-    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
+    rejected_reason: RejectedReason
 
 
 def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> dict[str, str]:
@@ -117,9 +127,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         data_path: DataPath,
         target: Target,
         model: Annotated[
-            str,
+            Family,
             Field(
-                pattern=MODEL_NAME,
                 description="Registry name: logistic_regression, linear_regression, ridge, random_forest, "
                 "extra_trees, gradient_boosting, hist_gradient_boosting, svm, knn, xgboost, lightgbm; "
                 "'auto' picks a sensible one for the task and size",
@@ -131,9 +140,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         task: Task = "auto",
         test_size: Annotated[float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")] = 0.2,
         seed: Seed = 42,
-        time_budget_s: Annotated[
-            float, Field(gt=0, le=86400, description="Stop the fit with an error after this many seconds")
-        ] = 1800,
+        time_budget_s: StopAfter = 1800,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         spec_id: SpecId = None,
         experiment: Experiment = None,

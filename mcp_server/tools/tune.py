@@ -19,7 +19,20 @@ from mcp_server.layout import SCHEMA_CACHE
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, record_runs, run_domain, run_job_tool, run_store, staging
 from mcp_server.tools._estimates import Refused, tune_estimate
-from mcp_server.tools.args import DataPath, Drop, Experiment, Seed, SpecId, Target, Task
+from mcp_server.tools.args import (
+    CvFolds,
+    DataPath,
+    Drop,
+    Experiment,
+    Families,
+    Family,
+    Metric,
+    RejectedReason,
+    Seed,
+    SpecId,
+    Target,
+    Task,
+)
 from mcp_server.workspace import Workspace
 
 STUDY = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -73,7 +86,7 @@ class TuneResult(BaseModel):
     warnings: list[str] = Field(description="Things to know about the data")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
     gates_passed: bool | None = Field(description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none")
-    rejected_reason: str | None = Field(description="The gates it missed; ml_export/serving refuse such a run")
+    rejected_reason: RejectedReason
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -223,7 +236,18 @@ def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     return tune_estimate(workspace, plain)
 
 
-ModelName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+# ml_tune's own arguments
+Strategy = Annotated[Literal["auto", "grid", "random", "optuna", "hyperopt"], Field(description="auto: AutoML "
+    "(portfolio, TPE with pruning, ensemble if it wins on CV); optuna and hyperopt: TPE")]  # fmt: skip
+SearchSpace = Annotated[
+    dict[Family, dict[str, Any]] | None,
+    Field(
+        description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, "log": true}, '
+        '"max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
+    ),
+]
+Storage = Annotated[str | None, Field(min_length=3, max_length=2048,
+    description="Study storage URL (postgresql://... to share with moai-ml tune-worker); default SQLite")]  # fmt: skip
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -232,47 +256,22 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_tune(
         data_path: DataPath,
         target: Target,
-        strategy: Annotated[
-            Literal["auto", "grid", "random", "optuna", "hyperopt"],
-            Field(
-                description="auto: AutoML (portfolio, TPE with pruning, ensemble if it wins on CV); optuna and "
-                "hyperopt: TPE"
-            ),
-        ] = "auto",
+        strategy: Strategy = "auto",
         models: Annotated[
-            list[ModelName] | None,
-            Field(
-                max_length=20,
-                description="Registry families to search (default: linear, tree ensembles, boosters installed)",
-            ),
+            Families | None,
+            Field(description="Registry families to search (default: linear, tree ensembles, boosters installed)"),
         ] = None,
-        search_space: Annotated[
-            dict[ModelName, dict[str, Any]] | None,
-            Field(
-                description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, '
-                '"log": true}, "max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
-            ),
-        ] = None,
-        metric: Annotated[
-            str | None,
-            Field(pattern=r"^[a-z0-9_]{1,40}$", description="Metric to optimise (default roc_auc, f1_macro or rmse)"),
-        ] = None,
+        search_space: SearchSpace = None,
+        metric: Metric = None,
         time_budget_s: Annotated[
             float, Field(ge=1, le=86400, description="Search budget, s (the refit comes after)")
         ] = 300,
         n_trials: Annotated[int | None, Field(ge=1, le=100000, description="Stop after this many trials")] = None,
-        cv_folds: Annotated[int, Field(ge=2, le=20, description="Folds (stratified for classification)")] = 5,
+        cv_folds: CvFolds = 5,
         task: Task = "auto",
         seed: Seed = 42,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
-        storage: Annotated[
-            str | None,
-            Field(
-                min_length=3,
-                max_length=2048,
-                description="Study storage URL (postgresql://... to share with moai-ml tune-worker); default SQLite",
-            ),
-        ] = None,
+        storage: Storage = None,
         study_name: Annotated[str | None, Field(pattern=STUDY, description="Optuna study to create or join")] = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,

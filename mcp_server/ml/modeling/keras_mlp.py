@@ -21,9 +21,11 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 
 from mcp_server import settings
 from mcp_server.ml.modeling.neural import (  # copied into generated projects as `.neural`: one name a line
+    _class_codes,
     _ClassifierHead,
     _float32,
     _RegressorHead,
+    _standardised,
     _TorchMLP,
     deterministic,
     softmax,
@@ -136,13 +138,7 @@ class KerasMLPClassifier(ClassifierMixin, _KerasMLP):  # type: ignore[misc]
     """A Keras 3 MLP classifier (torch backend): softmax over the classes seen in `fit`."""
 
     def fit(self, X: Any, y: Any) -> KerasMLPClassifier:
-        import numpy as np
-
-        y = np.asarray(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("the classifier needs at least 2 classes in y")
-        codes = codes.astype(np.int64)
+        self.classes_, codes = _class_codes(y)
         self._fit_keras(_float32(X), codes, len(self.classes_), codes, "logits")
         return self
 
@@ -160,12 +156,7 @@ class KerasMLPRegressor(RegressorMixin, _KerasMLP):  # type: ignore[misc]
     """A Keras 3 MLP regressor (torch backend) on a standardised target."""
 
     def fit(self, X: Any, y: Any) -> KerasMLPRegressor:
-        import numpy as np
-
-        y = np.asarray(y, dtype=np.float64).ravel()
-        self.y_mean_ = float(y.mean())
-        self.y_scale_ = float(y.std()) or 1.0
-        target = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        self.y_mean_, self.y_scale_, target = _standardised(y)
         self._fit_keras(_float32(X), target, 1, None, "mse")
         return self
 

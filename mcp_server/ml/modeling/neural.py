@@ -68,6 +68,26 @@ def _float32(X: Any) -> Any:
     return np.ascontiguousarray(np.asarray(X, dtype=np.float32))
 
 
+def _class_codes(y: Any) -> tuple[Any, Any]:
+    """A classifier's `classes_` (the sorted labels of `y`) and each row's code 0..k-1 as int64."""
+    import numpy as np
+
+    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError("the classifier needs at least 2 classes in y")
+    return classes, codes.astype(np.int64)
+
+
+def _standardised(y: Any) -> tuple[float, float, Any]:
+    """A regressor's target mean and scale (1 for a constant target), and the target standardised
+    by them as float32 [N, 1]."""
+    import numpy as np
+
+    y = np.asarray(y, dtype=np.float64).ravel()
+    mean, scale = float(y.mean()), float(y.std()) or 1.0
+    return mean, scale, ((y - mean) / scale).astype(np.float32).reshape(-1, 1)
+
+
 def _network(n_in: int, n_out: int, hidden_units: int, n_layers: int, dropout: float) -> Any:
     """A plain `nn.Sequential` (Linear, ReLU, Dropout)* + Linear: picklable without our code."""
     layers: list[Any] = []
@@ -168,15 +188,11 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLP):  # type: ignore[misc]
     """A PyTorch MLP classifier (skorch): softmax over the classes seen in `fit`."""
 
     def fit(self, X: Any, y: Any) -> TorchMLPClassifier:
-        import numpy as np
         from skorch import NeuralNetClassifier
 
-        y = np.asarray(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("the classifier needs at least 2 classes in y")
-        self.net_ = self._fit_net(NeuralNetClassifier, _float32(X), codes.astype(np.int64), len(self.classes_),
-                                  True, criterion=nn.CrossEntropyLoss)  # fmt: skip
+        self.classes_, codes = _class_codes(y)
+        self.net_ = self._fit_net(NeuralNetClassifier, _float32(X), codes, len(self.classes_), True,
+                                  criterion=nn.CrossEntropyLoss)  # fmt: skip
         return self
 
     def predict_proba(self, X: Any) -> Any:
@@ -194,13 +210,9 @@ class TorchMLPRegressor(RegressorMixin, _TorchMLP):  # type: ignore[misc]
     """A PyTorch MLP regressor (skorch) on a standardised target."""
 
     def fit(self, X: Any, y: Any) -> TorchMLPRegressor:
-        import numpy as np
         from skorch import NeuralNetRegressor
 
-        y = np.asarray(y, dtype=np.float64).ravel()
-        self.y_mean_ = float(y.mean())
-        self.y_scale_ = float(y.std()) or 1.0
-        target = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        self.y_mean_, self.y_scale_, target = _standardised(y)
         self.net_ = self._fit_net(NeuralNetRegressor, _float32(X), target, 1, False)
         return self
 

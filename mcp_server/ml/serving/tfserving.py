@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.serving.families import check_family
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -46,18 +47,6 @@ def tf_python() -> str:
         "writing a SavedModel needs TensorFlow: run scripts/setup_tf_venv.sh (a venv of its own) and set "
         f"{settings.TF_PYTHON.name} to its python, or pip install tensorflow-cpu"
     )
-
-
-def check_tfserving(pipeline: Any, schema: Schema) -> None:
-    estimator = pipeline.steps[-1][1]
-    if getattr(estimator, "family", None) != "keras":
-        raise MoaiMlError(
-            "runtime 'tfserving' serves the Keras family (model keras_mlp); this run's model is "
-            f"{type(estimator).__name__}. Use runtime='onnx' (any model) instead"
-        )
-    bad = [f.name for f in schema.features if f.kind in ("datetime", "text")]
-    if bad:
-        raise MoaiMlError(f"the SavedModel takes numbers and categories only; drop {bad[:5]} and retrain")
 
 
 def preprocessing_spec(pipeline: Any, schema: Schema) -> dict[str, Any]:
@@ -134,7 +123,7 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     from mcp_server.ml.serving.service import example_record
     from mcp_server.template_sets import template_set
 
-    check_tfserving(info.pipeline, info.schema)
+    check_family(info.pipeline, info.schema, "keras", "tfserving")
     groups = input_groups(info.schema)
     request = request_body(info.schema, [example_record(info.schema)])
     context = {

@@ -19,28 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.errors import MoaiMlError
+from mcp_server.ml.serving.families import check_family
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
     from mcp_server.ml.serving.service import ModelInfo
 
-__all__ = ["ENDPOINTS", "check_torchserve", "render_torchserve", "torchscript_bytes"]
+__all__ = ["ENDPOINTS", "render_torchserve", "torchscript_bytes"]
 ENDPOINTS = ["POST /predictions/{name}", "GET /ping", "GET /models/{name} (management)"]
 ARCHIVE_FILES = ("model.pt", "handler.py", "preprocess.joblib", "features.json")
 VERSIONS = ("torch", "scikit-learn", "scipy", "pandas", "numpy", "joblib")
-
-
-def check_torchserve(pipeline: Any, schema: Schema) -> None:
-    """Only the PyTorch family runs on TorchServe; date and text columns stay out of the handler."""
-    estimator = pipeline.steps[-1][1]
-    if getattr(estimator, "family", None) != "torch":
-        raise MoaiMlError(
-            "runtime 'torchserve' serves the PyTorch family (model torch_mlp); this run's model is "
-            f"{type(estimator).__name__}. Use runtime='onnx' (any model) instead"
-        )
-    bad = [f.name for f in schema.features if f.kind in ("datetime", "text")]
-    if bad:
-        raise MoaiMlError(f"the TorchServe handler takes numbers and categories only; drop {bad[:5]} and retrain")
 
 
 def torchscript_bytes(estimator: Any) -> bytes:
@@ -99,7 +87,7 @@ def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | s
     from mcp_server.ml.serving.service import example_record
     from mcp_server.template_sets import template_set
 
-    check_torchserve(info.pipeline, info.schema)
+    check_family(info.pipeline, info.schema, "torch", "torchserve")
     preprocess = io.BytesIO()
     joblib.dump(info.pipeline.steps[0][1], preprocess)
     context = {
