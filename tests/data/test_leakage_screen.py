@@ -44,3 +44,38 @@ def test_the_chunked_screen_still_finds_a_leak_hidden_in_a_late_chunk_of_noise()
     names = [name for name, _ in screened]
     assert "m1234" in names  # column 1234 sits in the tenth chunk of 128
     assert [n for n, x in screened if leakage._one_feature_score(x, y, "binary") >= leakage.LEAK_SCORE] == ["m1234"]
+
+
+@pytest.mark.parametrize("minority", [0.19, 0.5])
+def test_a_leak_with_a_few_wrong_rows_passes_the_screen_and_is_flagged(minority: float):
+    """Near the edge of what the screen may rule out: a class of 19% (just above its floor) and
+    label noise that leaves the leak a balanced accuracy just over 0.99."""
+    rng = np.random.default_rng(11)
+    rows = 6000
+    y = (rng.random(rows) < minority).astype("int64")
+    leak = y.astype("float64") + rng.normal(0, 0.1, rows)
+    flipped = rng.random(rows) < 0.003  # rows whose leak points at the wrong class
+    leak[flipped] = 1.0 - y[flipped] + rng.normal(0, 0.1, int(flipped.sum()))
+    frame = pd.DataFrame({"leak": leak, "noise": rng.normal(size=rows), "weak": y + rng.normal(0, 2, rows)})
+    frame["target"] = np.where(y == 1, "churn", "stay")
+    found = dict(leakage.leaking_columns(frame, "target", "binary", ["leak", "noise", "weak"]))
+    assert set(found) == {"leak"} and found["leak"] >= leakage.LEAK_SCORE
+
+
+def test_profiling_a_balanced_table_of_honest_columns_needs_no_exact_check():
+    """The screen rules every column out, so the profile never even imports scikit-learn."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from mcp_server.ml.data.profile import profile_frame\n"
+        "rng = np.random.default_rng(0)\n"
+        "frame = pd.DataFrame(rng.normal(size=(20000, 30)), columns=[f'f{i}' for i in range(30)])\n"
+        "frame['target'] = np.where(frame['f0'] + rng.normal(0, 3, 20000) > 0, 'yes', 'no')\n"
+        "profile = profile_frame(frame, 'target')\n"
+        "assert not profile.flagged('leakage'), profile.findings\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip() == "False"
