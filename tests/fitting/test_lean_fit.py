@@ -59,6 +59,31 @@ def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(tmp_path: Path, ro
     assert np.array_equal(lean.predict(data.X), reference.predict(data.X))
 
 
+@pytest.mark.parametrize("numbers_only", [True, False])
+def test_a_table_larger_than_a_transform_chunk_fits_to_the_same_model(tmp_path: Path, numbers_only: bool):
+    """Past 65,536 rows the matrix is written chunk by chunk; a table of numbers only is fitted on
+    the rows that hold each column's first value (one column's only value is in the last chunk)."""
+    rows = 140_000
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({f"x{i}": np.round(rng.normal(size=rows), 3) for i in range(4)})
+    frame.loc[rng.random(rows) < 0.1, "x1"] = np.nan
+    frame["late"] = np.nan
+    frame.loc[rows - 10 :, "late"] = [1.0, 2.0, 2.0, 5.0, 1.0, 1.0, 3.0, 2.0, 4.0, 1.0]
+    frame.loc[: rows // 3, "x2"] = np.nan
+    if not numbers_only:
+        frame["city"] = rng.choice(["paris", "oslo", "rome"], rows)
+    frame["target"] = np.where(frame["x0"] + rng.normal(0, 1, rows) > 0, "yes", "no")
+    frame.to_csv(tmp_path / "big.csv", index=False)
+    data = prepare(tmp_path / "big.csv", "target")
+    assert "late" in data.X.columns
+    reference = build_pipeline(data.schema, "hist_gradient_boosting", {"max_iter": 5}, 7)
+    lean = clone(reference)
+    reference.fit(data.X.copy(), data.y)
+    fit_pipeline(lean, [data.X.copy()], data.y, "hist_gradient_boosting")
+    assert _state(lean) == _state(reference)
+    assert np.array_equal(lean.predict_proba(data.X), reference.predict_proba(data.X))
+
+
 def test_the_median_branch_is_the_one_fit_makes_even_with_a_wholly_empty_column():
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer

@@ -8,6 +8,12 @@ imputer set to a constant (a cheap fit), then the fitted imputer is given the me
 result is the object `fit` would have made: tests/fitting/test_lean_fit.py compares the pickles
 byte for byte. It applies only where that holds: a branch that is the median imputer alone (a
 scaler after it would have learnt from the constant); anything else is fitted the usual way.
+
+The estimator: scikit-learn's histogram gradient boosting keeps its input for the whole fit next
+to the training and validation parts it splits off for early stopping (two copies of the matrix).
+`fit_estimator_owned` makes that same split itself (same seed, same stratification), lets the
+input go and passes the validation part as `X_val`: the same model (tests compare the pickles),
+one copy less.
 """
 
 from __future__ import annotations
@@ -16,27 +22,112 @@ import warnings
 from typing import Any
 
 _STEP = "impute"
+# From here on the estimator's early-stopping split is made here (well above scikit-learn's
+# 10,000 rows for early_stopping="auto", so its training part still switches it on).
+_OWN_SPLIT_ROWS = 100_000
 
 
 def fit_transform_owned(step: Any, owned: list[Any], y: Any) -> Any:
     """`step.fit_transform(X, y)` for X popped from `owned` (the caller gives the table up)."""
+    import numpy as np
+
     table = owned.pop()
     branches = _median_branches(step)
     if not branches:
         return step.fit_transform(table, y)
     medians = {name: _medians(table, columns) for name, columns in branches.items()}
+    # A table of numbers only: with the imputers set to a constant, the fitted state depends on the
+    # columns and on which of them hold any value at all, so a row holding each column's first
+    # value stands for the table (and the fit makes no full-size output only to drop it).
+    only_numbers = len(branches) == len(step.transformers) and step.remainder == "drop"
+    rows = _witness_rows(table) if only_numbers else None
     _set_strategy(step, branches, "constant")
     try:
         with warnings.catch_warnings():  # the transform below says it for the median, as fit would
             warnings.filterwarnings("ignore", "Skipping features without any observed values")
-            step.fit(table, y)
+            if rows is None:
+                step.fit(table, y)
+            else:
+                step.fit(table.iloc[rows], None if y is None else np.asarray(y)[rows])
     finally:
         _set_strategy(step, branches, "median")
     for name in branches:
         imputer = step.named_transformers_[name].named_steps[_STEP]
         imputer.strategy = "median"
         imputer.statistics_ = medians[name]
-    return step.transform(table)
+    return _transform_in_chunks(step, table)
+
+
+def _witness_rows(table: Any) -> Any:
+    """Row positions holding, for every column that has one, its first non-missing value."""
+    import numpy as np
+
+    firsts = {0}
+    for name in table.columns:
+        present = np.flatnonzero(table[name].notna().to_numpy())
+        if present.size:
+            firsts.add(int(present[0]))
+    return np.array(sorted(firsts))
+
+
+def _transform_in_chunks(step: Any, table: Any, rows: int = 65_536) -> Any:
+    """`step.transform(table)` written chunk by chunk into one array: every step here transforms
+    row by row, and the whole-table transform would hold two more copies of the matrix."""
+    import numpy as np
+
+    first = step.transform(table.iloc[:rows])
+    if len(table) <= rows or not isinstance(first, np.ndarray) or first.ndim != 2:
+        return first if len(table) <= rows else step.transform(table)
+    out = np.empty((len(table), first.shape[1]), dtype=first.dtype, order="F" if first.flags.f_contiguous else "C")
+    out[:rows] = first
+    del first
+    for start in range(rows, len(table), rows):
+        out[start : start + rows] = step.transform(table.iloc[start : start + rows])
+    return out
+
+
+def fit_estimator_owned(estimator: Any, owned: list[Any], y: Any) -> None:
+    """`estimator.fit(X, y)` for X popped from `owned` (the caller gives the matrix up)."""
+    import numpy as np
+
+    matrix = owned.pop()
+    if not _splits_for_early_stopping(estimator, matrix):
+        estimator.fit(matrix, y)
+        return
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import train_test_split
+
+    from mcp_server.ml.data.tables import release_memory
+
+    # The seed scikit-learn draws first from random_state for this split (BaseHistGradientBoosting.fit).
+    seed = np.random.RandomState(estimator.random_state).randint(np.iinfo(np.uint32).max, dtype="u8")
+    y = np.asarray(y)
+    fit_rows, val_rows = train_test_split(
+        np.arange(len(y)),
+        test_size=estimator.validation_fraction,
+        stratify=y if is_classifier(estimator) else None,
+        random_state=seed,
+    )
+    fit_part, val_part = matrix[fit_rows], matrix[val_rows]
+    del matrix
+    release_memory()
+    estimator.fit(fit_part, y[fit_rows], X_val=val_part, y_val=y[val_rows])
+
+
+def _splits_for_early_stopping(estimator: Any, matrix: Any) -> bool:
+    """A histogram gradient boosting model that will split its own input for early stopping."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    return (
+        type(estimator) in (HistGradientBoostingClassifier, HistGradientBoostingRegressor)
+        and isinstance(matrix, np.ndarray)
+        and matrix.shape[0] >= _OWN_SPLIT_ROWS
+        and estimator.early_stopping in ("auto", True)
+        and estimator.validation_fraction is not None
+        and isinstance(estimator.random_state, int | np.integer)
+        and not estimator.warm_start
+    )
 
 
 def _median_branches(step: Any) -> dict[str, list[str]]:

@@ -154,7 +154,8 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     estimator fits with only the matrix in memory (Pipeline.fit keeps its input to the end).
     An estimator's own refusal of its params becomes a clear error."""
     from mcp_server.errors import MoaiMlError
-    from mcp_server.ml.fitting.lean_fit import fit_transform_owned
+    from mcp_server.ml.data.tables import release_memory
+    from mcp_server.ml.fitting.lean_fit import fit_estimator_owned, fit_transform_owned
 
     try:
         transformed = owned.pop()
@@ -163,9 +164,12 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
                 handed = [transformed]
                 del transformed
                 transformed = fit_transform_owned(step, handed, y)
+                release_memory()  # the table's freed pages back to the system before the estimator allocates
         final = pipeline.steps[-1][1]
         if final is not None and final != "passthrough":
-            final.fit(transformed, y)
+            handed = [transformed]
+            del transformed
+            fit_estimator_owned(final, handed, y)
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
         raise MoaiMlError(f"{model} could not be fitted: {text[0] if text else type(exc).__name__}") from exc
