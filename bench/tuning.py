@@ -46,7 +46,7 @@ def _mixed(n: int, seed: int, kind: str) -> tuple[pd.DataFrame, str]:
     day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
     effect = {"north": 0.8, "south": -0.5, "east": 0.2, "west": -0.9, "centre": 0.0}
     base = x[:, 0] * 1.2 - x[:, 1] ** 2 * 0.6 + np.sin(x[:, 2] * 2) + np.vectorize(effect.get)(city)
-    base += (plan == "pro") * 0.7 + 0.4 * np.cos(day.dayofyear.to_numpy() / 58.0) + x[:, 3] * x[:, 4] * 0.5
+    base += (plan == "pro") * 0.7 + 0.4 * np.cos(day.day_of_year.to_numpy() / 58.0) + x[:, 3] * x[:, 4] * 0.5
     frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(6)])
     frame["city"], frame["plan"], frame["day"] = city, plan, day.strftime("%Y-%m-%d")
     for col in ("x1", "x3"):
@@ -213,7 +213,8 @@ async def run_ours(
 
     started = time.time()
     raw = await client.call_tool("ml_tune", {"data_path": rel, "target": target, "metric": METRIC[task][0],
-                                             "time_budget_s": budget, "seed": 0, "task": task})  # fmt: skip
+                                             "time_budget_s": budget, "seed": 0, "task": task,
+                                             "background": False})  # fmt: skip
     wall = time.time() - started
     if raw.is_error:
         return {"error": " ".join(getattr(c, "text", "") for c in raw.content)[:200], "wall_s": wall}
