@@ -48,9 +48,9 @@ def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[
         if y.value_counts().min() < 3:
             return []
     candidates = [(name, x) for name in features if (x := _as_number(data[name], y, task)) is not None]
-    if len(candidates) > _EXACT_MAX:
-        candidates = _most_suspect(candidates, y, task)
-    candidates = _not_ruled_out(candidates, y, task)
+    roughness = _screen(candidates, y, task)  # once: it ranks a wide table and rules columns out
+    kept = _smoothest(roughness) if len(candidates) > _EXACT_MAX else list(range(len(candidates)))
+    candidates = [candidates[i] for i in _not_ruled_out(kept, roughness, y, task)]
     out = []
     for name, x in candidates:
         score = _one_feature_score(x, y, task)
@@ -76,30 +76,43 @@ def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
 def _most_suspect(
     candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None
 ) -> list[tuple[str, pd.Series]]:
-    """The `_EXACT_MAX` columns along whose sorted values the target is smoothest.
+    """The `_EXACT_MAX` columns along whose sorted values the target is smoothest (see `_screen`)."""
+    return [candidates[i] for i in _smoothest(_screen(candidates, y, task, chunk))]
 
-    Classification: how often the class changes between neighbours in the column's order (a leak
-    changes class a handful of times, noise about every other row). Regression: the von Neumann
-    ratio (squared successive differences of the target in the column's order over its variance).
-    Columns are screened `chunk` (default `_SCREEN_CHUNK`) at a time: memory is bounded by the
-    chunk whatever the width, and each column's roughness is its own, so the ranking is the same.
+
+def _screen(candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None) -> Any:
+    """Each column's roughness: how much the target jumps between neighbours in the column's order.
+
+    Classification: how often the class changes between neighbours (a leak changes class a
+    handful of times, noise about every other row). Regression: the von Neumann ratio (squared
+    successive differences of the target in the column's order over its variance). Columns are
+    screened `chunk` (default `_SCREEN_CHUNK`) at a time: memory is bounded by the chunk whatever
+    the width, and each column's roughness is its own, so the result is the same.
     """
     import numpy as np
 
     step = chunk or _SCREEN_CHUNK
-    roughness = np.concatenate(
+    if not candidates:
+        return np.empty(0)
+    return np.concatenate(
         [
             _roughness([x for _, x in candidates[start : start + step]], y, task)
             for start in range(0, len(candidates), step)
         ]
     )
-    keep = np.argsort(roughness, kind="stable")[:_EXACT_MAX]
-    return [candidates[i] for i in sorted(keep)]
 
 
-def _not_ruled_out(candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str) -> list[tuple[str, pd.Series]]:
-    """The candidates the screen cannot rule out as leaks (classification with no class rarer than
-    about 18%: the exact checks, about 30 ms a column and scikit-learn's import, skip the rest).
+def _smoothest(roughness: Any) -> list[int]:
+    """Positions of the `_EXACT_MAX` smoothest columns, in column order."""
+    import numpy as np
+
+    return sorted(int(i) for i in np.argsort(roughness, kind="stable")[:_EXACT_MAX])
+
+
+def _not_ruled_out(kept: list[int], roughness: Any, y: pd.Series, task: str) -> list[int]:
+    """The positions in `kept` the screen cannot rule out as leaks (classification with no class
+    rarer than about 18%: the exact checks, about 30 ms a column and scikit-learn's import, skip
+    the rest).
 
     Why this is safe: a column whose small tree reaches a balanced accuracy of 0.99 misclassifies
     at most K x 1% x the largest class share of the rows, and along the column's order the class
@@ -107,21 +120,14 @@ def _not_ruled_out(candidates: list[tuple[str, pd.Series]], y: pd.Series, task: 
     rows, that is under a tenth of the changes a column unrelated to the target shows (1 - sum of
     squared class shares, per pair of neighbours); a column is ruled out only above half of them.
     Regression keeps every exact check: a few outliers can carry an R2 the order cannot see."""
-    import numpy as np
-
-    if task == "regression" or not candidates:
-        return candidates
+    if task == "regression":
+        return kept
     shares = y.value_counts(normalize=True).to_numpy()
     unrelated = 1.0 - float((shares**2).sum())  # expected class changes per pair, in a random order
     if unrelated < _SCREEN_MIN_CHANGES:
-        return candidates
-    changes = np.concatenate(
-        [
-            _roughness([x for _, x in candidates[start : start + _SCREEN_CHUNK]], y, task)
-            for start in range(0, len(candidates), _SCREEN_CHUNK)
-        ]
-    ) / max(len(y) - 1, 1)
-    return [candidate for candidate, rate in zip(candidates, changes, strict=True) if rate <= 0.5 * unrelated]
+        return kept
+    pairs = max(len(y) - 1, 1)
+    return [i for i in kept if roughness[i] / pairs <= 0.5 * unrelated]
 
 
 def _roughness(columns: list[pd.Series], y: pd.Series, task: str) -> Any:

@@ -5,8 +5,8 @@ the whole matrix (`numpy.ma.median`); on 800,000 x 50 numbers that took 7 s and 
 matrix's memory, the peak of a whole training job. Here the medians are numpy's median of each
 column's non-missing values, found one column at a time; the ColumnTransformer is fitted with that
 imputer set to a constant (a cheap fit), then the fitted imputer is given the medians back. The
-result is the object `fit` would have made: tests/fitting/test_lean_fit.py compares the pickles
-byte for byte. It applies only where that holds: a branch that is the median imputer alone (a
+result is the object `fit` would have made: tests/fitting/test_lean_fit.py compares the pickled
+states. It applies only where that holds: a branch that is the median imputer alone (a
 scaler after it would have learnt from the constant); anything else is fitted the usual way.
 
 The estimator: scikit-learn's histogram gradient boosting keeps its input for the whole fit next
