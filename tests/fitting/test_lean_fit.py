@@ -97,7 +97,7 @@ def test_the_median_branch_is_the_one_fit_makes_even_with_a_wholly_empty_column(
     with pytest.warns(UserWarning, match="strategy='median'"):
         expected = reference.fit_transform(frame)
     with pytest.warns(UserWarning, match="strategy='median'"):
-        got = fit_transform_owned(step, [frame.copy()], None)
+        [got] = fit_transform_owned(step, [frame.copy()], None)
     assert np.array_equal(got, expected) and got.shape == (1001, 2)
     assert _state(step) == _state(reference)
     assert step.get_params()["numeric__impute__strategy"] == "median"
@@ -111,3 +111,49 @@ def test_the_split_takes_every_column_and_empties_the_table(tmp_path: Path):
     assert data.X.shape[1] == 0
     pd.testing.assert_frame_equal(train, whole.iloc[train_idx])
     pd.testing.assert_frame_equal(test, whole.iloc[test_idx])
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_a_table_of_numbers_gives_up_each_column_as_the_split_matrix_is_written(task: str):
+    """With the estimator's early-stopping split known, the imputed matrix is written straight into
+    its two parts a column at a time, each column leaving the table: the parts equal the rows of
+    the whole transform, and the table is empty afterwards."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    from mcp_server.ml.fitting.lean_fit import early_stopping_split
+
+    rows = 120_001
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(3)})
+    frame.loc[rng.random(rows) < 0.3, "x1"] = np.nan
+    frame["gone"] = np.nan
+    y = (frame["x0"] > 0).to_numpy().astype(int) if task == "classification" else rng.normal(size=rows)
+    model = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+    pipeline = build_pipeline_like(frame.columns.tolist(), model(max_iter=3, random_state=4))
+    split = early_stopping_split(pipeline.steps[-1][1], rows, y)
+    assert split is not None and len(split[0]) + len(split[1]) == rows
+    reference = clone(pipeline.steps[0][1])
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        whole = reference.fit_transform(frame.copy())
+    table = frame.copy()
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        fit_part, val_part = fit_transform_owned(pipeline.steps[0][1], [table], y, split)
+    assert table.shape[1] == 0
+    assert np.array_equal(fit_part, whole[split[0]]) and np.array_equal(val_part, whole[split[1]])
+    lean, full = clone(pipeline), clone(pipeline)
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        full.fit(frame.copy(), y)
+    with pytest.warns(UserWarning, match="strategy='median'"):
+        fit_pipeline(lean, [frame.copy()], y, "hist_gradient_boosting")
+    assert _state(lean) == _state(full)
+
+
+def build_pipeline_like(columns: list[str], estimator: object) -> object:
+    """What `build_pipeline` makes for a table of numbers and a histogram boosting model."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+
+    impute = Pipeline([("impute", SimpleImputer(strategy="median"))])
+    preprocess = ColumnTransformer([("numeric", impute, columns)], remainder="drop", sparse_threshold=0.0)
+    return Pipeline([("preprocess", preprocess), ("model", estimator)])

@@ -11,15 +11,16 @@ scaler after it would have learnt from the constant); anything else is fitted th
 
 The estimator: scikit-learn's histogram gradient boosting keeps its input for the whole fit next
 to the training and validation parts it splits off for early stopping (two copies of the matrix).
-`fit_estimator_owned` makes that same split itself (same seed, same stratification), lets the
-input go and passes the validation part as `X_val`: the same model (tests compare the pickles),
-one copy less.
+`early_stopping_split` makes that same split here (same seed, same stratification); the transform
+writes its output straight into the two parts (a table of numbers only: one column at a time, each
+column leaving the table as it is written), and the validation part is passed as `X_val`. The same
+model (tests compare the pickles); the table, the whole matrix and its parts are never held at once.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 _STEP = "impute"
 # From here on the estimator's early-stopping split is made here (well above scikit-learn's
@@ -27,14 +28,19 @@ _STEP = "impute"
 _OWN_SPLIT_ROWS = 100_000
 
 
-def fit_transform_owned(step: Any, owned: list[Any], y: Any) -> Any:
-    """`step.fit_transform(X, y)` for X popped from `owned` (the caller gives the table up)."""
+Split = tuple[Any, Any]  # the estimator's early-stopping split: (fit rows, validation rows)
+
+
+def fit_transform_owned(step: Any, owned: list[Any], y: Any, split: Split | None = None) -> list[Any]:
+    """`step.fit_transform(X, y)` for X popped from `owned` (the caller gives the table up):
+    [the matrix], or with `split` [matrix[fit rows], matrix[validation rows]] made without the
+    whole matrix ever existing."""
     import numpy as np
 
     table = owned.pop()
     branches = _median_branches(step)
     if not branches:
-        return step.fit_transform(table, y)
+        return _parts(step.fit_transform(table, y), split)
     medians = {name: _medians(table, columns) for name, columns in branches.items()}
     # A table of numbers only: with the imputers set to a constant, the fitted state depends on the
     # columns and on which of them hold any value at all, so a row holding each column's first
@@ -55,7 +61,18 @@ def fit_transform_owned(step: Any, owned: list[Any], y: Any) -> Any:
         imputer = step.named_transformers_[name].named_steps[_STEP]
         imputer.strategy = "median"
         imputer.statistics_ = medians[name]
-    return _transform_in_chunks(step, table)
+    plan = _column_plan(step, table, branches) if only_numbers and split is not None else None
+    if plan is not None and split is not None:
+        return _impute_columns(table, plan, split)
+    return _transform_in_chunks(step, table, split)
+
+
+def _parts(matrix: Any, split: Split | None) -> list[Any]:
+    import numpy as np
+
+    if split is None or not isinstance(matrix, np.ndarray):
+        return [matrix]
+    return [matrix[split[0]], matrix[split[1]]]
 
 
 def _witness_rows(table: Any) -> Any:
@@ -70,59 +87,136 @@ def _witness_rows(table: Any) -> Any:
     return np.array(sorted(firsts))
 
 
-def _transform_in_chunks(step: Any, table: Any, rows: int = 65_536) -> Any:
-    """`step.transform(table)` written chunk by chunk into one array: every step here transforms
-    row by row, and the whole-table transform would hold two more copies of the matrix."""
+def _column_plan(step: Any, table: Any, branches: dict[str, list[str]]) -> list[tuple[str, float]] | None:
+    """The fitted median-only ColumnTransformer as (column, median) in output order, checked
+    against `step.transform` on the first rows; None where that check fails."""
     import numpy as np
 
-    first = step.transform(table.iloc[:rows])
-    if len(table) <= rows or not isinstance(first, np.ndarray) or first.ndim != 2:
-        return first if len(table) <= rows else step.transform(table)
-    out = np.empty((len(table), first.shape[1]), dtype=first.dtype, order="F" if first.flags.f_contiguous else "C")
-    out[:rows] = first
-    del first
-    for start in range(rows, len(table), rows):
-        out[start : start + rows] = step.transform(table.iloc[start : start + rows])
+    plan: list[tuple[str, float]] = []
+    for name, columns in branches.items():
+        statistics = step.named_transformers_[name].named_steps[_STEP].statistics_
+        plan += [(c, float(m)) for c, m in zip(columns, statistics, strict=True) if not np.isnan(m)]
+    sample = table.iloc[:1024]
+    expected = step.transform(sample)
+    if len({c for c, _ in plan}) != len(plan) or not isinstance(expected, np.ndarray):
+        return None
+    got = _filled(sample, plan, np.arange(len(sample)))
+    same = expected.dtype == got.dtype and expected.shape == got.shape and np.array_equal(expected, got)
+    return plan if same else None
+
+
+def _filled(table: Any, plan: list[tuple[str, float]], rows: Any) -> Any:
+    import numpy as np
+
+    out = np.empty((len(rows), len(plan)), dtype=np.float64, order="F")
+    for j, (name, median) in enumerate(plan):
+        values = table[name].to_numpy(dtype=np.float64)[rows]
+        out[:, j] = np.where(np.isnan(values), median, values)
     return out
 
 
-def fit_estimator_owned(estimator: Any, owned: list[Any], y: Any) -> None:
-    """`estimator.fit(X, y)` for X popped from `owned` (the caller gives the matrix up)."""
+def _impute_columns(table: Any, plan: list[tuple[str, float]], split: Split) -> list[Any]:
+    """[fit part, validation part] of the imputed matrix, written a column at a time while each
+    column leaves `table`. The fit part is in C order: histogram boosting copies a training matrix
+    in Fortran order whole (its binning subsample is a `take`), so it is resident from the first
+    column on, next to the table. The validation part is in Fortran order: it fills column by column
+    as the table empties."""
     import numpy as np
 
-    matrix = owned.pop()
-    if not _splits_for_early_stopping(estimator, matrix):
-        estimator.fit(matrix, y)
-        return
+    from mcp_server.ml.data.tables import trim_heap
+
+    fit_rows, val_rows = split
+    parts = [np.empty((len(fit_rows), len(plan)), order="C"), np.empty((len(val_rows), len(plan)), order="F")]
+    for j, (name, median) in enumerate(plan):
+        values = table.pop(name).to_numpy(dtype=np.float64)
+        filled = np.where(np.isnan(values), median, values)
+        del values
+        for part, rows in zip(parts, split, strict=True):
+            part[:, j] = filled[rows]
+        del filled
+        trim_heap()
+    for name in list(table.columns):  # the wholly empty columns the imputer dropped
+        del table[name]
+    return parts
+
+
+def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int = 65_536) -> list[Any]:
+    """`step.transform(table)` written chunk by chunk (into the split's parts, with a split):
+    every step here transforms row by row, and the whole-table transform would hold two more
+    copies of the matrix."""
+    import numpy as np
+
+    first = step.transform(table.iloc[:rows])
+    if not isinstance(first, np.ndarray) or first.ndim != 2:
+        return _parts(first if len(table) <= rows else step.transform(table), split)
+    if split is None and len(table) <= rows:
+        return [first]
+    order: Literal["C", "F"] = "F" if first.flags.f_contiguous and split is None else "C"  # see `_impute_columns`
+    picks = split or (np.arange(len(table)),)
+    outs = [np.empty((len(p), first.shape[1]), dtype=first.dtype, order=order) for p in picks]
+    part = np.empty(len(table), dtype=np.int8)
+    where = np.empty(len(table), dtype=np.int64)
+    for k, p in enumerate(picks):
+        part[p], where[p] = k, np.arange(len(p))
+    blocks = [first]
+    del first
+    for start in range(0, len(table), rows):
+        block = blocks.pop() if blocks else step.transform(table.iloc[start : start + rows])
+        for k, out in enumerate(outs):
+            chosen = part[start : start + rows] == k
+            out[where[start : start + rows][chosen]] = block[chosen]
+        del block
+    return outs
+
+
+def early_stopping_split(estimator: Any, n_rows: int, y: Any) -> Split | None:
+    """The split scikit-learn's histogram gradient boosting would make of its input for early
+    stopping (same seed, same stratification), or None where it makes none (or is not one)."""
+    import numpy as np
+
+    if not _splits_for_early_stopping(estimator, n_rows):
+        return None
     from sklearn.base import is_classifier
     from sklearn.model_selection import train_test_split
 
-    from mcp_server.ml.data.tables import release_memory
-
     # The seed scikit-learn draws first from random_state for this split (BaseHistGradientBoosting.fit).
     seed = np.random.RandomState(estimator.random_state).randint(np.iinfo(np.uint32).max, dtype="u8")
-    y = np.asarray(y)
     fit_rows, val_rows = train_test_split(
-        np.arange(len(y)),
+        np.arange(n_rows),
         test_size=estimator.validation_fraction,
-        stratify=y if is_classifier(estimator) else None,
+        stratify=np.asarray(y) if is_classifier(estimator) else None,
         random_state=seed,
     )
-    fit_part, val_part = matrix[fit_rows], matrix[val_rows]
-    del matrix
-    release_memory()
-    estimator.fit(fit_part, y[fit_rows], X_val=val_part, y_val=y[val_rows])
+    return fit_rows, val_rows
 
 
-def _splits_for_early_stopping(estimator: Any, matrix: Any) -> bool:
+def fit_estimator_owned(estimator: Any, owned: list[Any], y: Any, split: Split | None = None) -> None:
+    """`estimator.fit(X, y)` for X popped from `owned` (the caller gives the matrix up), given as
+    [X] or, with `split`, as [X's fit rows, X's validation rows] (see `fit_transform_owned`)."""
+    import numpy as np
+
+    from mcp_server.ml.data.tables import release_memory
+
+    parts = owned.pop()
+    y = np.asarray(y)
+    if split is not None and len(parts) == 1 and isinstance(parts[0], np.ndarray):
+        parts = _parts(parts.pop(), split)
+        release_memory()
+    if split is None or len(parts) != 2:
+        estimator.fit(parts.pop(), y)
+        return
+    val_part, fit_part = parts.pop(), parts.pop()
+    estimator.fit(fit_part, y[split[0]], X_val=val_part, y_val=y[split[1]])
+
+
+def _splits_for_early_stopping(estimator: Any, n_rows: int) -> bool:
     """A histogram gradient boosting model that will split its own input for early stopping."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     return (
         type(estimator) in (HistGradientBoostingClassifier, HistGradientBoostingRegressor)
-        and isinstance(matrix, np.ndarray)
-        and matrix.shape[0] >= _OWN_SPLIT_ROWS
+        and n_rows >= _OWN_SPLIT_ROWS
         and estimator.early_stopping in ("auto", True)
         and estimator.validation_fraction is not None
         and isinstance(estimator.random_state, int | np.integer)

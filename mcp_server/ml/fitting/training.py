@@ -83,9 +83,11 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
 
     from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.preprocess import build_pipeline
-    from mcp_server.ml.modeling.registry import default_model
+    from mcp_server.ml.modeling.registry import check_params, default_model
     from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, simple_params, stage_model, write_moai_dir
 
+    if req.model != "auto":  # the estimator's own check of its params, before the data is read
+        check_params(req.model, req.task, req.params, req.seed)
     progress(1, "loading and profiling the data")
     data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
     schema = data.schema
@@ -101,13 +103,14 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
     pipeline = build_pipeline(schema, model, req.params, req.seed)
     parts = split_rows(data.X, train_idx, test_idx)  # empties data.X column by column
-    X_test = parts.pop()  # parts: [the training rows], handed to the fit, which lets them go
+    holdout = _set_aside(parts.pop(), Path(req.staging))  # parts: [the training rows], let go by the fit
     y_train, y_test = data.y[train_idx], data.y[test_idx]
     release_memory()
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
     started = time.perf_counter()
     fit_pipeline(pipeline, parts, y_train, model)
     fit_time = time.perf_counter() - started
+    X_test = _take_back(holdout)
     progress(4, f"scoring {len(test_idx):,} holdout rows")
     pred, proba = predict_both(pipeline, X_test, schema.task)
     metrics, matrix = score(schema.task, y_test, pred, proba, len(schema.classes))
@@ -133,6 +136,8 @@ def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
     `frame` once taken: the table and its split are never in memory together."""
     import pandas as pd
 
+    from mcp_server.ml.data.tables import trim_heap
+
     train: dict[str, Any] = {}
     test: dict[str, Any] = {}
     train_index, test_index = frame.index[train_idx], frame.index[test_idx]
@@ -145,7 +150,28 @@ def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
         train[name] = pd.Series(values.take(train_idx), index=train_index, dtype=dtype, copy=False)
         test[name] = pd.Series(values.take(test_idx), index=test_index, dtype=dtype, copy=False)
         del values
+        trim_heap()  # the column's pages back to the system before the next one's copies
     return [pd.DataFrame(train, copy=False), pd.DataFrame(test, copy=False)]
+
+
+def _set_aside(frame: Any, folder: Path) -> Path:
+    """The holdout rows wait on disk while the model fits: in memory they would sit next to the
+    table and the matrix it becomes, at the fit's peak (a fifth of the table, read back in a blink)."""
+    import pickle
+
+    path = folder / ".holdout-rows.pickle"
+    with path.open("wb") as handle:
+        pickle.dump(frame, handle, protocol=5)
+    return path
+
+
+def _take_back(path: Path) -> Any:
+    import pickle
+
+    with path.open("rb") as handle:
+        frame = pickle.load(handle)  # noqa: S301 - written by this job a moment ago, in its own staging folder
+    path.unlink()
+    return frame
 
 
 def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
@@ -155,21 +181,19 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     An estimator's own refusal of its params becomes a clear error."""
     from mcp_server.errors import MoaiMlError
     from mcp_server.ml.data.tables import release_memory
-    from mcp_server.ml.fitting.lean_fit import fit_estimator_owned, fit_transform_owned
+    from mcp_server.ml.fitting.lean_fit import early_stopping_split, fit_estimator_owned, fit_transform_owned
 
     try:
-        transformed = owned.pop()
-        for _, step in pipeline.steps[:-1]:
-            if step is not None and step != "passthrough":
-                handed = [transformed]
-                del transformed
-                transformed = fit_transform_owned(step, handed, y)
-                release_memory()  # the table's freed pages back to the system before the estimator allocates
         final = pipeline.steps[-1][1]
+        split = early_stopping_split(final, len(owned[-1]), y)
+        handed = [owned.pop()]
+        steps = [step for _, step in pipeline.steps[:-1] if step is not None and step != "passthrough"]
+        for i, step in enumerate(steps):
+            # the last step writes its output straight into the estimator's early-stopping split
+            handed = fit_transform_owned(step, handed, y, split if i == len(steps) - 1 else None)
+            release_memory()  # the table's freed pages back to the system before the estimator allocates
         if final is not None and final != "passthrough":
-            handed = [transformed]
-            del transformed
-            fit_estimator_owned(final, handed, y)
+            fit_estimator_owned(final, [handed], y, split)
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
         raise MoaiMlError(f"{model} could not be fitted: {text[0] if text else type(exc).__name__}") from exc

@@ -28,3 +28,10 @@ import mcp_server.ml.fitting.evaluation
 import mcp_server.ml.fitting.training
 
 __all__ = ["matplotlib", "mcp_server", "mlflow", "numpy", "pandas", "pyarrow", "sklearn"]
+
+import gc
+
+# Why: a forked job shares these modules' pages with the forkserver until it writes to them, and a
+# garbage collection writes to every object it visits; frozen objects are never visited, so their
+# pages stay shared instead of being copied into each job.
+gc.freeze()

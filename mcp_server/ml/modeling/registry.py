@@ -248,6 +248,15 @@ def estimator_parts(
     return cls, kwargs
 
 
+def check_params(name: str, task: str, params: dict[str, Any] | None, seed: int | None) -> None:
+    """The estimator's own refusal of `params` (as `make_estimator` words it), for the task given
+    or, with task "auto", the family's first; nothing for a task the family does not do."""
+    spec = get_spec(name)
+    task = task if task != "auto" else spec.tasks[0]
+    if task in spec.tasks:
+        make_estimator(name, task, params, seed)
+
+
 def make_estimator(name: str, task: str, params: dict[str, Any] | None = None, seed: int | None = 0) -> Any:
     """Instantiate the estimator with defaults, then the caller's params (validated by the estimator)."""
     cls, kwargs = estimator_parts(name, task, params, seed)
