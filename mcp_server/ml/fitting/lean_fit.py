@@ -26,6 +26,7 @@ _STEP = "impute"
 # From here on the estimator's early-stopping split is made here (well above scikit-learn's
 # 10,000 rows for early_stopping="auto", so its training part still switches it on).
 _OWN_SPLIT_ROWS = 100_000
+_ROW_BLOCK = 65_536  # rows per block of the fit part while it is assembled (see `_impute_columns`)
 
 
 Split = tuple[Any, Any]  # the estimator's early-stopping split: (fit rows, validation rows)
@@ -116,28 +117,40 @@ def _filled(table: Any, plan: list[tuple[str, float]], rows: Any) -> Any:
 
 
 def _impute_columns(table: Any, plan: list[tuple[str, float]], split: Split) -> list[Any]:
-    """[fit part, validation part] of the imputed matrix, written a column at a time while each
-    column leaves `table`. The fit part is in C order: histogram boosting copies a training matrix
-    in Fortran order whole (its binning subsample is a `take`), so it is resident from the first
-    column on, next to the table. The validation part is in Fortran order: it fills column by column
-    as the table empties."""
+    """[fit part, validation part] of the imputed matrix, made while `table` gives up its columns.
+
+    The validation part is in Fortran order and fills column by column as the table empties. The
+    fit part must be in C order (histogram boosting copies a Fortran-ordered training matrix whole:
+    its binning subsample is a `take`), and a C-ordered matrix is resident from its first column
+    on. So each column's fit rows are first kept as row blocks; once the table is gone the blocks
+    are written into the fit part one row block at a time, each freed as it is written. At no point
+    are the table, or the blocks, held next to the whole fit part."""
     import numpy as np
 
     from mcp_server.ml.data.tables import trim_heap
 
     fit_rows, val_rows = split
-    parts = [np.empty((len(fit_rows), len(plan)), order="C"), np.empty((len(val_rows), len(plan)), order="F")]
+    val_part = np.empty((len(val_rows), len(plan)), order="F")
+    starts = range(0, len(fit_rows), _ROW_BLOCK)
+    blocks: list[list[Any]] = [[] for _ in starts]
     for j, (name, median) in enumerate(plan):
         values = table.pop(name).to_numpy(dtype=np.float64)
         filled = np.where(np.isnan(values), median, values)
         del values
-        for part, rows in zip(parts, split, strict=True):
-            part[:, j] = filled[rows]
+        val_part[:, j] = filled[val_rows]
+        for block, start in zip(blocks, starts, strict=True):
+            block.append(filled[fit_rows[start : start + _ROW_BLOCK]])
         del filled
         trim_heap()
     for name in list(table.columns):  # the wholly empty columns the imputer dropped
         del table[name]
-    return parts
+    fit_part = np.empty((len(fit_rows), len(plan)), order="C")
+    for k, start in enumerate(starts):
+        for j, column in enumerate(blocks[k]):
+            fit_part[start : start + _ROW_BLOCK, j] = column
+        blocks[k] = []
+        trim_heap()
+    return [fit_part, val_part]
 
 
 def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int = 65_536) -> list[Any]:
