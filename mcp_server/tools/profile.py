@@ -53,12 +53,16 @@ class ProfileResult(BaseModel):
 def profile_file(
     workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
 ) -> ProfileResult:
+    from mcp_server import layout
     from mcp_server.ml.data.profile import profile_frame
-    from mcp_server.ml.data.tables import load_table, release_memory
+    from mcp_server.ml.data.tables import file_sha256, load_table, release_memory
+    from mcp_server.ml.modeling.dataset import remember_profile
 
     path = workspace.resolve(data_path, must_exist=True)
+    sha = file_sha256(path)  # before the read: the schema kept below is of exactly these bytes
     frame = load_table(path)
     profile = profile_frame(frame, target, task)
+    remember_profile(workspace.ensure_dir(layout.SCHEMA_CACHE), sha, frame, profile, task)
     del frame
     release_memory()  # the server lives on: keep none of the table once profiled
     flagged = {f.column for f in profile.findings if f.column}

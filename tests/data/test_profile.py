@@ -208,3 +208,30 @@ def test_a_csv_of_empty_cells_is_refused_from_its_cell_count_not_its_bytes(tmp_p
         env = {**os.environ, "MOAI_ML_MAX_MEMORY_MB": cap_mb}  # 4x the bytes (120 MB) fits either way
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
         assert done.stdout.startswith(expected), done.stdout + done.stderr[-500:]
+
+
+def test_profiling_with_a_target_keeps_the_schema_a_training_job_would_build(tmp_path: Path, monkeypatch):
+    """`ml_profile_data` then `ml_train` on the same file: the job reuses the profile's schema (the
+    same schema and warnings its own profiling makes) and does not profile again, until the file
+    changes."""
+    import mcp_server.ml.data.profile as profiling
+    from mcp_server import layout
+    from mcp_server.ml.modeling.dataset import prepare
+
+    frame = _mixed()
+    frame["leak"] = frame["label"].map({"a": 0.0, "b": 1.0})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    fresh = prepare(tmp_path / "t.csv", "label")  # no cache: profiles the table itself
+    profile_file(Workspace(tmp_path), "t.csv", "label", "auto", 12, 12)
+    cache = tmp_path / layout.SCHEMA_CACHE
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("profiled again")
+
+    monkeypatch.setattr(profiling, "profile_frame", refuse)
+    reused = prepare(tmp_path / "t.csv", "label", cache=cache)
+    assert reused.schema.to_dict() == fresh.schema.to_dict() and reused.warnings == fresh.warnings
+    assert reused.schema.dropped["leak"] == "leakage"
+    frame.iloc[:-1].to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(AssertionError, match="profiled again"):
+        prepare(tmp_path / "t.csv", "label", cache=cache)

@@ -68,11 +68,29 @@ def prepare(
     )  # fmt: skip
 
 
+def remember_profile(cache: Path, sha: str, frame: Any, profile: Any, task: str) -> None:
+    """Keep the schema `prepare` builds from this profile (of `frame`, the file whose content hash
+    is `sha`, for the `task` asked; no drop list): a train, comparison or evaluation of the same
+    file and target right after `ml_profile_data` then skips profiling it again (seconds on a
+    large table)."""
+    if profile.target is None or profile.task is None:
+        return
+    try:
+        schema, warnings = _schema_from(frame, profile, None)
+    except DataError:
+        return  # no usable features: `prepare` says so itself
+    _store_schema(cache, _cache_key(sha, profile.target, task, None), schema, warnings)
+
+
 def _profile_schema(frame: Any, target: str, task: str, drop: list[str] | None) -> tuple[Schema, list[str]]:
     from mcp_server.ml.data.profile import profile_frame
+
+    return _schema_from(frame, profile_frame(frame, target, task), drop)
+
+
+def _schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schema, list[str]]:
     from mcp_server.ml.data.schema import build_schema
 
-    profile = profile_frame(frame, target, task)
     warnings = [f.message for f in profile.findings if f.severity == "error" and f.code != "leakage"]
     schema = build_schema(frame, profile, drop)
     if not schema.features:
