@@ -8,10 +8,10 @@ Part 2: a 1M × 50 CSV through `ml_profile_data` and `ml_train` (hist_gradient_b
 peak resident memory of the server and its job processes against the table's in-memory size.
 
 Targets (issue 9): profile <= 10 s; peak memory of profile + train, summed over the server and its
-job processes, <= 3x the table's in-memory size. Last measured (2 cores shared, load ~1.2):
-profile 6.5-8.1 s (was 8.4 s; 40 s before that), 3.7x summed (was 7.4x, 9.4x before), 2.4x the
-largest process (was 6.1x). Per phase: profile 2.5x (server 766 MiB, forkserver 218); train 3.7x
-(job 943, server 321, forkserver 167): the server's and forkserver's libraries alone are 1.2x.
+job processes, <= 3x the table's in-memory size. Last measured (2 cores shared, load ~1.5):
+profile 7.0-7.4 s, 2.5-2.6x summed (was 3.7x, 7.4x and 9.4x before), 1.8x the largest process.
+Per phase: profile 2.4x (server 716 MiB, forkserver 222); train 2.5x (job 606, server 248,
+forkserver 136). `ml_train` 33 s after the profile (its schema reused), fit 23 s.
 
 Run: `.venv/bin/python bench/train.py [--rows 100000] [--trees 100] [--rounds 2] [--skip-large | --large-only]`
 """
