@@ -157,3 +157,41 @@ def build_pipeline_like(columns: list[str], estimator: object) -> object:
     impute = Pipeline([("impute", SimpleImputer(strategy="median"))])
     preprocess = ColumnTransformer([("numeric", impute, columns)], remainder="drop", sparse_threshold=0.0)
     return Pipeline([("preprocess", preprocess), ("model", estimator)])
+
+
+@pytest.mark.parametrize(
+    ("model", "params"), [("random_forest", {"n_estimators": 3}), ("lightgbm", {"n_estimators": 5})]
+)
+def test_a_large_table_of_numbers_fits_other_families_to_the_same_model(tmp_path: Path, model: str, params: dict):
+    """No early-stopping split: the matrix is still written from the columns as the table empties,
+    in the layout the transform itself makes, and the model is the one `Pipeline.fit` makes."""
+    rows = 70_001
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({f"x{i}": np.round(rng.normal(size=rows), 3) for i in range(4)})
+    frame.loc[rng.random(rows) < 0.2, "x2"] = np.nan
+    frame["gone"] = np.nan
+    frame["target"] = np.where(frame["x0"] + rng.normal(0, 1, rows) > 0, "yes", "no")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    data = prepare(tmp_path / "t.csv", "target")
+    reference = build_pipeline(data.schema, model, params, 7)
+    lean = clone(reference)
+    reference.fit(data.X.copy(), data.y)
+    table = data.X.copy()
+    fit_pipeline(lean, [table], data.y, model)
+    assert table.shape[1] == 0  # every column left the table while the matrix was written
+    assert _state(lean) == _state(reference)
+    assert np.array_equal(lean.predict_proba(data.X), reference.predict_proba(data.X))
+
+
+def test_an_infinite_number_is_refused_naming_its_column():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from mcp_server.errors import MoaiMlError
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"a": rng.normal(size=120_000), "b": rng.normal(size=120_000)})
+    frame.loc[119_000, "b"] = np.inf
+    y = (frame["a"] > 0).astype(int).to_numpy()
+    pipeline = build_pipeline_like(["a", "b"], HistGradientBoostingClassifier())
+    with pytest.raises(MoaiMlError, match="could not be fitted: column 'b' holds infinite values; make them empty"):
+        fit_pipeline(pipeline, [frame], y, "hist_gradient_boosting")

@@ -22,11 +22,11 @@ from __future__ import annotations
 import warnings
 from typing import Any, Literal
 
-_STEP = "impute"
+from mcp_server.ml.fitting.column_matrix import IMPUTE_STEP as _STEP
+
 # From here on the estimator's early-stopping split is made here (well above scikit-learn's
 # 10,000 rows for early_stopping="auto", so its training part still switches it on).
 _OWN_SPLIT_ROWS = 100_000
-_ROW_BLOCK = 65_536  # rows per block of the fit part while it is assembled (see `_impute_columns`)
 
 
 Split = tuple[Any, Any]  # the estimator's early-stopping split: (fit rows, validation rows)
@@ -37,6 +37,8 @@ def fit_transform_owned(step: Any, owned: list[Any], y: Any, split: Split | None
     [the matrix], or with `split` [matrix[fit rows], matrix[validation rows]] made without the
     whole matrix ever existing."""
     import numpy as np
+
+    from mcp_server.ml.fitting.column_matrix import column_plan, impute_columns
 
     table = owned.pop()
     branches = _median_branches(step)
@@ -62,10 +64,13 @@ def fit_transform_owned(step: Any, owned: list[Any], y: Any, split: Split | None
         imputer = step.named_transformers_[name].named_steps[_STEP]
         imputer.strategy = "median"
         imputer.statistics_ = medians[name]
-    plan = _column_plan(step, table, branches) if only_numbers and split is not None else None
-    if plan is not None and split is not None:
-        return _impute_columns(table, plan, split)
-    return _transform_in_chunks(step, table, split)
+    checked = column_plan(step, table, branches) if only_numbers else None
+    if checked is None:
+        return _transform_in_chunks(step, table, split)
+    plan, layout = checked
+    if split is None:  # one matrix, laid out as the transform lays it out (what the estimator sees)
+        return impute_columns(table, plan, (np.arange(len(table)),), layout)
+    return impute_columns(table, plan, split, "CF")
 
 
 def _parts(matrix: Any, split: Split | None) -> list[Any]:
@@ -88,71 +93,6 @@ def _witness_rows(table: Any) -> Any:
     return np.array(sorted(firsts))
 
 
-def _column_plan(step: Any, table: Any, branches: dict[str, list[str]]) -> list[tuple[str, float]] | None:
-    """The fitted median-only ColumnTransformer as (column, median) in output order, checked
-    against `step.transform` on the first rows; None where that check fails."""
-    import numpy as np
-
-    plan: list[tuple[str, float]] = []
-    for name, columns in branches.items():
-        statistics = step.named_transformers_[name].named_steps[_STEP].statistics_
-        plan += [(c, float(m)) for c, m in zip(columns, statistics, strict=True) if not np.isnan(m)]
-    sample = table.iloc[:1024]
-    expected = step.transform(sample)
-    if len({c for c, _ in plan}) != len(plan) or not isinstance(expected, np.ndarray):
-        return None
-    got = _filled(sample, plan, np.arange(len(sample)))
-    same = expected.dtype == got.dtype and expected.shape == got.shape and np.array_equal(expected, got)
-    return plan if same else None
-
-
-def _filled(table: Any, plan: list[tuple[str, float]], rows: Any) -> Any:
-    import numpy as np
-
-    out = np.empty((len(rows), len(plan)), dtype=np.float64, order="F")
-    for j, (name, median) in enumerate(plan):
-        values = table[name].to_numpy(dtype=np.float64)[rows]
-        out[:, j] = np.where(np.isnan(values), median, values)
-    return out
-
-
-def _impute_columns(table: Any, plan: list[tuple[str, float]], split: Split) -> list[Any]:
-    """[fit part, validation part] of the imputed matrix, made while `table` gives up its columns.
-
-    The validation part is in Fortran order and fills column by column as the table empties. The
-    fit part must be in C order (histogram boosting copies a Fortran-ordered training matrix whole:
-    its binning subsample is a `take`), and a C-ordered matrix is resident from its first column
-    on. So each column's fit rows are first kept as row blocks; once the table is gone the blocks
-    are written into the fit part one row block at a time, each freed as it is written. At no point
-    are the table, or the blocks, held next to the whole fit part."""
-    import numpy as np
-
-    from mcp_server.ml.data.tables import trim_heap
-
-    fit_rows, val_rows = split
-    val_part = np.empty((len(val_rows), len(plan)), order="F")
-    starts = range(0, len(fit_rows), _ROW_BLOCK)
-    blocks: list[list[Any]] = [[] for _ in starts]
-    for j, (name, median) in enumerate(plan):
-        values = table.pop(name).to_numpy(dtype=np.float64)
-        filled = np.where(np.isnan(values), median, values)
-        del values
-        val_part[:, j] = filled[val_rows]
-        for block, start in zip(blocks, starts, strict=True):
-            block.append(filled[fit_rows[start : start + _ROW_BLOCK]])
-        del filled
-        trim_heap()
-    for name in list(table.columns):  # the wholly empty columns the imputer dropped
-        del table[name]
-    fit_part = np.empty((len(fit_rows), len(plan)), order="C")
-    for k, start in enumerate(starts):
-        for j, column in enumerate(blocks[k]):
-            fit_part[start : start + _ROW_BLOCK, j] = column
-        blocks[k] = []
-        trim_heap()
-    return [fit_part, val_part]
-
-
 def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int = 65_536) -> list[Any]:
     """`step.transform(table)` written chunk by chunk (into the split's parts, with a split):
     every step here transforms row by row, and the whole-table transform would hold two more
@@ -164,7 +104,7 @@ def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int =
         return _parts(first if len(table) <= rows else step.transform(table), split)
     if split is None and len(table) <= rows:
         return [first]
-    order: Literal["C", "F"] = "F" if first.flags.f_contiguous and split is None else "C"  # see `_impute_columns`
+    order: Literal["C", "F"] = "F" if first.flags.f_contiguous and split is None else "C"  # see `column_matrix`
     picks = split or (np.arange(len(table)),)
     outs = [np.empty((len(p), first.shape[1]), dtype=first.dtype, order=order) for p in picks]
     part = np.empty(len(table), dtype=np.int8)
