@@ -111,14 +111,16 @@ def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int =
     where = np.empty(len(table), dtype=np.int64)
     for k, p in enumerate(picks):
         part[p], where[p] = k, np.arange(len(p))
-    blocks = [first]
-    del first
-    for start in range(0, len(table), rows):
-        block = blocks.pop() if blocks else step.transform(table.iloc[start : start + rows])
+
+    def place(start: int, block: Any) -> None:
         for k, out in enumerate(outs):
             chosen = part[start : start + rows] == k
             out[where[start : start + rows][chosen]] = block[chosen]
-        del block
+
+    place(0, first)
+    del first
+    for start in range(rows, len(table), rows):
+        place(start, step.transform(table.iloc[start : start + rows]))
     return outs
 
 
@@ -145,16 +147,13 @@ def early_stopping_split(estimator: Any, n_rows: int, y: Any) -> Split | None:
 
 def fit_estimator_owned(estimator: Any, owned: list[Any], y: Any, split: Split | None = None) -> None:
     """`estimator.fit(X, y)` for X popped from `owned` (the caller gives the matrix up), given as
-    [X] or, with `split`, as [X's fit rows, X's validation rows] (see `fit_transform_owned`)."""
+    [X] or, with `split`, as [X's fit rows, X's validation rows] (see `fit_transform_owned`; an
+    X the transform could not split, such as a sparse matrix, comes whole and is split by the
+    estimator itself)."""
     import numpy as np
-
-    from mcp_server.ml.data.tables import release_memory
 
     parts = owned.pop()
     y = np.asarray(y)
-    if split is not None and len(parts) == 1 and isinstance(parts[0], np.ndarray):
-        parts = _parts(parts.pop(), split)
-        release_memory()
     if split is None or len(parts) != 2:
         estimator.fit(parts.pop(), y)
         return

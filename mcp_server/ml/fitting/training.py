@@ -176,7 +176,8 @@ def _take_back(path: Path) -> Any:
 
 def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     """Fit the Pipeline step by step, as `Pipeline.fit` does, with one difference: the table comes
-    in a list the caller gives up, and is let go once the first step has transformed it, so the
+    in a list the caller gives up, and is let go as the first step transforms it (a table of
+    numbers column by column, straight into histogram boosting's early-stopping split), so the
     estimator fits with only the matrix in memory (Pipeline.fit keeps its input to the end).
     An estimator's own refusal of its params becomes a clear error."""
     from mcp_server.errors import MoaiMlError

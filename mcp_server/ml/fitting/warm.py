@@ -1,6 +1,8 @@
 """Imported once by the job forkserver (never by the server itself): the heavy libraries every
 job needs, so a forked job starts with them loaded instead of paying seconds of imports."""
 
+import gc
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -28,8 +30,6 @@ import mcp_server.ml.fitting.evaluation
 import mcp_server.ml.fitting.training
 
 __all__ = ["matplotlib", "mcp_server", "mlflow", "numpy", "pandas", "pyarrow", "sklearn"]
-
-import gc
 
 # Why: a forked job shares these modules' pages with the forkserver until it writes to them, and a
 # garbage collection writes to every object it visits; frozen objects are never visited, so their
