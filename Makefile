@@ -27,7 +27,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m mcp_server.demo
+	$(PY) -m mcp_server.entry.demo
 
 claude-cli: $(CLAUDE_CLI)
 

@@ -41,7 +41,9 @@ def child(rows: int, columns: int, chunk: int) -> None:
     status = Path("/proc/self/status").read_text(encoding="utf-8")
     hwm_kb = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1])
     names = [name for name, _ in kept]
-    print(json.dumps({"peak_mb": peak / 2**20, "hwm_mb": hwm_kb / 1024, "s": elapsed, "names": names}))
+    print(
+        json.dumps({"peak_mb": peak / 2**20, "hwm_mb": hwm_kb / 1024, "s": elapsed, "names": names})
+    )
 
 
 def measure(rows: int, columns: int, chunk: int) -> dict[str, Any]:
@@ -56,13 +58,19 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     columns = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     before, after = measure(rows, columns, columns), measure(rows, columns, _SCREEN_CHUNK)
-    print(f"leakage screen, {rows:,} rows x {columns:,} float64 columns (input {rows * columns * 8 / 2**20:,.0f} MB):")
+    print(
+        f"leakage screen, {rows:,} rows x {columns:,} float64 columns (input "
+        f"{rows * columns * 8 / 2**20:,.0f} MB):"
+    )
     print(f"{'':24}{'one pass (before)':>20}{f'chunks of {_SCREEN_CHUNK} (after)':>22}")
     print(f"{'tracemalloc peak, MB':24}{before['peak_mb']:>20,.0f}{after['peak_mb']:>22,.0f}")
     print(f"{'child VmHWM, MB':24}{before['hwm_mb']:>20,.0f}{after['hwm_mb']:>22,.0f}")
     print(f"{'screen time, s':24}{before['s']:>20.1f}{after['s']:>22.1f}")
     same = before["names"] == after["names"]
-    print(f"same {len(after['names'])} columns kept in the same order: {same}; leak kept: {'leak' in after['names']}")
+    print(
+        f"same {len(after['names'])} columns kept in the same order: {same}; leak kept: "
+        f"{'leak' in after['names']}"
+    )
 
 
 if __name__ == "__main__":

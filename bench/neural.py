@@ -21,7 +21,11 @@ from mcp_server.ml.modeling.metrics import classification_metrics, regression_me
 from mcp_server.ml.modeling.preprocess import build_pipeline
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
-TABLES = [("breast_cancer.csv", "target"), ("customers.csv", "segment"), ("diabetes.csv", "progression")]
+TABLES = [
+    ("breast_cancer.csv", "target"),
+    ("customers.csv", "segment"),
+    ("diabetes.csv", "progression"),
+]
 
 
 def _median_ms(call, rounds: int = 30) -> float:
@@ -37,7 +41,9 @@ def row(model: str, table: str, target: str) -> str:
     data = prepare(DATA / table, target)
     task = data.schema.task
     stratify = data.y if task != "regression" else None
-    X_tr, X_te, y_tr, y_te = train_test_split(data.X, data.y, test_size=0.2, random_state=42, stratify=stratify)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        data.X, data.y, test_size=0.2, random_state=42, stratify=stratify
+    )
     pipeline = build_pipeline(data.schema, model, None, 42)
     started = time.perf_counter()
     pipeline.fit(X_tr, y_tr)
@@ -46,18 +52,25 @@ def row(model: str, table: str, target: str) -> str:
         score = f"r2 {regression_metrics(y_te, pipeline.predict(X_te))['r2']:.3f}"
     else:
         proba = pipeline.predict_proba(X_te)
-        metrics = classification_metrics(y_te, pipeline.predict(X_te), proba, len(data.schema.classes))
+        metrics = classification_metrics(
+            y_te, pipeline.predict(X_te), proba, len(data.schema.classes)
+        )
         score = f"f1_macro {metrics['f1_macro']:.3f}"
     one = X_te.head(1)
     features = pipeline[0].transform(one)
     net_ms = _median_ms(lambda: pipeline[-1].predict(features))
     pipe_ms = _median_ms(lambda: pipeline.predict(one))
     started = time.perf_counter()
-    _, parity = serialize(pipeline, data.schema, model, "onnx", parity_sample(data.schema, load_table(DATA / table)))
+    _, parity = serialize(
+        pipeline, data.schema, model, "onnx", parity_sample(data.schema, load_table(DATA / table))
+    )
     onnx_s = time.perf_counter() - started
     epochs = getattr(pipeline[-1], "n_epochs_", "-")
-    return (f"{model:20} {table:18} fit {fit_s:6.2f} s  epochs {epochs!s:>4}  {score:15} one row: net {net_ms:6.2f} ms,"
-            f" pipeline {pipe_ms:6.2f} ms  onnx {onnx_s:5.1f} s, max |diff| {parity.max_abs_diff:.2g}")  # fmt: skip
+    return (
+        f"{model:20} {table:18} fit {fit_s:6.2f} s  epochs {epochs!s:>4}  {score:15} one "
+        f"row: net {net_ms:6.2f} ms,"
+        f" pipeline {pipe_ms:6.2f} ms  onnx {onnx_s:5.1f} s, max |diff| {parity.max_abs_diff:.2g}"
+    )
 
 
 def main(models: list[str]) -> None:

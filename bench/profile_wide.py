@@ -59,11 +59,16 @@ def main() -> None:
         (project / "data").mkdir()
         wide_table(columns).to_csv(project / "data/wide.csv", index=False)
         elapsed, drop = anyio.run(through_the_server, project)
-    print(f"ml_profile_data, 300 x {columns + 2:,} columns over stdio: {elapsed:.1f} s (target <= 10 s); drop={drop}")
+    print(
+        f"ml_profile_data, 300 x {columns + 2:,} columns over stdio: {elapsed:.1f} s "
+        f"(target <= 10 s); drop={drop}"
+    )
     part = wide_table(2000)
     screened, exact = in_process(part, True), in_process(part, False)
-    print(f"profile_frame 300 x 2,002: screened {screened:.1f} s, every column exact {exact:.1f} s "
-          f"(ratio {exact / screened:.1f}x), leak found both ways")  # fmt: skip
+    print(
+        f"profile_frame 300 x 2,002: screened {screened:.1f} s, every column exact {exact:.1f} s "
+        f"(ratio {exact / screened:.1f}x), leak found both ways"
+    )
 
 
 if __name__ == "__main__":

@@ -46,7 +46,9 @@ def main(rounds: int = 10) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "minimal_server.py"
         script.write_text(MINIMAL)
-        ours = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server", "--workspace", tmp], cwd=tmp)
+        ours = StdioServerParameters(
+            command=sys.executable, args=["-m", "mcp_server", "--workspace", tmp], cwd=tmp
+        )
         minimal = StdioServerParameters(command=sys.executable, args=[str(script)], cwd=tmp)
         times: dict[str, list[float]] = {"moai-ml": [], "minimal": []}
         anyio.run(time_to_tools, ours)  # warm the OS file cache for both
@@ -57,8 +59,14 @@ def main(rounds: int = 10) -> None:
     ours_s = statistics.median(times["moai-ml"])
     base_s = statistics.median(times["minimal"])
     print(f"rounds: {rounds} (interleaved)")
-    print(f"moai-ml  start → tools/list: median {ours_s * 1000:7.1f} ms  (min {min(times['moai-ml']) * 1000:.1f})")
-    print(f"minimal  start → tools/list: median {base_s * 1000:7.1f} ms  (min {min(times['minimal']) * 1000:.1f})")
+    print(
+        f"moai-ml  start → tools/list: median {ours_s * 1000:7.1f} ms  (min "
+        f"{min(times['moai-ml']) * 1000:.1f})"
+    )
+    print(
+        f"minimal  start → tools/list: median {base_s * 1000:7.1f} ms  (min "
+        f"{min(times['minimal']) * 1000:.1f})"
+    )
     print(f"ratio moai-ml / minimal: {ours_s / base_s:.2f}x  (target ≤ 1.40x)")
 
 

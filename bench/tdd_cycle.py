@@ -15,8 +15,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.workspace import Workspace
 from tests.support import copy_examples
 
 STEPS: dict[str, list[float]] = defaultdict(list)

@@ -1,14 +1,21 @@
-"""Tuning quality at equal budgets: `ml_tune strategy=auto` vs FLAML `AutoML` vs plain Optuna-TPE over
+"""Tuning quality at equal budgets: `ml_tune strategy=auto` vs FLAML `AutoML` vs plain Optuna-TPE
+over
 HistGradientBoosting, on a panel of tables, with the same 75/25 split and seed.
 
-Tables: scikit-learn's bundled breast_cancer (binary), digits (multiclass) and diabetes (regression),
-and three generated locally: a binary table with categoricals, gaps, a date and hostile column names;
-a multiclass table with categoricals, gaps and dates; a regression table with a count target. Scores on
+Tables: scikit-learn's bundled breast_cancer (binary), digits (multiclass) and diabetes
+(regression),
+and three generated locally: a binary table with categoricals, gaps, a date and hostile column
+names;
+a multiclass table with categoricals, gaps and dates; a regression table with a count target. Scores
+on
 the holdout: ROC-AUC (binary), macro F1 (multiclass), R² (regression); all higher-is-better.
 
-ml_tune runs through the MCP server over stdio (the model is read back from its run); FLAML runs in its own
-venv (`bench/.venv-flaml`, made here: flaml[automl] pins xgboost<3); Optuna in the project's venv. Every
-system gets one thread. Run: `.venv/bin/python bench/tuning.py [--budgets 30 60] [--tables a b] [--out f]`
+ml_tune runs through the MCP server over stdio (the model is read back from its run); FLAML runs in
+its own
+venv (`bench/.venv-flaml`, made here: flaml[automl] pins xgboost<3); Optuna in the project's venv.
+Every
+system gets one thread. Run: `.venv/bin/python bench/tuning.py [--budgets 30 60] [--tables a b]
+[--out f]`
 """
 
 from __future__ import annotations
@@ -29,12 +36,24 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 FLAML_VENV = ROOT / "bench" / ".venv-flaml"
 sys.path.insert(0, str(ROOT))
-METRIC = {"binary": ("roc_auc", "roc_auc"), "multiclass": ("f1_macro", "macro_f1"), "regression": ("r2", "r2")}
+METRIC = {
+    "binary": ("roc_auc", "roc_auc"),
+    "multiclass": ("f1_macro", "macro_f1"),
+    "regression": ("r2", "r2"),
+}
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MOAI_ML_THREADS": "1"}
 
 
 def _hostile(frame: pd.DataFrame) -> pd.DataFrame:
-    names = ['price "quoted"', "{braces}", "a,comma", "naïve ünïcode", "[list]", "tab\tname", "colon: x"]
+    names = [
+        'price "quoted"',
+        "{braces}",
+        "a,comma",
+        "naïve ünïcode",
+        "[list]",
+        "tab\tname",
+        "colon: x",
+    ]
     return frame.rename(columns={c: names[i] for i, c in enumerate(frame.columns[: len(names)])})
 
 
@@ -46,7 +65,11 @@ def _mixed(n: int, seed: int, kind: str) -> tuple[pd.DataFrame, str]:
     day = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D")
     effect = {"north": 0.8, "south": -0.5, "east": 0.2, "west": -0.9, "centre": 0.0}
     base = x[:, 0] * 1.2 - x[:, 1] ** 2 * 0.6 + np.sin(x[:, 2] * 2) + np.vectorize(effect.get)(city)
-    base += (plan == "pro") * 0.7 + 0.4 * np.cos(day.day_of_year.to_numpy() / 58.0) + x[:, 3] * x[:, 4] * 0.5
+    base += (
+        (plan == "pro") * 0.7
+        + 0.4 * np.cos(day.day_of_year.to_numpy() / 58.0)
+        + x[:, 3] * x[:, 4] * 0.5
+    )
     frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(6)])
     frame["city"], frame["plan"], frame["day"] = city, plan, day.strftime("%Y-%m-%d")
     for col in ("x1", "x3"):
@@ -56,9 +79,9 @@ def _mixed(n: int, seed: int, kind: str) -> tuple[pd.DataFrame, str]:
         frame["target"] = np.where(base + noise > 0.3, "yes", "no")
         return _hostile(frame), "target"
     if kind == "multiclass":
-        frame["target"] = pd.cut(base + noise, [-np.inf, -1.0, 0.0, 1.0, np.inf], labels=["a", "b", "c", "d"]).astype(
-            str
-        )
+        frame["target"] = pd.cut(
+            base + noise, [-np.inf, -1.0, 0.0, 1.0, np.inf], labels=["a", "b", "c", "d"]
+        ).astype(str)
         return frame, "target"
     frame["target"] = rng.poisson(np.exp(0.45 * base + 0.5))
     return _hostile(frame), "target"
@@ -68,14 +91,19 @@ def tables() -> dict[str, tuple[pd.DataFrame, str, str]]:
     from sklearn import datasets
 
     out = {}
-    for name, loader, task in (("breast_cancer", datasets.load_breast_cancer, "binary"),
-                               ("digits", datasets.load_digits, "multiclass"),
-                               ("diabetes", datasets.load_diabetes, "regression")):  # fmt: skip
+    for name, loader, task in (
+        ("breast_cancer", datasets.load_breast_cancer, "binary"),
+        ("digits", datasets.load_digits, "multiclass"),
+        ("diabetes", datasets.load_diabetes, "regression"),
+    ):
         bunch = loader(as_frame=True)
         frame = bunch.frame.copy()
         out[name] = (frame, "target", task)
-    for name, kind, n in (("gen_binary_hostile", "binary", 3000), ("gen_multiclass_dates", "multiclass", 4000),
-                          ("gen_counts_hostile", "regression", 4000)):  # fmt: skip
+    for name, kind, n in (
+        ("gen_binary_hostile", "binary", 3000),
+        ("gen_multiclass_dates", "multiclass", 4000),
+        ("gen_counts_hostile", "regression", 4000),
+    ):
         frame, target = _mixed(n, {"binary": 1, "multiclass": 2, "regression": 3}[kind], kind)
         out[name] = (frame, target, kind)
     return out
@@ -151,14 +179,16 @@ def encode(frame, cats):
         if col == "day":
             X[col] = (pd.to_datetime(X[col]) - pd.Timestamp("2000-01-01")).dt.days
         elif not pd.api.types.is_numeric_dtype(X[col]):
-            X[col] = pd.Categorical(X[col], categories=cats.setdefault(col, sorted(X[col].dropna().unique())))
+            known = cats.setdefault(col, sorted(X[col].dropna().unique()))
+            X[col] = pd.Categorical(X[col], categories=known)
     return X
 cats = {}
 X, Xt = encode(tr, cats), encode(te, cats)
 y, yt = tr[target], te[target]
 reg = task == "regression"
 scoring = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "r2"}[task]
-cv = KFold(5, shuffle=True, random_state=0) if reg else StratifiedKFold(5, shuffle=True, random_state=0)
+splitter = KFold if reg else StratifiedKFold
+cv = splitter(5, shuffle=True, random_state=0)
 def make(p):
     cls = HistGradientBoostingRegressor if reg else HistGradientBoostingClassifier
     return cls(categorical_features="from_dtype", random_state=0, **p)
@@ -178,14 +208,21 @@ elif task == "multiclass":
     score = metrics.f1_score(yt, model.predict(Xt), average="macro")
 else:
     score = metrics.r2_score(yt, model.predict(Xt))
-print("RESULT " + json.dumps({"score": float(score), "trials": len(study.trials), "wall_s": time.time() - started}))
+wall_s = time.time() - started
+result = {"score": float(score), "trials": len(study.trials), "wall_s": wall_s}
+print("RESULT " + json.dumps(result))
 """
 
 
 def run_script(python: str, code: str, args: list[str], timeout: float) -> dict[str, Any]:
     try:
         proc = subprocess.run(
-            [python, "-c", code, *args], check=False, capture_output=True, text=True, timeout=timeout, env=ENV
+            [python, "-c", code, *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=ENV,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
@@ -199,7 +236,10 @@ def ensure_flaml() -> str:
     python = FLAML_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(FLAML_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "flaml[automl]>=2.3", "pandas"], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "flaml[automl]>=2.3", "pandas"],
+            check=True,
+        )
     return str(python)
 
 
@@ -212,12 +252,24 @@ async def run_ours(
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     started = time.time()
-    raw = await client.call_tool("ml_tune", {"data_path": rel, "target": target, "metric": METRIC[task][0],
-                                             "time_budget_s": budget, "seed": 0, "task": task,
-                                             "background": False})  # fmt: skip
+    raw = await client.call_tool(
+        "ml_tune",
+        {
+            "data_path": rel,
+            "target": target,
+            "metric": METRIC[task][0],
+            "time_budget_s": budget,
+            "seed": 0,
+            "task": task,
+            "background": False,
+        },
+    )
     wall = time.time() - started
     if raw.is_error:
-        return {"error": " ".join(getattr(c, "text", "") for c in raw.content)[:200], "wall_s": wall}
+        return {
+            "error": " ".join(getattr(c, "text", "") for c in raw.content)[:200],
+            "wall_s": wall,
+        }
     result = raw.structured_content
     folder = project / result["artifacts"] / "moai"
     model = joblib.load(folder / "model.joblib")
@@ -226,15 +278,27 @@ async def run_ours(
     X, y = coerce_frame(frame, schema), encode_target(frame[target], schema)
     proba = model.predict_proba(X) if task != "regression" else None
     score = holdout_score(task, y, model.predict(X), proba)
-    return {"score": score, "wall_s": wall, "model": result["best_model"], "cv": result["best_cv"],
-            "trials": result["trials_done"], "refit_s": result["refit_s"]}  # fmt: skip
+    return {
+        "score": score,
+        "wall_s": wall,
+        "model": result["best_model"],
+        "cv": result["best_cv"],
+        "trials": result["trials_done"],
+        "refit_s": result["refit_s"],
+    }
 
 
 def report(rows: list[dict[str, Any]]) -> None:
     systems = ("ours", "flaml", "optuna")
     for budget in sorted({r["budget"] for r in rows}):
-        print(f"\n== budget {budget} s (holdout: ROC-AUC binary, macro F1 multiclass, R² regression) ==")
-        print(f"{'table':24} {'ml_tune auto':>22} {'FLAML':>22} {'Optuna-TPE HGB':>22}  gap to best other")
+        print(
+            f"\n== budget {budget} s (holdout: ROC-AUC binary, macro F1 multiclass, R² "
+            "regression) =="
+        )
+        print(
+            f"{'table':24} {'ml_tune auto':>22} {'FLAML':>22} {'Optuna-TPE HGB':>22}  gap "
+            "to best other"
+        )
         means: dict[str, list[float]] = {s: [] for s in systems}
         gaps = []
         for table in dict.fromkeys(r["table"] for r in rows if r["budget"] == budget):
@@ -248,7 +312,11 @@ def report(rows: list[dict[str, Any]]) -> None:
                 else:
                     cells.append(("crash: " + r.get("error", "not run"))[:22])
             others = [got[s]["score"] for s in ("flaml", "optuna") if "score" in got.get(s, {})]
-            gap = got["ours"]["score"] - max(others) if others and "score" in got.get("ours", {}) else float("nan")
+            gap = (
+                got["ours"]["score"] - max(others)
+                if others and "score" in got.get("ours", {})
+                else float("nan")
+            )
             gaps.append(gap)
             print(f"{table:24} {cells[0]:>22} {cells[1]:>22} {cells[2]:>22}  {gap:+.4f}")
         line = "  ".join(f"{s}: {np.mean(v):.4f} over {len(v)}" for s, v in means.items() if v)
@@ -266,11 +334,22 @@ async def main_async(args: argparse.Namespace) -> None:
     flaml = ensure_flaml() if "flaml" in args.systems else ""
     panel = tables()
     project = Path(tempfile.mkdtemp(prefix="bench-tuning-"))
-    paths = {name: split(frame, target, task, project / name) for name, (frame, target, task) in panel.items()}
+    paths = {
+        name: split(frame, target, task, project / name)
+        for name, (frame, target, task) in panel.items()
+    }
     async with stdio_client(project) as client:
         # A long-lived server is warm: its job forkserver has imported the libraries already.
-        await client.call_tool("ml_tune", {"data_path": "breast_cancer/train.csv", "target": "target", "n_trials": 1,
-                                           "models": ["logistic_regression"], "time_budget_s": 300})  # fmt: skip
+        await client.call_tool(
+            "ml_tune",
+            {
+                "data_path": "breast_cancer/train.csv",
+                "target": "target",
+                "n_trials": 1,
+                "models": ["logistic_regression"],
+                "time_budget_s": 300,
+            },
+        )
         for budget in args.budgets:
             for name in args.tables or list(panel):
                 _, target, task = panel[name]
@@ -279,13 +358,23 @@ async def main_async(args: argparse.Namespace) -> None:
                     if (name, budget, system) in done:
                         continue
                     if system == "ours":
-                        res = await run_ours(client, project, f"{name}/train.csv", test, target, task, budget)
+                        res = await run_ours(
+                            client, project, f"{name}/train.csv", test, target, task, budget
+                        )
                     elif system == "flaml":
-                        res = run_script(flaml, FLAML_RUN, [str(train), str(test), target, task, METRIC[task][1],
-                                                            str(budget)], budget * 4 + 120)  # fmt: skip
+                        res = run_script(
+                            flaml,
+                            FLAML_RUN,
+                            [str(train), str(test), target, task, METRIC[task][1], str(budget)],
+                            budget * 4 + 120,
+                        )
                     else:
-                        res = run_script(sys.executable, OPTUNA_RUN, [str(train), str(test), target, task, str(budget)],
-                                         budget * 4 + 120)  # fmt: skip
+                        res = run_script(
+                            sys.executable,
+                            OPTUNA_RUN,
+                            [str(train), str(test), target, task, str(budget)],
+                            budget * 4 + 120,
+                        )
                     row = {"table": name, "budget": budget, "system": system, **res}
                     rows.append(row)
                     with out.open("a") as handle:
@@ -301,8 +390,11 @@ def main() -> None:
     parser.add_argument("--budgets", type=int, nargs="+", default=[30, 60])
     parser.add_argument("--tables", nargs="*", default=None)
     parser.add_argument("--systems", nargs="+", default=["ours", "flaml", "optuna"])
-    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "moai-bench-tuning.jsonl"),
-                        help="results, one JSON per line; rows already there are not run again")  # fmt: skip
+    parser.add_argument(
+        "--out",
+        default=str(Path(tempfile.gettempdir()) / "moai-bench-tuning.jsonl"),
+        help="results, one JSON per line; rows already there are not run again",
+    )
     parser.add_argument("--report", action="store_true", help="only print the table of --out")
     args = parser.parse_args()
     if args.report:

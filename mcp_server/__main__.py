@@ -2,7 +2,7 @@
 
 import sys
 
-from mcp_server.cli import main
+from mcp_server.entry.cli import main
 
 if __name__ == "__main__":
     sys.exit(main(["mcp", *sys.argv[1:]]))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.server import build_server
-from mcp_server.workspace import Workspace
+from mcp_server.entry.server import build_server
+from mcp_server.files.workspace import Workspace
 from tests.support import copy_examples
 
 

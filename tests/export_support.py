@@ -15,8 +15,11 @@ from mcp_server.ml.data.tables import load_table
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 from tests.support import EXAMPLES
 
-TABLES = {"binary": ("breast_cancer", "target"), "regression": ("diabetes", "progression"),
-          "multiclass": ("customers", "segment")}  # fmt: skip
+TABLES = {
+    "binary": ("breast_cancer", "target"),
+    "regression": ("diabetes", "progression"),
+    "multiclass": ("customers", "segment"),
+}
 
 
 @dataclass
@@ -49,18 +52,31 @@ def files_under(path: Path) -> list[str]:
     return sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
 
 
-def log_fitted(root: Path, fitted: Fitted, data_file: str | None = None, tags: dict[str, str] | None = None) -> str:
+def log_fitted(
+    root: Path, fitted: Fitted, data_file: str | None = None, tags: dict[str, str] | None = None
+) -> str:
     """Record a fitted pipeline in the workspace's real MLflow run store; returns the run id."""
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.records import data_tags, fitted_record
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.workspace import Workspace
 
     workspace = Workspace(root)
     store = get_store(workspace)
     data = data_tags(root / data_file, data_file) if data_file else None
     with store.scratch() as tmp:
-        return store.record(fitted_record(
-            Path(tmp), experiment="tests", run_name=f"{fitted.model_name}-{fitted.schema.task}", kind="train",
-            model=fitted.pipeline, schema=fitted.schema, model_name=fitted.model_name, params={},
-            metrics={"score": 0.9}, extra_tags=tags, data=data, input_example=fitted.test.head(3),
-        ))  # fmt: skip
+        return store.record(
+            fitted_record(
+                Path(tmp),
+                experiment="tests",
+                run_name=f"{fitted.model_name}-{fitted.schema.task}",
+                kind="train",
+                model=fitted.pipeline,
+                schema=fitted.schema,
+                model_name=fitted.model_name,
+                params={},
+                metrics={"score": 0.9},
+                extra_tags=tags,
+                data=data,
+                input_example=fitted.test.head(3),
+            )
+        )

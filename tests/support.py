@@ -25,7 +25,9 @@ EXAMPLES = ROOT / "examples"
 
 def copy_examples(dest: Path) -> Path:
     """A fresh copy of examples/ (SPECs + data) as a user's project."""
-    shutil.copytree(EXAMPLES, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        EXAMPLES, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
     return dest
 
 
@@ -63,13 +65,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running(cmd: list[str], cwd: Path, ready_url: str, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
+def running(
+    cmd: list[str], cwd: Path, ready_url: str, timeout: float = 60.0
+) -> Iterator[subprocess.Popen[bytes]]:
     """A server process on 127.0.0.1, yielded once `ready_url` answers; always stopped after.
 
     Its stderr goes to a file, never a pipe: a pipe nobody reads fills after ~64 KB of access
     log (a few hundred requests) and then freezes the server mid-test."""
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log, env={**os.environ})
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log, env={**os.environ}
+        )
         try:
             wait_http(ready_url, proc, timeout=timeout, log=log)
             yield proc
@@ -87,13 +93,26 @@ def http_server(workspace: Path) -> Iterator[str]:
     """`moai-ml mcp --transport streamable-http` on 127.0.0.1; yields the endpoint URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
-    cmd = [sys.executable, "-m", "mcp_server", "--workspace", str(workspace),
-           "--transport", "streamable-http", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "mcp_server",
+        "--workspace",
+        str(workspace),
+        "--transport",
+        "streamable-http",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with running(cmd, workspace, url):
         yield url
 
 
-def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Any = None) -> None:
+def wait_http(
+    url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Any = None
+) -> None:
     """Poll until something answers at `url` (any HTTP status), or the process dies."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""Long tools as background jobs, through the SDK's client over stdio: start, disconnect, reconnect, poll, cancel."""
+"""Long tools as background jobs, through the SDK's client over stdio: start, disconnect, reconnect,
+poll, cancel."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.jobstore import JOBS
+from mcp_server.processes.background import JOBS
 from tests.support import error_text, stdio_client, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
-COMPARE = {"data_path": "data/breast_cancer.csv", "target": "target", "cv_folds": 5,
-           "models": ["logistic_regression", "random_forest", "extra_trees"]}  # fmt: skip
+COMPARE = {
+    "data_path": "data/breast_cancer.csv",
+    "target": "target",
+    "cv_folds": 5,
+    "models": ["logistic_regression", "random_forest", "extra_trees"],
+}
 
 
 def _runner_pid(project: Path, job_id: str) -> int:
@@ -34,13 +39,17 @@ async def _poll(project: Path, job_id: str, until: tuple[str, ...], limit_s: flo
     deadline = time.monotonic() + limit_s
     async with stdio_client(project) as client:
         while time.monotonic() < deadline:
-            status = structured(await client.call_tool("ml_job_status", {"job_id": job_id, "wait_s": 20}))
+            status = structured(
+                await client.call_tool("ml_job_status", {"job_id": job_id, "wait_s": 20})
+            )
             if status["state"] in until:
                 return status
     raise AssertionError(f"job {job_id} did not reach {until} within {limit_s} s")
 
 
-async def test_a_background_compare_outlives_its_client_and_a_new_client_gets_the_inline_result(project: Path):
+async def test_a_background_compare_outlives_its_client_and_a_new_client_gets_the_inline_result(
+    project: Path,
+):
     started = time.monotonic()
     async with stdio_client(project) as client:
         reply = await client.call_tool("ml_compare_models", {**COMPARE, "background": True})
@@ -59,7 +68,9 @@ async def test_a_background_compare_outlives_its_client_and_a_new_client_gets_th
     assert result["cv_folds"] == 5 and result["best_model"] in COMPARE["models"]
     async with stdio_client(project) as client:
         run = structured(await client.call_tool("ml_get_run", {"run_id": result["run_id"]}))
-        assert run["run"]["run_id"] == result["run_id"], "the job recorded its runs in the workspace's store"
+        assert run["run"]["run_id"] == result["run_id"], (
+            "the job recorded its runs in the workspace's store"
+        )
         listing = structured(await client.call_tool("ml_job_status", {}))
         assert [j["job_id"] for j in listing["jobs"]] == [job_id]
     saved = json.loads((project / JOBS / job_id / "result.json").read_text())
@@ -68,12 +79,20 @@ async def test_a_background_compare_outlives_its_client_and_a_new_client_gets_th
 
 
 async def test_cancelling_a_running_job_stops_its_processes_and_records_nothing(project: Path):
-    slow = {**COMPARE, "models": ["random_forest"], "params": {"random_forest": {"n_estimators": 4000}}}
+    slow = {
+        **COMPARE,
+        "models": ["random_forest"],
+        "params": {"random_forest": {"n_estimators": 4000}},
+    }
     async with stdio_client(project) as client:
-        job_id = structured(await client.call_tool("ml_compare_models", {**slow, "background": True}))["job_id"]
+        job_id = structured(
+            await client.call_tool("ml_compare_models", {**slow, "background": True})
+        )["job_id"]
         deadline = time.monotonic() + 120
         while True:  # wait until the fit itself runs, so the cancel stops real work
-            status = structured(await client.call_tool("ml_job_status", {"job_id": job_id, "wait_s": 2}))
+            status = structured(
+                await client.call_tool("ml_job_status", {"job_id": job_id, "wait_s": 2})
+            )
             if status["state"] == "running" and (status["progress"] or 0) > 0:
                 break
             assert time.monotonic() < deadline, status
@@ -100,7 +119,9 @@ async def test_job_tools_refuse_unknown_ids_and_explain_in_one_line(project: Pat
     assert not os.path.exists(project / JOBS / "j20260101-000000-abcdef")
 
 
-async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the_result(project: Path):
+async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the_result(
+    project: Path,
+):
     from typing import Any, Literal
 
     import anyio
@@ -129,8 +150,9 @@ async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the
     async def resolve(task: TaskCreated, ctx: Any) -> CallToolResult:
         created.append(task)
         while True:
-            raw = await ctx.session.send_request(GetTask(params=TaskParams(task_id=task.task_id)),
-                                                 TypeAdapter(dict[str, Any]))  # fmt: skip
+            raw = await ctx.session.send_request(
+                GetTask(params=TaskParams(task_id=task.task_id)), TypeAdapter(dict[str, Any])
+            )
             polled.append(raw["status"])
             if raw["status"] != "working":
                 return CallToolResult.model_validate(raw["result"])
@@ -142,8 +164,15 @@ async def test_a_client_with_the_tasks_extension_gets_a_task_and_polls_it_to_the
         def claims(self) -> list[ResultClaim[Any]]:
             return [ResultClaim(result_type="task", model=TaskCreated, resolve=resolve)]
 
-    args = {"data_path": "data/diabetes.csv", "target": "progression", "models": ["ridge"], "cv_folds": 3}
-    async with Client(server_params(project), extensions=[Tasks()], read_timeout_seconds=300) as client:
+    args = {
+        "data_path": "data/diabetes.csv",
+        "target": "progression",
+        "models": ["ridge"],
+        "cv_folds": 3,
+    }
+    async with Client(
+        server_params(project), extensions=[Tasks()], read_timeout_seconds=300
+    ) as client:
         result = await client.call_tool("ml_compare_models", {**args, "background": True})
     assert not result.is_error, error_text(result)
     assert len(created) == 1 and created[0].status == "working" and polled[-1] == "completed"
@@ -162,7 +191,11 @@ async def test_a_call_estimated_past_the_hosts_patience_runs_as_a_job_and_says_w
     wide.to_csv(project / "data/big.csv", index=False)
     async with stdio_client(project) as client:
         started = time.monotonic()
-        reply = structured(await client.call_tool("ml_compare_models", {"data_path": "data/big.csv", "target": "y"}))
+        reply = structured(
+            await client.call_tool(
+                "ml_compare_models", {"data_path": "data/big.csv", "target": "y"}
+            )
+        )
         assert time.monotonic() - started < 30 and reply["job_state"] == "queued"
         assert reply["reason"].startswith("estimated about")
         assert "background=false forces an inline call" in reply["reason"]

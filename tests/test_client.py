@@ -23,7 +23,9 @@ async def _exercise(client: Client, project: Path) -> None:
     tools = {t.name for t in (await client.list_tools()).tools}
     assert "ml_profile_data" in tools
     good = structured(
-        await client.call_tool("ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"})
+        await client.call_tool(
+            "ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"}
+        )
     )
     assert (good["rows"], good["n_columns"], good["task"]) == (569, 32, "binary")
     assert {w["code"] for w in good["warnings"]} == {"identifier"}
@@ -33,7 +35,10 @@ async def _exercise(client: Client, project: Path) -> None:
         ({"data_path": "../../../etc/passwd"}, "outside the workspace"),
         ({"data_path": "data/empty.csv"}, "empty"),
         ({"data_path": "data/blob.csv"}, "binary"),
-        ({"data_path": "data/breast_cancer.csv", "target": "diagnosis"}, "target column 'diagnosis' not found"),
+        (
+            {"data_path": "data/breast_cancer.csv", "target": "diagnosis"},
+            "target column 'diagnosis' not found",
+        ),
         ({"data_path": "data/breast_cancer.csv", "max_columns": 0}, "max_columns"),
         ({"data_path": 42}, "data_path"),
     ]
@@ -42,7 +47,9 @@ async def _exercise(client: Client, project: Path) -> None:
         assert result.is_error, arguments
         assert message in error_text(result), (arguments, error_text(result))
     again = structured(
-        await client.call_tool("ml_profile_data", {"data_path": "data/customers.csv", "target": "segment"})
+        await client.call_tool(
+            "ml_profile_data", {"data_path": "data/customers.csv", "target": "segment"}
+        )
     )
     assert again["task"] == "multiclass"
 
@@ -60,7 +67,11 @@ async def test_a_streamable_http_client_gets_the_same_answers(project: Path):
 
 async def test_the_moai_ml_console_script_serves_over_stdio(project: Path):
     script = Path(sys.executable).parent / "moai-ml"
-    params = StdioServerParameters(command=str(script), args=["mcp", "--workspace", str(project)], cwd=str(project))
+    params = StdioServerParameters(
+        command=str(script), args=["mcp", "--workspace", str(project)], cwd=str(project)
+    )
     async with Client(params) as client:
-        result = structured(await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"}))
+        result = structured(
+            await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"})
+        )
         assert result["task"] is None and result["rows"] == 442

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mcp_server.server import build_server
+from mcp_server.entry.server import build_server
 
 TOOLS = [t for t in __import__("anyio").run(build_server().list_tools)]
 HINTS = ("read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint")
@@ -25,7 +25,9 @@ def _constrained(prop: dict[str, Any]) -> bool:
             continue
         if kind == "string" and not ({"maxLength", "pattern", "format"} & branch.keys()):
             return False
-        if kind in ("integer", "number") and not ({"minimum", "maximum", "exclusiveMinimum"} & branch.keys()):
+        if kind in ("integer", "number") and not (
+            {"minimum", "maximum", "exclusiveMinimum"} & branch.keys()
+        ):
             return False
         if kind == "array" and "maxItems" not in branch:
             return False

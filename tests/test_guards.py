@@ -11,18 +11,22 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import DataError, MoaiMlError, SpecError, WorkspaceError
+from mcp_server.core.errors import DataError, MoaiMlError, SpecError, WorkspaceError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.tables import load_table
 from mcp_server.ml.modeling.registry import make_estimator
 from mcp_server.ml.tdd.spec import load_spec
-from mcp_server.workspace import Workspace
 from tests.tdd.test_spec import BLOCK, write_spec
 
 LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
-       f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]" for i in range(8)]
-)  # fmt: skip
+    + [
+        f"{chr(98 + i)}: &{chr(98 + i)} "
+        f"[*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+        f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]"
+        for i in range(8)
+    ]
+)
 
 
 def test_a_billion_laughs_spec_is_refused_before_expansion_in_little_time(workspace: Workspace):
@@ -34,11 +38,17 @@ def test_a_billion_laughs_spec_is_refused_before_expansion_in_little_time(worksp
     assert len(str(info.value)) < 200
 
 
-@pytest.mark.parametrize("field", ["threshold", "max_latency_ms", "max_model_mb", "baseline_margin"])
+@pytest.mark.parametrize(
+    "field", ["threshold", "max_latency_ms", "max_model_mb", "baseline_margin"]
+)
 @pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
 def test_non_finite_spec_numbers_are_refused(workspace: Workspace, field: str, value: str):
-    spec_id = write_spec(workspace.root, BLOCK + f"\n{field}: {value}" if field != "threshold" else
-                         BLOCK.replace("threshold: 0.9", f"threshold: {value}"))  # fmt: skip
+    spec_id = write_spec(
+        workspace.root,
+        BLOCK + f"\n{field}: {value}"
+        if field != "threshold"
+        else BLOCK.replace("threshold: 0.9", f"threshold: {value}"),
+    )
     with pytest.raises(SpecError, match=f"field '{field}' must be a finite number"):
         load_spec(workspace, spec_id)
 
@@ -47,7 +57,10 @@ def test_a_fifo_a_device_and_a_directory_are_refused_before_opening(workspace: W
     root = workspace.root
     os.mkfifo(root / "data/fifo.csv")
     (root / "data/dir.csv").mkdir()
-    for rel, message in [("data/fifo.csv", "not a regular file"), ("data/dir.csv", "is a directory")]:
+    for rel, message in [
+        ("data/fifo.csv", "not a regular file"),
+        ("data/dir.csv", "is a directory"),
+    ]:
         started = time.monotonic()
         with pytest.raises(MoaiMlError, match=message):
             load_table(workspace.resolve(rel, must_exist=True) if "fifo" not in rel else root / rel)
@@ -86,14 +99,18 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
     assert bomb.stat().st_size < 1_000_000  # 2 GB decoded: a ratio over 2000
     code = (
         "import sys; from pathlib import Path; from mcp_server.ml.data.tables import load_table\n"
-        "from mcp_server.errors import DataError\n"
-        f"try:\n    load_table(Path({str(bomb)!r}))\nexcept DataError as exc:\n    print('refused:', exc)\n"
-        # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak (a big pytest worker) across exec
+        "from mcp_server.core.errors import DataError\n"
+        f"try:\n    load_table(Path({str(bomb)!r}))\nexcept DataError as exc:\n    "
+        "print('refused:', exc)\n"
+        # VmHWM, not ru_maxrss: the latter keeps the forking parent's peak (a big pytest worker)
+        # across exec
         "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
         "print('peak_mb', int(hwm.split()[1]) // 1024)\n"
     )
     env = {**os.environ, "MOAI_ML_MAX_MEMORY_MB": "600"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert "refused:" in done.stdout and "sample it first" in done.stdout, done.stdout + done.stderr
     assert int(done.stdout.split("peak_mb")[1]) < 700, done.stdout
 
@@ -113,7 +130,12 @@ def test_estimator_params_that_name_files_are_refused(model: str, params: dict[s
 
 
 def test_ordinary_estimator_params_still_pass():
-    assert make_estimator("lightgbm", "binary", {"n_estimators": 5, "boosting_type": "gbdt"}).n_estimators == 5
+    assert (
+        make_estimator(
+            "lightgbm", "binary", {"n_estimators": 5, "boosting_type": "gbdt"}
+        ).n_estimators
+        == 5
+    )
     with pytest.raises(DataError):
         raise DataError("sentinel")  # the error type tools catch is importable from the same place
 

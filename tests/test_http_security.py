@@ -1,4 +1,5 @@
-"""The MCP server over HTTP: DNS-rebinding protection on every bind, a bearer token beyond loopback."""
+"""The MCP server over HTTP: DNS-rebinding protection on every bind, a bearer token beyond
+loopback."""
 
 from __future__ import annotations
 
@@ -32,19 +33,37 @@ JSON = {"Content-Type": "application/json", "Accept": "application/json, text/ev
 
 
 def _cmd(workspace: Path, host: str, port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "mcp_server", "--workspace", str(workspace), "--transport", "streamable-http",
-            "--host", host, "--port", str(port), *extra]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "mcp_server",
+        "--workspace",
+        str(workspace),
+        "--transport",
+        "streamable-http",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
-def test_a_foreign_origin_gets_403_and_a_foreign_host_gets_421_on_any_bind(project: Path, host: str):
+def test_a_foreign_origin_gets_403_and_a_foreign_host_gets_421_on_any_bind(
+    project: Path, host: str
+):
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with running(_cmd(project, host, port, "--token", TOKEN), project, url):
-        evil_origin = httpx.post(url, json=INIT, headers={**JSON, **auth, "Origin": "http://evil.example"})
+        evil_origin = httpx.post(
+            url, json=INIT, headers={**JSON, **auth, "Origin": "http://evil.example"}
+        )
         evil_host = httpx.post(url, json=INIT, headers={**JSON, **auth, "Host": "evil.example"})
-        good = httpx.post(url, json=INIT, headers={**JSON, **auth, "Origin": f"http://127.0.0.1:{port}"})
+        good = httpx.post(
+            url, json=INIT, headers={**JSON, **auth, "Origin": f"http://127.0.0.1:{port}"}
+        )
     assert evil_origin.status_code == 403, evil_origin.text
     assert evil_host.status_code == 421, evil_host.text
     assert good.status_code == 200, good.text
@@ -74,9 +93,13 @@ async def test_beyond_loopback_only_the_right_bearer_token_gets_in(project: Path
             assert httpx.post(url, json=INIT, headers=JSON).status_code == 401
             wrong = {**JSON, "Authorization": "Bearer " + TOKEN[:-1] + "x"}
             assert httpx.post(url, json=INIT, headers=wrong).status_code == 401
-            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as http:
+            async with httpx2.AsyncClient(
+                headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
+            ) as http:
                 async with Client(streamable_http_client(url, http_client=http)) as client:
-                    result = await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"})
+                    result = await client.call_tool(
+                        "ml_profile_data", {"data_path": "data/diabetes.csv"}
+                    )
                     assert structured(result)["rows"] == 442
     finally:
         if env_before is None:

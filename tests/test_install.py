@@ -13,7 +13,10 @@ from tests.support import ROOT
 def _install(project: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "moai-ml"
     return subprocess.run(
-        [str(script), "install", "--project", str(project), *extra], capture_output=True, text=True, check=True
+        [str(script), "install", "--project", str(project), *extra],
+        capture_output=True,
+        text=True,
+        check=True,
     )
 
 
@@ -26,7 +29,9 @@ def test_install_copies_the_skill_and_merges_the_server_without_touching_others(
     config = json.loads((tmp_path / ".mcp.json").read_text())
     assert config["mcpServers"]["memory"] == other and config["extra"] == 1
     entry = config["mcpServers"]["moai-ml"]
-    assert entry["command"] == "sh" and sys.prefix not in json.dumps(entry), "portable: no venv path to commit"
+    assert entry["command"] == "sh" and sys.prefix not in json.dumps(entry), (
+        "portable: no venv path to commit"
+    )
     assert not (tmp_path / ".claude/commands").exists(), "the command file only when asked"
 
 
@@ -43,7 +48,10 @@ def test_install_refuses_a_broken_mcp_json_and_leaves_it_as_it_was(tmp_path: Pat
     (tmp_path / ".mcp.json").write_text("{not json")
     script = Path(sys.executable).parent / "moai-ml"
     done = subprocess.run(
-        [str(script), "install", "--project", str(tmp_path)], capture_output=True, text=True, check=False
+        [str(script), "install", "--project", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2 and "not valid JSON" in done.stderr
     assert (tmp_path / ".mcp.json").read_text() == "{not json"
@@ -55,8 +63,9 @@ def _tools_via(entry: dict, project: Path, path: str) -> set[str]:
     from mcp.client.stdio import StdioServerParameters
 
     async def main() -> set[str]:
-        params = StdioServerParameters(command=entry["command"], args=entry["args"], cwd=str(project),
-                                       env={"PATH": path})  # fmt: skip
+        params = StdioServerParameters(
+            command=entry["command"], args=entry["args"], cwd=str(project), env={"PATH": path}
+        )
         async with Client(params) as client:
             return {t.name for t in (await client.list_tools()).tools}
 
@@ -69,13 +78,19 @@ def test_the_portable_entry_finds_the_server_on_path_or_in_the_project_venv(tmp_
     venv_bin = str(Path(sys.executable).parent)
     assert "ml_profile_data" in _tools_via(entry, tmp_path, f"{venv_bin}:/usr/bin:/bin")
     (tmp_path / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
-    assert "ml_job_status" in _tools_via(entry, tmp_path, "/usr/bin:/bin"), "no moai-ml on PATH: the project's venv"
+    assert "ml_job_status" in _tools_via(entry, tmp_path, "/usr/bin:/bin"), (
+        "no moai-ml on PATH: the project's venv"
+    )
 
 
 def test_install_pins_an_interpreter_or_writes_the_run_command_when_asked(tmp_path: Path):
     _install(tmp_path, "--python", sys.executable, "--command-file")
     entry = json.loads((tmp_path / ".mcp.json").read_text())["mcpServers"]["moai-ml"]
-    assert entry == {"type": "stdio", "command": sys.executable, "args": ["-m", "mcp_server", "--workspace", "."]}
+    assert entry == {
+        "type": "stdio",
+        "command": sys.executable,
+        "args": ["-m", "mcp_server", "--workspace", "."],
+    }
     command = (tmp_path / ".claude/commands/moai-ml-run.md").read_text()
     assert command == (ROOT / "commands/run.md").read_text() and "$ARGUMENTS" in command
     assert "ml_profile_data" in _tools_via(entry, tmp_path, "/usr/bin:/bin")

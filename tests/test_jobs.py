@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.jobs import PRELOAD, Job, run_job
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.processes.child import PRELOAD, Job, run_job
 
 pytestmark = pytest.mark.anyio
 
 
 class QuotaError(MoaiMlError):
-    """An error class defined outside mcp_server/errors.py."""
+    """An error class defined outside mcp_server/core/errors.py."""
 
 
 class Unpicklable(MoaiMlError):

@@ -1,4 +1,4 @@
-"""`jobs.run_job` under load and on stop: results are never lost, no process is left behind."""
+"""`child.run_job` under load and on stop: results are never lost, no process is left behind."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from mcp_server import jobs
+from mcp_server.processes import child
 from tests.jobs_support import echo, spawn_and_sleep
 
 pytestmark = pytest.mark.anyio
@@ -17,13 +17,14 @@ pytestmark = pytest.mark.anyio
 
 async def test_a_result_sent_just_before_the_child_exits_is_never_reported_as_a_crash(monkeypatch):
     # A tiny poll timeout makes "poll timed out, then the child sent its result and exited" happen
-    # on many iterations: before the fix, a share of these jobs came back "stopped without a result".
-    monkeypatch.setattr(jobs, "POLL_S", 0.002)
+    # on many iterations: before the fix, a share of these jobs came back "stopped without a
+    # result".
+    monkeypatch.setattr(child, "POLL_S", 0.002)
     results: dict[int, object] = {}
 
     async def one(i: int) -> None:
         payload = {"i": i, "sleep": (i % 10) * 0.02}
-        results[i] = await jobs.run_job(echo, payload, budget_s=120)
+        results[i] = await child.run_job(echo, payload, budget_s=120)
 
     async def busy_event_loop() -> None:
         # A loaded server: the event loop is often busy for a while between two checks.
@@ -61,14 +62,14 @@ async def _wait_gone(pid: int) -> bool:
 
 async def test_a_timed_out_job_leaves_no_child_or_grandchild_behind(tmp_path: Path):
     pid_file = tmp_path / "pid"
-    with pytest.raises(jobs.JobTimeout):
-        await jobs.run_job(spawn_and_sleep, str(pid_file), budget_s=3)
+    with pytest.raises(child.JobTimeout):
+        await child.run_job(spawn_and_sleep, str(pid_file), budget_s=3)
     assert await _wait_gone(int(pid_file.read_text()))
 
 
 async def test_a_cancelled_job_leaves_no_child_or_grandchild_behind(tmp_path: Path):
     pid_file = tmp_path / "pid"
     with anyio.move_on_after(3):
-        await jobs.run_job(spawn_and_sleep, str(pid_file), budget_s=600)
+        await child.run_job(spawn_and_sleep, str(pid_file), budget_s=600)
     assert pid_file.exists()
     assert await _wait_gone(int(pid_file.read_text()))

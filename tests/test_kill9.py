@@ -17,8 +17,8 @@ from typing import Any
 import anyio
 import pytest
 
-from mcp_server import layout
-from mcp_server.jobstore import JOBS
+from mcp_server.core import layout
+from mcp_server.processes.background import JOBS
 from tests.support import copy_examples, stdio_client, structured
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kill9")]
@@ -27,9 +27,18 @@ KILL_AFTER_S = (0.5, 3.0)  # early (loading), late (fitting or writing)
 
 def _start_server(project: Path) -> subprocess.Popen[bytes]:
     """The real server over stdio, driven with raw JSON-RPC lines so the test holds its pid."""
-    proc = subprocess.Popen([sys.executable, "-m", "mcp_server", "--workspace", str(project)], cwd=project,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
-    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "kill9", "version": "0"}}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mcp_server", "--workspace", str(project)],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    hello = {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "kill9", "version": "0"},
+    }
     _send(proc, {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello})
     assert proc.stdout is not None and b'"id":0' in proc.stdout.readline().replace(b" ", b"")
     _send(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
@@ -44,7 +53,15 @@ def _send(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
 
 def _kill_mid_call(project: Path, tool: str, arguments: dict[str, Any], after_s: float) -> None:
     proc = _start_server(project)
-    _send(proc, {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
+    _send(
+        proc,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": tool, "arguments": arguments},
+        },
+    )
     time.sleep(after_s)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -60,15 +77,26 @@ def _assert_consistent(project: Path) -> None:
     entries = json.loads(manifest.read_text()) if manifest.exists() else {}
     for rel, digest in entries.items():
         path = project / rel
-        assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest, f"manifest wrong for {rel}"
+        assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest, (
+            f"manifest wrong for {rel}"
+        )
 
 
 def _trained(project: Path) -> str:
     async def train() -> str:
         async with stdio_client(project) as client:
-            run = structured(await client.call_tool("ml_train", {
-                "data_path": "data/breast_cancer.csv", "target": "target", "model": "random_forest",
-                "drop": ["patient_id"], "params": {"n_estimators": 300}}))  # fmt: skip
+            run = structured(
+                await client.call_tool(
+                    "ml_train",
+                    {
+                        "data_path": "data/breast_cancer.csv",
+                        "target": "target",
+                        "model": "random_forest",
+                        "drop": ["patient_id"],
+                        "params": {"n_estimators": 300},
+                    },
+                )
+            )
         return str(run["run_id"])
 
     return anyio.run(train)
@@ -85,12 +113,18 @@ def test_a_server_killed_mid_export_or_mid_generation_leaves_a_workspace_the_nex
 ):
     project = copy_examples(tmp_path / "project")
     run_id = _trained(project)
-    arguments = {"run_id": run_id, "format": "onnx"} if tool == "ml_export" else {"run_id": run_id, "runtime": "onnx"}
+    arguments = (
+        {"run_id": run_id, "format": "onnx"}
+        if tool == "ml_export"
+        else {"run_id": run_id, "runtime": "onnx"}
+    )
     for after_s in KILL_AFTER_S:
         _kill_mid_call(project, tool, arguments, after_s)
         _assert_consistent(project)
         result = anyio.run(_call, project, tool, arguments)
-        assert not result.get("skipped"), f"files taken for person-edited after a kill at {after_s} s: {result}"
+        assert not result.get("skipped"), (
+            f"files taken for person-edited after a kill at {after_s} s: {result}"
+        )
         _assert_consistent(project)
 
 
@@ -107,16 +141,27 @@ def test_a_server_killed_mid_tdd_phase_leaves_a_workspace_the_next_phase_complet
 
 def test_a_job_whose_process_is_killed_is_reported_failed_and_the_next_call_works(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
-    compare = {"data_path": "data/breast_cancer.csv", "target": "target", "cv_folds": 5, "drop": ["patient_id"],
-               "models": ["logistic_regression", "random_forest", "extra_trees"]}  # fmt: skip
+    compare = {
+        "data_path": "data/breast_cancer.csv",
+        "target": "target",
+        "cv_folds": 5,
+        "drop": ["patient_id"],
+        "models": ["logistic_regression", "random_forest", "extra_trees"],
+    }
     ticket = anyio.run(_call, project, "ml_compare_models", {**compare, "background": True})
     pid = int(json.loads((project / JOBS / ticket["job_id"] / "runner.pid").read_text())["pid"])
     time.sleep(3)
-    os.killpg(pid, signal.SIGKILL)  # the runner leads its own session: it and every worker it started
+    os.killpg(
+        pid, signal.SIGKILL
+    )  # the runner leads its own session: it and every worker it started
     status = anyio.run(_call, project, "ml_job_status", {"job_id": ticket["job_id"]})
     assert status["state"] == "failed" and "stopped without a result" in status["error"], status
-    leftover = subprocess.run(["pgrep", "-g", str(pid)], capture_output=True, text=True, check=False).stdout
+    leftover = subprocess.run(
+        ["pgrep", "-g", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
     assert not leftover.strip(), f"processes of the killed job still running: {leftover}"
     _assert_consistent(project)
-    done = anyio.run(_call, project, "ml_compare_models", {**compare, "models": ["logistic_regression"]})
+    done = anyio.run(
+        _call, project, "ml_compare_models", {**compare, "models": ["logistic_regression"]}
+    )
     assert done["best_model"] == "logistic_regression"

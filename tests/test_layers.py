@@ -12,18 +12,33 @@ from tests.support import ROOT
 PACKAGE = ROOT / "mcp_server"
 # (module prefix, rank): the longest matching prefix decides a module's layer.
 LAYERS = {
-    "mcp_server.errors": 0, "mcp_server.names": 0, "mcp_server.layout": 0, "mcp_server.settings": 0,
+    "mcp_server": 0,
+    "mcp_server.core": 0,
+    "mcp_server.safety": 0,
+    "mcp_server.safety.signing": 10,
+    "mcp_server.files": 10,
+    "mcp_server.files.journal": 0,
     "mcp_server.ml.preprocess": 0,
-    "mcp_server.workspace": 10, "mcp_server.signing": 10, "mcp_server.render": 10, "mcp_server.template_sets": 10,
-    "mcp_server.ml.data": 20, "mcp_server.ml.modeling": 21, "mcp_server.ml.tracking": 22,
-    "mcp_server.ml.fitting": 23, "mcp_server.ml.tuning": 24, "mcp_server.ml.export": 25, "mcp_server.ml.serving": 26,
-    "mcp_server.ml.monitoring": 27, "mcp_server.ml.scaffolds": 27, "mcp_server.ml.tdd": 28,
-    "mcp_server.jobs": 30, "mcp_server.jobstore": 30, "mcp_server.tools": 40, "mcp_server.jobrunner": 50,
-    "mcp_server.server": 50, "mcp_server.cli": 50, "mcp_server.demo": 50, "mcp_server.install": 50,
-    "mcp_server.guards": 0, "mcp_server.children": 0, "mcp_server.journal": 0, "mcp_server.supply": 0,
-    "mcp_server.transport": 50,
-    "mcp_server.__main__": 60, "mcp_server": 0, "mcp_server.ml": 20,
-}  # fmt: skip
+    "mcp_server.ml": 20,
+    "mcp_server.ml.data": 20,
+    "mcp_server.ml.modeling": 21,
+    "mcp_server.ml.tracking": 22,
+    "mcp_server.ml.fitting": 23,
+    "mcp_server.ml.tuning": 24,
+    "mcp_server.ml.export": 25,
+    "mcp_server.ml.serving": 26,
+    "mcp_server.ml.monitoring": 27,
+    "mcp_server.ml.scaffolds": 27,
+    "mcp_server.ml.tdd": 28,
+    "mcp_server.processes": 0,
+    "mcp_server.processes.subprocesses": 0,
+    "mcp_server.processes.child": 30,
+    "mcp_server.processes.background": 30,
+    "mcp_server.tools": 40,
+    "mcp_server.processes.runner": 50,
+    "mcp_server.entry": 50,
+    "mcp_server.__main__": 60,
+}
 
 
 def _name(path: Path) -> str:
@@ -66,8 +81,13 @@ def test_no_module_imports_from_a_higher_layer():
 
 
 def test_the_domain_never_imports_the_mcp_sdk():
-    offenders = [m for m, p in MODULES.items() if m.startswith("mcp_server.ml")
-                 for t in _imports(p) if t == "mcp" or t.startswith("mcp.")]  # fmt: skip
+    offenders = [
+        m
+        for m, p in MODULES.items()
+        if m.startswith("mcp_server.ml")
+        for t in _imports(p)
+        if t == "mcp" or t.startswith("mcp.")
+    ]
     assert offenders == []
 
 
@@ -75,6 +95,12 @@ def test_every_subpackage_init_has_a_docstring_and_all_and_imports_nothing():
     for init in (PACKAGE / "ml").rglob("__init__.py"):
         tree = ast.parse(init.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), init
-        names = [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)]
+        names = [
+            t.id
+            for n in tree.body
+            if isinstance(n, ast.Assign)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        ]
         assert "__all__" in names, init
         assert not any(isinstance(n, ast.Import | ast.ImportFrom) for n in tree.body), init

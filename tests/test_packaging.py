@@ -33,7 +33,7 @@ def test_the_wheel_contains_templates_and_the_skill(tmp_path: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "mcp_server/SKILL.md" in names
     assert "mcp_server/commands/run.md" in names
-    assert "mcp_server/server.py" in names
+    assert "mcp_server/entry/server.py" in names
     shipped = {n for n in names if n.startswith("mcp_server/templates/")}
     expected = {
         f"mcp_server/templates/{p.relative_to(ROOT / 'templates').as_posix()}"

@@ -1,4 +1,5 @@
-"""The repository is a Claude Code plugin and a one-plugin marketplace; its manifests follow the documented schema.
+"""The repository is a Claude Code plugin and a one-plugin marketplace; its manifests follow the
+documented schema.
 
 The schemas below are written from Claude Code's plugin and marketplace references
 (code.claude.com/docs/en/plugins-reference, .../plugins/marketplace-reference): kebab-case
@@ -48,7 +49,11 @@ PLUGIN_SCHEMA = {
         "name": {"type": "string", "pattern": KEBAB},
         "version": {"type": "string", "pattern": SEMVER},
         "description": {"type": "string", "minLength": 1},
-        "author": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        "author": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+        },
         "license": {"type": "string"},
         "keywords": {"type": "array", "items": {"type": "string"}},
         "homepage": {"type": "string"},
@@ -61,14 +66,26 @@ PLUGIN_SCHEMA = {
     },
     "additionalProperties": False,
 }
-RESERVED = {"claude-code-marketplace", "claude-code-plugins", "claude-plugins-official", "anthropic-marketplace",
-            "anthropic-plugins", "agent-skills", "anthropic-agent-skills", "life-sciences"}  # fmt: skip
+RESERVED = {
+    "claude-code-marketplace",
+    "claude-code-plugins",
+    "claude-plugins-official",
+    "anthropic-marketplace",
+    "anthropic-plugins",
+    "agent-skills",
+    "anthropic-agent-skills",
+    "life-sciences",
+}
 MARKET_SCHEMA = {
     "type": "object",
     "required": ["name", "owner", "plugins"],
     "properties": {
         "name": {"type": "string", "pattern": KEBAB, "not": {"enum": sorted(RESERVED)}},
-        "owner": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string", "minLength": 1}}},
+        "owner": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string", "minLength": 1}},
+        },
         "description": {"type": "string"},
         "plugins": {
             "type": "array",
@@ -88,7 +105,10 @@ MARKET_SCHEMA = {
 
 
 def _errors(schema: dict, data: dict) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft7Validator(schema).iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in Draft7Validator(schema).iter_errors(data)
+    ]
 
 
 def _paths(value: str | list[str]) -> list[str]:
@@ -98,7 +118,9 @@ def _paths(value: str | list[str]) -> list[str]:
 def test_the_manifests_follow_the_documented_schema():
     assert _errors(PLUGIN_SCHEMA, PLUGIN) == []
     assert _errors(MARKET_SCHEMA, MARKET) == []
-    assert _errors(MARKET_SCHEMA, {**MARKET, "name": "claude-plugins-official"}), "the schema check can fail"
+    assert _errors(MARKET_SCHEMA, {**MARKET, "name": "claude-plugins-official"}), (
+        "the schema check can fail"
+    )
 
 
 def test_the_marketplace_lists_this_plugin_and_every_component_path_exists():
@@ -120,8 +142,13 @@ def test_the_run_command_is_a_slash_command_that_takes_the_spec_and_runs_profile
     assert front["description"] and "SPEC" in front["argument-hint"]
     body = text.split("---", 2)[2]
     assert "$ARGUMENTS" in body
-    order = [body.index(name) for name in ("ml_profile_data", "ml_tdd_cycle", "ml_job_status", "next_step")]
-    assert order == sorted(order), "profile, then the cycle as a job, then the report and the next step"
+    order = [
+        body.index(name)
+        for name in ("ml_profile_data", "ml_tdd_cycle", "ml_job_status", "next_step")
+    ]
+    assert order == sorted(order), (
+        "profile, then the cycle as a job, then the report and the next step"
+    )
 
 
 def test_the_plugins_mcp_server_starts_from_the_users_project_and_answers(project: Path):
@@ -132,7 +159,9 @@ def test_the_plugins_mcp_server_starts_from_the_users_project_and_answers(projec
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "CLAUDE_PLUGIN_ROOT": str(ROOT)}
 
     async def main() -> set[str]:
-        params = StdioServerParameters(command=server["command"], args=server["args"], cwd=str(project), env=env)
+        params = StdioServerParameters(
+            command=server["command"], args=server["args"], cwd=str(project), env=env
+        )
         async with Client(params) as client:
             return {t.name for t in (await client.list_tools()).tools}
 
@@ -141,13 +170,22 @@ def test_the_plugins_mcp_server_starts_from_the_users_project_and_answers(projec
 
 def _claude_cli() -> str | None:
     local = ROOT / ".venv/claude-cli/node_modules/.bin/claude"
-    return os.environ.get("CLAUDE_CLI") or (str(local) if local.exists() else shutil.which("claude"))
+    return os.environ.get("CLAUDE_CLI") or (
+        str(local) if local.exists() else shutil.which("claude")
+    )
 
 
 @pytest.mark.skipif(_claude_cli() is None, reason="Claude Code CLI not installed (make claude-cli)")
 def test_claude_codes_own_validator_accepts_the_plugin_and_the_marketplace():
-    done = subprocess.run([str(_claude_cli()), "plugin", "validate", str(ROOT)], capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [str(_claude_cli()), "plugin", "validate", str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 0 and "Validation passed" in out, out[-3000:]
-    assert re.search(r"commands: moai-ml:run", out) and re.search(r"skills: moai-ml:moai-domain-ml", out)
+    assert re.search(r"commands: moai-ml:run", out) and re.search(
+        r"skills: moai-ml:moai-domain-ml", out
+    )

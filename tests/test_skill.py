@@ -7,14 +7,26 @@ import re
 import anyio
 import yaml
 
-from mcp_server.install import SERVER_NAME
-from mcp_server.server import build_server
+from mcp_server.entry.install import SERVER_NAME
+from mcp_server.entry.server import build_server
 from tests.support import ROOT
 
 SKILL = (ROOT / "skills/moai-domain-ml/SKILL.md").read_text(encoding="utf-8")
 ALLOWED_KEYS = {"name", "description", "license", "allowed-tools", "metadata", "compatibility"}
-SEED_TRIGGERS = ("Machine learning model development", "model training", "model deployment", "MLOps", "/alfred:2-run")
-SEED_SECTIONS = ("## What it does", "## When to use", "## How it works", "## Examples", "## Works well with")
+SEED_TRIGGERS = (
+    "Machine learning model development",
+    "model training",
+    "model deployment",
+    "MLOps",
+    "/alfred:2-run",
+)
+SEED_SECTIONS = (
+    "## What it does",
+    "## When to use",
+    "## How it works",
+    "## Examples",
+    "## Works well with",
+)
 
 
 def _split() -> tuple[dict[str, object], str]:
@@ -33,7 +45,10 @@ def test_the_frontmatter_uses_only_keys_of_the_agent_skills_spec():
     front, _ = _split()
     assert set(front) <= ALLOWED_KEYS, set(front) - ALLOWED_KEYS
     assert front["name"] == "moai-domain-ml"
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(front["name"])) and len(str(front["name"])) <= 64
+    assert (
+        re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", str(front["name"]))
+        and len(str(front["name"])) <= 64
+    )
     metadata = front["metadata"]
     assert isinstance(metadata, dict) and all(isinstance(v, str) for v in metadata.values())
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.safe_load import load_model
 from mcp_server.ml.tracking.runs import get_store
-from mcp_server.signing import SIGNATURE_FILE, verified_bytes
-from mcp_server.workspace import Workspace
+from mcp_server.safety.signing import SIGNATURE_FILE, verified_bytes
 from tests.support import copy_examples, error_text, stdio_client
 from tests.train_support import call
 
@@ -50,7 +50,9 @@ def log_hostile_run(project: Path, legit_moai: Path, marker: Path, copy_signatur
 
     client = MlflowClient(tracking_uri=f"sqlite:///{project / '.moai/ml/mlflow.db'}")
     experiment = client.get_experiment_by_name("moai-ml") or client.get_experiment(
-        client.create_experiment("moai-ml", artifact_location=(project / ".moai/ml/artifacts/moai-ml").as_uri())
+        client.create_experiment(
+            "moai-ml", artifact_location=(project / ".moai/ml/artifacts/moai-ml").as_uri()
+        )
     )
     run = client.create_run(experiment.experiment_id, tags={"moai.model": "logistic_regression"})
     folder = project / f"evil-{run.info.run_id}" / "moai"
@@ -71,8 +73,13 @@ async def test_a_run_logged_by_someone_else_is_never_unpickled_by_export_serving
 ) -> None:
     marker = project / f"pwned-{copy_signature}"
     async with stdio_client(project) as client:
-        legit = await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target",
-                           model="logistic_regression")  # fmt: skip
+        legit = await call(
+            client,
+            "ml_train",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            model="logistic_regression",
+        )
         legit_moai = get_store(Workspace(project)).moai_dir(legit["run_id"])
         assert verified_bytes(legit_moai / "model.joblib", folder=legit_moai) is not None
         evil = log_hostile_run(project, legit_moai, marker, copy_signature)
@@ -84,10 +91,13 @@ async def test_a_run_logged_by_someone_else_is_never_unpickled_by_export_serving
         for tool, args in calls:
             result = await client.call_tool(tool, args)
             assert result.is_error, tool
-            assert "refusing to load" in error_text(result) and "trusted=true" in error_text(result), tool
+            assert "refusing to load" in error_text(result) and "trusted=true" in error_text(
+                result
+            ), tool
             assert not marker.exists(), f"{tool} ran the pickle"
         assert not (project / "serving/evil").exists()
-        # The same run with trusted=true is unpickled: proof that the refusals above could have failed.
+        # The same run with trusted=true is unpickled: proof that the refusals above could have
+        # failed.
         await client.call_tool("ml_export", {"run_id": evil, "format": "joblib", "trusted": True})
         assert marker.exists()
         # The legit run is still exported without any flag.
@@ -95,7 +105,9 @@ async def test_a_run_logged_by_someone_else_is_never_unpickled_by_export_serving
         assert exported["format"] == "joblib" and exported["size_bytes"] > 0
 
 
-def test_a_pickle_planted_inside_the_run_store_is_refused_without_being_executed(workspace: Workspace) -> None:
+def test_a_pickle_planted_inside_the_run_store_is_refused_without_being_executed(
+    workspace: Workspace,
+) -> None:
     marker = workspace.root / "pwned"
     planted = workspace.root / ".moai/ml/exports/run-x/model.joblib"
     planted.parent.mkdir(parents=True)
@@ -110,7 +122,9 @@ def test_a_signed_export_stops_verifying_once_a_byte_changes(workspace: Workspac
     from tests.export_support import fit
 
     fitted = fit("binary", "logistic_regression")
-    done = export_pipeline(workspace, "run-s", fitted.pipeline, fitted.schema, "logistic_regression", "joblib")
+    done = export_pipeline(
+        workspace, "run-s", fitted.pipeline, fitted.schema, "logistic_regression", "joblib"
+    )
     rel = workspace.relative(done.path)
     assert load_model(workspace, rel).predict(fitted.test).shape == (len(fitted.test),)
     data = bytearray(done.path.read_bytes())

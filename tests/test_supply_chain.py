@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.ml.serving.service import dev_versions, versions
-from mcp_server.supply import pinned_closure
+from mcp_server.safety.supply_chain import pinned_closure
 
 OWN = "moai-domain-ml"
 
@@ -25,15 +25,34 @@ OWN = "moai-domain-ml"
 def _locks() -> dict[str, dict[str, str]]:
     project = {k: v for k, v in pinned_closure([OWN]).items() if k != OWN}
     service: dict[str, str] = {}
-    for runtime, model in (("onnx", "random_forest"), ("joblib", "xgboost"), ("joblib", "lightgbm")):
+    for runtime, model in (
+        ("onnx", "random_forest"),
+        ("joblib", "xgboost"),
+        ("joblib", "lightgbm"),
+    ):
         service.update(versions(runtime, model))
     service.update(pinned_closure(list(dev_versions())))
     return {"project": project, "generated service": service}
 
 
 def _audit(requirements: Path, service: str) -> dict[str, object]:
-    cmd = [sys.executable, "-m", "pip_audit", "-r", str(requirements), "--no-deps", "--disable-pip",
-           "-s", service, "-f", "json", "--progress-spinner", "off", "--timeout", "20"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "-r",
+        str(requirements),
+        "--no-deps",
+        "--disable-pip",
+        "-s",
+        service,
+        "-f",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "20",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     try:
         return dict(json.loads(done.stdout))
@@ -55,13 +74,20 @@ def test_the_pinned_dependencies_have_no_known_vulnerabilities(tmp_path: Path):
             if audited:
                 break
         if not audited:
-            reason = report.get("error") or next((d["skip_reason"] for d in deps if "skip_reason" in d), "unknown")
-            unaudited.append(f"{what} ({len(pins)} pins): vulnerability database unreachable: {str(reason)[:160]}")
+            reason = report.get("error") or next(
+                (d["skip_reason"] for d in deps if "skip_reason" in d), "unknown"
+            )
+            unaudited.append(
+                f"{what} ({len(pins)} pins): vulnerability database unreachable: "
+                f"{str(reason)[:160]}"
+            )
             continue
         for dep in audited:
             for vuln in dep.get("vulns", []):
                 fixed = ", ".join(vuln.get("fix_versions", [])) or "no fixed release yet"
-                findings.append(f"{what}: {dep['name']}=={dep['version']} has {vuln['id']} (fixed in {fixed})")
+                findings.append(
+                    f"{what}: {dep['name']}=={dep['version']} has {vuln['id']} (fixed in {fixed})"
+                )
     assert not findings, "known vulnerabilities in pinned dependencies:\n" + "\n".join(findings)
     if unaudited:
         pytest.skip("NOT AUDITED - " + "; ".join(unaudited))

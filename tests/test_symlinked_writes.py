@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.workspace import Workspace
 from tests.support import copy_examples, error_text, stdio_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("symlinked_writes")]
@@ -26,7 +26,11 @@ def anyio_backend() -> str:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def plant(project: Path, link: str, canary: Path, *, dangling: bool = False) -> None:
@@ -63,7 +67,8 @@ async def test_training_refuses_a_store_folder_that_is_a_symlink_out_of_the_work
     before = snapshot(canary)
     async with stdio_client(project) as client:
         result = await client.call_tool(
-            "ml_train", {"data_path": "data/diabetes.csv", "target": "progression", "model": "ridge"}
+            "ml_train",
+            {"data_path": "data/diabetes.csv", "target": "progression", "model": "ridge"},
         )
         assert result.is_error
         text = error_text(result)
@@ -80,7 +85,9 @@ TDD_LINKS = ["models", "models/ml_001/model.joblib", ".moai/ml/tdd", "tests/ml"]
 
 
 @pytest.mark.parametrize("link", TDD_LINKS)
-def test_the_tdd_phases_refuse_a_target_that_is_a_symlink_out_of_the_workspace(tmp_path: Path, link: str) -> None:
+def test_the_tdd_phases_refuse_a_target_that_is_a_symlink_out_of_the_workspace(
+    tmp_path: Path, link: str
+) -> None:
     project = copy_examples(tmp_path / "project")
     canary = tmp_path / "canary"
     canary.mkdir()
@@ -104,7 +111,14 @@ def test_exports_refuse_a_symlinked_exports_folder(tmp_path: Path) -> None:
     plant(project, ".moai/ml/exports", canary)
     fitted = fit("binary", "logistic_regression")
     with pytest.raises(MoaiMlError, match="outside the workspace"):
-        export_pipeline(Workspace(project), "run-a", fitted.pipeline, fitted.schema, "logistic_regression", "joblib")
+        export_pipeline(
+            Workspace(project),
+            "run-a",
+            fitted.pipeline,
+            fitted.schema,
+            "logistic_regression",
+            "joblib",
+        )
     assert snapshot(canary) == {}
 
 

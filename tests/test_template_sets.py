@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.render import templates_dir
-from mcp_server.template_sets import template_set
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.render import templates_dir
+from mcp_server.files.template_sets import template_set
 
 SETS = sorted(p.parent.name for p in templates_dir().glob("*/manifest.yaml"))
 
@@ -21,7 +21,10 @@ def test_every_template_folder_has_a_manifest():
 def test_the_manifest_lists_exactly_the_templates_of_its_folder(name: str):
     layout = template_set(name)
     listed = {spec["template"] for spec in layout.outputs.values() if "template" in spec}
-    on_disk = {p.relative_to(templates_dir() / name).as_posix() for p in (templates_dir() / name).rglob("*.j2")}
+    on_disk = {
+        p.relative_to(templates_dir() / name).as_posix()
+        for p in (templates_dir() / name).rglob("*.j2")
+    }
     assert listed == on_disk
     assert all(output in layout.outputs for members in layout.groups.values() for output in members)
 
@@ -34,4 +37,7 @@ def test_a_placeholder_value_that_is_not_one_safe_path_segment_is_refused(value:
 
 def test_paths_are_filled_from_the_context():
     paths = template_set("tdd").paths({"package": "ml_project", "module": "ml_001"})
-    assert paths["pipeline"] == "src/ml_project/ml_001/pipeline.py" and paths["test"] == "tests/ml/test_ml_001.py"
+    assert (
+        paths["pipeline"] == "src/ml_project/ml_001/pipeline.py"
+        and paths["test"] == "tests/ml/test_ml_001.py"
+    )

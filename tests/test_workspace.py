@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import WorkspaceError
-from mcp_server.workspace import Workspace
+from mcp_server.core.errors import WorkspaceError
+from mcp_server.files.workspace import Workspace
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ import json
 import re
 from typing import Any
 
-SPEC_REF = re.compile(r"^(?:.*/)?(?:SPEC-)?([A-Za-z][A-Za-z0-9]*-[0-9]{1,6})(?:/(?:spec\.md)?)?$", re.I)
+SPEC_REF = re.compile(
+    r"^(?:.*/)?(?:SPEC-)?([A-Za-z][A-Za-z0-9]*-[0-9]{1,6})(?:/(?:spec\.md)?)?$", re.I
+)
 MAX_SHOWN = 60
 
 
@@ -49,7 +51,9 @@ def _enum_value(value: str, options: list[dict[str, Any]]) -> str:
         for member in option.get("enum", []):
             if isinstance(member, str) and (member == value or member.lower() == key):
                 return member
-        pattern = option.get("pattern")  # a lower-case name (model, metric): case only, never other characters
+        pattern = option.get(
+            "pattern"
+        )  # a lower-case name (model, metric): case only, never other characters
         if pattern and not re.search(pattern, value) and re.search(pattern, value.lower()):
             return value.lower()
     return value
@@ -73,15 +77,19 @@ def _json_text(value: Any, options: list[dict[str, Any]]) -> Any:
     return value
 
 
-def normalize(schema: dict[str, Any], arguments: dict[str, Any], where: str = "") -> tuple[dict[str, Any], str | None]:
+def normalize(
+    schema: dict[str, Any], arguments: dict[str, Any], where: str = ""
+) -> tuple[dict[str, Any], str | None]:
     """(arguments in the schema's own spelling, or the one-line refusal of an unknown argument)."""
     props: dict[str, Any] = schema.get("properties", {})
     out: dict[str, Any] = {}
     for name, given in arguments.items():
         if name not in props:
             valid = list(props)
-            return arguments, (f"unknown argument {where + name!r}{_closest(name, valid)}; "
-                               f"valid: {', '.join(valid)}")  # fmt: skip
+            return arguments, (
+                f"unknown argument {where + name!r}{_closest(name, valid)}; "
+                f"valid: {', '.join(valid)}"
+            )
         options = branches(schema, props[name])
         value = _json_text(given, options)
         if name == "spec_id":
@@ -89,12 +97,18 @@ def normalize(schema: dict[str, Any], arguments: dict[str, Any], where: str = ""
         if isinstance(value, str):
             value = _enum_value(value, options)
         elif isinstance(value, list):
-            items = [_resolve(schema, o.get("items", {})) for o in options if o.get("type") == "array"]
+            items = [
+                _resolve(schema, o.get("items", {})) for o in options if o.get("type") == "array"
+            ]
             value = [_enum_value(v, items) if isinstance(v, str) else v for v in value]
         elif isinstance(value, dict):
-            nested = next((o for o in options if "properties" in o and "additionalProperties" not in o), None)
+            nested = next(
+                (o for o in options if "properties" in o and "additionalProperties" not in o), None
+            )
             if nested is not None:
-                value, problem = normalize({**nested, "$defs": schema.get("$defs", {})}, value, f"{where}{name}.")
+                value, problem = normalize(
+                    {**nested, "$defs": schema.get("$defs", {})}, value, f"{where}{name}."
+                )
                 if problem:
                     return arguments, problem
         out[name] = value
@@ -118,7 +132,10 @@ def _accepted(schema: dict[str, Any], prop: dict[str, Any]) -> str:
             bounds.append(f"at most {option['maxItems']} items")
         if "pattern" in option:
             bounds.append(f"matching {option['pattern']}")
-        parts.append(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}" + (f" {' and '.join(bounds)}" if bounds else ""))
+        parts.append(
+            f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+            + (f" {' and '.join(bounds)}" if bounds else "")
+        )
     if "null" in [o.get("type") for o in prop.get("anyOf", [])]:
         parts.append("null")
     return " or ".join(parts) or "see the tool's input schema"
@@ -132,7 +149,9 @@ def _prop_at(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
             prop = next((o.get("items", {}) for o in options if o.get("type") == "array"), {})
             continue
         options = [prop, *branches(schema, prop)]
-        found = next((o["properties"][key] for o in options if key in o.get("properties", {})), None)
+        found = next(
+            (o["properties"][key] for o in options if key in o.get("properties", {})), None
+        )
         if found is None:
             return {}
         prop = found
@@ -140,14 +159,17 @@ def _prop_at(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
 
 
 def check(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> str | None:
-    """None when `arguments` fit the schema, else one line: argument, value given, what is accepted."""
+    """None when `arguments` fit the schema, else one line: argument, value given, what is
+    accepted."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
     error = best_match(Draft202012Validator(schema).iter_errors(arguments))
     if error is None:
         return None
-    while error.context:  # anyOf/oneOf: the closest alternative says more than "is not valid under any"
+    while (
+        error.context
+    ):  # anyOf/oneOf: the closest alternative says more than "is not valid under any"
         error = best_match(error.context) or error.context[0]
     path = [*error.absolute_path]
     if error.validator == "required":
@@ -161,11 +183,15 @@ def check(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> str |
     prop = _prop_at(schema, [p for p in path if not isinstance(p, int)] if path else [])
     if path and isinstance(path[-1], int):  # an item of a list: describe the item schema
         prop = _prop_at(schema, path)
-    return f"{tool}: argument {name!r} got {shown(error.instance)}; accepted: {_accepted(schema, prop)}"
+    return (
+        f"{tool}: argument {name!r} got {shown(error.instance)}; accepted: "
+        f"{_accepted(schema, prop)}"
+    )
 
 
 def one_line(tool: str, text: str) -> str:
-    """A tool error's text on one line; pydantic's validation report becomes `argument 'x': reason`."""
+    """A tool error's text on one line; pydantic's validation report becomes `argument 'x':
+    reason`."""
     text = text.strip()
     prefix = f"Error executing tool {tool}: "
     if text.startswith(prefix):

@@ -1,15 +1,17 @@
-"""Background jobs for any long tool: one decorator gives it `background`, a job ticket, a time estimate.
+"""Background jobs for any long tool: one decorator gives it `background`, a job ticket, a time
+estimate.
 
 How a tool opts in (put the decorator UNDER `@server.tool(...)`; nothing else changes):
 
     @server.tool(annotations=CREATES_RUNS, title="Compare models by cross-validation")
     @long_running(workspace, estimate=compare_estimate)
-    async def ml_compare_models(data_path: DataPath, ..., ctx: Context | None = None) -> CompareResult:
+    async def ml_compare_models(data_path: DataPath, ..., ctx: Context | None = None) ->
+    CompareResult:
 
 The tool then takes `background` (true: start a job and return its ticket at once; false: wait;
 omitted: a job only when `estimate` says the call would take longer than hosts wait, ~50 s).
 Its output schema admits the result or the ticket. A job runs the same tool, with the same
-arguments, in a process of its own (`mcp_server.jobrunner`); its result is what the inline
+arguments, in a process of its own (`mcp_server.processes.runner`); its result is what the inline
 call returns and `ml_job_status` hands it back. Inside the job the tool's `ctx` is a stand-in
 whose `report_progress` writes the job's progress, so a tool needs no job-specific code.
 """
@@ -27,10 +29,10 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, RootModel
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.jobstore import CURRENT, JobStore
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
+from mcp_server.processes.background import CURRENT, JobStore
 from mcp_server.tools._estimates import Refused
-from mcp_server.workspace import Workspace
 
 INLINE_LIMIT_S = 50.0  # MCP hosts give up on a call after about a minute
 log = logging.getLogger("moai_ml")
@@ -38,23 +40,36 @@ log = logging.getLogger("moai_ml")
 Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
-    Field(description="true: a job_id now (poll ml_job_status); false: wait; omitted: a job if over ~50 s"),
+    Field(
+        description="true: a job_id now (poll ml_job_status); false: wait; omitted: a job if "
+        "over ~50 s"
+    ),
 ]
 
 
 class JobTicket(BaseModel):
     """What a call started as a background job returns at once."""
 
-    job_id: str = Field(description="The job; follow it with ml_job_status(job_id, wait_s), stop it with ml_job_cancel")
-    job_state: Literal["queued", "running"] = Field(description="The job's state when the call returned")
+    job_id: str = Field(
+        description="The job; follow it with ml_job_status(job_id, wait_s), stop it with "
+        "ml_job_cancel"
+    )
+    job_state: Literal["queued", "running"] = Field(
+        description="The job's state when the call returned"
+    )
     tool: str = Field(description="The tool the job runs")
-    reason: str = Field(description="Why it runs as a job: asked with background=true, or the time estimate")
-    estimate_s: float | None = Field(description="Rough duration estimate in seconds, if the tool gives one")
+    reason: str = Field(
+        description="Why it runs as a job: asked with background=true, or the time estimate"
+    )
+    estimate_s: float | None = Field(
+        description="Rough duration estimate in seconds, if the tool gives one"
+    )
     next_step: str = Field(description="The call to make next")
 
 
 def outcome_model(result: type[BaseModel]) -> type[BaseModel]:
-    """`result | JobTicket` with an object schema: every field of both, and which ones each requires."""
+    """`result | JobTicket` with an object schema: every field of both, and which ones each
+    requires."""
 
     class Outcome(RootModel[Union[result, JobTicket]]):  # type: ignore[valid-type]  # noqa: UP007
         @classmethod
@@ -68,7 +83,8 @@ def outcome_model(result: type[BaseModel]) -> type[BaseModel]:
             return {
                 "type": "object",
                 "title": f"{result.__name__}OrJob",
-                "description": f"{result.__name__}, or a JobTicket when the call runs as a background job",
+                "description": f"{result.__name__}, or a JobTicket when the call runs as a "
+                "background job",
                 "properties": properties,
                 "anyOf": [{"required": branch.get("required", [])} for branch in branches],
             }
@@ -99,7 +115,11 @@ def _context_name(signature: inspect.Signature) -> str | None:
 
 
 async def start_job(
-    workspace: Workspace, tool: str, arguments: dict[str, Any], estimate_s: float | None, asked: bool
+    workspace: Workspace,
+    tool: str,
+    arguments: dict[str, Any],
+    estimate_s: float | None,
+    asked: bool,
 ) -> JobTicket:
     """Record the job and launch its process; the ticket says how to follow it."""
     from pydantic_core import to_jsonable_python
@@ -112,23 +132,33 @@ async def start_job(
     except MoaiMlError as exc:
         raise ToolError(str(exc)) from exc
     around = f"about {estimate_s:.0f} s" if estimate_s is not None else None
-    reason = "asked with background=true" if asked else f"estimated {around}, longer than MCP hosts wait (~60 s)"
+    reason = (
+        "asked with background=true"
+        if asked
+        else f"estimated {around}, longer than MCP hosts wait (~60 s)"
+    )
     return JobTicket(
         job_id=state.job_id,
         job_state="queued",
         tool=tool,
-        reason=reason + ("" if asked or around is None else "; background=false forces an inline call"),
+        reason=reason
+        + ("" if asked or around is None else "; background=false forces an inline call"),
         estimate_s=None if estimate_s is None else round(estimate_s, 1),
-        next_step=f"ml_job_status(job_id='{state.job_id}', wait_s=50) until state is done; it returns the result",
+        next_step=f"ml_job_status(job_id='{state.job_id}', wait_s=50) until state is done; it "
+        "returns the result",
     )
 
 
-async def _estimate(estimate: Estimate | None, workspace: Workspace, arguments: dict[str, Any]) -> float | None:
+async def _estimate(
+    estimate: Estimate | None, workspace: Workspace, arguments: dict[str, Any]
+) -> float | None:
     if estimate is None:
         return None
     try:
         return await anyio.to_thread.run_sync(estimate, workspace, arguments)
-    except Refused as exc:  # refused before any job starts: a job would only fail the same way later
+    except (
+        Refused
+    ) as exc:  # refused before any job starts: a job would only fail the same way later
         raise ToolError(str(exc)) from exc
     except Exception:  # an estimate is advice: a bad path or SPEC is reported by the call itself
         log.debug("estimate failed", exc_info=True)
@@ -142,27 +172,41 @@ def long_running(workspace: Workspace, *, estimate: Estimate | None = None) -> C
         signature = inspect.signature(fn, eval_str=True)
         ctx_name = _context_name(signature)
         name = fn.__name__
-        background = inspect.Parameter("background", inspect.Parameter.KEYWORD_ONLY, default=None,
-                                       annotation=Background)  # fmt: skip
+        background = inspect.Parameter(
+            "background", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Background
+        )
         params = [*signature.parameters.values(), background]
         outcome = _outcome_annotation(signature.return_annotation)
 
         async def tool(**kwargs: Any) -> Any:
             wanted = kwargs.pop("background", None)
             job = CURRENT.get()
-            if job is not None:  # inside the job's own process: run inline, progress to the job's state
+            if (
+                job is not None
+            ):  # inside the job's own process: run inline, progress to the job's state
                 if ctx_name is not None:
                     kwargs[ctx_name] = job
                 return await fn(**kwargs)
             arguments = {k: v for k, v in kwargs.items() if k != ctx_name}
-            seconds = await _estimate(estimate, workspace, arguments) if wanted is not True else None
+            seconds = (
+                await _estimate(estimate, workspace, arguments) if wanted is not True else None
+            )
             if wanted or (wanted is None and seconds is not None and seconds > INLINE_LIMIT_S):
                 return await start_job(workspace, name, arguments, seconds, asked=bool(wanted))
-            if seconds is not None and seconds > INLINE_LIMIT_S and ctx_name and kwargs.get(ctx_name) is not None:
+            if (
+                seconds is not None
+                and seconds > INLINE_LIMIT_S
+                and ctx_name
+                and kwargs.get(ctx_name) is not None
+            ):
                 with contextlib.suppress(Exception):
-                    await kwargs[ctx_name].report_progress(0, None, f"estimated about {seconds:.0f} s inline; hosts "
-                                                           "often stop waiting after ~60 s: background=true runs "
-                                                           "it as a job")  # fmt: skip
+                    await kwargs[ctx_name].report_progress(
+                        0,
+                        None,
+                        f"estimated about {seconds:.0f} s inline; hosts "
+                        "often stop waiting after ~60 s: background=true runs "
+                        "it as a job",
+                    )
             return await fn(**kwargs)
 
         tool.__signature__ = signature.replace(parameters=params, return_annotation=outcome)  # type: ignore[attr-defined]

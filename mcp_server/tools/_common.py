@@ -18,16 +18,19 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
-from mcp_server import children, layout
-from mcp_server.errors import MoaiMlError
-from mcp_server.jobs import Job, Target, run_job
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import RunStore, get_store
-from mcp_server.workspace import Workspace
+from mcp_server.processes import subprocesses
+from mcp_server.processes.child import Job, Target, run_job
 
 T = TypeVar("T")
 log = logging.getLogger("moai_ml")
 
-READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+READ_ONLY = ToolAnnotations(
+    read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+)
 WRITES_FILES = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
@@ -42,15 +45,17 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     Anticipated failures (`MoaiMlError`) reach the client with their message; anything else is
     a crash, reported with a short message and logged with its traceback on stderr.
     """
-    group = children.Group()
+    group = subprocesses.Group()
 
     def call() -> T:
         # Why a group per call: on cancel the thread is abandoned; its subprocesses are not.
-        children.CURRENT.set(group)
+        subprocesses.CURRENT.set(group)
         return fn(*args, **kwargs)
 
     try:
-        return await anyio.to_thread.run_sync(contextvars.copy_context().run, call, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(
+            contextvars.copy_context().run, call, abandon_on_cancel=True
+        )
     except anyio.get_cancelled_exc_class():
         group.cancel()
         raise
@@ -64,7 +69,8 @@ async def run_domain(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
 
 
 def store_dir(workspace: Workspace, rel: str | Path) -> Path:
-    """A folder of the run store, created inside the workspace (a symlink leading out is a tool error)."""
+    """A folder of the run store, created inside the workspace (a symlink leading out is a tool
+    error)."""
     try:
         return workspace.ensure_dir(rel)
     except MoaiMlError as exc:  # called outside run_domain: make it a clear tool error here
@@ -103,7 +109,9 @@ def run_store(workspace: Workspace) -> RunStore:
     return get_store(workspace)
 
 
-async def record_runs(write: Callable[[], list[str]], undo: Callable[[list[str]], None]) -> list[str]:
+async def record_runs(
+    write: Callable[[], list[str]], undo: Callable[[list[str]], None]
+) -> list[str]:
     """Write runs in a worker thread that cancellation cannot interrupt halfway; if the caller was
     cancelled meanwhile, delete them again, so a cancelled call leaves no run behind."""
     with anyio.CancelScope(shield=True):
@@ -117,11 +125,25 @@ async def record_runs(write: Callable[[], list[str]], undo: Callable[[list[str]]
     return run_ids
 
 
-async def run_job_tool(target: Target, payload: Any, *, budget_s: float, ctx: Context | None, total: float,
-                       what: str, job: Job | None = None) -> Any:  # fmt: skip
+async def run_job_tool(
+    target: Target,
+    payload: Any,
+    *,
+    budget_s: float,
+    ctx: Context | None,
+    total: float,
+    what: str,
+    job: Job | None = None,
+) -> Any:
     """`jobs.run_job` with MCP progress, turning anticipated failures into tool errors."""
     try:
-        return await run_job(target, payload, budget_s=budget_s, progress=progress_reporter(ctx, total),
-                             job=job, what=what)  # fmt: skip
+        return await run_job(
+            target,
+            payload,
+            budget_s=budget_s,
+            progress=progress_reporter(ctx, total),
+            job=job,
+            what=what,
+        )
     except MoaiMlError as exc:
         raise ToolError(str(exc)) from exc

@@ -12,8 +12,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.workspace import Workspace
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 
 SAMPLE = 256 * 1024
 SECONDS_PER_CELL = 1.5e-6  # one fit of a cost-0 model; a family costs (1 + cost) times this
@@ -35,14 +35,19 @@ def table_size(path: Path) -> tuple[int, int]:
     if not lines:
         return 0, 0
     header = next(csv.reader([lines[0].decode("utf-8", "replace")]))
-    rows = len(lines) - 1 if len(sample) < SAMPLE else int(size / (len(sample) / max(len(lines), 1)))
+    rows = (
+        len(lines) - 1 if len(sample) < SAMPLE else int(size / (len(sample) / max(len(lines), 1)))
+    )
     return max(rows, 0), len(header)
 
 
 def fit_seconds(cells: float, models: list[str]) -> float:
     from mcp_server.ml.modeling.registry import REGISTRY
 
-    return sum((1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05 for m in models)
+    return sum(
+        (1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05
+        for m in models
+    )
 
 
 class Refused(MoaiMlError):
@@ -98,7 +103,9 @@ def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | Non
         return START_S + 3.0  # plots only
     if not args.get("data_path"):
         return None  # the run's own table: known only once the run is read
-    cells, rows = _cells(workspace, args["data_path"])  # the run's model is unknown here: the registry's first choice
+    cells, rows = _cells(
+        workspace, args["data_path"]
+    )  # the run's model is unknown here: the registry's first choice
     return START_S + 3.0 + int(args["cv_folds"]) * fit_seconds(cells, [_first_choice("auto", rows)])
 
 
@@ -111,8 +118,15 @@ def _spec(workspace: Workspace, args: dict[str, Any]) -> tuple[float, list[str],
     spec = load_spec(workspace, args.get("spec_path"), fields)
     cells, rows = _cells(workspace, spec.dataset)
     candidates = spec.candidates or _task_models(spec.task, rows)[:3]
-    grid = max((len(REGISTRY[c].small_grid.get(k, [1])) for c in candidates if c in REGISTRY
-                for k in REGISTRY[c].small_grid), default=1)  # fmt: skip
+    grid = max(
+        (
+            len(REGISTRY[c].small_grid.get(k, [1]))
+            for c in candidates
+            if c in REGISTRY
+            for k in REGISTRY[c].small_grid
+        ),
+        default=1,
+    )
     return cells * (1 - spec.test_size), candidates, spec.cv_folds, grid * 2
 
 
@@ -131,7 +145,8 @@ def tdd_estimate(phase: str) -> Any:
 
 
 def tune_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
-    """The search stops at its budget, or sooner after `n_trials`; the refit on every row comes after."""
+    """The search stops at its budget, or sooner after `n_trials`; the refit on every row comes
+    after."""
     cells, rows = _cells(workspace, args["data_path"])
     models = args.get("models") or _task_models(args.get("task", "auto"), rows)
     folds = int(args.get("cv_folds", 5))
@@ -142,12 +157,15 @@ def tune_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     return START_S + search + 2 * fit_seconds(cells, models[:1])
 
 
-DRIFT_SECONDS_PER_CELL = 1e-6  # reading both tables and one test per column (200k x 21 twice: ~5 s measured)
+DRIFT_SECONDS_PER_CELL = (
+    1e-6  # reading both tables and one test per column (200k x 21 twice: ~5 s measured)
+)
 PLOT_S = 3.0  # the PNG of drifted columns or chunks
 
 
 def _source_cells(workspace: Workspace, source: str) -> float:
-    """Cells of a table or prediction log given as a path; a run's rows are unknown until it is read (0)."""
+    """Cells of a table or prediction log given as a path; a run's rows are unknown until it is read
+    (0)."""
     path = workspace.resolve(source)
     if not path.exists():  # a run id or models:/ URI (or a typo the call itself reports)
         return 0.0
@@ -164,6 +182,7 @@ def drift_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
 
 
 def performance_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
-    """Predicting the current rows (the model is unknown here: a mid-cost family) and one metric pass per chunk."""
+    """Predicting the current rows (the model is unknown here: a mid-cost family) and one metric
+    pass per chunk."""
     cells = _source_cells(workspace, args["current"])
     return START_S + PLOT_S + 2 * SECONDS_PER_CELL * cells + 0.05 * int(args.get("chunks", 5))

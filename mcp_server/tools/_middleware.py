@@ -40,7 +40,9 @@ def compact(tool: str, result: Any) -> Any:
     structured = result.get("structuredContent")
     if not isinstance(structured, dict):
         return result
-    others = [c for c in result["content"] if not (isinstance(c, dict) and c.get("type") == "text")]  # images stay
+    others = [
+        c for c in result["content"] if not (isinstance(c, dict) and c.get("type") == "text")
+    ]  # images stay
     return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}, *others]}
 
 
@@ -100,12 +102,15 @@ def fold_defs(schema: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in {**schema, "properties": props}.items() if k != "$defs"}
 
 
-MAX_DESCRIPTION = 260  # the listing's tool description: whole sentences up to this; SKILL.md has the rest
+MAX_DESCRIPTION = (
+    260  # the listing's tool description: whole sentences up to this; SKILL.md has the rest
+)
 
 
 def lean_description(text: str) -> str:
     """The description's first sentences, up to MAX_DESCRIPTION characters; a first sentence longer
-    than that is cut after its last clause (comma, colon, parenthesis) that fits, marked with '...'."""
+    than that is cut after its last clause (comma, colon, parenthesis) that fits, marked with
+    '...'."""
     text = " ".join(text.split())
     if len(text) <= MAX_DESCRIPTION:
         return text
@@ -119,10 +124,20 @@ def lean_description(text: str) -> str:
         return kept[:-1] + "." if kept.endswith(";") else kept
     head = kept[: MAX_DESCRIPTION - 4]
     cut = max(head.rfind(", "), head.rfind(": "), head.rfind(" ("), head.rfind("; "))
-    return (head[:cut] if cut > MAX_DESCRIPTION // 2 else head.rsplit(" ", 1)[0]).rstrip(",:;(") + " ..."
+    return (head[:cut] if cut > MAX_DESCRIPTION // 2 else head.rsplit(" ", 1)[0]).rstrip(
+        ",:;("
+    ) + " ..."
 
 
-OUTPUT_DROPPED = {"title", "description", "default", "maxLength", "minLength", "maxItems", "minItems"}
+OUTPUT_DROPPED = {
+    "title",
+    "description",
+    "default",
+    "maxLength",
+    "minLength",
+    "maxItems",
+    "minItems",
+}
 
 
 def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
@@ -139,12 +154,17 @@ def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})
         if set(other) == {"type"} and isinstance(other["type"], str):
-            schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, "type": [other["type"], "null"]}
+            schema = {
+                **{k: v for k, v in schema.items() if k != "anyOf"},
+                "type": [other["type"], "null"],
+            }
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in OUTPUT_DROPPED or (key == "additionalProperties" and value is True):
             continue
-        out[key] = lean_output(value, in_properties=key in ("properties", "$defs", "patternProperties"))
+        out[key] = lean_output(
+            value, in_properties=key in ("properties", "$defs", "patternProperties")
+        )
     return out
 
 
@@ -181,7 +201,9 @@ def install(server: MCPServer) -> None:
         schema = schemas.get(name) if isinstance(name, str) else None
         if schema is None or not isinstance(raw, Mapping):
             return await call_next(ctx)
-        given = {k: v for k, v in raw.items() if v is not None}  # null = omitted (the listing hides null)
+        given = {
+            k: v for k, v in raw.items() if v is not None
+        }  # null = omitted (the listing hides null)
         arguments, problem = normalize(schema, given)
         problem = problem or check(name, schema, arguments)  # type: ignore[arg-type]
         if problem:

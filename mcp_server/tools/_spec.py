@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mcp_server.workspace import Workspace
+from mcp_server.files.workspace import Workspace
 
 
 def spec_reader(workspace: Workspace) -> Callable[[Any], Any]:
-    """The monitoring layer's SpecReader: a run's SPEC (`moai.spec_id`) read with the TDD layer's parser."""
+    """The monitoring layer's SpecReader: a run's SPEC (`moai.spec_id`) read with the TDD layer's
+    parser."""
 
     def read(run: Any) -> Any:
-        from mcp_server.errors import MoaiMlError
+        from mcp_server.core.errors import MoaiMlError
         from mcp_server.ml.monitoring.spec_info import SpecInfo
         from mcp_server.ml.tdd.spec import _title, ml_block, requirements, sections, split_spec
 
@@ -26,13 +27,25 @@ def spec_reader(workspace: Workspace) -> Callable[[Any], Any]:
             parts = sections(body)
             block = ml_block(parts.get("ML"))
             metric = str(block["metric"]) if block.get("metric") else None
-            gates = {metric: float(block["threshold"])} if metric and block.get("threshold") is not None else {}
+            gates = (
+                {metric: float(block["threshold"])}
+                if metric and block.get("threshold") is not None
+                else {}
+            )
             gates.update({str(k): float(v) for k, v in (block.get("secondary") or {}).items()})
             margin = float(block.get("promotion_margin") or 0.0)
-        except Exception as exc:  # the TDD tools explain a broken SPEC in full; here one line is enough
+        except (
+            Exception
+        ) as exc:  # the TDD tools explain a broken SPEC in full; here one line is enough
             raise MoaiMlError(f"cannot read {rel}: {str(exc)[:200]}") from exc
         return SpecInfo(
-            spec_id, rel, _title(body, spec_id), metric, gates, margin, requirements(parts.get("Requirements"))
+            spec_id,
+            rel,
+            _title(body, spec_id),
+            metric,
+            gates,
+            margin,
+            requirements(parts.get("Requirements")),
         )
 
     return read

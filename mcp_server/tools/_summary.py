@@ -27,13 +27,16 @@ def _value(value: Any) -> str:
 
 
 def _small_dict(value: dict[str, Any]) -> str | None:
-    if len(value) <= 6 and all(isinstance(v, str | int | float | bool) or v is None for v in value.values()):
+    if len(value) <= 6 and all(
+        isinstance(v, str | int | float | bool) or v is None for v in value.values()
+    ):
         return ", ".join(f"{k}={_value(v)}" for k, v in value.items())
     return None
 
 
 def generic(data: dict[str, Any]) -> str:
-    """`field=value` for scalars, `field: N` for lists, small dicts inline; then warnings and next step."""
+    """`field=value` for scalars, `field: N` for lists, small dicts inline; then warnings and next
+    step."""
     parts: list[str] = []
     for key, value in data.items():
         if key in SKIP or value is None or (isinstance(value, list | dict) and not value):
@@ -57,9 +60,15 @@ def _finish(text: str, data: dict[str, Any]) -> str:
         lines.insert(0, summary[:MAX_TEXT])
     warnings = data.get("warnings") or []
     if warnings:
-        first = warnings[0] if isinstance(warnings[0], str) else (warnings[0] or {}).get("message", warnings[0])
+        first = (
+            warnings[0]
+            if isinstance(warnings[0], str)
+            else (warnings[0] or {}).get("message", warnings[0])
+        )
         more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
-        lines.append(f"Warning: {_value(first) if not isinstance(first, str) else first[:200]}{more}")
+        lines.append(
+            f"Warning: {_value(first) if not isinstance(first, str) else first[:200]}{more}"
+        )
     if data.get("next_step"):
         lines.append(f"Next: {data['next_step']}")
     return "\n".join(lines)
@@ -69,8 +78,13 @@ def job_status(data: dict[str, Any]) -> str:
     if data.get("job_id") is None:
         jobs = data.get("jobs") or []
         listed = "; ".join(f"{j['job_id']} {j['tool']} {j['state']}" for j in jobs[:5])
-        return _finish(f"{len(jobs)} job(s){': ' + listed if listed else ''}", {"next_step": data.get("next_step")})
-    head = f"job {data['job_id']} ({data.get('tool')}): {data.get('state')}, {data.get('elapsed_s')} s"
+        return _finish(
+            f"{len(jobs)} job(s){': ' + listed if listed else ''}",
+            {"next_step": data.get("next_step")},
+        )
+    head = (
+        f"job {data['job_id']} ({data.get('tool')}): {data.get('state')}, {data.get('elapsed_s')} s"
+    )
     if data.get("state") == "done" and isinstance(data.get("result"), dict):
         return head + "\n" + summarize(str(data.get("tool")), data["result"])
     progress = data.get("progress")
@@ -81,10 +95,15 @@ def job_status(data: dict[str, Any]) -> str:
 
 def leaderboard(data: dict[str, Any]) -> str:
     board = data.get("leaderboard") or []
-    top = ", ".join(f"{e['model']} {_value(e.get('score'))}±{_value(e.get('std'))}" for e in board[:3])
+    top = ", ".join(
+        f"{e['model']} {_value(e.get('score'))}±{_value(e.get('std'))}" for e in board[:3]
+    )
     more = f" (+{len(board) - 3} more)" if len(board) > 3 else ""
     skipped = len(data.get("not_ranked") or [])
-    text = f"{data.get('metric')} over {data.get('cv_folds')} folds: {top or 'no candidate finished'}{more}"
+    text = (
+        f"{data.get('metric')} over {data.get('cv_folds')} folds: "
+        f"{top or 'no candidate finished'}{more}"
+    )
     text += f"; not ranked: {skipped}" if skipped else ""
     return _finish(text + f"; run_id={data.get('run_id')}", data)
 
@@ -94,5 +113,8 @@ SUMMARIES: dict[str, Summary] = {"ml_job_status": job_status, "ml_compare_models
 
 def summarize(tool: str, data: dict[str, Any]) -> str:
     if "job_id" in data and "job_state" in data:  # a JobTicket
-        return f"{tool} runs as background job {data['job_id']} ({data.get('reason')}).\nNext: {data.get('next_step')}"
+        return (
+            f"{tool} runs as background job {data['job_id']} ({data.get('reason')}).\nNext: "
+            f"{data.get('next_step')}"
+        )
     return SUMMARIES.get(tool, generic)(data)

@@ -2,7 +2,8 @@
 
 A bounds-only type (`Folds`, `Seconds`, `Family`) is for an argument whose meaning, and so its
 description, differs between tools: `Annotated[Folds | None, Field(description=...)]` publishes
-the same schema as writing the bounds out. Result fields shared by several output models end the file.
+the same schema as writing the bounds out. Result fields shared by several output models end the
+file.
 """
 
 from __future__ import annotations
@@ -11,10 +12,20 @@ from typing import Annotated
 
 from pydantic import Field
 
-from mcp_server.names import EXPERIMENT_NAME, METRIC_NAME, MODEL_NAME, RUN_REF, SPEC_ID, TaskChoice
+from mcp_server.core.names import (
+    EXPERIMENT_NAME,
+    METRIC_NAME,
+    MODEL_NAME,
+    RUN_REF,
+    SPEC_ID,
+    TaskChoice,
+)
 
 DataPath = Annotated[
-    str, Field(min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace")
+    str,
+    Field(
+        min_length=1, max_length=4096, description="CSV or Parquet table, relative to the workspace"
+    ),
 ]
 Target = Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")]
 Task = Annotated[TaskChoice, Field(description="Task; 'auto' infers it from the target")]
@@ -23,30 +34,43 @@ Drop = Annotated[
     list[Annotated[str, Field(max_length=1024)]],
     Field(max_length=500, description="Columns never used as features (ids, leaks)"),
 ]
-SpecId = Annotated[str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC (ML-001) to tag runs with")]
+SpecId = Annotated[
+    str | None, Field(pattern=SPEC_ID, max_length=32, description="SPEC (ML-001) to tag runs with")
+]
 Trusted = Annotated[
     bool,
     Field(
-        description="Load the run's pickle even if this machine's moai-ml did not sign it (loading a pickle runs "
+        description="Load the run's pickle even if this machine's moai-ml did not sign it "
+        "(loading a "
+        "pickle runs "
         "code: only for runs whose author you trust)"
     ),
 ]
 Experiment = Annotated[
     str | None,
-    Field(pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>)"),
+    Field(
+        pattern=EXPERIMENT_NAME, max_length=200, description="MLflow experiment (default SPEC-<id>)"
+    ),
 ]
 AllowFailedGates = Annotated[
     bool,
     Field(
-        description="Use a run that failed its SPEC's gates or was rejected anyway (recorded on the run and in "
+        description="Use a run that failed its SPEC's gates or was rejected anyway (recorded on "
+        "the "
+        "run and in "
         "the result); without it such a run is refused"
     ),
 ]
-RunRef = Annotated[str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")]
-Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model: logistic_regression, lightgbm, ...
+RunRef = Annotated[
+    str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")
+]
+Family = Annotated[
+    str, Field(pattern=MODEL_NAME)
+]  # a registry model: logistic_regression, lightgbm, ...
 Families = Annotated[list[Family], Field(max_length=20)]
 Metric = Annotated[
-    str | None, Field(pattern=METRIC_NAME, description="Metric to rank by (default roc_auc, f1_macro or rmse)")
+    str | None,
+    Field(pattern=METRIC_NAME, description="Metric to rank by (default roc_auc, f1_macro or rmse)"),
 ]
 Folds = Annotated[int, Field(ge=2, le=20)]
 CvFolds = Annotated[Folds, Field(description="Folds (stratified for classification)")]
@@ -54,4 +78,6 @@ Seconds = Annotated[float, Field(gt=0, le=86400)]
 StopAfter = Annotated[Seconds, Field(description="Stop with an error after this many seconds")]
 
 # Result fields
-RejectedReason = Annotated[str | None, Field(description="The gates it missed; ml_export/serving refuse such a run")]
+RejectedReason = Annotated[
+    str | None, Field(description="The gates it missed; ml_export/serving refuse such a run")
+]

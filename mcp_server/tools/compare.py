@@ -9,9 +9,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from mcp_server.jobs import Job, JobTimeout
+from mcp_server.core.names import Task as TaskName
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.fitting.requests import CompareArgs
-from mcp_server.names import Task as TaskName
+from mcp_server.processes.child import Job, JobTimeout
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -34,7 +35,6 @@ from mcp_server.tools.args import (
     Target,
     Task,
 )
-from mcp_server.workspace import Workspace
 
 GRACE_S = 1.0
 
@@ -51,7 +51,9 @@ class Entry(BaseModel):
 
 class NotRanked(BaseModel):
     model: str = Field(description="Registry model name")
-    status: Literal["failed", "skipped", "stopped"] = Field(description="Why it is not on the leaderboard")
+    status: Literal["failed", "skipped", "stopped"] = Field(
+        description="Why it is not on the leaderboard"
+    )
     message: str = Field(description="What happened")
 
 
@@ -63,7 +65,9 @@ class CompareResult(BaseModel):
     cv_folds: int = Field(description="Folds per candidate")
     rows: int = Field(description="Rows in the table")
     leaderboard: list[Entry] = Field(description="Ranked candidates that finished")
-    not_ranked: list[NotRanked] = Field(description="Candidates that failed, were skipped or stopped by the budget")
+    not_ranked: list[NotRanked] = Field(
+        description="Candidates that failed, were skipped or stopped by the budget"
+    )
     best_model: str | None = Field(description="The winner; train it with ml_train")
     elapsed_s: float = Field(description="Wall time of the comparison")
 
@@ -77,22 +81,45 @@ def _result(
     metric = setup["metric"]
     run_of = dict(zip([c.model for c in cands], ids[1:], strict=True))
     board = [
-        Entry(rank=i, model=c.model, score=c.cv[metric]["mean"], std=c.cv[metric]["std"], fit_time_s=c.fit_time_s,
-              metrics={m: v["mean"] for m, v in c.cv.items() if m != metric}, run_id=run_of[c.model])
+        Entry(
+            rank=i,
+            model=c.model,
+            score=c.cv[metric]["mean"],
+            std=c.cv[metric]["std"],
+            fit_time_s=c.fit_time_s,
+            metrics={m: v["mean"] for m, v in c.cv.items() if m != metric},
+            run_id=run_of[c.model],
+        )
         for i, c in enumerate(ranked(cands, metric), start=1)
-    ]  # fmt: skip
+    ]
     return CompareResult(
-        run_id=ids[0], task=setup["task"], metric=metric, higher_is_better=higher_is_better(metric),
-        cv_folds=args.cv_folds, rows=setup["rows"], leaderboard=board,
-        not_ranked=[NotRanked(model=c.model, status=c.status, message=c.message or "") for c in cands
-                    if c.status != "ok"],
-        best_model=board[0].model if board else None, elapsed_s=round(elapsed, 2),
-    )  # fmt: skip
+        run_id=ids[0],
+        task=setup["task"],
+        metric=metric,
+        higher_is_better=higher_is_better(metric),
+        cv_folds=args.cv_folds,
+        rows=setup["rows"],
+        leaderboard=board,
+        not_ranked=[
+            NotRanked(model=c.model, status=c.status, message=c.message or "")
+            for c in cands
+            if c.status != "ok"
+        ],
+        best_model=board[0].model if board else None,
+        elapsed_s=round(elapsed, 2),
+    )
 
 
-async def compare_tool(workspace: Workspace, args: CompareArgs, ctx: Context | None) -> CompareResult:
+async def compare_tool(
+    workspace: Workspace, args: CompareArgs, ctx: Context | None
+) -> CompareResult:
     from mcp_server.ml.fitting.compare import compare_job
-    from mcp_server.ml.fitting.compare_run import candidates, check_compare, compare_request, record_comparison
+    from mcp_server.ml.fitting.compare_run import (
+        candidates,
+        check_compare,
+        compare_request,
+        record_comparison,
+    )
 
     path = await run_domain(check_compare, workspace, args)
     started = time.time()
@@ -101,17 +128,29 @@ async def compare_tool(workspace: Workspace, args: CompareArgs, ctx: Context | N
     outcome, timed_out = None, False
     request = await run_domain(compare_request, workspace, args, path, started)
     try:
-        outcome = await run_job_tool(compare_job, request, ctx=ctx, total=total, job=job,
-                                     budget_s=args.time_budget_s + GRACE_S, what="the comparison")  # fmt: skip
+        outcome = await run_job_tool(
+            compare_job,
+            request,
+            ctx=ctx,
+            total=total,
+            job=job,
+            budget_s=args.time_budget_s + GRACE_S,
+            what="the comparison",
+        )
     except ToolError as exc:
-        # Past the budget the candidates that finished still count; before the data was even ready, nothing does.
-        if not isinstance(exc.__cause__, JobTimeout) or not any(isinstance(e, dict) for e in job.events):
+        # Past the budget the candidates that finished still count; before the data was even ready,
+        # nothing does.
+        if not isinstance(exc.__cause__, JobTimeout) or not any(
+            isinstance(e, dict) for e in job.events
+        ):
             raise
         timed_out = True
     setup, cands = candidates(job.events, outcome, timed_out)
     store, rel = run_store(workspace), workspace.relative(path)
-    ids = await record_runs(lambda: record_comparison(store, args, rel, setup, cands, int(started * 1000)),
-                            store.delete_runs)  # fmt: skip
+    ids = await record_runs(
+        lambda: record_comparison(store, args, rel, setup, cands, int(started * 1000)),
+        store.delete_runs,
+    )
     return _result(args, setup, cands, ids, time.time() - started)
 
 
@@ -134,18 +173,34 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = 600,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         params: Annotated[
-            dict[str, dict[str, Any]] | None, Field(description="Per-model estimator params, {model: {param: value}}")
+            dict[str, dict[str, Any]] | None,
+            Field(description="Per-model estimator params, {model: {param: value}}"),
         ] = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
         ctx: Context | None = None,
     ) -> CompareResult:
-        """Rank candidate models by k-fold cross-validation (stratified for classification) on one table,
-        within a time budget: a leaderboard sorted by the primary metric with std and fit times. Default
-        candidates: every registered model that fits the task, cheap ones first. Each candidate is an MLflow
-        run nested under one compare run; candidates the budget did not reach are listed, not lost. Next:
+        """Rank candidate models by k-fold cross-validation (stratified for classification) on one
+        table,
+        within a time budget: a leaderboard sorted by the primary metric with std and fit times.
+        Default
+        candidates: every registered model that fits the task, cheap ones first. Each candidate is
+        an MLflow
+        run nested under one compare run; candidates the budget did not reach are listed, not lost.
+        Next:
         ml_train the best_model, then ml_evaluate it."""
-        args = CompareArgs(data_path=data_path, target=target, models=list(models) if models else None, metric=metric,
-                           cv_folds=cv_folds, task=task, seed=seed, time_budget_s=time_budget_s, drop=list(drop),
-                           params=params or {}, spec_id=spec_id, experiment=experiment)  # fmt: skip
+        args = CompareArgs(
+            data_path=data_path,
+            target=target,
+            models=list(models) if models else None,
+            metric=metric,
+            cv_folds=cv_folds,
+            task=task,
+            seed=seed,
+            time_budget_s=time_budget_s,
+            drop=list(drop),
+            params=params or {},
+            spec_id=spec_id,
+            experiment=experiment,
+        )
         return await compare_tool(workspace, args, ctx)

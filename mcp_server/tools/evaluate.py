@@ -10,8 +10,9 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
+from mcp_server.core.names import Task as TaskName
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.fitting.requests import EvaluateArgs
-from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -24,7 +25,6 @@ from mcp_server.tools._common import (
 )
 from mcp_server.tools._estimates import evaluate_estimate
 from mcp_server.tools.args import Folds, RunRef, StopAfter, Trusted
-from mcp_server.workspace import Workspace
 
 MAX_MATRIX = 20
 
@@ -41,19 +41,33 @@ class CvScore(BaseModel):
 
 class EvaluateResult(BaseModel):
     run_id: str = Field(description="The evaluated run")
-    evaluated_on: str = Field(description="'holdout' (the run's own test rows) or the table evaluated")
+    evaluated_on: str = Field(
+        description="'holdout' (the run's own test rows) or the table evaluated"
+    )
     task: TaskName = Field(description="Task of the model")
     rows: int = Field(description="Rows scored")
-    metrics: dict[str, float | None] = Field(description="Metrics on those rows (None where undefined)")
-    confusion_matrix: list[list[int]] | None = Field(description="Rows = true class, columns = predicted")
+    metrics: dict[str, float | None] = Field(
+        description="Metrics on those rows (None where undefined)"
+    )
+    confusion_matrix: list[list[int]] | None = Field(
+        description="Rows = true class, columns = predicted"
+    )
     labels: list[str] = Field(description="Class labels in code order (classification)")
     cv_folds: int | None = Field(description="Folds of the cross-validation, if one was asked for")
-    cv: dict[str, CvScore] | None = Field(description="Cross-validated metrics over the whole table")
-    importance_method: str | None = Field(description="'model' (impurity), '|coefficient|' or 'permutation'")
+    cv: dict[str, CvScore] | None = Field(
+        description="Cross-validated metrics over the whole table"
+    )
+    importance_method: str | None = Field(
+        description="'model' (impurity), '|coefficient|' or 'permutation'"
+    )
     top_features: list[Importance] = Field(description="Most important features, up to 10")
-    plots: dict[str, str] = Field(description="PNG files (confusion matrix, ROC, PR, calibration, residuals, …)")
+    plots: dict[str, str] = Field(
+        description="PNG files (confusion matrix, ROC, PR, calibration, residuals, …)"
+    )
     report: str = Field(description="JSON file with every number of this evaluation")
-    warnings: list[str] = Field(description="E.g. evaluation rows the model was trained on (inflated metrics)")
+    warnings: list[str] = Field(
+        description="E.g. evaluation rows the model was trained on (inflated metrics)"
+    )
 
 
 def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
@@ -70,7 +84,9 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
     ]
 
 
-async def evaluate_tool(workspace: Workspace, args: EvaluateArgs, ctx: Context | None) -> CallToolResult:
+async def evaluate_tool(
+    workspace: Workspace, args: EvaluateArgs, ctx: Context | None
+) -> CallToolResult:
     from mcp_server.ml.fitting.evaluate_run import prepare_evaluation, save_evaluation
     from mcp_server.ml.fitting.evaluation import EVAL_STEPS, evaluate_job
 
@@ -79,26 +95,41 @@ async def evaluate_tool(workspace: Workspace, args: EvaluateArgs, ctx: Context |
     with staging(workspace) as folder:
         request, name = await run_domain(prepare_evaluation, workspace, store, args, folder)
         outcome = await run_job_tool(
-            evaluate_job, request, budget_s=args.time_budget_s,
-            ctx=ctx, total=EVAL_STEPS + 1, what="the evaluation")  # fmt: skip
+            evaluate_job,
+            request,
+            budget_s=args.time_budget_s,
+            ctx=ctx,
+            total=EVAL_STEPS + 1,
+            what="the evaluation",
+        )
         bases = await record_runs(
-            lambda: [save_evaluation(workspace, store, args, outcome, folder, name)], lambda ids: None
+            lambda: [save_evaluation(workspace, store, args, outcome, folder, name)],
+            lambda ids: None,
         )
         images = _images(folder, outcome.small_plots)
     base = bases[0]
     result = EvaluateResult(
-        run_id=args.run_id, evaluated_on=name if args.data_path is None else args.data_path,
-        task=outcome.task, rows=outcome.rows, metrics=outcome.metrics,
-        confusion_matrix=outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None,
-        labels=outcome.labels[:50], cv_folds=args.cv_folds,
+        run_id=args.run_id,
+        evaluated_on=name if args.data_path is None else args.data_path,
+        task=outcome.task,
+        rows=outcome.rows,
+        metrics=outcome.metrics,
+        confusion_matrix=outcome.confusion
+        if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX
+        else None,
+        labels=outcome.labels[:50],
+        cv_folds=args.cv_folds,
         cv={k: CvScore(**v) for k, v in outcome.cv.items()} if outcome.cv else None,
         importance_method=outcome.importance_method,
         top_features=[Importance(feature=f, value=v) for f, v in outcome.importance],
-        plots={k: f"{base}/{v}" for k, v in outcome.plots.items()}, report=f"{base}/evaluation.json",
+        plots={k: f"{base}/{v}" for k, v in outcome.plots.items()},
+        report=f"{base}/evaluation.json",
         warnings=outcome.warnings,
-    )  # fmt: skip
+    )
     text = TextContent(type="text", text=result.model_dump_json())
-    return CallToolResult(content=[text, *images], structured_content=result.model_dump(mode="json"))
+    return CallToolResult(
+        content=[text, *images], structured_content=result.model_dump(mode="json")
+    )
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -122,13 +153,22 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, EvaluateResult]:
         """Evaluate a trained run on its holdout rows or on a new labelled table. Classification:
-        accuracy, balanced accuracy, precision/recall/F1 (macro, weighted; binary too), ROC-AUC (one-vs-rest
-        for multiclass), log loss, confusion matrix. Regression: RMSE, MAE, R², MAPE. Optional cv_folds adds
-        k-fold mean ± std over the whole table. Writes PNG plots (confusion matrix, ROC and precision-recall
-        curves, calibration, residuals, feature importance — permutation importance where the model has
-        none) under .moai/ml/reports/ and onto the run, and shows the confusion matrix and ROC (or residual)
+        accuracy, balanced accuracy, precision/recall/F1 (macro, weighted; binary too), ROC-AUC
+        (one-vs-rest
+        for multiclass), log loss, confusion matrix. Regression: RMSE, MAE, R², MAPE. Optional
+        cv_folds adds
+        k-fold mean ± std over the whole table. Writes PNG plots (confusion matrix, ROC and
+        precision-recall
+        curves, calibration, residuals, feature importance — permutation importance where the model
+        has
+        none) under .moai/ml/reports/ and onto the run, and shows the confusion matrix and ROC (or
+        residual)
         plots as small images."""
         args = EvaluateArgs(
-            run_id=run_id, data_path=data_path, cv_folds=cv_folds, time_budget_s=time_budget_s, trusted=trusted
+            run_id=run_id,
+            data_path=data_path,
+            cv_folds=cv_folds,
+            time_budget_s=time_budget_s,
+            trusted=trusted,
         )
         return await evaluate_tool(workspace, args, ctx)

@@ -7,25 +7,33 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import RUN_REF
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.onnx_parity import Parity
-from mcp_server.names import RUN_REF
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
 from mcp_server.tools.args import AllowFailedGates
-from mcp_server.workspace import Workspace
 
 LOAD_HINTS = {
     "joblib": "joblib.load(path) - runs code when loaded: only load files you trust",
     "pickle": "pickle.load(open(path, 'rb')) - runs code when loaded: only load files you trust",
-    "skops": "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after reviewing that list",
-    "onnx": "onnxruntime.InferenceSession(path): one float32/string [N,1] input per feature, in schema order",
+    "skops": "skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path)) after reviewing "
+    "that list",
+    "onnx": "onnxruntime.InferenceSession(path): one float32/string [N,1] input per feature, in "
+    "schema order",
 }
 
 
 class ParityFigures(BaseModel):
-    rows: int = Field(description="Rows compared: held-out real rows plus synthetic rows from the schema")
-    label_agreement: float | None = Field(description="Share of rows whose predicted label agrees (classification)")
-    max_abs_diff: float = Field(description="Largest |difference| of probabilities (or predictions, regression)")
+    rows: int = Field(
+        description="Rows compared: held-out real rows plus synthetic rows from the schema"
+    )
+    label_agreement: float | None = Field(
+        description="Share of rows whose predicted label agrees (classification)"
+    )
+    max_abs_diff: float = Field(
+        description="Largest |difference| of probabilities (or predictions, regression)"
+    )
     max_rel_diff: float = Field(description="Largest difference relative to max(1, |prediction|)")
     tolerance: float = Field(description="The tolerance the relative difference had to stay within")
     passed: bool = Field(description="True: the exported file predicts what the model predicts")
@@ -33,15 +41,21 @@ class ParityFigures(BaseModel):
 
 class ExportResult(BaseModel):
     source: str = Field(description="The run id (or model file) exported")
-    format: Literal["joblib", "pickle", "skops", "onnx"] = Field(description="Format of the file written")
+    format: Literal["joblib", "pickle", "skops", "onnx"] = Field(
+        description="Format of the file written"
+    )
     path: str = Field(description="The exported file, relative to the workspace")
     schema_path: str = Field(description="schema.json written beside it (features, kinds, classes)")
     size_bytes: int = Field(description="Size of the exported file in bytes")
     sha256: str = Field(description="SHA-256 of the exported file")
-    parity: ParityFigures | None = Field(description="Agreement with the model (onnx, skops); null for joblib/pickle")
+    parity: ParityFigures | None = Field(
+        description="Agreement with the model (onnx, skops); null for joblib/pickle"
+    )
     load_hint: str = Field(description="How to load the file")
     verdict: dict[str, Any] | None = Field(
-        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates (an override)"
+        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates "
+        "(an "
+        "override)"
     )
 
 
@@ -59,15 +73,24 @@ def figures(parity: Parity | None) -> ParityFigures | None:
 
 
 def export(
-    workspace: Workspace, run_id: str | None, model_path: str | None, fmt: str, trusted: bool, data_path: str | None,
+    workspace: Workspace,
+    run_id: str | None,
+    model_path: str | None,
+    fmt: str,
+    trusted: bool,
+    data_path: str | None,
     allow_failed_gates: bool = False,
-) -> ExportResult:  # fmt: skip
+) -> ExportResult:
     from mcp_server.ml.export.formats import export_file, export_run
 
     if (run_id is None) == (model_path is None):
-        raise MoaiMlError("give exactly one of run_id (a run of this workspace) or model_path (a model file)")
+        raise MoaiMlError(
+            "give exactly one of run_id (a run of this workspace) or model_path (a model file)"
+        )
     if run_id is not None:
-        done = export_run(workspace, run_ref(workspace, run_id), fmt, data_path, trusted, allow_failed_gates)
+        done = export_run(
+            workspace, run_ref(workspace, run_id), fmt, data_path, trusted, allow_failed_gates
+        )
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)
@@ -90,27 +113,41 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_export(
         run_id: Annotated[
             str | None,
-            Field(pattern=RUN_REF, description="Run id from ml_train / ml_list_runs, or models:/name@alias"),
+            Field(
+                pattern=RUN_REF,
+                description="Run id from ml_train / ml_list_runs, or models:/name@alias",
+            ),
         ] = None,
         format: Annotated[
             Literal["joblib", "pickle", "skops", "onnx"],
-            Field(description="onnx (portable, checked for parity), skops (safe to load), joblib or pickle"),
+            Field(
+                description="onnx (portable, checked for parity), skops (safe to load), joblib or "
+                "pickle"
+            ),
         ] = "onnx",
         model_path: Annotated[
             str | None,
             Field(
-                min_length=1, max_length=4096, description="Instead of run_id: a model file with schema.json beside it"
+                min_length=1,
+                max_length=4096,
+                description="Instead of run_id: a model file with schema.json beside it",
             ),
         ] = None,
         trusted: Annotated[
             bool,
             Field(
-                description="Load a pickle/joblib that this machine's moai-ml did not sign (it runs code when loaded)"
+                description="Load a pickle/joblib that this machine's moai-ml did not sign (it "
+                "runs "
+                "code when loaded)"
             ),
         ] = False,
         data_path: Annotated[
             str | None,
-            Field(min_length=1, max_length=4096, description="Table for the parity sample (default: the run's data)"),
+            Field(
+                min_length=1,
+                max_length=4096,
+                description="Table for the parity sample (default: the run's data)",
+            ),
         ] = None,
         allow_failed_gates: AllowFailedGates = False,
     ) -> ExportResult:
@@ -120,7 +157,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         probabilities/predictions within 1e-4): the result gives the agreement and max difference;
         models ONNX cannot express (datetime/text features) are refused with the formats that work.
         'skops' is the safe-to-load format; joblib/pickle run code when loaded. Give run_id, or
-        model_path for a file (pickles this product did not sign need trusted=true). A run that failed
+        model_path for a file (pickles this product did not sign need trusted=true). A run that
+        failed
         its SPEC's gates or was rejected is refused (naming the best passing run) unless
         allow_failed_gates=true, which is recorded on the run and reported in `verdict`."""
-        return await run_domain(export, workspace, run_id, model_path, format, trusted, data_path, allow_failed_gates)
+        return await run_domain(
+            export, workspace, run_id, model_path, format, trusted, data_path, allow_failed_gates
+        )

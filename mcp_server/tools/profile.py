@@ -7,12 +7,14 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.names import Task as TaskName
+from mcp_server.core.names import Task as TaskName
+from mcp_server.files.workspace import Workspace
 from mcp_server.tools._common import READ_ONLY, run_domain
 from mcp_server.tools.args import DataPath, Task
-from mcp_server.workspace import Workspace
 
-KindName = Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"]
+KindName = Literal[
+    "numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"
+]
 
 
 class ColumnSummary(BaseModel):
@@ -24,8 +26,12 @@ class ColumnSummary(BaseModel):
 
 
 class DataWarning(BaseModel):
-    code: str = Field(description="Stable code: identifier, constant, leakage, heavy_missing, imbalance, …")
-    severity: Literal["warning", "error"] = Field(description="'error' means fix it before training")
+    code: str = Field(
+        description="Stable code: identifier, constant, leakage, heavy_missing, imbalance, …"
+    )
+    severity: Literal["warning", "error"] = Field(
+        description="'error' means fix it before training"
+    )
     column: str | None = Field(description="The column concerned, if any")
     message: str = Field(description="What was found, in one line")
 
@@ -37,23 +43,38 @@ class ProfileResult(BaseModel):
     memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
     target: str | None = Field(description="The target column, if one was given")
     task: TaskName | None = Field(description="Task inferred from the target")
-    task_reason: str | None = Field(description="Why that task, in one line (the caller's task always wins)")
-    target_summary: dict[str, Any] = Field(description="Class counts and shares, or the distribution for regression")
+    task_reason: str | None = Field(
+        description="Why that task, in one line (the caller's task always wins)"
+    )
+    target_summary: dict[str, Any] = Field(
+        description="Class counts and shares, or the distribution for regression"
+    )
     kind_counts: dict[str, int] = Field(description="How many columns of each kind")
     duplicate_rows: int = Field(description="Rows that repeat an earlier row exactly")
     columns: list[ColumnSummary] = Field(description="The most noteworthy columns (flagged first)")
     columns_omitted: int = Field(description="Columns not listed in `columns` (see kind_counts)")
-    warnings: list[DataWarning] = Field(description="Problems worth fixing before training, errors first")
+    warnings: list[DataWarning] = Field(
+        description="Problems worth fixing before training, errors first"
+    )
     warnings_omitted: int = Field(description="Further warnings not listed")
-    suggested_drop: list[str] = Field(description="Identifier, constant and leaking columns: the SPEC's `drop` list")
-    ml_block: str | None = Field(description="A ready `## ML` section for a SPEC (with a target); confirm the gate")
+    suggested_drop: list[str] = Field(
+        description="Identifier, constant and leaking columns: the SPEC's `drop` list"
+    )
+    ml_block: str | None = Field(
+        description="A ready `## ML` section for a SPEC (with a target); confirm the gate"
+    )
     next_step: str = Field(description="The call to make next")
 
 
 def profile_file(
-    workspace: Workspace, data_path: str, target: str | None, task: str, max_columns: int, max_warnings: int
+    workspace: Workspace,
+    data_path: str,
+    target: str | None,
+    task: str,
+    max_columns: int,
+    max_warnings: int,
 ) -> ProfileResult:
-    from mcp_server import layout
+    from mcp_server.core import layout
     from mcp_server.ml.data.profile import profile_frame
     from mcp_server.ml.data.tables import file_sha256, load_table, release_memory
     from mcp_server.ml.modeling.dataset import remember_profile
@@ -84,7 +105,13 @@ def profile_file(
         kind_counts=counts,
         duplicate_rows=profile.duplicate_rows,
         columns=[
-            ColumnSummary(name=c.name, kind=c.kind.value, dtype=c.dtype, missing_pct=c.missing_pct, unique=c.unique)
+            ColumnSummary(
+                name=c.name,
+                kind=c.kind.value,
+                dtype=c.dtype,
+                missing_pct=c.missing_pct,
+                unique=c.unique,
+            )
             for c in listed
         ],
         columns_omitted=len(profile.columns) - len(listed),
@@ -102,11 +129,16 @@ def _next(rel: str, target: str | None, profile: Any) -> dict[str, Any]:
 
     drop = suggested_drop(profile.findings)
     if target is None or profile.task is None:
-        step = "Call ml_profile_data again with `target` for the task, leakage checks and a ready ## ML block."
+        step = (
+            "Call ml_profile_data again with `target` for the task, leakage checks and a ready "
+            "## ML block."
+        )
         return {"suggested_drop": drop, "ml_block": None, "next_step": step}
     block = ml_block(rel, target, profile.task, drop, profile.rows)
-    step = ("Put ml_block in the SPEC (.moai/specs/SPEC-<ID>/spec.md), confirm its threshold, then "
-            "ml_tdd_cycle(spec_path='<ID>', background=true).")  # fmt: skip
+    step = (
+        "Put ml_block in the SPEC (.moai/specs/SPEC-<ID>/spec.md), confirm its threshold, then "
+        "ml_tdd_cycle(spec_path='<ID>', background=true)."
+    )
     if drop:
         step = f"Drop {', '.join(drop[:5])} (identifiers, constants or leaks). " + step
     return {"suggested_drop": drop, "ml_block": block, "next_step": step}
@@ -118,18 +150,28 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         data_path: DataPath,
         target: Annotated[
             str | None,
-            Field(min_length=1, max_length=1024, description="Column to predict; enables task and leakage checks"),
+            Field(
+                min_length=1,
+                max_length=1024,
+                description="Column to predict; enables task and leakage checks",
+            ),
         ] = None,
         task: Task = "auto",
         max_columns: Annotated[
             int, Field(ge=1, le=500, description="How many columns to list (flagged ones first)")
         ] = 12,
-        max_warnings: Annotated[int, Field(ge=1, le=500, description="How many warnings to list")] = 12,
+        max_warnings: Annotated[
+            int, Field(ge=1, le=500, description="How many warnings to list")
+        ] = 12,
     ) -> ProfileResult:
         """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
-        boolean, datetime, text, identifier, constant), missing values, duplicates, the task inferred
+        boolean, datetime, text, identifier, constant), missing values, duplicates, the task
+        inferred
         from `target` (binary, multiclass, regression), the target's class balance or distribution,
         and warnings to act on: identifier and constant columns to drop, columns that leak the
         target, heavy missingness, severe imbalance, too few rows per class. Use it first, then put
-        flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide tables."""
-        return await run_domain(profile_file, workspace, data_path, target, task, max_columns, max_warnings)
+        flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide
+        tables."""
+        return await run_domain(
+            profile_file, workspace, data_path, target, task, max_columns, max_warnings
+        )

@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.core.names import EXPERIMENT_NAME, MODEL_NAME, SPEC_ID
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.queries import RunQuery
-from mcp_server.names import EXPERIMENT_NAME, MODEL_NAME, SPEC_ID
 from mcp_server.tools._common import READ_ONLY, run_domain, run_ref, run_store
 from mcp_server.tools.args import RunRef
-from mcp_server.workspace import Workspace
 
 MAX_METRICS = 60
 
@@ -30,14 +30,18 @@ class RunSummary(BaseModel):
     parent_run_id: str | None = Field(description="The compare run this candidate belongs to")
     metrics: dict[str, float] = Field(description="Headline metrics (the sort metric first)")
     gates_passed: bool | None = Field(description="Met its SPEC's gates (null: no SPEC gates)")
-    kept: bool | None = Field(description="False: rejected (tests failed, gates unmet, replaced); see rejected_reason")
+    kept: bool | None = Field(
+        description="False: rejected (tests failed, gates unmet, replaced); see rejected_reason"
+    )
     rejected_reason: str | None = Field(description="Why the run was rejected, if it was")
 
 
 class RunList(BaseModel):
     runs: list[RunSummary] = Field(description="Matching runs, sorted (one page)")
     count: int = Field(description="How many are listed")
-    next_offset: int | None = Field(description="More runs match: pass this as `offset` for the next page")
+    next_offset: int | None = Field(
+        description="More runs match: pass this as `offset` for the next page"
+    )
     tracking_uri: str = Field(description="Where the store is (a path for the local store)")
 
 
@@ -45,10 +49,16 @@ class RunDetail(BaseModel):
     run: RunSummary = Field(description="The summary fields")
     params: dict[str, str] = Field(description="Run parameters")
     metrics: dict[str, float] = Field(description="All metrics (latest values), up to 60")
-    tags: dict[str, str] = Field(description="moai.* tags: data file and hash, rows, columns, target, …")
-    model_uri: str | None = Field(description="models:/<id> of the logged model, if the run has one")
+    tags: dict[str, str] = Field(
+        description="moai.* tags: data file and hash, rows, columns, target, …"
+    )
+    model_uri: str | None = Field(
+        description="models:/<id> of the logged model, if the run has one"
+    )
     artifacts: list[str] = Field(description="Top-level artifact paths of the run")
-    children: int = Field(description="Nested runs (candidates of a compare run, trials of a tune run)")
+    children: int = Field(
+        description="Nested runs (candidates of a compare run, trials of a tune run)"
+    )
 
 
 def _iso(ms: int | None) -> str:
@@ -58,24 +68,35 @@ def _iso(ms: int | None) -> str:
 def summarize(run: Any, experiment: str, first: str | None = None) -> RunSummary:
     run_tags = run.data.tags
     metrics = run.data.metrics
-    keys = ([first] if first and first in metrics else []) + [k for k in tags.HEADLINE if k in metrics and k != first]
+    keys = ([first] if first and first in metrics else []) + [
+        k for k in tags.HEADLINE if k in metrics and k != first
+    ]
     if not keys:
         keys = sorted(metrics)[:4]
     return RunSummary(
-        run_id=run.info.run_id, run_name=run.info.run_name or "", experiment=experiment,
-        kind=run_tags.get(tags.KIND, "other"), model=run_tags.get(tags.MODEL), spec_id=run_tags.get(tags.SPEC_ID),
-        status=run.info.status, started=_iso(run.info.start_time), parent_run_id=run_tags.get(tags.PARENT_RUN),
+        run_id=run.info.run_id,
+        run_name=run.info.run_name or "",
+        experiment=experiment,
+        kind=run_tags.get(tags.KIND, "other"),
+        model=run_tags.get(tags.MODEL),
+        spec_id=run_tags.get(tags.SPEC_ID),
+        status=run.info.status,
+        started=_iso(run.info.start_time),
+        parent_run_id=run_tags.get(tags.PARENT_RUN),
         metrics={k: round(float(metrics[k]), 6) for k in keys[:5]},
-        gates_passed=_flag(run_tags.get(tags.GATES_PASSED)), kept=_flag(run_tags.get(tags.KEPT)),
+        gates_passed=_flag(run_tags.get(tags.GATES_PASSED)),
+        kept=_flag(run_tags.get(tags.KEPT)),
         rejected_reason=run_tags.get(tags.REJECTED_REASON),
-    )  # fmt: skip
+    )
 
 
 def _flag(value: str | None) -> bool | None:
     return None if value is None else value == "true"
 
 
-def list_runs(workspace: Workspace, query: RunQuery, offset: int = 0, detail: str = "brief") -> RunList:
+def list_runs(
+    workspace: Workspace, query: RunQuery, offset: int = 0, detail: str = "brief"
+) -> RunList:
     import dataclasses
 
     from mcp_server.ml.tracking.locations import inside, sqlite_file
@@ -94,9 +115,16 @@ def list_runs(workspace: Workspace, query: RunQuery, offset: int = 0, detail: st
         location = str(db)  # a SQLite file the person configured elsewhere: shown as it is
     listed = [summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs]
     if detail == "brief":  # the headline metric or two; ml_get_run or detail="full" for more
-        listed = [r.model_copy(update={"metrics": dict(list(r.metrics.items())[:2])}) for r in listed]
+        listed = [
+            r.model_copy(update={"metrics": dict(list(r.metrics.items())[:2])}) for r in listed
+        ]
     more = len(found) > offset + page
-    return RunList(runs=listed, count=len(listed), next_offset=offset + page if more else None, tracking_uri=location)
+    return RunList(
+        runs=listed,
+        count=len(listed),
+        next_offset=offset + page if more else None,
+        tracking_uri=location,
+    )
 
 
 def get_run(workspace: Workspace, run_id: str) -> RunDetail:
@@ -126,18 +154,26 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_list_runs(
         experiment: Annotated[
             str | None,
-            Field(pattern=EXPERIMENT_NAME, max_length=200, description="Only this experiment (default: all)"),
+            Field(
+                pattern=EXPERIMENT_NAME,
+                max_length=200,
+                description="Only this experiment (default: all)",
+            ),
         ] = None,
         spec_id: Annotated[
             str | None, Field(pattern=SPEC_ID, max_length=32, description="Only runs of this SPEC")
         ] = None,
         kind: Annotated[tags.RunKind | None, Field(description="Only runs of this kind")] = None,
-        model: Annotated[str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")] = None,
+        model: Annotated[
+            str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")
+        ] = None,
         metric_filter: Annotated[
             str | None,
             Field(
                 max_length=200,
-                description="A metric condition, e.g. 'r2 >= 0.15' (SPEC name) or 'holdout_roc_auc >= 0.95'",
+                description="A metric condition, e.g. 'r2 >= 0.15' (SPEC name) or "
+                "'holdout_roc_auc >= "
+                "0.95'",
             ),
         ] = None,
         order_by: Annotated[
@@ -147,26 +183,44 @@ def register(server: MCPServer, workspace: Workspace) -> None:
                 description="'start_time' or a metric name (SPEC name such as r2, or stored)",
             ),
         ] = "start_time",
-        ascending: Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")] = False,
+        ascending: Annotated[
+            bool, Field(description="Sort ascending (default: newest / largest first)")
+        ] = False,
         max_results: Annotated[int, Field(ge=1, le=200, description="Runs per page")] = 8,
-        offset: Annotated[int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")] = 0,
+        offset: Annotated[
+            int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")
+        ] = 0,
         detail: Annotated[
-            Literal["brief", "full"], Field(description="brief: two headline metrics per run; full: five")
+            Literal["brief", "full"],
+            Field(description="brief: two headline metrics per run; full: five"),
         ] = "brief",
     ) -> RunList:
-        """List MLflow runs made by the tools (training, comparisons and their candidates, TDD cycles),
+        """List MLflow runs made by the tools (training, comparisons and their candidates, TDD
+        cycles),
         newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or a metric
-        condition. Each run is one compact line with its headline metrics; use ml_get_run for all of a run's
-        params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export. Read-only."""
-        query = RunQuery(experiment=experiment, spec_id=spec_id, kind=kind, model=model, metric_filter=metric_filter,
-                         order_by=order_by, ascending=ascending, max_results=max_results)  # fmt: skip
+        condition. Each run is one compact line with its headline metrics; use ml_get_run for all of
+        a run's
+        params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export.
+        Read-only."""
+        query = RunQuery(
+            experiment=experiment,
+            spec_id=spec_id,
+            kind=kind,
+            model=model,
+            metric_filter=metric_filter,
+            order_by=order_by,
+            ascending=ascending,
+            max_results=max_results,
+        )
         return await run_domain(list_runs, workspace, query, offset, detail)
 
     @server.tool(annotations=READ_ONLY, title="Show one tracked run")
     async def ml_get_run(
         run_id: RunRef,
     ) -> RunDetail:
-        """Show one MLflow run in full: its params, every metric, the moai tags (SPEC id, data file and its
-        sha256, row and column counts, target, task, model), the logged model's URI, its artifact paths
+        """Show one MLflow run in full: its params, every metric, the moai tags (SPEC id, data file
+        and its
+        sha256, row and column counts, target, task, model), the logged model's URI, its artifact
+        paths
         (plots, schema, evaluations) and how many candidate runs hang under it. Read-only."""
         return await run_domain(get_run, workspace, run_id)

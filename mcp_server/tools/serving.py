@@ -1,4 +1,5 @@
-"""`ml_generate_serving`: a self-contained FastAPI service for a run, with its tests and Dockerfile."""
+"""`ml_generate_serving`: a self-contained FastAPI service for a run, with its tests and
+Dockerfile."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
 from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
-from mcp_server.workspace import Workspace
 
 MAX_LISTED = 40
 RUN = "pip install -r requirements.txt && uvicorn app.main:app --host 127.0.0.1 --port 8000"
@@ -21,7 +22,8 @@ RUNTIME_COMMANDS = {
         "see README.md: curl /predictions with the inference key from key_file.json",
     ),
     "tfserving": (
-        "see README.md: docker run tensorflow/serving with models.config (no TF Serving binary on PyPI)",
+        "see README.md: docker run tensorflow/serving with models.config (no TF Serving "
+        "binary on PyPI)",
         "see README.md: POST request.json to /v1/models/<name>:predict",
     ),
 }
@@ -34,24 +36,43 @@ class ServingResult(BaseModel):
     )
     files_written: list[str] = Field(description="Files written or updated (up to 40)")
     files_unchanged: int = Field(description="Files already up to date")
-    files_skipped: list[str] = Field(description="Files edited by a person and left alone (pass overwrite=true)")
+    files_skipped: list[str] = Field(
+        description="Files edited by a person and left alone (pass overwrite=true)"
+    )
     endpoints: list[str] = Field(description="HTTP endpoints of the service")
-    parity: ParityFigures | None = Field(description="ONNX agreement with the trained model (runtime onnx)")
+    parity: ParityFigures | None = Field(
+        description="ONNX agreement with the trained model (runtime onnx)"
+    )
     run_command: str = Field(description="Command that starts the service, from output_dir")
-    test_command: str = Field(description="Command that runs the service's own tests, from output_dir")
+    test_command: str = Field(
+        description="Command that runs the service's own tests, from output_dir"
+    )
     verdict: dict[str, Any] = Field(
-        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates (an override)"
+        description="The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates "
+        "(an "
+        "override)"
     )
 
 
 def generate(
-    workspace: Workspace, run_id: str, output_dir: str | None, runtime: str, overwrite: bool, trusted: bool,
+    workspace: Workspace,
+    run_id: str,
+    output_dir: str | None,
+    runtime: str,
+    overwrite: bool,
+    trusted: bool,
     allow_failed_gates: bool = False,
-) -> ServingResult:  # fmt: skip
+) -> ServingResult:
     from mcp_server.ml.serving.generate import generate_serving
 
     done = generate_serving(
-        workspace, run_ref(workspace, run_id), output_dir, runtime, overwrite, trusted, allow_failed_gates
+        workspace,
+        run_ref(workspace, run_id),
+        output_dir,
+        runtime,
+        overwrite,
+        trusted,
+        allow_failed_gates,
     )
     parity = done.parity if runtime == "onnx" else None
     run_command, test_command = RUNTIME_COMMANDS.get(runtime, (RUN, TEST))
@@ -75,17 +96,25 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         run_id: RunRef,
         output_dir: Annotated[
             str | None,
-            Field(min_length=1, max_length=1024, description="Folder for the service (default serving/<spec or run>)"),
+            Field(
+                min_length=1,
+                max_length=1024,
+                description="Folder for the service (default serving/<spec or run>)",
+            ),
         ] = None,
         runtime: Annotated[
             Literal["onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn pipeline itself; "
-                "torchserve: handler + config + .mar for torch_mlp runs; tfserving: SavedModel + models.config "
+                description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn "
+                "pipeline itself; "
+                "torchserve: handler + config + .mar for torch_mlp runs; tfserving: "
+                "SavedModel + models.config "
                 "for keras_mlp runs"
             ),
         ] = "onnx",
-        overwrite: Annotated[bool, Field(description="Also replace files a person edited since generation")] = False,
+        overwrite: Annotated[
+            bool, Field(description="Also replace files a person edited since generation")
+        ] = False,
         trusted: Trusted = False,
         allow_failed_gates: AllowFailedGates = False,
     ) -> ServingResult:

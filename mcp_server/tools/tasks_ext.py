@@ -21,8 +21,8 @@ from mcp.types import CallToolResult
 from mcp_types import RequestParams
 from pydantic import ConfigDict, Field
 
-from mcp_server.jobstore import JobNotFound, JobState, JobStore
-from mcp_server.workspace import Workspace
+from mcp_server.files.workspace import Workspace
+from mcp_server.processes.background import JobNotFound, JobState, JobStore
 
 TASKS = "io.modelcontextprotocol/tasks"
 POLL_MS = 2000
@@ -39,7 +39,11 @@ class TaskUpdateParams(TaskParams):
 
 
 def _iso(seconds: float | None) -> str:
-    return datetime.fromtimestamp(seconds or 0, tz=UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(seconds or 0, tz=UTC)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
 
 
 def task_of(store: JobStore, state: JobState) -> dict[str, Any]:
@@ -47,12 +51,17 @@ def task_of(store: JobStore, state: JobState) -> dict[str, Any]:
     stored = store.result(state.job_id) if state.terminal else None
     status = STATUS.get(state.state, "failed")
     if state.state == "failed" and stored is not None:
-        status = "completed"  # a tool error is a completed task whose result has isError (the spec's rule)
+        # a tool error is a completed task whose result has isError (the spec's rule)
+        status = "completed"
     task: dict[str, Any] = {
-        "taskId": state.job_id, "status": status, "statusMessage": state.error or state.message,
-        "createdAt": _iso(state.created), "lastUpdatedAt": _iso(state.updated), "ttlMs": None,
+        "taskId": state.job_id,
+        "status": status,
+        "statusMessage": state.error or state.message,
+        "createdAt": _iso(state.created),
+        "lastUpdatedAt": _iso(state.updated),
+        "ttlMs": None,
         "pollIntervalMs": POLL_MS,
-    }  # fmt: skip
+    }
     if status == "completed":
         task["result"] = stored
     elif status == "failed":

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field, WithJsonSchema
 
+from mcp_server.core.names import PACKAGE_NAME
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.names import PACKAGE_NAME
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
 from mcp_server.tools._estimates import tdd_estimate
@@ -24,14 +25,15 @@ from mcp_server.tools.tdd_models import (
     to_red,
     to_refactor,
 )
-from mcp_server.workspace import Workspace
 
 SpecPath = Annotated[
     str | None,
     Field(
         min_length=1,
         max_length=4096,
-        description="SPEC id (ML-001), its directory, or its spec.md path; omit only if `fields` has every field",
+        description="SPEC id (ML-001), its directory, or its spec.md path; omit only if `fields` "
+        "has "
+        "every field",
     ),
 ]
 Package = Annotated[
@@ -42,13 +44,17 @@ Package = Annotated[
         description="Python package under src/ that holds the generated pipeline",
     ),
 ]
-Overwrite = Annotated[bool, Field(description="Replace generated files even if a person edited them")]
+Overwrite = Annotated[
+    bool, Field(description="Replace generated files even if a person edited them")
+]
 FIELDS_SCHEMA = {
     "type": "object",
     "description": "SPEC fields as arguments, overriding the SPEC file's ## ML block: "
     + ", ".join(SpecFields.model_fields),
 }
-Fields = Annotated[SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)]  # validated in full; listed in one line
+Fields = Annotated[
+    SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)
+]  # validated in full; listed in one line
 ModelName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]  # the registry names, as an enum
 
 
@@ -56,18 +62,33 @@ def _fields(fields: SpecFields | None) -> dict[str, Any]:
     return fields.model_dump(exclude_none=True) if fields else {}
 
 
-def run_red(workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool) -> Any:
+def run_red(
+    workspace: Workspace,
+    spec_path: str | None,
+    fields: dict[str, Any],
+    package: str,
+    overwrite: bool,
+) -> Any:
     return tdd.red(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
 
 
 def run_green(
-    workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool, model: Any
+    workspace: Workspace,
+    spec_path: str | None,
+    fields: dict[str, Any],
+    package: str,
+    overwrite: bool,
+    model: Any,
 ) -> Any:
     return tdd.green(workspace, tdd.load(workspace, spec_path, fields, package), model, overwrite)
 
 
 def run_refactor(
-    workspace: Workspace, spec_path: str | None, fields: dict[str, Any], package: str, overwrite: bool
+    workspace: Workspace,
+    spec_path: str | None,
+    fields: dict[str, Any],
+    package: str,
+    overwrite: bool,
 ) -> Any:
     return tdd.refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
 
@@ -86,13 +107,20 @@ def summarize(result: tdd.PhaseResult) -> PhaseSummary:
     total = len(result.tests)
     if result.phase == "red":
         failed = total - passed
-        text = f"{failed}/{total} tests fail because the pipeline does not exist yet" if result.ok else (
-            f"RED not confirmed: {'; '.join(result.problems[:3])}")  # fmt: skip
+        text = (
+            f"{failed}/{total} tests fail because the pipeline does not exist yet"
+            if result.ok
+            else (f"RED not confirmed: {'; '.join(result.problems[:3])}")
+        )
     elif result.phase == "green":
         text = f"{result.model}: {passed}/{total} tests pass; {_gates_text(result)}"
     else:
-        board = ", ".join(f"{r['model']} {r['cv_mean']:.4f}±{r['cv_std']:.4f}" for r in result.cv_results)
-        text = f"CV: {board}; chose {result.model}; {passed}/{total} tests pass; {_gates_text(result)}"
+        board = ", ".join(
+            f"{r['model']} {r['cv_mean']:.4f}±{r['cv_std']:.4f}" for r in result.cv_results
+        )
+        text = (
+            f"CV: {board}; chose {result.model}; {passed}/{total} tests pass; {_gates_text(result)}"
+        )
     return PhaseSummary(
         phase=result.phase,  # type: ignore[arg-type]
         ok=result.ok,
@@ -119,14 +147,20 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
         package: Package = "ml_project",
         overwrite: Overwrite = False,
     ) -> RedResult:
-        """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also be
+        """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also
+        be
         given as arguments), check dataset and target against the data, write tests/ml/test_<id>.py
         (@TEST tag: data contract, holdout quality gates, dummy baseline margin, reproducibility,
         robustness to missing/unseen values, one-row latency, model size, save/reload), run them
-        with pytest and confirm each fails only because the pipeline does not exist yet. Any test that
+        with pytest and confirm each fails only because the pipeline does not exist yet. Any test
+        that
         passes or fails for another reason is listed in `problems`. Next: ml_tdd_green."""
-        await ctx.report_progress(0, 1, "red: writing the tests and running them without the pipeline")
-        result = await run_domain(run_red, workspace, spec_path, _fields(fields), package, overwrite)
+        await ctx.report_progress(
+            0, 1, "red: writing the tests and running them without the pipeline"
+        )
+        result = await run_domain(
+            run_red, workspace, spec_path, _fields(fields), package, overwrite
+        )
         await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_red(result)
 
@@ -141,24 +175,35 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         package: Package = "ml_project",
         model: Annotated[
             ModelName | None,  # type: ignore[valid-type]
-            Field(description="Estimator from the registry; default: the first choice for the task"),
+            Field(
+                description="Estimator from the registry; default: the first choice for the task"
+            ),
         ] = None,
         overwrite: Overwrite = False,
     ) -> GreenResult:
-        """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a scikit-learn
-        Pipeline whose ColumnTransformer comes from the data profile (median impute + scaling, one-hot
+        """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a
+        scikit-learn
+        Pipeline whose ColumnTransformer comes from the data profile (median impute + scaling,
+        one-hot
         categoricals, datetime parts, dropped identifiers/leaks/SPEC drop list) and a sensible first
-        estimator; train it on the seeded split, save models/<id>/model.joblib, run the RED tests and
-        report each test and every metric gate. It never edits tests or thresholds: if a gate fails it
-        says so; then run ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store exists."""
+        estimator; train it on the seeded split, save models/<id>/model.joblib, run the RED tests
+        and
+        report each test and every metric gate. It never edits tests or thresholds: if a gate fails
+        it
+        says so; then run ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store
+        exists."""
         await ctx.report_progress(0, 1, "green: writing, training and testing the pipeline")
-        result = await run_domain(run_green, workspace, spec_path, _fields(fields), package, overwrite, model)
+        result = await run_domain(
+            run_green, workspace, spec_path, _fields(fields), package, overwrite, model
+        )
         await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_green(result)
 
 
 def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
-    @server.tool(annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green")
+    @server.tool(
+        annotations=CREATES_RUNS, title="TDD refactor: cross-validate candidates, stay green"
+    )
     @long_running(workspace, estimate=tdd_estimate("refactor"))
     async def ml_tdd_refactor(
         ctx: Context,
@@ -170,10 +215,14 @@ def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
         """REFACTOR step: write src/<package>/<id>/selection.py, which cross-validates the SPEC's
         `candidates` (stratified k-fold, plain k-fold for regression, on the training split only),
         each over its small grid, and picks the best CV mean of the primary metric; re-render the
-        pipeline with the winner, retrain, save, and rerun the same tests to confirm they still pass.
-        Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the run_id."""
+        pipeline with the winner, retrain, save, and rerun the same tests to confirm they still
+        pass.
+        Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the
+        run_id."""
         await ctx.report_progress(0, 1, "refactor: cross-validating the candidates")
-        result = await run_domain(run_refactor, workspace, spec_path, _fields(fields), package, overwrite)
+        result = await run_domain(
+            run_refactor, workspace, spec_path, _fields(fields), package, overwrite
+        )
         await ctx.report_progress(1, 1, summarize(result).summary[:300])
         return to_refactor(result)
 
@@ -188,7 +237,8 @@ def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
         package: Package = "ml_project",
         overwrite: Overwrite = False,
     ) -> CycleResult:
-        """Run RED -> GREEN -> REFACTOR for one SPEC in a single call, with a progress notification per
+        """Run RED -> GREEN -> REFACTOR for one SPEC in a single call, with a progress notification
+        per
         phase: failing tests first (stops if RED is not confirmed), then the pipeline, then CV model
         selection over the SPEC's candidates. Returns a compact summary per phase, the final gates,
         the CV leaderboard, the chosen model and the MLflow run id. Use the single-phase tools to
@@ -200,10 +250,14 @@ def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
         if not red.ok:
             await ctx.report_progress(3, 3, "stopped: RED not confirmed")
             return _cycle(red, phases, red)
-        await ctx.report_progress(1, 3, f"red done ({phases[-1].summary[:160]}); green: training the pipeline")
+        await ctx.report_progress(
+            1, 3, f"red done ({phases[-1].summary[:160]}); green: training the pipeline"
+        )
         green = await run_domain(run_green, *args, None)
         phases.append(summarize(green))
-        await ctx.report_progress(2, 3, f"green done ({phases[-1].summary[:160]}); refactor: cross-validating")
+        await ctx.report_progress(
+            2, 3, f"green done ({phases[-1].summary[:160]}); refactor: cross-validating"
+        )
         final = await run_domain(run_refactor, *args)
         phases.append(summarize(final))
         await ctx.report_progress(3, 3, f"done: {phases[-1].summary[:200]}")
@@ -222,7 +276,9 @@ def _cycle(
 ) -> CycleResult:
     done = to_refactor(final) if final.phase == "refactor" else None
     skipped = sorted({p for r in (red, final, *more) for p in r.files_skipped})
-    ran = list({id(r): r for r in (red, *more, final)}.values())  # phase results are unhashable dataclasses
+    ran = list(
+        {id(r): r for r in (red, *more, final)}.values()
+    )  # phase results are unhashable dataclasses
     warnings = list(dict.fromkeys(f"{r.phase}: {w}" for r in ran for w in r.warnings))
     return CycleResult(
         spec_id=red.spec_id,
@@ -241,15 +297,16 @@ def _cycle(
 
 def cycle_prompt(spec_id: str) -> str:
     sid = "".join(ch for ch in spec_id if ch.isalnum() or ch == "-")[:64] or "ML-001"
-    return f"""Run the SPEC-driven TDD cycle for SPEC {sid} with the moai-ml tools, one step at a time.
+    return f"""Run the SPEC-driven TDD cycle for SPEC {sid} with the moai-ml tools, one step at a
+time.
 
 1. Read .moai/specs/SPEC-{sid}/spec.md. Call ml_profile_data with the SPEC's `dataset` and `target`.
    If it reports identifier or leakage columns that are not in the SPEC's `drop` list, tell the user
    and suggest adding them before going on.
 2. RED: call ml_tdd_red with spec_path="{sid}". Show which tests were written. Continue only if
    red_confirmed is true; otherwise show `problems` and stop.
-3. GREEN: call ml_tdd_green with spec_path="{sid}". Show each metric gate (value vs threshold). Never
-   edit the generated tests or lower a threshold to make them pass.
+3. GREEN: call ml_tdd_green with spec_path="{sid}". Show each metric gate (value vs threshold).
+   Never edit the generated tests or lower a threshold to make them pass.
 4. REFACTOR: call ml_tdd_refactor with spec_path="{sid}". Show the CV leaderboard (mean ± std per
    candidate), the chosen model, whether every test still passes, and the run_id.
 5. If a gate is still not met, say so plainly and propose concrete next steps (more or better

@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcp_server.core.names import SPEC_FILE_ID, TaskChoice
 from mcp_server.ml.tdd.phases import PhaseResult
-from mcp_server.names import SPEC_FILE_ID, TaskChoice
 
 Name = Annotated[str, Field(min_length=1, max_length=1024)]
 
@@ -18,33 +18,63 @@ class SpecFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")  # a misspelled field is refused, not ignored
 
-    spec_id: str | None = Field(None, max_length=64, pattern=SPEC_FILE_ID, description="SPEC id, e.g. ML-001")
-    dataset: str | None = Field(None, max_length=4096, description="CSV/Parquet table, relative to the workspace")
+    spec_id: str | None = Field(
+        None, max_length=64, pattern=SPEC_FILE_ID, description="SPEC id, e.g. ML-001"
+    )
+    dataset: str | None = Field(
+        None, max_length=4096, description="CSV/Parquet table, relative to the workspace"
+    )
     target: str | None = Field(None, max_length=1024, description="Column to predict")
     task: TaskChoice | None = Field(None, description="Task; auto infers it")
-    metric: str | None = Field(None, max_length=64, description="Primary metric (roc_auc, f1, accuracy, r2, mae, …)")
-    threshold: float | None = Field(None, ge=-1e12, le=1e12, description="Holdout primary metric gate (<= for errors)")
-    baseline_margin: float | None = Field(None, ge=0, le=1e12, description="Margin over the dummy baseline")
-    secondary: dict[str, float] | None = Field(None, max_length=20, description="Extra gates: metric -> threshold")
+    metric: str | None = Field(
+        None, max_length=64, description="Primary metric (roc_auc, f1, accuracy, r2, mae, …)"
+    )
+    threshold: float | None = Field(
+        None, ge=-1e12, le=1e12, description="Holdout primary metric gate (<= for errors)"
+    )
+    baseline_margin: float | None = Field(
+        None, ge=0, le=1e12, description="Margin over the dummy baseline"
+    )
+    secondary: dict[str, float] | None = Field(
+        None, max_length=20, description="Extra gates: metric -> threshold"
+    )
     test_size: float | None = Field(None, ge=0.05, le=0.5, description="Holdout share")
-    cv_folds: int | None = Field(None, ge=2, le=20, description="Folds of the refactor step's cross-validation")
-    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Seed of the split, CV and estimators")
-    candidates: list[Name] | None = Field(None, max_length=20, description="Registry model names to cross-validate")
-    drop: list[Name] | None = Field(None, max_length=1000, description="Columns never used as features")
-    max_latency_ms: float | None = Field(None, gt=0, le=1e6, description="One-row prediction budget, ms")
-    max_model_mb: float | None = Field(None, gt=0, le=1e6, description="Saved model size budget, MB")
-    tune_budget_s: float | None = Field(None, ge=5, le=86400, description="REFACTOR tunes this long if a gate is unmet")
+    cv_folds: int | None = Field(
+        None, ge=2, le=20, description="Folds of the refactor step's cross-validation"
+    )
+    seed: int | None = Field(
+        None, ge=0, le=2**32 - 1, description="Seed of the split, CV and estimators"
+    )
+    candidates: list[Name] | None = Field(
+        None, max_length=20, description="Registry model names to cross-validate"
+    )
+    drop: list[Name] | None = Field(
+        None, max_length=1000, description="Columns never used as features"
+    )
+    max_latency_ms: float | None = Field(
+        None, gt=0, le=1e6, description="One-row prediction budget, ms"
+    )
+    max_model_mb: float | None = Field(
+        None, gt=0, le=1e6, description="Saved model size budget, MB"
+    )
+    tune_budget_s: float | None = Field(
+        None, ge=5, le=86400, description="REFACTOR tunes this long if a gate is unmet"
+    )
 
 
 class TestResult(BaseModel):
     name: str = Field(description="pytest test name")
-    status: Literal["passed", "failed", "error", "skipped"] = Field(description="Outcome of the test")
+    status: Literal["passed", "failed", "error", "skipped"] = Field(
+        description="Outcome of the test"
+    )
     reason: str | None = Field(description="First line of the failure, if it did not pass")
 
 
 class GateResult(BaseModel):
     name: str = Field(description="Metric name")
-    value: float | None = Field(description="Measured on the seeded holdout (None if the tests did not get there)")
+    value: float | None = Field(
+        description="Measured on the seeded holdout (None if the tests did not get there)"
+    )
     threshold: float = Field(description="The SPEC's threshold")
     direction: Literal["max", "min"] = Field(description="max: value must be >= threshold; min: <=")
     passed: bool = Field(description="Whether the gate holds")
@@ -59,7 +89,9 @@ class CvResult(BaseModel):
 
 
 class TrustCheck(BaseModel):
-    name: Literal["coverage", "file_lines", "function_lines", "tag_chain"] = Field(description="MoAI TRUST check")
+    name: Literal["coverage", "file_lines", "function_lines", "tag_chain"] = Field(
+        description="MoAI TRUST check"
+    )
     passed: bool = Field(description="Whether the generated code passes it")
     detail: str = Field(description="The figure behind it, in one line")
 
@@ -67,15 +99,25 @@ class TrustCheck(BaseModel):
 class Files(BaseModel):
     files_written: list[str] = Field(description="Files written or updated by this call")
     files_unchanged: list[str] = Field(description="Files already up to date")
-    files_skipped: list[str] = Field(description="Files a person edited, kept (pass overwrite=true to replace)")
+    files_skipped: list[str] = Field(
+        description="Files a person edited, kept (pass overwrite=true to replace)"
+    )
 
 
 class RedResult(Files):
     spec_id: str = Field(description="The SPEC id")
-    tests: list[TestResult] = Field(description="Each generated test and how it failed (shared reason: common_reason)")
-    common_reason: str | None = Field(description="The failure reason of every test whose own reason is empty")
-    red_confirmed: bool = Field(description="True when every test fails because the pipeline does not exist yet")
-    problems: list[str] = Field(description="Tests that passed or failed for another reason, and why")
+    tests: list[TestResult] = Field(
+        description="Each generated test and how it failed (shared reason: common_reason)"
+    )
+    common_reason: str | None = Field(
+        description="The failure reason of every test whose own reason is empty"
+    )
+    red_confirmed: bool = Field(
+        description="True when every test fails because the pipeline does not exist yet"
+    )
+    problems: list[str] = Field(
+        description="Tests that passed or failed for another reason, and why"
+    )
     report_path: str = Field(description="JUnit XML of the pytest run")
     next_step: str = Field(description="What to do next")
     warnings: list[str] = Field(description="SPEC problems that did not stop the step")
@@ -85,25 +127,37 @@ class GreenResult(Files):
     spec_id: str = Field(description="The SPEC id")
     model: str = Field(description="Registry name of the estimator in the pipeline")
     params: dict[str, Any] = Field(description="Estimator params beyond the registry defaults")
-    tests: list[TestResult] = Field(description="Each test's outcome (shared failure reason: common_reason)")
-    common_reason: str | None = Field(description="The failure reason of every test whose own reason is empty")
+    tests: list[TestResult] = Field(
+        description="Each test's outcome (shared failure reason: common_reason)"
+    )
+    common_reason: str | None = Field(
+        description="The failure reason of every test whose own reason is empty"
+    )
     green: bool = Field(description="True when every test passes")
     metrics: list[GateResult] = Field(description="Primary and secondary gates on the holdout")
     baseline: float | None = Field(description="Dummy baseline's primary metric on the holdout")
     model_path: str = Field(description="Where the generated pipeline saved the fitted model")
-    run_id: str | None = Field(description="MLflow run id of the logged model (None if not logged; see warnings)")
+    run_id: str | None = Field(
+        description="MLflow run id of the logged model (None if not logged; see warnings)"
+    )
     report_path: str = Field(description="JUnit XML of the pytest run")
-    trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the generated code: coverage, sizes, TAG chain")
+    trust: list[TrustCheck] = Field(
+        description="MoAI's TRUST gate on the generated code: coverage, sizes, TAG chain"
+    )
     next_step: str = Field(description="What to do next")
     warnings: list[str] = Field(description="Things worth knowing that did not stop the step")
 
 
 class RefactorResult(GreenResult):
     cv_results: list[CvResult] = Field(description="CV leaderboard, best first")
-    chosen_model: str = Field(description="The candidate with the best CV mean, now in the pipeline")
+    chosen_model: str = Field(
+        description="The candidate with the best CV mean, now in the pipeline"
+    )
     tuning: dict[str, Any] | None = Field(
         default=None,
-        description="When a gate was unmet and the SPEC sets tune_budget_s: the search (model, params, best CV ± std "
+        description="When a gate was unmet and the SPEC sets tune_budget_s: the search (model, "
+        "params, "
+        "best CV ± std "
         "vs threshold, trials, adopted: whether the tuned pipeline replaced the CV winner)",
     )
 
@@ -123,12 +177,15 @@ class CycleResult(BaseModel):
     green: bool = Field(description="True when the final pipeline passes every test")
     chosen_model: str | None = Field(description="The model in the final pipeline")
     metrics: list[GateResult] = Field(description="Final holdout gates")
-    cv_results: list[CvResult] = Field(description="CV leaderboard of the refactor phase, best first")
+    cv_results: list[CvResult] = Field(
+        description="CV leaderboard of the refactor phase, best first"
+    )
     run_id: str | None = Field(description="MLflow run id of the final model (None if not logged)")
     files_skipped: list[str] = Field(description="Files a person edited, kept")
     trust: list[TrustCheck] = Field(description="MoAI's TRUST gate on the final generated code")
     warnings: list[str] = Field(
-        description="Every phase's warnings, prefixed with the phase (why a CV winner was not kept, …)"
+        description="Every phase's warnings, prefixed with the phase (why a CV winner was not "
+        "kept, …)"
     )
     next_step: str = Field(description="What to do next")
 
@@ -142,8 +199,10 @@ def common_reason(result: PhaseResult) -> str | None:
 
 def _tests(result: PhaseResult) -> list[TestResult]:
     shared = common_reason(result)
-    return [TestResult(name=t.name, status=t.status, reason=None if t.reason == shared else t.reason)  # type: ignore[arg-type]
-            for t in result.tests]  # fmt: skip
+    return [
+        TestResult(name=t.name, status=t.status, reason=None if t.reason == shared else t.reason)  # type: ignore[arg-type]
+        for t in result.tests
+    ]
 
 
 def _files(result: PhaseResult) -> dict[str, Any]:

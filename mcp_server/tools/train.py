@@ -8,9 +8,10 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
+from mcp_server.core.names import Task as TaskName
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.tracking import tags
-from mcp_server.names import Task as TaskName
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -33,7 +34,6 @@ from mcp_server.tools.args import (
     Target,
     Task,
 )
-from mcp_server.workspace import Workspace
 
 MAX_LABELS = 50
 MAX_MATRIX = 10
@@ -50,21 +50,30 @@ class TrainResult(BaseModel):
     train_rows: int = Field(description="Rows the model was fitted on")
     test_rows: int = Field(description="Rows of the holdout the metrics are computed on")
     n_features: int = Field(description="Input columns the model uses")
-    primary_metric: str = Field(description="The task's headline metric (roc_auc, f1_macro or rmse)")
+    primary_metric: str = Field(
+        description="The task's headline metric (roc_auc, f1_macro or rmse)"
+    )
     primary_value: float | None = Field(description="Its holdout value")
     metrics: dict[str, float | None] = Field(description="Holdout metrics (None where undefined)")
     confusion_matrix: list[list[int]] | None = Field(
-        description="Holdout confusion matrix, rows = true class, columns = predicted (up to 10 classes)"
+        description="Holdout confusion matrix, rows = true class, columns = predicted (up to 10 "
+        "classes)"
     )
     labels: list[str] = Field(description="Class labels in code order (classification), up to 50")
     fit_time_s: float = Field(description="Wall time of the fit, seconds")
     latency_ms: float = Field(description="Median time of a one-row prediction, milliseconds")
     model_size_mb: float = Field(description="Size of the serialized model, MiB")
-    dropped: dict[str, str] = Field(description="Columns not used as features, with the reason (up to 30)")
+    dropped: dict[str, str] = Field(
+        description="Columns not used as features, with the reason (up to 30)"
+    )
     warnings: list[str] = Field(description="Things to know about the data or the fit")
     model_uri: str = Field(description="MLflow URI of the logged model (models:/<model_id>)")
-    artifacts: str = Field(description="Where the run's artifacts (plots, schema, split) are stored")
-    gates_passed: bool | None = Field(description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates")
+    artifacts: str = Field(
+        description="Where the run's artifacts (plots, schema, split) are stored"
+    )
+    gates_passed: bool | None = Field(
+        description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates"
+    )
     rejected_reason: RejectedReason
 
 
@@ -75,7 +84,9 @@ def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> dict[str, s
     spec = find_spec(workspace, args.spec_id)
     if spec is None:
         return gate_verdict(None)
-    return gate_verdict(unmet_gates(spec, outcome.metrics, outcome.model_size_mb, outcome.latency_ms))
+    return gate_verdict(
+        unmet_gates(spec, outcome.metrics, outcome.model_size_mb, outcome.latency_ms)
+    )
 
 
 def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) -> TrainResult:
@@ -86,19 +97,36 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
     run = recorded(workspace, store, run_id)
     run_tags = store.get_run(run_id).data.tags
     primary = PRIMARY[outcome.task]
-    matrix = outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
+    matrix = (
+        outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
+    )
     return TrainResult(
-        run_id=run_id, experiment=run.experiment, model=outcome.model, task=outcome.task,
-        data_path=workspace.relative(workspace.resolve(args.data_path)), rows=outcome.rows,
-        train_rows=outcome.train_rows, test_rows=outcome.test_rows, n_features=len(outcome.schema["features"]),
-        primary_metric=primary, primary_value=outcome.metrics.get(primary), metrics=outcome.metrics,
-        confusion_matrix=matrix, labels=outcome.labels[:MAX_LABELS], fit_time_s=outcome.fit_time_s,
-        latency_ms=outcome.latency_ms, model_size_mb=outcome.model_size_mb,
-        dropped=dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED]), warnings=outcome.warnings,
-        model_uri=run.model_uri, artifacts=run.artifacts,
-        gates_passed=None if tags.GATES_PASSED not in run_tags else run_tags[tags.GATES_PASSED] == "true",
+        run_id=run_id,
+        experiment=run.experiment,
+        model=outcome.model,
+        task=outcome.task,
+        data_path=workspace.relative(workspace.resolve(args.data_path)),
+        rows=outcome.rows,
+        train_rows=outcome.train_rows,
+        test_rows=outcome.test_rows,
+        n_features=len(outcome.schema["features"]),
+        primary_metric=primary,
+        primary_value=outcome.metrics.get(primary),
+        metrics=outcome.metrics,
+        confusion_matrix=matrix,
+        labels=outcome.labels[:MAX_LABELS],
+        fit_time_s=outcome.fit_time_s,
+        latency_ms=outcome.latency_ms,
+        model_size_mb=outcome.model_size_mb,
+        dropped=dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED]),
+        warnings=outcome.warnings,
+        model_uri=run.model_uri,
+        artifacts=run.artifacts,
+        gates_passed=None
+        if tags.GATES_PASSED not in run_tags
+        else run_tags[tags.GATES_PASSED] == "true",
         rejected_reason=run_tags.get(tags.REJECTED_REASON),
-    )  # fmt: skip
+    )
 
 
 async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None) -> TrainResult:
@@ -110,8 +138,14 @@ async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None)
     store = run_store(workspace)
     with staging(workspace) as folder:
         request = await run_domain(train_request, workspace, args, path, folder)
-        outcome = await run_job_tool(train_job, request, budget_s=args.time_budget_s, ctx=ctx, total=TRAIN_STEPS,
-                                     what=f"training {args.model}")  # fmt: skip
+        outcome = await run_job_tool(
+            train_job,
+            request,
+            budget_s=args.time_budget_s,
+            ctx=ctx,
+            total=TRAIN_STEPS,
+            what=f"training {args.model}",
+        )
         if ctx is not None:
             await ctx.report_progress(TRAIN_STEPS - 0.5, TRAIN_STEPS, "recording the MLflow run")
         verdict = await run_domain(_verdict, workspace, args, outcome)
@@ -129,16 +163,21 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         model: Annotated[
             Family,
             Field(
-                description="Registry name: logistic_regression, linear_regression, ridge, random_forest, "
-                "extra_trees, gradient_boosting, hist_gradient_boosting, svm, knn, xgboost, lightgbm; "
+                description="Registry name: logistic_regression, linear_regression, ridge, "
+                "random_forest, "
+                "extra_trees, gradient_boosting, hist_gradient_boosting, svm, knn, "
+                "xgboost, lightgbm; "
                 "'auto' picks a sensible one for the task and size",
             ),
         ] = "auto",
         params: Annotated[
-            dict[str, Any] | None, Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}')
+            dict[str, Any] | None,
+            Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}'),
         ] = None,
         task: Task = "auto",
-        test_size: Annotated[float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")] = 0.2,
+        test_size: Annotated[
+            float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")
+        ] = 0.2,
         seed: Seed = 42,
         time_budget_s: StopAfter = 1800,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
@@ -146,17 +185,37 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         experiment: Experiment = None,
         trackers: Annotated[
             list[Literal["wandb"]],
-            Field(max_length=1, description="Trackers beside MLflow (never instead) for this run: wandb"),
+            Field(
+                max_length=1,
+                description="Trackers beside MLflow (never instead) for this run: wandb",
+            ),
         ] = [],  # noqa: B006 - pydantic copies defaults
         ctx: Context | None = None,
     ) -> TrainResult:
-        """Fit one model on a table and record it as an MLflow run. The table is profiled, identifier,
-        constant and leaking columns are dropped, the rest is preprocessed inside one scikit-learn Pipeline
-        (impute, scale where the model needs it, one-hot, date parts, tf-idf), split into a stratified holdout,
-        fitted and scored. Returns the run_id, holdout metrics, fit time, one-row latency and model size.
-        Long fits send progress; past time_budget_s the fit is stopped with an error; a cancelled or failed
-        fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
-        args = TrainArgs(data_path=data_path, target=target, model=model, params=params or {}, task=task,
-                         test_size=test_size, seed=seed, time_budget_s=time_budget_s, drop=list(drop),
-                         spec_id=spec_id, experiment=experiment, trackers=tuple(trackers))  # fmt: skip
+        """Fit one model on a table and record it as an MLflow run. The table is profiled,
+        identifier,
+        constant and leaking columns are dropped, the rest is preprocessed inside one scikit-learn
+        Pipeline
+        (impute, scale where the model needs it, one-hot, date parts, tf-idf), split into a
+        stratified holdout,
+        fitted and scored. Returns the run_id, holdout metrics, fit time, one-row latency and model
+        size.
+        Long fits send progress; past time_budget_s the fit is stopped with an error; a cancelled or
+        failed
+        fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a
+        model."""
+        args = TrainArgs(
+            data_path=data_path,
+            target=target,
+            model=model,
+            params=params or {},
+            task=task,
+            test_size=test_size,
+            seed=seed,
+            time_budget_s=time_budget_s,
+            drop=list(drop),
+            spec_id=spec_id,
+            experiment=experiment,
+            trackers=tuple(trackers),
+        )
         return await train_tool(workspace, args, ctx)

@@ -1,4 +1,5 @@
-"""The lean CSV reader answers exactly as `pandas.read_csv(engine="pyarrow")`, or hands over to it."""
+"""The lean CSV reader answers exactly as `pandas.read_csv(engine="pyarrow")`, or hands over to
+it."""
 
 from __future__ import annotations
 
@@ -51,8 +52,12 @@ def test_each_column_is_its_own_block_so_a_large_table_is_never_held_twice(tmp_p
     assert len(frame._mgr.blocks) == 30
 
 
-def test_a_column_whose_later_rows_change_type_is_left_to_pandas_and_still_read_right(tmp_path: Path):
-    rows = arrow_csv.BLOCK_BYTES // 3  # about 6 bytes a row: past the first block, which types the columns
+def test_a_column_whose_later_rows_change_type_is_left_to_pandas_and_still_read_right(
+    tmp_path: Path,
+):
+    rows = (
+        arrow_csv.BLOCK_BYTES // 3
+    )  # about 6 bytes a row: past the first block, which types the columns
     values = [str(i % 1000) for i in range(rows)]
     values[-1] = "1.5"  # integers for the first block, then a fraction
     labels = ["a"] * rows

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.profile import infer_task, profile_frame
 from mcp_server.ml.data.tables import load_table, sniff_csv
 from mcp_server.tools.profile import profile_file
-from mcp_server.workspace import Workspace
 
 
 def _mixed(n: int = 300) -> pd.DataFrame:
@@ -29,19 +29,27 @@ def _mixed(n: int = 300) -> pd.DataFrame:
             "city": rng.choice(["paris", "oslo", "rome"], n),
             "member": rng.choice(["yes", "no"], n),
             "signed_up": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-            "review": [f"the product was {w} and I would buy it again {i}" for i, w in enumerate(words)],
+            "review": [
+                f"the product was {w} and I would buy it again {i}" for i, w in enumerate(words)
+            ],
             "source": ["web"] * n,
             "label": rng.choice(["a", "b"], n),
         }
-    )  # fmt: skip
+    )
 
 
 def test_each_column_kind_is_inferred():
     kinds = {c.name: c.kind.value for c in profile_frame(_mixed()).columns}
     assert kinds == {
-        "row_id": "identifier", "amount": "numeric", "city": "categorical", "member": "boolean",
-        "signed_up": "datetime", "review": "text", "source": "constant", "label": "categorical",
-    }  # fmt: skip
+        "row_id": "identifier",
+        "amount": "numeric",
+        "city": "categorical",
+        "member": "boolean",
+        "signed_up": "datetime",
+        "review": "text",
+        "source": "constant",
+        "label": "categorical",
+    }
 
 
 def test_an_integer_counter_column_is_an_identifier_but_a_measurement_is_not():
@@ -52,9 +60,13 @@ def test_an_integer_counter_column_is_an_identifier_but_a_measurement_is_not():
 
 @pytest.mark.parametrize(
     ("values", "task"),
-    [([0, 1] * 50, "binary"), (["x", "y", "z"] * 40, "multiclass"), ([1, 2, 3, 4] * 30, "multiclass"),
-     (list(np.linspace(0, 1, 120)), "regression")],
-)  # fmt: skip
+    [
+        ([0, 1] * 50, "binary"),
+        (["x", "y", "z"] * 40, "multiclass"),
+        ([1, 2, 3, 4] * 30, "multiclass"),
+        (list(np.linspace(0, 1, 120)), "regression"),
+    ],
+)
 def test_the_task_is_inferred_from_the_target(values: list[object], task: str):
     assert infer_task(pd.Series(values, name="y")) == task
 
@@ -79,9 +91,14 @@ def test_the_warnings_an_ml_engineer_wants_are_raised():
     n = 400
     y = rng.choice([0, 1], n, p=[0.97, 0.03])
     frame = pd.DataFrame(
-        {"leak": y * 10 + rng.normal(0, 0.01, n), "mostly_empty": np.where(rng.random(n) < 0.7, np.nan, 1.0),
-         "ok": rng.normal(size=n), "const": 7, "y": y}
-    )  # fmt: skip
+        {
+            "leak": y * 10 + rng.normal(0, 0.01, n),
+            "mostly_empty": np.where(rng.random(n) < 0.7, np.nan, 1.0),
+            "ok": rng.normal(size=n),
+            "const": 7,
+            "y": y,
+        }
+    )
     findings = {(f.code, f.column) for f in profile_frame(frame, "y").findings}
     assert ("leakage", "leak") in findings
     assert ("heavy_missing", "mostly_empty") in findings
@@ -130,9 +147,13 @@ def test_a_utf8_bom_does_not_end_up_in_the_first_column_name(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"\x00\x01\x02PK\x03\x04" * 100, "binary"), (b"a,b,c\n", "no rows"),
-     (b"   \n\n", "empty")],
-)  # fmt: skip
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02PK\x03\x04" * 100, "binary"),
+        (b"a,b,c\n", "no rows"),
+        (b"   \n\n", "empty"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_reason(tmp_path: Path, content: bytes, message: str):
     path = tmp_path / "bad.csv"
     path.write_bytes(content)
@@ -179,7 +200,9 @@ def test_a_rescaled_copy_of_a_regression_target_is_flagged_as_leakage(project: P
 def test_a_category_that_encodes_the_label_is_flagged_as_leakage():
     rng = np.random.default_rng(5)
     y = rng.choice(["a", "b", "c"], 300)
-    frame = pd.DataFrame({"status_code": [f"S-{v}" for v in y], "noise": rng.normal(size=300), "y": y})
+    frame = pd.DataFrame(
+        {"status_code": [f"S-{v}" for v in y], "noise": rng.normal(size=300), "y": y}
+    )
     assert profile_frame(frame, "y").flagged("leakage") == ["status_code"]
 
 
@@ -197,25 +220,37 @@ def test_a_leak_hidden_among_thousands_of_noise_columns_is_still_found(task: str
 def test_a_csv_of_empty_cells_is_refused_from_its_cell_count_not_its_bytes(tmp_path: Path):
     path = tmp_path / "commas.csv"
     line = b"," * 999 + b"\n"  # 1,000 cells in 1,000 bytes: 8 bytes each once parsed
-    path.write_bytes(b",".join(b"c%d" % i for i in range(1000)) + b"\n" + line * 30_000)  # 30 MB, 30M cells
+    path.write_bytes(
+        b",".join(b"c%d" % i for i in range(1000)) + b"\n" + line * 30_000
+    )  # 30 MB, 30M cells
     code = (
         "from pathlib import Path; from mcp_server.ml.data.tables import load_table\n"
-        "from mcp_server.errors import DataError\n"
+        "from mcp_server.core.errors import DataError\n"
         f"try:\n    print('loaded', load_table(Path({str(path)!r})).shape)\n"
         "except DataError as exc:\n    print('refused:', exc)\n"
     )
-    for cap_mb, expected in (("300", "refused: commas.csv holds about 2"), ("2000", "loaded (30000, 1000)")):
-        env = {**os.environ, "MOAI_ML_MAX_MEMORY_MB": cap_mb}  # 4x the bytes (120 MB) fits either way
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    for cap_mb, expected in (
+        ("300", "refused: commas.csv holds about 2"),
+        ("2000", "loaded (30000, 1000)"),
+    ):
+        env = {
+            **os.environ,
+            "MOAI_ML_MAX_MEMORY_MB": cap_mb,
+        }  # 4x the bytes (120 MB) fits either way
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
         assert done.stdout.startswith(expected), done.stdout + done.stderr[-500:]
 
 
-def test_profiling_with_a_target_keeps_the_schema_a_training_job_would_build(tmp_path: Path, monkeypatch):
+def test_profiling_with_a_target_keeps_the_schema_a_training_job_would_build(
+    tmp_path: Path, monkeypatch
+):
     """`ml_profile_data` then `ml_train` on the same file: the job reuses the profile's schema (the
     same schema and warnings its own profiling makes) and does not profile again, until the file
     changes."""
     import mcp_server.ml.data.profile as profiling
-    from mcp_server import layout
+    from mcp_server.core import layout
     from mcp_server.ml.modeling.dataset import prepare
 
     frame = _mixed()

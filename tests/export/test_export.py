@@ -12,23 +12,33 @@ from tests.support import error_text, stdio_client, structured
 pytestmark = pytest.mark.anyio
 
 
-async def test_ml_export_writes_each_format_under_the_run_store_with_parity_figures(project: Path) -> None:
-    run_id = log_fitted(project, fit("multiclass", "random_forest", {"n_estimators": 20}), "data/customers.csv")
+async def test_ml_export_writes_each_format_under_the_run_store_with_parity_figures(
+    project: Path,
+) -> None:
+    run_id = log_fitted(
+        project, fit("multiclass", "random_forest", {"n_estimators": 20}), "data/customers.csv"
+    )
     async with stdio_client(project) as client:
         onnx = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": "onnx"}))
         assert onnx["path"] == f".moai/ml/exports/{run_id}/model.onnx"
         assert (project / onnx["path"]).stat().st_size == onnx["size_bytes"] > 0
         parity = onnx["parity"]
-        assert parity["passed"] and parity["label_agreement"] == 1.0 and parity["max_abs_diff"] <= 1e-4
+        assert (
+            parity["passed"] and parity["label_agreement"] == 1.0 and parity["max_abs_diff"] <= 1e-4
+        )
         assert parity["rows"] >= 500  # real rows of the run's table plus synthetic rows
         assert (project / onnx["schema_path"]).is_file()
         for fmt, suffix in (("skops", "skops"), ("joblib", "joblib"), ("pickle", "pkl")):
-            done = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": fmt}))
+            done = structured(
+                await client.call_tool("ml_export", {"run_id": run_id, "format": fmt})
+            )
             assert done["path"].endswith(f"model.{suffix}") and (project / done["path"]).is_file()
             assert (done["parity"] is not None) == (fmt == "skops")
 
 
-async def test_a_model_onnx_cannot_express_is_refused_with_the_formats_that_work(project: Path) -> None:
+async def test_a_model_onnx_cannot_express_is_refused_with_the_formats_that_work(
+    project: Path,
+) -> None:
     fitted = fit("multiclass", "knn")  # tied neighbour distances on customers.csv: parity fails
     run_id = log_fitted(project, fitted, "data/customers.csv")
     async with stdio_client(project) as client:
@@ -37,7 +47,9 @@ async def test_a_model_onnx_cannot_express_is_refused_with_the_formats_that_work
         assert "parity check failed" in error_text(result) and "skops" in error_text(result)
         assert not (project / ".moai/ml/exports" / run_id / "model.onnx").exists()
         assert not list((project / ".moai/ml/exports").rglob("*.onnx"))
-        done = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": "skops"}))
+        done = structured(
+            await client.call_tool("ml_export", {"run_id": run_id, "format": "skops"})
+        )
         assert done["parity"]["passed"]
 
 

@@ -1,4 +1,5 @@
-"""Every registered estimator x task converts to ONNX whole and predicts what the pipeline predicts."""
+"""Every registered estimator x task converts to ONNX whole and predicts what the pipeline
+predicts."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.formats import export_pipeline
 from mcp_server.ml.modeling.registry import REGISTRY
-from mcp_server.workspace import Workspace
 from tests.export_support import Fitted, files_under, fit
 
 # Tied neighbour distances on customers.csv (duplicate rows) make k-NN's choice of neighbours
@@ -35,10 +36,14 @@ def test_every_registered_estimator_exports_to_onnx_with_parity_or_is_refused_cl
     fitted = fit(task, model, _params(model, task))
     if (model, task) in EXPECTED_REFUSALS:
         with pytest.raises(MoaiMlError, match=r"parity check failed.*joblib, pickle or skops"):
-            export_pipeline(workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test)
+            export_pipeline(
+                workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test
+            )
         assert not any(f.endswith(".onnx") for f in files_under(workspace.root / ".moai"))
         return
-    exported = export_pipeline(workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test)
+    exported = export_pipeline(
+        workspace, "r1", fitted.pipeline, fitted.schema, model, "onnx", fitted.test
+    )
     parity = exported.parity
     assert parity is not None and parity.passed, parity
     assert parity.rows >= len(fitted.test)
@@ -49,7 +54,9 @@ def test_every_registered_estimator_exports_to_onnx_with_parity_or_is_refused_cl
     assert exported.path.read_bytes()[:2] and exported.size_bytes == exported.path.stat().st_size
 
 
-def _assert_labels_as_joblib_predicts(workspace: Workspace, onnx_path: Path, fitted: Fitted) -> None:
+def _assert_labels_as_joblib_predicts(
+    workspace: Workspace, onnx_path: Path, fitted: Fitted
+) -> None:
     """The ONNX label output holds the user's labels, equal to the joblib file's `predict` on
     every row whose top probabilities are not tied (a tie may pick either class: both are right)."""
     import joblib
@@ -72,18 +79,24 @@ def _assert_labels_as_joblib_predicts(workspace: Workspace, onnx_path: Path, fit
     assert np.abs(proba - fitted.pipeline.predict_proba(reference)).max() <= 1e-4
 
 
-def test_hist_gradient_boosting_converts_despite_the_skl2onnx_boolean_bug(workspace: Workspace) -> None:
+def test_hist_gradient_boosting_converts_despite_the_skl2onnx_boolean_bug(
+    workspace: Workspace,
+) -> None:
     import onnx
 
     fitted = fit("binary", "hist_gradient_boosting")
-    exported = export_pipeline(workspace, "hgb", fitted.pipeline, fitted.schema, "hist_gradient_boosting", "onnx")
+    exported = export_pipeline(
+        workspace, "hgb", fitted.pipeline, fitted.schema, "hist_gradient_boosting", "onnx"
+    )
     model = onnx.load(str(exported.path))
     ops = {node.op_type for node in model.graph.node}
     assert "TreeEnsembleClassifier" in ops
     assert exported.parity is not None and exported.parity.label_agreement == 1.0
 
 
-def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exactly(workspace: Workspace) -> None:
+def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exactly(
+    workspace: Workspace,
+) -> None:
     import numpy as np
     import onnx
     import pandas as pd
@@ -92,9 +105,13 @@ def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exa
     from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 
     rng = np.random.default_rng(0)
-    cities = [f"city {i}" for i in range(120)]  # > max_categories=50: infrequent ones share a column
+    cities = [
+        f"city {i}" for i in range(120)
+    ]  # > max_categories=50: infrequent ones share a column
     weights = np.linspace(1, 30, len(cities))
-    raw = pd.DataFrame({"city": rng.choice(cities, 900, p=weights / weights.sum()), "x": rng.normal(size=900)})
+    raw = pd.DataFrame(
+        {"city": rng.choice(cities, 900, p=weights / weights.sum()), "x": rng.normal(size=900)}
+    )
     features = [
         Feature("city", "categorical", False, categories=cities[:50]),
         Feature("x", "numeric", False, minimum=-3.0, maximum=3.0),
@@ -105,12 +122,20 @@ def test_a_column_with_more_categories_than_the_encoder_keeps_still_converts_exa
     pipeline = build_pipeline(schema, "logistic_regression", None, 0).fit(frame, y)
     encoder = pipeline.steps[0][1].named_transformers_["categorical"].named_steps["onehot"]
     assert any(c is not None for c in encoder.infrequent_categories_)
-    exported = export_pipeline(workspace, "cities", pipeline, schema, "logistic_regression", "onnx", raw)
-    assert exported.parity is not None and exported.parity.passed and exported.parity.label_agreement == 1.0
+    exported = export_pipeline(
+        workspace, "cities", pipeline, schema, "logistic_regression", "onnx", raw
+    )
+    assert (
+        exported.parity is not None
+        and exported.parity.passed
+        and exported.parity.label_agreement == 1.0
+    )
     assert "MatMul" in {node.op_type for node in onnx.load(str(exported.path)).graph.node}
 
 
-def test_datetime_and_text_features_are_refused_for_onnx_naming_the_formats_that_work(workspace: Workspace) -> None:
+def test_datetime_and_text_features_are_refused_for_onnx_naming_the_formats_that_work(
+    workspace: Workspace,
+) -> None:
     from mcp_server.ml.data.schema import Feature, Schema
 
     reasons = {

@@ -14,10 +14,10 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.formats import export_pipeline, parity_sample, serialize
 from mcp_server.ml.export.onnx_parity import float32_view, onnx_feeds
 from mcp_server.ml.serving.generate import generate_serving
-from mcp_server.workspace import Workspace
 from tests.export_support import fit, log_fitted
 from tests.support import free_port, running
 
@@ -26,10 +26,13 @@ pytestmark = pytest.mark.xdist_group("neural")
 
 
 @pytest.mark.parametrize("task", ["multiclass", "binary", "regression"])
-def test_the_whole_torch_pipeline_exports_to_one_onnx_graph_that_passes_parity(task: str, tmp_path: Path):
+def test_the_whole_torch_pipeline_exports_to_one_onnx_graph_that_passes_parity(
+    task: str, tmp_path: Path
+):
     fitted = fit(task, "torch_mlp")
-    exported = export_pipeline(Workspace(tmp_path), "run1", fitted.pipeline, fitted.schema, "torch_mlp", "onnx",
-                               fitted.raw)  # fmt: skip
+    exported = export_pipeline(
+        Workspace(tmp_path), "run1", fitted.pipeline, fitted.schema, "torch_mlp", "onnx", fitted.raw
+    )
     assert exported.parity is not None and exported.parity.passed and exported.parity.rows > 600
     model = onnx.load(exported.path)
     outputs = [o.name for o in model.graph.output]
@@ -42,14 +45,16 @@ def test_the_whole_torch_pipeline_exports_to_one_onnx_graph_that_passes_parity(t
     if task == "regression":
         assert np.allclose(got[0].ravel(), fitted.pipeline.predict(reference), rtol=1e-4)
     else:  # the user's labels, exactly as the joblib file's predict answers
-        saved = export_pipeline(Workspace(tmp_path), "r1", fitted.pipeline, fitted.schema, "torch_mlp", "joblib")
+        saved = export_pipeline(
+            Workspace(tmp_path), "r1", fitted.pipeline, fitted.schema, "torch_mlp", "joblib"
+        )
         assert got[0].tolist() == joblib.load(saved.path).predict(reference).tolist()
         assert set(got[0].tolist()) == set(fitted.schema.classes)
         assert np.abs(got[1] - fitted.pipeline.predict_proba(reference)).max() < 1e-5
 
 
 def test_a_network_that_does_not_match_its_onnx_file_is_refused(monkeypatch: pytest.MonkeyPatch):
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.export import onnx_torch
 
     fitted = fit("binary", "torch_mlp")
@@ -58,7 +63,11 @@ def test_a_network_that_does_not_match_its_onnx_file_is_refused(monkeypatch: pyt
 
     def shifted(estimator, task):  # the exported network answers with its output biases moved apart
         model = real(estimator, task)
-        last = [t for t in model.graph.initializer if len(t.dims) == 1 and t.data_type == onnx.TensorProto.FLOAT][-1]
+        last = [
+            t
+            for t in model.graph.initializer
+            if len(t.dims) == 1 and t.data_type == onnx.TensorProto.FLOAT
+        ][-1]
         values = onnx.numpy_helper.to_array(last) + 3.0 * np.arange(last.dims[0])
         last.CopyFrom(onnx.numpy_helper.from_array(values.astype(np.float32), last.name))
         return model
@@ -69,22 +78,45 @@ def test_a_network_that_does_not_match_its_onnx_file_is_refused(monkeypatch: pyt
 
 
 @pytest.mark.slow
-def test_the_fastapi_onnx_service_of_a_torch_run_passes_its_tests_and_answers_like_the_model(project: Path):
+def test_the_fastapi_onnx_service_of_a_torch_run_passes_its_tests_and_answers_like_the_model(
+    project: Path,
+):
     fitted = fit("binary", "torch_mlp")
     run_id = log_fitted(project, fitted, "data/breast_cancer.csv", tags={"moai.spec_id": "ML-077"})
     done = generate_serving(Workspace(project), run_id, None, "onnx")
     assert done.parity is not None and done.parity.passed
     service = project / done.output_dir
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=service,
-                           capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert tests.returncode == 0, tests.stdout[-3000:]
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     rows = fitted.raw.iloc[len(fitted.train) :].head(40)
-    records = [{k: (None if v != v else v) for k, v in r.items() if k in fitted.schema.names}
-               for r in rows.to_dict("records")]  # fmt: skip
+    records = [
+        {k: (None if v != v else v) for k, v in r.items() if k in fitted.schema.names}
+        for r in rows.to_dict("records")
+    ]
     with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
-        reply = httpx.post(f"http://127.0.0.1:{port}/predict/batch", json={"records": records}, timeout=30)
+        reply = httpx.post(
+            f"http://127.0.0.1:{port}/predict/batch", json={"records": records}, timeout=30
+        )
     assert reply.status_code == 200, reply.text
     want = fitted.pipeline.predict(float32_view(fitted.test.head(40), fitted.schema))
-    assert [p["prediction"] for p in reply.json()["predictions"]] == [fitted.schema.classes[c] for c in want]
+    assert [p["prediction"] for p in reply.json()["predictions"]] == [
+        fitted.schema.classes[c] for c in want
+    ]

@@ -9,7 +9,8 @@ import pandas as pd
 
 
 def insurance(rows: int = 800, seed: int = 3) -> pd.DataFrame:
-    """Health-insurance style: a 0/1 flag, a True/False column, a category, numbers, a binary target."""
+    """Health-insurance style: a 0/1 flag, a True/False column, a category, numbers, a binary
+    target."""
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 80, rows)
     smoker = rng.integers(0, 2, rows)  # 0/1 flag as the CSV holds it
@@ -18,8 +19,16 @@ def insurance(rows: int = 800, seed: int = 3) -> pd.DataFrame:
     bmi = np.round(rng.normal(27, 4, rows), 1)
     score = 0.04 * (age - 50) + 1.2 * smoker + 0.1 * (bmi - 27) + rng.normal(0, 1, rows)
     claim = np.where(score > 0.3, "yes", "no")
-    return pd.DataFrame({"age": age, "smoker": smoker, "married": married, "region": region, "bmi": bmi,
-                         "claim": claim})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "age": age,
+            "smoker": smoker,
+            "married": married,
+            "region": region,
+            "bmi": bmi,
+            "claim": claim,
+        }
+    )
 
 
 def visits(rows: int, seed: int = 5) -> pd.DataFrame:
@@ -37,14 +46,19 @@ def write(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def spec(project: Path, spec_id: str, dataset: str, target: str, metric: str, threshold: float) -> None:
+def spec(
+    project: Path, spec_id: str, dataset: str, target: str, metric: str, threshold: float
+) -> None:
     """A minimal SPEC with one gate."""
     folder = project / ".moai" / "specs" / f"SPEC-{spec_id}"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.md").write_text(
-        f"---\nid: {spec_id}\nversion: 0.0.1\nstatus: draft\n---\n\n# @SPEC:{spec_id}: fidelity check\n\n"
-        "## Requirements\n\n- Ubiquitous: the system shall predict the target.\n\n## ML\n\n```yaml\n"
-        f"dataset: {dataset}\ntarget: {target}\nmetric: {metric}\nthreshold: {threshold}\nseed: 42\n```\n",
+        f"---\nid: {spec_id}\nversion: 0.0.1\nstatus: draft\n---\n\n# @SPEC:{spec_id}: "
+        "fidelity check\n\n"
+        "## Requirements\n\n- Ubiquitous: the system shall predict the target.\n\n## "
+        "ML\n\n```yaml\n"
+        f"dataset: {dataset}\ntarget: {target}\nmetric: {metric}\nthreshold: "
+        f"{threshold}\nseed: 42\n```\n",
         encoding="utf-8",
     )
 
@@ -69,10 +83,25 @@ def segments(rows: int = 900, seed: int = 11) -> pd.DataFrame:
     city = rng.choice(["paris", "oslo", "rome"], rows)
     score = spend / 50 + 1.5 * member + 0.5 * promo + rng.normal(0, 0.4, rows)
     segment = np.select([score < 1.8, score < 3.2], ["bronze", "silver"], "gold")
-    return pd.DataFrame({"spend": spend, "member": member, "promo": promo, "city": city, "segment": segment})
+    return pd.DataFrame(
+        {"spend": spend, "member": member, "promo": promo, "city": city, "segment": segment}
+    )
 
 
-WORDS = ["late", "payment", "fee", "branch", "helpful", "app", "crash", "loan", "rate", "great", "slow", "card"]
+WORDS = [
+    "late",
+    "payment",
+    "fee",
+    "branch",
+    "helpful",
+    "app",
+    "crash",
+    "loan",
+    "rate",
+    "great",
+    "slow",
+    "card",
+]
 
 
 def accounts(rows: int = 800, seed: int = 13) -> pd.DataFrame:
@@ -84,5 +113,12 @@ def accounts(rows: int = 800, seed: int = 13) -> pd.DataFrame:
     balance = rng.gamma(2.0, 800.0, rows).round(2)
     score = (opened.year - 2021) * 0.6 - 0.8 * online + rng.normal(0, 0.8, rows)
     churn = np.where(score > 0, "left", "stayed")
-    return pd.DataFrame({"opened": opened.strftime("%Y-%m-%d"), "note": notes, "online": online,
-                         "balance": balance, "churn": churn})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "opened": opened.strftime("%Y-%m-%d"),
+            "note": notes,
+            "online": online,
+            "balance": balance,
+            "churn": churn,
+        }
+    )

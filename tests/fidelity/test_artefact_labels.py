@@ -49,7 +49,8 @@ if kind == "onnx":
         if group == "numbers":
             feeds[group] = part.to_numpy(dtype=np.float32)
         else:
-            feeds[group] = part.astype(object).where(part.notna(), "").astype(str).to_numpy(dtype=object)
+            text = part.astype(object).where(part.notna(), "").astype(str)
+            feeds[group] = text.to_numpy(dtype=object)
     labels = session.run(None, feeds)[0].tolist()
     classes = None
 else:
@@ -74,30 +75,55 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _load_and_predict(project: Path, kind: str, path: str, table: str, target: str) -> dict:
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{project}/.moai/ml/mlflow.db"}
-    done = subprocess.run([sys.executable, "-c", LOADER, kind, path, str(project / "data" / f"{table}.csv"), target],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", LOADER, kind, path, str(project / "data" / f"{table}.csv"), target],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize(("table", "target"), [("segments", "segment"), ("grades", "grade")])
-async def test_every_artefact_predicts_the_original_labels_in_a_fresh_process(project: Path, table, target):
+async def test_every_artefact_predicts_the_original_labels_in_a_fresh_process(
+    project: Path, table, target
+):
     truth = pd.read_csv(project / "data" / f"{table}.csv")[target].tolist()
     labels = sorted(set(truth), key=str)
     async with stdio_client(project) as client:
-        run = await call(client, "ml_train", data_path=f"data/{table}.csv", target=target,
-                         model="logistic_regression")  # fmt: skip
-        paths = {fmt: (await call(client, "ml_export", run_id=run["run_id"], format=fmt))["path"] for fmt in FORMATS}
+        run = await call(
+            client,
+            "ml_train",
+            data_path=f"data/{table}.csv",
+            target=target,
+            model="logistic_regression",
+        )
+        paths = {
+            fmt: (await call(client, "ml_export", run_id=run["run_id"], format=fmt))["path"]
+            for fmt in FORMATS
+        }
     assert run["task"] == "multiclass"
-    answers = {fmt: _load_and_predict(project, fmt, str(project / path), table, target) for fmt, path in paths.items()}
+    answers = {
+        fmt: _load_and_predict(project, fmt, str(project / path), table, target)
+        for fmt, path in paths.items()
+    }
     answers["mlflow"] = _load_and_predict(project, "mlflow", run["model_uri"], table, target)
     for kind, answer in answers.items():
         got = answer["labels"]
-        assert set(got) <= set(labels), (kind, sorted(set(got), key=str)[:5])  # labels of the original type
+        assert set(got) <= set(labels), (
+            kind,
+            sorted(set(got), key=str)[:5],
+        )  # labels of the original type
         accuracy = sum(g == t for g, t in zip(got, truth, strict=True)) / len(truth)
         assert accuracy > 0.7, (kind, accuracy)  # the right labels, not a permutation of codes
         assert answer["classes"] in (None, labels), kind
     reference = answers["joblib"]["labels"]
     for kind, answer in answers.items():
-        agree = sum(a == b for a, b in zip(answer["labels"], reference, strict=True)) / len(reference)
+        agree = sum(a == b for a, b in zip(answer["labels"], reference, strict=True)) / len(
+            reference
+        )
         assert agree >= 0.995, (kind, agree)

@@ -41,19 +41,32 @@ def test_a_dated_model_is_served_by_joblib_without_the_package(tmp_path: Path):
     table = tmp_path / "accounts.csv"
     accounts().to_csv(table, index=False)
     data = prepare(table, "churn")
-    assert {f.name: f.kind for f in data.schema.features}.items() >= {"opened": "datetime", "note": "text"}.items()
+    assert {f.name: f.kind for f in data.schema.features}.items() >= {
+        "opened": "datetime",
+        "note": "text",
+    }.items()
     pipeline = build_pipeline(data.schema, "logistic_regression", {}, 0).fit(data.X, data.y)
     buffer = io.BytesIO()
     joblib.dump(pipeline, buffer)
     files = render_service(
-        ModelInfo(pipeline, data.schema, "logistic_regression", "r1", {}), "joblib", buffer.getvalue()
+        ModelInfo(pipeline, data.schema, "logistic_regression", "r1", {}),
+        "joblib",
+        buffer.getvalue(),
     )
     service = tmp_path / "service"
     for rel, content in files.items():
         (service / rel).parent.mkdir(parents=True, exist_ok=True)
-        (service / rel).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-    done = subprocess.run([sys.executable, "-c", WITHOUT_PACKAGE], cwd=service, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+        (service / rel).write_bytes(
+            content if isinstance(content, bytes) else content.encode("utf-8")
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PACKAGE],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["module"].endswith("app/date_parts.py")
@@ -61,5 +74,9 @@ def test_a_dated_model_is_served_by_joblib_without_the_package(tmp_path: Path):
     frame = example_frame(data.schema, example)
     assert result["answer"]["prediction"] == data.schema.classes[int(pipeline.predict(frame)[0])]
     assert (
-        abs(result["answer"]["probabilities"][str(data.schema.classes[0])] - pipeline.predict_proba(frame)[0][0]) < 1e-9
+        abs(
+            result["answer"]["probabilities"][str(data.schema.classes[0])]
+            - pipeline.predict_proba(frame)[0][0]
+        )
+        < 1e-9
     )

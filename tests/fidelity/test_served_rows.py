@@ -24,8 +24,12 @@ from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_served")]
 ROWS = 200
-CASES = [("insurance", "claim", "joblib"), ("insurance", "claim", "onnx"), ("grades", "grade", "joblib"),
-         ("accounts", "churn", "joblib")]  # fmt: skip
+CASES = [
+    ("insurance", "claim", "joblib"),
+    ("insurance", "claim", "onnx"),
+    ("grades", "grade", "joblib"),
+    ("accounts", "churn", "joblib"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,16 @@ async def client(project: Path):  # type: ignore[no-untyped-def]
 @contextmanager
 def _uvicorn(service: Path) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
         yield f"http://127.0.0.1:{port}"
 
@@ -65,27 +78,43 @@ def _raw_rows(path: Path, target: str) -> tuple[pd.DataFrame, list[dict[str, Any
 
 
 def run_features(project: Path, run: dict[str, Any]) -> list[dict[str, Any]]:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.workspace import Workspace
 
     folder = get_store(Workspace(project)).moai_dir(run["run_id"])
     return list(json.loads((folder / "schema.json").read_text(encoding="utf-8"))["features"])
 
 
-@pytest.mark.parametrize(("table", "target", "runtime"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
-async def test_the_csvs_own_rows_get_200_and_the_models_answer(client, project: Path, table, target, runtime):
-    run = await call(client, "ml_train", data_path=f"data/{table}.csv", target=target, model="logistic_regression")
+@pytest.mark.parametrize(
+    ("table", "target", "runtime"), CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES]
+)
+async def test_the_csvs_own_rows_get_200_and_the_models_answer(
+    client, project: Path, table, target, runtime
+):
+    run = await call(
+        client,
+        "ml_train",
+        data_path=f"data/{table}.csv",
+        target=target,
+        model="logistic_regression",
+    )
     out = f"serving/{table}_{runtime}"
-    if table == "accounts":  # a date and a free-text column: ONNX points to joblib, which serves them
+    if (
+        table == "accounts"
+    ):  # a date and a free-text column: ONNX points to joblib, which serves them
         assert {"opened": "datetime", "note": "text"}.items() <= {
             f["name"]: f["kind"] for f in run_features(project, run)
         }.items()
-        refused = await call_error(client, "ml_generate_serving", run_id=run["run_id"], runtime="onnx")
+        refused = await call_error(
+            client, "ml_generate_serving", run_id=run["run_id"], runtime="onnx"
+        )
         assert "runtime='joblib'" in refused
     await call(client, "ml_generate_serving", run_id=run["run_id"], runtime=runtime, output_dir=out)
     exported = await call(client, "ml_export", run_id=run["run_id"], format="joblib")
     model = joblib.load(project / exported["path"])
-    schema = Schema.from_dict(json.loads((project / exported["schema_path"]).read_text(encoding="utf-8")))
+    schema = Schema.from_dict(
+        json.loads((project / exported["schema_path"]).read_text(encoding="utf-8"))
+    )
     frame, records = _raw_rows(project / "data" / f"{table}.csv", target)
     assert list(model.classes_) == schema.classes
     want = model.predict(frame).tolist()  # the exported model takes the rows as read_csv reads them
@@ -93,9 +122,15 @@ async def test_the_csvs_own_rows_get_200_and_the_models_answer(client, project: 
     with _uvicorn(project / out) as base:
         singles = [httpx.post(f"{base}/predict", json=record, timeout=30) for record in records]
         batch = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=60)
-    assert [r.status_code for r in singles] == [200] * ROWS, next(r.text for r in singles if r.status_code != 200)
+    assert [r.status_code for r in singles] == [200] * ROWS, next(
+        r.text for r in singles if r.status_code != 200
+    )
     assert batch.status_code == 200
     got = [r.json() for r in singles]
-    assert [g["prediction"] for g in got] == want == [p["prediction"] for p in batch.json()["predictions"]]
+    assert (
+        [g["prediction"] for g in got]
+        == want
+        == [p["prediction"] for p in batch.json()["predictions"]]
+    )
     got_proba = np.array([[g["probabilities"][str(c)] for c in schema.classes] for g in got])
     assert np.abs(got_proba - want_proba).max() <= (1e-4 if runtime == "onnx" else 1e-9)

@@ -31,14 +31,16 @@ def _state(model: object) -> bytes:
 def _table(path: Path, rows: int) -> Path:
     """Numbers with gaps (one column wholly empty, one half empty), a category, a date, a target."""
     rng = np.random.default_rng(rows)
-    frame = pd.DataFrame({
-        "amount": np.round(rng.normal(100, 20, rows), 2),
-        "visits": rng.integers(0, 7, rows),  # many ties: the median sits on a repeated value
-        "half": rng.normal(size=rows),
-        "empty": np.nan,
-        "city": rng.choice(["paris", "oslo", "rome", None], rows),
-        "opened": pd.date_range("2020-01-01", periods=rows, freq="D").strftime("%Y-%m-%d"),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "amount": np.round(rng.normal(100, 20, rows), 2),
+            "visits": rng.integers(0, 7, rows),  # many ties: the median sits on a repeated value
+            "half": rng.normal(size=rows),
+            "empty": np.nan,
+            "city": rng.choice(["paris", "oslo", "rome", None], rows),
+            "opened": pd.date_range("2020-01-01", periods=rows, freq="D").strftime("%Y-%m-%d"),
+        }
+    )
     frame.loc[rng.random(rows) < 0.15, "amount"] = np.nan
     frame.loc[: rows // 2, "half"] = np.nan
     frame["target"] = np.where(frame["visits"] + rng.normal(0, 2, rows) > 3, "yes", "no")
@@ -47,8 +49,12 @@ def _table(path: Path, rows: int) -> Path:
 
 
 @pytest.mark.parametrize("rows", [400, 401])  # an even and an odd count of present values
-@pytest.mark.parametrize("model", ["hist_gradient_boosting", "random_forest", "logistic_regression"])
-def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(tmp_path: Path, rows: int, model: str):
+@pytest.mark.parametrize(
+    "model", ["hist_gradient_boosting", "random_forest", "logistic_regression"]
+)
+def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(
+    tmp_path: Path, rows: int, model: str
+):
     data = prepare(_table(tmp_path / "t.csv", rows), "target")
     assert "empty" not in data.X.columns or data.X["empty"].isna().all()
     reference = build_pipeline(data.schema, model, {}, 7)
@@ -60,7 +66,9 @@ def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(tmp_path: Path, ro
 
 
 @pytest.mark.parametrize("numbers_only", [True, False])
-def test_a_table_larger_than_a_transform_chunk_fits_to_the_same_model(tmp_path: Path, numbers_only: bool):
+def test_a_table_larger_than_a_transform_chunk_fits_to_the_same_model(
+    tmp_path: Path, numbers_only: bool
+):
     """Past 65,536 rows the matrix is written chunk by chunk; a table of numbers only is fitted on
     the rows that hold each column's first value (one column's only value is in the last chunk)."""
     rows = 140_000
@@ -90,9 +98,13 @@ def test_the_median_branch_is_the_one_fit_makes_even_with_a_wholly_empty_column(
     from sklearn.pipeline import Pipeline
 
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame({"a": rng.normal(size=1001), "b": rng.integers(0, 5, 1001).astype(float), "c": np.nan})
+    frame = pd.DataFrame(
+        {"a": rng.normal(size=1001), "b": rng.integers(0, 5, 1001).astype(float), "c": np.nan}
+    )
     frame.loc[rng.random(1001) < 0.2, "a"] = np.nan
-    step = ColumnTransformer([("numeric", Pipeline([("impute", SimpleImputer(strategy="median"))]), ["a", "b", "c"])])
+    step = ColumnTransformer(
+        [("numeric", Pipeline([("impute", SimpleImputer(strategy="median"))]), ["a", "b", "c"])]
+    )
     reference = clone(step)
     with pytest.warns(UserWarning, match="strategy='median'"):
         expected = reference.fit_transform(frame)
@@ -127,8 +139,16 @@ def test_a_table_of_numbers_gives_up_each_column_as_the_split_matrix_is_written(
     frame = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(3)})
     frame.loc[rng.random(rows) < 0.3, "x1"] = np.nan
     frame["gone"] = np.nan
-    y = (frame["x0"] > 0).to_numpy().astype(int) if task == "classification" else rng.normal(size=rows)
-    model = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
+    y = (
+        (frame["x0"] > 0).to_numpy().astype(int)
+        if task == "classification"
+        else rng.normal(size=rows)
+    )
+    model = (
+        HistGradientBoostingClassifier
+        if task == "classification"
+        else HistGradientBoostingRegressor
+    )
     pipeline = build_pipeline_like(frame.columns.tolist(), model(max_iter=3, random_state=4))
     split = early_stopping_split(pipeline.steps[-1][1], rows, y)
     assert split is not None and len(split[0]) + len(split[1]) == rows
@@ -155,14 +175,18 @@ def build_pipeline_like(columns: list[str], estimator: object) -> object:
     from sklearn.pipeline import Pipeline
 
     impute = Pipeline([("impute", SimpleImputer(strategy="median"))])
-    preprocess = ColumnTransformer([("numeric", impute, columns)], remainder="drop", sparse_threshold=0.0)
+    preprocess = ColumnTransformer(
+        [("numeric", impute, columns)], remainder="drop", sparse_threshold=0.0
+    )
     return Pipeline([("preprocess", preprocess), ("model", estimator)])
 
 
 @pytest.mark.parametrize(
     ("model", "params"), [("random_forest", {"n_estimators": 3}), ("lightgbm", {"n_estimators": 5})]
 )
-def test_a_large_table_of_numbers_fits_other_families_to_the_same_model(tmp_path: Path, model: str, params: dict):
+def test_a_large_table_of_numbers_fits_other_families_to_the_same_model(
+    tmp_path: Path, model: str, params: dict
+):
     """No early-stopping split: the matrix is still written from the columns as the table empties,
     in the layout the transform itself makes, and the model is the one `Pipeline.fit` makes."""
     rows = 70_001
@@ -186,12 +210,14 @@ def test_a_large_table_of_numbers_fits_other_families_to_the_same_model(tmp_path
 def test_an_infinite_number_is_refused_naming_its_column():
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
 
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"a": rng.normal(size=120_000), "b": rng.normal(size=120_000)})
     frame.loc[119_000, "b"] = np.inf
     y = (frame["a"] > 0).astype(int).to_numpy()
     pipeline = build_pipeline_like(["a", "b"], HistGradientBoostingClassifier())
-    with pytest.raises(MoaiMlError, match="could not be fitted: column 'b' holds infinite values; make them empty"):
+    with pytest.raises(
+        MoaiMlError, match="could not be fitted: column 'b' holds infinite values; make them empty"
+    ):
         fit_pipeline(pipeline, [frame], y, "hist_gradient_boosting")

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from mcp_server.workspace import Workspace
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call, call_error, job_processes, staging_left, wait_until
 
@@ -41,8 +41,15 @@ async def client(project: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 async def rf_run(client, project: Path) -> dict:  # type: ignore[no-untyped-def]
-    return await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target",
-                      model="random_forest", params={"n_estimators": 30}, spec_id="ML-001")  # fmt: skip
+    return await call(
+        client,
+        "ml_train",
+        data_path="data/breast_cancer.csv",
+        target="target",
+        model="random_forest",
+        params={"n_estimators": 30},
+        spec_id="ML-001",
+    )
 
 
 async def test_training_returns_the_run_id_holdout_metrics_fit_time_and_model_size(rf_run):
@@ -50,7 +57,14 @@ async def test_training_returns_the_run_id_holdout_metrics_fit_time_and_model_si
     assert rf_run["task"] == "binary" and rf_run["model"] == "random_forest"
     assert rf_run["rows"] == 569 and rf_run["train_rows"] + rf_run["test_rows"] == 569
     assert rf_run["primary_metric"] == "roc_auc" and 0.9 < rf_run["primary_value"] <= 1.0
-    assert {"accuracy", "balanced_accuracy", "f1_macro", "f1_weighted", "roc_auc", "log_loss"} <= set(rf_run["metrics"])
+    assert {
+        "accuracy",
+        "balanced_accuracy",
+        "f1_macro",
+        "f1_weighted",
+        "roc_auc",
+        "log_loss",
+    } <= set(rf_run["metrics"])
     assert rf_run["fit_time_s"] > 0 and rf_run["model_size_mb"] > 0 and rf_run["latency_ms"] > 0
     assert rf_run["dropped"] == {"patient_id": "identifier"}
     assert rf_run["experiment"] == "SPEC-ML-001"
@@ -58,12 +72,16 @@ async def test_training_returns_the_run_id_holdout_metrics_fit_time_and_model_si
 
 async def test_the_holdout_is_a_stratified_split_with_the_given_seed(rf_run, project: Path):
     frame = pd.read_csv(project / "data/breast_cancer.csv")
-    _, test = train_test_split(np.arange(len(frame)), test_size=0.2, random_state=42, stratify=frame["target"])
+    _, test = train_test_split(
+        np.arange(len(frame)), test_size=0.2, random_state=42, stratify=frame["target"]
+    )
     expected = frame["target"].iloc[test].value_counts().sort_index().tolist()
     assert [sum(row) for row in rf_run["confusion_matrix"]] == expected
 
 
-async def test_the_run_is_an_mlflow_run_with_params_metrics_tags_model_and_plots(rf_run, project: Path):
+async def test_the_run_is_an_mlflow_run_with_params_metrics_tags_model_and_plots(
+    rf_run, project: Path
+):
     store = get_store(Workspace(project))
     run = store.get_run(rf_run["run_id"])
     data = (project / "data/breast_cancer.csv").read_bytes()
@@ -80,7 +98,9 @@ async def test_the_run_is_an_mlflow_run_with_params_metrics_tags_model_and_plots
     assert (project / ".moai/ml/mlflow.db").is_file()
 
 
-async def test_the_logged_model_has_a_signature_and_an_input_example_and_predicts(rf_run, project: Path):
+async def test_the_logged_model_has_a_signature_and_an_input_example_and_predicts(
+    rf_run, project: Path
+):
     import mlflow.sklearn
     from mlflow.models import Model
 
@@ -101,21 +121,31 @@ async def test_the_logged_model_has_a_signature_and_an_input_example_and_predict
 
 
 async def test_regression_training_reports_rmse_mae_r2_and_mape(client):
-    result = await call(client, "ml_train", data_path="data/diabetes.csv", target="progression", model="ridge")
+    result = await call(
+        client, "ml_train", data_path="data/diabetes.csv", target="progression", model="ridge"
+    )
     assert result["task"] == "regression" and result["primary_metric"] == "rmse"
     assert set(result["metrics"]) == {"rmse", "mae", "r2", "mape"}
     assert result["confusion_matrix"] is None and result["labels"] == []
 
 
 async def test_multiclass_training_on_categorical_columns_with_missing_values(client):
-    result = await call(client, "ml_train", data_path="data/customers.csv", target="segment",
-                        model="hist_gradient_boosting", params={"max_iter": 50})  # fmt: skip
+    result = await call(
+        client,
+        "ml_train",
+        data_path="data/customers.csv",
+        target="segment",
+        model="hist_gradient_boosting",
+        params={"max_iter": 50},
+    )
     assert result["task"] == "multiclass" and len(result["labels"]) == 3
     assert result["metrics"]["roc_auc"] is not None and len(result["confusion_matrix"]) == 3
 
 
 async def test_model_auto_picks_a_model_for_the_task(client):
-    result = await call(client, "ml_train", data_path="data/diabetes.csv", target="progression", model="auto")
+    result = await call(
+        client, "ml_train", data_path="data/diabetes.csv", target="progression", model="auto"
+    )
     assert result["model"] == "ridge"  # few rows: a regularised linear model
 
 
@@ -126,9 +156,10 @@ async def test_training_reports_progress_while_it_runs(client):
         messages.append(message or "")
 
     result = await client.call_tool(
-        "ml_train", {"data_path": "data/diabetes.csv", "target": "progression", "model": "ridge"},
+        "ml_train",
+        {"data_path": "data/diabetes.csv", "target": "progression", "model": "ridge"},
         progress_callback=progress,
-    )  # fmt: skip
+    )
     assert not result.is_error
     assert any(m.startswith("fitting ridge") for m in messages)
     assert messages[-1] == "recording the MLflow run"
@@ -136,8 +167,15 @@ async def test_training_reports_progress_while_it_runs(client):
 
 async def test_a_fit_past_its_time_budget_is_stopped_and_records_nothing(client, project: Path):
     before = (await call(client, "ml_list_runs", max_results=200))["count"]
-    text = await call_error(client, "ml_train", data_path="data/breast_cancer.csv", target="target",
-                            model="random_forest", params=SLOW_RF, time_budget_s=3)  # fmt: skip
+    text = await call_error(
+        client,
+        "ml_train",
+        data_path="data/breast_cancer.csv",
+        target="target",
+        model="random_forest",
+        params=SLOW_RF,
+        time_budget_s=3,
+    )
     assert "time budget of 3 s" in text and "nothing was recorded" in text
     assert (await call(client, "ml_list_runs", max_results=200))["count"] == before
     assert wait_until(lambda: not job_processes()), "the fitting process is still alive"
@@ -154,9 +192,16 @@ async def slow_fit_running(client) -> AsyncIterator[anyio.abc.TaskGroup]:
             fitting.set()
 
     async def train() -> None:
-        await client.call_tool("ml_train", {"data_path": "data/breast_cancer.csv", "target": "target",
-                                            "model": "random_forest", "params": SLOW_RF},
-                               progress_callback=progress)  # fmt: skip
+        await client.call_tool(
+            "ml_train",
+            {
+                "data_path": "data/breast_cancer.csv",
+                "target": "target",
+                "model": "random_forest",
+                "params": SLOW_RF,
+            },
+            progress_callback=progress,
+        )
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(train)
@@ -179,16 +224,22 @@ async def test_the_server_answers_other_requests_while_a_fit_runs(client):
     async with slow_fit_running(client):
         with anyio.fail_after(30):
             listed = await call(client, "ml_list_runs")
-            profiled = await call(client, "ml_profile_data", data_path="data/diabetes.csv", target="progression")
+            profiled = await call(
+                client, "ml_profile_data", data_path="data/diabetes.csv", target="progression"
+            )
         answered_during_fit = bool(job_processes())
     assert isinstance(listed["runs"], list) and profiled["task"] == "regression"
     assert answered_during_fit, "the fit had already ended, so this proved nothing"
 
 
-async def test_a_table_is_profiled_once_per_content_and_again_when_it_changes(client, project: Path):
+async def test_a_table_is_profiled_once_per_content_and_again_when_it_changes(
+    client, project: Path
+):
     cache = project / ".moai/ml/cache/schemas"
     table = project / "data/cached.csv"
-    frame = pd.read_csv(project / "data/customers.csv").head(1400)  # content no other test trained on
+    frame = pd.read_csv(project / "data/customers.csv").head(
+        1400
+    )  # content no other test trained on
     frame.to_csv(table, index=False)
     entries = lambda: set(cache.glob("*.json")) if cache.is_dir() else set()  # noqa: E731
     before = entries()

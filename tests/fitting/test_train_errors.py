@@ -1,4 +1,5 @@
-"""Bad input to the training tools: a clear error that says what to do, and a server that lives on."""
+"""Bad input to the training tools: a clear error that says what to do, and a server that lives
+on."""
 
 from __future__ import annotations
 
@@ -47,9 +48,14 @@ async def test_an_unknown_model_name_lists_the_valid_ones(client):
 
 
 async def test_params_the_estimator_rejects_come_back_in_its_own_words(client):
-    text = await call_error(client, "ml_train", **BC, model="random_forest", params={"n_estimators": -5})
+    text = await call_error(
+        client, "ml_train", **BC, model="random_forest", params={"n_estimators": -5}
+    )
     assert "invalid params for random_forest" in text
-    assert "The 'n_estimators' parameter of RandomForestClassifier must be an int in the range [1, inf)" in text
+    assert (
+        "The 'n_estimators' parameter of RandomForestClassifier must be an int in the "
+        "range [1, inf)" in text
+    )
     text = await call_error(client, "ml_train", **BC, model="random_forest", params={"n_trees": 5})
     assert "unexpected keyword argument 'n_trees'" in text and "Traceback" not in text
 
@@ -60,9 +66,13 @@ async def test_a_target_with_one_class_is_refused(client):
 
 
 async def test_a_non_numeric_target_cannot_be_a_regression_target(client):
-    text = await call_error(client, "ml_train", data_path="data/customers.csv", target="segment", task="regression")
+    text = await call_error(
+        client, "ml_train", data_path="data/customers.csv", target="segment", task="regression"
+    )
     assert "task is regression but target 'segment' is not numeric" in text
-    text = await call_error(client, "ml_train", data_path="data/customers.csv", target="segment", model="ridge")
+    text = await call_error(
+        client, "ml_train", data_path="data/customers.csv", target="segment", model="ridge"
+    )
     assert "does not support task 'multiclass'" in text
 
 
@@ -71,14 +81,22 @@ async def test_a_class_with_a_single_row_cannot_be_split_stratified(client):
     assert "['vip']" in text and "fewer than 2 rows" in text
 
 
-async def test_missing_files_columns_and_paths_outside_the_workspace_are_refused(client, project: Path):
-    assert "file not found" in await call_error(client, "ml_train", data_path="data/nope.csv", target="x")
-    assert "outside the workspace" in await call_error(client, "ml_train", data_path="../../etc/passwd", target="x")
+async def test_missing_files_columns_and_paths_outside_the_workspace_are_refused(
+    client, project: Path
+):
+    assert "file not found" in await call_error(
+        client, "ml_train", data_path="data/nope.csv", target="x"
+    )
+    assert "outside the workspace" in await call_error(
+        client, "ml_train", data_path="../../etc/passwd", target="x"
+    )
     text = await call_error(client, "ml_train", **{**BC, "target": "diagnosis"})
     assert "target column 'diagnosis' not found" in text and "'mean radius'" in text
     text = await call_error(client, "ml_train", **BC, drop=["no_such_column"])
     assert "drop lists columns that are not in" in text
-    assert "binary file" in await call_error(client, "ml_train", data_path="data/corrupt.csv", target="x")
+    assert "binary file" in await call_error(
+        client, "ml_train", data_path="data/corrupt.csv", target="x"
+    )
     assert "empty" in await call_error(client, "ml_train", data_path="data/empty.csv", target="x")
     assert staging_left(project) == []
 
@@ -93,16 +111,26 @@ async def test_wrong_argument_types_and_ranges_are_refused_by_the_schema(client)
 
 
 async def test_the_server_still_trains_after_every_refusal(client):
-    result = await call(client, "ml_train", data_path="data/diabetes.csv", target="progression", model="ridge")
+    result = await call(
+        client, "ml_train", data_path="data/diabetes.csv", target="progression", model="ridge"
+    )
     assert result["task"] == "regression"
 
 
 async def test_a_table_too_large_for_memory_is_refused_before_loading(project: Path):
     async with client_with_env(project, MOAI_ML_MAX_MEMORY_MB="1") as client:
         text = await call_error(client, "ml_train", data_path="data/big.csv", target="segment")
-        assert "loading it needs about" in text and "is available" in text and "Sample it first" in text
+        assert (
+            "loading it needs about" in text
+            and "is available" in text
+            and "Sample it first" in text
+        )
         text = await call_error(
-            client, "ml_compare_models", data_path="data/big.csv", target="segment", background=False
+            client,
+            "ml_compare_models",
+            data_path="data/big.csv",
+            target="segment",
+            background=False,
         )
         assert "loading it needs about" in text
 

@@ -34,7 +34,9 @@ def lay_traps(project: Path, canary: Path) -> None:
     os.mkfifo(traps / "fifo.csv")
     os.mkfifo(traps / "fifo.md")
     (traps / "zero.csv").symlink_to("/dev/zero")
-    with contextlib.suppress(OSError):  # root with CAP_MKNOD: a real device node inside the workspace
+    with contextlib.suppress(
+        OSError
+    ):  # root with CAP_MKNOD: a real device node inside the workspace
         os.mknod(traps / "chardev.csv", stat.S_IFCHR | 0o666, os.makedev(1, 5))
     (traps / "utf16.csv").write_bytes((project / "data/diabetes.csv").read_text().encode("utf-16"))
     (traps / "blob.parquet").write_bytes(b"PAR1" + os.urandom(2000) + b"PAR1")
@@ -89,30 +91,84 @@ def junk_values() -> list[Any]:
     for _ in range(100):  # deeper is refused by the client's own encoder; frames test 100k
         nested = [nested]
     return [
-        None, True, False, 0, -1, 2**63, -(2**63) - 1, 10**30, 1.5, -0.0, 1e308,
-        float("nan"), float("inf"), float("-inf"),
-        "", " ", "\x00", "nan", "inf", "-inf", "1e999", "NaN",
+        None,
+        True,
+        False,
+        0,
+        -1,
+        2**63,
+        -(2**63) - 1,
+        10**30,
+        1.5,
+        -0.0,
+        1e308,
+        float("nan"),
+        float("inf"),
+        float("-inf"),
+        "",
+        " ",
+        "\x00",
+        "nan",
+        "inf",
+        "-inf",
+        "1e999",
+        "NaN",
         "A" * BIG,
-        "{{ 7 * 7 }}", "{% for x in range(10**9) %}{% endfor %}", "__import__('os').system('id')",
-        "'; DROP TABLE runs; --", "$(touch /tmp/pwned)", "`id`", "%s%s%n", "{0.__class__}",
-        "\u202eevil", "😀" * 50, "a\nb\rc\td", "<script>alert(1)</script>",
-        [], {}, [1, "a", None], {"a": {"b": {"c": [1, 2, {"d": None}]}}}, nested,
-        list(range(5000)), {str(i): i for i in range(2000)},
-    ]  # fmt: skip
+        "{{ 7 * 7 }}",
+        "{% for x in range(10**9) %}{% endfor %}",
+        "__import__('os').system('id')",
+        "'; DROP TABLE runs; --",
+        "$(touch /tmp/pwned)",
+        "`id`",
+        "%s%s%n",
+        "{0.__class__}",
+        "\u202eevil",
+        "😀" * 50,
+        "a\nb\rc\td",
+        "<script>alert(1)</script>",
+        [],
+        {},
+        [1, "a", None],
+        {"a": {"b": {"c": [1, 2, {"d": None}]}}},
+        nested,
+        list(range(5000)),
+        {str(i): i for i in range(2000)},
+    ]
 
 
 def specific_calls() -> list[tuple[str, dict[str, Any]]]:
     """Findings of issue 15 that need a particular combination of arguments."""
     data = {"data_path": "data/breast_cancer.csv", "target": "target"}
     return [
-        ("ml_train", {**data, "model": "lightgbm", "params": {"forcedbins_filename": "/etc/passwd"}}),
-        ("ml_train", {**data, "model": "lightgbm", "params": {"forcedsplits_filename": "../canary/secret.csv"}}),
+        (
+            "ml_train",
+            {**data, "model": "lightgbm", "params": {"forcedbins_filename": "/etc/passwd"}},
+        ),
+        (
+            "ml_train",
+            {
+                **data,
+                "model": "lightgbm",
+                "params": {"forcedsplits_filename": "../canary/secret.csv"},
+            },
+        ),
         ("ml_train", {**data, "model": "xgboost", "params": {"model_file": "/etc/passwd"}}),
         ("ml_train", {**data, "model": "knn", "params": {"n_neighbors": 100000}}),
         ("ml_train", {**data, "model": "random_forest", "params": {"n_estimators": -5}}),
         ("ml_train", {**data, "model": "logistic_regression", "params": {"C": "nan"}}),
-        ("ml_train", {**data, "model": "logistic_regression", "params": {"max_iter": 10**12}, "time_budget_s": 20}),
+        (
+            "ml_train",
+            {
+                **data,
+                "model": "logistic_regression",
+                "params": {"max_iter": 10**12},
+                "time_budget_s": 20,
+            },
+        ),
         ("ml_train", {**data, "data_path": "traps/dir.csv"}),
-        ("ml_compare_models", {**data, "models": ["knn"] * 20, "cv_folds": 20, "time_budget_s": 30}),
+        (
+            "ml_compare_models",
+            {**data, "models": ["knn"] * 20, "cv_folds": 20, "time_budget_s": 30},
+        ),
         ("ml_profile_data", {"data_path": "traps/utf16.csv"}),
     ]

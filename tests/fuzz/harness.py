@@ -33,7 +33,14 @@ from tests.fuzz.schema_strategy import arguments
 from tests.support import error_text, server_params
 
 KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes")
-SERVER_PATHS = ("site-packages", "Traceback", 'File "', str(Path(sys.prefix)), "/mcp_server/", "/usr/lib/python")
+SERVER_PATHS = (
+    "site-packages",
+    "Traceback",
+    'File "',
+    str(Path(sys.prefix)),
+    "/mcp_server/",
+    "/usr/lib/python",
+)
 # Values meant to keep a successful call cheap (the corpus mutates one field of such a call).
 CHEAP = {
     "model": "logistic_regression",
@@ -111,8 +118,13 @@ def examples_of(schema: dict[str, Any], n: int, seed: int) -> list[dict[str, Any
     strategy = arguments(schema)
 
     @hseed(seed)
-    @settings(max_examples=n, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @settings(
+        max_examples=n,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def collect(args: dict[str, Any]) -> None:
         out.append(args)
@@ -134,8 +146,9 @@ def base_call(schema: dict[str, Any], values: dict[str, Any], cheap: bool) -> di
     return args
 
 
-def hostile_calls(schema: dict[str, Any], base: dict[str, Any], tricks: list[str], full: bool,
-                  rng: random.Random) -> Iterator[dict[str, Any]]:  # fmt: skip
+def hostile_calls(
+    schema: dict[str, Any], base: dict[str, Any], tricks: list[str], full: bool, rng: random.Random
+) -> Iterator[dict[str, Any]]:
     """One field of the base call replaced per call; plus unknown fields."""
     junk = corpus.junk_values()
     for name in sorted(schema.get("properties", {})):
@@ -163,7 +176,9 @@ class Session:
         # The server's stderr (tracebacks of crashes it logs) goes to a file beside the workspace.
         log = self.stack.enter_context((self.project.parent / "server.log").open("a"))
         transport = stdio_client(params, errlog=log)
-        self.client = await self.stack.enter_async_context(Client(transport, read_timeout_seconds=900))
+        self.client = await self.stack.enter_async_context(
+            Client(transport, read_timeout_seconds=900)
+        )
         self.dead = False
         return self.client
 
@@ -178,7 +193,9 @@ def limit_for(args: dict[str, Any]) -> float:
     return min(float(budget), 900.0) + 60.0 if ok and budget > 0 else 960.0
 
 
-async def call(session: Session, tally: Tally, tool: str, args: dict[str, Any], outside: set[str]) -> None:
+async def call(
+    session: Session, tally: Tally, tool: str, args: dict[str, Any], outside: set[str]
+) -> None:
     """One call and its verdict; calls after a server death in the same batch are not sent."""
     client = session.client
     if client is None or session.dead:
@@ -227,4 +244,6 @@ async def campaign(project: Path, canary: Path) -> AsyncIterator[tuple[Session, 
     finally:
         await session.close()
         if snapshot(canary) != before:
-            tally.add("escapes", "<canary>", {}, "the canary directory outside the workspace changed")
+            tally.add(
+                "escapes", "<canary>", {}, "the canary directory outside the workspace changed"
+            )

@@ -12,12 +12,17 @@ from hypothesis import strategies as st
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50)
 ANY_JSON = st.recursive(
-    JSON_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
-)  # fmt: skip
+)
 
 
-def from_schema(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> st.SearchStrategy[Any]:
+def from_schema(
+    schema: dict[str, Any], defs: dict[str, Any] | None = None
+) -> st.SearchStrategy[Any]:
     """A strategy for `schema`; `$ref`s resolve against `defs` (the root's `$defs`)."""
     defs = defs if defs is not None else schema.get("$defs", {})
     if "$ref" in schema:
@@ -37,7 +42,9 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> s
 def _string(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[Any]:
     low, high = schema.get("minLength", 0), min(schema.get("maxLength", 200), 200)
     if "pattern" in schema:
-        return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: low <= len(s) <= high)
+        return st.from_regex(schema["pattern"], fullmatch=True).filter(
+            lambda s: low <= len(s) <= high
+        )
     return st.text(min_size=low, max_size=max(low, high))
 
 
@@ -48,13 +55,21 @@ def _integer(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[
 def _number(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[Any]:
     low = schema.get("minimum", schema.get("exclusiveMinimum"))
     high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False,
-                     exclude_min="exclusiveMinimum" in schema, exclude_max="exclusiveMaximum" in schema)  # fmt: skip
+    return st.floats(
+        min_value=low,
+        max_value=high,
+        allow_nan=False,
+        allow_infinity=False,
+        exclude_min="exclusiveMinimum" in schema,
+        exclude_max="exclusiveMaximum" in schema,
+    )
 
 
 def _array(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[Any]:
     items = from_schema(schema.get("items", {}), defs)
-    return st.lists(items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 5), 5))
+    return st.lists(
+        items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 5), 5)
+    )
 
 
 def _object(schema: dict[str, Any], defs: dict[str, Any]) -> st.SearchStrategy[Any]:

@@ -1,4 +1,5 @@
-"""Malformed JSON-RPC frames on the stdio wire: each gets an answer, and the server keeps serving."""
+"""Malformed JSON-RPC frames on the stdio wire: each gets an answer, and the server keeps
+serving."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ FRAMES = {
     "nesting 100k deep": "[" * 100_000 + "]" * 100_000,
     "object nesting 100k deep": '{"a":' * 100_000 + "1" + "}" * 100_000,
     "5000-digit integer id": '{"jsonrpc":"2.0","id":' + "9" * 5000 + ',"method":"ping"}',
-    "5000-digit integer param": '{"jsonrpc":"2.0","id":7,"method":"ping","params":{"x":' + "9" * 5000 + "}}",
+    "5000-digit integer param": '{"jsonrpc":"2.0","id":7,"method":"ping","params":{"x":'
+    + "9" * 5000
+    + "}}",
     "lone surrogate id": '{"jsonrpc":"2.0","id":"\\ud800","method":"ping"}',
     "lone surrogate method": '{"jsonrpc":"2.0","id":8,"method":"\\udfff"}',
     "truncated JSON": '{"jsonrpc":"2.0","id":9,"method":"pi',
@@ -34,7 +37,9 @@ class Wire:
 
     def __init__(self, workspace: Path) -> None:
         cmd = [sys.executable, "-m", "mcp_server", "--workspace", str(workspace)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
         self.lines: Queue[bytes] = Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -62,7 +67,9 @@ class Wire:
             out.append(message)
             if message.get("id") == request_id:
                 return out
-        raise AssertionError(f"no answer to request {request_id} within {timeout} s; got {out!r:.500}")
+        raise AssertionError(
+            f"no answer to request {request_id} within {timeout} s; got {out!r:.500}"
+        )
 
     def close(self) -> None:
         self.proc.kill()
@@ -72,7 +79,11 @@ class Wire:
 @pytest.fixture
 def wire(project: Path):  # type: ignore[no-untyped-def]
     wire = Wire(project)
-    init = {"protocolVersion": LATEST_PROTOCOL_VERSION, "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}
+    init = {
+        "protocolVersion": LATEST_PROTOCOL_VERSION,
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "0"},
+    }
     wire.send(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": init}))
     assert "result" in wire.answers_until(0, timeout=60)[-1]
     wire.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
@@ -88,5 +99,8 @@ def test_a_malformed_frame_gets_an_error_answer_and_the_server_keeps_serving(wir
     assert answers[-1].get("result") == {}, answers[-1]
     errors = [a for a in answers[:-1] if "error" in a]
     assert errors, f"{name}: no error answer to the malformed frame"
-    assert all(isinstance(e["error"].get("message"), str) and len(e["error"]["message"]) < 300 for e in errors)
+    assert all(
+        isinstance(e["error"].get("message"), str) and len(e["error"]["message"]) < 300
+        for e in errors
+    )
     assert wire.proc.poll() is None

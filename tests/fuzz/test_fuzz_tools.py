@@ -16,7 +16,16 @@ import anyio
 import pytest
 
 from tests.fuzz import corpus
-from tests.fuzz.harness import Session, Tally, base_call, call, campaign, examples_of, hostile_calls, still_serves
+from tests.fuzz.harness import (
+    Session,
+    Tally,
+    base_call,
+    call,
+    campaign,
+    examples_of,
+    hostile_calls,
+    still_serves,
+)
 from tests.support import copy_examples, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("fuzz")]
@@ -28,7 +37,8 @@ CONCURRENCY = 3
 
 
 def _outside(project: Path, tricks: list[str]) -> set[str]:
-    """The tricks whose real path is outside the workspace: reading one successfully is an escape."""
+    """The tricks whose real path is outside the workspace: reading one successfully is an
+    escape."""
     root = os.path.realpath(project)
     out = set()
     for trick in tricks:
@@ -49,7 +59,9 @@ async def _values(session: Session) -> dict[str, Any]:
     return {**data, "dataset": data["data_path"], "run_id": run["run_id"], **full_only}
 
 
-async def _batch(session: Session, tally: Tally, tool: str, calls: list[dict[str, Any]], outside: set[str]) -> None:
+async def _batch(
+    session: Session, tally: Tally, tool: str, calls: list[dict[str, Any]], outside: set[str]
+) -> None:
     limiter = anyio.CapacityLimiter(CONCURRENCY)
 
     async def one(args: dict[str, Any]) -> None:

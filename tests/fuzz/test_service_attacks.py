@@ -1,6 +1,7 @@
 """The generated service (joblib runtime, API key on) under attack: 200 concurrent connections with
 /ready staying fast, a 50 MB body, JSON nested 100k deep, a 100k-row batch, a batch over the
-limit, schemathesis with every check. Never a 5xx. `make fuzz` runs schemathesis at 1000 examples."""
+limit, schemathesis with every check. Never a 5xx. `make fuzz` runs schemathesis at 1000
+examples."""
 
 from __future__ import annotations
 
@@ -34,10 +35,21 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     async def generate() -> str:
         async with stdio_client(project) as client:
-            run = structured(await client.call_tool("ml_train", {
-                "data_path": "data/breast_cancer.csv", "target": "target", "model": "random_forest",
-                "params": {"n_estimators": 200}, "drop": ["patient_id"]}))  # fmt: skip
-            made = await client.call_tool("ml_generate_serving", {"run_id": run["run_id"], "runtime": "joblib"})
+            run = structured(
+                await client.call_tool(
+                    "ml_train",
+                    {
+                        "data_path": "data/breast_cancer.csv",
+                        "target": "target",
+                        "model": "random_forest",
+                        "params": {"n_estimators": 200},
+                        "drop": ["patient_id"],
+                    },
+                )
+            )
+            made = await client.call_tool(
+                "ml_generate_serving", {"run_id": run["run_id"], "runtime": "joblib"}
+            )
         return str(structured(made)["output_dir"])
 
     return project / anyio.run(generate)
@@ -46,18 +58,31 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def _serve(service: Path) -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     before = os.environ.get("SERVICE_API_KEY")
     os.environ["SERVICE_API_KEY"] = KEY
     try:
         with running(cmd, service, f"http://127.0.0.1:{port}/health"):
             yield f"http://127.0.0.1:{port}"
     finally:
-        os.environ.pop("SERVICE_API_KEY") if before is None else os.environ.update(SERVICE_API_KEY=before)
+        os.environ.pop("SERVICE_API_KEY") if before is None else os.environ.update(
+            SERVICE_API_KEY=before
+        )
 
 
 def _records(service: Path, rows: int) -> list[dict[str, Any]]:
-    frame = pd.read_csv(service.parents[1] / "data/breast_cancer.csv").drop(columns=["target", "patient_id"])
+    frame = pd.read_csv(service.parents[1] / "data/breast_cancer.csv").drop(
+        columns=["target", "patient_id"]
+    )
     base = frame.to_dict(orient="records")
     return [base[i % len(base)] for i in range(rows)]
 
@@ -68,24 +93,37 @@ def test_the_api_key_guards_every_endpoint_but_health_and_ready(service: Path):
         assert httpx.get(f"{base}/health").status_code == 200
         assert httpx.get(f"{base}/ready").status_code == 200
         assert httpx.get(f"{base}/metadata").status_code == 401
-        assert httpx.post(f"{base}/predict", json=record, headers={"X-API-Key": KEY[:-1] + "x"}).status_code == 401
+        assert (
+            httpx.post(
+                f"{base}/predict", json=record, headers={"X-API-Key": KEY[:-1] + "x"}
+            ).status_code
+            == 401
+        )
         assert httpx.post(f"{base}/predict", json=record, headers=AUTH).status_code == 200
 
 
 def test_oversized_bodies_and_batches_get_413_and_deep_json_a_4xx(service: Path):
     records = _records(service, 10_001)
     with _serve(service) as base, httpx.Client(headers=AUTH, timeout=120) as http:
-        huge = http.post(f"{base}/predict/batch", content=b'{"records": [' + b" " * 50 * 2**20 + b"]}",
-                         headers={"content-type": "application/json"})  # fmt: skip
+        huge = http.post(
+            f"{base}/predict/batch",
+            content=b'{"records": [' + b" " * 50 * 2**20 + b"]}",
+            headers={"content-type": "application/json"},
+        )
         assert huge.status_code == 413 and "body is over" in huge.text
         hundred_k = http.post(f"{base}/predict/batch", json={"records": _records(service, 100_000)})
         assert hundred_k.status_code == 413, hundred_k.text[:300]
         over = http.post(f"{base}/predict/batch", json={"records": records})
         assert over.status_code == 413 and "over 10000 records" in over.text, over.text[:300]
-        deep = http.post(f"{base}/predict/batch", content=b'{"records":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-                         headers={"content-type": "application/json"})  # fmt: skip
+        deep = http.post(
+            f"{base}/predict/batch",
+            content=b'{"records":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+            headers={"content-type": "application/json"},
+        )
         assert 400 <= deep.status_code < 500, deep.text[:300]
-        assert http.post(f"{base}/predict/batch", json={"records": records[:500]}).status_code == 200
+        assert (
+            http.post(f"{base}/predict/batch", json={"records": records[:500]}).status_code == 200
+        )
 
 
 @pytest.mark.anyio
@@ -100,13 +138,17 @@ async def test_ready_stays_fast_while_200_connections_score_batches(service: Pat
 
             async def hammer() -> None:
                 while time.monotonic() < deadline:
-                    statuses.append((await http.post(f"{base}/predict/batch", json=batch)).status_code)
+                    statuses.append(
+                        (await http.post(f"{base}/predict/batch", json=batch)).status_code
+                    )
 
             async def probe() -> None:
                 await anyio.sleep(1)
                 for _ in range(8):  # a client of its own, like the container's HEALTHCHECK
                     started = time.monotonic()
-                    answer = await anyio.to_thread.run_sync(lambda: httpx.get(f"{base}/ready", timeout=60))
+                    answer = await anyio.to_thread.run_sync(
+                        lambda: httpx.get(f"{base}/ready", timeout=60)
+                    )
                     assert answer.status_code == 200
                     probes.append(time.monotonic() - started)
                     await anyio.sleep(0.5)
@@ -121,8 +163,23 @@ async def test_ready_stays_fast_while_200_connections_score_batches(service: Pat
 
 def test_schemathesis_with_every_check_finds_no_5xx_and_no_issue(service: Path):
     with _serve(service) as base:
-        fuzz = subprocess.run([str(SCHEMATHESIS), "run", f"{base}/openapi.json", "--checks", "all",
-                               "--max-examples", str(EXAMPLES), "--no-color", "-H", f"X-API-Key: {KEY}"],
-                              capture_output=True, text=True, timeout=3600, check=False)  # fmt: skip
+        fuzz = subprocess.run(
+            [
+                str(SCHEMATHESIS),
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                "all",
+                "--max-examples",
+                str(EXAMPLES),
+                "--no-color",
+                "-H",
+                f"X-API-Key: {KEY}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
     assert fuzz.returncode == 0, fuzz.stdout[-4000:]
     assert "No issues found" in fuzz.stdout

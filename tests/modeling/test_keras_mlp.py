@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.formats import export_pipeline
 from mcp_server.ml.fitting.compare import CompareRequest, compare_job
 from mcp_server.ml.fitting.training import TrainRequest, train_job
 from mcp_server.ml.modeling.registry import get_spec, make_estimator
-from mcp_server.workspace import Workspace
 from tests.export_support import fit
 from tests.support import EXAMPLES
 
@@ -36,7 +36,9 @@ def test_the_keras_family_trains_on_the_torch_backend_seeded_and_in_its_labels()
 
     assert get_spec("keras_mlp").tasks == ("binary", "multiclass", "regression")
     X, y = _blobs()
-    model = make_estimator("keras_mlp", "binary", {"max_epochs": 300, "patience": 5}, seed=2).fit(X, y)
+    model = make_estimator("keras_mlp", "binary", {"max_epochs": 300, "patience": 5}, seed=2).fit(
+        X, y
+    )
     again = clone(model).fit(X, y)
     assert keras.backend.backend() == os.environ["KERAS_BACKEND"] == "torch"
     assert np.array_equal(model.predict_proba(X), again.predict_proba(X)) and model.n_epochs_ < 300
@@ -51,14 +53,26 @@ def test_train_and_compare_accept_the_keras_family(tmp_path: Path):
     data = str(EXAMPLES / "data" / "diabetes.csv")
     outcome = train_job(TrainRequest(data, "progression", "keras_mlp", str(tmp_path)))
     assert outcome.model == "keras_mlp" and outcome.metrics["r2"] > 0.3
-    board = compare_job(CompareRequest(str(EXAMPLES / "data" / "breast_cancer.csv"), "target",
-                                       models=["keras_mlp"], cv_folds=3, drop=["patient_id"]))  # fmt: skip
+    board = compare_job(
+        CompareRequest(
+            str(EXAMPLES / "data" / "breast_cancer.csv"),
+            "target",
+            models=["keras_mlp"],
+            cv_folds=3,
+            drop=["patient_id"],
+        )
+    )
     assert board.candidates[0].status == "ok" and board.candidates[0].cv["roc_auc"]["mean"] > 0.95
 
 
 def test_the_keras_pipeline_exports_to_onnx_that_passes_parity(tmp_path: Path):
     fitted = fit("multiclass", "keras_mlp")
-    exported = export_pipeline(Workspace(tmp_path), "k1", fitted.pipeline, fitted.schema, "keras_mlp", "onnx",
-                               fitted.raw)  # fmt: skip
-    assert exported.parity is not None and exported.parity.passed and exported.parity.label_agreement == 1.0
+    exported = export_pipeline(
+        Workspace(tmp_path), "k1", fitted.pipeline, fitted.schema, "keras_mlp", "onnx", fitted.raw
+    )
+    assert (
+        exported.parity is not None
+        and exported.parity.passed
+        and exported.parity.label_agreement == 1.0
+    )
     assert exported.parity.max_abs_diff < 1e-5

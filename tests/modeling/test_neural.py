@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.compare import CompareRequest, compare_job
 from mcp_server.ml.fitting.evaluation import EvaluateRequest, evaluate_job
 from mcp_server.ml.fitting.training import TrainRequest, train_job
@@ -34,20 +34,32 @@ def _blobs(seed: int = 0, labels: tuple[int, int] = (0, 1)) -> tuple[np.ndarray,
 
 def test_the_torch_family_is_in_the_registry_for_every_task_with_a_search_space():
     spec = get_spec("torch_mlp")
-    assert spec.tasks == ("binary", "multiclass", "regression") and spec.extra == "dl" and spec.available()
-    assert {"hidden_units", "learning_rate", "dropout"} <= set(spec.search_space) and spec.needs_scaling
+    assert (
+        spec.tasks == ("binary", "multiclass", "regression")
+        and spec.extra == "dl"
+        and spec.available()
+    )
+    assert {"hidden_units", "learning_rate", "dropout"} <= set(
+        spec.search_space
+    ) and spec.needs_scaling
     assert "torch_mlp" not in fast_first("binary")  # seconds per fit: compared when named
 
 
 def test_the_estimators_clone_keep_their_params_and_refuse_bad_ones():
     model = make_estimator("torch_mlp", "binary", {"hidden_units": 16}, seed=7)
     copy = clone(model)
-    assert copy.get_params() == model.get_params() and copy.random_state == 7 and copy.hidden_units == 16
+    assert (
+        copy.get_params() == model.get_params()
+        and copy.random_state == 7
+        and copy.hidden_units == 16
+    )
     with pytest.raises(MoaiMlError, match="invalid params for torch_mlp"):
         make_estimator("torch_mlp", "binary", {"no_such_param": 1})
     with pytest.raises(MoaiMlError, match="'validation_fraction' parameter of TorchMLPClassifier"):
         make_estimator("torch_mlp", "binary", {"validation_fraction": 0.9})
-    with pytest.raises(MoaiMlError, match="'hidden_units' parameter"):  # no 10**9-wide layer in memory
+    with pytest.raises(
+        MoaiMlError, match="'hidden_units' parameter"
+    ):  # no 10**9-wide layer in memory
         make_estimator("torch_mlp", "regression", {"hidden_units": 10**9})
 
 
@@ -61,7 +73,9 @@ def test_one_seed_gives_one_model_and_another_seed_another():
 
 def test_early_stopping_ends_training_before_max_epochs_and_the_classifier_answers_in_its_labels():
     X, y = _blobs(labels=(3, 7))
-    model = make_estimator("torch_mlp", "binary", {"max_epochs": 300, "patience": 5}, seed=0).fit(X, y)
+    model = make_estimator("torch_mlp", "binary", {"max_epochs": 300, "patience": 5}, seed=0).fit(
+        X, y
+    )
     assert model.n_epochs_ < 300 and set(model.predict(X)) <= {3, 7}
     assert list(model.classes_) == [3, 7] and model.predict_proba(X).shape == (240, 2)
     assert (model.predict(X) == y).mean() > 0.9
@@ -79,7 +93,9 @@ def test_the_fitted_pipeline_survives_joblib_and_predicts_the_same():
 
 
 def test_train_job_fits_scores_and_stages_the_torch_pipeline(tmp_path: Path):
-    outcome = train_job(TrainRequest(str(DATA / "breast_cancer.csv"), "target", "torch_mlp", str(tmp_path)))
+    outcome = train_job(
+        TrainRequest(str(DATA / "breast_cancer.csv"), "target", "torch_mlp", str(tmp_path))
+    )
     assert outcome.model == "torch_mlp" and outcome.task == "binary"
     assert outcome.metrics["roc_auc"] > 0.95 and outcome.estimator_params["hidden_units"] == 64
     requirements = (tmp_path / "model/requirements.txt").read_text()
@@ -91,24 +107,42 @@ def test_regression_trains_on_a_standardised_target_and_evaluates_on_its_holdout
     staging.mkdir()
     data_path = str(DATA / "diabetes.csv")
     outcome = train_job(TrainRequest(data_path, "progression", "torch_mlp", str(staging)))
-    assert outcome.task == "regression" and outcome.metrics["r2"] > 0.3 and outcome.metrics["rmse"] < 70
+    assert (
+        outcome.task == "regression"
+        and outcome.metrics["r2"] > 0.3
+        and outcome.metrics["rmse"] < 70
+    )
     import mlflow.sklearn
 
     mlflow.sklearn.load_model(str(staging / "model"))  # the staged MLflow model loads
     (tmp_path / "eval").mkdir()
     joblib.dump(mlflow.sklearn.load_model(str(staging / "model")), tmp_path / "model.joblib")
-    evaluated = evaluate_job(EvaluateRequest(
-        model_path=str(tmp_path / "model.joblib"), schema=outcome.schema, data_path=data_path,
-        staging=str(tmp_path / "eval"), model="torch_mlp", holdout_index=str(staging / "holdout_index.npy"),
-        cv_folds=3, plots=False, trusted=True,  # the test's own file, not a signed run
-    ))  # fmt: skip
+    evaluated = evaluate_job(
+        EvaluateRequest(
+            model_path=str(tmp_path / "model.joblib"),
+            schema=outcome.schema,
+            data_path=data_path,
+            staging=str(tmp_path / "eval"),
+            model="torch_mlp",
+            holdout_index=str(staging / "holdout_index.npy"),
+            cv_folds=3,
+            plots=False,
+            trusted=True,  # the test's own file, not a signed run
+        )
+    )
     assert evaluated.metrics["rmse"] == pytest.approx(outcome.metrics["rmse"], rel=1e-6)
     assert evaluated.cv is not None and evaluated.cv["rmse"]["mean"] > 0
 
 
 def test_compare_cross_validates_the_torch_family_beside_a_linear_model():
-    outcome = compare_job(CompareRequest(str(DATA / "customers.csv"), "segment",
-                                         models=["torch_mlp", "logistic_regression"], cv_folds=3))  # fmt: skip
+    outcome = compare_job(
+        CompareRequest(
+            str(DATA / "customers.csv"),
+            "segment",
+            models=["torch_mlp", "logistic_regression"],
+            cv_folds=3,
+        )
+    )
     by_name = {c.model: c for c in outcome.candidates}
     assert by_name["torch_mlp"].status == "ok", by_name["torch_mlp"].message
     assert by_name["torch_mlp"].cv["f1_macro"]["mean"] > 0.6

@@ -18,10 +18,10 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.safe_load import load_model
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.workspace import Workspace
 from tests.support import ROOT
 
 LEGACY = ROOT / "tests/fixtures/legacy_store"
@@ -43,13 +43,18 @@ def _pickled_globals(data: bytes) -> set[str]:
     return found
 
 
-def test_a_model_stored_before_the_move_loads_from_a_workspace_and_predicts_as_it_did(tmp_path: Path):
+def test_a_model_stored_before_the_move_loads_from_a_workspace_and_predicts_as_it_did(
+    tmp_path: Path,
+):
     assert f"{STABLE} datetime_parts" in _pickled_globals((LEGACY / "model.joblib").read_bytes())
     store = tmp_path / ".moai/ml/artifacts/0/run/artifacts/moai"
     store.mkdir(parents=True)
     shutil.copy(LEGACY / "model.joblib", store / "model.joblib")
-    # Made before models were signed (mcp_server/signing.py), so only the person's trust loads it.
-    model = load_model(Workspace(tmp_path), ".moai/ml/artifacts/0/run/artifacts/moai/model.joblib", trusted=True)
+    # Made before models were signed (mcp_server/safety/signing.py), so only the person's trust
+    # loads it.
+    model = load_model(
+        Workspace(tmp_path), ".moai/ml/artifacts/0/run/artifacts/moai/model.joblib", trusted=True
+    )
     schema = Schema.from_dict(json.loads((LEGACY / "schema.json").read_text(encoding="utf-8")))
     rows = pd.read_csv(LEGACY / "rows.csv")
     expected = json.loads((LEGACY / "expected.json").read_text(encoding="utf-8"))["codes"]

@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-         "--enable-logging=stderr", "--v=0", "--hide-scrollbars")  # fmt: skip
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--enable-logging=stderr",
+    "--v=0",
+    "--hide-scrollbars",
+)
 
 
 def render(page: Path, scratch: Path, size: str = "1200,2400") -> tuple[bytes, list[str]]:
@@ -20,10 +28,20 @@ def render(page: Path, scratch: Path, size: str = "1200,2400") -> tuple[bytes, l
         pytest.fail("chromium is missing: run `bash tests/monitoring/setup.sh` (make test does)")
     shot = scratch / "screenshot.png"
     done = subprocess.run(
-        [binary, *FLAGS, f"--user-data-dir={scratch / 'profile'}", f"--window-size={size}",
-         f"--screenshot={shot}", page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=180, check=False, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            binary,
+            *FLAGS,
+            f"--user-data-dir={scratch / 'profile'}",
+            f"--window-size={size}",
+            f"--screenshot={shot}",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
     console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
     return shot.read_bytes(), console

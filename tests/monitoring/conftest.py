@@ -15,8 +15,10 @@ from tests.tracking.test_runs import mlflow_server
 
 @pytest.fixture(scope="session")
 def monitored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """SPEC ML-001's data with a strong (logistic) and a weak (1-nearest-neighbour) model fitted on the
-    SPEC's seeded split, both with a passed gate verdict, and the weak one again without a verdict."""
+    """SPEC ML-001's data with a strong (logistic) and a weak (1-nearest-neighbour) model fitted on
+    the
+    SPEC's seeded split, both with a passed gate verdict, and the weak one again without a
+    verdict."""
     project = copy_examples(tmp_path_factory.mktemp("monitored") / "project")
     return {
         "project": project,

@@ -28,7 +28,9 @@ def table(reference, current, **options):
     metric = DataDriftTable(**options)
     report = Report(metrics=[metric])
     report.run(
-        reference_data=reference, current_data=current, column_mapping=ColumnMapping(target=None, prediction=None)
+        reference_data=reference,
+        current_data=current,
+        column_mapping=ColumnMapping(target=None, prediction=None),
     )
     return metric.get_result()
 

@@ -37,51 +37,94 @@ def write_log(folder: Path, rows: pd.DataFrame, predictions: list[Any]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "predictions-0001.jsonl").open("w") as handle:
         for (_, row), pred in zip(rows.iterrows(), predictions, strict=True):
-            record = {"time": "2026-11-28T01:00:00+00:00", "features": row.to_dict(), "prediction": pred}
+            record = {
+                "time": "2026-11-28T01:00:00+00:00",
+                "features": row.to_dict(),
+                "prediction": pred,
+            }
             handle.write(json.dumps(record) + "\n")
         handle.write('{"time": "2026-11-28T01:00:01+00:00", "features": {"mean rad')
 
 
-async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_shifted_columns(drift_project):
+async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_shifted_columns(
+    drift_project,
+):
     project, table, run = drift_project["project"], drift_project["table"], drift_project["run"]
     rows = table.sample(150, random_state=2).drop(columns=["target", "patient_id"])
     rows["mean radius"] *= 1.5
-    write_log(project / "logs/predictions", rows, [1] * len(rows))  # a service that now answers 1 only
+    write_log(
+        project / "logs/predictions", rows, [1] * len(rows)
+    )  # a service that now answers 1 only
     async with client_with_env(project) as client:
-        raw = await client.call_tool("ml_detect_drift", {"reference": run, "current": "logs/predictions", "psi": True})
-        shifted = await call(client, "ml_detect_drift", reference="data/breast_cancer.csv", current="data/shifted.csv")
-        ticket = await call(client, "ml_detect_drift", reference="data/breast_cancer.csv", current="data/shifted.csv",
-                            detail="full", background=True)  # fmt: skip
+        raw = await client.call_tool(
+            "ml_detect_drift", {"reference": run, "current": "logs/predictions", "psi": True}
+        )
+        shifted = await call(
+            client,
+            "ml_detect_drift",
+            reference="data/breast_cancer.csv",
+            current="data/shifted.csv",
+        )
+        ticket = await call(
+            client,
+            "ml_detect_drift",
+            reference="data/breast_cancer.csv",
+            current="data/shifted.csv",
+            detail="full",
+            background=True,
+        )
         job = await call(client, "ml_job_status", job_id=ticket["job_id"], wait_s=50)
-    assert job["state"] == "done" and job["result"]["drifted_columns"] == shifted["drifted_columns"], job
-    assert len(shifted["columns"]) == 8 and shifted["columns_left_out"] > 0, "a default answer stays short"
+    assert (
+        job["state"] == "done" and job["result"]["drifted_columns"] == shifted["drifted_columns"]
+    ), job
+    assert len(shifted["columns"]) == 8 and shifted["columns_left_out"] > 0, (
+        "a default answer stays short"
+    )
     full = job["result"]["columns"]
     assert len(full) == 8 + shifted["columns_left_out"] and full[:8] == shifted["columns"]
     result = structured(raw)
-    assert result["reference_rows"] == 455 and result["current_rows"] == 150  # the training rows; the cut line skipped
-    assert "mean radius" in result["drifted_columns"] and "mean texture" not in result["drifted_columns"]
+    assert (
+        result["reference_rows"] == 455 and result["current_rows"] == 150
+    )  # the training rows; the cut line skipped
+    assert (
+        "mean radius" in result["drifted_columns"]
+        and "mean texture" not in result["drifted_columns"]
+    )
     radius = next(c for c in result["columns"] if c["column"] == "mean radius")
     assert radius["test"] == "ks" and radius["statistic"] < 0.05 and radius["psi"] > 0.1
     assert result["prediction"]["drifted"] and result["prediction"]["test"] == "z"
     assert any("skipped 1 incomplete" in w for w in result["warnings"])
     image = [c for c in raw.content if c.type == "image"]
     assert image and base64.b64decode(image[0].data)[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (project / result["plot"]).is_file() and json.loads((project / result["report"]).read_text())["tested"] == 30
-    assert set(shifted["drifted_columns"]) >= {"mean radius", "mean texture"} and not shifted["dataset_drift"]
+    assert (project / result["plot"]).is_file() and json.loads(
+        (project / result["report"]).read_text()
+    )["tested"] == 30
+    assert (
+        set(shifted["drifted_columns"]) >= {"mean radius", "mean texture"}
+        and not shifted["dataset_drift"]
+    )
     assert shifted["columns"][0]["drifted"] and shifted["prediction"] is None
 
 
 async def test_bad_drift_inputs_are_clear_errors_or_clear_partial_answers(drift_project):
     project = drift_project["project"]
     (project / "logs/empty").mkdir(parents=True)
-    (project / "logs/empty/predictions-0001.jsonl").write_text('{"time": "2026-11-28T01:00:00+00:00", "feat')
+    (project / "logs/empty/predictions-0001.jsonl").write_text(
+        '{"time": "2026-11-28T01:00:00+00:00", "feat'
+    )
     table = "data/breast_cancer.csv"
     async with client_with_env(project) as client:
-        empty = await call_error(client, "ml_detect_drift", reference=table, current="data/empty.csv")
+        empty = await call_error(
+            client, "ml_detect_drift", reference=table, current="data/empty.csv"
+        )
         partial = await call(client, "ml_detect_drift", reference=table, current="data/other.csv")
         writing = await call_error(client, "ml_detect_drift", reference=table, current="logs/empty")
-        nothing = await call_error(client, "ml_detect_drift", reference="data/nope.csv", current=table)
-        unknown = await call_error(client, "ml_detect_drift", reference="models:/none@champion", current=table)
+        nothing = await call_error(
+            client, "ml_detect_drift", reference="data/nope.csv", current=table
+        )
+        unknown = await call_error(
+            client, "ml_detect_drift", reference="models:/none@champion", current=table
+        )
     assert "empty.csv has a header but no rows" in empty
     assert [c["column"] for c in partial["columns"]] == ["target"]
     assert any("missing from current" in w for w in partial["warnings"])
@@ -100,10 +143,20 @@ def test_the_fast_bootstrap_metrics_equal_scikit_learns() -> None:
     y = rng.integers(0, 2, 300)
     proba = np.round(rng.random((300, 2)), 2)  # ties, as real probabilities have
     clf = Scored(y=y, pred=rng.integers(0, 2, 300), proba=proba, n_classes=2, task="binary")
-    assert metric_value("roc_auc", clf) == pytest.approx(metrics.roc_auc_score(y, proba[:, 1]), abs=1e-12)
-    assert metric_value("accuracy", clf) == pytest.approx(metrics.accuracy_score(y, clf.pred), abs=1e-12)
+    assert metric_value("roc_auc", clf) == pytest.approx(
+        metrics.roc_auc_score(y, proba[:, 1]), abs=1e-12
+    )
+    assert metric_value("accuracy", clf) == pytest.approx(
+        metrics.accuracy_score(y, clf.pred), abs=1e-12
+    )
     truth = rng.normal(size=200)
-    reg = Scored(y=truth, pred=truth + rng.normal(size=200), proba=None, n_classes=0, task="regression")
-    for name, fn in (("rmse", metrics.root_mean_squared_error), ("mae", metrics.mean_absolute_error),
-                     ("mse", metrics.mean_squared_error), ("r2", metrics.r2_score)):  # fmt: skip
+    reg = Scored(
+        y=truth, pred=truth + rng.normal(size=200), proba=None, n_classes=0, task="regression"
+    )
+    for name, fn in (
+        ("rmse", metrics.root_mean_squared_error),
+        ("mae", metrics.mean_absolute_error),
+        ("mse", metrics.mean_squared_error),
+        ("r2", metrics.r2_score),
+    ):
         assert metric_value(name, reg) == pytest.approx(fn(truth, reg.pred), abs=1e-12), name

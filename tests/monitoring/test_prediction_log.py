@@ -22,29 +22,50 @@ def _records(frame: pd.DataFrame) -> list[dict[str, float]]:
 
 
 @pytest.mark.slow
-async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(monitored, monkeypatch) -> None:
+async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(
+    monitored, monkeypatch
+) -> None:
     project, run = monitored["project"], monitored["strong"]
     table = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"])
     shifted = table.sample(300, random_state=4)
     shifted["worst area"] *= 2.0
     async with client_with_env(project) as client:
         await call(client, "ml_register_model", run_id=run, name="served")
-        served = await call(client, "ml_generate_serving", run_id="models:/served/1", runtime="joblib")
+        served = await call(
+            client, "ml_generate_serving", run_id="models:/served/1", runtime="joblib"
+        )
         service = project / served["output_dir"]
         logs = service / "logs" / "predictions"
         monkeypatch.setenv("MOAI_PREDICTION_LOG", "logs/predictions")
         monkeypatch.setenv("MOAI_PREDICTION_LOG_MAX_MB", "0.05")  # ~50 kB files: a few rotations
         monkeypatch.setenv("MOAI_PREDICTION_LOG_KEEP", "50")
         port = free_port()
-        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
             base = f"http://127.0.0.1:{port}"
-            answers = [httpx.post(f"{base}/predict", json=r, timeout=30).json() for r in _records(shifted.head(40))]
-            batch = httpx.post(f"{base}/predict/batch", json={"records": _records(shifted.iloc[40:])}, timeout=30)
+            answers = [
+                httpx.post(f"{base}/predict", json=r, timeout=30).json()
+                for r in _records(shifted.head(40))
+            ]
+            batch = httpx.post(
+                f"{base}/predict/batch", json={"records": _records(shifted.iloc[40:])}, timeout=30
+            )
             assert batch.status_code == 200
             while_running = read_log(logs, "live")  # the service is still up and may be writing
         drift = await call(
-            client, "ml_detect_drift", reference="models:/served/1", current=str(logs.relative_to(project))
+            client,
+            "ml_detect_drift",
+            reference="models:/served/1",
+            current=str(logs.relative_to(project)),
         )
     files = sorted(logs.glob("predictions-*.jsonl"))
     lines = [json.loads(line) for f in files for line in f.read_text().splitlines()]
@@ -52,8 +73,11 @@ async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(monit
     assert len(read_log(logs, "done").frame) == 300  # nothing lost once the service stopped
     assert lines[0]["answer"] == answers[0] and set(lines[0]) == {"time", "features", "answer"}
     assert (
-        lines[-1]["answer"]["predictions"] == batch.json()["predictions"] and len(lines[-1]["batch"]["records"]) == 260
+        lines[-1]["answer"]["predictions"] == batch.json()["predictions"]
+        and len(lines[-1]["batch"]["records"]) == 260
     )
-    assert len(while_running.frame) <= 300 and list(while_running.frame.columns) == list(table.columns)
+    assert len(while_running.frame) <= 300 and list(while_running.frame.columns) == list(
+        table.columns
+    )
     assert drift["current_rows"] == 300 and "worst area" in drift["drifted_columns"]
     assert drift["prediction"] is not None and drift["prediction"]["column"] == "prediction"

@@ -1,4 +1,5 @@
-"""The model registry tools over stdio: register, gated promotion, aliases wherever a run id goes."""
+"""The model registry tools over stdio: register, gated promotion, aliases wherever a run id
+goes."""
 
 from __future__ import annotations
 
@@ -38,18 +39,28 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
         v2 = await call(client, "ml_register_model", run_id=strong)
         better = await call(client, "ml_promote", name="SPEC-ML-001", version=v2["version"])
         comparison = better["comparison"]
-        assert better["promoted"] and better["previous_version"] == 1 and comparison["metric"] == "roc_auc"
+        assert (
+            better["promoted"]
+            and better["previous_version"] == 1
+            and comparison["metric"] == "roc_auc"
+        )
         assert comparison["challenger"] > comparison["champion"] and comparison["rows"] == 114
         low, high = comparison["interval"]
         assert 0 < low <= comparison["difference"] <= high
-        v3 = await call(client, "ml_register_model", run_id="models:/SPEC-ML-001/1", description="weak again")
+        v3 = await call(
+            client, "ml_register_model", run_id="models:/SPEC-ML-001/1", description="weak again"
+        )
         worse = await call(client, "ml_promote", name="SPEC-ML-001", version=v3["version"])
         assert (
-            not worse["promoted"] and worse["comparison"]["difference"] < 0 and "does not beat" in worse["reasons"][0]
+            not worse["promoted"]
+            and worse["comparison"]["difference"] < 0
+            and "does not beat" in worse["reasons"][0]
         )
         listed = await call(client, "ml_list_models", name="SPEC-ML-001")
         assert listed["models"][0]["aliases"] == {"champion": 2}
-        forced = await call(client, "ml_promote", name="SPEC-ML-001", version=v3["version"], force=True)
+        forced = await call(
+            client, "ml_promote", name="SPEC-ML-001", version=v3["version"], force=True
+        )
         assert forced["promoted"] and forced["forced"]
         via_alias = await call(client, "ml_get_run", run_id="models:/SPEC-ML-001@champion")
         assert via_alias["run"]["run_id"] == weak
@@ -68,13 +79,27 @@ async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_err
     async with client_with_env(project) as client:
         await call(client, "ml_register_model", run_id=weak, name="cancer")
         await call(client, "ml_promote", name="cancer", version=1, alias="staging", force=True)
-        assert "no registered model 'nope'" in await call_error(client, "ml_promote", name="nope", version=1)
-        assert "has no alias 'prod'" in await call_error(client, "ml_get_run", run_id="models:/cancer@prod")
-        assert "has no version '7'" in await call_error(client, "ml_get_run", run_id="models:/cancer/7")
-        gone = await call_error(client, "ml_export", run_id="models:/missing@champion", format="skops")
+        assert "no registered model 'nope'" in await call_error(
+            client, "ml_promote", name="nope", version=1
+        )
+        assert "has no alias 'prod'" in await call_error(
+            client, "ml_get_run", run_id="models:/cancer@prod"
+        )
+        assert "has no version '7'" in await call_error(
+            client, "ml_get_run", run_id="models:/cancer/7"
+        )
+        gone = await call_error(
+            client, "ml_export", run_id="models:/missing@champion", format="skops"
+        )
         assert "no registered model 'missing'" in gone
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))  # what a user's own script would set
-    rows = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"]).head(5)
+    monkeypatch.setenv(
+        "MLFLOW_TRACKING_URI", tracking_uri(project)
+    )  # what a user's own script would set
+    rows = (
+        pd.read_csv(project / "data/breast_cancer.csv")
+        .drop(columns=["target", "patient_id"])
+        .head(5)
+    )
     for uri in ("models:/cancer@staging", "models:/cancer/1"):
         assert len(mlflow.pyfunc.load_model(uri).predict(rows)) == 5
 
@@ -86,15 +111,25 @@ async def test_register_and_promote_against_a_real_mlflow_server(
     import mlflow
     import pandas as pd
 
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.workspace import Workspace
 
     project = copy_examples(tmp_path / "project")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
-    strong = log_model(project, "logistic_regression", gates=True)  # seeded split, like the TDD tools
+    strong = log_model(
+        project, "logistic_regression", gates=True
+    )  # seeded split, like the TDD tools
     async with client_with_env(project, MLFLOW_TRACKING_URI=mlflow_server) as client:
-        weak = await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target", model="knn",
-                          params={"n_neighbors": 1}, drop=["patient_id"], spec_id="ML-001")  # fmt: skip
+        weak = await call(
+            client,
+            "ml_train",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            model="knn",
+            params={"n_neighbors": 1},
+            drop=["patient_id"],
+            spec_id="ML-001",
+        )
         set_verdict(mlflow_server, weak["run_id"], True)
         await call(client, "ml_register_model", run_id=weak["run_id"])
         await call(client, "ml_promote", name="SPEC-ML-001", version=1)
@@ -105,8 +140,15 @@ async def test_register_and_promote_against_a_real_mlflow_server(
     assert promoted["comparison"]["holdout"] == "114 rows held out from both runs"
     assert not (project / ".moai/ml/mlflow.db").exists()
     assert (
-        MlflowClient(tracking_uri=mlflow_server).get_model_version_by_alias("SPEC-ML-001", "champion").run_id == strong
+        MlflowClient(tracking_uri=mlflow_server)
+        .get_model_version_by_alias("SPEC-ML-001", "champion")
+        .run_id
+        == strong
     )
-    rows = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"]).head(20)
+    rows = (
+        pd.read_csv(project / "data/breast_cancer.csv")
+        .drop(columns=["target", "patient_id"])
+        .head(20)
+    )
     served = mlflow.pyfunc.load_model("models:/SPEC-ML-001@champion").predict(rows)
     assert list(served) == list(get_store(Workspace(project)).load_run(strong).model.predict(rows))

@@ -13,33 +13,46 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.dvc import render_pipeline, scaffold_dvc
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.workspace import Workspace
 from tests.support import ROOT, copy_examples, error_text, stdio_client, structured
 
 pytest.importorskip("dvc", reason="install the dvc extra: pip install -e '.[dvc]'")
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "DVC_NO_ANALYTICS": "1",
-       "DO_NOT_TRACK": "true"}  # fmt: skip
+ENV = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "DVC_NO_ANALYTICS": "1",
+    "DO_NOT_TRACK": "true",
+}
 
 
 def dvc(project: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "dvc", *args], cwd=project, capture_output=True, text=True,
-                          env=ENV, check=False, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
 def ruff(*args: str) -> None:
-    done = subprocess.run([str(BIN / "ruff"), "check", *args], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(BIN / "ruff"), "check", *args], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.slow
 @pytest.mark.anyio
-async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_reruns_only_its_dependants(
+async def test_dvc_repro_runs_a_tdd_runs_pipeline_and_a_param_change_reruns_only_its_dependants(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setenv("DO_NOT_TRACK", "true")  # MLflow (the TDD run) sends no telemetry
@@ -52,22 +65,40 @@ async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_rerun
     # SPEC's one-row latency budget, which says nothing about the pipeline DVC runs.
     unrelated = {"test_one_row_is_predicted_within_the_latency_budget"}
     assert {t.name for t in green.tests if t.status != "passed"} <= unrelated and green.run_id
-    tdd_metrics = json.loads((project / ".moai/ml/tdd/ml_001/green-metrics.json").read_text())["holdout"]
+    tdd_metrics = json.loads((project / ".moai/ml/tdd/ml_001/green-metrics.json").read_text())[
+        "holdout"
+    ]
 
     async with stdio_client(project) as client:
-        out = structured(await client.call_tool("ml_scaffold_dvc", {"run_id": green.run_id, "init": True}))
+        out = structured(
+            await client.call_tool("ml_scaffold_dvc", {"run_id": green.run_id, "init": True})
+        )
     assert out["initialized"][0] == "dvc init" and out["stages"] == ["prepare", "train", "evaluate"]
-    assert "analytics = false" in (project / ".dvc/config.local").read_text(), "no analytics sent for the user"
+    assert "analytics = false" in (project / ".dvc/config.local").read_text(), (
+        "no analytics sent for the user"
+    )
     folder = project / out["folder"]
-    assert {Path(f).name for f in out["files_written"]} == {"dvc.yaml", "params.yaml", "prepare.py", "train.py",
-                                                              "evaluate.py"}  # fmt: skip
+    assert {Path(f).name for f in out["files_written"]} == {
+        "dvc.yaml",
+        "params.yaml",
+        "prepare.py",
+        "train.py",
+        "evaluate.py",
+    }
     scripts = [str(folder / f"{stage}.py") for stage in out["stages"]]
     ruff("--isolated", *scripts)
     ruff("--config", str(ROOT / "pyproject.toml"), *scripts)
     for script in scripts:
-        assert "ml_project.ml_001.pipeline" in Path(script).read_text(), "stages import the generated pipeline"
-    assert yaml.safe_load((folder / "params.yaml").read_text())["prepare"] == {"seed": 42, "test_size": 0.2}
-    assert "prepare" in dvc(project, "stage", "list", "-R", "pipelines")  # DVC's own parser reads dvc.yaml
+        assert "ml_project.ml_001.pipeline" in Path(script).read_text(), (
+            "stages import the generated pipeline"
+        )
+    assert yaml.safe_load((folder / "params.yaml").read_text())["prepare"] == {
+        "seed": 42,
+        "test_size": 0.2,
+    }
+    assert "prepare" in dvc(
+        project, "stage", "list", "-R", "pipelines"
+    )  # DVC's own parser reads dvc.yaml
 
     first = dvc(project, "repro", out["dvc_yaml"])
     assert all(f"Running stage '{out['dvc_yaml']}:{stage}'" in first for stage in out["stages"])
@@ -85,7 +116,8 @@ async def test_dvc_repro_runs_the_pipeline_of_a_tdd_run_and_a_param_change_rerun
     second = dvc(project, "repro", out["dvc_yaml"])
     assert f"Stage '{out['dvc_yaml']}:prepare' didn't change, skipping" in second
     assert (
-        f"Running stage '{out['dvc_yaml']}:train'" in second and f"Running stage '{out['dvc_yaml']}:evaluate'" in second
+        f"Running stage '{out['dvc_yaml']}:train'" in second
+        and f"Running stage '{out['dvc_yaml']}:evaluate'" in second
     )
     changed = json.loads((folder / "metrics.json").read_text())
     assert changed != tdd_metrics and set(changed) == {"roc_auc", "f1"}
@@ -99,39 +131,55 @@ def test_a_workspace_that_is_not_a_git_repository_is_refused_and_nothing_is_writ
     project = copy_examples(tmp_path / "not-git")
     ws = Workspace(project)
     with pytest.raises(
-        MoaiMlError, match=r"not a git repository .* run `git init` there, or call ml_scaffold_dvc with init=true"
+        MoaiMlError,
+        match=r"not a git repository .* run `git init` there, or call ml_scaffold_dvc with "
+        r"init=true",
     ):
         scaffold_dvc(ws, tdd.load(ws, "ML-001", None, "ml_project"))
     assert not (project / "pipelines").exists() and not (project / ".git").exists()
 
 
 @pytest.mark.anyio
-async def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_nothing_is_written(project: Path):
+async def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_nothing_is_written(
+    project: Path,
+):
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     spec = project / ".moai/specs/SPEC-ML-002/spec.md"
-    spec.write_text("\n".join(line for line in spec.read_text().splitlines() if not line.startswith("dataset:")))
+    spec.write_text(
+        "\n".join(line for line in spec.read_text().splitlines() if not line.startswith("dataset:"))
+    )
     async with stdio_client(project) as client:
-        no_dataset = await client.call_tool("ml_scaffold_dvc", {"spec_path": "ML-002", "init": True})
-        no_pipeline = await client.call_tool("ml_scaffold_dvc", {"spec_path": "ML-001", "init": True})
+        no_dataset = await client.call_tool(
+            "ml_scaffold_dvc", {"spec_path": "ML-002", "init": True}
+        )
+        no_pipeline = await client.call_tool(
+            "ml_scaffold_dvc", {"spec_path": "ML-001", "init": True}
+        )
     assert no_dataset.is_error and "dataset" in error_text(no_dataset)
-    assert no_pipeline.is_error and re.search(r"pipeline.py does not exist.*Run ml_tdd_red and ml_tdd_green for ML-001",
-                                              error_text(no_pipeline))  # fmt: skip
+    assert no_pipeline.is_error and re.search(
+        r"pipeline.py does not exist.*Run ml_tdd_red and ml_tdd_green for ML-001",
+        error_text(no_pipeline),
+    )
     assert not (project / "pipelines").exists() and not (project / ".dvc").exists()
 
 
-@pytest.mark.parametrize(("spec_id", "plot"), [("ML-002", "predictions.csv"), ("ML-003", "confusion.csv")])
+@pytest.mark.parametrize(
+    ("spec_id", "plot"), [("ML-002", "predictions.csv"), ("ML-003", "confusion.csv")]
+)
 def test_regression_and_multiclass_pipelines_render_stage_scripts_that_pass_ruff(
     workspace: Workspace, tmp_path: Path, spec_id: str, plot: str
 ):
     prep = tdd.load(workspace, spec_id, None, "ml_project")
-    folder, params, files = render_pipeline(prep, "random_forest", {"n_estimators": 50, "random_state": 42})
+    folder, params, files = render_pipeline(
+        prep, "random_forest", {"n_estimators": 50, "random_state": 42}
+    )
     assert params["train"]["model_params"] == {"n_estimators": 50, "random_state": 42}
     for rel, text in files.items():
         (tmp_path / Path(rel).name).write_text(text)
     stages = yaml.safe_load(files[f"{folder}/dvc.yaml"])["stages"]
-    assert list(stages) == ["prepare", "train", "evaluate"] and list(stages["evaluate"]["plots"][0]) == [
-        f"plots/{plot}"
-    ]
+    assert list(stages) == ["prepare", "train", "evaluate"] and list(
+        stages["evaluate"]["plots"][0]
+    ) == [f"plots/{plot}"]
     assert f"../../{prep.data_rel}" in stages["prepare"]["deps"]
     scripts = [str(tmp_path / f"{stage}.py") for stage in stages]
     ruff("--isolated", *scripts)

@@ -80,7 +80,9 @@ def _assert_http_equals_model(base: str, fitted: Fitted, runtime: str) -> None:
     else:
         classes = fitted.schema.classes
         proba = fitted.pipeline.predict_proba(reference)
-        assert [p["prediction"] for p in got] == [classes[int(c)] for c in fitted.pipeline.predict(reference)]
+        assert [p["prediction"] for p in got] == [
+            classes[int(c)] for c in fitted.pipeline.predict(reference)
+        ]
         got_proba = [[p["probabilities"][str(c)] for c in classes] for p in got]
         assert np.abs(np.array(got_proba) - proba).max() <= tolerance
     single = httpx.post(f"{base}/predict", json=records[0], timeout=30).json()
@@ -89,31 +91,54 @@ def _assert_http_equals_model(base: str, fitted: Fitted, runtime: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("task", "model", "runtime", "data"), CASES)
-async def test_the_generated_service_passes_its_tests_serves_the_models_predictions_and_survives_fuzzing(
+async def test_the_generated_service_passes_its_tests_serves_the_predictions_and_survives_fuzzing(
     project: Path, task: str, model: str, runtime: str, data: str
 ) -> None:
     fitted = fit(task, model, {"n_estimators": 40})
     run_id = log_fitted(project, fitted, data, tags={"moai.spec_id": "ML-042"})
     async with stdio_client(project) as client:
-        result = structured(await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": runtime}))
+        result = structured(
+            await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": runtime})
+        )
     assert result["output_dir"] == "serving/ml_042" and result["runtime"] == runtime
     assert (result["parity"] is not None) == (runtime == "onnx")
     service = project / result["output_dir"]
     assert (service / "app" / ("model.onnx" if runtime == "onnx" else "model.joblib")).is_file()
-    generated_tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                                     cwd=service, capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    generated_tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert generated_tests.returncode == 0, generated_tests.stdout[-3000:]
     with _uvicorn(service) as base:
         assert httpx.get(f"{base}/metadata").json()["run_id"] == run_id
         _assert_http_equals_model(base, fitted, runtime)
-        fuzz = subprocess.run([str(SCHEMATHESIS), "run", f"{base}/openapi.json", "--checks", "all",
-                               "--max-examples", "50", "--no-color"],
-                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        fuzz = subprocess.run(
+            [
+                str(SCHEMATHESIS),
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                "all",
+                "--max-examples",
+                "50",
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert fuzz.returncode == 0, fuzz.stdout[-4000:]
         assert "No issues found" in fuzz.stdout
 
 
-async def test_regenerating_keeps_person_edited_files_and_bad_requests_get_clear_errors(project: Path) -> None:
+async def test_regenerating_keeps_person_edited_files_and_bad_requests_get_clear_errors(
+    project: Path,
+) -> None:
     run_id = log_fitted(project, fit("binary", "logistic_regression"), "data/breast_cancer.csv")
     (project / "notes.txt").write_text("not a folder", encoding="utf-8")
     bad = [
@@ -126,11 +151,20 @@ async def test_regenerating_keeps_person_edited_files_and_bad_requests_get_clear
         ({"run_id": run_id, "runtime": "tensorflow"}, "runtime"),
     ]
     async with stdio_client(project) as client:
-        first = structured(await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc"}))
-        assert "svc/app/main.py" in first["files_written"] and "svc/Dockerfile" in first["files_written"]
+        first = structured(
+            await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc"})
+        )
+        assert (
+            "svc/app/main.py" in first["files_written"]
+            and "svc/Dockerfile" in first["files_written"]
+        )
         readme = project / "svc" / "README.md"
-        readme.write_text(readme.read_text(encoding="utf-8") + "\nOur deployment notes.\n", encoding="utf-8")
-        again = structured(await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc"}))
+        readme.write_text(
+            readme.read_text(encoding="utf-8") + "\nOur deployment notes.\n", encoding="utf-8"
+        )
+        again = structured(
+            await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc"})
+        )
         assert again["files_skipped"] == ["svc/README.md"]
         assert "Our deployment notes." in readme.read_text(encoding="utf-8")
         for arguments, message in bad:
@@ -138,11 +172,17 @@ async def test_regenerating_keeps_person_edited_files_and_bad_requests_get_clear
             assert result.is_error, arguments
             assert message in error_text(result), (arguments, error_text(result))
         forced = structured(
-            await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc", "overwrite": True})
+            await client.call_tool(
+                "ml_generate_serving", {"run_id": run_id, "output_dir": "svc", "overwrite": True}
+            )
         )
         assert forced["files_written"] == ["svc/README.md"]
     dockerfile = (project / "svc" / "Dockerfile").read_text(encoding="utf-8")
     assert "-slim" in dockerfile and "USER service" in dockerfile and "HEALTHCHECK" in dockerfile
     pinned = (project / "svc" / "requirements.txt").read_text(encoding="utf-8").split()
-    assert all("==" in line for line in pinned if not line.startswith("#") and line.isascii() and "=" in line)
+    assert all(
+        "==" in line
+        for line in pinned
+        if not line.startswith("#") and line.isascii() and "=" in line
+    )
     assert any(line.startswith("onnxruntime==") for line in pinned)

@@ -15,16 +15,32 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.export.formats import parity_sample, serialize
 from mcp_server.ml.export.onnx_parity import synthetic_rows
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
-from mcp_server.ml.serving.service import FIELD_LINES_PER_MODULE, ModelInfo, check_servable, field_specs, render_service
+from mcp_server.ml.serving.service import (
+    FIELD_LINES_PER_MODULE,
+    ModelInfo,
+    check_servable,
+    field_specs,
+    render_service,
+)
 from tests.export_support import fit
 
 RUFF = Path(sys.executable).parent / "ruff"
-HOSTILE_NAMES = ['"; import os #', "{{ x }}", "model_config", "class", "a b", "a_b", "ünï", "schema", "x'''y\nz"]
+HOSTILE_NAMES = [
+    '"; import os #',
+    "{{ x }}",
+    "model_config",
+    "class",
+    "a b",
+    "a_b",
+    "ünï",
+    "schema",
+    "x'''y\nz",
+]
 ODD_CATEGORIES = ["it's", 'say "hi"', "{% raw %}", "ü", "Сyrillic а", "tab\there"]
 
 
@@ -36,7 +52,9 @@ def _hostile_schema() -> Schema:
         Feature(HOSTILE_NAMES[3], "boolean", False, categories=["no", "yes"]),
         Feature(HOSTILE_NAMES[4], "numeric", False, integer=True, minimum=1.0, maximum=9.0),
         Feature(HOSTILE_NAMES[5], "numeric", False, minimum=0.0, maximum=1.0),
-        Feature(HOSTILE_NAMES[6], "categorical", False, categories=[f"v{i}" for i in range(50)]),  # capped: free text
+        Feature(
+            HOSTILE_NAMES[6], "categorical", False, categories=[f"v{i}" for i in range(50)]
+        ),  # capped: free text
         Feature(HOSTILE_NAMES[7], "numeric", False, minimum=0.0, maximum=1.0),
         Feature(HOSTILE_NAMES[8], "numeric", False, minimum=0.0, maximum=1.0),
     ]
@@ -64,7 +82,11 @@ def _write(files: dict[str, bytes | str], dest: Path) -> Path:
 
 def _check_generated_python(service: Path) -> None:
     lint = subprocess.run(
-        [str(RUFF), "check", "--no-cache", "."], cwd=service, capture_output=True, text=True, check=False
+        [str(RUFF), "check", "--no-cache", "."],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     for path in service.rglob("*.py"):
@@ -72,12 +94,21 @@ def _check_generated_python(service: Path) -> None:
         assert len(text.splitlines()) <= 300, path
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                assert node.end_lineno is not None and node.end_lineno - node.lineno + 1 <= 50, (path, node.name)
+                assert node.end_lineno is not None and node.end_lineno - node.lineno + 1 <= 50, (
+                    path,
+                    node.name,
+                )
 
 
 def _run_generated_tests(service: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=service,
-                         capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout
 
@@ -89,28 +120,50 @@ def test_hostile_column_names_stay_data_and_the_generated_service_passes_ruff_an
     info = _hostile_info()
     fmt = "onnx" if runtime == "onnx" else "joblib"
     data, _ = serialize(
-        info.pipeline, info.schema, info.model_name, fmt, parity_sample(info.schema, None), labelled=False
+        info.pipeline,
+        info.schema,
+        info.model_name,
+        fmt,
+        parity_sample(info.schema, None),
+        labelled=False,
     )
     service = _write(render_service(info, runtime, data), tmp_path / "svc")
     _check_generated_python(service)
     fields = (service / "app" / "record_part0.py").read_text(encoding="utf-8")
     constants = {n.value for n in ast.walk(ast.parse(fields)) if isinstance(n, ast.Constant)}
-    assert set(HOSTILE_NAMES) <= constants and set(ODD_CATEGORIES) <= constants  # names stayed literals
+    assert (
+        set(HOSTILE_NAMES) <= constants and set(ODD_CATEGORIES) <= constants
+    )  # names stayed literals
     attrs = [spec["attr"] for spec in field_specs(info.schema)]
     assert len(set(attrs)) == len(attrs) and "model_config" not in attrs and "schema" not in attrs
-    assert json.loads((service / "example.json").read_text(encoding="utf-8")).keys() == set(HOSTILE_NAMES)
+    assert json.loads((service / "example.json").read_text(encoding="utf-8")).keys() == set(
+        HOSTILE_NAMES
+    )
     _run_generated_tests(service)
 
 
-def test_a_wide_table_is_split_so_every_generated_file_stays_under_300_lines(tmp_path: Path) -> None:
-    features = [Feature(f"feature number {i}", "numeric", i % 2 == 0, minimum=0.0, maximum=1.0) for i in range(320)]
+def test_a_wide_table_is_split_so_every_generated_file_stays_under_300_lines(
+    tmp_path: Path,
+) -> None:
+    features = [
+        Feature(f"feature number {i}", "numeric", i % 2 == 0, minimum=0.0, maximum=1.0)
+        for i in range(320)
+    ]
     schema = Schema("y", "regression", features, {})
     frame = coerce_frame(synthetic_rows(schema, rows=60), schema)
-    pipeline = build_pipeline(schema, "ridge", None, 0).fit(frame, frame.iloc[:, 1].fillna(0).to_numpy())
+    pipeline = build_pipeline(schema, "ridge", None, 0).fit(
+        frame, frame.iloc[:, 1].fillna(0).to_numpy()
+    )
     info = ModelInfo(pipeline, schema, "ridge", "wide", {})
-    data, _ = serialize(pipeline, schema, "ridge", "onnx", parity_sample(schema, None), labelled=False)
+    data, _ = serialize(
+        pipeline, schema, "ridge", "onnx", parity_sample(schema, None), labelled=False
+    )
     service = _write(render_service(info, "onnx", data), tmp_path / "wide")
-    assert len(list((service / "app").glob("record_part*.py"))) == -(-320 * 6 // FIELD_LINES_PER_MODULE) > 1
+    assert (
+        len(list((service / "app").glob("record_part*.py")))
+        == -(-320 * 6 // FIELD_LINES_PER_MODULE)
+        > 1
+    )
     _check_generated_python(service)
     _run_generated_tests(service)
 

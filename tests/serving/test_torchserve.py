@@ -35,10 +35,16 @@ def torchserve(folder: Path) -> Iterator[dict[str, str]]:
     ports = {"inference": free_port(), "management": free_port(), "metrics": free_port()}
     config = (folder / "config.properties").read_text()
     for api, port in ports.items():
-        config = re.sub(rf"^{api}_address=.*$", f"{api}_address=http://127.0.0.1:{port}", config, flags=re.M)
+        config = re.sub(
+            rf"^{api}_address=.*$", f"{api}_address=http://127.0.0.1:{port}", config, flags=re.M
+        )
     (folder / "config.properties").write_text(config)
     (folder / "tmp").mkdir()
-    env = {**os.environ, "TMPDIR": str(folder / "tmp"), "TEMP": str(folder / "tmp")}  # its pid file lives there
+    env = {
+        **os.environ,
+        "TMPDIR": str(folder / "tmp"),
+        "TEMP": str(folder / "tmp"),
+    }  # its pid file lives there
     cmd = [
         str(TORCHSERVE),
         "--start",
@@ -48,8 +54,14 @@ def torchserve(folder: Path) -> Iterator[dict[str, str]]:
         "--model-store",
         "model_store",
     ]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         yield {api: f"http://127.0.0.1:{port}" for api, port in ports.items()}
     finally:
@@ -62,14 +74,19 @@ def torchserve(folder: Path) -> Iterator[dict[str, str]]:
             proc.wait()
 
 
-def wait_ready(urls: dict[str, str], folder: Path, name: str, timeout: float = 240.0) -> dict[str, str]:
-    """The keys TorchServe wrote, once the model's worker is READY (asked with the management key)."""
+def wait_ready(
+    urls: dict[str, str], folder: Path, name: str, timeout: float = 240.0
+) -> dict[str, str]:
+    """The keys TorchServe wrote, once the model's worker is READY (asked with the management
+    key)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         keys_file = folder / "key_file.json"
         if keys_file.is_file():
             with contextlib.suppress(ValueError, KeyError, httpx.HTTPError):
-                keys = {api: entry["key"] for api, entry in json.loads(keys_file.read_text()).items()}
+                keys = {
+                    api: entry["key"] for api, entry in json.loads(keys_file.read_text()).items()
+                }
                 auth = {"Authorization": f"Bearer {keys['management']}"}
                 reply = httpx.get(f"{urls['management']}/models/{name}", headers=auth, timeout=5)
                 if reply.status_code == 200 and reply.json()[0]["workers"][0]["status"] == "READY":
@@ -78,37 +95,64 @@ def wait_ready(urls: dict[str, str], folder: Path, name: str, timeout: float = 2
     raise TimeoutError(f"the model {name} was not READY in TorchServe within {timeout} s")
 
 
-async def test_torchserve_serves_the_archive_with_token_auth_and_answers_like_the_joblib_model(project: Path):
+async def test_torchserve_serves_the_archive_with_token_auth_and_answers_like_the_joblib_model(
+    project: Path,
+):
     fitted = fit("multiclass", "torch_mlp")
     run_id = log_fitted(project, fitted, "data/customers.csv", tags={"moai.spec_id": "ML-014"})
     async with stdio_client(project) as client:
-        result = structured(await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": "torchserve"}))
+        result = structured(
+            await client.call_tool(
+                "ml_generate_serving", {"run_id": run_id, "runtime": "torchserve"}
+            )
+        )
     assert result["runtime"] == "torchserve" and result["output_dir"] == "serving/ml_014"
     assert "POST /predictions/ml_014" in result["endpoints"]
     service = project / result["output_dir"]
     with zipfile.ZipFile(service / "model_store/ml_014.mar") as archive:
         manifest = json.loads(archive.read("MAR-INF/MANIFEST.json"))
-        assert {"handler.py", "model.pt", "preprocess.joblib", "features.json"} <= set(archive.namelist())
-    assert manifest["model"]["handler"] == "handler.py" and manifest["model"]["serializedFile"] == "model.pt"
+        assert {"handler.py", "model.pt", "preprocess.joblib", "features.json"} <= set(
+            archive.namelist()
+        )
+    assert (
+        manifest["model"]["handler"] == "handler.py"
+        and manifest["model"]["serializedFile"] == "model.pt"
+    )
     for config in ([], ["--config", str(Path(__file__).parents[2] / "pyproject.toml")]):
-        lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *config, "handler.py"],
-                              cwd=service, capture_output=True, text=True, check=False)  # fmt: skip
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", *config, "handler.py"],
+            cwd=service,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert lint.returncode == 0, lint.stdout
     folder = project / "ts"
     shutil.copytree(service, folder)
     rows = fitted.raw.iloc[len(fitted.train) :].head(80)
-    records = [{k: (None if v != v else v) for k, v in r.items() if k in fitted.schema.names}
-               for r in rows.to_dict("records")]  # fmt: skip
+    records = [
+        {k: (None if v != v else v) for k, v in r.items() if k in fitted.schema.names}
+        for r in rows.to_dict("records")
+    ]
     with torchserve(folder) as urls:
         keys = wait_ready(urls, folder, "ml_014")
         refused = httpx.post(f"{urls['inference']}/predictions/ml_014", json=records[0], timeout=30)
         headers = {"Authorization": f"Bearer {keys['inference']}"}
-        reply = httpx.post(f"{urls['inference']}/predictions/ml_014", json={"records": records}, headers=headers,
-                           timeout=60)  # fmt: skip
+        reply = httpx.post(
+            f"{urls['inference']}/predictions/ml_014",
+            json={"records": records},
+            headers=headers,
+            timeout=60,
+        )
     assert refused.status_code in (400, 401) and "Token" in refused.text
     assert reply.status_code == 200, reply.text
     got = reply.json()["predictions"]
     classes = fitted.schema.classes
     want = fitted.pipeline.predict_proba(fitted.test.head(80))
-    assert [p["prediction"] for p in got] == [classes[int(c)] for c in fitted.pipeline.predict(fitted.test.head(80))]
-    assert np.abs(np.array([[p["probabilities"][str(c)] for c in classes] for p in got]) - want).max() < 1e-5
+    assert [p["prediction"] for p in got] == [
+        classes[int(c)] for c in fitted.pipeline.predict(fitted.test.head(80))
+    ]
+    assert (
+        np.abs(np.array([[p["probabilities"][str(c)] for c in classes] for p in got]) - want).max()
+        < 1e-5
+    )

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,9 @@ pytestmark = pytest.mark.xdist_group("neural_tdd")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("model", "spec"), [("torch_mlp", "SPEC-ML-001"), ("keras_mlp", "SPEC-ML-003")])
+@pytest.mark.parametrize(
+    ("model", "spec"), [("torch_mlp", "SPEC-ML-001"), ("keras_mlp", "SPEC-ML-003")]
+)
 def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_tests(
     project: Path, model: str, spec: str
 ):
@@ -36,15 +38,21 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     assert green.ok, (green.problems, failing)
     assert green.model == model and [t.status for t in green.tests] == ["passed"] * 15
     names = {t.name for t in green.tests}
-    assert {"test_one_row_is_predicted_within_the_latency_budget",
-            "test_the_saved_model_fits_the_size_budget"} <= names  # fmt: skip
+    assert {
+        "test_one_row_is_predicted_within_the_latency_budget",
+        "test_the_saved_model_fits_the_size_budget",
+    } <= names
     assert all(gate.passed for gate in green.metrics)
     module = spec.removeprefix("SPEC-").lower().replace("-", "_")
     folder = project / "src/mlproj" / module
     pipeline = (folder / "pipeline.py").read_text()
     assert f'MODEL_NAME = "{model}"' in pipeline
     copied = {"torch_mlp": ["neural.py"], "keras_mlp": ["keras_mlp.py", "neural.py"]}[model]
-    own = ("__init__.py", "pipeline.py", "labels.py")  # labels.py: the label wrapper every classifier gets
+    own = (
+        "__init__.py",
+        "pipeline.py",
+        "labels.py",
+    )  # labels.py: the label wrapper every classifier gets
     assert (folder / "labels.py").is_file()
     assert sorted(p.name for p in folder.glob("*.py") if p.name not in own) == copied
     assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]
@@ -53,12 +61,24 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
 
 
 def _ruff(*paths: Path) -> None:
-    """The project's rules, then ruff's own default rule set (a user's project may have no config)."""
+    """The project's rules, then ruff's own default rule set (a user's project may have no
+    config)."""
     ruff = str(ROOT / ".venv/bin/ruff")
-    project_rules = [ruff, "check", "--isolated", "--line-length", "120", "--target-version", "py311",
-                     "--select", "E,F,W,I,B,UP,C90"]  # fmt: skip
+    project_rules = [
+        ruff,
+        "check",
+        "--isolated",
+        "--line-length",
+        "120",
+        "--target-version",
+        "py311",
+        "--select",
+        "E,F,W,I,B,UP,C90",
+    ]
     for command in (project_rules, [ruff, "check", "--isolated", "--no-cache"]):
-        done = subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [*command, *map(str, paths)], capture_output=True, text=True, check=False
+        )
         assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -83,26 +103,47 @@ print(json.dumps({"rows": len(answers), "valid": all(a in known if known else ma
 
 def _loads_and_predicts_without_mcp_server(project: Path, package: str, model: str) -> None:
     saved = next((project / "models").rglob("model.joblib"))
-    done = subprocess.run([sys.executable, "-I", "-c", LOAD, str(project / "src"), package, str(saved)],
-                          capture_output=True, text=True, cwd=project, check=False, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", LOAD, str(project / "src"), package, str(saved)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=False,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["moai"] == [] and answer["valid"] and answer["rows"] > 20
-    assert answer["saved"] == f"{package}.pipeline"  # the label-restoring wrapper of the project itself
+    assert (
+        answer["saved"] == f"{package}.pipeline"
+    )  # the label-restoring wrapper of the project itself
     assert answer["class"] == f"{package}.{'keras_mlp' if model == 'keras_mlp' else 'neural'}"
 
 
-def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never_mcp_server(project: Path):
+def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never_mcp_server(
+    project: Path,
+):
     from mcp_server.ml.tdd.context import selection_context
     from mcp_server.ml.tdd.phases import render
 
     workspace = Workspace(project)
-    prep = tdd.load(workspace, "ML-001", {"candidates": ["logistic_regression", "torch_mlp", "keras_mlp"]}, "proj")
+    prep = tdd.load(
+        workspace,
+        "ML-001",
+        {"candidates": ["logistic_regression", "torch_mlp", "keras_mlp"]},
+        "proj",
+    )
     workspace.write_files(tdd._pipeline_files(prep, "logistic_regression", None, "test"))
     workspace.write_files(render("refactor", selection_context(prep)))
     folder = project / "src/proj/ml_001"
     assert sorted(p.name for p in folder.glob("*.py")) == [
-        "__init__.py", "keras_mlp.py", "labels.py", "neural.py", "pipeline.py", "selection.py"]  # fmt: skip
+        "__init__.py",
+        "keras_mlp.py",
+        "labels.py",
+        "neural.py",
+        "pipeline.py",
+        "selection.py",
+    ]
     assert (
         "from .keras_mlp import KerasMLPClassifier\nfrom .neural import TorchMLPClassifier"
         in (folder / "selection.py").read_text()
@@ -110,6 +151,8 @@ def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never
     _ruff(*folder.glob("*.py"))
     code = 'import sys; sys.modules["mcp_server"] = None; sys.path.insert(0, "src"); '
     code += "import proj.ml_001.selection as s; print(sorted(s.CANDIDATES))"
-    done = subprocess.run([sys.executable, "-I", "-c", code], cwd=project, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=project, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == repr(sorted(["logistic_regression", "torch_mlp", "keras_mlp"]))

@@ -29,19 +29,34 @@ print(json.dumps({"predicted": [str(v) for v in model.predict(frame.drop(columns
 
 
 @pytest.mark.slow
-async def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_in_a_fresh_process(project: Path):
+async def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_in_a_fresh_process(
+    project: Path,
+):
     async with stdio_client(project) as client:
-        assert structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-003"}))["red_confirmed"]
+        assert structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-003"}))[
+            "red_confirmed"
+        ]
         green = structured(await client.call_tool("ml_tdd_green", {"spec_path": "ML-003"}))
     assert (
-        green["model_path"] == "models/ml_003/model.joblib" and (project / "src/ml_project/ml_003/labels.py").is_file()
+        green["model_path"] == "models/ml_003/model.joblib"
+        and (project / "src/ml_project/ml_003/labels.py").is_file()
     )
     # Only the generated project's src/ on the path: not this repository, not mcp_server.
     env = {"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin", "PYTHONSAFEPATH": "1"}
-    done = subprocess.run([sys.executable, "-c", LOAD], cwd=project, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout)
     labels = set(pd.read_csv(project / "data/customers.csv")["segment"].dropna().astype(str))
     assert sorted(got["classes"]) == sorted(labels) and set(got["predicted"]) <= labels
-    assert len(set(got["predicted"])) > 1 and got["proba"] == [len(pd.read_csv(project / "data/customers.csv")), 3]
+    assert len(set(got["predicted"])) > 1 and got["proba"] == [
+        len(pd.read_csv(project / "data/customers.csv")),
+        3,
+    ]

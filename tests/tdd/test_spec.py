@@ -1,4 +1,5 @@
-"""Reading SPECs: frontmatter, EARS body, the `## ML` block, tool-argument overrides, data checks."""
+"""Reading SPECs: frontmatter, EARS body, the `## ML` block, tool-argument overrides, data
+checks."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mcp_server.errors import SpecError, WorkspaceError
+from mcp_server.core.errors import SpecError, WorkspaceError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric, passes, valid
 from mcp_server.ml.tdd.context import prepare_spec
 from mcp_server.ml.tdd.spec import load_spec, split_spec
-from mcp_server.workspace import Workspace
 
 SPEC = """---
 id: ML-009
@@ -36,13 +37,18 @@ priority: high
 {block}
 ```
 """
-BLOCK = "dataset: data/breast_cancer.csv\ntarget: target\nmetric: roc_auc\nthreshold: 0.9\ndrop: [patient_id]"
+BLOCK = (
+    "dataset: data/breast_cancer.csv\ntarget: target\nmetric: roc_auc\nthreshold: 0.9\ndrop: "
+    "[patient_id]"
+)
 
 
 def write_spec(root: Path, block: str = BLOCK, spec_id: str = "ML-009") -> str:
     folder = root / f".moai/specs/SPEC-{spec_id}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spec.md").write_text(SPEC.format(block=block).replace("ML-009", spec_id), encoding="utf-8")
+    (folder / "spec.md").write_text(
+        SPEC.format(block=block).replace("ML-009", spec_id), encoding="utf-8"
+    )
     return spec_id
 
 
@@ -63,7 +69,12 @@ def test_the_example_spec_is_read_with_its_frontmatter_body_and_ml_block(workspa
 
 
 def test_a_spec_is_found_by_id_by_directory_or_by_file(workspace):
-    for ref in ("ML-002", "SPEC-ML-002", ".moai/specs/SPEC-ML-002", ".moai/specs/SPEC-ML-002/spec.md"):
+    for ref in (
+        "ML-002",
+        "SPEC-ML-002",
+        ".moai/specs/SPEC-ML-002",
+        ".moai/specs/SPEC-ML-002/spec.md",
+    ):
         assert load_spec(workspace, ref).spec_id == "ML-002"
 
 
@@ -80,10 +91,22 @@ def test_missing_required_fields_are_all_named(project):
 
 
 def test_every_field_can_come_from_tool_arguments_without_a_spec_file(workspace):
-    fields = {"spec_id": "ML-077", "dataset": "data/diabetes.csv", "target": "progression", "metric": "mae",
-              "threshold": 60, "cv_folds": 3}  # fmt: skip
+    fields = {
+        "spec_id": "ML-077",
+        "dataset": "data/diabetes.csv",
+        "target": "progression",
+        "metric": "mae",
+        "threshold": 60,
+        "cv_folds": 3,
+    }
     spec = load_spec(workspace, None, fields)
-    assert (spec.spec_id, spec.metric, spec.threshold, spec.cv_folds, spec.spec_rel) == ("ML-077", "mae", 60.0, 3, None)
+    assert (spec.spec_id, spec.metric, spec.threshold, spec.cv_folds, spec.spec_rel) == (
+        "ML-077",
+        "mae",
+        60.0,
+        3,
+        None,
+    )
     with pytest.raises(SpecError, match="id, dataset, target, metric, threshold"):
         load_spec(workspace, None, {})
 
@@ -107,8 +130,13 @@ def test_unknown_metric_task_and_model_names_list_the_valid_ones(project):
 
 def test_wrong_types_and_ranges_are_refused_with_the_field_name(project):
     ws = Workspace(project)
-    for extra, message in (("cv_folds: 1", "cv_folds"), ("test_size: 0.9", "test_size"), ("seed: abc", "seed"),
-                           ("secondary: [f1]", "secondary"), ("drop: {a: 1}", "drop")):  # fmt: skip
+    for extra, message in (
+        ("cv_folds: 1", "cv_folds"),
+        ("test_size: 0.9", "test_size"),
+        ("seed: abc", "seed"),
+        ("secondary: [f1]", "secondary"),
+        ("drop: {a: 1}", "drop"),
+    ):
         with pytest.raises(SpecError, match=message):
             load_spec(ws, write_spec(project, BLOCK + "\n" + extra))
     with pytest.raises(SpecError, match="roc_auc lies between 0 and 1"):
@@ -117,7 +145,9 @@ def test_wrong_types_and_ranges_are_refused_with_the_field_name(project):
 
 def test_tune_budget_s_is_optional_read_from_the_ml_block_and_range_checked(project):
     ws = Workspace(project)
-    assert load_spec(ws, write_spec(project)).tune_budget_s is None  # no field: REFACTOR never tunes
+    assert (
+        load_spec(ws, write_spec(project)).tune_budget_s is None
+    )  # no field: REFACTOR never tunes
     assert load_spec(ws, write_spec(project, BLOCK + "\ntune_budget_s: 120")).tune_budget_s == 120.0
     for bad in ("tune_budget_s: 1", "tune_budget_s: soon"):
         with pytest.raises(SpecError, match="tune_budget_s"):
@@ -126,13 +156,17 @@ def test_tune_budget_s_is_optional_read_from_the_ml_block_and_range_checked(proj
 
 def test_a_metric_that_does_not_fit_the_task_is_refused_once_the_data_says_the_task(workspace):
     spec = load_spec(workspace, "ML-002", {"metric": "roc_auc", "threshold": 0.9, "task": "auto"})
-    with pytest.raises(SpecError, match="does not apply to a regression task; valid for regression: r2, mae"):
+    with pytest.raises(
+        SpecError, match="does not apply to a regression task; valid for regression: r2, mae"
+    ):
         prepare_spec(workspace, spec, "ml_project")
 
 
 def test_dataset_and_target_are_checked_against_the_data_before_anything_is_written(project):
     ws = Workspace(project)
-    with pytest.raises(SpecError, match=r"target 'nope' is not a column .* columns are: 'patient_id'"):
+    with pytest.raises(
+        SpecError, match=r"target 'nope' is not a column .* columns are: 'patient_id'"
+    ):
         prepare_spec(ws, load_spec(ws, "ML-001", {"target": "nope"}), "ml_project")
     with pytest.raises(WorkspaceError, match="file not found"):
         prepare_spec(ws, load_spec(ws, "ML-001", {"dataset": "data/missing.csv"}), "ml_project")
@@ -150,7 +184,9 @@ def test_broken_frontmatter_and_yaml_blocks_are_explained(project):
         split_spec("---\nid: x\n")
     folder = project / ".moai/specs/SPEC-ML-010"
     folder.mkdir(parents=True)
-    (folder / "spec.md").write_text("---\nid: ML-010\n---\n## ML\n```yaml\ndataset: [a\n```\n", encoding="utf-8")
+    (folder / "spec.md").write_text(
+        "---\nid: ML-010\n---\n## ML\n```yaml\ndataset: [a\n```\n", encoding="utf-8"
+    )
     with pytest.raises(SpecError, match="not valid YAML"):
         load_spec(Workspace(project), "ML-010")
 

@@ -52,7 +52,9 @@ async def test_a_cancelled_tdd_cycle_kills_its_pytest_and_writes_nothing_more(tm
             tg.start_soon(cycle)
             assert await _wait(lambda: bool(_pytests_in(project)), 300), "pytest never started"
             tg.cancel_scope.cancel()
-        assert await _wait(lambda: not _pytests_in(project), 10), f"pytest still alive: {_pytests_in(project)}"
+        assert await _wait(lambda: not _pytests_in(project), 10), (
+            f"pytest still alive: {_pytests_in(project)}"
+        )
         await anyio.sleep(1)
         before = snapshot(project)
         await anyio.sleep(15)  # long enough for the rest of the cycle to have written something

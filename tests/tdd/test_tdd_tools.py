@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from mcp_server.workspace import Workspace
 from tests.support import error_text, stdio_client, structured
 
 pytestmark = pytest.mark.anyio
@@ -19,7 +19,8 @@ def _tag_lines(project: Path, spec_id: str, module: str) -> None:
     code = (project / f"src/ml_project/{module}/pipeline.py").read_text(encoding="utf-8")
     assert test.startswith(f"# @TEST:{spec_id} | SPEC: .moai/specs/SPEC-{spec_id}/spec.md\n")
     assert code.startswith(
-        f"# @CODE:{spec_id} | SPEC: .moai/specs/SPEC-{spec_id}/spec.md | TEST: tests/ml/test_{module}.py\n"
+        f"# @CODE:{spec_id} | SPEC: .moai/specs/SPEC-{spec_id}/spec.md | TEST: "
+        f"tests/ml/test_{module}.py\n"
     )
 
 
@@ -32,7 +33,9 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
 
     async with stdio_client(project) as client:
         result = structured(
-            await client.call_tool("ml_tdd_cycle", {"spec_path": "ML-001"}, progress_callback=on_progress)
+            await client.call_tool(
+                "ml_tdd_cycle", {"spec_path": "ML-001"}, progress_callback=on_progress
+            )
         )
         assert [p["phase"] for p in result["phases"]] == ["red", "green", "refactor"]
         assert all(p["ok"] for p in result["phases"]) and result["green"]
@@ -40,23 +43,35 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
         assert red["tests_passed"] == 0 and red["tests_total"] == green["tests_total"] >= 12
         # REFACTOR keeps every pinned test passing and adds the selection's own tests
         assert refactor["tests_passed"] == refactor["tests_total"] > green["tests_total"]
-        assert {row["model"] for row in result["cv_results"]} == {"logistic_regression", "random_forest",
-                                                                  "hist_gradient_boosting"}  # fmt: skip
+        assert {row["model"] for row in result["cv_results"]} == {
+            "logistic_regression",
+            "random_forest",
+            "hist_gradient_boosting",
+        }
         best = max(result["cv_results"], key=lambda row: row["cv_mean"])
         assert result["chosen_model"] == best["model"]
         gates = {g["name"]: g for g in result["metrics"]}
-        assert gates["roc_auc"]["value"] >= 0.97 and gates["f1"]["value"] >= 0.90 and gates["f1"]["direction"] == "max"
+        assert (
+            gates["roc_auc"]["value"] >= 0.97
+            and gates["f1"]["value"] >= 0.90
+            and gates["f1"]["direction"] == "max"
+        )
         assert [p[0] for p in progress] == [0, 1, 2, 3] and all(p[1] == 3 for p in progress)
         assert "red" in (progress[0][2] or "") and "done" in (progress[-1][2] or "")
         again = structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-001"}))
-        assert again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
+        assert (
+            again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
+        )
         evaluated = structured(await client.call_tool("ml_evaluate", {"run_id": result["run_id"]}))
         assert evaluated["rows"] == 114 and evaluated["warnings"] == []  # the cycle's own holdout
     _tag_lines(project, "ML-001", "ml_001")
     assert (project / "models/ml_001/model.joblib").is_file()
     run = get_store(Workspace(project)).load_run(result["run_id"])
     assert run.tags["moai.spec_id"] == "ML-001" and run.model_name == result["chosen_model"]
-    assert run.tags["moai.kind"] == "tdd_refactor" and run.tags["moai.gates_passed"] == run.tags["moai.kept"] == "true"
+    assert (
+        run.tags["moai.kind"] == "tdd_refactor"
+        and run.tags["moai.gates_passed"] == run.tags["moai.kept"] == "true"
+    )
     assert run.tags["moai.holdout_seed"] == "42" and run.tags["moai.holdout_size"] == "0.2"
 
 
@@ -74,14 +89,22 @@ async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(p
         ):
             red = structured(await client.call_tool("ml_tdd_red", {"spec_path": spec_id}))
             assert red["red_confirmed"], red["problems"]
-            assert all("does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"])
+            assert all(
+                "does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"]
+            )
             seen.clear()
             green = structured(
-                await client.call_tool("ml_tdd_green", {"spec_path": spec_id}, progress_callback=on_progress)
+                await client.call_tool(
+                    "ml_tdd_green", {"spec_path": spec_id}, progress_callback=on_progress
+                )
             )
-            assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
+            assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], (
+                seen
+            )
             assert green["green"], green["tests"]
-            assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
+            assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green[
+                "run_id"
+            ]
             refactor = structured(await client.call_tool("ml_tdd_refactor", {"spec_path": spec_id}))
             assert refactor["green"] and len(refactor["cv_results"]) == 3
             assert refactor["chosen_model"] == refactor["cv_results"][0]["model"]
@@ -95,17 +118,30 @@ async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(p
 async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
     (project / "data/empty.csv").write_bytes(b"")
     (project / "data/blob.csv").write_bytes(bytes(range(256)) * 64)
-    ml = {"spec_id": "ML-050", "dataset": "data/breast_cancer.csv", "target": "target", "metric": "roc_auc",
-          "threshold": 0.9}  # fmt: skip
+    ml = {
+        "spec_id": "ML-050",
+        "dataset": "data/breast_cancer.csv",
+        "target": "target",
+        "metric": "roc_auc",
+        "threshold": 0.9,
+    }
     bad: list[tuple[str, dict[str, Any], str]] = [
         ("ml_tdd_red", {"spec_path": "ML-404"}, "file not found"),
         ("ml_tdd_red", {"spec_path": "../../etc/passwd"}, "outside the workspace"),
         ("ml_tdd_red", {"fields": {**ml, "dataset": "data/empty.csv"}}, "empty"),
         ("ml_tdd_red", {"fields": {**ml, "dataset": "data/blob.csv"}}, "binary"),
-        ("ml_tdd_red", {"fields": {**ml, "target": "diagnosis"}}, "target 'diagnosis' is not a column"),
+        (
+            "ml_tdd_red",
+            {"fields": {**ml, "target": "diagnosis"}},
+            "target 'diagnosis' is not a column",
+        ),
         ("ml_tdd_red", {"fields": {**ml, "metric": "auroc"}}, "valid metrics: accuracy"),
         ("ml_tdd_red", {"fields": {**ml, "threshold": "high"}}, "threshold"),
-        ("ml_tdd_red", {"fields": {"spec_id": "ML-051"}}, "missing required field(s): dataset, target, metric"),
+        (
+            "ml_tdd_red",
+            {"fields": {"spec_id": "ML-051"}},
+            "missing required field(s): dataset, target, metric",
+        ),
         ("ml_tdd_red", {"spec_path": "ML-001", "package": "no-dash"}, "package"),
         ("ml_tdd_green", {"spec_path": "ML-001"}, "tests come first"),
         ("ml_tdd_green", {"spec_path": "ML-001", "model": "deep_net"}, "model"),
@@ -118,7 +154,9 @@ async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
             assert result.is_error, (tool, arguments)
             assert message in error_text(result), (tool, arguments, error_text(result))
         assert not (project / "src").exists() and not (project / "tests").exists()
-        alive = structured(await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"}))
+        alive = structured(
+            await client.call_tool("ml_profile_data", {"data_path": "data/diabetes.csv"})
+        )
         assert alive["rows"] == 442
 
 
@@ -128,5 +166,12 @@ async def test_the_tdd_cycle_prompt_walks_a_client_through_the_steps(project):
         assert "tdd_cycle" in prompts
         got = await client.get_prompt("tdd_cycle", {"spec_id": "ML-002"})
         text = " ".join(getattr(m.content, "text", "") for m in got.messages)
-        for step in ("ml_profile_data", "ml_tdd_red", "ml_tdd_green", "ml_tdd_refactor", "SPEC-ML-002", "threshold"):
+        for step in (
+            "ml_profile_data",
+            "ml_tdd_red",
+            "ml_tdd_green",
+            "ml_tdd_refactor",
+            "SPEC-ML-002",
+            "threshold",
+        ):
             assert step in text

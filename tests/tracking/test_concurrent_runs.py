@@ -8,8 +8,8 @@ from pathlib import Path
 import anyio
 import pytest
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from mcp_server.workspace import Workspace
 from tests.support import copy_examples, error_text, stdio_client
 
 pytestmark = pytest.mark.anyio
@@ -26,8 +26,12 @@ async def test_two_servers_racing_on_a_fresh_store_lose_no_run(tmp_path: Path):
         async with stdio_client(project) as client:
 
             async def train(seed: int) -> None:
-                args = {"data_path": "data/breast_cancer.csv", "target": "target", "model": "logistic_regression",
-                        "seed": seed}  # fmt: skip
+                args = {
+                    "data_path": "data/breast_cancer.csv",
+                    "target": "target",
+                    "model": "logistic_regression",
+                    "seed": seed,
+                }
                 result = await client.call_tool("ml_train", args)
                 if result.is_error:
                     failures.append(error_text(result))
@@ -48,7 +52,9 @@ async def test_two_servers_racing_on_a_fresh_store_lose_no_run(tmp_path: Path):
         assert store.get_run(run_id) is not None
 
 
-def test_a_run_is_written_while_another_process_holds_the_store_locked_past_mlflows_busy_timeout(tmp_path: Path):
+def test_a_run_is_written_while_another_process_holds_the_store_locked_past_mlflows_busy_timeout(
+    tmp_path: Path,
+):
     import subprocess
     import sys
 
@@ -56,12 +62,19 @@ def test_a_run_is_written_while_another_process_holds_the_store_locked_past_mlfl
 
     store = MlflowStore(tmp_path)
     store.client  # noqa: B018 - creates the schema first
-    holder = ("import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
-              "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(24);"
-              "c.execute('COMMIT')")  # fmt: skip
-    proc = subprocess.Popen([sys.executable, "-c", holder, str(tmp_path / ".moai/ml/mlflow.db")],
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder = (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+        "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(24);"
+        "c.execute('COMMIT')"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder, str(tmp_path / ".moai/ml/mlflow.db")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-    run_id = store.record(RunRecord("locked-store", "waits", "train", params={"a": 1}, metrics={"m": 0.5}))
+    run_id = store.record(
+        RunRecord("locked-store", "waits", "train", params={"a": 1}, metrics={"m": 0.5})
+    )
     assert proc.wait(timeout=60) == 0
     assert store.get_run(run_id).data.metrics == {"m": 0.5}

@@ -19,7 +19,11 @@ async def test_ml_list_runs_works_with_a_sqlite_tracking_uri_outside_the_workspa
     params = server_params(project)
     params.env = {**(params.env or {}), "MLFLOW_TRACKING_URI": f"sqlite:///{db}"}
     async with Client(params, read_timeout_seconds=600) as client:
-        args = {"data_path": "data/breast_cancer.csv", "target": "target", "model": "logistic_regression"}
+        args = {
+            "data_path": "data/breast_cancer.csv",
+            "target": "target",
+            "model": "logistic_regression",
+        }
         run = structured(await client.call_tool("ml_train", args))
         listed = structured(await client.call_tool("ml_list_runs", {}))
     assert [r["run_id"] for r in listed["runs"]] == [run["run_id"]]

@@ -34,19 +34,39 @@ async def client(project: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 async def runs(client) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     out = {}
-    for name, spec in (("logistic_regression", "ML-001"), ("knn", "ML-001"), ("random_forest", None)):
+    for name, spec in (
+        ("logistic_regression", "ML-001"),
+        ("knn", "ML-001"),
+        ("random_forest", None),
+    ):
         params = {"n_estimators": 20} if name == "random_forest" else {}
-        out[name] = await call(client, "ml_train", data_path="data/breast_cancer.csv", target="target", model=name,
-                               params=params, spec_id=spec, experiment="bc")  # fmt: skip
+        out[name] = await call(
+            client,
+            "ml_train",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            model=name,
+            params=params,
+            spec_id=spec,
+            experiment="bc",
+        )
     return out
 
 
 async def test_runs_are_listed_newest_first_with_headline_metrics(client, runs):
     listed = await call(client, "ml_list_runs")
     ids = [r["run_id"] for r in listed["runs"]]
-    assert ids[:3] == [runs["random_forest"]["run_id"], runs["knn"]["run_id"], runs["logistic_regression"]["run_id"]]
+    assert ids[:3] == [
+        runs["random_forest"]["run_id"],
+        runs["knn"]["run_id"],
+        runs["logistic_regression"]["run_id"],
+    ]
     first = listed["runs"][0]
-    assert first["kind"] == "train" and first["model"] == "random_forest" and first["experiment"] == "bc"
+    assert (
+        first["kind"] == "train"
+        and first["model"] == "random_forest"
+        and first["experiment"] == "bc"
+    )
     assert "holdout_roc_auc" in first["metrics"] and listed["tracking_uri"] == ".moai/ml/mlflow.db"
 
 
@@ -56,13 +76,17 @@ async def test_runs_filter_by_spec_model_and_a_metric_condition(client, runs):
     by_model = await call(client, "ml_list_runs", model="knn")
     assert [r["run_id"] for r in by_model["runs"]] == [runs["knn"]["run_id"]]
     floor = runs["knn"]["metrics"]["accuracy"]
-    better = await call(client, "ml_list_runs", metric_filter=f"holdout_accuracy > {floor}", experiment="bc")
+    better = await call(
+        client, "ml_list_runs", metric_filter=f"holdout_accuracy > {floor}", experiment="bc"
+    )
     assert all(r["run_id"] != runs["knn"]["run_id"] for r in better["runs"])
 
 
 async def test_runs_sort_by_a_metric_in_either_direction(client, runs):
     down = await call(client, "ml_list_runs", order_by="holdout_log_loss", experiment="bc")
-    up = await call(client, "ml_list_runs", order_by="holdout_log_loss", ascending=True, experiment="bc")
+    up = await call(
+        client, "ml_list_runs", order_by="holdout_log_loss", ascending=True, experiment="bc"
+    )
     losses = [r["metrics"]["holdout_log_loss"] for r in up["runs"]]
     assert losses == sorted(losses) and list(reversed(up["runs"])) == down["runs"]
     limited = await call(client, "ml_list_runs", max_results=1)
@@ -71,11 +95,20 @@ async def test_runs_sort_by_a_metric_in_either_direction(client, runs):
 
 async def test_get_run_shows_params_metrics_tags_and_artifacts(client, runs, project: Path):
     detail = await call(client, "ml_get_run", run_id=runs["logistic_regression"]["run_id"])
-    assert detail["params"]["model"] == "logistic_regression" and detail["params"]["model.C"] == "1.0"
-    assert detail["tags"]["moai.spec_id"] == "ML-001" and detail["tags"]["moai.data_path"] == "data/breast_cancer.csv"
-    assert detail["metrics"]["holdout_f1_macro"] == pytest.approx(runs["logistic_regression"]["metrics"]["f1_macro"])
+    assert (
+        detail["params"]["model"] == "logistic_regression" and detail["params"]["model.C"] == "1.0"
+    )
+    assert (
+        detail["tags"]["moai.spec_id"] == "ML-001"
+        and detail["tags"]["moai.data_path"] == "data/breast_cancer.csv"
+    )
+    assert detail["metrics"]["holdout_f1_macro"] == pytest.approx(
+        runs["logistic_regression"]["metrics"]["f1_macro"]
+    )
     assert set(detail["artifacts"]) >= {"moai", "plots", "split"}
-    assert detail["model_uri"] == runs["logistic_regression"]["model_uri"] and detail["children"] == 0
+    assert (
+        detail["model_uri"] == runs["logistic_regression"]["model_uri"] and detail["children"] == 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -108,27 +141,51 @@ async def test_runs_logged_through_the_tools_are_visible_through_a_tracking_serv
 ):
     project = copy_examples(tmp_path / "project")
     async with client_with_env(project, MLFLOW_TRACKING_URI=mlflow_server) as client:
-        trained = await call(client, "ml_train", data_path="data/diabetes.csv", target="progression", model="ridge",
-                             spec_id="ML-002")  # fmt: skip
+        trained = await call(
+            client,
+            "ml_train",
+            data_path="data/diabetes.csv",
+            target="progression",
+            model="ridge",
+            spec_id="ML-002",
+        )
         evaluated = await call(client, "ml_evaluate", run_id=trained["run_id"], cv_folds=3)
-        compared = await call(client, "ml_compare_models", data_path="data/diabetes.csv", target="progression",
-                              models=["ridge", "linear_regression"], cv_folds=2)  # fmt: skip
+        compared = await call(
+            client,
+            "ml_compare_models",
+            data_path="data/diabetes.csv",
+            target="progression",
+            models=["ridge", "linear_regression"],
+            cv_folds=2,
+        )
         listed = await call(client, "ml_list_runs", spec_id="ML-002")
     assert not (project / ".moai/ml/mlflow.db").exists(), "the local store must not be used"
     api = f"{mlflow_server}/api/2.0/mlflow"
-    run = httpx.get(f"{api}/runs/get", params={"run_id": trained["run_id"]}, timeout=30).json()["run"]
+    run = httpx.get(f"{api}/runs/get", params={"run_id": trained["run_id"]}, timeout=30).json()[
+        "run"
+    ]
     tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
     metrics = {m["key"]: m["value"] for m in run["data"]["metrics"]}
     params = {p["key"]: p["value"] for p in run["data"]["params"]}
-    assert tags["moai.spec_id"] == "ML-002" and tags["moai.rows"] == "442" and len(tags["moai.data_sha256"]) == 64
+    assert (
+        tags["moai.spec_id"] == "ML-002"
+        and tags["moai.rows"] == "442"
+        and len(tags["moai.data_sha256"]) == 64
+    )
     assert metrics["holdout_rmse"] == pytest.approx(trained["metrics"]["rmse"])
     assert metrics["cv_rmse_mean"] == pytest.approx(evaluated["cv"]["rmse"]["mean"])
     assert params["model"] == "ridge"
-    files = httpx.get(f"{api}/artifacts/list", params={"run_id": trained["run_id"]}, timeout=30).json()["files"]
+    files = httpx.get(
+        f"{api}/artifacts/list", params={"run_id": trained["run_id"]}, timeout=30
+    ).json()["files"]
     assert {"moai", "plots", "split", "evaluations"} <= {f["path"] for f in files}
-    parent = httpx.get(f"{api}/runs/get", params={"run_id": compared["run_id"]}, timeout=30).json()["run"]
-    query = {"experiment_ids": [parent["info"]["experiment_id"]],
-             "filter": f"tags.mlflow.parentRunId = '{compared['run_id']}'"}  # fmt: skip
+    parent = httpx.get(f"{api}/runs/get", params={"run_id": compared["run_id"]}, timeout=30).json()[
+        "run"
+    ]
+    query = {
+        "experiment_ids": [parent["info"]["experiment_id"]],
+        "filter": f"tags.mlflow.parentRunId = '{compared['run_id']}'",
+    }
     search = httpx.post(f"{api}/runs/search", json=query, timeout=30).json()
     assert len(search["runs"]) == 2
     assert [r["run_id"] for r in listed["runs"]] == [trained["run_id"]]

@@ -1,4 +1,5 @@
-"""W&B alongside MLflow: with MOAI_ML_TRACKERS=mlflow,wandb and WANDB_MODE=offline, ml_train's run is
+"""W&B alongside MLflow: with MOAI_ML_TRACKERS=mlflow,wandb and WANDB_MODE=offline, ml_train's run
+is
 recorded in MLflow as always and mirrored to an offline W&B run (params, metrics, plots, model),
 read back from the run directory without any network."""
 
@@ -22,7 +23,8 @@ BLOCK, FULL, LAST = 32768, 1, 4
 
 
 def _records(run_file: Path) -> list:
-    """Every record of an offline run's transaction log (`run-<id>.wandb`: W&B's LevelDB-style log of
+    """Every record of an offline run's transaction log (`run-<id>.wandb`: W&B's LevelDB-style log
+    of
     protobuf `Record`s: a 7-byte file header, then 32 KiB blocks of chunks with 7-byte headers)."""
     from wandb.proto import wandb_internal_pb2
 
@@ -52,20 +54,32 @@ def _updates(items) -> dict:
 
 def _wandb_env(home: Path) -> dict[str, str]:
     """W&B offline, its caches in the test's folder; no telemetry from MLflow either."""
-    return {"WANDB_MODE": "offline", "WANDB_DATA_DIR": str(home / "data"), "WANDB_CACHE_DIR": str(home / "cache"),
-            "WANDB_CONFIG_DIR": str(home / "config"), "DO_NOT_TRACK": "true"}  # fmt: skip
+    return {
+        "WANDB_MODE": "offline",
+        "WANDB_DATA_DIR": str(home / "data"),
+        "WANDB_CACHE_DIR": str(home / "cache"),
+        "WANDB_CONFIG_DIR": str(home / "config"),
+        "DO_NOT_TRACK": "true",
+    }
 
 
-async def test_ml_train_with_trackers_wandb_mirrors_its_mlflow_run_offline_with_params_metrics_plots_and_model(
+async def test_trackers_wandb_mirrors_the_mlflow_run_offline_with_params_metrics_plots_and_model(
     project: Path,
 ):
     home = project.parent / "wandb-home"
-    env = {"PYTHONUNBUFFERED": "1", **_wandb_env(home),
-           "PATH": os.environ.get("PATH", "")}  # fmt: skip
-    params = StdioServerParameters(command=sys.executable, args=["-m", "mcp_server", "--workspace", str(project)],
-                                   cwd=str(project), env=env)  # fmt: skip
+    env = {"PYTHONUNBUFFERED": "1", **_wandb_env(home), "PATH": os.environ.get("PATH", "")}
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "mcp_server", "--workspace", str(project)],
+        cwd=str(project),
+        env=env,
+    )
     async with Client(params, read_timeout_seconds=600) as client:
-        args = {"data_path": "data/breast_cancer.csv", "target": "target", "model": "logistic_regression"}
+        args = {
+            "data_path": "data/breast_cancer.csv",
+            "target": "target",
+            "model": "logistic_regression",
+        }
         structured(await client.call_tool("ml_train", args))
         assert not (project / ".moai/ml/wandb").exists(), "no W&B unless asked"
         trained = structured(await client.call_tool("ml_train", {**args, "trackers": ["wandb"]}))
@@ -84,13 +98,21 @@ async def test_ml_train_with_trackers_wandb_mirrors_its_mlflow_run_offline_with_
     for name, value in got["metrics"].items():  # every MLflow metric, the same in W&B
         assert summary[name] == pytest.approx(value), name
     assert summary["mlflow_run_id"] == trained["run_id"] and kinds[-1] == "exit"
-    config = _updates(next(r for r in records if r.WhichOneof("record_type") == "run").run.config.update)
-    assert config["model"] == "logistic_regression" and config["seed"] == 42 and config["task"] == "binary"
+    config = _updates(
+        next(r for r in records if r.WhichOneof("record_type") == "run").run.config.update
+    )
+    assert (
+        config["model"] == "logistic_regression"
+        and config["seed"] == 42
+        and config["task"] == "binary"
+    )
 
     images = runs[0] / "files/media/images/plots"
     for plot in ("confusion_matrix", "roc_curve"):
         logged = summary[f"plots/{plot}/path"]
-        assert (runs[0] / "files" / logged).is_file() and (runs[0] / "files" / logged).parent == images
+        assert (runs[0] / "files" / logged).is_file() and (
+            runs[0] / "files" / logged
+        ).parent == images
         assert (runs[0] / "files" / logged).read_bytes()[:4] == b"\x89PNG"
     artifacts = [r.artifact for r in records if r.WhichOneof("record_type") == "artifact"]
     assert [(a.type, a.name) for a in artifacts] == [("model", f"model-{trained['run_id']}")]
@@ -106,8 +128,13 @@ def test_moai_ml_trackers_mirrors_every_recorded_run_and_ignores_unknown_names(
 
     for name, value in _wandb_env(tmp_path / "home").items():
         monkeypatch.setenv(name, value)
-    record = RunRecord(experiment="SPEC-X-1", run_name="r", kind="train", params={"model": "ridge"},
-                       metrics={"holdout_r2": 0.5, "skipped": None})  # fmt: skip
+    record = RunRecord(
+        experiment="SPEC-X-1",
+        run_name="r",
+        kind="train",
+        params={"model": "ridge"},
+        metrics={"holdout_r2": 0.5, "skipped": None},
+    )
     monkeypatch.delenv("MOAI_ML_TRACKERS", raising=False)
     assert trackers() == ["mlflow"] and mirror_run(tmp_path, record, "run0") is None
     monkeypatch.setenv("MOAI_ML_TRACKERS", "mlflow, WandB,comet")
@@ -118,4 +145,8 @@ def test_moai_ml_trackers_mirrors_every_recorded_run_and_ignores_unknown_names(
     for entry in _records(next(folder.glob("run-*.wandb"))):
         if entry.WhichOneof("record_type") == "summary":
             summary.update(_updates(entry.summary.update))
-    assert summary["holdout_r2"] == 0.5 and summary["mlflow_run_id"] == "run1" and "skipped" not in summary
+    assert (
+        summary["holdout_r2"] == 0.5
+        and summary["mlflow_run_id"] == "run1"
+        and "skipped" not in summary
+    )

@@ -18,11 +18,19 @@ def _get(url: str) -> Any:
 
 
 def dashboard_trials(command: str, cwd: Path, study: str) -> list[dict[str, Any]]:
-    """Start `command` (optuna-dashboard <storage>) on 127.0.0.1 and return the trials it shows for `study`."""
+    """Start `command` (optuna-dashboard <storage>) on 127.0.0.1 and return the trials it shows for
+    `study`."""
     argv = shlex.split(command)
     assert argv[0] == "optuna-dashboard"
     port = free_port()
-    cmd = [str(Path(sys.executable).parent / argv[0]), *argv[1:], "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        str(Path(sys.executable).parent / argv[0]),
+        *argv[1:],
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     base = f"http://127.0.0.1:{port}"
     with running(cmd, cwd, f"{base}/api/studies", timeout=60):
         studies = {s["study_name"]: s for s in _get(f"{base}/api/studies")["study_summaries"]}

@@ -3,7 +3,8 @@
 PostgreSQL refuses to run as root, so the server runs as an unprivileged user (`moai-pg`, created
 with `useradd` when missing) that Popen switches to itself: no wrapper process sits between the test
 and postgres, so its fast-shutdown signal reaches it. It listens on 127.0.0.1 and a free port, with
-its data directory in a fresh temporary folder that user owns; everything is stopped and deleted after.
+its data directory in a fresh temporary folder that user owns; everything is stopped and deleted
+after.
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ USER = "moai-pg"
 
 
 def _as_user() -> dict[str, Any]:
-    """Popen arguments that run the program itself as USER (no wrapper process: signals reach postgres)."""
+    """Popen arguments that run the program itself as USER (no wrapper process: signals reach
+    postgres)."""
     import pwd
 
-    return {"user": USER, "group": pwd.getpwnam(USER).pw_gid, "extra_groups": []} if os.geteuid() == 0 else {}
+    return (
+        {"user": USER, "group": pwd.getpwnam(USER).pw_gid, "extra_groups": []}
+        if os.geteuid() == 0
+        else {}
+    )
 
 
 def _ensure_user() -> None:
@@ -50,9 +56,13 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"postgres exited: {(proc.stderr.read() if proc.stderr else b'').decode()[-1500:]}")
+            raise RuntimeError(
+                f"postgres exited: {(proc.stderr.read() if proc.stderr else b'').decode()[-1500:]}"
+            )
         try:
-            psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", connect_timeout=2).close()
+            psycopg.connect(
+                f"postgresql://postgres@127.0.0.1:{port}/postgres", connect_timeout=2
+            ).close()
             return
         except psycopg.OperationalError:
             time.sleep(0.3)
@@ -61,7 +71,8 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0)
 
 @contextlib.contextmanager
 def postgres(*databases: str) -> Iterator[int]:
-    """A running PostgreSQL 15 with `databases` created; yields its port (user postgres, trust auth)."""
+    """A running PostgreSQL 15 with `databases` created; yields its port (user postgres, trust
+    auth)."""
     import psycopg
 
     if not (BIN / "initdb").exists():
@@ -75,21 +86,46 @@ def postgres(*databases: str) -> Iterator[int]:
         shutil.chown(base, USER)
         shutil.chown(sockets, USER)
     port = free_port()
-    subprocess.run([str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True, cwd=base, **_as_user())  # fmt: skip
+    subprocess.run(
+        [str(BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        cwd=base,
+        **_as_user(),
+    )
     proc = subprocess.Popen(
-        [str(BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=60"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=base, **_as_user(),
-    )  # fmt: skip
+        [
+            str(BIN / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(sockets),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "max_connections=60",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=base,
+        **_as_user(),
+    )
     try:
         _wait_ready(port, proc)
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True
+        ) as conn:
             for name in databases:
                 conn.execute(f'CREATE DATABASE "{name}"')
         yield port
     finally:
-        proc.send_signal(signal.SIGINT)  # fast shutdown (SIGTERM would wait for every client to leave)
+        proc.send_signal(
+            signal.SIGINT
+        )  # fast shutdown (SIGTERM would wait for every client to leave)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -1,5 +1,7 @@
-"""Distributed tuning on a real PostgreSQL: `ml_tune` plus two `moai-ml tune-worker` processes on one
-study, one worker SIGKILLed mid-trial; and the MLflow tracking server on a PostgreSQL backend store."""
+"""Distributed tuning on a real PostgreSQL: `ml_tune` plus two `moai-ml tune-worker` processes on
+one
+study, one worker SIGKILLed mid-trial; and the MLflow tracking server on a PostgreSQL backend
+store."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ pytestmark = [
     pytest.mark.xdist_group("test_tune_pg"),
 ]
 STUDY = "shared-study"
-# The tool's search budget; the workers run a number of trials each (the study's deadline does not bound them).
+# The tool's search budget; the workers run a number of trials each (the study's deadline does not
+# bound them).
 BUDGET_S = 20
 JOIN, FINISH = 3, 1
 
@@ -62,9 +65,14 @@ def _wait(check: Any, timeout: float, what: str) -> Any:
 
 def _worker(url: str, project: Path, *extra: str) -> subprocess.Popen[str]:
     cli = Path(sys.executable).parent / "moai-ml"
-    return subprocess.Popen([str(cli), "tune-worker", "--study", STUDY, "--storage", url, *extra], cwd=project,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"})  # fmt: skip
+    return subprocess.Popen(
+        [str(cli), "tune-worker", "--study", STUDY, "--storage", url, *extra],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"},
+    )
 
 
 def _report(worker: subprocess.Popen[str]) -> dict[str, Any]:
@@ -77,10 +85,14 @@ def _running_trial_of(study: Any, pid: int) -> Any:
     import optuna
 
     running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
-    return next((t for t in running if str(t.user_attrs.get("worker", "")).endswith(f":{pid}")), None)
+    return next(
+        (t for t in running if str(t.user_attrs.get("worker", "")).endswith(f":{pid}")), None
+    )
 
 
-async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_workers_trial_is_retried(tmp_path):
+async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_trial_is_retried(
+    tmp_path,
+):
     import optuna
     import psycopg
 
@@ -90,44 +102,75 @@ async def test_the_tool_and_two_workers_share_a_postgresql_study_and_a_killed_wo
         optuna_url = url.replace("postgresql://", "postgresql+psycopg://")
         mlflow_port = free_port()
         backend = optuna_url.replace("/optuna", "/mlflow")
-        server = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend,
-                  "--artifacts-destination", str(tmp_path / "artifacts"), "--host", "127.0.0.1",
-                  "--port", str(mlflow_port), "--workers", "1"]  # fmt: skip
+        server = [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            backend,
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(mlflow_port),
+            "--workers",
+            "1",
+        ]
         with running(server, tmp_path, f"http://127.0.0.1:{mlflow_port}/health", timeout=240):
-            async with client_with_env(project, MLFLOW_TRACKING_URI=f"http://127.0.0.1:{mlflow_port}") as client:
+            async with client_with_env(
+                project, MLFLOW_TRACKING_URI=f"http://127.0.0.1:{mlflow_port}"
+            ) as client:
                 result, workers, victim = await _tune_with_workers(client, url, optuna_url, project)
                 reports = [_report(workers[0])]
-                # after the search: a worker finishing the study with one more trial; its optimize() first fails
-                # trials whose heartbeat is older than the grace period (the killed one, unless a live process
+                # after the search: a worker finishing the study with one more trial; its optimize()
+                # first fails
+                # trials whose heartbeat is older than the grace period (the killed one, unless a
+                # live process
                 # already did) and runs the retry Optuna enqueued for it
                 time.sleep(max(0.0, victim.killed_at + GRACE_S + HEARTBEAT_S - time.time()))
                 reports.append(_report(_worker(url, project, "--n-trials", str(FINISH))))
                 run = await call(client, "ml_get_run", run_id=result["run_id"])
         study = optuna.load_study(study_name=STUDY, storage=optuna_url)
         trials, best = study.trials, study.best_trial
-        shown = dashboard_trials(result["dashboard"], project, STUDY)  # the shared study in optuna-dashboard
+        shown = dashboard_trials(
+            result["dashboard"], project, STUDY
+        )  # the shared study in optuna-dashboard
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/mlflow") as conn:
             stored = [row[0] for row in conn.execute("SELECT run_uuid FROM runs")]
 
     numbers = [t.number for t in trials]
-    assert sorted(t["number"] for t in shown) == numbers and result["dashboard"].endswith(url.split("://")[1])
+    assert sorted(t["number"] for t in shown) == numbers and result["dashboard"].endswith(
+        url.split("://")[1]
+    )
     assert numbers == list(range(len(trials)))  # no duplicate or missing trial numbers
     _assert_killed_trial_failed_and_retried(trials, victim.number)
     by_worker: dict[str, int] = {}
     for t in trials:
-        by_worker[str(t.user_attrs.get("worker"))] = by_worker.get(str(t.user_attrs.get("worker")), 0) + 1
+        by_worker[str(t.user_attrs.get("worker"))] = (
+            by_worker.get(str(t.user_attrs.get("worker")), 0) + 1
+        )
     workers = {reports[0]["worker"], victim.worker, reports[1]["worker"]}
-    assert len(workers) == 3 and workers < set(by_worker) and len(by_worker) == 4  # the tool's job is the fourth
+    assert (
+        len(workers) == 3 and workers < set(by_worker) and len(by_worker) == 4
+    )  # the tool's job is the fourth
     (tool,) = set(by_worker) - workers
     assert result["trials_this_call"] == by_worker[tool]
     assert reports[0]["trials"] == by_worker[reports[0]["worker"]] == JOIN
-    assert reports[1]["trials"] == by_worker[reports[1]["worker"]] == FINISH  # the finishing worker's trial
-    assert sum(1 for t in trials if t.state.name in ("RUNNING", "WAITING")) == 0  # the study is finished
+    assert (
+        reports[1]["trials"] == by_worker[reports[1]["worker"]] == FINISH
+    )  # the finishing worker's trial
+    assert (
+        sum(1 for t in trials if t.state.name in ("RUNNING", "WAITING")) == 0
+    )  # the study is finished
     assert result["trials_done"] + result["trials_pruned"] + result["trials_failed"] <= len(trials)
     assert reports[1]["best_trial"] == best.number  # the last worker sees the study's best trial
     for seen in (result, reports[0]):  # and each earlier process saw the best trial of its time
         done = [
-            t for t in trials if t.state.name == "COMPLETE" and t.datetime_complete.timestamp() <= seen["returned_at"]
+            t
+            for t in trials
+            if t.state.name == "COMPLETE" and t.datetime_complete.timestamp() <= seen["returned_at"]
         ]
         best_then = max(done, key=lambda t: t.value)  # f1_macro: higher is better
         got = seen["leaderboard"][0]["number"] if seen is result else seen["best_trial"]
@@ -147,35 +190,58 @@ class Victim:
 async def _tune_with_workers(
     client: Any, url: str, optuna_url: str, project: Path
 ) -> tuple[dict[str, Any], list[Any], Victim]:
-    """Start ml_tune, join two workers once the study exists, SIGKILL the second in the middle of a trial."""
+    """Start ml_tune, join two workers once the study exists, SIGKILL the second in the middle of a
+    trial."""
     result: dict[str, Any] = {}
 
     async def tune() -> None:
-        result.update(await call(client, "ml_tune", data_path="data/customers.csv", target="segment",
-                                 strategy="optuna", models=["random_forest"], cv_folds=3,
-                                 time_budget_s=BUDGET_S, storage=url, study_name=STUDY))  # fmt: skip
+        result.update(
+            await call(
+                client,
+                "ml_tune",
+                data_path="data/customers.csv",
+                target="segment",
+                strategy="optuna",
+                models=["random_forest"],
+                cv_folds=3,
+                time_budget_s=BUDGET_S,
+                storage=url,
+                study_name=STUDY,
+            )
+        )
         result["returned_at"] = time.time()
 
     async with anyio.create_task_group() as group:
         group.start_soon(tune)
         await anyio.to_thread.run_sync(
-            lambda: _wait(lambda: _study(optuna_url).user_attrs.get("moai.config"), 120, "the study")
+            lambda: _wait(
+                lambda: _study(optuna_url).user_attrs.get("moai.config"), 120, "the study"
+            )
         )
         # each runs the trials it is asked for (the second is killed before it ends)
-        workers = [_worker(url, project, "--n-trials", str(JOIN)), _worker(url, project, "--n-trials", "50")]
+        workers = [
+            _worker(url, project, "--n-trials", str(JOIN)),
+            _worker(url, project, "--n-trials", "50"),
+        ]
         shared = _study(optuna_url)  # one connection pool for the polling below
         try:
             await anyio.to_thread.run_sync(
-                lambda: _wait(lambda: _running_trial_of(shared, workers[1].pid), 90, "a worker trial")
+                lambda: _wait(
+                    lambda: _running_trial_of(shared, workers[1].pid), 90, "a worker trial"
+                )
             )
         except TimeoutError:
             for w in workers:
                 w.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: each prints where it was
-            seen = [(t.number, t.state.name, t.user_attrs.get("worker"), str(t.datetime_start)) for t in shared.trials]
+            seen = [
+                (t.number, t.state.name, t.user_attrs.get("worker"), str(t.datetime_start))
+                for t in shared.trials
+            ]
             raise AssertionError([w.communicate()[1][-1500:] for w in workers] + [seen]) from None
         workers[1].send_signal(signal.SIGKILL)
         workers[1].wait(timeout=10)
-        # the trial it was running when it died (read after the kill: no race with a trial ending meanwhile)
+        # the trial it was running when it died (read after the kill: no race with a trial ending
+        # meanwhile)
         killed_at = time.time()
         victim = _running_trial_of(_study(optuna_url), workers[1].pid)
         assert victim is not None, "the killed worker had no trial running"
@@ -187,7 +253,11 @@ def _assert_killed_trial_failed_and_retried(trials: list[Any], victim: int) -> N
     from optuna.storages import RetryFailedTrialCallback
 
     killed = trials[victim]
-    assert killed.state == optuna.trial.TrialState.FAIL  # failed by the heartbeat check of a live process
+    assert (
+        killed.state == optuna.trial.TrialState.FAIL
+    )  # failed by the heartbeat check of a live process
     assert killed.datetime_complete is not None
     retries = [t for t in trials if RetryFailedTrialCallback.retried_trial_number(t) == victim]
-    assert len(retries) == 1 and retries[0].params == killed.params  # enqueued again with the same parameters
+    assert (
+        len(retries) == 1 and retries[0].params == killed.params
+    )  # enqueued again with the same parameters

@@ -25,24 +25,39 @@ def test_the_neural_search_spaces_are_small_and_cap_the_epochs_that_early_stoppi
     for model in ("torch_mlp", "keras_mlp"):
         for task in ("binary", "regression"):
             space = model_space(model, task)
-            assert {"hidden_units", "learning_rate", "weight_decay", "dropout", "max_epochs"} <= set(space)
+            assert {
+                "hidden_units",
+                "learning_rate",
+                "weight_decay",
+                "dropout",
+                "max_epochs",
+            } <= set(space)
             assert space["hidden_units"]["high"] <= 256 and space["max_epochs"]["high"] <= 200
             assert space["learning_rate"]["log"] and space["weight_decay"]["log"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("model", "trials"), [("torch_mlp", 3), ("keras_mlp", 2)])
-async def test_a_short_tune_of_a_neural_family_over_stdio_returns_its_best_trial_as_an_evaluable_run(
+async def test_a_short_neural_tune_over_stdio_returns_its_best_trial_as_an_evaluable_run(
     tmp_path: Path, model: str, trials: int
 ):
     if model == "keras_mlp":
         pytest.importorskip("keras")
     project = copy_examples(tmp_path / "project")
     async with stdio_client(project) as client:
-        result = await call(client, "ml_tune", data_path="data/breast_cancer.csv", target="target",
-                            strategy="random", models=[model], n_trials=trials, cv_folds=2, time_budget_s=240,
-                            search_space={model: {"max_epochs": {"type": "int", "low": 10, "high": 30}}},
-                            seed=0)  # fmt: skip
+        result = await call(
+            client,
+            "ml_tune",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            strategy="random",
+            models=[model],
+            n_trials=trials,
+            cv_folds=2,
+            time_budget_s=240,
+            search_space={model: {"max_epochs": {"type": "int", "low": 10, "high": 30}}},
+            seed=0,
+        )
         assert result["best_model"] == model and result["metric"] == "roc_auc"
         assert result["trials_this_call"] == trials and result["trials_failed"] == 0
         params = result["best_params"]
@@ -53,5 +68,7 @@ async def test_a_short_tune_of_a_neural_family_over_stdio_returns_its_best_trial
         assert result["best_cv"] == pytest.approx(max(values))
         run = await call(client, "ml_get_run", run_id=result["run_id"])
         assert run["run"]["kind"] == "tune" and run["tags"]["moai.model"] == model
-        evaluated = await call(client, "ml_evaluate", run_id=result["run_id"], data_path="data/breast_cancer.csv")
+        evaluated = await call(
+            client, "ml_evaluate", run_id=result["run_id"], data_path="data/breast_cancer.csv"
+        )
         assert evaluated["metrics"]["roc_auc"] > 0.9

@@ -1,4 +1,5 @@
-"""A CSV read the way `pandas.read_csv(engine="pyarrow")` reads it, in about the memory of the table.
+"""A CSV read the way `pandas.read_csv(engine="pyarrow")` reads it, in about the memory of the
+table.
 
 Why not `pandas.read_csv(engine="pyarrow")` itself: Arrow's threaded reader holds raw blocks,
 parsed blocks and the finished table at once, and pandas then copies the table into one 2-D block
@@ -24,8 +25,27 @@ if TYPE_CHECKING:
 
 # pandas' default missing-value strings (`pandas._libs.parsers.STR_NA_VALUES`, which its pyarrow
 # engine passes as `null_values`); tests/data/test_arrow_csv.py holds this copy to pandas' own.
-NA_STRINGS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-              "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")  # fmt: skip
+NA_STRINGS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
 BLOCK_BYTES = 4 << 20  # the first block types the columns, as pandas' engine types them from all
 
 
@@ -40,7 +60,9 @@ def read_csv_lean(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | N
             path,
             read_options=pcsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(delimiter=delimiter),
-            convert_options=pcsv.ConvertOptions(null_values=list(NA_STRINGS), strings_can_be_null=True),
+            convert_options=pcsv.ConvertOptions(
+                null_values=list(NA_STRINGS), strings_can_be_null=True
+            ),
         )
         names = reader.schema.names
         if len(set(names)) != len(names) or "" in names:

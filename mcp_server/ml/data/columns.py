@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-_ID_NAME = re.compile(r"(^|[_\s.-])(id|uuid|guid|key|index|idx)$|^(id|uuid|guid|index|idx)([_\s.-]|$)", re.I)
+_ID_NAME = re.compile(
+    r"(^|[_\s.-])(id|uuid|guid|key|index|idx)$|^(id|uuid|guid|index|idx)([_\s.-]|$)", re.I
+)
 _BOOL_TOKENS = {"true", "false", "yes", "no", "y", "n", "t", "f", "0", "1", "0.0", "1.0"}
 _DATETIME_SAMPLE = 500
 
@@ -51,7 +53,11 @@ def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
     if pd.api.types.is_datetime64_any_dtype(series):
         return Kind.DATETIME
     if pd.api.types.is_numeric_dtype(series):
-        return Kind.IDENTIFIER if _numeric_identifier(series.name, values, unique, rows) else Kind.NUMERIC
+        return (
+            Kind.IDENTIFIER
+            if _numeric_identifier(series.name, values, unique, rows)
+            else Kind.NUMERIC
+        )
     strings = values.astype(str)
     if _looks_datetime(strings):
         return Kind.DATETIME
@@ -60,7 +66,11 @@ def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
     has_spaces = float(strings.str.contains(" ", regex=False).mean())
     if ratio > 0.5 and mean_len > 25 and has_spaces > 0.5:
         return Kind.TEXT
-    if ratio > 0.95 and len(values) > 20 and (has_spaces < 0.1 or _ID_NAME.search(str(series.name))):
+    if (
+        ratio > 0.95
+        and len(values) > 20
+        and (has_spaces < 0.1 or _ID_NAME.search(str(series.name)))
+    ):
         return Kind.IDENTIFIER
     return Kind.CATEGORICAL
 

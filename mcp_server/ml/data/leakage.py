@@ -24,7 +24,9 @@ _SCREEN_CHUNK = 256
 _SCREEN_MIN_CHANGES = 0.3
 
 
-def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[str]) -> list[tuple[str, float]]:
+def leaking_columns(
+    frame: pd.DataFrame, target: str, task: str, features: list[str]
+) -> list[tuple[str, float]]:
     """(column, score) for each feature whose one-feature score reaches `LEAK_SCORE`.
 
     The score is what a small decision tree on that one feature reaches under 3-fold
@@ -47,7 +49,9 @@ def leaking_columns(frame: pd.DataFrame, target: str, task: str, features: list[
         y = y.astype(str).astype("category").cat.codes.astype("int64")
         if y.value_counts().min() < 3:
             return []
-    candidates = [(name, x) for name in features if (x := _as_number(data[name], y, task)) is not None]
+    candidates = [
+        (name, x) for name in features if (x := _as_number(data[name], y, task)) is not None
+    ]
     roughness = _screen(candidates, y, task)  # once: it ranks a wide table and rules columns out
     kept = _smoothest(roughness) if len(candidates) > _EXACT_MAX else list(range(len(candidates)))
     candidates = [candidates[i] for i in _not_ruled_out(kept, roughness, y, task)]
@@ -67,7 +71,8 @@ def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
     codes = column.astype("string").fillna("\x00missing")
     if codes.nunique() > len(codes) / _MIN_ROWS_PER_GROUP:
         return None
-    # Order categories by their target mean (or majority-class share) so one split can separate them.
+    # Order categories by their target mean (or majority-class share) so one split can separate
+    # them.
     ranked = y if task != "regression" else y.astype("float64")
     means = ranked.groupby(codes.to_numpy()).mean()
     return codes.map(means).astype("float64")
@@ -76,11 +81,14 @@ def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
 def _most_suspect(
     candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None
 ) -> list[tuple[str, pd.Series]]:
-    """The `_EXACT_MAX` columns along whose sorted values the target is smoothest (see `_screen`)."""
+    """The `_EXACT_MAX` columns along whose sorted values the target is smoothest (see
+    `_screen`)."""
     return [candidates[i] for i in _smoothest(_screen(candidates, y, task, chunk))]
 
 
-def _screen(candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None) -> Any:
+def _screen(
+    candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None
+) -> Any:
     """Each column's roughness: how much the target jumps between neighbours in the column's order.
 
     Classification: how often the class changes between neighbours (a leak changes class a

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError
+from mcp_server.core.errors import DataError
+from mcp_server.core.names import TASKS
 from mcp_server.ml.data.columns import ColumnInfo, Kind, describe_columns
 from mcp_server.ml.data.leakage import leaking_columns
-from mcp_server.names import TASKS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,9 @@ def task_choice(target: pd.Series) -> tuple[str, str]:
     values = target.dropna()
     unique = int(values.nunique())
     if unique < 2:
-        raise DataError(f"target {target.name!r} has {unique} distinct value(s); a model needs at least two")
+        raise DataError(
+            f"target {target.name!r} has {unique} distinct value(s); a model needs at least two"
+        )
     if unique == 2:
         return "binary", "the target has 2 distinct values"
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
@@ -78,9 +80,14 @@ def task_choice(target: pd.Series) -> tuple[str, str]:
         return "regression", "the target holds fractional numbers"
     share = MAX_CLASS_SHARE if len(values) > 1000 else MAX_CLASS_SHARE_SMALL
     if unique <= MAX_INTEGER_CLASSES and unique <= share * len(values):
-        return "multiclass", f"the target holds {unique} distinct integers (few: class codes); pass task to override"
+        return (
+            "multiclass",
+            f"the target holds {unique} distinct integers (few: class codes); pass task to "
+            "override",
+        )
     return "regression", (
-        f"the target holds {unique} distinct integers on {len(values)} rows (more than {MAX_INTEGER_CLASSES} or "
+        f"the target holds {unique} distinct integers on {len(values)} rows (more than "
+        f"{MAX_INTEGER_CLASSES} or "
         f"{share:.0%} of rows: a count or quantity); pass task='multiclass' to override"
     )
 
@@ -180,11 +187,19 @@ def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
         if info.name == profile.target:
             continue
         if info.kind == Kind.IDENTIFIER:
-            found.append(Finding("identifier", f"{info.name!r} looks like an identifier; drop it", info.name))
+            found.append(
+                Finding("identifier", f"{info.name!r} looks like an identifier; drop it", info.name)
+            )
         elif info.kind == Kind.CONSTANT:
-            found.append(Finding("constant", f"{info.name!r} has a single value; drop it", info.name))
+            found.append(
+                Finding("constant", f"{info.name!r} has a single value; drop it", info.name)
+            )
         if info.missing_pct >= HEAVY_MISSING_PCT:
-            found.append(Finding("heavy_missing", f"{info.name!r} is {info.missing_pct:.0f}% missing", info.name))
+            found.append(
+                Finding(
+                    "heavy_missing", f"{info.name!r} is {info.missing_pct:.0f}% missing", info.name
+                )
+            )
     if profile.duplicate_rows:
         found.append(Finding("duplicates", f"{profile.duplicate_rows} duplicate rows"))
     if profile.rows < 50:
@@ -219,7 +234,11 @@ def _target_findings(profile: Profile) -> list[Finding]:
     total = sum(counts.values())
     smallest_label, smallest = min(counts.items(), key=lambda kv: kv[1])
     if smallest / max(total, 1) < IMBALANCE_SHARE:
-        found.append(Finding("imbalance", f"class {smallest_label!r} is {100 * smallest / total:.1f}% of rows"))
+        found.append(
+            Finding(
+                "imbalance", f"class {smallest_label!r} is {100 * smallest / total:.1f}% of rows"
+            )
+        )
     few = [label for label, n in counts.items() if n < MIN_ROWS_PER_CLASS]
     if few:
         found.append(

@@ -52,7 +52,13 @@ class Schema:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Schema:
         features = [Feature(**f) for f in data["features"]]
-        return cls(data["target"], data["task"], features, dict(data["dropped"]), list(data.get("classes", [])))
+        return cls(
+            data["target"],
+            data["task"],
+            features,
+            dict(data["dropped"]),
+            list(data.get("classes", [])),
+        )
 
 
 def build_schema(

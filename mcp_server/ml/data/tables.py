@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import settings
-from mcp_server.errors import DataError
-from mcp_server.guards import show
+from mcp_server.core import settings
+from mcp_server.core.errors import DataError
+from mcp_server.safety.guards import show
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +55,7 @@ def available_memory_bytes() -> int:
 
 
 def file_sha256(path: Path) -> str:
-    from mcp_server.guards import check_regular_file
+    from mcp_server.safety.guards import check_regular_file
 
     check_regular_file(path, path.name)  # a directory, FIFO or device: refused, not read
     digest = hashlib.sha256()
@@ -71,8 +71,12 @@ def sniff_csv(path: Path) -> CsvDialect:
         sample = handle.read(_SAMPLE_BYTES)
     if not sample.strip():
         raise DataError(f"{path.name} is empty: there is no header and no rows to read")
-    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text has NULs
-        raise DataError(f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file")
+    if b"\x00" in sample and not sample.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):  # UTF-16 text has NULs
+        raise DataError(
+            f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file"
+        )
     encoding = _guess_encoding(sample)
     text = sample.decode(encoding, errors="replace")
     lines = text.splitlines()
@@ -110,7 +114,8 @@ def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
     have = available_memory_bytes()
     if need > have:
         raise DataError(
-            f"{path.name} is {size / 2**20:,.0f} MiB; loading it needs about {need / 2**20:,.0f} MiB "
+            f"{path.name} is {size / 2**20:,.0f} MiB; loading it needs about "
+            f"{need / 2**20:,.0f} MiB "
             f"but only {have / 2**20:,.0f} MiB is available. Sample it first (e.g. the first rows "
             "or a random fraction) or convert it to Parquet with only the columns you need."
         )
@@ -129,8 +134,10 @@ def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
     cells, have = rows * columns, available_memory_bytes()
     if cells > MAX_CELLS or cells * 16 > have:
         raise DataError(
-            f"{path.name} holds about {cells:,.0f} cells ({rows:,.0f} rows x {columns:,} columns), about "
-            f"{cells * 16 / 2**20:,.0f} MiB to parse with {have / 2**20:,.0f} MiB available; sample it first"
+            f"{path.name} holds about {cells:,.0f} cells ({rows:,.0f} rows x {columns:,} "
+            "columns), about "
+            f"{cells * 16 / 2**20:,.0f} MiB to parse with {have / 2**20:,.0f} MiB "
+            "available; sample it first"
         )
 
 
@@ -167,9 +174,11 @@ def _glibc() -> Any:
 
 def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
-    from mcp_server.guards import check_regular_file
+    from mcp_server.safety.guards import check_regular_file
 
-    check_regular_file(path, path.name)  # missing, a directory, a FIFO or a device: refused before opening
+    check_regular_file(
+        path, path.name
+    )  # missing, a directory, a FIFO or a device: refused before opening
     if path.stat().st_size == 0:
         raise DataError(f"{path.name} is empty (0 bytes)")
     suffix = path.suffix.lower()
@@ -182,7 +191,9 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
             check_csv_cells(path, dialect)
         frame = _read_csv(path, dialect, max_rows)
     else:
-        raise DataError(f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file")
+        raise DataError(
+            f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file"
+        )
     release_memory()  # the reader's buffers: the table itself is all that stays
     if max_rows is not None:
         frame = frame.head(max_rows)
@@ -205,14 +216,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     try:
         source = pq.ParquetFile(path)
         if source.metadata.num_columns > MAX_CELLS // 10:
-            raise DataError(f"{path.name} has {source.metadata.num_columns:,} columns; select fewer columns first")
+            raise DataError(
+                f"{path.name} has {source.metadata.num_columns:,} columns; select fewer "
+                "columns first"
+            )
         budget = available_memory_bytes() / _PARQUET_FACTOR
         batches, used, cells = [], 0, 0
         for batch in source.iter_batches(batch_size=16_384):
             used, cells = used + batch.nbytes, cells + batch.num_rows * batch.num_columns
             if used > budget or cells > MAX_CELLS:
                 raise DataError(
-                    f"{path.name} decompresses to more than {min(used, budget * 2) / 2**20:,.0f} MiB or "
+                    f"{path.name} decompresses to more than "
+                    f"{min(used, budget * 2) / 2**20:,.0f} MiB or "
                     f"{MAX_CELLS:,} cells, more than memory allows; sample it first"
                 )
             batches.append(batch)
@@ -222,7 +237,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise
     except Exception as exc:
         raise DataError(
-            f"{path.name} is not a readable Parquet file: {show(str(exc).splitlines()[0] if str(exc) else exc, 200)}"
+            f"{path.name} is not a readable Parquet file: "
+            f"{show(str(exc).splitlines()[0] if str(exc) else exc, 200)}"
         ) from exc
 
 
@@ -238,10 +254,14 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
                 lean = read_csv_lean(path, dialect.delimiter, dialect.encoding)
                 if lean is not None:
                     return lean
-                return pd.read_csv(path, sep=dialect.delimiter, engine="pyarrow", encoding=dialect.encoding)
+                return pd.read_csv(
+                    path, sep=dialect.delimiter, engine="pyarrow", encoding=dialect.encoding
+                )
             except Exception:  # noqa: S110 - the pyarrow engine is stricter; the C engine decides
                 pass
-        return pd.read_csv(path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False)
+        return pd.read_csv(
+            path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False
+        )
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path.name} has no header and no rows") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -250,6 +270,7 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
 
 
 def check_loadable(path: Path) -> None:
-    """Refuse a text table too large to load here (Parquet is read column by column: not checked)."""
+    """Refuse a text table too large to load here (Parquet is read column by column: not
+    checked)."""
     if path.suffix.lower() not in PARQUET_SUFFIXES:
         check_memory(path)

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace, atomic_write
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_parity import Parity, check_parity, synthetic_rows
 from mcp_server.ml.tracking import tags as run_tags
-from mcp_server.signing import sign_file
-from mcp_server.workspace import Workspace, atomic_write
+from mcp_server.safety.signing import sign_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,11 +54,19 @@ def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> 
     parts = [synthetic_rows(schema, seed=seed)]
     if frame is not None and len(frame):
         parts.insert(0, frame.sample(min(REAL_ROWS, len(frame)), random_state=seed))
-    return coerce_frame(pd.concat([coerce_frame(p, schema) for p in parts], ignore_index=True), schema)
+    return coerce_frame(
+        pd.concat([coerce_frame(p, schema) for p in parts], ignore_index=True), schema
+    )
 
 
 def serialize(
-    pipeline: Any, schema: Schema, model_name: str, fmt: str, sample: pd.DataFrame, *, labelled: bool = True
+    pipeline: Any,
+    schema: Schema,
+    model_name: str,
+    fmt: str,
+    sample: pd.DataFrame,
+    *,
+    labelled: bool = True,
 ) -> tuple[bytes, Parity | None]:
     """The file content for `fmt`, and the parity figures when the format is not the model itself.
 
@@ -90,27 +98,34 @@ def serialize(
     raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
 
 
-def _onnx_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame) -> tuple[bytes, Parity]:
+def _onnx_bytes(
+    pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame
+) -> tuple[bytes, Parity]:
     from mcp_server.ml.export.onnx_convert import OTHER_FORMATS, to_onnx
 
     data = to_onnx(pipeline, schema, model_name).SerializeToString()
     try:
         parity = check_parity(data, pipeline, schema, sample, model_name)
     except Exception as exc:  # onnxruntime refusing the graph is a conversion failure, not a crash
-        raise MoaiMlError(f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
-                          f"export with format {OTHER_FORMATS} instead") from exc  # fmt: skip
+        raise MoaiMlError(
+            f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
+            f"export with format {OTHER_FORMATS} instead"
+        ) from exc
     if not parity.passed:
         from mcp_server.ml.modeling.registry import parity_note
 
         hint = parity_note(model_name)
         raise MoaiMlError(
-            f"ONNX parity check failed for {model_name!r}: {parity.describe()}; the ONNX file was not kept."
+            f"ONNX parity check failed for {model_name!r}: {parity.describe()}; the ONNX "
+            "file was not kept."
             f"{hint} Export with format {OTHER_FORMATS} instead."
         )
     return data, parity
 
 
-def _skops_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame) -> tuple[bytes, Parity]:
+def _skops_bytes(
+    pipeline: Any, schema: Schema, model_name: str, sample: pd.DataFrame
+) -> tuple[bytes, Parity]:
     import numpy as np
 
     from mcp_server.ml.export.safe_load import load_skops_bytes
@@ -123,18 +138,25 @@ def _skops_bytes(pipeline: Any, schema: Schema, model_name: str, sample: pd.Data
     except MoaiMlError:
         raise
     except Exception as exc:  # skops cannot persist some third-party objects
-        raise MoaiMlError(f"skops cannot save {model_name!r} ({type(exc).__name__}: {exc}); "
-                          "export with format joblib or onnx instead") from exc  # fmt: skip
+        raise MoaiMlError(
+            f"skops cannot save {model_name!r} ({type(exc).__name__}: {exc}); "
+            "export with format joblib or onnx instead"
+        ) from exc
     method = "predict" if schema.task == "regression" else "predict_proba"
     expected = np.asarray(getattr(pipeline, method)(sample), dtype=np.float64)
     got = np.asarray(getattr(restored, method)(sample), dtype=np.float64)
     diff = float(np.max(np.abs(got - expected))) if got.size else 0.0
     agree = (
-        None if schema.task == "regression" else float(np.mean(pipeline.predict(sample) == restored.predict(sample)))
+        None
+        if schema.task == "regression"
+        else float(np.mean(pipeline.predict(sample) == restored.predict(sample)))
     )
     parity = Parity(len(sample), agree, diff, diff, 0.0, diff == 0.0 and agree in (None, 1.0))
     if not parity.passed:
-        raise MoaiMlError(f"the skops file of {model_name!r} does not predict like the model ({parity.describe()})")
+        raise MoaiMlError(
+            f"the skops file of {model_name!r} does not predict like the model "
+            f"({parity.describe()})"
+        )
     return data, parity
 
 
@@ -160,13 +182,19 @@ def export_pipeline(
     schema_path = workspace.writable(folder / "schema.json")
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
     atomic_write(path, data)
-    if fmt in ("joblib", "pickle"):  # lets ml_export model_path=… load it again without trusted=true
+    if fmt in (
+        "joblib",
+        "pickle",
+    ):  # lets ml_export model_path=… load it again without trusted=true
         sign_file(path)
     return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
 
 
-def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None) -> pd.DataFrame | None:
-    """Real rows for the parity sample: `data_path`, else the table the run was trained on (if still there)."""
+def run_table(
+    workspace: Workspace, tags: dict[str, str], data_path: str | None
+) -> pd.DataFrame | None:
+    """Real rows for the parity sample: `data_path`, else the table the run was trained on (if still
+    there)."""
     from mcp_server.ml.data.tables import load_table
 
     if data_path:
@@ -182,10 +210,15 @@ def run_table(workspace: Workspace, tags: dict[str, str], data_path: str | None)
 
 
 def export_run(
-    workspace: Workspace, run_id: str, fmt: str, data_path: str | None = None, trusted: bool = False,
+    workspace: Workspace,
+    run_id: str,
+    fmt: str,
+    data_path: str | None = None,
+    trusted: bool = False,
     allow_failed_gates: bool = False,
-) -> Exported:  # fmt: skip
-    """Export a run of the run store (its pickle loads only if signed by this product, or `trusted`);
+) -> Exported:
+    """Export a run of the run store (its pickle loads only if signed by this product, or
+    `trusted`);
     a run that failed its SPEC's gates or was rejected only with `allow_failed_gates`."""
     from dataclasses import replace
 
@@ -211,11 +244,15 @@ def export_file(
     path = workspace.resolve(model_path, must_exist=True)
     schema_file = path.parent / "schema.json"
     if not schema_file.is_file():
-        raise MoaiMlError(f"no schema.json beside {model_path!r}; export a run by its run_id instead")
+        raise MoaiMlError(
+            f"no schema.json beside {model_path!r}; export a run by its run_id instead"
+        )
     try:
         schema = Schema.from_dict(json.loads(schema_file.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
-        raise MoaiMlError(f"schema.json beside {model_path!r} is not a moai schema ({exc})") from exc
+        raise MoaiMlError(
+            f"schema.json beside {model_path!r} is not a moai schema ({exc})"
+        ) from exc
     if not hasattr(pipeline, "predict"):
         raise MoaiMlError(f"{model_path!r} does not hold a model (no predict method)")
     frame = run_table(workspace, {}, data_path)

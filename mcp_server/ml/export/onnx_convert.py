@@ -19,7 +19,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_inputs import STRING_KINDS, group_inputs, input_groups
 from mcp_server.ml.export.onnx_patches import install_patches
@@ -33,7 +33,9 @@ OTHER_FORMATS = "joblib, pickle or skops"
 
 def input_names(schema: Schema) -> list[str]:
     """One ONNX input name per feature: `c<i>_` + the column name reduced to [A-Za-z0-9_]."""
-    return [f"c{i}_" + re.sub(r"[^0-9A-Za-z_]", "_", f.name)[:48] for i, f in enumerate(schema.features)]
+    return [
+        f"c{i}_" + re.sub(r"[^0-9A-Za-z_]", "_", f.name)[:48] for i, f in enumerate(schema.features)
+    ]
 
 
 def check_convertible(schema: Schema) -> None:
@@ -46,8 +48,10 @@ def check_convertible(schema: Schema) -> None:
     dates = [repr(f.name) for f in schema.features if f.kind == "datetime"]
     if text:
         raise MoaiMlError(
-            f"ONNX cannot reproduce the free-text column(s) {', '.join(text[:5])}: onnxruntime's tokenizer "
-            "splits on ASCII letters only, scikit-learn's on Unicode words, so the scores would differ. "
+            f"ONNX cannot reproduce the free-text column(s) {', '.join(text[:5])}: "
+            "onnxruntime's tokenizer "
+            "splits on ASCII letters only, scikit-learn's on Unicode words, so the scores "
+            "would differ. "
             f"Export with format {OTHER_FORMATS} instead (they keep the exact pipeline)."
         )
     if dates:
@@ -69,21 +73,30 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
     names = input_names(schema)
     conv = _conversion_copy(pipeline, schema, names)
     types = [
-        (name, StringTensorType([None, 1]) if f.kind in STRING_KINDS else FloatTensorType([None, 1]))
+        (
+            name,
+            StringTensorType([None, 1]) if f.kind in STRING_KINDS else FloatTensorType([None, 1]),
+        )
         for name, f in zip(names, schema.features, strict=True)
     ]
     estimator = conv.steps[-1][1]
     options = {id(estimator): {"zipmap": False}} if schema.task != "regression" else None
     try:
-        if hasattr(estimator, "scoring_module"):  # a neural family: the network exports through torch.onnx
+        if hasattr(
+            estimator, "scoring_module"
+        ):  # a neural family: the network exports through torch.onnx
             from mcp_server.ml.export.onnx_torch import pipeline_to_onnx
 
             model = pipeline_to_onnx(conv, types, schema.task)
         else:
-            model = convert_sklearn(conv, initial_types=types, options=options, target_opset={"": 17, "ai.onnx.ml": 3})
+            model = convert_sklearn(
+                conv, initial_types=types, options=options, target_opset={"": 17, "ai.onnx.ml": 3}
+            )
     except MoaiMlError:
         raise
-    except Exception as exc:  # converters raise anything: RuntimeError, NotImplementedError, TypeError
+    except (
+        Exception
+    ) as exc:  # converters raise anything: RuntimeError, NotImplementedError, TypeError
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise MoaiMlError(
             f"ONNX conversion of {model_name!r} failed ({type(exc).__name__}: {first}). "
@@ -101,7 +114,9 @@ def _conversion_copy(pipeline: Any, schema: Schema, names: list[str]) -> Any:
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    if not isinstance(pipeline, Pipeline) or not isinstance(pipeline.steps[0][1], ColumnTransformer):
+    if not isinstance(pipeline, Pipeline) or not isinstance(
+        pipeline.steps[0][1], ColumnTransformer
+    ):
         raise MoaiMlError(
             "ONNX export expects a moai pipeline (ColumnTransformer 'preprocess' then the model); "
             f"got {type(pipeline).__name__}. Export with format {OTHER_FORMATS} instead."
@@ -109,10 +124,21 @@ def _conversion_copy(pipeline: Any, schema: Schema, names: list[str]) -> Any:
     conv = copy.deepcopy(pipeline)
     rename = dict(zip(schema.names, names, strict=True))
     ct = conv.steps[0][1]
-    missing = [c for _, _, cols in ct.transformers_ if isinstance(cols, list) for c in cols if c not in rename]
+    missing = [
+        c
+        for _, _, cols in ct.transformers_
+        if isinstance(cols, list)
+        for c in cols
+        if c not in rename
+    ]
     if missing:
-        raise MoaiMlError(f"the pipeline uses columns {missing[:5]} that the schema does not list; retrain the run")
-    ct.transformers_ = [(n, _string_imputer(t), _renamed(cols, rename)) for n, t, cols in ct.transformers_]
+        raise MoaiMlError(
+            f"the pipeline uses columns {missing[:5]} that the schema does not list; "
+            "retrain the run"
+        )
+    ct.transformers_ = [
+        (n, _string_imputer(t), _renamed(cols, rename)) for n, t, cols in ct.transformers_
+    ]
     ct.transformers = [(n, t, _renamed(cols, rename)) for n, t, cols in ct.transformers]
     ct.feature_names_in_ = np.array(names, dtype=object)
     return conv
@@ -137,14 +163,20 @@ def _string_imputer(transformer: Any) -> Any:
     for _, step in steps:
         if isinstance(step, SimpleImputer) and isinstance(step.fill_value, str):
             step.missing_values = ""
-    if any(needs_rewrite(step) for _, step in steps):  # grouped infrequent categories: an exact equivalent
+    if any(
+        needs_rewrite(step) for _, step in steps
+    ):  # grouped infrequent categories: an exact equivalent
         transformer.steps = [
-            new for name, step in steps for new in (equivalent_steps(step) if needs_rewrite(step) else [(name, step)])
+            new
+            for name, step in steps
+            for new in (equivalent_steps(step) if needs_rewrite(step) else [(name, step)])
         ]
     return transformer
 
 
-def _add_metadata(model: onnx.ModelProto, schema: Schema, names: list[str], model_name: str) -> None:
+def _add_metadata(
+    model: onnx.ModelProto, schema: Schema, names: list[str], model_name: str
+) -> None:
     """Record the column <-> input mapping, the task and the classes inside the file."""
     columns = input_groups(schema)
     props = {
@@ -158,4 +190,6 @@ def _add_metadata(model: onnx.ModelProto, schema: Schema, names: list[str], mode
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "moai-domain-ml"
-    model.graph.name = "moai_pipeline"  # skl2onnx names it with a random uuid: keep exports reproducible
+    model.graph.name = (
+        "moai_pipeline"  # skl2onnx names it with a random uuid: keep exports reproducible
+    )

@@ -24,16 +24,25 @@ def equivalent_steps(encoder: Any) -> list[tuple[str, Any]]:
     from sklearn.preprocessing import OneHotEncoder
 
     categories = [list(c) for c in encoder.categories_]
-    plain = OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+    plain = OneHotEncoder(
+        categories=categories, handle_unknown="ignore", sparse_output=False, dtype=np.float64
+    )
     longest = max(len(c) for c in categories)
-    plain.fit(_named(np.array([[c[i % len(c)] for c in categories] for i in range(longest)], dtype=object), encoder))
+    plain.fit(
+        _named(
+            np.array([[c[i % len(c)] for c in categories] for i in range(longest)], dtype=object),
+            encoder,
+        )
+    )
     offset_in, offset_out = 0, 0
     merge = np.zeros((sum(len(c) for c in categories), int(sum(encoder._n_features_outs))))
     for j, cats in enumerate(categories):
         rows = np.array([[c[0] for c in categories]] * len(cats), dtype=object)
         rows[:, j] = cats
         width = int(encoder._n_features_outs[j])
-        block = np.asarray(encoder.transform(_named(rows, encoder)))[:, offset_out : offset_out + width]
+        block = np.asarray(encoder.transform(_named(rows, encoder)))[
+            :, offset_out : offset_out + width
+        ]
         merge[offset_in : offset_in + len(cats), offset_out : offset_out + width] = block
         offset_in, offset_out = offset_in + len(cats), offset_out + width
     return [("onehot", plain), ("merge", _matmul(merge))]

@@ -70,6 +70,14 @@ def _splitter(group: str, targets: list[str], opset: int, sizes: list[Any]) -> A
     if len(targets) == 1:
         return helper.make_node("Identity", [group], targets, name=f"moai_{group}")
     if opset < 13:  # Split takes its sizes as an attribute before opset 13, as an input after
-        return helper.make_node("Split", [group], targets, axis=1, split=[1] * len(targets), name=f"moai_{group}")
-    sizes.append(helper.make_tensor(f"moai_{group}_sizes", TensorProto.INT64, [len(targets)], [1] * len(targets)))
-    return helper.make_node("Split", [group, f"moai_{group}_sizes"], targets, axis=1, name=f"moai_{group}")
+        return helper.make_node(
+            "Split", [group], targets, axis=1, split=[1] * len(targets), name=f"moai_{group}"
+        )
+    sizes.append(
+        helper.make_tensor(
+            f"moai_{group}_sizes", TensorProto.INT64, [len(targets)], [1] * len(targets)
+        )
+    )
+    return helper.make_node(
+        "Split", [group, f"moai_{group}_sizes"], targets, axis=1, name=f"moai_{group}"
+    )

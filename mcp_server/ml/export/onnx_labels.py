@@ -41,7 +41,11 @@ def label_output(data: bytes, schema: Schema) -> bytes:
         node.output[:] = [CODES if name == output.name else name for name in node.output]
     values, elem = label_values(list(schema.classes))
     graph.initializer.append(helper.make_tensor(LABELS, elem, [len(values)], values))
-    graph.node.append(helper.make_node("Gather", [LABELS, CODES], [output.name], axis=0, name="moai_code_to_label"))
+    graph.node.append(
+        helper.make_node(
+            "Gather", [LABELS, CODES], [output.name], axis=0, name="moai_code_to_label"
+        )
+    )
     output.type.tensor_type.elem_type = elem
     unique_opsets(model)
     onnx.checker.check_model(model)
@@ -57,4 +61,6 @@ def unique_opsets(model: Any) -> None:
     for entry in model.opset_import:
         versions[entry.domain] = max(versions.get(entry.domain, 0), entry.version)
     del model.opset_import[:]
-    model.opset_import.extend(helper.make_opsetid(domain, version) for domain, version in versions.items())
+    model.opset_import.extend(
+        helper.make_opsetid(domain, version) for domain, version in versions.items()
+    )

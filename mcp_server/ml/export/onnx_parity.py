@@ -33,7 +33,9 @@ class Parity:
     passed: bool
 
     def describe(self) -> str:
-        labels = "" if self.label_agreement is None else f"labels agree {self.label_agreement:.2%}, "
+        labels = (
+            "" if self.label_agreement is None else f"labels agree {self.label_agreement:.2%}, "
+        )
         return (
             f"{self.rows} rows: {labels}max |difference| {self.max_abs_diff:.3g}, "
             f"relative {self.max_rel_diff:.3g} (tolerance {self.tolerance:g})"
@@ -71,9 +73,14 @@ def onnx_feeds(frame: pd.DataFrame, schema: Schema) -> dict[str, np.ndarray]:
     feeds = {}
     for group, columns in input_groups(schema).items():
         if group == NUMBERS:
-            feeds[group] = frame[columns].to_numpy(dtype=np.float32).reshape(len(frame), len(columns))
+            feeds[group] = (
+                frame[columns].to_numpy(dtype=np.float32).reshape(len(frame), len(columns))
+            )
         else:
-            values = [[v if isinstance(v, str) else "" for v in row] for row in frame[columns].itertuples(index=False)]
+            values = [
+                [v if isinstance(v, str) else "" for v in row]
+                for row in frame[columns].itertuples(index=False)
+            ]
             feeds[group] = np.array(values, dtype=object).reshape(len(frame), len(columns))
     return feeds
 
@@ -99,7 +106,9 @@ def served_codes(codes: np.ndarray, proba: np.ndarray, from_proba: bool) -> np.n
     return np.asarray((proba >= top - 1e-6).argmax(axis=1), dtype=np.int64)
 
 
-def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.DataFrame, model_name: str = "") -> Parity:
+def check_parity(
+    onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.DataFrame, model_name: str = ""
+) -> Parity:
     """Run both models on `frame` (already coerced) and compare labels and scores."""
     import numpy as np
     import onnxruntime as ort
@@ -116,15 +125,28 @@ def check_parity(onnx_bytes: bytes, pipeline: Any, schema: Schema, frame: pd.Dat
     else:
         expected = np.asarray(pipeline.predict_proba(reference), dtype=np.float64)
         got = np.asarray(outputs[1], dtype=np.float64)
-        labels = served_codes(np.asarray(outputs[0]).ravel().astype(np.int64), got, label_is_argmax(model_name))
-        agree = _label_agreement(labels, np.asarray(pipeline.predict(reference)).astype(np.int64), expected)
+        labels = served_codes(
+            np.asarray(outputs[0]).ravel().astype(np.int64), got, label_is_argmax(model_name)
+        )
+        agree = _label_agreement(
+            labels, np.asarray(pipeline.predict(reference)).astype(np.int64), expected
+        )
     if got.shape != expected.shape:
-        return Parity(len(frame), 0.0 if agree is not None else None, float("inf"), float("inf"), TOLERANCE, False)
+        return Parity(
+            len(frame),
+            0.0 if agree is not None else None,
+            float("inf"),
+            float("inf"),
+            TOLERANCE,
+            False,
+        )
     abs_diff = np.abs(got - expected)
     rel_diff = abs_diff / np.maximum(1.0, np.abs(expected))
     worst_abs = float(np.max(abs_diff)) if abs_diff.size else 0.0
     worst_rel = float(np.max(rel_diff)) if rel_diff.size else 0.0
-    passed = (agree is None or agree == 1.0) and worst_rel <= TOLERANCE and bool(np.isfinite(worst_abs))
+    passed = (
+        (agree is None or agree == 1.0) and worst_rel <= TOLERANCE and bool(np.isfinite(worst_abs))
+    )
     return Parity(len(frame), agree, worst_abs, worst_rel, TOLERANCE, passed)
 
 

@@ -15,7 +15,7 @@ import importlib.util
 import threading
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 _LOCK = threading.Lock()
 _INSTALLED: list[bool] = []
@@ -64,13 +64,16 @@ def hist_tree_attribute_pairs(
             node_id,
             0 if leaf else int(node["feature_idx"]),
             "LEAF" if leaf else "BRANCH_LEQ",
-            0.0 if leaf else node["num_threshold"],  # np.float64: a Python float compares as float32 (NEP 50)
+            0.0
+            if leaf
+            else node["num_threshold"],  # np.float64: a Python float compares as float32 (NEP 50)
             0 if leaf else int(node["left"]),
             0 if leaf else int(node["right"]),
             node["value"],
             weight_id_bias,
             leaf_weights_are_counts,
-            adjust_threshold_for_sklearn=True,  # scikit-learn compares float32 inputs to float64 thresholds
+            # scikit-learn compares float32 inputs to float64 thresholds
+            adjust_threshold_for_sklearn=True,
             dtype=dtype,
             nodes_missing_value_tracks_true=0 if leaf else int(node["missing_go_to_left"]),
         )
@@ -86,9 +89,12 @@ def _register_pair(classifier: type, regressor: type, alias: str, convert: Any) 
 
     clf_options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
     update_registered_converter(
-        classifier, f"{alias}{classifier.__name__}", calculate_linear_classifier_output_shapes, convert,
+        classifier,
+        f"{alias}{classifier.__name__}",
+        calculate_linear_classifier_output_shapes,
+        convert,
         options=clf_options,
-    )  # fmt: skip
+    )
     update_registered_converter(
         regressor, f"{alias}{regressor.__name__}", calculate_linear_regressor_output_shapes, convert
     )
@@ -128,7 +134,13 @@ def _adjust_lightgbm_thresholds(node: dict[str, Any]) -> None:
         current = stack.pop()
         if "split_feature" not in current:
             continue
-        if current.get("decision_type") == "<=" and isinstance(current.get("threshold"), (int, float, str)):
+        if current.get("decision_type") == "<=" and isinstance(
+            current.get("threshold"), (int, float, str)
+        ):
             value = np.float64(float(current["threshold"]))
             current["threshold"] = float(sklearn_threshold(value, np.float32, "BRANCH_LEQ"))
-        stack.extend(c for c in (current.get("left_child"), current.get("right_child")) if isinstance(c, dict))
+        stack.extend(
+            c
+            for c in (current.get("left_child"), current.get("right_child"))
+            if isinstance(c, dict)
+        )

@@ -16,7 +16,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.export.onnx_labels import unique_opsets
 
 if TYPE_CHECKING:
@@ -43,11 +43,20 @@ def export_network(estimator: Any, task: str) -> onnx.ModelProto:
     with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            module, example, dynamo=True, opset_version=OPSET, input_names=[NET_INPUT], output_names=outputs,
-            dynamic_shapes=({0: batch},), verbose=False, optimize=True,
-        )  # fmt: skip
+            module,
+            example,
+            dynamo=True,
+            opset_version=OPSET,
+            input_names=[NET_INPUT],
+            output_names=outputs,
+            dynamic_shapes=({0: batch},),
+            verbose=False,
+            optimize=True,
+        )
     if program is None:
-        raise MoaiMlError("torch.onnx.export returned no program; export with format joblib instead")
+        raise MoaiMlError(
+            "torch.onnx.export returned no program; export with format joblib instead"
+        )
     model: onnx.ModelProto = program.model_proto
     del model.graph.value_info[:]  # shapes of intermediate values: recomputed by onnxruntime
     onnx.checker.check_model(model)
@@ -65,9 +74,14 @@ def pipeline_to_onnx(conv: Any, types: list[Any], task: str) -> onnx.ModelProto:
     from sklearn.pipeline import Pipeline
 
     estimator = conv.steps[-1][1]
-    pre = convert_sklearn(Pipeline([conv.steps[0]]), initial_types=types,
-                          target_opset={"": OPSET, "ai.onnx.ml": ML_OPSET})  # fmt: skip
-    pre = compose.add_prefix(pre, "pre_", rename_inputs=False)  # its output is `variable`, like a regressor's
+    pre = convert_sklearn(
+        Pipeline([conv.steps[0]]),
+        initial_types=types,
+        target_opset={"": OPSET, "ai.onnx.ml": ML_OPSET},
+    )
+    pre = compose.add_prefix(
+        pre, "pre_", rename_inputs=False
+    )  # its output is `variable`, like a regressor's
     net = compose.add_prefix(export_network(estimator, task), PREFIX)
     width = pre.graph.output[0].name
     pre.ir_version = net.ir_version = max(pre.ir_version, net.ir_version)
@@ -90,7 +104,9 @@ def _same_opsets(*models: Any) -> None:
             versions[entry.domain] = max(versions.get(entry.domain, 0), entry.version)
     for model in models:
         del model.opset_import[:]
-        model.opset_import.extend(helper.make_opsetid(domain, version) for domain, version in versions.items())
+        model.opset_import.extend(
+            helper.make_opsetid(domain, version) for domain, version in versions.items()
+        )
 
 
 def _rename(graph: Any, old: str, new: str) -> None:

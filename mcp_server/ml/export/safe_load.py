@@ -1,7 +1,8 @@
 """Load a saved model without running code from an untrusted file.
 
 - pickle / joblib execute arbitrary code while loading, so they are unpickled only when this
-  product signed them (`mcp_server/signing.py`: an HMAC with a key kept outside the workspace),
+  product signed them (`mcp_server/safety/signing.py`: an HMAC with a key kept outside the
+  workspace),
   unless the caller says `trusted=True`. The check happens BEFORE unpickling, on the very bytes
   that are then loaded.
 - skops loads with an explicit list of trusted types (the ones the registry's pipelines are
@@ -15,14 +16,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.workspace import Workspace
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
 
 
 def load_model(
-    workspace: Workspace, user_path: str, *, trusted: bool = False, trusted_types: list[str] | None = None
+    workspace: Workspace,
+    user_path: str,
+    *,
+    trusted: bool = False,
+    trusted_types: list[str] | None = None,
 ) -> Any:
     """The model saved at `user_path` (inside the workspace), loaded by the rules above."""
     path = workspace.resolve(user_path, must_exist=True)
@@ -36,14 +41,15 @@ def load_model(
     if suffix == ".onnx":
         return _load_onnx(path)
     raise MoaiMlError(
-        f"cannot tell the format of {user_path!r} from its extension; expected .joblib, .pkl, .pickle, .skops or .onnx"
+        f"cannot tell the format of {user_path!r} from its extension; expected .joblib, "
+        ".pkl, .pickle, .skops or .onnx"
     )
 
 
 def _load_pickle(workspace: Workspace, path: Path, user_path: str, trusted: bool) -> Any:
     # Why a signature and not a location: anyone can commit or log a file under .moai/ml/, and
     # unpickling runs code chosen by whoever wrote it. Only this product's own files are signed.
-    from mcp_server.signing import SIGNATURE_FILE, load_pickle
+    from mcp_server.safety.signing import SIGNATURE_FILE, load_pickle
 
     folder = path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
     return load_pickle(path, what=repr(user_path), trusted=trusted, folder=folder)

@@ -14,7 +14,9 @@ IMPUTE_STEP = "impute"  # the step name of a median-only branch (`preprocess.bui
 _ROW_BLOCK = 65_536  # rows per block of a C-ordered part while it is assembled
 
 
-def column_plan(step: Any, table: Any, branches: dict[str, list[str]]) -> tuple[list[tuple[str, float]], str] | None:
+def column_plan(
+    step: Any, table: Any, branches: dict[str, list[str]]
+) -> tuple[list[tuple[str, float]], str] | None:
     """The fitted median-only ColumnTransformer as (column, median) in output order, and the layout
     ("C" or "F") of its output, checked against `step.transform` on the first rows; None where
     that check fails."""
@@ -27,7 +29,11 @@ def column_plan(step: Any, table: Any, branches: dict[str, list[str]]) -> tuple[
     sample = table.iloc[:1024]
     expected = step.transform(sample)
     shape = (len(sample), len(plan))
-    if len({c for c, _ in plan}) != len(plan) or not isinstance(expected, np.ndarray) or expected.shape != shape:
+    if (
+        len({c for c, _ in plan}) != len(plan)
+        or not isinstance(expected, np.ndarray)
+        or expected.shape != shape
+    ):
         return None
     got = np.empty(shape, dtype=np.float64)
     for j, (name, median) in enumerate(plan):
@@ -44,7 +50,9 @@ def _filled(values: Any, median: float) -> Any:
     return np.where(np.isnan(values), median, values)
 
 
-def impute_columns(table: Any, plan: list[tuple[str, float]], picks: tuple[Any, ...], layouts: str) -> list[Any]:
+def impute_columns(
+    table: Any, plan: list[tuple[str, float]], picks: tuple[Any, ...], layouts: str
+) -> list[Any]:
     """The imputed matrix's rows `picks[k]` as part k, in layout `layouts[k]` ("C" or "F"), made
     while `table` gives up its columns.
 
@@ -59,14 +67,22 @@ def impute_columns(table: Any, plan: list[tuple[str, float]], picks: tuple[Any, 
     from mcp_server.ml.data.tables import trim_heap
 
     width = len(plan)
-    direct = {k: np.empty((len(rows), width), order="F") for k, rows in enumerate(picks) if layouts[k] == "F"}
+    direct = {
+        k: np.empty((len(rows), width), order="F")
+        for k, rows in enumerate(picks)
+        if layouts[k] == "F"
+    }
     blocked: dict[int, list[list[Any]]] = {
-        k: [[] for _ in range(0, len(rows), _ROW_BLOCK)] for k, rows in enumerate(picks) if k not in direct
+        k: [[] for _ in range(0, len(rows), _ROW_BLOCK)]
+        for k, rows in enumerate(picks)
+        if k not in direct
     }
     for j, (name, median) in enumerate(plan):
         filled = _filled(table.pop(name).to_numpy(dtype=np.float64), median)
         if np.isinf(filled).any():  # the imputer's own fit refuses them (its check is skipped here)
-            raise ValueError(f"column {name!r} holds infinite values; make them empty cells or drop the column")
+            raise ValueError(
+                f"column {name!r} holds infinite values; make them empty cells or drop the column"
+            )
         for k, out in direct.items():
             out[:, j] = filled[picks[k]]
         for k, blocks in blocked.items():
@@ -77,7 +93,8 @@ def impute_columns(table: Any, plan: list[tuple[str, float]], picks: tuple[Any, 
     for name in list(table.columns):  # the wholly empty columns the imputer dropped
         del table[name]
     return [
-        direct[k] if k in direct else _from_blocks(blocked.pop(k), len(rows), width) for k, rows in enumerate(picks)
+        direct[k] if k in direct else _from_blocks(blocked.pop(k), len(rows), width)
+        for k, rows in enumerate(picks)
     ]
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 
@@ -20,7 +20,9 @@ from mcp_server.ml.modeling.dataset import check_classes, prepare
 class CompareRequest:
     data_path: str
     target: str
-    models: list[str] | None = None  # None: every available model that fits the task, cheap ones first
+    models: list[str] | None = (
+        None  # None: every available model that fits the task, cheap ones first
+    )
     metric: str | None = None
     cv_folds: int = 5
     seed: int = 42
@@ -60,20 +62,36 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
     from mcp_server.ml.modeling.registry import fast_first, get_spec
 
     progress(0, "loading and profiling the data")
-    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    data = prepare(
+        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+    )
     task = data.schema.task
     models = req.models or fast_first(task)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
     metric = check_metric(task, req.metric)
-    check_classes(data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation")
-    progress(1, f"prepared {len(data.y):,} rows", {"task": task, "models": models, "metric": metric, "rows": data.rows,
-                                                 "columns": data.columns, "sha256": data.sha256})  # fmt: skip
+    check_classes(
+        data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
+    )
+    progress(
+        1,
+        f"prepared {len(data.y):,} rows",
+        {
+            "task": task,
+            "models": models,
+            "metric": metric,
+            "rows": data.rows,
+            "columns": data.columns,
+            "sha256": data.sha256,
+        },
+    )
     out = []
     for i, name in enumerate(models, start=1):
         if req.deadline is not None and time.time() >= req.deadline:
-            out.append(Candidate(name, "skipped", message="time budget used up before it could start"))
+            out.append(
+                Candidate(name, "skipped", message="time budget used up before it could start")
+            )
             progress(i + 1, f"skipped {name}", out[-1])
             continue
         progress(i, f"cross-validating {name} ({i}/{len(models)})")
@@ -82,12 +100,27 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
             cv, fit_time = cross_validate_model(
                 data, data.schema, name, req.params.get(name, {}), req.cv_folds, req.seed
             )
-            out.append(Candidate(name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3)))
-        except Exception as exc:  # one candidate failing (bad params, a numeric error) is reported, not fatal
+            out.append(
+                Candidate(
+                    name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3)
+                )
+            )
+        except (
+            Exception
+        ) as exc:  # one candidate failing (bad params, a numeric error) is reported, not fatal
             text = str(exc).strip().splitlines()
-            out.append(Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300]))
+            out.append(
+                Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300])
+            )
         progress(i + 1, f"done {name}", out[-1])
     return CompareOutcome(
-        task=data.schema.task, rows=data.rows, columns=data.columns, n_features=len(data.schema.features),
-        sha256=data.sha256, schema=data.schema.to_dict(), candidates=out, warnings=data.warnings, metric=metric,
-    )  # fmt: skip
+        task=data.schema.task,
+        rows=data.rows,
+        columns=data.columns,
+        n_features=len(data.schema.features),
+        sha256=data.sha256,
+        schema=data.schema.to_dict(),
+        candidates=out,
+        warnings=data.warnings,
+        metric=metric,
+    )

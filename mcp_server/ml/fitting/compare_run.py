@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout
+from mcp_server.core import layout
 from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import RunStore
-    from mcp_server.workspace import Workspace
 
 
 def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
@@ -32,15 +32,27 @@ def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
     return path
 
 
-def compare_request(workspace: Workspace, args: CompareArgs, path: Path, started: float) -> CompareRequest:
+def compare_request(
+    workspace: Workspace, args: CompareArgs, path: Path, started: float
+) -> CompareRequest:
     return CompareRequest(
-        data_path=str(path), target=args.target, models=args.models, metric=args.metric, cv_folds=args.cv_folds,
-        seed=args.seed, task=args.task, drop=list(args.drop), params=args.params,
-        deadline=started + args.time_budget_s, cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
-    )  # fmt: skip
+        data_path=str(path),
+        target=args.target,
+        models=args.models,
+        metric=args.metric,
+        cv_folds=args.cv_folds,
+        seed=args.seed,
+        task=args.task,
+        drop=list(args.drop),
+        params=args.params,
+        deadline=started + args.time_budget_s,
+        cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
+    )
 
 
-def candidates(events: list[Any], outcome: Any, timed_out: bool) -> tuple[dict[str, Any], list[Candidate]]:
+def candidates(
+    events: list[Any], outcome: Any, timed_out: bool
+) -> tuple[dict[str, Any], list[Candidate]]:
     """The setup event and the finished candidates (from the result, or from events if stopped)."""
     setup = next((e for e in events if isinstance(e, dict)), {})
     if outcome is not None:
@@ -49,8 +61,12 @@ def candidates(events: list[Any], outcome: Any, timed_out: bool) -> tuple[dict[s
     finished = {c.model for c in done}
     missing = [m for m in setup.get("models", []) if m not in finished]
     for i, name in enumerate(missing):
-        status = "stopped" if i == 0 else "skipped"  # the first one was running when the budget ran out
-        done.append(Candidate(name, status, message="the time budget ran out" if timed_out else "not run"))
+        status = (
+            "stopped" if i == 0 else "skipped"
+        )  # the first one was running when the budget ran out
+        done.append(
+            Candidate(name, status, message="the time budget ran out" if timed_out else "not run")
+        )
     return setup, done
 
 
@@ -67,34 +83,73 @@ def ranked(cands: list[Candidate], metric: str) -> list[Candidate]:
     return sorted((c for c in cands if c.status == "ok"), key=key)
 
 
-def record_comparison(store: RunStore, args: CompareArgs, data_rel: str, setup: dict[str, Any],
-                      cands: list[Candidate], started_ms: int) -> list[str]:  # fmt: skip
-    """One compare run, then one nested run per candidate; [parent, *candidates] in `cands` order."""
+def record_comparison(
+    store: RunStore,
+    args: CompareArgs,
+    data_rel: str,
+    setup: dict[str, Any],
+    cands: list[Candidate],
+    started_ms: int,
+) -> list[str]:
+    """One compare run, then one nested run per candidate; [parent, *candidates] in `cands`
+    order."""
     metric = setup["metric"]
     experiment = tags.experiment_name(args.spec_id, args.experiment)
     ok = ranked(cands, metric)
-    common = {tags.SPEC_ID: args.spec_id, tags.DATA_PATH: data_rel, tags.DATA_SHA256: setup["sha256"],
-              tags.ROWS: setup["rows"], tags.COLUMNS: setup["columns"], tags.TARGET: args.target,
-              tags.TASK: setup["task"]}  # fmt: skip
+    common = {
+        tags.SPEC_ID: args.spec_id,
+        tags.DATA_PATH: data_rel,
+        tags.DATA_SHA256: setup["sha256"],
+        tags.ROWS: setup["rows"],
+        tags.COLUMNS: setup["columns"],
+        tags.TARGET: args.target,
+        tags.TASK: setup["task"],
+    }
     best = ok[0].cv[metric]["mean"] if ok else None
-    parent = store.record(RunRecord(
-        experiment=experiment, run_name=f"compare-{time.strftime('%Y%m%d-%H%M%S')}", kind="compare",
-        params={"models": [c.model for c in cands], "cv_folds": args.cv_folds, "metric": metric,
-                "seed": args.seed, "time_budget_s": args.time_budget_s},
-        metrics={tags.best_cv(metric): best}, start_ms=started_ms,
-        tags={**common, tags.BEST_MODEL: ok[0].model if ok else None},
-    ))  # fmt: skip
+    parent = store.record(
+        RunRecord(
+            experiment=experiment,
+            run_name=f"compare-{time.strftime('%Y%m%d-%H%M%S')}",
+            kind="compare",
+            params={
+                "models": [c.model for c in cands],
+                "cv_folds": args.cv_folds,
+                "metric": metric,
+                "seed": args.seed,
+                "time_budget_s": args.time_budget_s,
+            },
+            metrics={tags.best_cv(metric): best},
+            start_ms=started_ms,
+            tags={**common, tags.BEST_MODEL: ok[0].model if ok else None},
+        )
+    )
     ids = [parent]
     try:
         for c in cands:
             metrics = {tags.cv(m, s): v[s] for m, v in c.cv.items() for s in tags.CV_STATS}
-            ids.append(store.record(RunRecord(
-                experiment=experiment, run_name=c.model, kind="candidate", parent_run_id=parent,
-                params={"model": c.model, "cv_folds": args.cv_folds, "user_params": args.params.get(c.model, {})},
-                metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
-                tags={**common, tags.MODEL: c.model, tags.STATUS: c.status, tags.MESSAGE: c.message,
-                      **tags.verdict(None, c.status == "ok", c.message or c.status)},
-            )))  # fmt: skip
+            ids.append(
+                store.record(
+                    RunRecord(
+                        experiment=experiment,
+                        run_name=c.model,
+                        kind="candidate",
+                        parent_run_id=parent,
+                        params={
+                            "model": c.model,
+                            "cv_folds": args.cv_folds,
+                            "user_params": args.params.get(c.model, {}),
+                        },
+                        metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
+                        tags={
+                            **common,
+                            tags.MODEL: c.model,
+                            tags.STATUS: c.status,
+                            tags.MESSAGE: c.message,
+                            **tags.verdict(None, c.status == "ok", c.message or c.status),
+                        },
+                    )
+                )
+            )
     except BaseException:
         store.delete_runs(ids)
         raise

@@ -12,16 +12,16 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, EvaluateRequest
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import RunStore
-    from mcp_server.workspace import Workspace
 
 
 def evaluation_name(data_path: str | None, sha: str | None) -> str:
@@ -31,29 +31,42 @@ def evaluation_name(data_path: str | None, sha: str | None) -> str:
     return f"data-{stem}-{(sha or '')[:8]}"
 
 
-def _rows(workspace: Workspace, store: RunStore, args: EvaluateArgs, run: Any, folder: Path) -> tuple[Path, str | None]:
+def _rows(
+    workspace: Workspace, store: RunStore, args: EvaluateArgs, run: Any, folder: Path
+) -> tuple[Path, str | None]:
     """The table to score and, for the run's own holdout, the file of its row positions."""
     if args.data_path is not None:
         return workspace.resolve(args.data_path, must_exist=True), None
     trained_on = run.data.tags.get(tags.DATA_PATH)
     if not trained_on or not workspace.resolve(trained_on).is_file():
-        raise MoaiMlError(f"the table the run was trained on ({trained_on!r}) is gone; pass data_path")
+        raise MoaiMlError(
+            f"the table the run was trained on ({trained_on!r}) is gone; pass data_path"
+        )
     try:
         holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError as exc:
-        raise MoaiMlError(f"run {args.run_id!r} recorded no holdout split; pass data_path with labelled rows "
-                          "the model was not trained on") from exc  # fmt: skip
+        raise MoaiMlError(
+            f"run {args.run_id!r} recorded no holdout split; pass data_path with labelled rows "
+            "the model was not trained on"
+        ) from exc
     return workspace.resolve(trained_on), holdout
 
 
-def _trained_rows(workspace: Workspace, store: RunStore, run: Any, folder: Path) -> dict[str, str | None]:
-    """The run's training table and holdout file, when both are still there (for the overlap warning)."""
+def _trained_rows(
+    workspace: Workspace, store: RunStore, run: Any, folder: Path
+) -> dict[str, str | None]:
+    """The run's training table and holdout file, when both are still there (for the overlap
+    warning)."""
     from mcp_server.ml.data.tables import file_sha256
 
     trained_on = run.data.tags.get(tags.DATA_PATH)
     try:
         path = workspace.resolve(trained_on) if trained_on else None
-        if path is None or not path.is_file() or file_sha256(path) != run.data.tags.get(tags.DATA_SHA256):
+        if (
+            path is None
+            or not path.is_file()
+            or file_sha256(path) != run.data.tags.get(tags.DATA_SHA256)
+        ):
             return {}
         holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError:
@@ -66,43 +79,83 @@ def prepare_evaluation(
 ) -> tuple[EvaluateRequest, str]:
     """The job's request (everything it needs from the run store) and the evaluation's name."""
     from mcp_server.ml.data.tables import check_loadable, file_sha256
-    from mcp_server.signing import require_signed
+    from mcp_server.safety.signing import require_signed
 
     run = store.get_run(args.run_id)
     run_tags = run.data.tags
     moai = store.moai_dir(args.run_id)
-    require_signed(moai / tags.MODEL_FILE, folder=moai, what=f"run {args.run_id}'s model", trusted=args.trusted)
+    require_signed(
+        moai / tags.MODEL_FILE, folder=moai, what=f"run {args.run_id}'s model", trusted=args.trusted
+    )
     schema = json.loads((moai / tags.SCHEMA_FILE).read_text(encoding="utf-8"))
     path, holdout = _rows(workspace, store, args, run, folder)
     check_loadable(path)
     sha = file_sha256(path) if args.data_path else None
     request = EvaluateRequest(
-        model_path=str(moai / tags.MODEL_FILE), schema=schema, data_path=str(path), staging=str(folder / "plots"),
-        model=run_tags.get(tags.MODEL, ""), params=json.loads(run_tags.get(tags.PARAMS, "{}") or "{}"),
-        holdout_index=holdout, expected_sha256=run_tags.get(tags.DATA_SHA256), cv_folds=args.cv_folds,
-        seed=int(run_tags.get(tags.SEED, "42")), plots=True, cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
-        trusted=args.trusted, **_trained_rows(workspace, store, run, folder) if args.data_path else {},
-    )  # fmt: skip
+        model_path=str(moai / tags.MODEL_FILE),
+        schema=schema,
+        data_path=str(path),
+        staging=str(folder / "plots"),
+        model=run_tags.get(tags.MODEL, ""),
+        params=json.loads(run_tags.get(tags.PARAMS, "{}") or "{}"),
+        holdout_index=holdout,
+        expected_sha256=run_tags.get(tags.DATA_SHA256),
+        cv_folds=args.cv_folds,
+        seed=int(run_tags.get(tags.SEED, "42")),
+        plots=True,
+        cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
+        trusted=args.trusted,
+        **_trained_rows(workspace, store, run, folder) if args.data_path else {},
+    )
     return request, evaluation_name(args.data_path, sha)
 
 
-def save_evaluation(workspace: Workspace, store: RunStore, args: EvaluateArgs, outcome: EvaluateOutcome,
-                    folder: Path, name: str) -> str:  # fmt: skip
+def save_evaluation(
+    workspace: Workspace,
+    store: RunStore,
+    args: EvaluateArgs,
+    outcome: EvaluateOutcome,
+    folder: Path,
+    name: str,
+) -> str:
     """Plots and the report into the workspace, then onto the run; returns the report folder."""
     base = layout.report_dir(args.run_id, name).as_posix()
-    report = {"run_id": args.run_id, "evaluated_on": name, "rows": outcome.rows, "metrics": outcome.metrics,
-              "confusion_matrix": outcome.confusion, "labels": outcome.labels, "cv_folds": args.cv_folds,
-              "cv": outcome.cv, "importance_method": outcome.importance_method,
-              "importance": outcome.importance}  # fmt: skip
-    files: dict[str, bytes | str] = {f"{base}/{f}": (folder / "plots" / f).read_bytes() for f in outcome.plots.values()}
+    report = {
+        "run_id": args.run_id,
+        "evaluated_on": name,
+        "rows": outcome.rows,
+        "metrics": outcome.metrics,
+        "confusion_matrix": outcome.confusion,
+        "labels": outcome.labels,
+        "cv_folds": args.cv_folds,
+        "cv": outcome.cv,
+        "importance_method": outcome.importance_method,
+        "importance": outcome.importance,
+    }
+    files: dict[str, bytes | str] = {
+        f"{base}/{f}": (folder / "plots" / f).read_bytes() for f in outcome.plots.values()
+    }
     files[f"{base}/evaluation.json"] = json.dumps(report, indent=1, default=str)
     workspace.write_files(files)
     upload = workspace.ensure_dir(folder / "upload")
     for rel, content in files.items():
-        (upload / Path(rel).name).write_bytes(content if isinstance(content, bytes) else content.encode())
-    cv = {tags.cv(m, stat): score[stat] for m, score in (outcome.cv or {}).items() for stat in tags.CV_STATS}
-    store.record(RunRecord(
-        experiment="", run_name="", kind="", run_id=args.run_id, artifacts={f"{tags.EVALUATIONS}/{name}": upload},
-        metrics=cv, tags={tags.CV_FOLDS: str(args.cv_folds)} if outcome.cv else {},
-    ))  # fmt: skip
+        (upload / Path(rel).name).write_bytes(
+            content if isinstance(content, bytes) else content.encode()
+        )
+    cv = {
+        tags.cv(m, stat): score[stat]
+        for m, score in (outcome.cv or {}).items()
+        for stat in tags.CV_STATS
+    }
+    store.record(
+        RunRecord(
+            experiment="",
+            run_name="",
+            kind="",
+            run_id=args.run_id,
+            artifacts={f"{tags.EVALUATIONS}/{name}": upload},
+            metrics=cv,
+            tags={tags.CV_FOLDS: str(args.cv_folds)} if outcome.cv else {},
+        )
+    )
     return base

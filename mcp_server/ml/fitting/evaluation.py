@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import DataError
+from mcp_server.core.errors import DataError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.fitting.training import predict_both, score
 from mcp_server.ml.modeling.dataset import check_classes
@@ -20,7 +20,8 @@ TOP_FEATURES = 10
 
 @dataclass
 class EvaluateRequest:
-    model_path: str  # model.joblib from the workspace's own run store (signed: mcp_server/signing.py)
+    # model.joblib from the workspace's own run store (signed: mcp_server/safety/signing.py)
+    model_path: str
     schema: dict[str, Any]
     data_path: str
     staging: str
@@ -34,7 +35,9 @@ class EvaluateRequest:
     plots: bool = True
     cache: str | None = None  # folder of cached schemas (see `dataset.prepare`)
     trained_on: str | None = None  # the run's training table, to find evaluation rows it trained on
-    trained_holdout: str | None = None  # .npy of that table's holdout rows (the rest were trained on)
+    trained_holdout: str | None = (
+        None  # .npy of that table's holdout rows (the rest were trained on)
+    )
 
 
 @dataclass
@@ -53,7 +56,8 @@ class EvaluateOutcome:
 
 
 def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
-    """The evaluation rows: the run's holdout of its own file, or every labelled row of a new one."""
+    """The evaluation rows: the run's holdout of its own file, or every labelled row of a new
+    one."""
     import numpy as np
 
     from mcp_server.ml.data.tables import file_sha256, load_table
@@ -67,7 +71,9 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
         )
     frame = load_table(path)
     if schema.target not in frame.columns:
-        raise DataError(f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows")
+        raise DataError(
+            f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows"
+        )
     if req.holdout_index:
         frame = frame.iloc[np.load(req.holdout_index)]
     frame = frame.loc[frame[schema.target].notna()]
@@ -87,7 +93,9 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
     if req.holdout_index or not req.trained_on or not Path(req.trained_on).is_file() or not len(X):
         return None
     trained = load_table(Path(req.trained_on))
-    trained = trained.loc[trained[schema.target].notna()] if schema.target in trained.columns else trained
+    trained = (
+        trained.loc[trained[schema.target].notna()] if schema.target in trained.columns else trained
+    )
     if req.trained_holdout:
         keep = np.ones(len(trained), dtype=bool)
         keep[np.load(req.trained_holdout)] = False
@@ -97,14 +105,15 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
     if not hits:
         return None
     return (
-        f"{hits} of {len(X)} evaluation rows ({100 * hits / len(X):.1f}%) are rows the model was trained on: "
+        f"{hits} of {len(X)} evaluation rows ({100 * hits / len(X):.1f}%) are rows the "
+        "model was trained on: "
         "these metrics are inflated. Evaluate on the run's holdout (omit data_path) or on new rows."
     )
 
 
 def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.signing import load_pickle
+    from mcp_server.safety.signing import load_pickle
 
     schema = Schema.from_dict(req.schema)
     progress(1, "loading the model and the data")
@@ -124,24 +133,43 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
         from mcp_server.ml.fitting import plots as drawing
 
         progress(4, "drawing plots")
-        data = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix,
-                "importance": (names, values, method) if names else None}  # fmt: skip
+        data = {
+            "y_true": y,
+            "y_pred": pred,
+            "proba": proba,
+            "labels": labels,
+            "matrix": matrix,
+            "importance": (names, values, method) if names else None,
+        }
         plots, smalls = drawing.render(schema.task, data, Path(req.staging), small=True)
     cv = None
     if req.cv_folds:
         progress(5, f"{req.cv_folds}-fold cross-validation")
         cache = Path(req.cache) if req.cache else None
-        cv = cross_validate_model(req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache)[0]
+        cv = cross_validate_model(
+            req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache
+        )[0]
     top = list(zip(names, values, strict=True))[:TOP_FEATURES]
     return EvaluateOutcome(
-        task=schema.task, rows=len(y), metrics=metrics, confusion=matrix, labels=labels, cv=cv,
-        importance=top, importance_method=method if names else None, plots=plots, small_plots=smalls,
+        task=schema.task,
+        rows=len(y),
+        metrics=metrics,
+        confusion=matrix,
+        labels=labels,
+        cv=cv,
+        importance=top,
+        importance_method=method if names else None,
+        plots=plots,
+        small_plots=smalls,
         warnings=[found] if found else [],
-    )  # fmt: skip
+    )
 
 
-def importance(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[list[str], list[float], str]:
-    """The model's own importances (trees: impurity; linear: |coef|), else permutation importance."""
+def importance(
+    model: Any, X: Any, y: Any, schema: Any, seed: int
+) -> tuple[list[str], list[float], str]:
+    """The model's own importances (trees: impurity; linear: |coef|), else permutation
+    importance."""
     import numpy as np
 
     estimator = model.named_steps["model"] if hasattr(model, "named_steps") else model
@@ -181,7 +209,9 @@ def _permutation(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[li
     scoring = get_metric(primary).scorer(schema.task)
     if primary == "roc_auc" and not hasattr(model, "predict_proba"):
         scoring = "accuracy"
-    result = permutation_importance(model, X, y, n_repeats=PERMUTATION_REPEATS, random_state=seed, scoring=scoring)
+    result = permutation_importance(
+        model, X, y, n_repeats=PERMUTATION_REPEATS, random_state=seed, scoring=scoring
+    )
     return list(X.columns), result.importances_mean
 
 
@@ -194,9 +224,16 @@ def cv_splitter(task: str, folds: int, seed: int) -> Any:
 
 
 def cross_validate_model(
-    data: str | Any, schema: Any, model: str, params: dict[str, Any], folds: int, seed: int, cache: Path | None = None
+    data: str | Any,
+    schema: Any,
+    model: str,
+    params: dict[str, Any],
+    folds: int,
+    seed: int,
+    cache: Path | None = None,
 ) -> tuple[dict[str, dict[str, float | None]], float]:
-    """k-fold (stratified for classification) CV of a fresh pipeline: ({metric: {mean, std}}, mean fit s).
+    """k-fold (stratified for classification) CV of a fresh pipeline: ({metric: {mean, std}}, mean
+    fit s).
 
     `data` is a file path (the whole table) or a `Prepared`."""
     import warnings
@@ -218,7 +255,11 @@ def cross_validate_model(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = cross_validate(
-            build_pipeline(schema, model, params, seed), data.X, data.y, cv=cv_splitter(schema.task, folds, seed),
-            scoring=scorers, error_score="raise",
-        )  # fmt: skip
+            build_pipeline(schema, model, params, seed),
+            data.X,
+            data.y,
+            cv=cv_splitter(schema.task, folds, seed),
+            scoring=scorers,
+            error_score="raise",
+        )
     return cv_summary(scores, list(scorers)), float(scores["fit_time"].mean())

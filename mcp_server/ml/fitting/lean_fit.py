@@ -32,7 +32,9 @@ _OWN_SPLIT_ROWS = 100_000
 Split = tuple[Any, Any]  # the estimator's early-stopping split: (fit rows, validation rows)
 
 
-def fit_transform_owned(step: Any, owned: list[Any], y: Any, split: Split | None = None) -> list[Any]:
+def fit_transform_owned(
+    step: Any, owned: list[Any], y: Any, split: Split | None = None
+) -> list[Any]:
     """`step.fit_transform(X, y)` for X popped from `owned` (the caller gives the table up):
     [the matrix], or with `split` [matrix[fit rows], matrix[validation rows]] made without the
     whole matrix ever existing."""
@@ -93,7 +95,9 @@ def _witness_rows(table: Any) -> Any:
     return np.array(sorted(firsts))
 
 
-def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int = 65_536) -> list[Any]:
+def _transform_in_chunks(
+    step: Any, table: Any, split: Split | None, rows: int = 65_536
+) -> list[Any]:
     """`step.transform(table)` written chunk by chunk (into the split's parts, with a split):
     every step here transforms row by row, and the whole-table transform would hold two more
     copies of the matrix."""
@@ -104,7 +108,9 @@ def _transform_in_chunks(step: Any, table: Any, split: Split | None, rows: int =
         return _parts(first if len(table) <= rows else step.transform(table), split)
     if split is None and len(table) <= rows:
         return [first]
-    order: Literal["C", "F"] = "F" if first.flags.f_contiguous and split is None else "C"  # see `column_matrix`
+    order: Literal["C", "F"] = (
+        "F" if first.flags.f_contiguous and split is None else "C"
+    )  # see `column_matrix`
     picks = split or (np.arange(len(table)),)
     outs = [np.empty((len(p), first.shape[1]), dtype=first.dtype, order=order) for p in picks]
     part = np.empty(len(table), dtype=np.int8)
@@ -134,8 +140,11 @@ def early_stopping_split(estimator: Any, n_rows: int, y: Any) -> Split | None:
     from sklearn.base import is_classifier
     from sklearn.model_selection import train_test_split
 
-    # The seed scikit-learn draws first from random_state for this split (BaseHistGradientBoosting.fit).
-    seed = np.random.RandomState(estimator.random_state).randint(np.iinfo(np.uint32).max, dtype="u8")
+    # The seed scikit-learn draws first from random_state for this split
+    # (BaseHistGradientBoosting.fit).
+    seed = np.random.RandomState(estimator.random_state).randint(
+        np.iinfo(np.uint32).max, dtype="u8"
+    )
     fit_rows, val_rows = train_test_split(
         np.arange(n_rows),
         test_size=estimator.validation_fraction,
@@ -145,7 +154,9 @@ def early_stopping_split(estimator: Any, n_rows: int, y: Any) -> Split | None:
     return fit_rows, val_rows
 
 
-def fit_estimator_owned(estimator: Any, owned: list[Any], y: Any, split: Split | None = None) -> None:
+def fit_estimator_owned(
+    estimator: Any, owned: list[Any], y: Any, split: Split | None = None
+) -> None:
     """`estimator.fit(X, y)` for X popped from `owned` (the caller gives the matrix up), given as
     [X] or, with `split`, as [X's fit rows, X's validation rows] (see `fit_transform_owned`; an
     X the transform could not split, such as a sparse matrix, comes whole and is split by the

@@ -33,7 +33,9 @@ def _save(fig: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def confusion_matrix_png(matrix: list[list[int]], labels: list[str], path: Path, small: bool = False) -> None:
+def confusion_matrix_png(
+    matrix: list[list[int]], labels: list[str], path: Path, small: bool = False
+) -> None:
     import numpy as np
     from sklearn.metrics import ConfusionMatrixDisplay
 
@@ -42,14 +44,19 @@ def confusion_matrix_png(matrix: list[list[int]], labels: list[str], path: Path,
     display = ConfusionMatrixDisplay(np.asarray(matrix), display_labels=shown)
     rotation: float | str = 45 if small or len(labels) > 5 else "horizontal"
     display.plot(
-        ax=ax, colorbar=not small, values_format="d", include_values=len(labels) <= 12, xticks_rotation=rotation
+        ax=ax,
+        colorbar=not small,
+        values_format="d",
+        include_values=len(labels) <= 12,
+        xticks_rotation=rotation,
     )
     ax.set_title("Confusion matrix")
     _save(fig, path)
 
 
 def _classes_to_draw(y_true: Any, n_classes: int) -> list[int]:
-    """Binary: the positive class; multiclass: each class present in `y_true` (one-vs-rest), capped."""
+    """Binary: the positive class; multiclass: each class present in `y_true` (one-vs-rest),
+    capped."""
     present = set(y_true.tolist())
     codes = [1] if n_classes == 2 else [c for c in range(n_classes) if c in present]
     return codes[:MAX_CURVES]
@@ -60,7 +67,9 @@ def roc_png(y_true: Any, proba: Any, labels: list[str], path: Path, small: bool 
 
     fig, ax = _figure(small)
     for code in _classes_to_draw(y_true, len(labels)):
-        RocCurveDisplay.from_predictions(y_true == code, proba[:, code], ax=ax, name=str(labels[code]))
+        RocCurveDisplay.from_predictions(
+            y_true == code, proba[:, code], ax=ax, name=str(labels[code])
+        )
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
     ax.set_title("ROC curve" if len(labels) == 2 else "ROC curves (one-vs-rest)")
     if small:
@@ -73,7 +82,9 @@ def pr_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> None:
 
     fig, ax = _figure(False)
     for code in _classes_to_draw(y_true, len(labels)):
-        PrecisionRecallDisplay.from_predictions(y_true == code, proba[:, code], ax=ax, name=str(labels[code]))
+        PrecisionRecallDisplay.from_predictions(
+            y_true == code, proba[:, code], ax=ax, name=str(labels[code])
+        )
     ax.set_title("Precision-recall curve")
     _save(fig, path)
 
@@ -83,7 +94,9 @@ def calibration_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> N
 
     fig, ax = _figure(False)
     for code in _classes_to_draw(y_true, len(labels))[:5]:
-        CalibrationDisplay.from_predictions(y_true == code, proba[:, code], n_bins=10, ax=ax, name=str(labels[code]))
+        CalibrationDisplay.from_predictions(
+            y_true == code, proba[:, code], n_bins=10, ax=ax, name=str(labels[code])
+        )
     ax.set_title("Calibration (reliability)")
     _save(fig, path)
 
@@ -92,8 +105,9 @@ def residuals_png(y_true: Any, y_pred: Any, path: Path, small: bool = False) -> 
     from sklearn.metrics import PredictionErrorDisplay
 
     fig, ax = _figure(small)
-    PredictionErrorDisplay.from_predictions(y_true, y_pred, kind="residual_vs_predicted", ax=ax,
-                                            subsample=2000, random_state=0)  # fmt: skip
+    PredictionErrorDisplay.from_predictions(
+        y_true, y_pred, kind="residual_vs_predicted", ax=ax, subsample=2000, random_state=0
+    )
     ax.set_title("Residuals vs predicted")
     _save(fig, path)
 
@@ -102,8 +116,9 @@ def actual_vs_predicted_png(y_true: Any, y_pred: Any, path: Path) -> None:
     from sklearn.metrics import PredictionErrorDisplay
 
     fig, ax = _figure(False)
-    PredictionErrorDisplay.from_predictions(y_true, y_pred, kind="actual_vs_predicted", ax=ax,
-                                            subsample=2000, random_state=0)  # fmt: skip
+    PredictionErrorDisplay.from_predictions(
+        y_true, y_pred, kind="actual_vs_predicted", ax=ax, subsample=2000, random_state=0
+    )
     ax.set_title("Actual vs predicted")
     _save(fig, path)
 
@@ -117,7 +132,9 @@ def importance_png(names: list[str], values: list[float], method: str, path: Pat
     _save(fig, path)
 
 
-def render(task: str, data: dict[str, Any], out_dir: Path, small: bool) -> tuple[dict[str, str], dict[str, str]]:
+def render(
+    task: str, data: dict[str, Any], out_dir: Path, small: bool
+) -> tuple[dict[str, str], dict[str, str]]:
     """Draw the task's plots from `data` (y_true, y_pred, proba, labels, matrix, importance).
 
     Returns ({name: file name}, {name: small file name}) inside `out_dir`.
@@ -125,7 +142,12 @@ def render(task: str, data: dict[str, Any], out_dir: Path, small: bool) -> tuple
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
     smalls: dict[str, str] = {}
-    y_true, y_pred, proba, labels = data["y_true"], data["y_pred"], data.get("proba"), data.get("labels", [])
+    y_true, y_pred, proba, labels = (
+        data["y_true"],
+        data["y_pred"],
+        data.get("proba"),
+        data.get("labels", []),
+    )
     if task == "regression":
         residuals_png(y_true, y_pred, out_dir / "residuals.png")
         actual_vs_predicted_png(y_true, y_pred, out_dir / "actual_vs_predicted.png")
@@ -137,7 +159,9 @@ def render(task: str, data: dict[str, Any], out_dir: Path, small: bool) -> tuple
         confusion_matrix_png(data["matrix"], labels, out_dir / "confusion_matrix.png")
         files["confusion_matrix"] = "confusion_matrix.png"
         if small:
-            confusion_matrix_png(data["matrix"], labels, out_dir / "confusion_matrix_small.png", small=True)
+            confusion_matrix_png(
+                data["matrix"], labels, out_dir / "confusion_matrix_small.png", small=True
+            )
             smalls["confusion_matrix"] = "confusion_matrix_small.png"
         if proba is not None and len(set(y_true.tolist())) > 1:
             _probability_plots(y_true, proba, labels, out_dir, small, files, smalls)
@@ -149,13 +173,22 @@ def render(task: str, data: dict[str, Any], out_dir: Path, small: bool) -> tuple
 
 
 def _probability_plots(
-    y_true: Any, proba: Any, labels: list[str], out_dir: Path, small: bool, files: dict[str, str],
+    y_true: Any,
+    proba: Any,
+    labels: list[str],
+    out_dir: Path,
+    small: bool,
+    files: dict[str, str],
     smalls: dict[str, str],
-) -> None:  # fmt: skip
+) -> None:
     roc_png(y_true, proba, labels, out_dir / "roc_curve.png")
     pr_png(y_true, proba, labels, out_dir / "precision_recall.png")
     calibration_png(y_true, proba, labels, out_dir / "calibration.png")
-    files.update(roc_curve="roc_curve.png", precision_recall="precision_recall.png", calibration="calibration.png")
+    files.update(
+        roc_curve="roc_curve.png",
+        precision_recall="precision_recall.png",
+        calibration="calibration.png",
+    )
     if small:
         roc_png(y_true, proba, labels, out_dir / "roc_curve_small.png", small=True)
         smalls["roc_curve"] = "roc_curve_small.png"

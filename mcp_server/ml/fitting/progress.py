@@ -1,6 +1,7 @@
 """How a job reports progress: `progress(step, message, event=None)`.
 
-In a job process `mcp_server.jobs` passes a sink that sends each call to the server (an `event`
+In a job process `mcp_server.processes.child` passes a sink that sends each call to the server (an
+`event`
 reaches the caller's `Job.events`, so finished pieces survive a stopped job); direct in-process
 calls (the CLI, tests) use `no_progress`.
 """

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcp_server import layout
+from mcp_server.core import layout
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import RunStore
-    from mcp_server.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -48,39 +48,79 @@ def check_train(workspace: Workspace, args: TrainArgs) -> Path:
 
 def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Path) -> TrainRequest:
     return TrainRequest(
-        data_path=str(path), target=args.target, model=args.model, staging=str(staging), params=args.params,
-        task=args.task, test_size=args.test_size, seed=args.seed, drop=list(args.drop),
+        data_path=str(path),
+        target=args.target,
+        model=args.model,
+        staging=str(staging),
+        params=args.params,
+        task=args.task,
+        test_size=args.test_size,
+        seed=args.seed,
+        drop=list(args.drop),
         cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
-    )  # fmt: skip
+    )
 
 
-def train_record(args: TrainArgs, data_rel: str, outcome: TrainOutcome, folder: Path, started_ms: int,
-                 verdict: dict[str, str] | None = None) -> RunRecord:  # fmt: skip
-    """The run of one fit: its request as params, holdout metrics and costs, the data and model tags,
+def train_record(
+    args: TrainArgs,
+    data_rel: str,
+    outcome: TrainOutcome,
+    folder: Path,
+    started_ms: int,
+    verdict: dict[str, str] | None = None,
+) -> RunRecord:
+    """The run of one fit: its request as params, holdout metrics and costs, the data and model
+    tags,
     the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
     model, schema = outcome.model, outcome.schema
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
         run_name=f"{model}-{time.strftime('%Y%m%d-%H%M%S')}",
         kind="train",
-        params={"model": model, "task": outcome.task, "target": args.target, "test_size": args.test_size,
-                "seed": args.seed, "time_budget_s": args.time_budget_s, "drop": args.drop,
-                "user_params": args.params, **{f"model.{k}": v for k, v in outcome.estimator_params.items()}},
-        metrics={**{tags.holdout(k): v for k, v in outcome.metrics.items()}, tags.FIT_TIME_S: outcome.fit_time_s,
-                 tags.LATENCY_MS: outcome.latency_ms, tags.MODEL_SIZE_MB: outcome.model_size_mb,
-                 tags.TRAIN_ROWS: outcome.train_rows, tags.TEST_ROWS: outcome.test_rows},
-        tags={tags.SPEC_ID: args.spec_id, tags.DATA_PATH: data_rel, tags.DATA_SHA256: outcome.sha256,
-              tags.ROWS: outcome.rows, tags.COLUMNS: outcome.columns, tags.TARGET: args.target,
-              tags.TASK: outcome.task, tags.MODEL: model, tags.N_FEATURES: len(schema["features"]),
-              tags.PARAMS: args.params, tags.SEED: args.seed, **tags.holdout_split(args.seed, args.test_size),
-              **(verdict or tags.verdict(None, True))},
-        artifacts={tags.MOAI_DIR: folder / tags.MOAI_DIR, tags.PLOTS: folder / tags.PLOTS,
-                   tags.SPLIT: folder / tags.HOLDOUT_INDEX},
+        params={
+            "model": model,
+            "task": outcome.task,
+            "target": args.target,
+            "test_size": args.test_size,
+            "seed": args.seed,
+            "time_budget_s": args.time_budget_s,
+            "drop": args.drop,
+            "user_params": args.params,
+            **{f"model.{k}": v for k, v in outcome.estimator_params.items()},
+        },
+        metrics={
+            **{tags.holdout(k): v for k, v in outcome.metrics.items()},
+            tags.FIT_TIME_S: outcome.fit_time_s,
+            tags.LATENCY_MS: outcome.latency_ms,
+            tags.MODEL_SIZE_MB: outcome.model_size_mb,
+            tags.TRAIN_ROWS: outcome.train_rows,
+            tags.TEST_ROWS: outcome.test_rows,
+        },
+        tags={
+            tags.SPEC_ID: args.spec_id,
+            tags.DATA_PATH: data_rel,
+            tags.DATA_SHA256: outcome.sha256,
+            tags.ROWS: outcome.rows,
+            tags.COLUMNS: outcome.columns,
+            tags.TARGET: args.target,
+            tags.TASK: outcome.task,
+            tags.MODEL: model,
+            tags.N_FEATURES: len(schema["features"]),
+            tags.PARAMS: args.params,
+            tags.SEED: args.seed,
+            **tags.holdout_split(args.seed, args.test_size),
+            **(verdict or tags.verdict(None, True)),
+        },
+        artifacts={
+            tags.MOAI_DIR: folder / tags.MOAI_DIR,
+            tags.PLOTS: folder / tags.PLOTS,
+            tags.SPLIT: folder / tags.HOLDOUT_INDEX,
+        },
         model_dir=folder / tags.MODEL_DIR,
         model_params=outcome.estimator_params,
         start_ms=started_ms,
         trackers=args.trackers,
-    )  # fmt: skip
+    )
 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
@@ -93,4 +133,6 @@ def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
     experiment = store.experiment_name(run)
-    return RecordedRun(run_id, experiment, f"models:/{run.data.tags.get(tags.MODEL_ID, '')}", artifacts)
+    return RecordedRun(
+        run_id, experiment, f"models:/{run.data.tags.get(tags.MODEL_ID, '')}", artifacts
+    )

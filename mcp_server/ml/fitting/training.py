@@ -1,5 +1,6 @@
 """Fit one model on a table: prepare the data, split, fit the Pipeline, score the holdout, stage
-the model as an MLflow model directory. Runs inside a job process (see `mcp_server.jobs`);
+the model as an MLflow model directory. Runs inside a job process (see
+`mcp_server.processes.child`);
 everything it writes goes to the request's staging directory, which the caller logs or deletes.
 """
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError
+from mcp_server.core.errors import DataError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 from mcp_server.ml.tracking import tags
@@ -33,12 +34,16 @@ def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
     return pred, proba
 
 
-def score(task: str, y_true: Any, pred: Any, proba: Any, n_classes: int) -> tuple[dict[str, Any], Any]:
+def score(
+    task: str, y_true: Any, pred: Any, proba: Any, n_classes: int
+) -> tuple[dict[str, Any], Any]:
     from mcp_server.ml.modeling.metrics import classification_metrics, confusion, regression_metrics
 
     if task == "regression":
         return regression_metrics(y_true, pred), None
-    return classification_metrics(y_true, pred, proba, n_classes), confusion(y_true, pred, n_classes)
+    return classification_metrics(y_true, pred, proba, n_classes), confusion(
+        y_true, pred, n_classes
+    )
 
 
 @dataclass
@@ -84,26 +89,38 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.preprocess import build_pipeline
     from mcp_server.ml.modeling.registry import check_params, default_model
-    from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, simple_params, stage_model, write_moai_dir
+    from mcp_server.ml.tracking.artifacts import (
+        INPUT_EXAMPLE_ROWS,
+        simple_params,
+        stage_model,
+        write_moai_dir,
+    )
 
     if req.model != "auto":  # the estimator's own check of its params, before the data is read
         check_params(req.model, req.task, req.params, req.seed)
     progress(1, "loading and profiling the data")
-    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    data = prepare(
+        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+    )
     schema = data.schema
     check_classes(data.y, schema, 2, "a stratified holdout split")
     progress(2, "splitting")
     stratify = data.y if schema.task != "regression" else None
     try:
         train_idx, test_idx = train_test_split(
-            np.arange(len(data.y)), test_size=req.test_size, random_state=req.seed, stratify=stratify
+            np.arange(len(data.y)),
+            test_size=req.test_size,
+            random_state=req.seed,
+            stratify=stratify,
         )
     except ValueError as exc:
         raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
     model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
     pipeline = build_pipeline(schema, model, req.params, req.seed)
     parts = split_rows(data.X, train_idx, test_idx)  # empties data.X column by column
-    holdout = _set_aside(parts.pop(), Path(req.staging))  # parts: [the training rows], let go by the fit
+    holdout = _set_aside(
+        parts.pop(), Path(req.staging)
+    )  # parts: [the training rows], let go by the fit
     y_train, y_test = data.y[train_idx], data.y[test_idx]
     release_memory()
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
@@ -124,11 +141,24 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     size = stage_model(pipeline, example, staging / tags.MODEL_DIR, schema, model)
     plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / tags.PLOTS)
     return TrainOutcome(
-        model=model, task=schema.task, metrics=metrics, confusion=matrix, labels=labels, fit_time_s=round(fit_time, 3),
-        latency_ms=latency, model_size_mb=round(size / 2**20, 3), rows=data.rows, columns=data.columns,
-        train_rows=len(train_idx), test_rows=len(test_idx), sha256=data.sha256, schema=schema.to_dict(),
-        estimator_params=simple_params(pipeline.named_steps["model"]), warnings=data.warnings, plots=plots,
-    )  # fmt: skip
+        model=model,
+        task=schema.task,
+        metrics=metrics,
+        confusion=matrix,
+        labels=labels,
+        fit_time_s=round(fit_time, 3),
+        latency_ms=latency,
+        model_size_mb=round(size / 2**20, 3),
+        rows=data.rows,
+        columns=data.columns,
+        train_rows=len(train_idx),
+        test_rows=len(test_idx),
+        sha256=data.sha256,
+        schema=schema.to_dict(),
+        estimator_params=simple_params(pipeline.named_steps["model"]),
+        warnings=data.warnings,
+        plots=plots,
+    )
 
 
 def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
@@ -156,7 +186,8 @@ def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
 
 def _set_aside(frame: Any, folder: Path) -> Path:
     """The holdout rows wait on disk while the model fits: in memory they would sit next to the
-    table and the matrix it becomes, at the fit's peak (a fifth of the table, read back in a blink)."""
+    table and the matrix it becomes, at the fit's peak (a fifth of the table, read back in a
+    blink)."""
     import pickle
 
     path = folder / ".holdout-rows.pickle"
@@ -180,24 +211,33 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     numbers column by column, straight into histogram boosting's early-stopping split), so the
     estimator fits with only the matrix in memory (Pipeline.fit keeps its input to the end).
     An estimator's own refusal of its params becomes a clear error."""
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.data.tables import release_memory
-    from mcp_server.ml.fitting.lean_fit import early_stopping_split, fit_estimator_owned, fit_transform_owned
+    from mcp_server.ml.fitting.lean_fit import (
+        early_stopping_split,
+        fit_estimator_owned,
+        fit_transform_owned,
+    )
 
     try:
         final = pipeline.steps[-1][1]
         split = early_stopping_split(final, len(owned[-1]), y)
         handed = [owned.pop()]
-        steps = [step for _, step in pipeline.steps[:-1] if step is not None and step != "passthrough"]
+        steps = [
+            step for _, step in pipeline.steps[:-1] if step is not None and step != "passthrough"
+        ]
         for i, step in enumerate(steps):
             # the last step writes its output straight into the estimator's early-stopping split
             handed = fit_transform_owned(step, handed, y, split if i == len(steps) - 1 else None)
-            release_memory()  # the table's freed pages back to the system before the estimator allocates
+            # the table's freed pages back to the system before the estimator allocates
+            release_memory()
         if final is not None and final != "passthrough":
             fit_estimator_owned(final, [handed], y, split)
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
-        raise MoaiMlError(f"{model} could not be fitted: {text[0] if text else type(exc).__name__}") from exc
+        raise MoaiMlError(
+            f"{model} could not be fitted: {text[0] if text else type(exc).__name__}"
+        ) from exc
 
 
 def one_row_latency_ms(model: Any, X: Any) -> float:

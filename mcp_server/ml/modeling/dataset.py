@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError
+from mcp_server.core.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,11 +30,17 @@ class Prepared:
     columns: int
     sha256: str
     warnings: list[str] = field(default_factory=list)
-    raw_example: pd.DataFrame | None = None  # a few feature rows as the table was read (MLflow signature)
+    raw_example: pd.DataFrame | None = (
+        None  # a few feature rows as the table was read (MLflow signature)
+    )
 
 
 def prepare(
-    path: Path, target: str, task: str = "auto", drop: list[str] | None = None, cache: Path | None = None
+    path: Path,
+    target: str,
+    task: str = "auto",
+    drop: list[str] | None = None,
+    cache: Path | None = None,
 ) -> Prepared:
     """Load, profile and build the schema; drop rows whose target is missing.
 
@@ -63,9 +69,15 @@ def prepare(
     example = frame[schema.names].head(RAW_EXAMPLE_ROWS).copy()
     y = encode_target(frame[target], schema)
     return Prepared(
-        schema=schema, X=coerce_frame(frame, schema, consume=True), y=y, rows=rows, columns=columns, sha256=sha,
-        warnings=warnings, raw_example=example,
-    )  # fmt: skip
+        schema=schema,
+        X=coerce_frame(frame, schema, consume=True),
+        y=y,
+        rows=rows,
+        columns=columns,
+        sha256=sha,
+        warnings=warnings,
+        raw_example=example,
+    )
 
 
 def remember_profile(cache: Path, sha: str, frame: Any, profile: Any, task: str) -> None:
@@ -82,7 +94,9 @@ def remember_profile(cache: Path, sha: str, frame: Any, profile: Any, task: str)
     _store_schema(cache, _cache_key(sha, profile.target, task, None), schema, warnings)
 
 
-def _profile_schema(frame: Any, target: str, task: str, drop: list[str] | None) -> tuple[Schema, list[str]]:
+def _profile_schema(
+    frame: Any, target: str, task: str, drop: list[str] | None
+) -> tuple[Schema, list[str]]:
     from mcp_server.ml.data.profile import profile_frame
 
     return _schema_from(frame, profile_frame(frame, target, task), drop)
@@ -91,10 +105,14 @@ def _profile_schema(frame: Any, target: str, task: str, drop: list[str] | None) 
 def _schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schema, list[str]]:
     from mcp_server.ml.data.schema import build_schema
 
-    warnings = [f.message for f in profile.findings if f.severity == "error" and f.code != "leakage"]
+    warnings = [
+        f.message for f in profile.findings if f.severity == "error" and f.code != "leakage"
+    ]
     schema = build_schema(frame, profile, drop)
     if not schema.features:
-        raise DataError(f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}")
+        raise DataError(
+            f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}"
+        )
     leaky = [name for name, why in schema.dropped.items() if why == "leakage"]
     if leaky:
         warnings.append(f"dropped columns that leak the target: {leaky[:10]}")
@@ -121,7 +139,7 @@ def _cached_schema(cache: Path, key: str) -> tuple[Schema | None, list[str]]:
 
 
 def _store_schema(cache: Path, key: str, schema: Schema, warnings: list[str]) -> None:
-    from mcp_server.workspace import atomic_write
+    from mcp_server.files.workspace import atomic_write
 
     text = json.dumps({"schema": schema.to_dict(), "warnings": warnings}, default=str)
     atomic_write(cache / f"{key}.json", text.encode("utf-8"))
@@ -137,6 +155,7 @@ def check_classes(y: Any, schema: Schema, need: int, why: str) -> None:
     small = [str(schema.classes[i]) for i, n in enumerate(counts) if n < need]
     if small:
         raise DataError(
-            f"class(es) {small[:5]} of {schema.target!r} have fewer than {need} rows; {why} needs at least "
+            f"class(es) {small[:5]} of {schema.target!r} have fewer than {need} rows; "
+            f"{why} needs at least "
             f"{need} per class. Collect more rows, merge rare classes, or drop them."
         )

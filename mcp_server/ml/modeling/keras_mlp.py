@@ -19,7 +19,7 @@ from typing import Any
 
 from sklearn.base import ClassifierMixin, RegressorMixin
 
-from mcp_server import settings
+from mcp_server.core import settings
 from mcp_server.ml.modeling.neural import (  # copied into generated projects as `.neural`: one name a line
     _class_codes,
     _ClassifierHead,

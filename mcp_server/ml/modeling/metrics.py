@@ -16,9 +16,17 @@ DIGITS = 6
 # `metrics_spec.METRICS`, which SPEC validation and the generated tests use too.
 PRIMARY = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "rmse"}
 CLASSIFICATION_METRICS = (
-    "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
-    "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "log_loss",
-)  # fmt: skip
+    "accuracy",
+    "balanced_accuracy",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+    "roc_auc",
+    "log_loss",
+)
 BINARY_EXTRA = ("precision", "recall", "f1")
 REGRESSION_METRICS = ("rmse", "mae", "r2", "mape")
 
@@ -41,16 +49,20 @@ def metric_names(task: str) -> list[str]:
 
 
 def check_metric(task: str, metric: str | None) -> str:
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
 
     if metric is None:
         return PRIMARY[task]
     if metric not in metric_names(task):
-        raise MoaiMlError(f"metric {metric!r} does not apply to a {task} task; use one of {metric_names(task)}")
+        raise MoaiMlError(
+            f"metric {metric!r} does not apply to a {task} task; use one of {metric_names(task)}"
+        )
     return metric
 
 
-def classification_metrics(y_true: Any, y_pred: Any, proba: Any | None, n_classes: int) -> dict[str, float | None]:
+def classification_metrics(
+    y_true: Any, y_pred: Any, proba: Any | None, n_classes: int
+) -> dict[str, float | None]:
     from sklearn import metrics as m
 
     labels = list(range(n_classes))
@@ -83,7 +95,11 @@ def _roc_auc(y_true: Any, proba: Any | None, n_classes: int) -> float | None:
         return rnd(roc_auc_score(y_true, proba[:, 1]))
     if len(np.unique(y_true)) < n_classes:
         return None  # one-vs-rest needs every class present in y_true
-    return rnd(roc_auc_score(y_true, proba, multi_class="ovr", average="macro", labels=list(range(n_classes))))
+    return rnd(
+        roc_auc_score(
+            y_true, proba, multi_class="ovr", average="macro", labels=list(range(n_classes))
+        )
+    )
 
 
 def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float | None]:
@@ -100,7 +116,10 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float | None]:
 def confusion(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:
     from sklearn.metrics import confusion_matrix
 
-    return [[int(v) for v in row] for row in confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))]
+    return [
+        [int(v) for v in row]
+        for row in confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))
+    ]
 
 
 def scorers_for(task: str) -> dict[str, str]:
@@ -117,6 +136,8 @@ def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, 
         values = np.asarray(scores[f"test_{name}"], dtype=float)
         if not higher_is_better(name):  # scikit-learn negates error scorers
             values = -values
-        out[name] = {"mean": rnd(np.nanmean(values)) if np.isfinite(values).any() else None,
-                     "std": rnd(np.nanstd(values)) if np.isfinite(values).any() else None}  # fmt: skip
+        out[name] = {
+            "mean": rnd(np.nanmean(values)) if np.isfinite(values).any() else None,
+            "std": rnd(np.nanstd(values)) if np.isfinite(values).any() else None,
+        }
     return out

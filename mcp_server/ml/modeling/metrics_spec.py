@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mcp_server.errors import SpecError
-from mcp_server.names import CLASSIFICATION_TASKS, REGRESSION_TASKS
+from mcp_server.core.errors import SpecError
+from mcp_server.core.names import CLASSIFICATION_TASKS, REGRESSION_TASKS
 
 _CLF = CLASSIFICATION_TASKS
 _REG = REGRESSION_TASKS
@@ -37,10 +37,17 @@ class MetricDef:
         return "max" if self.greater_is_better else "min"
 
     def expr(self, task: str) -> str:
-        value = {"binary": self.binary_expr, "multiclass": self.multiclass_expr, "regression": self.regression_expr}
+        value = {
+            "binary": self.binary_expr,
+            "multiclass": self.multiclass_expr,
+            "regression": self.regression_expr,
+        }
         found = value.get(task)
         if found is None:
-            raise SpecError(f"metric {self.name!r} does not apply to a {task} task; valid: {', '.join(valid(task))}")
+            raise SpecError(
+                f"metric {self.name!r} does not apply to a {task} task; valid: "
+                f"{', '.join(valid(task))}"
+            )
         return found
 
     def scorer(self, task: str) -> str:
@@ -51,15 +58,24 @@ class MetricDef:
         }
         found = value.get(task)
         if found is None:
-            raise SpecError(f"metric {self.name!r} does not apply to a {task} task; valid: {', '.join(valid(task))}")
+            raise SpecError(
+                f"metric {self.name!r} does not apply to a {task} task; valid: "
+                f"{', '.join(valid(task))}"
+            )
         return found
 
 
 def _clf(name: str, fn: str, scorer: str, *, macro: bool = True) -> MetricDef:
     """A label metric: binary uses the positive class (code 1), multiclass the macro average."""
-    multi = f'metrics.{fn}(y, pred, average="macro", zero_division=0)' if macro else f"metrics.{fn}(y, pred)"
+    multi = (
+        f'metrics.{fn}(y, pred, average="macro", zero_division=0)'
+        if macro
+        else f"metrics.{fn}(y, pred)"
+    )
     binary = f"metrics.{fn}(y, pred, zero_division=0)" if macro else f"metrics.{fn}(y, pred)"
-    return MetricDef(name, _CLF, True, binary, multi, None, scorer, f"{scorer}_macro" if macro else scorer, None)
+    return MetricDef(
+        name, _CLF, True, binary, multi, None, scorer, f"{scorer}_macro" if macro else scorer, None
+    )
 
 
 def _avg(name: str, fn: str, average: str) -> MetricDef:
@@ -67,8 +83,12 @@ def _avg(name: str, fn: str, average: str) -> MetricDef:
     return MetricDef(name, _CLF, True, expr, expr, None, name, name, None)
 
 
-def _reg(name: str, fn: str, scorer: str, *, greater: bool = False, bounded: bool = False) -> MetricDef:
-    return MetricDef(name, _REG, greater, None, None, f"metrics.{fn}(y, pred)", None, None, scorer, bounded)
+def _reg(
+    name: str, fn: str, scorer: str, *, greater: bool = False, bounded: bool = False
+) -> MetricDef:
+    return MetricDef(
+        name, _REG, greater, None, None, f"metrics.{fn}(y, pred)", None, None, scorer, bounded
+    )
 
 
 METRICS: dict[str, MetricDef] = {
@@ -129,7 +149,10 @@ def get_metric(name: str, task: str | None = None) -> MetricDef:
     if metric is None:
         raise SpecError(f"unknown metric {name!r}; valid metrics: {', '.join(valid(task))}")
     if task is not None and task not in metric.tasks:
-        raise SpecError(f"metric {name!r} does not apply to a {task} task; valid for {task}: {', '.join(valid(task))}")
+        raise SpecError(
+            f"metric {name!r} does not apply to a {task} task; valid for {task}: "
+            f"{', '.join(valid(task))}"
+        )
     return metric
 
 
@@ -141,8 +164,12 @@ def passes(metric: MetricDef, value: float, threshold: float) -> bool:
 def check_threshold(metric: MetricDef, threshold: float, field: str) -> None:
     """Refuse a threshold no model could meet or that means nothing (e.g. roc_auc 97)."""
     if metric.bounded and not 0.0 <= threshold <= 1.0:
-        raise SpecError(f"{field}: {metric.name} lies between 0 and 1 but the threshold is {threshold}")
+        raise SpecError(
+            f"{field}: {metric.name} lies between 0 and 1 but the threshold is {threshold}"
+        )
     if metric.name == "r2" and threshold > 1.0:
         raise SpecError(f"{field}: r2 is at most 1 but the threshold is {threshold}")
     if not metric.greater_is_better and threshold < 0:
-        raise SpecError(f"{field}: {metric.name} is never negative but the threshold is {threshold}")
+        raise SpecError(
+            f"{field}: {metric.name} is never negative but the threshold is {threshold}"
+        )

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.data.schema import Schema
-from mcp_server.ml.preprocess import DATE_PARTS, datetime_parts  # the stable path stored models name
+from mcp_server.ml.preprocess import (
+    DATE_PARTS,
+    datetime_parts,
+)  # the stable path stored models name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,8 +27,13 @@ TFIDF_MIN_DF = 2
 
 def template_constants() -> dict[str, object]:
     """The preprocessing recipe as the generated pipeline renders it (one source, no copies)."""
-    return {"missing": MISSING, "max_categories": MAX_CATEGORIES, "tfidf_max_features": TFIDF_MAX_FEATURES,
-            "tfidf_min_df": TFIDF_MIN_DF, "date_parts": DATE_PARTS}  # fmt: skip
+    return {
+        "missing": MISSING,
+        "max_categories": MAX_CATEGORIES,
+        "tfidf_max_features": TFIDF_MAX_FEATURES,
+        "tfidf_min_df": TFIDF_MIN_DF,
+        "date_parts": DATE_PARTS,
+    }
 
 
 def coerce_frame(frame: pd.DataFrame, schema: Schema, *, consume: bool = False) -> pd.DataFrame:
@@ -42,7 +50,9 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema, *, consume: bool = False) 
         if feature.name not in frame.columns:
             out[feature.name] = _coerce(pd.Series(np.nan, index=frame.index), feature.kind)
         else:
-            out[feature.name] = _coerce(frame.pop(feature.name) if consume else frame[feature.name], feature.kind)
+            out[feature.name] = _coerce(
+                frame.pop(feature.name) if consume else frame[feature.name], feature.kind
+            )
     return pd.DataFrame(out, index=frame.index, copy=False)
 
 
@@ -64,7 +74,8 @@ def _coerce(column: pd.Series, kind: str) -> pd.Series:
 
 
 def build_preprocessor(schema: Schema, scale: bool) -> Any:
-    """A ColumnTransformer: impute (+ scale) numbers, impute + one-hot categories, date parts, tf-idf."""
+    """A ColumnTransformer: impute (+ scale) numbers, impute + one-hot categories, date parts,
+    tf-idf."""
     from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.impute import SimpleImputer
@@ -83,20 +94,36 @@ def build_preprocessor(schema: Schema, scale: bool) -> Any:
         cat = Pipeline(
             [
                 ("impute", SimpleImputer(strategy="constant", fill_value=MISSING)),
-                ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False, max_categories=MAX_CATEGORIES)),
+                (
+                    "onehot",
+                    OneHotEncoder(
+                        handle_unknown="ignore", sparse_output=False, max_categories=MAX_CATEGORIES
+                    ),
+                ),
             ]
         )
         steps.append(("categorical", cat, categorical))
     dates = schema.of_kind("datetime")
     if dates:
-        date_steps = [("parts", FunctionTransformer(datetime_parts)), ("impute", SimpleImputer(strategy="median"))]
+        date_steps = [
+            ("parts", FunctionTransformer(datetime_parts)),
+            ("impute", SimpleImputer(strategy="median")),
+        ]
         steps.append(("datetime", Pipeline(date_steps), dates))
     for i, name in enumerate(schema.of_kind("text")):
-        steps.append((f"text_{i}", TfidfVectorizer(max_features=TFIDF_MAX_FEATURES, min_df=TFIDF_MIN_DF), name))
+        steps.append(
+            (
+                f"text_{i}",
+                TfidfVectorizer(max_features=TFIDF_MAX_FEATURES, min_df=TFIDF_MIN_DF),
+                name,
+            )
+        )
     return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0)
 
 
-def build_pipeline(schema: Schema, estimator_name: str, params: dict[str, Any] | None, seed: int | None) -> Any:
+def build_pipeline(
+    schema: Schema, estimator_name: str, params: dict[str, Any] | None, seed: int | None
+) -> Any:
     """The full model: preprocessing then the registry's estimator, as one Pipeline."""
     from sklearn.pipeline import Pipeline
 
@@ -104,7 +131,9 @@ def build_pipeline(schema: Schema, estimator_name: str, params: dict[str, Any] |
 
     spec = get_spec(estimator_name)
     estimator = make_estimator(estimator_name, schema.task, params, seed)
-    return Pipeline([("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)])
+    return Pipeline(
+        [("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)]
+    )
 
 
 def encode_target(y: pd.Series, schema: Schema) -> Any:
@@ -118,7 +147,7 @@ def encode_target(y: pd.Series, schema: Schema) -> Any:
     codes = y.map(lambda v: index.get(str(v), -1)).to_numpy(dtype=np.int64)
     if (codes < 0).any():
         unknown = sorted({str(v) for v in y[codes < 0].unique()})[:5]
-        from mcp_server.errors import DataError
+        from mcp_server.core.errors import DataError
 
         raise DataError(f"target values not seen in training: {unknown}")
     return codes

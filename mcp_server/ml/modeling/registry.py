@@ -15,11 +15,15 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.names import CLASSIFICATION_TASKS, REGRESSION, REGRESSION_TASKS
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import CLASSIFICATION_TASKS, REGRESSION, REGRESSION_TASKS
 
 # Types skops does not trust by default that every fitted moai pipeline may contain.
-BASE_SKOPS_TYPES = ("numpy.dtype", "collections.OrderedDict", "mcp_server.ml.modeling.faithful.LabelledModel")
+BASE_SKOPS_TYPES = (
+    "numpy.dtype",
+    "collections.OrderedDict",
+    "mcp_server.ml.modeling.faithful.LabelledModel",
+)
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,15 @@ class EstimatorSpec:
     search_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # for tuning (issue 11)
     small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
     needs_scaling: bool = False
-    onnx: str = "skl2onnx"  # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
+    # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
+    onnx: str = "skl2onnx"
     extra: str | None = None  # optional-dependency extra that provides it
-    packages: tuple[str, ...] = ()  # distributions needed to load a fitted model, besides scikit-learn
-    skops_types: tuple[str, ...] = ()  # types its skops file holds that skops does not trust by default
+    packages: tuple[
+        str, ...
+    ] = ()  # distributions needed to load a fitted model, besides scikit-learn
+    skops_types: tuple[
+        str, ...
+    ] = ()  # types its skops file holds that skops does not trust by default
     cost: int = 5  # relative fitting cost: cheap models first when a time budget is tight
     label_is_argmax: bool = True  # `predict` is the first argmax of `predict_proba` (SVC's is not)
     parity_note: str = ""  # why an ONNX parity check of this family can fail, for the error message
@@ -45,12 +54,16 @@ class EstimatorSpec:
 
     @property
     def tasks(self) -> tuple[str, ...]:
-        return (CLASSIFICATION_TASKS if self.classifier else ()) + (REGRESSION_TASKS if self.regressor else ())
+        return (CLASSIFICATION_TASKS if self.classifier else ()) + (
+            REGRESSION_TASKS if self.regressor else ()
+        )
 
     def class_path(self, task: str) -> str:
         path = self.regressor if task == REGRESSION else self.classifier
         if path is None:
-            raise MoaiMlError(f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}")
+            raise MoaiMlError(
+                f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}"
+            )
         return path
 
     def defaults(self, task: str) -> dict[str, Any]:
@@ -73,103 +86,210 @@ def _c(*choices: Any) -> dict[str, Any]:
     return {"type": "categorical", "choices": list(choices)}
 
 
-# Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees themselves.
+# Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees
+# themselves.
 _TREES = {"max_features": _c("sqrt", 0.5, 0.75, 1.0), "min_samples_leaf": _i(1, 20, log=True)}
 _FOREST = {"n_estimators": 200, "n_jobs": 1}
 _TREE_TYPES = ("sklearn.tree._tree.Tree",)
 _BOOST = {"n_estimators": 300, "n_jobs": 1}
 _SPECS = [
     EstimatorSpec(
-        "logistic_regression", "sklearn.linear_model:LogisticRegression", None, defaults_clf={"max_iter": 2000},
-        search_space={"C": _f(1e-3, 1e3, log=True)}, small_grid={"C": [0.1, 1.0, 10.0]}, needs_scaling=True, cost=0,
+        "logistic_regression",
+        "sklearn.linear_model:LogisticRegression",
+        None,
+        defaults_clf={"max_iter": 2000},
+        search_space={"C": _f(1e-3, 1e3, log=True)},
+        small_grid={"C": [0.1, 1.0, 10.0]},
+        needs_scaling=True,
+        cost=0,
     ),
-    EstimatorSpec("linear_regression", None, "sklearn.linear_model:LinearRegression", needs_scaling=True, cost=1),
     EstimatorSpec(
-        "ridge", None, "sklearn.linear_model:Ridge", search_space={"alpha": _f(1e-3, 1e3, log=True)},
-        small_grid={"alpha": [0.1, 1.0, 10.0]}, needs_scaling=True, cost=2,
+        "linear_regression",
+        None,
+        "sklearn.linear_model:LinearRegression",
+        needs_scaling=True,
+        cost=1,
     ),
     EstimatorSpec(
-        "random_forest", "sklearn.ensemble:RandomForestClassifier", "sklearn.ensemble:RandomForestRegressor",
-        defaults_clf=_FOREST, defaults_reg=_FOREST, search_space=_TREES,
-        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]}, skops_types=_TREE_TYPES, cost=6,
+        "ridge",
+        None,
+        "sklearn.linear_model:Ridge",
+        search_space={"alpha": _f(1e-3, 1e3, log=True)},
+        small_grid={"alpha": [0.1, 1.0, 10.0]},
+        needs_scaling=True,
+        cost=2,
+    ),
+    EstimatorSpec(
+        "random_forest",
+        "sklearn.ensemble:RandomForestClassifier",
+        "sklearn.ensemble:RandomForestRegressor",
+        defaults_clf=_FOREST,
+        defaults_reg=_FOREST,
+        search_space=_TREES,
+        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
+        skops_types=_TREE_TYPES,
+        cost=6,
         default_candidate=True,
     ),
     EstimatorSpec(
-        "extra_trees", "sklearn.ensemble:ExtraTreesClassifier", "sklearn.ensemble:ExtraTreesRegressor",
-        defaults_clf=_FOREST, defaults_reg=_FOREST, search_space=_TREES,
-        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]}, skops_types=_TREE_TYPES, cost=7,
+        "extra_trees",
+        "sklearn.ensemble:ExtraTreesClassifier",
+        "sklearn.ensemble:ExtraTreesRegressor",
+        defaults_clf=_FOREST,
+        defaults_reg=_FOREST,
+        search_space=_TREES,
+        small_grid={"n_estimators": [200], "min_samples_leaf": [1, 3]},
+        skops_types=_TREE_TYPES,
+        cost=7,
     ),
     EstimatorSpec(
-        "gradient_boosting", "sklearn.ensemble:GradientBoostingClassifier",
+        "gradient_boosting",
+        "sklearn.ensemble:GradientBoostingClassifier",
         "sklearn.ensemble:GradientBoostingRegressor",
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "n_estimators": _i(50, 500, log=True),
-                      "max_depth": _i(2, 6)},
-        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [2, 3]}, skops_types=_TREE_TYPES, cost=9,
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "n_estimators": _i(50, 500, log=True),
+            "max_depth": _i(2, 6),
+        },
+        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [2, 3]},
+        skops_types=_TREE_TYPES,
+        cost=9,
     ),
     EstimatorSpec(
-        "hist_gradient_boosting", "sklearn.ensemble:HistGradientBoostingClassifier",
+        "hist_gradient_boosting",
+        "sklearn.ensemble:HistGradientBoostingClassifier",
         "sklearn.ensemble:HistGradientBoostingRegressor",
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_leaf_nodes": _i(8, 128, log=True),
-                      "l2_regularization": _f(1e-6, 10.0, log=True), "min_samples_leaf": _i(2, 100, log=True),
-                      "max_features": _f(0.4, 1.0)},
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "max_leaf_nodes": _i(8, 128, log=True),
+            "l2_regularization": _f(1e-6, 10.0, log=True),
+            "min_samples_leaf": _i(2, 100, log=True),
+            "max_features": _f(0.4, 1.0),
+        },
         small_grid={"learning_rate": [0.05, 0.1], "max_leaf_nodes": [15, 31]},
-        skops_types=("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",), cost=3,
+        skops_types=("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",),
+        cost=3,
         default_candidate=True,
     ),
     EstimatorSpec(
-        "svm", "sklearn.svm:SVC", "sklearn.svm:SVR", defaults_clf={"probability": True},
-        search_space={"C": _f(1e-2, 1e3, log=True), "gamma": _c("scale", "auto")}, small_grid={"C": [0.3, 1.0, 3.0]},
-        needs_scaling=True, cost=10, label_is_argmax=False,
+        "svm",
+        "sklearn.svm:SVC",
+        "sklearn.svm:SVR",
+        defaults_clf={"probability": True},
+        search_space={"C": _f(1e-2, 1e3, log=True), "gamma": _c("scale", "auto")},
+        small_grid={"C": [0.3, 1.0, 3.0]},
+        needs_scaling=True,
+        cost=10,
+        label_is_argmax=False,
     ),
     EstimatorSpec(
-        "knn", "sklearn.neighbors:KNeighborsClassifier", "sklearn.neighbors:KNeighborsRegressor",
+        "knn",
+        "sklearn.neighbors:KNeighborsClassifier",
+        "sklearn.neighbors:KNeighborsRegressor",
         search_space={"n_neighbors": _i(1, 50), "weights": _c("uniform", "distance")},
-        small_grid={"n_neighbors": [5, 15]}, needs_scaling=True, cost=8,
-        skops_types=("sklearn.metrics._dist_metrics.EuclideanDistance64", "sklearn.neighbors._kd_tree.KDTree",
-                     "sklearn.neighbors._ball_tree.BallTree"),
+        small_grid={"n_neighbors": [5, 15]},
+        needs_scaling=True,
+        cost=8,
+        skops_types=(
+            "sklearn.metrics._dist_metrics.EuclideanDistance64",
+            "sklearn.neighbors._kd_tree.KDTree",
+            "sklearn.neighbors._ball_tree.BallTree",
+        ),
         parity_note="Nearest-neighbour models can pick different neighbours on tied distances.",
     ),
     EstimatorSpec(
-        "xgboost", "xgboost:XGBClassifier", "xgboost:XGBRegressor",
-        defaults_clf={**_BOOST, "tree_method": "hist"}, defaults_reg={**_BOOST, "tree_method": "hist"},
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "max_depth": _i(2, 10),
-                      "subsample": _f(0.5, 1.0), "colsample_bytree": _f(0.5, 1.0),
-                      "min_child_weight": _f(0.1, 20.0, log=True), "reg_lambda": _f(1e-3, 10.0, log=True)},
-        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [3, 6]}, onnx="onnxmltools", extra="boost",
-        packages=("xgboost",), cost=5,
-        skops_types=("xgboost.core.Booster", "xgboost.sklearn.XGBClassifier", "xgboost.sklearn.XGBRegressor"),
+        "xgboost",
+        "xgboost:XGBClassifier",
+        "xgboost:XGBRegressor",
+        defaults_clf={**_BOOST, "tree_method": "hist"},
+        defaults_reg={**_BOOST, "tree_method": "hist"},
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "max_depth": _i(2, 10),
+            "subsample": _f(0.5, 1.0),
+            "colsample_bytree": _f(0.5, 1.0),
+            "min_child_weight": _f(0.1, 20.0, log=True),
+            "reg_lambda": _f(1e-3, 10.0, log=True),
+        },
+        small_grid={"learning_rate": [0.05, 0.1], "max_depth": [3, 6]},
+        onnx="onnxmltools",
+        extra="boost",
+        packages=("xgboost",),
+        cost=5,
+        skops_types=(
+            "xgboost.core.Booster",
+            "xgboost.sklearn.XGBClassifier",
+            "xgboost.sklearn.XGBRegressor",
+        ),
     ),
     EstimatorSpec(
-        "lightgbm", "lightgbm:LGBMClassifier", "lightgbm:LGBMRegressor",
-        defaults_clf={**_BOOST, "verbose": -1}, defaults_reg={**_BOOST, "verbose": -1},
-        search_space={"learning_rate": _f(0.01, 0.3, log=True), "num_leaves": _i(8, 128, log=True),
-                      "min_child_samples": _i(5, 100, log=True), "subsample": _f(0.5, 1.0), "subsample_freq": _c(1),
-                      "colsample_bytree": _f(0.4, 1.0), "reg_lambda": _f(1e-3, 10.0, log=True)},
-        small_grid={"learning_rate": [0.05, 0.1], "num_leaves": [15, 31]}, onnx="onnxmltools", extra="boost",
-        packages=("lightgbm",), cost=4,
-        skops_types=("lightgbm.basic.Booster", "lightgbm.sklearn.LGBMClassifier", "lightgbm.sklearn.LGBMRegressor"),
+        "lightgbm",
+        "lightgbm:LGBMClassifier",
+        "lightgbm:LGBMRegressor",
+        defaults_clf={**_BOOST, "verbose": -1},
+        defaults_reg={**_BOOST, "verbose": -1},
+        search_space={
+            "learning_rate": _f(0.01, 0.3, log=True),
+            "num_leaves": _i(8, 128, log=True),
+            "min_child_samples": _i(5, 100, log=True),
+            "subsample": _f(0.5, 1.0),
+            "subsample_freq": _c(1),
+            "colsample_bytree": _f(0.4, 1.0),
+            "reg_lambda": _f(1e-3, 10.0, log=True),
+        },
+        small_grid={"learning_rate": [0.05, 0.1], "num_leaves": [15, 31]},
+        onnx="onnxmltools",
+        extra="boost",
+        packages=("lightgbm",),
+        cost=4,
+        skops_types=(
+            "lightgbm.basic.Booster",
+            "lightgbm.sklearn.LGBMClassifier",
+            "lightgbm.sklearn.LGBMRegressor",
+        ),
     ),
-]  # fmt: skip
+]
 # Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.
 # Tuning caps the epochs too: early stopping (on a validation split) ends most trials sooner.
-_NEURAL_SPACE = {"hidden_units": _i(16, 256, log=True), "n_layers": _i(1, 3), "dropout": _f(0.0, 0.5),
-                 "learning_rate": _f(1e-4, 1e-2, log=True), "weight_decay": _f(1e-6, 1e-2, log=True),
-                 "max_epochs": _i(20, 150, log=True)}  # fmt: skip
+_NEURAL_SPACE = {
+    "hidden_units": _i(16, 256, log=True),
+    "n_layers": _i(1, 3),
+    "dropout": _f(0.0, 0.5),
+    "learning_rate": _f(1e-4, 1e-2, log=True),
+    "weight_decay": _f(1e-6, 1e-2, log=True),
+    "max_epochs": _i(20, 150, log=True),
+}
 _NEURAL = "mcp_server.ml.modeling."
 _SPECS += [
     EstimatorSpec(
-        "torch_mlp", _NEURAL + "neural:TorchMLPClassifier", _NEURAL + "neural:TorchMLPRegressor",
-        search_space=_NEURAL_SPACE, small_grid={"hidden_units": [32, 64]}, needs_scaling=True, onnx="torch",
-        extra="dl", packages=("torch", "skorch", "moai-domain-ml"), cost=12, requires=("torch", "skorch"),
+        "torch_mlp",
+        _NEURAL + "neural:TorchMLPClassifier",
+        _NEURAL + "neural:TorchMLPRegressor",
+        search_space=_NEURAL_SPACE,
+        small_grid={"hidden_units": [32, 64]},
+        needs_scaling=True,
+        onnx="torch",
+        extra="dl",
+        packages=("torch", "skorch", "moai-domain-ml"),
+        cost=12,
+        requires=("torch", "skorch"),
         in_defaults=False,
     ),
     EstimatorSpec(
-        "keras_mlp", _NEURAL + "keras_mlp:KerasMLPClassifier", _NEURAL + "keras_mlp:KerasMLPRegressor",
-        search_space=_NEURAL_SPACE, small_grid={"hidden_units": [32, 64]}, needs_scaling=True, onnx="torch",
-        extra="dl", packages=("torch", "keras", "moai-domain-ml"), cost=12, requires=("torch", "keras"),
+        "keras_mlp",
+        _NEURAL + "keras_mlp:KerasMLPClassifier",
+        _NEURAL + "keras_mlp:KerasMLPRegressor",
+        search_space=_NEURAL_SPACE,
+        small_grid={"hidden_units": [32, 64]},
+        needs_scaling=True,
+        onnx="torch",
+        extra="dl",
+        packages=("torch", "keras", "moai-domain-ml"),
+        cost=12,
+        requires=("torch", "keras"),
         in_defaults=False,
     ),
-]  # fmt: skip
+]
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
 
@@ -178,7 +298,10 @@ def get_spec(name: str) -> EstimatorSpec:
         raise MoaiMlError(f"unknown model {name!r}; valid models: {', '.join(REGISTRY)}")
     spec = REGISTRY[name]
     if not spec.available():
-        raise MoaiMlError(f"model {name!r} needs the '{spec.extra}' extra: pip install 'moai-domain-ml[{spec.extra}]'")
+        raise MoaiMlError(
+            f"model {name!r} needs the '{spec.extra}' extra: pip install "
+            f"'moai-domain-ml[{spec.extra}]'"
+        )
     return spec
 
 
@@ -189,18 +312,23 @@ def models_for(task: str, *, available_only: bool = True) -> list[str]:
 
 def fast_first(task: str) -> list[str]:
     """Every available model that fits the task, cheap ones first (a comparison's default)."""
-    return sorted((m for m in models_for(task) if REGISTRY[m].in_defaults), key=lambda name: REGISTRY[name].cost)
+    return sorted(
+        (m for m in models_for(task) if REGISTRY[m].in_defaults),
+        key=lambda name: REGISTRY[name].cost,
+    )
 
 
 def default_model(task: str, rows: int) -> str:
-    """A sensible first estimator: a fast linear model for small tables, else a robust boosted tree."""
+    """A sensible first estimator: a fast linear model for small tables, else a robust boosted
+    tree."""
     if task == REGRESSION:
         return "ridge" if rows < 1000 else "hist_gradient_boosting"
     return "logistic_regression" if rows < 1000 else "hist_gradient_boosting"
 
 
 def default_candidates(task: str, rows: int) -> list[str]:
-    """A SPEC's refactor candidates when it names none: the first choice, then the default candidates."""
+    """A SPEC's refactor candidates when it names none: the first choice, then the default
+    candidates."""
     out = [default_model(task, rows)]
     out += [s.name for s in _SPECS if s.default_candidate and task in s.tasks and s.name not in out]
     return out
@@ -241,7 +369,7 @@ def estimator_parts(
     kwargs = spec.defaults(task)
     if seed is not None and "random_state" in inspect.signature(cls).parameters:
         kwargs["random_state"] = seed
-    from mcp_server.guards import refuse_file_params
+    from mcp_server.safety.guards import refuse_file_params
 
     refuse_file_params(params or {})  # LightGBM's forcedbins_filename & co. would read server files
     kwargs.update(params or {})
@@ -257,8 +385,11 @@ def check_params(name: str, task: str, params: dict[str, Any] | None, seed: int 
         make_estimator(name, task, params, seed)
 
 
-def make_estimator(name: str, task: str, params: dict[str, Any] | None = None, seed: int | None = 0) -> Any:
-    """Instantiate the estimator with defaults, then the caller's params (validated by the estimator)."""
+def make_estimator(
+    name: str, task: str, params: dict[str, Any] | None = None, seed: int | None = 0
+) -> Any:
+    """Instantiate the estimator with defaults, then the caller's params (validated by the
+    estimator)."""
     cls, kwargs = estimator_parts(name, task, params, seed)
     try:
         estimator = cls(**kwargs)

@@ -24,7 +24,9 @@ class Section:
     title: str
     lines: list[str] = field(default_factory=list)  # plain sentences, rendered as a bullet list
     table: list[list[str]] = field(default_factory=list)  # first row = header
-    images: list[tuple[str, str]] = field(default_factory=list)  # (caption, file name in `Card.images`)
+    images: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (caption, file name in `Card.images`)
 
 
 @dataclass
@@ -68,11 +70,20 @@ def build_card(store: RunStore, ref: str, scratch: Path, specs: SpecReader) -> C
     title = f"Model card: {tags.get('moai.model', 'model')} for {schema.target}" + (
         f" ({spec.spec_id})" if spec else ""
     )
-    return Card(title=title, run_id=run_id, sections=sections, images=images,
-                gates_passed=None if verdict is None else verdict == "true", drift=drift, metrics=metrics)  # fmt: skip
+    return Card(
+        title=title,
+        run_id=run_id,
+        sections=sections,
+        images=images,
+        gates_passed=None if verdict is None else verdict == "true",
+        drift=drift,
+        metrics=metrics,
+    )
 
 
-def _plots(task: str, y: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path) -> dict[str, bytes]:
+def _plots(
+    task: str, y: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path
+) -> dict[str, bytes]:
     from mcp_server.ml.fitting import plots
 
     made: dict[str, bytes] = {}
@@ -96,17 +107,24 @@ def _versions(store: RunStore, run_id: str) -> list[str]:
         found = store.client.search_model_versions(f"run_id = '{run_id}'")
     except Exception:  # a store without a registry still has a card
         return []
-    return [f"models:/{v.name}/{v.version}" + "".join(f" @{a}" for a in v.aliases or []) for v in found]
+    return [
+        f"models:/{v.name}/{v.version}" + "".join(f" @{a}" for a in v.aliases or []) for v in found
+    ]
 
 
 def _details(run: Any, loaded: Any, ref: str, versions: list[str]) -> Section:
     from datetime import UTC, datetime
 
     tags = run.data.tags
-    started = datetime.fromtimestamp((run.info.start_time or 0) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Model family: {loaded.model_name or tags.get('moai.model', '?')} ({loaded.schema.task})",
-             f"Run: {run.info.run_id} ({tags.get('moai.kind', 'run')}, {started})",
-             f"Registered as: {', '.join(versions) if versions else 'not registered (ml_register_model)'}"]  # fmt: skip
+    started = datetime.fromtimestamp((run.info.start_time or 0) / 1000, tz=UTC).strftime(
+        "%Y-%m-%d %H:%M UTC"
+    )
+    lines = [
+        f"Model family: {loaded.model_name or tags.get('moai.model', '?')} ({loaded.schema.task})",
+        f"Run: {run.info.run_id} ({tags.get('moai.kind', 'run')}, {started})",
+        "Registered as: "
+        f"{', '.join(versions) if versions else 'not registered (ml_register_model)'}",
+    ]
     if ref != run.info.run_id:
         lines.append(f"Card asked for: {ref}")
     return Section("Model details", lines)
@@ -122,7 +140,8 @@ def _data(tags: dict[str, str], schema: Any, data: Any) -> Section:
         f"Table: {tags.get('moai.data_path', '?')} (sha256 {sha}…)",
         f"Rows: {len(data.frame)}; trained on {len(data.train)}, held out {len(data.holdout)}",
         f"Target: {schema.target}{classes}",
-        f"Features: {len(schema.features)} ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})",
+        f"Features: {len(schema.features)} "
+        f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})",
     ]
     if schema.dropped:
         dropped = ", ".join(f"{k} ({v})" for k, v in list(schema.dropped.items())[:10])
@@ -130,7 +149,9 @@ def _data(tags: dict[str, str], schema: Any, data: Any) -> Section:
     return Section("Data", lines)
 
 
-def _gates(spec: Any, metrics: dict[str, Any], verdict: str | None, tags: dict[str, str]) -> Section:
+def _gates(
+    spec: Any, metrics: dict[str, Any], verdict: str | None, tags: dict[str, str]
+) -> Section:
     from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
     if spec is None:
@@ -145,43 +166,68 @@ def _gates(spec: Any, metrics: dict[str, Any], verdict: str | None, tags: dict[s
         ok = value is not None and passes(get_metric(name), float(value), threshold)
         direction = ">=" if get_metric(name).greater_is_better else "<="
         table.append(
-            [name, f"{direction} {threshold:g}", "n/a" if value is None else f"{value:.4f}", "pass" if ok else "FAIL"]
+            [
+                name,
+                f"{direction} {threshold:g}",
+                "n/a" if value is None else f"{value:.4f}",
+                "pass" if ok else "FAIL",
+            ]
         )
     return Section("SPEC and gates", lines, table)
 
 
-def _metrics(metrics: dict[str, Any], logged: dict[str, float], how: str, images: list[str]) -> Section:
+def _metrics(
+    metrics: dict[str, Any], logged: dict[str, float], how: str, images: list[str]
+) -> Section:
     table = [["metric", "holdout", "CV mean ± std"]]
     for name, value in metrics.items():
         mean, std = logged.get(f"cv_{name}_mean"), logged.get(f"cv_{name}_std")
         cv = f"{mean:.4f} ± {std:.4f}" if mean is not None and std is not None else "—"
         table.append([name, "n/a" if value is None else f"{value:.4f}", cv])
     captions = [(name.removesuffix(".png").replace("_", " ").capitalize(), name) for name in images]
-    lines = [f"Holdout: {how}.", "CV columns come from ml_evaluate(cv_folds=…) or the TDD refactor step."]
+    lines = [
+        f"Holdout: {how}.",
+        "CV columns come from ml_evaluate(cv_folds=…) or the TDD refactor step.",
+    ]
     return Section("Metrics", lines, table, captions)
 
 
 def _intended(spec: Any, schema: Any) -> Section:
     if spec is not None and spec.requirements:
         lines = [
-            text if text.lower().startswith(kind.lower()) else f"{kind}: {text}" for kind, text in spec.requirements[:6]
+            text if text.lower().startswith(kind.lower()) else f"{kind}: {text}"
+            for kind, text in spec.requirements[:6]
         ]
     else:
-        lines = [f"Predicting {schema.target} ({schema.task}) for rows shaped like the training table."]
+        lines = [
+            f"Predicting {schema.target} ({schema.task}) for rows shaped like the training table."
+        ]
     lines.append("Not for decisions about people without a fairness review of the data and errors.")
     return Section("Intended use", lines)
 
 
 def _limits(schema: Any, data: Any) -> Section:
-    lines = [f"Learned from {len(data.train)} rows; rows unlike them (new categories, values outside "
-             "the training ranges below) are extrapolation."]  # fmt: skip
-    ranges = [f"{f.name} {f.minimum:g} … {f.maximum:g}" for f in schema.features if f.minimum is not None]
+    lines = [
+        f"Learned from {len(data.train)} rows; rows unlike them (new categories, values outside "
+        "the training ranges below) are extrapolation."
+    ]
+    ranges = [
+        f"{f.name} {f.minimum:g} … {f.maximum:g}" for f in schema.features if f.minimum is not None
+    ]
     if ranges:
-        more = f" (and {len(ranges) - MAX_RANGES} more in schema.json)" if len(ranges) > MAX_RANGES else ""
+        more = (
+            f" (and {len(ranges) - MAX_RANGES} more in schema.json)"
+            if len(ranges) > MAX_RANGES
+            else ""
+        )
         lines.append(f"Training ranges: {'; '.join(ranges[:MAX_RANGES])}{more}")
     if len(data.holdout) < 200:
-        lines.append(f"The holdout has only {len(data.holdout)} rows: its metrics carry wide uncertainty.")
-    lines.append("Performance estimates without labels assume the feature-target relation has not changed.")
+        lines.append(
+            f"The holdout has only {len(data.holdout)} rows: its metrics carry wide uncertainty."
+        )
+    lines.append(
+        "Performance estimates without labels assume the feature-target relation has not changed."
+    )
     return Section("Limits", lines)
 
 
@@ -198,7 +244,11 @@ def drift_status(root: Path, run_id: str) -> tuple[str, list[str]]:
         verdict = "drift" if found.get("dataset_drift") else "no dataset drift"
         drifted = [c["column"] for c in found.get("columns", []) if c.get("drifted")]
         share = rnd(found.get("drifted_share", 0.0))
-        return verdict, [f"Latest check ({report.parent.name}): {verdict}, drifted share {share}",
-                         f"Drifted columns: {', '.join(drifted[:15]) or 'none'}",
-                         f"Current rows: {found.get('current')}"]  # fmt: skip
-    return "unchecked", ["Not checked yet: run ml_detect_drift with this run (or its models:/ URI) as reference."]
+        return verdict, [
+            f"Latest check ({report.parent.name}): {verdict}, drifted share {share}",
+            f"Drifted columns: {', '.join(drifted[:15]) or 'none'}",
+            f"Current rows: {found.get('current')}",
+        ]
+    return "unchecked", [
+        "Not checked yet: run ml_detect_drift with this run (or its models:/ URI) as reference."
+    ]

@@ -44,7 +44,11 @@ def to_markdown(card: Card) -> str:
         parts += [f"- {_md_text(line)}" for line in section.lines]
         if section.table:
             header, *rows = section.table
-            parts += ["", "| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
+            parts += [
+                "",
+                "| " + " | ".join(map(_md_cell, header)) + " |",
+                "|" + "---|" * len(header),
+            ]
             parts += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in rows]
         for caption, name in section.images:
             parts += ["", f"![{_md_text(caption)}]({name})"]
@@ -59,24 +63,38 @@ def _cell(text: str) -> str:
 
 
 def to_html(card: Card) -> str:
-    out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{html.escape(card.title)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{html.escape(card.title)}</h1>"]  # fmt: skip
+    out = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(card.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{html.escape(card.title)}</h1>",
+    ]
     for section in card.sections:
         out.append(f"<section><h2>{html.escape(section.title)}</h2>")
         if section.lines:
-            out.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in section.lines) + "</ul>")
+            out.append(
+                "<ul>"
+                + "".join(f"<li>{html.escape(line)}</li>" for line in section.lines)
+                + "</ul>"
+            )
         if section.table:
             header, *rows = section.table
-            out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>")
             out.append(
-                "<tbody>" + "".join("<tr>" + "".join(map(_cell, r)) + "</tr>" for r in rows) + "</tbody></table>"
+                "<table><thead><tr>"
+                + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+                + "</tr></thead>"
+            )
+            out.append(
+                "<tbody>"
+                + "".join("<tr>" + "".join(map(_cell, r)) + "</tr>" for r in rows)
+                + "</tbody></table>"
             )
         for caption, name in section.images:
             data = base64.b64encode(card.images[name]).decode()
-            out.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-                       f"<figcaption>{html.escape(caption)}</figcaption></figure>")  # fmt: skip
+            out.append(
+                f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
         out.append("</section>")
     out.append("</body></html>\n")
     return "\n".join(out)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError
+from mcp_server.core.errors import DataError
 from mcp_server.ml.monitoring import stattests
 
 if TYPE_CHECKING:
@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 DRIFT_SHARE = 0.5
 MAX_NEW_CATEGORIES = 5
-MISSING_JUMP = 0.05  # a column missing this much more often than in the reference is worth a warning
+MISSING_JUMP = (
+    0.05  # a column missing this much more often than in the reference is worth a warning
+)
 
 
 @dataclass
@@ -62,34 +64,49 @@ def common_columns(
         unknown = [c for c in wanted if c not in ref_cols or c not in cur_cols]
         if unknown:
             raise DataError(
-                f"columns {unknown[:5]} are not in both tables; leave `columns` empty to compare all shared ones"
+                f"columns {unknown[:5]} are not in both tables; leave `columns` empty to "
+                "compare all shared ones"
             )
         return list(wanted), []
     shared = [c for c in ref_cols if c in cur_cols]
     if not shared:
         raise DataError(
-            f"the reference ({', '.join(ref_cols[:5])}…) and current ({', '.join(sorted(cur_cols)[:5])}…) tables share "
+            f"the reference ({', '.join(ref_cols[:5])}…) and current "
+            f"({', '.join(sorted(cur_cols)[:5])}…) tables share "
             "no column; are they the same kind of data?"
         )
     notes = []
     only_ref = [c for c in ref_cols if c not in cur_cols]
     only_cur = sorted(cur_cols - set(ref_cols))
     if only_ref:
-        notes.append(f"{len(only_ref)} reference column(s) missing from current, not compared: {only_ref[:5]}")
+        notes.append(
+            f"{len(only_ref)} reference column(s) missing from current, not compared: "
+            f"{only_ref[:5]}"
+        )
     if only_cur:
-        notes.append(f"{len(only_cur)} current column(s) not in the reference, not compared: {only_cur[:5]}")
+        notes.append(
+            f"{len(only_cur)} current column(s) not in the reference, not compared: {only_cur[:5]}"
+        )
     return shared, notes
 
 
-def column_drift(name: str, reference: pd.Series, current: pd.Series, psi: bool) -> ColumnDrift | None:
+def column_drift(
+    name: str, reference: pd.Series, current: pd.Series, psi: bool
+) -> ColumnDrift | None:
     """One column's verdict; None for columns Evidently does not test (dates)."""
     kind = stattests.column_kind(reference)
     if kind == "datetime":
         return None
     out = ColumnDrift(
-        column=name, kind=kind, test=None, statistic=None, threshold=None, drifted=False,
-        missing_reference=_missing(reference), missing_current=_missing(current),
-    )  # fmt: skip
+        column=name,
+        kind=kind,
+        test=None,
+        statistic=None,
+        threshold=None,
+        drifted=False,
+        missing_reference=_missing(reference),
+        missing_current=_missing(current),
+    )
     ref, cur = stattests.clean(reference), stattests.clean(current)
     if kind == "categorical":
         seen = {str(v) for v in ref.unique()}
@@ -128,7 +145,10 @@ def _numeric(series: pd.Series) -> bool:
 
 
 def detect(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str] | None = None, psi: bool = False
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    columns: list[str] | None = None,
+    psi: bool = False,
 ) -> DriftReport:
     """Per-column drift over the shared columns (or `columns`), and the dataset verdict."""
     names, notes = common_columns(reference, current, columns)
@@ -140,18 +160,25 @@ def detect(
             continue
         results.append(found)
         if found.missing_current - found.missing_reference >= MISSING_JUMP:
-            notes.append(f"{name!r} is missing in {found.missing_current:.0%} of current rows "
-                         f"(reference {found.missing_reference:.0%})")  # fmt: skip
+            notes.append(
+                f"{name!r} is missing in {found.missing_current:.0%} of current rows "
+                f"(reference {found.missing_reference:.0%})"
+            )
         if found.new_categories:
             notes.append(f"{name!r} has values never seen in the reference: {found.new_categories}")
     tested = [c for c in results if c.test is not None]
     drifted = sum(c.drifted for c in tested)
     share = drifted / len(tested) if tested else 0.0
     return DriftReport(
-        reference_rows=int(reference.shape[0]), current_rows=int(current.shape[0]), columns=results,
-        tested=len(tested), drifted=drifted, share=round(share, 4), dataset_drift=bool(tested) and share >= DRIFT_SHARE,
+        reference_rows=int(reference.shape[0]),
+        current_rows=int(current.shape[0]),
+        columns=results,
+        tested=len(tested),
+        drifted=drifted,
+        share=round(share, 4),
+        dataset_drift=bool(tested) and share >= DRIFT_SHARE,
         warnings=notes,
-    )  # fmt: skip
+    )
 
 
 def as_table(report: DriftReport) -> list[dict[str, Any]]:

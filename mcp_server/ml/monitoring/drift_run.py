@@ -20,7 +20,9 @@ class DriftRequest:
     current: str
     columns: list[str] = field(default_factory=list)
     psi: bool = False
-    run_id: str | None = None  # the model whose prediction drift to add (default: the reference's run)
+    run_id: str | None = (
+        None  # the model whose prediction drift to add (default: the reference's run)
+    )
 
 
 @dataclass
@@ -46,11 +48,15 @@ def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome
     report.warnings = reference.notes + current.notes + report.warnings
     model_ref = req.run_id or reference.run_id
     model_run = resolve_run_id(store, model_ref) if model_ref else None
-    prediction = _prediction_drift(store, model_run, reference, current, report) if model_run else None
+    prediction = (
+        _prediction_drift(store, model_run, reference, current, report) if model_run else None
+    )
     drifted = [(c.column, c.kind) for c in report.columns if c.drifted]
     plot = scratch / "drift.png"
     made = drift_png(reference.frame, current.frame, drifted, plot)
-    return DriftOutcome(report, reference.label, current.label, prediction, plot if made else None, model_run)
+    return DriftOutcome(
+        report, reference.label, current.label, prediction, plot if made else None, model_run
+    )
 
 
 def _prediction_drift(
@@ -58,7 +64,7 @@ def _prediction_drift(
 ) -> ColumnDrift | None:
     """Drift of the model's outputs: its predictions on the reference rows vs the current ones
     (the service's logged predictions when `current` is a prediction log)."""
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
 
     try:
         ref_pred = predict_labels(store, run_id, reference.frame)
@@ -82,13 +88,19 @@ def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
     """Every number of the check, for the JSON report file."""
     report = outcome.report
     return {
-        "reference": outcome.reference_label, "current": outcome.current_label,
-        "reference_rows": report.reference_rows, "current_rows": report.current_rows,
-        "dataset_drift": report.dataset_drift, "drifted_share": report.share, "tested": report.tested,
-        "drifted": report.drifted, "columns": [asdict(c) for c in report.columns],
-        "prediction": asdict(outcome.prediction) if outcome.prediction else None, "model_run_id": outcome.model_run_id,
+        "reference": outcome.reference_label,
+        "current": outcome.current_label,
+        "reference_rows": report.reference_rows,
+        "current_rows": report.current_rows,
+        "dataset_drift": report.dataset_drift,
+        "drifted_share": report.share,
+        "tested": report.tested,
+        "drifted": report.drifted,
+        "columns": [asdict(c) for c in report.columns],
+        "prediction": asdict(outcome.prediction) if outcome.prediction else None,
+        "model_run_id": outcome.model_run_id,
         "warnings": report.warnings,
-    }  # fmt: skip
+    }
 
 
 __all__ = ["DriftOutcome", "DriftRequest", "is_run_ref", "report_dict", "run_drift"]

@@ -13,7 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ESTIMABLE = ("accuracy", "roc_auc", "f1", "precision", "recall", "f1_macro", "precision_macro", "recall_macro")
+ESTIMABLE = (
+    "accuracy",
+    "roc_auc",
+    "f1",
+    "precision",
+    "recall",
+    "f1_macro",
+    "precision_macro",
+    "recall_macro",
+)
 
 
 @dataclass
@@ -54,7 +63,12 @@ def _expected_counts(p: Any, predicted: Any) -> tuple[float, float, float, float
     import numpy as np
 
     hit = np.asarray(predicted, dtype=bool)
-    return float(p[hit].sum()), float((1 - p[hit]).sum()), float(p[~hit].sum()), float((1 - p[~hit]).sum())
+    return (
+        float(p[hit].sum()),
+        float((1 - p[hit]).sum()),
+        float(p[~hit].sum()),
+        float((1 - p[~hit]).sum()),
+    )
 
 
 def _prf(tp: float, fp: float, fn: float) -> tuple[float | None, float | None, float | None]:
@@ -80,13 +94,16 @@ def _auc(p: Any, score: Any) -> float | None:
 
 
 def estimate(cal: Calibrators, proba: Any, pred: Any) -> dict[str, float | None]:
-    """Expected metrics on unlabelled rows from their (uncalibrated) probabilities and predictions."""
+    """Expected metrics on unlabelled rows from their (uncalibrated) probabilities and
+    predictions."""
     import numpy as np
 
     probs = calibrated(cal, proba)
     pred = np.asarray(pred)
     n = len(pred)
-    out: dict[str, float | None] = {"accuracy": float(probs[np.arange(n), pred].mean()) if n else None}
+    out: dict[str, float | None] = {
+        "accuracy": float(probs[np.arange(n), pred].mean()) if n else None
+    }
     per_class = []
     for k in range(cal.n_classes):
         tp, fp, fn, _ = _expected_counts(probs[:, k], pred == k)

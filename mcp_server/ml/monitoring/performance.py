@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.core.errors import DataError, MoaiMlError
 from mcp_server.ml.monitoring.scoring import Scored, metric_value, score_rows
 from mcp_server.ml.monitoring.spec_info import SpecReader
 
@@ -51,7 +51,8 @@ class PerformanceRequest:
 
 
 def spec_gates(specs: SpecReader, run: Any, task: str) -> tuple[str, dict[str, float]]:
-    """(metric, {metric: threshold}) from the run's SPEC; the task's primary metric and no gates without one."""
+    """(metric, {metric: threshold}) from the run's SPEC; the task's primary metric and no gates
+    without one."""
     from mcp_server.ml.modeling.metrics import PRIMARY
 
     info = specs(run)
@@ -60,8 +61,11 @@ def spec_gates(specs: SpecReader, run: Any, task: str) -> tuple[str, dict[str, f
     return info.metric or PRIMARY[task], info.gates
 
 
-def chunk_rows(frame: pd.DataFrame, times: pd.Series | None, n: int, period: str | None) -> list[tuple[str, Any]]:
-    """(label, row positions) per chunk: calendar periods of `times`, or n equal chunks in time (row) order."""
+def chunk_rows(
+    frame: pd.DataFrame, times: pd.Series | None, n: int, period: str | None
+) -> list[tuple[str, Any]]:
+    """(label, row positions) per chunk: calendar periods of `times`, or n equal chunks in time
+    (row) order."""
     import numpy as np
 
     order = np.arange(len(frame)) if times is None else np.argsort(times.to_numpy(), kind="stable")
@@ -100,7 +104,9 @@ def _failed(values: dict[str, float | None], gates: dict[str, float]) -> list[st
     return failed
 
 
-def monitor(store: RunStore, req: PerformanceRequest, scratch: Path, specs: SpecReader) -> PerformanceReport:
+def monitor(
+    store: RunStore, req: PerformanceRequest, scratch: Path, specs: SpecReader
+) -> PerformanceReport:
     from mcp_server.ml.monitoring.sources import load_rows
     from mcp_server.ml.tracking.model_registry import resolve_run_id
     from mcp_server.ml.tracking.run_data import run_data
@@ -130,45 +136,82 @@ def monitor(store: RunStore, req: PerformanceRequest, scratch: Path, specs: Spec
         times = None if times is None else times.loc[mask].reset_index(drop=True)
         chunks, estimated = _measured(loaded, frame, times, req, names, gates), False
     else:
-        chunks, estimated = _estimated(loaded, baseline, frame, times, req, names, gates, notes), True
-    alerts = [f"{c.label}: {', '.join(c.failed)} would now fail the SPEC gate" for c in chunks if c.alert]
+        chunks, estimated = (
+            _estimated(loaded, baseline, frame, times, req, names, gates, notes),
+            True,
+        )
+    alerts = [
+        f"{c.label}: {', '.join(c.failed)} would now fail the SPEC gate" for c in chunks if c.alert
+    ]
     if not gates:
-        notes.append("the run has no SPEC gates, so nothing can alert; compare the chunks with the holdout")
-    return PerformanceReport(run_id=run_id, metric=metric, gates=gates, holdout=_values(names, baseline, None),
-                             estimated=estimated, chunks=chunks, alerts=alerts, notes=notes)  # fmt: skip
+        notes.append(
+            "the run has no SPEC gates, so nothing can alert; compare the chunks with the holdout"
+        )
+    return PerformanceReport(
+        run_id=run_id,
+        metric=metric,
+        gates=gates,
+        holdout=_values(names, baseline, None),
+        estimated=estimated,
+        chunks=chunks,
+        alerts=alerts,
+        notes=notes,
+    )
 
 
-def _measured(loaded: Any, frame: Any, times: Any, req: PerformanceRequest, names: list[str],
-              gates: dict[str, float]) -> list[Chunk]:  # fmt: skip
+def _measured(
+    loaded: Any,
+    frame: Any,
+    times: Any,
+    req: PerformanceRequest,
+    names: list[str],
+    gates: dict[str, float],
+) -> list[Chunk]:
     scored = score_rows(loaded, frame)
     out = []
     for label, rows in chunk_rows(frame, times, req.chunks, req.period):
         values = _values(names, scored, rows)
         failed = _failed(values, gates)
-        out.append(Chunk(label=label, rows=len(rows), values=values, alert=bool(failed), failed=failed))
+        out.append(
+            Chunk(label=label, rows=len(rows), values=values, alert=bool(failed), failed=failed)
+        )
     return out
 
 
-def _estimated(loaded: Any, baseline: Scored, frame: Any, times: Any, req: PerformanceRequest, names: list[str],
-               gates: dict[str, float], notes: list[str]) -> list[Chunk]:  # fmt: skip
+def _estimated(
+    loaded: Any,
+    baseline: Scored,
+    frame: Any,
+    times: Any,
+    req: PerformanceRequest,
+    names: list[str],
+    gates: dict[str, float],
+    notes: list[str],
+) -> list[Chunk]:
     from mcp_server.ml.fitting.training import predict_both
     from mcp_server.ml.modeling.preprocess import coerce_frame
     from mcp_server.ml.monitoring.estimate import ESTIMABLE, estimate, fit_calibrators
 
     schema = loaded.schema
     if schema.task == "regression" or baseline.proba is None:
-        raise DataError(f"the current rows have no labels ({schema.target!r}); without them only a classifier "
-                        "with probabilities can be estimated")  # fmt: skip
+        raise DataError(
+            f"the current rows have no labels ({schema.target!r}); without them only a classifier "
+            "with probabilities can be estimated"
+        )
     cal = fit_calibrators(baseline.y, baseline.proba, baseline.n_classes)
     pred, proba = predict_both(loaded.model, coerce_frame(frame, schema), schema.task)
     unknown = [n for n in names if n not in ESTIMABLE]
     if unknown:
         notes.append(f"{unknown} cannot be estimated without labels; shown as null")
-    notes.append("no labels: metrics are CBPE-style estimates from probabilities calibrated on the holdout")
+    notes.append(
+        "no labels: metrics are CBPE-style estimates from probabilities calibrated on the holdout"
+    )
     out = []
     for label, rows in chunk_rows(frame, times, req.chunks, req.period):
         found = estimate(cal, proba[rows], pred[rows])
         values = {n: found.get(n) for n in names}
         failed = _failed(values, gates)
-        out.append(Chunk(label=label, rows=len(rows), values=values, alert=bool(failed), failed=failed))
+        out.append(
+            Chunk(label=label, rows=len(rows), values=values, alert=bool(failed), failed=failed)
+        )
     return out

@@ -12,7 +12,9 @@ MAX_PANELS = 6
 MAX_BARS = 12
 
 
-def drift_png(reference: pd.DataFrame, current: pd.DataFrame, columns: list[tuple[str, str]], path: Path) -> bool:
+def drift_png(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: list[tuple[str, str]], path: Path
+) -> bool:
     """Reference vs current distribution of each (column, kind), up to six panels; False if none."""
     import matplotlib
 
@@ -51,7 +53,9 @@ def _panel(ax: Any, reference: pd.Series, current: pd.Series, kind: str) -> None
     else:
         ref_share = ref.astype(str).value_counts(normalize=True)
         cur_share = cur.astype(str).value_counts(normalize=True)
-        keys = list(ref_share.add(cur_share, fill_value=0).sort_values(ascending=False).index[:MAX_BARS])
+        keys = list(
+            ref_share.add(cur_share, fill_value=0).sort_values(ascending=False).index[:MAX_BARS]
+        )
         x = np.arange(len(keys))
         ax.bar(x - 0.2, [ref_share.get(k, 0) for k in keys], 0.4, color="tab:blue")
         ax.bar(x + 0.2, [cur_share.get(k, 0) for k in keys], 0.4, color="tab:orange")
@@ -59,8 +63,15 @@ def _panel(ax: Any, reference: pd.Series, current: pd.Series, kind: str) -> None
     ax.tick_params(labelsize=7)
 
 
-def chunks_png(labels: list[str], values: list[float | None], baseline: float | None, gate: float | None,
-               metric: str, estimated: bool, path: Path) -> None:  # fmt: skip
+def chunks_png(
+    labels: list[str],
+    values: list[float | None],
+    baseline: float | None,
+    gate: float | None,
+    metric: str,
+    estimated: bool,
+    path: Path,
+) -> None:
     """The metric per chunk against the holdout value and the gate."""
     import matplotlib
 
@@ -71,7 +82,11 @@ def chunks_png(labels: list[str], values: list[float | None], baseline: float | 
     x = list(range(len(labels)))
     ys = [float("nan") if v is None else v for v in values]
     ax.plot(
-        x, ys, marker="o", linestyle="--" if estimated else "-", label=f"{metric}{' (estimated)' if estimated else ''}"
+        x,
+        ys,
+        marker="o",
+        linestyle="--" if estimated else "-",
+        label=f"{metric}{' (estimated)' if estimated else ''}",
     )
     if baseline is not None:
         ax.axhline(baseline, color="tab:green", linewidth=1, label="training holdout")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.monitoring.spec_info import SpecReader
 from mcp_server.ml.tracking import tags as T
 from mcp_server.ml.tracking.model_registry import VersionInfo, resolve_version
@@ -56,9 +56,15 @@ def gate_verdict(run: Any) -> tuple[str, str | None]:
     if value == T.TRUE:
         return "passed", None
     if value == T.FALSE:
-        return "failed", f"its run failed the SPEC's gates ({tags.get(T.REJECTED_REASON) or 'no reason recorded'})"
-    return "none", ("run has no gate verdict; produce the model through the SPEC's TDD cycle (ml_tdd_cycle), "
-                    "which checks the gates, or pass force=true")  # fmt: skip
+        return (
+            "failed",
+            "its run failed the SPEC's gates "
+            f"({tags.get(T.REJECTED_REASON) or 'no reason recorded'})",
+        )
+    return "none", (
+        "run has no gate verdict; produce the model through the SPEC's TDD cycle (ml_tdd_cycle), "
+        "which checks the gates, or pass force=true"
+    )
 
 
 def spec_settings(specs: SpecReader, run: Any) -> tuple[str | None, float]:
@@ -67,8 +73,14 @@ def spec_settings(specs: SpecReader, run: Any) -> tuple[str | None, float]:
     return (None, 0.0) if info is None else (info.metric, info.margin)
 
 
-def compare(store: RunStore, challenger: VersionInfo, champion: VersionInfo, margin: float | None, scratch: Path,
-            specs: SpecReader) -> Comparison:  # fmt: skip
+def compare(
+    store: RunStore,
+    challenger: VersionInfo,
+    champion: VersionInfo,
+    margin: float | None,
+    scratch: Path,
+    specs: SpecReader,
+) -> Comparison:
     """Both models on the challenger's holdout rows (those the champion did not train on, when both
     came from the same table), paired bootstrap of the difference."""
     from mcp_server.ml.modeling.metrics import PRIMARY
@@ -96,12 +108,30 @@ def compare(store: RunStore, challenger: VersionInfo, champion: VersionInfo, mar
     low, high = paired_bootstrap(metric, new_scored, old_scored)
     low, high = sorted((sign * low, sign * high))
     diff = None if a is None or b is None else sign * (a - b)
-    return Comparison(metric=metric, challenger=a, champion=b, difference=diff, low=low, high=high, margin=margin,
-                      rows=len(rows), holdout=how, passed=diff is not None and low > margin)  # fmt: skip
+    return Comparison(
+        metric=metric,
+        challenger=a,
+        champion=b,
+        difference=diff,
+        low=low,
+        high=high,
+        margin=margin,
+        rows=len(rows),
+        holdout=how,
+        passed=diff is not None and low > margin,
+    )
 
 
-def promote(store: RunStore, name: str, version: int, alias: str, force: bool, margin: float | None, scratch: Path,
-            specs: SpecReader) -> PromoteOutcome:  # fmt: skip
+def promote(
+    store: RunStore,
+    name: str,
+    version: int,
+    alias: str,
+    force: bool,
+    margin: float | None,
+    scratch: Path,
+    specs: SpecReader,
+) -> PromoteOutcome:
     challenger = resolve_version(store, f"models:/{name}/{version}")
     if not challenger.run_id:
         raise MoaiMlError(f"version {version} of {name!r} has no source run; it cannot be checked")
@@ -111,16 +141,37 @@ def promote(store: RunStore, name: str, version: int, alias: str, force: bool, m
     previous = _holder(store, name, alias)
     comparison = None
     if previous is not None and previous.version == challenger.version:
-        return PromoteOutcome(name, version, alias, True, False, version, gates, None,
-                              [f"version {version} already holds @{alias}"])  # fmt: skip
+        return PromoteOutcome(
+            name,
+            version,
+            alias,
+            True,
+            False,
+            version,
+            gates,
+            None,
+            [f"version {version} already holds @{alias}"],
+        )
     if previous is not None and previous.run_id:
         comparison = compare(store, challenger, previous, margin, scratch, specs)
         if not comparison.passed:
             reasons.append(_why_not(comparison, previous.version))
     if reasons and not force:
-        return PromoteOutcome(name, version, alias, False, False, _v(previous), gates, comparison, reasons)
+        return PromoteOutcome(
+            name, version, alias, False, False, _v(previous), gates, comparison, reasons
+        )
     _record(store, name, version, alias, force and bool(reasons), reasons)
-    return PromoteOutcome(name, version, alias, True, force and bool(reasons), _v(previous), gates, comparison, reasons)
+    return PromoteOutcome(
+        name,
+        version,
+        alias,
+        True,
+        force and bool(reasons),
+        _v(previous),
+        gates,
+        comparison,
+        reasons,
+    )
 
 
 def _v(info: VersionInfo | None) -> int | None:
@@ -141,16 +192,24 @@ def _holder(store: RunStore, name: str, alias: str) -> VersionInfo | None:
 def _why_not(c: Comparison, champion: int) -> str:
     if c.difference is None:
         return f"{c.metric} is undefined on the shared holdout ({c.rows} rows)"
-    return (f"the challenger does not beat version {champion} on {c.metric} by the margin {c.margin:g}: "
-            f"difference {c.difference:+.4f}, 95% interval [{c.low:+.4f}, {c.high:+.4f}] on {c.rows} rows")  # fmt: skip
+    return (
+        f"the challenger does not beat version {champion} on {c.metric} by the margin "
+        f"{c.margin:g}: "
+        f"difference {c.difference:+.4f}, 95% interval [{c.low:+.4f}, {c.high:+.4f}] on "
+        f"{c.rows} rows"
+    )
 
 
-def _record(store: RunStore, name: str, version: int, alias: str, forced: bool, reasons: list[str]) -> None:
+def _record(
+    store: RunStore, name: str, version: int, alias: str, forced: bool, reasons: list[str]
+) -> None:
     client = store.client
     client.set_registered_model_alias(name, alias, str(version))
     client.set_model_version_tag(name, str(version), T.PROMOTED_AS, alias)
     if forced:
         client.set_model_version_tag(name, str(version), T.PROMOTION_FORCED, T.TRUE)
-        client.set_model_version_tag(name, str(version), "moai.promotion_reason", "; ".join(reasons)[:4000])
+        client.set_model_version_tag(
+            name, str(version), "moai.promotion_reason", "; ".join(reasons)[:4000]
+        )
         text = f"Promoted to @{alias} with force=true despite: {'; '.join(reasons)}"
         client.update_model_version(name, str(version), description=text[:4000])

@@ -1,4 +1,5 @@
-"""Score a run's model on labelled rows with the SPEC's metric (the one metric table's expression)."""
+"""Score a run's model on labelled rows with the SPEC's metric (the one metric table's
+expression)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.core.errors import DataError, MoaiMlError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,9 @@ def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
 
     schema = loaded.schema
     if schema.target not in rows.columns:
-        raise DataError(f"the rows have no target column {schema.target!r}; performance needs labels")
+        raise DataError(
+            f"the rows have no target column {schema.target!r}; performance needs labels"
+        )
     rows = rows.loc[rows[schema.target].notna()]
     if rows.empty:
         raise DataError(f"no row has a value in {schema.target!r}")
@@ -42,7 +45,8 @@ def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
 
 
 def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
-    """The metric on all rows (or the positions `rows`); None where it is undefined (one class, …)."""
+    """The metric on all rows (or the positions `rows`); None where it is undefined (one class,
+    …)."""
     import warnings
 
     from sklearn import metrics
@@ -56,8 +60,13 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
     fast = _fast(name, s, pick)
     if fast is not NotImplemented:
         return None if fast is None else float(fast)
-    scope = {"metrics": metrics, "y": s.y[pick], "pred": s.pred[pick], "LABELS": list(range(s.n_classes)),
-             "proba": None if s.proba is None else s.proba[pick]}  # fmt: skip
+    scope = {
+        "metrics": metrics,
+        "y": s.y[pick],
+        "pred": s.pred[pick],
+        "LABELS": list(range(s.n_classes)),
+        "proba": None if s.proba is None else s.proba[pick],
+    }
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -69,16 +78,21 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
 
 
 def _fast(name: str, s: Scored, pick: Any) -> Any:
-    """numpy versions of the common metrics (the bootstrap calls them thousands of times; scikit-learn's
-    input validation dominates at that size). `tests/monitoring` checks them against scikit-learn."""
+    """numpy versions of the common metrics (the bootstrap calls them thousands of times;
+    scikit-learn's
+    input validation dominates at that size). `tests/monitoring` checks them against
+    scikit-learn."""
     import numpy as np
 
     y, pred = np.asarray(s.y)[pick], np.asarray(s.pred)[pick]
     if s.task == "regression":
         err = np.asarray(pred, dtype=float) - np.asarray(y, dtype=float)
-        found = {"rmse": lambda: np.sqrt(np.mean(err**2)), "mse": lambda: np.mean(err**2),
-                 "mae": lambda: np.mean(np.abs(err)),
-                 "r2": lambda: 1 - np.sum(err**2) / np.sum((y - y.mean()) ** 2)}.get(name)  # fmt: skip
+        found = {
+            "rmse": lambda: np.sqrt(np.mean(err**2)),
+            "mse": lambda: np.mean(err**2),
+            "mae": lambda: np.mean(np.abs(err)),
+            "r2": lambda: 1 - np.sum(err**2) / np.sum((y - y.mean()) ** 2),
+        }.get(name)
         if found is None or (name == "r2" and np.all(y == y[0])):
             return NotImplemented
         return float(found())
@@ -114,6 +128,8 @@ def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[fl
         if first is not None and second is not None:
             diffs.append(first - second)
     if len(diffs) < BOOTSTRAP // 2:
-        raise DataError(f"{name} is undefined on most resamples of these {n} rows (too few, or one class)")
+        raise DataError(
+            f"{name} is undefined on most resamples of these {n} rows (too few, or one class)"
+        )
     low, high = np.percentile(diffs, [2.5, 97.5])
     return float(low), float(high)

@@ -3,7 +3,8 @@ or a `models:/` URI), or a generated service's prediction log (JSONL files, rota
 
 A prediction log line is one request as the generated service logged it: `{"time": ISO-8601,
 "features": {...}, "answer": {"prediction": ...}}`, or `{"time": ..., "batch": {"records": [...]},
-"answer": {"predictions": [...]}}`; plain `{"features": ..., "prediction": ...}` rows work too. A line
+"answer": {"predictions": [...]}}`; plain `{"features": ..., "prediction": ...}` rows work too. A
+line
 that does not parse (the service is writing it right now, or the process died mid-line) is
 skipped and counted, never guessed at.
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.core.errors import DataError, MoaiMlError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,7 +54,9 @@ def load_rows(store: RunStore, ref: str, scratch: Path) -> Rows:
                 return read_log(path, store.workspace.relative(path))
             return Rows(frame=load_table(path), label=store.workspace.relative(path))
         if not is_run_ref(ref):
-            raise DataError(f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI")
+            raise DataError(
+                f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI"
+            )
     return training_rows(store, ref, scratch)
 
 
@@ -77,7 +80,8 @@ def log_files(path: Path) -> list[Path]:
     files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in LOG_SUFFIXES)
     if not files:
         raise DataError(
-            f"{path.name}/ holds no prediction log (*.jsonl); is the service logging (MOAI_PREDICTION_LOG)?"
+            f"{path.name}/ holds no prediction log (*.jsonl); is the service logging "
+            "(MOAI_PREDICTION_LOG)?"
         )
     return files[-MAX_LOG_FILES:]
 
@@ -104,8 +108,13 @@ def read_log(path: Path, label: str) -> Rows:
     frame = pd.DataFrame.from_records([r["features"] for r in records])
     predictions = pd.Series([r["prediction"] for r in records], name="prediction")
     times = pd.to_datetime(pd.Series([r["time"] for r in records]), errors="coerce", utc=True)
-    return Rows(frame=frame, label=f"{len(records)} logged requests in {label}", predictions=predictions,
-                times=times, notes=notes)  # fmt: skip
+    return Rows(
+        frame=frame,
+        label=f"{len(records)} logged requests in {label}",
+        predictions=predictions,
+        times=times,
+        notes=notes,
+    )
 
 
 def _records(line: dict[str, Any]) -> list[dict[str, Any]]:
@@ -114,9 +123,13 @@ def _records(line: dict[str, Any]) -> list[dict[str, Any]]:
     when = line.get("time")
     if "batch" in line:
         pairs = zip(line["batch"]["records"], line["answer"]["predictions"], strict=True)
-        return [{"features": dict(f), "prediction": a.get("prediction"), "time": when} for f, a in pairs]
+        return [
+            {"features": dict(f), "prediction": a.get("prediction"), "time": when} for f, a in pairs
+        ]
     answer = line["answer"] if "answer" in line else line
-    return [{"features": dict(line["features"]), "prediction": answer.get("prediction"), "time": when}]
+    return [
+        {"features": dict(line["features"]), "prediction": answer.get("prediction"), "time": when}
+    ]
 
 
 def predict_labels(store: RunStore, run_id: str, frame: pd.DataFrame) -> pd.Series:
@@ -126,7 +139,9 @@ def predict_labels(store: RunStore, run_id: str, frame: pd.DataFrame) -> pd.Seri
     loaded = store.load_run(run_id)
     missing = [n for n in loaded.schema.names if n not in frame.columns]
     if len(missing) == len(loaded.schema.names):
-        raise MoaiMlError(f"the table has none of the model's input columns ({loaded.schema.names[:5]})")
+        raise MoaiMlError(
+            f"the table has none of the model's input columns ({loaded.schema.names[:5]})"
+        )
     pred = loaded.model.predict(coerce_frame(frame, loaded.schema))
     import pandas as pd
 

@@ -25,5 +25,6 @@ SpecReader = Callable[[Any], "SpecInfo | None"]  # a run -> what its SPEC says (
 
 
 def no_spec(run: Any) -> SpecInfo | None:
-    """The reader for callers without SPEC files: every run is judged by its task's primary metric."""
+    """The reader for callers without SPEC files: every run is judged by its task's primary
+    metric."""
     return None

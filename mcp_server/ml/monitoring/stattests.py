@@ -44,7 +44,8 @@ class TestResult:
 
 def column_kind(reference: pd.Series) -> str:
     """'numerical', 'categorical' or 'datetime' as Evidently's `DataDriftTable` decides it: from the
-    reference's dtype alone (`process_columns`: numbers are numerical, booleans and text categorical)."""
+    reference's dtype alone (`process_columns`: numbers are numerical, booleans and text
+    categorical)."""
     import pandas as pd
 
     if pd.api.types.is_bool_dtype(reference.dtype):
@@ -113,7 +114,11 @@ def _chisquare(reference: pd.Series, current: pd.Series, kind: str) -> float:
 def _z(reference: pd.Series, current: pd.Series, kind: str) -> float:
     from scipy.stats import norm
 
-    if reference.nunique() == 1 and current.nunique() == 1 and reference.unique()[0] == current.unique()[0]:
+    if (
+        reference.nunique() == 1
+        and current.nunique() == 1
+        and reference.unique()[0] == current.unique()[0]
+    ):
         return 1.0
     first = sorted(set(reference.dropna().unique()) | set(current.dropna().unique()))[0]
     n1, n2 = len(reference), len(current)
@@ -131,8 +136,11 @@ def _wasserstein(reference: pd.Series, current: pd.Series, kind: str) -> float:
     return float(wasserstein_distance(reference, current) / norm)
 
 
-def binned(reference: pd.Series, current: pd.Series, kind: str, fill_zeroes: bool) -> tuple[Any, Any]:
-    """Evidently's `get_binned_data`: Sturges bins over both for numbers with > 20 values, else shares."""
+def binned(
+    reference: pd.Series, current: pd.Series, kind: str, fill_zeroes: bool
+) -> tuple[Any, Any]:
+    """Evidently's `get_binned_data`: Sturges bins over both for numbers with > 20 values, else
+    shares."""
     import pandas as pd
 
     if kind == "numerical" and reference.nunique() > 20:

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError, MoaiMlError
+from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.output import render_group, write_all
-from mcp_server.workspace import Workspace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,23 +60,32 @@ def feast_dtype(series: pd.Series, kind: str) -> str:
     return "String"
 
 
-def _timestamps(frame: pd.DataFrame, column: str | None, modified: float) -> tuple[pd.Series, str, bool]:
+def _timestamps(
+    frame: pd.DataFrame, column: str | None, modified: float
+) -> tuple[pd.Series, str, bool]:
     import pandas as pd
 
     if column is None:
         if GENERATED_TIMESTAMP in frame.columns:
-            raise DataError(f"the table already has a column {GENERATED_TIMESTAMP!r}: pass it as timestamp_column")
+            raise DataError(
+                f"the table already has a column {GENERATED_TIMESTAMP!r}: pass it as "
+                "timestamp_column"
+            )
         # The table's modification time: when this snapshot was known (stable across re-runs).
         as_of = pd.Timestamp(datetime.fromtimestamp(int(modified), UTC))
         return pd.Series(as_of, index=frame.index), GENERATED_TIMESTAMP, True
     if column not in frame.columns:
-        raise DataError(f"timestamp column {column!r} is not in the table; omit timestamp_column to generate one")
+        raise DataError(
+            f"timestamp column {column!r} is not in the table; omit timestamp_column to "
+            "generate one"
+        )
     raw = frame[column]
     parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
     bad = int(parsed.isna().sum())
     if bad:
         raise DataError(
-            f"column {column!r} is not a usable timestamp: {bad} of {len(raw)} values are missing or not dates; "
+            f"column {column!r} is not a usable timestamp: {bad} of {len(raw)} values are "
+            "missing or not dates; "
             "give another timestamp_column, or omit it to generate one"
         )
     return parsed, column, False
@@ -89,7 +98,10 @@ def _check_entity(frame: pd.DataFrame, entity: str, stamps: pd.Series, ts_name: 
         raise DataError(f"entity column {entity!r} is not in the table")
     key = frame[entity]
     if key.isna().any():
-        raise DataError(f"entity column {entity!r} has {int(key.isna().sum())} missing values; every row needs a key")
+        raise DataError(
+            f"entity column {entity!r} has {int(key.isna().sum())} missing values; every "
+            "row needs a key"
+        )
     if not (pd.api.types.is_integer_dtype(key) or pd.api.types.is_string_dtype(key)):
         raise DataError(f"entity column {entity!r} must hold integers or strings, not {key.dtype}")
     pairs = pd.DataFrame({"k": key, "t": stamps})
@@ -97,8 +109,10 @@ def _check_entity(frame: pd.DataFrame, entity: str, stamps: pd.Series, ts_name: 
     if dup.any():
         example = pairs[dup].iloc[0]
         raise DataError(
-            f"entity column {entity!r} is not unique per timestamp ({ts_name}): {int(dup.sum())} rows share a "
-            f"(key, time) pair, e.g. {example['k']!r} at {example['t']}; deduplicate the table or give a finer "
+            f"entity column {entity!r} is not unique per timestamp ({ts_name}): "
+            f"{int(dup.sum())} rows share a "
+            f"(key, time) pair, e.g. {example['k']!r} at {example['t']}; deduplicate the "
+            "table or give a finer "
             "timestamp_column"
         )
 
@@ -117,13 +131,20 @@ def _feature_frame(
         if name in exclude or name in (entity, ts_col):
             continue
         if str(name) in RESERVED:
-            raise DataError(f"column {name!r} would clash with the entity rows' event time; rename it or drop it")
+            raise DataError(
+                f"column {name!r} would clash with the entity rows' event time; rename it "
+                "or drop it"
+            )
         series = frame[name]
         dtype = feast_dtype(series, kinds[str(name)])
         if dtype == "UnixTimestamp":
             series = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
         elif dtype == "String":
-            series = series.astype(object).where(series.notna(), None).map(lambda v: v if v is None else str(v))
+            series = (
+                series.astype(object)
+                .where(series.notna(), None)
+                .map(lambda v: v if v is None else str(v))
+            )
         out[str(name)], dtypes[str(name)] = series, dtype
     if not dtypes:
         raise DataError("no feature columns remain besides the entity and timestamp columns")
@@ -142,9 +163,13 @@ def _parquet(frame: pd.DataFrame) -> bytes:
         series = frame[name]
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             values = series.dt.tz_convert(None).to_numpy()
-            arrays[str(name)] = pa.array(values, type=pa.timestamp("us", tz="UTC"), mask=series.isna().to_numpy())
+            arrays[str(name)] = pa.array(
+                values, type=pa.timestamp("us", tz="UTC"), mask=series.isna().to_numpy()
+            )
         elif pd.api.types.is_string_dtype(series) or series.dtype == object:
-            arrays[str(name)] = pa.array(series.astype(object).where(series.notna(), None).tolist(), type=pa.string())
+            arrays[str(name)] = pa.array(
+                series.astype(object).where(series.notna(), None).tolist(), type=pa.string()
+            )
         else:
             arrays[str(name)] = pa.array(series.to_numpy(), mask=series.isna().to_numpy())
     buffer = io.BytesIO()
@@ -153,11 +178,17 @@ def _parquet(frame: pd.DataFrame) -> bytes:
 
 
 def _context(
-    name: str, source_rel: str, entity: str, key: pd.Series, ts: str, dtypes: dict[str, str], ttl: int
+    name: str,
+    source_rel: str,
+    entity: str,
+    key: pd.Series,
+    ts: str,
+    dtypes: dict[str, str],
+    ttl: int,
 ) -> dict[str, Any]:
     import pandas as pd
 
-    from mcp_server.render import to_identifier
+    from mcp_server.files.render import to_identifier
 
     integer = pd.api.types.is_integer_dtype(key)
     entity_dtype = "Int64" if integer else "String"
@@ -181,14 +212,17 @@ def _load(
     workspace: Workspace, data_path: str, name: str | None, columns: list[str | None]
 ) -> tuple[Path, pd.DataFrame, str]:
     """The table, and the repository's name (a Feast project name: lower-case identifier)."""
+    from mcp_server.files.render import to_identifier
     from mcp_server.ml.data.tables import load_table
-    from mcp_server.render import to_identifier
 
     path = workspace.resolve(data_path, must_exist=True)
     frame = load_table(path)
     repo = name or to_identifier(path.stem, "features")
     if repo != to_identifier(repo, "features"):
-        raise MoaiMlError(f"name {repo!r} must be lower-case letters, digits and underscores (a Feast project name)")
+        raise MoaiMlError(
+            f"name {repo!r} must be lower-case letters, digits and underscores (a Feast "
+            "project name)"
+        )
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
         raise DataError(f"column(s) not in {data_path}: {missing}")
@@ -210,18 +244,22 @@ def scaffold_feast(
     """Check the table (entity, timestamp, uniqueness), render the repository, then write it all."""
     import pandas as pd
 
-    from mcp_server.template_sets import template_set
+    from mcp_server.files.template_sets import template_set
 
     path, frame, repo = _load(workspace, data_path, name, [target, *(drop or [])])
     stamps, ts_name, generated = _timestamps(frame, timestamp_column, path.stat().st_mtime)
     _check_entity(frame, entity, stamps, ts_name)
     exclude = {c for c in [target, *(drop or [])] if c is not None}
     features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
-    table = pd.concat([frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1)
+    table = pd.concat(
+        [frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1
+    )
     tset = template_set("feast")  # paths only; render_group renders and checks the files
     folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
     source = tset.path("source", {"name": repo})
-    context = _context(repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days)
+    context = _context(
+        repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days
+    )
     context["parquet_rel"] = posixpath.relpath(source, folder)
     files: dict[str, bytes | str] = dict(render_group("feast", "repository", context))
     files[source] = _parquet(table)
@@ -253,5 +291,6 @@ def _next_step(folder: str, entity: str, first: pd.Timestamp, last: pd.Timestamp
     end = (last + pd.Timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
     return (
         f"In {folder}, with Feast installed (it needs pandas<3: its own venv): `feast apply`, then "
-        f"`feast materialize {start} {end}`; training.py and serving.py fetch features by {entity!r}."
+        f"`feast materialize {start} {end}`; training.py and serving.py fetch features by "
+        f"{entity!r}."
     )

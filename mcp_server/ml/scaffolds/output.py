@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.workspace import Workspace, WriteReport
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace, WriteReport
 
 
 def render_group(set_name: str, group: str, context: Mapping[str, Any]) -> dict[str, str]:
-    """The group's files rendered in memory, {workspace-relative path: text}; YAML outputs parsed."""
+    """The group's files rendered in memory, {workspace-relative path: text}; YAML outputs
+    parsed."""
     import yaml
 
-    from mcp_server.template_sets import template_set
+    from mcp_server.files.template_sets import template_set
 
     files = template_set(set_name).render(group, dict(context))
     for rel, text in files.items():
@@ -25,11 +26,15 @@ def render_group(set_name: str, group: str, context: Mapping[str, Any]) -> dict[
             try:
                 yaml.safe_load(text)
             except yaml.YAMLError as exc:
-                raise MoaiMlError(f"the {set_name} template for {rel} rendered invalid YAML: {exc}") from exc
+                raise MoaiMlError(
+                    f"the {set_name} template for {rel} rendered invalid YAML: {exc}"
+                ) from exc
     return files
 
 
-def write_all(workspace: Workspace, files: Mapping[str, bytes | str], overwrite: bool) -> WriteReport:
+def write_all(
+    workspace: Workspace, files: Mapping[str, bytes | str], overwrite: bool
+) -> WriteReport:
     """Check every target path first (containment), then write them all."""
     for rel in files:
         workspace.resolve(rel)

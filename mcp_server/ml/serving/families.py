@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -28,4 +28,6 @@ def check_family(pipeline: Any, schema: Schema, family: str, runtime: str) -> No
         )
     bad = [f.name for f in schema.features if f.kind in ("datetime", "text")]
     if bad:
-        raise MoaiMlError(f"{ARTIFACTS[runtime]} takes numbers and categories only; drop {bad[:5]} and retrain")
+        raise MoaiMlError(
+            f"{ARTIFACTS[runtime]} takes numbers and categories only; drop {bad[:5]} and retrain"
+        )

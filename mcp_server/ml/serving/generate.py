@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.render import to_identifier
+from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.ml.serving.service import ENDPOINTS, ModelInfo, check_servable, render_service
 from mcp_server.ml.tracking import tags as run_tags
-from mcp_server.render import to_identifier
-from mcp_server.workspace import Workspace, WriteReport
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ def generate_serving(
     target = workspace.resolve(folder)
     if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
         raise MoaiMlError(
-            f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not the root or .moai"
+            f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not "
+            "the root or .moai"
         )
     if target.exists() and not target.is_dir():
         raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
@@ -63,27 +64,37 @@ def generate_serving(
     info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
     rel = workspace.relative(target)
     if runtime in OTHER_RUNTIMES:  # TorchServe / TF Serving: their own files, no FastAPI app
-        files, endpoints = OTHER_RUNTIMES[runtime](info, to_identifier(rel.rsplit("/", 1)[-1], "model"))
-        report = workspace.write_files({f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite)
+        files, endpoints = OTHER_RUNTIMES[runtime](
+            info, to_identifier(rel.rsplit("/", 1)[-1], "model")
+        )
+        report = workspace.write_files(
+            {f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite
+        )
         return Generated(rel, report, runtime, None, endpoints, verdict.as_dict())
     sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
     fmt = "onnx" if runtime == "onnx" else "joblib"
     data, parity = serialize(loaded.model, loaded.schema, name, fmt, sample, labelled=False)
     files = render_service(info, runtime, data)
-    report = workspace.write_files({f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite)
+    report = workspace.write_files(
+        {f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite
+    )
     return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict())
 
 
 def _torchserve(info: ModelInfo, name: str) -> tuple[dict[str, bytes | str], list[str]]:
     from mcp_server.ml.serving import torchserve
 
-    return torchserve.render_torchserve(info, name), [e.format(name=name) for e in torchserve.ENDPOINTS]
+    return torchserve.render_torchserve(info, name), [
+        e.format(name=name) for e in torchserve.ENDPOINTS
+    ]
 
 
 def _tfserving(info: ModelInfo, name: str) -> tuple[dict[str, bytes | str], list[str]]:
     from mcp_server.ml.serving import tfserving
 
-    return tfserving.render_tfserving(info, name), [e.format(name=name) for e in tfserving.ENDPOINTS]
+    return tfserving.render_tfserving(info, name), [
+        e.format(name=name) for e in tfserving.ENDPOINTS
+    ]
 
 
 OTHER_RUNTIMES: dict[str, Callable[[ModelInfo, str], tuple[dict[str, bytes | str], list[str]]]] = {

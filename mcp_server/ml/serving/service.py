@@ -13,21 +13,29 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.render import to_identifier
+from mcp_server.files.template_sets import template_set
 from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.modeling.registry import label_is_argmax, runtime_packages
-from mcp_server.render import to_identifier
-from mcp_server.template_sets import template_set
 
 if TYPE_CHECKING:
     import pandas as pd
 
 RUNTIMES = ("onnx", "joblib")
-FIELD_LINES_PER_MODULE = 180  # a field's lines in a record_part module (plus ~90 of helpers): under 300
+FIELD_LINES_PER_MODULE = (
+    180  # a field's lines in a record_part module (plus ~90 of helpers): under 300
+)
 TRUE_TOKENS = {"true", "yes", "y", "t", "1", "1.0"}
 FALSE_TOKENS = {"false", "no", "n", "f", "0", "0.0"}
 MAX_ENUM = 50
-IMPUTED_KINDS = ("numeric", "categorical", "boolean", "datetime", "text")  # the preprocessing imputes each
+IMPUTED_KINDS = (
+    "numeric",
+    "categorical",
+    "boolean",
+    "datetime",
+    "text",
+)  # the preprocessing imputes each
 ENDPOINTS = ["POST /predict", "POST /predict/batch", "GET /health", "GET /ready", "GET /metadata"]
 
 
@@ -71,23 +79,34 @@ def _typing(f: Feature) -> dict[str, Any]:
     Every field the pipeline imputes is nullable (null or absent = missing), whether or not the
     training data had gaps in it: the pipeline predicts rows with missing values."""
     imputed = f.nullable or f.kind in IMPUTED_KINDS
-    nullable = " Missing values are allowed (null or absent): the model imputes them." if imputed else ""
+    nullable = (
+        " Missing values are allowed (null or absent): the model imputes them." if imputed else ""
+    )
     out: dict[str, Any] = {"nullable": imputed, "values": [], "yes": "", "no": ""}
     if f.kind == "numeric":
-        span = f" Seen in training: {f.minimum:g} to {f.maximum:g}." if f.minimum is not None else ""
+        span = (
+            f" Seen in training: {f.minimum:g} to {f.maximum:g}." if f.minimum is not None else ""
+        )
         return {**out, "kind": "number", "description": f"Number.{span}{nullable}"}
     if f.kind == "boolean":
         tokens = _bool_tokens(f.categories)
         if tokens:
             yes, no = tokens
-            text = f"true or false (also 1 or 0, or the values seen in training: {yes!r}, {no!r}).{nullable}"
+            text = (
+                f"true or false (also 1 or 0, or the values seen in training: {yes!r}, "
+                f"{no!r}).{nullable}"
+            )
             return {**out, "kind": "bool", "yes": yes, "no": no, "description": text}
     if f.kind in ("categorical", "boolean") and 0 < len(f.categories) < MAX_ENUM:
         seen = f"One of the categories seen in training.{nullable}"
         return {**out, "kind": "enum", "values": list(f.categories), "description": seen}
     if f.kind == "datetime":
         return {**out, "kind": "datetime", "description": f"Date/time (ISO 8601).{nullable}"}
-    label = "Free text" if f.kind == "text" else "Category (any string; unseen values are ignored by the model)"
+    label = (
+        "Free text"
+        if f.kind == "text"
+        else "Category (any string; unseen values are ignored by the model)"
+    )
     return {**out, "kind": "text", "description": f"{label}.{nullable}"}
 
 
@@ -125,7 +144,9 @@ def example_frame(schema: Schema, example: dict[str, Any]) -> pd.DataFrame:
     row = {}
     for spec in field_specs(schema):
         value = example[spec["name"]]
-        row[spec["name"]] = (spec["yes"] if value else spec["no"]) if spec["kind"] == "bool" else value
+        row[spec["name"]] = (
+            (spec["yes"] if value else spec["no"]) if spec["kind"] == "bool" else value
+        )
     return coerce_frame(pd.DataFrame([row]), schema)
 
 
@@ -154,7 +175,7 @@ def versions(runtime: str, model_name: str) -> dict[str, str]:
     names += ["onnxruntime"] if runtime == "onnx" else ["scikit-learn", "scipy", "pandas", "joblib"]
     if runtime == "joblib":
         names += runtime_packages(model_name)
-    from mcp_server.supply import pinned_closure
+    from mcp_server.safety.supply_chain import pinned_closure
 
     return pinned_closure(names)  # transitive dependencies pinned too
 
@@ -174,7 +195,12 @@ def metadata(info: ModelInfo, runtime: str) -> dict[str, Any]:
         "runtime": runtime,
         "metrics": {k: float(v) for k, v in sorted(info.metrics.items())},
         "features": [
-            {"name": f.name, "kind": f.kind, "nullable": f.nullable, "categories": list(f.categories)}
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "nullable": f.nullable,
+                "categories": list(f.categories),
+            }
             for f in schema.features
         ],
         "generator": f"moai-domain-ml {_own_version()}",
@@ -223,7 +249,9 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "required": [f["name"] for f in fields if not f["nullable"]],
         "bad_field": _bad_field(fields),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace("_", "-"),
+        "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
+            "_", "-"
+        ),
     }
 
 

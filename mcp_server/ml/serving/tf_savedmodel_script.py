@@ -1,4 +1,5 @@
-"""Build a TF Serving SavedModel from a Keras MLP and its fitted preprocessing (a standalone script).
+"""Build a TF Serving SavedModel from a Keras MLP and its fitted preprocessing (a standalone
+script).
 
 It runs in the TensorFlow venv (MOAI_ML_TF_PYTHON; see scripts/setup_tf_venv.sh), so it
 imports only the standard library, numpy, TensorFlow and Keras, never this package:
@@ -23,7 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the caller sets the Keras backend to tensorflow
+os.environ.setdefault(
+    "TF_CPP_MIN_LOG_LEVEL", "2"
+)  # the caller sets the Keras backend to tensorflow
 
 
 def build(spec_path: str, keras_path: str, export_dir: str) -> None:
@@ -65,9 +68,13 @@ def build(spec_path: str, keras_path: str, export_dir: str) -> None:
     if k and m:
         signature = tf.function(served.answer, input_signature=[numbers_spec, strings_spec])
     elif k:  # only the inputs the table has: a REST body never carries an empty list
-        signature = tf.function(lambda numbers: served.answer(numbers, None), input_signature=[numbers_spec])
+        signature = tf.function(
+            lambda numbers: served.answer(numbers, None), input_signature=[numbers_spec]
+        )
     else:
-        signature = tf.function(lambda strings: served.answer(None, strings), input_signature=[strings_spec])
+        signature = tf.function(
+            lambda strings: served.answer(None, strings), input_signature=[strings_spec]
+        )
     tf.saved_model.save(served, export_dir, signatures={"serving_default": signature})
 
 
@@ -77,19 +84,29 @@ def check(export_dir: str, request_path: str, config_path: str) -> None:
     from google.protobuf import text_format
     from tensorflow_serving.config import model_server_config_pb2
 
-    config = text_format.Parse(Path(config_path).read_text(encoding="utf-8"),
-                               model_server_config_pb2.ModelServerConfig())  # fmt: skip
+    config = text_format.Parse(
+        Path(config_path).read_text(encoding="utf-8"), model_server_config_pb2.ModelServerConfig()
+    )
     body = json.loads(Path(request_path).read_text(encoding="utf-8"))
-    signature = tf.saved_model.load(export_dir).signatures[body.get("signature_name", "serving_default")]
+    signature = tf.saved_model.load(export_dir).signatures[
+        body.get("signature_name", "serving_default")
+    ]
     specs = signature.structured_input_signature[1]
     feeds = {
-        name: tf.constant(np.array([row[name] for row in body["instances"]], dtype=object if s.dtype == tf.string
-                                   else s.dtype.as_numpy_dtype), dtype=s.dtype)
+        name: tf.constant(
+            np.array(
+                [row[name] for row in body["instances"]],
+                dtype=object if s.dtype == tf.string else s.dtype.as_numpy_dtype,
+            ),
+            dtype=s.dtype,
+        )
         for name, s in specs.items()
-    }  # fmt: skip
+    }
     answers = {key: value.numpy().tolist() for key, value in signature(**feeds).items()}
-    models = [{"name": c.name, "base_path": c.base_path, "platform": c.model_platform}
-              for c in config.model_config_list.config]  # fmt: skip
+    models = [
+        {"name": c.name, "base_path": c.base_path, "platform": c.model_platform}
+        for c in config.model_config_list.config
+    ]
     sys.stdout.write(json.dumps({"models": models, "answers": answers}) + "\n")
 
 

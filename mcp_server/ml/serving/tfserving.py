@@ -19,14 +19,21 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.serving.families import check_family
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
     from mcp_server.ml.serving.service import ModelInfo
 
-__all__ = ["ENDPOINTS", "SCRIPT", "preprocessing_spec", "render_tfserving", "request_body", "tf_python"]
+__all__ = [
+    "ENDPOINTS",
+    "SCRIPT",
+    "preprocessing_spec",
+    "render_tfserving",
+    "request_body",
+    "tf_python",
+]
 ENDPOINTS = ["POST /v1/models/{name}:predict", "GET /v1/models/{name}"]
 SCRIPT = Path(__file__).with_name("tf_savedmodel_script.py")
 VERSION = 1
@@ -34,30 +41,39 @@ VERSION = 1
 
 def tf_python() -> str:
     """The interpreter that has TensorFlow: MOAI_ML_TF_PYTHON, else this one if it has it."""
-    from mcp_server import settings
+    from mcp_server.core import settings
 
     configured = settings.TF_PYTHON.raw()
     if configured:
         if not Path(configured).is_file():
-            raise MoaiMlError(f"{settings.TF_PYTHON.name}={configured!r} is not a file; point it at a python with TF")
+            raise MoaiMlError(
+                f"{settings.TF_PYTHON.name}={configured!r} is not a file; point it at a "
+                "python with TF"
+            )
         return configured
     if importlib.util.find_spec("tensorflow") is not None:
         return sys.executable
     raise MoaiMlError(
-        "writing a SavedModel needs TensorFlow: run scripts/setup_tf_venv.sh (a venv of its own) and set "
+        "writing a SavedModel needs TensorFlow: run scripts/setup_tf_venv.sh (a venv of "
+        "its own) and set "
         f"{settings.TF_PYTHON.name} to its python, or pip install tensorflow-cpu"
     )
 
 
 def preprocessing_spec(pipeline: Any, schema: Schema) -> dict[str, Any]:
-    """The fitted preprocessing as numbers TensorFlow can apply: medians, means, scales, categories."""
+    """The fitted preprocessing as numbers TensorFlow can apply: medians, means, scales,
+    categories."""
     from mcp_server.ml.export.onnx_inputs import input_groups
 
     groups = input_groups(schema)
     spec: dict[str, Any] = {
         "task": schema.task,
         "numeric": {"columns": groups.get("numbers", []), "median": [], "mean": [], "scale": []},
-        "categorical": {"columns": groups.get("strings", []), "categories": [], "missing": "__missing__"},
+        "categorical": {
+            "columns": groups.get("strings", []),
+            "categories": [],
+            "missing": "__missing__",
+        },
     }
     for name, transformer, _ in pipeline.steps[0][1].transformers_:
         steps = dict(getattr(transformer, "steps", []))
@@ -65,17 +81,29 @@ def preprocessing_spec(pipeline: Any, schema: Schema) -> dict[str, Any]:
             size = len(steps["impute"].statistics_)
             scaler = steps.get("scale")
             spec["numeric"]["median"] = [float(v) for v in steps["impute"].statistics_]
-            spec["numeric"]["mean"] = [float(v) for v in scaler.mean_] if scaler is not None else [0.0] * size
-            spec["numeric"]["scale"] = [float(v) for v in scaler.scale_] if scaler is not None else [1.0] * size
+            spec["numeric"]["mean"] = (
+                [float(v) for v in scaler.mean_] if scaler is not None else [0.0] * size
+            )
+            spec["numeric"]["scale"] = (
+                [float(v) for v in scaler.scale_] if scaler is not None else [1.0] * size
+            )
         elif name == "categorical":
             encoder = steps["onehot"]
             if any(c is not None for c in getattr(encoder, "infrequent_categories_", [])):
-                raise MoaiMlError("a column has more categories than the one-hot encoder keeps (infrequent ones are "
-                                  "grouped); the SavedModel cannot express that. Use runtime='onnx'")  # fmt: skip
-            spec["categorical"]["categories"] = [[str(v) for v in cats] for cats in encoder.categories_]
+                raise MoaiMlError(
+                    "a column has more categories than the one-hot encoder keeps "
+                    "(infrequent ones are "
+                    "grouped); the SavedModel cannot express that. Use runtime='onnx'"
+                )
+            spec["categorical"]["categories"] = [
+                [str(v) for v in cats] for cats in encoder.categories_
+            ]
             spec["categorical"]["missing"] = str(steps["impute"].fill_value)
     estimator = pipeline.steps[-1][1]
-    spec["y_mean"], spec["y_scale"] = getattr(estimator, "y_mean_", 0.0), getattr(estimator, "y_scale_", 1.0)
+    spec["y_mean"], spec["y_scale"] = (
+        getattr(estimator, "y_mean_", 0.0),
+        getattr(estimator, "y_scale_", 1.0),
+    )
     return spec
 
 
@@ -90,7 +118,9 @@ def request_body(schema: Schema, records: list[dict[str, Any]]) -> dict[str, Any
         if "numbers" in groups:
             row["numbers"] = [_number(record.get(c)) for c in groups["numbers"]]
         if "strings" in groups:
-            row["strings"] = ["" if record.get(c) is None else str(record[c]) for c in groups["strings"]]
+            row["strings"] = [
+                "" if record.get(c) is None else str(record[c]) for c in groups["strings"]
+            ]
         instances.append(row)
     return {"signature_name": "serving_default", "instances": instances}
 
@@ -101,38 +131,59 @@ def _number(value: Any) -> float:
 
 def build_saved_model(pipeline: Any, schema: Schema) -> dict[str, bytes]:
     """Run the script in the TensorFlow venv; the SavedModel's files, relative to its folder."""
-    from mcp_server import settings
+    from mcp_server.core import settings
     from mcp_server.ml.modeling.keras_mlp import keras_bytes
 
     with tempfile.TemporaryDirectory(prefix="moai-tf-") as tmp:
         folder = Path(tmp)
-        (folder / "spec.json").write_text(json.dumps(preprocessing_spec(pipeline, schema)), encoding="utf-8")
+        (folder / "spec.json").write_text(
+            json.dumps(preprocessing_spec(pipeline, schema)), encoding="utf-8"
+        )
         (folder / "model.keras").write_bytes(keras_bytes(pipeline.steps[-1][1].model_))
         cmd = [tf_python(), str(SCRIPT), "build", "spec.json", "model.keras", "saved"]
-        env = {**os.environ, settings.KERAS_BACKEND.name: "tensorflow"}  # the SavedModel is TensorFlow's
-        done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False)
+        env = {
+            **os.environ,
+            settings.KERAS_BACKEND.name: "tensorflow",
+        }  # the SavedModel is TensorFlow's
+        done = subprocess.run(
+            cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False
+        )
         saved = folder / "saved"
         if done.returncode != 0 or not (saved / "saved_model.pb").is_file():
-            raise MoaiMlError(f"TensorFlow could not write the SavedModel: {done.stderr.strip()[-600:]}")
-        return {p.relative_to(saved).as_posix(): p.read_bytes() for p in sorted(saved.rglob("*")) if p.is_file()}
+            raise MoaiMlError(
+                f"TensorFlow could not write the SavedModel: {done.stderr.strip()[-600:]}"
+            )
+        return {
+            p.relative_to(saved).as_posix(): p.read_bytes()
+            for p in sorted(saved.rglob("*"))
+            if p.is_file()
+        }
 
 
 def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     """Every file of the deployment, relative to its folder, the SavedModel included."""
+    from mcp_server.files.template_sets import template_set
     from mcp_server.ml.export.onnx_inputs import input_groups
     from mcp_server.ml.serving.service import example_record
-    from mcp_server.template_sets import template_set
 
     check_family(info.pipeline, info.schema, "keras", "tfserving")
     groups = input_groups(info.schema)
     request = request_body(info.schema, [example_record(info.schema)])
     context = {
-        "model_name": info.model_name, "run_id": info.run_id, "archive_name": name, "version": VERSION,
-        "classification": info.schema.task != "regression", "numbers": groups.get("numbers", []),
-        "strings": groups.get("strings", []), "request": request, "request_text": json.dumps(request, indent=1),
+        "model_name": info.model_name,
+        "run_id": info.run_id,
+        "archive_name": name,
+        "version": VERSION,
+        "classification": info.schema.task != "regression",
+        "numbers": groups.get("numbers", []),
+        "strings": groups.get("strings", []),
+        "request": request,
+        "request_text": json.dumps(request, indent=1),
         "feature_table": {"task": info.schema.task, "classes": list(info.schema.classes), **groups},
-    }  # fmt: skip
+    }
     files: dict[str, bytes | str] = dict(template_set("tfserving").render("deployment", context))
     folder = template_set("tfserving").path("saved_model", {"model_name": name, "version": VERSION})
-    files.update({folder + rel: data for rel, data in build_saved_model(info.pipeline, info.schema).items()})
+    files.update(
+        {folder + rel: data for rel, data in build_saved_model(info.pipeline, info.schema).items()}
+    )
     return files

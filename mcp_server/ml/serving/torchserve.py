@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.serving.families import check_family
 
 if TYPE_CHECKING:
@@ -68,15 +68,34 @@ def build_archive(files: dict[str, bytes | str], name: str) -> bytes:
         folder = Path(tmp)
         for rel in ARCHIVE_FILES:
             content = files[rel]
-            (folder / rel).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+            (folder / rel).write_bytes(
+                content.encode("utf-8") if isinstance(content, str) else content
+            )
         (folder / "store").mkdir()
-        cmd = [_archiver(), "--model-name", name, "--version", "1.0", "--serialized-file", "model.pt",
-               "--handler", "handler.py", "--extra-files", "preprocess.joblib,features.json",
-               "--export-path", "store", "--force"]  # fmt: skip
-        done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False)
+        cmd = [
+            _archiver(),
+            "--model-name",
+            name,
+            "--version",
+            "1.0",
+            "--serialized-file",
+            "model.pt",
+            "--handler",
+            "handler.py",
+            "--extra-files",
+            "preprocess.joblib,features.json",
+            "--export-path",
+            "store",
+            "--force",
+        ]
+        done = subprocess.run(
+            cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False
+        )
         archive = folder / "store" / f"{name}.mar"
         if done.returncode != 0 or not archive.is_file():
-            raise MoaiMlError(f"torch-model-archiver failed: {(done.stderr or done.stdout).strip()[-500:]}")
+            raise MoaiMlError(
+                f"torch-model-archiver failed: {(done.stderr or done.stdout).strip()[-500:]}"
+            )
         return archive.read_bytes()
 
 
@@ -84,21 +103,26 @@ def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | s
     """Every file of the deployment, relative to its folder, the `.mar` included."""
     import joblib
 
+    from mcp_server.files.template_sets import template_set
     from mcp_server.ml.serving.service import example_record
-    from mcp_server.template_sets import template_set
 
     check_family(info.pipeline, info.schema, "torch", "torchserve")
     preprocess = io.BytesIO()
     joblib.dump(info.pipeline.steps[0][1], preprocess)
     context = {
-        "model_name": info.model_name, "run_id": info.run_id, "archive_name": archive_name,
+        "model_name": info.model_name,
+        "run_id": info.run_id,
+        "archive_name": archive_name,
         "classification": info.schema.task != "regression",
         "versions": {name: importlib.metadata.version(name) for name in VERSIONS},
-        "feature_table": _feature_table(info.schema), "example": example_record(info.schema),
-    }  # fmt: skip
+        "feature_table": _feature_table(info.schema),
+        "example": example_record(info.schema),
+    }
     templates = template_set("torchserve")
     files: dict[str, bytes | str] = dict(templates.render("deployment", context))
     files[templates.path("network", context)] = torchscript_bytes(info.pipeline.steps[-1][1])
     files[templates.path("preprocess", context)] = preprocess.getvalue()
-    files[templates.path("archive", {"model_name": archive_name})] = build_archive(files, archive_name)
+    files[templates.path("archive", {"model_name": archive_name})] = build_archive(
+        files, archive_name
+    )
     return files

@@ -7,6 +7,16 @@ scenarios (`acceptance`) and the TRUST checks of the generated code (`trust`).
 """
 
 __all__ = [
-    "acceptance", "context", "gates", "imports", "moai_format", "next_steps", "phases", "run", "spec", "spec_block",
-    "track", "trust",
-]  # fmt: skip
+    "acceptance",
+    "context",
+    "gates",
+    "imports",
+    "moai_format",
+    "next_steps",
+    "phases",
+    "run",
+    "spec",
+    "spec_block",
+    "track",
+    "trust",
+]

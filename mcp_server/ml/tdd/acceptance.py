@@ -21,18 +21,27 @@ _NUMBER = r"(-?\d+(?:\.\d+)?)\s*(%|ms|milliseconds?|mb|mib)?"
 _AT_LEAST = r"(?:at least|>=|≥|no less than|above|over|greater than|not below)"
 _AT_MOST = r"(?:at most|<=|≤|no more than|below|under|less than|not above|within)"
 ALIASES = {
-    "roc_auc": ("roc-auc", "roc auc", "roc_auc", "auroc", "auc"), "r2": ("r²", "r2", "r-squared", "r squared"),
-    "f1_macro": ("macro f1", "f1 macro", "f1_macro"), "f1": ("f1-score", "f1 score", "f1"),
-    "balanced_accuracy": ("balanced accuracy", "balanced_accuracy"), "accuracy": ("accuracy",),
-    "precision": ("precision",), "recall": ("recall", "sensitivity"), "rmse": ("rmse",), "mae": ("mae",),
-    "mape": ("mape",), "log_loss": ("log loss", "log_loss", "logloss"),
-}  # fmt: skip
+    "roc_auc": ("roc-auc", "roc auc", "roc_auc", "auroc", "auc"),
+    "r2": ("r²", "r2", "r-squared", "r squared"),
+    "f1_macro": ("macro f1", "f1 macro", "f1_macro"),
+    "f1": ("f1-score", "f1 score", "f1"),
+    "balanced_accuracy": ("balanced accuracy", "balanced_accuracy"),
+    "accuracy": ("accuracy",),
+    "precision": ("precision",),
+    "recall": ("recall", "sensitivity"),
+    "rmse": ("rmse",),
+    "mae": ("mae",),
+    "mape": ("mape",),
+    "log_loss": ("log loss", "log_loss", "logloss"),
+}
 BEHAVIOURS = (
-    ("latency", r"latency|millisecond|\bms\b|one-row prediction"), ("size", r"\bmb\b|\bmib\b|model size|file size"),
+    ("latency", r"latency|millisecond|\bms\b|one-row prediction"),
+    ("size", r"\bmb\b|\bmib\b|model size|file size"),
     ("missing_values", r"missing|unseen|new categor|\bnan\b|empty value"),
     ("reproducible", r"same seed|reproduc|same predictions|twice"),
-    ("reload", r"reload|saved model|after saving"), ("baseline", r"baseline|dummy"),
-)  # fmt: skip
+    ("reload", r"reload|saved model|after saving"),
+    ("baseline", r"baseline|dummy"),
+)
 
 
 @dataclass
@@ -84,11 +93,24 @@ def classify(scenario: Scenario) -> Scenario:
     for metric, names in ALIASES.items():
         for name in names:
             match = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])(.*)", text)
-            number = re.search(rf"({_AT_LEAST}|{_AT_MOST})?\s*{_NUMBER}", match.group(1)) if match else None
+            number = (
+                re.search(rf"({_AT_LEAST}|{_AT_MOST})?\s*{_NUMBER}", match.group(1))
+                if match
+                else None
+            )
             if number:
                 value = float(number.group(2)) / (100 if number.group(3) == "%" else 1)
-                direction = None if not number.group(1) else ("max" if re.match(_AT_LEAST, number.group(1)) else "min")
-                scenario.kind, scenario.check, scenario.value, scenario.direction = "metric", metric, value, direction
+                direction = (
+                    None
+                    if not number.group(1)
+                    else ("max" if re.match(_AT_LEAST, number.group(1)) else "min")
+                )
+                scenario.kind, scenario.check, scenario.value, scenario.direction = (
+                    "metric",
+                    metric,
+                    value,
+                    direction,
+                )
                 return scenario
     for behaviour, pattern in BEHAVIOURS:
         if re.search(pattern, text):
@@ -100,16 +122,22 @@ def classify(scenario: Scenario) -> Scenario:
 
 
 def template_entries(spec: Any) -> list[dict[str, Any]]:
-    """The automatable scenarios for the test template; a metric the task lacks becomes a warning."""
-    from mcp_server.errors import MoaiMlError
+    """The automatable scenarios for the test template; a metric the task lacks becomes a
+    warning."""
+    from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.modeling.metrics_spec import get_metric
 
     out = []
     for scenario in spec.acceptance:
         if scenario.kind is None:
             continue
-        entry = {"label": scenario.label, "kind": scenario.kind, "check": scenario.check,
-                 "value": scenario.value, "direction": scenario.direction}  # fmt: skip
+        entry = {
+            "label": scenario.label,
+            "kind": scenario.kind,
+            "check": scenario.check,
+            "value": scenario.value,
+            "direction": scenario.direction,
+        }
         if scenario.kind == "metric":
             try:
                 metric = get_metric(str(scenario.check), spec.task)

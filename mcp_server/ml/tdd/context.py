@@ -13,15 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout, settings
-from mcp_server.errors import SpecError
+from mcp_server.core import layout, settings
+from mcp_server.core.errors import SpecError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.acceptance import template_entries
 from mcp_server.ml.tdd.imports import import_block
-from mcp_server.ml.tdd.literals import assignment, dict_statement, list_statement, path_statement, tuple_lines
+from mcp_server.ml.tdd.literals import (
+    assignment,
+    dict_statement,
+    list_statement,
+    path_statement,
+    tuple_lines,
+)
 from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec import MlSpec, check_names
-from mcp_server.workspace import Workspace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +36,9 @@ if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
 
 
-RED_SENTINEL = "MOAI-RED: the pipeline module does not exist yet"  # how a generated test fails in RED
+RED_SENTINEL = (
+    "MOAI-RED: the pipeline module does not exist yet"  # how a generated test fails in RED
+)
 
 
 @dataclass
@@ -44,12 +52,14 @@ class SpecData:
     profile: Profile
     schema: Schema
     read_options: dict[str, str]
-    data_rel: str = ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
+    data_rel: str = (
+        ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
+    )
 
     @property
     def paths(self) -> dict[str, str]:
         """Every file of the cycle by name (`templates/tdd/manifest.yaml`), and its state folder."""
-        from mcp_server.template_sets import template_set
+        from mcp_server.files.template_sets import template_set
 
         paths = template_set("tdd").paths({"package": self.package, "module": self.spec.module})
         return {**paths, "state": layout.tdd_state(self.spec.module).as_posix()}
@@ -61,36 +71,48 @@ class SpecData:
 
 def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     """Check dataset, target, task, drop list, metric and class sizes against the data."""
+    from mcp_server.files.render import ident
     from mcp_server.ml.data.profile import profile_frame
     from mcp_server.ml.data.schema import build_schema
     from mcp_server.ml.data.tables import PARQUET_SUFFIXES, load_table, sniff_csv
     from mcp_server.ml.modeling.registry import default_candidates
-    from mcp_server.render import ident
 
     try:
         ident(package)
     except Exception as exc:
-        raise SpecError(f"package {package!r} is not a valid Python identifier (e.g. ml_project)") from exc
+        raise SpecError(
+            f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
+        ) from exc
     data_path = workspace.resolve(spec.dataset, must_exist=True)
     frame = load_table(data_path)
     if spec.target not in frame.columns:
         names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])
-        raise SpecError(f"target {spec.target!r} is not a column of {spec.dataset}; columns are: {names}")
+        raise SpecError(
+            f"target {spec.target!r} is not a column of {spec.dataset}; columns are: {names}"
+        )
     unknown = [name for name in spec.drop if name not in frame.columns]
     if unknown:
-        raise SpecError(f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'")
+        raise SpecError(
+            f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'"
+        )
     profile = profile_frame(frame, spec.target, spec.task)
     assert profile.task is not None
     spec.task = profile.task
     check_names(spec, spec.task)
     schema = build_schema(frame, profile, spec.drop)
     if not schema.features:
-        raise SpecError(f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})")
+        raise SpecError(
+            f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})"
+        )
     _check_classes(frame, spec)
     if spec.candidates is None:
         spec.candidates = default_candidates(spec.task, len(frame))
-    read = {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    prep = SpecData(spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path))
+    read = (
+        {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
+    )
+    prep = SpecData(
+        spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path)
+    )
     check_writable(workspace, prep)
     return prep
 
@@ -112,7 +134,9 @@ def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
     """Stratified holdout and k-fold CV need enough rows of every class."""
     labeled = frame[spec.target].dropna()
     if len(labeled) < 20:
-        raise SpecError(f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least 20")
+        raise SpecError(
+            f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least 20"
+        )
     if spec.task == "regression":
         return
     need = max(2, int(spec.cv_folds / (1.0 - spec.test_size)) + 1)
@@ -120,7 +144,8 @@ def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
     small = {str(k): int(v) for k, v in counts.items() if v < need}
     if small:
         raise SpecError(
-            f"class(es) with fewer than {need} rows cannot be split for a holdout and {spec.cv_folds}-fold CV: "
+            f"class(es) with fewer than {need} rows cannot be split for a holdout and "
+            f"{spec.cv_folds}-fold CV: "
             f"{dict(list(small.items())[:5])}; lower cv_folds, or merge or drop rare classes"
         )
 
@@ -135,10 +160,13 @@ def transformer_columns(schema: Schema) -> dict[str, list[str]]:
     }
 
 
-def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Class, import and keyword arguments: what `registry.make_estimator` builds, from the same recipe."""
+def estimator_context(
+    name: str, task: str, seed: int, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Class, import and keyword arguments: what `registry.make_estimator` builds, from the same
+    recipe."""
+    from mcp_server.files.render import ident
     from mcp_server.ml.modeling.registry import estimator_parts, get_spec
-    from mcp_server.render import ident
 
     spec = get_spec(name)
     _, kwargs = estimator_parts(name, task, params, seed)
@@ -155,9 +183,9 @@ def estimator_context(name: str, task: str, seed: int, params: dict[str, Any] | 
 
 
 def common_context(prep: SpecData) -> dict[str, Any]:
+    from mcp_server.files.render import ident
     from mcp_server.ml.data.leakage import LEAK_SCORE
     from mcp_server.ml.modeling.preprocess import template_constants
-    from mcp_server.render import ident
 
     spec = prep.spec
     paths = prep.paths
@@ -165,7 +193,9 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         "spec_id": spec.spec_id,
         "title_statement": assignment("TITLE = ", spec.title),
         "target_statement": assignment("TARGET = ", spec.target),
-        "dataset_statement": path_statement("DATASET = ", "ROOT", prep.data_rel or Path(spec.dataset).as_posix()),
+        "dataset_statement": path_statement(
+            "DATASET = ", "ROOT", prep.data_rel or Path(spec.dataset).as_posix()
+        ),
         "model_path_statement": path_statement("MODEL_PATH = ", "ROOT", paths["model"]),
         "spec_rel": spec.spec_rel or "(SPEC given as tool arguments)",
         "test_rel": paths["test"],
@@ -186,14 +216,21 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         ),
         "never_statement": dict_statement("NEVER_FEATURES = ", list(prep.schema.dropped.items())),
         "classes_statement": list_statement("CLASSES = ", list(prep.schema.classes)),
-        "typed_classes_statement": list_statement("CLASSES: list[Any] = ", list(prep.schema.classes)),
-        "expected_statement": dict_statement("EXPECTED_FEATURES = ", [(f.name, f.kind) for f in prep.schema.features]),
+        "typed_classes_statement": list_statement(
+            "CLASSES: list[Any] = ", list(prep.schema.classes)
+        ),
+        "expected_statement": dict_statement(
+            "EXPECTED_FEATURES = ", [(f.name, f.kind) for f in prep.schema.features]
+        ),
         "columns": transformer_columns(prep.schema),
         "dropped": dict(prep.schema.dropped),
         "read_options": prep.read_options,
         "red_sentinel": RED_SENTINEL,
         "leak_score": LEAK_SCORE,
-        "env": {"hide_modules": settings.HIDE_MODULES.name, "metrics_out": settings.METRICS_OUT.name},
+        "env": {
+            "hide_modules": settings.HIDE_MODULES.name,
+            "metrics_out": settings.METRICS_OUT.name,
+        },
         "preprocess": template_constants(),
     }
 
@@ -211,16 +248,29 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     gates = {name: get_metric(name, spec.task) for name in spec.secondary}
     accepted = template_entries(prep.spec)
     gate_pairs = [(name, (spec.secondary[name], m.direction)) for name, m in gates.items()]
-    requirements = [f"{kind}: {text}" if not text.startswith(kind) else text for kind, text in spec.requirements]
-    extra = {a["check"]: get_metric(a["check"], spec.task) for a in accepted if a["kind"] == "metric"}
-    scorers = {name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()}
+    requirements = [
+        f"{kind}: {text}" if not text.startswith(kind) else text for kind, text in spec.requirements
+    ]
+    extra = {
+        a["check"]: get_metric(a["check"], spec.task) for a in accepted if a["kind"] == "metric"
+    }
+    scorers = {
+        name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()
+    }
     return {
         "acceptance": accepted,
         "acceptance_lines": tuple_lines([acceptance_row(a) for a in accepted]),
         **common_context(prep),
         "pipeline_module": prep.pipeline_module,
-        "primary": {"name": primary.name, "threshold": spec.threshold, "direction": primary.direction},
-        "gates": {name: {"threshold": spec.secondary[name], "direction": m.direction} for name, m in gates.items()},
+        "primary": {
+            "name": primary.name,
+            "threshold": spec.threshold,
+            "direction": primary.direction,
+        },
+        "gates": {
+            name: {"threshold": spec.secondary[name], "direction": m.direction}
+            for name, m in gates.items()
+        },
         "gates_statement": dict_statement("GATES = ", gate_pairs),
         "scorers": scorers,
         "baseline_margin": spec.baseline_margin,
@@ -230,7 +280,9 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     }
 
 
-def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, Any]:
+def pipeline_context(
+    prep: SpecData, model: str, params: dict[str, Any] | None, note: str
+) -> dict[str, Any]:
     """What the pipeline module needs: columns, estimator, how it was chosen."""
     est = estimator_context(model, prep.spec.task, prep.spec.seed, params)
     cols = transformer_columns(prep.schema)
@@ -253,11 +305,19 @@ def pipeline_context(prep: SpecData, model: str, params: dict[str, Any] | None, 
     froms["pathlib"] = {"Path"}
     froms[".labels"] = {"LabelRestoringModel"}  # labels.py: written beside the pipeline
     imports = import_block(
-        ["argparse", "hashlib", "importlib", "json", "os", "sys"], ["joblib", "numpy", "pandas"], froms
+        ["argparse", "hashlib", "importlib", "json", "os", "sys"],
+        ["joblib", "numpy", "pandas"],
+        froms,
     )
     copies = local_modules([est["origin"]])
     doc = textwrap.fill(f"Estimator: {est['name']} ({note}).", 96)  # a tuning note is long
-    return {**common_context(prep), "estimator": est, "imports": imports, "estimator_doc": doc, "local_modules": copies}
+    return {
+        **common_context(prep),
+        "estimator": est,
+        "imports": imports,
+        "estimator_doc": doc,
+        "local_modules": copies,
+    }
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
@@ -267,10 +327,14 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
     spec = prep.spec
     metric = get_metric(spec.metric, spec.task)
     candidates = [
-        estimator_context(name, spec.task, spec.seed) for name in spec.candidates or [] if REGISTRY[name].available()
+        estimator_context(name, spec.task, spec.seed)
+        for name in spec.candidates or []
+        if REGISTRY[name].available()
     ]
     if not candidates:
-        raise SpecError(f"none of the candidates {spec.candidates} is installed; install the extras they need")
+        raise SpecError(
+            f"none of the candidates {spec.candidates} is installed; install the extras they need"
+        )
     folds = "KFold" if spec.task == "regression" else "StratifiedKFold"
     froms: dict[str, set[str]] = {"sklearn.model_selection": {"GridSearchCV", folds}}
     for cand in candidates:

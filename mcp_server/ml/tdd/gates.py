@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd.spec import MlSpec
-    from mcp_server.workspace import Workspace
 
 
 def find_spec(workspace: Workspace, spec_id: str | None) -> MlSpec | None:
@@ -29,8 +29,12 @@ def find_spec(workspace: Workspace, spec_id: str | None) -> MlSpec | None:
         return None
 
 
-def unmet_gates(spec: MlSpec, holdout: dict[str, float | None], model_mb: float | None = None,
-                latency_ms: float | None = None) -> list[str]:  # fmt: skip
+def unmet_gates(
+    spec: MlSpec,
+    holdout: dict[str, float | None],
+    model_mb: float | None = None,
+    latency_ms: float | None = None,
+) -> list[str]:
     """Each gate the numbers miss, as `metric value vs threshold` (a missing value misses)."""
     out = []
     for name, threshold in {spec.metric: spec.threshold, **spec.secondary}.items():
@@ -38,7 +42,10 @@ def unmet_gates(spec: MlSpec, holdout: dict[str, float | None], model_mb: float 
         value = holdout.get(name)
         if value is None or not passes(metric, float(value), threshold):
             sign = ">=" if metric.greater_is_better else "<="
-            out.append(f"{name} {value if value is None else round(float(value), 4)} (needs {sign} {threshold})")
+            out.append(
+                f"{name} {value if value is None else round(float(value), 4)} (needs "
+                f"{sign} {threshold})"
+            )
     if model_mb is not None and model_mb > spec.max_model_mb:
         out.append(f"model size {model_mb:.2f} MB (budget {spec.max_model_mb} MB)")
     if latency_ms is not None and latency_ms > spec.max_latency_ms:
@@ -52,15 +59,22 @@ def gate_verdict(unmet: list[str] | None) -> dict[str, str]:
 
     if unmet is None:
         return verdict(None, True)
-    return verdict(not unmet, not unmet, f"SPEC gates not met: {'; '.join(unmet)}" if unmet else None)
+    return verdict(
+        not unmet, not unmet, f"SPEC gates not met: {'; '.join(unmet)}" if unmet else None
+    )
 
 
-def cv_verdict(workspace: Workspace, spec_id: str | None, metric: str, cv_mean: float) -> dict[str, str]:
-    """A tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate whose
+def cv_verdict(
+    workspace: Workspace, spec_id: str | None, metric: str, cv_mean: float
+) -> dict[str, str]:
+    """A tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate
+    whose
     metric was not the one searched is unmeasured, so it is not met. Kept without SPEC gates."""
     spec = find_spec(workspace, spec_id)
     if spec is None:
         return gate_verdict(None)
     verdict = gate_verdict(unmet_gates(spec, {metric: cv_mean}))
-    return {k: f"{v} (CV {metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
-            for k, v in verdict.items()}  # fmt: skip
+    return {
+        k: f"{v} (CV {metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
+        for k, v in verdict.items()
+    }

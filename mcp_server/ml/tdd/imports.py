@@ -31,9 +31,13 @@ def _is_stdlib(module: str) -> bool:
 
 
 def import_block(
-    stdlib: list[str], thirdparty: list[str], froms: dict[str, set[str]], local: list[str] | None = None
+    stdlib: list[str],
+    thirdparty: list[str],
+    froms: dict[str, set[str]],
+    local: list[str] | None = None,
 ) -> str:
-    """Sections stdlib / third-party / local (`from . import x`, then `from .m import y`), `import x`
+    """Sections stdlib / third-party / local (`from . import x`, then `from .m import y`), `import
+    x`
     before `from x import y` in each."""
     sections: list[list[str]] = []
     plain_std = sorted(f"import {m}" for m in stdlib)
@@ -43,8 +47,14 @@ def import_block(
         (f"import {m} as {_ALIASES[m]}" if m in _ALIASES else f"import {m}" for m in thirdparty),
         key=lambda line: line.split()[1],
     )
-    from_third = [_from_line(m, froms[m]) for m in sorted(froms) if not _is_stdlib(m) and not m.startswith(".")]
+    from_third = [
+        _from_line(m, froms[m])
+        for m in sorted(froms)
+        if not _is_stdlib(m) and not m.startswith(".")
+    ]
     sections.append(plain_third + from_third)
-    relative = [_from_line(m, froms[m]) for m in sorted(froms) if m.startswith(".")]  # e.g. `.neural`
+    relative = [
+        _from_line(m, froms[m]) for m in sorted(froms) if m.startswith(".")
+    ]  # e.g. `.neural`
     sections.append(([_from_line(".", set(local))] if local else []) + relative)
     return "\n\n".join("\n".join(lines) for lines in sections if lines)

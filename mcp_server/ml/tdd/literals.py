@@ -18,10 +18,13 @@ def element(value: Any, indent: int, tail: int = 1, start: int | None = None) ->
     that ends `tail` characters after it. A string that would make the line longer than 120
     columns comes in parentheses: on a line of its own if it fits one, else as pieces that fit 88
     columns, one per line; the layouts ruff format leaves as they are at 88 and at 120."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     text = pyrepr(value)
-    if not isinstance(value, str) or (indent if start is None else start) + len(text) + tail <= WIDE:
+    if (
+        not isinstance(value, str)
+        or (indent if start is None else start) + len(text) + tail <= WIDE
+    ):
         return text
     pad = " " * (indent + 4)
     if indent + 4 + len(text) <= WIDE:  # fits a line of its own: ruff keeps it in parentheses
@@ -31,7 +34,9 @@ def element(value: Any, indent: int, tail: int = 1, start: int | None = None) ->
     for char in value:
         if pieces[-1] and len(pyrepr(pieces[-1] + char)) > room:
             head, space, rest = pieces[-1].rpartition(" ")  # break after a space if one is near
-            pieces[-1:] = [head + space, rest] if space and len(head) >= room // 2 else [pieces[-1], ""]
+            pieces[-1:] = (
+                [head + space, rest] if space and len(head) >= room // 2 else [pieces[-1], ""]
+            )
         pieces[-1] += char
     return "(\n" + "".join(f"{pad}{pyrepr(piece)}\n" for piece in pieces) + " " * indent + ")"
 
@@ -46,7 +51,7 @@ def assignment(prefix: str, value: Any) -> str:
 def path_statement(prefix: str, root: str, rel: str) -> str:
     """`prefix` + `root / "rel"`; past 88 columns `root.joinpath("rel",)`, whose trailing comma
     keeps ruff format from joining it at 120 (it would split `root / "rel"` at 88)."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     one = f"{prefix}{root} / {pyrepr(rel)}"
     return one if len(one) <= 88 else f"{prefix}{root}.joinpath(\n    {element(rel, 4)},\n)"
@@ -55,7 +60,7 @@ def path_statement(prefix: str, root: str, rel: str) -> str:
 def tuple_lines(rows: list[tuple[Any, ...]], indent: int = 4) -> list[str]:
     """Tuples as items of a collection: one line each if it fits 88 columns, else one value per
     line with a trailing comma (what ruff format makes of it, at 88 and at 120)."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     pad, inner = " " * indent, " " * (indent + 4)
     out = []
@@ -73,7 +78,7 @@ def dict_statement(prefix: str, pairs: list[tuple[Any, Any]]) -> str:
     """`prefix` + a dict literal that `ruff format` leaves as it is at 88 and at 120 columns: one
     line if it fits 88; for a wide table, rows of pairs joined by `|` (each row a short line, so
     the 300-line budget holds); else one pair per line with a trailing comma."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     items = [f"{pyrepr(k)}: {pyrepr(v)}" for k, v in pairs]
     one = prefix + "{" + ", ".join(items) + "}"
@@ -94,7 +99,7 @@ def dict_statement(prefix: str, pairs: list[tuple[Any, Any]]) -> str:
 
 def _pair(key: Any, value: Any) -> str:
     """`key: value` of a dict laid out one pair per line (the line indented by 4)."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     value_text = element(value, 4, 1, 4 + len(pyrepr(key)) + 2)
     key_text = element(key, 4, 3 + len(value_text.partition("\n")[0]))
@@ -105,7 +110,7 @@ def _pair(key: Any, value: Any) -> str:
 
 def list_statement(prefix: str, values: list[Any]) -> str:
     """`prefix` + a list literal: one line if it fits 88 columns, else one value per line."""
-    from mcp_server.render import pyrepr
+    from mcp_server.files.render import pyrepr
 
     one = prefix + "[" + ", ".join(map(pyrepr, values)) + "]"
     if len(one) <= 88:

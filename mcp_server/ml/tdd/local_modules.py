@@ -17,13 +17,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mcp_server import settings
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import settings
+from mcp_server.core.errors import MoaiMlError
 
 PACKAGE = "mcp_server."
 _MODELING = "mcp_server.ml.modeling."
 _IMPORT = re.compile(r"^(\s*)from mcp_server\.ml\.modeling\.(\w+) import ", re.MULTILINE)
-_SETTINGS_IMPORT = re.compile(r"^from mcp_server import settings\n", re.MULTILINE)
+_SETTINGS_IMPORT = re.compile(r"^from mcp_server\.core import settings\n", re.MULTILINE)
 _SETTING = re.compile(r"\bsettings\.([A-Z_]+)\.(name|default)\b")
 
 
@@ -41,20 +41,26 @@ def _setting_literal(match: re.Match[str]) -> str:
     setting = getattr(settings, match.group(1), None)
     if not isinstance(setting, settings.Setting):
         raise MoaiMlError(f"generated code cannot copy a reference to settings.{match.group(1)}")
-    return json.dumps(setting.name if match.group(2) == "name" else setting.default)  # a "..." literal
+    return json.dumps(
+        setting.name if match.group(2) == "name" else setting.default
+    )  # a "..." literal
 
 
 def copied_source(module: str) -> tuple[str, list[str]]:
     """A module's source made free of `mcp_server`, and the modules of this package it imports."""
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None or not module.startswith(_MODELING):
-        raise MoaiMlError(f"{module} cannot be copied into generated code; choose another model family")
+        raise MoaiMlError(
+            f"{module} cannot be copied into generated code; choose another model family"
+        )
     text = Path(spec.origin).read_text(encoding="utf-8")
     needs = sorted({_MODELING + name for _, name in _IMPORT.findall(text)})
     text = _IMPORT.sub(lambda m: f"{m.group(1)}from .{m.group(2)} import ", text)
     text = _SETTING.sub(_setting_literal, _SETTINGS_IMPORT.sub("", text))
     if "mcp_server" in text:
-        raise MoaiMlError(f"{module} still names mcp_server once copied; it cannot go into generated code")
+        raise MoaiMlError(
+            f"{module} still names mcp_server once copied; it cannot go into generated code"
+        )
     return text, needs
 
 
@@ -70,7 +76,10 @@ def local_modules(modules: list[str]) -> list[dict[str, Any]]:
         done[module], needs = copied_source(module)
         pending += [m for m in needs if m not in done]
     return [
-        {"file": relative(m)[1:] + ".py", "origin": m.removeprefix(PACKAGE).replace(".", "/") + ".py",
-         "source": done[m].rstrip("\n")}
+        {
+            "file": relative(m)[1:] + ".py",
+            "origin": m.removeprefix(PACKAGE).replace(".", "/") + ".py",
+            "source": done[m].rstrip("\n"),
+        }
         for m in sorted(done)
-    ]  # fmt: skip
+    ]

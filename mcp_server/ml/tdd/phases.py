@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server import settings
-from mcp_server.errors import SpecError
+from mcp_server.core import settings
+from mcp_server.core.errors import SpecError
+from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.context import (
@@ -31,12 +32,11 @@ from mcp_server.ml.tdd.spec import load_spec
 from mcp_server.ml.tdd.track import mark_rejected, track
 from mcp_server.ml.tdd.trust import trust_checks
 from mcp_server.ml.tracking import tags
-from mcp_server.workspace import Workspace, WriteReport
 
 
 def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
     """The phase's files, as `templates/tdd/manifest.yaml` lays them out (path -> text)."""
-    from mcp_server.template_sets import template_set
+    from mcp_server.files.template_sets import template_set
 
     return dict(template_set("tdd").render(phase, context))
 
@@ -70,17 +70,25 @@ class PhaseResult:
     run_id: str | None = None
     cv_results: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    trust: list[dict[str, Any]] = field(default_factory=list)  # MoAI's TRUST checks of the generated code
-    tuning: dict[str, Any] | None = None  # REFACTOR's search within the SPEC's tune_budget_s, if it ran
+    trust: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # MoAI's TRUST checks of the generated code
+    tuning: dict[str, Any] | None = (
+        None  # REFACTOR's search within the SPEC's tune_budget_s, if it ran
+    )
 
 
-def load(workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str) -> SpecData:
+def load(
+    workspace: Workspace, spec_path: str | None, fields: dict[str, Any] | None, package: str
+) -> SpecData:
     """Read the SPEC, apply the caller's fields, check everything against the data."""
     spec = load_spec(workspace, spec_path, fields)
     return prepare_spec(workspace, spec, package)
 
 
-def _result(prep: SpecData, phase: str, report: WriteReport, run: PytestRun, ok: bool, nxt: str) -> PhaseResult:
+def _result(
+    prep: SpecData, phase: str, report: WriteReport, run: PytestRun, ok: bool, nxt: str
+) -> PhaseResult:
     return PhaseResult(
         spec_id=prep.spec.spec_id,
         phase=phase,
@@ -101,14 +109,18 @@ def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseR
     report = workspace.write_files(render("red", test_context(prep)), overwrite=overwrite)
     hidden = f"{prep.package}.{prep.spec.module}"
     run = run_pytest(
-        workspace.root, paths["test"], workspace.root / paths["state"] / "red.xml", {settings.HIDE_MODULES.name: hidden}
+        workspace.root,
+        paths["test"],
+        workspace.root / paths["state"] / "red.xml",
+        {settings.HIDE_MODULES.name: hidden},
     )
     problems = red_problems(run.outcomes)
     ok = not problems
     nxt = (
         "RED confirmed: every test fails because the pipeline does not exist. Next: ml_tdd_green."
         if ok
-        else "RED is not confirmed: fix the problems listed (a test that passes without the pipeline proves "
+        else "RED is not confirmed: fix the problems listed (a test that passes without the "
+        "pipeline proves "
         "nothing; a test failing for another reason has a bug), then run ml_tdd_red again."
     )
     result = _result(prep, "red", report, run, ok, nxt)
@@ -121,11 +133,15 @@ def red_problems(outcomes: list[TestOutcome]) -> list[str]:
     problems = []
     for test in outcomes:
         if test.status == "passed":
-            problems.append(f"{test.name}: passed without the pipeline, so it does not test the pipeline")
+            problems.append(
+                f"{test.name}: passed without the pipeline, so it does not test the pipeline"
+            )
         elif test.status == "skipped":
             problems.append(f"{test.name}: was skipped ({test.reason}); RED needs it to fail")
         elif RED_SENTINEL not in test.detail:
-            problems.append(f"{test.name}: failed for another reason than the missing pipeline: {test.reason}")
+            problems.append(
+                f"{test.name}: failed for another reason than the missing pipeline: {test.reason}"
+            )
     return problems
 
 
@@ -133,18 +149,23 @@ def red_problems(outcomes: list[TestOutcome]) -> list[str]:
 def _require_tests(workspace: Workspace, prep: SpecData) -> None:
     if not (workspace.root / prep.paths["test"]).is_file():
         raise SpecError(
-            f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for {prep.spec.spec_id}, "
+            f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for "
+            f"{prep.spec.spec_id}, "
             "then this step"
         )
 
 
-def _pipeline_files(prep: SpecData, model: str, params: dict[str, Any] | None, note: str) -> dict[str, bytes | str]:
+def _pipeline_files(
+    prep: SpecData, model: str, params: dict[str, Any] | None, note: str
+) -> dict[str, bytes | str]:
     import inspect
 
     from mcp_server.ml.modeling import labels
 
     files = render("green", pipeline_context(prep, model, params, note))
-    files[prep.paths["labels"]] = inspect.getsource(labels)  # the saved model's wrapper, beside the pipeline
+    files[prep.paths["labels"]] = inspect.getsource(
+        labels
+    )  # the saved model's wrapper, beside the pipeline
     return files
 
 
@@ -158,14 +179,26 @@ def _train_and_test(
     metrics_file = state / f"{phase}-metrics.json"
     metrics_file.unlink(missing_ok=True)
     env = {settings.METRICS_OUT.name: str(metrics_file)}
-    # The selection's own tests (REFACTOR writes them with it) run once it exists: TRUST covers the package.
-    also = (paths["selection_test"],) if (workspace.root / paths["selection_test"]).is_file() else ()
+    # The selection's own tests (REFACTOR writes them with it) run once it exists: TRUST covers the
+    # package.
+    also = (
+        (paths["selection_test"],) if (workspace.root / paths["selection_test"]).is_file() else ()
+    )
     # Training (which saves the model) and the tests (which fit their own copy on the same split)
     # are independent: run both processes at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        training = pool.submit(run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline")
-        testing = pool.submit(run_pytest, workspace.root, paths["test"], state / f"{phase}.xml", env,
-                              str(Path(paths["pipeline"]).parent), also)  # fmt: skip
+        training = pool.submit(
+            run_module, workspace.root, prep.pipeline_module, [], f"training the {phase} pipeline"
+        )
+        testing = pool.submit(
+            run_pytest,
+            workspace.root,
+            paths["test"],
+            state / f"{phase}.xml",
+            env,
+            str(Path(paths["pipeline"]).parent),
+            also,
+        )
         run = testing.result()
         trained = training.result()
     measured = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.exists() else {}
@@ -180,22 +213,41 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
         metric = get_metric(name, spec.task)
         value = values.get(name)
         ok = value is not None and passes(metric, float(value), threshold)
-        out.append(Gate(name, None if value is None else round(float(value), 4), threshold, metric.direction, ok))
+        out.append(
+            Gate(
+                name,
+                None if value is None else round(float(value), 4),
+                threshold,
+                metric.direction,
+                ok,
+            )
+        )
     return out
 
 
-def green(workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False) -> PhaseResult:
+def green(
+    workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
+) -> PhaseResult:
     from mcp_server.ml.modeling.registry import default_model
 
     _require_tests(workspace, prep)
     name = model or default_model(prep.spec.task, len(prep.frame))
-    note = "the registry's first choice for this task and size" if model is None else "chosen by the caller"
+    note = (
+        "the registry's first choice for this task and size"
+        if model is None
+        else "chosen by the caller"
+    )
     report = workspace.write_files(_pipeline_files(prep, name, None, note), overwrite=overwrite)
     return _finish(workspace, prep, "green", report, name, {})
 
 
 def _finish(
-    workspace: Workspace, prep: SpecData, phase: str, report: WriteReport, name: str, params: dict[str, Any]
+    workspace: Workspace,
+    prep: SpecData,
+    phase: str,
+    report: WriteReport,
+    name: str,
+    params: dict[str, Any],
 ) -> PhaseResult:
     trained, run, measured = _train_and_test(workspace, prep, phase)
     found = gates(prep, measured)
@@ -206,19 +258,27 @@ def _finish(
     result.model_path = prep.paths["model"]
     if report.skipped and prep.paths["pipeline"] in report.skipped:
         result.warnings.append(
-            f"{prep.paths['pipeline']} was edited by a person and kept: it is what was trained and tested, and "
+            f"{prep.paths['pipeline']} was edited by a person and kept: it is what was "
+            "trained and tested, and "
             f"{name} was not written into it (pass overwrite=true to replace it)"
         )
     metrics = {f"holdout_{g.name}": g.value for g in found if g.value is not None}
-    unmet = [f"{g.name} {g.value} (needs {'>=' if g.direction == 'max' else '<='} {g.threshold})"
-             for g in found if not g.passed]  # fmt: skip
+    unmet = [
+        f"{g.name} {g.value} (needs {'>=' if g.direction == 'max' else '<='} {g.threshold})"
+        for g in found
+        if not g.passed
+    ]
     failing = [t.name for t in run.outcomes if t.status != "passed"]
     reason = "; ".join([*([f"tests failed: {', '.join(failing[:5])}"] if failing else []), *unmet])
     verdict = tags.verdict(not unmet, ok, reason)
-    result.run_id, note = track(workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict)
+    result.run_id, note = track(
+        workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict
+    )
     if note:
         result.warnings.append(note)
-    result.trust = trust_checks(workspace, prep, state_file=workspace.root / prep.paths["state"] / f"{phase}.xml")
+    result.trust = trust_checks(
+        workspace, prep, state_file=workspace.root / prep.paths["state"] / f"{phase}.xml"
+    )
     result.next_step = next_steps.after_green_phase(prep, phase, result)
     return result
 
@@ -231,18 +291,26 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
     report = workspace.write_files(render("refactor", sel_ctx), overwrite=overwrite)
     pipeline_file = workspace.root / paths["pipeline"]
     if not pipeline_file.is_file():
-        report.merge(workspace.write_files(_pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")))
+        report.merge(
+            workspace.write_files(
+                _pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")
+            )
+        )
     previous = pipeline_file.read_text(encoding="utf-8")
     out = f"{paths['state']}/selection.json"
     module = f"{prep.package}.{prep.spec.module}.selection"
-    selection = run_module(workspace.root, module, ["--out", out], "cross-validated model selection")
+    selection = run_module(
+        workspace.root, module, ["--out", out], "cross-validated model selection"
+    )
     chosen = selection["chosen"]
     note = (
         f"chosen by {prep.spec.cv_folds}-fold CV: {prep.spec.metric} {chosen['cv_mean']:.4f} "
         f"± {chosen['cv_std']:.4f}; see selection.py"
     )
     report.merge(
-        workspace.write_files(_pipeline_files(prep, chosen["model"], chosen["params"], note), overwrite=overwrite)
+        workspace.write_files(
+            _pipeline_files(prep, chosen["model"], chosen["params"], note), overwrite=overwrite
+        )
     )
     result = _finish(workspace, prep, "refactor", report, chosen["model"], dict(chosen["params"]))
     if not result.ok and previous != pipeline_file.read_text(encoding="utf-8"):
@@ -251,10 +319,18 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
         {**row, "cv_mean": round(row["cv_mean"], 4), "cv_std": round(row["cv_std"], 4)}
         for row in selection["leaderboard"]
     ]
-    skipped = [c for c in prep.spec.candidates or [] if c not in {row["model"] for row in selection["leaderboard"]}]
+    skipped = [
+        c
+        for c in prep.spec.candidates or []
+        if c not in {row["model"] for row in selection["leaderboard"]}
+    ]
     if skipped:
-        result.warnings.append(f"candidates not installed, not cross-validated: {', '.join(skipped)}")
-    if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):  # a gate is unmet: tune
+        result.warnings.append(
+            f"candidates not installed, not cross-validated: {', '.join(skipped)}"
+        )
+    if prep.spec.tune_budget_s and not all(
+        g.passed for g in result.metrics
+    ):  # a gate is unmet: tune
         from mcp_server.ml.tdd.tuning_step import tune_unmet
 
         def again(what: dict[str, Any], model: str, params: dict[str, Any]) -> PhaseResult:
@@ -264,16 +340,28 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
                 else {paths["pipeline"]: what["text"]}
             )
             return _finish(
-                workspace, prep, "refactor", workspace.write_files(files, overwrite=overwrite), model, params
+                workspace,
+                prep,
+                "refactor",
+                workspace.write_files(files, overwrite=overwrite),
+                model,
+                params,
             )
 
-        result = tune_unmet(workspace, prep, result, again, pipeline_file.read_text(encoding="utf-8"))
-    result.next_step = next_steps.after_green_phase(prep, "refactor", result)  # now with the CV leaderboard
+        result = tune_unmet(
+            workspace, prep, result, again, pipeline_file.read_text(encoding="utf-8")
+        )
+    result.next_step = next_steps.after_green_phase(
+        prep, "refactor", result
+    )  # now with the CV leaderboard
     return result
 
 
-def _keep_previous(workspace: Workspace, prep: SpecData, failed: PhaseResult, previous: str) -> PhaseResult:
-    """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor keeps it)."""
+def _keep_previous(
+    workspace: Workspace, prep: SpecData, failed: PhaseResult, previous: str
+) -> PhaseResult:
+    """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor
+    keeps it)."""
     import ast
     import re
 
@@ -284,11 +372,13 @@ def _keep_previous(workspace: Workspace, prep: SpecData, failed: PhaseResult, pr
     report = workspace.write_files({prep.paths["pipeline"]: previous})
     kept = _finish(workspace, prep, "refactor", report, name, {})
     broke = [t.name for t in failed.tests if t.status != "passed"]
-    mark_rejected(workspace, failed.run_id, f"the CV winner failed {', '.join(broke[:5])}; replaced by {name}")
+    mark_rejected(
+        workspace, failed.run_id, f"the CV winner failed {', '.join(broke[:5])}; replaced by {name}"
+    )
     kept.files_written = sorted(set(failed.files_written) | set(kept.files_written))
     verdict = "it passes every test" if kept.ok else "neither passes every test; see next_step"
     kept.warnings.append(
-        f"the CV winner {failed.model} failed {', '.join(broke[:5])}; the previous pipeline ({name}) was put back: "
-        + verdict
+        f"the CV winner {failed.model} failed {', '.join(broke[:5])}; the previous "
+        f"pipeline ({name}) was put back: " + verdict
     )
     return kept

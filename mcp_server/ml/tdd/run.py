@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_server import children, settings
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import settings
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.processes import subprocesses
 
 TIME_BUDGET_S = 900.0
 _REASON_CHARS = 400
@@ -60,10 +61,14 @@ def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], root: Path, extra: dict[str, str] | None, what: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], root: Path, extra: dict[str, str] | None, what: str
+) -> subprocess.CompletedProcess[str]:
     try:
-        # Through `children`: a cancelled tool call kills this pytest and everything it started.
-        return children.run([sys.executable, *args], cwd=root, env=_env(root, extra), timeout=TIME_BUDGET_S)
+        # Through `subprocesses`: a cancelled tool call kills this pytest and everything it started.
+        return subprocesses.run(
+            [sys.executable, *args], cwd=root, env=_env(root, extra), timeout=TIME_BUDGET_S
+        )
     except subprocess.TimeoutExpired as exc:
         raise MoaiMlError(
             f"{what} took longer than {TIME_BUDGET_S:.0f} s and was stopped; use a smaller table"
@@ -83,9 +88,15 @@ def run_pytest(
 
     With `cover` (a source folder), the run is measured by coverage.py into `<report>.coverage`.
     """
-    report.parent.mkdir(parents=True, exist_ok=True)  # checked inside the workspace by tdd.context.prepare_spec
+    report.parent.mkdir(
+        parents=True, exist_ok=True
+    )  # checked inside the workspace by tdd.context.prepare_spec
     report.unlink(missing_ok=True)
-    measure = ["-m", "coverage", "run", f"--data-file={report}.coverage", f"--source={cover}"] if cover else []
+    measure = (
+        ["-m", "coverage", "run", f"--data-file={report}.coverage", f"--source={cover}"]
+        if cover
+        else []
+    )
     args = [*measure, "-m", "pytest", test_rel, *also, f"--junitxml={report}", "-q", "--no-header"]
     args += ["-p", "no:cacheprovider"]
     args += ["-o", "addopts=", "-o", "junit_family=xunit1", "--rootdir", str(root)]
@@ -95,7 +106,9 @@ def run_pytest(
         raise MoaiMlError(f"pytest did not run {test_rel} (exit {done.returncode}): {tail[-800:]}")
     outcomes = parse_junit(report)
     if not outcomes:
-        raise MoaiMlError(f"pytest collected no tests from {test_rel} (exit {done.returncode}): {tail[-800:]}")
+        raise MoaiMlError(
+            f"pytest collected no tests from {test_rel} (exit {done.returncode}): {tail[-800:]}"
+        )
     return PytestRun(outcomes, done.returncode, tail, report)
 
 

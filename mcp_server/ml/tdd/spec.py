@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server import layout
-from mcp_server.errors import SpecError
-from mcp_server.guards import load_yaml
-from mcp_server.guards import show as _show
+from mcp_server.core import layout
+from mcp_server.core.errors import SpecError
+from mcp_server.core.names import SPEC_FILE_ID, TASK_CHOICES
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import check_threshold, get_metric, valid
 from mcp_server.ml.tdd import acceptance
 from mcp_server.ml.tdd.acceptance import Scenario
 from mcp_server.ml.tdd.moai_format import frontmatter_warnings, requirement_kind
 from mcp_server.ml.tdd.moai_format import spec_id as moai_spec_id
-from mcp_server.names import SPEC_FILE_ID, TASK_CHOICES
-from mcp_server.workspace import Workspace
+from mcp_server.safety.guards import load_yaml
+from mcp_server.safety.guards import show as _show
 
 ML_REQUIRED = ("dataset", "target", "metric", "threshold")
 TASKS = TASK_CHOICES
@@ -40,7 +40,8 @@ DEFAULTS: dict[str, Any] = {
     "drop": [],
     "max_latency_ms": 100.0,
     "max_model_mb": 100.0,
-    "tune_budget_s": None,  # REFACTOR tunes within this many seconds when a gate is unmet (None: never)
+    # REFACTOR tunes within this many seconds when a gate is unmet (None: never)
+    "tune_budget_s": None,
 }
 FIELDS = (*ML_REQUIRED, *DEFAULTS)
 
@@ -67,12 +68,14 @@ class MlSpec:
     tune_budget_s: float | None = None
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
-    acceptance: list[Scenario] = field(default_factory=list)  # acceptance.md's Given/When/Then scenarios
+    acceptance: list[Scenario] = field(
+        default_factory=list
+    )  # acceptance.md's Given/When/Then scenarios
 
     @property
     def module(self) -> str:
         """`ML-001` -> `ml_001`: the generated module and file names."""
-        from mcp_server.render import to_identifier
+        from mcp_server.files.render import to_identifier
 
         return to_identifier(self.spec_id, fallback="spec")
 
@@ -97,7 +100,9 @@ def split_spec(text: str) -> tuple[dict[str, Any], str]:
         return {}, text
     end = re.search(r"^---[ \t]*$", text[3:], re.M)
     if end is None:
-        raise SpecError("the SPEC frontmatter starts with '---' but never ends; close it with a '---' line")
+        raise SpecError(
+            "the SPEC frontmatter starts with '---' but never ends; close it with a '---' line"
+        )
     raw = text[3 : 3 + end.start()]
     try:
         meta = load_yaml(raw, "the SPEC frontmatter") or {}
@@ -125,7 +130,9 @@ def ml_block(section: str | None) -> dict[str, Any]:
         return {}
     found = _FENCE.search(section)
     if found is None:
-        raise SpecError("the '## ML' section has no ```yaml block; put the ML fields in one fenced yaml block")
+        raise SpecError(
+            "the '## ML' section has no ```yaml block; put the ML fields in one fenced yaml block"
+        )
     try:
         data = load_yaml(found.group(1), "the '## ML' yaml block") or {}
     except yaml.YAMLError as exc:
@@ -134,7 +141,10 @@ def ml_block(section: str | None) -> dict[str, Any]:
         raise SpecError("the '## ML' yaml block must be a mapping (field: value lines)")
     unknown = sorted(set(map(str, data)) - set(FIELDS))
     if unknown:
-        raise SpecError(f"unknown field(s) in the '## ML' block: {', '.join(unknown)}; valid: {', '.join(FIELDS)}")
+        raise SpecError(
+            f"unknown field(s) in the '## ML' block: {', '.join(unknown)}; valid: "
+            f"{', '.join(FIELDS)}"
+        )
     return data
 
 
@@ -149,7 +159,9 @@ def requirements(section: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def load_spec(workspace: Workspace, spec_path: str | None, overrides: dict[str, Any] | None = None) -> MlSpec:
+def load_spec(
+    workspace: Workspace, spec_path: str | None, overrides: dict[str, Any] | None = None
+) -> MlSpec:
     """Read the SPEC (if any), apply the caller's fields, validate names and types."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     meta: dict[str, Any] = {}
@@ -171,13 +183,23 @@ def load_spec(workspace: Workspace, spec_path: str | None, overrides: dict[str, 
     spec = _build(spec_id, meta, body, rel, fields, requirements(parts.get("Requirements")))
     if spec_path:
         spec.acceptance = acceptance.read(spec_file(workspace, spec_path))
-        spec.warnings += [f"acceptance scenario {s.label!r} names no metric with a number and no known behaviour: "
-                          "not turned into a test" for s in spec.acceptance if s.kind is None]  # fmt: skip
+        spec.warnings += [
+            f"acceptance scenario {s.label!r} names no metric with a number and no known "
+            "behaviour: "
+            "not turned into a test"
+            for s in spec.acceptance
+            if s.kind is None
+        ]
     return spec
 
 
 def _build(
-    spec_id: str, meta: dict[str, Any], body: str, rel: str | None, fields: dict[str, Any], reqs: list[tuple[str, str]]
+    spec_id: str,
+    meta: dict[str, Any],
+    body: str,
+    rel: str | None,
+    fields: dict[str, Any],
+    reqs: list[tuple[str, str]],
 ) -> MlSpec:
     missing = [name for name in ML_REQUIRED if fields.get(name) in (None, "")]
     if not spec_id:
@@ -185,11 +207,14 @@ def _build(
     if missing:
         where = f"the SPEC {rel}" if rel else "the tool arguments (no SPEC file was given)"
         raise SpecError(
-            f"missing required field(s): {', '.join(missing)} in {where}; add them to the frontmatter (id) or "
+            f"missing required field(s): {', '.join(missing)} in {where}; add them to the "
+            "frontmatter (id) or "
             "the '## ML' yaml block, or pass them as tool arguments"
         )
     if not _ID.match(spec_id):
-        raise SpecError(f"SPEC id {spec_id!r} is not valid; use letters, digits and dashes such as ML-001")
+        raise SpecError(
+            f"SPEC id {spec_id!r} is not valid; use letters, digits and dashes such as ML-001"
+        )
     values = {**DEFAULTS, **fields}
     spec = MlSpec(
         spec_id=spec_id,
@@ -209,7 +234,9 @@ def _build(
         drop=_names(values.get("drop"), "drop") or [],
         max_latency_ms=_number(values, "max_latency_ms", low=0.001),
         max_model_mb=_number(values, "max_model_mb", low=0.001),
-        tune_budget_s=None if values["tune_budget_s"] is None else _number(values, "tune_budget_s", low=5, high=86400),
+        tune_budget_s=None
+        if values["tune_budget_s"] is None
+        else _number(values, "tune_budget_s", low=5, high=86400),
         requirements=reqs,
     )
     spec.warnings = frontmatter_warnings(meta) if rel else []
@@ -227,12 +254,15 @@ def check_names(spec: MlSpec, task: str | None) -> None:
         check_threshold(get_metric(name, task), value, f"secondary.{name}")
     for name in spec.candidates or []:
         if name not in REGISTRY:
-            raise SpecError(f"unknown model {name!r} in candidates; valid models: {', '.join(REGISTRY)}")
+            raise SpecError(
+                f"unknown model {name!r} in candidates; valid models: {', '.join(REGISTRY)}"
+            )
         if task is not None and task not in REGISTRY[name].tasks:
             from mcp_server.ml.modeling.registry import models_for
 
             raise SpecError(
-                f"model {name!r} in candidates cannot do {task}; valid for {task}: {', '.join(models_for(task))}"
+                f"model {name!r} in candidates cannot do {task}; valid for {task}: "
+                f"{', '.join(models_for(task))}"
             )
 
 
@@ -243,7 +273,11 @@ def _title(body: str, spec_id: str) -> str:
 
 def _text(values: dict[str, Any], name: str) -> str:
     value = values[name]
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
+    if (
+        not isinstance(value, str | int | float)
+        or isinstance(value, bool)
+        or not str(value).strip()
+    ):
         raise SpecError(f"field {name!r} must be a non-empty string, got {_show(value)}")
     return str(value).strip()
 
@@ -256,7 +290,11 @@ def _choice(values: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
 
 
 def _number(
-    values: dict[str, Any], name: str, low: float | None = None, high: float | None = None, integer: bool = False
+    values: dict[str, Any],
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
 ) -> float:
     value = values[name]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -272,11 +310,16 @@ def _gates(value: Any) -> dict[str, float]:
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
-        raise SpecError(f"field 'secondary' must be a mapping metric: threshold, e.g. {{f1: 0.9}}; got {_show(value)}")
+        raise SpecError(
+            f"field 'secondary' must be a mapping metric: threshold, e.g. {{f1: 0.9}}; got "
+            f"{_show(value)}"
+        )
     out = {}
     for name, threshold in value.items():
         if str(name) not in valid():
-            raise SpecError(f"unknown metric {name!r} in secondary; valid metrics: {', '.join(valid())}")
+            raise SpecError(
+                f"unknown metric {name!r} in secondary; valid metrics: {', '.join(valid())}"
+            )
         out[str(name)] = _number({str(name): threshold}, str(name))
     return out
 
@@ -286,7 +329,9 @@ def _names(value: Any, name: str) -> list[str] | None:
         return None
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    ):
         raise SpecError(f"field {name!r} must be a list of names, got {_show(value)}")
     return [str(v) for v in value]
 

@@ -1,4 +1,5 @@
-"""The TDD tools record their green and refactor models as runs of the SPEC's experiment (`SPEC-<id>`).
+"""The TDD tools record their green and refactor models as runs of the SPEC's experiment
+(`SPEC-<id>`).
 
 The logged model is the domain layer's pipeline built with the same estimator, params, seed and
 training split as the generated one (the generated module makes the same choices by construction,
@@ -11,12 +12,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd.context import SpecData
-    from mcp_server.workspace import Workspace
 
 log = logging.getLogger("moai_ml")
 
@@ -34,9 +35,13 @@ def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[A
     y = encode_target(labeled[spec.target], schema)
     stratify = None if spec.task == "regression" else y
     x_train, _, y_train, _, _, test_idx = train_test_split(
-        coerce_frame(labeled, schema), y, np.arange(len(y)), test_size=spec.test_size, random_state=spec.seed,
+        coerce_frame(labeled, schema),
+        y,
+        np.arange(len(y)),
+        test_size=spec.test_size,
+        random_state=spec.seed,
         stratify=stratify,
-    )  # fmt: skip
+    )
     model = build_pipeline(schema, name, params, spec.seed).fit(x_train, y_train)
     return model, x_train, test_idx
 
@@ -52,28 +57,44 @@ def track(
     verdict: dict[str, str] | None = None,
 ) -> tuple[str | None, str | None]:
     """(run_id, None) when recorded, or (None, a note saying why not). The run carries its verdict
-    (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
+    (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own
+    holdout."""
     import numpy as np
 
-    from mcp_server import children
     from mcp_server.ml.tracking.records import fitted_record
     from mcp_server.ml.tracking.runs import get_store
+    from mcp_server.processes import subprocesses
 
     model, _, test_idx = fit_equivalent(prep, name, params)
-    children.check()  # a cancelled call logs no run
-    extra = {tags.SPEC_ID: prep.spec.spec_id, tags.PHASE: f"tdd-{phase}", tags.SOURCE: "ml_tdd",
-             tags.GENERATED_MODEL_SHA256: model_sha256, tags.PARAMS: params, tags.SEED: prep.spec.seed,
-             **tags.holdout_split(prep.spec.seed, prep.spec.test_size), **(verdict or {})}  # fmt: skip
+    subprocesses.check()  # a cancelled call logs no run
+    extra = {
+        tags.SPEC_ID: prep.spec.spec_id,
+        tags.PHASE: f"tdd-{phase}",
+        tags.SOURCE: "ml_tdd",
+        tags.GENERATED_MODEL_SHA256: model_sha256,
+        tags.PARAMS: params,
+        tags.SEED: prep.spec.seed,
+        **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
+        **(verdict or {}),
+    }
     try:
         store = get_store(workspace)
         with store.scratch() as tmp:
             np.save(Path(tmp) / tags.HOLDOUT_INDEX, test_idx)
             record = fitted_record(
-                Path(tmp), experiment=tags.experiment_name(prep.spec.spec_id), kind=f"tdd_{phase}",
-                run_name=f"{prep.spec.spec_id} {phase} {name}", model=model, schema=prep.schema, model_name=name,
-                params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size}, metrics=metrics,
-                extra_tags=extra, data=_data(prep), input_example=prep.frame[prep.schema.names].head(3),
-            )  # fmt: skip
+                Path(tmp),
+                experiment=tags.experiment_name(prep.spec.spec_id),
+                kind=f"tdd_{phase}",
+                run_name=f"{prep.spec.spec_id} {phase} {name}",
+                model=model,
+                schema=prep.schema,
+                model_name=name,
+                params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size},
+                metrics=metrics,
+                extra_tags=extra,
+                data=_data(prep),
+                input_example=prep.frame[prep.schema.names].head(3),
+            )
             record.artifacts[tags.SPLIT] = Path(tmp) / tags.HOLDOUT_INDEX
             run_id = store.record(record)
     except MoaiMlError as exc:
@@ -87,14 +108,17 @@ def track(
 
 
 def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None:
-    """A recorded run was not kept after all (a refactor winner replaced by the previous pipeline)."""
+    """A recorded run was not kept after all (a refactor winner replaced by the previous
+    pipeline)."""
     from mcp_server.ml.tracking.runs import get_store
     from mcp_server.ml.tracking.store import RunRecord
 
     if run_id is None:
         return
     reject = {tags.KEPT: tags.flag(False), tags.REJECTED_REASON: reason[:500]}
-    get_store(workspace).record(RunRecord(experiment="", run_name="", kind="", run_id=run_id, tags=reject))
+    get_store(workspace).record(
+        RunRecord(experiment="", run_name="", kind="", run_id=run_id, tags=reject)
+    )
 
 
 def _data(prep: SpecData) -> dict[str, Any]:
@@ -102,5 +126,10 @@ def _data(prep: SpecData) -> dict[str, Any]:
     from mcp_server.ml.tracking.records import data_tags
 
     frame = prep.frame
-    return data_tags(prep.data_path, prep.data_rel, sha256=file_sha256(prep.data_path), rows=len(frame),
-                     columns=int(frame.shape[1]))  # fmt: skip
+    return data_tags(
+        prep.data_path,
+        prep.data_rel,
+        sha256=file_sha256(prep.data_path),
+        rows=len(frame),
+        columns=int(frame.shape[1]),
+    )

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from mcp_server.workspace import Workspace
+from mcp_server.files.workspace import Workspace
 
 MIN_COVERAGE = 85.0
 MAX_FILE_LINES = 300
@@ -51,8 +51,12 @@ def _long_functions(path: Path) -> list[str]:
 
 def _tags(workspace: Workspace, prep: Any) -> list[str]:
     spec_id, paths = prep.spec.spec_id, prep.paths
-    wanted = [(prep.spec.spec_rel, f"@SPEC:{spec_id}"), (paths["test"], f"@TEST:{spec_id}"),
-              (paths["pipeline"], f"@CODE:{spec_id}"), (paths["pipeline"], paths["test"])]  # fmt: skip
+    wanted = [
+        (prep.spec.spec_rel, f"@SPEC:{spec_id}"),
+        (paths["test"], f"@TEST:{spec_id}"),
+        (paths["pipeline"], f"@CODE:{spec_id}"),
+        (paths["pipeline"], paths["test"]),
+    ]
     missing = []
     for rel, tag in wanted:
         path = workspace.root / rel if rel else None
@@ -73,13 +77,32 @@ def trust_checks(workspace: Workspace, prep: Any, state_file: Path) -> list[dict
     long_functions = [f"{p.name}: {f}" for p in generated for f in _long_functions(p)]
     missing_tags = _tags(workspace, prep)
     return [
-        _check("coverage", percent is not None and percent >= MIN_COVERAGE,
-               f"{percent} % of {Path(paths['pipeline']).parent} (needs >= {MIN_COVERAGE:g} %)" if percent is not None
-               else "not measured (coverage.py missing or no data)"),
-        _check("file_lines", not too_long, f"over {MAX_FILE_LINES} lines: {', '.join(too_long)}" if too_long
-               else f"every generated file <= {MAX_FILE_LINES} lines"),
-        _check("function_lines", not long_functions, f"over {MAX_FUNCTION_LINES} lines: {', '.join(long_functions[:5])}"
-               if long_functions else f"every function <= {MAX_FUNCTION_LINES} lines"),
-        _check("tag_chain", not missing_tags, f"missing: {'; '.join(missing_tags)}" if missing_tags
-               else "@SPEC -> @TEST -> @CODE complete"),
-    ]  # fmt: skip
+        _check(
+            "coverage",
+            percent is not None and percent >= MIN_COVERAGE,
+            f"{percent} % of {Path(paths['pipeline']).parent} (needs >= {MIN_COVERAGE:g} %)"
+            if percent is not None
+            else "not measured (coverage.py missing or no data)",
+        ),
+        _check(
+            "file_lines",
+            not too_long,
+            f"over {MAX_FILE_LINES} lines: {', '.join(too_long)}"
+            if too_long
+            else f"every generated file <= {MAX_FILE_LINES} lines",
+        ),
+        _check(
+            "function_lines",
+            not long_functions,
+            f"over {MAX_FUNCTION_LINES} lines: {', '.join(long_functions[:5])}"
+            if long_functions
+            else f"every function <= {MAX_FUNCTION_LINES} lines",
+        ),
+        _check(
+            "tag_chain",
+            not missing_tags,
+            f"missing: {'; '.join(missing_tags)}"
+            if missing_tags
+            else "@SPEC -> @TEST -> @CODE complete",
+        ),
+    ]

@@ -1,4 +1,5 @@
-"""REFACTOR's last resort: when the CV winner still misses a gate and the SPEC gives `tune_budget_s`,
+"""REFACTOR's last resort: when the CV winner still misses a gate and the SPEC gives
+`tune_budget_s`,
 search hyperparameters with `ml_tune`'s engine (Optuna TPE with pruning across folds, on the SPEC's
 training split only: the holdout stays unseen) within that budget, render the pipeline with the best
 configuration, train and run the same pinned tests. The tuned pipeline is kept only when it is no
@@ -13,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd.context import SpecData
-    from mcp_server.workspace import Workspace
 
 # finish(files to write, model, params, note) -> the phase result of training and testing them
 Finish = Callable[[dict[str, Any], str, dict[str, Any]], Any]
@@ -36,22 +37,40 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     spec = prep.spec
     labeled = prep.frame[prep.frame[spec.target].notna()]
     y = encode_target(labeled[spec.target], prep.schema)
-    # the same rows the generated pipeline trains on (train_test_split's indices depend only on n, seed, labels)
-    train_idx, _ = train_test_split(np.arange(len(y)), test_size=spec.test_size, random_state=spec.seed,
-                                    stratify=None if spec.task == "regression" else y)  # fmt: skip
+    # the same rows the generated pipeline trains on (train_test_split's indices depend only on n,
+    # seed, labels)
+    train_idx, _ = train_test_split(
+        np.arange(len(y)),
+        test_size=spec.test_size,
+        random_state=spec.seed,
+        stratify=None if spec.task == "regression" else y,
+    )
     table = folder / "training_rows.csv"
     labeled.iloc[np.sort(train_idx)].to_csv(table, index=False)
     request = TuneRequest(
-        data_path=str(table), target=spec.target, staging=str(folder / "staging"), storage=default_url(workspace.root),
-        study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}", started=time.time(),
-        time_budget_s=float(spec.tune_budget_s or 0), strategy="optuna", models=spec.candidates, metric=spec.metric,
-        task=prep.schema.task, drop=list(spec.drop), cv_folds=spec.cv_folds, seed=spec.seed,
-    )  # fmt: skip
+        data_path=str(table),
+        target=spec.target,
+        staging=str(folder / "staging"),
+        storage=default_url(workspace.root),
+        study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}",
+        started=time.time(),
+        time_budget_s=float(spec.tune_budget_s or 0),
+        strategy="optuna",
+        models=spec.candidates,
+        metric=spec.metric,
+        task=prep.schema.task,
+        drop=list(spec.drop),
+        cv_folds=spec.cv_folds,
+        seed=spec.seed,
+    )
     return tune_job(request)
 
 
-def tune_unmet(workspace: Workspace, prep: SpecData, result: Any, finish: Finish, previous: str) -> Any:
-    """Tune, try the tuned pipeline against the pinned tests, keep the better; `result.tuning` says what happened."""
+def tune_unmet(
+    workspace: Workspace, prep: SpecData, result: Any, finish: Finish, previous: str
+) -> Any:
+    """Tune, try the tuned pipeline against the pinned tests, keep the better; `result.tuning` says
+    what happened."""
     import tempfile
 
     spec = prep.spec
@@ -59,18 +78,30 @@ def tune_unmet(workspace: Workspace, prep: SpecData, result: Any, finish: Finish
         try:
             out = search(workspace, prep, Path(tmp))
         except MoaiMlError as exc:
-            result.warnings.append(f"tuning within tune_budget_s={spec.tune_budget_s:g} did not run: {exc}")
+            result.warnings.append(
+                f"tuning within tune_budget_s={spec.tune_budget_s:g} did not run: {exc}"
+            )
             result.tuning = {"budget_s": spec.tune_budget_s, "error": str(exc)}
             return result
     metric = get_metric(spec.metric, prep.schema.task)
     info = {
-        "budget_s": spec.tune_budget_s, "search_s": out.search_s, "model": out.best_model, "params": out.best_params,
-        "cv_mean": out.cv_mean, "cv_std": out.cv_std, "threshold": spec.threshold, "metric": spec.metric,
-        "cv_meets_threshold": passes(metric, out.cv_mean, spec.threshold), "trials": out.counts["complete"],
-        "pruned": out.counts["pruned"], "adopted": False,
-    }  # fmt: skip
-    note = (f"tuned within {spec.tune_budget_s:g} s ({info['trials']} trials): CV {spec.metric} "
-            f"{out.cv_mean:.4f} ± {out.cv_std:.4f} vs threshold {spec.threshold}")  # fmt: skip
+        "budget_s": spec.tune_budget_s,
+        "search_s": out.search_s,
+        "model": out.best_model,
+        "params": out.best_params,
+        "cv_mean": out.cv_mean,
+        "cv_std": out.cv_std,
+        "threshold": spec.threshold,
+        "metric": spec.metric,
+        "cv_meets_threshold": passes(metric, out.cv_mean, spec.threshold),
+        "trials": out.counts["complete"],
+        "pruned": out.counts["pruned"],
+        "adopted": False,
+    }
+    note = (
+        f"tuned within {spec.tune_budget_s:g} s ({info['trials']} trials): CV {spec.metric} "
+        f"{out.cv_mean:.4f} ± {out.cv_std:.4f} vs threshold {spec.threshold}"
+    )
     tuned = finish({"render": True, "note": note}, out.best_model, dict(out.best_params))
     if _no_worse(tuned, result, spec.metric, metric.greater_is_better):
         tuned.tuning = {**info, "adopted": True}
@@ -78,16 +109,22 @@ def tune_unmet(workspace: Workspace, prep: SpecData, result: Any, finish: Finish
         return tuned
     from mcp_server.ml.tdd.track import mark_rejected
 
-    mark_rejected(workspace, tuned.run_id, "the tuned pipeline was worse on the holdout or broke a test")
+    mark_rejected(
+        workspace, tuned.run_id, "the tuned pipeline was worse on the holdout or broke a test"
+    )
     kept = finish({"text": previous}, result.model, dict(result.params))
     kept.tuning, kept.cv_results = info, result.cv_results
-    kept.warnings = [*result.warnings, f"the tuned {out.best_model} ({note}) was not better on the holdout or broke "
-                     "a test; the previous pipeline was put back"]  # fmt: skip
+    kept.warnings = [
+        *result.warnings,
+        f"the tuned {out.best_model} ({note}) was not better on the holdout or broke "
+        "a test; the previous pipeline was put back",
+    ]
     return kept
 
 
 def _no_worse(tuned: Any, before: Any, name: str, higher: bool) -> bool:
-    """No test the previous pipeline passed fails now, and the primary holdout value is at least as good."""
+    """No test the previous pipeline passed fails now, and the primary holdout value is at least as
+    good."""
     failing_before = {t.name for t in before.tests if t.status != "passed"}
     if any(t.status != "passed" and t.name not in failing_before for t in tuned.tests):
         return False

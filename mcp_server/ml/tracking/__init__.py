@@ -8,6 +8,15 @@ every run, when asked for (`wandb`), the MLflow model registry and the `models:/
 """
 
 __all__ = [
-    "artifacts", "locations", "model_registry", "queries", "records", "run_data", "runs", "store", "tags",
-    "verdicts", "wandb",
-]  # fmt: skip
+    "artifacts",
+    "locations",
+    "model_registry",
+    "queries",
+    "records",
+    "run_data",
+    "runs",
+    "store",
+    "tags",
+    "verdicts",
+    "wandb",
+]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.tracking import tags
-from mcp_server.signing import sign_folder
+from mcp_server.safety.signing import sign_folder
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -73,39 +73,57 @@ def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema, model_n
     from mcp_server.ml.modeling.faithful import labelled
 
     model = labelled(pipeline, schema)
-    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)  # the cloudpickle caution, said once in DESIGN
+    logging.getLogger("mlflow.sklearn").setLevel(
+        logging.ERROR
+    )  # the cloudpickle caution, said once in DESIGN
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        signature = infer_signature(example, model.predict(example)) if example is not None else None
+        signature = (
+            infer_signature(example, model.predict(example)) if example is not None else None
+        )
         mlflow.sklearn.save_model(
-            model, str(path), signature=signature, input_example=example,
+            model,
+            str(path),
+            signature=signature,
+            input_example=example,
             pip_requirements=requirements(schema, model_name),
-            # Our own run store is trusted (DESIGN: pickle only from it); skops export is `ml_export`'s job.
+            # Our own run store is trusted (DESIGN: pickle only from it); skops export is
+            # `ml_export`'s job.
             serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
-        )  # fmt: skip
+        )
     return sum(f.stat().st_size for f in path.glob("model.*"))
 
 
-def write_moai_dir(folder: Path, model: Any, schema: Schema, artifacts: dict[str, Path] | None = None) -> None:
+def write_moai_dir(
+    folder: Path, model: Any, schema: Schema, artifacts: dict[str, Path] | None = None
+) -> None:
     """`model.joblib`, `schema.json` and extra artifacts: the files `RunStore.load_run` returns."""
     import joblib
 
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, folder / tags.MODEL_FILE)
-    (folder / tags.SCHEMA_FILE).write_text(json.dumps(schema.to_dict(), indent=1, default=str), encoding="utf-8")
+    (folder / tags.SCHEMA_FILE).write_text(
+        json.dumps(schema.to_dict(), indent=1, default=str), encoding="utf-8"
+    )
     for name, source in (artifacts or {}).items():
         target = folder / name
         if source.is_dir():
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
-    sign_folder(folder)  # what lets `RunStore.load_run` unpickle it later (mcp_server/signing.py)
+    sign_folder(
+        folder
+    )  # what lets `RunStore.load_run` unpickle it later (mcp_server/safety/signing.py)
 
 
-def stage_fitted(folder: Path, model: Any, schema: Schema, model_name: str, example: Any = None) -> Staged:
+def stage_fitted(
+    folder: Path, model: Any, schema: Schema, model_name: str, example: Any = None
+) -> Staged:
     """Stage an in-memory fitted model: `moai/` and the MLflow model directory under `folder`."""
     write_moai_dir(folder / tags.MOAI_DIR, model, schema)
     head = example.head(INPUT_EXAMPLE_ROWS) if example is not None else None
     stage_model(model, head, folder / tags.MODEL_DIR, schema, model_name)
     estimator = model.named_steps["model"] if hasattr(model, "named_steps") else model
-    return Staged({tags.MOAI_DIR: folder / tags.MOAI_DIR}, folder / tags.MODEL_DIR, simple_params(estimator))
+    return Staged(
+        {tags.MOAI_DIR: folder / tags.MOAI_DIR}, folder / tags.MODEL_DIR, simple_params(estimator)
+    )

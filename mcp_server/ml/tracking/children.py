@@ -33,7 +33,8 @@ class ChildRun:
 
 
 def record_children(store: MlflowStore, parent_run_id: str, children: list[ChildRun]) -> list[str]:
-    """Write `children` (at most MAX_CHILDREN) as finished runs nested under the parent; their ids."""
+    """Write `children` (at most MAX_CHILDREN) as finished runs nested under the parent; their
+    ids."""
     from mlflow.entities import Metric, Param
 
     from mcp_server.ml.tracking.store import PARAM_MAX, _text
@@ -42,23 +43,40 @@ def record_children(store: MlflowStore, parent_run_id: str, children: list[Child
     experiment_id = store.get_run(parent_run_id).info.experiment_id
     ids = []
     for child in children[:MAX_CHILDREN]:
-        child_tags = {t.KIND: child.kind, t.PARENT_RUN: parent_run_id, "mlflow.source.name": "moai-ml",
-                      **{k: _text(v) for k, v in child.tags.items() if v is not None}}  # fmt: skip
-        run = client.create_run(experiment_id, start_time=child.start_ms, tags=child_tags, run_name=child.name)
+        child_tags = {
+            t.KIND: child.kind,
+            t.PARENT_RUN: parent_run_id,
+            "mlflow.source.name": "moai-ml",
+            **{k: _text(v) for k, v in child.tags.items() if v is not None},
+        }
+        run = client.create_run(
+            experiment_id, start_time=child.start_ms, tags=child_tags, run_name=child.name
+        )
         run_id = str(run.info.run_id)
         ids.append(run_id)
         stamp = child.end_ms or child.start_ms or 0
         client.log_batch(
             run_id,
-            params=[Param(k[:250], _text(v)[:PARAM_MAX]) for k, v in child.params.items() if v is not None],
-            metrics=[Metric(k, float(v), stamp, 0) for k, v in child.metrics.items() if v is not None],
+            params=[
+                Param(k[:250], _text(v)[:PARAM_MAX])
+                for k, v in child.params.items()
+                if v is not None
+            ],
+            metrics=[
+                Metric(k, float(v), stamp, 0) for k, v in child.metrics.items() if v is not None
+            ],
         )
-        client.set_terminated(run_id, child.status if child.status in STATUSES else "FINISHED", end_time=child.end_ms)
+        client.set_terminated(
+            run_id, child.status if child.status in STATUSES else "FINISHED", end_time=child.end_ms
+        )
     return ids
 
 
-def record_with_children(store: MlflowStore, record: RunRecord, children: list[ChildRun]) -> list[str]:
-    """The parent run, then its children; a failure deletes what was written. Ids, the parent's first."""
+def record_with_children(
+    store: MlflowStore, record: RunRecord, children: list[ChildRun]
+) -> list[str]:
+    """The parent run, then its children; a failure deletes what was written. Ids, the parent's
+    first."""
     ids = [store.record(record)]
     try:
         ids += record_children(store, ids[0], children)

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from mcp_server import layout, settings
+from mcp_server.core import layout, settings
 
 
 def tracking_uri(root: Path) -> str:

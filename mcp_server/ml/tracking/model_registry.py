@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as T
 
 if TYPE_CHECKING:
@@ -37,12 +37,15 @@ def parse_uri(uri: str) -> tuple[str, str | None, str | None]:
     `models:/m-…` (a logged model id) -> (id, None, None)."""
     found = _URI.match(uri.strip())
     if not found:
-        raise MoaiMlError(f"{uri!r} is not a model URI; use models:/<name>@<alias> or models:/<name>/<version>")
+        raise MoaiMlError(
+            f"{uri!r} is not a model URI; use models:/<name>@<alias> or models:/<name>/<version>"
+        )
     return found["name"], found["alias"], found["version"]
 
 
 def resolve_run_id(store: Tracker, ref: str) -> str:
-    """A run id, or the run behind a `models:/` URI (registered alias or version, or logged model)."""
+    """A run id, or the run behind a `models:/` URI (registered alias or version, or logged
+    model)."""
     if not ref.startswith("models:/"):
         return ref
     version = resolve_version(store, ref)
@@ -63,7 +66,9 @@ def resolve_version(store: Tracker, uri: str) -> VersionInfo:
             except MlflowException as exc:
                 raise MoaiMlError(f"no logged model {name!r} in {store.describe()}") from exc
             return VersionInfo(name=name, version=0, run_id=logged.source_run_id, aliases=[])
-        raise MoaiMlError(f"{uri!r} names no version; use models:/{name}@champion or models:/{name}/1")
+        raise MoaiMlError(
+            f"{uri!r} names no version; use models:/{name}@champion or models:/{name}/1"
+        )
     model = get_model(store, name)
     try:
         if alias is not None:
@@ -76,7 +81,9 @@ def resolve_version(store: Tracker, uri: str) -> VersionInfo:
         aliases = sorted(getattr(model, "aliases", {}) or {})
         what = f"alias {alias!r}" if alias is not None else f"version {number!r}"
         known = f"aliases: {', '.join(aliases)}" if aliases else "it has no aliases"
-        raise MoaiMlError(f"model {name!r} has no {what} ({known}); ml_list_models shows its versions") from exc
+        raise MoaiMlError(
+            f"model {name!r} has no {what} ({known}); ml_list_models shows its versions"
+        ) from exc
     return version_info(found)
 
 
@@ -86,15 +93,21 @@ def get_model(store: Tracker, name: str) -> Any:
     try:
         return store.client.get_registered_model(name)
     except MlflowException as exc:
-        raise MoaiMlError(f"no registered model {name!r} in {store.describe()}; ml_list_models shows the models, "
-                          "ml_register_model creates one") from exc  # fmt: skip
+        raise MoaiMlError(
+            f"no registered model {name!r} in {store.describe()}; ml_list_models shows the models, "
+            "ml_register_model creates one"
+        ) from exc
 
 
 def version_info(version: Any) -> VersionInfo:
     return VersionInfo(
-        name=version.name, version=int(version.version), run_id=version.run_id, aliases=list(version.aliases or []),
-        tags=dict(version.tags or {}), created_ms=int(version.creation_timestamp or 0),
-    )  # fmt: skip
+        name=version.name,
+        version=int(version.version),
+        run_id=version.run_id,
+        aliases=list(version.aliases or []),
+        tags=dict(version.tags or {}),
+        created_ms=int(version.creation_timestamp or 0),
+    )
 
 
 def versions(store: Tracker, name: str) -> list[VersionInfo]:
@@ -126,11 +139,16 @@ def register(store: Tracker, run_id: str, name: str | None, description: str | N
     run = store.get_run(run_id)
     model_id = run.data.tags.get(T.MODEL_ID)
     if not model_id:
-        raise MoaiMlError(f"run {run_id!r} logged no model (it is not a training run); register a run from ml_train "
-                          "or the TDD tools")  # fmt: skip
+        raise MoaiMlError(
+            f"run {run_id!r} logged no model (it is not a training run); register a run "
+            "from ml_train "
+            "or the TDD tools"
+        )
     name = name or default_name(run)
     if not MODEL_NAME.match(name):
-        raise MoaiMlError(f"model name {name!r} is not valid; use letters, digits, '-', '_', '.' and spaces")
+        raise MoaiMlError(
+            f"model name {name!r} is not valid; use letters, digits, '-', '_', '.' and spaces"
+        )
     client = store.client
     try:
         client.get_registered_model(name)
@@ -139,7 +157,15 @@ def register(store: Tracker, run_id: str, name: str | None, description: str | N
             client.create_registered_model(name, tags={T.SPEC_ID: run.data.tags.get(T.SPEC_ID, "")})
         except MlflowException:  # created meanwhile by another call
             client.get_registered_model(name)
-    copied = (T.SPEC_ID, T.DATA_SHA256, T.DATA_PATH, T.KEPT, T.REJECTED_REASON, T.TASK, "moai.model")
+    copied = (
+        T.SPEC_ID,
+        T.DATA_SHA256,
+        T.DATA_PATH,
+        T.KEPT,
+        T.REJECTED_REASON,
+        T.TASK,
+        "moai.model",
+    )
     tags = {key: run.data.tags[key] for key in copied if run.data.tags.get(key)}
     tags[T.GATES_PASSED] = run.data.tags.get(T.GATES_PASSED, "none")
     # The logged model's own artifact location: a `models:/<id>` source would be resolved against
@@ -151,14 +177,20 @@ def register(store: Tracker, run_id: str, name: str | None, description: str | N
     return version_info(client.get_model_version(name, created.version))
 
 
-def list_models(store: Tracker, name: str | None, limit: int) -> list[tuple[Any, list[VersionInfo]]]:
+def list_models(
+    store: Tracker, name: str | None, limit: int
+) -> list[tuple[Any, list[VersionInfo]]]:
     """(registered model, its versions newest first) for one model or every model."""
     if name is not None:
         return [(get_model(store, name), versions(store, name)[:limit])]
     out = []
     for model in store.client.search_registered_models(max_results=200):
-        found = store.client.search_model_versions(f"name = '{_quote(model.name)}'", max_results=10000)
-        out.append((model, sorted((version_info(v) for v in found), key=lambda v: -v.version)[:limit]))
+        found = store.client.search_model_versions(
+            f"name = '{_quote(model.name)}'", max_results=10000
+        )
+        out.append(
+            (model, sorted((version_info(v) for v in found), key=lambda v: -v.version)[:limit])
+        )
     return out
 
 
@@ -172,4 +204,4 @@ __all__ = [
     "resolve_version",
     "version_info",
     "versions",
-]  # fmt: skip
+]

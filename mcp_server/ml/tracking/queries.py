@@ -1,7 +1,7 @@
 """Reading the run store: which runs match a query, and how they are sorted.
 
 Filters are MLflow filter strings built only from validated pieces (ids and names that match
-`mcp_server.names` patterns, a metric condition that matches `METRIC_FILTER`): no caller text
+`mcp_server.core.names` patterns, a metric condition that matches `METRIC_FILTER`): no caller text
 is spliced in raw.
 """
 
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
@@ -35,15 +35,23 @@ class RunQuery:
     max_results: int = 20
 
     def filter_string(self) -> str:
-        parts = [tags.tag_filter(name, value) for name, value in
-                 ((tags.SPEC_ID, self.spec_id), (tags.KIND, self.kind), (tags.MODEL, self.model)) if value]  # fmt: skip
+        parts = [
+            tags.tag_filter(name, value)
+            for name, value in (
+                (tags.SPEC_ID, self.spec_id),
+                (tags.KIND, self.kind),
+                (tags.MODEL, self.model),
+            )
+            if value
+        ]
         if not self.kind:  # a tune's trials (often hundreds) only when asked for
             parts.append(f"tags.`{tags.KIND}` != 'trial'")
         if self.metric_filter:
             match = METRIC_FILTER.match(self.metric_filter)
             if not match:
                 raise MoaiMlError(
-                    f"metric_filter {self.metric_filter!r} must look like 'r2 >= 0.9' or 'holdout_roc_auc >= 0.9'"
+                    f"metric_filter {self.metric_filter!r} must look like 'r2 >= 0.9' or "
+                    "'holdout_roc_auc >= 0.9'"
                 )
             name, op, value = match.groups()
             name = tags.stored_metric(name)
@@ -66,4 +74,6 @@ def find_runs(store: MlflowStore, query: RunQuery) -> tuple[list[Any], dict[str,
 
 def children(store: MlflowStore, run: Any) -> list[Any]:
     """Runs nested under `run` (the candidates of a comparison)."""
-    return store.search([run.info.experiment_id], tags.tag_filter(tags.PARENT_RUN, run.info.run_id), [], 1000)
+    return store.search(
+        [run.info.experiment_id], tags.tag_filter(tags.PARENT_RUN, run.info.run_id), [], 1000
+    )

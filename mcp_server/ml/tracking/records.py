@@ -20,12 +20,22 @@ if TYPE_CHECKING:
 
 
 def model_tags(model_name: str, schema: Schema) -> dict[str, Any]:
-    return {tags.MODEL: model_name, tags.TASK: schema.task, tags.TARGET: schema.target,
-            tags.N_FEATURES: len(schema.features)}  # fmt: skip
+    return {
+        tags.MODEL: model_name,
+        tags.TASK: schema.task,
+        tags.TARGET: schema.target,
+        tags.N_FEATURES: len(schema.features),
+    }
 
 
-def data_tags(path: Path, shown: str, *, sha256: str | None = None, rows: int | None = None,
-              columns: int | None = None) -> dict[str, Any]:  # fmt: skip
+def data_tags(
+    path: Path,
+    shown: str,
+    *,
+    sha256: str | None = None,
+    rows: int | None = None,
+    columns: int | None = None,
+) -> dict[str, Any]:
     """The table a run was made from: its path as the caller sees it, content hash and shape."""
     if sha256 is None or rows is None or columns is None:
         from mcp_server.ml.data.tables import file_sha256, load_table
@@ -36,14 +46,33 @@ def data_tags(path: Path, shown: str, *, sha256: str | None = None, rows: int | 
 
 
 def fitted_record(
-    folder: Path, *, experiment: str, run_name: str, kind: str, model: Any, schema: Schema, model_name: str,
-    params: dict[str, Any], metrics: Mapping[str, float | None], extra_tags: dict[str, Any] | None = None,
-    data: dict[str, Any] | None = None, input_example: Any = None, parent_run_id: str | None = None,
-) -> RunRecord:  # fmt: skip
-    """A fitted in-memory model as a run, its files staged under `folder` (keep it until recorded)."""
+    folder: Path,
+    *,
+    experiment: str,
+    run_name: str,
+    kind: str,
+    model: Any,
+    schema: Schema,
+    model_name: str,
+    params: dict[str, Any],
+    metrics: Mapping[str, float | None],
+    extra_tags: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    input_example: Any = None,
+    parent_run_id: str | None = None,
+) -> RunRecord:
+    """A fitted in-memory model as a run, its files staged under `folder` (keep it until
+    recorded)."""
     staged = stage_fitted(folder, model, schema, model_name, input_example)
     return RunRecord(
-        experiment=experiment, run_name=run_name, kind=kind, params=params, metrics=dict(metrics),
-        tags={**model_tags(model_name, schema), **(data or {}), **(extra_tags or {})}, artifacts=staged.artifacts,
-        model_dir=staged.model_dir, model_params=staged.model_params, parent_run_id=parent_run_id,
-    )  # fmt: skip
+        experiment=experiment,
+        run_name=run_name,
+        kind=kind,
+        params=params,
+        metrics=dict(metrics),
+        tags={**model_tags(model_name, schema), **(data or {}), **(extra_tags or {})},
+        artifacts=staged.artifacts,
+        model_dir=staged.model_dir,
+        model_params=staged.model_params,
+        parent_run_id=parent_run_id,
+    )

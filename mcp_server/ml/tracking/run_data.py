@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import DataError, MoaiMlError
-from mcp_server.ml.tracking.tags import DATA_PATH, DATA_SHA256, HOLDOUT, HOLDOUT_SEED, HOLDOUT_SIZE, TASK
+from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.ml.tracking.tags import (
+    DATA_PATH,
+    DATA_SHA256,
+    HOLDOUT,
+    HOLDOUT_SEED,
+    HOLDOUT_SIZE,
+    TASK,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,12 +57,22 @@ def holdout_spec(store: RunStore, run: Any, scratch: Path) -> dict[str, Any]:
     except MoaiMlError:
         pass
     if tags.get(HOLDOUT_SEED) and tags.get(HOLDOUT_SIZE):
-        return {"kind": "seeded", "test_size": float(tags[HOLDOUT_SIZE]), "seed": int(tags[HOLDOUT_SEED]),
-                "stratify": tags.get(TASK) != "regression"}  # fmt: skip
+        return {
+            "kind": "seeded",
+            "test_size": float(tags[HOLDOUT_SIZE]),
+            "seed": int(tags[HOLDOUT_SEED]),
+            "stratify": tags.get(TASK) != "regression",
+        }
     if "test_size" in params and "seed" in params:
-        return {"kind": "seeded", "test_size": float(params["test_size"]), "seed": int(params["seed"]),
-                "stratify": tags.get("moai.task") != "regression"}  # fmt: skip
-    raise MoaiMlError(f"run {run.info.run_id!r} recorded no holdout split; pass a labelled table instead")
+        return {
+            "kind": "seeded",
+            "test_size": float(params["test_size"]),
+            "seed": int(params["seed"]),
+            "stratify": tags.get("moai.task") != "regression",
+        }
+    raise MoaiMlError(
+        f"run {run.info.run_id!r} recorded no holdout split; pass a labelled table instead"
+    )
 
 
 def run_table(store: RunStore, run: Any) -> tuple[Path, pd.DataFrame]:
@@ -70,7 +87,9 @@ def run_table(store: RunStore, run: Any) -> tuple[Path, pd.DataFrame]:
         raise DataError(f"the table run {run.info.run_id[:8]} was trained on ({rel}) is gone")
     expected = run.data.tags.get(DATA_SHA256)
     if expected and file_sha256(path) != expected:
-        raise DataError(f"{rel} changed since run {run.info.run_id[:8]} was trained, so its split is gone")
+        raise DataError(
+            f"{rel} changed since run {run.info.run_id[:8]} was trained, so its split is gone"
+        )
     return path, load_table(path)
 
 
@@ -81,14 +100,18 @@ def run_data(store: RunStore, run: Any, target: str, scratch: Path) -> RunData:
     path, frame = run_table(store, run)
     spec = holdout_spec(store, run, scratch)
     if spec.get("kind") == "index":
-        positions = np.load(store.artifact_file(run, str(spec.get("artifact", SPLIT_ARTIFACT)), scratch))
+        positions = np.load(
+            store.artifact_file(run, str(spec.get("artifact", SPLIT_ARTIFACT)), scratch)
+        )
         mask = np.zeros(len(frame), dtype=bool)
         mask[positions[positions < len(frame)]] = True
         holdout, train = frame.iloc[np.flatnonzero(mask)], frame.iloc[np.flatnonzero(~mask)]
         how = f"the {int(mask.sum())} holdout rows recorded with the run"
     elif spec.get("kind") == "seeded":
         train, holdout = _seeded(frame, target, spec)
-        how = f"the seeded split (test_size={spec['test_size']}, seed={spec['seed']}) of {path.name}"
+        how = (
+            f"the seeded split (test_size={spec['test_size']}, seed={spec['seed']}) of {path.name}"
+        )
     else:
         raise MoaiMlError(f"run {run.info.run_id!r}: unknown holdout kind {spec.get('kind')!r}")
     if target in holdout.columns:
@@ -96,13 +119,18 @@ def run_data(store: RunStore, run: Any, target: str, scratch: Path) -> RunData:
     return RunData(frame=frame, train=train, holdout=holdout, holdout_how=how)
 
 
-def _seeded(frame: pd.DataFrame, target: str, spec: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _seeded(
+    frame: pd.DataFrame, target: str, spec: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     import numpy as np
     from sklearn.model_selection import train_test_split
 
     labelled = frame.loc[frame[target].notna()]
     stratify = labelled[target].astype(str).to_numpy() if spec.get("stratify") else None
     train_pos, test_pos = train_test_split(
-        np.arange(len(labelled)), test_size=float(spec["test_size"]), random_state=int(spec["seed"]), stratify=stratify
+        np.arange(len(labelled)),
+        test_size=float(spec["test_size"]),
+        random_state=int(spec["seed"]),
+        stratify=stratify,
     )
     return labelled.iloc[np.sort(train_pos)], labelled.iloc[np.sort(test_pos)]

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.locations import local_path, tracking_uri
 from mcp_server.ml.tracking.store import MlflowStore, RunRecord
-from mcp_server.signing import load_pickle
+from mcp_server.safety.signing import load_pickle
 
 if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.workspace import Workspace
 
 _stores: dict[tuple[Path, str], RunStore] = {}
 _lock = threading.Lock()
@@ -33,7 +33,9 @@ _lock = threading.Lock()
 @dataclass
 class LoadedRun:
     run_id: str
-    model: Any  # the fitted sklearn Pipeline; classifiers predict codes 0..k-1 (schema.classes order)
+    model: (
+        Any  # the fitted sklearn Pipeline; classifiers predict codes 0..k-1 (schema.classes order)
+    )
     schema: Schema
     model_name: str
     metrics: dict[str, float]
@@ -52,7 +54,8 @@ def get_store(workspace: Workspace) -> RunStore:
 
 
 class RunStore(MlflowStore):
-    """The workspace's `MlflowStore`: a scratch folder for staging runs, and runs' model files read back."""
+    """The workspace's `MlflowStore`: a scratch folder for staging runs, and runs' model files read
+    back."""
 
     def __init__(self, workspace: Workspace, uri: str) -> None:
         super().__init__(workspace.root, uri)
@@ -74,24 +77,37 @@ class RunStore(MlflowStore):
         try:
             return Path(self.client.download_artifacts(run_id, tags.MOAI_DIR, str(cache)))
         except Exception as exc:
-            raise MoaiMlError(f"run {run_id!r} has no moai/ model files; it is not a training run") from exc
+            raise MoaiMlError(
+                f"run {run_id!r} has no moai/ model files; it is not a training run"
+            ) from exc
 
     def load_run(self, run_id: str, *, trusted: bool = False) -> LoadedRun:
         """The run's fitted model and schema; the pickle is loaded only if this product signed it
-        (`mcp_server/signing.py`) or the caller says `trusted`."""
+        (`mcp_server/safety/signing.py`) or the caller says `trusted`."""
         from mcp_server.ml.data.schema import Schema
 
         run = self.get_run(run_id)
         folder = self.moai_dir(run_id)
         if not (folder / tags.MODEL_FILE).is_file():
             raise MoaiMlError(f"run {run_id!r} has no model.joblib; it is not a training run")
-        schema = Schema.from_dict(json.loads((folder / tags.SCHEMA_FILE).read_text(encoding="utf-8")))
+        schema = Schema.from_dict(
+            json.loads((folder / tags.SCHEMA_FILE).read_text(encoding="utf-8"))
+        )
         return LoadedRun(
-            run_id=run_id, schema=schema,
-            model=load_pickle(folder / tags.MODEL_FILE, what=f"run {run_id}'s model", trusted=trusted, folder=folder),
-            model_name=run.data.tags.get(tags.MODEL, ""), metrics=dict(run.data.metrics),
-            params=dict(run.data.params), tags=dict(run.data.tags), moai_dir=folder,
-        )  # fmt: skip
+            run_id=run_id,
+            schema=schema,
+            model=load_pickle(
+                folder / tags.MODEL_FILE,
+                what=f"run {run_id}'s model",
+                trusted=trusted,
+                folder=folder,
+            ),
+            model_name=run.data.tags.get(tags.MODEL, ""),
+            metrics=dict(run.data.metrics),
+            params=dict(run.data.params),
+            tags=dict(run.data.tags),
+            moai_dir=folder,
+        )
 
 
 __all__ = ["LoadedRun", "MlflowStore", "RunRecord", "RunStore", "get_store", "tracking_uri"]

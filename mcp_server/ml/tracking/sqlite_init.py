@@ -22,7 +22,8 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def first_use(db: Path, open_store: Callable[[], T]) -> T:
-    """`open_store()` (which creates the schema if needed) while holding `<db>.lock`, in WAL mode."""
+    """`open_store()` (which creates the schema if needed) while holding `<db>.lock`, in WAL
+    mode."""
     db.parent.mkdir(parents=True, exist_ok=True)
     with open(db.with_name(db.name + ".lock"), "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

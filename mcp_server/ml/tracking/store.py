@@ -17,8 +17,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as t
 from mcp_server.ml.tracking.locations import inside, local_path, sqlite_file, tracking_uri
 
@@ -35,7 +35,8 @@ class RunRecord:
     """Everything one run holds; `MlflowStore.record` writes it in one go (the one way to record).
 
     With `run_id`, the record adds metrics, tags and artifacts to that existing run instead (an
-    evaluation of a trained run); `experiment`, `run_name`, `params` and the model are then unused."""
+    evaluation of a trained run); `experiment`, `run_name`, `params` and the model are then
+    unused."""
 
     experiment: str
     run_name: str
@@ -49,7 +50,9 @@ class RunRecord:
     parent_run_id: str | None = None
     start_ms: int | None = None
     run_id: str | None = None  # add to this existing run
-    trackers: tuple[str, ...] = ()  # trackers beside MLflow for this run (wandb), besides settings.TRACKERS
+    trackers: tuple[
+        str, ...
+    ] = ()  # trackers beside MLflow for this run (wandb), besides settings.TRACKERS
 
 
 class MlflowStore:
@@ -70,7 +73,9 @@ class MlflowStore:
         self.check_local_store()
         db = sqlite_file(self.uri)
         if db is None:
-            return MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)  # the registry lives with the runs
+            return MlflowClient(
+                tracking_uri=self.uri, registry_uri=self.uri
+            )  # the registry lives with the runs
         from mcp_server.ml.tracking.sqlite_init import first_use
 
         # The client creates the schema when it opens the store: one process at a time.
@@ -92,7 +97,7 @@ class MlflowStore:
         `.moai/ml/mlflow.db -> /elsewhere` (even dangling) or `.moai/ml/artifacts -> /elsewhere`
         would make MLflow write outside the workspace.
         """
-        from mcp_server.workspace import Workspace
+        from mcp_server.files.workspace import Workspace
 
         db = sqlite_file(self.uri)
         if db is None:
@@ -114,11 +119,15 @@ class MlflowStore:
             try:
                 real = path.resolve()
             except (OSError, RuntimeError) as exc:
-                raise MoaiMlError(f"experiment {name!r} has an unusable artifact folder ({exc})") from exc
+                raise MoaiMlError(
+                    f"experiment {name!r} has an unusable artifact folder ({exc})"
+                ) from exc
             if not inside(real, self._allowed_roots()):
                 raise MoaiMlError(
-                    f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside the workspace "
-                    "(a symlink or a foreign artifact location); remove that link or use another experiment name"
+                    f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside "
+                    "the workspace "
+                    "(a symlink or a foreign artifact location); remove that link or use "
+                    "another experiment name"
                 )
 
     def experiment_id(self, name: str) -> str:
@@ -153,14 +162,20 @@ class MlflowStore:
 
         if record.run_id is not None:
             self.get_run(record.run_id)
-            self._write(record.run_id, record, [RunTag(k, _text(v)) for k, v in record.tags.items() if v is not None])
+            self._write(
+                record.run_id,
+                record,
+                [RunTag(k, _text(v)) for k, v in record.tags.items() if v is not None],
+            )
             return record.run_id
         experiment_id = self.experiment_id(record.experiment)
         tags = {t.KIND: record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
         if record.parent_run_id:
             tags[t.PARENT_RUN] = record.parent_run_id
         tags.update({k: _text(v) for k, v in record.tags.items() if v is not None})
-        run = self.client.create_run(experiment_id, start_time=record.start_ms, run_name=record.run_name)
+        run = self.client.create_run(
+            experiment_id, start_time=record.start_ms, run_name=record.run_name
+        )
         run_id = str(run.info.run_id)
         try:
             self._write(run_id, record, [RunTag(k, v) for k, v in tags.items()])
@@ -173,7 +188,9 @@ class MlflowStore:
             raise
         from mcp_server.ml.tracking.wandb import mirror_run
 
-        mirror_run(self.root, record, run_id)  # W&B alongside MLflow when MOAI_ML_TRACKERS asks for it
+        mirror_run(
+            self.root, record, run_id
+        )  # W&B alongside MLflow when MOAI_ML_TRACKERS asks for it
         return run_id
 
     def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
@@ -184,7 +201,10 @@ class MlflowStore:
         metrics = [Metric(k, float(v), now, 0) for k, v in record.metrics.items() if v is not None]
         for i in range(0, max(len(params), len(metrics), len(tags)), _BATCH):
             self.client.log_batch(
-                run_id, metrics=metrics[i : i + _BATCH], params=params[i : i + _BATCH], tags=tags[i : i + _BATCH]
+                run_id,
+                metrics=metrics[i : i + _BATCH],
+                params=params[i : i + _BATCH],
+                tags=tags[i : i + _BATCH],
             )
         for folder, source in record.artifacts.items():
             if source.is_dir() and any(source.iterdir()):
@@ -200,12 +220,19 @@ class MlflowStore:
         assert record.model_dir is not None
         params = {k: _text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
         logged = self.client.create_logged_model(
-            experiment_id, name="model", source_run_id=run_id, params=params,
+            experiment_id,
+            name="model",
+            source_run_id=run_id,
+            params=params,
             model_type=str(record.tags.get(t.MODEL, "")) or None,
-        )  # fmt: skip
+        )
         mlmodel = record.model_dir / "MLmodel"
         meta = Model.load(str(mlmodel))
-        meta.model_id, meta.run_id, meta.artifact_path = logged.model_id, run_id, logged.artifact_location
+        meta.model_id, meta.run_id, meta.artifact_path = (
+            logged.model_id,
+            run_id,
+            logged.artifact_location,
+        )
         meta.save(str(mlmodel))
         self.client.log_model_artifacts(logged.model_id, str(record.model_dir))
         self.client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
@@ -218,7 +245,8 @@ class MlflowStore:
             self.delete_run(run_id)
 
     def delete_run(self, run_id: str) -> None:
-        """Remove a run completely where the store allows it (local SQLite), else mark it deleted."""
+        """Remove a run completely where the store allows it (local SQLite), else mark it
+        deleted."""
         run = self.client.get_run(run_id)
         model_id = run.data.tags.get(t.MODEL_ID)
         self.client.delete_run(run_id)
@@ -245,7 +273,9 @@ class MlflowStore:
         try:
             run = self.client.get_run(run_id)
         except MlflowException as exc:
-            raise MoaiMlError(f"run {run_id!r} not found in {self.describe()}; ml_list_runs shows the runs") from exc
+            raise MoaiMlError(
+                f"run {run_id!r} not found in {self.describe()}; ml_list_runs shows the runs"
+            ) from exc
         if run.info.lifecycle_stage == "deleted":
             raise MoaiMlError(f"run {run_id!r} was deleted")
         return run
@@ -258,7 +288,11 @@ class MlflowStore:
         return [str(a.path) for a in self.client.list_artifacts(run_id)]
 
     def describe(self) -> str:
-        return "the workspace's MLflow store" if self.uri.startswith("sqlite:") else f"the tracking server {self.uri}"
+        return (
+            "the workspace's MLflow store"
+            if self.uri.startswith("sqlite:")
+            else f"the tracking server {self.uri}"
+        )
 
     def experiments(self, name: str | None) -> list[tuple[str, str]]:
         """(id, name) of the named experiment, or of every active one."""
@@ -269,10 +303,16 @@ class MlflowStore:
             return [(str(found.experiment_id), found.name)]
         return [(str(e.experiment_id), e.name) for e in self.client.search_experiments()]
 
-    def search(self, experiment_ids: list[str], filter_string: str, order_by: list[str], limit: int) -> list[Run]:
+    def search(
+        self, experiment_ids: list[str], filter_string: str, order_by: list[str], limit: int
+    ) -> list[Run]:
         if not experiment_ids:
             return []
-        return list(self.client.search_runs(experiment_ids, filter_string, max_results=limit, order_by=order_by))
+        return list(
+            self.client.search_runs(
+                experiment_ids, filter_string, max_results=limit, order_by=order_by
+            )
+        )
 
     def artifact_file(self, run: Run, artifact: str, scratch: Path) -> Path:
         """One run artifact as a local file (downloaded when the store is remote)."""

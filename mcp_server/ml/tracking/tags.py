@@ -50,7 +50,9 @@ ALLOW_FAILED_GATES = "moai.allow_failed_gates"  # set on a run exported/served d
 # train | candidate (of a comparison) | tdd_green | tdd_refactor | tune | evaluate; `compare` is
 # the parent run of a comparison (it holds no model); `trial` is one evaluated configuration of a
 # tune, nested under the tune's run (no model; listed only when asked for by kind).
-RunKind = Literal["train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate", "trial"]
+RunKind = Literal[
+    "train", "compare", "candidate", "tdd_green", "tdd_refactor", "tune", "evaluate", "trial"
+]
 KINDS: tuple[str, ...] = get_args(RunKind)
 
 
@@ -77,7 +79,8 @@ DEFAULT_EXPERIMENT = "moai-ml"
 
 
 def experiment_name(spec_id: str | None, experiment: str | None = None) -> str:
-    """The one naming rule: the caller's experiment, else `SPEC-<id>` for a SPEC's runs, else `moai-ml`."""
+    """The one naming rule: the caller's experiment, else `SPEC-<id>` for a SPEC's runs, else
+    `moai-ml`."""
     if experiment:
         return experiment
     return f"SPEC-{spec_id}" if spec_id else DEFAULT_EXPERIMENT
@@ -101,7 +104,7 @@ def stored_metric(name: str, available: list[str] | None = None) -> str:
 
     A stored name (`holdout_r2`, `cv_f1_macro_mean`, `fit_time_s`) is kept; a SPEC name becomes
     its holdout metric. Unknown names raise, listing the valid ones."""
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.modeling.metrics_spec import METRICS
 
     stored = set(available or [])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
@@ -26,8 +26,12 @@ class Verdict:
         return self.gates_passed is False or self.kept is False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"gates_passed": self.gates_passed, "kept": self.kept, "rejected_reason": self.reason,
-                "allow_failed_gates": self.overridden}  # fmt: skip
+        return {
+            "gates_passed": self.gates_passed,
+            "kept": self.kept,
+            "rejected_reason": self.reason,
+            "allow_failed_gates": self.overridden,
+        }
 
 
 def read_verdict(run_tags: dict[str, str]) -> Verdict:
@@ -43,7 +47,9 @@ def best_passing(store: MlflowStore, run: Any) -> str | None:
     clauses = [tags.tag_filter(tags.KEPT, "true")]
     if run.data.tags.get(tags.GATES_PASSED) is not None:
         clauses.append(tags.tag_filter(tags.GATES_PASSED, "true"))
-    found = store.search([run.info.experiment_id], " and ".join(clauses), ["attributes.start_time DESC"], 1)
+    found = store.search(
+        [run.info.experiment_id], " and ".join(clauses), ["attributes.start_time DESC"], 1
+    )
     return str(found[0].info.run_id) if found else None
 
 
@@ -59,11 +65,23 @@ def check_verdict(store: MlflowStore, run_id: str, what: str, allow_failed_gates
     if not allow_failed_gates:
         state = "failed its SPEC's gates" if verdict.gates_passed is False else "was rejected"
         best = best_passing(store, run)
-        other = f"the newest passing run of its experiment is {best}; " if best else "no run of its experiment passed; "
+        other = (
+            f"the newest passing run of its experiment is {best}; "
+            if best
+            else "no run of its experiment passed; "
+        )
         raise MoaiMlError(
-            f"run {run_id} {state} ({verdict.reason or 'no reason recorded'}), so it is not {what}: {other}"
+            f"run {run_id} {state} ({verdict.reason or 'no reason recorded'}), so it is "
+            f"not {what}: {other}"
             f"pass allow_failed_gates=true to use this run anyway (recorded on the run)"
         )
-    store.record(RunRecord(experiment="", run_name="", kind="", run_id=run_id,
-                           tags={tags.ALLOW_FAILED_GATES: f"true ({what})"}))  # fmt: skip
+    store.record(
+        RunRecord(
+            experiment="",
+            run_name="",
+            kind="",
+            run_id=run_id,
+            tags={tags.ALLOW_FAILED_GATES: f"true ({what})"},
+        )
+    )
     return Verdict(verdict.gates_passed, verdict.kept, verdict.reason, overridden=True)

@@ -80,8 +80,10 @@ def member_of(trial: Any, spaces: dict[str, dict[str, Any]]) -> Member:
     from mcp_server.ml.tuning.spaces import fixed
 
     family = trial.params["model"]
-    params = {**fixed(spaces.get(family, {})),
-              **{k.split(".", 1)[1]: v for k, v in trial.params.items() if k.startswith(f"{family}.")}}  # fmt: skip
+    params = {
+        **fixed(spaces.get(family, {})),
+        **{k.split(".", 1)[1]: v for k, v in trial.params.items() if k.startswith(f"{family}.")},
+    }
     return Member(family, params, trial.user_attrs.get("rounds"), trial.number)
 
 
@@ -96,24 +98,33 @@ def choose_final(engine: Engine, study: Any, ensemble: bool) -> Final:
     import numpy as np
     import optuna
 
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.tuning.ensemble import POOL, caruana
 
-    done = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            if t.params.get("model") in engine.config.spaces]  # fmt: skip
+    done = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if t.params.get("model") in engine.config.spaces
+    ]
     if not done:
         raise MoaiMlError(no_trial_message(study, engine))
     scorer = engine.folds.scorer
     done.sort(key=lambda t: -scorer.gain(float(t.value)))
     best = done[0]
-    single = Final([member_of(best, engine.config.spaces)], float(best.value), float(best.user_attrs.get("std", 0.0)))
+    single = Final(
+        [member_of(best, engine.config.spaces)],
+        float(best.value),
+        float(best.user_attrs.get("std", 0.0)),
+    )
     pool = [t for t in done if t.number in engine.oof][:POOL]
     if not ensemble or len(pool) < 2:
         return single
     chosen = caruana([engine.oof[t.number] for t in pool], engine.folds.y, scorer)
     if len(chosen.members) < 2:
         return single
-    blend = sum(engine.oof[pool[i].number] * w for i, w in zip(chosen.members, chosen.weights, strict=True))
+    blend = sum(
+        engine.oof[pool[i].number] * w for i, w in zip(chosen.members, chosen.weights, strict=True)
+    )
     scores = fold_scores(engine, blend / sum(chosen.weights))
     mean = float(np.mean(scores))
     if scorer.gain(mean) <= scorer.gain(single.cv_mean) + MIN_GAIN:
@@ -135,6 +146,7 @@ def no_trial_message(study: Any, engine: Engine) -> str:
     budget = engine.config.deadline - engine.started
     return (
         f"no trial finished within time_budget_s ({budget:.0f} s left after preparing the data); "
-        "the budget is too small for one cross-validated fit: raise time_budget_s, lower cv_folds or "
+        "the budget is too small for one cross-validated fit: raise time_budget_s, lower "
+        "cv_folds or "
         "choose cheaper models"
     )

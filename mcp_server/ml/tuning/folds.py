@@ -74,8 +74,11 @@ def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
     return Folds(scorer, data.y, parts, seed, time.perf_counter() - started)
 
 
-def build(family: str, task: str, params: dict[str, Any], seed: int, rounds: int | None = None) -> Any:
-    """The estimator of one configuration (with early stopping, and a scaler where the model needs one)."""
+def build(
+    family: str, task: str, params: dict[str, Any], seed: int, rounds: int | None = None
+) -> Any:
+    """The estimator of one configuration (with early stopping, and a scaler where the model needs
+    one)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -83,15 +86,24 @@ def build(family: str, task: str, params: dict[str, Any], seed: int, rounds: int
 
     params = dict(params)
     if family == "hist_gradient_boosting":
-        params = {"max_iter": HGB_MAX_ITER, "early_stopping": True, "n_iter_no_change": EARLY_STOP_ROUNDS,
-                  "validation_fraction": ES_SHARE, **params}  # fmt: skip
+        params = {
+            "max_iter": HGB_MAX_ITER,
+            "early_stopping": True,
+            "n_iter_no_change": EARLY_STOP_ROUNDS,
+            "validation_fraction": ES_SHARE,
+            **params,
+        }
     elif family in ("lightgbm", "xgboost") and "n_estimators" not in params:
         params["n_estimators"] = rounds or MAX_ROUNDS
     estimator = make_estimator(family, task, params, seed)
-    return make_pipeline(StandardScaler(), estimator) if get_spec(family).needs_scaling else estimator
+    return (
+        make_pipeline(StandardScaler(), estimator) if get_spec(family).needs_scaling else estimator
+    )
 
 
-def fit(estimator: Any, family: str, X: Any, y: Any, seed: int, early_stop: bool = True) -> int | None:
+def fit(
+    estimator: Any, family: str, X: Any, y: Any, seed: int, early_stop: bool = True
+) -> int | None:
     """Fit; boosters with early stopping on a split of `X`. Returns the rounds used (boosters)."""
     if family not in ("lightgbm", "xgboost") or not early_stop:
         estimator.fit(X, y)
@@ -103,8 +115,12 @@ def fit(estimator: Any, family: str, X: Any, y: Any, seed: int, early_stop: bool
         return int(estimator.best_iteration) + 1
     import lightgbm
 
-    estimator.fit(X[tr], y[tr], eval_set=[(X[es], y[es])],
-                  callbacks=[lightgbm.early_stopping(EARLY_STOP_ROUNDS, verbose=False)])  # fmt: skip
+    estimator.fit(
+        X[tr],
+        y[tr],
+        eval_set=[(X[es], y[es])],
+        callbacks=[lightgbm.early_stopping(EARLY_STOP_ROUNDS, verbose=False)],
+    )
     return int(estimator.best_iteration_ or estimator.n_estimators)
 
 
@@ -115,7 +131,9 @@ def _inner_split(y: Any, seed: int) -> tuple[Any, Any]:
     index = np.arange(len(y))
     stratify = y if y.dtype.kind in "iu" and np.bincount(y).min(initial=0) >= 2 else None
     try:
-        return tuple(train_test_split(index, test_size=ES_SHARE, random_state=seed, stratify=stratify))  # type: ignore[return-value]
+        return tuple(
+            train_test_split(index, test_size=ES_SHARE, random_state=seed, stratify=stratify)
+        )  # type: ignore[return-value]
     except ValueError:
         return tuple(train_test_split(index, test_size=ES_SHARE, random_state=seed))  # type: ignore[return-value]
 
@@ -131,8 +149,14 @@ def predict(estimator: Any, X: Any, task: str, n_classes: int) -> Any:
     return np.eye(n_classes)[np.asarray(estimator.predict(X), dtype=int)]
 
 
-def cross_val(folds: Folds, family: str, params: dict[str, Any], *, deadline: float | None = None,
-              on_fold: Callable[[int, float], None] | None = None) -> CvScore:  # fmt: skip
+def cross_val(
+    folds: Folds,
+    family: str,
+    params: dict[str, Any],
+    *,
+    deadline: float | None = None,
+    on_fold: Callable[[int, float], None] | None = None,
+) -> CvScore:
     """Score one configuration on every fold; `on_fold` may raise to prune; stops before a fold that
     would end past `deadline` (estimated from the folds done)."""
     import warnings
@@ -161,5 +185,7 @@ def cross_val(folds: Folds, family: str, params: dict[str, Any], *, deadline: fl
         if on_fold is not None:
             on_fold(i, result.scores[-1])
     result.fit_s = float(np.mean(result.fold_s))
-    result.rounds = int(np.mean(rounds) * 1.1) if rounds and family in ("lightgbm", "xgboost") else None
+    result.rounds = (
+        int(np.mean(rounds) * 1.1) if rounds and family in ("lightgbm", "xgboost") else None
+    )
     return result

@@ -1,6 +1,7 @@
 """`ml_tune`'s job: prepare the table and folds, search within the budget, refit the winner (a
 model or an ensemble) on every row, stage it like `ml_train` does, and write the trial table and
-plots. Runs in a job process (see `mcp_server.jobs`); writes only into `staging` and the study."""
+plots. Runs in a job process (see `mcp_server.processes.child`); writes only into `staging` and the
+study."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 
 STEPS = 100
-# The search stops early enough that choosing, staging and recording the run end within the budget (the refit is
+# The search stops early enough that choosing, staging and recording the run end within the budget
+# (the refit is
 # extra): staging the model and writing the MLflow run take a few seconds on a busy machine.
 RESERVE, RESERVE_S = 0.05, 5.0
 
@@ -25,7 +27,9 @@ class TuneRequest:
     staging: str
     storage: str
     study_name: str
-    started: float  # time.time() when the caller started; the search ends at started + time_budget_s
+    started: (
+        float  # time.time() when the caller started; the search ends at started + time_budget_s
+    )
     time_budget_s: float
     strategy: str = "auto"
     models: list[str] | None = None
@@ -69,7 +73,8 @@ def reserve(budget: float) -> float:
 
 
 def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
-    """Metric, families and spaces for the task, or a one-line error (before anything is written)."""
+    """Metric, families and spaces for the task, or a one-line error (before anything is
+    written)."""
     from mcp_server.ml.modeling.metrics import check_metric
     from mcp_server.ml.modeling.registry import get_spec
     from mcp_server.ml.tuning.portfolio import default_families
@@ -83,8 +88,10 @@ def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str
     check_overrides(req.search_space, families)
     spaces = {f: model_space(f, task, req.search_space.get(f)) for f in families}
     if req.strategy != "auto" and not any(is_tunable(s) for s in spaces.values()):
-        raise MoaiMlError(f"the search space of {families} has no parameter to tune; give search_space ranges "
-                          "or use strategy 'auto'")  # fmt: skip
+        raise MoaiMlError(
+            f"the search space of {families} has no parameter to tune; give search_space ranges "
+            "or use strategy 'auto'"
+        )
     return metric, families, spaces
 
 
@@ -95,24 +102,42 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     from mcp_server.ml.tuning.search import SearchConfig
 
     progress(0, "loading and profiling the data")
-    data = prepare(Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None)
+    data = prepare(
+        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+    )
     task = data.schema.task
     metric, families, spaces = check_request(req, task)
-    check_classes(data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation")
+    check_classes(
+        data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
+    )
     if len(data.y) < req.cv_folds * 2:
-        raise MoaiMlError(f"{len(data.y)} rows are too few for {req.cv_folds}-fold cross-validation")
+        raise MoaiMlError(
+            f"{len(data.y)} rows are too few for {req.cv_folds}-fold cross-validation"
+        )
     scorer = Scorer(task, metric, len(data.schema.classes))
     progress(1, f"preprocessing {req.cv_folds} folds of {len(data.y):,} rows")
     folds = make_folds(data, req.cv_folds, req.seed, scorer)
     config = SearchConfig(
-        data_path=str(Path(req.data_path).resolve()), target=req.target, task=task, drop=req.drop, metric=metric,
-        cv_folds=req.cv_folds, seed=req.seed, strategy=req.strategy, families=families, spaces=spaces,
-        deadline=req.started + req.time_budget_s - reserve(req.time_budget_s), n_trials=req.n_trials, cache=req.cache,
-    )  # fmt: skip
+        data_path=str(Path(req.data_path).resolve()),
+        target=req.target,
+        task=task,
+        drop=req.drop,
+        metric=metric,
+        cv_folds=req.cv_folds,
+        seed=req.seed,
+        strategy=req.strategy,
+        families=families,
+        spaces=spaces,
+        deadline=req.started + req.time_budget_s - reserve(req.time_budget_s),
+        n_trials=req.n_trials,
+        cache=req.cache,
+    )
     return _search_and_refit(req, data, folds, config, progress)
 
 
-def _search_and_refit(req: TuneRequest, data: Any, folds: Any, config: Any, progress: Progress) -> TuneOutcome:
+def _search_and_refit(
+    req: TuneRequest, data: Any, folds: Any, config: Any, progress: Progress
+) -> TuneOutcome:
     from mcp_server.ml.tuning import report
     from mcp_server.ml.tuning.automl import choose_final
     from mcp_server.ml.tuning.search import Engine
@@ -149,22 +174,31 @@ def run_strategy(engine: Any, study: Any, strategy: str, n_trials: int | None) -
 
 
 def open_configured_study(url: str, name: str, config: Any, direction: str) -> Any:
-    """Create or join the study; refuse one that searches another metric; store the configuration."""
+    """Create or join the study; refuse one that searches another metric; store the
+    configuration."""
     from mcp_server.ml.tuning.search import CONFIG_ATTR, pruner_for, sampler_for
     from mcp_server.ml.tuning.storage import open_storage, open_study
 
-    study = open_study(open_storage(url), name, direction, sampler_for(config.strategy, config.seed),
-                       pruner_for(config.strategy))  # fmt: skip
+    study = open_study(
+        open_storage(url),
+        name,
+        direction,
+        sampler_for(config.strategy, config.seed),
+        pruner_for(config.strategy),
+    )
     old = study.user_attrs.get(CONFIG_ATTR)
     if old and (old.get("metric"), old.get("target")) != (config.metric, config.target):
-        raise MoaiMlError(f"study {name!r} searches {old.get('metric')} of {old.get('target')!r}; pick another "
-                          "study_name for this search")  # fmt: skip
+        raise MoaiMlError(
+            f"study {name!r} searches {old.get('metric')} of {old.get('target')!r}; pick another "
+            "study_name for this search"
+        )
     study.set_user_attr(CONFIG_ATTR, config.to_attr())
     return study
 
 
 def refit(final: Any, data: Any, seed: int) -> Any:
-    """The chosen configuration (or soft-voting ensemble) behind the same preprocessing, fitted on every row."""
+    """The chosen configuration (or soft-voting ensemble) behind the same preprocessing, fitted on
+    every row."""
     import warnings
 
     from sklearn.pipeline import Pipeline
@@ -174,24 +208,41 @@ def refit(final: Any, data: Any, seed: int) -> Any:
     from mcp_server.ml.tuning.folds import build
 
     task = data.schema.task
-    built = [(f"{m.family}_{m.trial}", build(m.family, task, m.params, seed, m.rounds)) for m in final.members]
-    model = voting(built, [m.weight for m in final.members], task) if final.is_ensemble else built[0][1]
-    pipeline = Pipeline([("preprocess", build_preprocessor(data.schema, scale=False)), ("model", model)])
+    built = [
+        (f"{m.family}_{m.trial}", build(m.family, task, m.params, seed, m.rounds))
+        for m in final.members
+    ]
+    model = (
+        voting(built, [m.weight for m in final.members], task) if final.is_ensemble else built[0][1]
+    )
+    pipeline = Pipeline(
+        [("preprocess", build_preprocessor(data.schema, scale=False)), ("model", model)]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pipeline.fit(data.X, data.y)
     return pipeline
 
 
-def stage(req: TuneRequest, data: Any, pipeline: Any, rows: list[dict[str, Any]], study: Any, final: Any,
-          scorer: Any) -> dict[str, float]:  # fmt: skip
-    """model/, moai/, trials/trials.csv and plots/ in the staging folder; returns the importances."""
+def stage(
+    req: TuneRequest,
+    data: Any,
+    pipeline: Any,
+    rows: list[dict[str, Any]],
+    study: Any,
+    final: Any,
+    scorer: Any,
+) -> dict[str, float]:
+    """model/, moai/, trials/trials.csv and plots/ in the staging folder; returns the
+    importances."""
     from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, stage_model, write_moai_dir
     from mcp_server.ml.tuning import report
 
     folder = Path(req.staging)
     write_moai_dir(folder / "moai", pipeline, data.schema)
-    stage_model(pipeline, data.X.head(INPUT_EXAMPLE_ROWS), folder / "model", data.schema, final.name)
+    stage_model(
+        pipeline, data.X.head(INPUT_EXAMPLE_ROWS), folder / "model", data.schema, final.name
+    )
     report.write_table(rows, folder / "trials" / "trials.csv")
     report.history_png(rows, scorer, folder / "plots" / "optimization_history.png")
     family = final.members[0].family
@@ -200,20 +251,49 @@ def stage(req: TuneRequest, data: Any, pipeline: Any, rows: list[dict[str, Any]]
     return values
 
 
-def _outcome(data: Any, scorer: Any, final: Any, pipeline: Any, rows: list[dict[str, Any]],
-             importances: dict[str, float], search_s: float, refit_s: float, here: int) -> TuneOutcome:  # fmt: skip
+def _outcome(
+    data: Any,
+    scorer: Any,
+    final: Any,
+    pipeline: Any,
+    rows: list[dict[str, Any]],
+    importances: dict[str, float],
+    search_s: float,
+    refit_s: float,
+    here: int,
+) -> TuneOutcome:
     from mcp_server.ml.tracking.artifacts import simple_params
     from mcp_server.ml.tuning.report import leaderboard
 
-    counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("complete", "pruned", "fail", "running", "waiting")}
-    members = [{"model": m.family, "params": m.params, "weight": m.weight, "trial": m.trial} for m in final.members]
+    counts = {
+        s: sum(1 for r in rows if r["state"] == s)
+        for s in ("complete", "pruned", "fail", "running", "waiting")
+    }
+    members = [
+        {"model": m.family, "params": m.params, "weight": m.weight, "trial": m.trial}
+        for m in final.members
+    ]
     best = final.members[0]
     params = {**best.params, **({"n_estimators": best.rounds} if best.rounds else {})}
     return TuneOutcome(
-        task=scorer.task, metric=scorer.metric, higher_is_better=scorer.higher, rows=data.rows, columns=data.columns,
-        sha256=data.sha256, schema=data.schema.to_dict(), warnings=data.warnings, best_model=final.name,
-        best_params=params if not final.is_ensemble else {}, members=members, cv_mean=round(final.cv_mean, 6),
-        cv_std=round(final.cv_std, 6), counts=counts, leaderboard=leaderboard(rows, scorer), importances=importances,
-        estimator_params=simple_params(pipeline.named_steps["model"]), search_s=round(search_s, 2),
-        refit_s=round(refit_s, 2), trials_here=here,
-    )  # fmt: skip
+        task=scorer.task,
+        metric=scorer.metric,
+        higher_is_better=scorer.higher,
+        rows=data.rows,
+        columns=data.columns,
+        sha256=data.sha256,
+        schema=data.schema.to_dict(),
+        warnings=data.warnings,
+        best_model=final.name,
+        best_params=params if not final.is_ensemble else {},
+        members=members,
+        cv_mean=round(final.cv_mean, 6),
+        cv_std=round(final.cv_std, 6),
+        counts=counts,
+        leaderboard=leaderboard(rows, scorer),
+        importances=importances,
+        estimator_params=simple_params(pipeline.named_steps["model"]),
+        search_s=round(search_s, 2),
+        refit_s=round(refit_s, 2),
+        trials_here=here,
+    )

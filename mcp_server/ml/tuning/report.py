@@ -15,14 +15,25 @@ LEADERBOARD = 10
 def trial_rows(study: Any) -> list[dict[str, Any]]:
     rows = []
     for t in study.get_trials(deepcopy=False):
-        rows.append({
-            "number": t.number, "model": t.params.get("model"), "state": t.state.name.lower(),
-            "value": t.value, "std": t.user_attrs.get("std"), "fit_s": t.user_attrs.get("fit_s"),
-            "duration_s": round(t.duration.total_seconds(), 3) if t.duration else None,
-            "worker": t.user_attrs.get("worker"), "error": t.user_attrs.get("error"),
-            "start_ms": _ms(t.datetime_start), "end_ms": _ms(t.datetime_complete),
-            "params": json.dumps({k.split(".", 1)[-1]: v for k, v in t.params.items() if k != "model"}, default=str),
-        })  # fmt: skip
+        rows.append(
+            {
+                "number": t.number,
+                "model": t.params.get("model"),
+                "state": t.state.name.lower(),
+                "value": t.value,
+                "std": t.user_attrs.get("std"),
+                "fit_s": t.user_attrs.get("fit_s"),
+                "duration_s": round(t.duration.total_seconds(), 3) if t.duration else None,
+                "worker": t.user_attrs.get("worker"),
+                "error": t.user_attrs.get("error"),
+                "start_ms": _ms(t.datetime_start),
+                "end_ms": _ms(t.datetime_complete),
+                "params": json.dumps(
+                    {k.split(".", 1)[-1]: v for k, v in t.params.items() if k != "model"},
+                    default=str,
+                ),
+            }
+        )
     return rows
 
 
@@ -41,7 +52,8 @@ STATUS = {"complete": "FINISHED", "pruned": "KILLED", "fail": "FAILED"}
 
 
 def child_runs(rows: list[dict[str, Any]], metric: str) -> list[Any]:
-    """Each evaluated trial (finished, pruned or failed) as an MLflow child run: its model and parameters,
+    """Each evaluated trial (finished, pruned or failed) as an MLflow child run: its model and
+    parameters,
     its CV score and state; finished trials first when there are more than the child-run limit."""
     done = [r for r in rows if r["state"] in STATUS]
     done.sort(key=lambda r: (r["state"] != "complete", int(r["number"])))
@@ -52,14 +64,26 @@ def _child(r: dict[str, Any], metric: str) -> Any:
     from mcp_server.ml.tracking.children import ChildRun
 
     return ChildRun(
-        name=f"trial-{r['number']}-{r['model']}", kind="trial",
+        name=f"trial-{r['number']}-{r['model']}",
+        kind="trial",
         params={"model": r["model"], **json.loads(r["params"] or "{}")},
-        metrics={f"cv_{metric}_mean": _num(r["value"]), f"cv_{metric}_std": _num(r["std"]),
-                 "fit_s": _num(r["fit_s"]), "duration_s": _num(r["duration_s"])},
-        tags={"moai.trial": r["number"], "moai.state": r["state"], "moai.model": r["model"],
-              "moai.worker": r["worker"] or None, "moai.message": r["error"] or None},
-        status=STATUS[r["state"]], start_ms=_int(r["start_ms"]), end_ms=_int(r["end_ms"]),
-    )  # fmt: skip
+        metrics={
+            f"cv_{metric}_mean": _num(r["value"]),
+            f"cv_{metric}_std": _num(r["std"]),
+            "fit_s": _num(r["fit_s"]),
+            "duration_s": _num(r["duration_s"]),
+        },
+        tags={
+            "moai.trial": r["number"],
+            "moai.state": r["state"],
+            "moai.model": r["model"],
+            "moai.worker": r["worker"] or None,
+            "moai.message": r["error"] or None,
+        },
+        status=STATUS[r["state"]],
+        start_ms=_int(r["start_ms"]),
+        end_ms=_int(r["end_ms"]),
+    )
 
 
 def _num(value: Any) -> float | None:
@@ -84,7 +108,10 @@ def leaderboard(rows: list[dict[str, Any]], scorer: Scorer) -> list[dict[str, An
     """The best finished trials, best first."""
     done = [r for r in rows if r["state"] == "complete" and r["value"] is not None]
     done.sort(key=lambda r: -scorer.gain(r["value"]))
-    return [{k: r[k] for k in ("number", "model", "value", "std", "fit_s", "params")} for r in done[:LEADERBOARD]]
+    return [
+        {k: r[k] for k in ("number", "model", "value", "std", "fit_s", "params")}
+        for r in done[:LEADERBOARD]
+    ]
 
 
 def _figure() -> tuple[Any, Any]:
@@ -117,7 +144,14 @@ def history_png(rows: list[dict[str, Any]], scorer: Scorer, path: Path) -> None:
         best = r["value"] if best is None or scorer.better(r["value"], best) else best
         line.append((r["number"], best))
     if line:
-        ax.step([x for x, _ in line], [v for _, v in line], where="post", color="black", linewidth=1, label="best")
+        ax.step(
+            [x for x, _ in line],
+            [v for _, v in line],
+            where="post",
+            color="black",
+            linewidth=1,
+            label="best",
+        )
     ax.set_xlabel("trial")
     ax.set_ylabel(f"CV {scorer.metric}")
     ax.set_title("Optimisation history")
@@ -127,17 +161,23 @@ def history_png(rows: list[dict[str, Any]], scorer: Scorer, path: Path) -> None:
 
 
 def importances(study: Any, family: str) -> dict[str, float]:
-    """Importance of the best family's parameters: mean decrease in impurity of a random forest fitted
+    """Importance of the best family's parameters: mean decrease in impurity of a random forest
+    fitted
     on the trials (empty when there are too few)."""
     import optuna
 
-    done = [t for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-            if t.params.get("model") == family]  # fmt: skip
+    done = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if t.params.get("model") == family
+    ]
     names = sorted({k for t in done for k in t.params if k.startswith(f"{family}.")})
     if len(done) < 3 or not names:
         return {}
     try:
-        evaluator = optuna.importance.MeanDecreaseImpurityImportanceEvaluator(n_trees=16, max_depth=8, seed=0)
+        evaluator = optuna.importance.MeanDecreaseImpurityImportanceEvaluator(
+            n_trees=16, max_depth=8, seed=0
+        )
         found = optuna.importance.get_param_importances(study, evaluator=evaluator, params=names)
     except (RuntimeError, ValueError, ZeroDivisionError):
         return {}
@@ -151,7 +191,9 @@ def importance_png(values: dict[str, float], family: str, path: Path) -> None:
         ax.barh(names, [values[n] for n in names])
         ax.set_xlabel("importance (mean decrease in impurity)")
     else:
-        ax.text(0.5, 0.5, "too few finished trials\nfor parameter importance", ha="center", va="center")
+        ax.text(
+            0.5, 0.5, "too few finished trials\nfor parameter importance", ha="center", va="center"
+        )
         ax.set_axis_off()
     ax.set_title(f"Parameter importance: {family}")
     _save(fig, path)

@@ -9,7 +9,8 @@ from typing import Any
 
 
 def _fixed(task: str, out: Any) -> Any:
-    """An already-'fitted' estimator that answers with stored predictions (probabilities for classes)."""
+    """An already-'fitted' estimator that answers with stored predictions (probabilities for
+    classes)."""
     import numpy as np
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tuning.folds import Folds, OutOfTime, cross_val
 from mcp_server.ml.tuning.spaces import suggest
 
@@ -51,8 +51,9 @@ def sampler_for(strategy: str, seed: int) -> Any:
 
     if strategy in ("grid", "random"):
         return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True,
-                                      n_startup_trials=8)  # fmt: skip
+    return optuna.samplers.TPESampler(
+        seed=seed, multivariate=True, group=True, constant_liar=True, n_startup_trials=8
+    )
 
 
 def pruner_for(strategy: str) -> Any:
@@ -64,9 +65,12 @@ def pruner_for(strategy: str) -> Any:
 
 
 class Engine:
-    """Scores configurations on prepared folds; keeps each finished trial's out-of-fold predictions."""
+    """Scores configurations on prepared folds; keeps each finished trial's out-of-fold
+    predictions."""
 
-    def __init__(self, config: SearchConfig, folds: Folds, progress: Callable[..., None] | None = None) -> None:
+    def __init__(
+        self, config: SearchConfig, folds: Folds, progress: Callable[..., None] | None = None
+    ) -> None:
         self.config, self.folds = config, folds
         self.progress = progress or (lambda *a: None)
         self.oof: dict[int, Any] = {}
@@ -81,15 +85,21 @@ class Engine:
         trial.set_user_attr("worker", self.worker)
 
         last = len(self.folds.parts) - 1
-        protected = bool(trial.user_attrs.get("portfolio"))  # the portfolio runs whole: the ensemble needs its folds
+        protected = bool(
+            trial.user_attrs.get("portfolio")
+        )  # the portfolio runs whole: the ensemble needs its folds
 
         def on_fold(step: int, value: float) -> None:
             trial.report(value, step)
             if step < last and not protected and trial.should_prune():
-                raise optuna.TrialPruned(f"fold {step + 1} is significantly worse than the best trial")
+                raise optuna.TrialPruned(
+                    f"fold {step + 1} is significantly worse than the best trial"
+                )
 
         try:
-            cv = cross_val(self.folds, family, params, deadline=self.config.deadline, on_fold=on_fold)
+            cv = cross_val(
+                self.folds, family, params, deadline=self.config.deadline, on_fold=on_fold
+            )
         except OutOfTime as exc:
             trial.set_user_attr("stopped", "time budget")
             _stop(trial.study)
@@ -97,7 +107,9 @@ class Engine:
         except (optuna.TrialPruned, MemoryError):
             raise
         except Exception as exc:
-            trial.set_user_attr("error", (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200])
+            trial.set_user_attr(
+                "error", (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            )
             raise
         trial.set_user_attr("std", cv.std)
         trial.set_user_attr("fit_s", round(cv.fit_s, 3))
@@ -112,19 +124,31 @@ class Engine:
             _stop(study)
         budget = max(self.config.deadline - self.started, 1e-9)
         step = 1 + 90 * min((time.time() - self.started) / budget, 1.0)
-        event = {"trial": trial.number, "model": trial.params.get("model"), "state": trial.state.name}
+        event = {
+            "trial": trial.number,
+            "model": trial.params.get("model"),
+            "state": trial.state.name,
+        }
         shown = f"{trial.value:.4g}" if trial.state.name == "COMPLETE" else trial.state.name.lower()
         self.progress(step, f"trial {trial.number}: {trial.params.get('model')} {shown}", event)
 
-    def optimize(self, study: Any, n_trials: int | None, callbacks: list[Any] | None = None) -> None:
+    def optimize(
+        self, study: Any, n_trials: int | None, callbacks: list[Any] | None = None
+    ) -> None:
         import optuna
 
         remaining = self.config.deadline - time.time()
         if remaining <= 0:
             return
         optuna.logging.set_verbosity(optuna.logging.ERROR)
-        study.optimize(self.objective, n_trials=n_trials, timeout=remaining, catch=(Exception,),
-                       callbacks=[self.after_trial, *(callbacks or [])], gc_after_trial=False)  # fmt: skip
+        study.optimize(
+            self.objective,
+            n_trials=n_trials,
+            timeout=remaining,
+            catch=(Exception,),
+            callbacks=[self.after_trial, *(callbacks or [])],
+            gc_after_trial=False,
+        )
 
 
 def _stop(study: Any) -> None:
@@ -137,17 +161,25 @@ def _stop(study: Any) -> None:
 
 def enqueue(study: Any, family: str, params: dict[str, Any], portfolio: bool = False) -> None:
     values = {"model": family, **{f"{family}.{k}": v for k, v in params.items()}}
-    study.enqueue_trial(values, user_attrs={"portfolio": True} if portfolio else None, skip_if_exists=True)
+    study.enqueue_trial(
+        values, user_attrs={"portfolio": True} if portfolio else None, skip_if_exists=True
+    )
 
 
 def run_grid(engine: Engine, study: Any, n_trials: int | None) -> None:
     """Every grid point, families interleaved, until the grid, n_trials or the budget runs out."""
     from mcp_server.ml.tuning.spaces import grid
 
-    per_family = {f: grid({k: v for k, v in engine.config.spaces[f].items() if isinstance(v, dict)})
-                  for f in engine.config.families}  # fmt: skip
-    points = [(f, p[i]) for i in range(max(map(len, per_family.values()))) for f, p in per_family.items()
-              if i < len(p)]  # fmt: skip
+    per_family = {
+        f: grid({k: v for k, v in engine.config.spaces[f].items() if isinstance(v, dict)})
+        for f in engine.config.families
+    }
+    points = [
+        (f, p[i])
+        for i in range(max(map(len, per_family.values())))
+        for f, p in per_family.items()
+        if i < len(p)
+    ]
     for family, params in points:
         enqueue(study, family, params)
     engine.optimize(study, min(len(points), n_trials or len(points)))
@@ -158,23 +190,33 @@ def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
     try:
         import hyperopt
     except ImportError:
-        raise MoaiMlError("strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'") from None
+        raise MoaiMlError(
+            "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
+        ) from None
     import numpy as np
     import optuna
 
     from mcp_server.ml.tuning.spaces import hyperopt_space
 
     cfg = engine.config
-    space = hyperopt.hp.choice("model", [
-        {"model": f, "params": hyperopt_space(cfg.spaces[f], f)} for f in cfg.families
-    ])  # fmt: skip
+    space = hyperopt.hp.choice(
+        "model", [{"model": f, "params": hyperopt_space(cfg.spaces[f], f)} for f in cfg.families]
+    )
 
     def fn(point: dict[str, Any]) -> dict[str, Any]:
         if time.time() >= cfg.deadline:
             return {"status": hyperopt.STATUS_FAIL}
         family, params = point["model"], point["params"]
-        study.enqueue_trial({"model": family, **{f"{family}.{k}": v for k, v in params.items()
-                                                 if isinstance(cfg.spaces[family].get(k), dict)}})  # fmt: skip
+        study.enqueue_trial(
+            {
+                "model": family,
+                **{
+                    f"{family}.{k}": v
+                    for k, v in params.items()
+                    if isinstance(cfg.spaces[family].get(k), dict)
+                },
+            }
+        )
         trial = study.ask()
         try:
             value = engine.objective(trial)
@@ -185,8 +227,18 @@ def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
             engine.after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
             return {"status": hyperopt.STATUS_FAIL}
         engine.after_trial(study, study.tell(trial, value))
-        return {"status": hyperopt.STATUS_OK, "loss": -value if engine.folds.scorer.higher else value}
+        return {
+            "status": hyperopt.STATUS_OK,
+            "loss": -value if engine.folds.scorer.higher else value,
+        }
 
-    hyperopt.fmin(fn, space, algo=hyperopt.tpe.suggest, max_evals=n_trials or 100_000,
-                  timeout=max(int(cfg.deadline - time.time()), 1), rstate=np.random.default_rng(cfg.seed),
-                  show_progressbar=False, trials=hyperopt.Trials())  # fmt: skip
+    hyperopt.fmin(
+        fn,
+        space,
+        algo=hyperopt.tpe.suggest,
+        max_evals=n_trials or 100_000,
+        timeout=max(int(cfg.deadline - time.time()), 1),
+        rstate=np.random.default_rng(cfg.seed),
+        show_progressbar=False,
+        trials=hyperopt.Trials(),
+    )

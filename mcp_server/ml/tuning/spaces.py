@@ -1,4 +1,5 @@
-"""Search spaces: the estimator registry's `search_space` per model, merged with a caller's overrides.
+"""Search spaces: the estimator registry's `search_space` per model, merged with a caller's
+overrides.
 
 A space maps a parameter to one of
 - `{"type": "float"|"int", "low": L, "high": H, "log": bool}` (a range),
@@ -14,7 +15,7 @@ import itertools
 import math
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 GRID_POINTS = 3  # points per numeric range in a grid
 MAX_GRID = 500
@@ -24,8 +25,15 @@ def _check_range(model: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     kind = spec.get("type")
     low, high = spec.get("low"), spec.get("high")
     where = f"search_space[{model!r}][{name!r}]"
-    if not isinstance(low, int | float) or not isinstance(high, int | float) or isinstance(low, bool):
-        raise MoaiMlError(f"{where} needs numeric 'low' and 'high', e.g. {{'type': 'float', 'low': 0.01, 'high': 1}}")
+    if (
+        not isinstance(low, int | float)
+        or not isinstance(high, int | float)
+        or isinstance(low, bool)
+    ):
+        raise MoaiMlError(
+            f"{where} needs numeric 'low' and 'high', e.g. "
+            f"{{'type': 'float', 'low': 0.01, 'high': 1}}"
+        )
     if not math.isfinite(low) or not math.isfinite(high) or low > high:
         raise MoaiMlError(f"{where}: low ({low}) must be <= high ({high}), both finite")
     log = bool(spec.get("log", False))
@@ -50,9 +58,14 @@ def normalise(model: str, name: str, spec: Any) -> Any:
     if kind == "categorical":
         choices = spec.get("choices")
         if not isinstance(choices, list) or not choices:
-            raise MoaiMlError(f"search_space[{model!r}][{name!r}]: a categorical needs a non-empty 'choices' list")
+            raise MoaiMlError(
+                f"search_space[{model!r}][{name!r}]: a categorical needs a non-empty 'choices' list"
+            )
         if not all(c is None or isinstance(c, bool | int | float | str) for c in choices):
-            raise MoaiMlError(f"search_space[{model!r}][{name!r}]: choices must be numbers, strings, booleans or null")
+            raise MoaiMlError(
+                f"search_space[{model!r}][{name!r}]: choices must be numbers, strings, "
+                "booleans or null"
+            )
         return {"type": "categorical", "choices": list(choices)}
     raise MoaiMlError(
         f"search_space[{model!r}][{name!r}] has type {kind!r}; use 'float', 'int' or 'categorical' "
@@ -61,7 +74,8 @@ def normalise(model: str, name: str, spec: Any) -> Any:
 
 
 def model_space(model: str, task: str, override: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The registry's space for `model`, updated with `override`; parameters the estimator does not take
+    """The registry's space for `model`, updated with `override`; parameters the estimator does not
+    take
     are refused by name."""
     from mcp_server.ml.modeling.registry import get_spec, make_estimator
 
@@ -69,14 +83,21 @@ def model_space(model: str, task: str, override: dict[str, Any] | None = None) -
     space = {name: normalise(model, name, value) for name, value in spec.search_space.items()}
     if override is not None:
         if not isinstance(override, dict):
-            raise MoaiMlError(f"search_space[{model!r}] must be an object of parameter -> range, choices or value")
+            raise MoaiMlError(
+                f"search_space[{model!r}] must be an object of parameter -> range, choices or value"
+            )
         if not override and not space:
-            raise MoaiMlError(f"search_space[{model!r}] is empty and the registry has no space for it; give parameters")
+            raise MoaiMlError(
+                f"search_space[{model!r}] is empty and the registry has no space for it; "
+                "give parameters"
+            )
         space.update({name: normalise(model, name, value) for name, value in override.items()})
     known = set(make_estimator(model, task, {}, 0).get_params(deep=False))
     unknown = sorted(set(space) - known)
     if unknown:
-        raise MoaiMlError(f"search_space[{model!r}] names parameters {model} does not take: {unknown[:5]}")
+        raise MoaiMlError(
+            f"search_space[{model!r}] names parameters {model} does not take: {unknown[:5]}"
+        )
     return space
 
 
@@ -84,7 +105,9 @@ def check_overrides(overrides: dict[str, Any], models: list[str]) -> None:
     """Overrides only for models that are searched."""
     stray = sorted(set(overrides) - set(models))
     if stray:
-        raise MoaiMlError(f"search_space names models that are not searched: {stray[:5]}; searched: {models}")
+        raise MoaiMlError(
+            f"search_space names models that are not searched: {stray[:5]}; searched: {models}"
+        )
 
 
 def is_tunable(space: dict[str, Any]) -> bool:
@@ -130,7 +153,8 @@ def suggest(trial: Any, space: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def grid(space: dict[str, Any]) -> list[dict[str, Any]]:
-    """Grid points: every choice, and GRID_POINTS values (geometric for log ranges) of each range."""
+    """Grid points: every choice, and GRID_POINTS values (geometric for log ranges) of each
+    range."""
     axes: dict[str, list[Any]] = {}
     for name, spec in space.items():
         if not isinstance(spec, dict):
@@ -169,7 +193,11 @@ def hyperopt_space(space: dict[str, Any], prefix: str) -> dict[str, Any]:
             out[name] = hp.choice(key, spec["choices"])
         elif spec["type"] == "int":
             low, high = spec["low"], spec["high"]
-            dist = hp.qloguniform(key, np.log(low), np.log(high), 1) if spec["log"] else hp.quniform(key, low, high, 1)
+            dist = (
+                hp.qloguniform(key, np.log(low), np.log(high), 1)
+                if spec["log"]
+                else hp.quniform(key, low, high, 1)
+            )
             out[name] = scope.int(dist)
         elif spec["log"]:
             out[name] = hp.loguniform(key, np.log(spec["low"]), np.log(spec["high"]))

@@ -12,14 +12,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 DEFAULT_DB = Path(".moai/ml/optuna.db")
 HEARTBEAT_S = 3
 GRACE_S = 12
 CONNECT_TIMEOUT_S = 3
 SCHEMA_RETRIES = 4
-SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgresql+psycopg2", "mysql", "mysql+pymysql")
+SCHEMES = (
+    "sqlite",
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "mysql",
+    "mysql+pymysql",
+)
 
 
 def default_url(root: Path) -> str:
@@ -30,8 +37,10 @@ def normalise_url(url: str) -> str:
     """`postgresql://` means the psycopg (3) driver, the one the `tune` extra installs."""
     scheme = urlparse(url).scheme
     if scheme not in SCHEMES:
-        raise MoaiMlError(f"storage {redact(url)!r} is not a database URL; use postgresql://user@host:port/db "
-                          "or sqlite:///path (default: the workspace's .moai/ml/optuna.db)")  # fmt: skip
+        raise MoaiMlError(
+            f"storage {redact(url)!r} is not a database URL; use postgresql://user@host:port/db "
+            "or sqlite:///path (default: the workspace's .moai/ml/optuna.db)"
+        )
     if scheme == "postgresql":
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
@@ -66,10 +75,14 @@ def check_reachable(url: str) -> None:
         with engine.connect() as conn:
             conn.execute(sqlalchemy.text("SELECT 1"))
     except Exception as exc:
-        first = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][:200]
+        first = (str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__])[0][
+            :200
+        ]
         waited = time.monotonic() - started
-        raise MoaiMlError(f"cannot reach the study storage {redact(url)!r} ({first}; after {waited:.1f} s); "
-                          "check the URL, the server and the credentials") from None  # fmt: skip
+        raise MoaiMlError(
+            f"cannot reach the study storage {redact(url)!r} ({first}; after {waited:.1f} s); "
+            "check the URL, the server and the credentials"
+        ) from None
     finally:
         engine.dispose()
 
@@ -88,11 +101,15 @@ def open_storage(url: str) -> Any:
     for attempt in range(SCHEMA_RETRIES):
         try:
             return RDBStorage(
-                url, engine_kwargs=_engine_kwargs(url), heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                url,
+                engine_kwargs=_engine_kwargs(url),
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
                 heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=2),
-            )  # fmt: skip
+            )
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
-            # two processes creating the tables of an empty database at once: the loser sees them exist
+            # two processes creating the tables of an empty database at once: the loser sees them
+            # exist
             if attempt == SCHEMA_RETRIES - 1:
                 raise
             time.sleep(0.5 * (attempt + 1))
@@ -100,7 +117,8 @@ def open_storage(url: str) -> Any:
 
 
 def quiet_optuna() -> None:
-    """Optuna flags heartbeats, multivariate TPE and the Wilcoxon pruner as experimental on every use."""
+    """Optuna flags heartbeats, multivariate TPE and the Wilcoxon pruner as experimental on every
+    use."""
     import warnings
 
     import optuna
@@ -110,16 +128,27 @@ def quiet_optuna() -> None:
 
 
 def open_study(storage: Any, name: str, direction: str, sampler: Any, pruner: Any) -> Any:
-    """Create the study, or join it; a study of that name that optimises the other way is refused."""
+    """Create the study, or join it; a study of that name that optimises the other way is
+    refused."""
     import optuna
 
     try:
-        existing = optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+        existing = optuna.load_study(
+            study_name=name, storage=storage, sampler=sampler, pruner=pruner
+        )
     except KeyError:
-        return optuna.create_study(study_name=name, storage=storage, direction=direction, sampler=sampler,
-                                   pruner=pruner, load_if_exists=True)  # fmt: skip
+        return optuna.create_study(
+            study_name=name,
+            storage=storage,
+            direction=direction,
+            sampler=sampler,
+            pruner=pruner,
+            load_if_exists=True,
+        )
     have = existing.direction.name.lower()
     if have != direction:
-        raise MoaiMlError(f"study {name!r} exists and {have}s its objective, but this search would {direction} "
-                          f"it; pick another study_name or the matching metric")  # fmt: skip
+        raise MoaiMlError(
+            f"study {name!r} exists and {have}s its objective, but this search would {direction} "
+            f"it; pick another study_name or the matching metric"
+        )
     return existing

@@ -3,7 +3,8 @@
 The worker reads what to search from the study itself (the configuration `ml_tune` stored on it:
 table, target, metric, folds, seed, families, spaces, deadline), prepares the same folds, and runs
 trials until the study's deadline (or, when given, exactly `n_trials`, deadline or not). Its trials
-are ordinary trials of the study; heartbeats let the others fail and retry a trial whose worker died.
+are ordinary trials of the study; heartbeats let the others fail and retry a trial whose worker
+died.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 
 @dataclass
@@ -26,13 +27,20 @@ class WorkerReport:
 
 
 def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -> WorkerReport:
-    """Run trials of `study_name` until its deadline or `n_trials`; report the study's best trial."""
+    """Run trials of `study_name` until its deadline or `n_trials`; report the study's best
+    trial."""
     import optuna
 
     from mcp_server.ml.modeling.dataset import prepare
     from mcp_server.ml.tuning.folds import make_folds
     from mcp_server.ml.tuning.scoring import Scorer
-    from mcp_server.ml.tuning.search import CONFIG_ATTR, Engine, SearchConfig, pruner_for, sampler_for
+    from mcp_server.ml.tuning.search import (
+        CONFIG_ATTR,
+        Engine,
+        SearchConfig,
+        pruner_for,
+        sampler_for,
+    )
     from mcp_server.ml.tuning.storage import check_reachable, open_storage
 
     check_reachable(storage_url)
@@ -40,20 +48,37 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
     try:
         raw = optuna.load_study(study_name=study_name, storage=storage).user_attrs.get(CONFIG_ATTR)
     except KeyError:
-        raise MoaiMlError(f"no study {study_name!r} in that storage; start it with ml_tune first") from None
+        raise MoaiMlError(
+            f"no study {study_name!r} in that storage; start it with ml_tune first"
+        ) from None
     if not raw:
-        raise MoaiMlError(f"study {study_name!r} was not made by ml_tune (it has no search configuration)")
+        raise MoaiMlError(
+            f"study {study_name!r} was not made by ml_tune (it has no search configuration)"
+        )
     config = SearchConfig(**raw)
     if n_trials is not None:
-        config.deadline = time.time() + 86400.0  # n_trials, not the study's deadline, bounds this worker
+        config.deadline = (
+            time.time() + 86400.0
+        )  # n_trials, not the study's deadline, bounds this worker
     elif time.time() >= config.deadline:
-        raise MoaiMlError(f"study {study_name!r} is past its deadline; give --n-trials to add trials anyway")
+        raise MoaiMlError(
+            f"study {study_name!r} is past its deadline; give --n-trials to add trials anyway"
+        )
     strategy = "optuna" if config.strategy in ("auto", "hyperopt") else config.strategy
-    study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler_for(strategy, _seed(config)),
-                              pruner=pruner_for(strategy))  # fmt: skip
+    study = optuna.load_study(
+        study_name=study_name,
+        storage=storage,
+        sampler=sampler_for(strategy, _seed(config)),
+        pruner=pruner_for(strategy),
+    )
     cache = Path(config.cache) if config.cache else None
     data = prepare(Path(config.data_path), config.target, config.task, config.drop, cache)
-    folds = make_folds(data, config.cv_folds, config.seed, Scorer(config.task, config.metric, len(data.schema.classes)))
+    folds = make_folds(
+        data,
+        config.cv_folds,
+        config.seed,
+        Scorer(config.task, config.metric, len(data.schema.classes)),
+    )
     engine = Engine(config, folds)
     engine.optimize(study, n_trials)
     return _report(study, engine)
@@ -69,7 +94,9 @@ def _seed(config: Any) -> int:
 def _report(study: Any, engine: Any) -> WorkerReport:
     import optuna
 
-    mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("worker") == engine.worker]
+    mine = [
+        t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("worker") == engine.worker
+    ]
     try:
         best = study.best_trial
         number, value = best.number, float(best.value)

@@ -18,19 +18,21 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.names import IDENTIFIER
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import IDENTIFIER
+from mcp_server.core.package import CHECKOUT_DIR, PACKAGE_DIR
 
 _IDENT = re.compile(IDENTIFIER)
 _MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
 
 
 def templates_dir() -> Path:
-    """Templates ship inside the wheel as `mcp_server/templates`; in a checkout they are `templates/`."""
-    packaged = Path(__file__).parent / "templates"
+    """Templates ship inside the wheel as `mcp_server/templates`; in a checkout they are
+    `templates/`."""
+    packaged = PACKAGE_DIR / "templates"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+    return CHECKOUT_DIR / "templates"
 
 
 def pyrepr(value: Any) -> str:

@@ -13,11 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mcp_server.core.package import CHECKOUT_DIR
+
 SPEC_ID = "ML-001"
 
 
 def examples_dir() -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+    for base in (Path.cwd(), CHECKOUT_DIR):
         if (base / "examples/.moai/specs").is_dir():
             return base / "examples"
     raise SystemExit("demo: examples/ not found; run `make demo` from the repository root")
@@ -35,7 +37,10 @@ def _text(result: Any) -> str:
 
 
 def print_profile(data: dict[str, Any]) -> None:
-    print(f"profile  {data['data_path']}: {data['rows']} rows, {data['n_columns']} columns, task {data['task']}")
+    print(
+        f"profile  {data['data_path']}: {data['rows']} rows, {data['n_columns']} columns, "
+        f"task {data['task']}"
+    )
     for warning in data["warnings"][:5]:
         print(f"         - {warning['severity']}: {warning['message']}")
 
@@ -45,9 +50,15 @@ def print_cycle(data: dict[str, Any]) -> None:
         mark = "ok " if phase["ok"] else "NO "
         if phase["phase"] == "red":
             failing = phase["tests_total"] - phase["tests_passed"]
-            print(f"red      {mark} {failing}/{phase['tests_total']} tests fail before the pipeline exists")
+            print(
+                f"red      {mark} {failing}/{phase['tests_total']} tests fail before the "
+                "pipeline exists"
+            )
         else:
-            print(f"{phase['phase']:<9}{mark} {phase['tests_passed']}/{phase['tests_total']} tests pass")
+            print(
+                f"{phase['phase']:<9}{mark} {phase['tests_passed']}/{phase['tests_total']} "
+                "tests pass"
+            )
         print(f"         {phase['summary']}")
         for path in phase["files_written"]:
             print(f"         wrote {path}")
@@ -55,11 +66,17 @@ def print_cycle(data: dict[str, Any]) -> None:
         print("CV leaderboard (mean ± std of the primary metric, training split):")
         for row in data["cv_results"]:
             chosen = "  <- chosen" if row["model"] == data["chosen_model"] else ""
-            print(f"         {row['model']:<24} {row['cv_mean']:.4f} ± {row['cv_std']:.4f}  {row['params']}{chosen}")
+            print(
+                f"         {row['model']:<24} {row['cv_mean']:.4f} ± {row['cv_std']:.4f}  "
+                f"{row['params']}{chosen}"
+            )
     for gate in data["metrics"]:
         sign = ">=" if gate["direction"] == "max" else "<="
         verdict = "met" if gate["passed"] else "NOT MET"
-        print(f"gate     {gate['name']} = {gate['value']} (SPEC: {sign} {gate['threshold']}) {verdict}")
+        print(
+            f"gate     {gate['name']} = {gate['value']} (SPEC: {sign} {gate['threshold']}) "
+            f"{verdict}"
+        )
     print(f"model    {data['chosen_model']}  run_id {data['run_id']}")
     print(f"next     {data['next_step']}")
 
@@ -69,20 +86,28 @@ async def run(workspace: Path) -> bool:
     from mcp.client.stdio import StdioServerParameters
 
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "mcp_server", "--workspace", str(workspace)], cwd=str(workspace)
+        command=sys.executable,
+        args=["-m", "mcp_server", "--workspace", str(workspace)],
+        cwd=str(workspace),
     )
     started = time.monotonic()
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-        print(f"[{time.monotonic() - started:5.1f}s] {progress:.0f}/{total or 0:.0f} {message or ''}")
+        print(
+            f"[{time.monotonic() - started:5.1f}s] {progress:.0f}/{total or 0:.0f} {message or ''}"
+        )
 
     async with Client(params, read_timeout_seconds=900) as client:
-        profile = await client.call_tool("ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"})
+        profile = await client.call_tool(
+            "ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"}
+        )
         if profile.is_error:
             print(f"demo: ml_profile_data failed: {_text(profile)}", file=sys.stderr)
             return False
         print_profile(dict(profile.structured_content or {}))
-        cycle = await client.call_tool("ml_tdd_cycle", {"spec_path": SPEC_ID}, progress_callback=on_progress)
+        cycle = await client.call_tool(
+            "ml_tdd_cycle", {"spec_path": SPEC_ID}, progress_callback=on_progress
+        )
         if cycle.is_error:
             print(f"demo: ml_tdd_cycle failed: {_text(cycle)}", file=sys.stderr)
             return False

@@ -80,7 +80,11 @@ def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:
             path = root / str(rel)
             for tmp in path.parent.glob(f".{path.name}.*.tmp"):
                 tmp.unlink(missing_ok=True)
-            if path.is_file() and not path.is_symlink() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and hashlib.sha256(path.read_bytes()).hexdigest() == digest
+            ):
                 entries[str(rel)] = str(digest)
                 changed = True
         journal.unlink(missing_ok=True)

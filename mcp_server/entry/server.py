@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from pydantic import ValidationError
 
 from mcp_server import __version__
+from mcp_server.files.workspace import Workspace
 from mcp_server.tools import (
     compare,
     evaluate,
@@ -28,7 +29,6 @@ from mcp_server.tools import (
 )
 from mcp_server.tools._middleware import install as install_middleware
 from mcp_server.tools.tasks_ext import TasksExtension
-from mcp_server.workspace import Workspace
 
 INSTRUCTIONS = """\
 moai-ml does test-first machine learning inside this workspace. Start with ml_profile_data on
@@ -60,7 +60,9 @@ class MoaiServer(MCPServer):
     can be megabytes of the caller's data); an agent acts best on one line naming the field.
     """
 
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Context | None = None) -> Any:
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context | None = None
+    ) -> Any:
         # Unknown argument names never get here: the tools/call middleware refuses them first
         # (tools/_arguments.py, with the closest valid name).
         try:
@@ -75,7 +77,9 @@ def one_line(exc: ToolError) -> str:
     """The error as one line of at most 500 characters; validation errors as `field: problem`."""
     cause = exc.__cause__
     if isinstance(cause, ValidationError):
-        problems = [f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in cause.errors()[:3]]
+        problems = [
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in cause.errors()[:3]
+        ]
         more = f" (and {cause.error_count() - 3} more)" if cause.error_count() > 3 else ""
         text = "invalid arguments: " + "; ".join(problems) + more
     else:

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from mcp_server.errors import MoaiMlError, SpecError, WorkspaceError
+from mcp_server.core.errors import MoaiMlError, SpecError, WorkspaceError
 
 # Estimator parameters that make a library open a file on the server (LightGBM, XGBoost, CatBoost).
 FILE_PARAMS = frozenset(
@@ -48,7 +48,11 @@ def show(value: Any, limit: int = 80) -> str:
     stay one short line (and never walk a structure that might be huge).
     """
     if isinstance(value, str | bytes | int | float | bool) or value is None:
-        text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "<a very long number>"
+        text = (
+            repr(value)
+            if not isinstance(value, int) or abs(value) < 10**40
+            else "<a very long number>"
+        )
     else:
         size = len(value) if hasattr(value, "__len__") else "?"
         text = f"<{type(value).__name__} of {size} items>"
@@ -66,7 +70,9 @@ def load_yaml(text: str, where: str) -> Any:
 
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise SpecError(f"{where} uses YAML anchors or aliases (& or *); write each value out in full")
+            raise SpecError(
+                f"{where} uses YAML anchors or aliases (& or *); write each value out in full"
+            )
     return yaml.safe_load(text)
 
 
@@ -81,11 +87,15 @@ def check_regular_file(path: Path, shown: str) -> os.stat_result:
     except FileNotFoundError:
         raise WorkspaceError(f"file not found: {show(shown)}") from None
     except OSError as exc:
-        raise WorkspaceError(f"cannot read {show(shown)}: {exc.strerror or type(exc).__name__}") from None
+        raise WorkspaceError(
+            f"cannot read {show(shown)}: {exc.strerror or type(exc).__name__}"
+        ) from None
     if stat.S_ISDIR(info.st_mode):
         raise WorkspaceError(f"{show(shown)} is a directory; give a file")
     if not stat.S_ISREG(info.st_mode):
-        raise WorkspaceError(f"{show(shown)} is not a regular file (a FIFO, socket or device); give a regular file")
+        raise WorkspaceError(
+            f"{show(shown)} is not a regular file (a FIFO, socket or device); give a regular file"
+        )
     return info
 
 
@@ -97,8 +107,11 @@ def refuse_file_params(params: dict[str, Any]) -> None:
     """
     for key, value in params.items():
         name = str(key).lower()
-        if name in FILE_PARAMS or (isinstance(value, str) and any(word in name for word in _FILE_WORDS)):
+        if name in FILE_PARAMS or (
+            isinstance(value, str) and any(word in name for word in _FILE_WORDS)
+        ):
             raise MoaiMlError(
-                f"parameter {show(key)} names a file on the server, which estimators may not read or write; "
+                f"parameter {show(key)} names a file on the server, which estimators may "
+                "not read or write; "
                 "remove it (data only comes in through data_path)"
             )

@@ -45,6 +45,22 @@ def export_dir(name: str) -> Path:
 
 
 __all__ = [
-    "ARTIFACTS", "CACHE", "EXPORTS", "JOBS", "MANIFEST", "MLFLOW_DB", "MOAI", "REPORTS", "SCHEMA_CACHE", "SCRATCH",
-    "SPECS", "STORE", "TDD_STATE", "WANDB", "export_dir", "report_dir", "spec_file", "tdd_state",
-]  # fmt: skip
+    "ARTIFACTS",
+    "CACHE",
+    "EXPORTS",
+    "JOBS",
+    "MANIFEST",
+    "MLFLOW_DB",
+    "MOAI",
+    "REPORTS",
+    "SCHEMA_CACHE",
+    "SCRATCH",
+    "SPECS",
+    "STORE",
+    "TDD_STATE",
+    "WANDB",
+    "export_dir",
+    "report_dir",
+    "spec_file",
+    "tdd_state",
+]

@@ -21,8 +21,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from mcp_server import settings
-from mcp_server.errors import MoaiMlError
+from mcp_server.core import settings
+from mcp_server.core.errors import MoaiMlError
 
 SIGNATURE_FILE = "signature.json"
 _DOMAIN = b"moai-ml/model-file/v1\x00"
@@ -55,7 +55,8 @@ def signing_key() -> bytes:
     except OSError as exc:
         raise MoaiMlError(
             f"cannot create the model-signing key at {str(path)!r} ({exc.strerror or exc}); "
-            f"set {settings.KEY_DIR.name} to a writable folder or {settings.SIGNING_KEY.name} to a shared secret"
+            f"set {settings.KEY_DIR.name} to a writable folder or "
+            f"{settings.SIGNING_KEY.name} to a shared secret"
         ) from exc
     with os.fdopen(fd, "wb") as handle:
         handle.write(secrets.token_bytes(32))
@@ -65,13 +66,17 @@ def signing_key() -> bytes:
 def _read_key(path: Path) -> bytes:
     key = path.read_bytes()
     if len(key) < 16:
-        raise MoaiMlError(f"the model-signing key {str(path)!r} is too short; delete it to make a new one")
+        raise MoaiMlError(
+            f"the model-signing key {str(path)!r} is too short; delete it to make a new one"
+        )
     return key
 
 
 def _mac(key: bytes, name: str, data: bytes) -> str:
     digest = hashlib.sha256(data).digest()
-    return hmac.new(key, _DOMAIN + name.encode("utf-8") + b"\x00" + digest, hashlib.sha256).hexdigest()
+    return hmac.new(
+        key, _DOMAIN + name.encode("utf-8") + b"\x00" + digest, hashlib.sha256
+    ).hexdigest()
 
 
 def sign_folder(folder: Path) -> None:
@@ -83,14 +88,18 @@ def sign_folder(folder: Path) -> None:
             name = path.relative_to(folder).as_posix()
             macs[name] = _mac(key, name, path.read_bytes())
     payload = {"version": 1, "alg": "HMAC-SHA256", "files": macs}
-    (folder / SIGNATURE_FILE).write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")
+    (folder / SIGNATURE_FILE).write_text(
+        json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8"
+    )
 
 
 def sign_file(path: Path) -> Path:
     """A sidecar `<file>.sig` for one exported file; returns its path."""
     mac = _mac(signing_key(), path.name, path.read_bytes())
     sidecar = path.with_name(path.name + ".sig")
-    sidecar.write_text(json.dumps({"version": 1, "alg": "HMAC-SHA256", "mac": mac}), encoding="utf-8")
+    sidecar.write_text(
+        json.dumps({"version": 1, "alg": "HMAC-SHA256", "mac": mac}), encoding="utf-8"
+    )
     return sidecar
 
 
@@ -106,21 +115,27 @@ def verified_bytes(path: Path, *, folder: Path | None = None) -> bytes | None:
             expected = str(sig["files"][name])
         else:
             name = path.name
-            expected = str(json.loads(path.with_name(path.name + ".sig").read_text(encoding="utf-8"))["mac"])
+            expected = str(
+                json.loads(path.with_name(path.name + ".sig").read_text(encoding="utf-8"))["mac"]
+            )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return data if hmac.compare_digest(_mac(signing_key(), name, data), expected) else None
 
 
 def require_signed(path: Path, *, what: str, trusted: bool, folder: Path | None = None) -> bytes:
-    """The bytes of `path` if this product signed it (or the caller trusts it), else a clear refusal."""
+    """The bytes of `path` if this product signed it (or the caller trusts it), else a clear
+    refusal."""
     data = verified_bytes(path, folder=folder)
     if data is None:
         if not trusted:
             raise MoaiMlError(
-                f"refusing to load {what}: it is a pickle (loading runs code) that this machine's moai-ml did not "
-                "sign (logged by another tool or machine, an older moai-ml, or changed since). If you trust its "
-                f"author, pass trusted=true; a team sharing one tracking server sets {settings.SIGNING_KEY.name} "
+                f"refusing to load {what}: it is a pickle (loading runs code) that this "
+                "machine's moai-ml did not "
+                "sign (logged by another tool or machine, an older moai-ml, or changed "
+                "since). If you trust its "
+                "author, pass trusted=true; a team sharing one tracking server sets "
+                f"{settings.SIGNING_KEY.name} "
                 "on every machine"
             )
         data = path.read_bytes()
@@ -135,4 +150,6 @@ def load_pickle(path: Path, *, what: str, trusted: bool, folder: Path | None = N
     try:
         return joblib.load(io.BytesIO(data))
     except Exception as exc:  # a corrupt or truncated file fails in many ways
-        raise MoaiMlError(f"could not load {what} as joblib/pickle: {type(exc).__name__}: {exc}") from exc
+        raise MoaiMlError(
+            f"could not load {what} as joblib/pickle: {type(exc).__name__}: {exc}"
+        ) from exc

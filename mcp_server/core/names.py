@@ -19,9 +19,12 @@ Task = Literal["binary", "multiclass", "regression"]
 TaskChoice = Literal["auto", "binary", "multiclass", "regression"]
 
 SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"  # a SPEC id as runs are tagged and filtered (ML-001)
-SPEC_FILE_ID = r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"  # the id a SPEC file may declare (tdd.spec)
+SPEC_FILE_ID = (
+    r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"  # the id a SPEC file may declare (tdd.spec)
+)
 RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"  # an MLflow run id
-RUN_REF = r"^(models:/[^\x00-\x1f]{1,400}|[A-Za-z0-9_-]{1,64})$"  # a run id, or models:/name@alias, /name/N
+# a run id, or models:/name@alias, /name/N
+RUN_REF = r"^(models:/[^\x00-\x1f]{1,400}|[A-Za-z0-9_-]{1,64})$"
 MODEL_NAME = r"^[a-z][a-z0-9_]{0,63}$"  # a registry model name (ml/modeling/registry.py)
 EXPERIMENT_NAME = r"^[^\x00-\x1f]{1,200}$"  # an MLflow experiment name
 METRIC_NAME = r"^[a-z0-9_]{1,40}$"  # a metric name as a tool argument

@@ -27,15 +27,26 @@ INVALID_REQUEST = -32600
 def _error(code: int, message: str, request_id: Any = None) -> SessionMessage:
     from mcp_types import ErrorData, JSONRPCError
 
-    return SessionMessage(JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message)))
+    return SessionMessage(
+        JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message))
+    )
 
 
 def _refusal(exc: Exception) -> SessionMessage:
     """The answer to a frame that did not parse: a fixed, short message (never the frame back)."""
     text = str(exc)
-    if "json" in text.lower() or "EOF" in text or "recursion" in text.lower() or "number" in text.lower():
-        return _error(PARSE_ERROR, "Parse error: the frame is not valid JSON (or nests/numbers too deep/long)")
-    return _error(INVALID_REQUEST, "Invalid request: the frame is JSON but not a valid JSON-RPC 2.0 message")
+    if (
+        "json" in text.lower()
+        or "EOF" in text
+        or "recursion" in text.lower()
+        or "number" in text.lower()
+    ):
+        return _error(
+            PARSE_ERROR, "Parse error: the frame is not valid JSON (or nests/numbers too deep/long)"
+        )
+    return _error(
+        INVALID_REQUEST, "Invalid request: the frame is JSON but not a valid JSON-RPC 2.0 message"
+    )
 
 
 def _encodable(item: SessionMessage) -> SessionMessage:
@@ -45,7 +56,11 @@ def _encodable(item: SessionMessage) -> SessionMessage:
     except (ValueError, UnicodeError):
         request_id = getattr(item.message, "id", None)
         safe_id = request_id if isinstance(request_id, int) else None
-        return _error(INVALID_REQUEST, "Invalid request: the message holds text that is not valid Unicode", safe_id)
+        return _error(
+            INVALID_REQUEST,
+            "Invalid request: the message holds text that is not valid Unicode",
+            safe_id,
+        )
     return item
 
 
@@ -103,14 +118,18 @@ def is_loopback(host: str) -> bool:
 
 def check_exposure(host: str, token: str | None) -> None:
     """A bind beyond loopback exposes every tool to the network: it needs a real bearer token."""
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
 
     if token is not None and len(token) < MIN_TOKEN_CHARS:
-        raise MoaiMlError(f"the bearer token is shorter than {MIN_TOKEN_CHARS} characters; use a long random one")
+        raise MoaiMlError(
+            f"the bearer token is shorter than {MIN_TOKEN_CHARS} characters; use a long random one"
+        )
     if token is None and not is_loopback(host):
         raise MoaiMlError(
-            f"binding {host!r} exposes the tools beyond this machine; set MOAI_ML_TOKEN (or pass --token) to a "
-            "long random secret that clients send as 'Authorization: Bearer <token>', or bind 127.0.0.1"
+            f"binding {host!r} exposes the tools beyond this machine; set MOAI_ML_TOKEN "
+            "(or pass --token) to a "
+            "long random secret that clients send as 'Authorization: Bearer <token>', or "
+            "bind 127.0.0.1"
         )
 
 
@@ -132,7 +151,9 @@ def security_settings(host: str, extra: list[str]) -> Any:
 
     hosts = allowed_hosts(host, extra)
     origins = [f"{scheme}://{name}" for name in hosts for scheme in ("http", "https")]
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
 
 
 class BearerGuard:
@@ -150,19 +171,26 @@ class BearerGuard:
             if not hmac.compare_digest(given, self.expected):
                 from starlette.responses import PlainTextResponse
 
-                reply = PlainTextResponse("missing or wrong bearer token", status_code=401,
-                                          headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+                reply = PlainTextResponse(
+                    "missing or wrong bearer token",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
                 await reply(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def run_http(server: MCPServer, host: str, port: int, token: str | None, extra_hosts: list[str]) -> None:
+def run_http(
+    server: MCPServer, host: str, port: int, token: str | None, extra_hosts: list[str]
+) -> None:
     """Streamable HTTP with rebinding protection always on and, when given, a bearer token."""
     import uvicorn
 
     check_exposure(host, token)
-    app: Any = server.streamable_http_app(transport_security=security_settings(host, extra_hosts), host=host)
+    app: Any = server.streamable_http_app(
+        transport_security=security_settings(host, extra_hosts), host=host
+    )
     if token is not None:
         app = BearerGuard(app, token)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")

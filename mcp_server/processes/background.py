@@ -2,7 +2,7 @@
 
 Why a detached process per job: an MCP host abandons a tool call after a minute or so, and over
 stdio the server itself exits when the host disconnects. A job therefore runs in its own process
-session (`mcp_server.jobrunner`), which keeps going when the server goes away and leaves its
+session (`mcp_server.processes.runner`), which keeps going when the server goes away and leaves its
 state and result on disk, where any later server process (the reconnected client's) reads them.
 
 Files of one job, each with a single writer, each replaced atomically:
@@ -33,10 +33,10 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from mcp_server import layout
-from mcp_server.errors import MoaiMlError
-from mcp_server.journal import process_alive
-from mcp_server.workspace import Workspace, atomic_write
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.journal import process_alive
+from mcp_server.files.workspace import Workspace, atomic_write
 
 JOBS = layout.JOBS
 JOB_ID = r"^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"
@@ -106,12 +106,16 @@ class JobStore:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except ValueError:  # a reader never sees a torn file (atomic writes); a hand-edited one, maybe
+        except (
+            ValueError
+        ):  # a reader never sees a torn file (atomic writes); a hand-edited one, maybe
             return None
         return data if isinstance(data, dict) else None
 
     def _write(self, job_id: str, name: str, data: dict[str, Any]) -> None:
-        atomic_write(self.folder(job_id) / name, (json.dumps(data, default=str) + "\n").encode("utf-8"))
+        atomic_write(
+            self.folder(job_id) / name, (json.dumps(data, default=str) + "\n").encode("utf-8")
+        )
 
     def write_state(self, state: JobState) -> None:
         state.updated = time.time()
@@ -122,7 +126,10 @@ class JobStore:
     def request(self, job_id: str) -> dict[str, Any]:
         data = self._read(job_id, "request.json")
         if data is None:
-            raise JobNotFound(f"no job {job_id!r} in this workspace; ml_job_status() without job_id lists the jobs")
+            raise JobNotFound(
+                f"no job {job_id!r} in this workspace; ml_job_status() without job_id "
+                "lists the jobs"
+            )
         return data
 
     def result(self, job_id: str) -> dict[str, Any] | None:
@@ -137,7 +144,9 @@ class JobStore:
         """Record a job (`queued`); `start` launches it."""
         job_id = new_job_id()
         self.workspace.ensure_dir(JOBS / job_id)
-        self._write(job_id, "request.json", {"job_id": job_id, "tool": tool, "arguments": arguments})
+        self._write(
+            job_id, "request.json", {"job_id": job_id, "tool": tool, "arguments": arguments}
+        )
         state = JobState(job_id=job_id, tool=tool)
         self.write_state(state)
         return state
@@ -145,13 +154,21 @@ class JobStore:
     def start(self, job_id: str) -> int:
         """Launch the runner in its own session, so it outlives this server and its client."""
         folder = self.folder(job_id)
-        cmd = [sys.executable, "-m", "mcp_server.jobrunner", "--workspace", str(self.workspace.root), job_id]
+        cmd = [
+            sys.executable,
+            "-m",
+            "mcp_server.processes.runner",
+            "--workspace",
+            str(self.workspace.root),
+            job_id,
+        ]
         with open(folder / "log.txt", "ab") as log:
             proc = subprocess.Popen(
                 cmd,
                 cwd=self.workspace.root,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,  # the server's stdout is the MCP channel; the runner has none
+                # the server's stdout is the MCP channel; the runner has none
+                stdout=subprocess.DEVNULL,
                 stderr=log,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -170,7 +187,8 @@ class JobStore:
             state.state, state.error = (
                 "failed",
                 (
-                    "the job process stopped without a result (killed, out of memory, or the machine restarted); "
+                    "the job process stopped without a result (killed, out of memory, or "
+                    "the machine restarted); "
                     f"see {JOBS.as_posix()}/{job_id}/log.txt, then start the tool again"
                 ),
             )
@@ -180,7 +198,9 @@ class JobStore:
 
     def _started_long_ago(self, state: JobState) -> bool:
         # A runner that has not yet written its pid file is starting, not dead.
-        return self._read(state.job_id, "runner.pid") is not None or time.time() - state.created > 30
+        return (
+            self._read(state.job_id, "runner.pid") is not None or time.time() - state.created > 30
+        )
 
     def alive(self, job_id: str) -> bool:
         info = self._read(job_id, "runner.pid")
@@ -209,7 +229,8 @@ class JobStore:
         info = self._read(job_id, "runner.pid") or {}
         pid = int(info.get("pid") or 0)
         if pid and process_alive(pid, info.get("start")):
-            # The runner alone first: it stops its own children cleanly; its whole group only if it will not.
+            # The runner alone first: it stops its own children cleanly; its whole group only if it
+            # will not.
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + CANCEL_GRACE_S
@@ -219,21 +240,28 @@ class JobStore:
                 _signal_group(pid, signal.SIGKILL)
         state = self.state(job_id)
         if not state.terminal or state.state == "failed":
-            state.state, state.error, state.message = "cancelled", None, "cancelled by ml_job_cancel"
+            state.state, state.error, state.message = (
+                "cancelled",
+                None,
+                "cancelled by ml_job_cancel",
+            )
             self.write_state(state)
         return state
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     try:
-        os.killpg(pid, sig)  # the runner leads its own group: its pytest and worker children stop too
+        os.killpg(
+            pid, sig
+        )  # the runner leads its own group: its pytest and worker children stop too
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
 
 
 def _start_time(pid: int) -> str | None:
-    """The process start time from /proc (Linux): with the pid it names one process, not a reused pid."""
+    """The process start time from /proc (Linux): with the pid it names one process, not a reused
+    pid."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -249,7 +277,9 @@ class JobProgress:
         self.store, self.state = store, state
         self._last = 0.0
 
-    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+    async def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
         self.state.progress = float(progress)
         self.state.total = total if total is not None else self.state.total
         if message:
@@ -261,5 +291,8 @@ class JobProgress:
                 await anyio.to_thread.run_sync(self.store.write_state, self.state)
 
 
-# Set while a job runs (in the job's own process); tools/_background.py hands it to the tool as its `ctx`.
-CURRENT: contextvars.ContextVar[JobProgress | None] = contextvars.ContextVar("moai_ml_job", default=None)
+# Set while a job runs (in the job's own process); tools/_background.py hands it to the tool as its
+# `ctx`.
+CURRENT: contextvars.ContextVar[JobProgress | None] = contextvars.ContextVar(
+    "moai_ml_job", default=None
+)

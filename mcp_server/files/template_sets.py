@@ -17,7 +17,7 @@ from functools import cache
 from string import Formatter
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -29,7 +29,8 @@ class TemplateSet:
     groups: dict[str, list[str]]
 
     def path(self, output: str, values: dict[str, Any]) -> str:
-        """The output's path, its `{placeholders}` filled from `values` (each a safe path segment)."""
+        """The output's path, its `{placeholders}` filled from `values` (each a safe path
+        segment)."""
         pattern = str(self.outputs[output]["path"])
         fields = {name for _, name, _, _ in Formatter().parse(pattern) if name}
         for name in fields:
@@ -37,16 +38,22 @@ class TemplateSet:
             # Why: placeholder values may come from data (a SPEC id, a run id); a path segment
             # must never climb out of the folder the manifest writes into.
             if not _SEGMENT.match(text) or text in (".", ".."):
-                raise MoaiMlError(f"{self.name} manifest: {name}={text!r} is not a safe path segment")
+                raise MoaiMlError(
+                    f"{self.name} manifest: {name}={text!r} is not a safe path segment"
+                )
         return pattern.format_map({name: str(values[name]) for name in fields})
 
     def paths(self, values: dict[str, Any]) -> dict[str, str]:
         """Every output that is one file (not rendered per item), by name."""
-        return {name: self.path(name, values) for name, spec in self.outputs.items() if "each" not in spec}
+        return {
+            name: self.path(name, values)
+            for name, spec in self.outputs.items()
+            if "each" not in spec
+        }
 
     def render(self, group: str, context: dict[str, Any]) -> dict[str, str]:
         """The group's rendered files (templates and JSON), path -> text."""
-        from mcp_server.render import render
+        from mcp_server.files.render import render
 
         files: dict[str, str] = {}
         for output in self.groups[group]:
@@ -56,9 +63,13 @@ class TemplateSet:
                 items = context[spec["each"]] if "each" in spec else [None]
                 for item in items:
                     ctx = context if item is None else {**context, spec.get("as", "item"): item}
-                    files[self.path(output, ctx if item is None else {**context, **item})] = render(template, ctx)
+                    files[self.path(output, ctx if item is None else {**context, **item})] = render(
+                        template, ctx
+                    )
             elif "json" in spec:
-                files[self.path(output, context)] = json.dumps(context[spec["json"]], indent=1, default=str) + "\n"
+                files[self.path(output, context)] = (
+                    json.dumps(context[spec["json"]], indent=1, default=str) + "\n"
+                )
         return files
 
 
@@ -67,7 +78,7 @@ def template_set(name: str) -> TemplateSet:
     """The template set `templates/<name>/`, from its manifest."""
     import yaml
 
-    from mcp_server.render import templates_dir
+    from mcp_server.files.render import templates_dir
 
     path = templates_dir() / name / "manifest.yaml"
     try:
@@ -77,7 +88,9 @@ def template_set(name: str) -> TemplateSet:
         raise MoaiMlError(f"template set {name!r} has no valid manifest at {path} ({exc})") from exc
     unknown = sorted({o for members in groups.values() for o in members} - set(outputs))
     if unknown:
-        raise MoaiMlError(f"template set {name!r}: groups name outputs the manifest does not declare: {unknown}")
+        raise MoaiMlError(
+            f"template set {name!r}: groups name outputs the manifest does not declare: {unknown}"
+        )
     return TemplateSet(name, outputs, groups)
 
 

@@ -1,6 +1,8 @@
-"""`python -m mcp_server.jobrunner --workspace ROOT JOB_ID`: run one background job to its end.
+"""`python -m mcp_server.processes.runner --workspace ROOT JOB_ID`: run one background job to its
+end.
 
-The job store (`mcp_server.jobstore`) starts this in its own process session. It builds the same
+The job store (`mcp_server.processes.background`) starts this in its own process session. It builds
+the same
 server the client talks to and calls the tool in-process with `background=false`, so a job's
 result is exactly the inline call's result. Progress goes to the job's `state.json` instead of
 MCP notifications. SIGTERM (`ml_job_cancel`) cancels the call the way a client's cancellation
@@ -19,8 +21,8 @@ from typing import Any
 
 import anyio
 
-from mcp_server.jobstore import CURRENT, JobProgress, JobState, JobStore
-from mcp_server.workspace import Workspace
+from mcp_server.files.workspace import Workspace
+from mcp_server.processes.background import CURRENT, JobProgress, JobState, JobStore
 
 
 def _error_text(exc: BaseException) -> str:
@@ -31,26 +33,33 @@ def _error_text(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-STOPPING: dict[str, bool] = {"requested": False}  # set on SIGTERM: whatever the call returns then is not kept
+STOPPING: dict[str, bool] = {
+    "requested": False
+}  # set on SIGTERM: whatever the call returns then is not kept
 
 
 async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> None:
     from mcp.server.mcpserver.exceptions import ToolError
     from mcp.types import CallToolResult, TextContent
 
-    from mcp_server.server import build_server
+    from mcp_server.entry.server import build_server
 
     server = build_server(store.workspace.root)
     token = CURRENT.set(JobProgress(store, state))
     try:
-        result = await server.call_tool(request["tool"], {**request["arguments"], "background": False})
+        result = await server.call_tool(
+            request["tool"], {**request["arguments"], "background": False}
+        )
     except ToolError as exc:
         if STOPPING["requested"]:
             return  # the tool failed because it was being stopped: a cancellation, not a result
         message = _error_text(exc)
-        store.write_result(state.job_id, CallToolResult(content=[TextContent(type="text", text=message)],
-                                                        is_error=True).model_dump(mode="json", by_alias=True,
-                                                                                  exclude_none=True))  # fmt: skip
+        store.write_result(
+            state.job_id,
+            CallToolResult(
+                content=[TextContent(type="text", text=message)], is_error=True
+            ).model_dump(mode="json", by_alias=True, exclude_none=True),
+        )
         state.state, state.error, state.message = "failed", message, "failed"
         return
     finally:
@@ -60,7 +69,9 @@ async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> No
     # Stored as the wire would carry it: a short summary as text, the data as structured content.
     if STOPPING["requested"]:
         return
-    dumped = compact(request["tool"], result.model_dump(mode="json", by_alias=True, exclude_none=True))
+    dumped = compact(
+        request["tool"], result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
     store.write_result(state.job_id, dumped)
     state.state, state.message = ("failed", "failed") if dumped.get("isError") else ("done", "done")
     if state.total:
@@ -89,7 +100,11 @@ async def run(workspace: Workspace, job_id: str) -> JobState:
             try:
                 await _call(store, state, request)
             except Exception as exc:  # a crash of the tool itself: record it, never lose the job
-                state.state, state.error, state.message = "failed", f"the job crashed: {_error_text(exc)}", "crashed"
+                state.state, state.error, state.message = (
+                    "failed",
+                    f"the job crashed: {_error_text(exc)}",
+                    "crashed",
+                )
             tg.cancel_scope.cancel()
     if (scope.cancelled_caught or STOPPING["requested"]) and state.state != "done":
         state.state, state.message = "cancelled", "cancelled by ml_job_cancel; nothing was recorded"
@@ -98,18 +113,21 @@ async def run(workspace: Workspace, job_id: str) -> JobState:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mcp_server.jobrunner")
+    parser = argparse.ArgumentParser(prog="python -m mcp_server.processes.runner")
     parser.add_argument("--workspace", required=True)
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
-    from mcp_server import settings
+    from mcp_server.core import settings
 
     os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
     # Why: nothing of a job may print where a parent could mistake it for protocol output.
     sys.stdout = sys.stderr
     state = anyio.run(run, Workspace(args.workspace), args.job_id)
-    if state.state == "cancelled" and os.getpgid(0) == os.getpid():  # only when we lead our own group
-        # Threads of an abandoned domain call may still hold a pytest subprocess: end the whole group.
+    if (
+        state.state == "cancelled" and os.getpgid(0) == os.getpid()
+    ):  # only when we lead our own group
+        # Threads of an abandoned domain call may still hold a pytest subprocess: end the whole
+        # group.
         with contextlib.suppress(OSError):
             os.killpg(os.getpgid(0), signal.SIGKILL)
     return 0 if state.state == "done" else 1

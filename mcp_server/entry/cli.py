@@ -8,7 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from mcp_server import __version__, settings
+from mcp_server import __version__
+from mcp_server.core import settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,26 +21,42 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "streamable-http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--token", default=None, help="bearer token for HTTP (default: $MOAI_ML_TOKEN)")
-    serve.add_argument("--allow-host", action="append", default=[], help="extra Host name the HTTP server accepts")
+    serve.add_argument(
+        "--token", default=None, help="bearer token for HTTP (default: $MOAI_ML_TOKEN)"
+    )
+    serve.add_argument(
+        "--allow-host", action="append", default=[], help="extra Host name the HTTP server accepts"
+    )
     inst = sub.add_parser("install", help="install the skill and the server entry into a project")
-    inst.add_argument("--project", default=".", help="the project root (default: current directory)")
-    inst.add_argument("--python", help="pin this interpreter in .mcp.json (default: found when the server starts)")
-    inst.add_argument("--command-file", action="store_true", help="also write .claude/commands/moai-ml-run.md")
+    inst.add_argument(
+        "--project", default=".", help="the project root (default: current directory)"
+    )
+    inst.add_argument(
+        "--python", help="pin this interpreter in .mcp.json (default: found when the server starts)"
+    )
+    inst.add_argument(
+        "--command-file", action="store_true", help="also write .claude/commands/moai-ml-run.md"
+    )
     prof = sub.add_parser("profile", help="profile a CSV/Parquet table")
     prof.add_argument("data_path")
     prof.add_argument("--target")
     prof.add_argument("--workspace", default=".")
-    worker = sub.add_parser("tune-worker", help="join an ml_tune study and run its trials until its deadline")
+    worker = sub.add_parser(
+        "tune-worker", help="join an ml_tune study and run its trials until its deadline"
+    )
     worker.add_argument("--study", required=True, help="study name (ml_tune's study_name)")
-    worker.add_argument("--storage", required=True, help="study storage URL, e.g. postgresql://user@host/db")
-    worker.add_argument("--n-trials", type=int, default=None, help="run this many trials, even past the deadline")
+    worker.add_argument(
+        "--storage", required=True, help="study storage URL, e.g. postgresql://user@host/db"
+    )
+    worker.add_argument(
+        "--n-trials", type=int, default=None, help="run this many trials, even past the deadline"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from mcp_server.errors import MoaiMlError
+    from mcp_server.core.errors import MoaiMlError
 
     try:
         if args.command == "mcp":
@@ -68,14 +85,14 @@ def _tune_worker(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mcp_server.server import build_server
+    from mcp_server.entry.server import build_server
 
     # MLflow logs schema migrations at INFO on the first use of a store; an agent's stderr
     # log is no place for that. An explicit MLFLOW_LOGGING_LEVEL still wins.
     os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
 
     if args.transport != "stdio":
-        from mcp_server.transport import check_exposure
+        from mcp_server.entry.transport import check_exposure
 
         token = args.token or settings.TOKEN.exact() or None
         check_exposure(args.host, token)  # before anything slow: refuse at once
@@ -83,18 +100,18 @@ def _serve(args: argparse.Namespace) -> int:
     if args.transport == "stdio":
         import anyio
 
-        from mcp_server.transport import run_stdio
+        from mcp_server.entry.transport import run_stdio
 
         anyio.run(run_stdio, server)
     else:
-        from mcp_server.transport import run_http
+        from mcp_server.entry.transport import run_http
 
         run_http(server, args.host, args.port, token, args.allow_host)
     return 0
 
 
 def _install(project: Path, python: str | None, command_file: bool) -> int:
-    from mcp_server.install import install
+    from mcp_server.entry.install import install
 
     report = install(project, python, command_file=command_file)
     for rel in report.changed:
@@ -105,8 +122,8 @@ def _install(project: Path, python: str | None, command_file: bool) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
+    from mcp_server.files.workspace import Workspace
     from mcp_server.tools.profile import profile_file
-    from mcp_server.workspace import Workspace
 
     result = profile_file(Workspace(args.workspace), args.data_path, args.target, "auto", 25, 30)
     print(json.dumps(result.model_dump(), indent=2))

@@ -31,9 +31,9 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from mcp_server import settings
-from mcp_server.errors import DataError, MoaiMlError
-from mcp_server.guards import show
+from mcp_server.core import settings
+from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.safety.guards import show
 
 # The forkserver's preload list takes module names; tests/test_jobs.py proves this one imports.
 PRELOAD = ["mcp_server.ml.fitting.warm"]
@@ -141,8 +141,12 @@ def _raise_for(message: tuple[Any, ...]) -> None:
     # Why not the traceback: it names server paths and library internals; it goes to the log.
     trace = str(message[1])
     logging.getLogger("moai_ml").error("job failed unexpectedly:\n%s", trace[-5000:])
-    last = next((line.strip() for line in reversed(trace.splitlines()) if line.strip()), "an unknown error")
-    raise JobCrashed(f"the worker failed unexpectedly ({show(last, 160)}); the traceback is in the server log")
+    last = next(
+        (line.strip() for line in reversed(trace.splitlines()) if line.strip()), "an unknown error"
+    )
+    raise JobCrashed(
+        f"the worker failed unexpectedly ({show(last, 160)}); the traceback is in the server log"
+    )
 
 
 class _Watch:
@@ -238,5 +242,7 @@ async def _drain(watch: _Watch, proc: Any, conn: Any) -> Any:
 
 def _death_note(exitcode: int | None, what: str) -> str:
     if exitcode is not None and exitcode < 0 and -exitcode == signal.SIGKILL:
-        return f"{what} was killed (SIGKILL), most likely by the out-of-memory killer; sample the data"
+        return (
+            f"{what} was killed (SIGKILL), most likely by the out-of-memory killer; sample the data"
+        )
     return f"{what} stopped without a result (exit code {exitcode})"

@@ -16,8 +16,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mcp_server import journal, layout
-from mcp_server.errors import WorkspaceError
+from mcp_server.core import layout
+from mcp_server.core.errors import WorkspaceError
+from mcp_server.files import journal
 
 
 @dataclass
@@ -55,15 +56,21 @@ class Workspace:
         """
         raw = os.fspath(user_path)
         if not raw or "\x00" in raw:
-            raise WorkspaceError("path is empty or contains a NUL byte; give a path inside the workspace")
+            raise WorkspaceError(
+                "path is empty or contains a NUL byte; give a path inside the workspace"
+            )
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
             # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
-            raise WorkspaceError(f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename it")
+            raise WorkspaceError(
+                f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename it"
+            )
         if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
             len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
         ):
             # Why up front: the OS refuses such names only when a write is already under way.
-            raise WorkspaceError(f"path {raw[:60]!r}... is too long (at most 255 bytes per part); use a shorter name")
+            raise WorkspaceError(
+                f"path {raw[:60]!r}... is too long (at most 255 bytes per part); use a shorter name"
+            )
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
@@ -71,9 +78,14 @@ class Workspace:
             real = candidate.resolve(strict=False)
             exists = real.exists() if must_exist else True  # exists() raises on a too-long name
         except (RuntimeError, OSError) as exc:  # a symlink loop, or a name the OS refuses
-            reason = "a symlink loop" if isinstance(exc, RuntimeError) else (exc.strerror or type(exc).__name__)
+            reason = (
+                "a symlink loop"
+                if isinstance(exc, RuntimeError)
+                else (exc.strerror or type(exc).__name__)
+            )
             raise WorkspaceError(
-                f"path {raw[:200]!r} cannot be resolved ({reason}); give a plain path inside the workspace"
+                f"path {raw[:200]!r} cannot be resolved ({reason}); give a plain path "
+                "inside the workspace"
             ) from exc
         if real != self.root and self.root not in real.parents:
             raise WorkspaceError(
@@ -85,8 +97,11 @@ class Workspace:
             hint = f"; closest in the workspace: {', '.join(near)}" if near else ""
             raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r}){hint}")
         if must_exist and not (real.is_file() or real.is_dir()):
-            # Why before any open: a FIFO blocks the reader until a writer comes; a device never ends.
-            raise WorkspaceError(f"{raw!r} is not a regular file (a FIFO, socket or device); give a regular file")
+            # Why before any open: a FIFO blocks the reader until a writer comes; a device never
+            # ends.
+            raise WorkspaceError(
+                f"{raw!r} is not a regular file (a FIFO, socket or device); give a regular file"
+            )
         return real
 
     def writable(self, user_path: str | os.PathLike[str]) -> Path:
@@ -108,9 +123,13 @@ class Workspace:
         try:
             real.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:
-            raise WorkspaceError(f"{os.fspath(user_path)!r} exists and is not a directory; move it away") from exc
+            raise WorkspaceError(
+                f"{os.fspath(user_path)!r} exists and is not a directory; move it away"
+            ) from exc
         except OSError as exc:
-            raise WorkspaceError(f"cannot create {os.fspath(user_path)!r}: {exc.strerror or exc}") from exc
+            raise WorkspaceError(
+                f"cannot create {os.fspath(user_path)!r}: {exc.strerror or exc}"
+            ) from exc
         return self.writable(real)
 
     def relative(self, path: Path) -> str:
@@ -145,9 +164,9 @@ class Workspace:
         wrote last time (so an update is safe), or when `overwrite` is true. A file a person
         created or edited is skipped and reported.
         """
-        from mcp_server import children
+        from mcp_server.processes import subprocesses
 
-        children.check()  # a cancelled call's abandoned thread writes nothing more
+        subprocesses.check()  # a cancelled call's abandoned thread writes nothing more
         with journal.locked(self._manifest_path()):
             manifest = self._load_manifest()
             report = WriteReport()
@@ -165,7 +184,9 @@ class Workspace:
                     report.skipped.append(key)
                 else:
                     plan[key] = (path, data, new_hash)
-            pending = journal.begin(self._manifest_path(), {k: v[2] for k, v in plan.items()}, _atomic_write)
+            pending = journal.begin(
+                self._manifest_path(), {k: v[2] for k, v in plan.items()}, _atomic_write
+            )
             for key, (path, data, new_hash) in plan.items():
                 _atomic_write(path, data)
                 manifest[key] = new_hash
@@ -182,17 +203,32 @@ def _check_target(path: Path, rel: str) -> None:
     """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
     target that is not a regular file, or a path too long for the OS (one clear line each)."""
     if len(os.fsencode(path)) >= 4000:
-        raise WorkspaceError(f"path {rel[:60]!r}... is too long for the file system; use a shorter folder")
+        raise WorkspaceError(
+            f"path {rel[:60]!r}... is too long for the file system; use a shorter folder"
+        )
     if path.exists() and not path.is_file():
-        raise WorkspaceError(f"{rel!r} exists and is not a regular file; move it away or pick another folder")
+        raise WorkspaceError(
+            f"{rel!r} exists and is not a regular file; move it away or pick another folder"
+        )
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise WorkspaceError(f"{rel!r}: {parent.name!r} is not a folder; give a folder for the output")
+                raise WorkspaceError(
+                    f"{rel!r}: {parent.name!r} is not a folder; give a folder for the output"
+                )
             return
 
 
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
 
 
 def closest_paths(root: Path, wanted: str, limit: int = 3, scan: int = 5000) -> list[str]:
@@ -204,14 +240,19 @@ def closest_paths(root: Path, wanted: str, limit: int = 3, scan: int = 5000) -> 
 
     found: list[str] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not (d == "ml" and folder.endswith(".moai")))
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP_DIRS and not (d == "ml" and folder.endswith(".moai"))
+        )
         found += [Path(folder, f).relative_to(root).as_posix() for f in files]
         if len(found) >= scan:
             break
     want = wanted.strip().lstrip("./")
     by_path = difflib.get_close_matches(want, found, n=limit, cutoff=0.5)
     names = {Path(p).name: p for p in found}
-    by_name = [names[n] for n in difflib.get_close_matches(Path(want).name, list(names), n=limit, cutoff=0.5)]
+    by_name = [
+        names[n]
+        for n in difflib.get_close_matches(Path(want).name, list(names), n=limit, cutoff=0.5)
+    ]
     return list(dict.fromkeys(by_path + by_name))[:limit]
 
 

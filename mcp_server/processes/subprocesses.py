@@ -17,9 +17,11 @@ import subprocess
 import threading
 from typing import Any
 
-from mcp_server.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError
 
-CURRENT: contextvars.ContextVar[Group | None] = contextvars.ContextVar("moai_ml_children", default=None)
+CURRENT: contextvars.ContextVar[Group | None] = contextvars.ContextVar(
+    "moai_ml_children", default=None
+)
 
 
 class Cancelled(MoaiMlError):
@@ -62,8 +64,14 @@ def run(args: list[str], *, timeout: float, **kwargs: Any) -> subprocess.Complet
     stops together with every process it started (raises `subprocess.TimeoutExpired` on timeout)."""
     group = CURRENT.get()
     check()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)  # fmt: skip
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
     if group is not None:
         with group.lock:
             group.procs.add(proc)

@@ -1,4 +1,5 @@
-"""`moai-ml install`: put the skill, the server entry and (optionally) the run command into a project.
+"""`moai-ml install`: put the skill, the server entry and (optionally) the run command into a
+project.
 
 The `.mcp.json` entry is portable, so a team can commit it: it names no venv path but finds the
 server when Claude Code starts it — the `moai-ml` console script on PATH, else the project's own
@@ -14,13 +15,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mcp_server.errors import MoaiMlError
-from mcp_server.workspace import atomic_write
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.package import CHECKOUT_DIR, PACKAGE_DIR
+from mcp_server.files.workspace import atomic_write
 
 SERVER_NAME = "moai-ml"
 SKILL_DIR = Path(".claude/skills/moai-domain-ml")
 COMMAND_FILE = Path(".claude/commands/moai-ml-run.md")  # `/moai-ml-run ML-001` without the plugin
-_CHECKOUT = Path(__file__).resolve().parent.parent
 LAUNCHER = (
     "if command -v moai-ml >/dev/null 2>&1; then exec moai-ml mcp --workspace .; "
     "elif [ -x .venv/bin/moai-ml ]; then exec .venv/bin/moai-ml mcp --workspace .; "
@@ -30,8 +31,8 @@ LAUNCHER = (
 
 def _shipped(packaged: str, checkout: str) -> Path:
     """A file the wheel ships inside `mcp_server/` and a checkout keeps elsewhere."""
-    inside = Path(__file__).parent / packaged
-    return inside if inside.is_file() else _CHECKOUT / checkout
+    inside = PACKAGE_DIR / packaged
+    return inside if inside.is_file() else CHECKOUT_DIR / checkout
 
 
 def skill_source() -> Path:
@@ -43,9 +44,14 @@ def command_source() -> Path:
 
 
 def server_entry(python: str | None = None) -> dict[str, object]:
-    """How Claude Code starts the server: resolved when it starts (portable), or a pinned interpreter."""
+    """How Claude Code starts the server: resolved when it starts (portable), or a pinned
+    interpreter."""
     if python:
-        return {"type": "stdio", "command": python, "args": ["-m", "mcp_server", "--workspace", "."]}
+        return {
+            "type": "stdio",
+            "command": python,
+            "args": ["-m", "mcp_server", "--workspace", "."],
+        }
     return {"type": "stdio", "command": "sh", "args": ["-c", LAUNCHER]}
 
 
@@ -55,13 +61,18 @@ class InstallReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def install(project: Path, python: str | None = None, *, command_file: bool = False) -> InstallReport:
-    """Copy SKILL.md, merge our entry into `.mcp.json`, optionally add the run command; idempotent."""
+def install(
+    project: Path, python: str | None = None, *, command_file: bool = False
+) -> InstallReport:
+    """Copy SKILL.md, merge our entry into `.mcp.json`, optionally add the run command;
+    idempotent."""
     project = project.resolve()
     if not project.is_dir():
         raise MoaiMlError(f"project directory {str(project)!r} does not exist")
     report = InstallReport()
-    _write_if_changed(project / SKILL_DIR / "SKILL.md", skill_source().read_bytes(), report, project)
+    _write_if_changed(
+        project / SKILL_DIR / "SKILL.md", skill_source().read_bytes(), report, project
+    )
     if command_file:
         _write_if_changed(project / COMMAND_FILE, command_source().read_bytes(), report, project)
     mcp_json = project / ".mcp.json"
@@ -81,7 +92,9 @@ def _read_config(mcp_json: Path) -> dict[str, object]:
     try:
         config = json.loads(mcp_json.read_text(encoding="utf-8") or "{}")
     except ValueError as exc:
-        raise MoaiMlError(f"{mcp_json} is not valid JSON ({exc}); fix it and run install again") from exc
+        raise MoaiMlError(
+            f"{mcp_json} is not valid JSON ({exc}); fix it and run install again"
+        ) from exc
     if not isinstance(config, dict):
         raise MoaiMlError(f"{mcp_json} must hold a JSON object")
     return config
@@ -89,8 +102,12 @@ def _read_config(mcp_json: Path) -> dict[str, object]:
 
 def _write_if_changed(path: Path, data: bytes, report: InstallReport, project: Path) -> None:
     rel = path.relative_to(project).as_posix()
-    if project not in Path(os.path.realpath(path)).parents:  # a committed symlink must not redirect the write
-        raise MoaiMlError(f"{rel} is a symlink leading out of the project; remove it and run install again")
+    if (
+        project not in Path(os.path.realpath(path)).parents
+    ):  # a committed symlink must not redirect the write
+        raise MoaiMlError(
+            f"{rel} is a symlink leading out of the project; remove it and run install again"
+        )
     if path.exists() and path.read_bytes() == data:
         report.unchanged.append(rel)
         return

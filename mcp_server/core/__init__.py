@@ -1,0 +1,3 @@
+"""The shared facts every layer reads: errors, names and patterns, `.moai` paths, settings."""
+
+__all__ = ["errors", "layout", "names", "package", "settings"]
