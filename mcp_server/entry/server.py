@@ -74,7 +74,8 @@ class MoaiServer(MCPServer):
 
 
 def one_line(exc: ToolError) -> str:
-    """The error as one line of at most 500 characters; validation errors as `field: problem`."""
+    """The error as one line of at most `ERROR_CHARS` characters, its end (the fix) never cut;
+    validation errors as `field: problem`."""
     cause = exc.__cause__
     if isinstance(cause, ValidationError):
         problems = [
@@ -84,8 +85,20 @@ def one_line(exc: ToolError) -> str:
         text = "invalid arguments: " + "; ".join(problems) + more
     else:
         text = str(exc).removeprefix("Error executing tool ").partition(": ")[2] or str(exc)
-    text = " ".join(text.split())
-    return text if len(text) <= 500 else text[:497] + "..."
+    return shortened(" ".join(text.split()))
+
+
+ERROR_CHARS = 500
+_TAIL_CHARS = 300
+
+
+def shortened(text: str) -> str:
+    """At most `ERROR_CHARS`, cut in the middle: a refusal ends with its fix (`...; pass
+    allow_failed_gates=true`), so the end is kept whole and the reason before it is shortened."""
+    if len(text) <= ERROR_CHARS:
+        return text
+    head = ERROR_CHARS - _TAIL_CHARS - 5
+    return f"{text[:head].rstrip()} ... {text[-_TAIL_CHARS:].lstrip()}"
 
 
 def build_server(workspace_root: str | os.PathLike[str] | None = None) -> MCPServer:
