@@ -102,9 +102,8 @@ def _read_config(mcp_json: Path) -> dict[str, object]:
 
 def _write_if_changed(path: Path, data: bytes, report: InstallReport, project: Path) -> None:
     rel = path.relative_to(project).as_posix()
-    if (
-        project not in Path(os.path.realpath(path)).parents
-    ):  # a committed symlink must not redirect the write
+    # a committed symlink must not redirect the write
+    if project not in Path(os.path.realpath(path)).parents:
         raise MoaiMlError(
             f"{rel} is a symlink leading out of the project; remove it and run install again"
         )

@@ -106,9 +106,8 @@ class JobStore:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (
-            ValueError
-        ):  # a reader never sees a torn file (atomic writes); a hand-edited one, maybe
+        # a reader never sees a torn file (atomic writes); a hand-edited one, maybe
+        except ValueError:
             return None
         return data if isinstance(data, dict) else None
 

@@ -123,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     # Why: nothing of a job may print where a parent could mistake it for protocol output.
     sys.stdout = sys.stderr
     state = anyio.run(run, Workspace(args.workspace), args.job_id)
-    if (
-        state.state == "cancelled" and os.getpgid(0) == os.getpid()
-    ):  # only when we lead our own group
+    # only when we lead our own group
+    if state.state == "cancelled" and os.getpgid(0) == os.getpid():
         # Threads of an abandoned domain call may still hold a pytest subprocess: end the whole
         # group.
         with contextlib.suppress(OSError):

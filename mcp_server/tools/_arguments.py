@@ -167,9 +167,8 @@ def check(tool: str, schema: dict[str, Any], arguments: dict[str, Any]) -> str |
     error = best_match(Draft202012Validator(schema).iter_errors(arguments))
     if error is None:
         return None
-    while (
-        error.context
-    ):  # anyOf/oneOf: the closest alternative says more than "is not valid under any"
+    # anyOf/oneOf: the closest alternative says more than "is not valid under any"
+    while error.context:
         error = best_match(error.context) or error.context[0]
     path = [*error.absolute_path]
     if error.validator == "required":

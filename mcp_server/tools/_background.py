@@ -156,9 +156,8 @@ async def _estimate(
         return None
     try:
         return await anyio.to_thread.run_sync(estimate, workspace, arguments)
-    except (
-        Refused
-    ) as exc:  # refused before any job starts: a job would only fail the same way later
+    # refused before any job starts: a job would only fail the same way later
+    except Refused as exc:
         raise ToolError(str(exc)) from exc
     except Exception:  # an estimate is advice: a bad path or SPEC is reported by the call itself
         log.debug("estimate failed", exc_info=True)
@@ -181,9 +180,8 @@ def long_running(workspace: Workspace, *, estimate: Estimate | None = None) -> C
         async def tool(**kwargs: Any) -> Any:
             wanted = kwargs.pop("background", None)
             job = CURRENT.get()
-            if (
-                job is not None
-            ):  # inside the job's own process: run inline, progress to the job's state
+            # inside the job's own process: run inline, progress to the job's state
+            if job is not None:
                 if ctx_name is not None:
                     kwargs[ctx_name] = job
                 return await fn(**kwargs)

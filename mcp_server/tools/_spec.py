@@ -34,9 +34,8 @@ def spec_reader(workspace: Workspace) -> Callable[[Any], Any]:
             )
             gates.update({str(k): float(v) for k, v in (block.get("secondary") or {}).items()})
             margin = float(block.get("promotion_margin") or 0.0)
-        except (
-            Exception
-        ) as exc:  # the TDD tools explain a broken SPEC in full; here one line is enough
+        # the TDD tools explain a broken SPEC in full; here one line is enough
+        except Exception as exc:
             raise MoaiMlError(f"cannot read {rel}: {str(exc)[:200]}") from exc
         return SpecInfo(
             spec_id,

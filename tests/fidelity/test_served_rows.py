@@ -99,9 +99,8 @@ async def test_the_csvs_own_rows_get_200_and_the_models_answer(
         model="logistic_regression",
     )
     out = f"serving/{table}_{runtime}"
-    if (
-        table == "accounts"
-    ):  # a date and a free-text column: ONNX points to joblib, which serves them
+    # a date and a free-text column: ONNX points to joblib, which serves them
+    if table == "accounts":
         assert {"opened": "datetime", "note": "text"}.items() <= {
             f["name"]: f["kind"] for f in run_features(project, run)
         }.items()

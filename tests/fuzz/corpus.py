@@ -34,9 +34,8 @@ def lay_traps(project: Path, canary: Path) -> None:
     os.mkfifo(traps / "fifo.csv")
     os.mkfifo(traps / "fifo.md")
     (traps / "zero.csv").symlink_to("/dev/zero")
-    with contextlib.suppress(
-        OSError
-    ):  # root with CAP_MKNOD: a real device node inside the workspace
+    # root with CAP_MKNOD: a real device node inside the workspace
+    with contextlib.suppress(OSError):
         os.mknod(traps / "chardev.csv", stat.S_IFCHR | 0o666, os.makedev(1, 5))
     (traps / "utf16.csv").write_bytes((project / "data/diabetes.csv").read_text().encode("utf-16"))
     (traps / "blob.parquet").write_bytes(b"PAR1" + os.urandom(2000) + b"PAR1")

@@ -57,9 +57,8 @@ def test_the_estimators_clone_keep_their_params_and_refuse_bad_ones():
         make_estimator("torch_mlp", "binary", {"no_such_param": 1})
     with pytest.raises(MoaiMlError, match="'validation_fraction' parameter of TorchMLPClassifier"):
         make_estimator("torch_mlp", "binary", {"validation_fraction": 0.9})
-    with pytest.raises(
-        MoaiMlError, match="'hidden_units' parameter"
-    ):  # no 10**9-wide layer in memory
+    # no 10**9-wide layer in memory
+    with pytest.raises(MoaiMlError, match="'hidden_units' parameter"):
         make_estimator("torch_mlp", "regression", {"hidden_units": 10**9})
 
 

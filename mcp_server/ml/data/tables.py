@@ -71,9 +71,8 @@ def sniff_csv(path: Path) -> CsvDialect:
         sample = handle.read(_SAMPLE_BYTES)
     if not sample.strip():
         raise DataError(f"{path.name} is empty: there is no header and no rows to read")
-    if b"\x00" in sample and not sample.startswith(
-        (b"\xff\xfe", b"\xfe\xff")
-    ):  # UTF-16 text has NULs
+    # UTF-16 text has NULs
+    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
             f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file"
         )

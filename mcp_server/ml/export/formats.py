@@ -182,10 +182,8 @@ def export_pipeline(
     schema_path = workspace.writable(folder / "schema.json")
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
     atomic_write(path, data)
-    if fmt in (
-        "joblib",
-        "pickle",
-    ):  # lets ml_export model_path=… load it again without trusted=true
+    # lets ml_export model_path=… load it again without trusted=true
+    if fmt in ("joblib", "pickle"):
         sign_file(path)
     return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
 

@@ -82,9 +82,8 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
     estimator = conv.steps[-1][1]
     options = {id(estimator): {"zipmap": False}} if schema.task != "regression" else None
     try:
-        if hasattr(
-            estimator, "scoring_module"
-        ):  # a neural family: the network exports through torch.onnx
+        # a neural family: the network exports through torch.onnx
+        if hasattr(estimator, "scoring_module"):
             from mcp_server.ml.export.onnx_torch import pipeline_to_onnx
 
             model = pipeline_to_onnx(conv, types, schema.task)
@@ -94,9 +93,8 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
             )
     except MoaiMlError:
         raise
-    except (
-        Exception
-    ) as exc:  # converters raise anything: RuntimeError, NotImplementedError, TypeError
+    # converters raise anything: RuntimeError, NotImplementedError, TypeError
+    except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise MoaiMlError(
             f"ONNX conversion of {model_name!r} failed ({type(exc).__name__}: {first}). "
@@ -163,9 +161,8 @@ def _string_imputer(transformer: Any) -> Any:
     for _, step in steps:
         if isinstance(step, SimpleImputer) and isinstance(step.fill_value, str):
             step.missing_values = ""
-    if any(
-        needs_rewrite(step) for _, step in steps
-    ):  # grouped infrequent categories: an exact equivalent
+    # grouped infrequent categories: an exact equivalent
+    if any(needs_rewrite(step) for _, step in steps):
         transformer.steps = [
             new
             for name, step in steps

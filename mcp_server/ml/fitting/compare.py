@@ -105,9 +105,8 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
                     name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3)
                 )
             )
-        except (
-            Exception
-        ) as exc:  # one candidate failing (bad params, a numeric error) is reported, not fatal
+        # one candidate failing (bad params, a numeric error) is reported, not fatal
+        except Exception as exc:
             text = str(exc).strip().splitlines()
             out.append(
                 Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300])

@@ -328,9 +328,8 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
         result.warnings.append(
             f"candidates not installed, not cross-validated: {', '.join(skipped)}"
         )
-    if prep.spec.tune_budget_s and not all(
-        g.passed for g in result.metrics
-    ):  # a gate is unmet: tune
+    # a gate is unmet: tune
+    if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):
         from mcp_server.ml.tdd.tuning_step import tune_unmet
 
         def again(what: dict[str, Any], model: str, params: dict[str, Any]) -> PhaseResult:
