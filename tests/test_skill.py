@@ -83,3 +83,35 @@ def test_the_body_keeps_the_seed_cards_sections():
     _, body = _split()
     for section in SEED_SECTIONS:
         assert section in body, section
+
+
+# What SKILL.md must never call missing: each capability, and words that name it.
+CAPABILITIES = {
+    "ml_tune": ("tuning", "optuna", "hyperparameter"),
+    "ml_register_model": ("registry", "register"),
+    "ml_detect_drift": ("drift",),
+    "ml_monitor_performance": ("monitoring",),
+    "ml_generate_serving": ("torchserve", "tf serving", "tensorflow serving", "fastapi"),
+    "ml_model_card": ("model card",),
+    "ml_scaffold_feast": ("feast", "feature store"),
+    "ml_scaffold_dvc": ("dvc",),
+}
+
+
+def test_the_not_here_yet_list_names_nothing_the_tools_do():
+    _, body = _split()
+    absent = body.split("**Not here yet**", 1)[1].split("\n\n", 1)[0].lower()
+    tools = _server_tools()
+    claimed = [
+        (tool, word) for tool, words in CAPABILITIES.items() for word in words if word in absent
+    ]
+    assert set(CAPABILITIES) <= tools
+    assert claimed == []
+
+
+def test_the_skill_walks_the_failure_path_to_the_owners_decision():
+    _, body = _split()
+    path = body.split("**When a gate is missed**", 1)[1].split("**Not here yet**", 1)[0]
+    for step in ("ml_tdd_refactor", "ml_tune", "owner", "allow_failed_gates"):
+        assert step in path, step
+    assert "never lower a threshold" in path.lower()
