@@ -108,7 +108,17 @@ def leaderboard(data: dict[str, Any]) -> str:
     return _finish(text + f"; run_id={data.get('run_id')}", data)
 
 
-SUMMARIES: dict[str, Summary] = {"ml_job_status": job_status, "ml_compare_models": leaderboard}
+def drift(data: dict[str, Any]) -> str:
+    """The verdict a reviewer acts on, with its reasons, before Evidently's column count."""
+    text = f"{data.get('headline')}; Evidently's dataset_drift={data.get('dataset_drift')}"
+    return _finish(f"{text}; report {data.get('report')}", data)
+
+
+SUMMARIES: dict[str, Summary] = {
+    "ml_job_status": job_status,
+    "ml_compare_models": leaderboard,
+    "ml_detect_drift": drift,
+}
 
 
 def summarize(tool: str, data: dict[str, Any]) -> str:

@@ -54,6 +54,9 @@ class ColumnVerdict(BaseModel):
         description="Current values never seen in the reference (up to 5)"
     )
     note: str | None = Field(default=None, description="Why a column was not tested")
+    weight: float | None = Field(
+        default=None, description="Share of the model's prediction sensitivity (with a model)"
+    )
 
 
 class DriftResult(BaseModel):
@@ -61,8 +64,16 @@ class DriftResult(BaseModel):
     current: str = Field(description="What the current rows are")
     reference_rows: int = Field(description="Reference rows")
     current_rows: int = Field(description="Current rows")
+    drift: bool = Field(
+        description="The verdict to act on: dataset drift, drifted columns carrying >= 50% of "
+        "the model's sensitivity, or shifted predictions"
+    )
+    headline: str = Field(description="The verdict, drifted columns by weight, prediction PSI")
+    weighted_share: float | None = Field(
+        description="Share of the model's sensitivity the drifted columns carry (with a model)"
+    )
     dataset_drift: bool = Field(
-        description="True when the drifted share of tested columns is >= 0.5"
+        description="Evidently's verdict: the drifted share of tested columns is >= 0.5"
     )
     drifted_share: float = Field(description="Drifted columns / tested columns")
     drifted_columns: list[str] = Field(description="Names of the drifted columns")
@@ -88,7 +99,7 @@ def _stamp() -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now // 10**9))}-{now % 10**9:09d}"
 
 
-def _verdict(column: Any) -> ColumnVerdict:
+def _verdict(column: Any, weights: dict[str, float] | None = None) -> ColumnVerdict:
     stat = None if column.statistic is None else float(f"{column.statistic:.6g}")
     return ColumnVerdict(
         column=column.column,
@@ -101,6 +112,7 @@ def _verdict(column: Any) -> ColumnVerdict:
         missing_current=column.missing_current,
         new_categories=column.new_categories,
         note=column.note,
+        weight=(weights or {}).get(column.column),
     )
 
 
@@ -120,18 +132,24 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
     if png:
         files[f"{base}/drift.png"] = png
     workspace.write_files(files)
-    report = outcome.report
-    ordered = sorted(report.columns, key=lambda c: (not c.drifted, c.column))
+    report, impact = outcome.report, outcome.impact
+    weights = impact.weights
+    ordered = sorted(
+        report.columns, key=lambda c: (not c.drifted, -weights.get(c.column, 0.0), c.column)
+    )
     shown = ordered[: MAX_COLUMNS if args.get("detail") == "full" else BRIEF_COLUMNS]
     result = DriftResult(
         reference=outcome.reference_label,
         current=outcome.current_label,
         reference_rows=report.reference_rows,
         current_rows=report.current_rows,
+        drift=impact.drift,
+        headline=impact.headline,
+        weighted_share=impact.weighted_share,
         dataset_drift=report.dataset_drift,
         drifted_share=report.share,
-        drifted_columns=report.drifted_columns[:MAX_COLUMNS],
-        columns=[_verdict(c) for c in shown],
+        drifted_columns=[c.column for c in ordered if c.drifted][:MAX_COLUMNS],
+        columns=[_verdict(c, weights) for c in shown],
         columns_left_out=len(ordered) - len(shown),
         prediction=_verdict(outcome.prediction) if outcome.prediction else None,
         warnings=report.warnings[:20],
@@ -338,7 +356,7 @@ class CardResult(BaseModel):
         description="The run's recorded SPEC gate verdict (None = not checked)"
     )
     drift: str = Field(
-        description="Latest drift check of this model: drift, no dataset drift, or unchecked"
+        description="Latest drift check of this model: drift, no drift, or unchecked"
     )
     metrics: dict[str, float | None] = Field(description="Holdout metrics shown on the card")
     markdown: str = Field(description="The Markdown card (plots beside it as PNG files)")

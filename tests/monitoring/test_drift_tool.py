@@ -106,6 +106,65 @@ async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_s
     assert shifted["columns"][0]["drifted"] and shifted["prediction"] is None
 
 
+async def test_drift_in_the_columns_the_model_leans_on_is_drift_though_evidently_counts_too_few(
+    drift_project,
+):
+    project, table, run = drift_project["project"], drift_project["table"], drift_project["run"]
+    async with client_with_env(project) as client:
+        calm = await call(
+            client,
+            "ml_detect_drift",
+            reference=run,
+            current="data/breast_cancer.csv",
+            detail="full",
+        )
+        weights = {c["column"]: c["weight"] for c in calm["columns"]}
+        top = sorted(weights, key=lambda name: -weights[name])[:2]
+        moved = table.sample(300, random_state=3).copy()
+        for column in top:
+            moved[column] += 4 * table[column].std()
+        moved.to_csv(project / "data/moved.csv", index=False)
+        raw = await client.call_tool(
+            "ml_detect_drift", {"reference": run, "current": "data/moved.csv", "psi": True}
+        )
+    assert not calm["drift"] and calm["headline"].startswith("no drift")
+    assert abs(sum(weights.values()) - 1) < 0.01 and weights[top[0]] > 1 / 30
+    moved_result = structured(raw)
+    assert not moved_result["dataset_drift"], "Evidently's share rule: 2 of 30 columns is no drift"
+    assert moved_result["drift"] and moved_result["drifted_columns"][:2] == top
+    assert moved_result["weighted_share"] > moved_result["drifted_share"]
+    assert moved_result["headline"].startswith(f"drift: 2 of 30 columns drifted: {top[0]} (")
+    assert "prediction PSI" in moved_result["headline"]
+    assert moved_result["headline"] in raw.content[0].text
+
+
+def test_the_model_verdict_weighs_drifted_columns_and_the_prediction_shift():
+    from mcp_server.ml.monitoring.drift import ColumnDrift, DriftReport
+    from mcp_server.ml.monitoring.impact import judge
+
+    def column(name: str, drifted: bool, psi: float | None = None) -> ColumnDrift:
+        return ColumnDrift(name, "numerical", "ks", 0.01, 0.05, drifted, psi=psi)
+
+    names = [f"x{i}" for i in range(8)]
+    weights = dict(zip(names, [0.4, 0.3, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05], strict=True))
+    three = [column(n, n in {"x0", "x1", "x7"}) for n in names]
+    report = DriftReport(100, 100, three, 8, 3, 0.375, False)
+    heavy = judge(report, None, weights)
+    assert heavy.drift and heavy.weighted_share == 0.75
+    assert heavy.headline.startswith("drift: 3 of 8 columns drifted: x0 (40%), x1 (30%), x7 (5%)")
+    light = [column(n, n == "x7") for n in names]
+    calm = judge(
+        DriftReport(100, 100, light, 8, 1, 0.125, False), column("prediction", False, 0.02), weights
+    )
+    assert not calm.drift and calm.reasons == []
+    shifted = judge(
+        DriftReport(100, 100, light, 8, 1, 0.125, False), column("prediction", True, 0.57), weights
+    )
+    assert shifted.drift and shifted.reasons == ["the predictions shifted (PSI 0.57)"]
+    unweighted = judge(DriftReport(100, 100, three, 8, 3, 0.375, False), None, None)
+    assert not unweighted.drift and unweighted.weighted_share is None
+
+
 async def test_bad_drift_inputs_are_clear_errors_or_clear_partial_answers(drift_project):
     project = drift_project["project"]
     (project / "logs/empty").mkdir(parents=True)

@@ -27,7 +27,7 @@ async def test_the_card_has_every_section_and_its_html_renders_in_chromium_witho
     assert (
         card["run_id"] == run
         and card["gates_passed"] is True
-        and card["drift"] == "no dataset drift"
+        and card["drift"] == "no drift"
     )
     assert again["skipped"] == [card["markdown"]] and again["written"] == []  # the edit survives
     for heading in (

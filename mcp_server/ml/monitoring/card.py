@@ -241,12 +241,18 @@ def drift_status(root: Path, run_id: str) -> tuple[str, list[str]]:
             continue
         if found.get("model_run_id") != run_id:
             continue
-        verdict = "drift" if found.get("dataset_drift") else "no dataset drift"
+        drift = found.get("drift", found.get("dataset_drift"))
+        verdict = "drift" if drift else "no drift"
+        weights = found.get("weights") or {}
         drifted = [c["column"] for c in found.get("columns", []) if c.get("drifted")]
+        drifted.sort(key=lambda name: -weights.get(name, 0.0))
         share = rnd(found.get("drifted_share", 0.0))
+        headline = found.get("headline") or f"{verdict}, drifted share {share}"
         return verdict, [
-            f"Latest check ({report.parent.name}): {verdict}, drifted share {share}",
-            f"Drifted columns: {', '.join(drifted[:15]) or 'none'}",
+            f"Latest check ({report.parent.name}): {headline}",
+            f"Evidently's dataset verdict: drifted share {share} "
+            f"({'drift' if found.get('dataset_drift') else 'below 0.5'})",
+            f"Drifted columns, most important first: {', '.join(drifted[:15]) or 'none'}",
             f"Current rows: {found.get('current')}",
         ]
     return "unchecked", [

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.monitoring.drift import ColumnDrift, DriftReport, column_drift, detect
+from mcp_server.ml.monitoring.impact import Impact, judge
 from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predict_labels
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class DriftOutcome:
     prediction: ColumnDrift | None
     plot: Path | None
     model_run_id: str | None
+    impact: Impact
 
 
 def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome:
@@ -51,12 +53,38 @@ def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome
     prediction = (
         _prediction_drift(store, model_run, reference, current, report) if model_run else None
     )
-    drifted = [(c.column, c.kind) for c in report.columns if c.drifted]
+    weights = _weights(store, model_run, reference, report) if model_run else None
+    impact = judge(report, prediction, weights)
+    drifted = [c for c in report.columns if c.drifted]
+    drifted.sort(key=lambda c: -impact.weights.get(c.column, 0.0))
     plot = scratch / "drift.png"
-    made = drift_png(reference.frame, current.frame, drifted, plot)
+    made = drift_png(reference.frame, current.frame, [(c.column, c.kind) for c in drifted], plot)
     return DriftOutcome(
-        report, reference.label, current.label, prediction, plot if made else None, model_run
+        report,
+        reference.label,
+        current.label,
+        prediction,
+        plot if made else None,
+        model_run,
+        impact,
     )
+
+
+def _weights(
+    store: RunStore, run_id: str, reference: Rows, report: DriftReport
+) -> dict[str, float] | None:
+    """The model's sensitivity to each of its input columns on the reference rows."""
+    from mcp_server.core.errors import MoaiMlError
+    from mcp_server.ml.modeling.preprocess import coerce_frame
+    from mcp_server.ml.monitoring.impact import sensitivity
+
+    try:
+        loaded = store.load_run(run_id)
+        rows = coerce_frame(reference.frame, loaded.schema)
+        return sensitivity(loaded.model, loaded.schema.task, rows)
+    except MoaiMlError as exc:
+        report.warnings.append(f"columns not weighted by the model: {exc}")
+        return None
 
 
 def _prediction_drift(
@@ -92,6 +120,11 @@ def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
         "current": outcome.current_label,
         "reference_rows": report.reference_rows,
         "current_rows": report.current_rows,
+        "drift": outcome.impact.drift,
+        "headline": outcome.impact.headline,
+        "reasons": outcome.impact.reasons,
+        "weighted_share": outcome.impact.weighted_share,
+        "weights": outcome.impact.weights,
         "dataset_drift": report.dataset_drift,
         "drifted_share": report.share,
         "tested": report.tested,
