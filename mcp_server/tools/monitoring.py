@@ -250,9 +250,8 @@ class PerformanceResult(BaseModel):
         description="What to know: estimates, missing gates, skipped log lines"
     )
     report: str = Field(description="JSON file with every number")
-    plot: str = Field(
-        description="PNG of the primary metric per chunk against the holdout and the gate"
-    )
+    plot: str = Field(description="PNG of the plotted metrics per chunk, holdout and gate")
+    plotted: list[str] = Field(description="Metrics in the plot: those that alerted first")
 
 
 def monitor_performance(
@@ -268,16 +267,7 @@ def monitor_performance(
     )
     with staging(workspace) as folder:
         out = monitor(run_store(workspace), request, folder, spec_reader(workspace))
-        labels = [c.label for c in out.chunks]
-        chunks_png(
-            labels,
-            [c.values.get(out.metric) for c in out.chunks],
-            out.holdout.get(out.metric),
-            out.gates.get(out.metric),
-            out.metric,
-            out.estimated,
-            folder / "performance.png",
-        )
+        plotted = chunks_png(out, folder / "performance.png")
         png = (folder / "performance.png").read_bytes()
     base = f"{REPORTS}/performance/{out.run_id}/{_stamp()}"
     workspace.write_files(
@@ -300,6 +290,7 @@ def monitor_performance(
         notes=out.notes,
         report=f"{base}/performance.json",
         plot=f"{base}/performance.png",
+        plotted=plotted,
     )
     return result, png
 

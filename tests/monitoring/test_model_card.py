@@ -24,11 +24,7 @@ async def test_the_card_has_every_section_and_its_html_renders_in_chromium_witho
         markdown = (project / card["markdown"]).read_text()
         (project / card["markdown"]).write_text(markdown + "\nReviewed by a person.\n")
         again = await call(client, "ml_model_card", run_id="models:/carded/1")
-    assert (
-        card["run_id"] == run
-        and card["gates_passed"] is True
-        and card["drift"] == "no drift"
-    )
+    assert card["run_id"] == run and card["gates_passed"] is True and card["drift"] == "no drift"
     assert again["skipped"] == [card["markdown"]] and again["written"] == []  # the edit survives
     for heading in (
         "Model details",

@@ -69,6 +69,9 @@ async def test_a_day_of_bad_labels_alerts_and_the_label_free_estimate_tracks_the
     assert not days["2026-11-01"]["alert"] and not days["2026-11-02"]["alert"]
     assert days["2026-11-03"]["alert"] and days["2026-11-03"]["values"]["roc_auc"] < 0.8
     assert len(measured["alerts"]) == 1 and measured["alerts"][0].startswith("2026-11-03")
+    failed = measured["alerts"][0].split(": ", 1)[1].split(" would", 1)[0].split(", ")
+    assert measured["plotted"][: len(failed)] == sorted(failed), "the plot shows what alerted"
+    assert (project / measured["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert guessed["estimated"] and any("estimate" in n for n in guessed["notes"])
     for day in ("2026-11-01", "2026-11-02"):
         estimate = next(c for c in guessed["chunks"] if c["chunk"] == day)["values"]

@@ -63,39 +63,71 @@ def _panel(ax: Any, reference: pd.Series, current: pd.Series, kind: str) -> None
     ax.tick_params(labelsize=7)
 
 
+MAX_METRIC_PANELS = 4
+
+
+def plotted_metrics(primary: str, chunks: list[Any]) -> list[str]:
+    """The metrics that alerted in some chunk (most alerts first), then the primary metric."""
+    counts: dict[str, int] = {}
+    for chunk in chunks:
+        for name in chunk.failed:
+            counts[name] = counts.get(name, 0) + 1
+    alerted = sorted(counts, key=lambda name: (-counts[name], name))
+    return list(dict.fromkeys([*alerted, primary]))[:MAX_METRIC_PANELS]
+
+
 def chunks_png(
-    labels: list[str],
-    values: list[float | None],
-    baseline: float | None,
-    gate: float | None,
-    metric: str,
-    estimated: bool,
+    report: Any,
     path: Path,
-) -> None:
-    """The metric per chunk against the holdout value and the gate."""
+) -> list[str]:
+    """One panel per metric that alerted (and the primary metric): its value per chunk, the
+    training holdout, the SPEC gate, a red cross where the gate would now fail. Returns the
+    metrics drawn. `report` is a `performance.PerformanceReport`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.0, 3.2), dpi=80)
-    x = list(range(len(labels)))
-    ys = [float("nan") if v is None else v for v in values]
-    ax.plot(
-        x,
-        ys,
-        marker="o",
-        linestyle="--" if estimated else "-",
-        label=f"{metric}{' (estimated)' if estimated else ''}",
+    metrics = plotted_metrics(report.metric, report.chunks)
+    labels = [str(c.label) for c in report.chunks]
+    fig, axes = plt.subplots(
+        len(metrics), 1, figsize=(7.5, 2.4 * len(metrics) + 0.6), dpi=90, squeeze=False
     )
-    if baseline is not None:
-        ax.axhline(baseline, color="tab:green", linewidth=1, label="training holdout")
+    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+        _metric_panel(ax, report, metric, labels)
+    step = max(1, len(labels) // 12)
+    bottom = axes[-1, 0]
+    bottom.set_xticks(range(0, len(labels), step), [_short(x) for x in labels[::step]])
+    bottom.tick_params(axis="x", labelrotation=30, labelsize=8)
+    for ax in axes[:-1, 0]:
+        ax.tick_params(axis="x", labelbottom=False)
+    kind = "estimated (no labels)" if report.estimated else "measured"
+    fig.suptitle(f"Metrics per chunk, {kind}: red x = the SPEC gate would fail", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", bbox_inches="tight", pad_inches=0.15)
+    plt.close(fig)
+    return metrics
+
+
+def _metric_panel(ax: Any, report: Any, metric: str, labels: list[str]) -> None:
+    values = [c.values.get(metric) for c in report.chunks]
+    ys = [float("nan") if v is None else v for v in values]
+    x = list(range(len(labels)))
+    ax.plot(x, ys, marker="o", linestyle="--" if report.estimated else "-", label=metric)
+    failed = [i for i, c in enumerate(report.chunks) if metric in c.failed]
+    if failed:
+        ax.scatter(failed, [ys[i] for i in failed], marker="x", s=70, color="tab:red", zorder=3)
+    holdout, gate = report.holdout.get(metric), report.gates.get(metric)
+    if holdout is not None:
+        ax.axhline(holdout, color="tab:green", linewidth=1, label="training holdout")
     if gate is not None:
         ax.axhline(gate, color="tab:red", linewidth=1, linestyle=":", label="SPEC gate")
-    step = max(1, len(labels) // 10)
-    ax.set_xticks(x[::step], [str(label)[:16] for label in labels[::step]], rotation=30, fontsize=7)
-    ax.set_ylabel(metric)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
+    ax.set_ylabel(metric, fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=7, loc="best")
+
+
+def _short(label: str) -> str:
+    """A chunk label shortened for an axis: a timestamp loses its zero time of day."""
+    text = label.replace(" 00:00:00", "").replace("T00:00:00", "")
+    return text if len(text) <= 22 else text[:21] + "…"
