@@ -34,6 +34,7 @@ def spec_reader(workspace: Workspace) -> Callable[[Any], Any]:
             )
             gates.update({str(k): float(v) for k, v in (block.get("secondary") or {}).items()})
             margin = float(block.get("promotion_margin") or 0.0)
+            sensitive = [str(c) for c in block.get("sensitive") or []]
         # the TDD tools explain a broken SPEC in full; here one line is enough
         except Exception as exc:
             raise MoaiMlError(f"cannot read {rel}: {str(exc)[:200]}") from exc
@@ -45,6 +46,7 @@ def spec_reader(workspace: Workspace) -> Callable[[Any], Any]:
             gates,
             margin,
             requirements(parts.get("Requirements")),
+            sensitive,
         )
 
     return read

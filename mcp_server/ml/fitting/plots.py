@@ -40,7 +40,7 @@ def confusion_matrix_png(
     from sklearn.metrics import ConfusionMatrixDisplay
 
     fig, ax = _figure(small)
-    shown = labels if len(labels) <= 20 else None
+    shown = [_label(x) for x in labels] if len(labels) <= 20 else None
     display = ConfusionMatrixDisplay(np.asarray(matrix), display_labels=shown)
     rotation: float | str = 45 if small or len(labels) > 5 else "horizontal"
     display.plot(
@@ -52,6 +52,18 @@ def confusion_matrix_png(
     )
     ax.set_title("Confusion matrix")
     _save(fig, path)
+
+
+def _label(text: Any) -> str:
+    """A label as the user wrote it: `$` would start matplotlib's mathtext, so it is escaped."""
+    return str(text).replace("$", r"\$")
+
+
+def _positive_axes(ax: Any, labels: list[str], x: str, y: str) -> None:
+    """Axis titles in the user's labels (scikit-learn's say 'Positive label: True')."""
+    ax.set_xlabel(x)
+    suffix = f" (positive class: {_label(labels[1])})" if len(labels) == 2 else " (one-vs-rest)"
+    ax.set_ylabel(y + suffix)
 
 
 def _classes_to_draw(y_true: Any, n_classes: int) -> list[int]:
@@ -68,9 +80,10 @@ def roc_png(y_true: Any, proba: Any, labels: list[str], path: Path, small: bool 
     fig, ax = _figure(small)
     for code in _classes_to_draw(y_true, len(labels)):
         RocCurveDisplay.from_predictions(
-            y_true == code, proba[:, code], ax=ax, name=str(labels[code])
+            y_true == code, proba[:, code], ax=ax, name=_label(labels[code])
         )
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    _positive_axes(ax, labels, "False positive rate", "True positive rate")
     ax.set_title("ROC curve" if len(labels) == 2 else "ROC curves (one-vs-rest)")
     if small:
         ax.legend(fontsize=6)
@@ -83,8 +96,9 @@ def pr_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> None:
     fig, ax = _figure(False)
     for code in _classes_to_draw(y_true, len(labels)):
         PrecisionRecallDisplay.from_predictions(
-            y_true == code, proba[:, code], ax=ax, name=str(labels[code])
+            y_true == code, proba[:, code], ax=ax, name=_label(labels[code])
         )
+    _positive_axes(ax, labels, "Recall", "Precision")
     ax.set_title("Precision-recall curve")
     _save(fig, path)
 
@@ -95,8 +109,9 @@ def calibration_png(y_true: Any, proba: Any, labels: list[str], path: Path) -> N
     fig, ax = _figure(False)
     for code in _classes_to_draw(y_true, len(labels))[:5]:
         CalibrationDisplay.from_predictions(
-            y_true == code, proba[:, code], n_bins=10, ax=ax, name=str(labels[code])
+            y_true == code, proba[:, code], n_bins=10, ax=ax, name=_label(labels[code])
         )
+    _positive_axes(ax, labels, "Mean predicted probability", "Fraction of positives")
     ax.set_title("Calibration (reliability)")
     _save(fig, path)
 
@@ -126,7 +141,7 @@ def actual_vs_predicted_png(y_true: Any, y_pred: Any, path: Path) -> None:
 def importance_png(names: list[str], values: list[float], method: str, path: Path) -> None:
     fig, ax = _figure(False)
     order = list(range(len(names)))[:20][::-1]
-    ax.barh([names[i][:40] for i in order], [values[i] for i in order])
+    ax.barh([_label(names[i][:40]) for i in order], [values[i] for i in order])
     ax.set_title(f"Feature importance ({method})")
     ax.tick_params(axis="y", labelsize=7)
     _save(fig, path)

@@ -1,32 +1,28 @@
-"""A model card for a run or model version: data, SPEC and gates, holdout metrics with CV ± std,
-plots, intended use, limits and drift status. `card_render` writes it as Markdown and as one
-self-contained HTML file."""
+"""A model card for a run or model version, written to be signed by a reviewer: the model and its
+data, the SPEC's gates with 95 % intervals, holdout metrics against the baseline and against CV
+(with why they differ), the threshold and per-class results, subgroups the SPEC names as
+sensitive, the plots (ROC, PR, calibration, importance, confusion; residuals for a regressor),
+intended use, limits, and the latest drift and monitoring checks. `card_render` writes it as
+Markdown and as one self-contained HTML file."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mcp_server.ml.modeling.metrics import rnd
+from mcp_server.ml.monitoring import card_sections as sections
+from mcp_server.ml.monitoring.card_sections import Evidence, Section
+from mcp_server.ml.monitoring.card_status import drift_status, monitoring_status
 from mcp_server.ml.monitoring.spec_info import SpecReader
+from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
     from mcp_server.ml.tracking.runs import RunStore
 
-DRIFT_REPORTS = ".moai/ml/reports/drift"
-MAX_RANGES = 12
+MAX_IMPORTANCE_ROWS = 2000
 
-
-@dataclass
-class Section:
-    title: str
-    lines: list[str] = field(default_factory=list)  # plain sentences, rendered as a bullet list
-    table: list[list[str]] = field(default_factory=list)  # first row = header
-    images: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # (caption, file name in `Card.images`)
+__all__ = ["Card", "Section", "build_card", "drift_status"]
 
 
 @dataclass
@@ -41,65 +37,100 @@ class Card:
 
 
 def build_card(store: RunStore, ref: str, scratch: Path, specs: SpecReader) -> Card:
-    from mcp_server.ml.fitting.training import predict_both, score
     from mcp_server.ml.tracking.model_registry import resolve_run_id
-    from mcp_server.ml.tracking.run_data import run_data
 
     run_id = resolve_run_id(store, ref)
-    run, loaded = store.get_run(run_id), store.load_run(run_id)
-    schema, tags = loaded.schema, run.data.tags
-    spec = specs(run)
-    data = run_data(store, run, schema.target, scratch)
-    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
-
-    y = encode_target(data.holdout[schema.target], schema)
-    pred, proba = predict_both(loaded.model, coerce_frame(data.holdout, schema), schema.task)
-    metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
-    images = _plots(schema.task, y, pred, proba, [str(c) for c in schema.classes], matrix, scratch)
+    ev = _evidence(store, run_id, scratch, specs)
+    images = _plots(ev, scratch)
     drift, drift_lines = drift_status(store.root, run_id)
-    verdict = tags.get("moai.gates_passed")
-    sections = [
-        _details(run, loaded, ref, _versions(store, run_id)),
-        _data(tags, schema, data),
-        _gates(spec, metrics, verdict, tags),
-        _metrics(metrics, run.data.metrics, data.holdout_how, list(images)),
-        _intended(spec, schema),
-        _limits(schema, data),
+    captions = [(name.removesuffix(".png").replace("_", " ").capitalize(), name) for name in images]
+    found = [
+        _details(ev, ref, _versions(store, run_id)),
+        _data(ev),
+        sections.gates(ev),
+        sections.metrics(ev, captions),
+        sections.classes(ev),
+        sections.subgroups(ev),
+        sections.intended(ev.spec, ev.loaded.schema),
+        sections.limits(ev.loaded.schema, ev.data),
         Section("Drift status", drift_lines),
+        Section("Monitoring", monitoring_status(store.root, run_id)),
     ]
-    title = f"Model card: {tags.get('moai.model', 'model')} for {schema.target}" + (
-        f" ({spec.spec_id})" if spec else ""
-    )
+    run_tags, schema = ev.run.data.tags, ev.loaded.schema
+    title = f"Model card: {run_tags.get(tags.MODEL, 'model')} for {schema.target}"
+    verdict = run_tags.get(tags.GATES_PASSED)
     return Card(
-        title=title,
+        title=title + (f" ({ev.spec.spec_id})" if ev.spec else ""),
         run_id=run_id,
-        sections=sections,
+        sections=[s for s in found if s is not None],
         images=images,
         gates_passed=None if verdict is None else verdict == "true",
         drift=drift,
-        metrics=metrics,
+        metrics=ev.metrics,
     )
 
 
-def _plots(
-    task: str, y: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path
-) -> dict[str, bytes]:
-    from mcp_server.ml.fitting import plots
+def _evidence(store: RunStore, run_id: str, scratch: Path, specs: SpecReader) -> Evidence:
+    from mcp_server.ml.fitting.training import score
+    from mcp_server.ml.modeling.preprocess import encode_target
+    from mcp_server.ml.monitoring.card_stats import baseline, intervals
+    from mcp_server.ml.monitoring.scoring import score_rows
+    from mcp_server.ml.tracking.run_data import run_data
 
-    made: dict[str, bytes] = {}
-    if task == "regression":
-        plots.residuals_png(y, pred, out / "residuals.png")
-        plots.actual_vs_predicted_png(y, pred, out / "actual_vs_predicted.png")
+    run, loaded = store.get_run(run_id), store.load_run(run_id)
+    schema = loaded.schema
+    data = run_data(store, run, schema.target, scratch)
+    scored = score_rows(loaded, data.holdout)
+    n_classes = len(schema.classes)
+    metrics, _ = score(schema.task, scored.y, scored.pred, scored.proba, n_classes)
+    train = data.train.loc[data.train[schema.target].notna(), schema.target]
+    how, base = baseline(scored, encode_target(train, schema))
+    base_metrics, _ = score(schema.task, base.y, base.pred, base.proba, n_classes)
+    return Evidence(
+        run=run,
+        loaded=loaded,
+        spec=specs(run),
+        data=data,
+        labels=[str(c) for c in schema.classes],
+        scored=scored,
+        metrics=metrics,
+        intervals=intervals(list(metrics), scored),
+        baseline_how=how,
+        baseline=base_metrics,
+    )
+
+
+def _plots(ev: Evidence, out: Path) -> dict[str, bytes]:
+    """ROC, PR, calibration, confusion (classification) or residuals and actual vs predicted,
+    and the feature importance, drawn on the holdout rows."""
+    from mcp_server.ml.fitting import plots
+    from mcp_server.ml.fitting.evaluation import importance
+    from mcp_server.ml.modeling.metrics import confusion
+    from mcp_server.ml.modeling.preprocess import coerce_frame
+
+    s, labels = ev.scored, ev.labels
+    if s.task == "regression":
+        plots.residuals_png(s.y, s.pred, out / "residuals.png")
+        plots.actual_vs_predicted_png(s.y, s.pred, out / "actual_vs_predicted.png")
         names = ["residuals.png", "actual_vs_predicted.png"]
     else:
-        plots.confusion_matrix_png(matrix, labels, out / "confusion_matrix.png")
-        names = ["confusion_matrix.png"]
-        if proba is not None and len(set(y.tolist())) > 1:
-            plots.roc_png(y, proba, labels, out / "roc_curve.png")
-            names.append("roc_curve.png")
-    for name in names:
-        made[name] = (out / name).read_bytes()
-    return made
+        plots.confusion_matrix_png(
+            confusion(s.y, s.pred, len(labels)), labels, out / "confusion.png"
+        )
+        names = ["confusion.png"]
+        if s.proba is not None and len(set(s.y.tolist())) > 1:
+            plots.roc_png(s.y, s.proba, labels, out / "roc_curve.png")
+            plots.pr_png(s.y, s.proba, labels, out / "precision_recall.png")
+            plots.calibration_png(s.y, s.proba, labels, out / "calibration.png")
+            names += ["roc_curve.png", "precision_recall.png", "calibration.png"]
+    rows = ev.data.holdout.loc[ev.data.holdout[ev.loaded.schema.target].notna()]
+    rows = rows.head(MAX_IMPORTANCE_ROWS)
+    X = coerce_frame(rows, ev.loaded.schema)
+    found, values, method = importance(ev.loaded.model, X, s.y[: len(rows)], ev.loaded.schema, 0)
+    if found:
+        plots.importance_png(found, values, method, out / "feature_importance.png")
+        names.append("feature_importance.png")
+    return {name: (out / name).read_bytes() for name in names}
 
 
 def _versions(store: RunStore, run_id: str) -> list[str]:
@@ -112,32 +143,33 @@ def _versions(store: RunStore, run_id: str) -> list[str]:
     ]
 
 
-def _details(run: Any, loaded: Any, ref: str, versions: list[str]) -> Section:
+def _details(ev: Evidence, ref: str, versions: list[str]) -> Section:
     from datetime import UTC, datetime
 
-    tags = run.data.tags
-    started = datetime.fromtimestamp((run.info.start_time or 0) / 1000, tz=UTC).strftime(
-        "%Y-%m-%d %H:%M UTC"
-    )
+    run, loaded = ev.run, ev.loaded
+    run_tags = run.data.tags
+    started = datetime.fromtimestamp((run.info.start_time or 0) / 1000, tz=UTC)
+    family = loaded.model_name or run_tags.get(tags.MODEL, "?")
+    registered = ", ".join(versions) if versions else "not registered (ml_register_model)"
     lines = [
-        f"Model family: {loaded.model_name or tags.get('moai.model', '?')} ({loaded.schema.task})",
-        f"Run: {run.info.run_id} ({tags.get('moai.kind', 'run')}, {started})",
-        "Registered as: "
-        f"{', '.join(versions) if versions else 'not registered (ml_register_model)'}",
+        f"Model family: {family} ({loaded.schema.task})",
+        f"Run: {run.info.run_id} ({run_tags.get(tags.KIND, 'run')}, {started:%Y-%m-%d %H:%M} UTC)",
+        f"Registered as: {registered}",
     ]
     if ref != run.info.run_id:
         lines.append(f"Card asked for: {ref}")
     return Section("Model details", lines)
 
 
-def _data(tags: dict[str, str], schema: Any, data: Any) -> Section:
+def _data(ev: Evidence) -> Section:
+    schema, data, run_tags = ev.loaded.schema, ev.data, ev.run.data.tags
     kinds: dict[str, int] = {}
     for f in schema.features:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
-    classes = f" with classes {', '.join(map(str, schema.classes[:10]))}" if schema.classes else ""
-    sha = tags.get("moai.data_sha256", "?")[:16]
+    classes = f" with classes {', '.join(ev.labels[:10])}" if ev.labels else ""
+    sha = run_tags.get(tags.DATA_SHA256, "?")[:16]
     lines = [
-        f"Table: {tags.get('moai.data_path', '?')} (sha256 {sha}…)",
+        f"Table: {run_tags.get(tags.DATA_PATH, '?')} (sha256 {sha}…)",
         f"Rows: {len(data.frame)}; trained on {len(data.train)}, held out {len(data.holdout)}",
         f"Target: {schema.target}{classes}",
         f"Features: {len(schema.features)} "
@@ -147,114 +179,3 @@ def _data(tags: dict[str, str], schema: Any, data: Any) -> Section:
         dropped = ", ".join(f"{k} ({v})" for k, v in list(schema.dropped.items())[:10])
         lines.append(f"Not used: {dropped}")
     return Section("Data", lines)
-
-
-def _gates(
-    spec: Any, metrics: dict[str, Any], verdict: str | None, tags: dict[str, str]
-) -> Section:
-    from mcp_server.ml.modeling.metrics_spec import get_metric, passes
-
-    if spec is None:
-        return Section("SPEC and gates", ["No SPEC: the run was not checked against gates."])
-    said = {"true": "passed", "false": "failed"}.get(verdict or "", "not recorded")
-    lines = [f"SPEC: {spec.spec_id} — {spec.title} ({spec.path})", f"Recorded gate verdict: {said}"]
-    if tags.get("moai.rejected_reason"):
-        lines.append(f"Rejected because: {tags['moai.rejected_reason']}")
-    table = [["gate", "threshold", "holdout value", "result"]]
-    for name, threshold in spec.gates.items():
-        value = metrics.get(name)
-        ok = value is not None and passes(get_metric(name), float(value), threshold)
-        direction = ">=" if get_metric(name).greater_is_better else "<="
-        table.append(
-            [
-                name,
-                f"{direction} {threshold:g}",
-                "n/a" if value is None else f"{value:.4f}",
-                "pass" if ok else "FAIL",
-            ]
-        )
-    return Section("SPEC and gates", lines, table)
-
-
-def _metrics(
-    metrics: dict[str, Any], logged: dict[str, float], how: str, images: list[str]
-) -> Section:
-    table = [["metric", "holdout", "CV mean ± std"]]
-    for name, value in metrics.items():
-        mean, std = logged.get(f"cv_{name}_mean"), logged.get(f"cv_{name}_std")
-        cv = f"{mean:.4f} ± {std:.4f}" if mean is not None and std is not None else "—"
-        table.append([name, "n/a" if value is None else f"{value:.4f}", cv])
-    captions = [(name.removesuffix(".png").replace("_", " ").capitalize(), name) for name in images]
-    lines = [
-        f"Holdout: {how}.",
-        "CV columns come from ml_evaluate(cv_folds=…) or the TDD refactor step.",
-    ]
-    return Section("Metrics", lines, table, captions)
-
-
-def _intended(spec: Any, schema: Any) -> Section:
-    if spec is not None and spec.requirements:
-        lines = [
-            text if text.lower().startswith(kind.lower()) else f"{kind}: {text}"
-            for kind, text in spec.requirements[:6]
-        ]
-    else:
-        lines = [
-            f"Predicting {schema.target} ({schema.task}) for rows shaped like the training table."
-        ]
-    lines.append("Not for decisions about people without a fairness review of the data and errors.")
-    return Section("Intended use", lines)
-
-
-def _limits(schema: Any, data: Any) -> Section:
-    lines = [
-        f"Learned from {len(data.train)} rows; rows unlike them (new categories, values outside "
-        "the training ranges below) are extrapolation."
-    ]
-    ranges = [
-        f"{f.name} {f.minimum:g} … {f.maximum:g}" for f in schema.features if f.minimum is not None
-    ]
-    if ranges:
-        more = (
-            f" (and {len(ranges) - MAX_RANGES} more in schema.json)"
-            if len(ranges) > MAX_RANGES
-            else ""
-        )
-        lines.append(f"Training ranges: {'; '.join(ranges[:MAX_RANGES])}{more}")
-    if len(data.holdout) < 200:
-        lines.append(
-            f"The holdout has only {len(data.holdout)} rows: its metrics carry wide uncertainty."
-        )
-    lines.append(
-        "Performance estimates without labels assume the feature-target relation has not changed."
-    )
-    return Section("Limits", lines)
-
-
-def drift_status(root: Path, run_id: str) -> tuple[str, list[str]]:
-    """The newest drift report about this run's model ('none' when it was never checked)."""
-    folder = root / DRIFT_REPORTS
-    for report in sorted(folder.glob("*/drift.json"), reverse=True) if folder.is_dir() else []:
-        try:
-            found = json.loads(report.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if found.get("model_run_id") != run_id:
-            continue
-        drift = found.get("drift", found.get("dataset_drift"))
-        verdict = "drift" if drift else "no drift"
-        weights = found.get("weights") or {}
-        drifted = [c["column"] for c in found.get("columns", []) if c.get("drifted")]
-        drifted.sort(key=lambda name: -weights.get(name, 0.0))
-        share = rnd(found.get("drifted_share", 0.0))
-        headline = found.get("headline") or f"{verdict}, drifted share {share}"
-        return verdict, [
-            f"Latest check ({report.parent.name}): {headline}",
-            f"Evidently's dataset verdict: drifted share {share} "
-            f"({'drift' if found.get('dataset_drift') else 'below 0.5'})",
-            f"Drifted columns, most important first: {', '.join(drifted[:15]) or 'none'}",
-            f"Current rows: {found.get('current')}",
-        ]
-    return "unchecked", [
-        "Not checked yet: run ml_detect_drift with this run (or its models:/ URI) as reference."
-    ]

@@ -1,11 +1,16 @@
 """A `Card` as Markdown (plots beside it as PNG files) and as one self-contained HTML file (plots
-inline as base64, inline CSS, no script, nothing fetched). Every text that comes from data or a
-SPEC is escaped for the format it lands in."""
+inline as base64, inline CSS, no script, nothing fetched).
+
+Text keeps the user's words: a SPEC's inline code (`had_affair`) stays a code span, labels and
+column names are written as they are. What could become markup is neutralised for the format it
+lands in: HTML is escaped in both (no raw tags reach a Markdown renderer), `|` in table cells, and
+the HTML page turns backtick spans into `<code>`."""
 
 from __future__ import annotations
 
 import base64
 import html
+import re
 
 from mcp_server.ml.monitoring.card import Card
 
@@ -22,19 +27,32 @@ figcaption{font-size:.85rem;color:#57606a}
 img{max-width:28rem;border:1px solid #d0d7de}
 .fail{color:#b42318;font-weight:600}
 .pass{color:#1a7f37;font-weight:600}
+code{background:#f3f4f6;padding:0 .2rem;border-radius:3px}
 """
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+_CODE = re.compile(r"`([^`\n]+)`")
 
 
 def _md_text(text: str) -> str:
-    """Markdown-inert text: characters that would start markup are escaped."""
-    out = text.replace("\\", "\\\\")
-    for ch in "`*_[]<>#|":
-        out = out.replace(ch, "\\" + ch)
-    return out.replace("\n", " ")
+    """One line of Markdown in the user's words: no raw HTML (`<` cannot open a tag), no line
+    breaks."""
+    return " ".join(text.split()).replace("<", "&lt;")
+
+
+def _md_cell(text: str) -> str:
+    return _md_text(text).replace("|", "\\|")
+
+
+def _html_text(text: str) -> str:
+    """Escaped text whose backtick spans become `<code>`."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(text))
+
+
+def _md_table(table: list[list[str]]) -> list[str]:
+    header, *rows = table
+    lines = ["", "| " + " | ".join(map(_md_cell, header)) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(map(_md_cell, row)) + " |" for row in rows]
 
 
 def to_markdown(card: Card) -> str:
@@ -42,14 +60,8 @@ def to_markdown(card: Card) -> str:
     for section in card.sections:
         parts += [f"## {section.title}", ""]
         parts += [f"- {_md_text(line)}" for line in section.lines]
-        if section.table:
-            header, *rows = section.table
-            parts += [
-                "",
-                "| " + " | ".join(map(_md_cell, header)) + " |",
-                "|" + "---|" * len(header),
-            ]
-            parts += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in rows]
+        for table in [section.table, *section.tables]:
+            parts += _md_table(table) if table else []
         for caption, name in section.images:
             parts += ["", f"![{_md_text(caption)}]({name})"]
         parts.append("")
@@ -60,6 +72,13 @@ def _cell(text: str) -> str:
     css = {"pass": "pass", "FAIL": "fail"}.get(text)
     body = html.escape(text)
     return f'<td class="{css}">{body}</td>' if css else f"<td>{body}</td>"
+
+
+def _html_table(table: list[list[str]]) -> str:
+    header, *rows = table
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(map(_cell, r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def to_html(card: Card) -> str:
@@ -73,22 +92,9 @@ def to_html(card: Card) -> str:
         out.append(f"<section><h2>{html.escape(section.title)}</h2>")
         if section.lines:
             out.append(
-                "<ul>"
-                + "".join(f"<li>{html.escape(line)}</li>" for line in section.lines)
-                + "</ul>"
+                "<ul>" + "".join(f"<li>{_html_text(line)}</li>" for line in section.lines) + "</ul>"
             )
-        if section.table:
-            header, *rows = section.table
-            out.append(
-                "<table><thead><tr>"
-                + "".join(f"<th>{html.escape(h)}</th>" for h in header)
-                + "</tr></thead>"
-            )
-            out.append(
-                "<tbody>"
-                + "".join("<tr>" + "".join(map(_cell, r)) + "</tr>" for r in rows)
-                + "</tbody></table>"
-            )
+        out += [_html_table(table) for table in [section.table, *section.tables] if table]
         for caption, name in section.images:
             data = base64.b64encode(card.images[name]).decode()
             out.append(

@@ -19,6 +19,7 @@ class SpecInfo:
     gates: dict[str, float]  # metric -> threshold (primary first)
     margin: float  # `promotion_margin`, default 0
     requirements: list[tuple[str, str]] = field(default_factory=list)
+    sensitive: list[str] = field(default_factory=list)  # columns for subgroup metrics
 
 
 SpecReader = Callable[[Any], "SpecInfo | None"]  # a run -> what its SPEC says (None without a SPEC)

@@ -42,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "max_model_mb": 100.0,
     # REFACTOR tunes within this many seconds when a gate is unmet (None: never)
     "tune_budget_s": None,
+    # ml_promote's required win over the current champion (ml/monitoring/promotion.py)
+    "promotion_margin": 0.0,
+    # columns the model card reports subgroup metrics for (people-related attributes)
+    "sensitive": [],
 }
 FIELDS = (*ML_REQUIRED, *DEFAULTS)
 
@@ -66,6 +70,8 @@ class MlSpec:
     max_latency_ms: float
     max_model_mb: float
     tune_budget_s: float | None = None
+    promotion_margin: float = 0.0
+    sensitive: list[str] = field(default_factory=list)
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
     acceptance: list[Scenario] = field(
@@ -237,6 +243,8 @@ def _build(
         tune_budget_s=None
         if values["tune_budget_s"] is None
         else _number(values, "tune_budget_s", low=5, high=86400),
+        promotion_margin=_number(values, "promotion_margin", low=0.0),
+        sensitive=_names(values.get("sensitive"), "sensitive") or [],
         requirements=reqs,
     )
     spec.warnings = frontmatter_warnings(meta) if rel else []
