@@ -117,6 +117,7 @@ async def test_regression_metrics_equal_scikit_learns_and_come_with_residual_plo
         "mae": m.mean_absolute_error(y, pred),
         "r2": m.r2_score(y, pred),
         "mape": m.mean_absolute_percentage_error(y, pred),
+        "wape": float(np.abs(y - pred).sum() / np.abs(y).sum()),
     }
     for name, value in expected.items():
         assert result["metrics"][name] == pytest.approx(value, abs=ROUND), name

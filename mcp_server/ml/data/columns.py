@@ -148,3 +148,19 @@ def describe_columns(frame: pd.DataFrame, max_categories: int = 50) -> list[Colu
             )
         )
     return out
+
+
+# A value at most this share of the median |value| counts as zero for a percentage error.
+NEAR_ZERO = 1e-3
+
+
+def near_zero(y_true: object) -> int:
+    """How many true values are zero or so close to it (relative to the typical size) that a
+    percentage error divides by almost nothing."""
+    import numpy as np
+
+    values = np.abs(np.asarray(y_true, dtype=float))
+    if values.size == 0:
+        return 0
+    scale = float(np.median(values[values > 0])) if (values > 0).any() else 0.0
+    return int((values <= NEAR_ZERO * scale).sum())

@@ -109,6 +109,8 @@ def check_task(target: pd.Series, task: str) -> str:
 
 
 def summarize_target(target: pd.Series, task: str) -> dict[str, Any]:
+    from mcp_server.ml.data.columns import near_zero
+
     missing = int(target.isna().sum())
     if task == "regression":
         values = target.dropna().astype(float)
@@ -123,6 +125,9 @@ def summarize_target(target: pd.Series, task: str) -> dict[str, Any]:
             "q75": _r(q[3]),
             "max": _r(q[4]),
             "skew": _r(values.skew()),
+            "zeros": near_zero(values),
+            "non_negative_integers": bool(len(values))
+            and bool((values >= 0).all() and (values == values.round()).all()),
         }
     counts = target.dropna().astype(str).value_counts()
     total = max(int(counts.sum()), 1)
@@ -223,13 +228,42 @@ def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
     return found
 
 
+COUNT_SKEW = 1.0  # a count target this skewed is modelled better with a Poisson objective
+
+
+def _regression_findings(summary: dict[str, Any]) -> list[Finding]:
+    """MAPE on zeros, and a count or skewed non-negative target a squared error fits badly."""
+    found = []
+    if summary.get("zeros"):
+        found.append(
+            Finding(
+                "mape_undefined",
+                f"target has {summary['zeros']} zero or near-zero values: MAPE is undefined "
+                "(reported as null); judge with wape (sum |error| / sum |target|) or mae",
+            )
+        )
+    skew = summary.get("skew") or 0.0
+    non_negative = (summary.get("min") or 0.0) >= 0
+    if non_negative and skew >= COUNT_SKEW and (summary.get("non_negative_integers") or skew >= 2):
+        kind = "count" if summary.get("non_negative_integers") else "skewed non-negative"
+        found.append(
+            Finding(
+                "count_target",
+                f"a {kind} target (skew {skew:.1f}): try a Poisson objective, "
+                "ml_train(model='hist_gradient_boosting', params={'loss': 'poisson'}), "
+                "and judge it by poisson_deviance",
+            )
+        )
+    return found
+
+
 def _target_findings(profile: Profile) -> list[Finding]:
     found: list[Finding] = []
     summary = profile.target_summary
     if summary.get("missing"):
         found.append(Finding("target_missing", f"target has {summary['missing']} missing values"))
     if profile.task == "regression":
-        return found
+        return found + _regression_findings(summary)
     counts: dict[str, int] = summary["counts"]
     total = sum(counts.values())
     smallest_label, smallest = min(counts.items(), key=lambda kv: kv[1])

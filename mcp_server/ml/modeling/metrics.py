@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mcp_server.ml.data.columns import near_zero
 from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric
 
 DIGITS = 6
@@ -103,14 +104,24 @@ def _roc_auc(y_true: Any, proba: Any | None, n_classes: int) -> float | None:
 
 
 def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float | None]:
+    """RMSE, MAE, R², MAPE (None when a true value is zero or near it: see `wape`), WAPE
+    (sum |error| / sum |true|, defined with zeros), and the Poisson deviance where it is defined
+    (true values >= 0, predictions > 0: a count model's own loss)."""
+    import numpy as np
     from sklearn import metrics as m
 
-    return {
-        "rmse": rnd(m.root_mean_squared_error(y_true, y_pred)),
-        "mae": rnd(m.mean_absolute_error(y_true, y_pred)),
-        "r2": rnd(m.r2_score(y_true, y_pred)),
-        "mape": rnd(m.mean_absolute_percentage_error(y_true, y_pred)),
+    y, pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    total = float(np.abs(y).sum())
+    out = {
+        "rmse": rnd(m.root_mean_squared_error(y, pred)),
+        "mae": rnd(m.mean_absolute_error(y, pred)),
+        "r2": rnd(m.r2_score(y, pred)),
+        "mape": None if near_zero(y) else rnd(m.mean_absolute_percentage_error(y, pred)),
+        "wape": rnd(float(np.abs(y - pred).sum()) / total) if total > 0 else None,
     }
+    if y.size and (y >= 0).all() and (pred > 0).all():
+        out["poisson_deviance"] = rnd(m.mean_poisson_deviance(y, pred))
+    return out
 
 
 def confusion(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:

@@ -134,6 +134,7 @@ METRICS: dict[str, MetricDef] = {
         _reg("rmse", "root_mean_squared_error", "neg_root_mean_squared_error"),
         _reg("mape", "mean_absolute_percentage_error", "neg_mean_absolute_percentage_error"),
         _reg("median_ae", "median_absolute_error", "neg_median_absolute_error"),
+        _reg("poisson_deviance", "mean_poisson_deviance", "neg_mean_poisson_deviance"),
     )
 }
 
