@@ -137,7 +137,21 @@ OUTPUT_DROPPED = {
     "minLength",
     "maxItems",
     "minItems",
+    # Which fields are always there: every field of a result is (the models have no optional
+    # ones but the JobTicket alternative), so the list only repeated every name (~40 % of bytes).
+    "required",
+    # Nested models are objects and enumerations strings: their fields and values are in the
+    # structured content itself and in the tool's description, not worth 2k tokens a listing.
+    "$defs",
+    "enum",
 }
+
+
+def _only_required(options: Any) -> bool:
+    """`anyOf` branches that say nothing but which fields each alternative requires."""
+    return isinstance(options, list) and all(
+        isinstance(o, dict) and set(o) == {"required"} for o in options
+    )
 
 
 def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
@@ -148,6 +162,8 @@ def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
         return [lean_output(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
+    if "$ref" in schema and not in_properties:
+        return {"type": "object"}
     if in_properties:
         return {name: lean_output(prop) for name, prop in schema.items()}
     options = schema.get("anyOf")
@@ -161,6 +177,8 @@ def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in OUTPUT_DROPPED or (key == "additionalProperties" and value is True):
+            continue
+        if key == "anyOf" and _only_required(value):
             continue
         out[key] = lean_output(
             value, in_properties=key in ("properties", "$defs", "patternProperties")
