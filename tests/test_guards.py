@@ -14,7 +14,7 @@ import pytest
 from mcp_server.core.errors import DataError, MoaiMlError, SpecError, WorkspaceError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.tables import load_table
-from mcp_server.ml.modeling.registry import make_estimator
+from mcp_server.ml.modeling.estimators import make_estimator
 from mcp_server.ml.tdd.spec import load_spec
 from tests.tdd.test_spec import BLOCK, write_spec
 

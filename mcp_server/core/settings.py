@@ -113,7 +113,7 @@ TF_PYTHON = Setting(
 KERAS_BACKEND = Setting(
     "KERAS_BACKEND",
     "torch",
-    "Keras 3 backend of the keras_mlp family (set to torch unless already set; the "
+    "Keras 3 backend of the Keras network family (set to torch unless already set; the "
     "SavedModel build uses tensorflow)",
 )
 ALL = (

@@ -72,13 +72,13 @@ def _cells(workspace: Workspace, data_path: str) -> tuple[float, int]:
 
 
 def _task_models(task: str, rows: int) -> list[str]:
-    from mcp_server.ml.modeling.registry import fast_first
+    from mcp_server.ml.modeling.catalog import fast_first
 
     return fast_first("binary" if task == "auto" else task)
 
 
 def _first_choice(task: str, rows: int) -> str:
-    from mcp_server.ml.modeling.registry import default_model
+    from mcp_server.ml.modeling.catalog import default_model
 
     return default_model("binary" if task == "auto" else task, rows)
 

@@ -64,9 +64,7 @@ AllowFailedGates = Annotated[
 RunRef = Annotated[
     str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")
 ]
-Family = Annotated[
-    str, Field(pattern=MODEL_NAME)
-]  # a registry model: logistic_regression, lightgbm, ...
+Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model (ml/modeling/registry.py)
 Families = Annotated[list[Family], Field(max_length=20)]
 Metric = Annotated[
     str | None,

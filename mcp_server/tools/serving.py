@@ -9,6 +9,7 @@ from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.modeling import catalog
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
 from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
@@ -106,10 +107,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Literal["onnx", "joblib", "torchserve", "tfserving"],
             Field(
                 description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn "
-                "pipeline itself; "
-                "torchserve: handler + config + .mar for torch_mlp runs; tfserving: "
-                "SavedModel + models.config "
-                "for keras_mlp runs"
+                "pipeline itself; torchserve: handler + config + .mar for "
+                f"{catalog.served_by('torchserve').name} runs; tfserving: SavedModel + "
+                f"models.config for {catalog.served_by('tfserving').name} runs"
             ),
         ] = "onnx",
         overwrite: Annotated[
@@ -125,9 +125,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
         Files a person edited are never overwritten unless overwrite=true. Then run test_command.
         A run that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
-        (recorded on the run and in the service's /metadata). runtime="torchserve" (torch_mlp runs)
-        writes a BaseHandler, config.properties and the .mar built by torch-model-archiver;
-        runtime="tfserving" (keras_mlp runs) a SavedModel under <name>/1/, models.config and a
+        (recorded on the run and in the service's /metadata). runtime="torchserve" (PyTorch network
+        runs) writes a BaseHandler, config.properties and the .mar built by torch-model-archiver;
+        runtime="tfserving" (Keras network runs) a SavedModel under <name>/1/, models.config and a
         README with the docker command."""
         return await run_domain(
             generate, workspace, run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.fitting.requests import TrainArgs
+from mcp_server.ml.modeling import catalog
 from mcp_server.ml.tracking import tags
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
@@ -163,10 +164,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         model: Annotated[
             Family,
             Field(
-                description="Registry name: logistic_regression, linear_regression, ridge, "
-                "random_forest, "
-                "extra_trees, gradient_boosting, hist_gradient_boosting, svm, knn, "
-                "xgboost, lightgbm; "
+                description=f"Registry name: {', '.join(catalog.names())}; "
                 "'auto' picks a sensible one for the task and size",
             ),
         ] = "auto",

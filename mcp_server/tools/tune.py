@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.layout import SCHEMA_CACHE
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.modeling import catalog
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -133,8 +134,8 @@ def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
 
 def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     """Everything checkable before a process starts: path, names, spaces, metric, storage."""
+    from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
-    from mcp_server.ml.modeling.registry import get_spec
     from mcp_server.ml.tuning.spaces import normalise
     from mcp_server.ml.tuning.storage import check_reachable, default_url
 
@@ -351,9 +352,8 @@ Strategy = Annotated[
 SearchSpace = Annotated[
     dict[Family, dict[str, Any]] | None,
     Field(
-        description='Per model: {"lightgbm": {"num_leaves": {"type": "int", "low": 8, "high": 64, '
-        '"log": true}, '
-        '"max_depth": [4, 8]}}; a list = choices, a scalar = fixed'
+        description=f"Per model: {catalog.space_example()} (a range); a list = choices, "
+        "a scalar = fixed"
     ),
 ]
 Storage = Annotated[

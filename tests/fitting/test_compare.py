@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
+from mcp_server.ml.modeling.catalog import fast_first
 from mcp_server.ml.modeling.dataset import prepare
 from mcp_server.ml.modeling.preprocess import build_pipeline
-from mcp_server.ml.modeling.registry import fast_first
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call, call_error, job_processes, wait_until
 

@@ -16,7 +16,8 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.formats import export_pipeline
 from mcp_server.ml.fitting.compare import CompareRequest, compare_job
 from mcp_server.ml.fitting.training import TrainRequest, train_job
-from mcp_server.ml.modeling.registry import get_spec, make_estimator
+from mcp_server.ml.modeling.catalog import get_spec
+from mcp_server.ml.modeling.estimators import make_estimator
 from tests.export_support import fit
 from tests.support import EXAMPLES
 

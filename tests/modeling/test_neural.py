@@ -15,9 +15,11 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.compare import CompareRequest, compare_job
 from mcp_server.ml.fitting.evaluation import EvaluateRequest, evaluate_job
 from mcp_server.ml.fitting.training import TrainRequest, train_job
+from mcp_server.ml.modeling.catalog import fast_first, get_spec
 from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.estimators import make_estimator
 from mcp_server.ml.modeling.preprocess import build_pipeline
-from mcp_server.ml.modeling.registry import REGISTRY, fast_first, get_spec, make_estimator
+from mcp_server.ml.modeling.registry import REGISTRY
 from tests.support import EXAMPLES
 
 pytest.importorskip("skorch")

@@ -11,7 +11,7 @@ HIDE_BOOSTERS = (
     "sys.modules['xgboost'] = None\n"  # as if `pip install moai-domain-ml` ran without [boost]
     "sys.modules['lightgbm'] = None\n"
     "from mcp_server.core.errors import MoaiMlError\n"
-    "from mcp_server.ml.modeling.registry import fast_first, get_spec, models_for\n"
+    "from mcp_server.ml.modeling.catalog import fast_first, get_spec, models_for\n"
     "try:\n"
     "    get_spec('xgboost')\n"
     "    message = None\n"
@@ -36,7 +36,7 @@ def test_a_booster_without_the_boost_extra_names_the_extra_to_install():
 
 
 def test_with_the_extra_installed_the_boosters_are_registered_for_every_task():
-    from mcp_server.ml.modeling.registry import get_spec, models_for
+    from mcp_server.ml.modeling.catalog import get_spec, models_for
 
     for task in ("binary", "multiclass", "regression"):
         assert {"xgboost", "lightgbm"} <= set(models_for(task))

@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.schema import Feature, Schema
-from mcp_server.ml.serving.families import check_family
+from mcp_server.ml.serving.families import check_runtime
 
 pytest.importorskip("torch")
 pytest.importorskip("skorch")
@@ -26,27 +26,23 @@ def _pipeline(estimator: object) -> Pipeline:
 
 
 @pytest.mark.parametrize(
-    ("family", "runtime", "message"),
+    ("runtime", "message"),
     [
         (
-            "torch",
             "torchserve",
             "runtime 'torchserve' serves the PyTorch family (model torch_mlp); this run's model "
             "is LogisticRegression. Use runtime='onnx' (any model) instead",
         ),
         (
-            "keras",
             "tfserving",
             "runtime 'tfserving' serves the Keras family (model keras_mlp); this run's model "
             "is LogisticRegression. Use runtime='onnx' (any model) instead",
         ),
     ],
 )
-def test_a_model_of_another_family_is_refused_and_pointed_to_onnx(
-    family: str, runtime: str, message: str
-):
+def test_a_model_of_another_family_is_refused_and_pointed_to_onnx(runtime: str, message: str):
     with pytest.raises(MoaiMlError) as refused:
-        check_family(_pipeline(LogisticRegression()), _schema("numeric"), family, runtime)
+        check_runtime(_pipeline(LogisticRegression()), _schema("numeric"), runtime)
     assert str(refused.value) == message
 
 
@@ -54,20 +50,16 @@ def test_a_torch_run_with_a_date_or_text_column_is_refused_by_torchserve():
     from mcp_server.ml.modeling.neural import TorchMLPClassifier
 
     pipeline = _pipeline(TorchMLPClassifier())
-    check_family(
-        pipeline, _schema("numeric", "categorical", "boolean"), "torch", "torchserve"
-    )  # served
+    check_runtime(pipeline, _schema("numeric", "categorical", "boolean"), "torchserve")  # served
     with pytest.raises(MoaiMlError) as refused:
-        check_family(pipeline, _schema("numeric", "datetime", "text"), "torch", "torchserve")
+        check_runtime(pipeline, _schema("numeric", "datetime", "text"), "torchserve")
     expected = (
         "the TorchServe handler takes numbers and categories only; drop ['datetime_col', "
         "'text_col'] and retrain"
     )
     assert str(refused.value) == expected
     with pytest.raises(MoaiMlError, match="serves the Keras family"):
-        check_family(
-            pipeline, _schema("numeric"), "keras", "tfserving"
-        )  # a torch model is no Keras model
+        check_runtime(pipeline, _schema("numeric"), "tfserving")  # a torch model is no Keras model
 
 
 def test_a_keras_run_with_a_date_column_is_refused_by_tf_serving():
@@ -76,9 +68,9 @@ def test_a_keras_run_with_a_date_column_is_refused_by_tf_serving():
     )  # sets KERAS_BACKEND=torch first
 
     pipeline = _pipeline(keras_mlp.KerasMLPClassifier())
-    check_family(pipeline, _schema("numeric", "categorical"), "keras", "tfserving")  # served
+    check_runtime(pipeline, _schema("numeric", "categorical"), "tfserving")  # served
     with pytest.raises(MoaiMlError) as refused:
-        check_family(pipeline, _schema("datetime"), "keras", "tfserving")
+        check_runtime(pipeline, _schema("datetime"), "tfserving")
     assert (
         str(refused.value)
         == "the SavedModel takes numbers and categories only; drop ['datetime_col'] and retrain"

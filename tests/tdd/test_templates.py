@@ -21,8 +21,9 @@ import pytest
 
 from mcp_server.files.render import render
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.modeling.catalog import get_spec
+from mcp_server.ml.modeling.estimators import make_estimator
 from mcp_server.ml.modeling.preprocess import build_preprocessor, coerce_frame
-from mcp_server.ml.modeling.registry import get_spec, make_estimator
 from mcp_server.ml.tdd import phases as tdd
 from mcp_server.ml.tdd.context import selection_context, transformer_columns
 

@@ -112,7 +112,7 @@ def _onnx_bytes(
             f"export with format {OTHER_FORMATS} instead"
         ) from exc
     if not parity.passed:
-        from mcp_server.ml.modeling.registry import parity_note
+        from mcp_server.ml.modeling.catalog import parity_note
 
         hint = parity_note(model_name)
         raise MoaiMlError(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_inputs import NUMBERS, input_groups
-from mcp_server.ml.modeling.registry import label_is_argmax
+from mcp_server.ml.modeling.catalog import label_is_argmax
 
 if TYPE_CHECKING:
     import numpy as np

@@ -66,7 +66,7 @@ def _load_skops(data: bytes, extra_trusted: list[str]) -> Any:
         asked = sio.get_untrusted_types(data=data)
     except Exception as exc:
         raise MoaiMlError(f"not a readable skops file ({type(exc).__name__}: {exc})") from exc
-    from mcp_server.ml.modeling.registry import trusted_skops_types
+    from mcp_server.ml.modeling.catalog import trusted_skops_types
 
     allowed = set(trusted_skops_types()) | set(extra_trusted)
     refused = sorted(t for t in asked if t not in allowed)

@@ -58,8 +58,8 @@ class CompareOutcome:
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
     from mcp_server.ml.fitting.evaluation import cross_validate_model
+    from mcp_server.ml.modeling.catalog import fast_first, get_spec
     from mcp_server.ml.modeling.metrics import check_metric
-    from mcp_server.ml.modeling.registry import fast_first, get_spec
 
     progress(0, "loading and profiling the data")
     data = prepare(

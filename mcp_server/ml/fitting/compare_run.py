@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
     from mcp_server.ml.data.tables import check_loadable
-    from mcp_server.ml.modeling.registry import get_spec
+    from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     for name in args.models or []:

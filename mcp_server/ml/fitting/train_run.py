@@ -37,7 +37,7 @@ def check_train(workspace: Workspace, args: TrainArgs) -> Path:
     checked by the estimator itself, first thing in the job: the server never imports the model
     libraries (scikit-learn alone is 80 MiB more for the whole life of the server)."""
     from mcp_server.ml.data.tables import check_loadable
-    from mcp_server.ml.modeling.registry import get_spec
+    from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     if args.model != "auto":

@@ -87,8 +87,9 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     from sklearn.model_selection import train_test_split
 
     from mcp_server.ml.data.tables import release_memory
+    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.preprocess import build_pipeline
-    from mcp_server.ml.modeling.registry import check_params, default_model
     from mcp_server.ml.tracking.artifacts import (
         INPUT_EXAMPLE_ROWS,
         simple_params,

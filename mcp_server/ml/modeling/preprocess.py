@@ -127,7 +127,8 @@ def build_pipeline(
     """The full model: preprocessing then the registry's estimator, as one Pipeline."""
     from sklearn.pipeline import Pipeline
 
-    from mcp_server.ml.modeling.registry import get_spec, make_estimator
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import make_estimator
 
     spec = get_spec(estimator_name)
     estimator = make_estimator(estimator_name, schema.task, params, seed)

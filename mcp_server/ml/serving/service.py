@@ -17,7 +17,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.render import to_identifier
 from mcp_server.files.template_sets import template_set
 from mcp_server.ml.data.schema import Feature, Schema
-from mcp_server.ml.modeling.registry import label_is_argmax, runtime_packages
+from mcp_server.ml.modeling.catalog import label_is_argmax, runtime_packages
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.serving.families import check_family
+from mcp_server.ml.serving.families import check_runtime
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -166,7 +166,7 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     from mcp_server.ml.export.onnx_inputs import input_groups
     from mcp_server.ml.serving.service import example_record
 
-    check_family(info.pipeline, info.schema, "keras", "tfserving")
+    check_runtime(info.pipeline, info.schema, "tfserving")
     groups = input_groups(info.schema)
     request = request_body(info.schema, [example_record(info.schema)])
     context = {

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.serving.families import check_family
+from mcp_server.ml.serving.families import check_runtime
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -106,7 +106,7 @@ def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | s
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.serving.service import example_record
 
-    check_family(info.pipeline, info.schema, "torch", "torchserve")
+    check_runtime(info.pipeline, info.schema, "torchserve")
     preprocess = io.BytesIO()
     joblib.dump(info.pipeline.steps[0][1], preprocess)
     context = {

@@ -75,7 +75,7 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     from mcp_server.ml.data.profile import profile_frame
     from mcp_server.ml.data.schema import build_schema
     from mcp_server.ml.data.tables import PARQUET_SUFFIXES, load_table, sniff_csv
-    from mcp_server.ml.modeling.registry import default_candidates
+    from mcp_server.ml.modeling.catalog import default_candidates
 
     try:
         ident(package)
@@ -163,10 +163,11 @@ def transformer_columns(schema: Schema) -> dict[str, list[str]]:
 def estimator_context(
     name: str, task: str, seed: int, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Class, import and keyword arguments: what `registry.make_estimator` builds, from the same
+    """Class, import and keyword arguments: what `estimators.make_estimator` builds, from the same
     recipe."""
     from mcp_server.files.render import ident
-    from mcp_server.ml.modeling.registry import estimator_parts, get_spec
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import estimator_parts
 
     spec = get_spec(name)
     _, kwargs = estimator_parts(name, task, params, seed)

@@ -228,7 +228,7 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
 def green(
     workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
 ) -> PhaseResult:
-    from mcp_server.ml.modeling.registry import default_model
+    from mcp_server.ml.modeling.catalog import default_model
 
     _require_tests(workspace, prep)
     name = model or default_model(prep.spec.task, len(prep.frame))

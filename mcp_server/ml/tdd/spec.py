@@ -266,7 +266,7 @@ def check_names(spec: MlSpec, task: str | None) -> None:
                 f"unknown model {name!r} in candidates; valid models: {', '.join(REGISTRY)}"
             )
         if task is not None and task not in REGISTRY[name].tasks:
-            from mcp_server.ml.modeling.registry import models_for
+            from mcp_server.ml.modeling.catalog import models_for
 
             raise SpecError(
                 f"model {name!r} in candidates cannot do {task}; valid for {task}: "

@@ -32,7 +32,7 @@ def ml_block(dataset: str, target: str, task: str, drop: list[str], rows: int) -
     """The `## ML` section (heading + fenced yaml) a SPEC can take as it is."""
     import yaml
 
-    from mcp_server.ml.modeling.registry import default_candidates
+    from mcp_server.ml.modeling.catalog import default_candidates
 
     metric, threshold = STARTING_GATES[task]
     fields: dict[str, Any] = {

@@ -44,7 +44,7 @@ def requirements(schema: Schema, model_name: str) -> list[str]:
     """Pinned pip requirements of the logged model (no slow inference by MLflow)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from mcp_server.ml.modeling.registry import runtime_packages
+    from mcp_server.ml.modeling.catalog import runtime_packages
 
     # moai-domain-ml: the logged model is a `LabelledModel` (raw tables in, labels out), and the
     # date-parts transformer lives in it too.

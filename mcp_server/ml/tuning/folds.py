@@ -3,8 +3,10 @@
 The preprocessor (impute, one-hot, date parts, tf-idf; no scaling) is fitted per fold once;
 every trial then fits its estimator on the cached fold matrices. Models that need scaled inputs
 get a StandardScaler in front of them, so what is cross-validated is exactly what is refitted.
-Boosters stop early: HistGradientBoosting on its own validation share, LightGBM and XGBoost on
-a 10 % split of the training fold; their refit uses the mean best round count of the folds.
+Boosters stop early, as the registry's `early_stop` says: on their own validation share
+("own_validation"), or on a 10 % split of the training fold through a parameter ("rounds_param")
+or a callback ("rounds_callback"); a refit of the latter two uses the mean best round count of the
+folds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ EARLY_STOP_ROUNDS = 30
 MAX_ROUNDS = 2000
 HGB_MAX_ITER = 1000
 ES_SHARE = 0.1
+ROUNDS = ("rounds_param", "rounds_callback")  # early stops that count boosting rounds
 
 
 class OutOfTime(Exception):
@@ -82,10 +85,12 @@ def build(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mcp_server.ml.modeling.registry import get_spec, make_estimator
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import make_estimator
 
     params = dict(params)
-    if family == "hist_gradient_boosting":
+    stop = get_spec(family).early_stop
+    if stop == "own_validation":
         params = {
             "max_iter": HGB_MAX_ITER,
             "early_stopping": True,
@@ -93,7 +98,7 @@ def build(
             "validation_fraction": ES_SHARE,
             **params,
         }
-    elif family in ("lightgbm", "xgboost") and "n_estimators" not in params:
+    elif stop in ROUNDS and "n_estimators" not in params:
         params["n_estimators"] = rounds or MAX_ROUNDS
     estimator = make_estimator(family, task, params, seed)
     return (
@@ -105,11 +110,14 @@ def fit(
     estimator: Any, family: str, X: Any, y: Any, seed: int, early_stop: bool = True
 ) -> int | None:
     """Fit; boosters with early stopping on a split of `X`. Returns the rounds used (boosters)."""
-    if family not in ("lightgbm", "xgboost") or not early_stop:
+    from mcp_server.ml.modeling.catalog import get_spec
+
+    stop = get_spec(family).early_stop
+    if stop not in ROUNDS or not early_stop:
         estimator.fit(X, y)
         return int(getattr(estimator, "n_iter_", 0)) or None
     tr, es = _inner_split(y, seed)
-    if family == "xgboost":
+    if stop == "rounds_param":
         estimator.set_params(early_stopping_rounds=EARLY_STOP_ROUNDS)
         estimator.fit(X[tr], y[tr], eval_set=[(X[es], y[es])], verbose=False)
         return int(estimator.best_iteration) + 1
@@ -163,6 +171,8 @@ def cross_val(
 
     import numpy as np
 
+    from mcp_server.ml.modeling.catalog import get_spec
+
     scorer = folds.scorer
     n = len(folds.y)
     oof = np.zeros(n) if scorer.task == "regression" else np.zeros((n, scorer.n_classes))
@@ -185,7 +195,6 @@ def cross_val(
         if on_fold is not None:
             on_fold(i, result.scores[-1])
     result.fit_s = float(np.mean(result.fold_s))
-    result.rounds = (
-        int(np.mean(rounds) * 1.1) if rounds and family in ("lightgbm", "xgboost") else None
-    )
+    by_rounds = get_spec(family).early_stop in ROUNDS
+    result.rounds = int(np.mean(rounds) * 1.1) if rounds and by_rounds else None
     return result

@@ -75,8 +75,8 @@ def reserve(budget: float) -> float:
 def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
     """Metric, families and spaces for the task, or a one-line error (before anything is
     written)."""
+    from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics import check_metric
-    from mcp_server.ml.modeling.registry import get_spec
     from mcp_server.ml.tuning.portfolio import default_families
     from mcp_server.ml.tuning.spaces import check_overrides, is_tunable, model_space
 

@@ -77,7 +77,8 @@ def model_space(model: str, task: str, override: dict[str, Any] | None = None) -
     """The registry's space for `model`, updated with `override`; parameters the estimator does not
     take
     are refused by name."""
-    from mcp_server.ml.modeling.registry import get_spec, make_estimator
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import make_estimator
 
     spec = get_spec(model)
     space = {name: normalise(model, name, value) for name, value in spec.search_space.items()}

@@ -1,0 +1,122 @@
+"""Questions about the model families, answered from the registry's table: which exist, which fit a
+task, in what order, which is the default, what loads, serves and exports them. No module outside
+`registry` names a family; it asks here.
+"""
+
+from __future__ import annotations
+
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import REGRESSION
+from mcp_server.ml.modeling.estimator_spec import EstimatorSpec
+from mcp_server.ml.modeling.registry import REGISTRY
+
+# Types skops does not trust by default that every fitted moai pipeline may contain.
+BASE_SKOPS_TYPES = (
+    "numpy.dtype",
+    "collections.OrderedDict",
+    "mcp_server.ml.modeling.faithful.LabelledModel",
+)
+SMALL_TABLE_ROWS = 1000  # below it, the first choice is a fast linear model
+
+
+def names() -> list[str]:
+    """Every family, in registry order (for messages and tool descriptions)."""
+    return list(REGISTRY)
+
+
+def space_example() -> str:
+    """A `search_space` argument as JSON, from the first family with an integer range."""
+    import json
+
+    name, param, space = next(
+        (s.name, p, v)
+        for s in REGISTRY.values()
+        for p, v in s.search_space.items()
+        if v["type"] == "int"
+    )
+    return json.dumps({name: {param: space}})
+
+
+def get_spec(name: str) -> EstimatorSpec:
+    if name not in REGISTRY:
+        raise MoaiMlError(f"unknown model {name!r}; valid models: {', '.join(REGISTRY)}")
+    spec = REGISTRY[name]
+    if not spec.available():
+        raise MoaiMlError(
+            f"model {name!r} needs the '{spec.extra}' extra: pip install "
+            f"'moai-domain-ml[{spec.extra}]'"
+        )
+    return spec
+
+
+def models_for(task: str, *, available_only: bool = True) -> list[str]:
+    """Every model that fits the task, in registry order."""
+    return [
+        s.name
+        for s in REGISTRY.values()
+        if task in s.tasks and (s.available() or not available_only)
+    ]
+
+
+def fast_first(task: str) -> list[str]:
+    """Every available model that fits the task, cheap ones first (a comparison's default)."""
+    return sorted(
+        (m for m in models_for(task) if REGISTRY[m].in_defaults),
+        key=lambda name: REGISTRY[name].cost,
+    )
+
+
+def auto_families(task: str) -> list[str]:
+    """The families a search covers when the caller names none: installed, cheap ones first."""
+    return [m for m in fast_first(task) if REGISTRY[m].auto_search]
+
+
+def default_model(task: str, rows: int) -> str:
+    """A sensible first estimator: a fast linear model for small tables, else a robust boosted
+    tree."""
+    wanted = "small" if rows < SMALL_TABLE_ROWS else "large"
+    task = REGRESSION if task == REGRESSION else "binary"
+    return next(s.name for s in REGISTRY.values() if s.first_choice == wanted and task in s.tasks)
+
+
+def default_candidates(task: str, rows: int) -> list[str]:
+    """A SPEC's refactor candidates when it names none: the first choice, then the default
+    candidates."""
+    out = [default_model(task, rows)]
+    out += [
+        s.name
+        for s in REGISTRY.values()
+        if s.default_candidate and task in s.tasks and s.name not in out
+    ]
+    return out
+
+
+def served_by(runtime: str) -> EstimatorSpec:
+    """The one family a dedicated serving runtime (TorchServe, TF Serving) serves."""
+    found = [s for s in REGISTRY.values() if runtime in s.runtimes]
+    if len(found) != 1:
+        raise MoaiMlError(f"runtime {runtime!r} serves no single model family")
+    return found[0]
+
+
+def trusted_skops_types() -> tuple[str, ...]:
+    """Every type a registry pipeline's skops file may hold beyond skops' own trusted list."""
+    every = BASE_SKOPS_TYPES + tuple(t for s in REGISTRY.values() for t in s.skops_types)
+    return tuple(dict.fromkeys(every))
+
+
+def label_is_argmax(model_name: str) -> bool:
+    """Whether the model's label is the first argmax of its probabilities (unknown names: yes)."""
+    spec = REGISTRY.get(model_name)
+    return spec.label_is_argmax if spec is not None else True
+
+
+def parity_note(model_name: str) -> str:
+    spec = REGISTRY.get(model_name)
+    return f" {spec.parity_note}" if spec is not None and spec.parity_note else ""
+
+
+def runtime_packages(model_name: str) -> tuple[str, ...]:
+    """Distributions a fitted model of this family needs to load, besides scikit-learn."""
+    spec = REGISTRY.get(model_name)
+    return spec.packages if spec is not None else ()

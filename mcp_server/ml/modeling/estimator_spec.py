@@ -1,0 +1,95 @@
+"""What the registry knows about one model family (`EstimatorSpec`), and how a search space is
+written (`floats`, `ints`, `choices`). The families themselves are the table in `registry`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import CLASSIFICATION_TASKS, REGRESSION, REGRESSION_TASKS
+
+# How a search's folds stop a family early (`ml/tuning/folds.py` owns each way):
+# "own_validation": the estimator's own validation share (n_iter_no_change);
+# "rounds_param": an eval set and an `early_stopping_rounds` parameter;
+# "rounds_callback": an eval set and an early-stopping callback.
+EARLY_STOPS = ("own_validation", "rounds_param", "rounds_callback")
+# Which tables a family is the first choice for (`catalog.default_model`).
+FIRST_CHOICES = ("small", "large")
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    name: str
+    classifier: str | None  # "module:Class"
+    regressor: str | None
+    defaults_clf: dict[str, Any] = field(default_factory=dict)
+    defaults_reg: dict[str, Any] = field(default_factory=dict)
+    search_space: dict[str, dict[str, Any]] = field(default_factory=dict)  # for tuning (issue 11)
+    small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
+    needs_scaling: bool = False
+    # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
+    onnx: str = "skl2onnx"
+    extra: str | None = None  # optional-dependency extra that provides it
+    # distributions needed to load a fitted model, besides scikit-learn
+    packages: tuple[str, ...] = ()
+    # types its skops file holds that skops does not trust by default
+    skops_types: tuple[str, ...] = ()
+    cost: int = 5  # relative fitting cost: cheap models first when a time budget is tight
+    label_is_argmax: bool = True  # `predict` is the first argmax of `predict_proba` (SVC's is not)
+    parity_note: str = ""  # why an ONNX parity check of this family can fail, for the error message
+    default_candidate: bool = False  # always among a SPEC's default refactor candidates
+    requires: tuple[str, ...] = ()  # modules it needs, when its class lives in this package
+    in_defaults: bool = True  # in "every available model" lists (a comparison's default)
+    first_choice: str | None = None  # one of FIRST_CHOICES: `ml_train(model="auto")` picks it
+    auto_search: bool = False  # searched by `ml_tune` when the caller names no model
+    portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first
+    early_stop: str | None = None  # one of EARLY_STOPS: how a search's folds stop it early
+    runtimes: tuple[str, ...] = ()  # serving runtimes that serve this family and no other
+    label: str = ""  # its name in messages, when it has runtimes of its own ("PyTorch")
+
+    def __post_init__(self) -> None:
+        if self.early_stop not in (None, *EARLY_STOPS):
+            raise ValueError(f"{self.name}: early_stop must be one of {EARLY_STOPS}")
+        if self.first_choice not in (None, *FIRST_CHOICES):
+            raise ValueError(f"{self.name}: first_choice must be one of {FIRST_CHOICES}")
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return (CLASSIFICATION_TASKS if self.classifier else ()) + (
+            REGRESSION_TASKS if self.regressor else ()
+        )
+
+    def class_path(self, task: str) -> str:
+        path = self.regressor if task == REGRESSION else self.classifier
+        if path is None:
+            raise MoaiMlError(
+                f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}"
+            )
+        return path
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Its classes' names (a copy of the class in a generated project has the same name)."""
+        return tuple(p.split(":")[1] for p in (self.classifier, self.regressor) if p)
+
+    def defaults(self, task: str) -> dict[str, Any]:
+        return dict(self.defaults_reg if task == REGRESSION else self.defaults_clf)
+
+    def available(self) -> bool:
+        modules = self.requires or (self.class_path(self.tasks[0]).split(":")[0].split(".")[0],)
+        return all(importlib.util.find_spec(module) is not None for module in modules)
+
+
+def floats(low: float, high: float, log: bool = False) -> dict[str, Any]:
+    return {"type": "float", "low": low, "high": high, "log": log}
+
+
+def ints(low: int, high: int, log: bool = False) -> dict[str, Any]:
+    return {"type": "int", "low": low, "high": high, "log": log}
+
+
+def choices(*values: Any) -> dict[str, Any]:
+    return {"type": "categorical", "choices": list(values)}

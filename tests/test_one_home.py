@@ -1,0 +1,97 @@
+"""One home per fact, kept by the AST: model family names only in `ml/modeling/registry.py`,
+`.moai` paths only in `core/layout.py`, the process environment touched only in
+`core/settings.py`. Docstrings, comments and prose (a string with spaces, for `.moai`) are docs and
+may mention them; string literals that are names, paths or keys, and comparisons with them, may
+not."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from mcp_server.ml.modeling.registry import REGISTRY
+from tests.support import ROOT
+
+PACKAGE = ROOT / "mcp_server"
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+TEMPLATES = sorted((ROOT / "templates").rglob("*.j2"))
+FAMILY = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, REGISTRY)) + r")(?!\w)")
+IMPORTERS = ("find_spec", "import_module")  # a module that shares a family's name (`xgboost`)
+MOAI_PATH = re.compile(r"(^|/)\.moai(/|$)")
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                out.add(id(first.value))
+    return out
+
+
+def _module_names(tree: ast.AST) -> set[int]:
+    """String literals that name modules: arguments of importers, entries of `__all__`."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in IMPORTERS:
+                out.update(id(a) for a in node.args)
+        elif isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            out.update(id(n) for n in ast.walk(node.value))
+    return out
+
+
+def _strings(path: Path, *, skip_module_names: bool = False) -> Iterator[ast.Constant]:
+    """Every string literal of a module (f-string parts too) but its docstrings."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip = _docstrings(tree) | (_module_names(tree) if skip_module_names else set())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node
+
+
+def _families(path: Path) -> list[str]:
+    """`line: family` for each string literal naming a family (module names aside)."""
+    return [
+        f"{node.lineno}: {found.group(0)}"
+        for node in _strings(path, skip_module_names=True)
+        for found in [FAMILY.search(node.value)]
+        if found
+    ]
+
+
+def test_no_module_but_the_registry_names_a_model_family():
+    home = PACKAGE / "ml" / "modeling" / "registry.py"
+    offenders = [f"{_rel(p)}:{hit}" for p in SOURCES if p != home for hit in _families(p)]
+    offenders += [
+        f"{_rel(path)}: {found.group(0)}"
+        for path in TEMPLATES
+        for found in [FAMILY.search(path.read_text(encoding="utf-8"))]
+        if found
+    ]
+    assert offenders == []
+
+
+def test_the_family_check_finds_a_family_compared_or_named_outside_the_registry(tmp_path):
+    module = tmp_path / "rogue.py"
+    module.write_text(
+        '"""Docs may say xgboost."""\n'
+        "import importlib.util\n"
+        '__all__ = ["keras_mlp"]\n'
+        'HAS = importlib.util.find_spec("lightgbm")\n'
+        'def f(family):\n    return family == "xgboost" or family in ("ridge", "svm")\n'
+        'NOTE = f"use {1} random_forest trees"\n',
+        encoding="utf-8",
+    )
+    assert sorted(_families(module)) == ["6: ridge", "6: svm", "6: xgboost", "7: random_forest"]
