@@ -15,7 +15,7 @@ from mcp_server.core.errors import DataError, MoaiMlError, SpecError, WorkspaceE
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.tables import load_table
 from mcp_server.ml.modeling.estimators import make_estimator
-from mcp_server.ml.tdd.spec import load_spec
+from mcp_server.ml.spec.reader import load_spec
 from tests.tdd.test_spec import BLOCK, write_spec
 
 LAUGHS = "\n".join(

@@ -95,3 +95,35 @@ def test_the_family_check_finds_a_family_compared_or_named_outside_the_registry(
         encoding="utf-8",
     )
     assert sorted(_families(module)) == ["6: ridge", "6: svm", "6: xgboost", "7: random_forest"]
+
+
+def _moai_paths(path: Path) -> list[str]:
+    """`line: literal` for each string literal that is a `.moai` path (prose has spaces)."""
+    return [
+        f"{node.lineno}: {node.value}"
+        for node in _strings(path)
+        if not any(ch.isspace() for ch in node.value) and MOAI_PATH.search(node.value)
+    ]
+
+
+def test_no_module_but_layout_builds_a_moai_path():
+    home = PACKAGE / "core" / "layout.py"
+    assert [f"{_rel(p)}:{hit}" for p in SOURCES if p != home for hit in _moai_paths(p)] == []
+
+
+def test_the_path_check_finds_moai_paths_in_literals_f_strings_and_comparisons(tmp_path):
+    module = tmp_path / "rogue.py"
+    module.write_text(
+        '"""Runs live in .moai/ml/mlflow.db (docs)."""\n'
+        'DB = ".moai/ml/optuna.db"\n'
+        'def f(folder, i):\n    return folder.endswith(".moai") or f".moai/specs/SPEC-{i}"\n'
+        'HELP = "the report goes to .moai/ml/reports (prose)"\n'
+        'DEMO = "examples/.moai/specs"\n',
+        encoding="utf-8",
+    )
+    assert sorted(_moai_paths(module)) == [
+        "2: .moai/ml/optuna.db",
+        "4: .moai",
+        "4: .moai/specs/SPEC-",
+        "6: examples/.moai/specs",
+    ]

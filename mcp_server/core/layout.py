@@ -21,6 +21,10 @@ SCRATCH = STORE / "tmp"  # private staging folders of jobs and run writes; alway
 CACHE = STORE / "cache"  # run artifacts downloaded from a remote store, per run id
 SCHEMA_CACHE = CACHE / "schemas"  # profiled schemas per (file content, target, task, drop)
 REPORTS = STORE / "reports"  # ml_evaluate: <run_id>/<evaluation>/ plots and evaluation.json
+DRIFT_REPORTS = REPORTS / "drift"  # ml_detect_drift: <stamp>/ report and its data
+PERFORMANCE_REPORTS = REPORTS / "performance"  # ml_monitor_performance: <run_id>/<stamp>/
+CARDS = REPORTS / "cards"  # ml_model_card: <run_id>/ card and HTML report
+OPTUNA_DB = STORE / "optuna.db"  # ml_tune's default study storage (SQLite)
 EXPORTS = STORE / "exports"  # ml_export: <run_id>/model.<ext> + schema.json
 TDD_STATE = STORE / "tdd"  # the TDD phases' JUnit reports, metrics and selection, per SPEC module
 WANDB = STORE / "wandb"  # offline W&B runs mirrored from MLflow (MOAI_ML_TRACKERS=mlflow,wandb)
@@ -44,14 +48,23 @@ def export_dir(name: str) -> Path:
     return EXPORTS / name
 
 
+def is_store(folder: Path, root: Path) -> bool:
+    """Whether `folder` is the workspace's own store (`.moai/ml`)."""
+    return folder == root / STORE
+
+
 __all__ = [
     "ARTIFACTS",
     "CACHE",
+    "CARDS",
+    "DRIFT_REPORTS",
     "EXPORTS",
     "JOBS",
     "MANIFEST",
     "MLFLOW_DB",
     "MOAI",
+    "OPTUNA_DB",
+    "PERFORMANCE_REPORTS",
     "REPORTS",
     "SCHEMA_CACHE",
     "SCRATCH",
@@ -60,6 +73,7 @@ __all__ = [
     "TDD_STATE",
     "WANDB",
     "export_dir",
+    "is_store",
     "report_dir",
     "spec_file",
     "tdd_state",

@@ -19,9 +19,7 @@ Task = Literal["binary", "multiclass", "regression"]
 TaskChoice = Literal["auto", "binary", "multiclass", "regression"]
 
 SPEC_ID = r"^[A-Z][A-Z0-9]*-[0-9]{1,6}$"  # a SPEC id as runs are tagged and filtered (ML-001)
-SPEC_FILE_ID = (
-    r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"  # the id a SPEC file may declare (tdd.spec)
-)
+SPEC_FILE_ID = r"^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$"  # the id a SPEC file may declare (ml/spec)
 RUN_ID = r"^[A-Za-z0-9_-]{1,64}$"  # an MLflow run id
 # a run id, or models:/name@alias, /name/N
 RUN_REF = r"^(models:/[^\x00-\x1f]{1,400}|[A-Za-z0-9_-]{1,64})$"

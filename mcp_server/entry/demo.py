@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mcp_server.core import layout
 from mcp_server.core.package import CHECKOUT_DIR
 
 SPEC_ID = "ML-001"
@@ -20,7 +21,7 @@ SPEC_ID = "ML-001"
 
 def examples_dir() -> Path:
     for base in (Path.cwd(), CHECKOUT_DIR):
-        if (base / "examples/.moai/specs").is_dir():
+        if (base / "examples" / layout.SPECS).is_dir():
             return base / "examples"
     raise SystemExit("demo: examples/ not found; run `make demo` from the repository root")
 

@@ -241,7 +241,7 @@ def closest_paths(root: Path, wanted: str, limit: int = 3, scan: int = 5000) -> 
     found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(
-            d for d in dirs if d not in SKIP_DIRS and not (d == "ml" and folder.endswith(".moai"))
+            d for d in dirs if d not in SKIP_DIRS and not layout.is_store(Path(folder, d), root)
         )
         found += [Path(folder, f).relative_to(root).as_posix() for f in files]
         if len(found) >= scan:

@@ -111,7 +111,7 @@ def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | Non
 
 def _spec(workspace: Workspace, args: dict[str, Any]) -> tuple[float, list[str], int, int]:
     from mcp_server.ml.modeling.registry import REGISTRY
-    from mcp_server.ml.tdd.spec import load_spec
+    from mcp_server.ml.spec.reader import load_spec
 
     fields = args.get("fields") or {}
     fields = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields)

@@ -11,15 +11,15 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
+from mcp_server.core import layout
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.monitoring.spec_info import spec_reader
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
 from mcp_server.tools._estimates import drift_estimate, performance_estimate
-from mcp_server.tools._spec import spec_reader
 from mcp_server.tools.args import RunRef
 
-REPORTS = ".moai/ml/reports"
 MAX_COLUMNS = 50
 BRIEF_COLUMNS = 8  # column verdicts in a default answer (drifted first): ~60 tokens each
 Source = Annotated[
@@ -125,7 +125,7 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
         )
         outcome = run_drift(run_store(workspace), request, folder)
         png = outcome.plot.read_bytes() if outcome.plot else None
-    base = f"{REPORTS}/drift/{_stamp()}"
+    base = (layout.DRIFT_REPORTS / _stamp()).as_posix()
     files: dict[str, bytes | str] = {
         f"{base}/drift.json": json.dumps(report_dict(outcome), indent=1, default=str)
     }
@@ -269,7 +269,7 @@ def monitor_performance(
         out = monitor(run_store(workspace), request, folder, spec_reader(workspace))
         plotted = chunks_png(out, folder / "performance.png")
         png = (folder / "performance.png").read_bytes()
-    base = f"{REPORTS}/performance/{out.run_id}/{_stamp()}"
+    base = (layout.PERFORMANCE_REPORTS / out.run_id / _stamp()).as_posix()
     workspace.write_files(
         {
             f"{base}/performance.json": json.dumps(asdict(out), indent=1, default=str),
@@ -364,7 +364,7 @@ def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
 
     with staging(workspace) as folder:
         card = build_card(run_store(workspace), args["run_id"], folder, spec_reader(workspace))
-    base = args["output_dir"] or f"{REPORTS}/cards/{card.run_id}"
+    base = args["output_dir"] or (layout.CARDS / card.run_id).as_posix()
     workspace.resolve(base)  # containment check before anything is written
     files: dict[str, bytes | str] = {
         f"{base}/model_card.md": to_markdown(card),

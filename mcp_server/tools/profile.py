@@ -125,7 +125,7 @@ def profile_file(
 
 
 def _next(rel: str, target: str | None, profile: Any) -> dict[str, Any]:
-    from mcp_server.ml.tdd.spec_block import ml_block, suggested_drop
+    from mcp_server.ml.spec.starter_block import ml_block, suggested_drop
 
     drop = suggested_drop(profile.findings)
     if target is None or profile.task is None:

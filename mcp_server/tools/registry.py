@@ -107,7 +107,7 @@ def register_model(
 
 def promote_model(workspace: Workspace, args: dict[str, Any]) -> PromoteResult:
     from mcp_server.ml.monitoring.promotion import promote
-    from mcp_server.tools._spec import spec_reader
+    from mcp_server.ml.monitoring.spec_info import spec_reader
 
     with staging(workspace) as folder:
         out = promote(

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.spec.acceptance import parse
+from mcp_server.ml.spec.moai_format import frontmatter_warnings
+from mcp_server.ml.spec.reader import load_spec
+from mcp_server.ml.spec.starter_block import ml_block
 from mcp_server.ml.tdd import next_steps, phases
-from mcp_server.ml.tdd.acceptance import parse
-from mcp_server.ml.tdd.moai_format import frontmatter_warnings
-from mcp_server.ml.tdd.spec import load_spec
-from mcp_server.ml.tdd.spec_block import ml_block
 from tests.support import EXAMPLES
 
 

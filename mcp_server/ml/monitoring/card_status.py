@@ -34,7 +34,7 @@ def _date(stamp: str) -> str:
 
 def drift_status(root: Path, run_id: str) -> tuple[str, list[str]]:
     """The newest drift report about this run's model ('unchecked' when it was never checked)."""
-    for stamp, found in _newest(root / layout.REPORTS / "drift", "*/drift.json"):
+    for stamp, found in _newest(root / layout.DRIFT_REPORTS, "*/drift.json"):
         if found.get("model_run_id") != run_id:
             continue
         drift = found.get("drift", found.get("dataset_drift"))
@@ -58,7 +58,7 @@ def drift_status(root: Path, run_id: str) -> tuple[str, list[str]]:
 
 def monitoring_status(root: Path, run_id: str) -> list[str]:
     """The newest performance check of this run: its date, chunks and alerts."""
-    reports = _newest(root / layout.REPORTS / "performance" / run_id, "*/performance.json")
+    reports = _newest(root / layout.PERFORMANCE_REPORTS / run_id, "*/performance.json")
     if not reports:
         return [
             "Not monitored yet: run ml_monitor_performance with this run and labelled new rows."

@@ -17,7 +17,8 @@ from mcp_server.core import layout, settings
 from mcp_server.core.errors import SpecError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import get_metric
-from mcp_server.ml.tdd.acceptance import template_entries
+from mcp_server.ml.spec.reader import MlSpec, check_names
+from mcp_server.ml.tdd.acceptance_tests import template_entries
 from mcp_server.ml.tdd.imports import import_block
 from mcp_server.ml.tdd.literals import (
     assignment,
@@ -27,7 +28,6 @@ from mcp_server.ml.tdd.literals import (
     tuple_lines,
 )
 from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
-from mcp_server.ml.tdd.spec import MlSpec, check_names
 
 if TYPE_CHECKING:
     import pandas as pd

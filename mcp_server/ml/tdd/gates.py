@@ -14,12 +14,12 @@ from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
-    from mcp_server.ml.tdd.spec import MlSpec
+    from mcp_server.ml.spec.reader import MlSpec
 
 
 def find_spec(workspace: Workspace, spec_id: str | None) -> MlSpec | None:
     """The SPEC of that id if its file exists (a run may name a SPEC that has no file)."""
-    from mcp_server.ml.tdd.spec import load_spec
+    from mcp_server.ml.spec.reader import load_spec
 
     if not spec_id:
         return None

@@ -18,6 +18,7 @@ from mcp_server.core import settings
 from mcp_server.core.errors import SpecError
 from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
+from mcp_server.ml.spec.reader import load_spec
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.context import (
     RED_SENTINEL,
@@ -28,7 +29,6 @@ from mcp_server.ml.tdd.context import (
     test_context,
 )
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
-from mcp_server.ml.tdd.spec import load_spec
 from mcp_server.ml.tdd.track import mark_rejected, track
 from mcp_server.ml.tdd.trust import trust_checks
 from mcp_server.ml.tracking import tags

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
 
-DEFAULT_DB = Path(".moai/ml/optuna.db")
 HEARTBEAT_S = 3
 GRACE_S = 12
 CONNECT_TIMEOUT_S = 3
@@ -30,7 +30,7 @@ SCHEMES = (
 
 
 def default_url(root: Path) -> str:
-    return f"sqlite:///{(root / DEFAULT_DB).as_posix()}"
+    return f"sqlite:///{(root / layout.OPTUNA_DB).as_posix()}"
 
 
 def normalise_url(url: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 _HEADING = re.compile(r"^#{2,4}[ \t]+(?:Scenario[ \t]*[\w.-]*[:.][ \t]*)?(.+?)[ \t]*$", re.M | re.I)
 _CLAUSE = re.compile(r"^[\s>*-]*(?:\*\*)?(Given|When|Then|And)(?:\*\*)?[:\s]+(.+)$", re.I)
@@ -119,31 +118,3 @@ def classify(scenario: Scenario) -> Scenario:
             scenario.value = float(number.group(1)) if number else None
             return scenario
     return scenario
-
-
-def template_entries(spec: Any) -> list[dict[str, Any]]:
-    """The automatable scenarios for the test template; a metric the task lacks becomes a
-    warning."""
-    from mcp_server.core.errors import MoaiMlError
-    from mcp_server.ml.modeling.metrics_spec import get_metric
-
-    out = []
-    for scenario in spec.acceptance:
-        if scenario.kind is None:
-            continue
-        entry = {
-            "label": scenario.label,
-            "kind": scenario.kind,
-            "check": scenario.check,
-            "value": scenario.value,
-            "direction": scenario.direction,
-        }
-        if scenario.kind == "metric":
-            try:
-                metric = get_metric(str(scenario.check), spec.task)
-            except MoaiMlError as exc:
-                spec.warnings.append(f"acceptance scenario {scenario.label!r}: {exc}")
-                continue
-            entry["direction"] = scenario.direction or metric.direction
-        out.append(entry)
-    return out
