@@ -127,3 +127,74 @@ def test_the_path_check_finds_moai_paths_in_literals_f_strings_and_comparisons(t
         "4: .moai/specs/SPEC-",
         "6: examples/.moai/specs",
     ]
+
+
+ENVIRON = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+# A module copied into generated projects cannot import settings; it names its variable through
+# settings.<NAME>.name/.default, written as literals when copied (ml/tdd/local_modules.py).
+COPIED = {PACKAGE / "ml" / "modeling" / "keras_mlp.py"}
+
+
+def _environment_uses(path: Path) -> list[str]:
+    """`line: what` for each touch of the process environment: `os.environ` and its kin, and an
+    `env=` mapping written out by hand."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in ENVIRON:
+            out.append(f"{node.lineno}: {node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            out += [f"{node.lineno}: {a.name}" for a in node.names if a.name in ENVIRON]
+        elif isinstance(node, ast.keyword) and node.arg == "env":
+            if isinstance(node.value, ast.Dict):
+                out.append(f"{node.lineno}: env={{...}}")
+    return out
+
+
+def test_no_module_but_settings_touches_the_process_environment():
+    home = PACKAGE / "core" / "settings.py"
+    skip = {home} | COPIED
+    offenders = [
+        f"{_rel(p)}:{hit}" for p in SOURCES if p not in skip for hit in _environment_uses(p)
+    ]
+    assert offenders == []
+
+
+def test_the_environment_check_finds_reads_writes_and_hand_written_child_environments(tmp_path):
+    module = tmp_path / "rogue.py"
+    module.write_text(
+        '"""os.environ in docs is fine."""\n'
+        "import os\n"
+        "from os import getenv\n"
+        'A = os.environ.get("X")\n'
+        'B = os.getenv("Y")\n'
+        'def run(sp):\n    return sp.run(["x"], env={"Z": "1"})\n',
+        encoding="utf-8",
+    )
+    assert sorted(_environment_uses(module)) == [
+        "3: getenv",
+        "4: environ",
+        "5: getenv",
+        "7: env={...}",
+    ]
+
+
+def test_the_generated_service_names_its_variables_only_through_the_settings_table():
+    from mcp_server.core import settings
+    from mcp_server.files.render import render
+
+    # quoted, as a string, a README cell or an assignment (a Python constant may share a name)
+    names = re.compile("|".join(rf"[\"'`]{s.name}[\"'`=]" for s in settings.SERVICE))
+    serving = sorted((ROOT / "templates" / "serving").rglob("*.j2"))
+    assert [_rel(p) for p in serving if names.search(p.read_text(encoding="utf-8"))] == []
+    context = {
+        "model_name": "m",
+        "task": "binary",
+        "model_file": "model.onnx",
+        "runtime": "onnx",
+        "classification": True,
+        "image_name": "m",
+        "env": settings.service_context(),
+    }
+    readme = render("serving/README.md.j2", context)
+    for s in settings.SERVICE:
+        assert f"| `{s.name}` | {s.default or 'unset'} | {s.meaning} |" in readme

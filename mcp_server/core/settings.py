@@ -1,12 +1,16 @@
 """Every environment variable the product reads or sets: name, default, meaning (one list).
 
-Code never calls `os.environ` for these names itself; it asks this module. README.md lists
-the same table (tests/test_settings.py keeps the two in step).
+Code never touches `os.environ` itself (tests/test_one_home.py): it asks this module, for a value
+(`Setting.value`), to set one in this process (`Setting.set`, `Setting.set_default`) or for the
+environment of a child process (`child_env`). README.md lists the same table
+(tests/test_settings.py keeps the two in step). The generated prediction service's own variables
+are the `SERVICE` table; its README and code are rendered from it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -15,9 +19,9 @@ class Setting:
     name: str
     default: str
     meaning: str
-    audience: str = (
-        "operator"  # operator: set by people | internal: set by the tools for generated code
-    )
+    # operator: set by people | internal: set by the tools, for generated code or child processes
+    # | service: read by the generated prediction service
+    audience: str = "operator"
 
     def raw(self) -> str:
         return os.environ.get(self.name, "").strip()
@@ -28,6 +32,14 @@ class Setting:
     def exact(self) -> str:
         """The value as set, whitespace included (a secret is used byte for byte)."""
         return os.environ.get(self.name, "")
+
+    def set(self, value: str) -> None:
+        """Set it in this process (and so in the processes it starts)."""
+        os.environ[self.name] = value
+
+    def set_default(self) -> None:
+        """Set it to its default in this process unless it is already set."""
+        os.environ.setdefault(self.name, self.default)
 
 
 TRACKING_URI = Setting(
@@ -116,6 +128,42 @@ KERAS_BACKEND = Setting(
     "Keras 3 backend of the Keras network family (set to torch unless already set; the "
     "SavedModel build uses tensorflow)",
 )
+PYTHONPATH = Setting(
+    "PYTHONPATH",
+    "",
+    "generated-code subprocesses: the project's src/ goes first, so its package imports",
+    audience="internal",
+)
+PYTHONDONTWRITEBYTECODE = Setting(
+    "PYTHONDONTWRITEBYTECODE",
+    "1",
+    "generated-code subprocesses write no __pycache__ into the user's project",
+    audience="internal",
+)
+PYTHONUNBUFFERED = Setting(
+    "PYTHONUNBUFFERED",
+    "1",
+    "background job processes: their log lines reach log.txt as they are written",
+    audience="internal",
+)
+TF_CPP_MIN_LOG_LEVEL = Setting(
+    "TF_CPP_MIN_LOG_LEVEL",
+    "2",
+    "the SavedModel build: TensorFlow's C++ logs only errors (set unless already set)",
+    audience="internal",
+)
+DVC_NO_ANALYTICS = Setting(
+    "DVC_NO_ANALYTICS", "1", "dvc commands the tools run send no analytics", audience="internal"
+)
+DO_NOT_TRACK = Setting(
+    "DO_NOT_TRACK", "true", "dvc commands the tools run send no usage data", audience="internal"
+)
+CI = Setting(
+    "CI",
+    "true",
+    "dvc commands the tools run never prompt nor check for updates",
+    audience="internal",
+)
 ALL = (
     TRACKING_URI,
     MLFLOW_LOGGING_LEVEL,
@@ -133,6 +181,61 @@ ALL = (
     TOKEN,
     TF_PYTHON,
     KERAS_BACKEND,
+    PYTHONPATH,
+    PYTHONDONTWRITEBYTECODE,
+    PYTHONUNBUFFERED,
+    TF_CPP_MIN_LOG_LEVEL,
+    DVC_NO_ANALYTICS,
+    DO_NOT_TRACK,
+    CI,
+)
+DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user
+
+# The generated prediction service's own variables (templates/serving): its code reads them by
+# these names and defaults, its README lists them, both rendered from this table.
+SERVICE_API_KEY = Setting(
+    "SERVICE_API_KEY",
+    "",
+    "when set, every endpoint but `/health` and `/ready` needs `X-API-Key: <key>` (else `401`)",
+    audience="service",
+)
+MAX_BODY_BYTES = Setting(
+    "MAX_BODY_BYTES",
+    str(16 * 2**20),
+    "a larger request body gets `413` (read no further)",
+    audience="service",
+)
+PREDICT_THREADS = Setting(
+    "PREDICT_THREADS",
+    "2",
+    "threads scoring with the scikit-learn pipeline, off the event loop (joblib runtime)",
+    audience="service",
+)
+PREDICTION_LOG = Setting(
+    "MOAI_PREDICTION_LOG",
+    "",
+    "folder of the prediction log (rotating JSONL files; unset: nothing is logged)",
+    audience="service",
+)
+PREDICTION_LOG_MAX_MB = Setting(
+    "MOAI_PREDICTION_LOG_MAX_MB",
+    "50",
+    "a prediction log file rotates past this size",
+    audience="service",
+)
+PREDICTION_LOG_KEEP = Setting(
+    "MOAI_PREDICTION_LOG_KEEP",
+    "20",
+    "the newest prediction log files kept",
+    audience="service",
+)
+SERVICE = (
+    SERVICE_API_KEY,
+    MAX_BODY_BYTES,
+    PREDICT_THREADS,
+    PREDICTION_LOG,
+    PREDICTION_LOG_MAX_MB,
+    PREDICTION_LOG_KEEP,
 )
 
 
@@ -151,4 +254,43 @@ def tracking_uri() -> str | None:
     return TRACKING_URI.raw() or None
 
 
-__all__ = ["ALL", "Setting", "max_memory_mb", "threads", "tracking_uri"]
+def child_env(
+    values: Mapping[Setting, str] | None = None,
+    *,
+    defaults: Iterable[Setting] = (),
+    drop: Iterable[Setting] = (),
+) -> dict[str, str]:
+    """The environment of a child process: this one's, with `values` set, `defaults` set unless
+    already set, and `drop` removed."""
+    env = dict(os.environ)
+    env.update({s.name: value for s, value in (values or {}).items()})
+    for setting in defaults:
+        env.setdefault(setting.name, setting.default)
+    for setting in drop:
+        env.pop(setting.name, None)
+    return env
+
+
+def service_context() -> dict[str, dict[str, str]]:
+    """The generated service's variables for its templates: `env.<key>.name/.default/.meaning`,
+    keyed by the setting's name in lower case (`max_body_bytes`)."""
+    return {
+        s.name.lower().removeprefix("moai_"): {
+            "name": s.name,
+            "default": s.default,
+            "meaning": s.meaning,
+        }
+        for s in SERVICE
+    }
+
+
+__all__ = [
+    "ALL",
+    "SERVICE",
+    "Setting",
+    "child_env",
+    "max_memory_mb",
+    "service_context",
+    "threads",
+    "tracking_uri",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -89,7 +88,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     # MLflow logs schema migrations at INFO on the first use of a store; an agent's stderr
     # log is no place for that. An explicit MLFLOW_LOGGING_LEVEL still wins.
-    os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
+    settings.MLFLOW_LOGGING_LEVEL.set_default()
 
     if args.transport != "stdio":
         from mcp_server.entry.transport import check_exposure

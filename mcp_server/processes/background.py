@@ -33,7 +33,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from mcp_server.core import layout
+from mcp_server.core import layout, settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.journal import process_alive
 from mcp_server.files.workspace import Workspace, atomic_write
@@ -170,7 +170,9 @@ class JobStore:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
                 start_new_session=True,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=settings.child_env(
+                    {settings.PYTHONUNBUFFERED: settings.PYTHONUNBUFFERED.default}
+                ),
             )
         # Why a reaper thread: a finished child stays a zombie (and looks alive) until waited for.
         threading.Thread(target=proc.wait, daemon=True, name=f"reap-{job_id}").start()

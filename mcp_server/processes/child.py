@@ -104,7 +104,7 @@ def _limit_threads() -> None:
 
     threads = settings.threads()
     threadpool_limits(limits=threads)
-    os.environ[settings.OMP_NUM_THREADS.name] = str(threads)
+    settings.OMP_NUM_THREADS.set(str(threads))
 
 
 def _start(target: Target, payload: Any) -> tuple[Any, Any]:

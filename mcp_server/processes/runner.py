@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from mcp_server.core import settings
 
-    os.environ.setdefault(settings.MLFLOW_LOGGING_LEVEL.name, settings.MLFLOW_LOGGING_LEVEL.default)
+    settings.MLFLOW_LOGGING_LEVEL.set_default()
     # Why: nothing of a job may print where a parent could mistake it for protocol output.
     sys.stdout = sys.stderr
     state = anyio.run(run, Workspace(args.workspace), args.job_id)

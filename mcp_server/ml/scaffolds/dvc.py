@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
-import os
 import posixpath
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError, SpecError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.output import render_group, write_all
@@ -155,7 +155,7 @@ def _dvc(root: Path, *args: str) -> None:
     # Why the environment: the tools never phone home for the user (DVC's analytics and update
     # check would); the workspace's own choice is then kept in .dvc/config.local (this machine
     # only).
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "DO_NOT_TRACK": "true", "CI": "true"}
+    env = settings.child_env({s: s.default for s in settings.DVC_QUIET})
     out = subprocess.run(
         [sys.executable, "-m", "dvc", *args],
         cwd=root,

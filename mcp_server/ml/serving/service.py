@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.render import to_identifier
 from mcp_server.files.template_sets import template_set
@@ -249,6 +250,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "required": [f["name"] for f in fields if not f["nullable"]],
         "bad_field": _bad_field(fields),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "env": settings.service_context(),
         "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
             "_", "-"
         ),

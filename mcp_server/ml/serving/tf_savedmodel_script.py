@@ -19,14 +19,9 @@ row format TF Serving accepts, `{"instances": [...]}`) to the signature, and pri
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault(
-    "TF_CPP_MIN_LOG_LEVEL", "2"
-)  # the caller sets the Keras backend to tensorflow
 
 
 def build(spec_path: str, keras_path: str, export_dir: str) -> None:

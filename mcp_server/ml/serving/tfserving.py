@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -141,10 +140,9 @@ def build_saved_model(pipeline: Any, schema: Schema) -> dict[str, bytes]:
         )
         (folder / "model.keras").write_bytes(keras_bytes(pipeline.steps[-1][1].model_))
         cmd = [tf_python(), str(SCRIPT), "build", "spec.json", "model.keras", "saved"]
-        env = {
-            **os.environ,
-            settings.KERAS_BACKEND.name: "tensorflow",
-        }  # the SavedModel is TensorFlow's
+        env = settings.child_env(  # the SavedModel is TensorFlow's
+            {settings.KERAS_BACKEND: "tensorflow"}, defaults=(settings.TF_CPP_MIN_LOG_LEVEL,)
+        )
         done = subprocess.run(
             cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False
         )

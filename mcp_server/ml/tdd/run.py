@@ -48,15 +48,17 @@ class PytestRun:
 
 
 def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
-    env = dict(os.environ)
-    src = str(root / "src")
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    src, path = str(root / "src"), settings.PYTHONPATH.exact()
     # One OpenMP thread per process unless the user chose otherwise: on a shared machine,
     # oversubscribed OpenMP makes HistGradientBoosting an order of magnitude slower.
-    env.setdefault(settings.OMP_NUM_THREADS.name, settings.OMP_NUM_THREADS.default)
-    env.pop(settings.HIDE_MODULES.name, None)
-    env.pop(settings.METRICS_OUT.name, None)
+    env = settings.child_env(
+        {
+            settings.PYTHONPATH: src + (os.pathsep + path if path else ""),
+            settings.PYTHONDONTWRITEBYTECODE: settings.PYTHONDONTWRITEBYTECODE.default,
+        },
+        defaults=(settings.OMP_NUM_THREADS,),
+        drop=(settings.HIDE_MODULES, settings.METRICS_OUT),
+    )
     env.update(extra or {})
     return env
 
