@@ -249,9 +249,10 @@ def _regression_findings(summary: dict[str, Any]) -> list[Finding]:
         found.append(
             Finding(
                 "count_target",
+                # The data layer sits below the registry: the family is described, not named.
                 f"a {kind} target (skew {skew:.1f}): try a Poisson objective, "
-                "ml_train(model='hist_gradient_boosting', params={'loss': 'poisson'}), "
-                "and judge it by poisson_deviance",
+                "params={'loss': 'poisson'} on histogram gradient boosting (what "
+                "ml_train(model='auto') fits on 1,000+ rows), and judge it by poisson_deviance",
             )
         )
     return found
