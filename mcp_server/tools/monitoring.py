@@ -393,7 +393,7 @@ def register_card(server: MCPServer, workspace: Workspace) -> None:
             str | None,
             Field(
                 max_length=4096,
-                description="Folder for the card; default .moai/ml/reports/cards/<run>",
+                description=f"Folder for the card; default {layout.CARDS.as_posix()}/<run>",
             ),
         ] = None,
         overwrite: Annotated[bool, Field(description="Replace card files a person edited")] = False,
