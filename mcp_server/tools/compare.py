@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.fitting.requests import CompareArgs
-from mcp_server.processes.child import Job, JobTimeout
-from mcp_server.tools._background import long_running
-from mcp_server.tools._common import (
-    CREATES_RUNS,
-    record_runs,
-    run_domain,
-    run_job_tool,
-    run_store,
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.fitting.compare import Candidate, compare_job
+from mcp_server.ml.fitting.compare_run import (
+    collect_comparison,
+    prepare_comparison,
+    record_comparison_runs,
 )
+from mcp_server.ml.fitting.requests import CompareArgs
+from mcp_server.tools._background import long_running
+from mcp_server.tools._common import CREATES_RUNS
 from mcp_server.tools._estimates import compare_estimate
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import (
     CvFolds,
     DataPath,
@@ -36,7 +36,17 @@ from mcp_server.tools.args import (
     Task,
 )
 
-GRACE_S = 1.0
+Models = Annotated[
+    Families | None,
+    Field(description="Registry names to compare; default: every one that fits the task"),
+]
+Budget = Annotated[
+    Seconds, Field(description="Whole comparison; candidates not done by then are listed")
+]
+ModelParams = Annotated[
+    dict[str, dict[str, Any]] | None,
+    Field(description="Per-model estimator params, {model: {param: value}}"),
+]
 
 
 class Entry(BaseModel):
@@ -49,11 +59,12 @@ class Entry(BaseModel):
     run_id: str = Field(description="The candidate's MLflow run (nested under the compare run)")
 
 
+Status = Literal["failed", "skipped", "stopped"]
+
+
 class NotRanked(BaseModel):
     model: str = Field(description="Registry model name")
-    status: Literal["failed", "skipped", "stopped"] = Field(
-        description="Why it is not on the leaderboard"
-    )
+    status: Status = Field(description="Why it is not on the leaderboard")
     message: str = Field(description="What happened")
 
 
@@ -72,12 +83,15 @@ class CompareResult(BaseModel):
     elapsed_s: float = Field(description="Wall time of the comparison")
 
 
-def _result(
-    args: CompareArgs, setup: dict[str, Any], cands: list[Any], ids: list[str], elapsed: float
+def _answer(
+    call: Call[CompareArgs],
+    collected: tuple[dict[str, Any], list[Candidate]],
+    ids: list[str],
 ) -> CompareResult:
     from mcp_server.ml.fitting.compare_run import ranked
     from mcp_server.ml.modeling.metrics import higher_is_better
 
+    (setup, cands), args = collected, call.request
     metric = setup["metric"]
     run_of = dict(zip([c.model for c in cands], ids[1:], strict=True))
     board = [
@@ -101,57 +115,23 @@ def _result(
         rows=setup["rows"],
         leaderboard=board,
         not_ranked=[
-            NotRanked(model=c.model, status=c.status, message=c.message or "")
+            NotRanked(model=c.model, status=cast(Status, c.status), message=c.message or "")
             for c in cands
             if c.status != "ok"
         ],
         best_model=board[0].model if board else None,
-        elapsed_s=round(elapsed, 2),
+        elapsed_s=round(time.time() - call.started, 2),
     )
 
 
-async def compare_tool(
-    workspace: Workspace, args: CompareArgs, ctx: Context | None
-) -> CompareResult:
-    from mcp_server.ml.fitting.compare import compare_job
-    from mcp_server.ml.fitting.compare_run import (
-        candidates,
-        check_compare,
-        compare_request,
-        record_comparison,
-    )
-
-    path = await run_domain(check_compare, workspace, args)
-    started = time.time()
-    job = Job("compare")
-    total = len(args.models) + 2 if args.models else 14
-    outcome, timed_out = None, False
-    request = await run_domain(compare_request, workspace, args, path, started)
-    try:
-        outcome = await run_job_tool(
-            compare_job,
-            request,
-            ctx=ctx,
-            total=total,
-            job=job,
-            budget_s=args.time_budget_s + GRACE_S,
-            what="the comparison",
-        )
-    except ToolError as exc:
-        # Past the budget the candidates that finished still count; before the data was even ready,
-        # nothing does.
-        if not isinstance(exc.__cause__, JobTimeout) or not any(
-            isinstance(e, dict) for e in job.events
-        ):
-            raise
-        timed_out = True
-    setup, cands = candidates(job.events, outcome, timed_out)
-    store, rel = run_store(workspace), workspace.relative(path)
-    ids = await record_runs(
-        lambda: record_comparison(store, args, rel, setup, cands, int(started * 1000)),
-        store.delete_runs,
-    )
-    return _result(args, setup, cands, ids, time.time() - started)
+COMPARISON = Capability(
+    name="comparison",
+    prepare=prepare_comparison,
+    execute=compare_job,
+    collect=collect_comparison,
+    record=record_comparison_runs,
+    answer=_answer,
+)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -160,22 +140,14 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_compare_models(
         data_path: DataPath,
         target: Target,
-        models: Annotated[
-            Families | None,
-            Field(description="Registry names to compare; default: every one that fits the task"),
-        ] = None,
+        models: Models = None,
         metric: Metric = None,
         cv_folds: CvFolds = 5,
         task: Task = "auto",
         seed: Seed = 42,
-        time_budget_s: Annotated[
-            Seconds, Field(description="Whole comparison; candidates not done by then are listed")
-        ] = 600,
+        time_budget_s: Budget = 600,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
-        params: Annotated[
-            dict[str, dict[str, Any]] | None,
-            Field(description="Per-model estimator params, {model: {param: value}}"),
-        ] = None,
+        params: ModelParams = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
         ctx: Context | None = None,
@@ -203,4 +175,4 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             spec_id=spec_id,
             experiment=experiment,
         )
-        return await compare_tool(workspace, args, ctx)
+        return await drive(COMPARISON, workspace, args, ctx)

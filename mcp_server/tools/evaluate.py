@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
@@ -12,21 +11,34 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.fitting.evaluate_run import (
+    Evaluating,
+    prepare_evaluating,
+    record_evaluation,
+    report_base,
+)
+from mcp_server.ml.fitting.evaluation import EvaluateOutcome, evaluate_job
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import (
-    CREATES_RUNS,
-    record_runs,
-    run_domain,
-    run_job_tool,
-    run_ref,
-    run_store,
-    staging,
-)
+from mcp_server.tools._common import CREATES_RUNS
 from mcp_server.tools._estimates import evaluate_estimate
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import Folds, RunRef, StopAfter, Trusted
 
 MAX_MATRIX = 20
+
+EvalData = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="A labelled table to evaluate on; default: the run's own holdout rows",
+    ),
+]
+EvalFolds = Annotated[
+    Folds | None, Field(description="Also k-fold cross-validate (stratified for classes)")
+]
 
 
 class Importance(BaseModel):
@@ -84,34 +96,13 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
     ]
 
 
-async def evaluate_tool(
-    workspace: Workspace, args: EvaluateArgs, ctx: Context | None
-) -> CallToolResult:
-    from mcp_server.ml.fitting.evaluate_run import prepare_evaluation, save_evaluation
-    from mcp_server.ml.fitting.evaluation import EVAL_STEPS, evaluate_job
-
-    store = run_store(workspace)
-    args = replace(args, run_id=await run_domain(run_ref, workspace, args.run_id))
-    with staging(workspace) as folder:
-        request, name = await run_domain(prepare_evaluation, workspace, store, args, folder)
-        outcome = await run_job_tool(
-            evaluate_job,
-            request,
-            budget_s=args.time_budget_s,
-            ctx=ctx,
-            total=EVAL_STEPS + 1,
-            what="the evaluation",
-        )
-        bases = await record_runs(
-            lambda: [save_evaluation(workspace, store, args, outcome, folder, name)],
-            lambda ids: None,
-        )
-        images = _images(folder, outcome.small_plots)
-    base = bases[0]
+def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) -> CallToolResult:
+    facts: Evaluating = call.facts
+    args, base = facts.args, report_base(facts.args.run_id, facts.name)
     result = EvaluateResult(
         run_id=args.run_id,
-        evaluated_on=name if args.data_path is None else args.data_path,
-        task=outcome.task,
+        evaluated_on=facts.name if args.data_path is None else args.data_path,
+        task=cast(TaskName, outcome.task),
         rows=outcome.rows,
         metrics=outcome.metrics,
         confusion_matrix=outcome.confusion
@@ -128,8 +119,20 @@ async def evaluate_tool(
     )
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(
-        content=[text, *images], structured_content=result.model_dump(mode="json")
+        content=[text, *_images(call.folder, outcome.small_plots)],
+        structured_content=result.model_dump(mode="json"),
     )
+
+
+EVALUATION = Capability(
+    name="evaluation",
+    prepare=prepare_evaluating,
+    execute=evaluate_job,
+    record=record_evaluation,
+    answer=_answer,
+    creates_runs=False,  # it adds to the evaluated run
+    recording="saving the report",
+)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -137,17 +140,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     @long_running(workspace, estimate=evaluate_estimate)
     async def ml_evaluate(
         run_id: RunRef,
-        data_path: Annotated[
-            str | None,
-            Field(
-                min_length=1,
-                max_length=4096,
-                description="A labelled table to evaluate on; default: the run's own holdout rows",
-            ),
-        ] = None,
-        cv_folds: Annotated[
-            Folds | None, Field(description="Also k-fold cross-validate (stratified for classes)")
-        ] = None,
+        data_path: EvalData = None,
+        cv_folds: EvalFolds = None,
         time_budget_s: StopAfter = 1800,
         trusted: Trusted = False,
         ctx: Context | None = None,
@@ -171,4 +165,4 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             time_budget_s=time_budget_s,
             trusted=trusted,
         )
-        return await evaluate_tool(workspace, args, ctx)
+        return await drive(EVALUATION, workspace, args, ctx)

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability, Verdict
 from mcp_server.ml.fitting.requests import TrainArgs
+from mcp_server.ml.fitting.train_run import prepare_training, record_training, recorded
+from mcp_server.ml.fitting.training import TrainOutcome, train_job
 from mcp_server.ml.modeling import catalog
 from mcp_server.ml.tracking import tags
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import (
-    CREATES_RUNS,
-    record_runs,
-    run_domain,
-    run_job_tool,
-    run_store,
-    staging,
-)
+from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import train_estimate
+from mcp_server.tools._lifecycle import drive, judge_against_spec
 from mcp_server.tools.args import (
     DataPath,
     Drop,
@@ -39,6 +35,25 @@ from mcp_server.tools.args import (
 MAX_LABELS = 50
 MAX_MATRIX = 10
 MAX_DROPPED = 30
+
+Model = Annotated[
+    Family,
+    Field(
+        description=f"Registry name: {', '.join(catalog.names())}; "
+        "'auto' picks a sensible one for the task and size",
+    ),
+]
+Params = Annotated[
+    dict[str, Any] | None,
+    Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}'),
+]
+TestSize = Annotated[
+    float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")
+]
+Trackers = Annotated[
+    list[Literal["wandb"]],
+    Field(max_length=1, description="Trackers beside MLflow (never instead) for this run: wandb"),
+]
 
 
 class TrainResult(BaseModel):
@@ -78,22 +93,20 @@ class TrainResult(BaseModel):
     rejected_reason: RejectedReason
 
 
-def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> dict[str, str]:
-    """The run against its SPEC's gates (holdout metrics, model size, latency), if it has a SPEC."""
-    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
-
-    spec = find_spec(workspace, args.spec_id)
-    if spec is None:
-        return gate_verdict(None)
-    return gate_verdict(
-        unmet_gates(spec, outcome.metrics, outcome.model_size_mb, outcome.latency_ms)
+def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> Verdict:
+    return judge_against_spec(
+        call.workspace,
+        call.request.spec_id,
+        outcome.metrics,
+        outcome.model_size_mb,
+        outcome.latency_ms,
     )
 
 
-def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) -> TrainResult:
-    from mcp_server.ml.fitting.train_run import recorded
+def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) -> TrainResult:
     from mcp_server.ml.modeling.metrics import PRIMARY
 
+    workspace, run_id = call.workspace, run_ids[0]
     store = run_store(workspace)
     run = recorded(workspace, store, run_id)
     run_tags = store.get_run(run_id).data.tags
@@ -105,8 +118,8 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
         run_id=run_id,
         experiment=run.experiment,
         model=outcome.model,
-        task=outcome.task,
-        data_path=workspace.relative(workspace.resolve(args.data_path)),
+        task=cast(TaskName, outcome.task),
+        data_path=workspace.relative(call.facts),
         rows=outcome.rows,
         train_rows=outcome.train_rows,
         test_rows=outcome.test_rows,
@@ -130,29 +143,14 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
     )
 
 
-async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None) -> TrainResult:
-    from mcp_server.ml.fitting.train_run import check_train, train_record, train_request
-    from mcp_server.ml.fitting.training import TRAIN_STEPS, train_job
-
-    path = await run_domain(check_train, workspace, args)
-    started_ms = int(time.time() * 1000)
-    store = run_store(workspace)
-    with staging(workspace) as folder:
-        request = await run_domain(train_request, workspace, args, path, folder)
-        outcome = await run_job_tool(
-            train_job,
-            request,
-            budget_s=args.time_budget_s,
-            ctx=ctx,
-            total=TRAIN_STEPS,
-            what=f"training {args.model}",
-        )
-        if ctx is not None:
-            await ctx.report_progress(TRAIN_STEPS - 0.5, TRAIN_STEPS, "recording the MLflow run")
-        verdict = await run_domain(_verdict, workspace, args, outcome)
-        record = train_record(args, workspace.relative(path), outcome, folder, started_ms, verdict)
-        run_ids = await record_runs(lambda: [store.record(record)], store.delete_runs)
-    return await run_domain(_result, workspace, args, outcome, run_ids[0])
+TRAINING = Capability(
+    name="training",
+    prepare=prepare_training,
+    execute=train_job,
+    judge=_judge,
+    record=record_training,
+    answer=_answer,
+)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -161,33 +159,16 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_train(
         data_path: DataPath,
         target: Target,
-        model: Annotated[
-            Family,
-            Field(
-                description=f"Registry name: {', '.join(catalog.names())}; "
-                "'auto' picks a sensible one for the task and size",
-            ),
-        ] = "auto",
-        params: Annotated[
-            dict[str, Any] | None,
-            Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}'),
-        ] = None,
+        model: Model = "auto",
+        params: Params = None,
         task: Task = "auto",
-        test_size: Annotated[
-            float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")
-        ] = 0.2,
+        test_size: TestSize = 0.2,
         seed: Seed = 42,
         time_budget_s: StopAfter = 1800,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         spec_id: SpecId = None,
         experiment: Experiment = None,
-        trackers: Annotated[
-            list[Literal["wandb"]],
-            Field(
-                max_length=1,
-                description="Trackers beside MLflow (never instead) for this run: wandb",
-            ),
-        ] = [],  # noqa: B006 - pydantic copies defaults
+        trackers: Trackers = [],  # noqa: B006 - pydantic copies defaults
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled,
@@ -216,4 +197,4 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             experiment=experiment,
             trackers=tuple(trackers),
         )
-        return await train_tool(workspace, args, ctx)
+        return await drive(TRAINING, workspace, args, ctx)

@@ -1,4 +1,5 @@
-"""`ml_compare_models` in the domain: check, build the job's payload, rank, record the runs.
+"""`ml_compare_models` in the domain: the comparison capability's prepare, collect and record
+steps.
 
 The cross-validation runs in a job process (`compare.compare_job`); a stopped job's finished
 candidates arrive as events, so the leaderboard and its runs are built from those too.
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
+from mcp_server.ml.capability import Call, Plan, Verdict
 from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
@@ -30,6 +32,45 @@ def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
         get_spec(name)
     check_loadable(path)
     return path
+
+
+GRACE_S = 1.0  # the job's budget beyond the comparison's: the last candidate's event gets out
+DEFAULT_STEPS = 14  # progress steps when every registered model that fits the task is compared
+
+
+def prepare_comparison(call: Call[CompareArgs]) -> Plan:
+    args = call.request
+    path = check_compare(call.workspace, args)
+    return Plan(
+        payload=compare_request(call.workspace, args, path, call.started),
+        budget_s=args.time_budget_s + GRACE_S,
+        steps=len(args.models) + 2 if args.models else DEFAULT_STEPS,
+        what="the comparison",
+        facts=path,
+    )
+
+
+def collect_comparison(
+    call: Call[CompareArgs], outcome: Any
+) -> tuple[dict[str, Any], list[Candidate]] | None:
+    """The setup and the candidates; past the budget the candidates that finished still count;
+    before the data was even ready, nothing does (None)."""
+    if outcome is None and not any(isinstance(e, dict) for e in call.events):
+        return None
+    return candidates(call.events, outcome, call.timed_out)
+
+
+def record_comparison_runs(
+    call: Call[CompareArgs],
+    collected: tuple[dict[str, Any], list[Candidate]],
+    verdict: Verdict | None,
+) -> list[str]:
+    from mcp_server.ml.tracking.runs import get_store
+
+    setup, cands = collected
+    rel = call.workspace.relative(call.facts)
+    store = get_store(call.workspace)
+    return record_comparison(store, call.request, rel, setup, cands, call.started_ms)
 
 
 def compare_request(
@@ -95,7 +136,6 @@ def record_comparison(
     order."""
     metric = setup["metric"]
     experiment = tags.experiment_name(args.spec_id, args.experiment)
-    ok = ranked(cands, metric)
     common = {
         tags.SPEC_ID: args.spec_id,
         tags.DATA_PATH: data_rel,
@@ -105,52 +145,63 @@ def record_comparison(
         tags.TARGET: args.target,
         tags.TASK: setup["task"],
     }
-    best = ok[0].cv[metric]["mean"] if ok else None
-    parent = store.record(
-        RunRecord(
-            experiment=experiment,
-            run_name=f"compare-{time.strftime('%Y%m%d-%H%M%S')}",
-            kind="compare",
-            params={
-                "models": [c.model for c in cands],
-                "cv_folds": args.cv_folds,
-                "metric": metric,
-                "seed": args.seed,
-                "time_budget_s": args.time_budget_s,
-            },
-            metrics={tags.best_cv(metric): best},
-            start_ms=started_ms,
-            tags={**common, tags.BEST_MODEL: ok[0].model if ok else None},
-        )
-    )
+    parent = store.record(_parent(args, experiment, metric, cands, common, started_ms))
     ids = [parent]
     try:
         for c in cands:
-            metrics = {tags.cv(m, s): v[s] for m, v in c.cv.items() for s in tags.CV_STATS}
-            ids.append(
-                store.record(
-                    RunRecord(
-                        experiment=experiment,
-                        run_name=c.model,
-                        kind="candidate",
-                        parent_run_id=parent,
-                        params={
-                            "model": c.model,
-                            "cv_folds": args.cv_folds,
-                            "user_params": args.params.get(c.model, {}),
-                        },
-                        metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
-                        tags={
-                            **common,
-                            tags.MODEL: c.model,
-                            tags.STATUS: c.status,
-                            tags.MESSAGE: c.message,
-                            **tags.verdict(None, c.status == "ok", c.message or c.status),
-                        },
-                    )
-                )
-            )
+            ids.append(store.record(_candidate(args, experiment, parent, c, common)))
     except BaseException:
         store.delete_runs(ids)
         raise
     return ids
+
+
+def _parent(
+    args: CompareArgs,
+    experiment: str,
+    metric: str,
+    cands: list[Candidate],
+    common: dict[str, Any],
+    started_ms: int,
+) -> RunRecord:
+    ok = ranked(cands, metric)
+    return RunRecord(
+        experiment=experiment,
+        run_name=f"compare-{time.strftime('%Y%m%d-%H%M%S')}",
+        kind="compare",
+        params={
+            "models": [c.model for c in cands],
+            "cv_folds": args.cv_folds,
+            "metric": metric,
+            "seed": args.seed,
+            "time_budget_s": args.time_budget_s,
+        },
+        metrics={tags.best_cv(metric): ok[0].cv[metric]["mean"] if ok else None},
+        start_ms=started_ms,
+        tags={**common, tags.BEST_MODEL: ok[0].model if ok else None},
+    )
+
+
+def _candidate(
+    args: CompareArgs, experiment: str, parent: str, c: Candidate, common: dict[str, Any]
+) -> RunRecord:
+    metrics = {tags.cv(m, s): v[s] for m, v in c.cv.items() for s in tags.CV_STATS}
+    return RunRecord(
+        experiment=experiment,
+        run_name=c.model,
+        kind="candidate",
+        parent_run_id=parent,
+        params={
+            "model": c.model,
+            "cv_folds": args.cv_folds,
+            "user_params": args.params.get(c.model, {}),
+        },
+        metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
+        tags={
+            **common,
+            tags.MODEL: c.model,
+            tags.STATUS: c.status,
+            tags.MESSAGE: c.message,
+            **tags.verdict(None, c.status == "ok", c.message or c.status),
+        },
+    )

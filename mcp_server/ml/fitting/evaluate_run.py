@@ -1,4 +1,5 @@
-"""`ml_evaluate` in the domain: what the job needs from the run store, and where its results go.
+"""`ml_evaluate` in the domain: the evaluation capability's prepare and record steps, what the
+job needs from the run store and where its results go.
 
 The evaluation runs in a job process (`evaluation.evaluate_job`). Before it, the run's model,
 schema, seed, params and holdout split are read from the store; after it, plots and a JSON
@@ -9,11 +10,13 @@ report land in the workspace (`.moai/ml/reports/<run_id>/<evaluation>/`) and on 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.capability import Call, Plan, Verdict
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, EvaluateRequest
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.ml.tracking import tags
@@ -22,6 +25,52 @@ from mcp_server.ml.tracking.store import RunRecord
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import RunStore
+
+
+@dataclass(frozen=True)
+class Evaluating:
+    """What prepare learned: the request with its run reference resolved, the evaluation's
+    name."""
+
+    args: EvaluateArgs
+    name: str
+
+
+def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
+    """The capability's prepare step: `models:/` references resolved, the model's signature
+    checked, everything the job needs read from the run store."""
+    from mcp_server.ml.fitting.evaluation import EVAL_STEPS
+    from mcp_server.ml.tracking.model_registry import resolve_run_id
+    from mcp_server.ml.tracking.runs import get_store
+
+    store = get_store(call.workspace)
+    args = replace(call.request, run_id=resolve_run_id(store, call.request.run_id))
+    request, name = prepare_evaluation(call.workspace, store, args, call.folder)
+    return Plan(
+        payload=request,
+        budget_s=args.time_budget_s,
+        steps=EVAL_STEPS + 1,
+        what="the evaluation",
+        facts=Evaluating(args, name),
+    )
+
+
+def record_evaluation(
+    call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: Verdict | None
+) -> list[str]:
+    """The capability's record step: the report into the workspace and onto the evaluated run;
+    [that run's id]."""
+    from mcp_server.ml.tracking.runs import get_store
+
+    facts: Evaluating = call.facts
+    store = get_store(call.workspace)
+    save_evaluation(call.workspace, store, facts.args, outcome, call.folder, facts.name)
+    return [facts.args.run_id]
+
+
+def report_base(run_id: str, name: str) -> str:
+    """The evaluation's report folder, relative to the workspace."""
+    return layout.report_dir(run_id, name).as_posix()
 
 
 def evaluation_name(data_path: str | None, sha: str | None) -> str:
@@ -119,7 +168,7 @@ def save_evaluation(
     name: str,
 ) -> str:
     """Plots and the report into the workspace, then onto the run; returns the report folder."""
-    base = layout.report_dir(args.run_id, name).as_posix()
+    base = report_base(args.run_id, name)
     report = {
         "run_id": args.run_id,
         "evaluated_on": name,

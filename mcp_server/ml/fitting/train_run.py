@@ -1,4 +1,4 @@
-"""`ml_train` in the domain: check the request, build the job's payload, record the outcome.
+"""`ml_train` in the domain: the training capability's prepare and record steps.
 
 The fit itself runs in a job process (`training.train_job`); everything here runs in the
 server. The run record (params, metrics, tags, artifacts) is assembled here, not in the tool.
@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
+from mcp_server.ml.capability import Call, Plan, Verdict
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
@@ -46,6 +47,22 @@ def check_train(workspace: Workspace, args: TrainArgs) -> Path:
     return path
 
 
+def prepare_training(call: Call[TrainArgs]) -> Plan:
+    """The capability's prepare step: the checks, then the job's request (files into
+    `call.folder`); the table's path is kept for the record."""
+    from mcp_server.ml.fitting.training import TRAIN_STEPS
+
+    args = call.request
+    path = check_train(call.workspace, args)
+    return Plan(
+        payload=train_request(call.workspace, args, path, call.folder),
+        budget_s=args.time_budget_s,
+        steps=TRAIN_STEPS,
+        what=f"training {args.model}",
+        facts=path,
+    )
+
+
 def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Path) -> TrainRequest:
     return TrainRequest(
         data_path=str(path),
@@ -61,6 +78,17 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
     )
 
 
+def record_training(
+    call: Call[TrainArgs], outcome: TrainOutcome, verdict: Verdict | None
+) -> list[str]:
+    """The capability's record step: the fit's one run."""
+    from mcp_server.ml.tracking.runs import get_store
+
+    data_rel = call.workspace.relative(call.facts)
+    record = train_record(call.request, data_rel, outcome, call.folder, call.started_ms, verdict)
+    return [get_store(call.workspace).record(record)]
+
+
 def train_record(
     args: TrainArgs,
     data_rel: str,
@@ -70,47 +98,14 @@ def train_record(
     verdict: dict[str, str] | None = None,
 ) -> RunRecord:
     """The run of one fit: its request as params, holdout metrics and costs, the data and model
-    tags,
-    the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
-    model, schema = outcome.model, outcome.schema
+    tags, the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
-        run_name=f"{model}-{time.strftime('%Y%m%d-%H%M%S')}",
+        run_name=f"{outcome.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         kind="train",
-        params={
-            "model": model,
-            "task": outcome.task,
-            "target": args.target,
-            "test_size": args.test_size,
-            "seed": args.seed,
-            "time_budget_s": args.time_budget_s,
-            "drop": args.drop,
-            "user_params": args.params,
-            **{f"model.{k}": v for k, v in outcome.estimator_params.items()},
-        },
-        metrics={
-            **{tags.holdout(k): v for k, v in outcome.metrics.items()},
-            tags.FIT_TIME_S: outcome.fit_time_s,
-            tags.LATENCY_MS: outcome.latency_ms,
-            tags.MODEL_SIZE_MB: outcome.model_size_mb,
-            tags.TRAIN_ROWS: outcome.train_rows,
-            tags.TEST_ROWS: outcome.test_rows,
-        },
-        tags={
-            tags.SPEC_ID: args.spec_id,
-            tags.DATA_PATH: data_rel,
-            tags.DATA_SHA256: outcome.sha256,
-            tags.ROWS: outcome.rows,
-            tags.COLUMNS: outcome.columns,
-            tags.TARGET: args.target,
-            tags.TASK: outcome.task,
-            tags.MODEL: model,
-            tags.N_FEATURES: len(schema["features"]),
-            tags.PARAMS: args.params,
-            tags.SEED: args.seed,
-            **tags.holdout_split(args.seed, args.test_size),
-            **(verdict or tags.verdict(None, True)),
-        },
+        params=_params(args, outcome),
+        metrics=_metrics(outcome),
+        tags={**_tags(args, data_rel, outcome), **(verdict or tags.verdict(None, True))},
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
             tags.PLOTS: folder / tags.PLOTS,
@@ -121,6 +116,48 @@ def train_record(
         start_ms=started_ms,
         trackers=args.trackers,
     )
+
+
+def _params(args: TrainArgs, outcome: TrainOutcome) -> dict[str, Any]:
+    return {
+        "model": outcome.model,
+        "task": outcome.task,
+        "target": args.target,
+        "test_size": args.test_size,
+        "seed": args.seed,
+        "time_budget_s": args.time_budget_s,
+        "drop": args.drop,
+        "user_params": args.params,
+        **{f"model.{k}": v for k, v in outcome.estimator_params.items()},
+    }
+
+
+def _metrics(outcome: TrainOutcome) -> dict[str, float | None]:
+    return {
+        **{tags.holdout(k): v for k, v in outcome.metrics.items()},
+        tags.FIT_TIME_S: outcome.fit_time_s,
+        tags.LATENCY_MS: outcome.latency_ms,
+        tags.MODEL_SIZE_MB: outcome.model_size_mb,
+        tags.TRAIN_ROWS: outcome.train_rows,
+        tags.TEST_ROWS: outcome.test_rows,
+    }
+
+
+def _tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, Any]:
+    return {
+        tags.SPEC_ID: args.spec_id,
+        tags.DATA_PATH: data_rel,
+        tags.DATA_SHA256: outcome.sha256,
+        tags.ROWS: outcome.rows,
+        tags.COLUMNS: outcome.columns,
+        tags.TARGET: args.target,
+        tags.TASK: outcome.task,
+        tags.MODEL: outcome.model,
+        tags.N_FEATURES: len(outcome.schema["features"]),
+        tags.PARAMS: args.params,
+        tags.SEED: args.seed,
+        **tags.holdout_split(args.seed, args.test_size),
+    }
 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:

@@ -1,0 +1,81 @@
+"""A long capability, declared once: its typed request and the steps the product owns.
+
+One driver (`tools/_lifecycle.drive`) runs every capability the same way:
+
+1. `prepare(call) -> Plan`, in the server: validate, estimate, refuse early, build the job's
+   payload (files it needs go into `call.folder`, the staging folder deleted when the call ends);
+2. `execute(payload, progress) -> outcome`, always in a job process (`processes.child.run_job`),
+   killable, time-boxed; `collect(call, outcome)` turns what it returned, or `None` when its
+   budget ran out, into the outcome the later steps use (the default: the result as it is; a
+   job stopped by its budget is then an error);
+3. `judge(call, outcome) -> verdict tags`, in the server: the SPEC's gates and the keep/reject
+   rule (`None`: nothing to judge);
+4. `record(call, outcome, verdict) -> run ids`, in the server: `RunRecord`s through the run store;
+   if the call is cancelled meanwhile they are deleted again (`creates_runs=False`: the step adds
+   to an existing run, and there is nothing to delete);
+5. `answer(call, outcome, run_ids) -> the tool's output`.
+
+This module only declares; it imports nothing that runs, so the domain and the tools both use it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
+
+R = TypeVar("R")  # the capability's typed request
+A = TypeVar("A")  # the tool's answer (its output model)
+Verdict = dict[str, str]  # the verdict's run tags (`tags.verdict`), as `judge` returns them
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What `prepare` decided: the job's payload and how to run it."""
+
+    payload: Any  # what the job process receives (pickled)
+    budget_s: float  # past it the job is stopped
+    steps: float  # progress steps the job reports; the driver reports step / steps of the work
+    what: str  # the work, for messages: "training random_forest"
+    facts: Any = None  # what prepare learned that later steps need (the table's path, a name)
+
+
+@dataclass
+class Call(Generic[R]):
+    """One drive of a capability: what every step sees."""
+
+    workspace: Workspace
+    request: R
+    folder: Path  # the staging folder: the job writes only here; deleted when the call ends
+    started: float = field(default_factory=time.time)  # when the call began (epoch seconds)
+    plan: Plan | None = None  # set once `prepare` returned
+    events: list[Any] = field(default_factory=list)  # what the job sent along its progress
+    timed_out: bool = False  # the job's budget ran out before it returned
+
+    @property
+    def started_ms(self) -> int:
+        return int(self.started * 1000)
+
+    @property
+    def facts(self) -> Any:
+        return self.plan.facts if self.plan is not None else None
+
+
+@dataclass(frozen=True)
+class Capability(Generic[R, A]):
+    """A long tool's work as the product owns it; `drive(capability, workspace, request, ctx)`."""
+
+    name: str  # for people and logs: "training"
+    prepare: Callable[[Call[R]], Plan]
+    execute: Callable[[Any, Callable[..., None]], Any]  # a module-level function: it is pickled
+    record: Callable[[Call[R], Any, Verdict | None], list[str]]
+    answer: Callable[[Call[R], Any, list[str]], A]
+    judge: Callable[[Call[R], Any], Verdict | None] | None = None
+    collect: Callable[[Call[R], Any], Any] | None = None
+    creates_runs: bool = True
+    recording: str = "recording the MLflow run"  # the progress message while the run is written

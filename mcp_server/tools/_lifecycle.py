@@ -1,0 +1,117 @@
+"""The one driver of a long capability (`ml/capability.py` declares its steps).
+
+`drive(capability, workspace, request, ctx)` owns what every long tool used to rebuild: the
+staging folder (always deleted), where each step runs (prepare, judge, record and answer in a
+worker thread of the server; execute in a job process, `processes.child.run_job`, the one way
+work leaves the server), progress (`ctx.report_progress`, the job's steps as fractions of the
+whole, then the recording), cancellation (the job is killed, runs already written are deleted,
+the staging folder goes) and errors (`MoaiMlError` becomes a tool error naming the fix).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.capability import Call, Capability, Plan, Verdict
+from mcp_server.processes.child import Job, JobTimeout, run_job
+from mcp_server.tools._common import record_runs, run_domain, run_store, staging
+
+if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
+
+R = TypeVar("R")
+A = TypeVar("A")
+
+
+class _Progress:
+    """MCP progress of one call: always growing, never past the total, never failing the call."""
+
+    def __init__(self, ctx: Context | None, total: float) -> None:
+        self.ctx, self.total, self.last = ctx, total, -1.0
+
+    async def __call__(self, step: float, message: str) -> None:
+        step = min(max(step, self.last + 0.001), self.total)
+        if self.ctx is None or step <= self.last:
+            return
+        self.last = step
+        with contextlib.suppress(Exception):  # a client that went away must not fail the job
+            await self.ctx.report_progress(step, self.total, message)
+
+
+async def drive(
+    capability: Capability[R, A], workspace: Workspace, request: R, ctx: Context | None
+) -> A:
+    """Prepare, execute in a job, judge, record, answer; a cancelled call leaves no run and no
+    staging folder behind."""
+    with staging(workspace) as folder:
+        call = Call(workspace, request, folder)
+        plan = call.plan = await run_domain(capability.prepare, call)
+        progress = _Progress(ctx, plan.steps)
+        outcome = await _execute(capability, call, plan, progress)
+        await progress(plan.steps - 0.5, capability.recording)
+        verdict = await _judge(capability, call, outcome)
+        run_ids = await record_runs(
+            lambda: capability.record(call, outcome, verdict), _undo(capability, workspace)
+        )
+        return await run_domain(capability.answer, call, outcome, run_ids)
+
+
+async def _execute(
+    capability: Capability[R, Any], call: Call[R], plan: Plan, progress: _Progress
+) -> Any:
+    """The job process's outcome, as `collect` makes it (a job stopped by its budget counts only
+    when `collect` salvages something from what it sent before)."""
+    target = capability.execute
+    job = Job(f"{target.__module__}.{target.__qualname__}", events=call.events)
+    try:
+        outcome = await run_job(
+            target, plan.payload, budget_s=plan.budget_s, progress=progress, job=job, what=plan.what
+        )
+    except JobTimeout as exc:
+        call.timed_out = True
+        salvaged = None
+        if capability.collect is not None:
+            salvaged = await run_domain(capability.collect, call, None)
+        if salvaged is None:
+            raise ToolError(str(exc)) from exc
+        return salvaged
+    except MoaiMlError as exc:
+        raise ToolError(str(exc)) from exc
+    if capability.collect is None:
+        return outcome
+    return await run_domain(capability.collect, call, outcome)
+
+
+async def _judge(capability: Capability[R, Any], call: Call[R], outcome: Any) -> Verdict | None:
+    if capability.judge is None:
+        return None
+    return await run_domain(capability.judge, call, outcome)
+
+
+def _undo(capability: Capability[R, Any], workspace: Workspace) -> Any:
+    """How a cancelled call takes its runs back: delete them, unless it only added to one."""
+    if not capability.creates_runs:
+        return lambda run_ids: None
+    return run_store(workspace).delete_runs
+
+
+def judge_against_spec(
+    workspace: Workspace,
+    spec_id: str | None,
+    metrics: dict[str, Any],
+    model_size_mb: float | None,
+    latency_ms: float | None,
+) -> Verdict:
+    """The one judge of a fitted model: its SPEC's gates (holdout metrics, model size, latency)
+    when it has a SPEC, else kept without gates (`tags.verdict`)."""
+    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
+
+    spec = find_spec(workspace, spec_id)
+    if spec is None:
+        return gate_verdict(None)
+    return gate_verdict(unmet_gates(spec, metrics, model_size_mb, latency_ms))
