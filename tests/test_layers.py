@@ -33,7 +33,7 @@ LAYERS = {
     "mcp_server.ml.tdd": 29,
     "mcp_server.processes": 0,
     "mcp_server.processes.subprocesses": 0,
-    "mcp_server.processes.child": 30,
+    "mcp_server.processes.child": 15,  # the job process: below the domain, which starts jobs
     "mcp_server.processes.background": 30,
     "mcp_server.tools": 40,
     "mcp_server.processes.runner": 50,

@@ -15,7 +15,8 @@ One driver (`tools/_lifecycle.drive`) runs every capability the same way:
    to an existing run, and there is nothing to delete);
 5. `answer(call, outcome, run_ids) -> the tool's output`.
 
-This module only declares; it imports nothing that runs, so the domain and the tools both use it.
+This module declares, and imports nothing at its top, so the domain and the tools both use it;
+`run_in_job` is the execute step for domain code that runs in a server thread.
 """
 
 from __future__ import annotations
@@ -79,3 +80,62 @@ class Capability(Generic[R, A]):
     collect: Callable[[Call[R], Any], Any] | None = None
     creates_runs: bool = True
     recording: str = "recording the MLflow run"  # the progress message while the run is written
+
+
+def run_in_job(
+    target: Callable[[Any, Callable[..., None]], Any], payload: Any, *, budget_s: float, what: str
+) -> Any:
+    """`target(payload, progress)` in a job process (`processes.child.run_job`, the mechanism
+    every capability's execute step uses), for domain code that runs synchronously in a server
+    worker thread, such as a TDD phase fitting the model it records. A cancelled tool call
+    (`processes.subprocesses`) kills the job and raises `Cancelled`; called outside the server (the
+    CLI, a test), the job runs under an event loop of its own, in a thread of its own (the caller's
+    thread may be running a loop already)."""
+    import functools
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio
+    import anyio.from_thread
+
+    from mcp_server.processes import subprocesses
+
+    subprocesses.check()
+    group = subprocesses.CURRENT.get()
+    try:
+        return anyio.from_thread.run(_watched_job, target, payload, budget_s, what, group)
+    except anyio.NoEventLoopError:
+        job = functools.partial(_watched_job, target, payload, budget_s, what, group)
+        with ThreadPoolExecutor(1) as own:
+            return own.submit(anyio.run, job).result()
+
+
+async def _watched_job(
+    target: Callable[[Any, Callable[..., None]], Any],
+    payload: Any,
+    budget_s: float,
+    what: str,
+    group: Any,
+) -> Any:
+    """The job, stopped as soon as the tool call that wanted it is cancelled."""
+    import anyio
+
+    from mcp_server.processes import subprocesses
+    from mcp_server.processes.child import run_job
+
+    outcome = None
+    async with anyio.create_task_group() as tasks:
+        if group is not None:
+            tasks.start_soon(_cancel_with, group, tasks.cancel_scope)
+        outcome = await run_job(target, payload, budget_s=budget_s, what=what)
+        tasks.cancel_scope.cancel()
+    if group is not None and group.cancelled:
+        raise subprocesses.Cancelled("the call was cancelled; nothing more was written")
+    return outcome
+
+
+async def _cancel_with(group: Any, scope: Any) -> None:
+    import anyio
+
+    while not group.cancelled:
+        await anyio.sleep(0.1)
+    scope.cancel()

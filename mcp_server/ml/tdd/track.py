@@ -9,11 +9,13 @@ see `tdd.context`), so the server never unpickles a file the project's code wrot
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.store import RunRecord
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -46,6 +48,50 @@ def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[A
     return model, x_train, test_idx
 
 
+FIT_BUDGET_S = 3600.0  # the equivalent fit of a phase's model, in its job process
+
+
+@dataclass(frozen=True)
+class PhaseFit:
+    """What the job fitting a phase's model for its run needs."""
+
+    prep: SpecData
+    phase: str
+    name: str
+    params: dict[str, Any]
+    metrics: dict[str, float]
+    extra_tags: dict[str, Any]
+    data: dict[str, Any]
+    folder: str  # where the model's files are staged (the server records, then deletes them)
+
+
+def stage_phase_run(order: PhaseFit, progress: Any = None) -> RunRecord:
+    """In the job process: the equivalent pipeline fitted and staged as the phase's run."""
+    import numpy as np
+
+    from mcp_server.ml.tracking.records import fitted_record
+
+    prep, folder = order.prep, Path(order.folder)
+    model, _, test_idx = fit_equivalent(prep, order.name, order.params)
+    np.save(folder / tags.HOLDOUT_INDEX, test_idx)
+    record = fitted_record(
+        folder,
+        experiment=tags.experiment_name(prep.spec.spec_id),
+        kind=f"tdd_{order.phase}",
+        run_name=f"{prep.spec.spec_id} {order.phase} {order.name}",
+        model=model,
+        schema=prep.schema,
+        model_name=order.name,
+        params={**order.params, "seed": prep.spec.seed, "test_size": prep.spec.test_size},
+        metrics=order.metrics,
+        extra_tags=order.extra_tags,
+        data=order.data,
+        input_example=prep.frame[prep.schema.names].head(3),
+    )
+    record.artifacts[tags.SPLIT] = folder / tags.HOLDOUT_INDEX
+    return record
+
+
 def track(
     workspace: Workspace,
     prep: SpecData,
@@ -56,17 +102,13 @@ def track(
     model_sha256: str | None,
     verdict: dict[str, str] | None = None,
 ) -> tuple[str | None, str | None]:
-    """(run_id, None) when recorded, or (None, a note saying why not). The run carries its verdict
-    (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own
-    holdout."""
-    import numpy as np
-
-    from mcp_server.ml.tracking.records import fitted_record
+    """(run_id, None) when recorded, or (None, a note saying why not). The model is fitted in a
+    job process (`capability.run_in_job`); the run carries its verdict (`tags.verdict`) and the
+    holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
+    from mcp_server.ml.capability import run_in_job
     from mcp_server.ml.tracking.runs import get_store
     from mcp_server.processes import subprocesses
 
-    model, _, test_idx = fit_equivalent(prep, name, params)
-    subprocesses.check()  # a cancelled call logs no run
     extra = {
         tags.SPEC_ID: prep.spec.spec_id,
         tags.PHASE: f"tdd-{phase}",
@@ -80,22 +122,10 @@ def track(
     try:
         store = get_store(workspace)
         with store.scratch() as tmp:
-            np.save(Path(tmp) / tags.HOLDOUT_INDEX, test_idx)
-            record = fitted_record(
-                Path(tmp),
-                experiment=tags.experiment_name(prep.spec.spec_id),
-                kind=f"tdd_{phase}",
-                run_name=f"{prep.spec.spec_id} {phase} {name}",
-                model=model,
-                schema=prep.schema,
-                model_name=name,
-                params={**params, "seed": prep.spec.seed, "test_size": prep.spec.test_size},
-                metrics=metrics,
-                extra_tags=extra,
-                data=_data(prep),
-                input_example=prep.frame[prep.schema.names].head(3),
-            )
-            record.artifacts[tags.SPLIT] = Path(tmp) / tags.HOLDOUT_INDEX
+            order = PhaseFit(prep, phase, name, params, metrics, extra, _data(prep), tmp)
+            what = f"fitting the {phase} model for its run"
+            record = run_in_job(stage_phase_run, order, budget_s=FIT_BUDGET_S, what=what)
+            subprocesses.check()  # a cancelled call logs no run
             run_id = store.record(record)
     except MoaiMlError as exc:
         return None, f"the run was not logged: {exc}"
@@ -111,7 +141,6 @@ def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None
     """A recorded run was not kept after all (a refactor winner replaced by the previous
     pipeline)."""
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.ml.tracking.store import RunRecord
 
     if run_id is None:
         return
