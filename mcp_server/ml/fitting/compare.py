@@ -57,7 +57,6 @@ class CompareOutcome:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
-    from mcp_server.ml.fitting.evaluation import cross_validate_model
     from mcp_server.ml.modeling.catalog import fast_first, get_spec
     from mcp_server.ml.modeling.metrics import check_metric
 
@@ -74,44 +73,19 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
     )
-    progress(
-        1,
-        f"prepared {len(data.y):,} rows",
-        {
-            "task": task,
-            "models": models,
-            "metric": metric,
-            "rows": data.rows,
-            "columns": data.columns,
-            "sha256": data.sha256,
-        },
-    )
+    setup = {
+        "task": task,
+        "models": models,
+        "metric": metric,
+        "rows": data.rows,
+        "columns": data.columns,
+        "sha256": data.sha256,
+    }
+    progress(1, f"prepared {len(data.y):,} rows", setup)
     out = []
     for i, name in enumerate(models, start=1):
-        if req.deadline is not None and time.time() >= req.deadline:
-            out.append(
-                Candidate(name, "skipped", message="time budget used up before it could start")
-            )
-            progress(i + 1, f"skipped {name}", out[-1])
-            continue
-        progress(i, f"cross-validating {name} ({i}/{len(models)})")
-        started = time.perf_counter()
-        try:
-            cv, fit_time = cross_validate_model(
-                data, data.schema, name, req.params.get(name, {}), req.cv_folds, req.seed
-            )
-            out.append(
-                Candidate(
-                    name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3)
-                )
-            )
-        # one candidate failing (bad params, a numeric error) is reported, not fatal
-        except Exception as exc:
-            text = str(exc).strip().splitlines()
-            out.append(
-                Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300])
-            )
-        progress(i + 1, f"done {name}", out[-1])
+        out.append(_candidate(req, data, name, i, len(models), progress))
+        progress(i + 1, f"{'skipped' if out[-1].status == 'skipped' else 'done'} {name}", out[-1])
     return CompareOutcome(
         task=data.schema.task,
         rows=data.rows,
@@ -123,3 +97,24 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         warnings=data.warnings,
         metric=metric,
     )
+
+
+def _candidate(
+    req: CompareRequest, data: Any, name: str, i: int, n: int, progress: Progress
+) -> Candidate:
+    """One candidate cross-validated; one failing (bad params, a numeric error) is reported, not
+    fatal; one the deadline did not reach is skipped."""
+    from mcp_server.ml.fitting.evaluation import cross_validate_model
+
+    if req.deadline is not None and time.time() >= req.deadline:
+        return Candidate(name, "skipped", message="time budget used up before it could start")
+    progress(i, f"cross-validating {name} ({i}/{n})")
+    started = time.perf_counter()
+    try:
+        cv, fit_time = cross_validate_model(
+            data, data.schema, name, req.params.get(name, {}), req.cv_folds, req.seed
+        )
+    except Exception as exc:
+        text = str(exc).strip().splitlines()
+        return Candidate(name, "failed", message=(text[0] if text else type(exc).__name__)[:300])
+    return Candidate(name, "ok", cv, round(fit_time, 3), round(time.perf_counter() - started, 3))

@@ -130,18 +130,9 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     plots: dict[str, str] = {}
     smalls: dict[str, str] = {}
     if req.plots:
-        from mcp_server.ml.fitting import plots as drawing
-
         progress(4, "drawing plots")
-        data = {
-            "y_true": y,
-            "y_pred": pred,
-            "proba": proba,
-            "labels": labels,
-            "matrix": matrix,
-            "importance": (names, values, method) if names else None,
-        }
-        plots, smalls = drawing.render(schema.task, data, Path(req.staging), small=True)
+        drawn = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix}
+        plots, smalls = _draw(req, schema, drawn, (names, values, method) if names else None)
     cv = None
     if req.cv_folds:
         progress(5, f"{req.cv_folds}-fold cross-validation")
@@ -162,6 +153,16 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
         plots=plots,
         small_plots=smalls,
         warnings=[found] if found else [],
+    )
+
+
+def _draw(
+    req: EvaluateRequest, schema: Any, drawn: dict[str, Any], ranked: Any
+) -> tuple[dict[str, str], dict[str, str]]:
+    from mcp_server.ml.fitting import plots as drawing
+
+    return drawing.render(
+        schema.task, {**drawn, "importance": ranked}, Path(req.staging), small=True
     )
 
 

@@ -207,3 +207,19 @@ def _probability_plots(
     if small:
         roc_png(y_true, proba, labels, out_dir / "roc_curve_small.png", small=True)
         smalls["roc_curve"] = "roc_curve_small.png"
+
+
+def train_plots(
+    task: str, y_true: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path
+) -> dict[str, str]:
+    """The plots of a fit's holdout (residuals; or confusion matrix and ROC) into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    if task == "regression":
+        residuals_png(y_true, pred, out / "residuals.png")
+        return {"residuals": "residuals.png"}
+    confusion_matrix_png(matrix, labels, out / "confusion_matrix.png")
+    made = {"confusion_matrix": "confusion_matrix.png"}
+    if proba is not None and len(set(y_true.tolist())) > 1:
+        roc_png(y_true, proba, labels, out / "roc_curve.png")
+        made["roc_curve"] = "roc_curve.png"
+    return made

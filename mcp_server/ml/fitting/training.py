@@ -9,15 +9,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp_server.core.errors import DataError
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 from mcp_server.ml.tracking import tags
-
-if TYPE_CHECKING:
-    pass
 
 TRAIN_STEPS = 6
 
@@ -83,19 +80,8 @@ class TrainOutcome:
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split
-
-    from mcp_server.ml.data.tables import release_memory
-    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.fitting.plots import train_plots
     from mcp_server.ml.modeling.estimators import check_params
-    from mcp_server.ml.modeling.preprocess import build_pipeline
-    from mcp_server.ml.tracking.artifacts import (
-        INPUT_EXAMPLE_ROWS,
-        simple_params,
-        stage_model,
-        write_moai_dir,
-    )
 
     if req.model != "auto":  # the estimator's own check of its params, before the data is read
         check_params(req.model, req.task, req.params, req.seed)
@@ -106,22 +92,70 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     schema = data.schema
     check_classes(data.y, schema, 2, "a stratified holdout split")
     progress(2, "splitting")
-    stratify = data.y if schema.task != "regression" else None
-    try:
-        train_idx, test_idx = train_test_split(
-            np.arange(len(data.y)),
-            test_size=req.test_size,
-            random_state=req.seed,
-            stratify=stratify,
-        )
-    except ValueError as exc:
-        raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
+    fitted = _fit(req, data, progress)
+    progress(4, f"scoring {len(fitted.y_test):,} holdout rows")
+    pred, proba = predict_both(fitted.pipeline, fitted.X_test, schema.task)
+    metrics, matrix = score(schema.task, fitted.y_test, pred, proba, len(schema.classes))
+    latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
+    progress(5, "saving the model and plots")
+    labels = [str(c) for c in schema.classes]
+    size = _stage(req, data, fitted)
+    staged_plots = train_plots(
+        schema.task, fitted.y_test, pred, proba, labels, matrix, Path(req.staging) / tags.PLOTS
+    )
+    return TrainOutcome(
+        model=fitted.model,
+        task=schema.task,
+        metrics=metrics,
+        confusion=matrix,
+        labels=labels,
+        fit_time_s=round(fitted.fit_time_s, 3),
+        latency_ms=latency,
+        model_size_mb=round(size / 2**20, 3),
+        rows=data.rows,
+        columns=data.columns,
+        train_rows=fitted.train_rows,
+        test_rows=len(fitted.y_test),
+        sha256=data.sha256,
+        schema=schema.to_dict(),
+        estimator_params=fitted.estimator_params,
+        warnings=data.warnings,
+        plots=staged_plots,
+    )
+
+
+@dataclass
+class _Fitted:
+    """A fitted pipeline and the holdout it is scored on."""
+
+    model: str
+    pipeline: Any
+    X_test: Any
+    y_test: Any
+    test_idx: Any
+    train_rows: int
+    fit_time_s: float
+
+    @property
+    def estimator_params(self) -> dict[str, Any]:
+        from mcp_server.ml.tracking.artifacts import simple_params
+
+        return simple_params(self.pipeline.named_steps["model"])
+
+
+def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
+    """Split the rows and fit the pipeline on the training ones (the holdout waits on disk)."""
+    from mcp_server.ml.data.tables import release_memory
+    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.modeling.preprocess import build_pipeline
+
+    schema = data.schema
+    train_idx, test_idx = _holdout_split(req, data.y, schema.task)
     model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
     pipeline = build_pipeline(schema, model, req.params, req.seed)
     parts = split_rows(data.X, train_idx, test_idx)  # empties data.X column by column
-    holdout = _set_aside(
-        parts.pop(), Path(req.staging)
-    )  # parts: [the training rows], let go by the fit
+    # parts: [the training rows], let go by the fit
+    holdout = _set_aside(parts.pop(), Path(req.staging))
     y_train, y_test = data.y[train_idx], data.y[test_idx]
     release_memory()
     progress(3, f"fitting {model} on {len(train_idx):,} rows")
@@ -129,36 +163,40 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     fit_pipeline(pipeline, parts, y_train, model)
     fit_time = time.perf_counter() - started
     X_test = _take_back(holdout)
-    progress(4, f"scoring {len(test_idx):,} holdout rows")
-    pred, proba = predict_both(pipeline, X_test, schema.task)
-    metrics, matrix = score(schema.task, y_test, pred, proba, len(schema.classes))
-    latency = one_row_latency_ms(pipeline, X_test)
-    progress(5, "saving the model and plots")
+    return _Fitted(model, pipeline, X_test, y_test, test_idx, len(train_idx), fit_time)
+
+
+def _holdout_split(req: TrainRequest, y: Any, task: str) -> tuple[Any, Any]:
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    try:
+        train_idx, test_idx = train_test_split(
+            np.arange(len(y)),
+            test_size=req.test_size,
+            random_state=req.seed,
+            stratify=y if task != "regression" else None,
+        )
+    except ValueError as exc:
+        raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
+    return train_idx, test_idx
+
+
+def _stage(req: TrainRequest, data: Any, fitted: _Fitted) -> int:
+    """The holdout's positions, the model's moai files and its MLflow model directory into the
+    staging folder; the model's size in bytes."""
+    import numpy as np
+
+    from mcp_server.ml.tracking.artifacts import INPUT_EXAMPLE_ROWS, stage_model, write_moai_dir
+
     staging = Path(req.staging)
-    labels = [str(c) for c in schema.classes]
-    np.save(staging / tags.HOLDOUT_INDEX, test_idx)
-    write_moai_dir(staging / tags.MOAI_DIR, pipeline, schema)
-    example = data.raw_example if data.raw_example is not None else X_test.head(INPUT_EXAMPLE_ROWS)
-    size = stage_model(pipeline, example, staging / tags.MODEL_DIR, schema, model)
-    plots = _train_plots(schema.task, y_test, pred, proba, labels, matrix, staging / tags.PLOTS)
-    return TrainOutcome(
-        model=model,
-        task=schema.task,
-        metrics=metrics,
-        confusion=matrix,
-        labels=labels,
-        fit_time_s=round(fit_time, 3),
-        latency_ms=latency,
-        model_size_mb=round(size / 2**20, 3),
-        rows=data.rows,
-        columns=data.columns,
-        train_rows=len(train_idx),
-        test_rows=len(test_idx),
-        sha256=data.sha256,
-        schema=schema.to_dict(),
-        estimator_params=simple_params(pipeline.named_steps["model"]),
-        warnings=data.warnings,
-        plots=plots,
+    np.save(staging / tags.HOLDOUT_INDEX, fitted.test_idx)
+    write_moai_dir(staging / tags.MOAI_DIR, fitted.pipeline, data.schema)
+    example = data.raw_example
+    if example is None:
+        example = fitted.X_test.head(INPUT_EXAMPLE_ROWS)
+    return int(
+        stage_model(fitted.pipeline, example, staging / tags.MODEL_DIR, data.schema, fitted.model)
     )
 
 
@@ -252,20 +290,3 @@ def one_row_latency_ms(model: Any, X: Any) -> float:
         model.predict(row)
         times.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(times), 3)
-
-
-def _train_plots(
-    task: str, y_true: Any, pred: Any, proba: Any, labels: list[str], matrix: Any, out: Path
-) -> dict[str, str]:
-    from mcp_server.ml.fitting import plots
-
-    out.mkdir(parents=True, exist_ok=True)
-    if task == "regression":
-        plots.residuals_png(y_true, pred, out / "residuals.png")
-        return {"residuals": "residuals.png"}
-    plots.confusion_matrix_png(matrix, labels, out / "confusion_matrix.png")
-    made = {"confusion_matrix": "confusion_matrix.png"}
-    if proba is not None and len(set(y_true.tolist())) > 1:
-        plots.roc_png(y_true, proba, labels, out / "roc_curve.png")
-        made["roc_curve"] = "roc_curve.png"
-    return made
