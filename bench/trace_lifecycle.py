@@ -2,8 +2,10 @@
 
 Counts, for each process, the `mcp_server` modules the call enters and how it moves between
 them: `modules` (distinct modules entered), `stops` (consecutive runs of one module in the
-trace), `returns` (stops in a module the trace had already left once) and `climbs` (a call from a
-module into one of a higher layer, ranked as `tests/test_layers.py` ranks them).
+trace), `returns` (stops in a module the trace had already left once), `edges` (distinct moves
+from one module to another: unlike stops and returns, independent of how long the job runs and so
+of how many progress messages it sends) and `climbs` (a call from a module into one of a higher
+layer, ranked as `tests/test_layers.py` ranks them).
 
     .venv/bin/python bench/trace_lifecycle.py [--model logistic_regression]
 
@@ -36,9 +38,10 @@ GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_
 class Recorder:
     """The trace of one process: the module of each fresh call and of each return to a caller."""
 
-    def __init__(self) -> None:
+    def __init__(self, active: bool = True) -> None:
         self.stops: list[str] = []
         self.climbs = 0
+        self.active = active  # off while the server warms up (its threads get the hook then)
 
     def _module(self, frame: Any) -> str | None:
         name = frame.f_globals.get("__name__", "") if frame is not None else ""
@@ -49,6 +52,8 @@ class Recorder:
             self.stops.append(module)
 
     def __call__(self, frame: Any, event: str, arg: Any) -> None:
+        if not self.active:
+            return
         if event == "call":
             if frame.f_code.co_flags & GENERATOR_FLAGS and frame.f_lasti > 0:
                 return  # a coroutine or generator resumed, not called
@@ -65,12 +70,14 @@ class Recorder:
         for module in self.stops:
             returns += module in seen
             seen.add(module)
+        edges = set(zip(self.stops, self.stops[1:], strict=False))
         folders = {m.rsplit(".", 1)[0] for m in seen}
         return {
             "modules": len(seen),
             "folders": len(folders),
             "stops": len(self.stops),
             "returns": returns,
+            "edges": len(edges),
             "climbs": self.climbs,
             "trace": self.stops,
         }
@@ -116,11 +123,14 @@ async def _train(workspace: Path, model: str) -> Recorder:
 
     from mcp_server.entry.server import build_server
 
-    recorder = Recorder()
+    recorder = Recorder(active=False)
+    # Why before the warm-up call: the worker threads it starts are reused by the traced call, and
+    # a thread takes its profile hook when it starts.
+    threading.setprofile(recorder)
     async with Client(build_server(str(workspace))) as client:
         args = {"data_path": "data/t.csv", "target": "target", "model": model}
         await client.call_tool("ml_train", args)  # warm: forkserver, caches, imports
-        threading.setprofile(recorder)
+        recorder.active = True
         sys.setprofile(recorder)
         try:
             done = await client.call_tool("ml_train", args)
