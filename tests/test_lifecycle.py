@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from mcp_server.core import layout
 from mcp_server.core.errors import DataError
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability, Plan, Verdict
+from mcp_server.ml.capability import Call, Capability, Plan, VerdictTags
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.runs import get_store
 from mcp_server.ml.tracking.store import RunRecord
@@ -67,12 +67,12 @@ def sum_job(payload: str, progress: Any) -> dict[str, Any]:
     return {"total": sum(numbers), "pid": os.getpid()}
 
 
-def judge_sum(call: Call[SumRequest], outcome: dict[str, Any]) -> Verdict:
+def judge_sum(call: Call[SumRequest], outcome: dict[str, Any]) -> VerdictTags:
     return tags.verdict(None, outcome["total"] >= 0, "a negative total")
 
 
 def record_sum(
-    call: Call[SumRequest], outcome: dict[str, Any], verdict: Verdict | None
+    call: Call[SumRequest], outcome: dict[str, Any], verdict: VerdictTags | None
 ) -> list[str]:
     if call.request.hold_recording:
         RECORDING.set()

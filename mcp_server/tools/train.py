@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability, Verdict
+from mcp_server.ml.capability import Call, Capability, VerdictTags
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.train_run import prepare_training, record_training, recorded
 from mcp_server.ml.fitting.training import TrainOutcome, train_job
@@ -93,7 +93,7 @@ class TrainResult(BaseModel):
     rejected_reason: RejectedReason
 
 
-def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> Verdict:
+def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> VerdictTags:
     return judge_against_spec(
         call.workspace,
         call.request.spec_id,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan, Verdict
+from mcp_server.ml.capability import Call, Plan, VerdictTags
 from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
@@ -63,7 +63,7 @@ def collect_comparison(
 def record_comparison_runs(
     call: Call[CompareArgs],
     collected: tuple[dict[str, Any], list[Candidate]],
-    verdict: Verdict | None,
+    verdict: VerdictTags | None,
 ) -> list[str]:
     from mcp_server.ml.tracking.runs import get_store
 

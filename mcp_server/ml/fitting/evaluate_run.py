@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Plan, Verdict
+from mcp_server.ml.capability import Call, Plan, VerdictTags
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, EvaluateRequest
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.ml.tracking import tags
@@ -56,7 +56,7 @@ def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
 
 
 def record_evaluation(
-    call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: Verdict | None
+    call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: VerdictTags | None
 ) -> list[str]:
     """The capability's record step: the report into the workspace and onto the evaluated run;
     [that run's id]."""

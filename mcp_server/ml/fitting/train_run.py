@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan, Verdict
+from mcp_server.ml.capability import Call, Plan, VerdictTags
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
@@ -79,7 +79,7 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
 
 
 def record_training(
-    call: Call[TrainArgs], outcome: TrainOutcome, verdict: Verdict | None
+    call: Call[TrainArgs], outcome: TrainOutcome, verdict: VerdictTags | None
 ) -> list[str]:
     """The capability's record step: the fit's one run."""
     from mcp_server.ml.tracking.runs import get_store
