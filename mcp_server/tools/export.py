@@ -11,7 +11,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.onnx_parity import Parity
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
+from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import AllowFailedGates
 
 LOAD_HINTS = {
@@ -88,9 +88,7 @@ def export(
             "give exactly one of run_id (a run of this workspace) or model_path (a model file)"
         )
     if run_id is not None:
-        done = export_run(
-            workspace, run_ref(workspace, run_id), fmt, data_path, trusted, allow_failed_gates
-        )
+        done = export_run(workspace, run_id, fmt, data_path, trusted, allow_failed_gates)
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)

@@ -12,7 +12,7 @@ from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.modeling import catalog
-from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -78,14 +78,14 @@ class TrainResult(BaseModel):
     rejected_reason: RejectedReason
 
 
-def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> dict[str, str]:
+def _verdict(workspace: Workspace, args: TrainArgs, outcome: Any) -> Verdict:
     """The run against its SPEC's gates (holdout metrics, model size, latency), if it has a SPEC."""
-    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
+    from mcp_server.ml.tdd.gates import find_spec, unmet_gates
 
     spec = find_spec(workspace, args.spec_id)
     if spec is None:
-        return gate_verdict(None)
-    return gate_verdict(
+        return Verdict.against_gates(None)
+    return Verdict.against_gates(
         unmet_gates(spec, outcome.metrics, outcome.model_size_mb, outcome.latency_ms)
     )
 
@@ -96,7 +96,7 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
 
     store = run_store(workspace)
     run = recorded(workspace, store, run_id)
-    run_tags = store.get_run(run_id).data.tags
+    verdict = store.get_run(run_id).verdict
     primary = PRIMARY[outcome.task]
     matrix = (
         outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
@@ -123,10 +123,8 @@ def _result(workspace: Workspace, args: TrainArgs, outcome: Any, run_id: str) ->
         warnings=outcome.warnings,
         model_uri=run.model_uri,
         artifacts=run.artifacts,
-        gates_passed=None
-        if tags.GATES_PASSED not in run_tags
-        else run_tags[tags.GATES_PASSED] == "true",
-        rejected_reason=run_tags.get(tags.REJECTED_REASON),
+        gates_passed=verdict.gates_passed,
+        rejected_reason=verdict.reason,
     )
 
 

@@ -15,6 +15,7 @@ from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -145,8 +146,8 @@ def record_comparison(
                             tags.MODEL: c.model,
                             tags.STATUS: c.status,
                             tags.MESSAGE: c.message,
-                            **tags.verdict(None, c.status == "ok", c.message or c.status),
                         },
+                        verdict=Verdict(None, c.status == "ok", c.message or c.status),
                     )
                 )
             )

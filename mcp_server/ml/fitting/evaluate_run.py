@@ -37,7 +37,7 @@ def _rows(
     """The table to score and, for the run's own holdout, the file of its row positions."""
     if args.data_path is not None:
         return workspace.resolve(args.data_path, must_exist=True), None
-    trained_on = run.data.tags.get(tags.DATA_PATH)
+    trained_on = run.tag(tags.DATA_PATH)
     if not trained_on or not workspace.resolve(trained_on).is_file():
         raise MoaiMlError(
             f"the table the run was trained on ({trained_on!r}) is gone; pass data_path"
@@ -59,14 +59,10 @@ def _trained_rows(
     warning)."""
     from mcp_server.ml.data.tables import file_sha256
 
-    trained_on = run.data.tags.get(tags.DATA_PATH)
+    trained_on = run.tag(tags.DATA_PATH)
     try:
         path = workspace.resolve(trained_on) if trained_on else None
-        if (
-            path is None
-            or not path.is_file()
-            or file_sha256(path) != run.data.tags.get(tags.DATA_SHA256)
-        ):
+        if path is None or not path.is_file() or file_sha256(path) != run.tag(tags.DATA_SHA256):
             return {}
         holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError:
@@ -82,7 +78,7 @@ def prepare_evaluation(
     from mcp_server.safety.signing import require_signed
 
     run = store.get_run(args.run_id)
-    run_tags = run.data.tags
+    run_tags = run.tags
     moai = store.moai_dir(args.run_id)
     require_signed(
         moai / tags.MODEL_FILE, folder=moai, what=f"run {args.run_id}'s model", trusted=args.trusted

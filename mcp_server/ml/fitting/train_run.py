@@ -16,6 +16,7 @@ from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -67,11 +68,11 @@ def train_record(
     outcome: TrainOutcome,
     folder: Path,
     started_ms: int,
-    verdict: dict[str, str] | None = None,
+    verdict: Verdict | None = None,
 ) -> RunRecord:
     """The run of one fit: its request as params, holdout metrics and costs, the data and model
     tags,
-    the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
+    the holdout split and the verdict (kept without SPEC gates)."""
     model, schema = outcome.model, outcome.schema
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
@@ -109,7 +110,6 @@ def train_record(
             tags.PARAMS: args.params,
             tags.SEED: args.seed,
             **tags.holdout_split(args.seed, args.test_size),
-            **(verdict or tags.verdict(None, True)),
         },
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
@@ -120,6 +120,7 @@ def train_record(
         model_params=outcome.estimator_params,
         start_ms=started_ms,
         trackers=args.trackers,
+        verdict=verdict or Verdict(None, True),
     )
 
 
@@ -128,11 +129,9 @@ def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
     from mcp_server.ml.tracking.locations import local_path
 
     run = store.get_run(run_id)
-    artifacts = run.info.artifact_uri or ""
+    artifacts = run.artifact_uri
     if store.is_local and artifacts.startswith("file:"):
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
     experiment = store.experiment_name(run)
-    return RecordedRun(
-        run_id, experiment, f"models:/{run.data.tags.get(tags.MODEL_ID, '')}", artifacts
-    )
+    return RecordedRun(run_id, experiment, f"models:/{run.model_id or ''}", artifacts)

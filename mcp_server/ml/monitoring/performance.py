@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.view import RunView
 
 MIN_CHUNK_ROWS = 10
 
@@ -50,7 +51,7 @@ class PerformanceRequest:
     period: str | None = None  # D | W | M with a time column
 
 
-def spec_gates(specs: SpecReader, run: Any, task: str) -> tuple[str, dict[str, float]]:
+def spec_gates(specs: SpecReader, run: RunView, task: str) -> tuple[str, dict[str, float]]:
     """(metric, {metric: threshold}) from the run's SPEC; the task's primary metric and no gates
     without one."""
     from mcp_server.ml.modeling.metrics import PRIMARY

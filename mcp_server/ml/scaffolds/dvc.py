@@ -191,12 +191,10 @@ def _initialize(root: Path, top: Path | None) -> list[str]:
 def spec_of_run(workspace: Workspace, run_id: str) -> str:
     """The SPEC a run was made for (its `moai.spec_id` tag): the DVC stages run that SPEC's
     pipeline."""
-    from mcp_server.ml.tracking import tags
     from mcp_server.ml.tracking.runs import get_store
 
-    run = get_store(workspace).get_run(run_id)
-    spec_id = run.data.tags.get(tags.SPEC_ID, "")
-    if not spec_id or spec_id == "None":
+    spec_id = get_store(workspace).get_run(run_id).spec_id
+    if not spec_id:
         raise SpecError(
             f"run {run_id!r} was not made for a SPEC (no moai.spec_id tag): the DVC stages "
             "run the pipeline "

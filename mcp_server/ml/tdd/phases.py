@@ -31,7 +31,7 @@ from mcp_server.ml.tdd.context import (
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd.track import mark_rejected, track
 from mcp_server.ml.tdd.trust import trust_checks
-from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import Verdict
 
 
 def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
@@ -270,7 +270,7 @@ def _finish(
     ]
     failing = [t.name for t in run.outcomes if t.status != "passed"]
     reason = "; ".join([*([f"tests failed: {', '.join(failing[:5])}"] if failing else []), *unmet])
-    verdict = tags.verdict(not unmet, ok, reason)
+    verdict = Verdict(not unmet, ok, reason)
     result.run_id, note = track(
         workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -54,11 +55,11 @@ def track(
     params: dict[str, Any],
     metrics: dict[str, float],
     model_sha256: str | None,
-    verdict: dict[str, str] | None = None,
+    verdict: Verdict | None = None,
 ) -> tuple[str | None, str | None]:
-    """(run_id, None) when recorded, or (None, a note saying why not). The run carries its verdict
-    (`tags.verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it on its own
-    holdout."""
+    """(run_id, None) when recorded, or (None, a note saying why not). The run carries its
+    verdict (`tracking.verdict.Verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it
+    on its own holdout."""
     import numpy as np
 
     from mcp_server.ml.tracking.records import fitted_record
@@ -75,7 +76,6 @@ def track(
         tags.PARAMS: params,
         tags.SEED: prep.spec.seed,
         **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
-        **(verdict or {}),
     }
     try:
         store = get_store(workspace)
@@ -94,6 +94,7 @@ def track(
                 extra_tags=extra,
                 data=_data(prep),
                 input_example=prep.frame[prep.schema.names].head(3),
+                verdict=verdict,
             )
             record.artifacts[tags.SPLIT] = Path(tmp) / tags.HOLDOUT_INDEX
             run_id = store.record(record)
@@ -115,9 +116,9 @@ def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None
 
     if run_id is None:
         return
-    reject = {tags.KEPT: tags.flag(False), tags.REJECTED_REASON: reason[:500]}
+    reject = Verdict(None, False, reason)  # gates stay as recorded; kept no more
     get_store(workspace).record(
-        RunRecord(experiment="", run_name="", kind="", run_id=run_id, tags=reject)
+        RunRecord(experiment="", run_name="", kind="", run_id=run_id, verdict=reject)
     )
 
 

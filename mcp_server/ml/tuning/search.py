@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.tracking import tags
 from mcp_server.ml.tuning.folds import Folds, OutOfTime, cross_val
 from mcp_server.ml.tuning.spaces import suggest
 
 STRATEGIES = ("auto", "grid", "random", "optuna", "hyperopt")
-CONFIG_ATTR = "moai.config"
+CONFIG_ATTR = tags.STUDY_CONFIG
 
 
 @dataclass
