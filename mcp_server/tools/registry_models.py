@@ -110,5 +110,5 @@ def promote_result(out: Any) -> PromoteResult:
         gates=out.gates,
         comparison=comparison_result(out.comparison),
         reasons=out.reasons,
-        verdict=out.verdict.as_dict(),
+        verdict=out.verdict.as_dict() if out.verdict else {},
     )

@@ -60,6 +60,7 @@ class PromoteOutcome:
     gates: str  # "passed" | "failed" | "none"
     comparison: Comparison | None = None
     reasons: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None  # the run's, with the override when one let it through
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ def promote(
     verdict = check(store, run, "promote", request.allow_failed_gates)
     reasons = [NO_GATES] if verdict.gates_passed is None else []
     previous = alias_holder(store, name, alias)
-    outcome = PromoteOutcome(name, version, alias, False, False, _v(previous), verdict.gates)
+    outcome = PromoteOutcome(
+        name, version, alias, False, False, _v(previous), verdict.gates, verdict=verdict
+    )
     if previous is not None and previous.version == challenger.version:
         outcome.promoted, outcome.reasons = True, [f"version {version} already holds @{alias}"]
         return outcome
@@ -162,7 +165,8 @@ def promote(
     if reasons and not request.force:
         return outcome
     outcome.promoted, outcome.forced = True, bool(reasons)
-    _record(store, challenger, alias, outcome, record_override(store, run, verdict, "promote"))
+    outcome.verdict = record_override(store, run, verdict, "promote")
+    _record(store, challenger, alias, outcome, outcome.verdict)
     return outcome
 
 

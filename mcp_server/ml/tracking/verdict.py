@@ -27,7 +27,7 @@ MAX_REASON = 500
 class Verdict:
     gates_passed: bool | None  # None: the run has no SPEC gates
     kept: bool | None  # False: rejected (see reason); None: never judged (a run without a model)
-    reason: str | None = None  # why not kept
+    reason: str | None = None  # why it is refused (gates unmet, rejected)
     overridden: tuple[str, ...] = ()  # what was done with it despite the verdict (recorded)
 
     @classmethod
@@ -56,7 +56,7 @@ class Verdict:
         out = {} if self.kept is None else {tags.KEPT: tags.flag(self.kept)}
         if self.gates_passed is not None:
             out[tags.GATES_PASSED] = tags.flag(self.gates_passed)
-        if self.reason and self.kept is False:
+        if self.reason and self.refused:
             out[tags.REJECTED_REASON] = self.reason[:MAX_REASON]
         return out
 
