@@ -112,7 +112,7 @@ async def outcomes(matrix: dict[str, Any]) -> dict[tuple[str, str, bool], Any]:
             for door in DOORS:
                 for allow in (False, True):
                     found[cell, door, allow] = await _door(client, door, cell, run_id, allow)
-        matrix["listed"] = (await client.call_tool("ml_list_runs", {"max_results": 20}))
+        matrix["listed"] = await client.call_tool("ml_list_runs", {"max_results": 20})
         matrix["tags"] = {
             cell: (await client.call_tool("ml_get_run", {"run_id": run_id})).structured_content
             for cell, run_id in matrix["runs"].items()
