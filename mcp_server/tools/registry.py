@@ -97,6 +97,11 @@ def list_models(workspace: Workspace, name: str | None, limit: int) -> ModelList
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
+    _register_versions(server, workspace)
+    _register_aliases(server, workspace)
+
+
+def _register_versions(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=REGISTERS, title="Register a model version")
     async def ml_register_model(
         run_id: RunRef,
@@ -118,6 +123,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             register_model, workspace, run_id, name, description, allow_failed_gates
         )
 
+
+def _register_aliases(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=MOVES_ALIAS, title="Promote a model version")
     async def ml_promote(
         name: ModelName,

@@ -153,6 +153,19 @@ async def train_tool(workspace: Workspace, args: TrainArgs, ctx: Context | None)
     return await run_domain(_result, workspace, args, outcome, run_ids[0])
 
 
+Params = Annotated[
+    dict[str, Any] | None,
+    Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}'),
+]
+TestSize = Annotated[
+    float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")
+]
+Trackers = Annotated[
+    list[Literal["wandb"]],
+    Field(max_length=1, description="Trackers beside MLflow (never instead) for this run: wandb"),
+]
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Train a model")
     @long_running(workspace, estimate=train_estimate)
@@ -166,40 +179,24 @@ def register(server: MCPServer, workspace: Workspace) -> None:
                 "'auto' picks a sensible one for the task and size",
             ),
         ] = "auto",
-        params: Annotated[
-            dict[str, Any] | None,
-            Field(description='Estimator keyword arguments, e.g. {"n_estimators": 300}'),
-        ] = None,
+        params: Params = None,
         task: Task = "auto",
-        test_size: Annotated[
-            float, Field(ge=0.05, le=0.5, description="Holdout share (stratified for classes)")
-        ] = 0.2,
+        test_size: TestSize = 0.2,
         seed: Seed = 42,
         time_budget_s: StopAfter = 1800,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         spec_id: SpecId = None,
         experiment: Experiment = None,
-        trackers: Annotated[
-            list[Literal["wandb"]],
-            Field(
-                max_length=1,
-                description="Trackers beside MLflow (never instead) for this run: wandb",
-            ),
-        ] = [],  # noqa: B006 - pydantic copies defaults
+        trackers: Trackers = [],  # noqa: B006 - pydantic copies defaults
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled,
-        identifier,
-        constant and leaking columns are dropped, the rest is preprocessed inside one scikit-learn
-        Pipeline
-        (impute, scale where the model needs it, one-hot, date parts, tf-idf), split into a
-        stratified holdout,
-        fitted and scored. Returns the run_id, holdout metrics, fit time, one-row latency and model
-        size.
-        Long fits send progress; past time_budget_s the fit is stopped with an error; a cancelled or
-        failed
-        fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a
-        model."""
+        identifier, constant and leaking columns are dropped, the rest is preprocessed inside one
+        scikit-learn Pipeline (impute, scale where the model needs it, one-hot, date parts,
+        tf-idf), split into a stratified holdout, fitted and scored. Returns the run_id, holdout
+        metrics, fit time, one-row latency and model size. Long fits send progress; past
+        time_budget_s the fit is stopped with an error; a cancelled or failed fit records nothing.
+        Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
         args = TrainArgs(
             data_path=data_path,
             target=target,

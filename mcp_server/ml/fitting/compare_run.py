@@ -95,7 +95,6 @@ def record_comparison(
     """One compare run, then one nested run per candidate; [parent, *candidates] in `cands`
     order."""
     metric = setup["metric"]
-    experiment = tags.experiment_name(args.spec_id, args.experiment)
     ok = ranked(cands, metric)
     common = {
         tags.SPEC_ID: args.spec_id,
@@ -106,10 +105,9 @@ def record_comparison(
         tags.TARGET: args.target,
         tags.TASK: setup["task"],
     }
-    best = ok[0].cv[metric]["mean"] if ok else None
     parent = store.record(
         RunRecord(
-            experiment=experiment,
+            experiment=tags.experiment_name(args.spec_id, args.experiment),
             run_name=f"compare-{time.strftime('%Y%m%d-%H%M%S')}",
             kind="compare",
             params={
@@ -119,39 +117,36 @@ def record_comparison(
                 "seed": args.seed,
                 "time_budget_s": args.time_budget_s,
             },
-            metrics={tags.best_cv(metric): best},
+            metrics={tags.best_cv(metric): ok[0].cv[metric]["mean"] if ok else None},
             start_ms=started_ms,
             tags={**common, tags.BEST_MODEL: ok[0].model if ok else None},
         )
     )
     ids = [parent]
     try:
-        for c in cands:
-            metrics = {tags.cv(m, s): v[s] for m, v in c.cv.items() for s in tags.CV_STATS}
-            ids.append(
-                store.record(
-                    RunRecord(
-                        experiment=experiment,
-                        run_name=c.model,
-                        kind="candidate",
-                        parent_run_id=parent,
-                        params={
-                            "model": c.model,
-                            "cv_folds": args.cv_folds,
-                            "user_params": args.params.get(c.model, {}),
-                        },
-                        metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
-                        tags={
-                            **common,
-                            tags.MODEL: c.model,
-                            tags.STATUS: c.status,
-                            tags.MESSAGE: c.message,
-                        },
-                        verdict=Verdict(None, c.status == "ok", c.message or c.status),
-                    )
-                )
-            )
+        ids += [store.record(candidate_record(args, c, parent, common)) for c in cands]
     except BaseException:
         store.delete_runs(ids)
         raise
     return ids
+
+
+def candidate_record(
+    args: CompareArgs, c: Candidate, parent: str, common: dict[str, Any]
+) -> RunRecord:
+    """One candidate's run, nested under the comparison: its CV, and kept only when it ran."""
+    metrics = {tags.cv(m, s): v[s] for m, v in c.cv.items() for s in tags.CV_STATS}
+    return RunRecord(
+        experiment=tags.experiment_name(args.spec_id, args.experiment),
+        run_name=c.model,
+        kind="candidate",
+        parent_run_id=parent,
+        params={
+            "model": c.model,
+            "cv_folds": args.cv_folds,
+            "user_params": args.params.get(c.model, {}),
+        },
+        metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
+        tags={**common, tags.MODEL: c.model, tags.STATUS: c.status, tags.MESSAGE: c.message},
+        verdict=Verdict(None, c.status == "ok", c.message or c.status),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.ml.fitting.requests import TrainArgs
@@ -71,15 +71,13 @@ def train_record(
     verdict: Verdict | None = None,
 ) -> RunRecord:
     """The run of one fit: its request as params, holdout metrics and costs, the data and model
-    tags,
-    the holdout split and the verdict (kept without SPEC gates)."""
-    model, schema = outcome.model, outcome.schema
+    tags, the holdout split and the verdict (kept without SPEC gates)."""
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
-        run_name=f"{model}-{time.strftime('%Y%m%d-%H%M%S')}",
+        run_name=f"{outcome.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         kind="train",
         params={
-            "model": model,
+            "model": outcome.model,
             "task": outcome.task,
             "target": args.target,
             "test_size": args.test_size,
@@ -97,20 +95,7 @@ def train_record(
             tags.TRAIN_ROWS: outcome.train_rows,
             tags.TEST_ROWS: outcome.test_rows,
         },
-        tags={
-            tags.SPEC_ID: args.spec_id,
-            tags.DATA_PATH: data_rel,
-            tags.DATA_SHA256: outcome.sha256,
-            tags.ROWS: outcome.rows,
-            tags.COLUMNS: outcome.columns,
-            tags.TARGET: args.target,
-            tags.TASK: outcome.task,
-            tags.MODEL: model,
-            tags.N_FEATURES: len(schema["features"]),
-            tags.PARAMS: args.params,
-            tags.SEED: args.seed,
-            **tags.holdout_split(args.seed, args.test_size),
-        },
+        tags=_train_tags(args, data_rel, outcome),
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
             tags.PLOTS: folder / tags.PLOTS,
@@ -122,6 +107,24 @@ def train_record(
         trackers=args.trackers,
         verdict=verdict or Verdict(None, True),
     )
+
+
+def _train_tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, Any]:
+    """The table, the model and the holdout split of a fit, as run tags."""
+    return {
+        tags.SPEC_ID: args.spec_id,
+        tags.DATA_PATH: data_rel,
+        tags.DATA_SHA256: outcome.sha256,
+        tags.ROWS: outcome.rows,
+        tags.COLUMNS: outcome.columns,
+        tags.TARGET: args.target,
+        tags.TASK: outcome.task,
+        tags.MODEL: outcome.model,
+        tags.N_FEATURES: len(outcome.schema["features"]),
+        tags.PARAMS: args.params,
+        tags.SEED: args.seed,
+        **tags.holdout_split(args.seed, args.test_size),
+    }
 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:

@@ -57,9 +57,8 @@ def track(
     model_sha256: str | None,
     verdict: Verdict | None = None,
 ) -> tuple[str | None, str | None]:
-    """(run_id, None) when recorded, or (None, a note saying why not). The run carries its
-    verdict (`tracking.verdict.Verdict`) and the holdout split, so `ml_evaluate(run_id)` scores it
-    on its own holdout."""
+    """(run_id, None) when recorded, or (None, a note saying why not); the run carries its verdict
+    and holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
     import numpy as np
 
     from mcp_server.ml.tracking.records import fitted_record
@@ -68,15 +67,7 @@ def track(
 
     model, _, test_idx = fit_equivalent(prep, name, params)
     subprocesses.check()  # a cancelled call logs no run
-    extra = {
-        tags.SPEC_ID: prep.spec.spec_id,
-        tags.PHASE: f"tdd-{phase}",
-        tags.SOURCE: "ml_tdd",
-        tags.GENERATED_MODEL_SHA256: model_sha256,
-        tags.PARAMS: params,
-        tags.SEED: prep.spec.seed,
-        **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
-    }
+    extra = _phase_tags(prep, phase, params, model_sha256)
     try:
         store = get_store(workspace)
         with store.scratch() as tmp:
@@ -106,6 +97,21 @@ def track(
         log.exception("logging the %s run of %s failed", phase, prep.spec.spec_id)
         return None, f"the run was not logged ({type(exc).__name__}: {str(exc)[:200]})"
     return run_id, None
+
+
+def _phase_tags(
+    prep: SpecData, phase: str, params: dict[str, Any], model_sha256: str | None
+) -> dict[str, Any]:
+    """What a phase's run says about the SPEC, the phase, the generated model and its split."""
+    return {
+        tags.SPEC_ID: prep.spec.spec_id,
+        tags.PHASE: f"tdd-{phase}",
+        tags.SOURCE: "ml_tdd",
+        tags.GENERATED_MODEL_SHA256: model_sha256,
+        tags.PARAMS: params,
+        tags.SEED: prep.spec.seed,
+        **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
+    }
 
 
 def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None:
