@@ -203,11 +203,8 @@ def spec_of_run(workspace: Workspace, run_id: str) -> str:
     return str(spec_id)
 
 
-def scaffold_dvc(
-    workspace: Workspace, prep: Any, *, init: bool = False, overwrite: bool = False
-) -> DvcScaffold:
-    """Check the repository and the generated pipeline of `prep` (the TDD cycle's SPEC checked
-    against its data: `ml.tdd.phases.load`); render; then write."""
+def _ready(workspace: Workspace, prep: Any, init: bool) -> tuple[Path | None, Path]:
+    """The git top level and the generated pipeline, or the refusal naming what to run first."""
     top = git_toplevel(workspace.root)
     if top is None and not init:
         raise MoaiMlError(
@@ -225,6 +222,15 @@ def scaffold_dvc(
             f"{prep.paths['pipeline']} does not exist: the DVC stages run the generated pipeline. "
             f"Run ml_tdd_red and ml_tdd_green for {prep.spec.spec_id} first"
         )
+    return top, pipeline
+
+
+def scaffold_dvc(
+    workspace: Workspace, prep: Any, *, init: bool = False, overwrite: bool = False
+) -> DvcScaffold:
+    """Check the repository and the generated pipeline of `prep` (the TDD cycle's SPEC checked
+    against its data: `ml.tdd.phases.load`); render; then write."""
+    top, pipeline = _ready(workspace, prep, init)
     folder, params, files = render_pipeline(prep, *pipeline_model(pipeline))
     initialized = _initialize(workspace.root, top) if init else []
     report = write_all(workspace, files, overwrite)
