@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from mcp_server.ml.tracking.verdict import Verdict
+
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
 
 R = TypeVar("R")  # the capability's typed request
 A = TypeVar("A")  # the tool's answer (its output model)
-VerdictTags = dict[str, str]  # the verdict's run tags (`tags.verdict`), as `judge` returns them
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,9 @@ class Capability(Generic[R, A]):
     name: str  # for people and logs: "training"
     prepare: Callable[[Call[R]], Plan]
     execute: Callable[[Any, Callable[..., None]], Any]  # a module-level function: it is pickled
-    record: Callable[[Call[R], Any, VerdictTags | None], list[str]]
+    record: Callable[[Call[R], Any, Verdict | None], list[str]]
     answer: Callable[[Call[R], Any, list[str]], A]
-    judge: Callable[[Call[R], Any], VerdictTags | None] | None = None
+    judge: Callable[[Call[R], Any], Verdict | None] | None = None
     collect: Callable[[Call[R], Any], Any] | None = None
     creates_runs: bool = True
     recording: str = "recording the MLflow run"  # the progress message while the run is written

@@ -17,7 +17,8 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Capability, Plan, VerdictTags
+from mcp_server.ml.capability import Call, Capability, Plan
+from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.processes.child import Job, JobTimeout, run_job
 from mcp_server.tools._common import record_runs, run_domain, run_store, staging
 
@@ -87,7 +88,7 @@ async def _execute(
     return await run_domain(capability.collect, call, outcome)
 
 
-async def _judge(capability: Capability[R, Any], call: Call[R], outcome: Any) -> VerdictTags | None:
+async def _judge(capability: Capability[R, Any], call: Call[R], outcome: Any) -> Verdict | None:
     if capability.judge is None:
         return None
     return await run_domain(capability.judge, call, outcome)
@@ -106,12 +107,12 @@ def judge_against_spec(
     metrics: dict[str, Any],
     model_size_mb: float | None,
     latency_ms: float | None,
-) -> VerdictTags:
+) -> Verdict:
     """The one judge of a fitted model: its SPEC's gates (holdout metrics, model size, latency)
-    when it has a SPEC, else kept without gates (`tags.verdict`)."""
-    from mcp_server.ml.tdd.gates import find_spec, gate_verdict, unmet_gates
+    when it has a SPEC, else kept without gates (`Verdict`, made here, read at every door)."""
+    from mcp_server.ml.tdd.gates import find_spec, unmet_gates
 
     spec = find_spec(workspace, spec_id)
     if spec is None:
-        return gate_verdict(None)
-    return gate_verdict(unmet_gates(spec, metrics, model_size_mb, latency_ms))
+        return Verdict.against_gates(None)
+    return Verdict.against_gates(unmet_gates(spec, metrics, model_size_mb, latency_ms))

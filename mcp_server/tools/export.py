@@ -11,7 +11,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.onnx_parity import Parity
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
+from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import AllowFailedGates
 
 LOAD_HINTS = {
@@ -88,9 +88,7 @@ def export(
             "give exactly one of run_id (a run of this workspace) or model_path (a model file)"
         )
     if run_id is not None:
-        done = export_run(
-            workspace, run_ref(workspace, run_id), fmt, data_path, trusted, allow_failed_gates
-        )
+        done = export_run(workspace, run_id, fmt, data_path, trusted, allow_failed_gates)
     else:
         assert model_path is not None
         done = export_file(workspace, model_path, fmt, trusted, data_path)
@@ -108,47 +106,51 @@ def export(
     )
 
 
+OptionalRunRef = Annotated[
+    str | None,
+    Field(
+        pattern=RUN_REF, description="Run id from ml_train / ml_list_runs, or models:/name@alias"
+    ),
+]
+Format = Annotated[
+    Literal["joblib", "pickle", "skops", "onnx"],
+    Field(
+        description="onnx (portable, checked for parity), skops (safe to load), joblib or pickle"
+    ),
+]
+ModelPath = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="Instead of run_id: a model file with schema.json beside it",
+    ),
+]
+TrustedFile = Annotated[
+    bool,
+    Field(
+        description="Load a pickle/joblib that this machine's moai-ml did not sign (it runs "
+        "code when loaded)"
+    ),
+]
+ParityTable = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="Table for the parity sample (default: the run's data)",
+    ),
+]
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Export a model (joblib, pickle, skops, ONNX)")
     async def ml_export(
-        run_id: Annotated[
-            str | None,
-            Field(
-                pattern=RUN_REF,
-                description="Run id from ml_train / ml_list_runs, or models:/name@alias",
-            ),
-        ] = None,
-        format: Annotated[
-            Literal["joblib", "pickle", "skops", "onnx"],
-            Field(
-                description="onnx (portable, checked for parity), skops (safe to load), joblib or "
-                "pickle"
-            ),
-        ] = "onnx",
-        model_path: Annotated[
-            str | None,
-            Field(
-                min_length=1,
-                max_length=4096,
-                description="Instead of run_id: a model file with schema.json beside it",
-            ),
-        ] = None,
-        trusted: Annotated[
-            bool,
-            Field(
-                description="Load a pickle/joblib that this machine's moai-ml did not sign (it "
-                "runs "
-                "code when loaded)"
-            ),
-        ] = False,
-        data_path: Annotated[
-            str | None,
-            Field(
-                min_length=1,
-                max_length=4096,
-                description="Table for the parity sample (default: the run's data)",
-            ),
-        ] = None,
+        run_id: OptionalRunRef = None,
+        format: Format = "onnx",
+        model_path: ModelPath = None,
+        trusted: TrustedFile = False,
+        data_path: ParityTable = None,
         allow_failed_gates: AllowFailedGates = False,
     ) -> ExportResult:
         """Export a trained model to a file under .moai/ml/exports/<run_id>/ (with schema.json).
@@ -158,8 +160,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         models ONNX cannot express (datetime/text features) are refused with the formats that work.
         'skops' is the safe-to-load format; joblib/pickle run code when loaded. Give run_id, or
         model_path for a file (pickles this product did not sign need trusted=true). A run that
-        failed
-        its SPEC's gates or was rejected is refused (naming the best passing run) unless
+        failed its SPEC's gates or was rejected is refused (naming the best passing run) unless
         allow_failed_gates=true, which is recorded on the run and reported in `verdict`."""
         return await run_domain(
             export, workspace, run_id, model_path, format, trusted, data_path, allow_failed_gates

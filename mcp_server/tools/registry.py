@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.monitoring.promotion import PromoteRequest
+from mcp_server.ml.tracking import tags
 from mcp_server.tools._common import READ_ONLY, run_domain, run_store, staging
-from mcp_server.tools.args import RunRef
+from mcp_server.tools.args import AllowFailedGates, RunRef
+from mcp_server.tools.registry_models import (
+    ModelList,
+    ModelSummary,
+    PromoteResult,
+    RegisterResult,
+    promote_result,
+    version_summary,
+)
 
 MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,199}$"
 ALIAS = r"^[A-Za-z_][A-Za-z0-9_\-]{0,99}$"
@@ -22,132 +32,54 @@ MOVES_ALIAS = ToolAnnotations(
 )
 RegisteredName = Annotated[str, Field(pattern=MODEL_NAME, max_length=200)]
 ModelName = Annotated[RegisteredName, Field(description="Registered model name")]
-
-
-class VersionSummary(BaseModel):
-    name: str = Field(description="Registered model name")
-    version: int = Field(description="Version number")
-    run_id: str | None = Field(description="The run the version's model came from")
-    aliases: list[str] = Field(description="Aliases pointing at this version (champion, …)")
-    gates: str = Field(description="The run's SPEC gate verdict: true, false or none")
-    uri: str = Field(
-        description="models:/name/N — loads with mlflow.pyfunc.load_model, works as a run_id"
-    )
-
-
-class RegisterResult(VersionSummary):
-    spec_id: str | None = Field(description="SPEC of the run, if any")
-    data_sha256: str | None = Field(description="Hash of the table the run was trained on")
-
-
-class ComparisonResult(BaseModel):
-    metric: str = Field(description="Metric compared (the SPEC's, else the task's primary metric)")
-    challenger: float | None = Field(description="The new version's score on the shared holdout")
-    champion: float | None = Field(description="The current alias holder's score on the same rows")
-    difference: float | None = Field(description="Improvement (positive = challenger better)")
-    interval: list[float] = Field(description="95% paired-bootstrap interval of the improvement")
-    margin: float = Field(description="Required improvement: the whole interval must lie above it")
-    rows: int = Field(description="Holdout rows both models were scored on")
-    holdout: str = Field(description="Which rows those are")
-
-
-class PromoteResult(BaseModel):
-    name: str = Field(description="Registered model name")
-    version: int = Field(description="The version asked for")
-    alias: str = Field(description="The alias")
-    promoted: bool = Field(description="True when the alias now points at this version")
-    forced: bool = Field(
-        description="True when force=true overrode a refusal (recorded on the version)"
-    )
-    previous_version: int | None = Field(
-        description="The version that held the alias before, if any"
-    )
-    gates: str = Field(description="The run's SPEC gate verdict: passed, failed or none")
-    comparison: ComparisonResult | None = Field(
-        description="Challenger vs champion, when there was a champion"
-    )
-    reasons: list[str] = Field(description="Why it was refused (or what force overrode)")
-
-
-class ModelSummary(BaseModel):
-    name: str = Field(description="Registered model name")
-    aliases: dict[str, int] = Field(description="alias -> version")
-    versions: list[VersionSummary] = Field(description="Versions, newest first (up to `limit`)")
-
-
-class ModelList(BaseModel):
-    models: list[ModelSummary] = Field(description="Registered models")
-    count: int = Field(description="How many are listed")
-
-
-def _summary(v: Any) -> VersionSummary:
-    return VersionSummary(
-        name=v.name,
-        version=v.version,
-        run_id=v.run_id,
-        aliases=sorted(v.aliases),
-        gates=v.tags.get("moai.gates_passed", "none"),
-        uri=f"models:/{v.name}/{v.version}",
-    )
+Version = Annotated[int, Field(ge=1, le=10**9, description="Version to promote")]
+Alias = Annotated[str, Field(pattern=ALIAS, max_length=100, description="Alias to set")]
+Force = Annotated[
+    bool,
+    Field(
+        description="Promote despite no gate verdict or a lost comparison; recorded on the "
+        "version (a failed or rejected run needs allow_failed_gates)"
+    ),
+]
+Margin = Annotated[
+    float | None,
+    Field(
+        ge=0,
+        le=1e6,
+        description="Required improvement over the champion; default the SPEC's "
+        "promotion_margin, else 0",
+    ),
+]
 
 
 def register_model(
-    workspace: Workspace, run_id: str, name: str | None, description: str | None
+    workspace: Workspace,
+    run_id: str,
+    name: str | None,
+    description: str | None,
+    allow_failed_gates: bool = False,
 ) -> RegisterResult:
-    from mcp_server.ml.tracking.model_registry import register, resolve_run_id
+    from mcp_server.ml.tracking.doors import open_run
+    from mcp_server.ml.tracking.model_registry import register
 
     store = run_store(workspace)
-    made = register(store, resolve_run_id(store, run_id), name, description)
+    run, verdict = open_run(store, run_id, "register", allow_failed_gates)
+    made = register(store, run, verdict, name, description)
     return RegisterResult(
-        **_summary(made).model_dump(),
-        spec_id=made.tags.get("moai.spec_id"),
-        data_sha256=made.tags.get("moai.data_sha256"),
+        **version_summary(made).model_dump(),
+        spec_id=run.spec_id,
+        data_sha256=run.tag(tags.DATA_SHA256),
+        verdict=verdict.as_dict(),
     )
 
 
-def promote_model(workspace: Workspace, args: dict[str, Any]) -> PromoteResult:
+def promote_model(workspace: Workspace, request: PromoteRequest) -> PromoteResult:
     from mcp_server.ml.monitoring.promotion import promote
     from mcp_server.ml.monitoring.spec_info import spec_reader
 
     with staging(workspace) as folder:
-        out = promote(
-            run_store(workspace),
-            args["name"],
-            args["version"],
-            args["alias"],
-            args["force"],
-            args["margin"],
-            folder,
-            spec_reader(workspace),
-        )
-    c = out.comparison
-    comparison = None
-    if c is not None:
-        comparison = ComparisonResult(
-            metric=c.metric,
-            challenger=_r(c.challenger),
-            champion=_r(c.champion),
-            difference=_r(c.difference),
-            interval=[round(c.low, 6), round(c.high, 6)],
-            margin=c.margin,
-            rows=c.rows,
-            holdout=c.holdout,
-        )
-    return PromoteResult(
-        name=out.name,
-        version=out.version,
-        alias=out.alias,
-        promoted=out.promoted,
-        forced=out.forced,
-        previous_version=out.previous,
-        gates=out.gates,
-        comparison=comparison,
-        reasons=out.reasons,
-    )
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
+        out = promote(run_store(workspace), request, folder, spec_reader(workspace))
+    return promote_result(out)
 
 
 def list_models(workspace: Workspace, name: str | None, limit: int) -> ModelList:
@@ -157,7 +89,7 @@ def list_models(workspace: Workspace, name: str | None, limit: int) -> ModelList
         ModelSummary(
             name=m.name,
             aliases={k: int(v) for k, v in (m.aliases or {}).items()},
-            versions=[_summary(v) for v in found],
+            versions=[version_summary(v) for v in found],
         )
         for m, found in listing(run_store(workspace), name, limit)
     ]
@@ -165,6 +97,11 @@ def list_models(workspace: Workspace, name: str | None, limit: int) -> ModelList
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
+    _register_versions(server, workspace)
+    _register_aliases(server, workspace)
+
+
+def _register_versions(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=REGISTERS, title="Register a model version")
     async def ml_register_model(
         run_id: RunRef,
@@ -174,47 +111,38 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         description: Annotated[
             str | None, Field(max_length=2000, description="Version description")
         ] = None,
+        allow_failed_gates: AllowFailedGates = False,
     ) -> RegisterResult:
-        """Register a run's logged model as a new version of an MLflow registered model (created if
-        needed),
-        named after the run's SPEC by default (SPEC-ML-001). The version carries the run's SPEC id,
-        data hash
-        and gate verdict as tags. Returns models:/name/N, which loads with mlflow.pyfunc.load_model
-        and works
-        wherever a run_id is taken. Next: ml_promote to point an alias such as champion at it."""
-        return await run_domain(register_model, workspace, run_id, name, description)
+        """Register a run's logged model as a new version of an MLflow registered model (created
+        if needed), named after the run's SPEC by default (SPEC-ML-001). The version carries the
+        run's SPEC id, data hash and verdict as tags. A run that failed its SPEC's gates or was
+        rejected is refused unless allow_failed_gates=true (recorded on the run and the version).
+        Returns models:/name/N, which loads with mlflow.pyfunc.load_model and works wherever a
+        run_id is taken. Next: ml_promote to point an alias such as champion at it."""
+        return await run_domain(
+            register_model, workspace, run_id, name, description, allow_failed_gates
+        )
 
+
+def _register_aliases(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=MOVES_ALIAS, title="Promote a model version")
     async def ml_promote(
         name: ModelName,
-        version: Annotated[int, Field(ge=1, le=10**9, description="Version to promote")],
-        alias: Annotated[
-            str, Field(pattern=ALIAS, max_length=100, description="Alias to set")
-        ] = "champion",
-        force: Annotated[
-            bool, Field(description="Promote despite a refusal; recorded on the version")
-        ] = False,
-        margin: Annotated[
-            float | None,
-            Field(
-                ge=0,
-                le=1e6,
-                description="Required improvement over the champion; default the SPEC's "
-                "promotion_margin, else 0",
-            ),
-        ] = None,
+        version: Version,
+        alias: Alias = "champion",
+        force: Force = False,
+        margin: Margin = None,
+        allow_failed_gates: AllowFailedGates = False,
     ) -> PromoteResult:
         """Point an alias (default champion) at a model version, only if its run passed its SPEC's
-        gates and,
-        when the alias already points at another version, the new version beats that champion on the
-        same
-        holdout rows by the margin: both are scored with the SPEC's metric and a 95%
-        paired-bootstrap interval
-        of the improvement must lie wholly above the margin. The result shows both scores and the
-        interval.
-        A refused promotion changes nothing; force=true overrides and is recorded on the version."""
-        args = {"name": name, "version": version, "alias": alias, "force": force, "margin": margin}
-        return await run_domain(promote_model, workspace, args)
+        gates and, when the alias already points at another version, the new version beats that
+        champion on the same holdout rows by the margin: both are scored with the SPEC's metric
+        and a 95% paired-bootstrap interval of the improvement must lie wholly above the margin.
+        The result shows both scores and the interval. A refused promotion changes nothing;
+        force=true overrides and is recorded on the version. A run that failed its gates or was
+        rejected is refused like export and serving refuse it, unless allow_failed_gates=true."""
+        request = PromoteRequest(name, version, alias, force, allow_failed_gates, margin)
+        return await run_domain(promote_model, workspace, request)
 
     @server.tool(annotations=READ_ONLY, title="List registered models")
     async def ml_list_models(
@@ -224,9 +152,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = 5,
     ) -> ModelList:
         """List the MLflow registered models with their aliases and newest versions (run id, gate
-        verdict,
-        aliases, models:/ URI), compactly. Use the URIs (models:/name@champion, models:/name/3)
-        wherever a
-        run_id is taken: ml_evaluate, ml_export, ml_generate_serving, ml_detect_drift,
-        ml_monitor_performance."""
+        verdict, aliases, models:/ URI), compactly. Use the URIs (models:/name@champion,
+        models:/name/3) wherever a run_id is taken: ml_evaluate, ml_export, ml_generate_serving,
+        ml_detect_drift, ml_monitor_performance."""
         return await run_domain(list_models, workspace, name, limit)

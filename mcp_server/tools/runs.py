@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from mcp_server.core.names import EXPERIMENT_NAME, MODEL_NAME, SPEC_ID
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.queries import RunQuery
+from mcp_server.ml.tracking.view import RunView
 from mcp_server.tools._common import READ_ONLY, run_domain, run_ref, run_store
 from mcp_server.tools.args import RunRef
 
@@ -65,33 +66,28 @@ def _iso(ms: int | None) -> str:
     return datetime.fromtimestamp((ms or 0) / 1000, tz=UTC).isoformat(timespec="seconds")
 
 
-def summarize(run: Any, experiment: str, first: str | None = None) -> RunSummary:
-    run_tags = run.data.tags
-    metrics = run.data.metrics
+def summarize(run: RunView, experiment: str, first: str | None = None) -> RunSummary:
+    metrics = run.metrics
     keys = ([first] if first and first in metrics else []) + [
         k for k in tags.HEADLINE if k in metrics and k != first
     ]
     if not keys:
         keys = sorted(metrics)[:4]
     return RunSummary(
-        run_id=run.info.run_id,
-        run_name=run.info.run_name or "",
+        run_id=run.run_id,
+        run_name=run.name,
         experiment=experiment,
-        kind=run_tags.get(tags.KIND, "other"),
-        model=run_tags.get(tags.MODEL),
-        spec_id=run_tags.get(tags.SPEC_ID),
-        status=run.info.status,
-        started=_iso(run.info.start_time),
-        parent_run_id=run_tags.get(tags.PARENT_RUN),
+        kind=run.kind,
+        model=run.model,
+        spec_id=run.spec_id,
+        status=run.status,
+        started=_iso(run.start_ms),
+        parent_run_id=run.parent_run_id,
         metrics={k: round(float(metrics[k]), 6) for k in keys[:5]},
-        gates_passed=_flag(run_tags.get(tags.GATES_PASSED)),
-        kept=_flag(run_tags.get(tags.KEPT)),
-        rejected_reason=run_tags.get(tags.REJECTED_REASON),
+        gates_passed=run.verdict.gates_passed,
+        kept=run.verdict.kept,
+        rejected_reason=run.verdict.reason,
     )
-
-
-def _flag(value: str | None) -> bool | None:
-    return None if value is None else value == "true"
 
 
 def list_runs(
@@ -113,7 +109,7 @@ def list_runs(
         location = workspace.relative(db)  # the workspace's own store, shown relative to the root
     elif db is not None:
         location = str(db)  # a SQLite file the person configured elsewhere: shown as it is
-    listed = [summarize(r, experiments.get(r.info.experiment_id, "?"), first) for r in runs]
+    listed = [summarize(r, experiments.get(r.experiment_id, "?"), first) for r in runs]
     if detail == "brief":  # the headline metric or two; ml_get_run or detail="full" for more
         listed = [
             r.model_copy(update={"metrics": dict(list(r.metrics.items())[:2])}) for r in listed
@@ -136,72 +132,75 @@ def get_run(workspace: Workspace, run_id: str) -> RunDetail:
     experiment = store.experiment_name(run)
     nested = children(store, run)
     artifacts = store.artifact_paths(run_id)
-    model_id = run.data.tags.get(tags.MODEL_ID)
-    metrics = dict(sorted(run.data.metrics.items())[:MAX_METRICS])
+    metrics = dict(sorted(run.metrics.items())[:MAX_METRICS])
     return RunDetail(
         run=summarize(run, experiment),
-        params=dict(sorted(run.data.params.items())),
+        params=dict(sorted(run.params.items())),
         metrics={k: round(float(v), 6) for k, v in metrics.items()},
-        tags={k: v for k, v in sorted(run.data.tags.items()) if k.startswith(tags.PREFIX)},
-        model_uri=f"models:/{model_id}" if model_id else None,
+        tags=run.moai_tags(),
+        model_uri=f"models:/{run.model_id}" if run.model_id else None,
         artifacts=artifacts,
         children=len(nested),
     )
 
 
+ExperimentFilter = Annotated[
+    str | None,
+    Field(
+        pattern=EXPERIMENT_NAME, max_length=200, description="Only this experiment (default: all)"
+    ),
+]
+SpecFilter = Annotated[
+    str | None, Field(pattern=SPEC_ID, max_length=32, description="Only runs of this SPEC")
+]
+KindFilter = Annotated[tags.RunKind | None, Field(description="Only runs of this kind")]
+ModelFilter = Annotated[
+    str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")
+]
+MetricFilter = Annotated[
+    str | None,
+    Field(
+        max_length=200,
+        description="A metric condition, e.g. 'r2 >= 0.15' (SPEC name) or "
+        "'holdout_roc_auc >= 0.95'",
+    ),
+]
+OrderBy = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9_.]{1,100}$",
+        description="'start_time' or a metric name (SPEC name such as r2, or stored)",
+    ),
+]
+Ascending = Annotated[bool, Field(description="Sort ascending (default: newest / largest first)")]
+MaxResults = Annotated[int, Field(ge=1, le=200, description="Runs per page")]
+Offset = Annotated[
+    int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")
+]
+Detail = Annotated[
+    Literal["brief", "full"], Field(description="brief: two headline metrics per run; full: five")
+]
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=READ_ONLY, title="List tracked runs")
     async def ml_list_runs(
-        experiment: Annotated[
-            str | None,
-            Field(
-                pattern=EXPERIMENT_NAME,
-                max_length=200,
-                description="Only this experiment (default: all)",
-            ),
-        ] = None,
-        spec_id: Annotated[
-            str | None, Field(pattern=SPEC_ID, max_length=32, description="Only runs of this SPEC")
-        ] = None,
-        kind: Annotated[tags.RunKind | None, Field(description="Only runs of this kind")] = None,
-        model: Annotated[
-            str | None, Field(pattern=MODEL_NAME, description="Only runs of this registry model")
-        ] = None,
-        metric_filter: Annotated[
-            str | None,
-            Field(
-                max_length=200,
-                description="A metric condition, e.g. 'r2 >= 0.15' (SPEC name) or "
-                "'holdout_roc_auc >= "
-                "0.95'",
-            ),
-        ] = None,
-        order_by: Annotated[
-            str,
-            Field(
-                pattern=r"^[A-Za-z0-9_.]{1,100}$",
-                description="'start_time' or a metric name (SPEC name such as r2, or stored)",
-            ),
-        ] = "start_time",
-        ascending: Annotated[
-            bool, Field(description="Sort ascending (default: newest / largest first)")
-        ] = False,
-        max_results: Annotated[int, Field(ge=1, le=200, description="Runs per page")] = 8,
-        offset: Annotated[
-            int, Field(ge=0, le=100000, description="Skip this many (paging; see next_offset)")
-        ] = 0,
-        detail: Annotated[
-            Literal["brief", "full"],
-            Field(description="brief: two headline metrics per run; full: five"),
-        ] = "brief",
+        experiment: ExperimentFilter = None,
+        spec_id: SpecFilter = None,
+        kind: KindFilter = None,
+        model: ModelFilter = None,
+        metric_filter: MetricFilter = None,
+        order_by: OrderBy = "start_time",
+        ascending: Ascending = False,
+        max_results: MaxResults = 8,
+        offset: Offset = 0,
+        detail: Detail = "brief",
     ) -> RunList:
         """List MLflow runs made by the tools (training, comparisons and their candidates, TDD
-        cycles),
-        newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or a metric
-        condition. Each run is one compact line with its headline metrics; use ml_get_run for all of
-        a run's
-        params, metrics, tags and artifacts, and pass a run_id to ml_evaluate or ml_export.
-        Read-only."""
+        cycles), newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model
+        or a metric condition. Each run is one compact line with its headline metrics and its
+        verdict; use ml_get_run for all of a run's params, metrics, tags and artifacts, and pass a
+        run_id to ml_evaluate or ml_export. Read-only."""
         query = RunQuery(
             experiment=experiment,
             spec_id=spec_id,
@@ -215,12 +214,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         return await run_domain(list_runs, workspace, query, offset, detail)
 
     @server.tool(annotations=READ_ONLY, title="Show one tracked run")
-    async def ml_get_run(
-        run_id: RunRef,
-    ) -> RunDetail:
+    async def ml_get_run(run_id: RunRef) -> RunDetail:
         """Show one MLflow run in full: its params, every metric, the moai tags (SPEC id, data file
-        and its
-        sha256, row and column counts, target, task, model), the logged model's URI, its artifact
-        paths
-        (plots, schema, evaluations) and how many candidate runs hang under it. Read-only."""
+        and its sha256, row and column counts, target, task, model), the logged model's URI, its
+        artifact paths (plots, schema, evaluations) and how many candidate runs hang under it.
+        Read-only."""
         return await run_domain(get_run, workspace, run_id)

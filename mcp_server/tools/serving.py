@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling import catalog
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_ref
+from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
 
@@ -68,7 +68,7 @@ def generate(
 
     done = generate_serving(
         workspace,
-        run_ref(workspace, run_id),
+        run_id,
         output_dir,
         runtime,
         overwrite,

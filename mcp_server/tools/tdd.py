@@ -11,6 +11,7 @@ from mcp_server.core.names import PACKAGE_NAME
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.ml.tdd import phases as tdd
+from mcp_server.ml.tdd.refactor import refactor
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
 from mcp_server.tools._estimates import tdd_estimate
@@ -21,6 +22,7 @@ from mcp_server.tools.tdd_models import (
     RedResult,
     RefactorResult,
     SpecFields,
+    summarize,
     to_green,
     to_red,
     to_refactor,
@@ -90,45 +92,7 @@ def run_refactor(
     package: str,
     overwrite: bool,
 ) -> Any:
-    return tdd.refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
-
-
-def _gates_text(result: tdd.PhaseResult) -> str:
-    parts = []
-    for g in result.metrics:
-        sign = ">=" if g.direction == "max" else "<="
-        parts.append(f"{g.name} {g.value} {sign} {g.threshold} {'ok' if g.passed else 'NOT MET'}")
-    return "; ".join(parts)
-
-
-def summarize(result: tdd.PhaseResult) -> PhaseSummary:
-    """One line per phase: the counts and the numbers a person looks at first."""
-    passed = sum(1 for t in result.tests if t.status == "passed")
-    total = len(result.tests)
-    if result.phase == "red":
-        failed = total - passed
-        text = (
-            f"{failed}/{total} tests fail because the pipeline does not exist yet"
-            if result.ok
-            else (f"RED not confirmed: {'; '.join(result.problems[:3])}")
-        )
-    elif result.phase == "green":
-        text = f"{result.model}: {passed}/{total} tests pass; {_gates_text(result)}"
-    else:
-        board = ", ".join(
-            f"{r['model']} {r['cv_mean']:.4f}±{r['cv_std']:.4f}" for r in result.cv_results
-        )
-        text = (
-            f"CV: {board}; chose {result.model}; {passed}/{total} tests pass; {_gates_text(result)}"
-        )
-    return PhaseSummary(
-        phase=result.phase,  # type: ignore[arg-type]
-        ok=result.ok,
-        tests_passed=passed,
-        tests_total=total,
-        summary=text,
-        files_written=result.files_written,
-    )
+    return refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:

@@ -258,3 +258,41 @@ def to_refactor(result: PhaseResult) -> RefactorResult:
         chosen_model=result.model or "",
         tuning=result.tuning,
     )
+
+
+def _gates_text(result: PhaseResult) -> str:
+    parts = []
+    for g in result.metrics:
+        sign = ">=" if g.direction == "max" else "<="
+        parts.append(f"{g.name} {g.value} {sign} {g.threshold} {'ok' if g.passed else 'NOT MET'}")
+    return "; ".join(parts)
+
+
+def summarize(result: PhaseResult) -> PhaseSummary:
+    """One line per phase: the counts and the numbers a person looks at first."""
+    passed = sum(1 for t in result.tests if t.status == "passed")
+    total = len(result.tests)
+    if result.phase == "red":
+        failed = total - passed
+        text = (
+            f"{failed}/{total} tests fail because the pipeline does not exist yet"
+            if result.ok
+            else (f"RED not confirmed: {'; '.join(result.problems[:3])}")
+        )
+    elif result.phase == "green":
+        text = f"{result.model}: {passed}/{total} tests pass; {_gates_text(result)}"
+    else:
+        board = ", ".join(
+            f"{r['model']} {r['cv_mean']:.4f}±{r['cv_std']:.4f}" for r in result.cv_results
+        )
+        text = (
+            f"CV: {board}; chose {result.model}; {passed}/{total} tests pass; {_gates_text(result)}"
+        )
+    return PhaseSummary(
+        phase=result.phase,  # type: ignore[arg-type]
+        ok=result.ok,
+        tests_passed=passed,
+        tests_total=total,
+        summary=text,
+        files_written=result.files_written,
+    )

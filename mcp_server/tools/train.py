@@ -9,12 +9,12 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability, VerdictTags
+from mcp_server.ml.capability import Call, Capability
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.train_run import prepare_training, record_training, recorded
 from mcp_server.ml.fitting.training import TrainOutcome, train_job
 from mcp_server.ml.modeling import catalog
-from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import train_estimate
@@ -93,7 +93,7 @@ class TrainResult(BaseModel):
     rejected_reason: RejectedReason
 
 
-def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> VerdictTags:
+def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> Verdict:
     return judge_against_spec(
         call.workspace,
         call.request.spec_id,
@@ -109,7 +109,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
     workspace, run_id = call.workspace, run_ids[0]
     store = run_store(workspace)
     run = recorded(workspace, store, run_id)
-    run_tags = store.get_run(run_id).data.tags
+    verdict = store.get_run(run_id).verdict
     primary = PRIMARY[outcome.task]
     matrix = (
         outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None
@@ -136,10 +136,8 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
         warnings=outcome.warnings,
         model_uri=run.model_uri,
         artifacts=run.artifacts,
-        gates_passed=None
-        if tags.GATES_PASSED not in run_tags
-        else run_tags[tags.GATES_PASSED] == "true",
-        rejected_reason=run_tags.get(tags.REJECTED_REASON),
+        gates_passed=verdict.gates_passed,
+        rejected_reason=verdict.reason,
     )
 
 
@@ -172,17 +170,12 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled,
-        identifier,
-        constant and leaking columns are dropped, the rest is preprocessed inside one scikit-learn
-        Pipeline
-        (impute, scale where the model needs it, one-hot, date parts, tf-idf), split into a
-        stratified holdout,
-        fitted and scored. Returns the run_id, holdout metrics, fit time, one-row latency and model
-        size.
-        Long fits send progress; past time_budget_s the fit is stopped with an error; a cancelled or
-        failed
-        fit records nothing. Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a
-        model."""
+        identifier, constant and leaking columns are dropped, the rest is preprocessed inside one
+        scikit-learn Pipeline (impute, scale where the model needs it, one-hot, date parts,
+        tf-idf), split into a stratified holdout, fitted and scored. Returns the run_id, holdout
+        metrics, fit time, one-row latency and model size. Long fits send progress; past
+        time_budget_s the fit is stopped with an error; a cancelled or failed fit records nothing.
+        Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
         args = TrainArgs(
             data_path=data_path,
             target=target,

@@ -8,16 +8,14 @@ import re
 import shlex
 import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
-from pydantic import BaseModel, Field
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.layout import SCHEMA_CACHE
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.modeling import catalog
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import (
     CREATES_RUNS,
@@ -33,86 +31,28 @@ from mcp_server.tools.args import (
     DataPath,
     Drop,
     Experiment,
-    Families,
-    Family,
     Metric,
-    RejectedReason,
     Seed,
     SpecId,
     Target,
     Task,
 )
+from mcp_server.tools.tune_models import (
+    Member,
+    Models,
+    SearchSpace,
+    Storage,
+    Strategy,
+    StudyName,
+    TimeBudget,
+    Trial,
+    TrialLimit,
+    TuneResult,
+)
 
-STUDY = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 # The job's own search stops at the budget; this only kills a fit that cannot be interrupted.
 KILL_FACTOR, KILL_EXTRA_S = 2.0, 300.0
 PLOTS = ("optimization_history.png", "param_importances.png")
-
-
-class Trial(BaseModel):
-    number: int = Field(description="Trial number in the study")
-    model: str | None = Field(description="Registry model family")
-    value: float | None = Field(description="Mean CV score of the metric")
-    std: float | None = Field(description="Its standard deviation over the folds")
-    fit_s: float | None = Field(description="Mean fit time of one fold, seconds")
-    params: str = Field(description="Sampled parameters (JSON)")
-
-
-class Member(BaseModel):
-    model: str = Field(description="Registry model family")
-    params: dict[str, Any] = Field(description="Its parameters")
-    weight: int = Field(description="Its weight in the soft vote (1 for a single model)")
-    trial: int = Field(description="The trial it comes from")
-
-
-class TuneResult(BaseModel):
-    run_id: str = Field(
-        description="MLflow run of the refitted winner; pass it to ml_evaluate, ml_export, serving"
-    )
-    experiment: str = Field(description="MLflow experiment of the run")
-    task: Literal["binary", "multiclass", "regression"] = Field(
-        description="Task inferred or given"
-    )
-    metric: str = Field(description="The metric searched")
-    higher_is_better: bool = Field(description="Its direction")
-    strategy: str = Field(description="Search strategy used")
-    best_model: str = Field(description="Winning family, or 'ensemble' (soft vote of members)")
-    best_params: dict[str, Any] = Field(
-        description="Parameters of the winning single model (empty for an ensemble)"
-    )
-    members: list[Member] = Field(
-        description="What was refitted: one member, or the ensemble's members"
-    )
-    best_cv: float = Field(description="Mean CV score of the winner")
-    best_cv_std: float = Field(description="Its standard deviation over the folds")
-    trials_done: int = Field(description="Finished trials in the study")
-    trials_pruned: int = Field(
-        description="Trials stopped early (pruned across folds, or by the budget)"
-    )
-    trials_failed: int = Field(description="Trials that raised an error")
-    trials_this_call: int = Field(
-        description="Trials this call added to the study (workers add theirs)"
-    )
-    leaderboard: list[Trial] = Field(description="The best finished trials (up to 10)")
-    param_importances: dict[str, float] = Field(
-        description="Importance of the winning family's parameters (random-forest impurity over "
-        "the "
-        "trials)"
-    )
-    study_name: str = Field(description="Optuna study; workers join it with moai-ml tune-worker")
-    storage: str = Field(description="Where the study lives (password hidden)")
-    dashboard: str = Field(
-        description="Command that opens the study in optuna-dashboard (the tune extra has it)"
-    )
-    search_s: float = Field(description="Wall time of the search")
-    refit_s: float = Field(description="Wall time of the refit on every row")
-    rows: int = Field(description="Rows in the table")
-    warnings: list[str] = Field(description="Things to know about the data")
-    artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
-    gates_passed: bool | None = Field(
-        description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none"
-    )
-    rejected_reason: RejectedReason
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -168,76 +108,35 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
 def _record(
     workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int
 ) -> list[str]:
+    """The tune's run and its trials, judged by the best CV against the SPEC's gates."""
     from mcp_server.ml.tdd.gates import cv_verdict
-    from mcp_server.ml.tracking.children import record_with_children
-    from mcp_server.ml.tracking.store import RunRecord
-    from mcp_server.ml.tracking.tags import PREFIX as TAG
-    from mcp_server.ml.tuning.report import child_runs, read_table
+    from mcp_server.ml.tuning.record import TuneCall, record_tune
     from mcp_server.ml.tuning.storage import redact
 
-    m = out.metric
-    params = {
-        "strategy": args["strategy"],
-        "models": [x["model"] for x in out.members],
-        "metric": m,
-        "cv_folds": args["cv_folds"],
-        "seed": args["seed"],
-        "time_budget_s": args["time_budget_s"],
-        "n_trials": args["n_trials"],
-        "study_name": args["study_name"],
-        **{f"model.{k}": v for k, v in out.estimator_params.items()},
-    }
-    record = RunRecord(
-        experiment=args["experiment"]
-        or (f"SPEC-{args['spec_id']}" if args["spec_id"] else "moai-ml"),
-        run_name=f"tune-{out.best_model}-{time.strftime('%Y%m%d-%H%M%S')}",
-        kind="tune",
-        params=params,
-        metrics={
-            f"cv_{m}_mean": out.cv_mean,
-            f"cv_{m}_std": out.cv_std,
-            "trials_complete": out.counts["complete"],
-            "trials_pruned": out.counts["pruned"],
-            "trials_failed": out.counts["fail"],
-            "search_s": out.search_s,
-            "refit_s": out.refit_s,
-        },
-        tags={
-            f"{TAG}spec_id": args["spec_id"],
-            f"{TAG}data_path": args["rel"],
-            f"{TAG}data_sha256": out.sha256,
-            f"{TAG}rows": out.rows,
-            f"{TAG}columns": out.columns,
-            f"{TAG}target": args["target"],
-            f"{TAG}task": out.task,
-            f"{TAG}model": out.best_model,
-            f"{TAG}params": out.best_params,
-            f"{TAG}n_features": len(out.schema["features"]),
-            f"{TAG}seed": args["seed"],
-            f"{TAG}study": args["study_name"],
-            f"{TAG}storage": redact(args["storage_url"]),
-            f"{TAG}cv_folds": args["cv_folds"],
-            **cv_verdict(workspace, args["spec_id"], out.metric, out.cv_mean),
-        },
-        artifacts={"moai": folder / "moai", "plots": folder / "plots", "trials": folder / "trials"},
-        model_dir=folder / "model",
-        model_params=out.estimator_params,
-        start_ms=started_ms,
+    call = TuneCall(
+        data_rel=args["rel"],
+        target=args["target"],
+        strategy=args["strategy"],
+        cv_folds=args["cv_folds"],
+        seed=args["seed"],
+        time_budget_s=args["time_budget_s"],
+        n_trials=args["n_trials"],
+        study_name=args["study_name"],
+        storage=redact(args["storage_url"]),
+        spec_id=args["spec_id"],
+        experiment=args["experiment"],
     )
-    # every evaluated trial as a child run (params, CV score, state); the table stays on the parent
-    return record_with_children(
-        run_store(workspace), record, child_runs(read_table(folder / "trials/trials.csv"), m)
-    )
+    verdict = cv_verdict(workspace, args["spec_id"], out.metric, out.cv_mean)
+    return record_tune(run_store(workspace), call, out, folder, started_ms, verdict)
 
 
 def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:
     from mcp_server.ml.tracking.locations import local_path
-    from mcp_server.ml.tracking.tags import GATES_PASSED, REJECTED_REASON
     from mcp_server.ml.tuning.storage import normalise_url, redact
 
     track = run_store(workspace)
     run = track.get_run(run_id)
-    artifacts = run.info.artifact_uri or ""
+    artifacts = run.artifact_uri
     folder = local_path(artifacts) if track.is_local and artifacts.startswith("file:") else None
     return TuneResult(
         run_id=run_id,
@@ -265,44 +164,64 @@ def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -
         rows=out.rows,
         warnings=out.warnings,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
-        gates_passed=None
-        if GATES_PASSED not in run.data.tags
-        else run.data.tags[GATES_PASSED] == "true",
-        rejected_reason=run.data.tags.get(REJECTED_REASON),
+        gates_passed=run.verdict.gates_passed,
+        rejected_reason=run.verdict.reason,
     )
+
+
+def _request(args: dict[str, Any], path: Path, folder: Path, started: float, cache: Path) -> Any:
+    from mcp_server.ml.tuning.job import TuneRequest
+
+    return TuneRequest(
+        data_path=str(path),
+        target=args["target"],
+        staging=str(folder),
+        storage=args["storage_url"],
+        study_name=args["study_name"],
+        started=started,
+        time_budget_s=args["time_budget_s"],
+        strategy=args["strategy"],
+        models=args["models"],
+        search_space=args["search_space"],
+        metric=args["metric"],
+        task=args["task"],
+        drop=args["drop"],
+        cv_folds=args["cv_folds"],
+        seed=args["seed"],
+        n_trials=args["n_trials"],
+        cache=str(cache),
+    )
+
+
+def _images(folder: Path) -> list[ImageContent]:
+    """The search's plots, shown to the client as images."""
+    return [
+        ImageContent(
+            type="image",
+            mime_type="image/png",
+            data=base64.b64encode((folder / "plots" / name).read_bytes()).decode(),
+        )
+        for name in PLOTS
+        if (folder / "plots" / name).is_file()
+    ]
+
+
+def _study_name(given: str | None, path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
+    return given or f"tune-{stem}-" + time.strftime("%Y%m%d-%H%M%S")
 
 
 async def tune_tool(
     workspace: Workspace, args: dict[str, Any], ctx: Context | None
 ) -> CallToolResult:
-    from mcp_server.ml.tuning.job import STEPS, TuneRequest, tune_job
+    from mcp_server.ml.tuning.job import STEPS, tune_job
 
     started = time.time()
     path = await run_domain(_check, workspace, args)
     args["rel"] = workspace.relative(path)
-    args["study_name"] = args[
-        "study_name"
-    ] or f"tune-{re.sub(r'[^A-Za-z0-9_-]', '_', path.stem)[:40]}-" + time.strftime("%Y%m%d-%H%M%S")
+    args["study_name"] = _study_name(args["study_name"], path)
     with staging(workspace) as folder:
-        request = TuneRequest(
-            data_path=str(path),
-            target=args["target"],
-            staging=str(folder),
-            storage=args["storage_url"],
-            study_name=args["study_name"],
-            started=started,
-            time_budget_s=args["time_budget_s"],
-            strategy=args["strategy"],
-            models=args["models"],
-            search_space=args["search_space"],
-            metric=args["metric"],
-            task=args["task"],
-            drop=args["drop"],
-            cv_folds=args["cv_folds"],
-            seed=args["seed"],
-            n_trials=args["n_trials"],
-            cache=str(workspace.root / SCHEMA_CACHE),
-        )
+        request = _request(args, path, folder, started, workspace.root / SCHEMA_CACHE)
         kill_s = args["time_budget_s"] * KILL_FACTOR + KILL_EXTRA_S
         out = await run_job_tool(
             tune_job, request, ctx=ctx, total=STEPS, budget_s=kill_s, what="the search"
@@ -311,15 +230,7 @@ async def tune_tool(
             lambda: _record(workspace, args, out, folder, int(started * 1000)),
             run_store(workspace).delete_runs,
         )
-        images = [
-            ImageContent(
-                type="image",
-                mime_type="image/png",
-                data=base64.b64encode((folder / "plots" / name).read_bytes()).decode(),
-            )
-            for name in PLOTS
-            if (folder / "plots" / name).is_file()
-        ]
+        images = _images(folder)
     result = await run_domain(_result, workspace, args, out, ids[0])
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(
@@ -341,33 +252,6 @@ def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     return tune_estimate(workspace, plain)
 
 
-# ml_tune's own arguments
-Strategy = Annotated[
-    Literal["auto", "grid", "random", "optuna", "hyperopt"],
-    Field(
-        description="auto: AutoML "
-        "(portfolio, TPE with pruning, ensemble if it wins on CV); optuna and hyperopt: TPE"
-    ),
-]
-SearchSpace = Annotated[
-    dict[Family, dict[str, Any]] | None,
-    Field(
-        description=f"Per model: {catalog.space_example()} (a range); a list = choices, "
-        "a scalar = fixed"
-    ),
-]
-Storage = Annotated[
-    str | None,
-    Field(
-        min_length=3,
-        max_length=2048,
-        description="Study storage URL (postgresql://... to share with moai-ml tune-worker); "
-        "default "
-        "SQLite",
-    ),
-]
-
-
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Tune hyperparameters / AutoML")
     @long_running(workspace, estimate=_estimate)
@@ -375,65 +259,33 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         data_path: DataPath,
         target: Target,
         strategy: Strategy = "auto",
-        models: Annotated[
-            Families | None,
-            Field(
-                description="Registry families to search (default: linear, tree ensembles, "
-                "boosters "
-                "installed)"
-            ),
-        ] = None,
+        models: Models = None,
         search_space: SearchSpace = None,
         metric: Metric = None,
-        time_budget_s: Annotated[
-            float, Field(ge=1, le=86400, description="Search budget, s (the refit comes after)")
-        ] = 300,
-        n_trials: Annotated[
-            int | None, Field(ge=1, le=100000, description="Stop after this many trials")
-        ] = None,
+        time_budget_s: TimeBudget = 300,
+        n_trials: TrialLimit = None,
         cv_folds: CvFolds = 5,
         task: Task = "auto",
         seed: Seed = 42,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
         storage: Storage = None,
-        study_name: Annotated[
-            str | None, Field(pattern=STUDY, description="Optuna study to create or join")
-        ] = None,
+        study_name: StudyName = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, TuneResult]:
         """Search hyperparameters by k-fold cross-validation within a time budget and refit the
-        winner on
-        every row as a normal MLflow run (ml_evaluate it on a holdout table, ml_export it, serve
-        it).
-        strategy auto is AutoML: family defaults and a small portfolio first, then Bayesian search
-        (TPE)
-        over the leading families with pruning across folds, then greedy ensemble selection (a
-        soft-voting
-        ensemble) when it beats the best single model on CV. Boosters stop early. Returns best
-        params, best
-        CV ± std, trials done/pruned/failed, a leaderboard, and optimisation-history and
-        parameter-importance
-        plots (PNG on the run, shown as images). The study lives in storage; more processes can join
-        it with
+        winner on every row as a normal MLflow run (ml_evaluate it on a holdout table, ml_export
+        it, serve it). strategy auto is AutoML: family defaults and a small portfolio first, then
+        Bayesian search (TPE) over the leading families with pruning across folds, then greedy
+        ensemble selection (a soft-voting ensemble) when it beats the best single model on CV.
+        Boosters stop early. Returns best params, best CV ± std, trials done/pruned/failed, a
+        leaderboard, and optimisation-history and parameter-importance plots (PNG on the run,
+        shown as images). The study lives in storage; more processes can join it with
         `moai-ml tune-worker --study NAME --storage URL`."""
-        args = {
-            "data_path": data_path,
-            "target": target,
-            "strategy": strategy,
-            "models": list(models) if models else None,
-            "search_space": dict(search_space or {}),
-            "metric": metric,
-            "time_budget_s": time_budget_s,
-            "n_trials": n_trials,
-            "cv_folds": cv_folds,
-            "task": task,
-            "seed": seed,
-            "drop": list(drop),
-            "storage": storage,
-            "study_name": study_name,
-            "spec_id": spec_id,
-            "experiment": experiment,
-        }
+        # the call's arguments by name (locals() also holds the closure's `workspace`)
+        args = {k: v for k, v in locals().items() if k not in ("ctx", "workspace")}
+        args["models"] = list(models) if models else None
+        args["search_space"] = dict(search_space or {})
+        args["drop"] = list(drop)
         return await tune_tool(workspace, args, ctx)

@@ -28,9 +28,9 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
         assert not refused["promoted"] and "no gate verdict" in refused["reasons"][0]
         assert "force=true" in refused["reasons"][0]
         set_verdict(project, monitored["ungated"], False)  # the gate check ran and refused it
-        failed = await call(client, "ml_promote", name="gated", version=1)
-        assert not failed["promoted"] and failed["gates"] == "failed"
-        assert "failed the SPEC's gates" in failed["reasons"][0]
+        failed = await call_error(client, "ml_promote", name="gated", version=1, force=True)
+        assert failed.startswith("pass allow_failed_gates=true to promote it anyway")
+        assert "failed its SPEC's gates" in failed
         assert (await call(client, "ml_list_models", name="gated"))["models"][0]["aliases"] == {}
         v1 = await call(client, "ml_register_model", run_id=weak)
         assert v1["name"] == "SPEC-ML-001" and v1["version"] == 1 and v1["gates"] == "true"

@@ -11,6 +11,7 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
+from mcp_server.ml.tdd.refactor import refactor
 
 
 @pytest.mark.slow
@@ -57,7 +58,7 @@ def test_a_cv_winner_that_breaks_a_pinned_test_is_replaced_by_the_previous_green
     prep = tdd.load(ws, None, fields, "ml_project")
     assert tdd.red(ws, prep).ok
     assert tdd.green(ws, prep, model="logistic_regression").ok
-    result = tdd.refactor(ws, prep)
+    result = refactor(ws, prep)
     assert result.cv_results[0]["model"] == "random_forest"  # the CV winner, too big for the SPEC
     assert result.ok and result.model == "logistic_regression"
     warning = next(w for w in result.warnings if w.startswith("the CV winner random_forest failed"))
@@ -92,7 +93,7 @@ def test_an_unmet_gate_after_refactor_is_tuned_within_budget_and_reported_agains
     assert tdd.red(ws, prep).ok
     pinned = (ws.root / prep.paths["test"]).read_bytes()
     tdd.green(ws, prep, model="logistic_regression")
-    result = tdd.refactor(ws, prep)
+    result = refactor(ws, prep)
     tuning = result.tuning
     assert tuning is not None and tuning["trials"] >= 2 and tuning["search_s"] <= 10 * 1.1
     assert tuning["metric"] == "accuracy" and tuning["threshold"] == 0.99

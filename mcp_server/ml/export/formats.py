@@ -215,16 +215,17 @@ def export_run(
     trusted: bool = False,
     allow_failed_gates: bool = False,
 ) -> Exported:
-    """Export a run of the run store (its pickle loads only if signed by this product, or
-    `trusted`);
-    a run that failed its SPEC's gates or was rejected only with `allow_failed_gates`."""
+    """Export a run (a run id or `models:/` URI) of the run store; its pickle loads only if
+    signed by this product, or `trusted`. A run its verdict refuses only with
+    `allow_failed_gates` (`tracking.doors`)."""
     from dataclasses import replace
 
+    from mcp_server.ml.tracking.doors import open_run
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.ml.tracking.verdicts import check_verdict
 
     store = get_store(workspace)
-    verdict = check_verdict(store, run_id, "exported", allow_failed_gates)
+    run, verdict = open_run(store, run_id, "export", allow_failed_gates)
+    run_id = run.run_id
     loaded = store.load_run(run_id, trusted=trusted)
     frame = run_table(workspace, loaded.tags, data_path)
     name = loaded.model_name or "model"

@@ -23,6 +23,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_inputs import STRING_KINDS, group_inputs, input_groups
 from mcp_server.ml.export.onnx_patches import install_patches
+from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
     import onnx
@@ -177,11 +178,11 @@ def _add_metadata(
     """Record the column <-> input mapping, the task and the classes inside the file."""
     columns = input_groups(schema)
     props = {
-        "moai.model_name": model_name,
-        "moai.task": schema.task,
-        "moai.target": schema.target,
-        "moai.inputs": json.dumps(columns),
-        "moai.classes": json.dumps([str(c) for c in schema.classes]),
+        tags.ONNX_MODEL_NAME: model_name,
+        tags.ONNX_TASK: schema.task,
+        tags.ONNX_TARGET: schema.target,
+        tags.ONNX_INPUTS: json.dumps(columns),
+        tags.ONNX_CLASSES: json.dumps([str(c) for c in schema.classes]),
     }
     for key, value in props.items():
         entry = model.metadata_props.add()

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan, VerdictTags
+from mcp_server.ml.capability import Call, Plan
 from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -63,7 +64,7 @@ def collect_comparison(
 def record_comparison_runs(
     call: Call[CompareArgs],
     collected: tuple[dict[str, Any], list[Candidate]],
-    verdict: VerdictTags | None,
+    verdict: Verdict | None,
 ) -> list[str]:
     from mcp_server.ml.tracking.runs import get_store
 
@@ -197,11 +198,6 @@ def _candidate(
             "user_params": args.params.get(c.model, {}),
         },
         metrics={**metrics, tags.FIT_TIME_S: c.fit_time_s},
-        tags={
-            **common,
-            tags.MODEL: c.model,
-            tags.STATUS: c.status,
-            tags.MESSAGE: c.message,
-            **tags.verdict(None, c.status == "ok", c.message or c.status),
-        },
+        tags={**common, tags.MODEL: c.model, tags.STATUS: c.status, tags.MESSAGE: c.message},
+        verdict=Verdict(None, c.status == "ok", c.message or c.status),
     )

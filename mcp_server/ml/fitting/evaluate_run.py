@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Plan, VerdictTags
+from mcp_server.ml.capability import Call, Plan
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, EvaluateRequest
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -56,7 +57,7 @@ def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
 
 
 def record_evaluation(
-    call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: VerdictTags | None
+    call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: Verdict | None
 ) -> list[str]:
     """The capability's record step: the report into the workspace and onto the evaluated run;
     [that run's id]."""
@@ -86,7 +87,7 @@ def _rows(
     """The table to score and, for the run's own holdout, the file of its row positions."""
     if args.data_path is not None:
         return workspace.resolve(args.data_path, must_exist=True), None
-    trained_on = run.data.tags.get(tags.DATA_PATH)
+    trained_on = run.tag(tags.DATA_PATH)
     if not trained_on or not workspace.resolve(trained_on).is_file():
         raise MoaiMlError(
             f"the table the run was trained on ({trained_on!r}) is gone; pass data_path"
@@ -108,14 +109,10 @@ def _trained_rows(
     warning)."""
     from mcp_server.ml.data.tables import file_sha256
 
-    trained_on = run.data.tags.get(tags.DATA_PATH)
+    trained_on = run.tag(tags.DATA_PATH)
     try:
         path = workspace.resolve(trained_on) if trained_on else None
-        if (
-            path is None
-            or not path.is_file()
-            or file_sha256(path) != run.data.tags.get(tags.DATA_SHA256)
-        ):
+        if path is None or not path.is_file() or file_sha256(path) != run.tag(tags.DATA_SHA256):
             return {}
         holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError:
@@ -131,7 +128,7 @@ def prepare_evaluation(
     from mcp_server.safety.signing import require_signed
 
     run = store.get_run(args.run_id)
-    run_tags = run.data.tags
+    run_tags = run.tags
     moai = store.moai_dir(args.run_id)
     require_signed(
         moai / tags.MODEL_FILE, folder=moai, what=f"run {args.run_id}'s model", trusted=args.trusted

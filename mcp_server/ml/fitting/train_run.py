@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan, VerdictTags
+from mcp_server.ml.capability import Call, Plan
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -79,7 +80,7 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
 
 
 def record_training(
-    call: Call[TrainArgs], outcome: TrainOutcome, verdict: VerdictTags | None
+    call: Call[TrainArgs], outcome: TrainOutcome, verdict: Verdict | None
 ) -> list[str]:
     """The capability's record step: the fit's one run."""
     from mcp_server.ml.tracking.runs import get_store
@@ -95,17 +96,17 @@ def train_record(
     outcome: TrainOutcome,
     folder: Path,
     started_ms: int,
-    verdict: dict[str, str] | None = None,
+    verdict: Verdict | None = None,
 ) -> RunRecord:
     """The run of one fit: its request as params, holdout metrics and costs, the data and model
-    tags, the holdout split and the verdict (`tags.verdict`; kept without SPEC gates)."""
+    tags, the holdout split and the verdict (kept without SPEC gates)."""
     return RunRecord(
         experiment=tags.experiment_name(args.spec_id, args.experiment),
         run_name=f"{outcome.model}-{time.strftime('%Y%m%d-%H%M%S')}",
         kind="train",
         params=_params(args, outcome),
         metrics=_metrics(outcome),
-        tags={**_tags(args, data_rel, outcome), **(verdict or tags.verdict(None, True))},
+        tags=_tags(args, data_rel, outcome),
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
             tags.PLOTS: folder / tags.PLOTS,
@@ -115,6 +116,7 @@ def train_record(
         model_params=outcome.estimator_params,
         start_ms=started_ms,
         trackers=args.trackers,
+        verdict=verdict or Verdict(None, True),
     )
 
 
@@ -165,11 +167,9 @@ def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
     from mcp_server.ml.tracking.locations import local_path
 
     run = store.get_run(run_id)
-    artifacts = run.info.artifact_uri or ""
+    artifacts = run.artifact_uri
     if store.is_local and artifacts.startswith("file:"):
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
     experiment = store.experiment_name(run)
-    return RecordedRun(
-        run_id, experiment, f"models:/{run.data.tags.get(tags.MODEL_ID, '')}", artifacts
-    )
+    return RecordedRun(run_id, experiment, f"models:/{run.model_id or ''}", artifacts)

@@ -56,15 +56,13 @@ def build_card(store: RunStore, ref: str, scratch: Path, specs: SpecReader) -> C
         Section("Drift status", drift_lines),
         Section("Monitoring", monitoring_status(store.root, run_id)),
     ]
-    run_tags, schema = ev.run.data.tags, ev.loaded.schema
-    title = f"Model card: {run_tags.get(tags.MODEL, 'model')} for {schema.target}"
-    verdict = run_tags.get(tags.GATES_PASSED)
+    title = f"Model card: {ev.run.model or 'model'} for {ev.loaded.schema.target}"
     return Card(
         title=title + (f" ({ev.spec.spec_id})" if ev.spec else ""),
         run_id=run_id,
         sections=[s for s in found if s is not None],
         images=images,
-        gates_passed=None if verdict is None else verdict == "true",
+        gates_passed=ev.run.verdict.gates_passed,
         drift=drift,
         metrics=ev.metrics,
     )
@@ -134,12 +132,11 @@ def _plots(ev: Evidence, out: Path) -> dict[str, bytes]:
 
 
 def _versions(store: RunStore, run_id: str) -> list[str]:
-    try:
-        found = store.client.search_model_versions(f"run_id = '{run_id}'")
-    except Exception:  # a store without a registry still has a card
-        return []
+    from mcp_server.ml.tracking.model_registry import versions_of_run
+
     return [
-        f"models:/{v.name}/{v.version}" + "".join(f" @{a}" for a in v.aliases or []) for v in found
+        f"models:/{v.name}/{v.version}" + "".join(f" @{a}" for a in v.aliases)
+        for v in versions_of_run(store, run_id)
     ]
 
 
@@ -147,29 +144,28 @@ def _details(ev: Evidence, ref: str, versions: list[str]) -> Section:
     from datetime import UTC, datetime
 
     run, loaded = ev.run, ev.loaded
-    run_tags = run.data.tags
-    started = datetime.fromtimestamp((run.info.start_time or 0) / 1000, tz=UTC)
-    family = loaded.model_name or run_tags.get(tags.MODEL, "?")
+    started = datetime.fromtimestamp(run.start_ms / 1000, tz=UTC)
+    family = loaded.model_name or run.model or "?"
     registered = ", ".join(versions) if versions else "not registered (ml_register_model)"
     lines = [
         f"Model family: {family} ({loaded.schema.task})",
-        f"Run: {run.info.run_id} ({run_tags.get(tags.KIND, 'run')}, {started:%Y-%m-%d %H:%M} UTC)",
+        f"Run: {run.run_id} ({run.kind}, {started:%Y-%m-%d %H:%M} UTC)",
         f"Registered as: {registered}",
     ]
-    if ref != run.info.run_id:
+    if ref != run.run_id:
         lines.append(f"Card asked for: {ref}")
     return Section("Model details", lines)
 
 
 def _data(ev: Evidence) -> Section:
-    schema, data, run_tags = ev.loaded.schema, ev.data, ev.run.data.tags
+    schema, data, run = ev.loaded.schema, ev.data, ev.run
     kinds: dict[str, int] = {}
     for f in schema.features:
         kinds[f.kind] = kinds.get(f.kind, 0) + 1
     classes = f" with classes {', '.join(ev.labels[:10])}" if ev.labels else ""
-    sha = run_tags.get(tags.DATA_SHA256, "?")[:16]
+    sha = (run.tag(tags.DATA_SHA256) or "?")[:16]
     lines = [
-        f"Table: {run_tags.get(tags.DATA_PATH, '?')} (sha256 {sha}…)",
+        f"Table: {run.tag(tags.DATA_PATH) or '?'} (sha256 {sha}…)",
         f"Rows: {len(data.frame)}; trained on {len(data.train)}, held out {len(data.holdout)}",
         f"Target: {schema.target}{classes}",
         f"Features: {len(schema.features)} "

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.monitoring import card_stats
-from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
     from mcp_server.ml.monitoring.card_stats import Interval
     from mcp_server.ml.monitoring.scoring import Scored
     from mcp_server.ml.monitoring.spec_info import SpecInfo
+    from mcp_server.ml.tracking.view import RunView
 
 MAX_RANGES = 12
 
@@ -29,7 +29,7 @@ class Section:
 class Evidence:
     """Everything the sections are written from."""
 
-    run: Any  # the run's tags, metrics, info (read through the store)
+    run: RunView  # the run as the store hands it out (tags, metrics, verdict)
     loaded: Any  # the run's model and schema
     spec: SpecInfo | None
     data: Any  # `RunData`: table, training and holdout rows
@@ -48,14 +48,16 @@ def _value(value: float | None) -> str:
 def gates(ev: Evidence) -> Section:
     from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
-    spec, run_tags = ev.spec, ev.run.data.tags
+    spec, verdict = ev.spec, ev.run.verdict
     if spec is None:
         return Section("SPEC and gates", ["No SPEC: the run was not checked against gates."])
-    verdict = run_tags.get(tags.GATES_PASSED) or ""
-    said = {"true": "passed", "false": "failed"}.get(verdict, "not recorded")
+    said = "not recorded" if verdict.gates == "none" else verdict.gates
     lines = [f"SPEC: {spec.spec_id} — {spec.title} ({spec.path})", f"Recorded gate verdict: {said}"]
-    if run_tags.get(tags.REJECTED_REASON):
-        lines.append(f"Rejected because: {run_tags[tags.REJECTED_REASON]}")
+    if verdict.reason:
+        lines.append(f"Rejected because: {verdict.reason}")
+    if verdict.overridden:
+        used = ", ".join(verdict.overridden)
+        lines.append(f"Used despite its verdict (allow_failed_gates): {used}")
     table = [["gate", "threshold", "holdout value", "95 % interval", "result"]]
     for name, threshold in spec.gates.items():
         value = ev.metrics.get(name)
@@ -75,7 +77,7 @@ def gates(ev: Evidence) -> Section:
 
 
 def metrics(ev: Evidence, images: list[tuple[str, str]]) -> Section:
-    logged = ev.run.data.metrics
+    logged = ev.run.metrics
     table = [["metric", "holdout", "95 % interval", "baseline", "CV mean ± std"]]
     explained = []
     for name, value in ev.metrics.items():

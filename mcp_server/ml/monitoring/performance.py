@@ -15,7 +15,9 @@ from mcp_server.ml.monitoring.spec_info import SpecReader
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mcp_server.ml.monitoring.sources import Rows
     from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.view import RunView
 
 MIN_CHUNK_ROWS = 10
 
@@ -50,7 +52,7 @@ class PerformanceRequest:
     period: str | None = None  # D | W | M with a time column
 
 
-def spec_gates(specs: SpecReader, run: Any, task: str) -> tuple[str, dict[str, float]]:
+def spec_gates(specs: SpecReader, run: RunView, task: str) -> tuple[str, dict[str, float]]:
     """(metric, {metric: threshold}) from the run's SPEC; the task's primary metric and no gates
     without one."""
     from mcp_server.ml.modeling.metrics import PRIMARY
@@ -118,16 +120,7 @@ def monitor(
     names = list(dict.fromkeys([metric, *gates]))
     baseline = score_rows(loaded, run_data(store, run, schema.target, scratch).holdout)
     current = load_rows(store, req.current, scratch)
-    frame = current.frame
-    if frame.empty:
-        raise DataError("the current rows are empty; pass a table or log with data")
-    times = current.times
-    if req.time_column:
-        if req.time_column not in frame.columns:
-            raise DataError(f"no time column {req.time_column!r} in the current rows")
-        import pandas as pd
-
-        times = pd.to_datetime(frame[req.time_column], errors="coerce", format="mixed")
+    frame, times = current.frame, _times(current, req.time_column)
     labelled = schema.target in frame.columns and frame[schema.target].notna().any()
     notes = list(current.notes)
     if labelled:
@@ -157,6 +150,20 @@ def monitor(
         alerts=alerts,
         notes=notes,
     )
+
+
+def _times(current: Rows, column: str | None) -> pd.Series | None:
+    """When each current row was seen: the time column asked for, else the log's own times."""
+    if current.frame.empty:
+        raise DataError("the current rows are empty; pass a table or log with data")
+    if not column:
+        return current.times
+    if column not in current.frame.columns:
+        raise DataError(f"no time column {column!r} in the current rows")
+    import pandas as pd
+
+    times: pd.Series = pd.to_datetime(current.frame[column], errors="coerce", format="mixed")
+    return times
 
 
 def _measured(

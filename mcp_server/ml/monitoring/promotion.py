@@ -1,23 +1,36 @@
 """Gated promotion: an alias (such as `champion`) moves to a model version only when the version's
 run passed its SPEC's gates and, where the alias already points at another version, the
 challenger beats that champion on the same holdout rows by the SPEC's margin with a paired
-bootstrap interval (95 %) lying wholly above the margin. `force=true` overrides a refusal and
-is recorded on the version (tags `moai.promotion_forced`, `moai.promotion_reason`).
+bootstrap interval (95 %) lying wholly above the margin.
+
+A run its verdict refuses (gates failed, rejected) is refused exactly as export and serving
+refuse it (`tracking.doors`), and only `allow_failed_gates=true` lets it through, recorded on the
+run and the version: so a champion is never a model serving would refuse without an override.
+`force=true` overrides the rest (no gate verdict, a lost comparison) and is recorded on the
+version (tags `moai.promotion_forced`, `moai.promotion_reason`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.monitoring.spec_info import SpecReader
 from mcp_server.ml.tracking import tags as T
-from mcp_server.ml.tracking.model_registry import VersionInfo, resolve_version
+from mcp_server.ml.tracking.doors import record_override
+from mcp_server.ml.tracking.model_registry import (
+    VersionInfo,
+    alias_holder,
+    resolve_version,
+    set_alias,
+)
 
 if TYPE_CHECKING:
     from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.verdict import Verdict
+    from mcp_server.ml.tracking.view import RunView
 
 MIN_SHARED_ROWS = 20
 
@@ -45,29 +58,28 @@ class PromoteOutcome:
     forced: bool
     previous: int | None
     gates: str  # "passed" | "failed" | "none"
-    comparison: Comparison | None
+    comparison: Comparison | None = None
     reasons: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None  # the run's, with the override when one let it through
 
 
-def gate_verdict(run: Any) -> tuple[str, str | None]:
-    """('passed' | 'failed' | 'none', why not)."""
-    tags = run.data.tags
-    value = tags.get(T.GATES_PASSED)
-    if value == T.TRUE:
-        return "passed", None
-    if value == T.FALSE:
-        return (
-            "failed",
-            "its run failed the SPEC's gates "
-            f"({tags.get(T.REJECTED_REASON) or 'no reason recorded'})",
-        )
-    return "none", (
-        "run has no gate verdict; produce the model through the SPEC's TDD cycle (ml_tdd_cycle), "
-        "which checks the gates, or pass force=true"
-    )
+@dataclass(frozen=True)
+class PromoteRequest:
+    name: str
+    version: int
+    alias: str = "champion"
+    force: bool = False  # promote despite no gate verdict or a lost comparison
+    allow_failed_gates: bool = False  # promote a run its verdict refuses (recorded)
+    margin: float | None = None  # default: the SPEC's promotion_margin, else 0
 
 
-def spec_settings(specs: SpecReader, run: Any) -> tuple[str | None, float]:
+NO_GATES = (
+    "run has no gate verdict; produce the model through the SPEC's TDD cycle (ml_tdd_cycle), "
+    "which checks the gates, or pass force=true"
+)
+
+
+def spec_settings(specs: SpecReader, run: RunView) -> tuple[str | None, float]:
     """(metric, promotion margin) from the run's SPEC when there is one."""
     info = specs(run)
     return (None, 0.0) if info is None else (info.metric, info.margin)
@@ -96,7 +108,7 @@ def compare(
     margin = spec_margin if margin is None else margin
     new_data = run_data(store, new_run, new_model.schema.target, scratch)
     rows, how = new_data.holdout, new_data.holdout_how
-    same_table = new_run.data.tags.get(T.DATA_SHA256) == old_run.data.tags.get(T.DATA_SHA256)
+    same_table = new_run.tag(T.DATA_SHA256) == old_run.tag(T.DATA_SHA256)
     if same_table:
         old_data = run_data(store, old_run, old_model.schema.target, scratch)
         shared = rows.index.intersection(old_data.holdout.index)
@@ -123,70 +135,43 @@ def compare(
 
 
 def promote(
-    store: RunStore,
-    name: str,
-    version: int,
-    alias: str,
-    force: bool,
-    margin: float | None,
-    scratch: Path,
-    specs: SpecReader,
+    store: RunStore, request: PromoteRequest, scratch: Path, specs: SpecReader
 ) -> PromoteOutcome:
+    """Move the alias when the version's run passes every door check and beats the holder.
+
+    A run refused by its verdict is refused as every door refuses it (an error naming
+    `allow_failed_gates`); no gate verdict or a lost comparison is a refusal `force` overrides."""
+    from mcp_server.ml.tracking.doors import check
+
+    name, version, alias = request.name, request.version, request.alias
     challenger = resolve_version(store, f"models:/{name}/{version}")
     if not challenger.run_id:
         raise MoaiMlError(f"version {version} of {name!r} has no source run; it cannot be checked")
     run = store.get_run(challenger.run_id)
-    gates, why = gate_verdict(run)
-    reasons = [why] if why else []
-    previous = _holder(store, name, alias)
-    comparison = None
-    if previous is not None and previous.version == challenger.version:
-        return PromoteOutcome(
-            name,
-            version,
-            alias,
-            True,
-            False,
-            version,
-            gates,
-            None,
-            [f"version {version} already holds @{alias}"],
-        )
-    if previous is not None and previous.run_id:
-        comparison = compare(store, challenger, previous, margin, scratch, specs)
-        if not comparison.passed:
-            reasons.append(_why_not(comparison, previous.version))
-    if reasons and not force:
-        return PromoteOutcome(
-            name, version, alias, False, False, _v(previous), gates, comparison, reasons
-        )
-    _record(store, name, version, alias, force and bool(reasons), reasons)
-    return PromoteOutcome(
-        name,
-        version,
-        alias,
-        True,
-        force and bool(reasons),
-        _v(previous),
-        gates,
-        comparison,
-        reasons,
+    verdict = check(store, run, "promote", request.allow_failed_gates)
+    reasons = [NO_GATES] if verdict.gates_passed is None else []
+    previous = alias_holder(store, name, alias)
+    outcome = PromoteOutcome(
+        name, version, alias, False, False, _v(previous), verdict.gates, verdict=verdict
     )
+    if previous is not None and previous.version == challenger.version:
+        outcome.promoted, outcome.reasons = True, [f"version {version} already holds @{alias}"]
+        return outcome
+    if previous is not None and previous.run_id:
+        outcome.comparison = compare(store, challenger, previous, request.margin, scratch, specs)
+        if not outcome.comparison.passed:
+            reasons.append(_why_not(outcome.comparison, previous.version))
+    outcome.reasons = reasons
+    if reasons and not request.force:
+        return outcome
+    outcome.promoted, outcome.forced = True, bool(reasons)
+    outcome.verdict = record_override(store, run, verdict, "promote")
+    _record(store, challenger, alias, outcome, outcome.verdict)
+    return outcome
 
 
 def _v(info: VersionInfo | None) -> int | None:
     return None if info is None else info.version
-
-
-def _holder(store: RunStore, name: str, alias: str) -> VersionInfo | None:
-    from mlflow.exceptions import MlflowException
-
-    from mcp_server.ml.tracking.model_registry import version_info
-
-    try:
-        return version_info(store.client.get_model_version_by_alias(name, alias))
-    except MlflowException:
-        return None
 
 
 def _why_not(c: Comparison, champion: int) -> str:
@@ -201,15 +186,15 @@ def _why_not(c: Comparison, champion: int) -> str:
 
 
 def _record(
-    store: RunStore, name: str, version: int, alias: str, forced: bool, reasons: list[str]
+    store: RunStore, info: VersionInfo, alias: str, outcome: PromoteOutcome, verdict: Verdict
 ) -> None:
-    client = store.client
-    client.set_registered_model_alias(name, alias, str(version))
-    client.set_model_version_tag(name, str(version), T.PROMOTED_AS, alias)
-    if forced:
-        client.set_model_version_tag(name, str(version), T.PROMOTION_FORCED, T.TRUE)
-        client.set_model_version_tag(
-            name, str(version), "moai.promotion_reason", "; ".join(reasons)[:4000]
-        )
-        text = f"Promoted to @{alias} with force=true despite: {'; '.join(reasons)}"
-        client.update_model_version(name, str(version), description=text[:4000])
+    """The alias moved; on the version: the alias, and what force or the override let through."""
+    marks = {T.PROMOTED_AS: alias}
+    note = None
+    if outcome.forced:
+        marks.update({T.PROMOTION_FORCED: T.TRUE, T.PROMOTION_REASON: "; ".join(outcome.reasons)})
+        note = f"Promoted to @{alias} with force=true despite: {'; '.join(outcome.reasons)}"
+    if verdict.overridden:
+        marks.update(verdict.override_tags())
+        note = f"Promoted to @{alias} with allow_failed_gates=true: its run {verdict.why()}"
+    set_alias(store, info, alias, {k: v[:4000] for k, v in marks.items()}, note)

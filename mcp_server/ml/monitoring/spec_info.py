@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
+    from mcp_server.ml.tracking.view import RunView
 
 
 @dataclass
@@ -26,10 +27,11 @@ class SpecInfo:
     sensitive: list[str] = field(default_factory=list)  # columns for subgroup metrics
 
 
-SpecReader = Callable[[Any], "SpecInfo | None"]  # a run -> what its SPEC says (None without a SPEC)
+# a run -> what its SPEC says (None without a SPEC)
+SpecReader = Callable[["RunView"], "SpecInfo | None"]
 
 
-def no_spec(run: Any) -> SpecInfo | None:
+def no_spec(run: RunView) -> SpecInfo | None:
     """The reader for callers without SPEC files: every run is judged by its task's primary
     metric."""
     return None
@@ -39,12 +41,11 @@ def spec_reader(workspace: Workspace) -> SpecReader:
     """A run's SPEC (its `spec_id` tag) read in `workspace`; None when the run names no SPEC or
     the SPEC has no file."""
 
-    def read(run: Any) -> SpecInfo | None:
+    def read(run: RunView) -> SpecInfo | None:
         from mcp_server.core.errors import MoaiMlError
         from mcp_server.ml.spec.reader import spec_of
-        from mcp_server.ml.tracking import tags
 
-        spec_id = run.data.tags.get(tags.SPEC_ID)
+        spec_id = run.spec_id
         try:
             spec = spec_of(workspace, spec_id)
         except MoaiMlError as exc:  # the TDD tools explain a broken SPEC in full; one line here

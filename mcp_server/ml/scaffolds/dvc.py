@@ -191,12 +191,10 @@ def _initialize(root: Path, top: Path | None) -> list[str]:
 def spec_of_run(workspace: Workspace, run_id: str) -> str:
     """The SPEC a run was made for (its `moai.spec_id` tag): the DVC stages run that SPEC's
     pipeline."""
-    from mcp_server.ml.tracking import tags
     from mcp_server.ml.tracking.runs import get_store
 
-    run = get_store(workspace).get_run(run_id)
-    spec_id = run.data.tags.get(tags.SPEC_ID, "")
-    if not spec_id or spec_id == "None":
+    spec_id = get_store(workspace).get_run(run_id).spec_id
+    if not spec_id:
         raise SpecError(
             f"run {run_id!r} was not made for a SPEC (no moai.spec_id tag): the DVC stages "
             "run the pipeline "
@@ -205,11 +203,8 @@ def spec_of_run(workspace: Workspace, run_id: str) -> str:
     return str(spec_id)
 
 
-def scaffold_dvc(
-    workspace: Workspace, prep: Any, *, init: bool = False, overwrite: bool = False
-) -> DvcScaffold:
-    """Check the repository and the generated pipeline of `prep` (the TDD cycle's SPEC checked
-    against its data: `ml.tdd.phases.load`); render; then write."""
+def _ready(workspace: Workspace, prep: Any, init: bool) -> tuple[Path | None, Path]:
+    """The git top level and the generated pipeline, or the refusal naming what to run first."""
     top = git_toplevel(workspace.root)
     if top is None and not init:
         raise MoaiMlError(
@@ -227,6 +222,15 @@ def scaffold_dvc(
             f"{prep.paths['pipeline']} does not exist: the DVC stages run the generated pipeline. "
             f"Run ml_tdd_red and ml_tdd_green for {prep.spec.spec_id} first"
         )
+    return top, pipeline
+
+
+def scaffold_dvc(
+    workspace: Workspace, prep: Any, *, init: bool = False, overwrite: bool = False
+) -> DvcScaffold:
+    """Check the repository and the generated pipeline of `prep` (the TDD cycle's SPEC checked
+    against its data: `ml.tdd.phases.load`); render; then write."""
+    top, pipeline = _ready(workspace, prep, init)
     folder, params, files = render_pipeline(prep, *pipeline_model(pipeline))
     initialized = _initialize(workspace.root, top) if init else []
     report = write_all(workspace, files, overwrite)

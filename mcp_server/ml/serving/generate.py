@@ -43,26 +43,19 @@ def generate_serving(
     allow_failed_gates: bool = False,
 ) -> Generated:
     from mcp_server.ml.export.formats import parity_sample, run_table, serialize
+    from mcp_server.ml.tracking.doors import open_run
     from mcp_server.ml.tracking.runs import get_store
-    from mcp_server.ml.tracking.verdicts import check_verdict
 
     store = get_store(workspace)
-    loaded = store.load_run(run_id, trusted=trusted)
+    run, verdict = open_run(store, run_id, "serve", allow_failed_gates)
+    loaded = store.load_run(run.run_id, trusted=trusted)
     if runtime not in OTHER_RUNTIMES:
         check_servable(loaded.schema, runtime)
-    verdict = check_verdict(store, run_id, "served", allow_failed_gates)
-    folder = output_dir or default_output_dir(run_id, loaded.tags)
-    target = workspace.resolve(folder)
-    if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
-        raise MoaiMlError(
-            f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not "
-            "the root or .moai"
-        )
-    if target.exists() and not target.is_dir():
-        raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
+    rel = _service_folder(workspace, output_dir or default_output_dir(run.run_id, loaded.tags))
     name = loaded.model_name or "model"
-    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
-    rel = workspace.relative(target)
+    info = ModelInfo(
+        loaded.model, loaded.schema, name, run.run_id, loaded.metrics, verdict.as_dict()
+    )
     if runtime in OTHER_RUNTIMES:  # TorchServe / TF Serving: their own files, no FastAPI app
         files, endpoints = OTHER_RUNTIMES[runtime](
             info, to_identifier(rel.rsplit("/", 1)[-1], "model")
@@ -79,6 +72,19 @@ def generate_serving(
         {f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite
     )
     return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict())
+
+
+def _service_folder(workspace: Workspace, folder: str) -> str:
+    """The service's folder, relative to the workspace: a folder of its own, never `.moai`."""
+    target = workspace.resolve(folder)
+    if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
+        raise MoaiMlError(
+            f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not "
+            "the root or .moai"
+        )
+    if target.exists() and not target.is_dir():
+        raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
+    return workspace.relative(target)
 
 
 def _torchserve(info: ModelInfo, name: str) -> tuple[dict[str, bytes | str], list[str]]:

@@ -2,7 +2,7 @@
 
 The TDD phases measure their gates by running the generated tests; `ml_train(spec_id=...)`
 measures the same gates on its holdout, so every run of a SPEC carries a verdict
-(`tracking.tags.verdict`) that export, serving and the registry read.
+(`tracking.verdict.Verdict`) that export, serving and the registry read.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -53,28 +54,12 @@ def unmet_gates(
     return out
 
 
-def gate_verdict(unmet: list[str] | None) -> dict[str, str]:
-    """The verdict tags of a run measured against its SPEC (`None`: no SPEC gates, kept)."""
-    from mcp_server.ml.tracking.tags import verdict
-
-    if unmet is None:
-        return verdict(None, True)
-    return verdict(
-        not unmet, not unmet, f"SPEC gates not met: {'; '.join(unmet)}" if unmet else None
-    )
-
-
-def cv_verdict(
-    workspace: Workspace, spec_id: str | None, metric: str, cv_mean: float
-) -> dict[str, str]:
+def cv_verdict(workspace: Workspace, spec_id: str | None, metric: str, cv_mean: float) -> Verdict:
     """A tuned model against its SPEC's gates, measured by CV (a tune run has no holdout): a gate
-    whose
-    metric was not the one searched is unmeasured, so it is not met. Kept without SPEC gates."""
+    whose metric was not the one searched is unmeasured, so it is not met. Kept without SPEC
+    gates."""
     spec = find_spec(workspace, spec_id)
     if spec is None:
-        return gate_verdict(None)
-    verdict = gate_verdict(unmet_gates(spec, {metric: cv_mean}))
-    return {
-        k: f"{v} (CV {metric}; ml_evaluate the run on a holdout)" if k.endswith("reason") else v
-        for k, v in verdict.items()
-    }
+        return Verdict.against_gates(None)
+    note = f" (CV {metric}; ml_evaluate the run on a holdout)"
+    return Verdict.against_gates(unmet_gates(spec, {metric: cv_mean}), note)

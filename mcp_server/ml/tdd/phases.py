@@ -25,13 +25,12 @@ from mcp_server.ml.tdd.context import (
     SpecData,
     pipeline_context,
     prepare_spec,
-    selection_context,
     test_context,
 )
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
-from mcp_server.ml.tdd.track import mark_rejected, track
+from mcp_server.ml.tdd.track import track
 from mcp_server.ml.tdd.trust import trust_checks
-from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import Verdict
 
 
 def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
@@ -146,7 +145,7 @@ def red_problems(outcomes: list[TestOutcome]) -> list[str]:
 
 
 # -- GREEN -----------------------------------------------------------------------------------
-def _require_tests(workspace: Workspace, prep: SpecData) -> None:
+def require_tests(workspace: Workspace, prep: SpecData) -> None:
     if not (workspace.root / prep.paths["test"]).is_file():
         raise SpecError(
             f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for "
@@ -155,7 +154,7 @@ def _require_tests(workspace: Workspace, prep: SpecData) -> None:
         )
 
 
-def _pipeline_files(
+def pipeline_files(
     prep: SpecData, model: str, params: dict[str, Any] | None, note: str
 ) -> dict[str, bytes | str]:
     import inspect
@@ -230,18 +229,18 @@ def green(
 ) -> PhaseResult:
     from mcp_server.ml.modeling.catalog import default_model
 
-    _require_tests(workspace, prep)
+    require_tests(workspace, prep)
     name = model or default_model(prep.spec.task, len(prep.frame))
     note = (
         "the registry's first choice for this task and size"
         if model is None
         else "chosen by the caller"
     )
-    report = workspace.write_files(_pipeline_files(prep, name, None, note), overwrite=overwrite)
-    return _finish(workspace, prep, "green", report, name, {})
+    report = workspace.write_files(pipeline_files(prep, name, None, note), overwrite=overwrite)
+    return finish(workspace, prep, "green", report, name, {})
 
 
-def _finish(
+def finish(
     workspace: Workspace,
     prep: SpecData,
     phase: str,
@@ -270,7 +269,7 @@ def _finish(
     ]
     failing = [t.name for t in run.outcomes if t.status != "passed"]
     reason = "; ".join([*([f"tests failed: {', '.join(failing[:5])}"] if failing else []), *unmet])
-    verdict = tags.verdict(not unmet, ok, reason)
+    verdict = Verdict(not unmet, ok, reason)
     result.run_id, note = track(
         workspace, prep, phase, name, params, metrics, trained.get("sha256"), verdict
     )
@@ -281,103 +280,3 @@ def _finish(
     )
     result.next_step = next_steps.after_green_phase(prep, phase, result)
     return result
-
-
-# -- REFACTOR --------------------------------------------------------------------------------
-def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
-    _require_tests(workspace, prep)
-    paths = prep.paths
-    sel_ctx = selection_context(prep)
-    report = workspace.write_files(render("refactor", sel_ctx), overwrite=overwrite)
-    pipeline_file = workspace.root / paths["pipeline"]
-    if not pipeline_file.is_file():
-        report.merge(
-            workspace.write_files(
-                _pipeline_files(prep, sel_ctx["candidates"][0]["name"], None, "initial")
-            )
-        )
-    previous = pipeline_file.read_text(encoding="utf-8")
-    out = f"{paths['state']}/selection.json"
-    module = f"{prep.package}.{prep.spec.module}.selection"
-    selection = run_module(
-        workspace.root, module, ["--out", out], "cross-validated model selection"
-    )
-    chosen = selection["chosen"]
-    note = (
-        f"chosen by {prep.spec.cv_folds}-fold CV: {prep.spec.metric} {chosen['cv_mean']:.4f} "
-        f"± {chosen['cv_std']:.4f}; see selection.py"
-    )
-    report.merge(
-        workspace.write_files(
-            _pipeline_files(prep, chosen["model"], chosen["params"], note), overwrite=overwrite
-        )
-    )
-    result = _finish(workspace, prep, "refactor", report, chosen["model"], dict(chosen["params"]))
-    if not result.ok and previous != pipeline_file.read_text(encoding="utf-8"):
-        result = _keep_previous(workspace, prep, result, previous)
-    result.cv_results = [
-        {**row, "cv_mean": round(row["cv_mean"], 4), "cv_std": round(row["cv_std"], 4)}
-        for row in selection["leaderboard"]
-    ]
-    skipped = [
-        c
-        for c in prep.spec.candidates or []
-        if c not in {row["model"] for row in selection["leaderboard"]}
-    ]
-    if skipped:
-        result.warnings.append(
-            f"candidates not installed, not cross-validated: {', '.join(skipped)}"
-        )
-    # a gate is unmet: tune
-    if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):
-        from mcp_server.ml.tdd.tuning_step import tune_unmet
-
-        def again(what: dict[str, Any], model: str, params: dict[str, Any]) -> PhaseResult:
-            files = (
-                _pipeline_files(prep, model, params, what["note"])
-                if "note" in what
-                else {paths["pipeline"]: what["text"]}
-            )
-            return _finish(
-                workspace,
-                prep,
-                "refactor",
-                workspace.write_files(files, overwrite=overwrite),
-                model,
-                params,
-            )
-
-        result = tune_unmet(
-            workspace, prep, result, again, pipeline_file.read_text(encoding="utf-8")
-        )
-    result.next_step = next_steps.after_green_phase(
-        prep, "refactor", result
-    )  # now with the CV leaderboard
-    return result
-
-
-def _keep_previous(
-    workspace: Workspace, prep: SpecData, failed: PhaseResult, previous: str
-) -> PhaseResult:
-    """The CV winner broke tests: put the previous pipeline back (tests pin behaviour; refactor
-    keeps it)."""
-    import ast
-    import re
-
-    found = re.search(r"^MODEL_NAME = (.+)$", previous, re.M)
-    if found is None:
-        return failed
-    name = str(ast.literal_eval(found.group(1)))
-    report = workspace.write_files({prep.paths["pipeline"]: previous})
-    kept = _finish(workspace, prep, "refactor", report, name, {})
-    broke = [t.name for t in failed.tests if t.status != "passed"]
-    mark_rejected(
-        workspace, failed.run_id, f"the CV winner failed {', '.join(broke[:5])}; replaced by {name}"
-    )
-    kept.files_written = sorted(set(failed.files_written) | set(kept.files_written))
-    verdict = "it passes every test" if kept.ok else "neither passes every test; see next_step"
-    kept.warnings.append(
-        f"the CV winner {failed.model} failed {', '.join(broke[:5])}; the previous "
-        f"pipeline ({name}) was put back: " + verdict
-    )
-    return kept

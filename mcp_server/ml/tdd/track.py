@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -63,6 +64,7 @@ class PhaseFit:
     extra_tags: dict[str, Any]
     data: dict[str, Any]
     folder: str  # where the model's files are staged (the server records, then deletes them)
+    verdict: Verdict | None = None
 
 
 def stage_phase_run(order: PhaseFit, progress: Any = None) -> RunRecord:
@@ -87,6 +89,7 @@ def stage_phase_run(order: PhaseFit, progress: Any = None) -> RunRecord:
         extra_tags=order.extra_tags,
         data=order.data,
         input_example=prep.frame[prep.schema.names].head(3),
+        verdict=order.verdict,
     )
     record.artifacts[tags.SPLIT] = folder / tags.HOLDOUT_INDEX
     return record
@@ -100,29 +103,20 @@ def track(
     params: dict[str, Any],
     metrics: dict[str, float],
     model_sha256: str | None,
-    verdict: dict[str, str] | None = None,
+    verdict: Verdict | None = None,
 ) -> tuple[str | None, str | None]:
     """(run_id, None) when recorded, or (None, a note saying why not). The model is fitted in a
-    job process (`capability.run_in_job`); the run carries its verdict (`tags.verdict`) and the
+    job process (`capability.run_in_job`); the run carries its verdict (`Verdict`) and the
     holdout split, so `ml_evaluate(run_id)` scores it on its own holdout."""
     from mcp_server.ml.capability import run_in_job
     from mcp_server.ml.tracking.runs import get_store
     from mcp_server.processes import subprocesses
 
-    extra = {
-        tags.SPEC_ID: prep.spec.spec_id,
-        tags.PHASE: f"tdd-{phase}",
-        tags.SOURCE: "ml_tdd",
-        tags.GENERATED_MODEL_SHA256: model_sha256,
-        tags.PARAMS: params,
-        tags.SEED: prep.spec.seed,
-        **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
-        **(verdict or {}),
-    }
+    extra = _phase_tags(prep, phase, params, model_sha256)
     try:
         store = get_store(workspace)
         with store.scratch() as tmp:
-            order = PhaseFit(prep, phase, name, params, metrics, extra, _data(prep), tmp)
+            order = PhaseFit(prep, phase, name, params, metrics, extra, _data(prep), tmp, verdict)
             what = f"fitting the {phase} model for its run"
             record = run_in_job(stage_phase_run, order, budget_s=FIT_BUDGET_S, what=what)
             subprocesses.check()  # a cancelled call logs no run
@@ -137,6 +131,21 @@ def track(
     return run_id, None
 
 
+def _phase_tags(
+    prep: SpecData, phase: str, params: dict[str, Any], model_sha256: str | None
+) -> dict[str, Any]:
+    """What a phase's run says about the SPEC, the phase, the generated model and its split."""
+    return {
+        tags.SPEC_ID: prep.spec.spec_id,
+        tags.PHASE: f"tdd-{phase}",
+        tags.SOURCE: "ml_tdd",
+        tags.GENERATED_MODEL_SHA256: model_sha256,
+        tags.PARAMS: params,
+        tags.SEED: prep.spec.seed,
+        **tags.holdout_split(prep.spec.seed, prep.spec.test_size),
+    }
+
+
 def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None:
     """A recorded run was not kept after all (a refactor winner replaced by the previous
     pipeline)."""
@@ -144,9 +153,9 @@ def mark_rejected(workspace: Workspace, run_id: str | None, reason: str) -> None
 
     if run_id is None:
         return
-    reject = {tags.KEPT: tags.flag(False), tags.REJECTED_REASON: reason[:500]}
+    reject = Verdict(None, False, reason)  # gates stay as recorded; kept no more
     get_store(workspace).record(
-        RunRecord(experiment="", run_name="", kind="", run_id=run_id, tags=reject)
+        RunRecord(experiment="", run_name="", kind="", run_id=run_id, verdict=reject)
     )
 
 

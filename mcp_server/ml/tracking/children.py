@@ -37,17 +37,17 @@ def record_children(store: MlflowStore, parent_run_id: str, children: list[Child
     ids."""
     from mlflow.entities import Metric, Param
 
-    from mcp_server.ml.tracking.store import PARAM_MAX, _text
+    from mcp_server.ml.tracking.store import PARAM_MAX, SOURCE_TAGS, text
 
     client = store.client
-    experiment_id = store.get_run(parent_run_id).info.experiment_id
+    experiment_id = store.get_run(parent_run_id).experiment_id
     ids = []
     for child in children[:MAX_CHILDREN]:
         child_tags = {
             t.KIND: child.kind,
             t.PARENT_RUN: parent_run_id,
-            "mlflow.source.name": "moai-ml",
-            **{k: _text(v) for k, v in child.tags.items() if v is not None},
+            "mlflow.source.name": SOURCE_TAGS["mlflow.source.name"],
+            **{k: text(v) for k, v in child.tags.items() if v is not None},
         }
         run = client.create_run(
             experiment_id, start_time=child.start_ms, tags=child_tags, run_name=child.name
@@ -58,7 +58,7 @@ def record_children(store: MlflowStore, parent_run_id: str, children: list[Child
         client.log_batch(
             run_id,
             params=[
-                Param(k[:250], _text(v)[:PARAM_MAX])
+                Param(k[:250], text(v)[:PARAM_MAX])
                 for k, v in child.params.items()
                 if v is not None
             ],

@@ -16,6 +16,8 @@ from mcp_server.ml.tracking import tags as T
 
 if TYPE_CHECKING:
     from mcp_server.ml.tracking.store import MlflowStore as Tracker
+    from mcp_server.ml.tracking.verdict import Verdict
+    from mcp_server.ml.tracking.view import RunView
 
 MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,199}$")
 ALIAS = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,99}$")
@@ -124,57 +126,93 @@ def _quote(name: str) -> str:
     return name.replace("'", "\\'")
 
 
-def default_name(run: Any) -> str:
-    """Named after the run's SPEC (`SPEC-ML-001`), else after its model family."""
-    spec = run.data.tags.get(T.SPEC_ID)
-    if spec:
-        return f"SPEC-{spec}"
-    return f"moai-{run.data.tags.get('moai.model', 'model') or 'model'}"
+def default_name(run: RunView) -> str:
+    """Named after the run's SPEC (`SPEC-ML-001`, its experiment), else after its model
+    family."""
+    if run.spec_id:
+        return T.experiment_name(run.spec_id)
+    return f"moai-{run.model or 'model'}"
 
 
-def register(store: Tracker, run_id: str, name: str | None, description: str | None) -> VersionInfo:
-    """A new version of `name` (created if needed) holding the run's logged model."""
-    from mlflow.exceptions import MlflowException
+COPIED = (T.SPEC_ID, T.DATA_SHA256, T.DATA_PATH, T.TASK, T.MODEL)  # run tags a version carries
 
-    run = store.get_run(run_id)
-    model_id = run.data.tags.get(T.MODEL_ID)
-    if not model_id:
+
+def register(
+    store: Tracker, run: RunView, verdict: Verdict, name: str | None, description: str | None
+) -> VersionInfo:
+    """A new version of `name` (created if needed) holding the run's logged model, tagged with
+    the run's SPEC, data and verdict (the override too, when one let the run through)."""
+    if not run.model_id:
         raise MoaiMlError(
-            f"run {run_id!r} logged no model (it is not a training run); register a run "
-            "from ml_train "
-            "or the TDD tools"
+            f"register a run from ml_train or the TDD tools: run {run.run_id!r} logged no model "
+            "(it is not a training run)"
         )
     name = name or default_name(run)
     if not MODEL_NAME.match(name):
         raise MoaiMlError(
             f"model name {name!r} is not valid; use letters, digits, '-', '_', '.' and spaces"
         )
+    _ensure_model(store, name, run.spec_id or "")
+    tags = {key: run.tags[key] for key in COPIED if run.tags.get(key)}
+    tags.update({**verdict.tags(), T.GATES_PASSED: verdict.tags().get(T.GATES_PASSED, "none")})
+    if verdict.overridden:
+        tags.update(verdict.override_tags())
     client = store.client
-    try:
-        client.get_registered_model(name)
-    except MlflowException:
-        try:
-            client.create_registered_model(name, tags={T.SPEC_ID: run.data.tags.get(T.SPEC_ID, "")})
-        except MlflowException:  # created meanwhile by another call
-            client.get_registered_model(name)
-    copied = (
-        T.SPEC_ID,
-        T.DATA_SHA256,
-        T.DATA_PATH,
-        T.KEPT,
-        T.REJECTED_REASON,
-        T.TASK,
-        "moai.model",
-    )
-    tags = {key: run.data.tags[key] for key in copied if run.data.tags.get(key)}
-    tags[T.GATES_PASSED] = run.data.tags.get(T.GATES_PASSED, "none")
     # The logged model's own artifact location: a `models:/<id>` source would be resolved against
     # the process-wide tracking URI, not this store's.
-    source = client.get_logged_model(model_id).artifact_location
+    source = client.get_logged_model(run.model_id).artifact_location
     created = client.create_model_version(
-        name, source=source, run_id=run_id, tags=tags, description=description, model_id=model_id
+        name,
+        source=source,
+        run_id=run.run_id,
+        tags=tags,
+        description=description,
+        model_id=run.model_id,
     )
     return version_info(client.get_model_version(name, created.version))
+
+
+def _ensure_model(store: Tracker, name: str, spec_id: str) -> None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        store.client.get_registered_model(name)
+    except MlflowException:
+        try:
+            store.client.create_registered_model(name, tags={T.SPEC_ID: spec_id})
+        except MlflowException:  # created meanwhile by another call
+            store.client.get_registered_model(name)
+
+
+def alias_holder(store: Tracker, name: str, alias: str) -> VersionInfo | None:
+    """The version an alias points at, if any."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return version_info(store.client.get_model_version_by_alias(name, alias))
+    except MlflowException:
+        return None
+
+
+def set_alias(
+    store: Tracker, info: VersionInfo, alias: str, tags: dict[str, str], note: str | None
+) -> None:
+    """Point `alias` at the version, with tags on the version and, if given, its description."""
+    client, version = store.client, str(info.version)
+    client.set_registered_model_alias(info.name, alias, version)
+    for key, value in tags.items():
+        client.set_model_version_tag(info.name, version, key, value)
+    if note:
+        client.update_model_version(info.name, version, description=note[:4000])
+
+
+def versions_of_run(store: Tracker, run_id: str) -> list[VersionInfo]:
+    """Every registered version made from the run (none where the store has no registry)."""
+    try:
+        found = store.client.search_model_versions(f"run_id = '{_quote(run_id)}'")
+    except Exception:  # a store without a registry: nothing registered
+        return []
+    return [version_info(v) for v in found]
 
 
 def list_models(
@@ -196,12 +234,15 @@ def list_models(
 
 __all__ = [
     "VersionInfo",
+    "alias_holder",
     "default_name",
     "list_models",
     "parse_uri",
     "register",
     "resolve_run_id",
     "resolve_version",
+    "set_alias",
     "version_info",
     "versions",
+    "versions_of_run",
 ]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
     from mcp_server.ml.tracking.store import MlflowStore
+    from mcp_server.ml.tracking.view import RunView
 
 METRIC_FILTER = re.compile(
     r"^\s*([A-Za-z0-9_.]{1,100})\s*(<=|>=|!=|<|>|=)\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*$"
@@ -65,15 +66,13 @@ class RunQuery:
         return [f"{column} {'ASC' if self.ascending else 'DESC'}"]
 
 
-def find_runs(store: MlflowStore, query: RunQuery) -> tuple[list[Any], dict[str, str]]:
+def find_runs(store: MlflowStore, query: RunQuery) -> tuple[list[RunView], dict[str, str]]:
     """The matching runs, and experiment id -> name of the experiments searched."""
     experiments = dict(store.experiments(query.experiment))
     runs = store.search(list(experiments), query.filter_string(), query.order(), query.max_results)
     return runs, experiments
 
 
-def children(store: MlflowStore, run: Any) -> list[Any]:
-    """Runs nested under `run` (the candidates of a comparison)."""
-    return store.search(
-        [run.info.experiment_id], tags.tag_filter(tags.PARENT_RUN, run.info.run_id), [], 1000
-    )
+def children(store: MlflowStore, run: RunView) -> list[RunView]:
+    """Runs nested under `run` (the candidates of a comparison, the trials of a tune)."""
+    return store.search([run.experiment_id], tags.tag_filter(tags.PARENT_RUN, run.run_id), [], 1000)

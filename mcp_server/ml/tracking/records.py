@@ -17,6 +17,7 @@ from mcp_server.ml.tracking.store import RunRecord
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
+    from mcp_server.ml.tracking.verdict import Verdict
 
 
 def model_tags(model_name: str, schema: Schema) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def fitted_record(
     data: dict[str, Any] | None = None,
     input_example: Any = None,
     parent_run_id: str | None = None,
+    verdict: Verdict | None = None,
 ) -> RunRecord:
     """A fitted in-memory model as a run, its files staged under `folder` (keep it until
     recorded)."""
@@ -75,4 +77,5 @@ def fitted_record(
         model_dir=staged.model_dir,
         model_params=staged.model_params,
         parent_run_id=parent_run_id,
+        verdict=verdict,
     )

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.view import RunView
 
 SPLIT_ARTIFACT = "split/holdout_index.npy"
 
@@ -41,15 +42,15 @@ class RunData:
     holdout_how: str  # a short description for results
 
 
-def holdout_spec(store: RunStore, run: Any, scratch: Path) -> dict[str, Any]:
+def holdout_spec(store: RunStore, run: RunView, scratch: Path) -> dict[str, Any]:
     """The run's holdout description (tag, split artifact or seeded params)."""
-    tags, params = run.data.tags, run.data.params
+    tags, params = run.tags, run.params
     if tags.get(HOLDOUT):
         try:
             return dict(json.loads(tags[HOLDOUT]))
         except (ValueError, TypeError) as exc:
             raise MoaiMlError(
-                f"run {run.info.run_id!r} has an unreadable {HOLDOUT} tag: {tags[HOLDOUT][:80]!r}"
+                f"run {run.run_id!r} has an unreadable {HOLDOUT} tag: {tags[HOLDOUT][:80]!r}"
             ) from exc
     try:
         store.artifact_file(run, SPLIT_ARTIFACT, scratch)
@@ -68,32 +69,32 @@ def holdout_spec(store: RunStore, run: Any, scratch: Path) -> dict[str, Any]:
             "kind": "seeded",
             "test_size": float(params["test_size"]),
             "seed": int(params["seed"]),
-            "stratify": tags.get("moai.task") != "regression",
+            "stratify": tags.get(TASK) != "regression",
         }
     raise MoaiMlError(
-        f"run {run.info.run_id!r} recorded no holdout split; pass a labelled table instead"
+        f"run {run.run_id!r} recorded no holdout split; pass a labelled table instead"
     )
 
 
-def run_table(store: RunStore, run: Any) -> tuple[Path, pd.DataFrame]:
+def run_table(store: RunStore, run: RunView) -> tuple[Path, pd.DataFrame]:
     """The table the run was trained on, refused if it changed since."""
     from mcp_server.ml.data.tables import file_sha256, load_table
 
-    rel = run.data.tags.get(DATA_PATH)
+    rel = run.tags.get(DATA_PATH)
     if not rel:
-        raise MoaiMlError(f"run {run.info.run_id!r} does not say which table it was trained on")
+        raise MoaiMlError(f"run {run.run_id!r} does not say which table it was trained on")
     path = store.workspace.resolve(rel)
     if not path.is_file():
-        raise DataError(f"the table run {run.info.run_id[:8]} was trained on ({rel}) is gone")
-    expected = run.data.tags.get(DATA_SHA256)
+        raise DataError(f"the table run {run.run_id[:8]} was trained on ({rel}) is gone")
+    expected = run.tags.get(DATA_SHA256)
     if expected and file_sha256(path) != expected:
         raise DataError(
-            f"{rel} changed since run {run.info.run_id[:8]} was trained, so its split is gone"
+            f"{rel} changed since run {run.run_id[:8]} was trained, so its split is gone"
         )
     return path, load_table(path)
 
 
-def run_data(store: RunStore, run: Any, target: str, scratch: Path) -> RunData:
+def run_data(store: RunStore, run: RunView, target: str, scratch: Path) -> RunData:
     """The run's table, training rows and labelled holdout rows."""
     import numpy as np
 
@@ -113,7 +114,7 @@ def run_data(store: RunStore, run: Any, target: str, scratch: Path) -> RunData:
             f"the seeded split (test_size={spec['test_size']}, seed={spec['seed']}) of {path.name}"
         )
     else:
-        raise MoaiMlError(f"run {run.info.run_id!r}: unknown holdout kind {spec.get('kind')!r}")
+        raise MoaiMlError(f"run {run.run_id!r}: unknown holdout kind {spec.get('kind')!r}")
     if target in holdout.columns:
         holdout = holdout.loc[holdout[target].notna()]
     return RunData(frame=frame, train=train, holdout=holdout, holdout_how=how)

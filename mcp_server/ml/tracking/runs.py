@@ -20,6 +20,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.locations import local_path, tracking_uri
 from mcp_server.ml.tracking.store import MlflowStore, RunRecord
+from mcp_server.ml.tracking.view import RunView
 from mcp_server.safety.signing import load_pickle
 
 if TYPE_CHECKING:
@@ -33,9 +34,7 @@ _lock = threading.Lock()
 @dataclass
 class LoadedRun:
     run_id: str
-    model: (
-        Any  # the fitted sklearn Pipeline; classifiers predict codes 0..k-1 (schema.classes order)
-    )
+    model: Any  # the fitted sklearn Pipeline; classifiers predict codes 0..k-1 (schema.classes)
     schema: Schema
     model_name: str
     metrics: dict[str, float]
@@ -68,7 +67,7 @@ class RunStore(MlflowStore):
     def moai_dir(self, run_id: str) -> Path:
         """The run's `moai/` folder as a local path (downloaded once into the cache if remote)."""
         run = self.get_run(run_id)
-        folder = local_path(run.info.artifact_uri or "")
+        folder = local_path(run.artifact_uri)
         if folder is not None and (folder / tags.MOAI_DIR / tags.MODEL_FILE).is_file():
             return folder / tags.MOAI_DIR
         cache = self.workspace.ensure_dir(layout.CACHE / run_id)
@@ -102,12 +101,20 @@ class RunStore(MlflowStore):
                 trusted=trusted,
                 folder=folder,
             ),
-            model_name=run.data.tags.get(tags.MODEL, ""),
-            metrics=dict(run.data.metrics),
-            params=dict(run.data.params),
-            tags=dict(run.data.tags),
+            model_name=run.model or "",
+            metrics=dict(run.metrics),
+            params=dict(run.params),
+            tags=dict(run.tags),
             moai_dir=folder,
         )
 
 
-__all__ = ["LoadedRun", "MlflowStore", "RunRecord", "RunStore", "get_store", "tracking_uri"]
+__all__ = [
+    "LoadedRun",
+    "MlflowStore",
+    "RunRecord",
+    "RunStore",
+    "RunView",
+    "get_store",
+    "tracking_uri",
+]

@@ -10,6 +10,7 @@ deleted again.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -17,17 +18,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as t
-from mcp_server.ml.tracking.locations import inside, local_path, sqlite_file, tracking_uri
-
-if TYPE_CHECKING:
-    from mlflow import MlflowClient
-    from mlflow.entities import Run
+from mcp_server.ml.tracking.locations import local_path, sqlite_file, tracking_uri
+from mcp_server.ml.tracking.view import RunView, view_of
 
 PARAM_MAX = 6000
 _BATCH = 100
+SOURCE_TAGS = {"mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+    from mcp_server.ml.tracking.verdict import Verdict
 
 
 @dataclass
@@ -50,9 +53,9 @@ class RunRecord:
     parent_run_id: str | None = None
     start_ms: int | None = None
     run_id: str | None = None  # add to this existing run
-    trackers: tuple[
-        str, ...
-    ] = ()  # trackers beside MLflow for this run (wandb), besides settings.TRACKERS
+    # trackers beside MLflow for this run (wandb), besides settings.TRACKERS
+    trackers: tuple[str, ...] = ()
+    verdict: Verdict | None = None  # judged before recording; written as its tags
 
 
 class MlflowStore:
@@ -81,98 +84,40 @@ class MlflowStore:
         # The client creates the schema when it opens the store: one process at a time.
         return first_use(db, lambda: MlflowClient(tracking_uri=self.uri, registry_uri=self.uri))
 
-    def _allowed_roots(self) -> list[Path]:
-        """Where a local store may write: the workspace, and the folder of a SQLite file set by
-        `MLFLOW_TRACKING_URI` (a person's own configuration, so trusted as a root)."""
-        roots = [self.root]
-        db = sqlite_file(self.uri)
-        if db is not None and not inside(db.absolute(), [self.root]):
-            roots.append(db.parent.resolve())
-        return roots
-
     def check_local_store(self) -> None:
-        """Refuse a workspace store whose files are symlinks leading out of the workspace.
+        """Refuse a workspace store whose files are symlinks leading out of the workspace."""
+        from mcp_server.ml.tracking.experiments import check_local_store
 
-        Why: git stores symlinks and MoAI projects commit `.moai/`; a shipped
-        `.moai/ml/mlflow.db -> /elsewhere` (even dangling) or `.moai/ml/artifacts -> /elsewhere`
-        would make MLflow write outside the workspace.
-        """
-        from mcp_server.files.workspace import Workspace
-
-        db = sqlite_file(self.uri)
-        if db is None:
-            return
-        workspace = Workspace(self.root)
-        if not inside(db.absolute(), [self.root]):
-            return  # a SQLite file the person configured elsewhere
-        workspace.ensure_dir(db.parent)
-        for suffix in ("", "-journal", "-wal", "-shm", ".lock"):
-            workspace.writable(db.with_name(db.name + suffix))
-        workspace.ensure_dir(self.root / layout.ARTIFACTS)
-
-    def check_artifact_location(self, name: str, location: str) -> None:
-        """An experiment of a local store must keep its artifacts inside an allowed root."""
-        folder = local_path(location)
-        if sqlite_file(self.uri) is None or folder is None:
-            return
-        for path in (folder, folder / "models"):
-            try:
-                real = path.resolve()
-            except (OSError, RuntimeError) as exc:
-                raise MoaiMlError(
-                    f"experiment {name!r} has an unusable artifact folder ({exc})"
-                ) from exc
-            if not inside(real, self._allowed_roots()):
-                raise MoaiMlError(
-                    f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside "
-                    "the workspace "
-                    "(a symlink or a foreign artifact location); remove that link or use "
-                    "another experiment name"
-                )
+        check_local_store(self.root, self.uri)
 
     def experiment_id(self, name: str) -> str:
-        found = self.client.get_experiment_by_name(name)
-        if found is not None:
-            self.check_artifact_location(name, found.artifact_location or "")
-            if found.lifecycle_stage == "deleted":
-                self.client.restore_experiment(found.experiment_id)
-            return str(found.experiment_id)
-        location = None
-        if self.uri.startswith("sqlite:"):
-            folder = self.root / layout.ARTIFACTS / _slug(name)
-            self.check_artifact_location(name, folder.as_uri())
-            location = folder.as_uri()
-        try:
-            return str(self.client.create_experiment(name, artifact_location=location))
-        except Exception:  # another process created it first
-            found = self.client.get_experiment_by_name(name)
-            if found is None:
-                raise
-            return str(found.experiment_id)
+        """The experiment's id, created (artifacts inside the workspace) or restored if needed."""
+        from mcp_server.ml.tracking.experiments import experiment_id
+
+        return experiment_id(self.client, self.root, self.uri, name)
 
     def record(self, record: RunRecord) -> str:
-        """Write a whole run (params, metrics, tags, artifacts, model) and return its id; with
-        `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
+        """Write a whole run (params, metrics, tags, verdict, artifacts, model) and return its id;
+        with `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
         from mcp_server.ml.tracking.sqlite_init import retry_when_locked
 
         return retry_when_locked(lambda: self._record(record))
 
     def _record(self, record: RunRecord) -> str:
+        """Write a whole run and return its id; with `record.run_id`, add to that run instead."""
         from mlflow.entities import RunTag
 
         if record.run_id is not None:
             self.get_run(record.run_id)
             self._write(
-                record.run_id,
-                record,
-                [RunTag(k, _text(v)) for k, v in record.tags.items() if v is not None],
+                record.run_id, record, [RunTag(k, v) for k, v in _record_tags(record).items()]
             )
             return record.run_id
         experiment_id = self.experiment_id(record.experiment)
-        tags = {t.KIND: record.kind, "mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
+        tags = {t.KIND: record.kind, **SOURCE_TAGS}
         if record.parent_run_id:
             tags[t.PARENT_RUN] = record.parent_run_id
-        tags.update({k: _text(v) for k, v in record.tags.items() if v is not None})
+        tags.update(_record_tags(record))
         run = self.client.create_run(
             experiment_id, start_time=record.start_ms, run_name=record.run_name
         )
@@ -188,16 +133,14 @@ class MlflowStore:
             raise
         from mcp_server.ml.tracking.wandb import mirror_run
 
-        mirror_run(
-            self.root, record, run_id
-        )  # W&B alongside MLflow when MOAI_ML_TRACKERS asks for it
+        mirror_run(self.root, record, run_id)  # W&B alongside MLflow when MOAI_ML_TRACKERS asks
         return run_id
 
     def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
         from mlflow.entities import Metric, Param
 
         now = int(time.time() * 1000)
-        params = [Param(k[:250], _text(v)[:PARAM_MAX]) for k, v in record.params.items()]
+        params = [Param(k[:250], text(v)[:PARAM_MAX]) for k, v in record.params.items()]
         metrics = [Metric(k, float(v), now, 0) for k, v in record.metrics.items() if v is not None]
         for i in range(0, max(len(params), len(metrics), len(tags)), _BATCH):
             self.client.log_batch(
@@ -218,8 +161,9 @@ class MlflowStore:
         from mlflow.models import Model
 
         assert record.model_dir is not None
-        params = {k: _text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
-        logged = self.client.create_logged_model(
+        client = self.client
+        params = {k: text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
+        logged = client.create_logged_model(
             experiment_id,
             name="model",
             source_run_id=run_id,
@@ -234,10 +178,10 @@ class MlflowStore:
             logged.artifact_location,
         )
         meta.save(str(mlmodel))
-        self.client.log_model_artifacts(logged.model_id, str(record.model_dir))
-        self.client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
-        self.client.finalize_logged_model(logged.model_id, "READY")
-        self.client.set_tag(run_id, t.MODEL_ID, logged.model_id)
+        client.log_model_artifacts(logged.model_id, str(record.model_dir))
+        client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
+        client.finalize_logged_model(logged.model_id, "READY")
+        client.set_tag(run_id, t.MODEL_ID, logged.model_id)
         return str(logged.model_id)
 
     def delete_runs(self, run_ids: list[str]) -> None:
@@ -267,7 +211,8 @@ class MlflowStore:
                 if logged_dir is not None and logged_dir.name == "artifacts":
                     shutil.rmtree(logged_dir.parent, ignore_errors=True)
 
-    def get_run(self, run_id: str) -> Run:
+    def get_run(self, run_id: str) -> RunView:
+        """The run as moai reads it; a missing or deleted run is refused naming where to look."""
         from mlflow.exceptions import MlflowException
 
         try:
@@ -278,10 +223,10 @@ class MlflowStore:
             ) from exc
         if run.info.lifecycle_stage == "deleted":
             raise MoaiMlError(f"run {run_id!r} was deleted")
-        return run
+        return view_of(run)
 
-    def experiment_name(self, run: Run) -> str:
-        return str(self.client.get_experiment(run.info.experiment_id).name)
+    def experiment_name(self, run: RunView) -> str:
+        return str(self.client.get_experiment(run.experiment_id).name)
 
     def artifact_paths(self, run_id: str) -> list[str]:
         """The run's top-level artifact paths."""
@@ -305,33 +250,36 @@ class MlflowStore:
 
     def search(
         self, experiment_ids: list[str], filter_string: str, order_by: list[str], limit: int
-    ) -> list[Run]:
+    ) -> list[RunView]:
         if not experiment_ids:
             return []
-        return list(
-            self.client.search_runs(
-                experiment_ids, filter_string, max_results=limit, order_by=order_by
-            )
+        found = self.client.search_runs(
+            experiment_ids, filter_string, max_results=limit, order_by=order_by
         )
+        return [view_of(run) for run in found]
 
-    def artifact_file(self, run: Run, artifact: str, scratch: Path) -> Path:
+    def artifact_file(self, run: RunView, artifact: str, scratch: Path) -> Path:
         """One run artifact as a local file (downloaded when the store is remote)."""
-        folder = local_path(run.info.artifact_uri or "")
+        folder = local_path(run.artifact_uri)
         if folder is not None and (folder / artifact).is_file():
             return folder / artifact
         try:
-            return Path(self.client.download_artifacts(run.info.run_id, artifact, str(scratch)))
+            return Path(self.client.download_artifacts(run.run_id, artifact, str(scratch)))
         except Exception as exc:
-            raise MoaiMlError(f"run {run.info.run_id!r} has no artifact {artifact!r}") from exc
+            raise MoaiMlError(f"run {run.run_id!r} has no artifact {artifact!r}") from exc
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:100] or "experiment"
+def _record_tags(record: RunRecord) -> dict[str, str]:
+    """Every tag of the record as text: its own, then its verdict's (the verdict has the last
+    word)."""
+    out = {k: text(v) for k, v in record.tags.items() if v is not None}
+    if record.verdict is not None:
+        out.update(record.verdict.tags())
+    return out
 
 
-def _text(value: Any) -> str:
-    import json
-
+def text(value: Any) -> str:
+    """A param or tag value as MLflow stores it: text as is, containers as sorted JSON."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict | list | tuple):

@@ -29,6 +29,12 @@ MESSAGE = "moai.message"
 BEST_MODEL = "moai.best_model"
 CV_FOLDS = "moai.cv_folds"
 GENERATED_MODEL_SHA256 = "moai.generated_model_sha256"  # the TDD pipeline's own model file
+STUDY = "moai.study"  # a tune run: its Optuna study and where it lives (password hidden)
+STORAGE = "moai.storage"
+TRIAL = "moai.trial"  # a trial run (kind `trial`): its number, Optuna state and worker
+STATE = "moai.state"
+WORKER = "moai.worker"
+STUDY_CONFIG = "moai.config"  # not a run tag: the study's user attribute holding the search
 PARENT_RUN = "mlflow.parentRunId"
 # The gate verdict below is read by ml_promote, ml_model_card and ml_monitor_performance.
 HOLDOUT = "moai.holdout"  # JSON: how the holdout split is stored (see tracking/run_data.py)
@@ -37,15 +43,23 @@ TRUE, FALSE = "true", "false"
 PROMOTED_AS = "moai.promoted_as"
 PROMOTION_FORCED = "moai.promotion_forced"  # "true" on a version promoted with force=true
 PROMOTION_REASON = "moai.promotion_reason"  # what force=true overrode
+# Not run tags: metadata keys inside an exported ONNX file (what onnxruntime callers read).
+ONNX_MODEL_NAME = "moai.model_name"
+ONNX_TASK = "moai.task"
+ONNX_TARGET = "moai.target"
+ONNX_INPUTS = "moai.inputs"
+ONNX_CLASSES = "moai.classes"
 
-# The run's verdict (agreed names: the model registry relies on them). A run with a model says
-# whether it met its SPEC's gates (absent without a SPEC), whether it was kept, and why not.
+# The run's verdict (agreed names: the model registry relies on them), written and read only as
+# `tracking.verdict.Verdict`: whether it met its SPEC's gates (absent without a SPEC), whether it
+# was kept, and why not.
 GATES_PASSED = "moai.gates_passed"  # "true" | "false"; absent when there are no SPEC gates
 KEPT = "moai.kept"  # "true" | "false"
 REJECTED_REASON = "moai.rejected_reason"
 HOLDOUT_SEED = "moai.holdout_seed"  # the holdout split: seed, size, and split/holdout_index.npy
 HOLDOUT_SIZE = "moai.holdout_size"
-ALLOW_FAILED_GATES = "moai.allow_failed_gates"  # set on a run exported/served despite its verdict
+# What went ahead despite the verdict, on the run and on a model version: "true (exported, served)"
+ALLOW_FAILED_GATES = "moai.allow_failed_gates"
 
 # train | candidate (of a comparison) | tdd_green | tdd_refactor | tune | evaluate; `compare` is
 # the parent run of a comparison (it holds no model); `trial` is one evaluated configuration of a
@@ -58,16 +72,6 @@ KINDS: tuple[str, ...] = get_args(RunKind)
 
 def flag(value: bool) -> str:
     return "true" if value else "false"
-
-
-def verdict(gates_passed: bool | None, kept: bool, reason: str | None = None) -> dict[str, str]:
-    """The verdict tags of a run: gates (omitted when there are none), kept, and why not."""
-    out = {KEPT: flag(kept)}
-    if gates_passed is not None:
-        out[GATES_PASSED] = flag(gates_passed)
-    if reason and not kept:
-        out[REJECTED_REASON] = reason[:500]
-    return out
 
 
 def holdout_split(seed: int, size: float | int) -> dict[str, str]:

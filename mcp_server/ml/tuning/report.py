@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mcp_server.ml.tracking import tags
 from mcp_server.ml.tuning.scoring import Scorer
 
 LEADERBOARD = 10
@@ -74,11 +75,11 @@ def _child(r: dict[str, Any], metric: str) -> Any:
             "duration_s": _num(r["duration_s"]),
         },
         tags={
-            "moai.trial": r["number"],
-            "moai.state": r["state"],
-            "moai.model": r["model"],
-            "moai.worker": r["worker"] or None,
-            "moai.message": r["error"] or None,
+            tags.TRIAL: r["number"],
+            tags.STATE: r["state"],
+            tags.MODEL: r["model"],
+            tags.WORKER: r["worker"] or None,
+            tags.MESSAGE: r["error"] or None,
         },
         status=STATUS[r["state"]],
         start_ms=_int(r["start_ms"]),

@@ -16,11 +16,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.tracking import tags
 from mcp_server.ml.tuning.folds import Folds, OutOfTime, cross_val
 from mcp_server.ml.tuning.spaces import suggest
 
 STRATEGIES = ("auto", "grid", "random", "optuna", "hyperopt")
-CONFIG_ATTR = "moai.config"
+CONFIG_ATTR = tags.STUDY_CONFIG
 
 
 @dataclass
@@ -185,6 +186,32 @@ def run_grid(engine: Engine, study: Any, n_trials: int | None) -> None:
     engine.optimize(study, min(len(points), n_trials or len(points)))
 
 
+def _hyperopt_trial(engine: Engine, study: Any, point: dict[str, Any]) -> dict[str, Any]:
+    """One point hyperopt proposes, evaluated as an Optuna trial of the study; its loss."""
+    import hyperopt
+    import optuna
+
+    cfg = engine.config
+    if time.time() >= cfg.deadline:
+        return {"status": hyperopt.STATUS_FAIL}
+    family, params = point["model"], point["params"]
+    searched = {
+        f"{family}.{k}": v for k, v in params.items() if isinstance(cfg.spaces[family].get(k), dict)
+    }
+    study.enqueue_trial({"model": family, **searched})
+    trial = study.ask()
+    try:
+        value = engine.objective(trial)
+    except optuna.TrialPruned:
+        engine.after_trial(study, study.tell(trial, state=optuna.trial.TrialState.PRUNED))
+        return {"status": hyperopt.STATUS_FAIL}
+    except Exception:
+        engine.after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
+        return {"status": hyperopt.STATUS_FAIL}
+    engine.after_trial(study, study.tell(trial, value))
+    return {"status": hyperopt.STATUS_OK, "loss": -value if engine.folds.scorer.higher else value}
+
+
 def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
     """Hyperopt's TPE drives the search; each result is recorded in the Optuna study as a trial."""
     try:
@@ -194,7 +221,6 @@ def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
             "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
         ) from None
     import numpy as np
-    import optuna
 
     from mcp_server.ml.tuning.spaces import hyperopt_space
 
@@ -203,37 +229,8 @@ def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
         "model", [{"model": f, "params": hyperopt_space(cfg.spaces[f], f)} for f in cfg.families]
     )
 
-    def fn(point: dict[str, Any]) -> dict[str, Any]:
-        if time.time() >= cfg.deadline:
-            return {"status": hyperopt.STATUS_FAIL}
-        family, params = point["model"], point["params"]
-        study.enqueue_trial(
-            {
-                "model": family,
-                **{
-                    f"{family}.{k}": v
-                    for k, v in params.items()
-                    if isinstance(cfg.spaces[family].get(k), dict)
-                },
-            }
-        )
-        trial = study.ask()
-        try:
-            value = engine.objective(trial)
-        except optuna.TrialPruned:
-            engine.after_trial(study, study.tell(trial, state=optuna.trial.TrialState.PRUNED))
-            return {"status": hyperopt.STATUS_FAIL}
-        except Exception:
-            engine.after_trial(study, study.tell(trial, state=optuna.trial.TrialState.FAIL))
-            return {"status": hyperopt.STATUS_FAIL}
-        engine.after_trial(study, study.tell(trial, value))
-        return {
-            "status": hyperopt.STATUS_OK,
-            "loss": -value if engine.folds.scorer.higher else value,
-        }
-
     hyperopt.fmin(
-        fn,
+        lambda point: _hyperopt_trial(engine, study, point),
         space,
         algo=hyperopt.tpe.suggest,
         max_evals=n_trials or 100_000,

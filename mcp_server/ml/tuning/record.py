@@ -1,0 +1,121 @@
+"""A tune's run: the refitted winner as a normal run (exportable, servable, evaluable), every tag
+named in `tracking.tags`, its experiment by the one naming rule, each evaluated trial nested
+under it as a child run (the trial table stays on the parent)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.store import RunRecord
+
+if TYPE_CHECKING:
+    from mcp_server.ml.tracking.store import MlflowStore
+    from mcp_server.ml.tracking.verdict import Verdict
+    from mcp_server.ml.tuning.job import TuneOutcome
+
+TRIALS = "trials"
+TRIALS_TABLE = "trials/trials.csv"
+
+
+@dataclass(frozen=True)
+class TuneCall:
+    """What the run records about the call that made it."""
+
+    data_rel: str  # the table, relative to the workspace
+    target: str
+    strategy: str
+    cv_folds: int
+    seed: int
+    time_budget_s: float
+    n_trials: int | None
+    study_name: str
+    storage: str  # the study storage URL, password hidden
+    spec_id: str | None = None
+    experiment: str | None = None
+
+
+def tune_record(
+    call: TuneCall, out: TuneOutcome, folder: Path, started_ms: int, verdict: Verdict
+) -> RunRecord:
+    """The tune's run: the search as params, best CV and trial counts as metrics, the data and
+    model tags, the verdict of its best CV against the SPEC's gates, the staged files."""
+    params = {
+        "strategy": call.strategy,
+        "models": [m["model"] for m in out.members],
+        "metric": out.metric,
+        "cv_folds": call.cv_folds,
+        "seed": call.seed,
+        "time_budget_s": call.time_budget_s,
+        "n_trials": call.n_trials,
+        "study_name": call.study_name,
+        **{f"model.{k}": v for k, v in out.estimator_params.items()},
+    }
+    return RunRecord(
+        experiment=tags.experiment_name(call.spec_id, call.experiment),
+        run_name=f"tune-{out.best_model}-{time.strftime('%Y%m%d-%H%M%S')}",
+        kind="tune",
+        params=params,
+        metrics=_metrics(out),
+        tags=_tags(call, out),
+        artifacts={
+            tags.MOAI_DIR: folder / tags.MOAI_DIR,
+            tags.PLOTS: folder / tags.PLOTS,
+            TRIALS: folder / TRIALS,
+        },
+        model_dir=folder / tags.MODEL_DIR,
+        model_params=out.estimator_params,
+        start_ms=started_ms,
+        verdict=verdict,
+    )
+
+
+def _metrics(out: TuneOutcome) -> dict[str, float | None]:
+    return {
+        tags.cv(out.metric, "mean"): out.cv_mean,
+        tags.cv(out.metric, "std"): out.cv_std,
+        "trials_complete": out.counts["complete"],
+        "trials_pruned": out.counts["pruned"],
+        "trials_failed": out.counts["fail"],
+        "search_s": out.search_s,
+        "refit_s": out.refit_s,
+    }
+
+
+def _tags(call: TuneCall, out: TuneOutcome) -> dict[str, Any]:
+    return {
+        tags.SPEC_ID: call.spec_id,
+        tags.DATA_PATH: call.data_rel,
+        tags.DATA_SHA256: out.sha256,
+        tags.ROWS: out.rows,
+        tags.COLUMNS: out.columns,
+        tags.TARGET: call.target,
+        tags.TASK: out.task,
+        tags.MODEL: out.best_model,
+        tags.PARAMS: out.best_params,
+        tags.N_FEATURES: len(out.schema["features"]),
+        tags.SEED: call.seed,
+        tags.STUDY: call.study_name,
+        tags.STORAGE: call.storage,
+        tags.CV_FOLDS: call.cv_folds,
+    }
+
+
+def record_tune(
+    store: MlflowStore,
+    call: TuneCall,
+    out: TuneOutcome,
+    folder: Path,
+    started_ms: int,
+    verdict: Verdict,
+) -> list[str]:
+    """Write the tune's run and its trials as child runs; their ids, the tune's first."""
+    from mcp_server.ml.tracking.children import record_with_children
+    from mcp_server.ml.tuning.report import child_runs, read_table
+
+    record = tune_record(call, out, folder, started_ms, verdict)
+    trials = child_runs(read_table(folder / TRIALS_TABLE), out.metric)
+    return record_with_children(store, record, trials)
