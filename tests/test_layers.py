@@ -20,7 +20,7 @@ LAYERS = {
     "mcp_server.files.journal": 0,
     "mcp_server.ml.preprocess": 0,
     "mcp_server.ml": 20,
-    "mcp_server.ml.capability": 22,
+    "mcp_server.ml.capability": 23,  # a capability names its typed Verdict (tracking)
     "mcp_server.ml.data": 20,
     "mcp_server.ml.modeling": 21,
     "mcp_server.ml.spec": 22,

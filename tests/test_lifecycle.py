@@ -22,10 +22,11 @@ from pydantic import BaseModel
 from mcp_server.core import layout
 from mcp_server.core.errors import DataError
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability, Plan, VerdictTags
+from mcp_server.ml.capability import Call, Capability, Plan
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.runs import get_store
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.tools._lifecycle import drive
 
 pytestmark = pytest.mark.anyio
@@ -67,12 +68,13 @@ def sum_job(payload: str, progress: Any) -> dict[str, Any]:
     return {"total": sum(numbers), "pid": os.getpid()}
 
 
-def judge_sum(call: Call[SumRequest], outcome: dict[str, Any]) -> VerdictTags:
-    return tags.verdict(None, outcome["total"] >= 0, "a negative total")
+def judge_sum(call: Call[SumRequest], outcome: dict[str, Any]) -> Verdict:
+    kept = outcome["total"] >= 0
+    return Verdict(None, kept, None if kept else "a negative total")
 
 
 def record_sum(
-    call: Call[SumRequest], outcome: dict[str, Any], verdict: VerdictTags | None
+    call: Call[SumRequest], outcome: dict[str, Any], verdict: Verdict | None
 ) -> list[str]:
     if call.request.hold_recording:
         RECORDING.set()
@@ -82,8 +84,9 @@ def record_sum(
         run_name="sum",
         kind="evaluate",
         metrics={"total": outcome["total"]},
-        tags={**(verdict or {}), tags.ROWS: len(call.request.numbers)},
+        tags={tags.ROWS: len(call.request.numbers)},
         start_ms=call.started_ms,
+        verdict=verdict,
     )
     return [get_store(call.workspace).record(record)]
 
@@ -93,8 +96,8 @@ def answer_sum(call: Call[SumRequest], outcome: dict[str, Any], run_ids: list[st
     return SumAnswer(
         run_id=run_ids[0],
         total=outcome["total"],
-        recorded_total=run.data.metrics["total"],
-        kept=run.data.tags[tags.KEPT],
+        recorded_total=run.metrics["total"],
+        kept=tags.flag(bool(run.verdict.kept)),
         job_pid=outcome["pid"],
     )
 
@@ -156,7 +159,7 @@ async def test_a_capability_declared_in_a_few_lines_is_run_in_a_job_recorded_and
     assert answer.total == answer.recorded_total == 6.5
     assert answer.kept == "true"
     assert answer.job_pid != os.getpid()
-    assert [r.info.run_id for r in _runs(workspace)] == [answer.run_id]
+    assert [r.run_id for r in _runs(workspace)] == [answer.run_id]
     assert _staging_folders(workspace) == []
     assert seen == sorted(seen) and 0 < seen[-1] <= 1 and len(seen) >= 3, seen
 
