@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from mcp_server.ml.tracking.locations import tracking_uri
-from tests.fidelity.tables import branches, insurance, write
+from tests.fidelity.tables import branches, write
 from tests.fidelity.test_served_rows import _uvicorn
 from tests.support import stdio_client
 from tests.train_support import call
@@ -47,7 +47,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("full_rows") / "project"
     write(branches(), root / "data" / "branches.csv")
     write(branches(120, seed=29, unseen=True), root / "data" / "new_branches.csv")
-    write(insurance(), root / "data" / "insurance.csv")
     return root
 
 
@@ -141,27 +140,32 @@ async def test_the_registered_model_predicts_the_training_csv_in_a_fresh_process
     assert got == [str(label) for label in want] and set(got) == {"left", "stayed"}
 
 
-async def test_the_onnx_service_answers_a_schema_valid_huge_number(client, project: Path) -> None:
+def readings(rows: int = 500, seed: int = 3) -> pd.DataFrame:
+    """Two numbers of tiny spread pulling opposite ways: in float32, 1e38 in both becomes
+    inf - inf (NaN) inside the ONNX graph, where scikit-learn's float64 answers."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(0.5, 0.001, rows), rng.normal(0.2, 0.001, rows)
+    drift = (a - 0.5) - (b - 0.2) + rng.normal(0, 0.0005, rows)
+    size = rng.normal(10, 3, rows)
+    return pd.DataFrame({"a": a, "b": b, "size": size, "y": np.where(drift > 0, "up", "down")})
+
+
+async def test_the_onnx_service_answers_schema_valid_huge_numbers(client, project: Path) -> None:
+    write(readings(), project / "data" / "readings.csv")
     run = await call(
-        client,
-        "ml_train",
-        data_path="data/insurance.csv",
-        target="claim",
-        model="logistic_regression",
+        client, "ml_train", data_path="data/readings.csv", target="y", model="logistic_regression"
     )
-    served = await call(client, "ml_generate_serving", run_id=run["run_id"], output_dir="ins")
+    served = await call(client, "ml_generate_serving", run_id=run["run_id"], output_dir="read")
     assert served["runtime"] == "onnx" and "exactly" in served["runtime_reason"]
-    row = {"age": 40, "smoker": 1, "married": True, "region": "north", "bmi": 27.0}
-    with _uvicorn(project / "ins") as base:
-        answers = [
-            httpx.post(f"{base}/predict", json={**row, "bmi": bmi}, timeout=30)
-            for bmi in (1e38, -1e38)
-        ]
-    assert [a.status_code for a in answers] == [200, 200], answers[0].text
-    probabilities = np.array([list(a.json()["probabilities"].values()) for a in answers])
-    assert np.isfinite(probabilities).all() and np.allclose(probabilities.sum(axis=1), 1.0)
-    model = joblib.load(
-        project / (await call(client, "ml_export", run_id=run["run_id"], format="joblib"))["path"]
-    )
-    frame = pd.DataFrame([{**row, "bmi": 1e38}, {**row, "bmi": -1e38}])
-    assert [a.json()["prediction"] for a in answers] == model.predict(frame).tolist()
+    rows = [{"a": 1e38, "b": 1e38, "size": 10}, {"a": -1e38, "b": -1e38, "size": 1e38}]
+    rows += [{"a": 1e38, "b": -1e38, "size": -1e38}, {"a": 0.5, "b": 0.2, "size": 10}]
+    with _uvicorn(project / "read") as base:
+        answers = [httpx.post(f"{base}/predict", json=row, timeout=30) for row in rows]
+        batch = httpx.post(f"{base}/predict/batch", json={"records": rows}, timeout=30)
+    assert [a.status_code for a in answers] == [200] * len(rows), answers[0].text
+    assert batch.json()["predictions"] == [a.json() for a in answers]
+    exported = await call(client, "ml_export", run_id=run["run_id"], format="joblib")
+    model = joblib.load(project / exported["path"])
+    assert [a.json()["prediction"] for a in answers] == model.predict(pd.DataFrame(rows)).tolist()
+    got = np.array([[a.json()["probabilities"][str(c)] for c in model.classes_] for a in answers])
+    assert np.abs(got - model.predict_proba(pd.DataFrame(rows))).max() < 1e-4
