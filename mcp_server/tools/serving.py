@@ -35,6 +35,10 @@ class ServingResult(BaseModel):
     runtime: Literal["onnx", "joblib", "torchserve", "tfserving"] = Field(
         description="How it scores: onnxruntime, the joblib pipeline, TorchServe or TF Serving"
     )
+    runtime_reason: str = Field(
+        description="Why this runtime: asked for, or chosen by runtime='auto' (ONNX when the "
+        "pipeline converts exactly, else joblib, naming the columns ONNX cannot take)"
+    )
     files_written: list[str] = Field(description="Files written or updated (up to 40)")
     files_unchanged: int = Field(description="Files already up to date")
     files_skipped: list[str] = Field(
@@ -75,11 +79,12 @@ def generate(
         trusted,
         allow_failed_gates,
     )
-    parity = done.parity if runtime == "onnx" else None
-    run_command, test_command = RUNTIME_COMMANDS.get(runtime, (RUN, TEST))
+    parity = done.parity if done.runtime == "onnx" else None
+    run_command, test_command = RUNTIME_COMMANDS.get(done.runtime, (RUN, TEST))
     return ServingResult(
         output_dir=done.output_dir,
-        runtime=runtime,  # type: ignore[arg-type]
+        runtime=done.runtime,  # type: ignore[arg-type]
+        runtime_reason=done.runtime_reason,
         files_written=done.report.written[:MAX_LISTED],
         files_unchanged=len(done.report.unchanged),
         files_skipped=done.report.skipped[:MAX_LISTED],
@@ -104,14 +109,15 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         runtime: Annotated[
-            Literal["onnx", "joblib", "torchserve", "tfserving"],
+            Literal["auto", "onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="onnx: onnxruntime, fast, parity-checked; joblib: the scikit-learn "
-                "pipeline itself; torchserve: handler + config + .mar for "
+                description="auto (default): onnx when the pipeline converts exactly, else joblib "
+                "(dates, free text), with the reason; onnx: onnxruntime, fast, parity-checked; "
+                "joblib: the scikit-learn pipeline itself; torchserve: handler + config + .mar for "
                 f"{catalog.served_by('torchserve').name} runs; tfserving: SavedModel + "
                 f"models.config for {catalog.served_by('tfserving').name} runs"
             ),
-        ] = "onnx",
+        ] = "auto",
         overwrite: Annotated[
             bool, Field(description="Also replace files a person edited since generation")
         ] = False,
@@ -119,9 +125,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         allow_failed_gates: AllowFailedGates = False,
     ) -> ServingResult:
         """Generate a self-contained FastAPI service for a trained run: a pydantic request model
-        typed from the training schema (numbers, booleans, categories as enums, nullable where
-        data had missing values), POST /predict and /predict/batch, GET /health, /ready,
-        /metadata; onnxruntime (default, parity-checked) or joblib; 422 for bad input; its own
+        typed from the training schema that takes what the model scores (a row as read_csv reads
+        it; unseen categories answered and flagged, extra keys ignored and named, nulls imputed),
+        POST /predict and /predict/batch, GET /health, /ready, /metadata; runtime auto (onnx when
+        it converts exactly, else joblib; the result says which and why); 422 for bad input; its own
         pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
         Files a person edited are never overwritten unless overwrite=true. Then run test_command.
         A run that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true

@@ -122,3 +122,32 @@ def accounts(rows: int = 800, seed: int = 13) -> pd.DataFrame:
             "churn": churn,
         }
     )
+
+
+def branches(rows: int = 700, seed: int = 17, unseen: bool = False) -> pd.DataFrame:
+    """A full table as a user brings it: an id, an opening date, a free-text note, a True/False
+    column, a region, a balance with gaps; binary churn target. `unseen`: new rows where every
+    sixth region is one training never saw, every fifth balance and membership is missing and
+    every ninth date is text that is not a date."""
+    rng = np.random.default_rng(seed)
+    opened = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 1800, rows), unit="D")
+    region = rng.choice(["north", "south", "east", "west"], rows).astype(object)
+    member = (rng.random(rows) < 0.5).astype(object)
+    balance = rng.gamma(2.0, 700.0, rows).round(2)
+    score = (opened.year - 2021) * 0.5 + (region == "north") - 0.7 * member.astype(bool)
+    frame = pd.DataFrame(
+        {
+            "account_id": np.arange(100_000 + seed * rows, 100_000 + (seed + 1) * rows),
+            "opened": opened.strftime("%Y-%m-%d").astype(object),
+            "note": [" ".join(rng.choice(WORDS, 6)) + f" ref {i}" for i in range(rows)],
+            "member": member,
+            "region": region,
+            "balance": np.where(rng.random(rows) < 0.05, np.nan, balance),
+            "churn": np.where(score + rng.normal(0, 0.8, rows) > 0, "left", "stayed"),
+        }
+    )
+    if unseen:
+        frame.loc[frame.index % 6 == 0, "region"] = "north-west"
+        frame.loc[frame.index % 5 == 0, ["balance", "member"]] = np.nan
+        frame.loc[frame.index % 9 == 0, "opened"] = "not a date"
+    return frame

@@ -13,7 +13,8 @@ import joblib
 
 from mcp_server.ml.modeling.dataset import prepare
 from mcp_server.ml.modeling.preprocess import build_pipeline
-from mcp_server.ml.serving.service import ModelInfo, example_frame, render_service
+from mcp_server.ml.serving.fields import example_frame
+from mcp_server.ml.serving.service import ModelInfo, render_service
 from tests.fidelity.tables import accounts
 
 WITHOUT_PACKAGE = r"""

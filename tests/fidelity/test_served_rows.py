@@ -1,6 +1,7 @@
-"""The generated service accepts the CSV's own rows: 200 rows of each fresh table, read with
-`pandas.read_csv` and sent as JSON (0/1 flags as 0/1, True/False as booleans, gaps as null even
-where training had none), get 200 and the model's answer, on real uvicorn (127.0.0.1)."""
+"""The generated service accepts the CSV's own rows: 200 whole rows of each fresh table, the
+target included, read with `pandas.read_csv` and sent as JSON (0/1 flags as 0/1, True/False as
+booleans, gaps as null even where training had none), get 200, the model's answer and the target
+named as ignored, on real uvicorn (127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -70,9 +71,9 @@ def _uvicorn(service: Path) -> Iterator[str]:
 
 
 def _raw_rows(path: Path, target: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """The CSV as pandas reads it, the target dropped, every 7th row's first number missing."""
-    frame = pd.read_csv(path).head(ROWS).drop(columns=target)
-    number = next(c for c in frame.columns if frame[c].dtype == "float64")
+    """The CSV as pandas reads it, the target kept, every 7th row's first number missing."""
+    frame = pd.read_csv(path).head(ROWS)
+    number = next(c for c in frame.columns if frame[c].dtype == "float64" and c != target)
     frame.loc[frame.index % 7 == 0, number] = np.nan
     return frame, json.loads(frame.to_json(orient="records"))
 
@@ -126,6 +127,7 @@ async def test_the_csvs_own_rows_get_200_and_the_models_answer(
     )
     assert batch.status_code == 200
     got = [r.json() for r in singles]
+    assert {(tuple(g["ignored_fields"]), len(g["unseen"])) for g in got} == {((target,), 0)}
     assert (
         [g["prediction"] for g in got]
         == want

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mcp_server.ml.export.onnx_parity import float32_view
-from mcp_server.ml.serving.service import field_specs
+from mcp_server.ml.serving.fields import field_specs
 from tests.export_support import Fitted, fit, log_fitted
 from tests.support import error_text, free_port, running, stdio_client, structured
 

@@ -10,6 +10,7 @@ from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.render import to_identifier
 from mcp_server.files.workspace import Workspace, WriteReport
+from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.ml.serving.service import ENDPOINTS, ModelInfo, check_servable, render_service
 from mcp_server.ml.tracking import tags as run_tags
@@ -23,6 +24,7 @@ class Generated:
     parity: Parity | None
     endpoints: list[str]
     verdict: dict[str, Any]
+    runtime_reason: str = ""
 
 
 def default_output_dir(run_id: str, tags: dict[str, str]) -> str:
@@ -49,6 +51,9 @@ def generate_serving(
     store = get_store(workspace)
     run, verdict = open_run(store, run_id, "serve", allow_failed_gates)
     loaded = store.load_run(run.run_id, trusted=trusted)
+    reason = f"runtime={runtime!r} was asked for"
+    if runtime == AUTO:
+        runtime, reason = choose_runtime(loaded.schema)
     if runtime not in OTHER_RUNTIMES:
         check_servable(loaded.schema, runtime)
     rel = _service_folder(workspace, output_dir or default_output_dir(run.run_id, loaded.tags))
@@ -63,15 +68,43 @@ def generate_serving(
         report = workspace.write_files(
             {f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite
         )
-        return Generated(rel, report, runtime, None, endpoints, verdict.as_dict())
+        return Generated(rel, report, runtime, None, endpoints, verdict.as_dict(), reason)
     sample = parity_sample(loaded.schema, run_table(workspace, loaded.tags, None))
-    fmt = "onnx" if runtime == "onnx" else "joblib"
-    data, parity = serialize(loaded.model, loaded.schema, name, fmt, sample, labelled=False)
+    try:
+        data, parity = serialize(loaded.model, loaded.schema, name, runtime, sample, labelled=False)
+    except MoaiMlError as exc:
+        if not reason.startswith(CHOSEN):  # asked for by name: its refusal stands
+            raise
+        runtime, reason = "joblib", f"{JOBLIB}: the ONNX conversion failed ({exc})"
+        data, parity = serialize(loaded.model, loaded.schema, name, runtime, sample, labelled=False)
     files = render_service(info, runtime, data)
     report = workspace.write_files(
         {f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite
     )
-    return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict())
+    return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict(), reason)
+
+
+AUTO = "auto"
+CHOSEN = "chosen"
+JOBLIB = f"{CHOSEN} joblib, the trained scikit-learn pipeline itself"
+PYTHON_STEPS = {"datetime": "date", "text": "free-text"}
+
+
+def choose_runtime(schema: Schema) -> tuple[str, str]:
+    """The default runtime: ONNX (onnxruntime, parity-checked, fastest) when the pipeline converts
+    exactly, else joblib, which runs the pipeline itself; with the reason, for the result."""
+    python_only = [
+        f"{PYTHON_STEPS[f.kind]} column {f.name!r}"
+        for f in schema.features
+        if f.kind in PYTHON_STEPS
+    ]
+    if python_only:
+        listed = ", ".join(python_only[:5]) + (", ..." if len(python_only) > 5 else "")
+        return "joblib", (
+            f"{JOBLIB}: ONNX cannot reproduce the {listed} exactly (date parts and the TF-IDF "
+            "tokenizer are Python steps of the pipeline), so the service runs the pipeline"
+        )
+    return "onnx", f"{CHOSEN} onnx: the pipeline converts to ONNX exactly (parity-checked), fastest"
 
 
 def _service_folder(workspace: Workspace, folder: str) -> str:

@@ -2,8 +2,7 @@
 files are declared by `templates/serving/manifest.yaml`).
 
 Column names reach the generated code only as literals (`pyrepr`/`tojson`) or as validated
-identifiers: each feature gets a Python attribute name (made from the column, de-duplicated,
-never a pydantic/BaseModel name) and the column name itself becomes the field's alias.
+identifiers (`fields.field_specs`: an attribute name per feature, the column as its alias).
 """
 
 from __future__ import annotations
@@ -11,32 +10,20 @@ from __future__ import annotations
 import importlib.metadata
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.render import to_identifier
 from mcp_server.files.template_sets import template_set
-from mcp_server.ml.data.schema import Feature, Schema
+from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.modeling.catalog import label_is_argmax, runtime_packages
-
-if TYPE_CHECKING:
-    import pandas as pd
+from mcp_server.ml.serving.fields import example_frame, example_record, field_specs
 
 RUNTIMES = ("onnx", "joblib")
 FIELD_LINES_PER_MODULE = (
     180  # a field's lines in a record_part module (plus ~90 of helpers): under 300
 )
-TRUE_TOKENS = {"true", "yes", "y", "t", "1", "1.0"}
-FALSE_TOKENS = {"false", "no", "n", "f", "0", "0.0"}
-MAX_ENUM = 50
-IMPUTED_KINDS = (
-    "numeric",
-    "categorical",
-    "boolean",
-    "datetime",
-    "text",
-)  # the preprocessing imputes each
 ENDPOINTS = ["POST /predict", "POST /predict/batch", "GET /health", "GET /ready", "GET /metadata"]
 
 
@@ -48,107 +35,6 @@ class ModelInfo:
     run_id: str
     metrics: dict[str, float]
     verdict: dict[str, Any] | None = None  # gates_passed, kept, rejected_reason, allow_failed_gates
-
-
-def _reserved() -> set[str]:
-    from pydantic import BaseModel
-
-    return set(dir(BaseModel)) | {"records", "predict", "features"}
-
-
-def field_specs(schema: Schema) -> list[dict[str, Any]]:
-    """One dict per feature: attribute name, alias, type pieces, description, ONNX input."""
-    from mcp_server.ml.export.onnx_convert import input_names
-
-    reserved, taken = _reserved(), set()
-    specs = []
-    for feature, input_name in zip(schema.features, input_names(schema), strict=True):
-        attr = to_identifier(feature.name, "f")
-        if attr in reserved or attr.startswith(("model_", "_")):
-            attr = f"f_{attr}"
-        base, n = attr, 2
-        while attr in taken:
-            attr, n = f"{base}_{n}", n + 1
-        taken.add(attr)
-        specs.append({"attr": attr, "name": feature.name, "input": input_name, **_typing(feature)})
-    return specs
-
-
-def _typing(f: Feature) -> dict[str, Any]:
-    """kind: number | bool | enum | text | datetime, plus tokens/values and a description.
-
-    Every field the pipeline imputes is nullable (null or absent = missing), whether or not the
-    training data had gaps in it: the pipeline predicts rows with missing values."""
-    imputed = f.nullable or f.kind in IMPUTED_KINDS
-    nullable = (
-        " Missing values are allowed (null or absent): the model imputes them." if imputed else ""
-    )
-    out: dict[str, Any] = {"nullable": imputed, "values": [], "yes": "", "no": ""}
-    if f.kind == "numeric":
-        span = (
-            f" Seen in training: {f.minimum:g} to {f.maximum:g}." if f.minimum is not None else ""
-        )
-        return {**out, "kind": "number", "description": f"Number.{span}{nullable}"}
-    if f.kind == "boolean":
-        tokens = _bool_tokens(f.categories)
-        if tokens:
-            yes, no = tokens
-            text = (
-                f"true or false (also 1 or 0, or the values seen in training: {yes!r}, "
-                f"{no!r}).{nullable}"
-            )
-            return {**out, "kind": "bool", "yes": yes, "no": no, "description": text}
-    if f.kind in ("categorical", "boolean") and 0 < len(f.categories) < MAX_ENUM:
-        seen = f"One of the categories seen in training.{nullable}"
-        return {**out, "kind": "enum", "values": list(f.categories), "description": seen}
-    if f.kind == "datetime":
-        return {**out, "kind": "datetime", "description": f"Date/time (ISO 8601).{nullable}"}
-    label = (
-        "Free text"
-        if f.kind == "text"
-        else "Category (any string; unseen values are ignored by the model)"
-    )
-    return {**out, "kind": "text", "description": f"{label}.{nullable}"}
-
-
-def _bool_tokens(categories: list[str]) -> tuple[str, str] | None:
-    yes = [c for c in categories if str(c).strip().lower() in TRUE_TOKENS]
-    no = [c for c in categories if str(c).strip().lower() in FALSE_TOKENS]
-    if len(categories) == 2 and len(yes) == 1 and len(no) == 1:
-        return str(yes[0]), str(no[0])
-    return None
-
-
-def example_record(schema: Schema) -> dict[str, Any]:
-    """A valid request body: mid-range numbers, the first seen category, `false`, today's date."""
-    example: dict[str, Any] = {}
-    for f, spec in zip(schema.features, field_specs(schema), strict=True):
-        if spec["kind"] == "number":
-            low, high = f.minimum or 0.0, f.maximum if f.maximum is not None else 1.0
-            middle = (low + high) / 2
-            example[f.name] = float(round(middle)) if f.integer else round(middle, 4)
-        elif spec["kind"] == "bool":
-            example[f.name] = False
-        elif spec["kind"] == "datetime":
-            example[f.name] = "2026-01-01T00:00:00"
-        else:
-            example[f.name] = f.categories[0] if f.categories else "example"
-    return example
-
-
-def example_frame(schema: Schema, example: dict[str, Any]) -> pd.DataFrame:
-    """The example as the pipeline sees it (booleans back to the tokens seen in training)."""
-    import pandas as pd
-
-    from mcp_server.ml.modeling.preprocess import coerce_frame
-
-    row = {}
-    for spec in field_specs(schema):
-        value = example[spec["name"]]
-        row[spec["name"]] = (
-            (spec["yes"] if value else spec["no"]) if spec["kind"] == "bool" else value
-        )
-    return coerce_frame(pd.DataFrame([row]), schema)
 
 
 def expected_output(info: ModelInfo, example: dict[str, Any], runtime: str) -> dict[str, Any]:
@@ -199,10 +85,11 @@ def metadata(info: ModelInfo, runtime: str) -> dict[str, Any]:
             {
                 "name": f.name,
                 "kind": f.kind,
-                "nullable": f.nullable,
+                "nullable": spec["nullable"],  # null or absent is scored: the pipeline imputes
+                "missing_in_training": f.nullable,
                 "categories": list(f.categories),
             }
-            for f in schema.features
+            for f, spec in zip(schema.features, field_specs(schema), strict=True)
         ],
         "generator": f"moai-domain-ml {_own_version()}",
         "verdict": dict(info.verdict or {}),
@@ -249,6 +136,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "dev_versions": dev_versions(),
         "required": [f["name"] for f in fields if not f["nullable"]],
         "bad_field": _bad_field(fields),
+        "unseen_field": next((f["name"] for f in fields if f["kind"] == "enum"), None),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
         "env": settings.service_context(),
         "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
@@ -259,7 +147,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
 
 def field_lines(field: dict[str, Any]) -> int:
     """Lines a field takes in its record_part module: the Field call, and its type's alias."""
-    alias = {"enum": len(field["values"]) + 2, "bool": 8}.get(field["kind"], 0)
+    alias = {"enum": len(field["values"]) + 3, "bool": 8}.get(field["kind"], 0)
     return 6 + alias
 
 
@@ -278,21 +166,38 @@ def _parts(fields: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 def _bad_field(fields: list[dict[str, Any]]) -> dict[str, Any] | None:
     """A field and a value of the wrong type for it, for the generated 422 test."""
-    wrong = {"number": "not a number", "enum": "__not_a_category__", "bool": "maybe"}
+    wrong: dict[str, Any] = {"number": "not a number", "enum": ["a", "list"], "bool": 2}
     for f in fields:
         if f["kind"] in wrong:
             return {"name": f["name"], "value": wrong[f["kind"]]}
     return None
 
 
-def _feature_table(context: dict[str, Any]) -> dict[str, Any]:
+def _feature_table(context: dict[str, Any], schema: Schema) -> dict[str, Any]:
     """What the predictor feeds the model: (attribute, column, kind, true token, false token)."""
     rows = [[f["attr"], f["name"], f["kind"], f["yes"], f["no"]] for f in context["fields"]]
+    seen = [[f["attr"], f["name"], f["values"]] for f in context["fields"] if f["kind"] == "enum"]
     return {
         "features": rows,
+        "seen": seen,
+        "limits": number_limits(schema),
         "classes": context["classes"],
         "label_from_proba": label_is_argmax(context["model_name"]),
     }
+
+
+def number_limits(schema: Schema) -> list[list[float]]:
+    """[lows, highs] of the numeric features: the training range widened by a million spans
+    (at least a million), within float32 (the ONNX classifier's clamp, see app/predictor.py)."""
+    lows, highs = [], []
+    for f in schema.features:
+        if f.kind == "numeric":
+            low = f.minimum if f.minimum is not None else 0.0
+            high = f.maximum if f.maximum is not None else low
+            width = 1e6 * max(high - low, 1.0)
+            lows.append(max(low - width, -1e38))
+            highs.append(min(high + width, 1e38))
+    return [lows, highs]
 
 
 def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[str, bytes | str]:
@@ -301,7 +206,7 @@ def render_service(info: ModelInfo, runtime: str, model_bytes: bytes) -> dict[st
     example = example_record(info.schema)
     context = render_context(info, runtime, example)
     context["metadata"] = metadata(info, runtime)
-    context["feature_table"] = _feature_table(context)
+    context["feature_table"] = _feature_table(context, info.schema)
     layout = template_set("serving")
     files: dict[str, bytes | str] = dict(layout.render("service", context))
     files[layout.path("model", context)] = model_bytes

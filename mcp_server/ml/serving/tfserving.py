@@ -162,7 +162,7 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     """Every file of the deployment, relative to its folder, the SavedModel included."""
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.export.onnx_inputs import input_groups
-    from mcp_server.ml.serving.service import example_record
+    from mcp_server.ml.serving.fields import example_record
 
     check_runtime(info.pipeline, info.schema, "tfserving")
     groups = input_groups(info.schema)

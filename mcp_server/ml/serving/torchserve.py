@@ -48,7 +48,7 @@ def torchscript_bytes(estimator: Any) -> bytes:
 
 
 def _feature_table(schema: Schema) -> dict[str, Any]:
-    from mcp_server.ml.serving.service import field_specs
+    from mcp_server.ml.serving.fields import field_specs
 
     rows = [[f["name"], f["kind"], f["yes"], f["no"]] for f in field_specs(schema)]
     return {"task": schema.task, "classes": list(schema.classes), "features": rows}
@@ -104,7 +104,7 @@ def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | s
     import joblib
 
     from mcp_server.files.template_sets import template_set
-    from mcp_server.ml.serving.service import example_record
+    from mcp_server.ml.serving.fields import example_record
 
     check_runtime(info.pipeline, info.schema, "torchserve")
     preprocess = io.BytesIO()

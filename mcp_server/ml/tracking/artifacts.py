@@ -62,24 +62,30 @@ def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema, model_n
     """Save the fitted Pipeline as an MLflow model (signature + input example); return its size.
 
     The logged model is the pipeline behind `LabelledModel`: it predicts the user's labels and
-    takes the table as `pandas.read_csv` reads it, so the signature is inferred from raw rows
-    (`example` should be rows of the table as read, not coerced ones)."""
+    takes the table as `pandas.read_csv` reads it, so the example is stored as `read_csv` reads it
+    back and the signature's inputs are `csv_signature`'s (dates as text, optional columns)."""
     import logging
     import warnings
 
     import mlflow.sklearn
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature, infer_signature
 
     from mcp_server.ml.modeling.faithful import labelled
 
     model = labelled(pipeline, schema)
+    example = as_read_csv(example) if example is not None else None
     logging.getLogger("mlflow.sklearn").setLevel(
         logging.ERROR
     )  # the cloudpickle caution, said once in DESIGN
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         signature = (
-            infer_signature(example, model.predict(example)) if example is not None else None
+            ModelSignature(
+                csv_signature(schema, example),
+                infer_signature(example, model.predict(example)).outputs,
+            )
+            if example is not None
+            else None
         )
         mlflow.sklearn.save_model(
             model,
@@ -92,6 +98,34 @@ def stage_model(pipeline: Any, example: Any, path: Path, schema: Schema, model_n
             serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
         )
     return sum(f.stat().st_size for f in path.glob("model.*"))
+
+
+def as_read_csv(example: Any) -> Any:
+    """The rows as `pandas.read_csv` reads them from a CSV (dates as text, flags as 0/1 or
+    True/False): what a user's `predict(pd.read_csv(...))` sends."""
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(example.to_csv(index=False)))
+
+
+def csv_signature(schema: Schema, example: Any) -> Any:
+    """Input columns that accept every row `pandas.read_csv` gives for the training table, as the
+    pipeline does (it coerces each column itself): any column may be absent (imputed); text and
+    categories read as text are strings; numbers, dates (text, or parsed by `parse_dates`) and
+    columns read as integers or booleans (a gap turns them into floats or objects) are AnyType."""
+    from mlflow.types.schema import AnyType, ColSpec, DataType
+    from mlflow.types.schema import Schema as ColumnSchema
+
+    columns: list[Any] = []
+    anything: Any = AnyType  # untyped in mlflow
+    for feature in schema.features:
+        column = example[feature.name] if feature.name in example.columns else None
+        text = column is not None and column.dtype.kind == "O"
+        kind = DataType.string if text and feature.kind in ("text", "categorical") else anything()
+        columns.append(ColSpec(kind, feature.name, required=False))
+    return ColumnSchema(columns)
 
 
 def write_moai_dir(
