@@ -83,7 +83,7 @@ async def test_the_run_is_an_mlflow_run_with_params_metrics_tags_model_and_plots
     rf_run, project: Path
 ):
     store = get_store(Workspace(project))
-    run = store.get_run(rf_run["run_id"])
+    run = store.client.get_run(rf_run["run_id"])  # as MLflow itself shows it
     data = (project / "data/breast_cancer.csv").read_bytes()
     tags = run.data.tags
     assert tags["moai.spec_id"] == "ML-001" and tags["moai.kind"] == "train"

@@ -77,4 +77,4 @@ def test_a_run_is_written_while_another_process_holds_the_store_locked_past_mlfl
         RunRecord("locked-store", "waits", "train", params={"a": 1}, metrics={"m": 0.5})
     )
     assert proc.wait(timeout=60) == 0
-    assert store.get_run(run_id).data.metrics == {"m": 0.5}
+    assert store.get_run(run_id).metrics == {"m": 0.5}
