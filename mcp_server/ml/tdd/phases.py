@@ -230,10 +230,10 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
 def green(
     workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
 ) -> PhaseResult:
-    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.modeling.kind_families import default_model_for
 
     require_tests(workspace, prep)
-    name = model or default_model(prep.spec.task, len(prep.frame))
+    name = model or default_model_for(prep.kind, prep.spec.task, len(prep.frame))
     note = (
         "the registry's first choice for this task and size"
         if model is None
