@@ -75,15 +75,17 @@ def profile_file(
     max_warnings: int,
 ) -> ProfileResult:
     from mcp_server.core import layout
-    from mcp_server.ml.data.profile import profile_frame
-    from mcp_server.ml.data.tables import file_sha256, load_table, release_memory
+    from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.dataset import remember_profile
 
     path = workspace.resolve(data_path, must_exist=True)
-    sha = file_sha256(path)  # before the read: the schema kept below is of exactly these bytes
-    frame = load_table(path)
-    profile = profile_frame(frame, target, task)
-    remember_profile(workspace.ensure_dir(layout.SCHEMA_CACHE), sha, frame, profile, task)
+    kind = kind_for(path)
+    sha = kind.fingerprint(path)  # before the read: the schema kept below is of exactly these bytes
+    frame = kind.read(path)
+    profile = kind.profile(frame, target, task)
+    cache = workspace.ensure_dir(layout.SCHEMA_CACHE)
+    remember_profile(cache, sha, frame, profile, task, kind.name)
     del frame
     release_memory()  # the server lives on: keep none of the table once profiled
     flagged = {f.column for f in profile.findings if f.column}

@@ -57,7 +57,8 @@ class CompareOutcome:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
-    from mcp_server.ml.modeling.catalog import fast_first, get_spec
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.kind_families import check_accepted, models_for_kind
     from mcp_server.ml.modeling.metrics import check_metric
 
     progress(0, "loading and profiling the data")
@@ -65,10 +66,11 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
     )
     task = data.schema.task
-    models = req.models or fast_first(task)
+    models = req.models or models_for_kind(data.kind, task)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+    check_accepted(data.kind, models)
     metric = check_metric(task, req.metric)
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"

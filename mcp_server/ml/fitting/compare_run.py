@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 
 def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
-    from mcp_server.ml.data.tables import check_loadable
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     for name in args.models or []:
         get_spec(name)
-    check_loadable(path)
+    kind_for(path).check_size(path)  # too large to read: refused before a job starts
     return path
 
 

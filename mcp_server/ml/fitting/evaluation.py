@@ -60,16 +60,17 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
     one."""
     import numpy as np
 
-    from mcp_server.ml.data.tables import file_sha256, load_table
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     path = Path(req.data_path)
-    if req.holdout_index and req.expected_sha256 and file_sha256(path) != req.expected_sha256:
+    kind = kind_for(path)
+    if req.holdout_index and req.expected_sha256 and kind.fingerprint(path) != req.expected_sha256:
         raise DataError(
             f"{path.name} changed since the run was trained, so its holdout rows are gone; "
             "pass data_path to evaluate on the file as it is now"
         )
-    frame = load_table(path)
+    frame = kind.read(path)
     if schema.target not in frame.columns:
         raise DataError(
             f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows"
@@ -87,12 +88,12 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
     import numpy as np
     import pandas as pd
 
-    from mcp_server.ml.data.tables import load_table
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.preprocess import coerce_frame
 
     if req.holdout_index or not req.trained_on or not Path(req.trained_on).is_file() or not len(X):
         return None
-    trained = load_table(Path(req.trained_on))
+    trained = kind_for(Path(req.trained_on)).read(Path(req.trained_on))
     trained = (
         trained.loc[trained[schema.target].notna()] if schema.target in trained.columns else trained
     )
@@ -216,14 +217,6 @@ def _permutation(model: Any, X: Any, y: Any, schema: Any, seed: int) -> tuple[li
     return list(X.columns), result.importances_mean
 
 
-def cv_splitter(task: str, folds: int, seed: int) -> Any:
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if task == "regression":
-        return KFold(n_splits=folds, shuffle=True, random_state=seed)
-    return StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-
-
 def cross_validate_model(
     data: str | Any,
     schema: Any,
@@ -233,10 +226,10 @@ def cross_validate_model(
     seed: int,
     cache: Path | None = None,
 ) -> tuple[dict[str, dict[str, float | None]], float]:
-    """k-fold (stratified for classification) CV of a fresh pipeline: ({metric: {mean, std}}, mean
-    fit s).
+    """k-fold CV of a fresh pipeline on the folds of the data's kind (tables: stratified for
+    classes): ({metric: {mean, std}}, mean fit s).
 
-    `data` is a file path (the whole table) or a `Prepared`."""
+    `data` is a file path (the whole dataset) or a `Prepared`."""
     import warnings
 
     from sklearn.model_selection import cross_validate
@@ -259,7 +252,7 @@ def cross_validate_model(
             build_pipeline(schema, model, params, seed),
             data.X,
             data.y,
-            cv=cv_splitter(schema.task, folds, seed),
+            cv=data.kind.folds(schema.task, folds, seed),
             scoring=scorers,
             error_score="raise",
         )

@@ -38,13 +38,13 @@ def check_train(workspace: Workspace, args: TrainArgs) -> Path:
     """Validate what can be checked before a process is started (model name, path). The params are
     checked by the estimator itself, first thing in the job: the server never imports the model
     libraries (scikit-learn alone is 80 MiB more for the whole life of the server)."""
-    from mcp_server.ml.data.tables import check_loadable
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     if args.model != "auto":
         get_spec(args.model)
-    check_loadable(path)
+    kind_for(path).check_size(path)  # too large to read: refused before a job starts
     return path
 
 

@@ -146,12 +146,16 @@ class _Fitted:
 def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
     """Split the rows and fit the pipeline on the training ones (the holdout waits on disk)."""
     from mcp_server.ml.data.tables import release_memory
-    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.modeling.kind_families import check_accepted, default_model_for
     from mcp_server.ml.modeling.preprocess import build_pipeline
 
     schema = data.schema
-    train_idx, test_idx = _holdout_split(req, data.y, schema.task)
-    model = req.model if req.model != "auto" else default_model(schema.task, len(data.y))
+    train_idx, test_idx = _holdout_split(req, data)
+    if req.model == "auto":  # the kind's families: the registry's first choice for tables
+        model = default_model_for(data.kind, schema.task, len(data.y))
+    else:
+        model = req.model
+        check_accepted(data.kind, [model])
     pipeline = build_pipeline(schema, model, req.params, req.seed)
     parts = split_rows(data.X, train_idx, test_idx)  # empties data.X column by column
     # parts: [the training rows], let go by the fit
@@ -166,16 +170,11 @@ def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
     return _Fitted(model, pipeline, X_test, y_test, test_idx, len(train_idx), fit_time)
 
 
-def _holdout_split(req: TrainRequest, y: Any, task: str) -> tuple[Any, Any]:
-    import numpy as np
-    from sklearn.model_selection import train_test_split
-
+def _holdout_split(req: TrainRequest, data: Any) -> tuple[Any, Any]:
+    """The data kind's holdout (tables: a seeded split, stratified on the classes)."""
     try:
-        train_idx, test_idx = train_test_split(
-            np.arange(len(y)),
-            test_size=req.test_size,
-            random_state=req.seed,
-            stratify=y if task != "regression" else None,
+        train_idx, test_idx = data.kind.holdout(
+            data.X, data.y, data.schema.task, req.test_size, req.seed
         )
     except ValueError as exc:
         raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc

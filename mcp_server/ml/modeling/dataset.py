@@ -1,5 +1,6 @@
-"""A table made ready for a pipeline: loaded, profiled (or its cached schema reused), features
-coerced to the dtypes the pipeline expects, target encoded."""
+"""A dataset made ready for a pipeline: read and profiled by its kind of data (`ml/data/kinds`;
+or its cached schema reused), features coerced to the dtypes the pipeline expects, target
+encoded."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from mcp_server.core.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mcp_server.ml.data.kinds.base import DataKind
     from mcp_server.ml.data.schema import Schema
 
 
@@ -21,7 +23,8 @@ RAW_EXAMPLE_ROWS = 5
 
 @dataclass
 class Prepared:
-    """A table made ready for a pipeline: features coerced, target encoded."""
+    """A dataset made ready for a pipeline: features coerced, target encoded; `kind` read it and
+    splits it (`kind.holdout`, `kind.folds`)."""
 
     schema: Schema
     X: pd.DataFrame
@@ -29,6 +32,7 @@ class Prepared:
     rows: int
     columns: int
     sha256: str
+    kind: DataKind
     warnings: list[str] = field(default_factory=list)
     raw_example: pd.DataFrame | None = (
         None  # a few feature rows as the table was read (MLflow signature)
@@ -41,24 +45,27 @@ def prepare(
     task: str = "auto",
     drop: list[str] | None = None,
     cache: Path | None = None,
+    kind: DataKind | None = None,
 ) -> Prepared:
-    """Load, profile and build the schema; drop rows whose target is missing.
+    """Read (by the dataset's kind: `kind_for(path)` unless given), profile and build the schema;
+    drop rows whose target is missing.
 
-    With `cache`, the schema and warnings are kept per (file content, target, task, drop): an agent
-    that compares, trains and evaluates on one table profiles it once (the leakage checks alone
-    cost seconds on a large table)."""
-    from mcp_server.ml.data.tables import file_sha256, load_table
+    With `cache`, the schema and warnings are kept per (content, kind, target, task, drop): an
+    agent that compares, trains and evaluates on one table profiles it once (the leakage checks
+    alone cost seconds on a large table)."""
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
-    sha = file_sha256(path)
-    frame = load_table(path)
+    kind = kind or kind_for(path)
+    sha = kind.fingerprint(path)
+    frame = kind.read(path)
     unknown = [name for name in drop or [] if name not in frame.columns]
     if unknown:
         raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
-    key = _cache_key(sha, target, task, drop)
+    key = _cache_key(sha, target, task, drop, kind.name)
     schema, warnings = _cached_schema(cache, key) if cache else (None, [])
     if schema is None:
-        schema, warnings = _profile_schema(frame, target, task, drop)
+        schema, warnings = _schema_from(frame, kind.profile(frame, target, task), drop)
         if cache:
             _store_schema(cache, key, schema, warnings)
     missing = frame[target].isna()
@@ -75,31 +82,26 @@ def prepare(
         rows=rows,
         columns=columns,
         sha256=sha,
+        kind=kind,
         warnings=warnings,
         raw_example=example,
     )
 
 
-def remember_profile(cache: Path, sha: str, frame: Any, profile: Any, task: str) -> None:
-    """Keep the schema `prepare` builds from this profile (of `frame`, the file whose content hash
-    is `sha`, for the `task` asked; no drop list): a train, comparison or evaluation of the same
-    file and target right after `ml_profile_data` then skips profiling it again (seconds on a
-    large table)."""
+def remember_profile(
+    cache: Path, sha: str, frame: Any, profile: Any, task: str, kind: str = "table"
+) -> None:
+    """Keep the schema `prepare` builds from this profile (of `frame`, the dataset of that `kind`
+    whose content hash is `sha`, for the `task` asked; no drop list): a train, comparison or
+    evaluation of the same file and target right after `ml_profile_data` then skips profiling it
+    again (seconds on a large table)."""
     if profile.target is None or profile.task is None:
         return
     try:
         schema, warnings = _schema_from(frame, profile, None)
     except DataError:
         return  # no usable features: `prepare` says so itself
-    _store_schema(cache, _cache_key(sha, profile.target, task, None), schema, warnings)
-
-
-def _profile_schema(
-    frame: Any, target: str, task: str, drop: list[str] | None
-) -> tuple[Schema, list[str]]:
-    from mcp_server.ml.data.profile import profile_frame
-
-    return _schema_from(frame, profile_frame(frame, target, task), drop)
+    _store_schema(cache, _cache_key(sha, profile.target, task, None, kind), schema, warnings)
 
 
 def _schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schema, list[str]]:
@@ -119,12 +121,12 @@ def _schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Sche
     return schema, warnings
 
 
-def _cache_key(sha: str, target: str, task: str, drop: list[str] | None) -> str:
+def _cache_key(sha: str, target: str, task: str, drop: list[str] | None, kind: str) -> str:
     import hashlib
 
     from mcp_server import __version__
 
-    raw = json.dumps([__version__, sha, target, task, sorted(drop or [])])
+    raw = json.dumps([__version__, sha, kind, target, task, sorted(drop or [])])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 

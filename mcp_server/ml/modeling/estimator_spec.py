@@ -43,6 +43,7 @@ class EstimatorSpec:
     default_candidate: bool = False  # always among a SPEC's default refactor candidates
     requires: tuple[str, ...] = ()  # modules it needs, when its class lives in this package
     in_defaults: bool = True  # in "every available model" lists (a comparison's default)
+    data_kinds: tuple[str, ...] = ("table",)  # kinds of data it fits on (`ml/data/kinds`)
     first_choice: str | None = None  # one of FIRST_CHOICES: `ml_train(model="auto")` picks it
     auto_search: bool = False  # searched by `ml_tune` when the caller names no model
     portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first

@@ -32,6 +32,7 @@ from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mcp_server.ml.data.kinds.base import DataKind
     from mcp_server.ml.data.profile import Profile
     from mcp_server.ml.data.schema import Schema
 
@@ -52,16 +53,23 @@ class SpecData:
     profile: Profile
     schema: Schema
     read_options: dict[str, str]
+    kind: DataKind  # read and profiled the data; its template set is what the phases render
     data_rel: str = (
         ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
     )
 
     @property
+    def templates(self) -> str:
+        return self.kind.routes.tdd_templates
+
+    @property
     def paths(self) -> dict[str, str]:
-        """Every file of the cycle by name (`templates/tdd/manifest.yaml`), and its state folder."""
+        """Every file of the cycle by name (`templates/<set>/manifest.yaml`), and its state
+        folder."""
         from mcp_server.files.template_sets import template_set
 
-        paths = template_set("tdd").paths({"package": self.package, "module": self.spec.module})
+        names = {"package": self.package, "module": self.spec.module}
+        paths = template_set(self.templates).paths(names)
         return {**paths, "state": layout.tdd_state(self.spec.module).as_posix()}
 
     @property
@@ -72,10 +80,10 @@ class SpecData:
 def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     """Check dataset, target, task, drop list, metric and class sizes against the data."""
     from mcp_server.files.render import ident
-    from mcp_server.ml.data.profile import profile_frame
+    from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.data.schema import build_schema
-    from mcp_server.ml.data.tables import PARQUET_SUFFIXES, load_table, sniff_csv
-    from mcp_server.ml.modeling.catalog import default_candidates
+    from mcp_server.ml.data.tables import PARQUET_SUFFIXES, sniff_csv
+    from mcp_server.ml.modeling.kind_families import default_candidates_for
 
     try:
         ident(package)
@@ -84,7 +92,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
             f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
         ) from exc
     data_path = workspace.resolve(spec.dataset, must_exist=True)
-    frame = load_table(data_path)
+    kind = kind_for(data_path)
+    frame = kind.read(data_path)
     if spec.target not in frame.columns:
         names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])
         raise SpecError(
@@ -95,7 +104,7 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         raise SpecError(
             f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'"
         )
-    profile = profile_frame(frame, spec.target, spec.task)
+    profile = kind.profile(frame, spec.target, spec.task)
     assert profile.task is not None
     spec.task = profile.task
     check_names(spec, spec.task)
@@ -106,12 +115,12 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         )
     _check_classes(frame, spec)
     if spec.candidates is None:
-        spec.candidates = default_candidates(spec.task, len(frame))
+        spec.candidates = default_candidates_for(kind, spec.task, len(frame))
     read = (
         {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
     )
     prep = SpecData(
-        spec, package, data_path, frame, profile, schema, read, workspace.relative(data_path)
+        spec, package, data_path, frame, profile, schema, read, kind, workspace.relative(data_path)
     )
     check_writable(workspace, prep)
     return prep

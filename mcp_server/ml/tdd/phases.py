@@ -33,11 +33,12 @@ from mcp_server.ml.tdd.trust import trust_checks
 from mcp_server.ml.tracking.verdict import Verdict
 
 
-def render(phase: str, context: dict[str, Any]) -> dict[str, bytes | str]:
-    """The phase's files, as `templates/tdd/manifest.yaml` lays them out (path -> text)."""
+def render(phase: str, context: dict[str, Any], templates: str = "tdd") -> dict[str, bytes | str]:
+    """The phase's files, as `templates/<templates>/manifest.yaml` lays them out (path -> text);
+    the set is the data kind's (`SpecData.templates`)."""
     from mcp_server.files.template_sets import template_set
 
-    return dict(template_set("tdd").render(phase, context))
+    return dict(template_set(templates).render(phase, context))
 
 
 @dataclass
@@ -105,7 +106,9 @@ def _result(
 # -- RED -------------------------------------------------------------------------------------
 def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
     paths = prep.paths
-    report = workspace.write_files(render("red", test_context(prep)), overwrite=overwrite)
+    report = workspace.write_files(
+        render("red", test_context(prep), prep.templates), overwrite=overwrite
+    )
     hidden = f"{prep.package}.{prep.spec.module}"
     run = run_pytest(
         workspace.root,
@@ -161,7 +164,7 @@ def pipeline_files(
 
     from mcp_server.ml.modeling import labels
 
-    files = render("green", pipeline_context(prep, model, params, note))
+    files = render("green", pipeline_context(prep, model, params, note), prep.templates)
     files[prep.paths["labels"]] = inspect.getsource(
         labels
     )  # the saved model's wrapper, beside the pipeline
@@ -227,10 +230,10 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
 def green(
     workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
 ) -> PhaseResult:
-    from mcp_server.ml.modeling.catalog import default_model
+    from mcp_server.ml.modeling.kind_families import default_model_for
 
     require_tests(workspace, prep)
-    name = model or default_model(prep.spec.task, len(prep.frame))
+    name = model or default_model_for(prep.kind, prep.spec.task, len(prep.frame))
     note = (
         "the registry's first choice for this task and size"
         if model is None

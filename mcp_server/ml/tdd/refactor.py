@@ -19,7 +19,7 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
     require_tests(workspace, prep)
     paths = prep.paths
     sel_ctx = selection_context(prep)
-    report = workspace.write_files(render("refactor", sel_ctx), overwrite=overwrite)
+    report = workspace.write_files(render("refactor", sel_ctx, prep.templates), overwrite=overwrite)
     pipeline_file = workspace.root / paths["pipeline"]
     if not pipeline_file.is_file():
         report.merge(

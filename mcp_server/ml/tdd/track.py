@@ -26,25 +26,17 @@ log = logging.getLogger("moai_ml")
 
 
 def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[Any, Any, Any]:
-    """The domain pipeline fitted on the SPEC's seeded training split; (model, x_train, holdout row
-    positions among the labelled rows: what `ml_train` records as `split/holdout_index.npy`)."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split
-
+    """The domain pipeline fitted on the SPEC's seeded training split (the data kind's holdout,
+    the split the kind's generated tests draw); (model, x_train, holdout row positions among the
+    labelled rows: what `ml_train` records as `split/holdout_index.npy`)."""
     from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 
     spec, schema = prep.spec, prep.schema
     labeled = prep.frame[prep.frame[spec.target].notna()]
     y = encode_target(labeled[spec.target], schema)
-    stratify = None if spec.task == "regression" else y
-    x_train, _, y_train, _, _, test_idx = train_test_split(
-        coerce_frame(labeled, schema),
-        y,
-        np.arange(len(y)),
-        test_size=spec.test_size,
-        random_state=spec.seed,
-        stratify=stratify,
-    )
+    X = coerce_frame(labeled, schema)
+    train_idx, test_idx = prep.kind.holdout(X, y, spec.task, spec.test_size, spec.seed)
+    x_train, y_train = X.iloc[train_idx], y[train_idx]
     model = build_pipeline(schema, name, params, spec.seed).fit(x_train, y_train)
     return model, x_train, test_idx
 

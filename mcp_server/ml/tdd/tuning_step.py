@@ -28,7 +28,6 @@ Finish = Callable[[dict[str, Any], str, dict[str, Any]], Any]
 def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     """`tune_job` on the SPEC's training rows (written to `folder`), within the SPEC's budget."""
     import numpy as np
-    from sklearn.model_selection import train_test_split
 
     from mcp_server.ml.modeling.preprocess import encode_target
     from mcp_server.ml.tuning.job import TuneRequest, tune_job
@@ -37,14 +36,8 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     spec = prep.spec
     labeled = prep.frame[prep.frame[spec.target].notna()]
     y = encode_target(labeled[spec.target], prep.schema)
-    # the same rows the generated pipeline trains on (train_test_split's indices depend only on n,
-    # seed, labels)
-    train_idx, _ = train_test_split(
-        np.arange(len(y)),
-        test_size=spec.test_size,
-        random_state=spec.seed,
-        stratify=None if spec.task == "regression" else y,
-    )
+    # the same rows the generated pipeline trains on: the data kind's holdout split
+    train_idx, _ = prep.kind.holdout(labeled, y, spec.task, spec.test_size, spec.seed)
     table = folder / "training_rows.csv"
     labeled.iloc[np.sort(train_idx)].to_csv(table, index=False)
     request = TuneRequest(

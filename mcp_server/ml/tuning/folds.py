@@ -58,12 +58,12 @@ class CvScore:
 
 
 def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
-    """Split (stratified for classes) and preprocess each fold once."""
+    """Split by the data's kind (`data.kind.folds`; tables: stratified for classes) and
+    preprocess each fold once."""
     import warnings
 
     from sklearn.base import clone
 
-    from mcp_server.ml.fitting.evaluation import cv_splitter
     from mcp_server.ml.modeling.preprocess import build_preprocessor
 
     started = time.perf_counter()
@@ -71,7 +71,7 @@ def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
     parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for tr, va in cv_splitter(data.schema.task, folds, seed).split(data.X, data.y):
+        for tr, va in data.kind.folds(data.schema.task, folds, seed).split(data.X, data.y):
             pre = clone(base).fit(data.X.iloc[tr], data.y[tr])
             parts.append((tr, va, pre.transform(data.X.iloc[tr]), pre.transform(data.X.iloc[va])))
     return Folds(scorer, data.y, parts, seed, time.perf_counter() - started)

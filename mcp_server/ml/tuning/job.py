@@ -8,10 +8,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.fitting.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from mcp_server.ml.data.kinds.base import DataKind
 
 STEPS = 100
 # The search stops early enough that choosing, staging and recording the run end within the budget
@@ -72,10 +75,13 @@ def reserve(budget: float) -> float:
     return min(budget * RESERVE + RESERVE_S, budget / 2)
 
 
-def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
-    """Metric, families and spaces for the task, or a one-line error (before anything is
-    written)."""
+def check_request(
+    req: TuneRequest, task: str, kind: DataKind | None = None
+) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
+    """Metric, families and spaces for the task (and the kind of data, once read), or a one-line
+    error (before anything is written)."""
     from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.kind_families import accepted, check_accepted
     from mcp_server.ml.modeling.metrics import check_metric
     from mcp_server.ml.tuning.portfolio import default_families
     from mcp_server.ml.tuning.spaces import check_overrides, is_tunable, model_space
@@ -85,6 +91,11 @@ def check_request(req: TuneRequest, task: str) -> tuple[str, list[str], dict[str
     for name in families:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+    if kind is not None:
+        families = families if req.models else accepted(kind, families)
+        check_accepted(kind, families)
+        if not families:
+            raise MoaiMlError(f"no default family fits {kind.name} data; name them in models")
     check_overrides(req.search_space, families)
     spaces = {f: model_space(f, task, req.search_space.get(f)) for f in families}
     if req.strategy != "auto" and not any(is_tunable(s) for s in spaces.values()):
@@ -106,7 +117,7 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
         Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
     )
     task = data.schema.task
-    metric, families, spaces = check_request(req, task)
+    metric, families, spaces = check_request(req, task, data.kind)
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
     )

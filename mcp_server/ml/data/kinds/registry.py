@@ -1,0 +1,63 @@
+"""The kinds of data the product knows, and the kind of a dataset reference.
+
+`kind_for(path)` asks the registered kinds, newest first, whether the reference is theirs
+(`DataKind.detect`); the table kind is the default, so a file no kind claims is read as a table
+and refused by the table reader in the words it always used. A `hint` (a kind's name: a SPEC's
+or a tool argument's) skips detection: a series table is a CSV file too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.data.kinds.base import DataKind
+from mcp_server.ml.data.kinds.table import TABLE, TableKind
+
+DEFAULT = TABLE
+_KINDS: dict[str, DataKind] = {TABLE: TableKind()}
+
+
+def register_kind(kind: DataKind) -> None:
+    """Add a kind; it is asked before the kinds registered earlier. A name already taken is
+    refused (unregister the old kind first)."""
+    if kind.name in _KINDS:
+        raise MoaiMlError(f"a kind of data named {kind.name!r} is already registered")
+    _KINDS[kind.name] = kind
+
+
+def unregister_kind(name: str) -> None:
+    """Remove a kind (never the default table kind)."""
+    if name == DEFAULT:
+        raise MoaiMlError(f"the {DEFAULT!r} kind is the default and stays registered")
+    _KINDS.pop(name, None)
+
+
+def kinds() -> list[DataKind]:
+    """Every registered kind, in the order detection asks them (newest first, the default
+    last)."""
+    return [kind for name, kind in reversed(_KINDS.items()) if name != DEFAULT] + [_KINDS[DEFAULT]]
+
+
+def kind_named(name: str) -> DataKind:
+    if name not in _KINDS:
+        raise MoaiMlError(f"unknown kind of data {name!r}; known kinds: {', '.join(_KINDS)}")
+    return _KINDS[name]
+
+
+def kind_for(path: Path, hint: str | None = None) -> DataKind:
+    """The kind of the dataset at `path`: the one `hint` names, else the first that detects it,
+    else the default (tables)."""
+    if hint is not None:
+        return kind_named(hint)
+    for kind in kinds():
+        if _claims(kind, path):
+            return kind
+    return _KINDS[DEFAULT]
+
+
+def _claims(kind: DataKind, path: Path) -> bool:
+    try:
+        return bool(kind.detect(path))
+    except OSError:  # an unreadable reference is nobody's: the default reader says why
+        return False

@@ -1,0 +1,68 @@
+"""The model families a kind of data accepts: the registry's lists and choices, narrowed by the
+kind (`DataKind.accepts`, by default the family's `EstimatorSpec.data_kinds`).
+
+For the table kind every answer is the registry's own (every family lists "table"); a new kind
+gets its candidates, its default model and its refusals here without a change to the tools.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mcp_server.core.errors import MoaiMlError
+
+if TYPE_CHECKING:
+    from mcp_server.ml.data.kinds.base import DataKind
+
+
+def accepted(kind: DataKind, names: list[str]) -> list[str]:
+    """`names`, in their order, without the families the kind does not accept."""
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    return [name for name in names if name in REGISTRY and kind.accepts(REGISTRY[name])]
+
+
+def models_for_kind(kind: DataKind, task: str) -> list[str]:
+    """Every available family that fits the task and the kind, cheap ones first (a comparison's
+    default candidates)."""
+    from mcp_server.ml.modeling.catalog import fast_first
+
+    return accepted(kind, fast_first(task))
+
+
+def default_model_for(kind: DataKind, task: str, rows: int) -> str:
+    """The registry's first choice for the task and size when the kind accepts it, else the
+    cheapest family the kind accepts."""
+    from mcp_server.ml.modeling.catalog import default_model
+
+    first = default_model(task, rows)
+    if accepted(kind, [first]):
+        return first
+    cheap = models_for_kind(kind, task)
+    if not cheap:
+        raise MoaiMlError(
+            f"no installed model family fits a {task} task on {kind.name} data; install the "
+            "extra of a family that lists it"
+        )
+    return cheap[0]
+
+
+def default_candidates_for(kind: DataKind, task: str, rows: int) -> list[str]:
+    """A SPEC's refactor candidates when it names none, among the families the kind accepts."""
+    from mcp_server.ml.modeling.catalog import default_candidates
+
+    first = default_model_for(kind, task, rows)
+    return list(dict.fromkeys([first, *accepted(kind, default_candidates(task, rows))]))
+
+
+def check_accepted(kind: DataKind, names: list[str]) -> None:
+    """Refuse, in one line, families the kind of data does not accept."""
+    refused = [name for name in names if not accepted(kind, [name])]
+    if refused:
+        from mcp_server.ml.modeling.catalog import models_for
+
+        fits = accepted(kind, list(dict.fromkeys(models_for("binary") + models_for("regression"))))
+        raise MoaiMlError(
+            f"model(s) {refused[:5]} do not fit {kind.name} data; use one of: "
+            f"{', '.join(fits) or 'none installed'}"
+        )
