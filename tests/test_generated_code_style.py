@@ -1,7 +1,7 @@
 """Every template set renders code that ruff accepts as it is: `ruff check` and `ruff format
 --check`, with ruff's own defaults (`--isolated`: a user's project may have no config) and with a
-project's config (the service's own pyproject.toml; for code written into a user's project, this
-repository's). Rendered from hostile tables (quotes, unicode, Jinja markers, keywords in names
+project's config (the service's own pyproject.toml; for code written into a user's project, a
+strict one at 120 columns, `tests/fixtures/user_project_ruff.toml`). Rendered from hostile tables (quotes, unicode, Jinja markers, keywords in names
 and labels) and the examples, so data-made literals are held to the same standard as the rest."""
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from tests.support import ROOT, copy_examples
 from tests.tdd.test_templates import hostile_spec as hostile_workspace
 
 RUFF = str(Path(sys.executable).parent / "ruff")
-PROJECT = ["--config", str(ROOT / "pyproject.toml")]
+# A user's project config (strict rules at 120 columns); this repository's own is at 100.
+PROJECT = ["--config", str(ROOT / "tests/fixtures/user_project_ruff.toml")]
 
 
 def _ruff_clean(files: list[Path], configs: list[list[str]], cwd: Path | None = None) -> None:
@@ -137,7 +138,7 @@ def _tdd_and_dvc_files(
 ) -> dict[str, bytes | str]:
     files = {
         **tdd.render("red", tdd_context.test_context(prep)),
-        **tdd._pipeline_files(prep, model, params, "test"),
+        **tdd.pipeline_files(prep, model, params, "test"),
     }
     files[prep.paths["selection"]] = render(
         "tdd/refactor/selection.py.j2", tdd_context.selection_context(prep)
@@ -281,7 +282,7 @@ def _cycle_files(prep: tdd.SpecData, model: str) -> dict[str, bytes | str]:
     note = "tuned within 600 s (120 trials): CV balanced_accuracy 0.8765 ± 0.0123 vs threshold 0.85"
     files = {
         **tdd.render("red", tdd_context.test_context(prep)),
-        **tdd._pipeline_files(prep, model, {}, note),
+        **tdd.pipeline_files(prep, model, {}, note),
     }
     files.update(tdd.render("refactor", tdd_context.selection_context(prep)))
     files.update(render_pipeline(prep, model, {})[2])

@@ -133,7 +133,7 @@ def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never
         {"candidates": ["logistic_regression", "torch_mlp", "keras_mlp"]},
         "proj",
     )
-    workspace.write_files(tdd._pipeline_files(prep, "logistic_regression", None, "test"))
+    workspace.write_files(tdd.pipeline_files(prep, "logistic_regression", None, "test"))
     workspace.write_files(render("refactor", selection_context(prep)))
     folder = project / "src/proj/ml_001"
     assert sorted(p.name for p in folder.glob("*.py")) == [

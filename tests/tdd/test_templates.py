@@ -209,7 +209,7 @@ def test_a_hostile_table_yields_code_that_parses_lints_and_goes_red_then_green(h
 
 def test_the_generated_pipeline_makes_the_domain_layers_choices(hostile):
     ws, prep = hostile
-    files = tdd._pipeline_files(prep, "logistic_regression", {"C": 0.5}, "test")
+    files = tdd.pipeline_files(prep, "logistic_regression", {"C": 0.5}, "test")
     ws.write_files(files)
     module = _import(ws.root / "src", f"{prep.package}.{prep.spec.module}.pipeline")
     generated = module.build_pipeline()
@@ -285,7 +285,7 @@ def test_many_candidates_from_one_module_render_a_wrapped_import_that_lints_and_
         "svm",
     ]
     prep = tdd.load(workspace, "ML-001", {"candidates": many}, "ml_project")
-    workspace.write_files(tdd._pipeline_files(prep, "random_forest", None, "test"))
+    workspace.write_files(tdd.pipeline_files(prep, "random_forest", None, "test"))
     workspace.write_files(
         {prep.paths["selection"]: render("tdd/refactor/selection.py.j2", selection_context(prep))}
     )
