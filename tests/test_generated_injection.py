@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from mcp_server.ml.scaffolds.feast import scaffold_feast
-from mcp_server.render import environment
-from mcp_server.workspace import Workspace
+from mcp_server.files.render import environment
+from mcp_server.files.workspace import Workspace
 
 MARKER = "PWNED"
 ACT = f"open({MARKER!r}, 'w').write('x')"

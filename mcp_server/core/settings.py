@@ -164,6 +164,13 @@ CI = Setting(
     "dvc commands the tools run never prompt nor check for updates",
     audience="internal",
 )
+SAFE_PATH = Setting(
+    "PYTHONSAFEPATH",
+    "1",
+    "set by the product for itself and every Python process it starts (job runner, forkserver): "
+    "the working folder (a workspace) is never put first on sys.path",
+    audience="internal",
+)
 ALL = (
     TRACKING_URI,
     MLFLOW_LOGGING_LEVEL,
@@ -188,6 +195,7 @@ ALL = (
     DVC_NO_ANALYTICS,
     DO_NOT_TRACK,
     CI,
+    SAFE_PATH,
 )
 DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user
 

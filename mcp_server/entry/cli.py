@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mcp_server.safety.isolation import keep_workspace_off_sys_path
+
+    keep_workspace_off_sys_path()  # this process and every one it starts: no import from the cwd
     args = _parser().parse_args(argv)
     from mcp_server.core.errors import MoaiMlError
 
