@@ -77,7 +77,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
     from mcp_server.ml.tuning.spaces import normalise
-    from mcp_server.ml.tuning.storage import check_reachable, default_url
+    from mcp_server.ml.tuning.storage import check_reachable, study_url
 
     path = workspace.resolve(args["data_path"], must_exist=True)
     for name in args["models"] or []:
@@ -100,7 +100,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
             raise MoaiMlError(
                 "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
             ) from None
-    args["storage_url"] = args["storage"] or default_url(workspace.root)
+    args["storage_url"] = study_url(workspace, args["storage"])
     check_reachable(args["storage_url"])
     return path
 

@@ -99,3 +99,16 @@ async def test_a_relative_sqlite_storage_lands_in_the_workspace_whatever_the_ser
         result = await call(client, "ml_tune", **TUNE, storage="sqlite:///.moai/ml/studies/s.db")
     assert result["best_model"] == "ridge"
     assert (project / ".moai/ml/studies/s.db").is_file()
+
+
+@pytest.mark.parametrize("url", ["sqlite://user:pw@/", "sqlite://", "sqlite:///x.db?mode=ro"])
+def test_a_sqlite_url_with_a_host_password_or_options_is_a_one_line_error(
+    tmp_path: Path, url: str
+) -> None:
+    from mcp_server.core.errors import MoaiMlError
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.ml.tuning.storage import study_url
+
+    with pytest.raises(MoaiMlError, match="sqlite:///<path inside the workspace>") as caught:
+        study_url(Workspace(tmp_path), url)
+    assert "pw" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
