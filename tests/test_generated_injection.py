@@ -63,9 +63,9 @@ class C:
 
 VALUE = {{ v|pyrepr }}
 AS_JSON = {{ v|tojson }}
-ITEMS = [{{ [v, v]|join(", ") }}]
+ITEMS = [{{ [v, v]|map("pyrepr")|join(", ") }}]
 TEXT = "prefix {{ v }} suffix"  # {{ v }}
-print(json.dumps([VALUE, AS_JSON]))
+print(json.dumps([VALUE, AS_JSON, *ITEMS]))
 '''
 YAML = """# comment {{ v }} {{ v|tojson }}
 as_json: {{ v|tojson }}
@@ -97,7 +97,7 @@ def run_python(path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def assert_no_marker(root: Path) -> None:
-    assert not list(root.rglob(f"*{MARKER}*")), "a payload ran: the marker file exists"
+    assert not list(root.rglob(MARKER)), "a payload ran: the marker file exists"
 
 
 @pytest.mark.parametrize("value", CORPUS, ids=IDS)
@@ -109,7 +109,15 @@ def test_a_hostile_value_is_inert_in_python_code_strings_docstrings_and_comments
     done = run_python(path)
     assert_no_marker(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout) == [value, value]
+    assert json.loads(done.stdout) == [value] * 4
+
+
+@pytest.mark.parametrize("value", CORPUS, ids=IDS)
+def test_a_hostile_value_printed_bare_in_code_never_runs(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "generated.py"
+    path.write_text(render_text("X = {{ v }}\nITEMS = [{{ [v, v]|join(', ') }}]\n", value))
+    run_python(path)
+    assert_no_marker(tmp_path)
 
 
 @pytest.mark.parametrize("value", CORPUS, ids=IDS)
