@@ -58,7 +58,9 @@ def test_the_plugin_launcher_never_runs_a_moai_ml_the_repository_ships(tmp_path:
     shipped.chmod(0o755)
     only_python = tmp_path / "bin"
     only_python.mkdir()
-    (only_python / "python3").symlink_to(sys.executable)
+    python3 = only_python / "python3"  # the installed interpreter (a venv's, found by its path)
+    python3.write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n', encoding="utf-8")
+    python3.chmod(0o755)
     plugin = json.loads((ROOT / ".claude-plugin/plugin.json").read_text(encoding="utf-8"))
     server = plugin["mcpServers"]["moai-ml"]
     env = {"PATH": f"{only_python}:/usr/bin:/bin", "CLAUDE_PLUGIN_ROOT": str(ROOT)}

@@ -22,6 +22,7 @@ class Setting:
     # operator: set by people | internal: set by the tools, for generated code or child processes
     # | service: read by the generated prediction service
     audience: str = "operator"
+    secret: bool = False  # never handed to the workspace's own code (safety/isolation.py)
 
     def raw(self) -> str:
         return os.environ.get(self.name, "").strip()
@@ -76,6 +77,7 @@ SIGNING_KEY = Setting(
     "",
     "shared secret that signs and verifies model files, for a team on one tracking server "
     "(empty: a per-user key file)",
+    secret=True,
 )
 KEY_DIR = Setting(
     "MOAI_ML_KEY_DIR",
@@ -115,6 +117,7 @@ TOKEN = Setting(
     "MOAI_ML_TOKEN",
     "",
     "bearer token HTTP clients must send (Authorization: Bearer); required to bind beyond loopback",
+    secret=True,
 )
 TF_PYTHON = Setting(
     "MOAI_ML_TF_PYTHON",

@@ -6,14 +6,20 @@ Python 3.11 ignores the `sys_path` it is handed) all run with the workspace as w
 A repository's `anyio.py`, `matplotlib.py` or `multiprocessing.py` would then run inside the
 product, with its signing key in reach. Python's safe-path mode (`-P`, `PYTHONSAFEPATH`) leaves
 the working folder off `sys.path`; the product sets it for itself and for every Python process
-it starts. The one exception is the generated project's own tests, which pytest runs on purpose
-in a scrubbed environment.
+it starts. The one exception is the generated project's own code (its tests, which pytest runs
+on purpose, and its modules): they run in `scrubbed_environment`, without the product's secrets.
 """
 
 # Why nothing but os and sys here (no `from __future__`, settings imported late): this module
 # runs while the working folder may still be on sys.path, and both are loaded before any import.
 import os
 import sys
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: typing is not loaded yet (see above)
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from mcp_server.core.settings import Setting
 
 
 def keep_workspace_off_sys_path() -> None:
@@ -30,4 +36,19 @@ def keep_workspace_off_sys_path() -> None:
     os.environ[settings.SAFE_PATH.name] = settings.SAFE_PATH.default
 
 
-__all__ = ["keep_workspace_off_sys_path"]
+def scrubbed_environment(
+    values: "Mapping[Setting, str] | None" = None,
+    *,
+    defaults: "Iterable[Setting]" = (),
+    drop: "Iterable[Setting]" = (),
+) -> dict[str, str]:
+    """`settings.child_env` for the workspace's own code: also without any secret setting (a
+    repository's conftest.py runs with the generated tests) and in Python's usual path mode
+    (the generated project imports its own folder)."""
+    from mcp_server.core import settings
+
+    hidden = (*(s for s in settings.ALL if s.secret), settings.SAFE_PATH)
+    return settings.child_env(values, defaults=defaults, drop=(*drop, *hidden))
+
+
+__all__ = ["keep_workspace_off_sys_path", "scrubbed_environment"]
