@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from mcp_server.ml.scaffolds.feast import scaffold_feast
 from mcp_server.files.render import environment
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.scaffolds.feast import scaffold_feast
 
 MARKER = "PWNED"
 ACT = f"open({MARKER!r}, 'w').write('x')"
@@ -178,7 +178,10 @@ def test_feast_scaffolding_of_hostile_file_and_column_names_runs_without_running
     (fake / "types.py").write_text(FAKE_FEAST, encoding="utf-8")
     for rel in (f for f in out.files_written if f.endswith(".py")):
         path = ws.root / rel
-        code = f"import sys; sys.path.insert(0, {str(fake.parent)!r}); import runpy; runpy.run_path({path.name!r})"
+        code = (
+            f"import sys; sys.path.insert(0, {str(fake.parent)!r}); "
+            f"import runpy; runpy.run_path({path.name!r})"
+        )
         done = subprocess.run(
             [sys.executable, "-I", "-c", code],
             cwd=path.parent,

@@ -1,4 +1,4 @@
-"""Repository code never sees the product's secrets, and never starts the server (issue 23, medium 7).
+"""Repository code never sees the product's secrets, nor starts the server (issue 23, medium 7).
 
 The generated project's tests are the one workspace code the product runs on purpose (pytest in
 `ml_tdd_*`); a root `conftest.py` runs with them, so their environment carries no signing key and
