@@ -6,7 +6,7 @@ message that cannot be encoded back (a lone surrogate in an id) is answered with
 instead of killing the writer.
 
 HTTP: DNS-rebinding protection (Host and Origin allow-lists) stays on whatever the bind
-address; a bind beyond loopback also requires a bearer token (`MOAI_ML_TOKEN` or `--token`),
+address; a bind beyond loopback also requires a bearer token (`MOAI_ML_TOKEN` or `--token-file`),
 checked in constant time (`mcp_server.http_auth`).
 """
 
@@ -127,7 +127,7 @@ def check_exposure(host: str, token: str | None) -> None:
     if token is None and not is_loopback(host):
         raise MoaiMlError(
             f"binding {host!r} exposes the tools beyond this machine; set MOAI_ML_TOKEN "
-            "(or pass --token) to a "
+            "(or pass --token-file) to a "
             "long random secret that clients send as 'Authorization: Bearer <token>', or "
             "bind 127.0.0.1"
         )
