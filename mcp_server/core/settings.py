@@ -22,7 +22,6 @@ class Setting:
     # operator: set by people | internal: set by the tools, for generated code or child processes
     # | service: read by the generated prediction service
     audience: str = "operator"
-    secret: bool = False  # never handed to the workspace's own code (safety/isolation.py)
 
     def raw(self) -> str:
         return os.environ.get(self.name, "").strip()
@@ -77,7 +76,6 @@ SIGNING_KEY = Setting(
     "",
     "shared secret that signs and verifies model files, for a team on one tracking server "
     "(empty: a per-user key file)",
-    secret=True,
 )
 KEY_DIR = Setting(
     "MOAI_ML_KEY_DIR",
@@ -117,7 +115,6 @@ TOKEN = Setting(
     "MOAI_ML_TOKEN",
     "",
     "bearer token HTTP clients must send (Authorization: Bearer); required to bind beyond loopback",
-    secret=True,
 )
 TF_PYTHON = Setting(
     "MOAI_ML_TF_PYTHON",
@@ -168,11 +165,7 @@ CI = Setting(
     audience="internal",
 )
 SAFE_PATH = Setting(
-    "PYTHONSAFEPATH",
-    "1",
-    "set by the product for itself and every Python process it starts (job runner, forkserver): "
-    "the working folder (a workspace) is never put first on sys.path",
-    audience="internal",
+    "PYTHONSAFEPATH", "1", "no product process imports from its cwd", audience="internal"
 )
 ALL = (
     TRACKING_URI,

@@ -153,10 +153,9 @@ class JobStore:
     def start(self, job_id: str) -> int:
         """Launch the runner in its own session, so it outlives this server and its client."""
         folder = self.folder(job_id)
-        # Why -P: the runner works in the workspace, and `-m` would put it first on sys.path.
         cmd = [
             sys.executable,
-            "-P",
+            "-P",  # the runner works in the workspace; `-m` alone puts it first on sys.path
             "-m",
             "mcp_server.processes.runner",
             "--workspace",

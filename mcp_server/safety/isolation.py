@@ -47,7 +47,8 @@ def scrubbed_environment(
     (the generated project imports its own folder)."""
     from mcp_server.core import settings
 
-    hidden = (*(s for s in settings.ALL if s.secret), settings.SAFE_PATH)
+    # the product's secrets, and safe-path mode (the generated project imports its own folder)
+    hidden = (settings.SIGNING_KEY, settings.TOKEN, settings.SAFE_PATH)
     return settings.child_env(values, defaults=defaults, drop=(*drop, *hidden))
 
 
