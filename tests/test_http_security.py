@@ -56,7 +56,9 @@ def test_a_foreign_origin_gets_403_and_a_foreign_host_gets_421_on_any_bind(
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    with running(_cmd(project, host, port, "--token", TOKEN), project, url):
+    secret = project.parent / "token.txt"
+    secret.write_text(TOKEN + "\n", encoding="utf-8")
+    with running(_cmd(project, host, port, "--token-file", str(secret)), project, url):
         evil_origin = httpx.post(
             url, json=INIT, headers={**JSON, **auth, "Origin": "http://evil.example"}
         )
@@ -78,9 +80,20 @@ def test_binding_beyond_loopback_without_a_token_refuses_to_start(project: Path)
 
 
 def test_a_short_token_is_refused(project: Path):
-    cmd = _cmd(project, "127.0.0.1", free_port(), "--token", "short")
+    secret = project.parent / "short-token.txt"
+    secret.write_text("short", encoding="utf-8")
+    cmd = _cmd(project, "127.0.0.1", free_port(), "--token-file", str(secret))
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and "shorter than" in done.stderr
+
+
+def test_a_token_on_the_command_line_is_refused_because_ps_shows_it(project: Path):
+    cmd = _cmd(project, "127.0.0.1", free_port(), "--token", TOKEN)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "--token-file" in done.stderr and TOKEN not in done.stderr
+    missing = _cmd(project, "127.0.0.1", free_port(), "--token-file", str(project / "nope"))
+    done = subprocess.run(missing, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "token file" in done.stderr and "Traceback" not in done.stderr
 
 
 async def test_beyond_loopback_only_the_right_bearer_token_gets_in(project: Path):

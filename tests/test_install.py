@@ -89,7 +89,7 @@ def test_install_pins_an_interpreter_or_writes_the_run_command_when_asked(tmp_pa
     assert entry == {
         "type": "stdio",
         "command": sys.executable,
-        "args": ["-m", "mcp_server", "--workspace", "."],
+        "args": ["-P", "-m", "mcp_server", "--workspace", "."],
     }
     command = (tmp_path / ".claude/commands/moai-ml-run.md").read_text()
     assert command == (ROOT / "commands/run.md").read_text() and "$ARGUMENTS" in command

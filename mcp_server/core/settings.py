@@ -164,6 +164,9 @@ CI = Setting(
     "dvc commands the tools run never prompt nor check for updates",
     audience="internal",
 )
+SAFE_PATH = Setting(
+    "PYTHONSAFEPATH", "1", "no product process imports from its cwd", audience="internal"
+)
 ALL = (
     TRACKING_URI,
     MLFLOW_LOGGING_LEVEL,
@@ -188,6 +191,7 @@ ALL = (
     DVC_NO_ANALYTICS,
     DO_NOT_TRACK,
     CI,
+    SAFE_PATH,
 )
 DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user
 

@@ -21,8 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--token", default=None, help="bearer token for HTTP (default: $MOAI_ML_TOKEN)"
+        "--token-file", default=None, help="file holding the HTTP bearer token ($MOAI_ML_TOKEN)"
     )
+    # Why no --token: a command line is visible to every user of the machine (ps, /proc).
+    serve.add_argument("--token", default=None, help=argparse.SUPPRESS)
     serve.add_argument(
         "--allow-host", action="append", default=[], help="extra Host name the HTTP server accepts"
     )
@@ -54,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mcp_server.safety.isolation import keep_workspace_off_sys_path
+
+    keep_workspace_off_sys_path()  # this process and every one it starts: no import from the cwd
     args = _parser().parse_args(argv)
     from mcp_server.core.errors import MoaiMlError
 
@@ -93,7 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.transport != "stdio":
         from mcp_server.entry.transport import check_exposure
 
-        token = args.token or settings.TOKEN.exact() or None
+        token = _token(args)
         check_exposure(args.host, token)  # before anything slow: refuse at once
     server = build_server(args.workspace)
     if args.transport == "stdio":
@@ -107,6 +112,26 @@ def _serve(args: argparse.Namespace) -> int:
 
         run_http(server, args.host, args.port, token, args.allow_host)
     return 0
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    """The HTTP bearer token: from `--token-file`, else MOAI_ML_TOKEN; never from the command
+    line."""
+    from mcp_server.core.errors import MoaiMlError
+
+    if args.token is not None:
+        raise MoaiMlError(
+            "--token shows the secret to every user of this machine (ps); put it in a file "
+            f"given with --token-file, or in {settings.TOKEN.name}"
+        )
+    if args.token_file is None:
+        return settings.TOKEN.exact() or None
+    try:
+        return Path(args.token_file).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MoaiMlError(
+            f"cannot read the token file {args.token_file!r} ({exc}); give a readable UTF-8 file"
+        ) from None
 
 
 def _install(project: Path, python: str | None, command_file: bool) -> int:

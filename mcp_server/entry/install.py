@@ -25,7 +25,7 @@ COMMAND_FILE = Path(".claude/commands/moai-ml-run.md")  # `/moai-ml-run ML-001` 
 LAUNCHER = (
     "if command -v moai-ml >/dev/null 2>&1; then exec moai-ml mcp --workspace .; "
     "elif [ -x .venv/bin/moai-ml ]; then exec .venv/bin/moai-ml mcp --workspace .; "
-    "else exec python3 -m mcp_server --workspace .; fi"
+    "else PYTHONSAFEPATH=1 exec python3 -m mcp_server --workspace .; fi"
 )
 
 
@@ -50,7 +50,7 @@ def server_entry(python: str | None = None) -> dict[str, object]:
         return {
             "type": "stdio",
             "command": python,
-            "args": ["-m", "mcp_server", "--workspace", "."],
+            "args": ["-P", "-m", "mcp_server", "--workspace", "."],
         }
     return {"type": "stdio", "command": "sh", "args": ["-c", LAUNCHER]}
 

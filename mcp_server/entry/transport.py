@@ -6,7 +6,7 @@ message that cannot be encoded back (a lone surrogate in an id) is answered with
 instead of killing the writer.
 
 HTTP: DNS-rebinding protection (Host and Origin allow-lists) stays on whatever the bind
-address; a bind beyond loopback also requires a bearer token (`MOAI_ML_TOKEN` or `--token`),
+address; a bind beyond loopback also requires a bearer token (`MOAI_ML_TOKEN` or `--token-file`),
 checked in constant time (`mcp_server.http_auth`).
 """
 
@@ -64,6 +64,23 @@ def _encodable(item: SessionMessage) -> SessionMessage:
     return item
 
 
+def _misread_request(item: SessionMessage) -> SessionMessage | None:
+    """An error for a request the SDK read as a notification, else None.
+
+    Why: a request whose `id` is an object, an array or a boolean fails as a request and then
+    validates as a notification (the id dropped), which nobody answers; the client waits
+    forever. Every notification's method is `notifications/...`, so any other is such a request.
+    """
+    from mcp_types import JSONRPCNotification
+
+    message = item.message
+    if isinstance(message, JSONRPCNotification) and not message.method.startswith("notifications/"):
+        return _error(
+            INVALID_REQUEST, "Invalid request: the id must be a string or an integer (or absent)"
+        )
+    return None
+
+
 async def run_stdio(server: MCPServer) -> None:
     """`server` over stdio, answering every malformed frame and surviving unencodable ones."""
     from mcp.server.stdio import stdio_server
@@ -83,6 +100,8 @@ async def run_stdio(server: MCPServer) -> None:
                 async for item in wire_in:
                     if isinstance(item, Exception):
                         await send(_refusal(item))
+                    elif (misread := _misread_request(item)) is not None:
+                        await send(misread)
                     elif _encodable(item) is not item:
                         await send(_encodable(item))
                     else:
@@ -127,7 +146,7 @@ def check_exposure(host: str, token: str | None) -> None:
     if token is None and not is_loopback(host):
         raise MoaiMlError(
             f"binding {host!r} exposes the tools beyond this machine; set MOAI_ML_TOKEN "
-            "(or pass --token) to a "
+            "(or pass --token-file) to a "
             "long random secret that clients send as 'Authorization: Bearer <token>', or "
             "bind 127.0.0.1"
         )

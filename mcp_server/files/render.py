@@ -1,14 +1,14 @@
 """The one Jinja environment: sandboxed, StrictUndefined, and safe filters for data names.
 
-Names that come from data (columns, targets, labels) reach generated Python only through
-`pyrepr` / `tojson` (a literal) or `ident` (a validated identifier). Every rendered `.py` is
-parsed before it is returned, and no Jinja marker may survive rendering.
+Every value reaches a generated file through `files/escape.py`: a literal (`pyrepr`, `tojson`),
+a validated identifier (`ident`), or, printed bare, the environment's `finalize`, which escapes
+anything but plain text. Every rendered `.py` is parsed before it is returned, and no Jinja
+marker may survive rendering.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import keyword
 import re
 from functools import lru_cache
@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import IDENTIFIER
 from mcp_server.core.package import CHECKOUT_DIR, PACKAGE_DIR
+from mcp_server.files.escape import Code, finalize, join, pyrepr, tojson
 
 _IDENT = re.compile(IDENTIFIER)
 _MARKERS = ("{{", "}}", "{%", "%}", "{#", "#}")
@@ -35,38 +36,11 @@ def templates_dir() -> Path:
     return CHECKOUT_DIR / "templates"
 
 
-def pyrepr(value: Any) -> str:
-    """A Python literal for a value from data (strings, numbers, lists, tuples, dicts, None),
-    written the way `ruff format` writes it: strings in double quotes unless that needs more
-    escapes than single quotes; containers rebuilt from their items."""
-    if isinstance(value, str):
-        return _string_literal(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(map(pyrepr, value)) + "]"
-    if isinstance(value, tuple):
-        items = ", ".join(map(pyrepr, value))
-        return f"({items},)" if len(value) == 1 else f"({items})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{pyrepr(k)}: {pyrepr(v)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def _string_literal(text: str) -> str:
-    quote = "'" if text.count('"') > text.count("'") else '"'
-    return quote + "".join(_char(c, quote) for c in text) + quote
-
-
-def _char(c: str, quote: str) -> str:
-    if c in ("\\", quote):
-        return "\\" + c
-    return c if c in "'\"" else repr(c)[1:-1]
-
-
-def ident(value: str) -> str:
+def ident(value: str) -> Code:
     """A validated Python identifier; refuses anything else instead of escaping it."""
     if not isinstance(value, str) or not _IDENT.match(value) or keyword.iskeyword(value):
         raise MoaiMlError(f"{value!r} is not a safe Python identifier for generated code")
-    return value
+    return Code(value)
 
 
 def to_identifier(value: str, fallback: str = "x") -> str:
@@ -75,10 +49,6 @@ def to_identifier(value: str, fallback: str = "x") -> str:
     if out[0].isdigit() or keyword.iskeyword(out):
         out = f"{fallback}_{out}"
     return out
-
-
-def _tojson(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=True, sort_keys=True)
 
 
 @lru_cache(maxsize=1)
@@ -90,10 +60,12 @@ def environment() -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        finalize=finalize,  # every bare value is escaped (files/escape.py)
     )
     env.filters["pyrepr"] = pyrepr
     env.filters["ident"] = ident
-    env.filters["tojson"] = _tojson
+    env.filters["tojson"] = tojson
+    env.filters["join"] = join
     return env
 
 

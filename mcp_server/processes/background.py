@@ -155,6 +155,7 @@ class JobStore:
         folder = self.folder(job_id)
         cmd = [
             sys.executable,
+            "-P",  # the runner works in the workspace; `-m` alone puts it first on sys.path
             "-m",
             "mcp_server.processes.runner",
             "--workspace",

@@ -118,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
     from mcp_server.core import settings
+    from mcp_server.safety.isolation import keep_workspace_off_sys_path
+
+    keep_workspace_off_sys_path()  # the job's forkserver and children inherit safe-path mode
 
     settings.MLFLOW_LOGGING_LEVEL.set_default()
     # Why: nothing of a job may print where a parent could mistake it for protocol output.

@@ -1,3 +1,4 @@
-"""Guards against hostile input, signed model files, the supply chain of generated artefacts."""
+"""Guards against hostile input, a workspace kept off sys.path, signed model files, the supply
+chain of generated artefacts."""
 
-__all__ = ["guards", "signing", "supply_chain"]
+__all__ = ["guards", "isolation", "signing", "supply_chain"]

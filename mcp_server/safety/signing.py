@@ -25,6 +25,7 @@ from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError
 
 SIGNATURE_FILE = "signature.json"
+MIN_SHARED_KEY_CHARS = 32  # a shared secret anyone could guess signs pickles anyone can forge
 _DOMAIN = b"moai-ml/model-file/v1\x00"
 
 
@@ -41,6 +42,12 @@ def signing_key() -> bytes:
     """The secret: `MOAI_ML_SIGNING_KEY` if set, else the user's key file (made on first use)."""
     shared = settings.SIGNING_KEY.exact()
     if shared:
+        if len(shared) < MIN_SHARED_KEY_CHARS:
+            raise MoaiMlError(
+                f"{settings.SIGNING_KEY.name} is too short ({len(shared)} characters); use at "
+                f"least {MIN_SHARED_KEY_CHARS} random ones, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
         return hashlib.sha256(shared.encode("utf-8")).digest()
     path = key_path()
     try:

@@ -64,6 +64,7 @@ def register_model(
 
     store = run_store(workspace)
     run, verdict = open_run(store, run_id, "register", allow_failed_gates)
+    store.require_signed(run.run_id, "register")
     made = register(store, run, verdict, name, description)
     return RegisterResult(
         **version_summary(made).model_dump(),

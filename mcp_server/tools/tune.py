@@ -50,9 +50,15 @@ from mcp_server.tools.tune_models import (
     TuneResult,
 )
 
-# The job's own search stops at the budget; this only kills a fit that cannot be interrupted.
-KILL_FACTOR, KILL_EXTRA_S = 2.0, 300.0
+# The job's own search stops at the budget; a fit it cannot interrupt (one endless trial, the
+# refit of the winner) is killed at the budget plus a grace: a minute, or a quarter of the budget.
+KILL_GRACE_S, KILL_GRACE_SHARE = 60.0, 0.25
 PLOTS = ("optimization_history.png", "param_importances.png")
+
+
+def kill_after_s(budget_s: float) -> float:
+    """When a search is killed, inline or as a background job: its budget plus the grace."""
+    return budget_s + max(KILL_GRACE_S, budget_s * KILL_GRACE_SHARE)
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -77,7 +83,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
     from mcp_server.ml.tuning.spaces import normalise
-    from mcp_server.ml.tuning.storage import check_reachable, default_url
+    from mcp_server.ml.tuning.storage import check_reachable, study_url
 
     path = workspace.resolve(args["data_path"], must_exist=True)
     for name in args["models"] or []:
@@ -100,7 +106,7 @@ def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
             raise MoaiMlError(
                 "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
             ) from None
-    args["storage_url"] = args["storage"] or default_url(workspace.root)
+    args["storage_url"] = study_url(workspace, args["storage"])
     check_reachable(args["storage_url"])
     return path
 
@@ -222,9 +228,11 @@ async def tune_tool(
     args["study_name"] = _study_name(args["study_name"], path)
     with staging(workspace) as folder:
         request = _request(args, path, folder, started, workspace.root / SCHEMA_CACHE)
-        kill_s = args["time_budget_s"] * KILL_FACTOR + KILL_EXTRA_S
+        budget = args["time_budget_s"]
+        grace = kill_after_s(budget) - budget
+        what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"
         out = await run_job_tool(
-            tune_job, request, ctx=ctx, total=STEPS, budget_s=kill_s, what="the search"
+            tune_job, request, ctx=ctx, total=STEPS, budget_s=kill_after_s(budget), what=what
         )
         ids = await record_runs(
             lambda: _record(workspace, args, out, folder, int(started * 1000)),

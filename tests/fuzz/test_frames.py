@@ -29,6 +29,9 @@ FRAMES = {
     "JSON but not JSON-RPC": "[1, 2, 3]",
     "invalid UTF-8": b"\xff\xfe\xfa".decode("latin-1"),
     "empty object": "{}",
+    "object id": '{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}',
+    "array id": '{"jsonrpc":"2.0","id":[1],"method":"ping"}',
+    "boolean id": '{"jsonrpc":"2.0","id":true,"method":"ping"}',
 }
 
 

@@ -147,6 +147,7 @@ def promote(
     challenger = resolve_version(store, f"models:/{name}/{version}")
     if not challenger.run_id:
         raise MoaiMlError(f"version {version} of {name!r} has no source run; it cannot be checked")
+    store.require_signed(challenger.run_id, "promote")  # `force` overrides gates, never this
     run = store.get_run(challenger.run_id)
     verdict = check(store, run, "promote", request.allow_failed_gates)
     reasons = [NO_GATES] if verdict.gates_passed is None else []

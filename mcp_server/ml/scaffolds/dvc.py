@@ -23,6 +23,7 @@ from typing import Any
 
 from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError, SpecError
+from mcp_server.files.escape import Code
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.output import render_group, write_all
 
@@ -117,7 +118,7 @@ def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, 
     plot = "confusion.csv" if classification else "predictions.csv"
     return {
         "spec_id": spec.spec_id,
-        "spec_rel": spec.spec_rel or "(SPEC given as tool arguments)",
+        "spec_rel": spec.spec_rel or Code("(SPEC given as tool arguments)"),
         "test_rel": paths["test"],
         "pipeline_rel": paths["pipeline"],
         "pipeline_module": prep.pipeline_module,
@@ -126,11 +127,12 @@ def _context(prep: Any, folder: str, model: str, params_yaml: str) -> dict[str, 
         "pipeline_dep": posixpath.relpath(paths["pipeline"], folder),
         "dataset_dep": posixpath.relpath(prep.data_rel, folder),
         "classification": classification,
-        "scorers": {name: get_metric(name, spec.task).expr(spec.task) for name in names},
+        # the metric table's own expressions (metrics_spec), not data
+        "scorers": {name: Code(get_metric(name, spec.task).expr(spec.task)) for name in names},
         "plot_name": plot,
         "plot_file": f"plots/{plot}",
         "model_name": model,
-        "params_yaml": params_yaml,
+        "params_yaml": Code(params_yaml),  # yaml.safe_dump's own escaping: reads back as data
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.escape import Code
 from mcp_server.files.render import to_identifier
 from mcp_server.files.template_sets import template_set
 from mcp_server.ml.data.schema import Schema
@@ -138,7 +139,11 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "bad_field": _bad_field(fields),
         "unseen_field": next((f["name"] for f in fields if f["kind"] == "enum"), None),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
-        "env": settings.service_context(),
+        # the service's variables: this product's own texts (settings), printed as they are
+        "env": {
+            key: {field: Code(text) for field, text in var.items()}
+            for key, var in settings.service_context().items()
+        },
         "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
             "_", "-"
         ),

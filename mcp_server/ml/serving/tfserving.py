@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.escape import Code
 from mcp_server.ml.serving.families import check_runtime
 
 if TYPE_CHECKING:
@@ -176,7 +177,8 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
         "numbers": groups.get("numbers", []),
         "strings": groups.get("strings", []),
         "request": request,
-        "request_text": json.dumps(request, indent=1),
+        # json.dumps's own escaping (ASCII, quotes and line breaks escaped): a JSON block
+        "request_text": Code(json.dumps(request, indent=1, ensure_ascii=True)),
         "feature_table": {"task": info.schema.task, "classes": list(info.schema.classes), **groups},
     }
     files: dict[str, bytes | str] = dict(template_set("tfserving").render("deployment", context))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout, settings
 from mcp_server.core.errors import SpecError
+from mcp_server.files.escape import Code
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.spec.reader import MlSpec, check_names
@@ -207,7 +208,7 @@ def common_context(prep: SpecData) -> dict[str, Any]:
             "DATASET = ", "ROOT", prep.data_rel or Path(spec.dataset).as_posix()
         ),
         "model_path_statement": path_statement("MODEL_PATH = ", "ROOT", paths["model"]),
-        "spec_rel": spec.spec_rel or "(SPEC given as tool arguments)",
+        "spec_rel": spec.spec_rel or Code("(SPEC given as tool arguments)"),
         "test_rel": paths["test"],
         "pipeline_rel": paths["pipeline"],
         "module": ident(spec.module),
@@ -264,8 +265,9 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     extra = {
         a["check"]: get_metric(a["check"], spec.task) for a in accepted if a["kind"] == "metric"
     }
-    scorers = {
-        name: m.expr(spec.task) for name, m in {**extra, spec.metric: primary, **gates}.items()
+    scorers = {  # the metric table's own expressions (metrics_spec), not data
+        name: Code(m.expr(spec.task))
+        for name, m in {**extra, spec.metric: primary, **gates}.items()
     }
     return {
         "acceptance": accepted,
@@ -320,11 +322,12 @@ def pipeline_context(
         froms,
     )
     copies = local_modules([est["origin"]])
-    doc = textwrap.fill(f"Estimator: {est['name']} ({note}).", 96)  # a tuning note is long
+    # the note is the product's own text, with registry and metric names and numbers in it
+    doc = Code(textwrap.fill(f"Estimator: {est['name']} ({note}).", 96))  # a tuning note is long
     return {
         **common_context(prep),
         "estimator": est,
-        "imports": imports,
+        "imports": Code(imports),
         "estimator_doc": doc,
         "local_modules": copies,
     }
@@ -358,7 +361,7 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
         "metric": metric.name,
         "scoring": metric.scorer(spec.task),
         "greater_is_better": metric.greater_is_better,
-        "imports": imports,
+        "imports": Code(imports),
         "folds": folds,
         "local_modules": local_modules([cand["origin"] for cand in candidates]),
     }

@@ -19,6 +19,7 @@ from typing import Any
 
 from mcp_server.core import settings
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.escape import Code
 
 PACKAGE = "mcp_server."
 _MODELING = "mcp_server.ml.modeling."
@@ -79,7 +80,7 @@ def local_modules(modules: list[str]) -> list[dict[str, Any]]:
         {
             "file": relative(m)[1:] + ".py",
             "origin": m.removeprefix(PACKAGE).replace(".", "/") + ".py",
-            "source": done[m].rstrip("\n"),
+            "source": Code(done[m].rstrip("\n")),  # this package's own module, copied
         }
         for m in sorted(done)
     ]

@@ -48,10 +48,13 @@ class PytestRun:
 
 
 def _env(root: Path, extra: dict[str, str] | None) -> dict[str, str]:
+    from mcp_server.safety.isolation import scrubbed_environment
+
     src, path = str(root / "src"), settings.PYTHONPATH.exact()
     # One OpenMP thread per process unless the user chose otherwise: on a shared machine,
     # oversubscribed OpenMP makes HistGradientBoosting an order of magnitude slower.
-    env = settings.child_env(
+    # The repository's own code runs here (its conftest.py too): no product secret reaches it.
+    env = scrubbed_environment(
         {
             settings.PYTHONPATH: src + (os.pathsep + path if path else ""),
             settings.PYTHONDONTWRITEBYTECODE: settings.PYTHONDONTWRITEBYTECODE.default,

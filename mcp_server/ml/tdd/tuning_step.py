@@ -31,7 +31,7 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
 
     from mcp_server.ml.modeling.preprocess import encode_target
     from mcp_server.ml.tuning.job import TuneRequest, tune_job
-    from mcp_server.ml.tuning.storage import default_url
+    from mcp_server.ml.tuning.storage import study_url
 
     spec = prep.spec
     labeled = prep.frame[prep.frame[spec.target].notna()]
@@ -44,7 +44,7 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         data_path=str(table),
         target=spec.target,
         staging=str(folder / "staging"),
-        storage=default_url(workspace.root),
+        storage=study_url(workspace, None),
         study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}",
         started=time.time(),
         time_budget_s=float(spec.tune_budget_s or 0),

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.settings import SIGNING_KEY
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.locations import local_path, tracking_uri
 from mcp_server.ml.tracking.store import MlflowStore, RunRecord
 from mcp_server.ml.tracking.view import RunView
-from mcp_server.safety.signing import load_pickle
+from mcp_server.safety.signing import load_pickle, verified_bytes
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -79,6 +80,18 @@ class RunStore(MlflowStore):
             raise MoaiMlError(
                 f"run {run_id!r} has no moai/ model files; it is not a training run"
             ) from exc
+
+    def require_signed(self, run_id: str, action: str) -> None:
+        """Refuse to `action` (register, promote) a run whose model file this product did not
+        sign: a registered version is loaded by `models:/` anywhere, with no further check."""
+        folder = self.moai_dir(run_id)
+        if verified_bytes(folder / tags.MODEL_FILE, folder=folder) is None:
+            raise MoaiMlError(
+                f"refusing to {action} run {run_id}: its model file was not signed by this "
+                "machine's moai-ml (logged by another tool or machine, or changed since); train "
+                f"it again with ml_train or the TDD tools, or set {SIGNING_KEY.name} on every "
+                "machine of a team that shares one tracking server"
+            )
 
     def load_run(self, run_id: str, *, trusted: bool = False) -> LoadedRun:
         """The run's fitted model and schema; the pickle is loaded only if this product signed it

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from mcp_server.core import layout
-from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.errors import MoaiMlError, WorkspaceError
+
+if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
 
 HEARTBEAT_S = 3
 GRACE_S = 12
@@ -29,8 +32,40 @@ SCHEMES = (
 )
 
 
-def default_url(root: Path) -> str:
-    return f"sqlite:///{(root / layout.OPTUNA_DB).as_posix()}"
+def study_url(workspace: Workspace, storage: str | None) -> str:
+    """The URL a study is opened with: a database server's as given; a SQLite file's as an
+    absolute path that resolves inside the workspace (its folder created there), else refused.
+
+    Why: `sqlite:///../x.db` is relative to the server's working folder, `sqlite:////abs.db` is
+    anywhere, and a repository may ship `.moai/ml/optuna.db` as a symlink to a database outside.
+    """
+    if not storage:
+        return _sqlite_inside(workspace, layout.OPTUNA_DB.as_posix(), layout.OPTUNA_DB.as_posix())
+    url = normalise_url(storage)
+    if not url.startswith("sqlite"):
+        return storage
+    parsed = urlparse(url)
+    if parsed.netloc or not url.startswith("sqlite:///") or parsed.query:
+        raise MoaiMlError(
+            f"storage {redact(storage)!r} is not a SQLite file URL; use sqlite:///<path inside "
+            "the workspace> (three slashes, no host, no password) or a database server URL"
+        )
+    return _sqlite_inside(workspace, url.removeprefix("sqlite:///"), redact(storage))
+
+
+def _sqlite_inside(workspace: Workspace, raw: str, shown: str) -> str:
+    try:
+        real = workspace.writable(raw)
+        if real.is_dir():
+            raise WorkspaceError(f"{raw!r} is a folder")
+        workspace.ensure_dir(real.parent)
+    except WorkspaceError as exc:
+        reason = str(exc).split(";", 1)[0]
+        raise MoaiMlError(
+            f"storage {shown!r} cannot be used ({reason}); use sqlite:///<a file inside the "
+            "workspace>, remove a symlink that leads out of it, or give a database server URL"
+        ) from None
+    return f"sqlite:///{real.as_posix()}"
 
 
 def normalise_url(url: str) -> str:
@@ -96,8 +131,12 @@ def open_storage(url: str) -> Any:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     quiet_optuna()
     url = normalise_url(url)
-    if url.startswith("sqlite"):
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).parent.is_dir():
+        # Why no mkdir: a path's folders are created, inside the workspace, by `study_url` only.
+        raise MoaiMlError(
+            f"the folder of storage {redact(url)!r} does not exist; create it, or use the "
+            "workspace's default storage"
+        )
     for attempt in range(SCHEMA_RETRIES):
         try:
             return RDBStorage(
