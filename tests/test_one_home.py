@@ -181,6 +181,7 @@ def test_the_environment_check_finds_reads_writes_and_hand_written_child_environ
 def test_the_generated_service_names_its_variables_only_through_the_settings_table():
     from mcp_server.core import settings
     from mcp_server.files.render import render
+    from mcp_server.ml.serving.service import service_env
 
     # quoted, as a string, a README cell or an assignment (a Python constant may share a name)
     names = re.compile("|".join(rf"[\"'`]{s.name}[\"'`=]" for s in settings.SERVICE))
@@ -193,7 +194,7 @@ def test_the_generated_service_names_its_variables_only_through_the_settings_tab
         "runtime": "onnx",
         "classification": True,
         "image_name": "m",
-        "env": settings.service_context(),
+        "env": service_env(),
     }
     readme = render("serving/README.md.j2", context)
     for s in settings.SERVICE:

@@ -33,7 +33,7 @@ def keep_workspace_off_sys_path() -> None:
         del sys.path[0]
     from mcp_server.core import settings
 
-    os.environ[settings.SAFE_PATH.name] = settings.SAFE_PATH.default
+    settings.SAFE_PATH.set(settings.SAFE_PATH.default)
 
 
 def scrubbed_environment(

@@ -139,11 +139,7 @@ def render_context(info: ModelInfo, runtime: str, example: dict[str, Any]) -> di
         "bad_field": _bad_field(fields),
         "unseen_field": next((f["name"] for f in fields if f["kind"] == "enum"), None),
         "python_version": f"{sys.version_info.major}.{sys.version_info.minor}",
-        # the service's variables: this product's own texts (settings), printed as they are
-        "env": {
-            key: {field: Code(text) for field, text in var.items()}
-            for key, var in settings.service_context().items()
-        },
+        "env": service_env(),
         "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
             "_", "-"
         ),
@@ -227,3 +223,12 @@ def _date_parts_source() -> str:
     from mcp_server.ml import preprocess
 
     return inspect.getsource(preprocess)
+
+
+def service_env() -> dict[str, dict[str, Code]]:
+    """The service's variables for its templates: this product's own texts (settings), printed
+    as they are."""
+    return {
+        key: {field: Code(text) for field, text in var.items()}
+        for key, var in settings.service_context().items()
+    }
