@@ -9,6 +9,17 @@ from mcp_server.files.workspace import Workspace
 from tests.support import copy_examples
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """`external` beside pyproject's `slow`: `make check` runs the tests that are neither (README,
+    "Tests"); `make test` runs them all."""
+    config.addinivalue_line(
+        "markers",
+        "external: needs a stack outside this package's venv (PostgreSQL, an mlflow server, "
+        "TorchServe, TensorFlow, Feast, DVC and git, Chromium, evidently, Claude Code's CLI, "
+        "the network)",
+    )
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -27,5 +38,5 @@ def workspace(project: Path) -> Workspace:
 
 @pytest.fixture
 def server(project: Path):  # type: ignore[no-untyped-def]
-    """The real server, for in-process contract checks (behaviour is tested over stdio/HTTP)."""
+    """The real server, for in-process contract checks (tool calls: `support.inprocess_client`)."""
     return build_server(project)

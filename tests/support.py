@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: a real MCP client over stdio or HTTP against `moai-ml mcp`."""
+"""Helpers shared by the tests: a real MCP client against the server, in this process (the SDK's
+in-memory transport) or over stdio or HTTP against `moai-ml mcp`."""
 
 from __future__ import annotations
 
@@ -42,8 +43,26 @@ def server_params(workspace: Path, *extra: str) -> StdioServerParameters:
 
 @contextlib.asynccontextmanager
 async def stdio_client(workspace: Path) -> AsyncIterator[Client]:
-    """A real MCP client talking to `python -m mcp_server` over stdio."""
+    """A real MCP client talking to `python -m mcp_server` over stdio.
+
+    For tests of the wire and of the server process itself (framing, kill -9, jobs that outlive
+    it, environment given to the process); everything else uses `inprocess_client`."""
     async with Client(server_params(workspace), read_timeout_seconds=600) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def inprocess_client(workspace: Path) -> AsyncIterator[Client]:
+    """The SDK's client against the very server `moai-ml mcp` builds, in this test process.
+
+    Same tools, middleware, job processes and MLflow store as over stdio, without a process start
+    (~1.5 s) and a job forkserver preloading the ML libraries (~4 s) per client: the forkserver is
+    started once per test process and shared. Calls go through the SDK's in-process dispatcher
+    (validation, middleware, progress, cancellation), not through JSON-RPC framing, which
+    tests/test_client.py and tests/fuzz test over stdio and HTTP."""
+    from mcp_server.entry.server import build_server
+
+    async with Client(build_server(workspace), read_timeout_seconds=600) as client:
         yield client
 
 

@@ -18,7 +18,7 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.safe_load import load_model
 from mcp_server.ml.tracking.runs import get_store
 from mcp_server.safety.signing import SIGNATURE_FILE, verified_bytes
-from tests.support import copy_examples, error_text, stdio_client
+from tests.support import copy_examples, error_text, inprocess_client
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("store_trust")]
@@ -72,7 +72,7 @@ async def test_a_run_logged_by_someone_else_is_never_unpickled_by_export_serving
     project: Path, copy_signature: bool
 ) -> None:
     marker = project / f"pwned-{copy_signature}"
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         legit = await call(
             client,
             "ml_train",

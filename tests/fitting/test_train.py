@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call, call_error, job_processes, staging_left, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train")]
@@ -35,7 +35,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 
