@@ -32,6 +32,31 @@ def copy_examples(dest: Path) -> Path:
     return dest
 
 
+def copy_workspace(source: Path, dest: Path) -> Path:
+    """A copy of a workspace that has runs, at `dest`: the SQLite MLflow store and the logged
+    models' MLmodel files name their artifact folders by absolute path, so those are re-pointed
+    from `source` to `dest` (the copy's runs, models and artifacts are its own)."""
+    import sqlite3
+
+    shutil.copytree(source, dest, symlinks=True)
+    old, new = str(source), str(dest)
+    db = dest / ".moai/ml/mlflow.db"
+    if db.is_file():
+        with contextlib.closing(sqlite3.connect(db)) as con, con:
+            listed = con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            for (table,) in listed.fetchall():
+                for column in con.execute(f"PRAGMA table_info('{table}')").fetchall():
+                    if "CHAR" in column[2].upper() or "TEXT" in column[2].upper():
+                        con.execute(
+                            f'UPDATE "{table}" SET "{column[1]}" = replace("{column[1]}", ?, ?) '
+                            f'WHERE instr("{column[1]}", ?) > 0',
+                            (old, new, old),
+                        )
+    for mlmodel in dest.glob(".moai/**/MLmodel"):
+        mlmodel.write_text(mlmodel.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return dest
+
+
 def server_params(workspace: Path, *extra: str) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
