@@ -22,7 +22,7 @@ import pytest
 
 from tests.support import copy_examples, free_port, inprocess_client, running, structured
 
-pytestmark = [pytest.mark.xdist_group("fuzz-service")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz-service")]
 KEY = "service-key-for-the-attack-tests"
 AUTH = {"X-API-Key": KEY}
 EXAMPLES = 1000 if os.environ.get("MOAI_FUZZ", "") == "full" else 60
