@@ -76,8 +76,9 @@ lint: $(CHECK_STAMP)
 	$(VENV)/bin/ruff format --check mcp_server tests bench
 	$(VENV)/bin/mypy
 
+# The fixed cost of a call: a warm ml_train against a plain script, start-up against a bare server.
 bench: $(TEST_STAMP)
-	$(PY) bench/startup.py
+	$(PY) bench/lifecycle.py
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) build dist .pytest_cache
