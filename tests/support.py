@@ -81,10 +81,10 @@ async def inprocess_client(workspace: Path) -> AsyncIterator[Client]:
     """The SDK's client against the very server `moai-ml mcp` builds, in this test process.
 
     Same tools, middleware, job processes and MLflow store as over stdio, without a process start
-    (~1.5 s) and a job forkserver preloading the ML libraries (~4 s) per client: the forkserver is
-    started once per test process and shared. Calls go through the SDK's in-process dispatcher
-    (validation, middleware, progress, cancellation), not through JSON-RPC framing, which
-    tests/test_client.py and tests/fuzz test over stdio and HTTP."""
+    (~2 s of CPU) and a job forkserver preloading the ML libraries (~5 s of CPU) per client: the
+    forkserver is started once per test process and shared. Calls go through the SDK's
+    in-process dispatcher (validation, middleware, progress, cancellation), not through JSON-RPC
+    framing, which tests/test_client.py and tests/fuzz test over stdio and HTTP."""
     from mcp_server.entry.server import build_server
 
     async with Client(build_server(workspace), read_timeout_seconds=600) as client:
