@@ -110,7 +110,7 @@ async def test_drift_in_the_columns_the_model_leans_on_is_drift_though_evidently
     drift_project,
 ):
     project, table, run = drift_project["project"], drift_project["table"], drift_project["run"]
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         calm = await call(
             client,
             "ml_detect_drift",

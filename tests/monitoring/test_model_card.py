@@ -125,7 +125,7 @@ async def test_a_card_worth_signing_has_intervals_baseline_threshold_classes_sub
     (project / ".moai/specs/SPEC-ML-050").mkdir(parents=True)
     (project / ".moai/specs/SPEC-ML-050/spec.md").write_text(SPEC_050)
     _renewals().to_csv(project / "data/renewals.csv", index=False)
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         run = await call(
             client,
             "ml_train",
