@@ -11,6 +11,14 @@
 
 Rounds are interleaved (the machine is shared and noisy); ratios are of the medians, the best
 rounds are printed beside them.
+
+Last measured (2 cores shared by five engineers, load average 11-13, 3 rounds), so wall times
+say little: (a) CPU: server and job 4.08 s against the script's 1.69 s (2.42x, +2.4 s per call;
+wall 14.9 s against 14.7 s); (b) median 6.4 s against 5.2 s, 1.24x. Per call the server itself
+uses 0.16 s of CPU, the job 3.4-3.7 s. In the job, beside the fit and the scoring the script does
+too: the two plots 0.41 s (tight_layout 0.13 s of it), reading and profiling the table (schema
+cached) 0.17 s against the script's read, the one-row latency 0.13 s, staging `moai/` and the
+MLflow model 0.16 s; in the server, recording the run 0.12 s and reading it back 0.03 s.
 Run: `.venv/bin/python bench/lifecycle.py [--rows 5000] [--trees 100] [--rounds 5]`
 """
 
