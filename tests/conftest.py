@@ -1,12 +1,32 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
 
 from mcp_server.entry.server import build_server
 from mcp_server.files.workspace import Workspace
-from tests.support import copy_examples
+from tests.support import copy_examples, copy_workspace, inprocess_client, structured
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One native (OpenMP/BLAS) thread per test process, as in the product's jobs: `make test` runs
+    two workers on two cores, and a fit in a worker with a thread per core oversubscribes them
+    (OpenMP threads that spin while waiting made a 400-row histogram boosting fit take minutes).
+    Set before numpy or scikit-learn loads (conftest imports neither); servers and jobs that tests
+    start inherit it. And `external` beside pyproject's `slow`: `make check` runs the tests that
+    are neither (README, "Tests"); `make test` runs them all."""
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    config.addinivalue_line(
+        "markers",
+        "external: needs a stack outside this package's venv (PostgreSQL, an mlflow server, "
+        "TorchServe, TensorFlow, Feast, DVC and git, Chromium, evidently, Claude Code's CLI, "
+        "the network)",
+    )
 
 
 @pytest.fixture
@@ -27,5 +47,49 @@ def workspace(project: Path) -> Workspace:
 
 @pytest.fixture
 def server(project: Path):  # type: ignore[no-untyped-def]
-    """The real server, for in-process contract checks (behaviour is tested over stdio/HTTP)."""
+    """The real server, for in-process contract checks (tool calls: `support.inprocess_client`)."""
     return build_server(project)
+
+
+# Runs trained through `ml_train` once per test process (xdist: per worker) and shared by the tests
+# that need a trained run rather than a test of training itself: name -> ml_train arguments.
+SHARED_RUNS: dict[str, dict[str, Any]] = {
+    "logistic": {
+        "data_path": "data/breast_cancer.csv",
+        "target": "target",
+        "model": "logistic_regression",
+    },
+    "forest": {
+        "data_path": "data/breast_cancer.csv",
+        "target": "target",
+        "model": "random_forest",
+        "params": {"n_estimators": 30},
+        "spec_id": "ML-001",
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def trained_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """examples/ with the SHARED_RUNS trained in it, and each run's ml_train result. Never
+    changed: tests get a copy (`trained`)."""
+    project = copy_examples(tmp_path_factory.mktemp("trained") / "project")
+
+    async def train() -> dict[str, Any]:
+        async with inprocess_client(project) as client:
+            return {
+                name: structured(await client.call_tool("ml_train", args))
+                for name, args in SHARED_RUNS.items()
+            }
+
+    return project, anyio.run(train)
+
+
+@pytest.fixture
+def trained(
+    trained_template: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> tuple[Path, dict[str, Any]]:
+    """A project of its own holding the SHARED_RUNS (copied, ~50 ms, instead of trained again),
+    and each run's ml_train result."""
+    source, results = trained_template
+    return copy_workspace(source, tmp_path / "project"), results

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: a real MCP client over stdio or HTTP against `moai-ml mcp`."""
+"""Helpers shared by the tests: a real MCP client against the server, in this process (the SDK's
+in-memory transport) or over stdio or HTTP against `moai-ml mcp`."""
 
 from __future__ import annotations
 
@@ -31,6 +32,31 @@ def copy_examples(dest: Path) -> Path:
     return dest
 
 
+def copy_workspace(source: Path, dest: Path) -> Path:
+    """A copy of a workspace that has runs, at `dest`: the SQLite MLflow store and the logged
+    models' MLmodel files name their artifact folders by absolute path, so those are re-pointed
+    from `source` to `dest` (the copy's runs, models and artifacts are its own)."""
+    import sqlite3
+
+    shutil.copytree(source, dest, symlinks=True)
+    old, new = str(source), str(dest)
+    db = dest / ".moai/ml/mlflow.db"
+    if db.is_file():
+        with contextlib.closing(sqlite3.connect(db)) as con, con:
+            listed = con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            for (table,) in listed.fetchall():
+                for column in con.execute(f"PRAGMA table_info('{table}')").fetchall():
+                    if "CHAR" in column[2].upper() or "TEXT" in column[2].upper():
+                        con.execute(
+                            f'UPDATE "{table}" SET "{column[1]}" = replace("{column[1]}", ?, ?) '
+                            f'WHERE instr("{column[1]}", ?) > 0',
+                            (old, new, old),
+                        )
+    for mlmodel in dest.glob(".moai/**/MLmodel"):
+        mlmodel.write_text(mlmodel.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return dest
+
+
 def server_params(workspace: Path, *extra: str) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
@@ -42,8 +68,26 @@ def server_params(workspace: Path, *extra: str) -> StdioServerParameters:
 
 @contextlib.asynccontextmanager
 async def stdio_client(workspace: Path) -> AsyncIterator[Client]:
-    """A real MCP client talking to `python -m mcp_server` over stdio."""
+    """A real MCP client talking to `python -m mcp_server` over stdio.
+
+    For tests of the wire and of the server process itself (framing, kill -9, jobs that outlive
+    it, environment given to the process); everything else uses `inprocess_client`."""
     async with Client(server_params(workspace), read_timeout_seconds=600) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def inprocess_client(workspace: Path) -> AsyncIterator[Client]:
+    """The SDK's client against the very server `moai-ml mcp` builds, in this test process.
+
+    Same tools, middleware, job processes and MLflow store as over stdio, without a process start
+    (~2 s of CPU) and a job forkserver preloading the ML libraries (~5 s of CPU) per client: the
+    forkserver is started once per test process and shared. Calls go through the SDK's
+    in-process dispatcher (validation, middleware, progress, cancellation), not through JSON-RPC
+    framing, which tests/test_client.py and tests/fuzz test over stdio and HTTP."""
+    from mcp_server.entry.server import build_server
+
+    async with Client(build_server(workspace), read_timeout_seconds=600) as client:
         yield client
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ def _keywords(schema: Any, *, names: bool = False) -> set[str]:
 
 
 async def test_arguments_are_checked_against_one_vocabulary_with_one_line_errors(project: Path):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         typo = await client.call_tool(
             "ml_compare_models",
             {"data_path": "data/diabetes.csv", "target": "progression", "n_folds": 3},
@@ -63,7 +63,7 @@ async def test_arguments_are_checked_against_one_vocabulary_with_one_line_errors
 
 
 async def test_a_spec_is_named_the_same_way_everywhere_and_case_does_not_matter(project: Path):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         for spec in (
             "ML-001",
             "SPEC-ML-001",
@@ -79,7 +79,7 @@ async def test_a_spec_is_named_the_same_way_everywhere_and_case_does_not_matter(
 
 
 async def test_a_missing_file_names_the_closest_paths_in_the_workspace(project: Path):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = await client.call_tool(
             "ml_profile_data", {"data_path": "breast-cancer.csv", "target": "target"}
         )
@@ -89,7 +89,7 @@ async def test_a_missing_file_names_the_closest_paths_in_the_workspace(project: 
 
 
 async def test_results_say_what_happened_in_a_short_text_and_listings_are_lean(project: Path):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = await client.call_tool(
             "ml_profile_data", {"data_path": "data/breast_cancer.csv", "target": "target"}
         )

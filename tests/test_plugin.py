@@ -175,6 +175,7 @@ def _claude_cli() -> str | None:
     )
 
 
+@pytest.mark.external  # Claude Code's CLI (Node)
 @pytest.mark.skipif(_claude_cli() is None, reason="Claude Code CLI not installed (make claude-cli)")
 def test_claude_codes_own_validator_accepts_the_plugin_and_the_marketplace():
     done = subprocess.run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.safe_load import load_model
 from mcp_server.ml.tracking.runs import get_store
 from mcp_server.safety.signing import SIGNATURE_FILE, verified_bytes
-from tests.support import copy_examples, error_text, stdio_client
+from tests.support import copy_examples, error_text, inprocess_client
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("store_trust")]
@@ -69,17 +70,11 @@ def log_hostile_run(project: Path, legit_moai: Path, marker: Path, copy_signatur
 
 @pytest.mark.parametrize("copy_signature", [False, True], ids=["unsigned", "borrowed-signature"])
 async def test_a_run_logged_by_someone_else_is_never_unpickled_by_export_serving_or_evaluate(
-    project: Path, copy_signature: bool
+    trained: tuple[Path, dict[str, Any]], copy_signature: bool
 ) -> None:
+    project, legit = trained[0], trained[1]["logistic"]  # an ml_train run on breast_cancer.csv
     marker = project / f"pwned-{copy_signature}"
-    async with stdio_client(project) as client:
-        legit = await call(
-            client,
-            "ml_train",
-            data_path="data/breast_cancer.csv",
-            target="target",
-            model="logistic_regression",
-        )
+    async with inprocess_client(project) as client:
         legit_moai = get_store(Workspace(project)).moai_dir(legit["run_id"])
         assert verified_bytes(legit_moai / "model.joblib", folder=legit_moai) is not None
         evil = log_hostile_run(project, legit_moai, marker, copy_signature)

@@ -61,6 +61,7 @@ def _audit(requirements: Path, service: str) -> dict[str, object]:
         return {"dependencies": [], "error": last[:300]}
 
 
+@pytest.mark.external  # pip-audit's vulnerability database (network)
 def test_the_pinned_dependencies_have_no_known_vulnerabilities(tmp_path: Path):
     findings, unaudited = [], []
     for what, pins in _locks().items():

@@ -15,7 +15,7 @@ import pytest
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
-from tests.support import copy_examples, error_text, stdio_client
+from tests.support import copy_examples, error_text, inprocess_client
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("symlinked_writes")]
 
@@ -65,7 +65,7 @@ async def test_training_refuses_a_store_folder_that_is_a_symlink_out_of_the_work
     canary.mkdir()
     plant(project, link, canary, dangling=dangling)
     before = snapshot(canary)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = await client.call_tool(
             "ml_train",
             {"data_path": "data/diabetes.csv", "target": "progression", "model": "ridge"},

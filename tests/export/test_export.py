@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.export_support import fit, log_fitted
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +18,7 @@ async def test_ml_export_writes_each_format_under_the_run_store_with_parity_figu
     run_id = log_fitted(
         project, fit("multiclass", "random_forest", {"n_estimators": 20}), "data/customers.csv"
     )
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         onnx = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": "onnx"}))
         assert onnx["path"] == f".moai/ml/exports/{run_id}/model.onnx"
         assert (project / onnx["path"]).stat().st_size == onnx["size_bytes"] > 0
@@ -41,7 +41,7 @@ async def test_a_model_onnx_cannot_express_is_refused_with_the_formats_that_work
 ) -> None:
     fitted = fit("multiclass", "knn")  # tied neighbour distances on customers.csv: parity fails
     run_id = log_fitted(project, fitted, "data/customers.csv")
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = await client.call_tool("ml_export", {"run_id": run_id, "format": "onnx"})
         assert result.is_error
         assert "parity check failed" in error_text(result) and "skops" in error_text(result)
@@ -68,7 +68,7 @@ async def test_bad_export_requests_get_clear_errors_and_the_server_survives(proj
         ({"model_path": "data/customers.csv"}, "cannot tell the format"),
         ({"run_id": "abc", "format": "zip"}, "format"),
     ]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         for arguments, message in cases:
             result = await client.call_tool("ml_export", arguments)
             assert result.is_error, arguments

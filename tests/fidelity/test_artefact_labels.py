@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.fidelity.tables import grades, segments, write
-from tests.support import stdio_client
+from tests.support import inprocess_client
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_labels")]
@@ -94,7 +94,7 @@ async def test_every_artefact_predicts_the_original_labels_in_a_fresh_process(
 ):
     truth = pd.read_csv(project / "data" / f"{table}.csv")[target].tolist()
     labels = sorted(set(truth), key=str)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         run = await call(
             client,
             "ml_train",

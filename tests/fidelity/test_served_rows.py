@@ -20,7 +20,7 @@ import pytest
 
 from mcp_server.ml.data.schema import Schema
 from tests.fidelity.tables import accounts, grades, insurance, write
-from tests.support import free_port, running, stdio_client
+from tests.support import free_port, inprocess_client, running
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_served")]
@@ -49,7 +49,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fidelity.tables import insurance, spec, write
-from tests.support import stdio_client
+from tests.support import inprocess_client
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("fidelity_verdicts")]
@@ -33,7 +33,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 

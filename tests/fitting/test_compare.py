@@ -10,7 +10,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from mcp_server.ml.modeling.catalog import fast_first
 from mcp_server.ml.modeling.dataset import prepare
 from mcp_server.ml.modeling.preprocess import build_pipeline
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call, call_error, job_processes, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_compare")]
@@ -28,7 +28,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 

@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, stdio_client, structured
+from tests.support import copy_examples, inprocess_client, structured
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_evaluate")]
@@ -34,7 +34,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 

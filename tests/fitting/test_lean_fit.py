@@ -65,6 +65,7 @@ def test_the_lean_fit_pickles_byte_for_byte_like_pipeline_fit(
     assert np.array_equal(lean.predict(data.X), reference.predict(data.X))
 
 
+@pytest.mark.slow  # 140,000 rows
 @pytest.mark.parametrize("numbers_only", [True, False])
 def test_a_table_larger_than_a_transform_chunk_fits_to_the_same_model(
     tmp_path: Path, numbers_only: bool

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_workspace, inprocess_client
 from tests.train_support import call, call_error, job_processes, staging_left, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train")]
@@ -29,27 +29,21 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_examples(tmp_path_factory.mktemp("train") / "project")
+def project(trained_template: tuple[Path, dict], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared trained project (tests/conftest.py): its random forest is `rf_run`."""
+    return copy_workspace(trained_template[0], tmp_path_factory.mktemp("train") / "project")
 
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-async def rf_run(client, project: Path) -> dict:  # type: ignore[no-untyped-def]
-    return await call(
-        client,
-        "ml_train",
-        data_path="data/breast_cancer.csv",
-        target="target",
-        model="random_forest",
-        params={"n_estimators": 30},
-        spec_id="ML-001",
-    )
+def rf_run(trained_template: tuple[Path, dict]) -> dict:
+    """ml_train's result for a random forest of 30 trees on breast_cancer.csv under SPEC ML-001."""
+    return trained_template[1]["forest"]
 
 
 async def test_training_returns_the_run_id_holdout_metrics_fit_time_and_model_size(rf_run):

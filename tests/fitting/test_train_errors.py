@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mcp_server.ml.modeling.registry import REGISTRY
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call, call_error, client_with_env, staging_left
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train_errors")]
@@ -37,7 +37,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 

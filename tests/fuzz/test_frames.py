@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from mcp_types import LATEST_PROTOCOL_VERSION
 
+from tests.support import copy_examples
+
 FRAMES = {
     "nesting 100k deep": "[" * 100_000 + "]" * 100_000,
     "object nesting 100k deep": '{"a":' * 100_000 + "1" + "}" * 100_000,
@@ -79,9 +81,10 @@ class Wire:
         self.proc.wait()
 
 
-@pytest.fixture
-def wire(project: Path):  # type: ignore[no-untyped-def]
-    wire = Wire(project)
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One server for every frame: each frame must leave it serving the next one."""
+    wire = Wire(copy_examples(tmp_path_factory.mktemp("frames") / "project"))
     init = {
         "protocolVersion": LATEST_PROTOCOL_VERSION,
         "capabilities": {},

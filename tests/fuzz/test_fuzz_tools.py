@@ -28,7 +28,7 @@ from tests.fuzz.harness import (
 )
 from tests.support import copy_examples, structured
 
-pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("fuzz")]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 FULL = os.environ.get("MOAI_FUZZ", "") == "full"
 COSTLY = {"ml_tune", "ml_model_card", "ml_monitor_performance", "ml_detect_drift"}
 COSTLY_CALLS = 25

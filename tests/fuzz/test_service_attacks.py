@@ -20,9 +20,9 @@ import httpx
 import pandas as pd
 import pytest
 
-from tests.support import copy_examples, free_port, running, stdio_client, structured
+from tests.support import copy_examples, free_port, inprocess_client, running, structured
 
-pytestmark = [pytest.mark.xdist_group("fuzz-service")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz-service")]
 KEY = "service-key-for-the-attack-tests"
 AUTH = {"X-API-Key": KEY}
 EXAMPLES = 1000 if os.environ.get("MOAI_FUZZ", "") == "full" else 60
@@ -34,7 +34,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = copy_examples(tmp_path_factory.mktemp("attacks") / "project")
 
     async def generate() -> str:
-        async with stdio_client(project) as client:
+        async with inprocess_client(project) as client:
             run = structured(
                 await client.call_tool(
                     "ml_train",

@@ -64,6 +64,7 @@ def test_the_estimators_clone_keep_their_params_and_refuse_bad_ones():
         make_estimator("torch_mlp", "regression", {"hidden_units": 10**9})
 
 
+@pytest.mark.slow  # fits a network
 def test_one_seed_gives_one_model_and_another_seed_another():
     X, y = _blobs()
     first = make_estimator("torch_mlp", "binary", seed=3).fit(X, y).predict_proba(X)
@@ -72,6 +73,7 @@ def test_one_seed_gives_one_model_and_another_seed_another():
     assert np.array_equal(first, again) and not np.array_equal(first, other)
 
 
+@pytest.mark.slow  # fits a network
 def test_early_stopping_ends_training_before_max_epochs_and_the_classifier_answers_in_its_labels():
     X, y = _blobs(labels=(3, 7))
     model = make_estimator("torch_mlp", "binary", {"max_epochs": 300, "patience": 5}, seed=0).fit(
@@ -82,6 +84,7 @@ def test_early_stopping_ends_training_before_max_epochs_and_the_classifier_answe
     assert (model.predict(X) == y).mean() > 0.9
 
 
+@pytest.mark.slow  # fits a network
 def test_the_fitted_pipeline_survives_joblib_and_predicts_the_same():
     data = prepare(DATA / "customers.csv", "segment")
     pipeline = build_pipeline(data.schema, "torch_mlp", None, 0).fit(data.X, data.y)
@@ -93,6 +96,7 @@ def test_the_fitted_pipeline_survives_joblib_and_predicts_the_same():
     assert set(pipeline.predict(data.X)) <= set(range(len(data.schema.classes)))
 
 
+@pytest.mark.slow  # fits a network
 def test_train_job_fits_scores_and_stages_the_torch_pipeline(tmp_path: Path):
     outcome = train_job(
         TrainRequest(str(DATA / "breast_cancer.csv"), "target", "torch_mlp", str(tmp_path))
@@ -103,6 +107,7 @@ def test_train_job_fits_scores_and_stages_the_torch_pipeline(tmp_path: Path):
     assert "torch==2.13.0" in requirements and "skorch==" in requirements
 
 
+@pytest.mark.slow  # fits a network
 def test_regression_trains_on_a_standardised_target_and_evaluates_on_its_holdout(tmp_path: Path):
     staging = tmp_path / "train"
     staging.mkdir()
@@ -135,6 +140,7 @@ def test_regression_trains_on_a_standardised_target_and_evaluates_on_its_holdout
     assert evaluated.cv is not None and evaluated.cv["rmse"]["mean"] > 0
 
 
+@pytest.mark.slow  # fits a network
 def test_compare_cross_validates_the_torch_family_beside_a_linear_model():
     outcome = compare_job(
         CompareRequest(

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call
 
 pytest.importorskip("skorch")
-pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("neural")]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("neural")]
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def anyio_backend() -> str:
 
 async def test_ml_train_evaluate_and_compare_accept_the_torch_family_over_stdio(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         run = await call(
             client,
             "ml_train",

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support import structured
-from tests.train_support import call, call_error, client_with_env
+from tests.support import inprocess_client, structured
+from tests.train_support import call, call_error
 
 pytestmark = pytest.mark.anyio
 
@@ -55,7 +55,7 @@ async def test_drift_of_a_shifted_log_against_the_runs_training_data_names_the_s
     write_log(
         project / "logs/predictions", rows, [1] * len(rows)
     )  # a service that now answers 1 only
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         raw = await client.call_tool(
             "ml_detect_drift", {"reference": run, "current": "logs/predictions", "psi": True}
         )
@@ -110,7 +110,7 @@ async def test_drift_in_the_columns_the_model_leans_on_is_drift_though_evidently
     drift_project,
 ):
     project, table, run = drift_project["project"], drift_project["table"], drift_project["run"]
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         calm = await call(
             client,
             "ml_detect_drift",
@@ -172,7 +172,7 @@ async def test_bad_drift_inputs_are_clear_errors_or_clear_partial_answers(drift_
         '{"time": "2026-11-28T01:00:00+00:00", "feat'
     )
     table = "data/breast_cancer.csv"
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         empty = await call_error(
             client, "ml_detect_drift", reference=table, current="data/empty.csv"
         )

@@ -119,6 +119,7 @@ def _evidently(folder: Path, data: dict[str, tuple[pd.DataFrame, pd.DataFrame]])
     return dict(json.loads(done.stdout))
 
 
+@pytest.mark.external  # evidently in .venv-evidently
 def test_every_column_verdict_and_statistic_match_evidently_on_eight_pairs(tmp_path: Path) -> None:
     data = pairs(np.random.default_rng(12))
     theirs = _evidently(tmp_path, data)

@@ -10,16 +10,17 @@ import pandas as pd
 import pytest
 
 from tests.monitoring.chromium import distinct_colours, render
-from tests.train_support import call, client_with_env
+from tests.support import inprocess_client
+from tests.train_support import call
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.external]  # Chromium
 
 
 async def test_the_card_has_every_section_and_its_html_renders_in_chromium_without_console_errors(
     monitored, tmp_path
 ):
     project, run = monitored["project"], monitored["strong"]
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         await call(client, "ml_register_model", run_id=run, name="carded")
         await call(client, "ml_detect_drift", reference=run, current="data/breast_cancer.csv")
         card = await call(client, "ml_model_card", run_id="models:/carded/1")
@@ -124,7 +125,7 @@ async def test_a_card_worth_signing_has_intervals_baseline_threshold_classes_sub
     (project / ".moai/specs/SPEC-ML-050").mkdir(parents=True)
     (project / ".moai/specs/SPEC-ML-050/spec.md").write_text(SPEC_050)
     _renewals().to_csv(project / "data/renewals.csv", index=False)
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         run = await call(
             client,
             "ml_train",

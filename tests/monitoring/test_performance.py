@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from tests.monitoring.support import log_model
-from tests.train_support import call, call_error, client_with_env
+from tests.support import inprocess_client
+from tests.train_support import call, call_error
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +30,7 @@ async def test_a_day_of_bad_labels_alerts_and_the_label_free_estimate_tracks_the
     )
     table.to_csv(project / "data/current.csv", index=False)
     table.drop(columns=["target"]).to_csv(project / "data/unlabelled.csv", index=False)
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         measured = await call(
             client,
             "ml_monitor_performance",

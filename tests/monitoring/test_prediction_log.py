@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from mcp_server.ml.monitoring.sources import read_log
-from tests.support import free_port, running
-from tests.train_support import call, client_with_env
+from tests.support import free_port, inprocess_client, running
+from tests.train_support import call
 
 pytestmark = pytest.mark.anyio
 
@@ -29,7 +29,7 @@ async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(
     table = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target", "patient_id"])
     shifted = table.sample(300, random_state=4)
     shifted["worst area"] *= 2.0
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         await call(client, "ml_register_model", run_id=run, name="served")
         served = await call(
             client, "ml_generate_serving", run_id="models:/served/1", runtime="joblib"

@@ -11,7 +11,7 @@ from mlflow import MlflowClient
 
 from mcp_server.ml.tracking.locations import tracking_uri
 from tests.monitoring.support import log_model, set_verdict
-from tests.support import copy_examples
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call, call_error, client_with_env
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
     monitored: dict[str, Any],
 ):
     project, weak, strong = monitored["project"], monitored["weak"], monitored["strong"]
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         v0 = await call(client, "ml_register_model", run_id=monitored["ungated"], name="gated")
         assert v0["name"] == "gated" and v0["version"] == 1 and v0["gates"] == "none"
         refused = await call(client, "ml_promote", name="gated", version=1)
@@ -76,7 +76,7 @@ async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_err
     import pandas as pd
 
     project, weak = monitored["project"], monitored["weak"]
-    async with client_with_env(project) as client:
+    async with inprocess_client(project) as client:
         await call(client, "ml_register_model", run_id=weak, name="cancer")
         await call(client, "ml_promote", name="cancer", version=1, alias="staging", force=True)
         assert "no registered model 'nope'" in await call_error(
@@ -105,6 +105,7 @@ async def test_registry_uris_load_with_mlflow_pyfunc_and_bad_names_are_clear_err
 
 
 @pytest.mark.slow
+@pytest.mark.external  # an `mlflow server` process
 async def test_register_and_promote_against_a_real_mlflow_server(
     mlflow_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -17,7 +17,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.dvc import render_pipeline, scaffold_dvc
 from mcp_server.ml.tdd import phases as tdd
-from tests.support import ROOT, copy_examples, error_text, stdio_client, structured
+from tests.support import ROOT, copy_examples, error_text, inprocess_client, structured
 
 pytest.importorskip("dvc", reason="install the dvc extra: pip install -e '.[dvc]'")
 BIN = Path(sys.executable).parent
@@ -51,6 +51,7 @@ def ruff(*args: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.external  # DVC and git
 @pytest.mark.anyio
 async def test_dvc_repro_runs_a_tdd_runs_pipeline_and_a_param_change_reruns_only_its_dependants(
     project: Path, monkeypatch: pytest.MonkeyPatch
@@ -69,7 +70,7 @@ async def test_dvc_repro_runs_a_tdd_runs_pipeline_and_a_param_change_reruns_only
         "holdout"
     ]
 
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         out = structured(
             await client.call_tool("ml_scaffold_dvc", {"run_id": green.run_id, "init": True})
         )
@@ -148,7 +149,7 @@ async def test_a_spec_without_a_dataset_or_without_a_pipeline_is_refused_and_not
     spec.write_text(
         "\n".join(line for line in spec.read_text().splitlines() if not line.startswith("dataset:"))
     )
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         no_dataset = await client.call_tool(
             "ml_scaffold_dvc", {"spec_path": "ML-002", "init": True}
         )

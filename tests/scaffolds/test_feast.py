@@ -15,7 +15,7 @@ import pytest
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.scaffolds.feast import scaffold_feast
-from tests.support import ROOT, stdio_client, structured
+from tests.support import ROOT, inprocess_client, structured
 
 FEAST_BIN = ROOT / ".venv-feast" / "bin"
 DAYS = ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"]
@@ -75,6 +75,7 @@ def expected_training_row(table: pd.DataFrame, cid: int, when: str) -> dict | No
 
 
 @pytest.mark.slow
+@pytest.mark.external  # Feast in .venv-feast
 @pytest.mark.anyio
 async def test_feast_applies_materializes_and_serves_point_in_time_features_by_entity(
     tmp_path: Path,
@@ -82,7 +83,7 @@ async def test_feast_applies_materializes_and_serves_point_in_time_features_by_e
     (tmp_path / "data").mkdir()
     table = snapshots()
     table.to_csv(tmp_path / "data/stats.csv", index=False)
-    async with stdio_client(tmp_path) as client:
+    async with inprocess_client(tmp_path) as client:
         args = {
             "data_path": "data/stats.csv",
             "entity": "customer_id",

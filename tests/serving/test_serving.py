@@ -18,7 +18,7 @@ import pytest
 from mcp_server.ml.export.onnx_parity import float32_view
 from mcp_server.ml.serving.fields import field_specs
 from tests.export_support import Fitted, fit, log_fitted
-from tests.support import error_text, free_port, running, stdio_client, structured
+from tests.support import error_text, free_port, inprocess_client, running, structured
 
 pytestmark = pytest.mark.anyio
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -96,7 +96,7 @@ async def test_the_generated_service_passes_its_tests_serves_the_predictions_and
 ) -> None:
     fitted = fit(task, model, {"n_estimators": 40})
     run_id = log_fitted(project, fitted, data, tags={"moai.spec_id": "ML-042"})
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = structured(
             await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": runtime})
         )
@@ -150,7 +150,7 @@ async def test_regenerating_keeps_person_edited_files_and_bad_requests_get_clear
         ({"run_id": run_id, "output_dir": "notes.txt"}, "is a file"),
         ({"run_id": run_id, "runtime": "tensorflow"}, "runtime"),
     ]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         first = structured(
             await client.call_tool("ml_generate_serving", {"run_id": run_id, "output_dir": "svc"})
         )

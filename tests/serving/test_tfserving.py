@@ -24,7 +24,11 @@ from tests.support import ROOT
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("keras")
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tfserving")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.external,  # TensorFlow in .venv-tf
+    pytest.mark.xdist_group("tfserving"),
+]
 TF_PYTHON = os.environ.get("MOAI_ML_TF_PYTHON") or str(ROOT / ".venv-tf/bin/python")
 
 

@@ -22,10 +22,15 @@ import numpy as np
 import pytest
 
 from tests.export_support import fit, log_fitted
-from tests.support import free_port, stdio_client, structured
+from tests.support import free_port, inprocess_client, structured
 
 pytest.importorskip("ts")
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("torchserve")]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.slow,
+    pytest.mark.external,  # TorchServe (Java)
+    pytest.mark.xdist_group("torchserve"),
+]
 TORCHSERVE = Path(sys.executable).parent / "torchserve"
 
 
@@ -100,7 +105,7 @@ async def test_torchserve_serves_the_archive_with_token_auth_and_answers_like_th
 ):
     fitted = fit("multiclass", "torch_mlp")
     run_id = log_fitted(project, fitted, "data/customers.csv", tags={"moai.spec_id": "ML-014"})
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = structured(
             await client.call_tool(
                 "ml_generate_serving", {"run_id": run_id, "runtime": "torchserve"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.support import stdio_client, structured
+from tests.support import inprocess_client, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -32,7 +32,7 @@ print(json.dumps({"predicted": [str(v) for v in model.predict(frame.drop(columns
 async def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_in_a_fresh_process(
     project: Path,
 ):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         assert structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-003"}))[
             "red_confirmed"
         ]

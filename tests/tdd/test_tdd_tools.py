@@ -9,7 +9,7 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
         progress.append((done, total, message))
 
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = structured(
             await client.call_tool(
                 "ml_tdd_cycle", {"spec_path": "ML-001"}, progress_callback=on_progress
@@ -82,7 +82,7 @@ async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(p
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         seen.append(f"{progress:.0f}/{total:.0f} {message}")
 
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         for spec_id, gates in (
             ("ML-002", {"r2": "max", "mae": "min"}),
             ("ML-003", {"f1_macro": "max", "accuracy": "max"}),
@@ -148,7 +148,7 @@ async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
         ("ml_tdd_refactor", {"spec_path": "ML-002"}, "tests come first"),
         ("ml_tdd_cycle", {"spec_path": 42}, "spec_path"),
     ]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         for tool, arguments, message in bad:
             result = await client.call_tool(tool, arguments)
             assert result.is_error, (tool, arguments)
@@ -161,7 +161,7 @@ async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
 
 
 async def test_the_tdd_cycle_prompt_walks_a_client_through_the_steps(project):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         prompts = {p.name for p in (await client.list_prompts()).prompts}
         assert "tdd_cycle" in prompts
         got = await client.get_prompt("tdd_cycle", {"spec_id": "ML-002"})

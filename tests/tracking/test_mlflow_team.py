@@ -17,6 +17,7 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.mark.slow
+@pytest.mark.external  # `mlflow server` processes
 async def test_runs_and_models_land_in_the_servers_artifact_root_and_export_reads_them_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

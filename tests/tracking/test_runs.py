@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import copy_examples, free_port, running, stdio_client
+from tests.support import copy_examples, free_port, inprocess_client, running
 from tests.train_support import call, client_with_env
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_runs")]
@@ -27,7 +27,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 
@@ -136,6 +136,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.external  # an `mlflow server` process
 async def test_runs_logged_through_the_tools_are_visible_through_a_tracking_servers_rest_api(
     mlflow_server: str, tmp_path: Path
 ):

@@ -28,6 +28,7 @@ from tests.tuning.postgres import postgres
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.slow,
+    pytest.mark.external,  # PostgreSQL
     pytest.mark.xdist_group("test_tune_pg"),
 ]
 STUDY = "shared-study"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.train_support import call
 
 pytest.importorskip("skorch")
@@ -44,7 +44,7 @@ async def test_a_short_neural_tune_over_stdio_returns_its_best_trial_as_an_evalu
     if model == "keras_mlp":
         pytest.importorskip("keras")
     project = copy_examples(tmp_path / "project")
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         result = await call(
             client,
             "ml_tune",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import copy_examples, free_port, stdio_client
+from tests.support import copy_examples, free_port, inprocess_client
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_tune")]
@@ -29,7 +29,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         yield client
 
 
