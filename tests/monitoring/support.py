@@ -71,8 +71,11 @@ def log_model(
 
 
 def set_verdict(project_or_uri: Path | str, run_id: str, passed: bool) -> None:
-    """What the TDD cycle's gate check writes on a run (`moai.gates_passed`)."""
+    """What the TDD cycle's gate check writes on a run: the gate verdict, and kept (with the
+    reason cleared) when it passed, as a run that met its gates is recorded."""
     uri = tracking_uri(project_or_uri) if isinstance(project_or_uri, Path) else project_or_uri
-    MlflowClient(tracking_uri=uri).set_tag(
-        run_id, "moai.gates_passed", "true" if passed else "false"
-    )
+    client = MlflowClient(tracking_uri=uri)
+    client.set_tag(run_id, "moai.gates_passed", "true" if passed else "false")
+    client.set_tag(run_id, "moai.kept", "true" if passed else "false")
+    if passed and "moai.rejected_reason" in client.get_run(run_id).data.tags:
+        client.delete_tag(run_id, "moai.rejected_reason")
