@@ -13,11 +13,13 @@ from pydantic import ValidationError
 from mcp_server import __version__
 from mcp_server.files.workspace import Workspace
 from mcp_server.tools import (
+    card,
     compare,
     evaluate,
     export,
     jobs,
     monitoring,
+    performance,
     profile,
     registry,
     runs,
@@ -48,6 +50,8 @@ REGISTRARS = (
     jobs.register,
     scaffolds.register,
     monitoring.register,
+    performance.register,
+    card.register,
     registry.register,
     tune.register,
 )

@@ -1,4 +1,4 @@
-"""`ml_detect_drift`, `ml_monitor_performance`: watch a model after it ships."""
+"""`ml_detect_drift`: drift between reference and current rows, weighed by the model."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from pydantic import BaseModel, Field
 from mcp_server.core import layout
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.monitoring.spec_info import spec_reader
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
-from mcp_server.tools._estimates import drift_estimate, performance_estimate
-from mcp_server.tools.args import RunRef
+from mcp_server.tools._estimates import drift_estimate
 
 MAX_COLUMNS = 50
 BRIEF_COLUMNS = 8  # column verdicts in a default answer (drifted first): ~60 tokens each
@@ -93,12 +91,6 @@ class DriftResult(BaseModel):
     plot: str | None = Field(description="PNG of the drifted columns' distributions")
 
 
-def _stamp() -> str:
-    """A folder name that sorts in time order (UTC, to the nanosecond)."""
-    now = time.time_ns()
-    return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now // 10**9))}-{now % 10**9:09d}"
-
-
 def _verdict(column: Any, weights: dict[str, float] | None = None) -> ColumnVerdict:
     stat = None if column.statistic is None else float(f"{column.statistic:.6g}")
     return ColumnVerdict(
@@ -125,7 +117,7 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
         )
         outcome = run_drift(run_store(workspace), request, folder)
         png = outcome.plot.read_bytes() if outcome.plot else None
-    base = (layout.DRIFT_REPORTS / _stamp()).as_posix()
+    base = (layout.DRIFT_REPORTS / stamp()).as_posix()
     files: dict[str, bytes | str] = {
         f"{base}/drift.json": json.dumps(report_dict(outcome), indent=1, default=str)
     }
@@ -221,192 +213,12 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         result, png = await run_domain(detect_drift, workspace, args)
         return with_image(result, png)
 
-    register_performance(server, workspace)
-    register_card(server, workspace)
+
+def stamp() -> str:
+    """A folder name that sorts in time order (UTC, to the nanosecond)."""
+    now = time.time_ns()
+    return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now // 10**9))}-{now % 10**9:09d}"
 
 
-class ChunkResult(BaseModel):
-    chunk: str = Field(description="Chunk label: a period, a start time or 'chunk N'")
-    rows: int = Field(description="Rows in the chunk")
-    values: dict[str, float | None] = Field(
-        description="The SPEC's metrics on the chunk (None = undefined)"
-    )
-    alert: bool = Field(description="True when a SPEC gate would now fail on this chunk")
-
-
-class PerformanceResult(BaseModel):
-    run_id: str = Field(description="The monitored run")
-    metric: str = Field(description="The SPEC's primary metric (else the task's)")
-    gates: dict[str, float] = Field(description="SPEC gates: metric -> threshold")
-    holdout: dict[str, float | None] = Field(
-        description="The same metrics on the run's training holdout"
-    )
-    estimated: bool = Field(
-        description="True when the rows had no labels: CBPE-style estimates, not measurements"
-    )
-    chunks: list[ChunkResult] = Field(description="Metrics per chunk, in time order (up to 100)")
-    alerts: list[str] = Field(description="Chunks on which a gate would now fail")
-    notes: list[str] = Field(
-        description="What to know: estimates, missing gates, skipped log lines"
-    )
-    report: str = Field(description="JSON file with every number")
-    plot: str = Field(description="PNG of the plotted metrics per chunk, holdout and gate")
-    plotted: list[str] = Field(description="Metrics in the plot: those that alerted first")
-
-
-def monitor_performance(
-    workspace: Workspace, args: dict[str, Any]
-) -> tuple[PerformanceResult, bytes]:
-    from dataclasses import asdict
-
-    from mcp_server.ml.monitoring.performance import PerformanceRequest, monitor
-    from mcp_server.ml.monitoring.plots import chunks_png
-
-    request = PerformanceRequest(
-        args["run_id"], args["current"], args["time_column"], args["chunks"], args["period"]
-    )
-    with staging(workspace) as folder:
-        out = monitor(run_store(workspace), request, folder, spec_reader(workspace))
-        plotted = chunks_png(out, folder / "performance.png")
-        png = (folder / "performance.png").read_bytes()
-    base = (layout.PERFORMANCE_REPORTS / out.run_id / _stamp()).as_posix()
-    workspace.write_files(
-        {
-            f"{base}/performance.json": json.dumps(asdict(out), indent=1, default=str),
-            f"{base}/performance.png": png,
-        }
-    )
-    result = PerformanceResult(
-        run_id=out.run_id,
-        metric=out.metric,
-        gates=out.gates,
-        holdout=_rounded(out.holdout),
-        estimated=out.estimated,
-        chunks=[
-            ChunkResult(chunk=c.label, rows=c.rows, values=_rounded(c.values), alert=c.alert)
-            for c in out.chunks[:100]
-        ],
-        alerts=out.alerts[:20],
-        notes=out.notes,
-        report=f"{base}/performance.json",
-        plot=f"{base}/performance.png",
-        plotted=plotted,
-    )
-    return result, png
-
-
-def _rounded(values: dict[str, float | None]) -> dict[str, float | None]:
+def rounded(values: dict[str, float | None]) -> dict[str, float | None]:
     return {k: None if v is None else round(v, 6) for k, v in values.items()}
-
-
-def register_performance(server: MCPServer, workspace: Workspace) -> None:
-    @server.tool(annotations=WRITES_FILES, title="Monitor model performance")
-    @long_running(workspace, estimate=performance_estimate)
-    async def ml_monitor_performance(
-        run_id: RunRef,
-        current: Source,
-        time_column: Annotated[
-            str | None,
-            Field(
-                max_length=1024, description="Column with timestamps to order and chunk the rows by"
-            ),
-        ] = None,
-        chunks: Annotated[
-            int, Field(ge=1, le=100, description="Equal-size chunks (ignored when period is set)")
-        ] = 5,
-        period: Annotated[
-            Literal["D", "W", "M"] | None,
-            Field(description="Chunk by calendar day, week or month of time_column"),
-        ] = None,
-    ) -> Annotated[CallToolResult, PerformanceResult]:
-        """Measure a run's (or models:/name@alias's) performance on current rows, per chunk (equal
-        chunks, or
-        calendar periods of a time column), with the SPEC's metric and gates, against the same
-        metrics on the
-        run's training holdout. A chunk on which a gate would now fail raises an alert. Rows without
-        labels
-        (e.g. a service's prediction log) get a CBPE-style estimate for classifiers, from
-        probabilities
-        calibrated on the holdout, marked estimated=true. Returns a compact table, JSON report and
-        PNG."""
-        args = {
-            "run_id": run_id,
-            "current": current,
-            "time_column": time_column,
-            "chunks": chunks,
-            "period": period,
-        }
-        result, png = await run_domain(monitor_performance, workspace, args)
-        return with_image(result, png)
-
-
-class CardResult(BaseModel):
-    run_id: str = Field(description="The run the card describes")
-    title: str = Field(description="Card title")
-    gates_passed: bool | None = Field(
-        description="The run's recorded SPEC gate verdict (None = not checked)"
-    )
-    drift: str = Field(
-        description="Latest drift check of this model: drift, no drift, or unchecked"
-    )
-    metrics: dict[str, float | None] = Field(description="Holdout metrics shown on the card")
-    markdown: str = Field(description="The Markdown card (plots beside it as PNG files)")
-    html: str = Field(description="The self-contained HTML report (plots inline), opens offline")
-    written: list[str] = Field(description="Files written")
-    skipped: list[str] = Field(
-        description="Files left alone because a person edited them (pass overwrite=true)"
-    )
-
-
-def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
-    from mcp_server.ml.monitoring.card import build_card
-    from mcp_server.ml.monitoring.card_render import to_html, to_markdown
-
-    with staging(workspace) as folder:
-        card = build_card(run_store(workspace), args["run_id"], folder, spec_reader(workspace))
-    base = args["output_dir"] or (layout.CARDS / card.run_id).as_posix()
-    workspace.resolve(base)  # containment check before anything is written
-    files: dict[str, bytes | str] = {
-        f"{base}/model_card.md": to_markdown(card),
-        f"{base}/report.html": to_html(card),
-    }
-    files.update({f"{base}/{name}": data for name, data in card.images.items()})
-    done = workspace.write_files(files, overwrite=args["overwrite"])
-    return CardResult(
-        run_id=card.run_id,
-        title=card.title,
-        gates_passed=card.gates_passed,
-        drift=card.drift,
-        metrics=_rounded(card.metrics),
-        markdown=f"{base}/model_card.md",
-        html=f"{base}/report.html",
-        written=done.written,
-        skipped=done.skipped,
-    )
-
-
-def register_card(server: MCPServer, workspace: Workspace) -> None:
-    @server.tool(annotations=WRITES_FILES, title="Write a model card")
-    async def ml_model_card(
-        run_id: RunRef,
-        output_dir: Annotated[
-            str | None,
-            Field(
-                max_length=4096,
-                description=f"Folder for the card; default {layout.CARDS.as_posix()}/<run>",
-            ),
-        ] = None,
-        overwrite: Annotated[bool, Field(description="Replace card files a person edited")] = False,
-    ) -> CardResult:
-        """Write a model card for a run or registered model version: model details and registry
-        versions,
-        the data (table, hash, rows, features), the SPEC with each gate against its holdout value
-        and the
-        recorded verdict, holdout metrics with CV mean ± std, plots (confusion matrix and ROC, or
-        residuals),
-        intended use from the SPEC's requirements, limits (training ranges, holdout size) and the
-        latest drift
-        check. Writes model_card.md with PNGs beside it and report.html, self-contained (plots
-        inline)."""
-        args = {"run_id": run_id, "output_dir": output_dir, "overwrite": overwrite}
-        return await run_domain(model_card, workspace, args)
