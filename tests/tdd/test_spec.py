@@ -12,7 +12,7 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric, passes, valid
 from mcp_server.ml.spec.document import split_spec
 from mcp_server.ml.spec.reader import load_spec
-from mcp_server.ml.tdd.context import prepare_spec
+from mcp_server.ml.tdd.spec_data import prepare_spec
 
 SPEC = """---
 id: ML-009

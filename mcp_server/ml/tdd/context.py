@@ -9,16 +9,13 @@ except as a value that the template renders through `pyrepr` (or a validated ide
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.core import layout, settings
+from mcp_server.core import settings
 from mcp_server.core.errors import SpecError
 from mcp_server.files.escape import Code
-from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.metrics_spec import get_metric
-from mcp_server.ml.spec.reader import MlSpec, check_names
 from mcp_server.ml.tdd.acceptance_tests import template_entries
 from mcp_server.ml.tdd.imports import import_block
 from mcp_server.ml.tdd.literals import (
@@ -29,135 +26,11 @@ from mcp_server.ml.tdd.literals import (
     tuple_lines,
 )
 from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
+from mcp_server.ml.tdd.spec_data import RED_SENTINEL
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from mcp_server.ml.data.kinds.base import DataKind
-    from mcp_server.ml.data.profile import Profile
     from mcp_server.ml.data.schema import Schema
-
-
-RED_SENTINEL = (
-    "MOAI-RED: the pipeline module does not exist yet"  # how a generated test fails in RED
-)
-
-
-@dataclass
-class SpecData:
-    """A SPEC checked against its data: everything the three phases render from."""
-
-    spec: MlSpec
-    package: str
-    data_path: Path
-    frame: pd.DataFrame
-    profile: Profile
-    schema: Schema
-    read_options: dict[str, str]
-    kind: DataKind  # read and profiled the data; its template set is what the phases render
-    data_rel: str = (
-        ""  # the dataset relative to the workspace root (what generated code joins to ROOT)
-    )
-
-    @property
-    def templates(self) -> str:
-        return self.kind.routes.tdd_templates
-
-    @property
-    def paths(self) -> dict[str, str]:
-        """Every file of the cycle by name (`templates/<set>/manifest.yaml`), and its state
-        folder."""
-        from mcp_server.files.template_sets import template_set
-
-        names = {"package": self.package, "module": self.spec.module}
-        paths = template_set(self.templates).paths(names)
-        return {**paths, "state": layout.tdd_state(self.spec.module).as_posix()}
-
-    @property
-    def pipeline_module(self) -> str:
-        return f"{self.package}.{self.spec.module}.pipeline"
-
-
-def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
-    """Check dataset, target, task, drop list, metric and class sizes against the data."""
-    from mcp_server.files.render import ident
-    from mcp_server.ml.data.kinds.registry import kind_for
-    from mcp_server.ml.data.schema import build_schema
-    from mcp_server.ml.data.tables import PARQUET_SUFFIXES, sniff_csv
-    from mcp_server.ml.modeling.kind_families import default_candidates_for
-
-    try:
-        ident(package)
-    except Exception as exc:
-        raise SpecError(
-            f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
-        ) from exc
-    data_path = workspace.resolve(spec.dataset, must_exist=True)
-    kind = kind_for(data_path)
-    frame = kind.read(data_path)
-    if spec.target not in frame.columns:
-        names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])
-        raise SpecError(
-            f"target {spec.target!r} is not a column of {spec.dataset}; columns are: {names}"
-        )
-    unknown = [name for name in spec.drop if name not in frame.columns]
-    if unknown:
-        raise SpecError(
-            f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'"
-        )
-    profile = kind.profile(frame, spec.target, spec.task)
-    assert profile.task is not None
-    spec.task = profile.task
-    check_names(spec, spec.task)
-    schema = build_schema(frame, profile, spec.drop)
-    if not schema.features:
-        raise SpecError(
-            f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})"
-        )
-    _check_classes(frame, spec)
-    if spec.candidates is None:
-        spec.candidates = default_candidates_for(kind, spec.task, len(frame))
-    read = (
-        {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    )
-    prep = SpecData(
-        spec, package, data_path, frame, profile, schema, read, kind, workspace.relative(data_path)
-    )
-    check_writable(workspace, prep)
-    return prep
-
-
-def check_writable(workspace: Workspace, prep: SpecData) -> None:
-    """Every file the phases write, the generated pipeline's saved model and the pytest reports
-    included, must land inside the workspace: refuse symlinked folders or files leading out."""
-    for rel in prep.paths.values():
-        workspace.writable(rel)  # follows every existing link, dangling ones too
-    for name in ("red", "green", "refactor"):
-        workspace.writable(f"{prep.paths['state']}/{name}.xml")
-
-
-def _csv_options(dialect: Any) -> dict[str, str]:
-    return {"sep": dialect.delimiter, "encoding": dialect.encoding}
-
-
-def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
-    """Stratified holdout and k-fold CV need enough rows of every class."""
-    labeled = frame[spec.target].dropna()
-    if len(labeled) < 20:
-        raise SpecError(
-            f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least 20"
-        )
-    if spec.task == "regression":
-        return
-    need = max(2, int(spec.cv_folds / (1.0 - spec.test_size)) + 1)
-    counts = labeled.astype(str).value_counts()
-    small = {str(k): int(v) for k, v in counts.items() if v < need}
-    if small:
-        raise SpecError(
-            f"class(es) with fewer than {need} rows cannot be split for a holdout and "
-            f"{spec.cv_folds}-fold CV: "
-            f"{dict(list(small.items())[:5])}; lower cv_folds, or merge or drop rare classes"
-        )
+    from mcp_server.ml.tdd.spec_data import SpecData
 
 
 def transformer_columns(schema: Schema) -> dict[str, list[str]]:

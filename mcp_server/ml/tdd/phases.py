@@ -20,14 +20,9 @@ from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.spec.reader import load_spec
 from mcp_server.ml.tdd import next_steps
-from mcp_server.ml.tdd.context import (
-    RED_SENTINEL,
-    SpecData,
-    pipeline_context,
-    prepare_spec,
-    test_context,
-)
+from mcp_server.ml.tdd.context import pipeline_context, test_context
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
+from mcp_server.ml.tdd.spec_data import RED_SENTINEL, SpecData, prepare_spec
 from mcp_server.ml.tdd.track import track
 from mcp_server.ml.tdd.trust import trust_checks
 from mcp_server.ml.tracking.verdict import Verdict

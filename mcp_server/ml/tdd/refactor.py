@@ -9,9 +9,10 @@ from typing import Any
 
 from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.tdd import next_steps
-from mcp_server.ml.tdd.context import SpecData, selection_context
+from mcp_server.ml.tdd.context import selection_context
 from mcp_server.ml.tdd.phases import PhaseResult, finish, pipeline_files, render, require_tests
 from mcp_server.ml.tdd.run import run_module
+from mcp_server.ml.tdd.spec_data import SpecData
 from mcp_server.ml.tdd.track import mark_rejected
 
 

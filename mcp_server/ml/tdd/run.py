@@ -95,7 +95,7 @@ def run_pytest(
     """
     report.parent.mkdir(
         parents=True, exist_ok=True
-    )  # checked inside the workspace by tdd.context.prepare_spec
+    )  # checked inside the workspace by tdd.spec_data.prepare_spec
     report.unlink(missing_ok=True)
     measure = (
         ["-m", "coverage", "run", f"--data-file={report}.coverage", f"--source={cover}"]

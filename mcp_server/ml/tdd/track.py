@@ -20,7 +20,7 @@ from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
-    from mcp_server.ml.tdd.context import SpecData
+    from mcp_server.ml.tdd.spec_data import SpecData
 
 log = logging.getLogger("moai_ml")
 

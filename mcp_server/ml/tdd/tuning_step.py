@@ -19,7 +19,7 @@ from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
-    from mcp_server.ml.tdd.context import SpecData
+    from mcp_server.ml.tdd.spec_data import SpecData
 
 # finish(files to write, model, params, note) -> the phase result of training and testing them
 Finish = Callable[[dict[str, Any], str, dict[str, Any]], Any]

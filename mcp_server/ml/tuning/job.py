@@ -152,6 +152,7 @@ def _search_and_refit(
     from mcp_server.ml.tuning import report
     from mcp_server.ml.tuning.automl import choose_final
     from mcp_server.ml.tuning.search import Engine
+    from mcp_server.ml.tuning.study import open_configured_study, run_strategy
 
     engine = Engine(config, folds, progress)
     study = open_configured_study(req.storage, req.study_name, config, folds.scorer.direction)
@@ -168,43 +169,6 @@ def _search_and_refit(
     importances = stage(req, data, pipeline, rows, study, final, folds.scorer)
     here = sum(1 for r in rows if r["worker"] == engine.worker)
     return _outcome(data, folds.scorer, final, pipeline, rows, importances, search_s, refit_s, here)
-
-
-def run_strategy(engine: Any, study: Any, strategy: str, n_trials: int | None) -> None:
-    from mcp_server.ml.tuning.automl import run_auto
-    from mcp_server.ml.tuning.search import run_grid, run_hyperopt
-
-    if strategy == "auto":
-        run_auto(engine, study, n_trials)
-    elif strategy == "grid":
-        run_grid(engine, study, n_trials)
-    elif strategy == "hyperopt":
-        run_hyperopt(engine, study, n_trials)
-    else:
-        engine.optimize(study, n_trials)
-
-
-def open_configured_study(url: str, name: str, config: Any, direction: str) -> Any:
-    """Create or join the study; refuse one that searches another metric; store the
-    configuration."""
-    from mcp_server.ml.tuning.search import CONFIG_ATTR, pruner_for, sampler_for
-    from mcp_server.ml.tuning.storage import open_storage, open_study
-
-    study = open_study(
-        open_storage(url),
-        name,
-        direction,
-        sampler_for(config.strategy, config.seed),
-        pruner_for(config.strategy),
-    )
-    old = study.user_attrs.get(CONFIG_ATTR)
-    if old and (old.get("metric"), old.get("target")) != (config.metric, config.target):
-        raise MoaiMlError(
-            f"study {name!r} searches {old.get('metric')} of {old.get('target')!r}; pick another "
-            "study_name for this search"
-        )
-    study.set_user_attr(CONFIG_ATTR, config.to_attr())
-    return study
 
 
 def refit(final: Any, data: Any, seed: int) -> Any:
