@@ -28,6 +28,20 @@ DataPath = Annotated[
     ),
 ]
 Target = Annotated[str, Field(min_length=1, max_length=1024, description="Column to predict")]
+OptionalDataPath = Annotated[
+    str | None, Field(min_length=1, max_length=4096, description="CSV or Parquet (or spec_path)")
+]
+OptionalTarget = Annotated[
+    str | None, Field(min_length=1, max_length=1024, description="Column to predict")
+]
+SpecRef = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="SPEC (ML-001, its folder or spec.md): its data, target, metric, split, gates",
+    ),
+]
 Task = Annotated[TaskChoice, Field(description="Task; 'auto' infers it from the target")]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed")]
 Drop = Annotated[

@@ -1,43 +1,49 @@
-"""`ml_tune`: hyperparameter search and AutoML within a time budget; the winner is refitted on every
-row and recorded as a normal run (exportable, servable, evaluable)."""
+"""`ml_tune`: hyperparameter search and AutoML within a time budget, driven by the lifecycle
+driver (`ml/tuning/tune_run.py` prepares and records); the winner is recorded as a normal run
+(exportable, servable, evaluable). With `spec_path` the SPEC's holdout stays out of the search
+and judges the winner."""
 
 from __future__ import annotations
 
 import base64
-import re
 import shlex
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.core.layout import SCHEMA_CACHE
+from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.tools._background import long_running
-from mcp_server.tools._common import (
-    CREATES_RUNS,
-    record_runs,
-    run_domain,
-    run_job_tool,
-    run_store,
-    staging,
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.tracking.verdict import Verdict
+from mcp_server.ml.tuning.job import TuneOutcome, tune_job
+from mcp_server.ml.tuning.record import record_tune_run
+from mcp_server.ml.tuning.tune_run import (
+    TuneArgs,
+    check_tune,
+    prepare_tune,
+    with_spec,
 )
+from mcp_server.tools._background import long_running
+from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import Refused, tune_estimate
+from mcp_server.tools._lifecycle import drive, judge_against_spec
 from mcp_server.tools.args import (
     CvFolds,
-    DataPath,
     Drop,
     Experiment,
     Metric,
+    OptionalDataPath,
+    OptionalTarget,
     Seed,
     SpecId,
-    Target,
+    SpecRef,
     Task,
 )
 from mcp_server.tools.tune_models import (
+    GateRow,
     Member,
     Models,
     SearchSpace,
@@ -50,153 +56,7 @@ from mcp_server.tools.tune_models import (
     TuneResult,
 )
 
-# The job's own search stops at the budget; a fit it cannot interrupt (one endless trial, the
-# refit of the winner) is killed at the budget plus a grace: a minute, or a quarter of the budget.
-KILL_GRACE_S, KILL_GRACE_SHARE = 60.0, 0.25
 PLOTS = ("optimization_history.png", "param_importances.png")
-
-
-def kill_after_s(budget_s: float) -> float:
-    """When a search is killed, inline or as a background job: its budget plus the grace."""
-    return budget_s + max(KILL_GRACE_S, budget_s * KILL_GRACE_SHARE)
-
-
-def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
-    """Refuse a parameter the model takes for no task (the task is not known yet when it is
-    'auto')."""
-    from mcp_server.ml.tuning.spaces import model_space
-
-    problems: list[str] = []
-    for candidate in ("binary", "regression") if task == "auto" else (task,):
-        try:
-            model_space(model, candidate, space)
-            return
-        except Exception as exc:  # a family that does not fit this task fails here too
-            problems.append(str(exc))
-    named = [p for p in problems if "does not take" in p]
-    if named:
-        raise MoaiMlError(named[0])
-
-
-def _check(workspace: Workspace, args: dict[str, Any]) -> Path:
-    """Everything checkable before a process starts: path, names, spaces, metric, storage."""
-    from mcp_server.ml.modeling.catalog import get_spec
-    from mcp_server.ml.modeling.metrics_spec import get_metric
-    from mcp_server.ml.tuning.spaces import normalise
-    from mcp_server.ml.tuning.storage import check_reachable, study_url
-
-    path = workspace.resolve(args["data_path"], must_exist=True)
-    for name in args["models"] or []:
-        get_spec(name)
-    for model, space in args["search_space"].items():
-        get_spec(model)
-        if not isinstance(space, dict) or (not space and args["strategy"] != "auto"):
-            raise MoaiMlError(
-                f"search_space[{model!r}] is empty; give parameter ranges, choices or values"
-            )
-        for param, spec in space.items():
-            normalise(model, param, spec)
-        _known_parameters(model, space, args["task"])
-    if args["metric"]:
-        get_metric(args["metric"], None if args["task"] == "auto" else args["task"])
-    if args["strategy"] == "hyperopt":
-        try:
-            import hyperopt  # noqa: F401
-        except ImportError:
-            raise MoaiMlError(
-                "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
-            ) from None
-    args["storage_url"] = study_url(workspace, args["storage"])
-    check_reachable(args["storage_url"])
-    return path
-
-
-def _record(
-    workspace: Workspace, args: dict[str, Any], out: Any, folder: Path, started_ms: int
-) -> list[str]:
-    """The tune's run and its trials, judged by the best CV against the SPEC's gates."""
-    from mcp_server.ml.tdd.gates import cv_verdict
-    from mcp_server.ml.tuning.record import TuneCall, record_tune
-    from mcp_server.ml.tuning.storage import redact
-
-    call = TuneCall(
-        data_rel=args["rel"],
-        target=args["target"],
-        strategy=args["strategy"],
-        cv_folds=args["cv_folds"],
-        seed=args["seed"],
-        time_budget_s=args["time_budget_s"],
-        n_trials=args["n_trials"],
-        study_name=args["study_name"],
-        storage=redact(args["storage_url"]),
-        spec_id=args["spec_id"],
-        experiment=args["experiment"],
-    )
-    verdict = cv_verdict(workspace, args["spec_id"], out.metric, out.cv_mean)
-    return record_tune(run_store(workspace), call, out, folder, started_ms, verdict)
-
-
-def _result(workspace: Workspace, args: dict[str, Any], out: Any, run_id: str) -> TuneResult:
-    from mcp_server.ml.tracking.locations import local_path
-    from mcp_server.ml.tuning.storage import normalise_url, redact
-
-    track = run_store(workspace)
-    run = track.get_run(run_id)
-    artifacts = run.artifact_uri
-    folder = local_path(artifacts) if track.is_local and artifacts.startswith("file:") else None
-    return TuneResult(
-        run_id=run_id,
-        experiment=track.experiment_name(run),
-        task=out.task,
-        metric=out.metric,
-        higher_is_better=out.higher_is_better,
-        strategy=args["strategy"],
-        best_model=out.best_model,
-        best_params=out.best_params,
-        members=[Member(**m) for m in out.members],
-        best_cv=out.cv_mean,
-        best_cv_std=out.cv_std,
-        trials_done=out.counts["complete"],
-        trials_pruned=out.counts["pruned"],
-        trials_failed=out.counts["fail"],
-        trials_this_call=out.trials_here,
-        leaderboard=[Trial(**t) for t in out.leaderboard],
-        param_importances=out.importances,
-        study_name=args["study_name"],
-        storage=redact(args["storage_url"]),
-        search_s=out.search_s,
-        dashboard=f"optuna-dashboard {shlex.quote(redact(normalise_url(args['storage_url'])))}",
-        refit_s=out.refit_s,
-        rows=out.rows,
-        warnings=out.warnings,
-        artifacts=workspace.relative(folder) if folder is not None else artifacts,
-        gates_passed=run.verdict.gates_passed,
-        rejected_reason=run.verdict.reason,
-    )
-
-
-def _request(args: dict[str, Any], path: Path, folder: Path, started: float, cache: Path) -> Any:
-    from mcp_server.ml.tuning.job import TuneRequest
-
-    return TuneRequest(
-        data_path=str(path),
-        target=args["target"],
-        staging=str(folder),
-        storage=args["storage_url"],
-        study_name=args["study_name"],
-        started=started,
-        time_budget_s=args["time_budget_s"],
-        strategy=args["strategy"],
-        models=args["models"],
-        search_space=args["search_space"],
-        metric=args["metric"],
-        task=args["task"],
-        drop=args["drop"],
-        cv_folds=args["cv_folds"],
-        seed=args["seed"],
-        n_trials=args["n_trials"],
-        cache=str(cache),
-    )
 
 
 def _images(folder: Path) -> list[ImageContent]:
@@ -212,60 +72,113 @@ def _images(folder: Path) -> list[ImageContent]:
     ]
 
 
-def _study_name(given: str | None, path: Path) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
-    return given or f"tune-{stem}-" + time.strftime("%Y%m%d-%H%M%S")
+def _judge(call: Call[TuneArgs], out: TuneOutcome) -> Verdict:
+    """With the SPEC's holdout: the refitted winner's holdout metrics against its gates, as
+    `ml_train` is judged; without: the best CV against the gates of `spec_id`'s SPEC."""
+    from mcp_server.ml.tdd.gates import cv_verdict
 
-
-async def tune_tool(
-    workspace: Workspace, args: dict[str, Any], ctx: Context | None
-) -> CallToolResult:
-    from mcp_server.ml.tuning.job import STEPS, tune_job
-
-    started = time.time()
-    path = await run_domain(_check, workspace, args)
-    args["rel"] = workspace.relative(path)
-    args["study_name"] = _study_name(args["study_name"], path)
-    with staging(workspace) as folder:
-        request = _request(args, path, folder, started, workspace.root / SCHEMA_CACHE)
-        budget = args["time_budget_s"]
-        grace = kill_after_s(budget) - budget
-        what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"
-        out = await run_job_tool(
-            tune_job, request, ctx=ctx, total=STEPS, budget_s=kill_after_s(budget), what=what
+    if out.holdout_metrics is not None:
+        return judge_against_spec(
+            call.workspace, call.request.spec_id, out.holdout_metrics, None, None
         )
-        ids = await record_runs(
-            lambda: _record(workspace, args, out, folder, int(started * 1000)),
-            run_store(workspace).delete_runs,
-        )
-        images = _images(folder)
-    result = await run_domain(_result, workspace, args, out, ids[0])
+    return cv_verdict(call.workspace, call.request.spec_id, out.metric, out.cv_mean)
+
+
+def _answer(call: Call[TuneArgs], out: TuneOutcome, run_ids: list[str]) -> CallToolResult:
+    result = tune_result(call, out, run_ids[0])
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(
-        content=[text, *images], structured_content=result.model_dump(mode="json")
+        content=[text, *_images(call.folder)], structured_content=result.model_dump(mode="json")
     )
 
 
-def _estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+def tune_result(call: Call[TuneArgs], out: TuneOutcome, run_id: str) -> TuneResult:
+    from mcp_server.ml.tracking.locations import local_path
+    from mcp_server.ml.tuning.advice import gate_checks, next_step, verdict_text
+    from mcp_server.ml.tuning.storage import normalise_url, redact
+
+    workspace, args, facts = call.workspace, call.request, call.facts
+    track = run_store(workspace)
+    run = track.get_run(run_id)
+    artifacts = run.artifact_uri
+    folder = local_path(artifacts) if track.is_local and artifacts.startswith("file:") else None
+    url = redact(facts.storage_url)
+    spec = facts.spec
+    return TuneResult(
+        run_id=run_id,
+        experiment=track.experiment_name(run),
+        task=cast(TaskName, out.task),
+        metric=out.metric,
+        higher_is_better=out.higher_is_better,
+        strategy=args.strategy,
+        best_model=out.best_model,
+        best_params=out.best_params,
+        members=[Member(**m) for m in out.members],
+        best_cv=out.cv_mean,
+        best_cv_std=out.cv_std,
+        trials_done=out.counts["complete"],
+        trials_pruned=out.counts["pruned"],
+        trials_failed=out.counts["fail"],
+        trials_this_call=out.trials_here,
+        leaderboard=[Trial(**t) for t in out.leaderboard],
+        param_importances=out.importances,
+        study_name=facts.study_name,
+        storage=url,
+        search_s=out.search_s,
+        dashboard=f"optuna-dashboard {shlex.quote(redact(normalise_url(facts.storage_url)))}",
+        refit_s=out.refit_s,
+        rows=out.rows,
+        train_rows=out.train_rows,
+        holdout_metrics=out.holdout_metrics,
+        gates=[GateRow(**vars(g)) for g in gate_checks(spec, out)] if spec else [],
+        warnings=out.warnings,
+        artifacts=workspace.relative(folder) if folder is not None else artifacts,
+        gates_passed=run.verdict.gates_passed,
+        rejected_reason=run.verdict.reason,
+        verdict=verdict_text(spec, out, run.verdict),
+        next_step=next_step(spec, args, out, run.verdict, run_id),
+    )
+
+
+TUNING = Capability(
+    name="tuning",
+    prepare=prepare_tune,
+    execute=tune_job,
+    judge=_judge,
+    record=record_tune_run,
+    answer=_answer,
+)
+
+
+def _estimate(workspace: Workspace, raw: dict[str, Any]) -> float:
     """The search's duration, after the checks a job would otherwise only fail on later."""
-    plain = {
-        **args,
-        "models": list(args.get("models") or []) or None,
-        "search_space": dict(args.get("search_space") or {}),
-    }
     try:
-        _check(workspace, plain)
+        args, _ = with_spec(workspace, _typed(raw))
+        check_tune(workspace, args)
     except MoaiMlError as exc:
         raise Refused(str(exc)) from exc
-    return tune_estimate(workspace, plain)
+    return tune_estimate(workspace, {**raw, **vars(args)})
+
+
+def _typed(raw: dict[str, Any]) -> TuneArgs:
+    """The call's arguments by name as the typed request."""
+    return TuneArgs(
+        **{
+            **raw,
+            "models": list(raw["models"]) if raw.get("models") else None,
+            "search_space": dict(raw.get("search_space") or {}),
+            "drop": list(raw.get("drop") or []),
+        }
+    )
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=CREATES_RUNS, title="Tune hyperparameters / AutoML")
     @long_running(workspace, estimate=_estimate)
     async def ml_tune(
-        data_path: DataPath,
-        target: Target,
+        spec_path: SpecRef = None,
+        data_path: OptionalDataPath = None,
+        target: OptionalTarget = None,
         strategy: Strategy = "auto",
         models: Models = None,
         search_space: SearchSpace = None,
@@ -282,18 +195,17 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         experiment: Experiment = None,
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, TuneResult]:
-        """Search hyperparameters by k-fold cross-validation within a time budget and refit the
-        winner on every row as a normal MLflow run (ml_evaluate it on a holdout table, ml_export
-        it, serve it). strategy auto is AutoML: family defaults and a small portfolio first, then
-        Bayesian search (TPE) over the leading families with pruning across folds, then greedy
-        ensemble selection (a soft-voting ensemble) when it beats the best single model on CV.
-        Boosters stop early. Returns best params, best CV ± std, trials done/pruned/failed, a
-        leaderboard, and optimisation-history and parameter-importance plots (PNG on the run,
-        shown as images). The study lives in storage; more processes can join it with
+        """Search hyperparameters by k-fold cross-validation within a time budget and record the
+        winner as a normal MLflow run. With spec_path the SPEC gives data, target, metric and
+        split: only its training rows are searched, the winner is judged on its holdout against
+        each gate, and next_step says REFACTOR or the SPEC owner's call. Without, the winner is
+        refitted on every row. strategy auto is AutoML: family defaults and a small portfolio
+        first, then Bayesian search (TPE) over the leading families with pruning across folds,
+        then greedy ensemble selection (a soft-voting ensemble) when it beats the best single
+        model on CV. Boosters stop early. Returns best params, best CV ± std, trials
+        done/pruned/failed, a leaderboard, and optimisation-history and parameter-importance
+        plots (shown as images). The study lives in storage; more processes can join it with
         `moai-ml tune-worker --study NAME --storage URL`."""
         # the call's arguments by name (locals() also holds the closure's `workspace`)
-        args = {k: v for k, v in locals().items() if k not in ("ctx", "workspace")}
-        args["models"] = list(models) if models else None
-        args["search_space"] = dict(search_space or {})
-        args["drop"] = list(drop)
-        return await tune_tool(workspace, args, ctx)
+        raw = {k: v for k, v in locals().items() if k not in ("ctx", "workspace")}
+        return await drive(TUNING, workspace, _typed(raw), ctx)

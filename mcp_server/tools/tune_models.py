@@ -28,6 +28,15 @@ class Member(BaseModel):
     trial: int = Field(description="The trial it comes from")
 
 
+class GateRow(BaseModel):
+    metric: str = Field(description="A SPEC gate's metric")
+    needs: str = Field(description="Its threshold, e.g. '>= 0.8'")
+    cv: float | None = Field(description="Best CV mean (the searched metric only)")
+    cv_std: float | None = Field(description="Its std over the folds")
+    holdout: float | None = Field(description="On the SPEC's holdout (spec_path only)")
+    met: bool = Field(description="Met (on the holdout if any, else in CV)")
+
+
 class TuneResult(BaseModel):
     run_id: str = Field(
         description="MLflow run of the refitted winner; pass it to ml_evaluate, ml_export, serving"
@@ -68,14 +77,21 @@ class TuneResult(BaseModel):
         description="Command that opens the study in optuna-dashboard (the tune extra has it)"
     )
     search_s: float = Field(description="Wall time of the search")
-    refit_s: float = Field(description="Wall time of the refit on every row")
+    refit_s: float = Field(description="Wall time of the refit")
     rows: int = Field(description="Rows in the table")
+    train_rows: int = Field(description="Rows searched and refitted on (spec_path: no holdout)")
+    holdout_metrics: dict[str, float | None] | None = Field(
+        description="The winner on the SPEC's holdout (spec_path), which the gates judge"
+    )
+    gates: list[GateRow] = Field(description="Each SPEC gate against CV and holdout")
     warnings: list[str] = Field(description="Things to know about the data")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
     gates_passed: bool | None = Field(
-        description="Best CV met the SPEC's gates (spec_id with a SPEC file); null: none"
+        description="Met the SPEC's gates (holdout with spec_path, else CV); null: none"
     )
     rejected_reason: RejectedReason
+    verdict: str = Field(description="Whether tuning closed the gap, in one sentence")
+    next_step: str = Field(description="The call to make next")
 
 
 # ml_tune's own arguments

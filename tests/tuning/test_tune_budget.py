@@ -10,7 +10,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from mcp_server.tools.tune import kill_after_s
+from mcp_server.ml.tuning.tune_run import kill_after_s
 from tests.support import copy_examples, stdio_client
 from tests.train_support import call_error
 

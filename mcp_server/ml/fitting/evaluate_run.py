@@ -105,8 +105,8 @@ def _rows(
 def _trained_rows(
     workspace: Workspace, store: RunStore, run: Any, folder: Path
 ) -> dict[str, str | None]:
-    """The run's training table and holdout file, when both are still there (for the overlap
-    warning)."""
+    """The run's training table and holdout file, when the table is still there (for the overlap
+    warning); a run that recorded no holdout (a tune without a SPEC) was fitted on every row."""
     from mcp_server.ml.data.tables import file_sha256
 
     trained_on = run.tag(tags.DATA_PATH)
@@ -114,9 +114,12 @@ def _trained_rows(
         path = workspace.resolve(trained_on) if trained_on else None
         if path is None or not path.is_file() or file_sha256(path) != run.tag(tags.DATA_SHA256):
             return {}
-        holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
     except MoaiMlError:
         return {}
+    try:
+        holdout = str(store.artifact_file(run, f"{tags.SPLIT}/{tags.HOLDOUT_INDEX}", folder))
+    except MoaiMlError:
+        return {"trained_on": str(path), "trained_holdout": None}
     return {"trained_on": str(path), "trained_holdout": holdout}
 
 

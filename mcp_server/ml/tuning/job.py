@@ -44,6 +44,7 @@ class TuneRequest:
     seed: int = 42
     n_trials: int | None = None
     cache: str | None = None
+    test_size: float | None = None  # the SPEC's holdout, kept out of the search (None: no holdout)
 
 
 @dataclass
@@ -68,6 +69,9 @@ class TuneOutcome:
     search_s: float
     refit_s: float
     trials_here: int
+    train_rows: int = 0  # rows searched and refitted on (every labelled row without a holdout)
+    holdout_metrics: dict[str, Any] | None = None  # the refitted winner on the SPEC's holdout
+    test_rows: int = 0
 
 
 def reserve(budget: float) -> float:
@@ -109,6 +113,7 @@ def check_request(
 def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     from mcp_server.ml.modeling.dataset import check_classes, prepare
     from mcp_server.ml.tuning.folds import make_folds
+    from mcp_server.ml.tuning.holdout import split_off
     from mcp_server.ml.tuning.scoring import Scorer
     from mcp_server.ml.tuning.search import SearchConfig
 
@@ -118,6 +123,7 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     )
     task = data.schema.task
     metric, families, spaces = check_request(req, task, data.kind)
+    data, holdout = split_off(data, req.test_size, req.seed)
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
     )
@@ -142,12 +148,13 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
         deadline=req.started + req.time_budget_s - reserve(req.time_budget_s),
         n_trials=req.n_trials,
         cache=req.cache,
+        test_size=req.test_size,
     )
-    return _search_and_refit(req, data, folds, config, progress)
+    return _search_and_refit(req, data, folds, config, progress, holdout)
 
 
 def _search_and_refit(
-    req: TuneRequest, data: Any, folds: Any, config: Any, progress: Progress
+    req: TuneRequest, data: Any, folds: Any, config: Any, progress: Progress, holdout: Any
 ) -> TuneOutcome:
     from mcp_server.ml.tuning import report
     from mcp_server.ml.tuning.automl import choose_final
@@ -168,7 +175,24 @@ def _search_and_refit(
     rows = report.trial_rows(study)
     importances = stage(req, data, pipeline, rows, study, final, folds.scorer)
     here = sum(1 for r in rows if r["worker"] == engine.worker)
-    return _outcome(data, folds.scorer, final, pipeline, rows, importances, search_s, refit_s, here)
+    out = _outcome(data, folds.scorer, final, pipeline, rows, importances, search_s, refit_s, here)
+    if holdout is not None:
+        _score_holdout(out, pipeline, holdout, data.schema, Path(req.staging))
+    return out
+
+
+def _score_holdout(
+    out: TuneOutcome, pipeline: Any, holdout: Any, schema: Any, folder: Path
+) -> None:
+    """The winner on the rows the search never saw, and their positions (as `ml_train` records
+    them: `ml_evaluate` without data_path scores the same rows)."""
+    import numpy as np
+
+    from mcp_server.ml.tracking import tags
+    from mcp_server.ml.tuning.holdout import holdout_scores
+
+    out.holdout_metrics, out.test_rows = holdout_scores(pipeline, holdout, schema)
+    np.save(folder / tags.HOLDOUT_INDEX, holdout[2])
 
 
 def refit(final: Any, data: Any, seed: int) -> Any:
@@ -271,4 +295,5 @@ def _outcome(
         search_s=round(search_s, 2),
         refit_s=round(refit_s, 2),
         trials_here=here,
+        train_rows=len(data.y),
     )

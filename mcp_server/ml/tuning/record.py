@@ -5,44 +5,41 @@ under it as a child run (the trial table stays on the parent)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.store import RunRecord
+from mcp_server.ml.tuning.storage import redact
 
 if TYPE_CHECKING:
+    from mcp_server.ml.capability import Call
     from mcp_server.ml.tracking.store import MlflowStore
     from mcp_server.ml.tracking.verdict import Verdict
     from mcp_server.ml.tuning.job import TuneOutcome
+    from mcp_server.ml.tuning.tune_run import TuneArgs, TuneFacts
 
 TRIALS = "trials"
 TRIALS_TABLE = "trials/trials.csv"
 
 
-@dataclass(frozen=True)
-class TuneCall:
-    """What the run records about the call that made it."""
-
-    data_rel: str  # the table, relative to the workspace
-    target: str
-    strategy: str
-    cv_folds: int
-    seed: int
-    time_budget_s: float
-    n_trials: int | None
-    study_name: str
-    storage: str  # the study storage URL, password hidden
-    spec_id: str | None = None
-    experiment: str | None = None
-
-
 def tune_record(
-    call: TuneCall, out: TuneOutcome, folder: Path, started_ms: int, verdict: Verdict
+    call: TuneArgs,
+    facts: TuneFacts,
+    out: TuneOutcome,
+    folder: Path,
+    started_ms: int,
+    verdict: Verdict,
 ) -> RunRecord:
-    """The tune's run: the search as params, best CV and trial counts as metrics, the data and
-    model tags, the verdict of its best CV against the SPEC's gates, the staged files."""
+    """The tune's run: the search as params, best CV and trial counts as metrics (and the
+    holdout's, with a SPEC), the data and model tags, the verdict, the staged files."""
+    artifacts = {
+        tags.MOAI_DIR: folder / tags.MOAI_DIR,
+        tags.PLOTS: folder / tags.PLOTS,
+        TRIALS: folder / TRIALS,
+    }
+    if out.holdout_metrics is not None:
+        artifacts[tags.SPLIT] = folder / tags.HOLDOUT_INDEX
     params = {
         "strategy": call.strategy,
         "models": [m["model"] for m in out.members],
@@ -51,7 +48,8 @@ def tune_record(
         "seed": call.seed,
         "time_budget_s": call.time_budget_s,
         "n_trials": call.n_trials,
-        "study_name": call.study_name,
+        "study_name": facts.study_name,
+        "test_size": call.test_size,
         **{f"model.{k}": v for k, v in out.estimator_params.items()},
     }
     return RunRecord(
@@ -60,12 +58,8 @@ def tune_record(
         kind="tune",
         params=params,
         metrics=_metrics(out),
-        tags=_tags(call, out),
-        artifacts={
-            tags.MOAI_DIR: folder / tags.MOAI_DIR,
-            tags.PLOTS: folder / tags.PLOTS,
-            TRIALS: folder / TRIALS,
-        },
+        tags=_tags(call, facts, out),
+        artifacts=artifacts,
         model_dir=folder / tags.MODEL_DIR,
         model_params=out.estimator_params,
         start_ms=started_ms,
@@ -82,13 +76,18 @@ def _metrics(out: TuneOutcome) -> dict[str, float | None]:
         "trials_failed": out.counts["fail"],
         "search_s": out.search_s,
         "refit_s": out.refit_s,
+        tags.TRAIN_ROWS: out.train_rows,
+        **{tags.holdout(k): v for k, v in (out.holdout_metrics or {}).items()},
+        **({tags.TEST_ROWS: out.test_rows} if out.holdout_metrics is not None else {}),
     }
 
 
-def _tags(call: TuneCall, out: TuneOutcome) -> dict[str, Any]:
+def _tags(call: TuneArgs, facts: TuneFacts, out: TuneOutcome) -> dict[str, Any]:
+    split = tags.holdout_split(call.seed, call.test_size) if call.test_size else {}
     return {
+        **split,
         tags.SPEC_ID: call.spec_id,
-        tags.DATA_PATH: call.data_rel,
+        tags.DATA_PATH: facts.rel,
         tags.DATA_SHA256: out.sha256,
         tags.ROWS: out.rows,
         tags.COLUMNS: out.columns,
@@ -98,15 +97,16 @@ def _tags(call: TuneCall, out: TuneOutcome) -> dict[str, Any]:
         tags.PARAMS: out.best_params,
         tags.N_FEATURES: len(out.schema["features"]),
         tags.SEED: call.seed,
-        tags.STUDY: call.study_name,
-        tags.STORAGE: call.storage,
+        tags.STUDY: facts.study_name,
+        tags.STORAGE: redact(facts.storage_url),
         tags.CV_FOLDS: call.cv_folds,
     }
 
 
 def record_tune(
     store: MlflowStore,
-    call: TuneCall,
+    call: TuneArgs,
+    facts: TuneFacts,
     out: TuneOutcome,
     folder: Path,
     started_ms: int,
@@ -116,6 +116,15 @@ def record_tune(
     from mcp_server.ml.tracking.children import record_with_children
     from mcp_server.ml.tuning.report import child_runs, read_table
 
-    record = tune_record(call, out, folder, started_ms, verdict)
+    record = tune_record(call, facts, out, folder, started_ms, verdict)
     trials = child_runs(read_table(folder / TRIALS_TABLE), out.metric)
     return record_with_children(store, record, trials)
+
+
+def record_tune_run(call: Call[TuneArgs], out: TuneOutcome, verdict: Verdict | None) -> list[str]:
+    """The capability's record step: the tune's run and its trials as child runs."""
+    from mcp_server.ml.tracking.runs import get_store
+    from mcp_server.ml.tracking.verdict import Verdict
+
+    store, kept = get_store(call.workspace), verdict or Verdict(None, True)
+    return record_tune(store, call.request, call.facts, out, call.folder, call.started_ms, kept)

@@ -42,6 +42,7 @@ class SearchConfig:
     n_trials: int | None = None
     cache: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    test_size: float | None = None  # the SPEC's holdout: no worker's fold sees it
 
     def to_attr(self) -> dict[str, Any]:
         return asdict(self)

@@ -33,6 +33,7 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
 
     from mcp_server.ml.modeling.dataset import prepare
     from mcp_server.ml.tuning.folds import make_folds
+    from mcp_server.ml.tuning.holdout import split_off
     from mcp_server.ml.tuning.scoring import Scorer
     from mcp_server.ml.tuning.search import (
         CONFIG_ATTR,
@@ -73,6 +74,7 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
     )
     cache = Path(config.cache) if config.cache else None
     data = prepare(Path(config.data_path), config.target, config.task, config.drop, cache)
+    data, _ = split_off(data, config.test_size, config.seed)  # the tool's very training rows
     folds = make_folds(
         data,
         config.cv_folds,

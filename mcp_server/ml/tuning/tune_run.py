@@ -1,0 +1,195 @@
+"""`ml_tune` in the server, as a capability of the lifecycle driver (`ml/capability.py`): the
+typed request, the checks made before a job starts, the job's payload, and the record step.
+
+With `spec_path`, the SPEC decides the table, target, drop list, task, metric, folds, seed and
+the holdout: the search and the refit see only the SPEC's training rows, and the winner is
+scored on its holdout, so it is judged like `ml_train` and the TDD phases judge theirs.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.core import layout
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.capability import Call, Plan
+
+if TYPE_CHECKING:
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.ml.spec.reader import MlSpec
+
+# The job's own search stops at the budget; a fit it cannot interrupt (one endless trial, the
+# refit of the winner) is killed at the budget plus a grace: a minute, or a quarter of the budget.
+KILL_GRACE_S, KILL_GRACE_SHARE = 60.0, 0.25
+
+
+def kill_after_s(budget_s: float) -> float:
+    """When a search is killed, inline or as a background job: its budget plus the grace."""
+    return budget_s + max(KILL_GRACE_S, budget_s * KILL_GRACE_SHARE)
+
+
+@dataclass(frozen=True)
+class TuneArgs:
+    """`ml_tune`'s arguments, typed; `with_spec` fills the SPEC's fields in."""
+
+    data_path: str | None = None
+    target: str | None = None
+    strategy: str = "auto"
+    models: list[str] | None = None
+    search_space: dict[str, Any] = field(default_factory=dict)
+    metric: str | None = None
+    time_budget_s: float = 300
+    n_trials: int | None = None
+    cv_folds: int = 5
+    task: str = "auto"
+    seed: int = 42
+    drop: list[str] = field(default_factory=list)
+    storage: str | None = None
+    study_name: str | None = None
+    spec_id: str | None = None
+    experiment: str | None = None
+    spec_path: str | None = None
+    test_size: float | None = None  # the SPEC's holdout (set from the SPEC only)
+
+
+@dataclass(frozen=True)
+class TuneFacts:
+    """What prepare learned that the record and the answer need."""
+
+    path: Path
+    rel: str
+    study_name: str
+    storage_url: str
+    spec: MlSpec | None
+
+
+def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | None]:
+    """The arguments with the SPEC's fields filled in (`spec_path`), or as given; one of
+    `spec_path` or `data_path` and `target` is needed."""
+    from mcp_server.ml.spec.reader import load_spec
+
+    if not args.spec_path:
+        if not args.data_path or not args.target:
+            raise MoaiMlError(
+                "ml_tune needs spec_path (a SPEC such as 'ML-001'), or data_path and target"
+            )
+        return args, None
+    spec = load_spec(workspace, args.spec_path)
+    for name, given, own in (
+        ("data_path", args.data_path, spec.dataset),
+        ("target", args.target, spec.target),
+    ):
+        if given and given != own:
+            raise MoaiMlError(
+                f"{name}={given!r} differs from the SPEC's {own!r}; omit {name} with spec_path"
+            )
+    filled = replace(
+        args,
+        data_path=spec.dataset,
+        target=spec.target,
+        metric=spec.metric,
+        task=spec.task,
+        drop=list(spec.drop) or list(args.drop),
+        cv_folds=spec.cv_folds,
+        seed=spec.seed,
+        models=args.models or spec.candidates,
+        spec_id=spec.spec_id,
+        test_size=spec.test_size,
+    )
+    return filled, spec
+
+
+def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
+    """Everything checkable before a process starts: path, names, spaces, metric, storage; the
+    table's path and the study's storage URL."""
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.metrics_spec import get_metric
+    from mcp_server.ml.tuning.spaces import normalise
+    from mcp_server.ml.tuning.storage import check_reachable, study_url
+
+    path = workspace.resolve(str(args.data_path), must_exist=True)
+    for name in args.models or []:
+        get_spec(name)
+    for model, space in args.search_space.items():
+        get_spec(model)
+        if not isinstance(space, dict) or (not space and args.strategy != "auto"):
+            raise MoaiMlError(
+                f"search_space[{model!r}] is empty; give parameter ranges, choices or values"
+            )
+        for param, spec in space.items():
+            normalise(model, param, spec)
+        _known_parameters(model, space, args.task)
+    if args.metric:
+        get_metric(args.metric, None if args.task == "auto" else args.task)
+    if args.strategy == "hyperopt":
+        try:
+            import hyperopt  # noqa: F401
+        except ImportError:
+            raise MoaiMlError(
+                "strategy 'hyperopt' needs the 'tune' extra: pip install 'moai-domain-ml[tune]'"
+            ) from None
+    url = study_url(workspace, args.storage)
+    check_reachable(url)
+    return path, url
+
+
+def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
+    """Refuse a parameter the model takes for no task (the task is not known yet when it is
+    'auto')."""
+    from mcp_server.ml.tuning.spaces import model_space
+
+    problems: list[str] = []
+    for candidate in ("binary", "regression") if task == "auto" else (task,):
+        try:
+            model_space(model, candidate, space)
+            return
+        except Exception as exc:  # a family that does not fit this task fails here too
+            problems.append(str(exc))
+    named = [p for p in problems if "does not take" in p]
+    if named:
+        raise MoaiMlError(named[0])
+
+
+def study_name_for(given: str | None, path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
+    return given or f"tune-{stem}-" + time.strftime("%Y%m%d-%H%M%S")
+
+
+def prepare_tune(call: Call[TuneArgs]) -> Plan:
+    """The capability's prepare step: the SPEC's fields, the checks, the job's request."""
+    from mcp_server.ml.tuning.job import STEPS, TuneRequest
+
+    args, spec = with_spec(call.workspace, call.request)
+    call.request = args
+    path, url = check_tune(call.workspace, args)
+    facts = TuneFacts(
+        path, call.workspace.relative(path), study_name_for(args.study_name, path), url, spec
+    )
+    budget = args.time_budget_s
+    request = TuneRequest(
+        data_path=str(path),
+        target=str(args.target),
+        staging=str(call.folder),
+        storage=url,
+        study_name=facts.study_name,
+        started=call.started,
+        time_budget_s=budget,
+        strategy=args.strategy,
+        models=args.models,
+        search_space=args.search_space,
+        metric=args.metric,
+        task=args.task,
+        drop=list(args.drop),
+        cv_folds=args.cv_folds,
+        seed=args.seed,
+        n_trials=args.n_trials,
+        cache=str(call.workspace.ensure_dir(layout.SCHEMA_CACHE)),
+        test_size=args.test_size,
+    )
+    grace = kill_after_s(budget) - budget
+    what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"
+    return Plan(request, kill_after_s(budget), STEPS, what, facts)
