@@ -244,39 +244,34 @@ _NEURAL_SPACE = {
     "max_epochs": ints(20, 150, log=True),
 }
 _NEURAL = "mcp_server.ml.modeling."
+
+
+def _neural(
+    name: str, module: str, classes: str, library: str, runtime: str, label: str
+) -> EstimatorSpec:
+    """A neural family: a multilayer perceptron over the table's columns, built with `library`
+    on torch (ONNX through torch), served by `runtime` beside the generic runtimes."""
+    return EstimatorSpec(
+        name,
+        f"{_NEURAL}{module}:{classes}Classifier",
+        f"{_NEURAL}{module}:{classes}Regressor",
+        search_space=_NEURAL_SPACE,
+        small_grid={"hidden_units": [32, 64]},
+        needs_scaling=True,
+        onnx="torch",
+        extra="dl",
+        packages=("torch", library, "moai-domain-ml"),
+        cost=12,
+        requires=("torch", library),
+        in_defaults=False,
+        runtimes=(runtime,),
+        label=label,
+    )
+
+
 _SPECS += [
-    EstimatorSpec(
-        "torch_mlp",
-        _NEURAL + "neural:TorchMLPClassifier",
-        _NEURAL + "neural:TorchMLPRegressor",
-        search_space=_NEURAL_SPACE,
-        small_grid={"hidden_units": [32, 64]},
-        needs_scaling=True,
-        onnx="torch",
-        extra="dl",
-        packages=("torch", "skorch", "moai-domain-ml"),
-        cost=12,
-        requires=("torch", "skorch"),
-        in_defaults=False,
-        runtimes=("torchserve",),
-        label="PyTorch",
-    ),
-    EstimatorSpec(
-        "keras_mlp",
-        _NEURAL + "keras_mlp:KerasMLPClassifier",
-        _NEURAL + "keras_mlp:KerasMLPRegressor",
-        search_space=_NEURAL_SPACE,
-        small_grid={"hidden_units": [32, 64]},
-        needs_scaling=True,
-        onnx="torch",
-        extra="dl",
-        packages=("torch", "keras", "moai-domain-ml"),
-        cost=12,
-        requires=("torch", "keras"),
-        in_defaults=False,
-        runtimes=("tfserving",),
-        label="Keras",
-    ),
+    _neural("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
+    _neural("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
 ]
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
