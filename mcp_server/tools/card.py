@@ -74,14 +74,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Annotated[bool, Field(description="Replace card files a person edited")] = False,
     ) -> CardResult:
         """Write a model card for a run or registered model version: model details and registry
-        versions,
-        the data (table, hash, rows, features), the SPEC with each gate against its holdout value
-        and the
-        recorded verdict, holdout metrics with CV mean ± std, plots (confusion matrix and ROC, or
-        residuals),
-        intended use from the SPEC's requirements, limits (training ranges, holdout size) and the
-        latest drift
-        check. Writes model_card.md with PNGs beside it and report.html, self-contained (plots
-        inline)."""
+        versions, the data (table, hash, rows, features), the SPEC with each gate against its
+        holdout value and the recorded verdict, holdout metrics with CV mean ± std, plots (confusion
+        matrix and ROC, or residuals), intended use from the SPEC's requirements, limits (training
+        ranges, holdout size) and the latest drift check. Writes model_card.md with PNGs beside it
+        and report.html, self-contained (plots inline)."""
         args = {"run_id": run_id, "output_dir": output_dir, "overwrite": overwrite}
         return await run_domain(model_card, workspace, args)

@@ -153,14 +153,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context | None = None,
     ) -> CompareResult:
         """Rank candidate models by k-fold cross-validation (stratified for classification) on one
-        table,
-        within a time budget: a leaderboard sorted by the primary metric with std and fit times.
-        Default
-        candidates: every registered model that fits the task, cheap ones first. Each candidate is
-        an MLflow
-        run nested under one compare run; candidates the budget did not reach are listed, not lost.
-        Next:
-        ml_train the best_model, then ml_evaluate it."""
+        table, within a time budget: a leaderboard sorted by the primary metric with std and fit
+        times. Default candidates: every registered model that fits the task, cheap ones first. Each
+        candidate is an MLflow run nested under one compare run; candidates the budget did not reach
+        are listed, not lost. Next: ml_train the best_model, then ml_evaluate it."""
         args = CompareArgs(
             data_path=data_path,
             target=target,

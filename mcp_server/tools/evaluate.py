@@ -148,16 +148,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     ) -> Annotated[CallToolResult, EvaluateResult]:
         """Evaluate a trained run on its holdout rows or on a new labelled table. Classification:
         accuracy, balanced accuracy, precision/recall/F1 (macro, weighted; binary too), ROC-AUC
-        (one-vs-rest
-        for multiclass), log loss, confusion matrix. Regression: RMSE, MAE, R², MAPE. Optional
-        cv_folds adds
-        k-fold mean ± std over the whole table. Writes PNG plots (confusion matrix, ROC and
-        precision-recall
-        curves, calibration, residuals, feature importance — permutation importance where the model
-        has
-        none) under .moai/ml/reports/ and onto the run, and shows the confusion matrix and ROC (or
-        residual)
-        plots as small images."""
+        (one-vs-rest for multiclass), log loss, confusion matrix. Regression: RMSE, MAE, R², MAPE.
+        Optional cv_folds adds k-fold mean ± std over the whole table. Writes PNG plots (confusion
+        matrix, ROC and precision-recall curves, calibration, residuals, feature importance —
+        permutation importance where the model has none) under .moai/ml/reports/ and onto the run,
+        and shows the confusion matrix and ROC (or residual) plots as small images."""
         args = EvaluateArgs(
             run_id=run_id,
             data_path=data_path,

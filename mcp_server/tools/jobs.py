@@ -152,13 +152,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context | None = None,
     ) -> JobStatus:
         """State, progress and result of a job started by a long tool with background=true (or by a
-        call
-        whose estimate exceeded ~50 s). With wait_s it waits up to that long for the job to end,
-        sending
-        progress notifications meanwhile. When done, `result` is exactly what the inline call
-        returns.
-        Jobs outlive the client: after a reconnect, call it with the same job_id (or without one to
-        list the latest jobs). Results are kept under .moai/ml/jobs/<job_id>/."""
+        call whose estimate exceeded ~50 s). With wait_s it waits up to that long for the job to
+        end, sending progress notifications meanwhile. When done, `result` is exactly what the
+        inline call returns. Jobs outlive the client: after a reconnect, call it with the same
+        job_id (or without one to list the latest jobs). Results are kept under
+        .moai/ml/jobs/<job_id>/."""
         if job_id is None:
             return await run_domain(listing, store)
         state = await wait_for(store, job_id, wait_s, ctx)
@@ -168,9 +166,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     async def ml_job_cancel(job_id: JobId) -> CancelResult:
         """Stop a background job. The job's process is asked to stop first, so it cancels the way an
         interrupted inline call does: its worker process is killed, its staging folder deleted and
-        any
-        MLflow run it was recording removed, so nothing half-written is left; after 15 s the whole
-        process group is killed. A job that already ended is left as it is."""
+        any MLflow run it was recording removed, so nothing half-written is left; after 15 s the
+        whole process group is killed. A job that already ended is left as it is."""
         state = await run_domain(store.cancel, job_id)
         message = (
             state.message

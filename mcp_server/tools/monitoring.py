@@ -190,18 +190,13 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = "brief",
     ) -> Annotated[CallToolResult, DriftResult]:
         """Compare a current table (or a generated service's prediction log) with a reference table
-        or a
-        run's training data, column by column, with Evidently's default tests: reference <= 1000
-        rows —
-        Kolmogorov-Smirnov (p <= 0.05) for numbers with > 5 values, chi-squared or Z-test (p < 0.05)
-        otherwise;
-        larger — Wasserstein distance normed by the reference std (>= 0.1) for numbers,
-        Jensen-Shannon (>= 0.1)
-        otherwise. Dataset drift when half the tested columns drift. Also missing values, new
-        categories,
-        PSI on request, and the model's prediction drift when a run is given. Returns a compact
-        table, a JSON
-        report and a PNG of the drifted columns (also as an image)."""
+        or a run's training data, column by column, with Evidently's default tests: reference <=
+        1000 rows — Kolmogorov-Smirnov (p <= 0.05) for numbers with > 5 values, chi-squared or
+        Z-test (p < 0.05) otherwise; larger — Wasserstein distance normed by the reference std (>=
+        0.1) for numbers, Jensen-Shannon (>= 0.1) otherwise. Dataset drift when half the tested
+        columns drift. Also missing values, new categories, PSI on request, and the model's
+        prediction drift when a run is given. Returns a compact table, a JSON report and a PNG of
+        the drifted columns (also as an image)."""
         args = {
             "reference": reference,
             "current": current,

@@ -110,15 +110,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = None,
     ) -> Annotated[CallToolResult, PerformanceResult]:
         """Measure a run's (or models:/name@alias's) performance on current rows, per chunk (equal
-        chunks, or
-        calendar periods of a time column), with the SPEC's metric and gates, against the same
-        metrics on the
-        run's training holdout. A chunk on which a gate would now fail raises an alert. Rows without
-        labels
-        (e.g. a service's prediction log) get a CBPE-style estimate for classifiers, from
-        probabilities
-        calibrated on the holdout, marked estimated=true. Returns a compact table, JSON report and
-        PNG."""
+        chunks, or calendar periods of a time column), with the SPEC's metric and gates, against the
+        same metrics on the run's training holdout. A chunk on which a gate would now fail raises an
+        alert. Rows without labels (e.g. a service's prediction log) get a CBPE-style estimate for
+        classifiers, from probabilities calibrated on the holdout, marked estimated=true. Returns a
+        compact table, JSON report and PNG."""
         args = {
             "run_id": run_id,
             "current": current,

@@ -168,11 +168,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     ) -> ProfileResult:
         """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
         boolean, datetime, text, identifier, constant), missing values, duplicates, the task
-        inferred
-        from `target` (binary, multiclass, regression), the target's class balance or distribution,
-        and warnings to act on: identifier and constant columns to drop, columns that leak the
-        target, heavy missingness, severe imbalance, too few rows per class. Use it first, then put
-        flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide
+        inferred from `target` (binary, multiclass, regression), the target's class balance or
+        distribution, and warnings to act on: identifier and constant columns to drop, columns that
+        leak the target, heavy missingness, severe imbalance, too few rows per class. Use it first,
+        then put flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide
         tables."""
         return await run_domain(
             profile_file, workspace, data_path, target, task, max_columns, max_warnings

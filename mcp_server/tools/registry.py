@@ -114,12 +114,12 @@ def _register_versions(server: MCPServer, workspace: Workspace) -> None:
         ] = None,
         allow_failed_gates: AllowFailedGates = False,
     ) -> RegisterResult:
-        """Register a run's logged model as a new version of an MLflow registered model (created
-        if needed), named after the run's SPEC by default (SPEC-ML-001). The version carries the
-        run's SPEC id, data hash and verdict as tags. A run that failed its SPEC's gates or was
-        rejected is refused unless allow_failed_gates=true (recorded on the run and the version).
-        Returns models:/name/N, which loads with mlflow.pyfunc.load_model and works wherever a
-        run_id is taken. Next: ml_promote to point an alias such as champion at it."""
+        """Register a run's logged model as a new version of an MLflow registered model (created if
+        needed), named after the run's SPEC by default (SPEC-ML-001). The version carries the run's
+        SPEC id, data hash and verdict as tags. A run that failed its SPEC's gates or was rejected
+        is refused unless allow_failed_gates=true (recorded on the run and the version). Returns
+        models:/name/N, which loads with mlflow.pyfunc.load_model and works wherever a run_id is
+        taken. Next: ml_promote to point an alias such as champion at it."""
         return await run_domain(
             register_model, workspace, run_id, name, description, allow_failed_gates
         )
@@ -137,11 +137,11 @@ def _register_aliases(server: MCPServer, workspace: Workspace) -> None:
     ) -> PromoteResult:
         """Point an alias (default champion) at a model version, only if its run passed its SPEC's
         gates and, when the alias already points at another version, the new version beats that
-        champion on the same holdout rows by the margin: both are scored with the SPEC's metric
-        and a 95% paired-bootstrap interval of the improvement must lie wholly above the margin.
-        The result shows both scores and the interval. A refused promotion changes nothing;
-        force=true overrides and is recorded on the version. A run that failed its gates or was
-        rejected is refused like export and serving refuse it, unless allow_failed_gates=true."""
+        champion on the same holdout rows by the margin: both are scored with the SPEC's metric and
+        a 95% paired-bootstrap interval of the improvement must lie wholly above the margin. The
+        result shows both scores and the interval. A refused promotion changes nothing; force=true
+        overrides and is recorded on the version. A run that failed its gates or was rejected is
+        refused like export and serving refuse it, unless allow_failed_gates=true."""
         request = PromoteRequest(name, version, alias, force, allow_failed_gates, margin)
         return await run_domain(promote_model, workspace, request)
 

@@ -197,10 +197,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         detail: Detail = "brief",
     ) -> RunList:
         """List MLflow runs made by the tools (training, comparisons and their candidates, TDD
-        cycles), newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model
-        or a metric condition. Each run is one compact line with its headline metrics and its
-        verdict; use ml_get_run for all of a run's params, metrics, tags and artifacts, and pass a
-        run_id to ml_evaluate or ml_export. Read-only."""
+        cycles), newest first or sorted by a metric, filtered by experiment, SPEC id, kind, model or
+        a metric condition. Each run is one compact line with its headline metrics and its verdict;
+        use ml_get_run for all of a run's params, metrics, tags and artifacts, and pass a run_id to
+        ml_evaluate or ml_export. Read-only."""
         query = RunQuery(
             experiment=experiment,
             spec_id=spec_id,

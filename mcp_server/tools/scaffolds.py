@@ -110,16 +110,12 @@ def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Overwrite = False,
     ) -> DvcScaffoldResult:
         """Write a DVC pipeline for a SPEC (or the SPEC of a TDD run_id) whose model pipeline exists
-        (ml_tdd_green):
-        pipelines/<id>/dvc.yaml with stages prepare -> train -> evaluate (deps, params, outs,
-        metrics.json,
-        plots), params.yaml from the SPEC's ML block (split seed/test_size, the estimator's params)
-        and three
-        small stage scripts that import the generated pipeline. The workspace must be a git
-        repository
-        (init=true runs git init and dvc init). Nothing is written if a check fails; edited files
-        are kept.
-        Next: `dvc repro pipelines/<id>/dvc.yaml`, `dvc metrics show`."""
+        (ml_tdd_green): pipelines/<id>/dvc.yaml with stages prepare -> train -> evaluate (deps,
+        params, outs, metrics.json, plots), params.yaml from the SPEC's ML block (split
+        seed/test_size, the estimator's params) and three small stage scripts that import the
+        generated pipeline. The workspace must be a git repository (init=true runs git init and dvc
+        init). Nothing is written if a check fails; edited files are kept. Next: `dvc repro
+        pipelines/<id>/dvc.yaml`, `dvc metrics show`."""
         args = {
             "spec_path": spec_path,
             "run_id": run_id,
@@ -169,15 +165,11 @@ def _feast_tool(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Overwrite = False,
     ) -> FeastScaffoldResult:
         """Write a Feast feature repository for the local provider:
-        feature_repo/<name>/feature_store.yaml
-        (SQLite online store, file offline store), features.py (entity, Parquet FileSource,
-        FeatureView with
-        the profile's dtypes, FeatureService), the table as data/<name>.parquet, training.py
-        (point-in-time
-        correct rows via get_historical_features) and serving.py (latest values via
-        get_online_features).
-        Refuses an entity that is not unique per timestamp or a timestamp column that does not
-        parse;
+        feature_repo/<name>/feature_store.yaml (SQLite online store, file offline store),
+        features.py (entity, Parquet FileSource, FeatureView with the profile's dtypes,
+        FeatureService), the table as data/<name>.parquet, training.py (point-in-time correct rows
+        via get_historical_features) and serving.py (latest values via get_online_features). Refuses
+        an entity that is not unique per timestamp or a timestamp column that does not parse;
         nothing is written then. Tecton is proprietary: use Feast. Next: `feast apply`, `feast
         materialize`."""
         args = {

@@ -125,13 +125,13 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         allow_failed_gates: AllowFailedGates = False,
     ) -> ServingResult:
         """Generate a self-contained FastAPI service for a trained run: a pydantic request model
-        typed from the training schema that takes what the model scores (a row as read_csv reads
-        it; unseen categories answered and flagged, extra keys ignored and named, nulls imputed),
-        POST /predict and /predict/batch, GET /health, /ready, /metadata; runtime auto (onnx when
-        it converts exactly, else joblib; the result says which and why); 422 for bad input; its own
-        pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README.
-        Files a person edited are never overwritten unless overwrite=true. Then run test_command.
-        A run that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
+        typed from the training schema that takes what the model scores (a row as read_csv reads it;
+        unseen categories answered and flagged, extra keys ignored and named, nulls imputed), POST
+        /predict and /predict/batch, GET /health, /ready, /metadata; runtime auto (onnx when it
+        converts exactly, else joblib; the result says which and why); 422 for bad input; its own
+        pytest tests, pinned requirements.txt, Dockerfile (non-root, HEALTHCHECK) and README. Files
+        a person edited are never overwritten unless overwrite=true. Then run test_command. A run
+        that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
         (recorded on the run and in the service's /metadata). runtime="torchserve" (PyTorch network
         runs) writes a BaseHandler, config.properties and the .mar built by torch-model-archiver;
         runtime="tfserving" (Keras network runs) a SavedModel under <name>/1/, models.config and a

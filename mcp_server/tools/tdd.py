@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -95,6 +96,14 @@ def run_refactor(
     return refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
 
 
+async def _one_phase(ctx: Context, message: str, run: Callable[..., Any], *args: Any) -> Any:
+    """One phase in a worker thread, its start and its one-line summary as progress."""
+    await ctx.report_progress(0, 1, message)
+    result = await run_domain(run, *args)
+    await ctx.report_progress(1, 1, summarize(result).summary[:300])
+    return result
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     """The four TDD tools and the `tdd_cycle` prompt."""
     for add in (_red_tool, _green_tool, _refactor_tool, _cycle_tool, _prompt):
@@ -112,21 +121,15 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Overwrite = False,
     ) -> RedResult:
         """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also
-        be
-        given as arguments), check dataset and target against the data, write tests/ml/test_<id>.py
-        (@TEST tag: data contract, holdout quality gates, dummy baseline margin, reproducibility,
-        robustness to missing/unseen values, one-row latency, model size, save/reload), run them
-        with pytest and confirm each fails only because the pipeline does not exist yet. Any test
-        that
-        passes or fails for another reason is listed in `problems`. Next: ml_tdd_green."""
-        await ctx.report_progress(
-            0, 1, "red: writing the tests and running them without the pipeline"
-        )
-        result = await run_domain(
-            run_red, workspace, spec_path, _fields(fields), package, overwrite
-        )
-        await ctx.report_progress(1, 1, summarize(result).summary[:300])
-        return to_red(result)
+        be given as arguments), check dataset and target against the data, write
+        tests/ml/test_<id>.py (@TEST tag: data contract, holdout quality gates, dummy baseline
+        margin, reproducibility, robustness to missing/unseen values, one-row latency, model size,
+        save/reload), run them with pytest and confirm each fails only because the pipeline does not
+        exist yet. Any test that passes or fails for another reason is listed in `problems`. Next:
+        ml_tdd_green."""
+        message = "red: writing the tests and running them without the pipeline"
+        args = (workspace, spec_path, _fields(fields), package, overwrite)
+        return to_red(await _one_phase(ctx, message, run_red, *args))
 
 
 def _green_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -146,22 +149,15 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Overwrite = False,
     ) -> GreenResult:
         """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a
-        scikit-learn
-        Pipeline whose ColumnTransformer comes from the data profile (median impute + scaling,
-        one-hot
-        categoricals, datetime parts, dropped identifiers/leaks/SPEC drop list) and a sensible first
-        estimator; train it on the seeded split, save models/<id>/model.joblib, run the RED tests
-        and
-        report each test and every metric gate. It never edits tests or thresholds: if a gate fails
-        it
-        says so; then run ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store
-        exists."""
-        await ctx.report_progress(0, 1, "green: writing, training and testing the pipeline")
-        result = await run_domain(
-            run_green, workspace, spec_path, _fields(fields), package, overwrite, model
-        )
-        await ctx.report_progress(1, 1, summarize(result).summary[:300])
-        return to_green(result)
+        scikit-learn Pipeline whose ColumnTransformer comes from the data profile (median impute +
+        scaling, one-hot categoricals, datetime parts, dropped identifiers/leaks/SPEC drop list) and
+        a sensible first estimator; train it on the seeded split, save models/<id>/model.joblib, run
+        the RED tests and report each test and every metric gate. It never edits tests or
+        thresholds: if a gate fails it says so; then run ml_tdd_refactor. Logs the model to MLflow
+        (run_id) when the run store exists."""
+        message = "green: writing, training and testing the pipeline"
+        args = (workspace, spec_path, _fields(fields), package, overwrite, model)
+        return to_green(await _one_phase(ctx, message, run_green, *args))
 
 
 def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -180,15 +176,11 @@ def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
         `candidates` (stratified k-fold, plain k-fold for regression, on the training split only),
         each over its small grid, and picks the best CV mean of the primary metric; re-render the
         pipeline with the winner, retrain, save, and rerun the same tests to confirm they still
-        pass.
-        Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the
+        pass. Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the
         run_id."""
-        await ctx.report_progress(0, 1, "refactor: cross-validating the candidates")
-        result = await run_domain(
-            run_refactor, workspace, spec_path, _fields(fields), package, overwrite
-        )
-        await ctx.report_progress(1, 1, summarize(result).summary[:300])
-        return to_refactor(result)
+        message = "refactor: cross-validating the candidates"
+        args = (workspace, spec_path, _fields(fields), package, overwrite)
+        return to_refactor(await _one_phase(ctx, message, run_refactor, *args))
 
 
 def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -202,11 +194,10 @@ def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
         overwrite: Overwrite = False,
     ) -> CycleResult:
         """Run RED -> GREEN -> REFACTOR for one SPEC in a single call, with a progress notification
-        per
-        phase: failing tests first (stops if RED is not confirmed), then the pipeline, then CV model
-        selection over the SPEC's candidates. Returns a compact summary per phase, the final gates,
-        the CV leaderboard, the chosen model and the MLflow run id. Use the single-phase tools to
-        re-run one step."""
+        per phase: failing tests first (stops if RED is not confirmed), then the pipeline, then CV
+        model selection over the SPEC's candidates. Returns a compact summary per phase, the final
+        gates, the CV leaderboard, the chosen model and the MLflow run id. Use the single-phase
+        tools to re-run one step."""
         args = (workspace, spec_path, _fields(fields), package, overwrite)
         await ctx.report_progress(0, 3, "red: writing the tests and proving they fail")
         red = await run_domain(run_red, *args)

@@ -171,11 +171,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled,
         identifier, constant and leaking columns are dropped, the rest is preprocessed inside one
-        scikit-learn Pipeline (impute, scale where the model needs it, one-hot, date parts,
-        tf-idf), split into a stratified holdout, fitted and scored. Returns the run_id, holdout
-        metrics, fit time, one-row latency and model size. Long fits send progress; past
-        time_budget_s the fit is stopped with an error; a cancelled or failed fit records nothing.
-        Next: ml_evaluate(run_id) for plots and CV, ml_compare_models to pick a model."""
+        scikit-learn Pipeline (impute, scale where the model needs it, one-hot, date parts, tf-idf),
+        split into a stratified holdout, fitted and scored. Returns the run_id, holdout metrics, fit
+        time, one-row latency and model size. Long fits send progress; past time_budget_s the fit is
+        stopped with an error; a cancelled or failed fit records nothing. Next: ml_evaluate(run_id)
+        for plots and CV, ml_compare_models to pick a model."""
         args = TrainArgs(
             data_path=data_path,
             target=target,

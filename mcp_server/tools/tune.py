@@ -196,16 +196,16 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, TuneResult]:
         """Search hyperparameters by k-fold cross-validation within a time budget and record the
-        winner as a normal MLflow run. With spec_path the SPEC gives data, target, metric and
-        split: only its training rows are searched, the winner is judged on its holdout against
-        each gate, and next_step says REFACTOR or the SPEC owner's call. Without, the winner is
-        refitted on every row. strategy auto is AutoML: family defaults and a small portfolio
-        first, then Bayesian search (TPE) over the leading families with pruning across folds,
-        then greedy ensemble selection (a soft-voting ensemble) when it beats the best single
-        model on CV. Boosters stop early. Returns best params, best CV ± std, trials
-        done/pruned/failed, a leaderboard, and optimisation-history and parameter-importance
-        plots (shown as images). The study lives in storage; more processes can join it with
-        `moai-ml tune-worker --study NAME --storage URL`."""
+        winner as a normal MLflow run. With spec_path the SPEC gives data, target, metric and split:
+        only its training rows are searched, the winner is judged on its holdout against each gate,
+        and next_step says REFACTOR or the SPEC owner's call. Without, the winner is refitted on
+        every row. strategy auto is AutoML: family defaults and a small portfolio first, then
+        Bayesian search (TPE) over the leading families with pruning across folds, then greedy
+        ensemble selection (a soft-voting ensemble) when it beats the best single model on CV.
+        Boosters stop early. Returns best params, best CV ± std, trials done/pruned/failed, a
+        leaderboard, and optimisation-history and parameter-importance plots (shown as images). The
+        study lives in storage; more processes can join it with `moai-ml tune-worker --study NAME
+        --storage URL`."""
         # the call's arguments by name (locals() also holds the closure's `workspace`)
         raw = {k: v for k, v in locals().items() if k not in ("ctx", "workspace")}
         return await drive(TUNING, workspace, _typed(raw), ctx)
