@@ -133,6 +133,17 @@ def running(
 
 
 @contextlib.contextmanager
+def uvicorn_service(service: Path, ready: str = "/ready", *extra: str) -> Iterator[str]:
+    """A generated prediction service (`app.main:app` under uvicorn) on 127.0.0.1, from its
+    folder; yields its base URL once `ready` answers."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    base = f"http://127.0.0.1:{port}"
+    with running([*cmd, "--port", str(port), *extra], service, base + ready):
+        yield base
+
+
+@contextlib.contextmanager
 def http_server(workspace: Path) -> Iterator[str]:
     """`moai-ml mcp --transport streamable-http` on 127.0.0.1; yields the endpoint URL."""
     port = free_port()

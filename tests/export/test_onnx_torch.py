@@ -19,7 +19,7 @@ from mcp_server.ml.export.formats import export_pipeline, parity_sample, seriali
 from mcp_server.ml.export.onnx_parity import float32_view, onnx_feeds
 from mcp_server.ml.serving.generate import generate_serving
 from tests.export_support import fit, log_fitted
-from tests.support import free_port, running
+from tests.support import uvicorn_service
 
 pytest.importorskip("skorch")
 pytestmark = pytest.mark.xdist_group("neural")
@@ -95,26 +95,13 @@ def test_the_fastapi_onnx_service_of_a_torch_run_passes_its_tests_and_answers_li
         check=False,
     )
     assert tests.returncode == 0, tests.stdout[-3000:]
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
     rows = fitted.raw.iloc[len(fitted.train) :].head(40)
     records = [
         {k: (None if v != v else v) for k, v in r.items() if k in fitted.schema.names}
         for r in rows.to_dict("records")
     ]
-    with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
-        reply = httpx.post(
-            f"http://127.0.0.1:{port}/predict/batch", json={"records": records}, timeout=30
-        )
+    with uvicorn_service(service) as base:
+        reply = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=30)
     assert reply.status_code == 200, reply.text
     want = fitted.pipeline.predict(float32_view(fitted.test.head(40), fitted.schema))
     assert [p["prediction"] for p in reply.json()["predictions"]] == [

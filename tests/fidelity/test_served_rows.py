@@ -6,9 +6,6 @@ named as ignored, on real uvicorn (127.0.0.1)."""
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ import pytest
 
 from mcp_server.ml.data.schema import Schema
 from tests.fidelity.tables import accounts, grades, insurance, write
-from tests.support import free_port, inprocess_client, running
+from tests.support import inprocess_client, uvicorn_service
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_served")]
@@ -51,23 +48,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def client(project: Path):  # type: ignore[no-untyped-def]
     async with inprocess_client(project) as client:
         yield client
-
-
-@contextmanager
-def _uvicorn(service: Path) -> Iterator[str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
-        yield f"http://127.0.0.1:{port}"
 
 
 def _raw_rows(path: Path, target: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
@@ -119,7 +99,7 @@ async def test_the_csvs_own_rows_get_200_and_the_models_answer(
     assert list(model.classes_) == schema.classes
     want = model.predict(frame).tolist()  # the exported model takes the rows as read_csv reads them
     want_proba = model.predict_proba(frame)
-    with _uvicorn(project / out) as base:
+    with uvicorn_service(project / out) as base:
         singles = [httpx.post(f"{base}/predict", json=record, timeout=30) for record in records]
         batch = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=60)
     assert [r.status_code for r in singles] == [200] * ROWS, next(

@@ -20,7 +20,12 @@ import httpx
 import pandas as pd
 import pytest
 
-from tests.support import copy_examples, free_port, inprocess_client, running, structured
+from tests.support import (
+    copy_examples,
+    inprocess_client,
+    structured,
+    uvicorn_service,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz-service")]
 KEY = "service-key-for-the-attack-tests"
@@ -57,22 +62,11 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def _serve(service: Path) -> Iterator[str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
     before = os.environ.get("SERVICE_API_KEY")
     os.environ["SERVICE_API_KEY"] = KEY
     try:
-        with running(cmd, service, f"http://127.0.0.1:{port}/health"):
-            yield f"http://127.0.0.1:{port}"
+        with uvicorn_service(service, "/health") as base:
+            yield base
     finally:
         os.environ.pop("SERVICE_API_KEY") if before is None else os.environ.update(
             SERVICE_API_KEY=before

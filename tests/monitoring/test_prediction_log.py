@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import httpx
 import pandas as pd
 import pytest
 
 from mcp_server.ml.monitoring.sources import read_log
-from tests.support import free_port, inprocess_client, running
+from tests.support import inprocess_client, uvicorn_service
 from tests.train_support import call
 
 pytestmark = pytest.mark.anyio
@@ -39,19 +38,7 @@ async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(
         monkeypatch.setenv("MOAI_PREDICTION_LOG", "logs/predictions")
         monkeypatch.setenv("MOAI_PREDICTION_LOG_MAX_MB", "0.05")  # ~50 kB files: a few rotations
         monkeypatch.setenv("MOAI_PREDICTION_LOG_KEEP", "50")
-        port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
-        with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
-            base = f"http://127.0.0.1:{port}"
+        with uvicorn_service(service) as base:
             answers = [
                 httpx.post(f"{base}/predict", json=r, timeout=30).json()
                 for r in _records(shifted.head(40))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,12 @@ import pytest
 from mcp_server.ml.export.onnx_parity import float32_view
 from mcp_server.ml.serving.fields import field_specs
 from tests.export_support import Fitted, fit, log_fitted
-from tests.support import error_text, free_port, inprocess_client, running, structured
+from tests.support import (
+    error_text,
+    inprocess_client,
+    structured,
+    uvicorn_service,
+)
 
 pytestmark = pytest.mark.anyio
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -27,25 +30,6 @@ CASES = [
     ("regression", "lightgbm", "onnx", "data/diabetes.csv"),
     ("multiclass", "random_forest", "joblib", "data/customers.csv"),
 ]
-
-
-@contextmanager
-def _uvicorn(service: Path) -> Iterator[str]:
-    port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
-    with running(cmd, service, f"http://127.0.0.1:{port}/ready"):
-        yield f"http://127.0.0.1:{port}"
 
 
 def _records(fitted: Fitted, rows: int) -> list[dict[str, Any]]:
@@ -113,7 +97,7 @@ async def test_the_generated_service_passes_its_tests_serves_the_predictions_and
         check=False,
     )
     assert generated_tests.returncode == 0, generated_tests.stdout[-3000:]
-    with _uvicorn(service) as base:
+    with uvicorn_service(service, "/ready", "--workers", "1") as base:
         assert httpx.get(f"{base}/metadata").json()["run_id"] == run_id
         _assert_http_equals_model(base, fitted, runtime)
         fuzz = subprocess.run(
