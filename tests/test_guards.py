@@ -120,6 +120,10 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
     [
         ("lightgbm", {"forcedbins_filename": "/etc/passwd"}),
         ("lightgbm", {"forcedsplits_filename": "x.json"}),
+        ("lightgbm", {"fs": "/etc/passwd"}),
+        ("lightgbm", {"forced_splits": "x.json"}),
+        ("lightgbm", {"model_in": "m.txt"}),
+        ("lightgbm", {"config_file": "train.conf"}),
         ("xgboost", {"model_file": "m.json"}),
         ("random_forest", {"custom_path": "/etc/passwd"}),
     ],
@@ -127,6 +131,27 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
 def test_estimator_params_that_name_files_are_refused(model: str, params: dict[str, str]):
     with pytest.raises(MoaiMlError, match="names a file on the server"):
         make_estimator(model, "binary", params)
+
+
+def test_every_lightgbm_alias_of_a_file_parameter_is_refused():
+    """LightGBM's own alias table (read from the library) against the guard's list."""
+    lightgbm = pytest.importorskip("lightgbm")
+    from mcp_server.safety.guards import FILE_PARAMS
+
+    aliases = lightgbm.basic._ConfigAliases._get_all_param_aliases()
+    file_like = [
+        name
+        for name in aliases
+        if any(word in name for word in ("file", "model", "data", "valid", "config", "machine"))
+        or name in ("output_result", "machines")
+    ]
+    missing = {
+        name: [a for a in aliases[name] if a not in FILE_PARAMS]
+        for name in file_like
+        if name in FILE_PARAMS
+    }
+    assert {k: v for k, v in missing.items() if v} == {}
+    assert {"forcedsplits_filename", "input_model", "data", "valid", "config"} <= FILE_PARAMS
 
 
 def test_ordinary_estimator_params_still_pass():

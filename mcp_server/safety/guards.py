@@ -14,27 +14,53 @@ from typing import Any
 
 from mcp_server.core.errors import MoaiMlError, SpecError, WorkspaceError
 
-# Estimator parameters that make a library open a file on the server (LightGBM, XGBoost, CatBoost).
+# Estimator parameters that make a library open a file on the server (LightGBM, XGBoost, CatBoost),
+# LightGBM's aliases of each included (`tests/test_guards.py` holds the list to LightGBM's own
+# alias table, so a new alias cannot slip through).
+_LIGHTGBM_FILE_PARAMS = {
+    "config": ("config_file",),
+    "convert_model": ("convert_model_file",),
+    "data": ("train", "train_data", "data_filename", "train_data_file"),
+    "forcedbins_filename": ("forced_bins_filename",),
+    "forcedsplits_filename": (
+        "fs",
+        "forced_splits",
+        "forced_splits_file",
+        "forced_splits_filename",
+    ),
+    "initscore_filename": ("init_score_filename", "init_score_file", "input_init_score"),
+    "input_model": ("model_in", "model_input"),
+    "machine_list_filename": ("mlist", "machine_list", "machine_list_file"),
+    "machines": ("nodes", "workers"),
+    "output_model": ("model_out", "model_output"),
+    "output_result": (
+        "name_pred",
+        "pred_name",
+        "predict_name",
+        "predict_result",
+        "prediction_name",
+        "prediction_result",
+    ),
+    "parser_config_file": (),
+    "valid": (
+        "test",
+        "test_data",
+        "valid_data",
+        "test_data_file",
+        "valid_data_file",
+        "valid_filenames",
+    ),
+    "valid_data_initscores": ("valid_data_init_scores", "valid_init_score_file"),
+}
 FILE_PARAMS = frozenset(
     {
-        "forcedbins_filename",
-        "forcedsplits_filename",
-        "forced_bins_filename",
-        "forced_splits_filename",
-        "input_model",
-        "output_model",
-        "output_result",
-        "convert_model",
-        "machines",
-        "machine_list_filename",
-        "mlist",
-        "initscore_filename",
-        "valid_data_initscores",
-        "data",
-        "valid",
-        "train_dir",
+        *_LIGHTGBM_FILE_PARAMS,
+        *(alias for aliases in _LIGHTGBM_FILE_PARAMS.values() for alias in aliases),
+        "train_dir",  # CatBoost
         "snapshot_file",
-        "model_file",
+        "input_borders_file",
+        "output_borders_file",
+        "model_file",  # XGBoost
         "fname",
     }
 )
