@@ -112,7 +112,9 @@ async def run_stdio(server: MCPServer) -> None:
                 async for item in from_server:
                     await send(item)
 
-        async with anyio.create_task_group() as tg:
+        # Closing wire_out ends the SDK's stdout writer: without it the process outlived its
+        # client (stdin closed, the MCP stdio shutdown) with its forkserver.
+        async with wire_out, anyio.create_task_group() as tg:
             tg.start_soon(pump_in)
             tg.start_soon(pump_out)
             await lowlevel.run(server_in, server_out, lowlevel.create_initialization_options())
