@@ -47,10 +47,6 @@ def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
 def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
     """The metric on all rows (or the positions `rows`); None where it is undefined (one class,
     …)."""
-    import warnings
-
-    from sklearn import metrics
-
     from mcp_server.ml.modeling.metrics_spec import get_metric
 
     metric = get_metric(name, s.task)
@@ -59,7 +55,18 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
     pick = slice(None) if rows is None else rows
     fast = _fast(name, s, pick)
     if fast is not NotImplemented:
-        return None if fast is None else float(fast)
+        return None if fast is None or not math.isfinite(fast) else float(fast)
+    return sklearn_value(name, s, pick)
+
+
+def sklearn_value(name: str, s: Scored, pick: Any = slice(None)) -> float | None:
+    """The metric by the metric table's scikit-learn expression; None where it raises."""
+    import warnings
+
+    from sklearn import metrics
+
+    from mcp_server.ml.modeling.metrics_spec import get_metric
+
     scope = {
         "metrics": metrics,
         "y": s.y[pick],
@@ -71,48 +78,24 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # The expression is a constant of our own metric table (metrics_spec), never user input.
-            value = float(eval(metric.expr(s.task), {"__builtins__": {}}, scope))  # noqa: S307
+            expr = get_metric(name, s.task).expr(s.task)
+            value = float(eval(expr, {"__builtins__": {}}, scope))  # noqa: S307
     except ValueError:
         return None
     return value if math.isfinite(value) else None
 
 
 def _fast(name: str, s: Scored, pick: Any) -> Any:
-    """numpy versions of the common metrics (the bootstrap calls them thousands of times;
-    scikit-learn's
-    input validation dominates at that size). `tests/monitoring` checks them against
-    scikit-learn."""
+    """The numpy version of the metric (`fast_metrics`), or NotImplemented."""
     import numpy as np
+
+    from mcp_server.ml.monitoring import fast_metrics
 
     y, pred = np.asarray(s.y)[pick], np.asarray(s.pred)[pick]
     if s.task == "regression":
-        err = np.asarray(pred, dtype=float) - np.asarray(y, dtype=float)
-        found = {
-            "rmse": lambda: np.sqrt(np.mean(err**2)),
-            "mse": lambda: np.mean(err**2),
-            "mae": lambda: np.mean(np.abs(err)),
-            "r2": lambda: 1 - np.sum(err**2) / np.sum((y - y.mean()) ** 2),
-        }.get(name)
-        if found is None or (name == "r2" and np.all(y == y[0])):
-            return NotImplemented
-        return float(found())
-    if name == "accuracy":
-        return float(np.mean(y == pred))
-    if name == "roc_auc" and s.task == "binary" and s.proba is not None:
-        return _binary_auc(y, np.asarray(s.proba)[pick][:, 1])
-    return NotImplemented
-
-
-def _binary_auc(y: Any, score: Any) -> float | None:
-    """Mann-Whitney U / (n_pos * n_neg), ties counted half: what roc_auc_score computes."""
-    from scipy.stats import rankdata
-
-    positives = y == 1
-    n_pos, n_neg = int(positives.sum()), int((~positives).sum())
-    if n_pos == 0 or n_neg == 0:
-        return None
-    ranks = rankdata(score)
-    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+        return fast_metrics.regression(name, y, pred)
+    proba = None if s.proba is None else np.asarray(s.proba)[pick]
+    return fast_metrics.classification(name, y, pred, proba, s.n_classes, s.task == "binary")
 
 
 def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[float, float]:
