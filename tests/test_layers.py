@@ -37,7 +37,6 @@ LAYERS = {
     "mcp_server.processes.child": 15,  # the job process: below the domain, which starts jobs
     "mcp_server.processes.background": 30,
     "mcp_server.tools": 40,
-    "mcp_server.processes.runner": 50,
     "mcp_server.entry": 50,
     "mcp_server.__main__": 60,
 }

@@ -2,7 +2,7 @@
 
 Why a detached process per job: an MCP host abandons a tool call after a minute or so, and over
 stdio the server itself exits when the host disconnects. A job therefore runs in its own process
-session (`mcp_server.processes.runner`), which keeps going when the server goes away and leaves its
+session (`mcp_server.entry.runner`), which keeps going when the server goes away and leaves its
 state and result on disk, where any later server process (the reconnected client's) reads them.
 
 Files of one job, each with a single writer, each replaced atomically:
@@ -157,7 +157,7 @@ class JobStore:
             sys.executable,
             "-P",  # the runner works in the workspace; `-m` alone puts it first on sys.path
             "-m",
-            "mcp_server.processes.runner",
+            "mcp_server.entry.runner",
             "--workspace",
             str(self.workspace.root),
             job_id,

@@ -11,7 +11,7 @@ How a tool opts in (put the decorator UNDER `@server.tool(...)`; nothing else ch
 The tool then takes `background` (true: start a job and return its ticket at once; false: wait;
 omitted: a job only when `estimate` says the call would take longer than hosts wait, ~50 s).
 Its output schema admits the result or the ticket. A job runs the same tool, with the same
-arguments, in a process of its own (`mcp_server.processes.runner`); its result is what the inline
+arguments, in a process of its own (`mcp_server.entry.runner`); its result is what the inline
 call returns and `ml_job_status` hands it back. Inside the job the tool's `ctx` is a stand-in
 whose `report_progress` writes the job's progress, so a tool needs no job-specific code.
 """

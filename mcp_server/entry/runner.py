@@ -1,4 +1,4 @@
-"""`python -m mcp_server.processes.runner --workspace ROOT JOB_ID`: run one background job to its
+"""`python -m mcp_server.entry.runner --workspace ROOT JOB_ID`: run one background job to its
 end.
 
 The job store (`mcp_server.processes.background`) starts this in its own process session. It builds
@@ -113,7 +113,7 @@ async def run(workspace: Workspace, job_id: str) -> JobState:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mcp_server.processes.runner")
+    parser = argparse.ArgumentParser(prog="python -m mcp_server.entry.runner")
     parser.add_argument("--workspace", required=True)
     parser.add_argument("job_id")
     args = parser.parse_args(argv)
