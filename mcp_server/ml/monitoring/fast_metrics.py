@@ -26,9 +26,7 @@ _LABEL_METRICS = {
 }
 
 
-def classification(
-    name: str, y: Any, pred: Any, proba: Any, n_classes: int, binary: bool
-) -> Any:
+def classification(name: str, y: Any, pred: Any, proba: Any, n_classes: int, binary: bool) -> Any:
     """A classification metric on codes `y` and `pred` (and `proba`, the class columns)."""
     y, pred = np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64)
     if name == "accuracy":
