@@ -31,6 +31,7 @@ class CardResult(BaseModel):
     skipped: list[str] = Field(
         description="Files left alone because a person edited them (pass overwrite=true)"
     )
+    next_step: str = Field(description="The call to make next")
 
 
 def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
@@ -57,6 +58,19 @@ def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
         html=f"{base}/report.html",
         written=done.written,
         skipped=done.skipped,
+        next_step=_after_card(card.run_id, done.skipped),
+    )
+
+
+def _after_card(run_id: str, skipped: list[str]) -> str:
+    if skipped:
+        return (
+            f"ml_model_card(run_id='{run_id}', overwrite=true) replaces the {len(skipped)} "
+            "file(s) a person edited, if that is wanted"
+        )
+    return (
+        f"Done. When new rows arrive: ml_detect_drift(reference='{run_id}', current=<their "
+        f"file>), and with labels ml_monitor_performance(run_id='{run_id}', current=<their file>)"
     )
 
 

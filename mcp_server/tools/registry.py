@@ -18,6 +18,7 @@ from mcp_server.tools.registry_models import (
     ModelSummary,
     PromoteResult,
     RegisterResult,
+    after_registration,
     promote_result,
     version_summary,
 )
@@ -71,6 +72,7 @@ def register_model(
         spec_id=run.spec_id,
         data_sha256=run.tag(tags.DATA_SHA256),
         verdict=verdict.as_dict(),
+        next_step=after_registration(made.name, int(made.version), verdict.refused),
     )
 
 

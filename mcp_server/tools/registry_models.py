@@ -26,6 +26,7 @@ class RegisterResult(VersionSummary):
     spec_id: str | None = Field(description="SPEC of the run, if any")
     data_sha256: str | None = Field(description="Hash of the table the run was trained on")
     verdict: dict[str, Any] = Field(description=VERDICT)
+    next_step: str = Field(description="The call to make next")
 
 
 class ComparisonResult(BaseModel):
@@ -56,6 +57,7 @@ class PromoteResult(BaseModel):
     )
     reasons: list[str] = Field(description="Why it was refused (or what force overrode)")
     verdict: dict[str, Any] = Field(description=VERDICT)
+    next_step: str = Field(description="The call to make next")
 
 
 class ModelSummary(BaseModel):
@@ -111,4 +113,33 @@ def promote_result(out: Any) -> PromoteResult:
         comparison=comparison_result(out.comparison),
         reasons=out.reasons,
         verdict=out.verdict.as_dict() if out.verdict else {},
+        next_step=after_promotion(out),
+    )
+
+
+OWNER = "the SPEC's owner must decide; pass allow_failed_gates=true only with their word"
+
+
+def after_registration(name: str, version: int, refused: bool) -> str:
+    """Promote the version; a gate-failed one only with the SPEC owner's word."""
+    call = f"ml_promote(name='{name}', version={version})"
+    if refused:
+        return f"{call} refuses a version whose run failed its gates: {OWNER}"
+    return f"{call} makes it the champion if it beats the current one"
+
+
+def after_promotion(out: Any) -> str:
+    """The card of a new champion; why not, when the promotion was refused."""
+    if out.promoted:
+        return (
+            f"ml_model_card(run_id='models:/{out.name}@{out.alias}') documents the {out.alias}; "
+            "then watch it with ml_detect_drift and ml_monitor_performance on new rows"
+        )
+    if out.verdict is not None and out.verdict.refused:
+        return f"Stop here: version {out.version}'s run failed its gates; {OWNER}"
+    why = "; ".join(out.reasons) or "the comparison was lost"
+    return (
+        f"Stop here: the {out.alias} stays (version {out.version}: {why}); "
+        f"ml_promote(name='{out.name}', version={out.version}, force=true) overrides it, "
+        "recorded on the version, only with the SPEC owner's word"
     )

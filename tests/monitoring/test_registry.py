@@ -34,8 +34,11 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
         assert (await call(client, "ml_list_models", name="gated"))["models"][0]["aliases"] == {}
         v1 = await call(client, "ml_register_model", run_id=weak)
         assert v1["name"] == "SPEC-ML-001" and v1["version"] == 1 and v1["gates"] == "true"
+        assert v1["next_step"].startswith("ml_promote(name='SPEC-ML-001', version=1)")
         first = await call(client, "ml_promote", name="SPEC-ML-001", version=1)
         assert first["promoted"] and first["comparison"] is None and first["gates"] == "passed"
+        card_call = "ml_model_card(run_id='models:/SPEC-ML-001@champion')"
+        assert first["next_step"].startswith(card_call)
         v2 = await call(client, "ml_register_model", run_id=strong)
         better = await call(client, "ml_promote", name="SPEC-ML-001", version=v2["version"])
         comparison = better["comparison"]
@@ -56,6 +59,8 @@ async def test_promotion_needs_gates_and_a_better_score_than_the_champion_on_the
             and worse["comparison"]["difference"] < 0
             and "does not beat" in worse["reasons"][0]
         )
+        assert worse["next_step"].startswith("Stop here: the champion stays (version 3: ")
+        assert "force=true" in worse["next_step"] and "owner" in worse["next_step"]
         listed = await call(client, "ml_list_models", name="SPEC-ML-001")
         assert listed["models"][0]["aliases"] == {"champion": 2}
         forced = await call(
