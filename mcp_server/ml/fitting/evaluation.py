@@ -245,7 +245,7 @@ def cross_validate_model(
     check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
     if len(data.y) < folds * 2:
         raise DataError(f"{len(data.y)} rows are too few for {folds}-fold cross-validation")
-    scorers = scorers_for(schema.task)
+    scorers = scorers_for(schema.task, forecast=bool(schema.roles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = cross_validate(

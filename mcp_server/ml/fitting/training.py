@@ -19,6 +19,13 @@ from mcp_server.ml.tracking import tags
 TRAIN_STEPS = 6
 
 
+def hinted_kind(data_path: str, hint: str | None, options: dict[str, Any]) -> Any:
+    """The kind a request names (with its options), or None: `prepare` detects it."""
+    from mcp_server.ml.data.kinds.registry import kind_for
+
+    return kind_for(Path(data_path), hint, options) if hint or options else None
+
+
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
     """Predictions and (for classifiers that have it) class probabilities."""
     pred = model.predict(X)
@@ -55,6 +62,8 @@ class TrainRequest:
     seed: int = 42
     drop: list[str] = field(default_factory=list)
     cache: str | None = None  # folder of cached schemas (see `prepare`)
+    kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
 
 
 @dataclass
@@ -82,12 +91,18 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     """The whole fit, in the job process. Files land in `req.staging` only."""
     from mcp_server.ml.fitting.plots import train_plots
     from mcp_server.ml.modeling.estimators import check_params
+    from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
 
     if req.model != "auto":  # the estimator's own check of its params, before the data is read
         check_params(req.model, req.task, req.params, req.seed)
     progress(1, "loading and profiling the data")
     data = prepare(
-        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     schema = data.schema
     check_classes(data.y, schema, 2, "a stratified holdout split")
@@ -96,6 +111,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     progress(4, f"scoring {len(fitted.y_test):,} holdout rows")
     pred, proba = predict_both(fitted.pipeline, fitted.X_test, schema.task)
     metrics, matrix = score(schema.task, fitted.y_test, pred, proba, len(schema.classes))
+    metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
     progress(5, "saving the model and plots")
     labels = [str(c) for c in schema.classes]

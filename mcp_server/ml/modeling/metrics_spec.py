@@ -91,6 +91,13 @@ def _reg(
     )
 
 
+def _forecast(name: str) -> MetricDef:
+    """A forecast metric (the time-series kind): MASE against the seasonal naive, sMAPE."""
+    return MetricDef(name, _REG, False, None, None, None, None, None, f"neg_{name}", False)
+
+
+FORECAST_METRICS = ("mase", "smape")
+
 METRICS: dict[str, MetricDef] = {
     m.name: m
     for m in (
@@ -135,6 +142,9 @@ METRICS: dict[str, MetricDef] = {
         _reg("mape", "mean_absolute_percentage_error", "neg_mean_absolute_percentage_error"),
         _reg("median_ae", "median_absolute_error", "neg_median_absolute_error"),
         _reg("poisson_deviance", "mean_poisson_deviance", "neg_mean_poisson_deviance"),
+        # forecasts only (`forecast.scoring`): no generated-test expression, our own scorers
+        _forecast("mase"),
+        _forecast("smape"),
     )
 }
 
