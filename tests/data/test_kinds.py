@@ -150,7 +150,7 @@ def test_the_profile_tool_reads_and_profiles_through_the_kind(toy: OrderedRecord
     assert result.rows == 442 and result.n_columns == 11 and result.task == "regression"
 
 
-def test_the_table_kind_names_the_routes_export_and_serving_define_and_accepts_every_family_of_rows():
+def test_the_table_kind_names_export_and_serving_routes_and_accepts_every_family_of_rows():
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.export.formats import FORMATS
     from mcp_server.ml.serving.generate import OTHER_RUNTIMES

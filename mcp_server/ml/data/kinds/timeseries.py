@@ -107,6 +107,10 @@ class TimeSeriesKind:
         }
         return profile
 
+    def check_options(self) -> None:
+        """Refuse options a forecast cannot run without (a SPEC's check)."""
+        self._horizon()
+
     def _horizon(self) -> int:
         if self.options.horizon is None:
             raise DataError(

@@ -21,7 +21,7 @@ from mcp_server.core.errors import DataError, MoaiMlError
 ONE_SERIES = "_"  # the series id of a table without a series column
 
 
-class Forecaster(RegressorMixin, BaseEstimator):
+class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     """The base of the forecasting families; subclasses add `_learn(Y)` and `_forecast(steps)`."""
 
     def __init__(
