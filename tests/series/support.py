@@ -20,8 +20,8 @@ def daily_sales(stores: int = 3, days: int = 200, seed: int = 0, shorter: int = 
         n = days - s * shorter
         t = pd.date_range(end=end, periods=n, freq="D")
         y = 50 + 10 * s + 0.05 * np.arange(n) + WEEK[t.day_of_week] * (1 + s)
-        frame = {"date": t.strftime("%Y-%m-%d"), "store": f"s{s}", "sales": y}
-        frames.append(pd.DataFrame(frame).assign(sales=lambda f: (f.sales + rng.normal(0, 1, n))))
+        y = y + rng.normal(0, 1, n)
+        frames.append(pd.DataFrame({"date": t.strftime("%Y-%m-%d"), "store": f"s{s}", "sales": y}))
     out = pd.concat(frames, ignore_index=True)
     out["promo"] = rng.integers(0, 2, len(out))
     out["sales"] = out["sales"].round(3)

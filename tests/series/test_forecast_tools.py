@@ -65,7 +65,11 @@ async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against
 ):
     async with stdio_client(project) as client:
         compared = await call(
-            client, "ml_compare_models", data_path="data/sales.csv", target="sales", spec_id="ML-025"
+            client,
+            "ml_compare_models",
+            data_path="data/sales.csv",
+            target="sales",
+            spec_id="ML-025",
         )
         board = compared["leaderboard"]
         assert compared["metric"] == "mase"

@@ -8,6 +8,7 @@ daily 7, business-daily 5, weekly 52, monthly 12, quarterly 4, minutes and secon
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from mcp_server.core.errors import DataError
@@ -46,9 +47,11 @@ def infer_frequency(times: Any, codes: Any) -> str:
     longest = frame["s"].value_counts().index[0]
     own = pd.DatetimeIndex(frame.loc[frame["s"] == longest, "t"].drop_duplicates())
     if len(own) >= 3:
-        found = pd.infer_freq(own)
+        with warnings.catch_warnings():  # pandas 3 warns it will return an offset: read both
+            warnings.simplefilter("ignore")
+            found = pd.infer_freq(own)
         if found is not None:
-            return str(found)
+            return str(getattr(found, "freqstr", found))
     steps = frame.groupby("s")["t"].diff().dropna()
     steps = steps[steps > pd.Timedelta(0)]
     if steps.empty:
