@@ -34,11 +34,16 @@ def smape(y: Any, pred: Any) -> float:
 
 def forecast_metrics(model: Any, X: Any, y: Any, pred: Any) -> dict[str, float | None]:
     """MASE and sMAPE of a forecaster's predictions; nothing for other models."""
-    from mcp_server.ml.modeling.metrics import rnd
-
     if forecaster_of(model) is None:
         return {}
-    return {"mase": rnd(mase(model, X, y, pred)), "smape": rnd(smape(y, pred))}
+    return {"mase": _rounded(mase(model, X, y, pred)), "smape": _rounded(smape(y, pred))}
+
+
+def _rounded(value: float) -> float | None:
+    """As `metrics.rnd` rounds every reported metric (None when undefined)."""
+    import math
+
+    return round(value, 6) if math.isfinite(value) else None
 
 
 def neg_mase(estimator: Any, X: Any, y: Any) -> float:
