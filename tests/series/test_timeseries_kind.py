@@ -129,3 +129,16 @@ def test_kind_options_without_a_kind_or_for_the_table_kind_are_refused(tmp_path:
     with pytest.raises(MoaiMlError, match="takes no kind_options"):
         kind_for(path, "table", {"horizon": 3})
     assert kind_for(path).name == "table"  # a series table is a CSV: only a hint names it
+
+
+def test_the_profile_tool_reports_the_series_through_the_kind_hint(tmp_path: Path):
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.tools.profile import profile_file
+
+    write_sales(tmp_path / "data" / "sales.csv", stores=2, days=60)
+    result = profile_file(
+        Workspace(tmp_path), "data/sales.csv", "sales", "auto", 5, 5, "timeseries", OPTIONS
+    )
+    series = result.target_summary["series"]
+    assert (series["series"], series["frequency"], series["length_max"]) == (2, "D", 60)
+    assert result.task == "regression"
