@@ -17,7 +17,7 @@ from tests.series.support import write_sales
 from tests.support import stdio_client
 from tests.train_support import call, call_error
 
-pytestmark = [pytest.mark.anyio]
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_forecast_tools")]
 
 HORIZON = 14
 FORECASTERS = [name for name, spec in REGISTRY.items() if "timeseries" in spec.data_kinds]
@@ -50,9 +50,14 @@ horizon: {HORIZON}
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("forecast") / "project"
     write_sales(root / "data" / "sales.csv", stores=3, days=200)
     spec = root / ".moai" / "specs" / "SPEC-ML-025" / "spec.md"
     spec.parent.mkdir(parents=True)
@@ -60,74 +65,80 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+async def client(project: Path):  # type: ignore[no-untyped-def]
+    async with stdio_client(project) as client:  # one server process for the module
+        yield client
+
+
 async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against_the_baseline(
-    project: Path,
+    client,
 ):
-    async with stdio_client(project) as client:
-        compared = await call(
-            client,
-            "ml_compare_models",
-            data_path="data/sales.csv",
-            target="sales",
-            spec_id="ML-025",
-        )
-        board = compared["leaderboard"]
-        assert compared["metric"] == "mase"
-        assert sorted(e["model"] for e in board) == sorted(
-            n for n in FORECASTERS if REGISTRY[n].available()
-        )
-        scores = [e["score"] for e in board]
-        assert scores == sorted(scores) and not compared["higher_is_better"]  # MASE: lower wins
-        naive = next(e for e in board if e["model"] == "seasonal_naive")
-        assert board[0]["model"] != "seasonal_naive" and board[0]["score"] < naive["score"]
-        assert "smape" in naive["metrics"]
+    compared = await call(
+        client,
+        "ml_compare_models",
+        data_path="data/sales.csv",
+        target="sales",
+        spec_id="ML-025",
+    )
+    board = compared["leaderboard"]
+    assert compared["metric"] == "mase"
+    assert sorted(e["model"] for e in board) == sorted(
+        n for n in FORECASTERS if REGISTRY[n].available()
+    )
+    scores = [e["score"] for e in board]
+    assert scores == sorted(scores) and not compared["higher_is_better"]  # MASE: lower wins
+    naive = next(e for e in board if e["model"] == "seasonal_naive")
+    assert board[0]["model"] != "seasonal_naive" and board[0]["score"] < naive["score"]
+    assert "smape" in naive["metrics"]
 
-        trained = await call(
-            client,
-            "ml_train",
-            data_path="data/sales.csv",
-            target="sales",
-            model=board[0]["model"],
-            spec_id="ML-025",
-        )
-        baseline = await call(
-            client,
-            "ml_train",
-            data_path="data/sales.csv",
-            target="sales",
-            model="seasonal_naive",
-            spec_id="ML-025",
-        )
-        assert trained["test_rows"] == 3 * HORIZON and trained["train_rows"] == 3 * (200 - HORIZON)
-        assert trained["metrics"]["mase"] < baseline["metrics"]["mase"]
-        assert trained["gates_passed"] is True
+    trained = await call(
+        client,
+        "ml_train",
+        data_path="data/sales.csv",
+        target="sales",
+        model=board[0]["model"],
+        spec_id="ML-025",
+    )
+    baseline = await call(
+        client,
+        "ml_train",
+        data_path="data/sales.csv",
+        target="sales",
+        model="seasonal_naive",
+        spec_id="ML-025",
+    )
+    assert trained["test_rows"] == 3 * HORIZON and trained["train_rows"] == 3 * (200 - HORIZON)
+    assert trained["metrics"]["mase"] < baseline["metrics"]["mase"]
+    assert trained["gates_passed"] is True
 
-        evaluated = await call(client, "ml_evaluate", run_id=trained["run_id"])
-        assert evaluated["rows"] == 3 * HORIZON
-        assert evaluated["metrics"]["mase"] == pytest.approx(trained["metrics"]["mase"], rel=1e-6)
+    evaluated = await call(client, "ml_evaluate", run_id=trained["run_id"])
+    assert evaluated["rows"] == 3 * HORIZON
+    assert evaluated["metrics"]["mase"] == pytest.approx(trained["metrics"]["mase"], rel=1e-6)
 
-        error = await call_error(
-            client,
-            "ml_train",
-            data_path="data/sales.csv",
-            target="sales",
-            model="ridge",
-            spec_id="ML-025",
-        )
-        assert "do not fit timeseries data" in error
+    error = await call_error(
+        client,
+        "ml_train",
+        data_path="data/sales.csv",
+        target="sales",
+        model="ridge",
+        spec_id="ML-025",
+    )
+    assert "do not fit timeseries data" in error
 
 
-async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(project: Path):
-    async with stdio_client(project) as client:
-        trained = await call(
-            client,
-            "ml_train",
-            data_path="data/sales.csv",
-            target="sales",
-            model="seasonal_naive",
-            kind="timeseries",
-            kind_options={"time_column": "date", "series_id": "store", "horizon": 7},
-        )
+async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(
+    client, project: Path
+):
+    trained = await call(
+        client,
+        "ml_train",
+        data_path="data/sales.csv",
+        target="sales",
+        model="seasonal_naive",
+        kind="timeseries",
+        kind_options={"time_column": "date", "series_id": "store", "horizon": 7},
+    )
     frame = pd.read_csv(project / "data" / "sales.csv")
     last = frame.groupby("store")["date"].transform("max")
     expected = (pd.to_datetime(last) - pd.to_datetime(frame["date"])).dt.days < 7
