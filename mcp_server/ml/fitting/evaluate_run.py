@@ -111,9 +111,7 @@ def _kind(
     return resolve_kind(workspace, args.kind, args.kind_options, spec_id or None)
 
 
-def _trained_rows(
-    workspace: Workspace, store: RunStore, run: Any, folder: Path
-) -> dict[str, Any]:
+def _trained_rows(workspace: Workspace, store: RunStore, run: Any, folder: Path) -> dict[str, Any]:
     """The run's training table and holdout file, when the table is still there (for the overlap
     warning); a run that recorded no holdout (a tune without a SPEC) was fitted on every row."""
     from mcp_server.ml.data.tables import file_sha256
