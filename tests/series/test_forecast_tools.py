@@ -72,7 +72,7 @@ async def client(project: Path):  # type: ignore[no-untyped-def]
 
 
 async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against_the_baseline(
-    client,
+    client, project: Path
 ):
     compared = await call(
         client,
@@ -114,6 +114,8 @@ async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against
 
     evaluated = await call(client, "ml_evaluate", run_id=trained["run_id"])
     assert evaluated["rows"] == 3 * HORIZON
+    plot = project / evaluated["plots"]["forecast"]  # history, actuals, forecast and interval
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert evaluated["metrics"]["mase"] == pytest.approx(trained["metrics"]["mase"], rel=1e-6)
 
     error = await call_error(

@@ -139,6 +139,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
         progress(4, "drawing plots")
         drawn = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix}
         plots, smalls = _draw(req, schema, drawn, (names, values, method) if names else None)
+        _draw_forecast(req, model, X, y, plots, smalls)
     cv = None
     if req.cv_folds:
         progress(5, f"{req.cv_folds}-fold cross-validation")
@@ -171,6 +172,20 @@ def _draw(
     return drawing.render(
         schema.task, {**drawn, "importance": ranked}, Path(req.staging), small=True
     )
+
+
+def _draw_forecast(
+    req: EvaluateRequest, model: Any, X: Any, y: Any, plots: dict[str, str], smalls: dict[str, str]
+) -> None:
+    """A forecasting model's history, forecast and interval for a few series (nothing for other
+    models)."""
+    from mcp_server.ml.fitting.forecast_plot import forecast_png
+
+    folder = Path(req.staging)
+    if forecast_png(model, X, y, folder / "forecast.png"):
+        plots["forecast"] = "forecast.png"
+        forecast_png(model, X, y, folder / "forecast_small.png", small=True)
+        smalls["forecast"] = "forecast_small.png"
 
 
 def importance(

@@ -58,7 +58,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             season_length_for,
         )
 
-        times, ids = self._times(X), self._ids(X)
+        times, ids = self._times(X), self.series_of(X)
         self.frequency_ = self.frequency or infer_frequency(times, ids)
         self.season_ = int(self.season_length or season_length_for(self.frequency_))
         self.grid_ = TimeGrid(times.min(), self.frequency_)
@@ -146,7 +146,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """Each row's series (its row in the history) and its steps past that series' end."""
         import numpy as np
 
-        ids = self._ids(X)
+        ids = self.series_of(X)
         codes = np.searchsorted(self.series_, ids)
         codes = np.clip(codes, 0, len(self.series_) - 1)
         unknown = self.series_[codes] != ids
@@ -168,7 +168,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             raise DataError(f"time column {self.time_column!r} has missing or unparseable times")
         return times
 
-    def _ids(self, X: Any) -> Any:
+    def series_of(self, X: Any) -> Any:
+        """Each row's series id as text (one series: the same id for every row)."""
         import numpy as np
 
         if self.series_id is None:
