@@ -59,7 +59,7 @@ class CompareOutcome:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
-    from mcp_server.ml.fitting.training import hinted_kind
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import check_accepted, models_for_kind
     from mcp_server.ml.modeling.metrics import check_metric

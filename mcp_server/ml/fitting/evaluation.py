@@ -116,7 +116,7 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
 
 def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.ml.fitting.training import hinted_kind
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
     from mcp_server.safety.signing import load_pickle
 

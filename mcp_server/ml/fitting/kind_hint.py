@@ -29,7 +29,8 @@ def resolve_kind(
     return name, merged
 
 
-def kind_of(path: Path, name: str | None, options: dict[str, Any]) -> DataKind:
+def hinted_kind(data_path: str, hint: str | None, options: dict[str, Any]) -> DataKind | None:
+    """The kind a job's request names (with its options), or None: `prepare` detects it."""
     from mcp_server.ml.data.kinds.registry import kind_for
 
-    return kind_for(path, name, options)
+    return kind_for(Path(data_path), hint, options) if hint or options else None

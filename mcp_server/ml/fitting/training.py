@@ -1,7 +1,6 @@
 """Fit one model on a table: prepare the data, split, fit the Pipeline, score the holdout, stage
-the model as an MLflow model directory. Runs inside a job process (see
-`mcp_server.processes.child`);
-everything it writes goes to the request's staging directory, which the caller logs or deletes.
+the model as an MLflow model directory. Runs inside a job process (`processes.child`); everything
+it writes goes to the request's staging directory, which the caller logs or deletes.
 """
 
 from __future__ import annotations
@@ -12,18 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 from mcp_server.ml.tracking import tags
 
 TRAIN_STEPS = 6
-
-
-def hinted_kind(data_path: str, hint: str | None, options: dict[str, Any]) -> Any:
-    """The kind a request names (with its options), or None: `prepare` detects it."""
-    from mcp_server.ml.data.kinds.registry import kind_for
-
-    return kind_for(Path(data_path), hint, options) if hint or options else None
 
 
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:

@@ -63,12 +63,7 @@ def series_facts(
     season = int(options.season_length or season_length_for(frequency))
     keys, codes = np.unique(ids.to_numpy(), return_inverse=True)
     pos = TimeGrid(times.min(), frequency).positions(times)
-    first = np.full(len(keys), pos.max()).astype(np.int64)
-    np.minimum.at(first, codes, pos)
-    last = np.zeros(len(keys), dtype=np.int64)
-    np.maximum.at(last, codes, pos)
-    spans = last - first + 1
-    counts = np.bincount(codes, minlength=len(keys))
+    spans, counts = _spans(codes, pos, len(keys))
     _refuse_short(keys, spans, options.horizon)
     Y = np.full((len(keys), int(pos.max()) + 1), np.nan)
     Y[codes, pos] = pd.to_numeric(frame[target], errors="coerce").to_numpy(dtype=float)
@@ -98,6 +93,17 @@ def series_facts(
     if intermittent:
         notes.append(f"{intermittent} series are intermittent (more than half zeros)")
     return facts, notes
+
+
+def _spans(codes: Any, pos: Any, n: int) -> tuple[Any, Any]:
+    """Per series, its steps from first to last time, and its rows."""
+    import numpy as np
+
+    first = np.full(n, pos.max()).astype(np.int64)
+    np.minimum.at(first, codes, pos)
+    last = np.zeros(n, dtype=np.int64)
+    np.maximum.at(last, codes, pos)
+    return last - first + 1, np.bincount(codes, minlength=n)
 
 
 def _refuse_duplicates(ids: Any, times: Any, series_id: str | None) -> None:
