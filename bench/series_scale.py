@@ -56,10 +56,9 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"series={args.series} points={args.points} rows={len(frame):,} table={size:.0f} MiB")
     print(f"fit={fitted:.1f}s fit+forecast={total:.1f}s (goal: 300 s)")
-    print(
-        f"peak RSS={peak:.0f} MiB, before the fit {before:.0f} MiB: {(peak - before) / size:.1f}x"
-    )
-    print(f"the table grew by (goal 3x); forecasts finite: {bool(np.isfinite(forecast).all())}")
+    grew = (peak - before) / size
+    print(f"peak RSS {peak:.0f} MiB, {before:.0f} MiB before the fit: +{grew:.1f}x the table")
+    print(f"(goal 3x); every forecast finite: {bool(np.isfinite(forecast).all())}")
 
 
 if __name__ == "__main__":

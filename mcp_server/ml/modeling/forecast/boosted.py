@@ -78,27 +78,27 @@ class BoostedForecaster(Forecaster):
         return Z
 
     def _features(self, Z: Any, rows: Any, cols: Any) -> Any:
+        """One float32 matrix, filled column by column (a feature at a time in memory)."""
         import warnings
 
         import numpy as np
 
         lags = self._lags()
-        lagged = np.column_stack(
-            [np.where(cols >= k, Z[rows, np.maximum(cols - k, 0)], np.nan) for k in lags]
-        )
         short = min(self.season_, MAX_SHORT_LAGS)
+        out = np.empty((len(rows), len(lags) + 7), dtype="float32")
+        for j, k in enumerate(lags):
+            out[:, j] = Z[rows, np.maximum(cols - k, 0)]
+            out[cols < k, j] = np.nan
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            recent = np.nanmean(lagged[:, : min(3, short)], axis=1)
-            seasonal = np.nanmean(lagged[:, :short], axis=1)
+            out[:, len(lags)] = np.nanmean(out[:, : min(3, short)], axis=1)
+            out[:, len(lags) + 1] = np.nanmean(out[:, :short], axis=1)
+        out[:, len(lags) + 2] = cols % self.season_
         unique, inverse = np.unique(cols, return_inverse=True)
         times = self.grid_.times(unique)
-        calendar = [
-            np.asarray(getattr(times, part))[inverse]
-            for part in ("day_of_week", "day", "month", "hour")
-        ]
-        phase = cols % self.season_
-        return np.column_stack([lagged, recent, seasonal, phase, *calendar]).astype("float32")
+        for j, part in enumerate(("day_of_week", "day", "month", "hour"), start=len(lags) + 3):
+            out[:, j] = np.asarray(getattr(times, part))[inverse]
+        return out
 
     def _forecast(self, steps: int) -> Any:
         import numpy as np
