@@ -24,10 +24,12 @@ from mcp_server.tools._estimates import compare_estimate
 from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import (
     CvFolds,
+    DataKindName,
     DataPath,
     Drop,
     Experiment,
     Families,
+    KindOptions,
     Metric,
     Seconds,
     Seed,
@@ -150,6 +152,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         params: ModelParams = None,
         spec_id: SpecId = None,
         experiment: Experiment = None,
+        kind: DataKindName = None,
+        kind_options: KindOptions = None,
         ctx: Context | None = None,
     ) -> CompareResult:
         """Rank candidate models by k-fold cross-validation (stratified for classification) on one
@@ -170,5 +174,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             params=params or {},
             spec_id=spec_id,
             experiment=experiment,
+            kind=kind,
+            kind_options=dict(kind_options or {}),
         )
         return await drive(COMPARISON, workspace, args, ctx)

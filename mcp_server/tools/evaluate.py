@@ -24,7 +24,7 @@ from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS
 from mcp_server.tools._estimates import evaluate_estimate
 from mcp_server.tools._lifecycle import drive
-from mcp_server.tools.args import Folds, RunRef, StopAfter, Trusted
+from mcp_server.tools.args import DataKindName, Folds, KindOptions, RunRef, StopAfter, Trusted
 
 MAX_MATRIX = 20
 
@@ -144,6 +144,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         cv_folds: EvalFolds = None,
         time_budget_s: StopAfter = 1800,
         trusted: Trusted = False,
+        kind: DataKindName = None,
+        kind_options: KindOptions = None,
         ctx: Context | None = None,
     ) -> Annotated[CallToolResult, EvaluateResult]:
         """Evaluate a trained run on its holdout rows or on a new labelled table. Classification:
@@ -159,5 +161,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             cv_folds=cv_folds,
             time_budget_s=time_budget_s,
             trusted=trusted,
+            kind=kind,
+            kind_options=dict(kind_options or {}),
         )
         return await drive(EVALUATION, workspace, args, ctx)

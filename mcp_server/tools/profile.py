@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
 from mcp_server.tools._common import READ_ONLY, run_domain
-from mcp_server.tools.args import DataPath, Task
+from mcp_server.tools.args import DataKindName, DataPath, KindOptions, Task
 
 KindName = Literal[
     "numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"
@@ -73,6 +73,8 @@ def profile_file(
     task: str,
     max_columns: int,
     max_warnings: int,
+    kind_name: str | None = None,
+    kind_options: dict[str, Any] | None = None,
 ) -> ProfileResult:
     from mcp_server.core import layout
     from mcp_server.ml.data.kinds.registry import kind_for
@@ -80,12 +82,12 @@ def profile_file(
     from mcp_server.ml.modeling.dataset import remember_profile
 
     path = workspace.resolve(data_path, must_exist=True)
-    kind = kind_for(path)
+    kind = kind_for(path, kind_name, kind_options)
     sha = kind.fingerprint(path)  # before the read: the schema kept below is of exactly these bytes
     frame = kind.read(path)
     profile = kind.profile(frame, target, task)
     cache = workspace.ensure_dir(layout.SCHEMA_CACHE)
-    remember_profile(cache, sha, frame, profile, task, kind.name)
+    remember_profile(cache, sha, frame, profile, task, getattr(kind, "cache_key", kind.name))
     del frame
     release_memory()  # the server lives on: keep none of the table once profiled
     flagged = {f.column for f in profile.findings if f.column}
@@ -165,6 +167,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         max_warnings: Annotated[
             int, Field(ge=1, le=500, description="How many warnings to list")
         ] = 12,
+        kind: DataKindName = None,
+        kind_options: KindOptions = None,
     ) -> ProfileResult:
         """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
         boolean, datetime, text, identifier, constant), missing values, duplicates, the task
@@ -172,7 +176,17 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         distribution, and warnings to act on: identifier and constant columns to drop, columns that
         leak the target, heavy missingness, severe imbalance, too few rows per class. Use it first,
         then put flagged columns in the SPEC's `drop` list. Read-only; results are compact for wide
-        tables."""
+        tables. With kind='timeseries' (and kind_options: time_column, series_id, horizon), the
+        target summary's `series` holds the frequency, gaps, series lengths, seasonality and
+        trend strength, zeros."""
         return await run_domain(
-            profile_file, workspace, data_path, target, task, max_columns, max_warnings
+            profile_file,
+            workspace,
+            data_path,
+            target,
+            task,
+            max_columns,
+            max_warnings,
+            kind,
+            dict(kind_options or {}),
         )

@@ -20,10 +20,12 @@ from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import train_estimate
 from mcp_server.tools._lifecycle import drive, judge_against_spec
 from mcp_server.tools.args import (
+    DataKindName,
     DataPath,
     Drop,
     Experiment,
     Family,
+    KindOptions,
     RejectedReason,
     Seed,
     SpecId,
@@ -167,6 +169,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         spec_id: SpecId = None,
         experiment: Experiment = None,
         trackers: Trackers = [],  # noqa: B006 - pydantic copies defaults
+        kind: DataKindName = None,
+        kind_options: KindOptions = None,
         ctx: Context | None = None,
     ) -> TrainResult:
         """Fit one model on a table and record it as an MLflow run. The table is profiled,
@@ -189,5 +193,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             spec_id=spec_id,
             experiment=experiment,
             trackers=tuple(trackers),
+            kind=kind,
+            kind_options=dict(kind_options or {}),
         )
         return await drive(TRAINING, workspace, args, ctx)

@@ -91,10 +91,10 @@ def test_detection_finds_the_registered_kind_and_falls_back_to_tables(
     assert kind_for(records) is toy
     assert kind_for(records.with_suffix(".csv")).name == "table"
     assert kind_for(records, hint="table").name == "table"
-    assert [k.name for k in kinds()] == ["ordered_records", "table"]
+    assert [k.name for k in kinds()] == ["ordered_records", "timeseries", "table"]
     with pytest.raises(MoaiMlError, match="already registered"):
         register_kind(OrderedRecords())
-    with pytest.raises(MoaiMlError, match="known kinds: table, ordered_records"):
+    with pytest.raises(MoaiMlError, match="known kinds: table, timeseries, ordered_records"):
         kind_for(records, hint="images")
 
 
@@ -150,7 +150,7 @@ def test_the_profile_tool_reads_and_profiles_through_the_kind(toy: OrderedRecord
     assert result.rows == 442 and result.n_columns == 11 and result.task == "regression"
 
 
-def test_the_table_kind_names_the_routes_export_and_serving_define_and_accepts_every_family():
+def test_the_table_kind_names_export_and_serving_routes_and_accepts_every_family_of_rows():
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.export.formats import FORMATS
     from mcp_server.ml.serving.generate import OTHER_RUNTIMES
@@ -160,4 +160,5 @@ def test_the_table_kind_names_the_routes_export_and_serving_define_and_accepts_e
     assert table.routes.export_formats == FORMATS
     assert set(table.routes.serving_runtimes) == set(RUNTIMES) | set(OTHER_RUNTIMES)
     assert template_set(table.routes.tdd_templates).paths({"package": "p", "module": "m"})
-    assert all(table.accepts(spec) for spec in REGISTRY.values())
+    # every family but the forecasters, which take a series' rows whole
+    assert all(table.accepts(spec) != spec.takes_rows for spec in REGISTRY.values())

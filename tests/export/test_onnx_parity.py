@@ -16,7 +16,12 @@ from tests.export_support import Fitted, files_under, fit
 # Tied neighbour distances on customers.csv (duplicate rows) make k-NN's choice of neighbours
 # arbitrary; float32 distances break the ties differently, so the parity check refuses the file.
 EXPECTED_REFUSALS = {("knn", "multiclass")}
-CASES = [(name, task) for name, spec in REGISTRY.items() for task in spec.tasks if spec.available()]
+CASES = [
+    (name, task)
+    for name, spec in REGISTRY.items()
+    for task in spec.tasks
+    if spec.available() and "table" in spec.data_kinds
+]
 SMALL = {"n_estimators": 40}
 
 

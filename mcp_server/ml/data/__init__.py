@@ -4,4 +4,4 @@ and task inference (`profile`), target leakage (`leakage`), and the training sch
 later step is built from (`schema`). Knows nothing of models; everything else builds on it.
 """
 
-__all__ = ["columns", "kinds", "leakage", "profile", "schema", "tables"]
+__all__ = ["columns", "kinds", "leakage", "profile", "schema", "series", "tables"]

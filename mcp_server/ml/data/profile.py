@@ -41,6 +41,9 @@ class Profile:
     memory_mb: float
     findings: list[Finding] = field(default_factory=list)
     task_reason: str | None = None  # why this task (inferred), or "given by the caller"
+    # columns and settings with a role for the kind of data (a series' time column, horizon, ...),
+    # which the schema keeps and the kind's model families are given (`Schema.roles`)
+    roles: dict[str, Any] = field(default_factory=dict)
 
     def column(self, name: str) -> ColumnInfo:
         for info in self.columns:

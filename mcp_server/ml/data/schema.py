@@ -38,6 +38,8 @@ class Schema:
     features: list[Feature]
     dropped: dict[str, str]  # column -> reason (identifier, constant, leakage, drop list, …)
     classes: list[Any] = field(default_factory=list)
+    # what the kind of data gives its model families (`Profile.roles`; empty for tables)
+    roles: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -58,6 +60,7 @@ class Schema:
             features,
             dict(data["dropped"]),
             list(data.get("classes", [])),
+            dict(data.get("roles", {})),
         )
 
 
@@ -82,7 +85,7 @@ def build_schema(
     classes: list[Any] = []
     if profile.task != "regression":
         classes = sorted(frame[profile.target].dropna().unique().tolist(), key=str)
-    return Schema(profile.target, profile.task, features, dropped, classes)
+    return Schema(profile.target, profile.task, features, dropped, classes, dict(profile.roles))
 
 
 def _feature(series: pd.Series, kind: Kind, nullable: bool, categories: tuple[str, ...]) -> Feature:

@@ -31,6 +31,8 @@ class CompareRequest:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # model -> params
     deadline: float | None = None  # time.time() after which no candidate starts
     cache: str | None = None  # folder of cached schemas (see `training.prepare`)
+    kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
 
 
 @dataclass
@@ -57,13 +59,19 @@ class CompareOutcome:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import check_accepted, models_for_kind
     from mcp_server.ml.modeling.metrics import check_metric
 
     progress(0, "loading and profiling the data")
     data = prepare(
-        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     task = data.schema.task
     models = req.models or models_for_kind(data.kind, task)
@@ -71,7 +79,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
     check_accepted(data.kind, models)
-    metric = check_metric(task, req.metric)
+    metric = check_metric(task, req.metric, forecast=bool(data.schema.roles))
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
     )

@@ -24,15 +24,20 @@ if TYPE_CHECKING:
     from mcp_server.ml.tracking.runs import RunStore
 
 
-def check_compare(workspace: Workspace, args: CompareArgs) -> Path:
+def check_compare(
+    workspace: Workspace, args: CompareArgs
+) -> tuple[Path, str | None, dict[str, Any]]:
+    """The dataset's path and the kind of data the request or its SPEC names (with options)."""
     from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.fitting.kind_hint import resolve_kind
     from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     for name in args.models or []:
         get_spec(name)
-    kind_for(path).check_size(path)  # too large to read: refused before a job starts
-    return path
+    kind, options = resolve_kind(workspace, args.kind, args.kind_options, args.spec_id)
+    kind_for(path, kind, options).check_size(path)  # too large to read: refused before a job
+    return path, kind, options
 
 
 GRACE_S = 1.0  # the job's budget beyond the comparison's: the last candidate's event gets out
@@ -41,9 +46,17 @@ DEFAULT_STEPS = 14  # progress steps when every registered model that fits the t
 
 def prepare_comparison(call: Call[CompareArgs]) -> Plan:
     args = call.request
-    path = check_compare(call.workspace, args)
+    path, kind, options = check_compare(call.workspace, args)
+    request = compare_request(call.workspace, args, path, call.started)
+    request.kind, request.kind_options = kind, options
+    if request.metric is None and args.spec_id and kind is not None:
+        # a kind the SPEC names (a forecast): rank by the SPEC's metric (MASE, sMAPE, ...)
+        from mcp_server.ml.spec.reader import spec_of
+
+        spec = spec_of(call.workspace, args.spec_id)
+        request.metric = spec.metric if spec is not None else None
     return Plan(
-        payload=compare_request(call.workspace, args, path, call.started),
+        payload=request,
         budget_s=args.time_budget_s + GRACE_S,
         steps=len(args.models) + 2 if args.models else DEFAULT_STEPS,
         what="the comparison",

@@ -102,9 +102,16 @@ def _rows(
     return workspace.resolve(trained_on), holdout
 
 
-def _trained_rows(
-    workspace: Workspace, store: RunStore, run: Any, folder: Path
-) -> dict[str, str | None]:
+def _kind(
+    workspace: Workspace, args: EvaluateArgs, spec_id: str | None
+) -> tuple[str | None, dict[str, Any]]:
+    """The kind of data the caller or the run's SPEC names, with its options."""
+    from mcp_server.ml.fitting.kind_hint import resolve_kind
+
+    return resolve_kind(workspace, args.kind, args.kind_options, spec_id or None)
+
+
+def _trained_rows(workspace: Workspace, store: RunStore, run: Any, folder: Path) -> dict[str, Any]:
     """The run's training table and holdout file, when the table is still there (for the overlap
     warning); a run that recorded no holdout (a tune without a SPEC) was fitted on every row."""
     from mcp_server.ml.data.tables import file_sha256
@@ -156,6 +163,7 @@ def prepare_evaluation(
         trusted=args.trusted,
         **_trained_rows(workspace, store, run, folder) if args.data_path else {},
     )
+    request.kind, request.kind_options = _kind(workspace, args, run_tags.get(tags.SPEC_ID))
     return request, evaluation_name(args.data_path, sha)
 
 

@@ -38,6 +38,8 @@ class EvaluateRequest:
     trained_holdout: str | None = (
         None  # .npy of that table's holdout rows (the rest were trained on)
     )
+    kind: str | None = None  # the kind of data the caller or the run's SPEC names
+    kind_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,7 +66,7 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     path = Path(req.data_path)
-    kind = kind_for(path)
+    kind = kind_for(path, req.kind, req.kind_options)
     if req.holdout_index and req.expected_sha256 and kind.fingerprint(path) != req.expected_sha256:
         raise DataError(
             f"{path.name} changed since the run was trained, so its holdout rows are gone; "
@@ -93,7 +95,7 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
 
     if req.holdout_index or not req.trained_on or not Path(req.trained_on).is_file() or not len(X):
         return None
-    trained = kind_for(Path(req.trained_on)).read(Path(req.trained_on))
+    trained = kind_for(Path(req.trained_on), req.kind, req.kind_options).read(Path(req.trained_on))
     trained = (
         trained.loc[trained[schema.target].notna()] if schema.target in trained.columns else trained
     )
@@ -114,6 +116,8 @@ def overlap_warning(req: EvaluateRequest, schema: Any, X: Any) -> str | None:
 
 def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> EvaluateOutcome:
     from mcp_server.ml.data.schema import Schema
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
+    from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
     from mcp_server.safety.signing import load_pickle
 
     schema = Schema.from_dict(req.schema)
@@ -125,6 +129,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     progress(2, f"scoring {len(y):,} rows")
     pred, proba = predict_both(model, X, schema.task)
     metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
+    metrics.update(forecast_metrics(model, X, y, pred))
     labels = [str(c) for c in schema.classes]
     progress(3, "feature importance")
     names, values, method = importance(model, X, y, schema, req.seed)
@@ -134,12 +139,14 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
         progress(4, "drawing plots")
         drawn = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix}
         plots, smalls = _draw(req, schema, drawn, (names, values, method) if names else None)
+        _draw_forecast(req, model, X, y, plots, smalls)
     cv = None
     if req.cv_folds:
         progress(5, f"{req.cv_folds}-fold cross-validation")
         cache = Path(req.cache) if req.cache else None
+        kind = hinted_kind(req.data_path, req.kind, req.kind_options)
         cv = cross_validate_model(
-            req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache
+            req.data_path, schema, req.model, req.params, req.cv_folds, req.seed, cache, kind
         )[0]
     top = list(zip(names, values, strict=True))[:TOP_FEATURES]
     return EvaluateOutcome(
@@ -165,6 +172,20 @@ def _draw(
     return drawing.render(
         schema.task, {**drawn, "importance": ranked}, Path(req.staging), small=True
     )
+
+
+def _draw_forecast(
+    req: EvaluateRequest, model: Any, X: Any, y: Any, plots: dict[str, str], smalls: dict[str, str]
+) -> None:
+    """A forecasting model's history, forecast and interval for a few series (nothing for other
+    models)."""
+    from mcp_server.ml.fitting.forecast_plot import forecast_png
+
+    folder = Path(req.staging)
+    if forecast_png(model, X, y, folder / "forecast.png"):
+        plots["forecast"] = "forecast.png"
+        forecast_png(model, X, y, folder / "forecast_small.png", small=True)
+        smalls["forecast"] = "forecast_small.png"
 
 
 def importance(
@@ -225,6 +246,7 @@ def cross_validate_model(
     folds: int,
     seed: int,
     cache: Path | None = None,
+    kind: Any = None,
 ) -> tuple[dict[str, dict[str, float | None]], float]:
     """k-fold CV of a fresh pipeline on the folds of the data's kind (tables: stratified for
     classes): ({metric: {mean, std}}, mean fit s).
@@ -240,12 +262,12 @@ def cross_validate_model(
 
     if isinstance(data, str):
         dropped = [name for name, why in schema.dropped.items() if why == "drop list"]
-        data = prepare(Path(data), schema.target, schema.task, dropped, cache)
+        data = prepare(Path(data), schema.target, schema.task, dropped, cache, kind)
         schema = data.schema
     check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
     if len(data.y) < folds * 2:
         raise DataError(f"{len(data.y)} rows are too few for {folds}-fold cross-validation")
-    scorers = scorers_for(schema.task)
+    scorers = scorers_for(schema.task, forecast=bool(schema.roles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = cross_validate(

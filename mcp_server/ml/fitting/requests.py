@@ -23,6 +23,8 @@ class TrainArgs:
     spec_id: str | None = None
     experiment: str | None = None
     trackers: tuple[str, ...] = ()  # trackers beside MLflow for this run (wandb)
+    kind: str | None = None  # the kind of data (None: the SPEC's `kind:`, else detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # a series' horizon, ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class CompareArgs:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     spec_id: str | None = None
     experiment: str | None = None
+    kind: str | None = None  # the kind of data (None: the SPEC's `kind:`, else detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # a series' horizon, ...
 
 
 @dataclass(frozen=True)
@@ -52,3 +56,5 @@ class EvaluateArgs:
     cv_folds: int | None = None
     time_budget_s: float = 1800
     trusted: bool = False  # load the run's model even if this product did not sign it
+    kind: str | None = None  # the kind of data (None: the run's SPEC's `kind:`, else detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # a series' horizon, ...

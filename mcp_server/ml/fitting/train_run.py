@@ -34,18 +34,20 @@ class RecordedRun:
     artifacts: str  # the artifact folder, relative to the workspace for the local store
 
 
-def check_train(workspace: Workspace, args: TrainArgs) -> Path:
+def check_train(workspace: Workspace, args: TrainArgs) -> tuple[Path, str | None, dict[str, Any]]:
     """Validate what can be checked before a process is started (model name, path). The params are
     checked by the estimator itself, first thing in the job: the server never imports the model
     libraries (scikit-learn alone is 80 MiB more for the whole life of the server)."""
     from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.fitting.kind_hint import resolve_kind
     from mcp_server.ml.modeling.catalog import get_spec
 
     path = workspace.resolve(args.data_path, must_exist=True)
     if args.model != "auto":
         get_spec(args.model)
-    kind_for(path).check_size(path)  # too large to read: refused before a job starts
-    return path
+    kind, options = resolve_kind(workspace, args.kind, args.kind_options, args.spec_id)
+    kind_for(path, kind, options).check_size(path)  # too large to read: refused before a job
+    return path, kind, options
 
 
 def prepare_training(call: Call[TrainArgs]) -> Plan:
@@ -54,9 +56,11 @@ def prepare_training(call: Call[TrainArgs]) -> Plan:
     from mcp_server.ml.fitting.training import TRAIN_STEPS
 
     args = call.request
-    path = check_train(call.workspace, args)
+    path, kind, options = check_train(call.workspace, args)
+    request = train_request(call.workspace, args, path, call.folder)
+    request.kind, request.kind_options = kind, options
     return Plan(
-        payload=train_request(call.workspace, args, path, call.folder),
+        payload=request,
         budget_s=args.time_budget_s,
         steps=TRAIN_STEPS,
         what=f"training {args.model}",

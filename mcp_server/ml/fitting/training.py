@@ -1,7 +1,6 @@
 """Fit one model on a table: prepare the data, split, fit the Pipeline, score the holdout, stage
-the model as an MLflow model directory. Runs inside a job process (see
-`mcp_server.processes.child`);
-everything it writes goes to the request's staging directory, which the caller logs or deletes.
+the model as an MLflow model directory. Runs inside a job process (`processes.child`); everything
+it writes goes to the request's staging directory, which the caller logs or deletes.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 from mcp_server.ml.tracking import tags
@@ -55,6 +55,8 @@ class TrainRequest:
     seed: int = 42
     drop: list[str] = field(default_factory=list)
     cache: str | None = None  # folder of cached schemas (see `prepare`)
+    kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
 
 
 @dataclass
@@ -82,12 +84,18 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     """The whole fit, in the job process. Files land in `req.staging` only."""
     from mcp_server.ml.fitting.plots import train_plots
     from mcp_server.ml.modeling.estimators import check_params
+    from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
 
     if req.model != "auto":  # the estimator's own check of its params, before the data is read
         check_params(req.model, req.task, req.params, req.seed)
     progress(1, "loading and profiling the data")
     data = prepare(
-        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     schema = data.schema
     check_classes(data.y, schema, 2, "a stratified holdout split")
@@ -96,6 +104,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     progress(4, f"scoring {len(fitted.y_test):,} holdout rows")
     pred, proba = predict_both(fitted.pipeline, fitted.X_test, schema.task)
     metrics, matrix = score(schema.task, fitted.y_test, pred, proba, len(schema.classes))
+    metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
     progress(5, "saving the model and plots")
     labels = [str(c) for c in schema.classes]

@@ -12,6 +12,7 @@ __all__ = [
     "dataset",
     "estimator_spec",
     "estimators",
+    "forecast",
     "keras_mlp",
     "metrics",
     "metrics_spec",

@@ -58,10 +58,16 @@ def models_for(task: str, *, available_only: bool = True) -> list[str]:
     ]
 
 
-def fast_first(task: str) -> list[str]:
-    """Every available model that fits the task, cheap ones first (a comparison's default)."""
+def fast_first(task: str, data_kind: str | None = "table") -> list[str]:
+    """Every available model that fits the task (and the kind of data named; None: any), cheap
+    ones first (a comparison's default)."""
     return sorted(
-        (m for m in models_for(task) if REGISTRY[m].in_defaults),
+        (
+            m
+            for m in models_for(task)
+            if REGISTRY[m].in_defaults
+            and (data_kind is None or data_kind in REGISTRY[m].data_kinds)
+        ),
         key=lambda name: REGISTRY[name].cost,
     )
 

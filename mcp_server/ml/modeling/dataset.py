@@ -62,7 +62,8 @@ def prepare(
     unknown = [name for name in drop or [] if name not in frame.columns]
     if unknown:
         raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
-    key = _cache_key(sha, target, task, drop, kind.name)
+    # a kind with options (a series' columns and horizon) keys the cache by them too
+    key = _cache_key(sha, target, task, drop, getattr(kind, "cache_key", kind.name))
     schema, warnings = _cached_schema(cache, key) if cache else (None, [])
     if schema is None:
         schema, warnings = _schema_from(frame, kind.profile(frame, target, task), drop)

@@ -31,6 +31,7 @@ class EstimatorSpec:
     small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
     needs_scaling: bool = False
     # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
+    # | "none" (a forecaster: no ONNX route)
     onnx: str = "skl2onnx"
     extra: str | None = None  # optional-dependency extra that provides it
     # distributions needed to load a fitted model, besides scikit-learn
@@ -44,6 +45,9 @@ class EstimatorSpec:
     requires: tuple[str, ...] = ()  # modules it needs, when its class lives in this package
     in_defaults: bool = True  # in "every available model" lists (a comparison's default)
     data_kinds: tuple[str, ...] = ("table",)  # kinds of data it fits on (`ml/data/kinds`)
+    # it takes the rows as they are (no preprocessing step) and the schema's roles as params
+    # (forecasters: the time column, the series id, the horizon, ...)
+    takes_rows: bool = False
     first_choice: str | None = None  # one of FIRST_CHOICES: `ml_train(model="auto")` picks it
     auto_search: bool = False  # searched by `ml_tune` when the caller names no model
     portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first

@@ -27,7 +27,7 @@ def models_for_kind(kind: DataKind, task: str) -> list[str]:
     default candidates)."""
     from mcp_server.ml.modeling.catalog import fast_first
 
-    return accepted(kind, fast_first(task))
+    return accepted(kind, fast_first(task, data_kind=None))
 
 
 def default_model_for(kind: DataKind, task: str, rows: int) -> str:

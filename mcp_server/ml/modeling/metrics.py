@@ -10,12 +10,13 @@ import math
 from typing import Any
 
 from mcp_server.ml.data.columns import near_zero
-from mcp_server.ml.modeling.metrics_spec import METRICS, get_metric
+from mcp_server.ml.modeling.metrics_spec import FORECAST_METRICS, METRICS, get_metric
 
 DIGITS = 6
 # Primary metric per task. Direction and CV scorer of each metric come from the one metric table,
 # `metrics_spec.METRICS`, which SPEC validation and the generated tests use too.
 PRIMARY = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "rmse"}
+FORECAST_PRIMARY = "mase"  # a forecast's (MASE against the seasonal naive)
 CLASSIFICATION_METRICS = (
     "accuracy",
     "balanced_accuracy",
@@ -42,22 +43,25 @@ def higher_is_better(metric: str) -> bool:
     return get_metric(metric).greater_is_better
 
 
-def metric_names(task: str) -> list[str]:
+def metric_names(task: str, forecast: bool = False) -> list[str]:
+    """The metrics reported for a task; a forecast's (`forecast=True`) add MASE and sMAPE."""
     if task == "regression":
-        return list(REGRESSION_METRICS)
+        return list(REGRESSION_METRICS) + (list(FORECAST_METRICS) if forecast else [])
     names = list(CLASSIFICATION_METRICS)
     return names + list(BINARY_EXTRA) if task == "binary" else names
 
 
-def check_metric(task: str, metric: str | None) -> str:
+def check_metric(task: str, metric: str | None, forecast: bool = False) -> str:
+    """The metric asked for (the task's primary when None), or a refusal listing the valid ones;
+    a forecast (`forecast=True`) ranks by MASE by default."""
     from mcp_server.core.errors import MoaiMlError
 
     if metric is None:
-        return PRIMARY[task]
-    if metric not in metric_names(task):
-        raise MoaiMlError(
-            f"metric {metric!r} does not apply to a {task} task; use one of {metric_names(task)}"
-        )
+        return FORECAST_PRIMARY if forecast and task == "regression" else PRIMARY[task]
+    names = metric_names(task, forecast)
+    if metric not in names:
+        what = "a forecast" if forecast else f"a {task} task"
+        raise MoaiMlError(f"metric {metric!r} does not apply to {what}; use one of {names}")
     return metric
 
 
@@ -133,9 +137,18 @@ def confusion(y_true: Any, y_pred: Any, n_classes: int) -> list[list[int]]:
     ]
 
 
-def scorers_for(task: str) -> dict[str, str]:
-    """CV scorers: every metric of the task that has a scikit-learn scorer."""
-    return {name: METRICS[name].scorer(task) for name in metric_names(task) if name in METRICS}
+def scorers_for(task: str, forecast: bool = False) -> dict[str, Any]:
+    """CV scorers: every metric of the task that has a scikit-learn scorer (a forecast's own
+    `forecast.scoring` functions for MASE and sMAPE)."""
+    from mcp_server.ml.modeling.forecast import scoring
+
+    return {
+        name: getattr(scoring, METRICS[name].scorer(task))
+        if name in FORECAST_METRICS
+        else METRICS[name].scorer(task)
+        for name in metric_names(task, forecast)
+        if name in METRICS
+    }
 
 
 def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, float | None]]:

@@ -30,6 +30,7 @@ class MetricDef:
     regression_scorer: str | None = None
     bounded: bool = True  # score lies in [0, 1]
     needs_proba: bool = False
+    forecast: bool = False  # needs a forecasting model's history (no generated-test expression)
 
     @property
     def direction(self) -> str:
@@ -37,6 +38,11 @@ class MetricDef:
         return "max" if self.greater_is_better else "min"
 
     def expr(self, task: str) -> str:
+        if self.forecast:
+            raise SpecError(
+                f"metric {self.name!r} is a forecast's: the TDD cycle does not generate forecast "
+                "tests yet; measure it with ml_train or ml_compare_models and the SPEC"
+            )
         value = {
             "binary": self.binary_expr,
             "multiclass": self.multiclass_expr,
@@ -91,6 +97,15 @@ def _reg(
     )
 
 
+def _forecast(name: str) -> MetricDef:
+    """A forecast metric (the time-series kind): MASE against the seasonal naive, sMAPE."""
+    return MetricDef(
+        name, _REG, False, None, None, None, None, None, f"neg_{name}", False, forecast=True
+    )
+
+
+FORECAST_METRICS = ("mase", "smape")
+
 METRICS: dict[str, MetricDef] = {
     m.name: m
     for m in (
@@ -135,6 +150,9 @@ METRICS: dict[str, MetricDef] = {
         _reg("mape", "mean_absolute_percentage_error", "neg_mean_absolute_percentage_error"),
         _reg("median_ae", "median_absolute_error", "neg_median_absolute_error"),
         _reg("poisson_deviance", "mean_poisson_deviance", "neg_mean_poisson_deviance"),
+        # forecasts only (`forecast.scoring`): no generated-test expression, our own scorers
+        _forecast("mase"),
+        _forecast("smape"),
     )
 }
 

@@ -131,6 +131,11 @@ def build_pipeline(
     from mcp_server.ml.modeling.estimators import make_estimator
 
     spec = get_spec(estimator_name)
+    if spec.takes_rows:  # the rows as they are; the kind's roles (a series' columns) as params
+        estimator = make_estimator(
+            estimator_name, schema.task, {**schema.roles, **(params or {})}, seed
+        )
+        return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
     estimator = make_estimator(estimator_name, schema.task, params, seed)
     return Pipeline(
         [("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)]

@@ -273,6 +273,50 @@ _SPECS += [
     _neural("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
     _neural("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
 ]
+# Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
+# column, series id) and forecast each row's (series, time) point from the history they saw.
+_FORECAST = "mcp_server.ml.modeling.forecast."
+_SPECS += [
+    EstimatorSpec(
+        "seasonal_naive",
+        None,
+        _FORECAST + "naive:SeasonalNaiveForecaster",
+        onnx="none",
+        packages=("moai-domain-ml",),
+        cost=0,
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
+        "ets",
+        None,
+        _FORECAST + "ets:EtsForecaster",
+        onnx="none",
+        extra="series",
+        packages=("statsmodels", "moai-domain-ml"),
+        cost=3,
+        requires=("statsmodels",),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
+        "lgbm_forecast",
+        None,
+        _FORECAST + "boosted:BoostedForecaster",
+        search_space={
+            "learning_rate": floats(0.01, 0.3, log=True),
+            "num_leaves": ints(7, 127, log=True),
+            "min_child_samples": ints(5, 100, log=True),
+        },
+        onnx="none",
+        extra="boost",
+        packages=("lightgbm", "moai-domain-ml"),
+        cost=4,
+        requires=("lightgbm",),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+]
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
 __all__ = ["REGISTRY"]

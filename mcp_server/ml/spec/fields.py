@@ -5,6 +5,7 @@ checks of each value's type and range (one `SpecError` naming the field).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import SpecError
@@ -31,7 +32,15 @@ DEFAULTS: dict[str, Any] = {
     "promotion_margin": 0.0,
     # columns the model card reports subgroup metrics for (people-related attributes)
     "sensitive": [],
+    # the kind of data (`ml/data/kinds`; None: detected from the dataset) and a series' options
+    "kind": None,
+    "time_column": None,
+    "series_id": None,
+    "horizon": None,
+    "frequency": None,
+    "season_length": None,
 }
+SERIES_FIELDS = ("time_column", "series_id", "horizon", "frequency", "season_length")
 FIELDS = (*ML_REQUIRED, *DEFAULTS)
 
 
@@ -122,4 +131,31 @@ def checked(values: dict[str, Any]) -> dict[str, Any]:
         else number(values, "tune_budget_s", low=5, high=86400),
         "promotion_margin": number(values, "promotion_margin", low=0.0),
         "sensitive": names(values.get("sensitive"), "sensitive") or [],
+        **data_kind(values),
     }
+
+
+def data_kind(values: dict[str, Any]) -> dict[str, Any]:
+    """`kind` (a registered kind's name) and its options (a series' fields), checked by the kind
+    itself; series fields without `kind: timeseries` are refused."""
+    from mcp_server.core.errors import MoaiMlError
+    from mcp_server.ml.data.kinds.registry import kind_for, kinds
+
+    options = {name: values[name] for name in SERIES_FIELDS if values.get(name) is not None}
+    kind = values.get("kind")
+    if kind is None:
+        if options:
+            raise SpecError(
+                f"field(s) {', '.join(options)} describe a time series; add `kind: timeseries`"
+            )
+        return {"kind": None, "kind_options": {}}
+    known = tuple(k.name for k in kinds())
+    name = choice(values, "kind", known)
+    try:
+        configured = kind_for(Path("."), name, options)
+        check = getattr(configured, "check_options", None)
+        if check is not None:
+            check()
+    except MoaiMlError as exc:
+        raise SpecError(str(exc)) from exc
+    return {"kind": name, "kind_options": options}

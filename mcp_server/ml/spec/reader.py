@@ -53,6 +53,8 @@ class MlSpec:
     tune_budget_s: float | None = None
     promotion_margin: float = 0.0  # how far a challenger must beat the champion (ml_promote)
     sensitive: list[str] = field(default_factory=list)  # columns for the card's subgroup metrics
+    kind: str | None = None  # the kind of data (`kind:`; None: detected from the dataset)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # a series' time_column, horizon...
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
     acceptance: list[Scenario] = field(

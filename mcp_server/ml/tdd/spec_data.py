@@ -64,7 +64,7 @@ class SpecData:
 def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     """Check dataset, target, task, drop list, metric and class sizes against the data."""
     from mcp_server.files.render import ident
-    from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.kinds.registry import DEFAULT, kind_for
     from mcp_server.ml.data.schema import build_schema
     from mcp_server.ml.data.tables import PARQUET_SUFFIXES, sniff_csv
     from mcp_server.ml.modeling.kind_families import default_candidates_for
@@ -75,6 +75,11 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         raise SpecError(
             f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
         ) from exc
+    if spec.kind not in (None, DEFAULT):  # its tests and templates are still to write
+        raise SpecError(
+            f"the TDD cycle does not generate tests for {spec.kind} data yet; use "
+            f"ml_compare_models and ml_train with spec_id={spec.spec_id!r}"
+        )
     data_path = workspace.resolve(spec.dataset, must_exist=True)
     kind = kind_for(data_path)
     frame = kind.read(data_path)

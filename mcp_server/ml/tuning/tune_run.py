@@ -70,6 +70,7 @@ class TuneFacts:
 def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | None]:
     """The arguments with the SPEC's fields filled in (`spec_path`), or as given; one of
     `spec_path` or `data_path` and `target` is needed."""
+    from mcp_server.ml.data.kinds.registry import DEFAULT
     from mcp_server.ml.spec.reader import load_spec
 
     if not args.spec_path:
@@ -79,6 +80,11 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
             )
         return args, None
     spec = load_spec(workspace, args.spec_path)
+    if spec.kind not in (None, DEFAULT):  # its folds would be the table's: refused, not wrong
+        raise MoaiMlError(
+            f"ml_tune does not tune {spec.kind} data yet; compare its families with "
+            f"ml_compare_models(spec_id={spec.spec_id!r})"
+        )
     for name, given, own in (
         ("data_path", args.data_path, spec.dataset),
         ("target", args.target, spec.target),

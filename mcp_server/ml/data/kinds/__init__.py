@@ -4,4 +4,4 @@ generated-test templates). `base` states the protocol, `table` is the first kind
 Parquet file), `registry` finds the kind of a reference (`kind_for`) and holds the kinds.
 """
 
-__all__ = ["base", "registry", "table"]
+__all__ = ["base", "registry", "table", "timeseries"]

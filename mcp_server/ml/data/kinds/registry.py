@@ -9,13 +9,15 @@ or a tool argument's) skips detection: a series table is a CSV file too.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.kinds.base import DataKind
 from mcp_server.ml.data.kinds.table import TABLE, TableKind
+from mcp_server.ml.data.kinds.timeseries import TIMESERIES, TimeSeriesKind
 
 DEFAULT = TABLE
-_KINDS: dict[str, DataKind] = {TABLE: TableKind()}
+_KINDS: dict[str, DataKind] = {TABLE: TableKind(), TIMESERIES: TimeSeriesKind()}
 
 
 def register_kind(kind: DataKind) -> None:
@@ -45,15 +47,30 @@ def kind_named(name: str) -> DataKind:
     return _KINDS[name]
 
 
-def kind_for(path: Path, hint: str | None = None) -> DataKind:
-    """The kind of the dataset at `path`: the one `hint` names, else the first that detects it,
-    else the default (tables)."""
+def kind_for(
+    path: Path, hint: str | None = None, options: dict[str, Any] | None = None
+) -> DataKind:
+    """The kind of the dataset at `path`: the one `hint` names (with its `options`, such as a
+    series' time column and horizon), else the first that detects it, else the default
+    (tables)."""
     if hint is not None:
-        return kind_named(hint)
+        return configured(kind_named(hint), options)
+    if options:
+        raise MoaiMlError("kind_options need a kind: name it (kind='timeseries')")
     for kind in kinds():
         if _claims(kind, path):
             return kind
     return _KINDS[DEFAULT]
+
+
+def configured(kind: DataKind, options: dict[str, Any] | None) -> DataKind:
+    """The kind with its options (a kind that takes options has `configured(options)`)."""
+    if not options:
+        return kind
+    configure = getattr(kind, "configured", None)
+    if configure is None:
+        raise MoaiMlError(f"the {kind.name} kind takes no kind_options; leave them out")
+    return cast("DataKind", configure(dict(options)))
 
 
 def _claims(kind: DataKind, path: Path) -> bool:

@@ -1,0 +1,193 @@
+"""What every forecasting family shares: the rows in, the history as a series-by-step matrix, the
+season and its scale (MASE's denominator), forecasts for the rows out, conformal intervals.
+
+`fit(X, y)` reads the time column and the series id of the rows, lays the target on the time grid
+(one row of the matrix per series, gaps filled forward), and calls the family's `_learn`;
+`predict(X)` asks the family's `_forecast(steps)` for each row's series and step past its last
+time (in-sample times get the value one season earlier). Intervals are split-conformal: the
+family is fitted once more without each series' last `horizon` steps, and the scaled absolute
+errors of that forecast, per step, give the interval's half-width at `interval_level`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+
+from mcp_server.core.errors import DataError, MoaiMlError
+
+ONE_SERIES = "_"  # the series id of a table without a series column
+
+
+class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
+    """The base of the forecasting families; subclasses add `_learn(Y)` and `_forecast(steps)`."""
+
+    def __init__(
+        self,
+        time_column: str = "time",
+        series_id: str | None = None,
+        frequency: str | None = None,
+        season_length: int | None = None,
+        horizon: int | None = None,
+        interval_level: float = 0.9,
+    ) -> None:
+        self.time_column = time_column
+        self.series_id = series_id
+        self.frequency = frequency
+        self.season_length = season_length
+        self.horizon = horizon
+        self.interval_level = interval_level
+
+    # -- the family's part -------------------------------------------------------------------
+    def _learn(self, Y: Any) -> None:
+        raise NotImplementedError
+
+    def _forecast(self, steps: int) -> Any:
+        raise NotImplementedError
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> Forecaster:
+        import numpy as np
+        import pandas as pd
+
+        from mcp_server.ml.data.series.grid import (
+            TimeGrid,
+            infer_frequency,
+            season_length_for,
+        )
+
+        times, ids = self._times(X), self.series_of(X)
+        self.frequency_ = self.frequency or infer_frequency(times, ids)
+        self.season_ = int(self.season_length or season_length_for(self.frequency_))
+        self.grid_ = TimeGrid(times.min(), self.frequency_)
+        self.series_, codes = np.unique(ids, return_inverse=True)
+        pos = self.grid_.positions(times)
+        Y = np.full((len(self.series_), int(pos.max()) + 1), np.nan)
+        Y[codes, pos] = np.asarray(y, dtype=float)
+        steps = np.arange(Y.shape[1])
+        seen = ~np.isnan(Y)
+        self.first_ = np.where(seen, steps, Y.shape[1]).min(axis=1)
+        self.last_ = np.where(seen, steps, -1).max(axis=1)
+        Y = pd.DataFrame(Y).ffill(axis=1).to_numpy()
+        self.scale_ = season_scale(Y, self.season_)
+        self.history_ = Y.astype("float32")
+        self._learn(Y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _calibrate(self) -> Any:
+        """Per step, the `interval_level` quantile of |error| / scale over the series, from a fit
+        without each series' last `horizon` steps; None where a series is too short for it.
+        Done once, when an interval is first asked for (a fit that needs none pays nothing)."""
+        import numpy as np
+
+        Y = np.asarray(self.history_, dtype=float)
+        steps = int(self.horizon or self.season_)
+        if (self.last_ - self.first_ + 1).min() < steps + 2 * self.season_ + 2:
+            return None
+        twin = clone(self)
+        for name in ("frequency_", "season_", "grid_", "series_", "first_", "scale_"):
+            setattr(twin, name, getattr(self, name))
+        twin.last_ = self.last_ - steps
+        cut = Y.copy()
+        cut[np.arange(Y.shape[1])[None, :] > twin.last_[:, None]] = np.nan
+        twin.history_ = cut
+        twin._learn(cut)
+        columns = twin.last_[:, None] + 1 + np.arange(steps)[None, :]
+        actual = Y[np.arange(len(Y))[:, None], columns]
+        errors = np.abs(actual - twin._forecast(steps)) / self.scale_[:, None]
+        return np.quantile(errors, self.interval_level, axis=0)
+
+    # -- predicting --------------------------------------------------------------------------
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        codes, ahead = self._locate(X)
+        out = np.empty(len(codes), dtype=float)
+        future = ahead >= 1
+        if future.any():
+            forecast = self._forecast(int(ahead.max()))
+            out[future] = forecast[codes[future], ahead[future] - 1]
+        past = ~future
+        if past.any():  # a time inside the history: the value one season earlier
+            column = np.maximum(self.last_[codes[past]] + ahead[past] - self.season_, 0)
+            out[past] = self.history_[codes[past], column]
+        return out
+
+    def predict_interval(self, X: Any) -> Any:
+        """The forecast and its conformal interval at `interval_level`: a frame of `forecast`,
+        `lower` and `upper`, one row per row of `X`."""
+        import numpy as np
+        import pandas as pd
+
+        if not hasattr(self, "interval_width_"):
+            self.interval_width_ = self._calibrate()
+        if self.interval_width_ is None:
+            raise MoaiMlError(
+                "the series were too short to calibrate intervals; give more history per series"
+            )
+        codes, ahead = self._locate(X)
+        forecast = self.predict(X)
+        step = np.clip(ahead, 1, len(self.interval_width_)) - 1
+        half = self.interval_width_[step] * self.scale_[codes]
+        index = getattr(X, "index", None)
+        frame = {"forecast": forecast, "lower": forecast - half, "upper": forecast + half}
+        return pd.DataFrame(frame, index=index)
+
+    def season_scale(self, X: Any) -> Any:
+        """Each row's MASE denominator: its series' mean absolute seasonal difference in the
+        history the model saw (one step when the series is shorter than two seasons)."""
+        codes, _ = self._locate(X)
+        return self.scale_[codes]
+
+    def _locate(self, X: Any) -> tuple[Any, Any]:
+        """Each row's series (its row in the history) and its steps past that series' end."""
+        import numpy as np
+
+        ids = self.series_of(X)
+        codes = np.searchsorted(self.series_, ids)
+        codes = np.clip(codes, 0, len(self.series_) - 1)
+        unknown = self.series_[codes] != ids
+        if unknown.any():
+            raise DataError(
+                f"series {ids[np.flatnonzero(unknown)[0]]!r} has no history in the model; "
+                "forecast only the series it was fitted on"
+            )
+        ahead = self.grid_.positions(self._times(X)) - self.last_[codes]
+        return codes, ahead
+
+    def _times(self, X: Any) -> Any:
+        import pandas as pd
+
+        if self.time_column not in X.columns:
+            raise DataError(f"time column {self.time_column!r} is not among the rows' columns")
+        times = pd.to_datetime(X[self.time_column], errors="coerce")
+        if times.isna().any():
+            raise DataError(f"time column {self.time_column!r} has missing or unparseable times")
+        return times
+
+    def series_of(self, X: Any) -> Any:
+        """Each row's series id as text (one series: the same id for every row)."""
+        import numpy as np
+
+        if self.series_id is None:
+            return np.full(len(X), ONE_SERIES, dtype=object)
+        return X[self.series_id].astype(str).to_numpy(dtype=object)
+
+
+def season_scale(Y: Any, season: int) -> Any:
+    """Per series, the mean absolute difference between values one season apart (one step apart
+    when that is undefined or zero; 1 for a constant series)."""
+    import numpy as np
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        scale = np.full(len(Y), np.nan)
+        for lag in (season, 1):
+            if Y.shape[1] > lag:
+                found = np.nanmean(np.abs(Y[:, lag:] - Y[:, :-lag]), axis=1)
+                fill = ~(scale > 0)
+                scale[fill] = found[fill]
+    return np.where(scale > 0, scale, 1.0)
