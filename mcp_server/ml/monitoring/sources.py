@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 LOG_SUFFIXES = (".jsonl", ".ndjson")
 MAX_LOG_FILES = 1000
+MAX_LOG_RECORDS = 200_000  # the newest logged rows a check reads (older ones are said skipped)
+MAX_LOG_LINE = 8 << 20  # a longer line is no request the service wrote: skipped, never parsed
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -87,22 +89,34 @@ def log_files(path: Path) -> list[Path]:
 
 
 def read_log(path: Path, label: str) -> Rows:
-    """Every complete line of a prediction log file or folder."""
+    """The newest `MAX_LOG_RECORDS` complete rows of a prediction log file or folder, streamed
+    line by line (a log is never read whole)."""
+    import collections
+
     import pandas as pd
 
-    records: list[dict[str, Any]] = []
-    skipped = 0
+    records: collections.deque[dict[str, Any]] = collections.deque(maxlen=MAX_LOG_RECORDS)
+    skipped = seen = 0
     for file in log_files(path):
         with file.open("rb") as handle:
-            data = handle.read()  # one read: a line appended meanwhile is simply not seen
-        for line in data.split(b"\n"):
-            if not line.strip():
-                continue
-            try:
-                records.extend(_records(json.loads(line)))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                skipped += 1
+            while line := handle.readline(MAX_LOG_LINE + 1):
+                if len(line) > MAX_LOG_LINE:
+                    skipped += 1
+                    while line and not line.endswith(b"\n"):  # the rest of the long line
+                        line = handle.readline(MAX_LOG_LINE)
+                    continue
+                if not line.strip():
+                    continue
+                try:
+                    rows = _records(json.loads(line))
+                except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                    skipped += 1
+                    continue
+                seen += len(rows)
+                records.extend(rows)
     notes = [f"skipped {skipped} incomplete or unreadable log line(s)"] if skipped else []
+    if seen > len(records):
+        notes.append(f"read the newest {len(records):,} of {seen:,} logged rows")
     if not records:
         raise DataError(f"the prediction log {label} has no complete records yet")
     frame = pd.DataFrame.from_records([r["features"] for r in records])

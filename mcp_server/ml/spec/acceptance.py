@@ -64,7 +64,9 @@ def read(spec_file: Path) -> list[Scenario]:
     path = spec_file.parent / "acceptance.md"
     if not path.is_file():
         return []
-    return parse(path.read_text(encoding="utf-8"))
+    from mcp_server.ml.spec.document import read_spec_text
+
+    return parse(read_spec_text(path, "the SPEC's acceptance.md"))
 
 
 def parse(text: str) -> list[Scenario]:

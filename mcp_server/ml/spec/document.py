@@ -18,6 +18,23 @@ from mcp_server.ml.spec.moai_format import requirement_kind
 from mcp_server.safety.guards import load_yaml
 
 _ID = re.compile(SPEC_FILE_ID)
+MAX_SPEC_BYTES = 1 << 20  # a SPEC or its acceptance.md is prose: a mebibyte is already a book
+
+
+def read_spec_text(path: Path, what: str) -> str:
+    """A SPEC file's text, refused in one line before it is read when it is too large."""
+    size = path.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecError(
+            f"{what} is {size / 2**20:.1f} MiB; a SPEC file may be at most 1 MiB: keep data "
+            "out of it (name the dataset in the ## ML block)"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read {what}: {exc}") from exc
+
+
 _FENCE = re.compile(r"```(?:yaml|yml)[ \t]*\n(.*?)```", re.S)
 
 

@@ -19,6 +19,7 @@ from mcp_server.ml.spec import fields as rules
 from mcp_server.ml.spec.acceptance import Scenario
 from mcp_server.ml.spec.document import (
     ml_block,
+    read_spec_text,
     requirements,
     sections,
     spec_file,
@@ -79,10 +80,7 @@ def load_spec(
     rel = None
     if spec_path:
         path = spec_file(workspace, spec_path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(f"cannot read the SPEC {spec_path!r}: {exc}") from exc
+        text = read_spec_text(path, f"the SPEC {spec_path!r}")
         meta, body = split_spec(text)
         rel = workspace.relative(path)
         if not rel.isprintable():  # the path goes into generated TAG comments: no line breaks
