@@ -74,3 +74,32 @@ def test_the_plugin_launcher_never_runs_a_moai_ml_the_repository_ships(tmp_path:
 
     assert "ml_tdd_red" in anyio.run(tools)
     assert not marker.exists(), "the launcher ran the repository's .venv/bin/moai-ml"
+
+
+def test_a_background_jobs_storage_password_never_reaches_the_disk(tmp_path: Path) -> None:
+    """Hardening 10: request.json shows `***`; the runner gets the real URL on its stdin."""
+    import subprocess
+
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.processes.background import JobStore
+
+    url = "postgresql://moai:s3cret-pw@127.0.0.1:5432/optuna"
+    store = JobStore(Workspace(copy_examples(tmp_path / "project")))
+    state = store.create("ml_tune", {"storage": url, "study_name": "s", "seed": 1})
+    written = (store.folder(state.job_id) / "request.json").read_text(encoding="utf-8")
+    assert "s3cret-pw" not in written
+    assert store.request(state.job_id)["arguments"]["storage"] == (
+        "postgresql://moai:***@127.0.0.1:5432/optuna"
+    )
+    handed = store._secrets[state.job_id]
+    assert handed == {"storage": url}
+    code = "from mcp_server.entry.runner import _secret_arguments; print(_secret_arguments())"
+    got = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(handed),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert got.stdout.strip() == repr({"storage": url})

@@ -78,9 +78,21 @@ async def _call(store: JobStore, state: JobState, request: dict[str, Any]) -> No
         state.progress = state.total
 
 
+def _secret_arguments() -> dict[str, Any]:
+    """The arguments the server kept off the disk (a URL with its password), from stdin."""
+    import json
+
+    try:
+        data = json.loads(sys.stdin.read() or "{}")
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 async def run(workspace: Workspace, job_id: str) -> JobState:
     store = JobStore(workspace)
     request = store.request(job_id)
+    request["arguments"] = {**request["arguments"], **_secret_arguments()}
     state = store.state(job_id)
     if state.terminal:
         return state

@@ -51,14 +51,28 @@ def process_alive(pid: int, start: str | None = None) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    rest = _stat_fields(pid)
+    if rest is None:
         return True  # no /proc: trust kill(0)
-    rest = stat.rsplit(")", 1)[-1].split()
     if rest and rest[0] in ("Z", "X"):  # a zombie has finished
         return False
     return start is None or (len(rest) > 19 and rest[19] == start)
+
+
+def process_start(pid: int) -> str | None:
+    """The process start time from /proc (Linux): with the pid it names one process, not a
+    reused pid."""
+    rest = _stat_fields(pid)
+    return rest[19] if rest is not None and len(rest) > 19 else None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name (state first), or None without it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()
 
 
 def recover(root: Path, manifest: Path, entries: dict[str, str]) -> bool:

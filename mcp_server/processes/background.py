@@ -35,8 +35,9 @@ import anyio.to_thread
 
 from mcp_server.core import layout, settings
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.files.journal import process_alive
+from mcp_server.files.journal import process_alive, process_start
 from mcp_server.files.workspace import Workspace, atomic_write
+from mcp_server.safety.secrets import split_secrets
 
 JOBS = layout.JOBS
 JOB_ID = r"^j[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$"
@@ -90,6 +91,7 @@ class JobStore:
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
+        self._secrets: dict[str, dict[str, Any]] = {}  # job id -> arguments kept off the disk
 
     # -- paths and files -------------------------------------------------------------------
 
@@ -140,12 +142,13 @@ class JobStore:
     # -- lifecycle -------------------------------------------------------------------------
 
     def create(self, tool: str, arguments: dict[str, Any]) -> JobState:
-        """Record a job (`queued`); `start` launches it."""
+        """Record a job (`queued`); `start` launches it. A URL's password never reaches the
+        disk: request.json shows it as ***, and `start` hands the runner the real value on its
+        stdin."""
         job_id = new_job_id()
         self.workspace.ensure_dir(JOBS / job_id)
-        self._write(
-            job_id, "request.json", {"job_id": job_id, "tool": tool, "arguments": arguments}
-        )
+        shown, self._secrets[job_id] = split_secrets(arguments)
+        self._write(job_id, "request.json", {"job_id": job_id, "tool": tool, "arguments": shown})
         state = JobState(job_id=job_id, tool=tool)
         self.write_state(state)
         return state
@@ -162,11 +165,12 @@ class JobStore:
             str(self.workspace.root),
             job_id,
         ]
+        secrets = self._secrets.pop(job_id, {})
         with open(folder / "log.txt", "ab") as log:
             proc = subprocess.Popen(
                 cmd,
                 cwd=self.workspace.root,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # the arguments kept off the disk (`create`), then EOF
                 # the server's stdout is the MCP channel; the runner has none
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -175,9 +179,12 @@ class JobStore:
                     {settings.PYTHONUNBUFFERED: settings.PYTHONUNBUFFERED.default}
                 ),
             )
+        assert proc.stdin is not None
+        with proc.stdin:
+            proc.stdin.write(json.dumps(secrets).encode("utf-8"))
         # Why a reaper thread: a finished child stays a zombie (and looks alive) until waited for.
         threading.Thread(target=proc.wait, daemon=True, name=f"reap-{job_id}").start()
-        self._write(job_id, "runner.pid", {"pid": proc.pid, "start": _start_time(proc.pid)})
+        self._write(job_id, "runner.pid", {"pid": proc.pid, "start": process_start(proc.pid)})
         return proc.pid
 
     def state(self, job_id: str) -> JobState:
@@ -259,17 +266,6 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
     except (ProcessLookupError, PermissionError):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-
-
-def _start_time(pid: int) -> str | None:
-    """The process start time from /proc (Linux): with the pid it names one process, not a reused
-    pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else None
 
 
 class JobProgress:
