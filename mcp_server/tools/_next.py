@@ -1,0 +1,65 @@
+"""The `next_step` of the tools that fit, evaluate, export and serve: one call that works as
+written, chosen by the run's verdict. A run that met its gates (or has none) goes on towards
+serving and the registry; one that missed its SPEC's gates goes to tuning from the SPEC, whose
+own answer leads to REFACTOR or to the SPEC's owner (`ml/tuning/advice.py`); a threshold is
+never lowered here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OWNER = (
+    "Stop here: the SPEC's owner must decide (more or better data, features, another target); "
+    "allow_failed_gates=true only with their word"
+)
+
+
+def _refused(run_id: str, verdict: Any, spec_id: str | None) -> str:
+    if spec_id and verdict.gates_passed is False:
+        return (
+            f"ml_tune(spec_path='{spec_id}', background=true) tunes on the SPEC's training split "
+            "and says whether tuning closes the gap"
+        )
+    return f"{OWNER} (run {run_id}: {verdict.reason or 'rejected'})"
+
+
+def after_fit(run_id: str, verdict: Any, spec_id: str | None) -> str:
+    """After `ml_train`: evaluate a kept run, tune a gate-failed one."""
+    if verdict.refused:
+        return _refused(run_id, verdict, spec_id)
+    return (
+        f"ml_evaluate(run_id='{run_id}') for plots and CV, then "
+        f"ml_generate_serving(run_id='{run_id}')"
+    )
+
+
+def after_evaluation(run_id: str, verdict: Any, spec_id: str | None) -> str:
+    """After `ml_evaluate`: serve a kept run, tune a gate-failed one."""
+    if verdict.refused:
+        return _refused(run_id, verdict, spec_id)
+    return f"ml_generate_serving(run_id='{run_id}') writes its prediction service"
+
+
+def after_comparison(best: str | None, data_path: str, target: str) -> str:
+    """After `ml_compare_models`: fit the winner with a holdout."""
+    if best is None:
+        return "Stop here: no candidate finished; raise time_budget_s or name cheaper models"
+    return (
+        f"ml_train(data_path={data_path!r}, target={target!r}, model='{best}') fits the winner "
+        "and scores it on a holdout"
+    )
+
+
+def after_export(run_id: str | None) -> str:
+    """After `ml_export`: serve the run (a file given by path has no run to serve)."""
+    if run_id is None:
+        return "Done: load the file with its runtime (see the files written)"
+    return f"ml_generate_serving(run_id='{run_id}') serves it with a tested FastAPI service"
+
+
+def after_serving(run_id: str) -> str:
+    """After `ml_generate_serving`: register the run's model."""
+    return (
+        f"ml_register_model(run_id='{run_id}') puts it in the model registry; then ml_promote "
+        "its version"
+    )
