@@ -78,10 +78,12 @@ class TrainOutcome:
     estimator_params: dict[str, Any]
     warnings: list[str]
     plots: dict[str, str]
+    data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
 
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
+    from mcp_server.ml.fitting.image_plots import misclassified_plot
     from mcp_server.ml.fitting.plots import train_plots
     from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
@@ -109,9 +111,9 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     progress(5, "saving the model and plots")
     labels = [str(c) for c in schema.classes]
     size = _stage(req, data, fitted)
-    staged_plots = train_plots(
-        schema.task, fitted.y_test, pred, proba, labels, matrix, Path(req.staging) / tags.PLOTS
-    )
+    plots = Path(req.staging) / tags.PLOTS
+    staged_plots = train_plots(schema.task, fitted.y_test, pred, proba, labels, matrix, plots)
+    staged_plots |= misclassified_plot(schema, fitted.X_test, fitted.y_test, pred, labels, plots)
     return TrainOutcome(
         model=fitted.model,
         task=schema.task,
@@ -130,6 +132,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         estimator_params=fitted.estimator_params,
         warnings=data.warnings,
         plots=staged_plots,
+        data_kind=data.kind.name,
     )
 
 
