@@ -94,7 +94,9 @@ def test_detection_finds_the_registered_kind_and_falls_back_to_tables(
     assert [k.name for k in kinds()] == ["ordered_records", "images", "timeseries", "table"]
     with pytest.raises(MoaiMlError, match="already registered"):
         register_kind(OrderedRecords())
-    with pytest.raises(MoaiMlError, match="known kinds: table, timeseries, images, ordered_records"):
+    with pytest.raises(
+        MoaiMlError, match="known kinds: table, timeseries, images, ordered_records"
+    ):
         kind_for(records, hint="videos")
 
 

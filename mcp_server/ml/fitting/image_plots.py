@@ -11,6 +11,19 @@ COLUMNS = 5
 FILE = "misclassified.png"
 
 
+def fit_plots(
+    schema: Any, fitted: Any, pred: Any, proba: Any, matrix: Any, out: Path
+) -> dict[str, str]:
+    """A fit's holdout plots (`plots.train_plots`: residuals, or confusion matrix and ROC), and an
+    image model's misclassified images."""
+    from mcp_server.ml.fitting.plots import train_plots
+
+    labels = [str(c) for c in schema.classes]
+    y, X = fitted.y_test, fitted.X_test
+    made = train_plots(schema.task, y, pred, proba, labels, matrix, out)
+    return made | misclassified_plot(schema, X, y, pred, labels, out)
+
+
 def misclassified_plot(
     schema: Any, X: Any, y_true: Any, pred: Any, labels: list[str], out: Path
 ) -> dict[str, str]:

@@ -83,8 +83,7 @@ class TrainOutcome:
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
-    from mcp_server.ml.fitting.image_plots import misclassified_plot
-    from mcp_server.ml.fitting.plots import train_plots
+    from mcp_server.ml.fitting.image_plots import fit_plots
     from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
 
@@ -109,17 +108,14 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
     progress(5, "saving the model and plots")
-    labels = [str(c) for c in schema.classes]
     size = _stage(req, data, fitted)
-    plots = Path(req.staging) / tags.PLOTS
-    staged_plots = train_plots(schema.task, fitted.y_test, pred, proba, labels, matrix, plots)
-    staged_plots |= misclassified_plot(schema, fitted.X_test, fitted.y_test, pred, labels, plots)
+    staged_plots = fit_plots(schema, fitted, pred, proba, matrix, Path(req.staging) / tags.PLOTS)
     return TrainOutcome(
         model=fitted.model,
         task=schema.task,
         metrics=metrics,
         confusion=matrix,
-        labels=labels,
+        labels=[str(c) for c in schema.classes],
         fit_time_s=round(fitted.fit_time_s, 3),
         latency_ms=latency,
         model_size_mb=round(size / 2**20, 3),
