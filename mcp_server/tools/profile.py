@@ -13,7 +13,7 @@ from mcp_server.tools._common import READ_ONLY, run_domain
 from mcp_server.tools.args import DataKindName, DataPath, KindOptions, Task
 
 KindName = Literal[
-    "numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant"
+    "numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant", "image"
 ]
 
 
@@ -38,6 +38,10 @@ class DataWarning(BaseModel):
 
 class ProfileResult(BaseModel):
     data_path: str = Field(description="The file profiled, relative to the workspace")
+    data_kind: str = Field(description="Kind of data: table, or images (a folder of class folders)")
+    kind_details: dict[str, Any] = Field(
+        default_factory=dict, description="What the kind reports beyond columns: image sizes, modes"
+    )
     rows: int = Field(description="Number of rows")
     n_columns: int = Field(description="Number of columns")
     memory_mb: float = Field(description="In-memory size of the loaded table, MiB")
@@ -94,11 +98,10 @@ def profile_file(
     ranked = sorted(profile.columns, key=lambda c: (c.name not in flagged, -c.missing_pct, 0))
     listed = ranked[:max_columns]
     findings = sorted(profile.findings, key=lambda f: f.severity != "error")
-    counts: dict[str, int] = {}
-    for info in profile.columns:
-        counts[info.kind.value] = counts.get(info.kind.value, 0) + 1
     return ProfileResult(
         data_path=workspace.relative(path),
+        data_kind=kind.name,
+        kind_details=profile.details,
         rows=profile.rows,
         n_columns=len(profile.columns),
         memory_mb=profile.memory_mb,
@@ -106,18 +109,9 @@ def profile_file(
         task=profile.task,  # type: ignore[arg-type]
         task_reason=profile.task_reason,
         target_summary=profile.target_summary,
-        kind_counts=counts,
+        kind_counts=_kind_counts(profile),
         duplicate_rows=profile.duplicate_rows,
-        columns=[
-            ColumnSummary(
-                name=c.name,
-                kind=c.kind.value,
-                dtype=c.dtype,
-                missing_pct=c.missing_pct,
-                unique=c.unique,
-            )
-            for c in listed
-        ],
+        columns=[_column(c) for c in listed],
         columns_omitted=len(profile.columns) - len(listed),
         warnings=[
             DataWarning(code=f.code, severity=f.severity, column=f.column, message=f.message)  # type: ignore[arg-type]
@@ -125,6 +119,19 @@ def profile_file(
         ],
         warnings_omitted=max(0, len(findings) - max_warnings),
         **_next(workspace.relative(path), target, profile),
+    )
+
+
+def _kind_counts(profile: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for info in profile.columns:
+        counts[info.kind.value] = counts.get(info.kind.value, 0) + 1
+    return counts
+
+
+def _column(c: Any) -> ColumnSummary:
+    return ColumnSummary(
+        name=c.name, kind=c.kind.value, dtype=c.dtype, missing_pct=c.missing_pct, unique=c.unique
     )
 
 

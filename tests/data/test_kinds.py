@@ -91,11 +91,13 @@ def test_detection_finds_the_registered_kind_and_falls_back_to_tables(
     assert kind_for(records) is toy
     assert kind_for(records.with_suffix(".csv")).name == "table"
     assert kind_for(records, hint="table").name == "table"
-    assert [k.name for k in kinds()] == ["ordered_records", "timeseries", "table"]
+    assert [k.name for k in kinds()] == ["ordered_records", "images", "timeseries", "table"]
     with pytest.raises(MoaiMlError, match="already registered"):
         register_kind(OrderedRecords())
-    with pytest.raises(MoaiMlError, match="known kinds: table, timeseries, ordered_records"):
-        kind_for(records, hint="images")
+    with pytest.raises(
+        MoaiMlError, match="known kinds: table, timeseries, images, ordered_records"
+    ):
+        kind_for(records, hint="videos")
 
 
 def test_without_the_kind_a_jsonl_file_is_refused_by_the_table_reader(records: Path):
@@ -160,5 +162,5 @@ def test_the_table_kind_names_export_and_serving_routes_and_accepts_every_family
     assert table.routes.export_formats == FORMATS
     assert set(table.routes.serving_runtimes) == set(RUNTIMES) | set(OTHER_RUNTIMES)
     assert template_set(table.routes.tdd_templates).paths({"package": "p", "module": "m"})
-    # every family but the forecasters, which take a series' rows whole
-    assert all(table.accepts(spec) != spec.takes_rows for spec in REGISTRY.values())
+    # every family of table rows: not the forecasters (a series' rows whole), not the image families
+    assert all(table.accepts(spec) == ("table" in spec.data_kinds) for spec in REGISTRY.values())

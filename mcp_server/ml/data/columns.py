@@ -26,6 +26,7 @@ class Kind(StrEnum):
     TEXT = "text"
     IDENTIFIER = "identifier"
     CONSTANT = "constant"
+    IMAGE = "image"  # an image file's path (or its bytes): the images kind's one feature
 
 
 @dataclass(frozen=True)

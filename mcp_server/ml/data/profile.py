@@ -44,6 +44,7 @@ class Profile:
     # columns and settings with a role for the kind of data (a series' time column, horizon, ...),
     # which the schema keeps and the kind's model families are given (`Schema.roles`)
     roles: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # what a kind says beyond columns
 
     def column(self, name: str) -> ColumnInfo:
         for info in self.columns:

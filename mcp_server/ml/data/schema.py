@@ -16,14 +16,14 @@ if TYPE_CHECKING:
 
     from mcp_server.ml.data.profile import Profile
 
-FEATURE_KINDS = (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN, Kind.DATETIME, Kind.TEXT)
+FEATURE_KINDS = (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN, Kind.DATETIME, Kind.TEXT, Kind.IMAGE)
 MAX_ENUM = 50
 
 
 @dataclass(frozen=True)
 class Feature:
     name: str
-    kind: str  # numeric | categorical | boolean | datetime | text
+    kind: str  # numeric | categorical | boolean | datetime | text | image
     nullable: bool
     categories: list[str] = field(default_factory=list)  # seen values (categorical/boolean), capped
     integer: bool = False

@@ -46,14 +46,17 @@ class Exported:
 
 
 def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> pd.DataFrame:
-    """Up to 500 real rows (when a table is given) plus 200 synthetic rows from the schema."""
+    """Up to 500 real rows (when a table is given) plus 200 synthetic rows from the schema (none
+    for images: they cannot be drawn from a schema)."""
     import pandas as pd
 
     from mcp_server.ml.modeling.preprocess import coerce_frame
 
-    parts = [synthetic_rows(schema, seed=seed)]
+    parts = [] if schema.of_kind("image") else [synthetic_rows(schema, seed=seed)]
     if frame is not None and len(frame):
         parts.insert(0, frame.sample(min(REAL_ROWS, len(frame)), random_state=seed))
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in schema.names})
     return coerce_frame(
         pd.concat([coerce_frame(p, schema) for p in parts], ignore_index=True), schema
     )
@@ -103,6 +106,10 @@ def _onnx_bytes(
 ) -> tuple[bytes, Parity]:
     from mcp_server.ml.export.onnx_convert import OTHER_FORMATS, to_onnx
 
+    if schema.of_kind("image"):  # the network alone, proven on the sample's real images
+        from mcp_server.ml.export.onnx_image import image_onnx_bytes
+
+        return image_onnx_bytes(pipeline, schema, model_name, sample)
     data = to_onnx(pipeline, schema, model_name).SerializeToString()
     try:
         parity = check_parity(data, pipeline, schema, sample, model_name)
@@ -168,12 +175,16 @@ def export_pipeline(
     model_name: str,
     fmt: str,
     frame: pd.DataFrame | None = None,
+    data_kind: str = run_tags.DEFAULT_DATA_KIND,
 ) -> Exported:
-    """Serialize, check, then write `.moai/ml/exports/<run_id>/model.<ext>` and `schema.json`."""
+    """Serialize, check, then write `.moai/ml/exports/<run_id>/model.<ext>` and `schema.json`;
+    a format outside the routes of the model's kind of data is refused first."""
+    from mcp_server.ml.data.kinds.registry import check_route
     from mcp_server.ml.modeling.faithful import bare
 
     if fmt not in FORMATS:
         raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    check_route(data_kind, "export", fmt)
     pipeline = bare(pipeline)  # a file this product exported holds the pipeline behind its labels
     sample = parity_sample(schema, frame)
     data, parity = serialize(pipeline, schema, model_name, fmt, sample)
@@ -191,18 +202,20 @@ def export_pipeline(
 def run_table(
     workspace: Workspace, tags: dict[str, str], data_path: str | None
 ) -> pd.DataFrame | None:
-    """Real rows for the parity sample: `data_path`, else the table the run was trained on (if still
-    there)."""
-    from mcp_server.ml.data.tables import load_table
+    """Real rows for the parity sample: `data_path`, else the data the run was trained on (if still
+    there), read by their kind (a table, an image folder)."""
+    from mcp_server.ml.data.kinds.registry import kind_for
 
     if data_path:
-        return load_table(workspace.resolve(data_path, must_exist=True))
+        path = workspace.resolve(data_path, must_exist=True)
+        rows: pd.DataFrame = kind_for(path).read(path)
+        return rows
     recorded = tags.get(run_tags.DATA_PATH)
     if not recorded:
         return None
     try:
         path = workspace.resolve(recorded)
-        return load_table(path) if path.is_file() else None
+        return kind_for(path).read(path) if path.exists() else None
     except MoaiMlError:  # moved, changed or outside the workspace: synthetic rows still run
         return None
 
@@ -229,7 +242,9 @@ def export_run(
     loaded = store.load_run(run_id, trusted=trusted)
     frame = run_table(workspace, loaded.tags, data_path)
     name = loaded.model_name or "model"
-    done = export_pipeline(workspace, run_id, loaded.model, loaded.schema, name, fmt, frame)
+    done = export_pipeline(
+        workspace, run_id, loaded.model, loaded.schema, name, fmt, frame, run.data_kind
+    )
     return replace(done, verdict=verdict.as_dict())
 
 
@@ -254,5 +269,11 @@ def export_file(
         ) from exc
     if not hasattr(pipeline, "predict"):
         raise MoaiMlError(f"{model_path!r} does not hold a model (no predict method)")
+    from mcp_server.ml.data.kinds.images import IMAGES
+
     frame = run_table(workspace, {}, data_path)
-    return export_pipeline(workspace, f"file-{path.stem}", pipeline, schema, path.stem, fmt, frame)
+    # a model file has no run: its schema's image column says it was fitted on images
+    kind = IMAGES if schema.of_kind("image") else run_tags.DEFAULT_DATA_KIND
+    return export_pipeline(
+        workspace, f"file-{path.stem}", pipeline, schema, path.stem, fmt, frame, kind
+    )

@@ -90,6 +90,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         "rows": data.rows,
         "columns": data.columns,
         "sha256": data.sha256,
+        "data_kind": data.kind.name,
     }
     progress(1, f"prepared {len(data.y):,} rows", setup)
     out = []

@@ -154,6 +154,7 @@ def record_comparison(
         tags.SPEC_ID: args.spec_id,
         tags.DATA_PATH: data_rel,
         tags.DATA_SHA256: setup["sha256"],
+        tags.DATA_KIND: setup.get("data_kind", tags.DEFAULT_DATA_KIND),
         tags.ROWS: setup["rows"],
         tags.COLUMNS: setup["columns"],
         tags.TARGET: args.target,

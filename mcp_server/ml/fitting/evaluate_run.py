@@ -88,7 +88,8 @@ def _rows(
     if args.data_path is not None:
         return workspace.resolve(args.data_path, must_exist=True), None
     trained_on = run.tag(tags.DATA_PATH)
-    if not trained_on or not workspace.resolve(trained_on).is_file():
+    # a table is a file, an image folder a folder: the job reads either through its kind
+    if not trained_on or not workspace.resolve(trained_on).exists():
         raise MoaiMlError(
             f"the table the run was trained on ({trained_on!r}) is gone; pass data_path"
         )

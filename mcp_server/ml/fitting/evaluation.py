@@ -138,7 +138,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     if req.plots:
         progress(4, "drawing plots")
         drawn = {"y_true": y, "y_pred": pred, "proba": proba, "labels": labels, "matrix": matrix}
-        plots, smalls = _draw(req, schema, drawn, (names, values, method) if names else None)
+        plots, smalls = _draw(req, schema, drawn, (names, values, method) if names else None, X)
         _draw_forecast(req, model, X, y, plots, smalls)
     cv = None
     if req.cv_folds:
@@ -165,13 +165,17 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
 
 
 def _draw(
-    req: EvaluateRequest, schema: Any, drawn: dict[str, Any], ranked: Any
+    req: EvaluateRequest, schema: Any, drawn: dict[str, Any], ranked: Any, X: Any
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The task's plots (and their small copies), and an image model's misclassified images."""
     from mcp_server.ml.fitting import plots as drawing
+    from mcp_server.ml.fitting.image_plots import misclassified_plot
 
-    return drawing.render(
+    plots, smalls = drawing.render(
         schema.task, {**drawn, "importance": ranked}, Path(req.staging), small=True
     )
+    wrong = (schema, X, drawn["y_true"], drawn["y_pred"], drawn["labels"], Path(req.staging))
+    return plots | misclassified_plot(*wrong), smalls
 
 
 def _draw_forecast(

@@ -154,6 +154,7 @@ def _tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, An
         tags.SPEC_ID: args.spec_id,
         tags.DATA_PATH: data_rel,
         tags.DATA_SHA256: outcome.sha256,
+        tags.DATA_KIND: outcome.data_kind,
         tags.ROWS: outcome.rows,
         tags.COLUMNS: outcome.columns,
         tags.TARGET: args.target,

@@ -78,11 +78,12 @@ class TrainOutcome:
     estimator_params: dict[str, Any]
     warnings: list[str]
     plots: dict[str, str]
+    data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
 
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
-    from mcp_server.ml.fitting.plots import train_plots
+    from mcp_server.ml.fitting.image_plots import fit_plots
     from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
 
@@ -107,17 +108,14 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
     progress(5, "saving the model and plots")
-    labels = [str(c) for c in schema.classes]
     size = _stage(req, data, fitted)
-    staged_plots = train_plots(
-        schema.task, fitted.y_test, pred, proba, labels, matrix, Path(req.staging) / tags.PLOTS
-    )
+    staged_plots = fit_plots(schema, fitted, pred, proba, matrix, Path(req.staging) / tags.PLOTS)
     return TrainOutcome(
         model=fitted.model,
         task=schema.task,
         metrics=metrics,
         confusion=matrix,
-        labels=labels,
+        labels=[str(c) for c in schema.classes],
         fit_time_s=round(fitted.fit_time_s, 3),
         latency_ms=latency,
         model_size_mb=round(size / 2**20, 3),
@@ -130,6 +128,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         estimator_params=fitted.estimator_params,
         warnings=data.warnings,
         plots=staged_plots,
+        data_kind=data.kind.name,
     )
 
 

@@ -32,6 +32,7 @@ class EstimatorSpec:
     needs_scaling: bool = False
     # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
     # | "none" (a forecaster: no ONNX route)
+    # | "torch_image" (an image network alone, onnx_image)
     onnx: str = "skl2onnx"
     extra: str | None = None  # optional-dependency extra that provides it
     # distributions needed to load a fitted model, besides scikit-learn

@@ -64,6 +64,8 @@ def _coerce(column: pd.Series, kind: str) -> pd.Series:
         return pd.to_numeric(column, errors="coerce").astype("float64")
     if kind == "datetime":
         return pd.to_datetime(column, errors="coerce", format="mixed")
+    if kind == "image":  # a path, bytes or a PIL image: the image family decodes it itself
+        return column.astype(object)
     if kind == "text":
         # TfidfVectorizer has no imputer in front of it and refuses NaN: a missing text is empty.
         return column.astype(object).where(column.notna(), "").map(str).astype(object)
@@ -124,7 +126,9 @@ def build_preprocessor(schema: Schema, scale: bool) -> Any:
 def build_pipeline(
     schema: Schema, estimator_name: str, params: dict[str, Any] | None, seed: int | None
 ) -> Any:
-    """The full model: preprocessing then the registry's estimator, as one Pipeline."""
+    """The full model: preprocessing then the registry's estimator, as one Pipeline. Images
+    pass through: decoding, resizing and normalising them is the image family's own fitted
+    state (a raw file in, a label out)."""
     from sklearn.pipeline import Pipeline
 
     from mcp_server.ml.modeling.catalog import get_spec
@@ -137,6 +141,8 @@ def build_pipeline(
         )
         return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
     estimator = make_estimator(estimator_name, schema.task, params, seed)
+    if schema.of_kind("image"):
+        return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
     return Pipeline(
         [("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)]
     )

@@ -269,9 +269,29 @@ def _neural(
     )
 
 
+def _image(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
+    """An image family: a torch network over the image files (ONNX: the network alone)."""
+    return EstimatorSpec(
+        name,
+        f"{_NEURAL}{target}",
+        None,
+        onnx="torch_image",
+        extra="dl" if library == "torch" else "vision",
+        packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),
+        cost=cost,
+        requires=(*dict.fromkeys(("torch", library)), "PIL"),
+        in_defaults=library == "torch",
+        data_kinds=("images",),
+    )
+
+
 _SPECS += [
     _neural("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
     _neural("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
+    # Images (`ml/data/kinds/images.py`): the files pass through to the network, whose fitted state
+    # is the input recipe; transfer learning needs params={"checkpoint": ...}, so is only named.
+    _image("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
+    _image("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
 ]
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.

@@ -44,16 +44,19 @@ def generate_serving(
     trusted: bool = False,
     allow_failed_gates: bool = False,
 ) -> Generated:
+    from mcp_server.ml.data.kinds.registry import check_route  # before loading: the kind's routes
     from mcp_server.ml.export.formats import parity_sample, run_table, serialize
     from mcp_server.ml.tracking.doors import open_run
     from mcp_server.ml.tracking.runs import get_store
 
     store = get_store(workspace)
     run, verdict = open_run(store, run_id, "serve", allow_failed_gates)
+    check_route(run.data_kind, "serving", runtime if runtime != AUTO else None)
     loaded = store.load_run(run.run_id, trusted=trusted)
     reason = f"runtime={runtime!r} was asked for"
     if runtime == AUTO:
         runtime, reason = choose_runtime(loaded.schema)
+        check_route(run.data_kind, "serving", runtime)
     if runtime not in OTHER_RUNTIMES:
         check_servable(loaded.schema, runtime)
     rel = _service_folder(workspace, output_dir or default_output_dir(run.run_id, loaded.tags))

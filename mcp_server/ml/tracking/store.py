@@ -114,7 +114,8 @@ class MlflowStore:
             )
             return record.run_id
         experiment_id = self.experiment_id(record.experiment)
-        tags = {t.KIND: record.kind, **SOURCE_TAGS}
+        # every new run says its kind of data: the tools' records name it, the rest fit tables
+        tags = {t.KIND: record.kind, t.DATA_KIND: t.DEFAULT_DATA_KIND, **SOURCE_TAGS}
         if record.parent_run_id:
             tags[t.PARENT_RUN] = record.parent_run_id
         tags.update(_record_tags(record))

@@ -20,6 +20,10 @@ PHASE = "moai.phase"  # tdd-green | tdd-refactor
 SOURCE = "moai.source"  # the tool family that made the run (ml_tdd)
 DATA_PATH = "moai.data_path"  # the table, relative to the workspace
 DATA_SHA256 = "moai.data_sha256"
+# The kind of data the run's model was fitted on (`ml/data/kinds`: table, images, ...); written on
+# every new run (`MlflowStore.record`), a run without it (recorded before kinds) is a table.
+DATA_KIND = "moai.data_kind"
+DEFAULT_DATA_KIND = "table"
 ROWS = "moai.rows"
 COLUMNS = "moai.columns"
 PARAMS = "moai.params"  # the caller's estimator params (JSON)
@@ -49,6 +53,7 @@ ONNX_TASK = "moai.task"
 ONNX_TARGET = "moai.target"
 ONNX_INPUTS = "moai.inputs"
 ONNX_CLASSES = "moai.classes"
+ONNX_IMAGE_PREPROCESSING = "moai.image_preprocessing"  # what an image graph's caller does first
 
 # The run's verdict (agreed names: the model registry relies on them), written and read only as
 # `tracking.verdict.Verdict`: whether it met its SPEC's gates (absent without a SPEC), whether it

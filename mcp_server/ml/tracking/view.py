@@ -40,6 +40,12 @@ class RunView:
         return self.tags.get(t.KIND, "other")
 
     @property
+    def data_kind(self) -> str:
+        """The kind of data the run's model was fitted on (`ml/data/kinds`); `kind` is the run's
+        own kind (train, compare, ...)."""
+        return self.tags.get(t.DATA_KIND) or t.DEFAULT_DATA_KIND
+
+    @property
     def spec_id(self) -> str | None:
         spec = self.tags.get(t.SPEC_ID)
         return spec if spec and spec != "None" else None

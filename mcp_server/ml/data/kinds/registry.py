@@ -13,11 +13,16 @@ from typing import Any, cast
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.data.kinds.base import DataKind
+from mcp_server.ml.data.kinds.images import IMAGES, ImageFolderKind
 from mcp_server.ml.data.kinds.table import TABLE, TableKind
 from mcp_server.ml.data.kinds.timeseries import TIMESERIES, TimeSeriesKind
 
 DEFAULT = TABLE
-_KINDS: dict[str, DataKind] = {TABLE: TableKind(), TIMESERIES: TimeSeriesKind()}
+_KINDS: dict[str, DataKind] = {
+    TABLE: TableKind(),
+    TIMESERIES: TimeSeriesKind(),
+    IMAGES: ImageFolderKind(),
+}
 
 
 def register_kind(kind: DataKind) -> None:
@@ -45,6 +50,29 @@ def kind_named(name: str) -> DataKind:
     if name not in _KINDS:
         raise MoaiMlError(f"unknown kind of data {name!r}; known kinds: {', '.join(_KINDS)}")
     return _KINDS[name]
+
+
+ROUTES = ("export", "serving")
+
+
+def check_route(data_kind: str, route: str, value: str | None) -> None:
+    """Refuse, in one line naming the kind's routes, an export format (`route="export"`) or a
+    serving runtime (`route="serving"`) that a run fitted on `data_kind` data cannot take
+    (`value=None`: any one of them, refused only when the kind has none)."""
+    kind = kind_named(data_kind)
+    allowed = kind.routes.export_formats if route == "export" else kind.routes.serving_runtimes
+    if value in allowed or (value is None and allowed):
+        return
+    what = "export format" if route == "export" else "serving runtime"
+    if not allowed:
+        raise MoaiMlError(
+            f"a model of {kind.name} data has no {what} yet (its {route} routes: none); "
+            f"export it instead (formats: {', '.join(kind.routes.export_formats)})"
+        )
+    raise MoaiMlError(
+        f"use one of {', '.join(allowed)}: {what} {value!r} is not among the {route} routes of "
+        f"{kind.name} data"
+    )
 
 
 def kind_for(
