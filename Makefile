@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series,dask]"
 	touch $@ $(STAMP)
 
 # `make check` needs the test tools and the light extras, not torch, DVC or W&B (their tests skip
