@@ -78,6 +78,14 @@ AllowFailedGates = Annotated[
 RunRef = Annotated[
     str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")
 ]
+Cluster = Annotated[
+    str | None,
+    Field(
+        max_length=300,
+        description="Where it runs: local, local-cluster (Dask on this machine) or "
+        "tcp://host:port (a Dask scheduler); default MOAI_ML_CLUSTER, else local",
+    ),
+]
 Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model (ml/modeling/registry.py)
 Families = Annotated[list[Family], Field(max_length=20)]
 Metric = Annotated[

@@ -1,0 +1,121 @@
+"""`ml_batch_score`: a run's or registered model's predictions over a partitioned dataset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from mcp.server.mcpserver import Context, MCPServer
+from pydantic import BaseModel, Field
+
+from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.scoring.job import ScoreOutcome, batch_score_job
+from mcp_server.ml.scoring.request import BatchScoreArgs
+from mcp_server.ml.scoring.run import Scoring, prepare_scoring, record_scoring
+from mcp_server.tools._background import long_running
+from mcp_server.tools._common import WRITES_FILES
+from mcp_server.tools._lifecycle import drive
+from mcp_server.tools.args import AllowFailedGates, Cluster, RunRef, StopAfter, Trusted
+
+MAX_COLUMNS = 30
+
+Dataset = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="Folder of Parquet files, a Parquet or CSV file, or a glob (data/p/*.csv)",
+    ),
+]
+Output = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=4096,
+        description="Folder of the scored partitions (default scores/<data>-<run>/); give the "
+        "same one to resume",
+    ),
+]
+Keep = Annotated[
+    list[Annotated[str, Field(max_length=1024)]],
+    Field(max_length=100, description="Input columns copied beside the predictions (ids)"),
+]
+
+
+class BatchScoreResult(BaseModel):
+    output: str = Field(description="Folder of the scored Parquet partitions")
+    run_id: str = Field(description="Run of the model (column moai_run_id)")
+    model_version: str | None = Field(description="Registered version (moai_model_version)")
+    partitions: int = Field(description="Partitions of the dataset, all scored now")
+    scored: int = Field(description="Partitions this call scored")
+    resumed: int = Field(description="Partitions an earlier call had finished (not redone)")
+    rows: int = Field(description="Rows scored in all")
+    rows_per_s: float | None = Field(description="Rows this call scored per second")
+    columns: list[str] = Field(description="Columns of the output (up to 30)")
+    engine: str = Field(description="Where it ran: local, local-cluster or tcp://host:port")
+    workers: int = Field(description="Dask workers (1: the job process)")
+    dashboard: str | None = Field(description="The Dask dashboard while it ran")
+    next_step: str = Field(description="What to do next")
+
+
+def _answer(call: Call[BatchScoreArgs], outcome: ScoreOutcome, ids: list[str]) -> BatchScoreResult:
+    facts: Scoring = call.facts
+    speed = outcome.rows_scored / outcome.seconds if outcome.seconds > 0 else None
+    return BatchScoreResult(
+        output=facts.output,
+        run_id=facts.run_id,
+        model_version=facts.version or None,
+        partitions=outcome.partitions,
+        scored=outcome.scored,
+        resumed=outcome.skipped,
+        rows=outcome.rows,
+        rows_per_s=round(speed, 1) if speed is not None and outcome.rows_scored else None,
+        columns=outcome.columns[:MAX_COLUMNS],
+        engine=outcome.where.engine,
+        workers=outcome.where.workers,
+        dashboard=outcome.where.dashboard,
+        next_step=f"read {facts.output}/*.parquet (pandas.read_parquet reads the folder); "
+        "ml_monitor_drift compares new data with the training table",
+    )
+
+
+BATCH_SCORING = Capability(
+    name="batch scoring",
+    prepare=prepare_scoring,
+    execute=batch_score_job,
+    record=record_scoring,
+    answer=_answer,
+    creates_runs=False,  # the scores are files; nothing is recorded on the run
+    recording="writing the answer",
+)
+
+
+def register(server: MCPServer, workspace: Workspace) -> None:
+    @server.tool(annotations=WRITES_FILES, title="Score a dataset in batch")
+    @long_running(workspace)
+    async def ml_batch_score(
+        model: RunRef,
+        data_path: Dataset,
+        output: Output = None,
+        keep: Keep = [],  # noqa: B006 - pydantic copies defaults
+        cluster: Cluster = None,
+        allow_failed_gates: AllowFailedGates = False,
+        trusted: Trusted = False,
+        time_budget_s: StopAfter = 3600,
+        ctx: Context | None = None,
+    ) -> BatchScoreResult:
+        """Score a run or registered model (models:/name@alias) over a partitioned dataset,
+        one file a partition, writing partitioned Parquet: predictions, a probability per class,
+        run id and model version. Resumable: a stopped call's finished partitions are kept.
+        cluster runs it on Dask."""
+        args = BatchScoreArgs(
+            model=model,
+            data_path=data_path,
+            output=output,
+            keep=tuple(keep),
+            cluster=cluster,
+            allow_failed_gates=allow_failed_gates,
+            trusted=trusted,
+            time_budget_s=time_budget_s,
+        )
+        return await drive(BATCH_SCORING, workspace, args, ctx)
