@@ -93,7 +93,7 @@ async def test_a_second_call_scores_only_the_partitions_that_are_not_done(traine
 
 async def test_a_glob_of_csvs_scored_through_a_registered_model_names_its_version(trained):
     project, runs = trained
-    run_id = runs["forest"]["run_id"]
+    run_id = runs["logistic"]["run_id"]
     rows = pd.read_csv(project / "data/breast_cancer.csv")
     (project / "data/csv").mkdir()
     for i in range(3):
@@ -161,7 +161,12 @@ async def test_an_output_folder_holding_other_files_or_other_scores_is_refused(t
         )
         other = await client.call_tool(
             "ml_batch_score",
-            {"model": runs["forest"]["run_id"], "data_path": "data/parts", "output": "s"},
+            {
+                "model": runs["forest"]["run_id"],
+                "data_path": "data/parts",
+                "output": "s",
+                "allow_failed_gates": True,  # its SPEC's latency gate depends on the machine
+            },
         )
     assert "was not written by ml_batch_score" in error_text(foreign)
     assert (project / "reports/notes.md").read_text() == "mine"
