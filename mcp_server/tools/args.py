@@ -53,12 +53,7 @@ SpecId = Annotated[
 ]
 Trusted = Annotated[
     bool,
-    Field(
-        description="Load the run's pickle even if this machine's moai-ml did not sign it "
-        "(loading a "
-        "pickle runs "
-        "code: only for runs whose author you trust)"
-    ),
+    Field(description="Load a model pickle this machine did not sign (it runs code)"),
 ]
 Experiment = Annotated[
     str | None,
@@ -68,12 +63,7 @@ Experiment = Annotated[
 ]
 AllowFailedGates = Annotated[
     bool,
-    Field(
-        description="Use a run that failed its SPEC's gates or was rejected anyway (recorded on "
-        "the "
-        "run and in "
-        "the result); without it such a run is refused"
-    ),
+    Field(description="Use a run that failed its SPEC gates or was rejected (recorded)"),
 ]
 RunRef = Annotated[
     str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")
@@ -82,8 +72,7 @@ Cluster = Annotated[
     str | None,
     Field(
         max_length=300,
-        description="Where it runs: local, local-cluster (Dask on this machine) or "
-        "tcp://host:port (a Dask scheduler); default MOAI_ML_CLUSTER, else local",
+        description="local, local-cluster, tcp://host:port (Dask); default MOAI_ML_CLUSTER",
     ),
 ]
 Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model (ml/modeling/registry.py)

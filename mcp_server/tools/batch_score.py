@@ -24,7 +24,7 @@ Dataset = Annotated[
     Field(
         min_length=1,
         max_length=4096,
-        description="Folder of Parquet files, a Parquet or CSV file, or a glob (data/p/*.csv)",
+        description="Parquet folder or file, or a CSV glob",
     ),
 ]
 Output = Annotated[
@@ -32,13 +32,12 @@ Output = Annotated[
     Field(
         min_length=1,
         max_length=4096,
-        description="Folder of the scored partitions (default scores/<data>-<run>/); give the "
-        "same one to resume",
+        description="Output folder (default scores/<data>-<run>); resumes",
     ),
 ]
 Keep = Annotated[
     list[Annotated[str, Field(max_length=1024)]],
-    Field(max_length=100, description="Input columns copied beside the predictions (ids)"),
+    Field(max_length=100, description="Input columns to copy"),
 ]
 
 
@@ -104,10 +103,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         time_budget_s: StopAfter = 3600,
         ctx: Context | None = None,
     ) -> BatchScoreResult:
-        """Score a run or registered model (models:/name@alias) over a partitioned dataset,
-        one file a partition, writing partitioned Parquet: predictions, a probability per class,
-        run id and model version. Resumable: a stopped call's finished partitions are kept.
-        cluster runs it on Dask."""
+        """Score a run or registered model over a partitioned dataset into partitioned Parquet:
+        predictions, class probabilities, run id and version; resumes a stopped call."""
         args = BatchScoreArgs(
             model=model,
             data_path=data_path,
