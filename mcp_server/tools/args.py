@@ -72,7 +72,7 @@ Cluster = Annotated[
     str | None,
     Field(
         max_length=300,
-        description="local, local-cluster, tcp://host:port (Dask); default MOAI_ML_CLUSTER",
+        description="local, local-cluster or tcp://host:port (Dask)",
     ),
 ]
 Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model (ml/modeling/registry.py)

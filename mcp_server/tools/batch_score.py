@@ -15,7 +15,7 @@ from mcp_server.ml.scoring.run import Scoring, prepare_scoring, record_scoring
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._lifecycle import drive
-from mcp_server.tools.args import AllowFailedGates, Cluster, RunRef, StopAfter, Trusted
+from mcp_server.tools.args import AllowFailedGates, Cluster, RunRef, Trusted
 
 MAX_COLUMNS = 30
 
@@ -32,7 +32,7 @@ Output = Annotated[
     Field(
         min_length=1,
         max_length=4096,
-        description="Output folder (default scores/<data>-<run>); resumes",
+        description="Output folder (default scores/<data>-<run>); reuse it to resume",
     ),
 ]
 Keep = Annotated[
@@ -100,7 +100,6 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         cluster: Cluster = None,
         allow_failed_gates: AllowFailedGates = False,
         trusted: Trusted = False,
-        time_budget_s: StopAfter = 3600,
         ctx: Context | None = None,
     ) -> BatchScoreResult:
         """Score a run or registered model over a partitioned dataset into partitioned Parquet:
@@ -113,6 +112,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             cluster=cluster,
             allow_failed_gates=allow_failed_gates,
             trusted=trusted,
-            time_budget_s=time_budget_s,
         )
         return await drive(BATCH_SCORING, workspace, args, ctx)

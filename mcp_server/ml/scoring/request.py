@@ -22,7 +22,8 @@ class BatchScoreArgs:
     cluster: str | None = None  # None: MOAI_ML_CLUSTER; local, local-cluster, tcp://host:port
     allow_failed_gates: bool = False
     trusted: bool = False
-    time_budget_s: float = 3600.0
+    # No budget of its own: it runs until done or cancelled, and finished partitions are kept.
+    time_budget_s: float = 7 * 86400.0
 
 
 @dataclass(frozen=True)
