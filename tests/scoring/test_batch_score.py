@@ -100,9 +100,7 @@ async def test_a_glob_of_csvs_scored_through_a_registered_model_names_its_versio
         rows.iloc[i::3].to_csv(project / f"data/csv/day-{i}.csv", index=False)
     async with inprocess_client(project) as client:
         structured(
-            await client.call_tool(
-                "ml_register_model", {"run_id": run_id, "name": "cancer"}
-            )
+            await client.call_tool("ml_register_model", {"run_id": run_id, "name": "cancer"})
         )
         result = structured(
             await client.call_tool(

@@ -50,3 +50,54 @@ async def test_the_setting_alone_runs_it_on_a_local_cluster_sized_to_the_machine
     assert result["engine"] == "local-cluster" and result["workers"] >= 1
     assert result["dashboard"].startswith("http://127.0.0.1:")
     assert result["rows"] == 569 and len(read_scores(project, result["output"])) == 569
+
+
+async def test_a_worker_killed_mid_scoring_leaves_only_whole_partitions_and_the_job_finishes(
+    trained,
+):
+    import json
+    import os
+    import signal
+    import time
+
+    import anyio
+    from distributed import Client
+
+    from tests.cluster_support import local_cluster
+
+    project, runs = trained
+    rows = pd.read_csv(project / "data/breast_cancer.csv").drop(columns=["target"])
+    (project / "data/big").mkdir()
+    for i in range(30):
+        pd.concat([rows] * 4, ignore_index=True).to_parquet(project / f"data/big/p{i:02d}.parquet")
+    manifest = project / "scores/big/_manifest.json"
+    killed: list[float] = []
+
+    async def kill_a_worker(address: str) -> None:
+        with anyio.fail_after(120):
+            while not manifest.exists() or len(json.loads(manifest.read_text())["done"]) < 2:
+                await anyio.sleep(0.05)
+        with Client(address, timeout=10) as watcher:
+            pid = next(iter(watcher.run(os.getpid).values()))
+        os.kill(pid, signal.SIGKILL)
+        killed.append(time.monotonic())
+
+    with local_cluster() as cluster:
+        address = cluster.scheduler_address
+        args = {
+            "model": runs["forest"]["run_id"],
+            "data_path": "data/big",
+            "output": "scores/big",
+            "cluster": address,
+            "allow_failed_gates": True,  # its SPEC's latency gate depends on the machine
+        }
+        async with inprocess_client(project) as client, anyio.create_task_group() as group:
+            group.start_soon(kill_a_worker, address)
+            result = structured(await client.call_tool("ml_batch_score", args))
+            finished = time.monotonic()
+    assert killed and killed[0] < finished, "a worker was killed while the job ran"
+    assert result["partitions"] == 30 and result["rows"] == 30 * 4 * len(rows)
+    done = json.loads(manifest.read_text())["done"]
+    assert len(done) == 30 and not list((project / "scores/big").glob(".*.tmp"))
+    for entry in done.values():
+        assert len(pd.read_parquet(project / "scores/big" / entry["file"])) == entry["rows"]

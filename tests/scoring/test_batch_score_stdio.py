@@ -67,7 +67,9 @@ async def test_a_cancelled_cluster_job_keeps_whole_partitions_and_the_next_call_
         with anyio.fail_after(240):
             while len(_done(output)) < 2:
                 await anyio.sleep(0.05)
-        cancelled = structured(await client.call_tool("ml_job_cancel", {"job_id": ticket["job_id"]}))
+        cancelled = structured(
+            await client.call_tool("ml_job_cancel", {"job_id": ticket["job_id"]})
+        )
         assert cancelled["state"] == "cancelled", cancelled
         stopped = _done(output)
         assert 2 <= len(stopped) < PARTS

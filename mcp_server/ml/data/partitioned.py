@@ -17,6 +17,8 @@ from mcp_server.core.errors import DataError
 from mcp_server.ml.data.tables import CSV_SUFFIXES, PARQUET_SUFFIXES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from mcp_server.files.workspace import Workspace
 
 GLOB = frozenset("*?[")
@@ -67,6 +69,20 @@ def partitions(workspace: Workspace, reference: str) -> Partitioned:
     )
 
 
+def empty_like(source: str) -> pd.DataFrame:
+    """A partition's columns without its rows (what Dask needs to plan), read cheaply: a Parquet
+    file's schema, a CSV file's first rows."""
+    from mcp_server.ml.data.tables import load_table
+
+    path = Path(source)
+    if path.suffix.lower() in PARQUET:
+        import pyarrow.parquet as pq
+
+        empty: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
+        return empty
+    return load_table(path, max_rows=100).iloc[:0]
+
+
 def _globbed(workspace: Workspace, reference: str) -> list[Path]:
     parts = Path(reference).parts
     first = next(i for i, p in enumerate(parts) if any(c in p for c in GLOB))
@@ -113,4 +129,4 @@ def _format(files: list[Path], reference: str) -> str:
     )
 
 
-__all__ = ["Partitioned", "is_partitioned", "partitions"]
+__all__ = ["Partitioned", "empty_like", "is_partitioned", "partitions"]

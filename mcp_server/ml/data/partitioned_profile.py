@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.cluster.engine import Where, open_engine
+from mcp_server.ml.data.partitioned import empty_like
 from mcp_server.ml.data.profile import MAX_CLASSES, Profile, profile_frame, refind
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def profile_partitioned(request: ProfileRequest, progress: Any) -> PartitionedPr
     compute: Any = dask.compute  # type: ignore[attr-defined]
     with open_engine(request.engine) as (_client, where):
         progress(0, f"counting {len(request.files)} partitions on {where.engine}")
-        frame = dd.from_map(read_file, request.files)
+        frame = dd.from_map(read_file, request.files, meta=empty_like(request.files[0]))
         rows, missing, distinct = compute(
             frame.shape[0],
             frame.isna().sum(),

@@ -84,12 +84,13 @@ def _on_cluster(client: Any, job: ScoreJob, model: Any, schema: Any) -> Scored:
     import distributed
     from dask.delayed import delayed
 
+    from mcp_server.ml.data.partitioned import empty_like
     from mcp_server.ml.scoring.partition import meta, read_part, score_frame, write_part
 
     if not job.parts:
         return
     stamps = {p.name: manifest.stamp(Path(p.source)) for p in job.parts}
-    sample = read_part(job.parts[0].source).iloc[:0]
+    sample = empty_like(job.parts[0].source)
     dd: Any = dask.dataframe  # Dask ships no type hints for these
     as_completed: Any = cast(Any, distributed).as_completed
     frames = dd.from_map(
