@@ -141,7 +141,9 @@ async def test_a_hostile_or_empty_dataset_path_is_refused_before_anything_is_wri
     assert not (project / "scores").exists()
 
 
-async def test_an_output_folder_holding_other_files_or_other_scores_is_refused(trained):
+async def test_an_output_folder_of_other_files_or_scores_or_a_missing_kept_column_is_refused(
+    trained,
+):
     project, runs = trained
     split_parquet(project)
     (project / "reports").mkdir()
@@ -166,6 +168,11 @@ async def test_an_output_folder_holding_other_files_or_other_scores_is_refused(t
                 "allow_failed_gates": True,  # its SPEC's latency gate depends on the machine
             },
         )
+        unknown = await client.call_tool(
+            "ml_batch_score",
+            {"model": runs["logistic"]["run_id"], "data_path": "data/parts", "keep": ["order_id"]},
+        )
+    assert "keep names columns the data lacks (order_id)" in error_text(unknown)
     assert "was not written by ml_batch_score" in error_text(foreign)
     assert (project / "reports/notes.md").read_text() == "mine"
     assert "give another output folder" in error_text(other)

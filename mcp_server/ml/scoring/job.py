@@ -41,7 +41,8 @@ def batch_score_job(job: ScoreJob, progress: Callable[..., None]) -> ScoreOutcom
     manifest.clear_temporaries(output)
     manifest.write(output, job.identity, done)
     started, rows_now = time.monotonic(), 0
-    with open_engine(job.engine) as (client, where):
+    engine = job.engine if job.parts else "local"  # nothing left to score: no cluster started
+    with open_engine(engine) as (client, where):
         progress(0.5, f"scoring {len(job.parts)} of {job.total} partitions on {where.engine}")
         scored = _local if client is None else _on_cluster
         for count, (part, rows, source_stamp) in enumerate(scored(client, job, model, schema), 1):

@@ -48,8 +48,8 @@ def prepare_scoring(call: Call[BatchScoreArgs]) -> Plan:
     if engine != LOCAL:
         require_dask()
     run_id, version, model_path, schema = _model(workspace, args)
-    _check_keep(args.keep, schema)
     dataset = partitions(workspace, args.data_path)
+    _check_keep(args.keep, dataset)
     output = args.output or f"{OUTPUT_ROOT}/{_slug(args.data_path)}-{run_id[:8]}"
     folder = _output_folder(workspace, output, dataset)
     identity = {
@@ -101,13 +101,24 @@ def _model(workspace: Workspace, args: BatchScoreArgs) -> tuple[str, str, Path, 
     return run.run_id, version, moai / tags.MODEL_FILE, schema
 
 
-def _check_keep(keep: tuple[str, ...], schema: dict[str, object]) -> None:
+def _check_keep(keep: tuple[str, ...], dataset: Partitioned) -> None:
+    """Kept columns are input columns (of the first partition) that no output column shadows."""
+    from mcp_server.ml.data.partitioned import empty_like
+
     taken = {PREDICTION, RUN_ID, VERSION}
     clash = [c for c in keep if c in taken or c.startswith("proba_")]
     if clash:
         raise MoaiMlError(
             f"keep names output columns ({', '.join(clash)}); keep only input columns"
         )
+    if keep:
+        columns = [str(c) for c in empty_like(str(dataset.files[0])).columns]
+        missing = [c for c in keep if c not in columns]
+        if missing:
+            raise MoaiMlError(
+                f"keep names columns the data lacks ({', '.join(missing[:5])}); its columns: "
+                f"{', '.join(columns[:20])}"
+            )
 
 
 def _output_folder(workspace: Workspace, output: str, dataset: Partitioned) -> Path:
