@@ -74,8 +74,8 @@ async def _run(project: Path, rows: int, parts: int) -> None:
             results[engine] = result
     for engine, result in results.items():
         print(
-            f"{engine:>13}: {result['rows']:,} rows in {result['partitions']} partitions, "
-            f"{result['workers']} worker(s): {result['rows_per_s']:,.0f} rows/s "
+            f"{engine:>13}: {result['rows']:,} rows in {result['scored']} partitions "
+            f"({result['ran_on']}): {result['rows_per_s']:,.0f} rows/s "
             f"(call {result['wall_s']:.1f} s)"
         )
     ratio = results["local-cluster"]["rows_per_s"] / results["local"]["rows_per_s"]

@@ -17,8 +17,6 @@ from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import AllowFailedGates, Cluster, RunRef, Trusted
 
-MAX_COLUMNS = 30
-
 Dataset = Annotated[
     str,
     Field(
@@ -45,15 +43,13 @@ class BatchScoreResult(BaseModel):
     output: str = Field(description="Folder of the scored Parquet partitions")
     run_id: str = Field(description="Run of the model (column moai_run_id)")
     model_version: str | None = Field(description="Registered version (moai_model_version)")
-    partitions: int = Field(description="Partitions of the dataset, all scored now")
     scored: int = Field(description="Partitions this call scored")
     resumed: int = Field(description="Partitions an earlier call had finished (not redone)")
     rows: int = Field(description="Rows scored in all")
     rows_per_s: float | None = Field(description="Rows this call scored per second")
-    columns: list[str] = Field(description="Columns of the output (up to 30)")
-    engine: str = Field(description="Where it ran: local, local-cluster or tcp://host:port")
-    workers: int = Field(description="Dask workers (1: the job process)")
-    dashboard: str | None = Field(description="The Dask dashboard while it ran")
+    ran_on: str = Field(
+        description="local (the job process), or the Dask cluster: its workers and dashboard"
+    )
     next_step: str = Field(description="What to do next")
 
 
@@ -64,17 +60,13 @@ def _answer(call: Call[BatchScoreArgs], outcome: ScoreOutcome, ids: list[str]) -
         output=facts.output,
         run_id=facts.run_id,
         model_version=facts.version or None,
-        partitions=outcome.partitions,
         scored=outcome.scored,
         resumed=outcome.skipped,
         rows=outcome.rows,
         rows_per_s=round(speed, 1) if speed is not None and outcome.rows_scored else None,
-        columns=outcome.columns[:MAX_COLUMNS],
-        engine=outcome.where.engine,
-        workers=outcome.where.workers,
-        dashboard=outcome.where.dashboard,
-        next_step=f"read {facts.output}/*.parquet (pandas.read_parquet reads the folder); "
-        "ml_monitor_drift compares new data with the training table",
+        ran_on=outcome.where.describe(),
+        next_step=f"read {facts.output}/*.parquet ({', '.join(outcome.columns[:8])}); "
+        "ml_detect_drift compares new data with the training table",
     )
 
 

@@ -39,6 +39,13 @@ class Where:
     workers: int  # Dask workers (1: the job process itself)
     dashboard: str | None  # the Dask dashboard's link while the cluster ran (None: local)
 
+    def describe(self) -> str:
+        """`local`, or `tcp://host:port: 2 workers, dashboard http://...`."""
+        if self.engine == LOCAL:
+            return LOCAL
+        board = f", dashboard {self.dashboard}" if self.dashboard else ""
+        return f"{self.engine}: {self.workers} workers{board}"
+
 
 def choose(argument: str | None = None) -> str:
     """The engine a call names: its `cluster` argument, else `MOAI_ML_CLUSTER`, else local. A
