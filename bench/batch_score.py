@@ -1,11 +1,13 @@
-"""Batch scoring throughput: `ml_batch_score` in the job process vs on a LocalCluster.
+"""Batch scoring throughput: `ml_batch_score` in the job process vs on a Dask cluster.
 
 Trains one model (hist_gradient_boosting, 10 numeric features) with `ml_train` in a temporary
 workspace, writes a generated dataset of `--rows` rows as `--parts` Parquet files, then scores it
-twice through the real server (in-process MCP client): without a cluster (the job process scores
-the partitions one after the other) and with `cluster="local-cluster"` (a LocalCluster of one
-single-threaded worker process per core). Prints rows/s of each (the tool's own figure: scoring
-time from opening the engine, so the cluster's start-up counts) and the call's wall time.
+three times through the real server (in-process MCP client): without a cluster (the job process
+scores the partitions one after the other), with `cluster="local-cluster"` (the job starts a
+LocalCluster of one single-threaded worker process per core: its start-up counts), and on a
+running cluster of two single-threaded worker processes (`tcp://...`, started by this script
+beforehand, as an operator's cluster would be). Prints rows/s of each (the tool's own figure:
+scoring time from opening the engine) and the call's wall time.
 Run: `.venv/bin/python bench/batch_score.py [--rows 3000000] [--parts 30]`
 """
 
@@ -46,7 +48,7 @@ def _dataset(folder: Path, rows: int, parts: int) -> None:
         )
 
 
-async def _run(project: Path, rows: int, parts: int) -> None:
+async def _run(project: Path, rows: int, parts: int, address: str) -> None:
     _table(50_000, seed=1).to_csv(project / "train.csv", index=False)
     _dataset(project / "data/big", rows, parts)
     async with inprocess_client(project) as client:
@@ -57,7 +59,7 @@ async def _run(project: Path, rows: int, parts: int) -> None:
             )
         )
         results: dict[str, dict[str, Any]] = {}
-        for engine in ("local", "local-cluster"):
+        for engine in ("local", "local-cluster", address):
             started = time.monotonic()
             result = structured(
                 await client.call_tool(
@@ -65,7 +67,7 @@ async def _run(project: Path, rows: int, parts: int) -> None:
                     {
                         "model": run["run_id"],
                         "data_path": "data/big",
-                        "output": f"scores/{engine}",
+                        "output": f"scores/{len(results)}",
                         "cluster": engine,
                     },
                 )
@@ -78,11 +80,12 @@ async def _run(project: Path, rows: int, parts: int) -> None:
             f"({result['ran_on']}): {result['rows_per_s']:,.0f} rows/s "
             f"(call {result['wall_s']:.1f} s)"
         )
-    ratio = results["local-cluster"]["rows_per_s"] / results["local"]["rows_per_s"]
-    print(f"local-cluster / local: {ratio:.2f}x on {len(os.sched_getaffinity(0))} cores")
-    same = pd.read_parquet(project / "scores/local").equals(
-        pd.read_parquet(project / "scores/local-cluster")
-    )
+    local = results["local"]["rows_per_s"]
+    for engine in ("local-cluster", address):
+        ratio = results[engine]["rows_per_s"] / local
+        print(f"{engine} / local: {ratio:.2f}x on {len(os.sched_getaffinity(0))} cores")
+    first = pd.read_parquet(project / "scores/0")
+    same = all(first.equals(pd.read_parquet(project / f"scores/{i}")) for i in (1, 2))
     print(f"same scores: {same}")
 
 
@@ -91,8 +94,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=3_000_000)
     parser.add_argument("--parts", type=int, default=30)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        anyio.run(_run, Path(tmp), args.rows, args.parts)
+    from distributed import LocalCluster
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+    ):
+        anyio.run(_run, Path(tmp), args.rows, args.parts, cluster.scheduler_address)
 
 
 if __name__ == "__main__":
