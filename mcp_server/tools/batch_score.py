@@ -41,30 +41,28 @@ Keep = Annotated[
 
 class BatchScoreResult(BaseModel):
     output: str = Field(description="Folder of the scored Parquet partitions")
-    run_id: str = Field(description="Run of the model (column moai_run_id)")
-    model_version: str | None = Field(description="Registered version (moai_model_version)")
+    model: str = Field(
+        description="Its registered version and run: moai_model_version, moai_run_id"
+    )
     scored: int = Field(description="Partitions this call scored")
     resumed: int = Field(description="Partitions an earlier call had finished (not redone)")
     rows: int = Field(description="Rows scored in all")
-    rows_per_s: float | None = Field(description="Rows this call scored per second")
     ran_on: str = Field(
-        description="local (the job process), or the Dask cluster: its workers and dashboard"
+        description="local (the job process) or the Dask cluster (workers, dashboard); rows/s"
     )
     next_step: str = Field(description="What to do next")
 
 
 def _answer(call: Call[BatchScoreArgs], outcome: ScoreOutcome, ids: list[str]) -> BatchScoreResult:
     facts: Scoring = call.facts
-    speed = outcome.rows_scored / outcome.seconds if outcome.seconds > 0 else None
+    speed = outcome.rows_scored / outcome.seconds if outcome.seconds > 0 else 0.0
     return BatchScoreResult(
         output=facts.output,
-        run_id=facts.run_id,
-        model_version=facts.version or None,
+        model=f"{facts.version}, run {facts.run_id}" if facts.version else f"run {facts.run_id}",
         scored=outcome.scored,
         resumed=outcome.skipped,
         rows=outcome.rows,
-        rows_per_s=round(speed, 1) if speed is not None and outcome.rows_scored else None,
-        ran_on=outcome.where.describe(),
+        ran_on=f"{outcome.where.describe()}; {speed:,.0f} rows/s",
         next_step=f"read {facts.output}/*.parquet ({', '.join(outcome.columns[:8])}); "
         "ml_detect_drift compares new data with the training table",
     )
