@@ -22,14 +22,15 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series,vision]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series,vision,dask]"
 	touch $@ $(STAMP)
 
-# `make check` needs the test tools and the light extras, not torch, DVC or W&B (their tests skip
-# without them); a venv that `make test` set up has everything already and installs nothing.
+# `make check` needs the test tools and the light extras (dask: the partitioned profile), not
+# torch, DVC or W&B (their tests skip without them); a venv that `make test` set up has
+# everything already and installs nothing.
 $(CHECK_STAMP): pyproject.toml | $(PY)
 	if [ ! $(TEST_STAMP) -nt pyproject.toml ]; then \
-		$(PY) -m pip install --quiet -e ".[dev,boost,serve,tune]"; fi
+		$(PY) -m pip install --quiet -e ".[dev,boost,serve,tune,dask]"; fi
 	touch $@ $(STAMP)
 
 install: $(STAMP)

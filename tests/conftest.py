@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,12 @@ def trained(
     and each run's ml_train result."""
     source, results = trained_template
     return copy_workspace(source, tmp_path / "project"), results
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[Any]:
+    """One real Dask cluster (scheduler + two worker processes) per test process."""
+    from tests.cluster_support import local_cluster
+
+    with local_cluster() as cluster:
+        yield cluster

@@ -22,12 +22,14 @@ LAYERS = {
     "mcp_server.ml": 20,
     "mcp_server.ml.capability": 23,  # a capability names its typed Verdict (tracking)
     "mcp_server.ml.data": 20,
+    "mcp_server.ml.cluster": 20,  # where long work runs (Dask); the data and every job use it
     "mcp_server.ml.modeling": 21,
     "mcp_server.ml.spec": 22,
     "mcp_server.ml.tracking": 23,
     "mcp_server.ml.fitting": 24,
     "mcp_server.ml.tuning": 25,
     "mcp_server.ml.export": 26,
+    "mcp_server.ml.scoring": 26,  # batch scoring of a run model over a partitioned dataset
     "mcp_server.ml.serving": 27,
     "mcp_server.ml.monitoring": 28,
     "mcp_server.ml.scaffolds": 28,

@@ -164,6 +164,12 @@ CI = Setting(
     "dvc commands the tools run never prompt nor check for updates",
     audience="internal",
 )
+CLUSTER = Setting(
+    "MOAI_ML_CLUSTER",
+    "",
+    "where long work runs (empty: in-process); local-cluster: a Dask LocalCluster sized to the "
+    "machine; tcp://host:port: a running Dask scheduler",
+)
 SAFE_PATH = Setting(
     "PYTHONSAFEPATH", "1", "no product process imports from its cwd", audience="internal"
 )
@@ -191,6 +197,7 @@ ALL = (
     DVC_NO_ANALYTICS,
     DO_NOT_TRACK,
     CI,
+    CLUSTER,
     SAFE_PATH,
 )
 DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user
@@ -275,26 +282,12 @@ def child_env(
     return env
 
 
-def service_context() -> dict[str, dict[str, str]]:
-    """The generated service's variables for its templates: `env.<key>.name/.default/.meaning`,
-    keyed by the setting's name in lower case (`max_body_bytes`)."""
-    return {
-        s.name.lower().removeprefix("moai_"): {
-            "name": s.name,
-            "default": s.default,
-            "meaning": s.meaning,
-        }
-        for s in SERVICE
-    }
-
-
 __all__ = [
     "ALL",
     "SERVICE",
     "Setting",
     "child_env",
     "max_memory_mb",
-    "service_context",
     "threads",
     "tracking_uri",
 ]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from mcp_server import __version__
 from mcp_server.files.workspace import Workspace
 from mcp_server.tools import (
+    batch_score,
     card,
     compare,
     evaluate,
@@ -54,6 +55,7 @@ REGISTRARS = (
     card.register,
     registry.register,
     tune.register,
+    batch_score.register,
 )
 
 

@@ -53,12 +53,7 @@ SpecId = Annotated[
 ]
 Trusted = Annotated[
     bool,
-    Field(
-        description="Load the run's pickle even if this machine's moai-ml did not sign it "
-        "(loading a "
-        "pickle runs "
-        "code: only for runs whose author you trust)"
-    ),
+    Field(description="Load a model pickle this machine did not sign (it runs code)"),
 ]
 Experiment = Annotated[
     str | None,
@@ -68,15 +63,17 @@ Experiment = Annotated[
 ]
 AllowFailedGates = Annotated[
     bool,
-    Field(
-        description="Use a run that failed its SPEC's gates or was rejected anyway (recorded on "
-        "the "
-        "run and in "
-        "the result); without it such a run is refused"
-    ),
+    Field(description="Use a run that failed its SPEC gates or was rejected (recorded)"),
 ]
 RunRef = Annotated[
     str, Field(pattern=RUN_REF, description="Run id (ml_list_runs) or models:/name@alias")
+]
+Cluster = Annotated[
+    str | None,
+    Field(
+        max_length=300,
+        description="local, local-cluster or tcp://host:port (Dask)",
+    ),
 ]
 Family = Annotated[str, Field(pattern=MODEL_NAME)]  # a registry model (ml/modeling/registry.py)
 Families = Annotated[list[Family], Field(max_length=20)]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
 from mcp_server.tools._common import READ_ONLY, run_domain
-from mcp_server.tools.args import DataKindName, DataPath, KindOptions, Task
+from mcp_server.tools.args import Cluster, DataKindName, DataPath, KindOptions, Task
 
 KindName = Literal[
     "numeric", "categorical", "boolean", "datetime", "text", "identifier", "constant", "image"
@@ -67,6 +67,10 @@ class ProfileResult(BaseModel):
     ml_block: str | None = Field(
         description="A ready `## ML` section for a SPEC (with a target); confirm the gate"
     )
+    computed: str | None = Field(
+        description="For a partitioned dataset: where it ran, which numbers are exact, "
+        "approximate or from a sample"
+    )
     next_step: str = Field(description="The call to make next")
 
 
@@ -79,12 +83,19 @@ def profile_file(
     max_warnings: int,
     kind_name: str | None = None,
     kind_options: dict[str, Any] | None = None,
+    cluster: str | None = None,
 ) -> ProfileResult:
     from mcp_server.core import layout
+    from mcp_server.ml.cluster.engine import LOCAL, choose
     from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.partitioned import is_partitioned
     from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.dataset import remember_profile
 
+    engine = choose(cluster)
+    if kind_name is None and (engine != LOCAL or is_partitioned(workspace, data_path)):
+        rel, profile, how = _partitioned(workspace, data_path, target, task, engine)
+        return _result(rel, "table", target, profile, max_columns, max_warnings, how)
     path = workspace.resolve(data_path, must_exist=True)
     kind = kind_for(path, kind_name, kind_options)
     sha = kind.fingerprint(path)  # before the read: the schema kept below is of exactly these bytes
@@ -94,13 +105,43 @@ def profile_file(
     remember_profile(cache, sha, frame, profile, task, getattr(kind, "cache_key", kind.name))
     del frame
     release_memory()  # the server lives on: keep none of the table once profiled
+    rel = workspace.relative(path)
+    return _result(rel, kind.name, target, profile, max_columns, max_warnings, None)
+
+
+def _partitioned(
+    workspace: Workspace, data_path: str, target: str | None, task: str, engine: str
+) -> tuple[str, Any, str]:
+    """A folder of Parquet files, a glob of CSVs, or any table on a cluster: profiled in a job
+    on the engine the call names (`ml/data/partitioned_profile`)."""
+    from mcp_server.ml.capability import run_in_job
+    from mcp_server.ml.cluster.engine import require_dask
+    from mcp_server.ml.data.partitioned import partitions
+    from mcp_server.ml.data.partitioned_profile import ProfileRequest, profile_partitioned
+
+    require_dask()
+    dataset = partitions(workspace, data_path)
+    request = ProfileRequest([str(f) for f in dataset.files], target, task, engine)
+    done = run_in_job(profile_partitioned, request, budget_s=3600, what="the profile")
+    return data_path, done.profile, done.how
+
+
+def _result(
+    rel: str,
+    data_kind: str,
+    target: str | None,
+    profile: Any,
+    max_columns: int,
+    max_warnings: int,
+    how: str | None,
+) -> ProfileResult:
     flagged = {f.column for f in profile.findings if f.column}
     ranked = sorted(profile.columns, key=lambda c: (c.name not in flagged, -c.missing_pct, 0))
     listed = ranked[:max_columns]
     findings = sorted(profile.findings, key=lambda f: f.severity != "error")
     return ProfileResult(
-        data_path=workspace.relative(path),
-        data_kind=kind.name,
+        data_path=rel,
+        data_kind=data_kind,
         kind_details=profile.details,
         rows=profile.rows,
         n_columns=len(profile.columns),
@@ -118,7 +159,8 @@ def profile_file(
             for f in findings[:max_warnings]
         ],
         warnings_omitted=max(0, len(findings) - max_warnings),
-        **_next(workspace.relative(path), target, profile),
+        computed=how,
+        **_next(rel, target, profile),
     )
 
 
@@ -176,6 +218,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = 12,
         kind: DataKindName = None,
         kind_options: KindOptions = None,
+        cluster: Cluster = None,
     ) -> ProfileResult:
         """Profile a CSV/Parquet table before training: rows, column kinds (numeric, categorical,
         boolean, datetime, text, identifier, constant), missing values, duplicates, the task
@@ -196,4 +239,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             max_warnings,
             kind,
             dict(kind_options or {}),
+            cluster,
         )

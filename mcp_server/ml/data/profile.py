@@ -190,6 +190,12 @@ def profile_frame(frame: pd.DataFrame, target: str | None = None, task: str = "a
     return profile
 
 
+def refind(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
+    """The findings again, for a profile whose counts were made exact after a sample's
+    profile (`partitioned_profile`): `frame` is the sample the leakage screen reads."""
+    return _findings(frame, profile)
+
+
 def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
     found: list[Finding] = []
     for info in profile.columns:

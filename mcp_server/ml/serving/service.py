@@ -226,9 +226,13 @@ def _date_parts_source() -> str:
 
 
 def service_env() -> dict[str, dict[str, Code]]:
-    """The service's variables for its templates: this product's own texts (settings), printed
-    as they are."""
+    """The service's variables for its templates, keyed by the setting's name in lower case
+    (`max_body_bytes`): this product's own texts (settings), printed as they are."""
     return {
-        key: {field: Code(text) for field, text in var.items()}
-        for key, var in settings.service_context().items()
+        s.name.lower().removeprefix("moai_"): {
+            "name": Code(s.name),
+            "default": Code(s.default),
+            "meaning": Code(s.meaning),
+        }
+        for s in settings.SERVICE
     }

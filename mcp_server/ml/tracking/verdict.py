@@ -17,7 +17,13 @@ from mcp_server.ml.tracking import tags
 
 GatesWord = Literal["passed", "failed", "none"]
 # What a door does with a model, as the verb of a refusal and the word recorded on the run.
-USES = {"export": "exported", "serve": "served", "register": "registered", "promote": "promoted"}
+USES = {
+    "export": "exported",
+    "serve": "served",
+    "register": "registered",
+    "promote": "promoted",
+    "score": "scored",
+}
 OVERRIDE = "allow_failed_gates"  # the one override of a refused verdict, at every door
 UNMET_PREFIX = "SPEC gates not met: "
 MAX_REASON = 500
