@@ -40,10 +40,7 @@ log = logging.getLogger("moai_ml")
 Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
-    Field(
-        description="true: a job_id now (poll ml_job_status); false: wait; omitted: a job if "
-        "over ~50 s"
-    ),
+    Field(description="true: a job_id now; false: wait; null: a job if over ~50 s"),
 ]
 
 

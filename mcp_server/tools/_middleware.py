@@ -168,7 +168,7 @@ def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
         return {name: lean_output(prop) for name, prop in schema.items()}
     options = schema.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
-        other = next(o for o in options if o != {"type": "null"})
+        other = lean_output(next(o for o in options if o != {"type": "null"}))
         if set(other) == {"type"} and isinstance(other["type"], str):
             schema = {
                 **{k: v for k, v in schema.items() if k != "anyOf"},

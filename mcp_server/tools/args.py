@@ -94,15 +94,13 @@ DataKindName = Annotated[
     str | None,
     Field(
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="Kind of data: 'timeseries' forecasts (time-ordered holdout and folds, "
-        "forecasting families); null: the SPEC's `kind:`, else detected from the file",
+        description="'timeseries' to forecast; null: the SPEC's kind, else detected",
     ),
 ]
 KindOptions = Annotated[
     dict[Annotated[str, Field(max_length=40)], str | int] | None,
     Field(
         max_length=10,
-        description="The kind's options; timeseries: time_column, series_id, horizon (steps), "
-        "frequency (pandas alias, inferred if absent), season_length. Null: the SPEC's fields",
+        description="timeseries: time_column, series_id, horizon, frequency, season_length",
     ),
 ]

@@ -25,10 +25,8 @@ Source = Annotated[
     Field(
         min_length=1,
         max_length=4096,
-        description="A CSV/Parquet table or a prediction log (folder or .jsonl) in the "
-        "workspace, a "
-        "run id, or "
-        "models:/name@alias (meaning the rows that model was trained on)",
+        description="CSV/Parquet, a prediction log (folder, .jsonl), or a run id or "
+        "models:/name@alias (its training rows)",
     ),
 ]
 

@@ -111,11 +111,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         runtime: Annotated[
             Literal["auto", "onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="auto (default): onnx when the pipeline converts exactly, else joblib "
-                "(dates, free text), with the reason; onnx: onnxruntime, fast, parity-checked; "
-                "joblib: the scikit-learn pipeline itself; torchserve: handler + config + .mar for "
-                f"{catalog.served_by('torchserve').name} runs; tfserving: SavedModel + "
-                f"models.config for {catalog.served_by('tfserving').name} runs"
+                description="auto: onnx when the pipeline converts exactly, else joblib (with the "
+                f"reason); torchserve: .mar for {catalog.served_by('torchserve').name} runs; "
+                f"tfserving: SavedModel for {catalog.served_by('tfserving').name} runs"
             ),
         ] = "auto",
         overwrite: Annotated[

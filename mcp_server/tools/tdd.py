@@ -34,9 +34,7 @@ SpecPath = Annotated[
     Field(
         min_length=1,
         max_length=4096,
-        description="SPEC id (ML-001), its directory, or its spec.md path; omit only if `fields` "
-        "has "
-        "every field",
+        description="SPEC id (ML-001), its folder or spec.md; or every field in `fields`",
     ),
 ]
 Package = Annotated[
@@ -52,8 +50,7 @@ Overwrite = Annotated[
 ]
 FIELDS_SCHEMA = {
     "type": "object",
-    "description": "SPEC fields as arguments, overriding the SPEC file's ## ML block: "
-    + ", ".join(SpecFields.model_fields),
+    "description": "## ML fields overriding the SPEC's (dataset, target, metric, threshold, ...)",
 }
 Fields = Annotated[
     SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)

@@ -130,7 +130,7 @@ def tune_result(call: Call[TuneArgs], out: TuneOutcome, run_id: str) -> TuneResu
         rows=out.rows,
         train_rows=out.train_rows,
         holdout_metrics=out.holdout_metrics,
-        gates=[GateRow(**vars(g)) for g in gate_checks(spec, out)] if spec else [],
+        gates=[_gate_row(g) for g in gate_checks(spec, out)] if spec else [],
         warnings=out.warnings,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
         gates_passed=run.verdict.gates_passed,
@@ -138,6 +138,12 @@ def tune_result(call: Call[TuneArgs], out: TuneOutcome, run_id: str) -> TuneResu
         verdict=verdict_text(spec, out, run.verdict),
         next_step=next_step(spec, args, out, run.verdict, run_id),
     )
+
+
+def _gate_row(check: Any) -> GateRow:
+    """A gate for the answer (its CV is the answer's best_cv ± best_cv_std, for the searched
+    metric)."""
+    return GateRow(metric=check.metric, needs=check.needs, holdout=check.holdout, met=check.met)
 
 
 TUNING = Capability(

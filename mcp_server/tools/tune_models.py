@@ -31,8 +31,6 @@ class Member(BaseModel):
 class GateRow(BaseModel):
     metric: str = Field(description="A SPEC gate's metric")
     needs: str = Field(description="Its threshold, e.g. '>= 0.8'")
-    cv: float | None = Field(description="Best CV mean (the searched metric only)")
-    cv_std: float | None = Field(description="Its std over the folds")
     holdout: float | None = Field(description="On the SPEC's holdout (spec_path only)")
     met: bool = Field(description="Met (on the holdout if any, else in CV)")
 

@@ -45,8 +45,7 @@ async def test_a_spec_tune_searches_only_the_training_split_and_is_judged_on_the
     held = result["holdout_metrics"]
     gates = {g["metric"]: g for g in result["gates"]}
     assert set(gates) == {"r2", "mae"} and gates["r2"]["needs"] == ">= 0.35"
-    assert gates["r2"]["cv"] == result["best_cv"] and gates["r2"]["cv_std"] is not None
-    assert gates["r2"]["holdout"] == pytest.approx(held["r2"]) and gates["mae"]["cv"] is None
+    assert result["best_cv_std"] > 0 and gates["r2"]["holdout"] == pytest.approx(held["r2"])
     assert held["r2"] >= 0.35 and held["mae"] <= 50 and result["gates_passed"] is True
     evaluated = await call(client, "ml_evaluate", run_id=result["run_id"])
     assert evaluated["rows"] == 89  # the run's holdout: the very rows the gates judged
