@@ -99,3 +99,54 @@ def ints(low: int, high: int, log: bool = False) -> dict[str, Any]:
 
 def choices(*values: Any) -> dict[str, Any]:
     return {"type": "categorical", "choices": list(values)}
+
+
+# Tuning caps the epochs too: early stopping (on a validation split) ends most trials sooner.
+_NEURAL_SPACE = {
+    "hidden_units": ints(16, 256, log=True),
+    "n_layers": ints(1, 3),
+    "dropout": floats(0.0, 0.5),
+    "learning_rate": floats(1e-4, 1e-2, log=True),
+    "weight_decay": floats(1e-6, 1e-2, log=True),
+    "max_epochs": ints(20, 150, log=True),
+}
+_NEURAL = "mcp_server.ml.modeling."
+
+
+def neural_spec(
+    name: str, module: str, classes: str, library: str, runtime: str, label: str
+) -> EstimatorSpec:
+    """A neural family: a multilayer perceptron over the table's columns, built with `library`
+    on torch (ONNX through torch), served by `runtime` beside the generic runtimes."""
+    return EstimatorSpec(
+        name,
+        f"{_NEURAL}{module}:{classes}Classifier",
+        f"{_NEURAL}{module}:{classes}Regressor",
+        search_space=_NEURAL_SPACE,
+        small_grid={"hidden_units": [32, 64]},
+        needs_scaling=True,
+        onnx="torch",
+        extra="dl",
+        packages=("torch", library, "moai-domain-ml"),
+        cost=12,
+        requires=("torch", library),
+        in_defaults=False,
+        runtimes=(runtime,),
+        label=label,
+    )
+
+
+def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
+    """An image family: a torch network over the image files (ONNX: the network alone)."""
+    return EstimatorSpec(
+        name,
+        f"{_NEURAL}{target}",
+        None,
+        onnx="torch_image",
+        extra="dl" if library == "torch" else "vision",
+        packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),
+        cost=cost,
+        requires=(*dict.fromkeys(("torch", library)), "PIL"),
+        in_defaults=library == "torch",
+        data_kinds=("images",),
+    )

@@ -12,7 +12,14 @@ nothing else names a model family (tests/test_one_home.py): what other modules n
 
 from __future__ import annotations
 
-from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, choices, floats, ints
+from mcp_server.ml.modeling.estimator_spec import (
+    EstimatorSpec,
+    choices,
+    floats,
+    image_spec,
+    ints,
+    neural_spec,
+)
 
 # Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees
 # themselves.
@@ -234,64 +241,13 @@ _SPECS = [
     ),
 ]
 # Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.
-# Tuning caps the epochs too: early stopping (on a validation split) ends most trials sooner.
-_NEURAL_SPACE = {
-    "hidden_units": ints(16, 256, log=True),
-    "n_layers": ints(1, 3),
-    "dropout": floats(0.0, 0.5),
-    "learning_rate": floats(1e-4, 1e-2, log=True),
-    "weight_decay": floats(1e-6, 1e-2, log=True),
-    "max_epochs": ints(20, 150, log=True),
-}
-_NEURAL = "mcp_server.ml.modeling."
-
-
-def _neural(
-    name: str, module: str, classes: str, library: str, runtime: str, label: str
-) -> EstimatorSpec:
-    """A neural family: a multilayer perceptron over the table's columns, built with `library`
-    on torch (ONNX through torch), served by `runtime` beside the generic runtimes."""
-    return EstimatorSpec(
-        name,
-        f"{_NEURAL}{module}:{classes}Classifier",
-        f"{_NEURAL}{module}:{classes}Regressor",
-        search_space=_NEURAL_SPACE,
-        small_grid={"hidden_units": [32, 64]},
-        needs_scaling=True,
-        onnx="torch",
-        extra="dl",
-        packages=("torch", library, "moai-domain-ml"),
-        cost=12,
-        requires=("torch", library),
-        in_defaults=False,
-        runtimes=(runtime,),
-        label=label,
-    )
-
-
-def _image(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
-    """An image family: a torch network over the image files (ONNX: the network alone)."""
-    return EstimatorSpec(
-        name,
-        f"{_NEURAL}{target}",
-        None,
-        onnx="torch_image",
-        extra="dl" if library == "torch" else "vision",
-        packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),
-        cost=cost,
-        requires=(*dict.fromkeys(("torch", library)), "PIL"),
-        in_defaults=library == "torch",
-        data_kinds=("images",),
-    )
-
-
 _SPECS += [
-    _neural("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
-    _neural("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
+    neural_spec("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
+    neural_spec("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
     # Images (`ml/data/kinds/images.py`): the files pass through to the network, whose fitted state
     # is the input recipe; transfer learning needs params={"checkpoint": ...}, so is only named.
-    _image("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
-    _image("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
+    image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
+    image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
 ]
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.
