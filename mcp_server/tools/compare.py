@@ -22,6 +22,7 @@ from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS
 from mcp_server.tools._estimates import compare_estimate
 from mcp_server.tools._lifecycle import drive
+from mcp_server.tools._next import after_comparison
 from mcp_server.tools.args import (
     CvFolds,
     DataKindName,
@@ -83,6 +84,7 @@ class CompareResult(BaseModel):
     )
     best_model: str | None = Field(description="The winner; train it with ml_train")
     elapsed_s: float = Field(description="Wall time of the comparison")
+    next_step: str = Field(description="The call to make next")
 
 
 def _answer(
@@ -123,6 +125,7 @@ def _answer(
         ],
         best_model=board[0].model if board else None,
         elapsed_s=round(time.time() - call.started, 2),
+        next_step=after_comparison(board[0].model if board else None, args.data_path, args.target),
     )
 
 

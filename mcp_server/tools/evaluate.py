@@ -21,7 +21,7 @@ from mcp_server.ml.fitting.evaluate_run import (
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, evaluate_job
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import CREATES_RUNS
+from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import evaluate_estimate
 from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import DataKindName, Folds, KindOptions, RunRef, StopAfter, Trusted
@@ -80,6 +80,7 @@ class EvaluateResult(BaseModel):
     warnings: list[str] = Field(
         description="E.g. evaluation rows the model was trained on (inflated metrics)"
     )
+    next_step: str = Field(description="The call to make next")
 
 
 def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
@@ -94,6 +95,13 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
         )
         for n in wanted
     ]
+
+
+def _after(call: Call[EvaluateArgs], run_id: str) -> str:
+    from mcp_server.tools._next import after_evaluation
+
+    run = run_store(call.workspace).get_run(run_id)
+    return after_evaluation(run.run_id, run.verdict, run.spec_id)
 
 
 def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) -> CallToolResult:
@@ -116,6 +124,7 @@ def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) 
         plots={k: f"{base}/{v}" for k, v in outcome.plots.items()},
         report=f"{base}/evaluation.json",
         warnings=outcome.warnings,
+        next_step=_after(call, args.run_id),
     )
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(

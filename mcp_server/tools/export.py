@@ -12,6 +12,7 @@ from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.export.onnx_parity import Parity
 from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools._next import after_export
 from mcp_server.tools.args import AllowFailedGates
 
 LOAD_HINTS = {
@@ -57,6 +58,7 @@ class ExportResult(BaseModel):
         "(an "
         "override)"
     )
+    next_step: str = Field(description="The call to make next")
 
 
 def figures(parity: Parity | None) -> ParityFigures | None:
@@ -103,6 +105,7 @@ def export(
         parity=figures(parity),
         load_hint=LOAD_HINTS[fmt],
         verdict=done.verdict,
+        next_step=after_export(run_id),
     )
 
 

@@ -72,7 +72,7 @@ def register_model(
         spec_id=run.spec_id,
         data_sha256=run.tag(tags.DATA_SHA256),
         verdict=verdict.as_dict(),
-        next_step=after_registration(made.name, int(made.version), verdict.refused),
+        next_step=after_registration(made.name, int(made.version), verdict),
     )
 
 

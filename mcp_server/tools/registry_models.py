@@ -120,11 +120,17 @@ def promote_result(out: Any) -> PromoteResult:
 OWNER = "the SPEC's owner must decide; pass allow_failed_gates=true only with their word"
 
 
-def after_registration(name: str, version: int, refused: bool) -> str:
-    """Promote the version; a gate-failed one only with the SPEC owner's word."""
+def after_registration(name: str, version: int, verdict: Any) -> str:
+    """Promote the version; a gate-failed one only with the SPEC owner's word, a gate-less one
+    with force (there is no SPEC to judge it)."""
     call = f"ml_promote(name='{name}', version={version})"
-    if refused:
+    if verdict.refused:
         return f"{call} refuses a version whose run failed its gates: {OWNER}"
+    if verdict.gates_passed is None:
+        return (
+            f"ml_promote(name='{name}', version={version}, force=true): the run has no SPEC "
+            "gates, so promoting it is a choice, recorded on the version"
+        )
     return f"{call} makes it the champion if it beats the current one"
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling import catalog
 from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.tools._next import after_serving
 from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
 
@@ -57,6 +58,7 @@ class ServingResult(BaseModel):
         "(an "
         "override)"
     )
+    next_step: str = Field(description="The call to make next")
 
 
 def generate(
@@ -93,6 +95,7 @@ def generate(
         run_command=run_command,
         test_command=test_command,
         verdict=done.verdict,
+        next_step=after_serving(run_id),
     )
 
 

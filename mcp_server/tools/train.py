@@ -19,6 +19,7 @@ from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, run_store
 from mcp_server.tools._estimates import train_estimate
 from mcp_server.tools._lifecycle import drive, judge_against_spec
+from mcp_server.tools._next import after_fit
 from mcp_server.tools.args import (
     DataKindName,
     DataPath,
@@ -93,6 +94,7 @@ class TrainResult(BaseModel):
         description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates"
     )
     rejected_reason: RejectedReason
+    next_step: str = Field(description="The call to make next")
 
 
 def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> Verdict:
@@ -140,6 +142,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
         artifacts=run.artifacts,
         gates_passed=verdict.gates_passed,
         rejected_reason=verdict.reason,
+        next_step=after_fit(run_id, verdict, call.request.spec_id),
     )
 
 

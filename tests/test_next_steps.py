@@ -1,0 +1,115 @@
+"""An agent that only follows `next_step` gets from a table to a documented champion: each
+answer's first call is parsed as written and made, and none is refused for its arguments; a
+gate-failed run leads to tuning from its SPEC, whose answer leads to REFACTOR or the owner."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import copy_examples, inprocess_client
+from tests.train_support import call
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("next_steps")]
+
+CALL = re.compile(r"\b(ml_[a-z_]+)\(")
+JSON_NAMES = {"true": True, "false": False, "null": None}
+
+
+@pytest.fixture(scope="module")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def first_call(step: str) -> tuple[str, dict[str, Any]]:
+    """The first `ml_x(...)` call of a next_step, its arguments as the literals written there."""
+    found = CALL.search(step)
+    assert found, f"no call in {step!r}"
+    depth, end = 0, found.end() - 1
+    for end in range(found.end() - 1, len(step)):
+        depth += {"(": 1, ")": -1}.get(step[end], 0)
+        if depth == 0:
+            break
+    node = ast.parse(step[found.start() : end + 1], mode="eval").body
+    assert isinstance(node, ast.Call) and not node.args, step
+    return found.group(1), {k.arg: _value(k.value) for k in node.keywords if k.arg}
+
+
+def _value(node: ast.expr) -> Any:
+    """A literal as written; `true`, `false` and `null` as JSON spells them."""
+    if isinstance(node, ast.Name) and node.id in JSON_NAMES:
+        return JSON_NAMES[node.id]
+    return ast.literal_eval(node)
+
+
+async def test_following_next_step_leads_from_training_to_a_documented_champion(tmp_path: Path):
+    project = copy_examples(tmp_path / "project")
+    seen: list[str] = []
+    async with inprocess_client(project) as client:
+        answer = await call(
+            client,
+            "ml_train",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            model="logistic_regression",
+            spec_id="ML-001",
+        )
+        assert answer["gates_passed"] is True
+        while not answer["next_step"].startswith(("Done", "Stop")):
+            tool, arguments = first_call(answer["next_step"])
+            assert tool not in seen, f"a circle: {[*seen, tool]}"
+            seen.append(tool)
+            answer = await call(client, tool, **arguments)
+    assert seen == [
+        "ml_evaluate",
+        "ml_generate_serving",
+        "ml_register_model",
+        "ml_promote",
+        "ml_model_card",
+    ]
+    assert answer["next_step"].startswith("Done. When new rows arrive: ml_detect_drift(")
+
+
+async def test_a_comparison_and_an_export_name_calls_that_work(tmp_path: Path):
+    project = copy_examples(tmp_path / "project")
+    async with inprocess_client(project) as client:
+        board = await call(
+            client,
+            "ml_compare_models",
+            data_path="data/diabetes.csv",
+            target="progression",
+            models=["ridge", "linear_regression"],
+            cv_folds=3,
+        )
+        tool, arguments = first_call(board["next_step"])
+        assert tool == "ml_train" and arguments["model"] == board["best_model"]
+        trained = await call(client, tool, **arguments)
+        exported = await call(client, "ml_export", run_id=trained["run_id"], format="joblib")
+        tool, arguments = first_call(exported["next_step"])
+        assert (tool, arguments) == ("ml_generate_serving", {"run_id": trained["run_id"]})
+
+
+async def test_a_gate_failed_training_run_leads_to_tuning_from_its_spec(tmp_path: Path):
+    project = copy_examples(tmp_path / "project")
+    spec = project / ".moai/specs/SPEC-ML-002/spec.md"
+    spec.write_text(spec.read_text().replace("threshold: 0.35", "threshold: 0.95"))
+    async with inprocess_client(project) as client:
+        trained = await call(
+            client,
+            "ml_train",
+            data_path="data/diabetes.csv",
+            target="progression",
+            model="ridge",
+            spec_id="ML-002",
+        )
+        assert trained["gates_passed"] is False
+        tool, arguments = first_call(trained["next_step"])
+        assert (tool, arguments) == ("ml_tune", {"spec_path": "ML-002", "background": True})
+        tuned = await call(
+            client, tool, **{**arguments, "background": False}, models=["ridge"], n_trials=3
+        )
+    assert tuned["next_step"].startswith("Stop here: the SPEC's owner must decide")
