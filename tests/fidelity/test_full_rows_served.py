@@ -20,8 +20,7 @@ import pytest
 
 from mcp_server.ml.tracking.locations import tracking_uri
 from tests.fidelity.tables import branches, write
-from tests.fidelity.test_served_rows import _uvicorn
-from tests.support import stdio_client
+from tests.support import stdio_client, uvicorn_service
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_full_rows")]
@@ -99,7 +98,7 @@ async def test_the_default_runtime_serves_whole_csv_rows_and_flags_what_the_mode
     frame = pd.read_csv(project / "data" / "new_branches.csv")  # the id and the target included
     records = json.loads(frame.to_json(orient="records"))
     want = joblib.load(trained["model"]).predict(frame).tolist()
-    with _uvicorn(project / "svc") as base:
+    with uvicorn_service(project / "svc") as base:
         singles = [httpx.post(f"{base}/predict", json=record, timeout=30) for record in records]
         batch = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=60)
         metadata = httpx.get(f"{base}/metadata", timeout=30).json()
@@ -159,7 +158,7 @@ async def test_the_onnx_service_answers_schema_valid_huge_numbers(client, projec
     assert served["runtime"] == "onnx" and "exactly" in served["runtime_reason"]
     rows = [{"a": 1e38, "b": 1e38, "size": 10}, {"a": -1e38, "b": -1e38, "size": 1e38}]
     rows += [{"a": 1e38, "b": -1e38, "size": -1e38}, {"a": 0.5, "b": 0.2, "size": 10}]
-    with _uvicorn(project / "read") as base:
+    with uvicorn_service(project / "read") as base:
         answers = [httpx.post(f"{base}/predict", json=row, timeout=30) for row in rows]
         batch = httpx.post(f"{base}/predict/batch", json={"records": rows}, timeout=30)
     assert [a.status_code for a in answers] == [200] * len(rows), answers[0].text

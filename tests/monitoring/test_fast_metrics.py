@@ -7,8 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcp_server.ml.modeling.metrics_spec import valid
+from mcp_server.ml.modeling.metrics_spec import get_metric
+from mcp_server.ml.modeling.metrics_spec import valid as every
 from mcp_server.ml.monitoring.scoring import Scored, metric_value, sklearn_value
+
+
+def valid(task: str) -> list[str]:
+    """The task's metrics that score rows alone (forecast metrics need a series' history)."""
+    return [name for name in every(task) if not get_metric(name).forecast]
 
 
 def _classified(seed: int, n: int, k: int, drop_true: int | None, drop_pred: int | None) -> Scored:

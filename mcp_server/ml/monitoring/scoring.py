@@ -52,6 +52,8 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
     metric = get_metric(name, s.task)
     if metric.needs_proba and s.proba is None:
         raise MoaiMlError(f"metric {name!r} needs class probabilities and this model has none")
+    if metric.forecast:  # needs each series' history, which scored rows do not carry
+        return None
     pick = slice(None) if rows is None else rows
     fast = _fast(name, s, pick)
     if fast is not NotImplemented:
