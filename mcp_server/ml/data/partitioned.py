@@ -78,7 +78,11 @@ def empty_like(source: str) -> pd.DataFrame:
     if path.suffix.lower() in PARQUET:
         import pyarrow.parquet as pq
 
-        empty: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
+        try:
+            empty: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
+        except Exception as exc:  # a truncated or hostile footer
+            first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise DataError(f"{path.name} is not a readable Parquet file: {first}") from exc
         return empty
     return load_table(path, max_rows=100).iloc[:0]
 
