@@ -124,11 +124,16 @@ async def _watched_job(
     from mcp_server.processes.child import run_job
 
     outcome = None
-    async with anyio.create_task_group() as tasks:
-        if group is not None:
-            tasks.start_soon(_cancel_with, group, tasks.cancel_scope)
-        outcome = await run_job(target, payload, budget_s=budget_s, what=what)
-        tasks.cancel_scope.cancel()
+    try:
+        async with anyio.create_task_group() as tasks:
+            if group is not None:
+                tasks.start_soon(_cancel_with, group, tasks.cancel_scope)
+            outcome = await run_job(target, payload, budget_s=budget_s, what=what)
+            tasks.cancel_scope.cancel()
+    except BaseExceptionGroup as raised:  # the job's own error, not a group of one
+        if len(raised.exceptions) == 1:
+            raise raised.exceptions[0] from None
+        raise
     if group is not None and group.cancelled:
         raise subprocesses.Cancelled("the call was cancelled; nothing more was written")
     return outcome
