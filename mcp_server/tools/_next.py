@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-OWNER = (
-    "Stop here: the SPEC's owner must decide (more or better data, features, another target); "
-    "allow_failed_gates=true only with their word"
-)
+from mcp_server.ml.tracking.verdict import STOP_FOR_OWNER
+
+OWNER = f"{STOP_FOR_OWNER}; allow_failed_gates=true only with their word"
 
 
 def _refused(run_id: str, verdict: Any, spec_id: str | None) -> str:

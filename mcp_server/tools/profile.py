@@ -88,16 +88,14 @@ def profile_file(
     from mcp_server.core import layout
     from mcp_server.ml.cluster.engine import LOCAL, choose
     from mcp_server.ml.data.kinds.registry import kind_for
-    from mcp_server.ml.data.partitioned import is_partitioned
+    from mcp_server.ml.data.partitioned import claimed_by, is_partitioned
     from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.dataset import remember_profile
 
     engine = choose(cluster)
-    claimed = kind_name is None and _claimed_by_a_kind(workspace, data_path)
-    if (
-        not claimed
-        and kind_name is None
-        and (engine != LOCAL or is_partitioned(workspace, data_path))
+    if kind_name is None and (
+        is_partitioned(workspace, data_path)
+        or (engine != LOCAL and claimed_by(workspace.resolve(data_path)) is None)
     ):
         rel, profile, how = _partitioned(workspace, data_path, target, task, engine)
         return _result(rel, "table", target, profile, max_columns, max_warnings, how)
@@ -112,21 +110,6 @@ def profile_file(
     release_memory()  # the server lives on: keep none of the table once profiled
     rel = workspace.relative(path)
     return _result(rel, kind.name, target, profile, max_columns, max_warnings, None)
-
-
-def _claimed_by_a_kind(workspace: Workspace, data_path: str) -> bool:
-    """A folder a kind of data other than tables reads (an image folder), not partitions."""
-    from mcp_server.core.errors import MoaiMlError
-    from mcp_server.ml.data.kinds.registry import DEFAULT, kind_for
-    from mcp_server.ml.data.partitioned import GLOB
-
-    if any(c in data_path for c in GLOB):
-        return False
-    try:
-        path = workspace.resolve(data_path)
-    except MoaiMlError:
-        return False
-    return path.is_dir() and kind_for(path).name != DEFAULT
 
 
 def _partitioned(

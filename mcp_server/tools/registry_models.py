@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.verdict import OWNER_DECIDES
 
 VERDICT = "The run's verdict: gates_passed, kept, rejected_reason, allow_failed_gates (an override)"
 
@@ -117,7 +118,7 @@ def promote_result(out: Any) -> PromoteResult:
     )
 
 
-OWNER = "the SPEC's owner must decide; pass allow_failed_gates=true only with their word"
+OWNER = f"{OWNER_DECIDES}; pass allow_failed_gates=true only with their word"
 
 
 def after_registration(name: str, version: int, verdict: Any) -> str:

@@ -177,3 +177,20 @@ async def test_an_output_folder_of_other_files_or_scores_or_a_missing_kept_colum
     assert "was not written by ml_batch_score" in error_text(foreign)
     assert (project / "reports/notes.md").read_text() == "mine"
     assert "give another output folder" in error_text(other)
+
+
+async def test_an_image_folder_is_refused_as_a_dataset_of_another_kind_not_read_as_partitions(
+    trained,
+):
+    pytest.importorskip("PIL")
+    from tests.image_support import digits_folder
+
+    project, runs = trained
+    digits_folder(project / "data/digits", per_class=3)
+    async with inprocess_client(project) as client:
+        result = await client.call_tool(
+            "ml_batch_score", {"model": runs["logistic"]["run_id"], "data_path": "data/digits"}
+        )
+    assert result.is_error, structured(result)
+    assert "of kind 'images'" in error_text(result), error_text(result)
+    assert not (project / "scores").exists()

@@ -40,10 +40,23 @@ class Partitioned:
 
 
 def is_partitioned(workspace: Workspace, reference: str) -> bool:
-    """A glob or a folder (a single file is an ordinary table)."""
+    """A glob or a folder (a single file is an ordinary table), unless another kind of data
+    claims the folder whole (`claimed_by`)."""
     if any(c in reference for c in GLOB):
         return True
-    return workspace.resolve(reference).is_dir()
+    path = workspace.resolve(reference)
+    return path.is_dir() and claimed_by(path) is None
+
+
+def claimed_by(path: Path) -> str | None:
+    """The kind of data other than tables that reads this folder as one dataset (an image
+    folder, `<root>/<label>/*.png`), or None: such a folder is not a set of partitions."""
+    from mcp_server.ml.data.kinds.registry import DEFAULT, kind_for
+
+    if not path.is_dir():
+        return None
+    name = kind_for(path).name
+    return None if name == DEFAULT else name
 
 
 def partitions(workspace: Workspace, reference: str) -> Partitioned:
@@ -53,6 +66,11 @@ def partitions(workspace: Workspace, reference: str) -> Partitioned:
         found = _globbed(workspace, reference)
     else:
         path = workspace.resolve(reference, must_exist=True)
+        if (kind := claimed_by(path)) is not None:
+            raise DataError(
+                f"{reference!r} is a folder of kind {kind!r}, not a set of table partitions; "
+                "give a folder of Parquet files or a glob of CSV or Parquet files"
+            )
         found = _folder(workspace, path, reference) if path.is_dir() else [path]
     if not found:
         raise DataError(
@@ -133,4 +151,4 @@ def _format(files: list[Path], reference: str) -> str:
     )
 
 
-__all__ = ["Partitioned", "empty_like", "is_partitioned", "partitions"]
+__all__ = ["Partitioned", "claimed_by", "empty_like", "is_partitioned", "partitions"]

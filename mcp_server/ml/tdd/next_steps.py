@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from mcp_server.ml.tracking.verdict import OWNER_DECIDES
+
 CLOSABLE_GAP = {
     "max": 0.03,
     "min": 0.10,
@@ -76,10 +78,7 @@ def after_unmet_refactor(prep: Any, result: Any) -> str:
     spec = prep.spec
     board = [row for row in result.cv_results if row.get("cv_mean") is not None]
     if not board:
-        return (
-            "No candidate finished cross-validation: the SPEC's owner must decide (candidates, "
-            "data)."
-        )
+        return f"No candidate finished cross-validation: {OWNER_DECIDES}."
     direction = get_metric(spec.metric).direction
     best = (
         max(board, key=lambda r: r["cv_mean"])
@@ -104,7 +103,6 @@ def after_unmet_refactor(prep: Any, result: Any) -> str:
             "decides."
         )
     return (
-        text + " Tuning is unlikely to close a gap this size: the SPEC's owner must decide (more "
-        "or better "
-        "data, new features, or a different gate). The tests and thresholds stay as they are."
+        text + f" Tuning is unlikely to close a gap this size: {OWNER_DECIDES}. The tests and "
+        "thresholds stay as they are."
     )

@@ -26,6 +26,11 @@ USES = {
 }
 OVERRIDE = "allow_failed_gates"  # the one override of a refused verdict, at every door
 UNMET_PREFIX = "SPEC gates not met: "
+# who decides when a gate stays unmet: every door's advice says it in these words
+OWNER_DECIDES = (
+    "the SPEC's owner must decide (more or better data, new features, another target or gate)"
+)
+STOP_FOR_OWNER = f"Stop here: {OWNER_DECIDES}"
 MAX_REASON = 500
 
 

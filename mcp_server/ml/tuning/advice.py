@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mcp_server.ml.tracking.verdict import STOP_FOR_OWNER
+
 if TYPE_CHECKING:
     from mcp_server.ml.spec.reader import MlSpec
     from mcp_server.ml.tracking.verdict import Verdict
     from mcp_server.ml.tuning.job import TuneOutcome
 
-OWNER = (
-    "Stop here: the SPEC's owner must decide (more or better data, new features, or another "
-    "target); thresholds are never lowered by the tools"
-)
+OWNER = f"{STOP_FOR_OWNER}; thresholds are never lowered by the tools"
 
 
 @dataclass(frozen=True)
