@@ -115,6 +115,23 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
     assert int(done.stdout.split("peak_mb")[1]) < 700, done.stdout
 
 
+def test_without_an_operators_cap_a_table_may_take_at_most_half_the_machines_memory(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    from mcp_server.ml.data.tables import available_memory_bytes, memory_cap_bytes
+
+    monkeypatch.delenv("MOAI_ML_MAX_MEMORY_MB", raising=False)
+    total = next(
+        int(line.split()[1]) * 1024
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    assert 0 < memory_cap_bytes() <= total // 2
+    assert available_memory_bytes() <= memory_cap_bytes()
+    monkeypatch.setenv("MOAI_ML_MAX_MEMORY_MB", "300")
+    assert memory_cap_bytes() == available_memory_bytes() == 300 * 2**20
+
+
 @pytest.mark.parametrize(
     ("model", "params"),
     [

@@ -62,8 +62,8 @@ THREADS = Setting(
 MAX_MEMORY_MB = Setting(
     "MOAI_ML_MAX_MEMORY_MB",
     "",
-    "cap on the memory a table may need before it is loaded (empty: the machine's "
-    "available memory)",
+    "cap on the memory a table may need before it is loaded (empty: half of the machine's "
+    "or the container's memory, never more than what is available)",
 )
 OMP_NUM_THREADS = Setting(
     "OMP_NUM_THREADS",

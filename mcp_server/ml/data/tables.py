@@ -35,23 +35,47 @@ class CsvDialect:
 
 
 def available_memory_bytes() -> int:
-    """Memory the process can still use (MemAvailable), or a large number if unknown.
+    """Memory a table may take here: what the machine still has (MemAvailable), never more than
+    `memory_cap_bytes()`."""
+    return min(_meminfo().get("MemAvailable", 1 << 62), memory_cap_bytes())
 
-    `MOAI_ML_MAX_MEMORY_MB` caps it: an operator's limit for a shared machine or a container.
-    """
-    available = 1 << 62
+
+def memory_cap_bytes() -> int:
+    """`MOAI_ML_MAX_MEMORY_MB` (an operator's limit for a shared machine), else half of the
+    machine's memory or of the container's cgroup limit, whichever is smaller: the server
+    shares the machine with the agent, its editor and the user's own work, and a few KB of
+    hostile Parquet must not be allowed to take all of it."""
+    cap = settings.max_memory_mb()
+    if cap is not None:
+        return cap * 2**20
+    total = min(_meminfo().get("MemTotal", 1 << 62), _cgroup_limit())
+    return total // 2
+
+
+def _meminfo() -> dict[str, int]:
+    """/proc/meminfo in bytes (empty where there is none)."""
+    found: dict[str, int] = {}
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
             for line in handle:
-                if line.startswith("MemAvailable:"):
-                    available = int(line.split()[1]) * 1024
-                    break
-    except OSError:
+                name, _, rest = line.partition(":")
+                if name in ("MemAvailable", "MemTotal"):
+                    found[name] = int(rest.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
-    cap = settings.max_memory_mb()
-    if cap is not None:
-        available = min(available, cap * 2**20)
-    return available
+    return found
+
+
+def _cgroup_limit() -> int:
+    """The cgroup v2 (or v1) memory limit of this process's container, or a large number."""
+    for name in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            raw = Path(name).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if raw.isdigit():
+            return int(raw)
+    return 1 << 62
 
 
 def file_sha256(path: Path) -> str:
