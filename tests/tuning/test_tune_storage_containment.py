@@ -7,6 +7,7 @@ line naming the fix; nothing is created or changed outside, not even a parent fo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 from pathlib import Path
@@ -111,4 +112,25 @@ def test_a_sqlite_url_with_a_host_password_or_options_is_a_one_line_error(
 
     with pytest.raises(MoaiMlError, match="sqlite:///<path inside the workspace>") as caught:
         study_url(Workspace(tmp_path), url)
+    assert "pw" not in str(caught.value) and len(str(caught.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("mysql+pymysql://user:pw@127.0.0.1:1/db", "needs the database driver 'pymysql'"),
+        ("postgresql+nosuchdriver://user:pw@127.0.0.1:1/db", "not a database URL"),
+    ],
+)
+def test_a_storage_whose_driver_is_missing_or_unknown_is_a_one_line_error_without_its_password(
+    url: str, words: str
+) -> None:
+    from mcp_server.core.errors import MoaiMlError
+    from mcp_server.ml.tuning.storage import check_reachable
+
+    pytest.importorskip("sqlalchemy")
+    if "pymysql" in url and importlib.util.find_spec("pymysql") is not None:
+        pytest.skip("pymysql is installed here")
+    with pytest.raises(MoaiMlError, match=words) as caught:
+        check_reachable(url)
     assert "pw" not in str(caught.value) and len(str(caught.value).splitlines()) == 1

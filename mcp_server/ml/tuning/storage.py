@@ -105,7 +105,19 @@ def check_reachable(url: str) -> None:
     if url.startswith("sqlite"):
         return
     started = time.monotonic()
-    engine = sqlalchemy.create_engine(url, **_engine_kwargs(url))
+    try:
+        engine = sqlalchemy.create_engine(url, **_engine_kwargs(url))
+    except ImportError as exc:  # the URL names a database driver this environment lacks
+        raise MoaiMlError(
+            f"storage {redact(url)!r} needs the database driver {exc.name or 'its driver'!r}, "
+            "which is not installed; install it, or use postgresql+psycopg://… (installed with "
+            "the tune extra) or the workspace's default SQLite storage"
+        ) from None
+    except Exception as exc:  # sqlalchemy's ArgumentError and the like: a malformed URL
+        raise MoaiMlError(
+            f"storage {redact(url)!r} is not a database URL sqlalchemy can read "
+            f"({type(exc).__name__}); give dialect+driver://user:password@host:port/database"
+        ) from None
     try:
         with engine.connect() as conn:
             conn.execute(sqlalchemy.text("SELECT 1"))
