@@ -19,6 +19,7 @@ from mcp_server.ml.modeling.estimator_spec import (
     image_spec,
     ints,
     neural_spec,
+    text_spec,
 )
 
 # Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees
@@ -248,6 +249,11 @@ _SPECS += [
     # is the input recipe; transfer learning needs params={"checkpoint": ...}, so is only named.
     image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
     image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
+    # Free text (a table's text column, which the table families read through TF-IDF, the fast
+    # baseline): a Transformer encoder from scratch with its own tokenizer, or a fine-tuned
+    # `transformers` checkpoint (params={"checkpoint": ...}); both read the raw strings.
+    text_spec("text_transformer", "text_transformer:TextTransformerClassifier", "tokenizers", 15),
+    text_spec("text_pretrained", "text_pretrained:PretrainedTextClassifier", "transformers", 16),
 ]
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.
