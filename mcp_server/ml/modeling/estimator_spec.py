@@ -53,6 +53,9 @@ class EstimatorSpec:
     # it reads the table's free-text column itself (raw strings: its own tokenizer), not TF-IDF;
     # `build_pipeline` names the column as its `text_column` param, other columns are left out
     takes_text: bool = False
+    # a network's fit time per training row on 2 CPU cores, epochs included (`tools/_estimates`:
+    # a long fit runs as a job); 0 for families whose time follows the table's cells
+    seconds_per_row: float = 0.0
     first_choice: str | None = None  # one of FIRST_CHOICES: `ml_train(model="auto")` picks it
     auto_search: bool = False  # searched by `ml_tune` when the caller names no model
     portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first
@@ -188,4 +191,7 @@ def text_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
         requires=("torch", library),
         in_defaults=False,
         takes_text=True,
+        # measured: bench/text.py, 2,400 tickets in 60 s on a shared 2-core machine; a pretrained
+        # checkpoint: a BERT-base-sized guess (tiny local checkpoints are far faster)
+        seconds_per_row=0.025 if scratch else 0.5,
     )
