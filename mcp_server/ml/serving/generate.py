@@ -57,9 +57,9 @@ def generate_serving(
     if runtime == AUTO:
         runtime, reason = choose_runtime(loaded.schema)
         check_route(run.data_kind, "serving", runtime)
+    check_text_runtime(loaded.model_name, runtime)
     if runtime not in OTHER_RUNTIMES:
         check_servable(loaded.schema, runtime)
-    check_text_runtime(loaded.model_name, runtime)
     rel = _service_folder(workspace, output_dir or default_output_dir(run.run_id, loaded.tags))
     name = loaded.model_name or "model"
     info = ModelInfo(
