@@ -93,3 +93,19 @@ def test_the_pipeline_hands_the_family_the_text_column_and_warns_of_the_columns_
     numbers, _ = _schema_from(table, TableKind().profile(table, "queue", "auto"), None)
     with pytest.raises(DataError, match="text_transformer reads a free-text column"):
         build_pipeline(numbers, "text_transformer", None, 0)
+
+
+def test_a_fine_tuned_checkpoint_has_no_onnx_route_and_the_refusal_names_joblib_and_pyfunc():
+    from sklearn.pipeline import Pipeline
+
+    from mcp_server.core.errors import MoaiMlError
+    from mcp_server.ml.export.onnx_text import text_onnx_bytes
+    from mcp_server.ml.modeling.text_pretrained import PretrainedTextClassifier
+
+    pipeline = Pipeline([("preprocess", "passthrough"), ("model", PretrainedTextClassifier())])
+    with pytest.raises(MoaiMlError) as refused:
+        text_onnx_bytes(pipeline, None, "text_pretrained", pd.DataFrame())  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert message.startswith("text_pretrained has no ONNX route")
+    assert "format joblib or pickle" in message and "mlflow.pyfunc.load_model" in message
+    assert "\n" not in message

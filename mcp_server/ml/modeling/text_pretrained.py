@@ -147,7 +147,8 @@ class PretrainedTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
             max_length=int(self.max_length),
             return_tensors="pt",
         )
-        return encoded["input_ids"].long()
+        ids: torch.Tensor = encoded["input_ids"].long()
+        return ids
 
     def _logits(self, X: Any) -> Any:
         from mcp_server.ml.modeling.image_io import torch_threads

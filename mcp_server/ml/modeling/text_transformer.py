@@ -68,7 +68,7 @@ def encode_ids(tokenizer_json: str, texts: list[str], max_length: int) -> torch.
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_str(tokenizer_json)
-    cls = tokenizer.token_to_id(CLS)
+    cls = int(tokenizer.token_to_id(CLS) or 0)
     rows = [[cls, *e.ids[: max_length - 1]] for e in tokenizer.encode_batch(texts)]
     out = np.zeros((len(rows), max((len(r) for r in rows), default=1)), dtype=np.int64)
     for i, row in enumerate(rows):
