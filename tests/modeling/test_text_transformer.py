@@ -109,3 +109,19 @@ def test_a_fine_tuned_checkpoint_has_no_onnx_route_and_the_refusal_names_joblib_
     assert message.startswith("text_pretrained has no ONNX route")
     assert "format joblib or pickle" in message and "mlflow.pyfunc.load_model" in message
     assert "\n" not in message
+
+
+def test_a_text_network_on_thousands_of_rows_is_estimated_long_enough_to_run_as_a_job(
+    tmp_path: Path,
+):
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.tools._background import INLINE_LIMIT_S
+    from mcp_server.tools._estimates import compare_estimate, train_estimate
+
+    support_tickets(3000, seed=1).to_csv(tmp_path / "tickets.csv", index=False)
+    workspace = Workspace(tmp_path)
+    table = {"data_path": "tickets.csv", "target": "queue"}
+    assert train_estimate(workspace, {**table, "model": "text_transformer"}) > INLINE_LIMIT_S
+    assert train_estimate(workspace, {**table, "model": "logistic_regression"}) < INLINE_LIMIT_S
+    both = {**table, "models": ["logistic_regression", "text_transformer"], "cv_folds": 2}
+    assert compare_estimate(workspace, both) > INLINE_LIMIT_S
