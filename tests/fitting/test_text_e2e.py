@@ -7,10 +7,13 @@ naming joblib."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import joblib
+import pandas as pd
 import pytest
 
+from mcp_server.ml.tracking import tags
 from tests.support import error_text, stdio_client, structured
 from tests.text_support import tickets_csv
 
@@ -74,9 +77,26 @@ async def test_a_text_table_is_trained_compared_evaluated_and_exported_over_stdi
         )
     model = joblib.load(project / exported["path"])
     rows = [{"text": "I was charged twice, please fix the invoice", "priority": 2}]
-    import pandas as pd
-
     label = model.predict(pd.DataFrame(rows))[0]
     assert label in {"account", "billing", "refund", "shipping", "technical"}
     network = model.pipeline.named_steps["model"]
     assert network.predict(["my parcel never arrived"]).shape == (1,)
+    _onnx_alone_predicts_like_joblib(project / onnx["path"], model, rows[0]["text"])
+
+
+def _onnx_alone_predicts_like_joblib(path: Path, model: Any, text: str) -> None:
+    """The ONNX file with nothing but `tokenizers` and onnxruntime: its metadata's tokenizer
+    makes the ids ([CLS] first), its labels and probabilities are the joblib model's."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    meta = {p.key: p.value for p in onnx.load(path).metadata_props}
+    tokenizer = Tokenizer.from_str(meta[tags.ONNX_TOKENIZER])
+    ids = [tokenizer.token_to_id("[CLS]"), *tokenizer.encode(text).ids]
+    session = ort.InferenceSession(path.read_bytes(), providers=["CPUExecutionProvider"])
+    labels, proba = session.run(None, {"input_ids": np.asarray([ids], dtype=np.int64)})
+    frame = pd.DataFrame([{"text": text, "priority": 1}])
+    assert labels[0] == model.predict(frame)[0]
+    assert np.allclose(proba, model.predict_proba(frame), atol=1e-4)
