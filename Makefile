@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series,vision,dask]"
+	$(PY) -m pip install --quiet -e ".[dev,boost,serve,dvc,wandb,tune,dl,series,vision,text,dask]"
 	touch $@ $(STAMP)
 
 # `make check` needs the test tools and the light extras (dask: the partitioned profile), not

@@ -41,11 +41,15 @@ def table_size(path: Path) -> tuple[int, int]:
     return max(rows, 0), len(header)
 
 
-def fit_seconds(cells: float, models: list[str]) -> float:
+def fit_seconds(cells: float, models: list[str], rows: float = 0.0) -> float:
+    """Seconds to fit each of `models` once: the table's cells times the family's cost, plus its
+    time per row (a network's epochs over `rows` training rows)."""
     from mcp_server.ml.modeling.registry import REGISTRY
 
     return sum(
-        (1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells + 0.05
+        (1 + (REGISTRY[m].cost if m in REGISTRY else 5)) * SECONDS_PER_CELL * cells
+        + (REGISTRY[m].seconds_per_row * rows if m in REGISTRY else 0.0)
+        + 0.05
         for m in models
     )
 
@@ -86,16 +90,16 @@ def _first_choice(task: str, rows: int) -> str:
 def compare_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     cells, rows = _cells(workspace, args["data_path"])
     models = args.get("models") or _task_models(args.get("task", "auto"), rows)
-    seconds = START_S + int(args.get("cv_folds", 5)) * fit_seconds(cells, models)
+    folds = int(args.get("cv_folds", 5))
+    seconds = START_S + folds * fit_seconds(cells, models, rows * (folds - 1) / folds)
     return min(seconds, float(args.get("time_budget_s", seconds)) + START_S)
 
 
 def train_estimate(workspace: Workspace, args: dict[str, Any]) -> float:
     cells, rows = _cells(workspace, args["data_path"])
     model = args.get("model", "auto")
-    return START_S + 2 * fit_seconds(
-        cells, [model if model != "auto" else _first_choice(args.get("task", "auto"), rows)]
-    )
+    chosen = model if model != "auto" else _first_choice(args.get("task", "auto"), rows)
+    return START_S + 2 * fit_seconds(cells, [chosen], rows * (1 - args.get("test_size", 0.2)))
 
 
 def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | None:

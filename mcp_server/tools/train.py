@@ -42,8 +42,7 @@ MAX_DROPPED = 30
 Model = Annotated[
     Family,
     Field(
-        description=f"Registry name: {', '.join(catalog.names())}; "
-        "'auto' picks a sensible one for the task and size",
+        description=f"Registry name: {','.join(catalog.names())}; 'auto': one for the task, size",
     ),
 ]
 Params = Annotated[

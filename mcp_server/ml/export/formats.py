@@ -110,6 +110,10 @@ def _onnx_bytes(
         from mcp_server.ml.export.onnx_image import image_onnx_bytes
 
         return image_onnx_bytes(pipeline, schema, model_name, sample)
+    from mcp_server.ml.export.onnx_text import text_estimator, text_onnx_bytes
+
+    if text_estimator(pipeline) is not None:  # token ids in; its tokenizer in the metadata
+        return text_onnx_bytes(pipeline, schema, model_name, sample)
     data = to_onnx(pipeline, schema, model_name).SerializeToString()
     try:
         parity = check_parity(data, pipeline, schema, sample, model_name)

@@ -86,6 +86,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     from mcp_server.ml.fitting.image_plots import fit_plots
     from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
+    from mcp_server.ml.modeling.preprocess import ignored_columns
 
     if req.model != "auto":  # the estimator's own check of its params, before the data is read
         check_params(req.model, req.task, req.params, req.seed)
@@ -126,7 +127,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         sha256=data.sha256,
         schema=schema.to_dict(),
         estimator_params=fitted.estimator_params,
-        warnings=data.warnings,
+        warnings=[*data.warnings, *ignored_columns(schema, fitted.model)],
         plots=staged_plots,
         data_kind=data.kind.name,
     )

@@ -126,3 +126,9 @@ def runtime_packages(model_name: str) -> tuple[str, ...]:
     """Distributions a fitted model of this family needs to load, besides scikit-learn."""
     spec = REGISTRY.get(model_name)
     return spec.packages if spec is not None else ()
+
+
+def reads_text(model_name: str) -> bool:
+    """Whether the family reads raw strings through its own tokenizer (a text network)."""
+    spec = REGISTRY.get(model_name)
+    return spec is not None and spec.takes_text

@@ -33,6 +33,7 @@ class EstimatorSpec:
     # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
     # | "none" (a forecaster: no ONNX route)
     # | "torch_image" (an image network alone, onnx_image)
+    # | "torch_text" (a text network alone, token ids in, its tokenizer in the metadata: onnx_text)
     onnx: str = "skl2onnx"
     extra: str | None = None  # optional-dependency extra that provides it
     # distributions needed to load a fitted model, besides scikit-learn
@@ -49,6 +50,12 @@ class EstimatorSpec:
     # it takes the rows as they are (no preprocessing step) and the schema's roles as params
     # (forecasters: the time column, the series id, the horizon, ...)
     takes_rows: bool = False
+    # it reads the table's free-text column itself (raw strings: its own tokenizer), not TF-IDF;
+    # `build_pipeline` names the column as its `text_column` param, other columns are left out
+    takes_text: bool = False
+    # a network's fit time per training row on 2 CPU cores, epochs included (`tools/_estimates`:
+    # a long fit runs as a job); 0 for families whose time follows the table's cells
+    seconds_per_row: float = 0.0
     first_choice: str | None = None  # one of FIRST_CHOICES: `ml_train(model="auto")` picks it
     auto_search: bool = False  # searched by `ml_tune` when the caller names no model
     portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first
@@ -149,4 +156,42 @@ def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec
         requires=(*dict.fromkeys(("torch", library)), "PIL"),
         in_defaults=library == "torch",
         data_kinds=("images",),
+    )
+
+
+# A text network's own knobs, tuned with its learning rate; early stopping ends most trials sooner.
+_TEXT_SPACE = {
+    "learning_rate": floats(3e-4, 5e-3, log=True),
+    "d_model": choices(32, 64, 128),
+    "n_layers": ints(1, 3),
+    "dropout": floats(0.0, 0.3),
+    "max_epochs": ints(5, 30, log=True),
+}
+_PRETRAINED_TEXT_SPACE = {
+    "learning_rate": floats(1e-5, 1e-3, log=True),
+    "freeze_backbone": choices(True, False),
+    "max_epochs": ints(1, 6),
+}
+
+
+def text_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
+    """A text family: a torch network over one free-text column of a table, its own tokenizer
+    (`library`: `tokenizers` trained on the training split, or a `transformers` checkpoint's),
+    compared only when named (a fit takes minutes on a CPU, where TF-IDF takes seconds)."""
+    scratch = library == "tokenizers"
+    return EstimatorSpec(
+        name,
+        f"{_NEURAL}{target}",
+        None,
+        search_space=_TEXT_SPACE if scratch else _PRETRAINED_TEXT_SPACE,
+        onnx="torch_text" if scratch else "none",
+        extra="text",
+        packages=("torch", library, "moai-domain-ml"),
+        cost=cost,
+        requires=("torch", library),
+        in_defaults=False,
+        takes_text=True,
+        # measured: bench/text.py, 2,400 tickets in 60 s on a shared 2-core machine; a pretrained
+        # checkpoint: a BERT-base-sized guess (tiny local checkpoints are far faster)
+        seconds_per_row=0.025 if scratch else 0.5,
     )

@@ -140,12 +140,49 @@ def build_pipeline(
             estimator_name, schema.task, {**schema.roles, **(params or {})}, seed
         )
         return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
+    if spec.takes_text:  # the raw strings of the text column: the family tokenizes them itself
+        column = text_column(schema, estimator_name)
+        estimator = make_estimator(
+            estimator_name, schema.task, {"text_column": column, **(params or {})}, seed
+        )
+        return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
     estimator = make_estimator(estimator_name, schema.task, params, seed)
     if schema.of_kind("image"):
         return Pipeline([("preprocess", "passthrough"), ("model", estimator)])
     return Pipeline(
         [("preprocess", build_preprocessor(schema, spec.needs_scaling)), ("model", estimator)]
     )
+
+
+def text_column(schema: Schema, estimator_name: str) -> str:
+    """The free-text column a text family reads: the schema's first (a refusal if it has none)."""
+    texts = schema.of_kind("text")
+    if not texts:
+        from mcp_server.core.errors import DataError
+
+        kinds = ", ".join(f"{f.name} ({f.kind})" for f in schema.features[:5])
+        raise DataError(
+            f"{estimator_name} reads a free-text column and this table has none ({kinds}); "
+            "use a table family, or a column of sentences (most values distinct, with spaces)"
+        )
+    return texts[0]
+
+
+def ignored_columns(schema: Schema, estimator_name: str) -> list[str]:
+    """The warning a text family's fit adds: the table's other columns it leaves out."""
+    from mcp_server.ml.modeling.catalog import get_spec
+
+    if not get_spec(estimator_name).takes_text or not schema.of_kind("text"):
+        return []
+    column = text_column(schema, estimator_name)
+    others = [f.name for f in schema.features if f.name != column]
+    if not others:
+        return []
+    listed = ", ".join(others[:8]) + (f" and {len(others) - 8} more" if len(others) > 8 else "")
+    return [
+        f"{estimator_name} reads only the text column {column!r}; it ignores {listed} (a table "
+        "family with TF-IDF uses every column)"
+    ]
 
 
 def encode_target(y: pd.Series, schema: Schema) -> Any:

@@ -19,10 +19,10 @@ from mcp_server.ml.modeling.estimator_spec import (
     image_spec,
     ints,
     neural_spec,
+    text_spec,
 )
 
-# Forests are not better with a tuned tree count (more is never worse, only slower): tune the trees
-# themselves.
+# Forests: more trees is never worse, only slower; tune the trees themselves.
 _TREES = {
     "max_features": choices("sqrt", 0.5, 0.75, 1.0),
     "min_samples_leaf": ints(1, 20, log=True),
@@ -244,10 +244,12 @@ _SPECS = [
 _SPECS += [
     neural_spec("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
     neural_spec("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
-    # Images (`ml/data/kinds/images.py`): the files pass through to the network, whose fitted state
-    # is the input recipe; transfer learning needs params={"checkpoint": ...}, so is only named.
+    # Images (`kinds/images.py`): files pass through; transfer learning needs params["checkpoint"].
     image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
     image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
+    # Free text: a table's text column as raw strings (not TF-IDF), each family its own tokenizer.
+    text_spec("text_transformer", "text_transformer:TextTransformerClassifier", "tokenizers", 15),
+    text_spec("text_pretrained", "text_pretrained:PretrainedTextClassifier", "transformers", 16),
 ]
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.

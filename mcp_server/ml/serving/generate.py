@@ -57,6 +57,7 @@ def generate_serving(
     if runtime == AUTO:
         runtime, reason = choose_runtime(loaded.schema)
         check_route(run.data_kind, "serving", runtime)
+    check_text_runtime(loaded.model_name, runtime)
     if runtime not in OTHER_RUNTIMES:
         check_servable(loaded.schema, runtime)
     rel = _service_folder(workspace, output_dir or default_output_dir(run.run_id, loaded.tags))
@@ -85,6 +86,18 @@ def generate_serving(
         {f"{rel}/{path}": content for path, content in files.items()}, overwrite=overwrite
     )
     return Generated(rel, report, runtime, parity, list(ENDPOINTS), verdict.as_dict(), reason)
+
+
+def check_text_runtime(model_name: str | None, runtime: str) -> None:
+    """A text network's ONNX file takes token ids, not the table's text: the service runs the
+    pipeline itself (joblib), which tokenizes as training did."""
+    from mcp_server.ml.modeling.catalog import reads_text
+
+    if runtime == "onnx" and reads_text(model_name or ""):
+        raise MoaiMlError(
+            f"use runtime='joblib' (or the run's MLflow pyfunc model): the ONNX file of "
+            f"{model_name} takes token ids, not the text the service receives"
+        )
 
 
 AUTO = "auto"

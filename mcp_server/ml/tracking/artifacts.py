@@ -32,11 +32,14 @@ class Staged:
 
 
 def simple_params(estimator: Any) -> dict[str, Any]:
-    """The estimator's parameters that MLflow can show as params (scalars only)."""
+    """The estimator's parameters that MLflow can show as params (scalars only); a fitted
+    network's `device` is where it trained (`device_`: cpu, cuda or mps), not what was asked."""
     out = {}
     for key, value in sorted(estimator.get_params(deep=False).items()):
         if value is None or isinstance(value, bool | int | float | str):
             out[key] = value
+    if isinstance(getattr(estimator, "device_", None), str):
+        out["device"] = estimator.device_
     return out
 
 

@@ -54,6 +54,8 @@ ONNX_TARGET = "moai.target"
 ONNX_INPUTS = "moai.inputs"
 ONNX_CLASSES = "moai.classes"
 ONNX_IMAGE_PREPROCESSING = "moai.image_preprocessing"  # what an image graph's caller does first
+ONNX_TOKENIZER = "moai.tokenizer"  # a text graph's tokenizer, as `tokenizers`' JSON
+ONNX_TEXT_PREPROCESSING = "moai.text_preprocessing"  # how a text graph's caller makes token ids
 
 # The run's verdict (agreed names: the model registry relies on them), written and read only as
 # `tracking.verdict.Verdict`: whether it met its SPEC's gates (absent without a SPEC), whether it
