@@ -47,6 +47,7 @@ NA_STRINGS = (
     "null",
 )
 BLOCK_BYTES = 4 << 20  # the first block types the columns, as pandas' engine types them from all
+CHUNK_BYTES = 16 << 20  # Arrow memory converted to pandas at once (then returned)
 
 
 def read_csv_lean(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | None:
@@ -78,27 +79,55 @@ def read_csv_lean(path: Path, delimiter: str, encoding: str) -> pd.DataFrame | N
 
 
 def _to_pandas(owned: list[pa.Table]) -> pd.DataFrame:
-    """Column by column, each column's Arrow memory returned before the next is converted; the
-    table comes in a list the caller gives up, so no reference outside keeps its columns alive."""
+    """A few columns at a time (at most `CHUNK_BYTES` of Arrow memory), each group's memory
+    returned before the next is converted; the table comes in a list the caller gives up, so no
+    reference outside keeps its columns alive.
+
+    Why groups, not one column at a time: a wide table (thousands of short columns) would pay a
+    conversion per column, and removing a column from an Arrow table copies the list of the
+    others, quadratic in the width (300 x 10,000 took minutes)."""
     import pandas as pd
     import pyarrow as pa
 
     table = owned.pop()
+    if table.nbytes <= CHUNK_BYTES:  # small: one conversion (a column of nulls becomes float64)
+        nulls = [i for i, field in enumerate(table.schema) if pa.types.is_null(field.type)]
+        for i in nulls:
+            table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.float64()))
+        small: pd.DataFrame = table.to_pandas(split_blocks=True)
+        return small
+    pending = list(zip(table.column_names, table.columns, strict=True))
+    del table
+    pending.reverse()  # taken from the end, in the table's order
     pool = pa.default_memory_pool()
     columns: dict[str, pd.Series] = {}
     index = None
-    while table.num_columns:
-        name, column = table.column_names[0], table.column(0)
-        table = table.remove_column(0)
-        if pa.types.is_null(column.type):
-            column = column.cast(pa.float64())
-        one = pa.table({name: column})
-        del column
-        series = one.to_pandas(self_destruct=True, memory_pool=pa.system_memory_pool())[name]
+    while pending:
+        group = _next_group(pending)
+        one = pa.table(group)
+        del group
+        frame = one.to_pandas(
+            self_destruct=True, split_blocks=True, memory_pool=pa.system_memory_pool()
+        )
         del one
         pool.release_unused()
         if index is None:
-            index = series.index
-        columns[name] = series
+            index = frame.index
+        columns.update((name, frame[name]) for name in frame.columns)
+        del frame
     # copy=False keeps one block per column: no consolidation copy, and a later `pop` frees memory.
     return pd.DataFrame(columns, index=index, copy=False)
+
+
+def _next_group(pending: list[tuple[str, pa.ChunkedArray]]) -> dict[str, pa.ChunkedArray]:
+    """Columns popped from the end of `pending` up to `CHUNK_BYTES` (at least one); a column of
+    nulls only becomes float64, as pandas reads it."""
+    import pyarrow as pa
+
+    group: dict[str, pa.ChunkedArray] = {}
+    size = 0
+    while pending and (not group or size + pending[-1][1].nbytes <= CHUNK_BYTES):
+        name, column = pending.pop()
+        size += column.nbytes
+        group[name] = column.cast(pa.float64()) if pa.types.is_null(column.type) else column
+    return group

@@ -45,11 +45,16 @@ def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
     `unique`: the column's distinct non-missing values, when the caller counted them already."""
     import pandas as pd
 
-    values = series.dropna()
-    unique = int(values.nunique()) if unique is None else unique
+    if unique is None:
+        unique = int(series.nunique(dropna=True))
     if unique <= 1:
         return Kind.CONSTANT
-    if pd.api.types.is_bool_dtype(series) or (unique == 2 and _boolean_tokens(values)):
+    if pd.api.types.is_bool_dtype(series):
+        return Kind.BOOLEAN
+    if pd.api.types.is_float_dtype(series) and unique > 2:
+        return Kind.NUMERIC  # the common case of a wide table, decided without a copy
+    values = series.dropna()
+    if unique == 2 and _boolean_tokens(values):
         return Kind.BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(series):
         return Kind.DATETIME
@@ -59,6 +64,11 @@ def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
             if _numeric_identifier(series.name, values, unique, rows)
             else Kind.NUMERIC
         )
+    return _text_kind(series.name, values, unique)
+
+
+def _text_kind(name: object, values: pd.Series, unique: int) -> Kind:
+    """A column of strings (non-missing `values`): dates, free text, an identifier or categories."""
     strings = values.astype(str)
     if _looks_datetime(strings):
         return Kind.DATETIME
@@ -67,11 +77,7 @@ def infer_kind(series: pd.Series, rows: int, unique: int | None = None) -> Kind:
     has_spaces = float(strings.str.contains(" ", regex=False).mean())
     if ratio > 0.5 and mean_len > 25 and has_spaces > 0.5:
         return Kind.TEXT
-    if (
-        ratio > 0.95
-        and len(values) > 20
-        and (has_spaces < 0.1 or _ID_NAME.search(str(series.name)))
-    ):
+    if ratio > 0.95 and len(values) > 20 and (has_spaces < 0.1 or _ID_NAME.search(str(name))):
         return Kind.IDENTIFIER
     return Kind.CATEGORICAL
 
@@ -129,11 +135,12 @@ def distinct_counts(frame: pd.DataFrame) -> list[int]:
 def describe_columns(frame: pd.DataFrame, max_categories: int = 50) -> list[ColumnInfo]:
     rows = len(frame)
     out = []
+    missing_counts = frame.isna().sum().to_numpy()  # one pass per block, not one per column
     for position, unique in enumerate(distinct_counts(frame)):
         name = frame.columns[position]
         series = frame.iloc[:, position]
         kind = infer_kind(series, rows, unique)
-        missing = int(series.isna().sum())
+        missing = int(missing_counts[position])
         categories: tuple[str, ...] = ()
         if kind in (Kind.CATEGORICAL, Kind.BOOLEAN) and unique <= max_categories:
             categories = tuple(sorted(str(v) for v in series.dropna().unique()))
