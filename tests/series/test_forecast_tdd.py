@@ -77,6 +77,7 @@ def test_hostile_names_render_into_code_ruff_accepts_that_never_imports_mcp_serv
     for command in (
         ["check", "--isolated"],
         ["format", "--check", "--isolated"],
+        ["format", "--check", "--isolated", "--line-length", "120"],  # stable at 88 and at 120
         ["check", *config],
     ):
         done = subprocess.run(

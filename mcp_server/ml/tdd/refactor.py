@@ -48,7 +48,13 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
             f"candidates not installed, not cross-validated: {', '.join(skipped)}"
         )
     if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):
-        result = _tune(workspace, prep, result, overwrite)  # a gate is unmet: tune
+        if prep.templates == "tdd":
+            result = _tune(workspace, prep, result, overwrite)  # a gate is unmet: tune
+        else:  # its search would draw the table's random folds from the SPEC's training rows
+            result.warnings.append(
+                f"tune_budget_s was not spent: the TDD tuning step tunes tables only, not "
+                f"{prep.kind.name} data; improve the candidates or the SPEC's data instead"
+            )
     result.next_step = next_steps.after_green_phase(
         prep, "refactor", result
     )  # now with the CV leaderboard
