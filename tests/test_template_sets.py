@@ -1,5 +1,6 @@
 """Every template set declares its files in a manifest: every template is listed, every listed
-template exists, and placeholders never let a path climb out of its folder."""
+template exists (in its own folder, or in the set it names with `set`), and placeholders never
+let a path climb out of its folder."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ def test_every_template_folder_has_a_manifest():
 @pytest.mark.parametrize("name", SETS)
 def test_the_manifest_lists_exactly_the_templates_of_its_folder(name: str):
     layout = template_set(name)
-    listed = {spec["template"] for spec in layout.outputs.values() if "template" in spec}
+    own = [spec for spec in layout.outputs.values() if "template" in spec]
+    listed = {spec["template"] for spec in own if spec.get("set", name) == name}
     on_disk = {
         p.relative_to(templates_dir() / name).as_posix()
         for p in (templates_dir() / name).rglob("*.j2")
     }
     assert listed == on_disk
+    shared = [spec for spec in own if spec.get("set", name) != name]  # another set's template
+    assert all((templates_dir() / s["set"] / s["template"]).is_file() for s in shared)
     assert all(output in layout.outputs for members in layout.groups.values() for output in members)
 
 

@@ -2,10 +2,11 @@
 
 A manifest names every file the set produces (`outputs`): its path, with `{placeholders}`
 filled from the render context, and how it is made: a Jinja `template` (relative to the set's
-folder), rendered once per item of a context list when it has `each`; a context value written as
-`json`; or neither, for a file made by other means (a model file, a file the generated code
-writes). `groups` name the outputs rendered together (one TDD phase, one service). A new
-template set adds a folder and its manifest, not Python code.
+folder, or to the folder of the set named by `set`, to share another set's template), rendered
+once per item of a context list when it has `each`; a context value written as `json`; or
+neither, for a file made by other means (a model file, a file the generated code writes).
+`groups` name the outputs rendered together (one TDD phase, one service). A new template set
+adds a folder and its manifest, not Python code.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class TemplateSet:
         for output in self.groups[group]:
             spec = self.outputs[output]
             if "template" in spec:
-                template = f"{self.name}/{spec['template']}"
+                template = f"{spec.get('set', self.name)}/{spec['template']}"
                 items = context[spec["each"]] if "each" in spec else [None]
                 for item in items:
                     ctx = context if item is None else {**context, spec.get("as", "item"): item}

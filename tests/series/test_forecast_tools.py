@@ -157,10 +157,6 @@ async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(
     )
 
 
-async def test_tuning_and_the_tdd_cycle_refuse_a_timeseries_spec_rather_than_split_it_at_random(
-    client,
-):
+async def test_tuning_refuses_a_timeseries_spec_rather_than_split_it_at_random(client):
     tuned = await call_error(client, "ml_tune", spec_path="ML-025", n_trials=2)
     assert "ml_tune does not tune timeseries data yet" in tuned
-    red = await call_error(client, "ml_tdd_red", spec_path="ML-025")
-    assert "does not generate tests for timeseries data yet" in red

@@ -52,7 +52,9 @@ def default_candidates_for(kind: DataKind, task: str, rows: int) -> list[str]:
     from mcp_server.ml.modeling.catalog import default_candidates
 
     first = default_model_for(kind, task, rows)
-    return list(dict.fromkeys([first, *accepted(kind, default_candidates(task, rows))]))
+    # a kind none of the registry's (table) defaults fits, such as series: all of its own families
+    found = accepted(kind, default_candidates(task, rows)) or models_for_kind(kind, task)
+    return list(dict.fromkeys([first, *found]))
 
 
 def check_accepted(kind: DataKind, names: list[str]) -> None:

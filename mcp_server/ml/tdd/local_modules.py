@@ -23,7 +23,10 @@ from mcp_server.files.escape import Code
 
 PACKAGE = "mcp_server."
 _MODELING = "mcp_server.ml.modeling."
-_IMPORT = re.compile(r"^(\s*)from mcp_server\.ml\.modeling\.(\w+) import ", re.MULTILINE)
+# Modules outside `ml/modeling` an estimator module may import and have copied beside it: the
+# forecasting families' time grid and the errors they raise (both free of other imports of ours).
+_COPYABLE = ("mcp_server.ml.data.series.grid", "mcp_server.core.errors")
+_IMPORT = re.compile(r"^(\s*)from mcp_server\.([\w.]+) import ", re.MULTILINE)
 _SETTINGS_IMPORT = re.compile(r"^from mcp_server\.core import settings\n", re.MULTILINE)
 _SETTING = re.compile(r"\bsettings\.([A-Z_]+)\.(name|default)\b")
 
@@ -50,19 +53,27 @@ def _setting_literal(match: re.Match[str]) -> str:
 def copied_source(module: str) -> tuple[str, list[str]]:
     """A module's source made free of `mcp_server`, and the modules of this package it imports."""
     spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None or not module.startswith(_MODELING):
+    copyable = module.startswith(_MODELING) or module in _COPYABLE
+    if spec is None or spec.origin is None or not copyable:
         raise MoaiMlError(
             f"{module} cannot be copied into generated code; choose another model family"
         )
     text = Path(spec.origin).read_text(encoding="utf-8")
-    needs = sorted({_MODELING + name for _, name in _IMPORT.findall(text)})
-    text = _IMPORT.sub(lambda m: f"{m.group(1)}from .{m.group(2)} import ", text)
+    needs = sorted({PACKAGE + name for _, name in _IMPORT.findall(text) if name != "core"})
+    text = _IMPORT.sub(_relative_import, text)
     text = _SETTING.sub(_setting_literal, _SETTINGS_IMPORT.sub("", text))
     if "mcp_server" in text:
         raise MoaiMlError(
             f"{module} still names mcp_server once copied; it cannot go into generated code"
         )
     return text, needs
+
+
+def _relative_import(match: re.Match[str]) -> str:
+    """`from mcp_server.a.b.c import` -> `from .c import` (settings are written as literals)."""
+    if match.group(2) == "core":
+        return match.group(0)  # `from mcp_server.core import settings`: removed before this
+    return f"{match.group(1)}from {relative(PACKAGE + match.group(2))} import "
 
 
 def local_modules(modules: list[str]) -> list[dict[str, Any]]:
@@ -76,6 +87,9 @@ def local_modules(modules: list[str]) -> list[dict[str, Any]]:
             continue
         done[module], needs = copied_source(module)
         pending += [m for m in needs if m not in done]
+    files = [relative(m) for m in done]
+    if len(set(files)) < len(files):
+        raise MoaiMlError(f"estimator modules {sorted(done)} share a file name; rename one")
     return [
         {
             "file": relative(m)[1:] + ".py",

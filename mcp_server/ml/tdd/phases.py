@@ -20,7 +20,7 @@ from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.spec.reader import load_spec
 from mcp_server.ml.tdd import next_steps
-from mcp_server.ml.tdd.context import pipeline_context, test_context
+from mcp_server.ml.tdd.builders import builders
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd.spec_data import RED_SENTINEL, SpecData, prepare_spec
 from mcp_server.ml.tdd.track import track
@@ -102,7 +102,7 @@ def _result(
 def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
     paths = prep.paths
     report = workspace.write_files(
-        render("red", test_context(prep), prep.templates), overwrite=overwrite
+        render("red", builders(prep).test_context(prep), prep.templates), overwrite=overwrite
     )
     hidden = f"{prep.package}.{prep.spec.module}"
     run = run_pytest(
@@ -159,10 +159,10 @@ def pipeline_files(
 
     from mcp_server.ml.modeling import labels
 
-    files = render("green", pipeline_context(prep, model, params, note), prep.templates)
-    files[prep.paths["labels"]] = inspect.getsource(
-        labels
-    )  # the saved model's wrapper, beside the pipeline
+    context = builders(prep).pipeline_context(prep, model, params, note)
+    files = render("green", context, prep.templates)
+    if "labels" in prep.paths:  # the saved model's wrapper, beside the pipeline (a table's set)
+        files[prep.paths["labels"]] = inspect.getsource(labels)
     return files
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.tdd import next_steps
-from mcp_server.ml.tdd.context import selection_context
+from mcp_server.ml.tdd.builders import builders
 from mcp_server.ml.tdd.phases import PhaseResult, finish, pipeline_files, render, require_tests
 from mcp_server.ml.tdd.run import run_module
 from mcp_server.ml.tdd.spec_data import SpecData
@@ -19,7 +19,7 @@ from mcp_server.ml.tdd.track import mark_rejected
 def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseResult:
     require_tests(workspace, prep)
     paths = prep.paths
-    sel_ctx = selection_context(prep)
+    sel_ctx = builders(prep).selection_context(prep)
     report = workspace.write_files(render("refactor", sel_ctx, prep.templates), overwrite=overwrite)
     pipeline_file = workspace.root / paths["pipeline"]
     if not pipeline_file.is_file():
@@ -48,7 +48,13 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
             f"candidates not installed, not cross-validated: {', '.join(skipped)}"
         )
     if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):
-        result = _tune(workspace, prep, result, overwrite)  # a gate is unmet: tune
+        if prep.templates == "tdd":
+            result = _tune(workspace, prep, result, overwrite)  # a gate is unmet: tune
+        else:  # its search would draw the table's random folds from the SPEC's training rows
+            result.warnings.append(
+                f"tune_budget_s was not spent: the TDD tuning step tunes tables only, not "
+                f"{prep.kind.name} data; improve the candidates or the SPEC's data instead"
+            )
     result.next_step = next_steps.after_green_phase(
         prep, "refactor", result
     )  # now with the CV leaderboard

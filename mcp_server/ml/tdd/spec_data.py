@@ -75,13 +75,14 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         raise SpecError(
             f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
         ) from exc
-    if spec.kind not in (None, DEFAULT):  # its tests and templates are still to write
+    data_path = workspace.resolve(spec.dataset, must_exist=True)
+    kind = kind_for(data_path, spec.kind, spec.kind_options)
+    if spec.kind not in (None, DEFAULT) and kind.routes.tdd_templates == "tdd":
+        # a kind with the table's tests would be split and tested as a table: refuse it
         raise SpecError(
             f"the TDD cycle does not generate tests for {spec.kind} data yet; use "
             f"ml_compare_models and ml_train with spec_id={spec.spec_id!r}"
         )
-    data_path = workspace.resolve(spec.dataset, must_exist=True)
-    kind = kind_for(data_path)
     frame = kind.read(data_path)
     if spec.target not in frame.columns:
         names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])

@@ -32,7 +32,9 @@ TIMESERIES = "timeseries"
 class TimeSeriesKind:
     name = TIMESERIES
     routes = Routes(
-        export_formats=("joblib", "pickle"), serving_runtimes=("joblib",), tdd_templates="tdd"
+        export_formats=("joblib", "pickle"),
+        serving_runtimes=("joblib",),
+        tdd_templates="tdd_series",
     )
 
     def __init__(self, options: SeriesOptions | None = None) -> None:

@@ -98,7 +98,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         columns = twin.last_[:, None] + 1 + np.arange(steps)[None, :]
         actual = Y[np.arange(len(Y))[:, None], columns]
         errors = np.abs(actual - twin._forecast(steps)) / self.scale_[:, None]
-        return np.quantile(errors, self.interval_level, axis=0)
+        return conformal_widths(errors, self.interval_level)
 
     # -- predicting --------------------------------------------------------------------------
     def predict(self, X: Any) -> Any:
@@ -135,6 +135,25 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         index = getattr(X, "index", None)
         frame = {"forecast": forecast, "lower": forecast - half, "upper": forecast + half}
         return pd.DataFrame(frame, index=index)
+
+    def forecast_frame(self, steps: int | None = None) -> Any:
+        """The next `steps` (default: the horizon) of every series past its end, with intervals:
+        one row per (series, step), the series id and time columns as fitted, then `forecast`,
+        `lower` and `upper` (the interval is NaN where the series were too short to calibrate)."""
+        import numpy as np
+        import pandas as pd
+
+        steps = int(steps or self.horizon or self.season_)
+        positions = (self.last_[:, None] + 1 + np.arange(steps)[None, :]).ravel()
+        rows = pd.DataFrame({self.time_column: self.grid_.times(positions)})
+        if self.series_id is not None:
+            rows.insert(0, self.series_id, np.repeat(self.series_, steps))
+        try:
+            bands = self.predict_interval(rows)
+        except MoaiMlError:  # too short to calibrate: the forecast alone
+            forecast = self.predict(rows)
+            bands = pd.DataFrame({"forecast": forecast, "lower": np.nan, "upper": np.nan})
+        return pd.concat([rows, bands.reset_index(drop=True)], axis=1)
 
     def season_scale(self, X: Any) -> Any:
         """Each row's MASE denominator: its series' mean absolute seasonal difference in the
@@ -175,6 +194,28 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if self.series_id is None:
             return np.full(len(X), ONE_SERIES, dtype=object)
         return X[self.series_id].astype(str).to_numpy(dtype=object)
+
+
+MIN_CALIBRATION = 30  # scaled errors behind each step's conformal quantile, at least
+
+
+def conformal_widths(errors: Any, level: float) -> Any:
+    """Per step, the split-conformal quantile of the scaled errors (series by steps): the
+    ceil((n + 1) * level)-th smallest of n errors. With few series a step pools the errors of its
+    neighbouring steps until it has `MIN_CALIBRATION` of them (a quantile of three errors would
+    cover three times in four, whatever the level)."""
+    import math
+
+    import numpy as np
+
+    count, steps = errors.shape
+    reach = min(steps, max(0, math.ceil((MIN_CALIBRATION / count - 1) / 2)))
+    widths = np.empty(steps)
+    for h in range(steps):
+        pooled = np.sort(errors[:, max(0, h - reach) : h + reach + 1].ravel())
+        rank = min(math.ceil((len(pooled) + 1) * level), len(pooled))
+        widths[h] = pooled[rank - 1]
+    return widths
 
 
 def season_scale(Y: Any, season: int) -> Any:
