@@ -113,3 +113,46 @@ async def test_a_gate_failed_training_run_leads_to_tuning_from_its_spec(tmp_path
             client, tool, **{**arguments, "background": False}, models=["ridge"], n_trials=3
         )
     assert tuned["next_step"].startswith("Stop here: the SPEC's owner must decide")
+
+
+async def test_drift_leads_to_measuring_its_cost_and_a_failed_gate_back_to_the_columns_that_moved(
+    tmp_path: Path,
+):
+    import pandas as pd
+
+    project = copy_examples(tmp_path / "project")
+    table = pd.read_csv(project / "data/breast_cancer.csv")
+    recent = table.sample(200, random_state=1)
+    for column in [c for c in table.columns if c.startswith("worst")]:
+        recent[column] = recent[column] * 2.5  # a sensor recalibrated: the model's inputs move
+    recent.to_csv(project / "data/recent.csv", index=False)
+    async with inprocess_client(project) as client:
+        run = await call(
+            client,
+            "ml_train",
+            data_path="data/breast_cancer.csv",
+            target="target",
+            model="logistic_regression",
+            spec_id="ML-001",
+        )
+        drift = await call(
+            client, "ml_detect_drift", reference=run["run_id"], current="data/recent.csv"
+        )
+        assert drift["drift"] is True, drift["headline"]
+        tool, arguments = first_call(drift["next_step"])
+        assert (tool, arguments) == (
+            "ml_monitor_performance",
+            {"run_id": run["run_id"], "current": "data/recent.csv"},
+        )
+        watched = await call(client, tool, **arguments)
+        assert watched["alerts"], watched["chunks"]  # the shift costs the SPEC's metric
+        tool, arguments = first_call(watched["next_step"])
+        assert tool == "ml_detect_drift"
+        again = await call(client, tool, **arguments)
+        assert again["drift"] is True and set(again["drifted_columns"]) & set(
+            drift["drifted_columns"]
+        )
+        steady = await call(
+            client, "ml_detect_drift", reference=run["run_id"], current="data/breast_cancer.csv"
+        )
+    assert steady["drift"] is False and steady["next_step"].startswith("No action")

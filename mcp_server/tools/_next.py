@@ -62,3 +62,34 @@ def after_serving(run_id: str) -> str:
         f"ml_register_model(run_id='{run_id}') puts it in the model registry; then ml_promote "
         "its version"
     )
+
+
+def after_drift(drift: bool, model: str | None, current: str) -> str:
+    """After `ml_detect_drift`: measure what drift costs the model, on labelled rows."""
+    if not drift:
+        return (
+            "No action: the current rows look like the reference; run the same check on the "
+            "next batch"
+        )
+    if model is None:
+        return (
+            "Drift, and no model named: repeat this call with run_id set to the model that "
+            "scores these rows (a run id or models:/name@alias) to see whether it matters"
+        )
+    return (
+        f"ml_monitor_performance(run_id={model!r}, current={current!r}) measures whether the "
+        "drift costs the SPEC's metric (rows with labels; without them it estimates)"
+    )
+
+
+def after_monitoring(run_id: str, current: str, alerts: list[str], estimated: bool) -> str:
+    """After `ml_monitor_performance`: find what moved when a gate fails on recent rows."""
+    if alerts:
+        return (
+            f"ml_detect_drift(reference={run_id!r}, current={current!r}) names the columns "
+            "that moved; retrain on recent labelled rows, and ml_promote keeps the champion "
+            "unless the new run beats it"
+        )
+    if estimated:
+        return "No alert on estimates: label some of these rows and run the same call to measure"
+    return "No action: every chunk meets the SPEC's gates; run the same call on the next batch"

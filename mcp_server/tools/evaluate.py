@@ -21,7 +21,7 @@ from mcp_server.ml.fitting.evaluate_run import (
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, evaluate_job
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import CREATES_RUNS, run_store
+from mcp_server.tools._common import CREATES_RUNS
 from mcp_server.tools._estimates import evaluate_estimate
 from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import DataKindName, Folds, KindOptions, RunRef, StopAfter, Trusted
@@ -100,8 +100,8 @@ def _images(folder: Path, smalls: dict[str, str]) -> list[ImageContent]:
 def _after(call: Call[EvaluateArgs], run_id: str) -> str:
     from mcp_server.tools._next import after_evaluation
 
-    run = run_store(call.workspace).get_run(run_id)
-    return after_evaluation(run.run_id, run.verdict, run.spec_id)
+    facts: Evaluating = call.facts
+    return after_evaluation(run_id, facts.verdict, facts.spec_id)
 
 
 def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) -> CallToolResult:

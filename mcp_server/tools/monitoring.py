@@ -17,6 +17,7 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
 from mcp_server.tools._estimates import drift_estimate
+from mcp_server.tools._next import after_drift
 
 MAX_COLUMNS = 50
 BRIEF_COLUMNS = 8  # column verdicts in a default answer (drifted first): ~60 tokens each
@@ -87,6 +88,7 @@ class DriftResult(BaseModel):
     )
     report: str = Field(description="JSON file with every number of the check")
     plot: str | None = Field(description="PNG of the drifted columns' distributions")
+    next_step: str = Field(description="The call to make next")
 
 
 def _verdict(column: Any, weights: dict[str, float] | None = None) -> ColumnVerdict:
@@ -145,8 +147,16 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
         warnings=report.warnings[:20],
         report=f"{base}/drift.json",
         plot=f"{base}/drift.png" if png else None,
+        next_step=after_drift(impact.drift, _model(args, outcome), args["current"]),
     )
     return result, png
+
+
+def _model(args: dict[str, Any], outcome: Any) -> str | None:
+    """The model whose predictions were compared: the one named, else the reference's run."""
+    if outcome.prediction is None:
+        return None
+    return str(args["run_id"] or args["reference"])
 
 
 def with_image(result: BaseModel, png: bytes | None) -> CallToolResult:

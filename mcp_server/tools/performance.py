@@ -15,6 +15,7 @@ from mcp_server.ml.monitoring.spec_info import spec_reader
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
 from mcp_server.tools._estimates import performance_estimate
+from mcp_server.tools._next import after_monitoring
 from mcp_server.tools.args import RunRef
 from mcp_server.tools.monitoring import Source, rounded, stamp, with_image
 
@@ -46,6 +47,7 @@ class PerformanceResult(BaseModel):
     report: str = Field(description="JSON file with every number")
     plot: str = Field(description="PNG of the plotted metrics per chunk, holdout and gate")
     plotted: list[str] = Field(description="Metrics in the plot: those that alerted first")
+    next_step: str = Field(description="The call to make next")
 
 
 def monitor_performance(
@@ -85,6 +87,7 @@ def monitor_performance(
         report=f"{base}/performance.json",
         plot=f"{base}/performance.png",
         plotted=plotted,
+        next_step=after_monitoring(out.run_id, args["current"], out.alerts, out.estimated),
     )
     return result, png
 

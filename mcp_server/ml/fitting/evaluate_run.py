@@ -25,7 +25,7 @@ from mcp_server.ml.tracking.verdict import Verdict
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
-    from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.runs import RunStore, RunView
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Evaluating:
 
     args: EvaluateArgs
     name: str
+    verdict: Verdict  # the evaluated run's, read once in prepare: what comes next depends on it
+    spec_id: str | None
 
 
 def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
@@ -46,13 +48,14 @@ def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
 
     store = get_store(call.workspace)
     args = replace(call.request, run_id=resolve_run_id(store, call.request.run_id))
-    request, name = prepare_evaluation(call.workspace, store, args, call.folder)
+    run = store.get_run(args.run_id)
+    request, name = prepare_evaluation(call.workspace, store, args, call.folder, run)
     return Plan(
         payload=request,
         budget_s=args.time_budget_s,
         steps=EVAL_STEPS + 1,
         what="the evaluation",
-        facts=Evaluating(args, name),
+        facts=Evaluating(args, name, run.verdict, run.spec_id),
     )
 
 
@@ -132,13 +135,12 @@ def _trained_rows(workspace: Workspace, store: RunStore, run: Any, folder: Path)
 
 
 def prepare_evaluation(
-    workspace: Workspace, store: RunStore, args: EvaluateArgs, folder: Path
+    workspace: Workspace, store: RunStore, args: EvaluateArgs, folder: Path, run: RunView
 ) -> tuple[EvaluateRequest, str]:
     """The job's request (everything it needs from the run store) and the evaluation's name."""
     from mcp_server.ml.data.tables import check_loadable, file_sha256
     from mcp_server.safety.signing import require_signed
 
-    run = store.get_run(args.run_id)
     run_tags = run.tags
     moai = store.moai_dir(args.run_id)
     require_signed(
