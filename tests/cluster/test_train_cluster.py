@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mcp_server.core import settings
+from mcp_server.core import layout, settings
 from tests.support import error_text, inprocess_client, structured
 
 pytestmark = [pytest.mark.anyio]
@@ -151,6 +151,18 @@ async def test_a_partitioned_dataset_without_a_cluster_is_refused_in_one_line(
     )
 
 
+async def test_a_comparison_of_a_partitioned_dataset_is_refused_pointing_at_ml_train(tmp_path):
+    partitioned(tmp_path)
+    async with inprocess_client(tmp_path) as client:
+        result = await client.call_tool(
+            "ml_compare_models", {"data_path": "data/parts/*.parquet", "target": "label"}
+        )
+    assert result.is_error and "\n" not in error_text(result).strip()
+    assert "ml_compare_models reads one table file, and 'data/parts/*.parquet' is a " in (
+        error_text(result)
+    )
+
+
 async def test_one_table_file_with_a_cluster_named_trains_in_the_job_process_and_says_so(
     tmp_path, monkeypatch
 ):
@@ -167,3 +179,46 @@ async def test_one_table_file_with_a_cluster_named_trains_in_the_job_process_and
     assert "trained in the job process, not on tcp://127.0.0.1:9: data/all.csv is one file" in (
         " ".join(result["warnings"])
     )
+
+
+@pytest.mark.slow
+async def test_a_worker_killed_mid_training_finishes_whole_or_fails_cleanly_with_nothing_recorded(
+    tmp_path,
+):
+    from tests.cluster_support import dask_processes
+
+    partitioned(tmp_path, rows=20_000)
+    killed: list[int] = []
+
+    def kill_when_fitting(cluster: Any) -> Any:
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            if not killed and (message or "").startswith("fitting xgboost"):
+                killed.append(cluster.kill_worker(0))
+
+        return on_progress
+
+    args = {
+        "data_path": "data/parts",
+        "target": "label",
+        "model": "xgboost",
+        "params": {"n_estimators": 3000, "max_depth": 8},  # seconds of training to interrupt
+        "time_budget_s": 240,
+    }
+    with dask_processes(tmp_path / "dask") as cluster:
+        async with inprocess_client(tmp_path) as client:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv(settings.CLUSTER.name, cluster.scheduler_address)
+                result = await client.call_tool(
+                    "ml_train", args, progress_callback=kill_when_fitting(cluster)
+                )
+            listed = structured(await client.call_tool("ml_list_runs", {}))
+    assert killed, "a worker was killed as the booster's fit began"
+    if not result.is_error:  # Dask recomputed the lost rows and the fit ran on one worker
+        done = structured(result)
+        assert listed["count"] == 1 and done["train_rows"] + done["test_rows"] == 20_000
+        return
+    assert "\n" not in error_text(result).strip(), error_text(result)
+    assert listed["count"] == 0, "no run was recorded"
+    assert not list(tmp_path.rglob("model.joblib")), "no model file was written"
+    scratch = tmp_path / layout.SCRATCH
+    assert not scratch.exists() or not list(scratch.iterdir()), "no staging folder is left"

@@ -39,6 +39,15 @@ def partitioned_table(workspace: Workspace, data_path: str, kind: str | None) ->
     return path.is_dir() and kind_for(path).name == DEFAULT
 
 
+def refuse_partitioned(workspace: Workspace, data_path: str, kind: str | None, tool: str) -> None:
+    """A tool that fits on one machine only refuses a partitioned dataset in one line."""
+    if partitioned_table(workspace, data_path, kind):
+        raise MoaiMlError(
+            f"{tool} reads one table file, and {data_path!r} is a partitioned dataset; train "
+            "xgboost or lightgbm on it with ml_train (on the Dask cluster), or give one file"
+        )
+
+
 def cluster_dataset(workspace: Workspace, data_path: str, engine: str) -> Partitioned:
     """The partitions to train on; refused without a cluster, or without Dask."""
     from mcp_server.ml.cluster.engine import LOCAL, require_dask
@@ -109,5 +118,6 @@ __all__ = [
     "fit_engine",
     "local_note",
     "partitioned_table",
+    "refuse_partitioned",
     "spec_group",
 ]
