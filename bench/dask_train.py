@@ -52,6 +52,7 @@ async def _train(project: Path, data: str, cluster: str | None) -> dict[str, Any
     else:
         os.environ.pop("MOAI_ML_CLUSTER", None)
     args = {"data_path": data, "target": "y", "model": "lightgbm", "time_budget_s": 7200}
+    args["background"] = False  # inline, whatever the estimate says
     started = time.monotonic()
     async with inprocess_client(project) as client:
         result = structured(await client.call_tool("ml_train", args))
