@@ -28,23 +28,21 @@ def fit_engine(workspace: Workspace, spec_id: str | None) -> str:
 
 def partitioned_table(workspace: Workspace, data_path: str, kind: str | None) -> bool:
     """A glob, or a folder no other kind of data claims (an image folder is images)."""
-    from mcp_server.ml.data.kinds.registry import DEFAULT, kind_for
-    from mcp_server.ml.data.partitioned import GLOB
+    from mcp_server.ml.data.kinds.registry import DEFAULT
+    from mcp_server.ml.data.partitioned import is_partitioned
 
-    if kind not in (None, DEFAULT):
-        return False
-    if any(c in data_path for c in GLOB):
-        return True
-    path = workspace.resolve(data_path, must_exist=True)
-    return path.is_dir() and kind_for(path).name == DEFAULT
+    return kind in (None, DEFAULT) and is_partitioned(workspace, data_path)
 
 
 def refuse_partitioned(workspace: Workspace, data_path: str, kind: str | None, tool: str) -> None:
     """A tool that fits on one machine only refuses a partitioned dataset in one line."""
+    from mcp_server.ml.modeling.catalog import cluster_families
+
     if partitioned_table(workspace, data_path, kind):
+        able = " or ".join(cluster_families("binary")) or "a boosted family"
         raise MoaiMlError(
             f"{tool} reads one table file, and {data_path!r} is a partitioned dataset; train "
-            "xgboost or lightgbm on it with ml_train (on the Dask cluster), or give one file"
+            f"{able} on it with ml_train (on the Dask cluster), or give one file"
         )
 
 
