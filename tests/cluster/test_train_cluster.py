@@ -103,9 +103,11 @@ async def test_xgboost_trained_on_the_cluster_scores_exactly_as_one_process_on_t
 async def test_lightgbm_trained_on_the_cluster_agrees_with_one_process_on_the_holdout(
     tmp_path, dask_cluster, monkeypatch
 ):
-    """LightGBM's data-parallel learner finds each feature's bins on one worker's rows, not on all
-    of them, so its trees are not the single-machine ones: holdout AUC within 0.02 and
-    probabilities within 0.1 on average (measured: ~0.002 and ~0.02)."""
+    """LightGBM's data-parallel learner builds its feature bins from the workers' shares of the
+    rows, not from all of them at once, and sums histograms across them, so its trees are not
+    the single-machine ones: holdout AUC within 0.02 and probabilities within 0.1 on average
+    (measured on this data: AUC 0.9369 against 0.9381, mean |p difference| 0.026, at most 0.24).
+    XGBoost's cuts are the features' distinct values here on both sides: its scores are equal."""
     from lightgbm import LGBMClassifier
     from sklearn.metrics import roc_auc_score
 
