@@ -97,9 +97,10 @@ def trained(
 
 
 @pytest.fixture(scope="session")
-def dask_cluster() -> Iterator[Any]:
-    """One real Dask cluster (scheduler + two worker processes) per test process."""
-    from tests.cluster_support import local_cluster
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One real Dask cluster per test process: `dask scheduler` and two `dask worker
+    --memory-limit 1GiB` processes on 127.0.0.1, killed at the end (`cluster_support`)."""
+    from tests.cluster_support import dask_processes
 
-    with local_cluster() as cluster:
+    with dask_processes(tmp_path_factory.mktemp("dask")) as cluster:
         yield cluster

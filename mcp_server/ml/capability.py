@@ -45,6 +45,9 @@ class Plan:
     steps: float  # progress steps the job reports; the driver reports step / steps of the work
     what: str  # the work, for messages: "training random_forest"
     facts: Any = None  # what prepare learned that later steps need (the table's path, a name)
+    # where the work runs, when prepare chose other than the capability's execute step (a fit of
+    # a partitioned dataset on a Dask cluster): a module-level function, like `execute`
+    execute: Callable[[Any, Callable[..., None]], Any] | None = None
 
 
 @dataclass

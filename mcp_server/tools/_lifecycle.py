@@ -67,7 +67,7 @@ async def _execute(
 ) -> Any:
     """The job process's outcome, as `collect` makes it (a job stopped by its budget counts only
     when `collect` salvages something from what it sent before)."""
-    target = capability.execute
+    target = plan.execute or capability.execute  # prepare decides where the work runs
     job = Job(f"{target.__module__}.{target.__qualname__}", events=call.events)
     try:
         outcome = await run_job(

@@ -11,7 +11,12 @@ from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.capability import Call, Capability
 from mcp_server.ml.fitting.requests import TrainArgs
-from mcp_server.ml.fitting.train_run import prepare_training, record_training, recorded
+from mcp_server.ml.fitting.train_run import (
+    data_relative,
+    prepare_training,
+    record_training,
+    recorded,
+)
 from mcp_server.ml.fitting.training import TrainOutcome, train_job
 from mcp_server.ml.modeling import catalog
 from mcp_server.ml.tracking.verdict import Verdict
@@ -79,6 +84,7 @@ class TrainResult(BaseModel):
     )
     labels: list[str] = Field(description="Class labels in code order (classification), up to 50")
     fit_time_s: float = Field(description="Wall time of the fit, seconds")
+    ran_on: str = Field(description="local, or the Dask cluster: workers, dashboard")
     latency_ms: float = Field(description="Median time of a one-row prediction, milliseconds")
     model_size_mb: float = Field(description="Size of the serialized model, MiB")
     dropped: dict[str, str] = Field(
@@ -122,7 +128,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
         experiment=run.experiment,
         model=outcome.model,
         task=cast(TaskName, outcome.task),
-        data_path=workspace.relative(call.facts),
+        data_path=data_relative(call),
         rows=outcome.rows,
         train_rows=outcome.train_rows,
         test_rows=outcome.test_rows,
@@ -133,6 +139,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
         confusion_matrix=matrix,
         labels=outcome.labels[:MAX_LABELS],
         fit_time_s=outcome.fit_time_s,
+        ran_on=outcome.ran_on,
         latency_ms=outcome.latency_ms,
         model_size_mb=outcome.model_size_mb,
         dropped=dict(list(outcome.schema["dropped"].items())[:MAX_DROPPED]),

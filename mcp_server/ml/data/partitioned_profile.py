@@ -47,30 +47,37 @@ def read_file(source: str) -> pd.DataFrame:
 def profile_partitioned(request: ProfileRequest, progress: Any) -> PartitionedProfile:
     """The job: one pass for the exact counts and the approximate distinct counts, one for the
     sample, then the ordinary profile of the sample with the exact numbers put in."""
-    import dask
     import dask.dataframe
 
     dd: Any = dask.dataframe  # Dask ships no type hints for these
-    compute: Any = dask.compute  # type: ignore[attr-defined]
     with open_engine(request.engine) as (_client, where):
         progress(0, f"counting {len(request.files)} partitions on {where.engine}")
         frame = dd.from_map(read_file, request.files, meta=empty_like(request.files[0]))
-        rows, missing, distinct = compute(
-            frame.shape[0],
-            frame.isna().sum(),
-            {c: frame[c].nunique_approx() for c in frame.columns},
-        )
-        progress(1, f"sampling {min(rows, SAMPLE_ROWS)} of {rows} rows")
-        share = min(1.0, SAMPLE_ROWS / max(int(rows), 1))
-        sample = (
-            frame.sample(frac=share, random_state=0).compute() if share < 1 else frame.compute()
-        )
-        classes = _classes(frame, sample, request.target)
+        profile, sample = profile_frame_dask(frame, request.target, request.task, progress)
+    return PartitionedProfile(profile, where, len(sample), _how(where, len(sample), profile.rows))
+
+
+def profile_frame_dask(
+    frame: Any, target: str | None, task: str, progress: Any
+) -> tuple[Profile, pd.DataFrame]:
+    """(the profile, its sample) of a Dask frame, on the engine open around the call."""
+    import dask
+
+    compute: Any = dask.compute  # type: ignore[attr-defined]
+    rows, missing, distinct = compute(
+        frame.shape[0],
+        frame.isna().sum(),
+        {c: frame[c].nunique_approx() for c in frame.columns},
+    )
+    progress(1, f"sampling {min(rows, SAMPLE_ROWS)} of {rows} rows")
+    share = min(1.0, SAMPLE_ROWS / max(int(rows), 1))
+    sample = frame.sample(frac=share, random_state=0).compute() if share < 1 else frame.compute()
+    classes = _classes(frame, sample, target)
     progress(2, "profiling the sample")
-    profile = profile_frame(sample.reset_index(drop=True), request.target, request.task)
+    profile = profile_frame(sample.reset_index(drop=True), target, task)
     profile = _exact(profile, int(rows), missing, distinct, classes, len(sample))
     profile.findings = refind(sample, profile)
-    return PartitionedProfile(profile, where, len(sample), _how(where, len(sample), int(rows)))
+    return profile, sample
 
 
 def _classes(frame: Any, sample: pd.DataFrame, target: str | None) -> dict[str, int] | None:
@@ -127,4 +134,10 @@ def _how(where: Where, sampled: int, rows: int) -> str:
     )
 
 
-__all__ = ["SAMPLE_ROWS", "PartitionedProfile", "ProfileRequest", "profile_partitioned"]
+__all__ = [
+    "SAMPLE_ROWS",
+    "PartitionedProfile",
+    "ProfileRequest",
+    "profile_frame_dask",
+    "profile_partitioned",
+]

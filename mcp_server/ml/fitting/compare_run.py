@@ -30,8 +30,10 @@ def check_compare(
     """The dataset's path and the kind of data the request or its SPEC names (with options)."""
     from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.fitting.kind_hint import resolve_kind
+    from mcp_server.ml.fitting.where import refuse_partitioned
     from mcp_server.ml.modeling.catalog import get_spec
 
+    refuse_partitioned(workspace, args.data_path, args.kind, "ml_compare_models")
     path = workspace.resolve(args.data_path, must_exist=True)
     for name in args.models or []:
         get_spec(name)

@@ -51,14 +51,19 @@ def check_train(workspace: Workspace, args: TrainArgs) -> tuple[Path, str | None
 
 
 def prepare_training(call: Call[TrainArgs]) -> Plan:
-    """The capability's prepare step: the checks, then the job's request (files into
-    `call.folder`); the table's path is kept for the record."""
+    """The capability's prepare step: where the fit runs (`where`), the checks, then the job's
+    request (files into `call.folder`); the table's path is kept for the record."""
     from mcp_server.ml.fitting.training import TRAIN_STEPS
+    from mcp_server.ml.fitting.where import fit_engine, local_note, partitioned_table
 
     args = call.request
+    engine = fit_engine(call.workspace, args.spec_id)
+    if partitioned_table(call.workspace, args.data_path, args.kind):
+        return _cluster_plan(call, engine)
     path, kind, options = check_train(call.workspace, args)
     request = train_request(call.workspace, args, path, call.folder)
     request.kind, request.kind_options = kind, options
+    request.notes = local_note(args.data_path, engine)
     return Plan(
         payload=request,
         budget_s=args.time_budget_s,
@@ -66,6 +71,33 @@ def prepare_training(call: Call[TrainArgs]) -> Plan:
         what=f"training {args.model}",
         facts=path,
     )
+
+
+def _cluster_plan(call: Call[TrainArgs], engine: str) -> Plan:
+    """A partitioned dataset's fit on the cluster (`cluster_train.cluster_train_job`)."""
+    from mcp_server.ml.fitting.cluster_train import ClusterTrainRequest, cluster_train_job
+    from mcp_server.ml.fitting.training import TRAIN_STEPS
+    from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, fingerprint, spec_group
+
+    args = call.request
+    dataset = cluster_dataset(call.workspace, args.data_path, engine)
+    model = cluster_model(args.model, args.task)
+    request = ClusterTrainRequest(
+        files=[str(f) for f in dataset.files],
+        fingerprint=fingerprint(dataset),
+        target=args.target,
+        model=model,
+        staging=str(call.folder),
+        engine=engine,
+        params=args.params,
+        task=args.task,
+        test_size=args.test_size,
+        seed=args.seed,
+        drop=list(args.drop),
+        group=spec_group(call.workspace, args.spec_id),
+    )
+    what = f"training {model} on {engine}"
+    return Plan(request, args.time_budget_s, TRAIN_STEPS, what, args.data_path, cluster_train_job)
 
 
 def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Path) -> TrainRequest:
@@ -89,7 +121,7 @@ def record_training(
     """The capability's record step: the fit's one run."""
     from mcp_server.ml.tracking.runs import get_store
 
-    data_rel = call.workspace.relative(call.facts)
+    data_rel = data_relative(call)
     record = train_record(call.request, data_rel, outcome, call.folder, call.started_ms, verdict)
     return [get_store(call.workspace).record(record)]
 
@@ -114,7 +146,7 @@ def train_record(
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
             tags.PLOTS: folder / tags.PLOTS,
-            tags.SPLIT: folder / tags.HOLDOUT_INDEX,
+            tags.SPLIT: _split_file(folder),
         },
         model_dir=folder / tags.MODEL_DIR,
         model_params=outcome.estimator_params,
@@ -163,8 +195,22 @@ def _tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, An
         tags.N_FEATURES: len(outcome.schema["features"]),
         tags.PARAMS: args.params,
         tags.SEED: args.seed,
+        tags.RAN_ON: outcome.ran_on,
         **tags.holdout_split(args.seed, args.test_size),
     }
+
+
+def _split_file(folder: Path) -> Path:
+    """The holdout's positions, or a cluster fit's hash rule (`cluster_stage`)."""
+    rule = folder / tags.HOLDOUT_RULE
+    return rule if rule.exists() else folder / tags.HOLDOUT_INDEX
+
+
+def data_relative(call: Call[Any]) -> str:
+    """The dataset as the run names it: the table's path, or a partitioned dataset's reference
+    (a folder or a glob) as the caller gave it."""
+    facts = call.facts
+    return facts if isinstance(facts, str) else call.workspace.relative(facts)
 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:

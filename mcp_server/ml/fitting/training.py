@@ -57,6 +57,7 @@ class TrainRequest:
     cache: str | None = None  # folder of cached schemas (see `prepare`)
     kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
+    notes: list[str] = field(default_factory=list)  # what the server decided, for the warnings
 
 
 @dataclass
@@ -79,6 +80,7 @@ class TrainOutcome:
     warnings: list[str]
     plots: dict[str, str]
     data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
+    ran_on: str = "local"  # the job process, or the Dask cluster (`cluster.engine.Where`)
 
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
@@ -127,7 +129,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         sha256=data.sha256,
         schema=schema.to_dict(),
         estimator_params=fitted.estimator_params,
-        warnings=[*data.warnings, *ignored_columns(schema, fitted.model)],
+        warnings=[*req.notes, *data.warnings, *ignored_columns(schema, fitted.model)],
         plots=staged_plots,
         data_kind=data.kind.name,
     )

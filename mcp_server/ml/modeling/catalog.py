@@ -132,3 +132,23 @@ def reads_text(model_name: str) -> bool:
     """Whether the family reads raw strings through its own tokenizer (a text network)."""
     spec = REGISTRY.get(model_name)
     return spec is not None and spec.takes_text
+
+
+def cluster_families(task: str) -> list[str]:
+    """The families that train on a Dask cluster for this task, cheap ones first."""
+    field = "dask_regressor" if task == REGRESSION else "dask_classifier"
+    return [m for m in fast_first(task) if getattr(REGISTRY[m], field)]
+
+
+def dask_class_path(model_name: str, task: str) -> str:
+    """ "module:Class" of the family's Dask estimator; refused in one line naming those that
+    have one."""
+    spec = get_spec(model_name)
+    path = spec.dask_regressor if task == REGRESSION else spec.dask_classifier
+    if path is None:
+        able = ", ".join(cluster_families(task)) or "none installed"
+        raise MoaiMlError(
+            f"{model_name} cannot train on a Dask cluster; the families that can: {able} "
+            "(or train it without a cluster)"
+        )
+    return path

@@ -66,7 +66,7 @@ def prepare(
     key = _cache_key(sha, target, task, drop, getattr(kind, "cache_key", kind.name))
     schema, warnings = _cached_schema(cache, key) if cache else (None, [])
     if schema is None:
-        schema, warnings = _schema_from(frame, kind.profile(frame, target, task), drop)
+        schema, warnings = schema_from(frame, kind.profile(frame, target, task), drop)
         if cache:
             _store_schema(cache, key, schema, warnings)
     missing = frame[target].isna()
@@ -99,13 +99,13 @@ def remember_profile(
     if profile.target is None or profile.task is None:
         return
     try:
-        schema, warnings = _schema_from(frame, profile, None)
+        schema, warnings = schema_from(frame, profile, None)
     except DataError:
         return  # no usable features: `prepare` says so itself
     _store_schema(cache, _cache_key(sha, profile.target, task, None, kind), schema, warnings)
 
 
-def _schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schema, list[str]]:
+def schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schema, list[str]]:
     from mcp_server.ml.data.schema import build_schema
 
     warnings = [

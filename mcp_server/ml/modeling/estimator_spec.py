@@ -62,6 +62,9 @@ class EstimatorSpec:
     early_stop: str | None = None  # one of EARLY_STOPS: how a search's folds stop it early
     runtimes: tuple[str, ...] = ()  # serving runtimes that serve this family and no other
     label: str = ""  # its name in messages, when it has runtimes of its own ("PyTorch")
+    # its Dask estimators ("module:Class"): it trains on a cluster (`fitting/cluster_train`)
+    dask_classifier: str | None = None
+    dask_regressor: str | None = None
 
     def __post_init__(self) -> None:
         if self.early_stop not in (None, *EARLY_STOPS):

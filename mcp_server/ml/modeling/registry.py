@@ -199,6 +199,8 @@ _SPECS = [
             {"learning_rate": 0.05, "max_depth": 4, "subsample": 0.8, "colsample_bytree": 0.8},
         ),
         early_stop="rounds_param",
+        dask_classifier="xgboost.dask:DaskXGBClassifier",
+        dask_regressor="xgboost.dask:DaskXGBRegressor",
     ),
     EstimatorSpec(
         "lightgbm",
@@ -238,6 +240,8 @@ _SPECS = [
             {"learning_rate": 0.1, "num_leaves": 63, "min_child_samples": 40, "reg_lambda": 1.0},
         ),
         early_stop="rounds_callback",
+        dask_classifier="lightgbm:DaskLGBMClassifier",
+        dask_regressor="lightgbm:DaskLGBMRegressor",
     ),
 ]
 # Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.

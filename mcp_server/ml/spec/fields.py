@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "horizon": None,
     "frequency": None,
     "season_length": None,
+    # where its fits run (local, local-cluster, tcp://host:port) and a cluster holdout's group
+    "cluster": None,
+    "group_column": None,
 }
 SERIES_FIELDS = ("time_column", "series_id", "horizon", "frequency", "season_length")
 FIELDS = (*ML_REQUIRED, *DEFAULTS)
@@ -131,6 +134,8 @@ def checked(values: dict[str, Any]) -> dict[str, Any]:
         else number(values, "tune_budget_s", low=5, high=86400),
         "promotion_margin": number(values, "promotion_margin", low=0.0),
         "sensitive": names(values.get("sensitive"), "sensitive") or [],
+        "cluster": None if values["cluster"] is None else text(values, "cluster"),
+        "group_column": None if values["group_column"] is None else text(values, "group_column"),
         **data_kind(values),
     }
 

@@ -65,6 +65,8 @@ KEPT = "moai.kept"  # "true" | "false"
 REJECTED_REASON = "moai.rejected_reason"
 HOLDOUT_SEED = "moai.holdout_seed"  # the holdout split: seed, size, and split/holdout_index.npy
 HOLDOUT_SIZE = "moai.holdout_size"
+# Where the fit ran: local, or the Dask cluster (engine, workers, dashboard) that trained it
+RAN_ON = "moai.ran_on"
 # What went ahead despite the verdict, on the run and on a model version: "true (exported, served)"
 ALLOW_FAILED_GATES = "moai.allow_failed_gates"
 
@@ -150,6 +152,7 @@ MODEL_DIR = "model"  # the MLflow model directory (MLmodel, signature, input exa
 PLOTS = "plots"
 SPLIT = "split"
 HOLDOUT_INDEX = "holdout_index.npy"
+HOLDOUT_RULE = "holdout_rule.json"  # a cluster fit's holdout: the row hash that draws it
 EVALUATIONS = "evaluations"
 
 

@@ -1,0 +1,153 @@
+"""A partitioned table made ready for a fit on a Dask cluster, with the single-machine
+pipeline's semantics: the same schema (profiled from the cluster's exact counts and a sample),
+the same target codes, a holdout drawn by a hash of each row (or of its group column), so it is
+the same on every run and on any number of workers, and the preprocessing statistics (numeric
+medians, the categories and which are frequent) computed exactly on the cluster from the
+training rows. Each partition is then transformed where it lies by the fitted preprocessor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mcp_server.core.errors import DataError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from mcp_server.ml.data.schema import Schema
+
+HASH_BUCKETS = 10_000  # a row is held out when its hash falls in the first test_size of them
+LABEL = "__moai_y__"
+UNSUPPORTED_KINDS = ("datetime", "text", "image")
+
+
+@dataclass(frozen=True)
+class Split:
+    """How a row is held out: the columns hashed, the seed (the hash key) and the share."""
+
+    columns: tuple[str, ...]
+    seed: int
+    test_size: float
+
+    def held_out(self, frame: pd.DataFrame) -> np.ndarray:
+        """True for the rows of `frame` in the holdout (a pure function of each row)."""
+        import pandas as pd
+
+        hashed = pd.util.hash_pandas_object(
+            frame[list(self.columns)], index=False, hash_key=f"moai{self.seed:012d}"[-16:]
+        ).to_numpy()
+        return (hashed % HASH_BUCKETS) < round(self.test_size * HASH_BUCKETS)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "rule": "pandas.util.hash_pandas_object(row, index=False, hash_key) % 10000 "
+            "< test_size * 10000",
+            "columns": list(self.columns),
+            "hash_key": f"moai{self.seed:012d}"[-16:],
+            "test_size": self.test_size,
+        }
+
+
+def side(frame: pd.DataFrame, split: Split, schema: Schema, holdout: bool) -> pd.DataFrame:
+    """The partition's rows of one side with a known target."""
+    rows = frame.loc[frame[schema.target].notna()]
+    chosen: pd.DataFrame = rows.loc[split.held_out(rows) == holdout]
+    return chosen
+
+
+def per_partition(function: Any, frame: Any, *args: Any) -> tuple[Any, ...]:
+    """`function(partition, *args)` of every partition of the Dask frame, computed together on
+    the engine open around the call, merged by the caller (small results: no shuffle)."""
+    import dask
+    from dask.delayed import delayed
+
+    compute: Any = dask.compute  # type: ignore[attr-defined]  # Dask ships no type hints
+    return tuple(compute(*[delayed(function)(p, *args) for p in frame.to_delayed()]))
+
+
+def check_cluster_schema(schema: Schema) -> None:
+    """The cluster fit takes numeric and categorical columns; others are refused in one line."""
+    other = [f.name for f in schema.features if f.kind in UNSUPPORTED_KINDS]
+    if other:
+        raise DataError(
+            f"columns {other[:5]} are dates, text or images, which the cluster fit does not "
+            f"preprocess yet; pass drop={other[:5]} or train without a cluster"
+        )
+
+
+def encoded_part(frame: pd.DataFrame, pre: Any, schema: Schema, split: Split) -> pd.DataFrame:
+    """One partition's training rows as the estimator sees them: float32 columns `f0..` (the
+    fitted preprocessor's output) and the encoded target."""
+    import numpy as np
+    import pandas as pd
+
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    rows = side(frame, split, schema, holdout=False)
+    matrix = pre.transform(coerce_frame(rows, schema)) if len(rows) else None
+    width = len(pre.get_feature_names_out())
+    values = (
+        np.asarray(matrix, dtype=np.float32) if matrix is not None else np.empty((0, width), "f4")
+    )
+    out = pd.DataFrame(values, columns=[f"f{i}" for i in range(width)], copy=False)
+    out[LABEL] = encode_target(rows[schema.target], schema) if len(rows) else np.empty(0)
+    return out
+
+
+def holdout_scores(frame: pd.DataFrame, model: Any, schema: Schema, split: Split) -> pd.DataFrame:
+    """One partition's holdout rows scored by the fitted pipeline: target codes, predictions and
+    class probabilities (what the job's metrics need, a few numbers a row)."""
+    import numpy as np
+    import pandas as pd
+
+    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    rows = side(frame, split, schema, holdout=True)
+    out = pd.DataFrame({"y": encode_target(rows[schema.target], schema)})
+    width = max(len(schema.classes), 1)
+    if not len(rows):
+        out["pred"] = np.empty(0)
+        for i in range(width):
+            out[f"p{i}"] = np.empty(0)
+        return out
+    pred, proba = predict_both(model, coerce_frame(rows, schema), schema.task)
+    out["pred"] = np.asarray(pred, dtype="float64")
+    for i in range(width):
+        out[f"p{i}"] = np.asarray(proba)[:, i] if proba is not None else np.nan
+    return out
+
+
+def holdout_meta(schema: Schema) -> pd.DataFrame:
+    import pandas as pd
+
+    y = "float64" if schema.task == "regression" else "int64"
+    columns = {"y": pd.Series([], dtype=y), "pred": pd.Series([], dtype="float64")}
+    for i in range(max(len(schema.classes), 1)):
+        columns[f"p{i}"] = pd.Series([], dtype="float64")
+    return pd.DataFrame(columns)
+
+
+def encoded_meta(width: int, schema: Schema) -> pd.DataFrame:
+    import pandas as pd
+
+    columns = {f"f{i}": pd.Series([], dtype="float32") for i in range(width)}
+    y = "float64" if schema.task == "regression" else "int64"
+    columns[LABEL] = pd.Series([], dtype=y)
+    return pd.DataFrame(columns)
+
+
+__all__ = [
+    "LABEL",
+    "Split",
+    "check_cluster_schema",
+    "encoded_meta",
+    "encoded_part",
+    "holdout_meta",
+    "holdout_scores",
+    "per_partition",
+    "side",
+]
