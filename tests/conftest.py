@@ -104,3 +104,19 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with dask_processes(tmp_path_factory.mktemp("dask")) as cluster:
         yield cluster
+
+
+SLOW_TIER = Path(__file__).parent / "slow_tier.txt"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests listed in slow_tier.txt (measured at 4 s or more by scripts/slow_tier.py) are
+    `slow`: `make check` leaves them to `make test`, which runs every test."""
+    listed = {
+        line.split("#", 1)[0].strip()
+        for line in SLOW_TIER.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for item in items:
+        if item.nodeid in listed:
+            item.add_marker(pytest.mark.slow)

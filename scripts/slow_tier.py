@@ -1,0 +1,50 @@
+"""Write tests/slow_tier.txt from a pytest `--durations=0` log: the tests of `make check`'s tier
+(neither `slow` nor `external`) that took at least THRESHOLD seconds (call + setup + teardown),
+slowest first. tests/conftest.py marks them `slow`, so `make check` stays under its 4 minutes
+and `make test` still runs them. Regenerate after the suite grows:
+
+    .venv/bin/python -m pytest -n 2 --dist loadgroup -q -m "not slow and not external" \\
+        --durations=0 tests > /tmp/check.log
+    .venv/bin/python scripts/slow_tier.py /tmp/check.log
+
+The figures are what that run measured on its machine; a shared machine under load measures
+more, so the threshold is a judgement, written at the top of the file with the date."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+THRESHOLD_S = 4.0
+LINE = re.compile(r"^\s*([0-9.]+)s (call|setup|teardown)\s+(\S+)")
+OUT = Path(__file__).resolve().parent.parent / "tests" / "slow_tier.txt"
+
+
+def durations(log: str) -> dict[str, float]:
+    per_test: dict[str, float] = defaultdict(float)
+    for line in log.splitlines():
+        found = LINE.match(line)
+        if found:
+            per_test[found.group(3)] += float(found.group(1))
+    return per_test
+
+
+def main(path: str) -> None:
+    per_test = durations(Path(path).read_text(encoding="utf-8", errors="replace"))
+    slow = sorted((s, t) for t, s in per_test.items() if s >= THRESHOLD_S)
+    kept = sum(s for s in per_test.values() if s < THRESHOLD_S)
+    head = [
+        f"# make check's tier without these: tests of at least {THRESHOLD_S:g} s measured "
+        f"{time.strftime('%Y-%m-%d')} (scripts/slow_tier.py); {len(slow)} moved to `make test`, "
+        f"{kept:.0f} s of tests kept",
+    ]
+    lines = [f"{test}  # {s:.1f} s" for s, test in reversed(slow)]
+    OUT.write_text("\n".join(head + lines) + "\n", encoding="utf-8")
+    print(f"{len(slow)} tests listed in {OUT}; {kept:.0f} s kept in make check's tier")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
