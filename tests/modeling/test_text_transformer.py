@@ -79,10 +79,10 @@ def test_the_pipeline_hands_the_family_the_text_column_and_warns_of_the_columns_
     tickets,
 ):  # type: ignore[no-untyped-def]
     from mcp_server.ml.data.kinds.table import TableKind
-    from mcp_server.ml.modeling.dataset import _schema_from
+    from mcp_server.ml.modeling.dataset import schema_from
     from mcp_server.ml.modeling.preprocess import build_pipeline, ignored_columns
 
-    schema, _ = _schema_from(tickets, TableKind().profile(tickets, "queue", "auto"), None)
+    schema, _ = schema_from(tickets, TableKind().profile(tickets, "queue", "auto"), None)
     assert schema.of_kind("text") == ["text"]
     pipeline = build_pipeline(schema, "text_transformer", dict(QUICK), 0)
     assert pipeline.named_steps["model"].text_column == "text"
@@ -90,7 +90,7 @@ def test_the_pipeline_hands_the_family_the_text_column_and_warns_of_the_columns_
     assert "reads only the text column 'text'; it ignores priority" in warning
     assert ignored_columns(schema, "logistic_regression") == []
     table = tickets[["priority", "queue"]]
-    numbers, _ = _schema_from(table, TableKind().profile(table, "queue", "auto"), None)
+    numbers, _ = schema_from(table, TableKind().profile(table, "queue", "auto"), None)
     with pytest.raises(DataError, match="text_transformer reads a free-text column"):
         build_pipeline(numbers, "text_transformer", None, 0)
 
