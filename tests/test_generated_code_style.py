@@ -31,7 +31,7 @@ from mcp_server.ml.scaffolds.feast import scaffold_feast
 from mcp_server.ml.serving.service import ModelInfo, render_service
 from mcp_server.ml.tdd import context as tdd_context
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.ml.tdd.local_modules import local_modules
+from mcp_server.ml.modeling.local_modules import local_modules
 from tests.fidelity.tables import accounts
 from tests.serving.test_serving_render import _hostile_info
 from tests.support import ROOT, copy_examples

@@ -25,7 +25,7 @@ from mcp_server.ml.tdd.literals import (
     path_statement,
     tuple_lines,
 )
-from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
+from mcp_server.ml.modeling.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec_data import RED_SENTINEL
 
 if TYPE_CHECKING:
