@@ -100,7 +100,8 @@ async def test_the_forecast_service_answers_the_run_models_forecast_and_refuses_
 
 def _assert_bad_rows_get_4xx(base: str, history: pd.DataFrame, needed: int) -> None:
     rows = _rows(history)
-    hourly = [dict(r, date=f"2024-01-01T{i % 24:02d}:00:00") for i, r in enumerate(rows)]
+    start = pd.Timestamp("2024-01-01")  # 60 rows per store: hour i % 60 is unique per store
+    hourly = [dict(r, date=str(start + pd.Timedelta(hours=i % 60))) for i, r in enumerate(rows)]
     irregular = [r for i, r in enumerate(rows) if i % 3 != 1]  # 1- and 2-day steps
     short = _rows(history.groupby("store").tail(needed - 1))
     cases = {
