@@ -16,6 +16,7 @@ import io
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.render import to_identifier
 from mcp_server.files.template_sets import template_set
 from mcp_server.ml.serving.service import ModelInfo, dev_versions, service_env, versions
 
@@ -109,6 +110,9 @@ def render_forecast_service(info: ModelInfo) -> dict[str, bytes | str]:
         "dev_versions": dev_versions(),
         "env": service_env(),
         "python_version": _python_version(),
+        "image_name": to_identifier(f"{info.model_name}-{info.run_id[:8]}", "model").replace(
+            "_", "-"
+        ),
     }
     layout = template_set("serving_forecast")
     files: dict[str, bytes | str] = dict(layout.render("service", context))
