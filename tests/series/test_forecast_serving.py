@@ -137,7 +137,7 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
     from mcp_server.ml.serving.service import ModelInfo
     from tests.series.support import daily_sales
 
-    time, series, target = 'da"te\n\'', "st'o\"re\n{{ x }}", "sa\"les\\n'''"
+    time, series, target = "da\"te\n'", "st'o\"re\n{{ x }}", "sa\"les\\n'''"
     data = daily_sales(stores=2, days=60).rename(
         columns={"date": time, "store": series, "sales": target}
     )
@@ -154,7 +154,11 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
     ruff = Path(sys.executable).parent / "ruff"
     checked = subprocess.run(
-        [str(ruff), "check", "--no-cache", "."], cwd=tmp_path, capture_output=True, text=True
+        [str(ruff), "check", "--no-cache", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert checked.returncode == 0, checked.stdout[-3000:]
     own = subprocess.run(  # its own tests: the example answered, short history refused
@@ -163,5 +167,6 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert own.returncode == 0 and "3 passed" in own.stdout, own.stdout[-3000:]

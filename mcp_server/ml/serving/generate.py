@@ -108,7 +108,8 @@ def _forecast_service(
     files = forecast.render_forecast_service(info)
     report = workspace.write_files({f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite)
     reason = f"{CHOSEN} joblib: a forecaster continues the posted history in Python"
-    return Generated(rel, report, "joblib", None, list(forecast.ENDPOINTS), verdict.as_dict(), reason)
+    endpoints = list(forecast.ENDPOINTS)
+    return Generated(rel, report, "joblib", None, endpoints, verdict.as_dict(), reason)
 
 
 def check_text_runtime(model_name: str | None, runtime: str) -> None:

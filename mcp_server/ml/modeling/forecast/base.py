@@ -87,7 +87,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """This fitted model continuing the given rows instead of its training history: what it
         learned across series (the boosted trees, the interval widths) is kept, each series'
         own state (levels, last season, an ETS fit) is taken from the rows. The rows must be on
-        the model's frequency (a `DataError` otherwise) and hold `min_history()` steps per series."""
+        the model's frequency (a `DataError` otherwise) with `min_history()` steps per series."""
         import copy
 
         import numpy as np
