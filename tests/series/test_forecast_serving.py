@@ -18,7 +18,7 @@ import pytest
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
 from tests.series.support import write_sales
-from tests.support import stdio_client, uvicorn_service
+from tests.support import ROOT, stdio_client, uvicorn_service
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -128,11 +128,12 @@ def _assert_bad_rows_get_4xx(base: str, history: pd.DataFrame, needed: int) -> N
     assert sorted({f["series"] for f in reply.json()["forecasts"]}) == sorted(hostile[:3])
 
 
+@pytest.mark.parametrize("family", ["seasonal_naive", "ets", "lgbm_forecast"])
 def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_names(
-    tmp_path: Path,
+    tmp_path: Path, family: str
 ) -> None:
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.ml.modeling.forecast.naive import SeasonalNaiveForecaster
+    from mcp_server.ml.modeling.estimators import make_estimator
     from mcp_server.ml.serving.forecast import render_forecast_service
     from mcp_server.ml.serving.service import ModelInfo
     from tests.series.support import daily_sales
@@ -141,10 +142,11 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
     data = daily_sales(stores=2, days=60).rename(
         columns={"date": time, "store": series, "sales": target}
     )
-    model = SeasonalNaiveForecaster(time_column=time, series_id=series, horizon=7)
+    roles = {"time_column": time, "series_id": series, "horizon": 7}
+    model = make_estimator(family, "regression", roles, 0)
     model.fit(data[[time, series]], data[target])
     schema = Schema(target, "regression", [], {}, [], {})
-    info = ModelInfo(model, schema, "seasonal_naive", "0" * 32, {"mase": 1.0}, {})
+    info = ModelInfo(model, schema, family, "0" * 32, {"mase": 1.0}, {})
     files = render_forecast_service(info)
     for path, content in files.items():
         out = tmp_path / path
@@ -152,15 +154,23 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
         out.write_bytes(content if isinstance(content, bytes) else content.encode())
     for path in tmp_path.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    ruff = Path(sys.executable).parent / "ruff"
-    checked = subprocess.run(
-        [str(ruff), "check", "--no-cache", "."],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout[-3000:]
+    ruff = str(Path(sys.executable).parent / "ruff")
+    ours = [str(p) for p in tmp_path.rglob("*.py") if not p.read_text().startswith("# Copied")]
+    assert len(ours) == 5  # main, forecaster, app/__init__, the tests, conftest
+    strict = ["--config", str(ROOT / "tests/fixtures/user_project_ruff.toml")]
+    for command in (
+        ["check", "."],  # the service's own config (moai-domain-ml's copied modules excluded)
+        ["format", "--check", "--isolated", *ours],
+        ["check", *strict, *ours],
+    ):
+        checked = subprocess.run(
+            [ruff, *command, "--no-cache"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert checked.returncode == 0, (command, checked.stdout[-3000:])
     own = subprocess.run(  # its own tests: the example answered, short history refused
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=tmp_path,
