@@ -110,6 +110,7 @@ def _assert_bad_rows_get_4xx(base: str, history: pd.DataFrame, needed: int) -> N
         "short": (short, "at least"),
         "unparseable": ([dict(rows[0], date="not a day"), *rows[1:]], "not a time"),
         "repeated": ([*rows, rows[-1]], "repeat"),
+        "centuries apart": ([dict(rows[0], date="1800-01-01"), *rows[1:]], "recent history"),
         "no target": ([{k: v for k, v in r.items() if k != "sales"} for r in rows], "sales"),
         "text target": ([dict(r, sales="12") for r in rows], "number"),
         "empty": ([], "at least 1"),

@@ -109,6 +109,12 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             self.season_, 1
         )
         twin.grid_ = TimeGrid(start, self.frequency_)
+        span = int(twin.grid_.positions([times.max()])[0]) + 1
+        if span * len(set(ids)) > SPAN_CELLS_PER_ROW * len(ids) + SPAN_CELLS_FREE:
+            raise DataError(
+                f"the rows span {span} {self.frequency_} steps for {len(ids)} rows; send each "
+                "series' recent history (gaps are filled with the last value, so keep them short)"
+            )
         Y = twin._lay(X, y)
         length = twin.last_ - twin.first_ + 1
         if length.min() < self.min_history():
@@ -253,6 +259,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return X[self.series_id].astype(str).to_numpy(dtype=object)
 
 
+# `from_history` lays the rows on a (series x steps) matrix: its cells stay within these per row
+SPAN_CELLS_PER_ROW, SPAN_CELLS_FREE = 20, 100_000
 MIN_CALIBRATION = 30  # scaled errors behind each step's conformal quantile, at least
 
 
