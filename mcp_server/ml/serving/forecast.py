@@ -29,9 +29,12 @@ def forecaster_of(pipeline: Any) -> Any:
 
     model = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
     if not isinstance(model, Forecaster):
+        from mcp_server.ml.modeling.registry import REGISTRY
+
+        families = ", ".join(n for n, spec in REGISTRY.items() if "timeseries" in spec.data_kinds)
         raise MoaiMlError(
             f"the run's model is {type(model).__name__}, not a forecaster; retrain it with a "
-            "timeseries family (seasonal_naive, ets, lgbm_forecast)"
+            f"timeseries family ({families})"
         )
     return model
 
