@@ -25,13 +25,13 @@ from mcp_server.ml.data.schema import Feature, Schema
 from mcp_server.ml.export.formats import parity_sample, serialize
 from mcp_server.ml.export.onnx_parity import synthetic_rows
 from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.local_modules import local_modules
 from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame
 from mcp_server.ml.scaffolds.dvc import render_pipeline
 from mcp_server.ml.scaffolds.feast import scaffold_feast
 from mcp_server.ml.serving.service import ModelInfo, render_service
 from mcp_server.ml.tdd import context as tdd_context
 from mcp_server.ml.tdd import phases as tdd
-from mcp_server.ml.tdd.local_modules import local_modules
 from tests.fidelity.tables import accounts
 from tests.serving.test_serving_render import _hostile_info
 from tests.support import ROOT, copy_examples

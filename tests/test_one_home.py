@@ -131,7 +131,7 @@ def test_the_path_check_finds_moai_paths_in_literals_f_strings_and_comparisons(t
 
 ENVIRON = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
 # A module copied into generated projects cannot import settings; it names its variable through
-# settings.<NAME>.name/.default, written as literals when copied (ml/tdd/local_modules.py).
+# settings.<NAME>.name/.default, written as literals when copied (ml/modeling/local_modules.py).
 COPIED = {PACKAGE / "ml" / "modeling" / "keras_mlp.py"}
 
 

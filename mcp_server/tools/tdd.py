@@ -56,7 +56,7 @@ Fields = Annotated[
     SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)
 ]  # validated in full; listed in one line
 # the registry names, as an enum; the text families read raw strings through modules the
-# generated project does not copy yet (`tdd/local_modules`), so the TDD phases leave them out
+# generated project does not copy yet (`modeling/local_modules`), so the TDD phases leave them out
 ModelName = Literal[tuple(n for n, s in REGISTRY.items() if not s.takes_text)]  # type: ignore[valid-type]
 
 

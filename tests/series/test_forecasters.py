@@ -94,3 +94,23 @@ def test_a_clone_forgets_the_history_and_fits_again():
     fresh = clone(model)
     assert not hasattr(fresh, "history_")
     assert fresh.fit(train, train["sales"]).predict(test) == pytest.approx(model.predict(test))
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_a_fitted_model_continuing_its_own_rows_forecasts_what_it_forecast_and_refuses_short_ones(
+    name: str,
+):
+    frame = daily_sales(stores=3, days=80)
+    X = frame[["date", "store"]].assign(date=pd.to_datetime(frame["date"]))
+    model = _fit(name, frame.assign(date=X["date"]))
+    own = model.forecast_frame()
+    again = model.from_history(X, frame["sales"]).forecast_frame()
+    pd.testing.assert_frame_equal(own, again)
+    tail = frame.groupby("store").tail(model.min_history())
+    continued = model.from_history(X.loc[tail.index], tail["sales"]).forecast_frame()
+    assert list(continued["date"]) == list(own["date"])
+    if name == "seasonal_naive":  # its whole state is the last week
+        np.testing.assert_array_equal(continued["forecast"], own["forecast"])
+    short = frame.groupby("store").tail(model.min_history() - 1)
+    with pytest.raises(DataError, match="at least"):
+        model.from_history(X.loc[short.index], short["sales"])

@@ -4,7 +4,8 @@ the estimators built from it (`estimators`), the preprocessing Pipeline built fr
 (`preprocess`), a table made ready for a pipeline (`dataset`), the metrics (`metrics`) and the one
 table of metric names, directions and scorers (`metrics_spec`), and the neural families for tables
 (`neural`: a PyTorch MLP through skorch; `keras_mlp`: the same MLP in Keras 3), imported only when
-such a model is built. Fits nothing and records nothing itself.
+such a model is built; the estimator modules of this package copied into generated code (the
+TDD projects, the forecast service: `local_modules`). Fits nothing and records nothing itself.
 """
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "estimators",
     "forecast",
     "keras_mlp",
+    "local_modules",
     "metrics",
     "metrics_spec",
     "neural",

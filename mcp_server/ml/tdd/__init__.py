@@ -3,8 +3,7 @@ phases (`phases`), the next step after each (`next_steps`), the rendering contex
 tests and pipeline (`context`, `imports`), the acceptance scenarios that become tests
 (`acceptance_tests`), running what was generated (`run`), recording the phases' models as runs
 (`track`), REFACTOR's tuning (`tuning_step`), a SPEC's gates applied to any run (`gates`), the
-data's values as literals (`literals`), the estimator modules copied into generated projects
-(`local_modules`) and the TRUST checks of the generated code (`trust`).
+data's values as literals (`literals`) and the TRUST checks of the generated code (`trust`).
 """
 
 __all__ = [
@@ -13,7 +12,6 @@ __all__ = [
     "gates",
     "imports",
     "literals",
-    "local_modules",
     "next_steps",
     "phases",
     "run",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.core import settings
 from mcp_server.core.errors import SpecError
 from mcp_server.files.escape import Code
+from mcp_server.ml.modeling.local_modules import is_local, local_modules, relative
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.acceptance_tests import template_entries
 from mcp_server.ml.tdd.imports import import_block
@@ -25,7 +26,6 @@ from mcp_server.ml.tdd.literals import (
     path_statement,
     tuple_lines,
 )
-from mcp_server.ml.tdd.local_modules import is_local, local_modules, relative
 from mcp_server.ml.tdd.spec_data import RED_SENTINEL
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import SpecError
 from mcp_server.files.escape import Code
+from mcp_server.ml.modeling.local_modules import local_modules
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.context import common_context, estimator_context
 from mcp_server.ml.tdd.imports import import_block
 from mcp_server.ml.tdd.literals import assignment, dict_statement
-from mcp_server.ml.tdd.local_modules import local_modules
 
 if TYPE_CHECKING:
     from mcp_server.ml.tdd.spec_data import SpecData

@@ -49,21 +49,29 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> Forecaster:
-        import numpy as np
-        import pandas as pd
-
         from mcp_server.ml.data.series.grid import (
             TimeGrid,
             infer_frequency,
             season_length_for,
         )
 
-        times, ids = self._times(X), self.series_of(X)
-        self.frequency_ = self.frequency or infer_frequency(times, ids)
+        times = self._times(X)
+        self.frequency_ = self.frequency or infer_frequency(times, self.series_of(X))
         self.season_ = int(self.season_length or season_length_for(self.frequency_))
         self.grid_ = TimeGrid(times.min(), self.frequency_)
-        self.series_, codes = np.unique(ids, return_inverse=True)
-        pos = self.grid_.positions(times)
+        Y = self._lay(X, y)
+        self._learn(Y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _lay(self, X: Any, y: Any) -> Any:
+        """The target on `grid_`, a row per series (gaps filled forward): sets the series, their
+        first and last steps, the history and its season scale."""
+        import numpy as np
+        import pandas as pd
+
+        self.series_, codes = np.unique(self.series_of(X), return_inverse=True)
+        pos = self.grid_.positions(self._times(X))
         Y = np.full((len(self.series_), int(pos.max()) + 1), np.nan)
         Y[codes, pos] = np.asarray(y, dtype=float)
         steps = np.arange(Y.shape[1])
@@ -73,9 +81,66 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Y = pd.DataFrame(Y).ffill(axis=1).to_numpy()
         self.scale_ = season_scale(Y, self.season_)
         self.history_ = Y.astype("float32")
+        return Y
+
+    def from_history(self, X: Any, y: Any) -> Forecaster:
+        """This fitted model continuing the given rows instead of its training history: what it
+        learned across series (the boosted trees, the interval widths) is kept, each series'
+        own state (levels, last season, an ETS fit) is taken from the rows. The rows must be on
+        the model's frequency (a `DataError` otherwise) with `min_history()` steps per series."""
+        import copy
+
+        import numpy as np
+
+        from mcp_server.ml.data.series.grid import TimeGrid, infer_frequency
+
+        times, ids = self._times(X), self.series_of(X)
+        if len(set(zip(ids, times, strict=True))) < len(ids):
+            raise DataError("the rows repeat a time of a series; give one row per series and time")
+        found = infer_frequency(times, ids)
+        if found != self.frequency_:
+            raise DataError(
+                f"the rows are {found} steps apart; the model forecasts {self.frequency_} steps"
+            )
+        self.calibrated()
+        twin = copy.copy(self)
+        start = times.min()
+        twin.phase_ = (getattr(self, "phase_", 0) + int(self.grid_.positions([start])[0])) % max(
+            self.season_, 1
+        )
+        twin.grid_ = TimeGrid(start, self.frequency_)
+        span = int(twin.grid_.positions([times.max()])[0]) + 1
+        if span * len(set(ids)) > SPAN_CELLS_PER_ROW * len(ids) + SPAN_CELLS_FREE:
+            raise DataError(
+                f"the rows span {span} {self.frequency_} steps for {len(ids)} rows; send each "
+                "series' recent history (gaps are filled with the last value, so keep them short)"
+            )
+        Y = twin._lay(X, y)
+        length = twin.last_ - twin.first_ + 1
+        if length.min() < self.min_history():
+            short = twin.series_[int(np.argmin(length))]
+            raise DataError(
+                f"series {short!r} has {int(length.min())} steps of history; the model needs "
+                f"at least {self.min_history()} per series (its lags and season)"
+            )
+        twin._absorb(Y)
+        return twin
+
+    def min_history(self) -> int:
+        """The fewest steps of history per series `from_history` takes: one season."""
+        return int(self.season_)
+
+    def _absorb(self, Y: Any) -> None:
+        """Take each series' state from a new history; by default the family learns it again
+        (a local family's whole state is its series')."""
         self._learn(Y)
-        self.n_features_in_ = X.shape[1]
-        return self
+
+    def calibrated(self) -> Any:
+        """The interval's half-widths per step (scaled), calibrated on first use; None when the
+        series were too short for it."""
+        if not hasattr(self, "interval_width_"):
+            self.interval_width_ = self._calibrate()
+        return self.interval_width_
 
     def _calibrate(self) -> Any:
         """Per step, the `interval_level` quantile of |error| / scale over the series, from a fit
@@ -122,9 +187,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         import numpy as np
         import pandas as pd
 
-        if not hasattr(self, "interval_width_"):
-            self.interval_width_ = self._calibrate()
-        if self.interval_width_ is None:
+        if self.calibrated() is None:
             raise MoaiMlError(
                 "the series were too short to calibrate intervals; give more history per series"
             )
@@ -196,6 +259,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return X[self.series_id].astype(str).to_numpy(dtype=object)
 
 
+# `from_history` lays the rows on a (series x steps) matrix: its cells stay within these per row
+SPAN_CELLS_PER_ROW, SPAN_CELLS_FREE = 20, 100_000
 MIN_CALIBRATION = 30  # scaled errors behind each step's conformal quantile, at least
 
 

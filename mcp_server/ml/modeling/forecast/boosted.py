@@ -45,12 +45,25 @@ class BoostedForecaster(Forecaster):
         m = self.season_
         return sorted({*range(1, min(m, MAX_SHORT_LAGS) + 1), m, 2 * m})
 
+    def min_history(self) -> int:
+        """Every lag of the first forecast step is in the history: twice the season."""
+        return max(self._lags())
+
+    def _absorb(self, Y: Any) -> None:
+        """New series' levels; the trees stay as learned."""
+        self._level(Y)
+
+    def _level(self, Y: Any) -> None:
+        import numpy as np
+
+        level = np.nanmean(np.abs(Y), axis=1)
+        self.norm_ = np.where(level > 0, level, 1.0)
+
     def _learn(self, Y: Any) -> None:
         import numpy as np
         from lightgbm import LGBMRegressor
 
-        level = np.nanmean(np.abs(Y), axis=1)
-        self.norm_ = np.where(level > 0, level, 1.0)
+        self._level(Y)
         Z = self._normalised(Y)
         rows, cols = np.nonzero(~np.isnan(Z))
         keep = cols > self.first_[rows]
@@ -93,7 +106,7 @@ class BoostedForecaster(Forecaster):
             warnings.simplefilter("ignore", RuntimeWarning)
             out[:, len(lags)] = np.nanmean(out[:, : min(3, short)], axis=1)
             out[:, len(lags) + 1] = np.nanmean(out[:, :short], axis=1)
-        out[:, len(lags) + 2] = cols % self.season_
+        out[:, len(lags) + 2] = (cols + getattr(self, "phase_", 0)) % self.season_
         unique, inverse = np.unique(cols, return_inverse=True)
         times = self.grid_.times(unique)
         for j, part in enumerate(("day_of_week", "day", "month", "hour"), start=len(lags) + 3):
