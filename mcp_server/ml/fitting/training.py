@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcp_server.core.errors import DataError
+from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split
 from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
@@ -129,7 +129,12 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         sha256=data.sha256,
         schema=schema.to_dict(),
         estimator_params=fitted.estimator_params,
-        warnings=[*req.notes, *data.warnings, *ignored_columns(schema, fitted.model)],
+        warnings=[
+            *req.notes,
+            *data.warnings,
+            *fitted.copies,
+            *ignored_columns(schema, fitted.model),
+        ],
         plots=staged_plots,
         data_kind=data.kind.name,
     )
@@ -146,6 +151,7 @@ class _Fitted:
     test_idx: Any
     train_rows: int
     fit_time_s: float
+    copies: list[str]  # a warning when holdout rows are copies of training rows
 
     @property
     def estimator_params(self) -> dict[str, Any]:
@@ -161,7 +167,8 @@ def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
     from mcp_server.ml.modeling.preprocess import build_pipeline
 
     schema = data.schema
-    train_idx, test_idx = _holdout_split(req, data)
+    train_idx, test_idx = holdout_split(data, req.test_size, req.seed)
+    copies = copies_note(data, train_idx, test_idx)  # before split_rows empties data.X
     if req.model == "auto":  # the kind's families: the registry's first choice for tables
         model = default_model_for(data.kind, schema.task, len(data.y))
     else:
@@ -178,18 +185,7 @@ def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
     fit_pipeline(pipeline, parts, y_train, model)
     fit_time = time.perf_counter() - started
     X_test = _take_back(holdout)
-    return _Fitted(model, pipeline, X_test, y_test, test_idx, len(train_idx), fit_time)
-
-
-def _holdout_split(req: TrainRequest, data: Any) -> tuple[Any, Any]:
-    """The data kind's holdout (tables: a seeded split, stratified on the classes)."""
-    try:
-        train_idx, test_idx = data.kind.holdout(
-            data.X, data.y, data.schema.task, req.test_size, req.seed
-        )
-    except ValueError as exc:
-        raise DataError(f"cannot split the data with test_size={req.test_size}: {exc}") from exc
-    return train_idx, test_idx
+    return _Fitted(model, pipeline, X_test, y_test, test_idx, len(train_idx), fit_time, copies)
 
 
 def _stage(req: TrainRequest, data: Any, fitted: _Fitted) -> int:
