@@ -1,0 +1,113 @@
+"""The image service of an image run, run for real: the CNN trained over stdio on a digits folder,
+`ml_generate_serving` writes its service, uvicorn serves it on 127.0.0.1, and the label and
+probabilities it answers for the folder's own PNGs (uploaded and base64) are the joblib model's on
+the same files; a text file, a truncated PNG, a body over the limit and a decompression bomb get a
+4xx naming the problem, never a 5xx."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import httpx
+import joblib
+import numpy as np
+import pytest
+
+from tests.image_support import digits_folder
+from tests.support import stdio_client, uvicorn_service
+from tests.train_support import call, call_error
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+FAST = {"max_epochs": 3, "patience": 2}
+BODY_LIMIT = 100_000
+
+
+async def _train_and_serve(project: Path) -> tuple[dict[str, Any], str, str]:
+    folder = {"data_path": "data/digits", "target": "label"}
+    async with stdio_client(project) as client:
+        trained = await call(client, "ml_train", **folder, model="image_cnn", params=FAST)
+        run_id = trained["run_id"]
+        refused = await call_error(client, "ml_generate_serving", run_id=run_id, runtime="onnx")
+        served = await call(client, "ml_generate_serving", run_id=run_id)
+        exported = await call(client, "ml_export", run_id=run_id, format="joblib")
+    assert "use one of joblib" in refused and "\n" not in refused.strip()
+    return served, str(exported["path"]), run_id
+
+
+async def test_the_image_service_answers_as_the_joblib_model_on_uploaded_and_base64_pngs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    project = tmp_path / "project"
+    digits = digits_folder(project / "data" / "digits", per_class=12)
+    served, exported, run_id = await _train_and_serve(project)
+    assert served["runtime"] == "joblib" and "POST /predict/base64" in served["endpoints"]
+    service = project / served["output_dir"]
+    assert not [p for p in service.rglob("*") if p.is_file() and b"mcp_server" in p.read_bytes()]
+    model = joblib.load(project / exported)
+    pngs = [sorted((digits / str(d)).glob("*.png"))[i] for d in range(10) for i in (0, 5)]
+
+    monkeypatch.setenv("MAX_BODY_BYTES", str(BODY_LIMIT))
+    with uvicorn_service(service, "/ready", "--workers", "1") as base:
+        meta = httpx.get(f"{base}/metadata").json()
+        assert httpx.get(f"{base}/health").json() == {"status": "ok"}
+        assert meta["classes"] == [str(d) for d in range(10)] and meta["run_id"] == run_id
+        assert meta["input"]["size"] == [16, 16]  # the smallest side it fits and meta["input"]["channels"] == 1
+        want = model.predict_proba([str(p) for p in pngs])
+        labels = model.predict([str(p) for p in pngs])
+        for png, proba, label in zip(pngs, want, labels, strict=True):
+            data = png.read_bytes()
+            uploaded = httpx.post(f"{base}/predict", files={"file": (png.name, data)}, timeout=30)
+            encoded = httpx.post(
+                f"{base}/predict/base64",
+                json={"image": base64.b64encode(data).decode()},
+                timeout=30,
+            )
+            for reply in (uploaded, encoded):
+                assert reply.status_code == 200, reply.text
+                answer = reply.json()
+                assert answer["prediction"] == label
+                got = [answer["probabilities"][str(c)] for c in model.classes_]
+                np.testing.assert_allclose(got, proba, rtol=0, atol=1e-5)
+        _assert_bad_uploads_get_4xx(base, pngs[0].read_bytes())
+
+
+def _bomb() -> bytes:
+    """A 1-bit PNG of 6000 x 6000 pixels: a few kilobytes that decode to 36 million pixels."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _assert_bad_uploads_get_4xx(base: str, png: bytes) -> None:
+    bomb = _bomb()
+    assert len(bomb) < BODY_LIMIT  # refused for its pixels, not its size
+    cases = {
+        "text": (b"just some text, not a picture\n", 422, "not an image"),
+        "truncated": (png[: len(png) // 2], 422, "cannot be read"),
+        "empty": (b"", 422, "empty"),
+        "bomb": (bomb, 422, "pixels"),
+        "oversized": (b"\x89PNG" + b"\0" * BODY_LIMIT, 413, "over"),
+    }
+    for name, (data, status, says) in cases.items():
+        uploaded = httpx.post(f"{base}/predict", files={"file": ("x.png", data)}, timeout=30)
+        encoded = httpx.post(
+            f"{base}/predict/base64", json={"image": base64.b64encode(data).decode()}, timeout=30
+        )
+        for reply in (uploaded, encoded):
+            assert reply.status_code == status, (name, reply.text)
+            assert says in reply.json()["detail"][0]["msg"], (name, reply.text)
+    others = {
+        "no file field": httpx.post(f"{base}/predict", files={"other": ("x.png", png)}),
+        "not multipart": httpx.post(f"{base}/predict", content=png),
+        "bad base64": httpx.post(f"{base}/predict/base64", json={"image": "%%%"}),
+        "no image key": httpx.post(f"{base}/predict/base64", json={"picture": "AAAA"}),
+        "broken json": httpx.post(f"{base}/predict/base64", content=b'{"image": '),
+    }
+    for name, reply in others.items():
+        assert reply.status_code == 422, (name, reply.text)
