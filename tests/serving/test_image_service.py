@@ -55,7 +55,10 @@ async def test_the_image_service_answers_as_the_joblib_model_on_uploaded_and_bas
         meta = httpx.get(f"{base}/metadata").json()
         assert httpx.get(f"{base}/health").json() == {"status": "ok"}
         assert meta["classes"] == [str(d) for d in range(10)] and meta["run_id"] == run_id
-        assert meta["input"]["size"] == [16, 16]  # the smallest side it fits and meta["input"]["channels"] == 1
+        assert meta["input"]["size"] == [
+            16,
+            16,
+        ]  # the smallest side it fits and meta["input"]["channels"] == 1
         want = model.predict_proba([str(p) for p in pngs])
         labels = model.predict([str(p) for p in pngs])
         for png, proba, label in zip(pngs, want, labels, strict=True):
@@ -111,3 +114,65 @@ def _assert_bad_uploads_get_4xx(base: str, png: bytes) -> None:
     }
     for name, reply in others.items():
         assert reply.status_code == 422, (name, reply.text)
+
+
+def test_the_generated_image_service_passes_ruff_and_its_own_tests_without_mcp_server(
+    tmp_path: Path,
+):
+    import subprocess
+    import sys
+
+    from sklearn.pipeline import Pipeline
+
+    from mcp_server.ml.data.schema import Schema
+    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
+    from mcp_server.ml.serving.images import render_image_service
+    from mcp_server.ml.serving.service import ModelInfo
+    from tests.support import ROOT
+
+    digits = digits_folder(tmp_path / "digits", per_class=3)
+    paths = sorted(digits.rglob("*.png"))
+    codes = [int(p.parent.name) for p in paths]
+    model = ImageCNNClassifier(max_epochs=1, width=4)
+    pipeline = Pipeline([("preprocess", "passthrough"), ("model", model)]).fit(
+        [str(p) for p in paths], codes
+    )
+    schema = Schema("label", "multiclass", [], {}, [str(d) for d in range(10)], {})
+    info = ModelInfo(pipeline, schema, "image_cnn", "0" * 32, {"accuracy": 0.5}, {})
+    service = tmp_path / "service"
+    for path, content in render_image_service(info).items():
+        out = service / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content if isinstance(content, bytes) else content.encode())
+    ruff = str(Path(sys.executable).parent / "ruff")
+    ours = [str(p) for p in service.rglob("*.py") if not p.read_text().startswith("# Copied")]
+    assert len(ours) == 6  # main, decode, classifier, app/__init__, the tests, conftest
+    strict = ["--config", str(ROOT / "tests/fixtures/user_project_ruff.toml")]
+    for command in (
+        ["check", "."],
+        ["format", "--check", "--isolated", *ours],
+        ["check", *strict, *ours],
+    ):
+        checked = subprocess.run(
+            [ruff, *command, "--no-cache"], cwd=service, capture_output=True, text=True
+        )
+        assert checked.returncode == 0, (command, checked.stdout[-3000:])
+    probe = (
+        "import pathlib, sys; from app.classifier import Classifier; "
+        "c = Classifier(pathlib.Path('app/model.joblib')); "
+        f"print(c.predict([{str(paths[0])!r}])[0]['prediction']); "
+        "assert not [m for m in sys.modules if m.startswith('mcp_server')]"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=service, capture_output=True, text=True, timeout=120
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.strip() == str(pipeline.predict([str(paths[0])])[0])
+    own = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert own.returncode == 0 and "3 passed" in own.stdout, own.stdout[-3000:]
