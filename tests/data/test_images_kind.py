@@ -95,6 +95,7 @@ def test_only_the_image_families_fit_images_and_the_routes_name_what_is_refused(
     check_route("images", "export", "joblib")
     with pytest.raises(MoaiMlError, match="use one of joblib, pickle, onnx: export format"):
         check_route("images", "export", "skops")
-    with pytest.raises(MoaiMlError, match="images data has no serving runtime yet"):
-        check_route("images", "serving", None)
+    check_route("images", "serving", "joblib")  # the upload service
+    with pytest.raises(MoaiMlError, match="use one of joblib: serving runtime 'onnx'"):
+        check_route("images", "serving", "onnx")
     check_route("table", "serving", None)

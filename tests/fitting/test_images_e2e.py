@@ -1,6 +1,7 @@
 """An image folder through the tools over stdio, as an agent drives them: profile, train the CNN,
 compare, evaluate on the holdout, export, then a plain `joblib.load` of the exported file
-predicts on a raw PNG; serving refuses the folder's run by the kind's routes."""
+predicts on a raw PNG; serving refuses a runtime outside the kind's routes (ONNX: the image
+service is joblib's, see tests/serving/test_image_service.py)."""
 
 from __future__ import annotations
 
@@ -64,10 +65,10 @@ async def test_an_image_folder_is_profiled_trained_compared_evaluated_and_export
 
 
 async def _serve_refused_then_export(client: Any, run_id: str) -> str:
-    """Serving and skops refused by the kind's routes; ONNX proven on the folder's images; the
-    joblib file's path."""
-    refused = await client.call_tool("ml_generate_serving", {"run_id": run_id})
-    assert refused.is_error and "images data has no serving runtime" in error_text(refused)
+    """ONNX serving and skops refused by the kind's routes; ONNX proven on the folder's images;
+    the joblib file's path."""
+    refused = await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": "onnx"})
+    assert refused.is_error and "use one of joblib" in error_text(refused)
     skops = await client.call_tool("ml_export", {"run_id": run_id, "format": "skops"})
     assert skops.is_error and "use one of joblib, pickle, onnx" in error_text(skops)
     onnx = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": "onnx"}))

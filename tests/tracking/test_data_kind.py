@@ -34,14 +34,14 @@ def test_a_run_without_the_tag_reads_as_a_table():
     assert old.data_kind == "table"
 
 
-def test_serving_an_image_run_is_refused_by_its_kinds_routes_before_its_model_is_read(
+def test_serving_an_image_run_on_onnx_is_refused_by_its_kinds_routes_before_its_model_is_read(
     tmp_path: Path,
 ):
     workspace = Workspace(tmp_path)
     run = get_store(workspace).record(
         RunRecord(experiment="e", run_name="b", kind="train", tags={tags.DATA_KIND: "images"})
     )
-    with pytest.raises(MoaiMlError, match=r"images data has no serving runtime yet .*joblib"):
-        generate_serving(workspace, run, None, "auto")
-    with pytest.raises(MoaiMlError, match="images data has no serving runtime"):
+    with pytest.raises(MoaiMlError, match="use one of joblib: serving runtime 'onnx'"):
         generate_serving(workspace, run, None, "onnx")
+    with pytest.raises(MoaiMlError, match="use one of joblib: serving runtime 'torchserve'"):
+        generate_serving(workspace, run, None, "torchserve")

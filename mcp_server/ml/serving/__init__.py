@@ -1,8 +1,18 @@
 """Generated prediction services: the FastAPI service rendered from `templates/serving/`
-(`service`) and writing it for a run, model file included (`generate`); a TorchServe deployment
-of a torch-MLP run (`torchserve`) and a TF Serving SavedModel of a Keras-MLP run (`tfserving`,
-built by `tf_savedmodel_script` in the TensorFlow venv); which model family each of those two
-runtimes takes (`families`).
+(`service`) and writing it for a run, model file included (`generate`); an image run's upload
+service (`images`, `templates/serving_images/`); a time-series run's (`forecast`); a TorchServe
+deployment of a torch-MLP run (`torchserve`) and a TF Serving SavedModel of a Keras-MLP run
+(`tfserving`, built by `tf_savedmodel_script` in the TensorFlow venv); which model family each of
+those two runtimes takes (`families`).
 """
 
-__all__ = ["families", "generate", "service", "tf_savedmodel_script", "tfserving", "torchserve"]
+__all__ = [
+    "families",
+    "forecast",
+    "generate",
+    "images",
+    "service",
+    "tf_savedmodel_script",
+    "tfserving",
+    "torchserve",
+]

@@ -10,6 +10,7 @@ from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.render import to_identifier
 from mcp_server.files.workspace import Workspace, WriteReport
+from mcp_server.ml.data.kinds.images import IMAGES
 from mcp_server.ml.data.kinds.timeseries import TIMESERIES
 from mcp_server.ml.data.schema import Schema
 from mcp_server.ml.export.onnx_parity import Parity
@@ -57,6 +58,8 @@ def generate_serving(
     reason = f"runtime={runtime!r} was asked for"
     if run.data_kind == TIMESERIES:  # the kind's one route (checked above): joblib
         return _forecast_service(workspace, loaded, run.run_id, output_dir, overwrite, verdict)
+    if run.data_kind == IMAGES:  # the kind's one route (checked above): joblib
+        return _image_service(workspace, loaded, run.run_id, output_dir, overwrite, verdict)
     if runtime == AUTO:
         runtime, reason = choose_runtime(loaded.schema)
         check_route(run.data_kind, "serving", runtime)
@@ -110,6 +113,26 @@ def _forecast_service(
     reason = f"{CHOSEN} joblib: a forecaster continues the posted history in Python"
     endpoints = list(forecast.ENDPOINTS)
     return Generated(rel, report, "joblib", None, endpoints, verdict.as_dict(), reason)
+
+
+def _image_service(
+    workspace: Workspace,
+    loaded: Any,
+    run_id: str,
+    output_dir: str | None,
+    overwrite: bool,
+    verdict: Any,
+) -> Generated:
+    """An image run's service: POST /predict takes an upload or base64 (`serving.images`)."""
+    from mcp_server.ml.serving import images
+
+    rel = _service_folder(workspace, output_dir or default_output_dir(run_id, loaded.tags))
+    name = loaded.model_name or "model"
+    info = ModelInfo(loaded.model, loaded.schema, name, run_id, loaded.metrics, verdict.as_dict())
+    files = images.render_image_service(info)
+    report = workspace.write_files({f"{rel}/{p}": c for p, c in files.items()}, overwrite=overwrite)
+    reason = f"{CHOSEN} joblib: the service runs the trained pipeline on the decoded image"
+    return Generated(rel, report, "joblib", None, list(images.ENDPOINTS), verdict.as_dict(), reason)
 
 
 def check_text_runtime(model_name: str | None, runtime: str) -> None:

@@ -62,7 +62,7 @@ class ImageFolderKind:
     name = IMAGES
     routes = Routes(
         export_formats=("joblib", "pickle", "onnx"),
-        serving_runtimes=(),  # the generated service takes table fields, not uploads (yet)
+        serving_runtimes=("joblib",),  # an upload service (`serving.images`)
         tdd_templates="tdd",
     )
 
