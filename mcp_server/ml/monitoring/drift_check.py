@@ -7,7 +7,7 @@ into `layout.DRIFT_REPORTS`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +18,7 @@ from mcp_server.ml.monitoring.sources import is_run_ref
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from mcp_server.ml.monitoring.drift_run import DriftOutcome, DriftRequest
+    from mcp_server.ml.monitoring.drift_run import DriftOutcome
     from mcp_server.ml.tracking.runs import RunStore
     from mcp_server.ml.tracking.verdict import Verdict
 
@@ -38,6 +38,17 @@ class DriftArgs:
     detail: str = "brief"  # brief | full: how many column verdicts the answer lists
 
 
+@dataclass
+class DriftRequest:
+    """The check as the job runs it: sources as the caller named them, the model resolved."""
+
+    reference: str
+    current: str
+    columns: list[str] = field(default_factory=list)
+    psi: bool = False
+    run_id: str | None = None  # the model whose prediction drift to add (default: the reference's)
+
+
 @dataclass(frozen=True)
 class DriftJob:
     """What the job process receives: the workspace and the request, references resolved."""
@@ -55,7 +66,6 @@ class Drifting:
 
 
 def prepare_drift(call: Call[DriftArgs]) -> Plan:
-    from mcp_server.ml.monitoring.drift_run import DriftRequest
     from mcp_server.ml.tracking.model_registry import resolve_run_id
     from mcp_server.ml.tracking.runs import get_store
 

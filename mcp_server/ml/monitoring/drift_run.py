@@ -3,7 +3,7 @@ prediction drift when a model is known, draw the drifted columns."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,22 +14,12 @@ from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predic
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from mcp_server.ml.monitoring.drift_check import DriftRequest
     from mcp_server.ml.tracking.runs import RunStore
 
 
 def no_progress(step: float, message: str) -> None:
     """The progress of a check run outside a job."""
-
-
-@dataclass
-class DriftRequest:
-    reference: str
-    current: str
-    columns: list[str] = field(default_factory=list)
-    psi: bool = False
-    run_id: str | None = (
-        None  # the model whose prediction drift to add (default: the reference's run)
-    )
 
 
 @dataclass
@@ -148,4 +138,4 @@ def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
     }
 
 
-__all__ = ["DriftOutcome", "DriftRequest", "is_run_ref", "report_dict", "run_drift"]
+__all__ = ["DriftOutcome", "is_run_ref", "report_dict", "run_drift"]
