@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.capability import Call, Capability
-from mcp_server.ml.monitoring.drift_check import DriftArgs, drift_job, prepare_drift, record_drift
+from mcp_server.ml.monitoring.drift_check import drift_job, prepare_drift, record_drift
+from mcp_server.ml.monitoring.requests import DriftArgs
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._estimates import drift_estimate

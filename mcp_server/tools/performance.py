@@ -12,11 +12,11 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.capability import Call, Capability
 from mcp_server.ml.monitoring.performance_check import (
     Monitored,
-    PerformanceArgs,
     performance_job,
     prepare_performance,
     record_performance,
 )
+from mcp_server.ml.monitoring.requests import PerformanceArgs
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._estimates import performance_estimate

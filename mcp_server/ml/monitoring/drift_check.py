@@ -7,12 +7,13 @@ into `layout.DRIFT_REPORTS`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core import layout
 from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.monitoring.requests import DriftArgs, DriftRequest
 from mcp_server.ml.monitoring.sources import is_run_ref
 
 if TYPE_CHECKING:
@@ -24,29 +25,6 @@ if TYPE_CHECKING:
 
 BUDGET_S = 3600.0  # a check reads at most the newest 200,000 logged rows: far within this
 STEPS = 3
-
-
-@dataclass(frozen=True)
-class DriftArgs:
-    """`ml_detect_drift`'s arguments."""
-
-    reference: str
-    current: str
-    columns: tuple[str, ...] = ()
-    psi: bool = False
-    run_id: str | None = None  # the model whose prediction drift to add
-    detail: str = "brief"  # brief | full: how many column verdicts the answer lists
-
-
-@dataclass
-class DriftRequest:
-    """The check as the job runs it: sources as the caller named them, the model resolved."""
-
-    reference: str
-    current: str
-    columns: list[str] = field(default_factory=list)
-    psi: bool = False
-    run_id: str | None = None  # the model whose prediction drift to add (default: the reference's)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predic
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from mcp_server.ml.monitoring.drift_check import DriftRequest
+    from mcp_server.ml.monitoring.requests import DriftRequest
     from mcp_server.ml.tracking.runs import RunStore
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from mcp_server.core import layout
 from mcp_server.ml.capability import Call, Plan
 from mcp_server.ml.monitoring.drift_check import BUDGET_S, check_source, signed_run, stamp
+from mcp_server.ml.monitoring.requests import PerformanceArgs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,17 +24,6 @@ if TYPE_CHECKING:
     from mcp_server.ml.tracking.verdict import Verdict
 
 STEPS = 3
-
-
-@dataclass(frozen=True)
-class PerformanceArgs:
-    """`ml_monitor_performance`'s arguments."""
-
-    run_id: str
-    current: str
-    time_column: str | None = None
-    chunks: int = 5
-    period: str | None = None  # D | W | M with a time column
 
 
 @dataclass(frozen=True)
