@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import base64
-import json
-import time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
 from pydantic import BaseModel, Field
 
-from mcp_server.core import layout
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.monitoring.drift_check import drift_job, prepare_drift, record_drift
+from mcp_server.ml.monitoring.requests import DriftArgs
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
+from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._estimates import drift_estimate
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools._next import after_drift
+
+if TYPE_CHECKING:
+    from mcp_server.ml.monitoring.drift_run import DriftOutcome
 
 MAX_COLUMNS = 50
 BRIEF_COLUMNS = 8  # column verdicts in a default answer (drifted first): ~60 tokens each
@@ -108,28 +112,15 @@ def _verdict(column: Any, weights: dict[str, float] | None = None) -> ColumnVerd
     )
 
 
-def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResult, bytes | None]:
-    from mcp_server.ml.monitoring.drift_run import DriftRequest, report_dict, run_drift
-
-    with staging(workspace) as folder:
-        request = DriftRequest(
-            args["reference"], args["current"], args["columns"], args["psi"], args["run_id"]
-        )
-        outcome = run_drift(run_store(workspace), request, folder)
-        png = outcome.plot.read_bytes() if outcome.plot else None
-    base = (layout.DRIFT_REPORTS / stamp()).as_posix()
-    files: dict[str, bytes | str] = {
-        f"{base}/drift.json": json.dumps(report_dict(outcome), indent=1, default=str)
-    }
-    if png:
-        files[f"{base}/drift.png"] = png
-    workspace.write_files(files)
+def _answer(call: Call[DriftArgs], outcome: DriftOutcome, ids: list[str]) -> CallToolResult:
+    args, base = call.request, call.facts.base
     report, impact = outcome.report, outcome.impact
     weights = impact.weights
     ordered = sorted(
         report.columns, key=lambda c: (not c.drifted, -weights.get(c.column, 0.0), c.column)
     )
-    shown = ordered[: MAX_COLUMNS if args.get("detail") == "full" else BRIEF_COLUMNS]
+    shown = ordered[: MAX_COLUMNS if args.detail == "full" else BRIEF_COLUMNS]
+    png = outcome.plot.read_bytes() if outcome.plot else None
     result = DriftResult(
         reference=outcome.reference_label,
         current=outcome.current_label,
@@ -147,16 +138,27 @@ def detect_drift(workspace: Workspace, args: dict[str, Any]) -> tuple[DriftResul
         warnings=report.warnings[:20],
         report=f"{base}/drift.json",
         plot=f"{base}/drift.png" if png else None,
-        next_step=after_drift(impact.drift, _model(args, outcome), args["current"]),
+        next_step=after_drift(impact.drift, _model(args, outcome), args.current),
     )
-    return result, png
+    return with_image(result, png)
 
 
-def _model(args: dict[str, Any], outcome: Any) -> str | None:
+def _model(args: DriftArgs, outcome: DriftOutcome) -> str | None:
     """The model whose predictions were compared: the one named, else the reference's run."""
     if outcome.prediction is None:
         return None
-    return str(args["run_id"] or args["reference"])
+    return str(args.run_id or args.reference)
+
+
+DRIFT_CHECK = Capability(
+    name="drift check",
+    prepare=prepare_drift,
+    execute=drift_job,
+    record=record_drift,
+    answer=_answer,
+    creates_runs=False,  # the report is a file; no run is written
+    recording="saving the report",
+)
 
 
 def with_image(result: BaseModel, png: bytes | None) -> CallToolResult:
@@ -196,6 +198,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Literal["brief", "full"],
             Field(description="brief: 8 column verdicts, drifted first; full: 50"),
         ] = "brief",
+        ctx: Context | None = None,
     ) -> Annotated[CallToolResult, DriftResult]:
         """Compare a current table (or a generated service's prediction log) with a reference table
         or a run's training data, column by column, with Evidently's default tests: reference <=
@@ -205,22 +208,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         columns drift. Also missing values, new categories, PSI on request, and the model's
         prediction drift when a run is given. Returns a compact table, a JSON report and a PNG of
         the drifted columns (also as an image)."""
-        args = {
-            "reference": reference,
-            "current": current,
-            "columns": list(columns),
-            "psi": psi,
-            "run_id": run_id,
-            "detail": detail,
-        }
-        result, png = await run_domain(detect_drift, workspace, args)
-        return with_image(result, png)
-
-
-def stamp() -> str:
-    """A folder name that sorts in time order (UTC, to the nanosecond)."""
-    now = time.time_ns()
-    return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now // 10**9))}-{now % 10**9:09d}"
+        args = DriftArgs(reference, current, tuple(columns), psi, run_id, detail)
+        return await drive(DRIFT_CHECK, workspace, args, ctx)
 
 
 def rounded(values: dict[str, float | None]) -> dict[str, float | None]:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
-from mcp_server.core import layout
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.monitoring.spec_info import spec_reader
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.monitoring.performance_check import (
+    Monitored,
+    performance_job,
+    prepare_performance,
+    record_performance,
+)
+from mcp_server.ml.monitoring.requests import PerformanceArgs
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
+from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._estimates import performance_estimate
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools._next import after_monitoring
 from mcp_server.tools.args import RunRef
-from mcp_server.tools.monitoring import Source, rounded, stamp, with_image
+from mcp_server.tools.monitoring import Source, rounded, with_image
 
 
 class ChunkResult(BaseModel):
@@ -50,28 +56,8 @@ class PerformanceResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def monitor_performance(
-    workspace: Workspace, args: dict[str, Any]
-) -> tuple[PerformanceResult, bytes]:
-    from dataclasses import asdict
-
-    from mcp_server.ml.monitoring.performance import PerformanceRequest, monitor
-    from mcp_server.ml.monitoring.plots import chunks_png
-
-    request = PerformanceRequest(
-        args["run_id"], args["current"], args["time_column"], args["chunks"], args["period"]
-    )
-    with staging(workspace) as folder:
-        out = monitor(run_store(workspace), request, folder, spec_reader(workspace))
-        plotted = chunks_png(out, folder / "performance.png")
-        png = (folder / "performance.png").read_bytes()
-    base = (layout.PERFORMANCE_REPORTS / out.run_id / stamp()).as_posix()
-    workspace.write_files(
-        {
-            f"{base}/performance.json": json.dumps(asdict(out), indent=1, default=str),
-            f"{base}/performance.png": png,
-        }
-    )
+def _answer(call: Call[PerformanceArgs], outcome: Monitored, ids: list[str]) -> CallToolResult:
+    out, base = outcome.report, call.facts.base
     result = PerformanceResult(
         run_id=out.run_id,
         metric=out.metric,
@@ -86,10 +72,21 @@ def monitor_performance(
         notes=out.notes,
         report=f"{base}/performance.json",
         plot=f"{base}/performance.png",
-        plotted=plotted,
-        next_step=after_monitoring(out.run_id, args["current"], out.alerts, out.estimated),
+        plotted=outcome.plotted,
+        next_step=after_monitoring(out.run_id, call.request.current, out.alerts, out.estimated),
     )
-    return result, png
+    return with_image(result, outcome.plot.read_bytes())
+
+
+PERFORMANCE_CHECK = Capability(
+    name="performance check",
+    prepare=prepare_performance,
+    execute=performance_job,
+    record=record_performance,
+    answer=_answer,
+    creates_runs=False,  # the report is a file; no run is written
+    recording="saving the report",
+)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -111,6 +108,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             Literal["D", "W", "M"] | None,
             Field(description="Chunk by calendar day, week or month of time_column"),
         ] = None,
+        ctx: Context | None = None,
     ) -> Annotated[CallToolResult, PerformanceResult]:
         """Measure a run's (or models:/name@alias's) performance on current rows, per chunk (equal
         chunks, or calendar periods of a time column), with the SPEC's metric and gates, against the
@@ -118,12 +116,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         alert. Rows without labels (e.g. a service's prediction log) get a CBPE-style estimate for
         classifiers, from probabilities calibrated on the holdout, marked estimated=true. Returns a
         compact table, JSON report and PNG."""
-        args = {
-            "run_id": run_id,
-            "current": current,
-            "time_column": time_column,
-            "chunks": chunks,
-            "period": period,
-        }
-        result, png = await run_domain(monitor_performance, workspace, args)
-        return with_image(result, png)
+        args = PerformanceArgs(run_id, current, time_column, chunks, period)
+        return await drive(PERFORMANCE_CHECK, workspace, args, ctx)

@@ -3,7 +3,7 @@ prediction drift when a model is known, draw the drifted columns."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,18 +12,14 @@ from mcp_server.ml.monitoring.impact import Impact, judge
 from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predict_labels
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mcp_server.ml.monitoring.requests import DriftRequest
     from mcp_server.ml.tracking.runs import RunStore
 
 
-@dataclass
-class DriftRequest:
-    reference: str
-    current: str
-    columns: list[str] = field(default_factory=list)
-    psi: bool = False
-    run_id: str | None = (
-        None  # the model whose prediction drift to add (default: the reference's run)
-    )
+def no_progress(step: float, message: str) -> None:
+    """The progress of a check run outside a job."""
 
 
 @dataclass
@@ -37,15 +33,20 @@ class DriftOutcome:
     impact: Impact
 
 
-def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome:
+def run_drift(
+    store: RunStore, req: DriftRequest, scratch: Path, progress: Callable[..., None] = no_progress
+) -> DriftOutcome:
+    """The check (in a job process: `drift_check.drift_job`); the plot is drawn into `scratch`."""
     from mcp_server.ml.monitoring.plots import drift_png
     from mcp_server.ml.tracking.model_registry import resolve_run_id
 
+    progress(1, "reading the reference and current rows")
     reference = load_rows(store, req.reference, scratch)
     current = load_rows(store, req.current, scratch)
     columns = req.columns or None
     if columns is None and reference.run_id is not None:
         columns = [c for c in reference.frame.columns if c in current.frame.columns] or None
+    progress(2, "testing each column")
     report = detect(reference.frame, current.frame, columns, req.psi)
     report.warnings = reference.notes + current.notes + report.warnings
     model_ref = req.run_id or reference.run_id
@@ -55,6 +56,7 @@ def run_drift(store: RunStore, req: DriftRequest, scratch: Path) -> DriftOutcome
     )
     weights = _weights(store, model_run, reference, report) if model_run else None
     impact = judge(report, prediction, weights)
+    progress(3, "drawing the drifted columns")
     drifted = [c for c in report.columns if c.drifted]
     drifted.sort(key=lambda c: -impact.weights.get(c.column, 0.0))
     plot = scratch / "drift.png"
@@ -136,4 +138,4 @@ def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
     }
 
 
-__all__ = ["DriftOutcome", "DriftRequest", "is_run_ref", "report_dict", "run_drift"]
+__all__ = ["DriftOutcome", "is_run_ref", "report_dict", "run_drift"]
