@@ -70,6 +70,8 @@ async def test_the_forecast_service_answers_the_run_models_forecast_and_refuses_
     assert served["runtime"] == "joblib" and "POST /forecast" in served["endpoints"]
     service = project / served["output_dir"]
     assert "mcp_server" not in "".join(p.read_text() for p in service.rglob("*.py"))
+    # the forecaster's modules are copied beside the app: this package is no requirement of it
+    assert "moai-domain-ml" not in (service / "requirements.txt").read_text()
     model = get_store(Workspace(project)).load_run(run_id).model.steps[-1][1]
     data = pd.read_csv(project / "data" / "sales.csv")
     history = data.groupby("store").tail(60)

@@ -109,7 +109,7 @@ def render_forecast_service(info: ModelInfo) -> dict[str, bytes | str]:
         "metadata": meta,
         "example": example_rows(model, info.schema.target),
         "local_modules": local_modules([module]),
-        "versions": versions("joblib", info.model_name),
+        "versions": versions("joblib", info.model_name, copied_modules=True),
         "dev_versions": dev_versions(),
         "env": service_env(),
         "python_version": _python_version(),

@@ -57,12 +57,15 @@ def expected_output(info: ModelInfo, example: dict[str, Any], runtime: str) -> d
     }
 
 
-def versions(runtime: str, model_name: str) -> dict[str, str]:
-    """Pinned requirements: what this machine generated and tested the service with."""
+def versions(runtime: str, model_name: str, copied_modules: bool = False) -> dict[str, str]:
+    """Pinned requirements: what this machine generated and tested the service with. A service
+    whose model modules are copied beside it (`copied_modules`) does not need this package."""
     names = ["fastapi", "uvicorn", "pydantic", "numpy"]
     names += ["onnxruntime"] if runtime == "onnx" else ["scikit-learn", "scipy", "pandas", "joblib"]
     if runtime == "joblib":
-        names += runtime_packages(model_name)
+        names += [
+            p for p in runtime_packages(model_name) if not copied_modules or p != "moai-domain-ml"
+        ]
     from mcp_server.safety.supply_chain import pinned_closure
 
     return pinned_closure(names)  # transitive dependencies pinned too
