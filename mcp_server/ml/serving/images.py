@@ -55,9 +55,12 @@ def image_estimator(pipeline: Any) -> Any:
     """The fitted image classifier at the end of the run's pipeline (or the model itself)."""
     model = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
     if not (hasattr(model, "image_size_") and hasattr(model, "color_")):
+        from mcp_server.ml.modeling.registry import REGISTRY
+
+        families = ", ".join(n for n, spec in REGISTRY.items() if "images" in spec.data_kinds)
         raise MoaiMlError(
             f"the run's model is {type(model).__name__}, not an image classifier; retrain it "
-            "with an image family (image_cnn, image_pretrained)"
+            f"with an image family ({families})"
         )
     return model
 
