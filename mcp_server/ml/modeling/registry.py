@@ -5,7 +5,8 @@ templates can render it into generated code), sensible defaults, a search space 
 the configurations an AutoML search tries first, a small grid for the TDD refactor step,
 whether it needs scaled inputs, how a search stops it early, how it exports to ONNX, which
 runtimes serve it, which packages load it, the types its skops file holds, how cheap it is to fit,
-and whether it is a default choice. Adding a model family is one entry here (and its tests);
+and whether it is a default choice. Adding a model family is one entry here, or in
+`registry_dl` (neural, image, text) or `registry_series` (forecasts), and its tests;
 nothing else names a model family (tests/test_one_home.py): what other modules need is asked of
 `catalog` (lookups) and `estimators` (construction).
 """
@@ -16,11 +17,10 @@ from mcp_server.ml.modeling.estimator_spec import (
     EstimatorSpec,
     choices,
     floats,
-    image_spec,
     ints,
-    neural_spec,
-    text_spec,
 )
+from mcp_server.ml.modeling.registry_dl import DEEP_LEARNING
+from mcp_server.ml.modeling.registry_series import FORECASTING
 
 # Forests: more trees is never worse, only slower; tune the trees themselves.
 _TREES = {
@@ -244,63 +244,8 @@ _SPECS = [
         dask_regressor="lightgbm:DaskLGBMRegressor",
     ),
 ]
-# Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.
-_SPECS += [
-    neural_spec("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
-    neural_spec("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
-    # Images (`kinds/images.py`): files pass through; transfer learning needs params["checkpoint"].
-    image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
-    image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
-    # Free text: a table's text column as raw strings (not TF-IDF), each family its own tokenizer.
-    text_spec("text_transformer", "text_transformer:TextTransformerClassifier", "tokenizers", 15),
-    text_spec("text_pretrained", "text_pretrained:PretrainedTextClassifier", "transformers", 16),
-]
-# Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
-# column, series id) and forecast each row's (series, time) point from the history they saw.
-_FORECAST = "mcp_server.ml.modeling.forecast."
-_SPECS += [
-    EstimatorSpec(
-        "seasonal_naive",
-        None,
-        _FORECAST + "naive:SeasonalNaiveForecaster",
-        onnx="none",
-        packages=("moai-domain-ml",),
-        cost=0,
-        data_kinds=("timeseries",),
-        takes_rows=True,
-    ),
-    EstimatorSpec(
-        "ets",
-        None,
-        _FORECAST + "ets:EtsForecaster",
-        onnx="none",
-        extra="series",
-        small_grid={"damped_trend": [True, False]},
-        packages=("statsmodels", "moai-domain-ml"),
-        cost=3,
-        requires=("statsmodels",),
-        data_kinds=("timeseries",),
-        takes_rows=True,
-    ),
-    EstimatorSpec(
-        "lgbm_forecast",
-        None,
-        _FORECAST + "boosted:BoostedForecaster",
-        search_space={
-            "learning_rate": floats(0.01, 0.3, log=True),
-            "num_leaves": ints(7, 127, log=True),
-            "min_child_samples": ints(5, 100, log=True),
-        },
-        small_grid={"num_leaves": [15, 31]},
-        onnx="none",
-        extra="boost",
-        packages=("lightgbm", "moai-domain-ml"),
-        cost=4,
-        requires=("lightgbm",),
-        data_kinds=("timeseries",),
-        takes_rows=True,
-    ),
-]
+# The deep-learning and forecasting entries live beside this module, one file per kind.
+_SPECS += DEEP_LEARNING + FORECASTING
 REGISTRY: dict[str, EstimatorSpec] = {spec.name: spec for spec in _SPECS}
 
 __all__ = ["REGISTRY"]

@@ -1,0 +1,58 @@
+"""The registry's forecasting entries, the families of the time-series kind.
+
+Part of the estimator registry (`registry.py` joins them): like it, the only place these
+families are named.
+"""
+
+from __future__ import annotations
+
+from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, floats, ints
+
+# Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
+# column, series id) and forecast each row's (series, time) point from the history they saw.
+_FORECAST = "mcp_server.ml.modeling.forecast."
+FORECASTING = [
+    EstimatorSpec(
+        "seasonal_naive",
+        None,
+        _FORECAST + "naive:SeasonalNaiveForecaster",
+        onnx="none",
+        packages=("moai-domain-ml",),
+        cost=0,
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
+        "ets",
+        None,
+        _FORECAST + "ets:EtsForecaster",
+        onnx="none",
+        extra="series",
+        small_grid={"damped_trend": [True, False]},
+        packages=("statsmodels", "moai-domain-ml"),
+        cost=3,
+        requires=("statsmodels",),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
+        "lgbm_forecast",
+        None,
+        _FORECAST + "boosted:BoostedForecaster",
+        search_space={
+            "learning_rate": floats(0.01, 0.3, log=True),
+            "num_leaves": ints(7, 127, log=True),
+            "min_child_samples": ints(5, 100, log=True),
+        },
+        small_grid={"num_leaves": [15, 31]},
+        onnx="none",
+        extra="boost",
+        packages=("lightgbm", "moai-domain-ml"),
+        cost=4,
+        requires=("lightgbm",),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+]
+
+__all__ = ["FORECASTING"]
