@@ -31,6 +31,7 @@ from mcp_server.ml.modeling.image_io import (
     typical_size,
 )
 from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
+from mcp_server.ml.modeling.pretrained import from_checkpoint, set_backbone_trainable
 
 __all__ = ["PretrainedImageClassifier", "load_checkpoint"]
 
@@ -55,20 +56,13 @@ def load_checkpoint(checkpoint: str, n_classes: int) -> tuple[Any, list[float], 
     """The model with a new head of `n_classes`, and its normalisation (mean, std)."""
     from transformers import AutoImageProcessor, AutoModelForImageClassification
 
-    if not checkpoint:
-        raise ValueError(
-            "transfer learning needs params={'checkpoint': '<hub id or local folder>'} (a folder "
-            "written by save_pretrained works offline)"
-        )
-    try:
-        model = AutoModelForImageClassification.from_pretrained(
+    model = from_checkpoint(
+        checkpoint,
+        "transfer learning",
+        lambda: AutoModelForImageClassification.from_pretrained(
             checkpoint, num_labels=n_classes, ignore_mismatched_sizes=True
-        )
-    except (OSError, ValueError) as exc:
-        raise ValueError(
-            f"cannot load the checkpoint {checkpoint!r} ({str(exc).splitlines()[0][:120]}): "
-            "pass a local folder written by save_pretrained as checkpoint instead"
-        ) from exc
+        ),
+    )
     channels = int(getattr(model.config, "num_channels", 3))
     try:
         processor = AutoImageProcessor.from_pretrained(checkpoint)
@@ -136,8 +130,7 @@ class PretrainedImageClassifier(ClassifierMixin, BaseEstimator):  # type: ignore
             self.image_size_ = int(self.image_size or own or typical_size(images))
             pixels = to_tensor(images, self.image_size_, self.color_)
             del images
-            for parameter in model.base_model.parameters():
-                parameter.requires_grad = not self.freeze_backbone
+            set_backbone_trainable(model, frozen=self.freeze_backbone)
             module = PretrainedNet(model, mean, std)
             train, valid = validation_split(codes, self.validation_fraction, seed)
             self.history_ = train_network(

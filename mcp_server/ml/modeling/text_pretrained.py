@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
+from mcp_server.ml.modeling.pretrained import from_checkpoint, set_backbone_trainable
 from mcp_server.ml.modeling.text_io import (
     DEVICES,
     as_texts,
@@ -52,22 +53,14 @@ def load_text_checkpoint(checkpoint: str, n_classes: int) -> tuple[Any, Any]:
     """The tokenizer and the model with a new head of `n_classes`."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    if not checkpoint:
-        raise ValueError(
-            "fine-tuning needs params={'checkpoint': '<hub id or local folder>'} (a folder "
-            "written by save_pretrained works offline)"
-        )
-    try:
+    def load() -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         model = AutoModelForSequenceClassification.from_pretrained(
             checkpoint, num_labels=n_classes, ignore_mismatched_sizes=True
         )
-    except (OSError, ValueError) as exc:
-        raise ValueError(
-            f"cannot load the checkpoint {checkpoint!r} ({str(exc).splitlines()[0][:120]}): "
-            "pass a local folder written by save_pretrained (model and tokenizer) as checkpoint "
-            "instead"
-        ) from exc
+        return tokenizer, model
+
+    tokenizer, model = from_checkpoint(checkpoint, "fine-tuning", load, "model and tokenizer")
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     return tokenizer, model
@@ -130,8 +123,7 @@ class PretrainedTextClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[
         self.device_ = pick_device(self.device)
         with deterministic(seed, self.n_threads):
             self.tokenizer_, model = load_text_checkpoint(self.checkpoint, len(self.classes_))
-            for parameter in model.base_model.parameters():
-                parameter.requires_grad = not self.freeze_backbone
+            set_backbone_trainable(model, frozen=self.freeze_backbone)
             module = SequenceNet(model, self.tokenizer_.pad_token_id)
             positions = validation_positions(codes, self.validation_fraction, seed)
             self.history_ = train_text_network(self, module, self._ids(texts), codes, positions)
