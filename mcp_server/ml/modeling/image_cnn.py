@@ -14,7 +14,6 @@ ONNX graph needs only the decoding and resizing in front of it.
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -35,6 +34,7 @@ from mcp_server.ml.modeling.image_io import (
     typical_size,
 )
 from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
+from mcp_server.ml.modeling.torch_loop import train_epochs
 
 __all__ = ["ImageCNNClassifier", "SmallCNN"]
 
@@ -189,41 +189,17 @@ def train_network(
     train: Any,
     valid: Any,
 ) -> list[dict[str, float]]:
-    """Epochs of seeded mini-batches with augmentation; the best validation loss's weights are
-    kept, and training stops `patience` epochs after it."""
-    generator = torch.Generator().manual_seed(int(est.random_state or 0))
-    optimiser = torch.optim.AdamW(
-        module.parameters(), lr=est.learning_rate, weight_decay=est.weight_decay
-    )
+    """The shared loop (`torch_loop.train_epochs`) on augmented mini-batches of pixels."""
     loss_fn = nn.CrossEntropyLoss()
-    train_t, valid_t = torch.from_numpy(train), torch.from_numpy(valid)
-    best, best_state, history, waited = float("inf"), None, [], 0
-    for epoch in range(int(est.max_epochs)):
-        module.train()
-        order = train_t[torch.randperm(len(train_t), generator=generator)]
-        total = 0.0
-        for start in range(0, len(order), int(est.batch_size)):
-            batch = order[start : start + int(est.batch_size)]
-            if len(batch) < 2:
-                continue  # batch norm needs two images
-            inputs = augment(pixels[batch], float(est.augment), generator)
-            optimiser.zero_grad()
-            loss = loss_fn(module(inputs), codes[batch])
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach()) * len(batch)
-        module.eval()
-        with torch.inference_mode():
-            valid_loss = float(loss_fn(module(pixels[valid_t]), codes[valid_t]))
-        history.append(
-            {"epoch": epoch + 1, "loss": total / max(len(train), 1), "valid_loss": valid_loss}
-        )
-        if valid_loss < best - 1e-4:
-            best, best_state, waited = valid_loss, copy.deepcopy(module.state_dict()), 0
-        else:
-            waited += 1
-            if waited >= est.patience:
-                break
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    return history
+    valid_t = torch.from_numpy(valid)
+
+    def batch_loss(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        inputs = augment(pixels[batch], float(est.augment), generator)
+        loss: torch.Tensor = loss_fn(module(inputs), codes[batch])
+        return loss
+
+    def valid_loss() -> float:
+        return float(loss_fn(module(pixels[valid_t]), codes[valid_t]))
+
+    # batch norm needs two images in a batch
+    return train_epochs(est, module, train, batch_loss, valid_loss, min_batch=2)

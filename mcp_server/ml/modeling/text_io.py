@@ -2,19 +2,20 @@
 
 Text in and out of the text families: what a caller may hand `fit`/`predict` (a table and the
 name of its free-text column, a table of one column, a Series, a list of strings, one string),
-the device a network trains on (`cuda` or `mps` when present, else the CPU), and the one seeded
-training loop both text families share: mini-batches of token ids, a validation split, early
-stopping on its loss, the best epoch's weights kept.
+the device a network trains on (`cuda` or `mps` when present, else the CPU), and the training
+both text families share: mini-batches of token ids through the loop of `torch_loop` (a seeded
+validation split, early stopping on its loss, the best epoch's weights kept).
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+from mcp_server.ml.modeling.torch_loop import train_epochs
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -67,39 +68,19 @@ def batched_logits(module: nn.Module, ids: torch.Tensor, device: str, size: int 
 def train_text_network(
     est: Any, module: nn.Module, ids: torch.Tensor, codes: Any, positions: tuple[Any, Any]
 ) -> list[dict[str, float]]:
-    """Epochs of seeded, shuffled mini-batches of token ids (AdamW); the weights of the epoch with
-    the best validation loss are kept, and training stops `patience` epochs after it."""
+    """The shared loop (`torch_loop.train_epochs`) on mini-batches of token ids on `est.device_`."""
     device = est.device_
-    generator = torch.Generator().manual_seed(int(est.random_state or 0))
-    trainable = [p for p in module.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(trainable, lr=est.learning_rate, weight_decay=est.weight_decay)
     loss_fn = nn.CrossEntropyLoss()
     labels = torch.from_numpy(np.asarray(codes, dtype=np.int64))
-    train, valid = (torch.from_numpy(np.asarray(p, dtype=np.int64)) for p in positions)
+    train, valid = positions[0], torch.from_numpy(np.asarray(positions[1], dtype=np.int64))
     module.to(device)
-    best, best_state, history, waited = float("inf"), None, [], 0
-    for epoch in range(int(est.max_epochs)):
-        module.train()
-        order = train[torch.randperm(len(train), generator=generator)]
-        total = 0.0
-        for start in range(0, len(order), int(est.batch_size)):
-            batch = order[start : start + int(est.batch_size)]
-            optimiser.zero_grad()
-            loss = loss_fn(module(ids[batch].to(device)), labels[batch].to(device))
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach()) * len(batch)
+
+    def batch_loss(batch: torch.Tensor, _: torch.Generator) -> torch.Tensor:
+        loss: torch.Tensor = loss_fn(module(ids[batch].to(device)), labels[batch].to(device))
+        return loss
+
+    def valid_loss() -> float:
         logits = torch.from_numpy(batched_logits(module, ids[valid], device))
-        valid_loss = float(loss_fn(logits, labels[valid]))
-        history.append(
-            {"epoch": epoch + 1, "loss": total / max(len(train), 1), "valid_loss": valid_loss}
-        )
-        if valid_loss < best - 1e-4:
-            best, best_state, waited = valid_loss, copy.deepcopy(module.state_dict()), 0
-        else:
-            waited += 1
-            if waited >= est.patience:
-                break
-    if best_state is not None:
-        module.load_state_dict(best_state)
-    return history
+        return float(loss_fn(logits, labels[valid]))
+
+    return train_epochs(est, module, train, batch_loss, valid_loss)
