@@ -40,7 +40,7 @@ log = logging.getLogger("moai_ml")
 Estimate = Callable[[Workspace, dict[str, Any]], float | None]
 Background = Annotated[
     bool | None,
-    Field(description="true: a job_id now; false: wait; null: a job if over ~50 s"),
+    Field(description="true: job_id now; false: wait; null: job if > ~50 s"),
 ]
 
 

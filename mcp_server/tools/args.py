@@ -84,7 +84,7 @@ Metric = Annotated[
 Folds = Annotated[int, Field(ge=2, le=20)]
 CvFolds = Annotated[Folds, Field(description="Folds (stratified for classification)")]
 Seconds = Annotated[float, Field(gt=0, le=86400)]
-StopAfter = Annotated[Seconds, Field(description="Stop with an error after this many seconds")]
+StopAfter = Annotated[Seconds, Field(description="Seconds until it stops with an error")]
 
 # Result fields
 RejectedReason = Annotated[
@@ -94,7 +94,7 @@ DataKindName = Annotated[
     str | None,
     Field(
         pattern=r"^[a-z][a-z0-9_]{0,39}$",
-        description="'timeseries' to forecast; null: the SPEC's kind, else detected",
+        description="'timeseries' to forecast; null: SPEC's kind or detected",
     ),
 ]
 KindOptions = Annotated[

@@ -59,7 +59,7 @@ TestSize = Annotated[
 ]
 Trackers = Annotated[
     list[Literal["wandb"]],
-    Field(max_length=1, description="Trackers beside MLflow (never instead) for this run: wandb"),
+    Field(max_length=1, description="Also mirror the run (MLflow always) to: wandb"),
 ]
 
 

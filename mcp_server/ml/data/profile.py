@@ -252,20 +252,30 @@ def _regression_findings(summary: dict[str, Any]) -> list[Finding]:
                 "(reported as null); judge with wape (sum |error| / sum |target|) or mae",
             )
         )
-    skew = summary.get("skew") or 0.0
-    non_negative = (summary.get("min") or 0.0) >= 0
-    if non_negative and skew >= COUNT_SKEW and (summary.get("non_negative_integers") or skew >= 2):
-        kind = "count" if summary.get("non_negative_integers") else "skewed non-negative"
+    kind = count_target(summary)
+    if kind is not None:
         found.append(
             Finding(
                 "count_target",
-                # The data layer sits below the registry: the family is described, not named.
-                f"a {kind} target (skew {skew:.1f}): try a Poisson objective, "
-                "params={'loss': 'poisson'} on histogram gradient boosting (what "
-                "ml_train(model='auto') fits on 1,000+ rows), and judge it by poisson_deviance",
+                # The data layer sits below the registry: the families are described, not named.
+                f"a {kind} target (skew {summary.get('skew') or 0.0:.1f}): squared error fits it "
+                "badly; ml_compare_models adds Poisson and Tweedie candidates for it (or "
+                "params={'loss': 'poisson'} on histogram gradient boosting); judge them by "
+                "poisson_deviance",
             )
         )
     return found
+
+
+def count_target(summary: dict[str, Any]) -> str | None:
+    """'count' or 'skewed non-negative' for a regression target a Poisson or Tweedie loss fits
+    better than squared error (non-negative, skewed, whole numbers or very skewed), else None;
+    `summary` is `summarize_target`'s."""
+    skew = summary.get("skew") or 0.0
+    non_negative = (summary.get("min") or 0.0) >= 0
+    if non_negative and skew >= COUNT_SKEW and (summary.get("non_negative_integers") or skew >= 2):
+        return "count" if summary.get("non_negative_integers") else "skewed non-negative"
+    return None
 
 
 def _target_findings(profile: Profile) -> list[Finding]:

@@ -7,6 +7,8 @@
    native categorical splits (bitsets), which the ONNX TreeEnsemble operator cannot express.
 2. XGBoost and LightGBM inside a pipeline: onnxmltools' converters registered with skl2onnx,
    so the whole pipeline converts in one call.
+3. HistGradientBoostingRegressor with the Poisson loss: skl2onnx writes the trees' sum, which
+   is the log of the prediction; an `Exp` node after it gives what `predict` gives.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def install_patches() -> None:
 
         random_forest.add_tree_to_attribute_pairs_hist_gradient_boosting = hist_tree_attribute_pairs  # type: ignore[attr-defined]
         _register_boosters()
+        _register_poisson_link()
         _INSTALLED.append(True)
 
 
@@ -121,6 +124,41 @@ def _register_boosters() -> None:
 
         LightGbm.modify_tree_for_rule_in_set = modify_and_adjust
         _register_pair(LGBMClassifier, LGBMRegressor, "LightGbm", convert_lightgbm)
+
+
+_HGB_REGRESSOR = "SklearnHistGradientBoostingRegressor"
+
+
+def _register_poisson_link() -> None:
+    """skl2onnx's HistGradientBoostingRegressor converter, then `Exp` when the loss is Poisson."""
+    from skl2onnx import update_registered_converter
+    from skl2onnx.common._registration import get_converter, get_shape_calculator
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    trees = get_converter(_HGB_REGRESSOR)
+
+    def convert(scope: Any, operator: Any, container: Any) -> None:
+        if getattr(operator.raw_operator, "loss", None) != "poisson":
+            trees(scope, operator, container)
+            return
+        output = operator.outputs[0]
+        final, log_prediction = output.onnx_name, scope.get_unique_variable_name("log_prediction")
+        output.set_onnx_name(log_prediction)  # the trees write the log of the prediction
+        try:
+            trees(scope, operator, container)
+        finally:
+            output.set_onnx_name(final)
+        container.add_node(
+            "Exp", log_prediction, final, name=scope.get_unique_operator_name("PoissonLink")
+        )
+
+    update_registered_converter(
+        HistGradientBoostingRegressor,
+        _HGB_REGRESSOR,
+        get_shape_calculator(_HGB_REGRESSOR),
+        convert,
+        options={"decision_path": [True, False], "decision_leaf": [True, False]},
+    )
 
 
 def _adjust_lightgbm_thresholds(node: dict[str, Any]) -> None:

@@ -61,7 +61,11 @@ class CompareOutcome:
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
     from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.catalog import get_spec
-    from mcp_server.ml.modeling.kind_families import check_accepted, models_for_kind
+    from mcp_server.ml.modeling.kind_families import (
+        check_accepted,
+        for_the_target,
+        models_for_kind,
+    )
     from mcp_server.ml.modeling.metrics import check_metric
 
     progress(0, "loading and profiling the data")
@@ -74,7 +78,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     task = data.schema.task
-    models = req.models or models_for_kind(data.kind, task)
+    models = req.models or for_the_target(data.kind, task, models_for_kind(data.kind, task), data.y)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")

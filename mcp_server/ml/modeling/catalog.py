@@ -97,6 +97,12 @@ def default_candidates(task: str, rows: int) -> list[str]:
     return out
 
 
+def count_families() -> list[str]:
+    """The available families whose loss models counts (Poisson, Tweedie), cheap ones first."""
+    found = [s for s in REGISTRY.values() if s.count_objective and s.available()]
+    return [s.name for s in sorted(found, key=lambda s: s.cost)]
+
+
 def served_by(runtime: str) -> EstimatorSpec:
     """The one family a dedicated serving runtime (TorchServe, TF Serving) serves."""
     found = [s for s in REGISTRY.values() if runtime in s.runtimes]

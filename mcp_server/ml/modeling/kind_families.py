@@ -7,9 +7,10 @@ gets its candidates, its default model and its refusals here without a change to
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.core.names import REGRESSION
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.kinds.base import DataKind
@@ -28,6 +29,21 @@ def models_for_kind(kind: DataKind, task: str) -> list[str]:
     from mcp_server.ml.modeling.catalog import fast_first
 
     return accepted(kind, fast_first(task, data_kind=None))
+
+
+def for_the_target(kind: DataKind, task: str, names: list[str], y: Any) -> list[str]:
+    """`names`, and the families whose loss models counts when `y` is a count or skewed
+    non-negative regression target (`data.profile.count_target`) and the kind accepts them."""
+    if task != REGRESSION:
+        return names
+    import pandas as pd
+
+    from mcp_server.ml.data.profile import count_target, summarize_target
+    from mcp_server.ml.modeling.catalog import count_families
+
+    if count_target(summarize_target(pd.Series(y), task)) is None:
+        return names
+    return list(dict.fromkeys([*names, *accepted(kind, count_families())]))
 
 
 def default_model_for(kind: DataKind, task: str, rows: int) -> str:

@@ -67,7 +67,7 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     from mcp_server.ml.data.kinds.registry import DEFAULT, kind_for
     from mcp_server.ml.data.schema import build_schema
     from mcp_server.ml.data.tables import PARQUET_SUFFIXES, sniff_csv
-    from mcp_server.ml.modeling.kind_families import default_candidates_for
+    from mcp_server.ml.modeling.kind_families import default_candidates_for, for_the_target
 
     try:
         ident(package)
@@ -105,7 +105,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         )
     _check_classes(frame, spec)
     if spec.candidates is None:
-        spec.candidates = default_candidates_for(kind, spec.task, len(frame))
+        found = default_candidates_for(kind, spec.task, len(frame))
+        spec.candidates = for_the_target(kind, spec.task, found, frame[spec.target].dropna())
     read = (
         {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
     )
