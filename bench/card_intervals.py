@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
+from mcp_server.ml.modeling import holdout_stats
+from mcp_server.ml.modeling.holdout_stats import Scored
 from mcp_server.ml.modeling.metrics_spec import valid
-from mcp_server.ml.monitoring import card_stats, scoring
-from mcp_server.ml.monitoring.scoring import Scored
 
 
 def _scored(task: str, n: int) -> Scored:
@@ -28,7 +28,7 @@ def _scored(task: str, n: int) -> Scored:
 
 def _timed(scored: Scored) -> float:
     started = time.perf_counter()
-    card_stats.intervals(list(valid(scored.task)), scored)
+    holdout_stats.intervals(list(valid(scored.task)), scored)
     return time.perf_counter() - started
 
 
@@ -37,12 +37,12 @@ def main() -> None:
     for task in ("binary", "multiclass", "regression"):
         scored = _scored(task, 114)
         fast = _timed(scored)
-        original = scoring._fast
-        scoring._fast = lambda name, s, pick: NotImplemented  # scikit-learn for every metric
+        original = holdout_stats._fast
+        holdout_stats._fast = lambda name, s, pick: NotImplemented  # scikit-learn for every metric
         try:
             slow = _timed(scored)
         finally:
-            scoring._fast = original
+            holdout_stats._fast = original
         print(f"{task:<10} {len(scored.y):>5} {fast:>8.2f} {slow:>10.2f} {slow / fast:>6.0f}x")
 
 

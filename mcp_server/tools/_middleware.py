@@ -157,7 +157,9 @@ def _only_required(options: Any) -> bool:
 def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
     """An output schema as a client validates it, without the prose: field names and types say
     what comes back (the summary text and SKILL.md say what it means). Unlike an argument, an
-    output field may really be null, so `anyOf [X, null]` stays nullable: `type: [X, "null"]`."""
+    output field may really be null, so `anyOf [X, null]` stays nullable: X with its type made
+    `[X's type, "null"]` (an array's `items` and an object's values kept: JSON Schema applies
+    them only to a value that is not null)."""
     if isinstance(schema, list):
         return [lean_output(item) for item in schema]
     if not isinstance(schema, dict):
@@ -169,9 +171,10 @@ def lean_output(schema: Any, *, in_properties: bool = False) -> Any:
     options = schema.get("anyOf")
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = lean_output(next(o for o in options if o != {"type": "null"}))
-        if set(other) == {"type"} and isinstance(other["type"], str):
+        if isinstance(other.get("type"), str):  # its items or values still apply when not null
             schema = {
                 **{k: v for k, v in schema.items() if k != "anyOf"},
+                **other,
                 "type": [other["type"], "null"],
             }
     out: dict[str, Any] = {}

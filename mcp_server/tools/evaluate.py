@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ImageContent, TextContent
@@ -80,6 +80,10 @@ class EvaluateResult(BaseModel):
     warnings: list[str] = Field(
         description="E.g. evaluation rows the model was trained on (inflated metrics)"
     )
+    evidence: dict[str, Any] = Field(
+        description="interval_95 per metric (under 1,000 rows), baseline and its baseline_metrics, "
+        "threshold"
+    )
     next_step: str = Field(description="The call to make next")
 
 
@@ -124,6 +128,7 @@ def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) 
         plots={k: f"{base}/{v}" for k, v in outcome.plots.items()},
         report=f"{base}/evaluation.json",
         warnings=outcome.warnings,
+        evidence=outcome.evidence,
         next_step=_after(call, args.run_id),
     )
     text = TextContent(type="text", text=result.model_dump_json())

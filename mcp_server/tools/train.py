@@ -99,6 +99,10 @@ class TrainResult(BaseModel):
         description="Met the SPEC's gates (spec_id with a SPEC file); null: no gates"
     )
     rejected_reason: RejectedReason
+    evidence: dict[str, Any] = Field(
+        description="interval_95 of the primary metric (holdout < 1,000 rows), baseline and its "
+        "baseline_metrics, threshold"
+    )
     next_step: str = Field(description="The call to make next")
 
 
@@ -148,6 +152,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) ->
         artifacts=run.artifacts,
         gates_passed=verdict.gates_passed,
         rejected_reason=verdict.reason,
+        evidence=outcome.evidence,
         next_step=after_fit(run_id, verdict, call.request.spec_id),
     )
 

@@ -196,7 +196,7 @@ async def test_bad_drift_inputs_are_clear_errors_or_clear_partial_answers(drift_
 def test_the_fast_bootstrap_metrics_equal_scikit_learns() -> None:
     from sklearn import metrics
 
-    from mcp_server.ml.monitoring.scoring import Scored, metric_value
+    from mcp_server.ml.modeling.holdout_stats import Scored, metric_value
 
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 300)

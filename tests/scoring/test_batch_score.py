@@ -31,7 +31,7 @@ def split_parquet(project: Path, folder: str = "data/parts", parts: int = 4) -> 
 
 def expected(project: Path, run_id: str, rows: pd.DataFrame) -> tuple[Any, Any]:
     """The run's model on the rows in memory, labels restored: what every partition must hold."""
-    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.fitting.holdout_scoring import predict_both
     from mcp_server.ml.modeling.preprocess import coerce_frame
 
     loaded = get_store(Workspace(project)).load_run(run_id)

@@ -103,7 +103,7 @@ def holdout_scores(frame: pd.DataFrame, model: Any, schema: Schema, split: Split
     import numpy as np
     import pandas as pd
 
-    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.fitting.holdout_scoring import predict_both
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
     rows = side(frame, split, schema, holdout=True)

@@ -23,8 +23,8 @@ class Staged:
 def stage(req: Any, schema: Any, pipeline: Any, example: Any, scored: Any, split: Any) -> Staged:
     import numpy as np
 
+    from mcp_server.ml.fitting.holdout_scoring import one_row_latency_ms, score
     from mcp_server.ml.fitting.plots import train_plots
-    from mcp_server.ml.fitting.training import one_row_latency_ms, score
     from mcp_server.ml.modeling.preprocess import coerce_frame
     from mcp_server.ml.tracking import tags
     from mcp_server.ml.tracking.artifacts import simple_params, stage_model, write_moai_dir

@@ -164,6 +164,7 @@ def prepare_evaluation(
         plots=True,
         cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
         trusted=args.trusted,
+        target_prior=json.loads(run_tags.get(tags.TARGET_PRIOR, "{}") or "{}"),
         **_trained_rows(workspace, store, run, folder) if args.data_path else {},
     )
     request.kind, request.kind_options = _kind(workspace, args, run_tags.get(tags.SPEC_ID))

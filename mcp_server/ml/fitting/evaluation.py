@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.fitting.holdout_scoring import every_metric_evidence, predict_both, score
 from mcp_server.ml.fitting.progress import Progress, no_progress
-from mcp_server.ml.fitting.training import predict_both, score
 from mcp_server.ml.modeling.dataset import check_classes
 
 EVAL_STEPS = 5
@@ -40,6 +40,7 @@ class EvaluateRequest:
     )
     kind: str | None = None  # the kind of data the caller or the run's SPEC names
     kind_options: dict[str, Any] = field(default_factory=dict)
+    target_prior: dict[str, Any] = field(default_factory=dict)  # the run's, for the baseline
 
 
 @dataclass
@@ -55,6 +56,7 @@ class EvaluateOutcome:
     plots: dict[str, str]
     small_plots: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    evidence: dict[str, Any] = field(default_factory=dict)  # `holdout_stats.evidence`
 
 
 def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
@@ -131,6 +133,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
     metrics.update(forecast_metrics(model, X, y, pred))
     labels = [str(c) for c in schema.classes]
+    evidence = every_metric_evidence(schema, (y, pred, proba), metrics, req.target_prior)
     progress(3, "feature importance")
     names, values, method = importance(model, X, y, schema, req.seed)
     plots: dict[str, str] = {}
@@ -161,6 +164,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
         plots=plots,
         small_plots=smalls,
         warnings=[found] if found else [],
+        evidence=evidence,
     )
 
 

@@ -196,6 +196,7 @@ def _tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, An
         tags.PARAMS: args.params,
         tags.SEED: args.seed,
         tags.RAN_ON: outcome.ran_on,
+        tags.TARGET_PRIOR: outcome.target_prior or None,
         **tags.holdout_split(args.seed, args.test_size),
     }
 

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcp_server.ml.fitting.holdout_scoring import (
+    holdout_evidence,
+    one_row_latency_ms,
+    predict_both,
+    score,
+)
 from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split
 from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
@@ -17,30 +23,6 @@ from mcp_server.ml.modeling.dataset import check_classes, prepare
 from mcp_server.ml.tracking import tags
 
 TRAIN_STEPS = 6
-
-
-def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
-    """Predictions and (for classifiers that have it) class probabilities."""
-    pred = model.predict(X)
-    proba = None
-    if task != "regression" and hasattr(model, "predict_proba"):
-        try:
-            proba = model.predict_proba(X)
-        except (AttributeError, NotImplementedError):
-            proba = None
-    return pred, proba
-
-
-def score(
-    task: str, y_true: Any, pred: Any, proba: Any, n_classes: int
-) -> tuple[dict[str, Any], Any]:
-    from mcp_server.ml.modeling.metrics import classification_metrics, confusion, regression_metrics
-
-    if task == "regression":
-        return regression_metrics(y_true, pred), None
-    return classification_metrics(y_true, pred, proba, n_classes), confusion(
-        y_true, pred, n_classes
-    )
 
 
 @dataclass
@@ -81,6 +63,9 @@ class TrainOutcome:
     plots: dict[str, str]
     data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
     ran_on: str = "local"  # the job process, or the Dask cluster (`cluster.engine.Where`)
+    # the primary metric's bootstrap interval, the baseline and the threshold (`holdout_evidence`)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    target_prior: dict[str, Any] = field(default_factory=dict)  # `holdout_stats.prior_of`
 
 
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
@@ -110,6 +95,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     metrics, matrix = score(schema.task, fitted.y_test, pred, proba, len(schema.classes))
     metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
+    evidence, prior = holdout_evidence(schema, data.y, fitted, (pred, proba, metrics))
     progress(5, "saving the model and plots")
     size = _stage(req, data, fitted)
     staged_plots = fit_plots(schema, fitted, pred, proba, matrix, Path(req.staging) / tags.PLOTS)
@@ -137,6 +123,8 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         ],
         plots=staged_plots,
         data_kind=data.kind.name,
+        evidence=evidence,
+        target_prior=prior,
     )
 
 
@@ -283,16 +271,3 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
         raise MoaiMlError(
             f"{model} could not be fitted: {text[0] if text else type(exc).__name__}"
         ) from exc
-
-
-def one_row_latency_ms(model: Any, X: Any) -> float:
-    """Median wall time of a one-row prediction (what a serving endpoint pays per request)."""
-    import statistics
-
-    row = X.head(1)
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        model.predict(row)
-        times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 3)

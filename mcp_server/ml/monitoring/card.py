@@ -69,9 +69,9 @@ def build_card(store: RunStore, ref: str, scratch: Path, specs: SpecReader) -> C
 
 
 def _evidence(store: RunStore, run_id: str, scratch: Path, specs: SpecReader) -> Evidence:
-    from mcp_server.ml.fitting.training import score
+    from mcp_server.ml.fitting.holdout_scoring import score
+    from mcp_server.ml.modeling.holdout_stats import baseline, intervals, prior_of
     from mcp_server.ml.modeling.preprocess import encode_target
-    from mcp_server.ml.monitoring.card_stats import baseline, intervals
     from mcp_server.ml.monitoring.scoring import score_rows
     from mcp_server.ml.tracking.run_data import run_data
 
@@ -82,7 +82,8 @@ def _evidence(store: RunStore, run_id: str, scratch: Path, specs: SpecReader) ->
     n_classes = len(schema.classes)
     metrics, _ = score(schema.task, scored.y, scored.pred, scored.proba, n_classes)
     train = data.train.loc[data.train[schema.target].notna(), schema.target]
-    how, base = baseline(scored, encode_target(train, schema))
+    prior = prior_of(encode_target(train, schema), schema.task, n_classes)
+    how, base = baseline(scored, prior)
     base_metrics, _ = score(schema.task, base.y, base.pred, base.proba, n_classes)
     return Evidence(
         run=run,

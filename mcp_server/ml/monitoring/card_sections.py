@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.ml.monitoring import card_stats
 
 if TYPE_CHECKING:
-    from mcp_server.ml.monitoring.card_stats import Interval
-    from mcp_server.ml.monitoring.scoring import Scored
+    from mcp_server.ml.modeling.holdout_stats import Interval, Scored
     from mcp_server.ml.monitoring.spec_info import SpecInfo
     from mcp_server.ml.tracking.view import RunView
 

@@ -4,74 +4,15 @@ why the holdout differs from cross-validation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mcp_server.ml.monitoring.scoring import Scored, metric_value
+from mcp_server.ml.modeling.holdout_stats import Interval, Scored, defined_value
 
 if TYPE_CHECKING:
     import pandas as pd
 
-BOOTSTRAP_ROWS = 1000  # holdouts smaller than this get an interval on every metric
-RESAMPLES = 1000
 MIN_GROUP_ROWS = 5
 MAX_GROUPS = 12
-
-
-@dataclass(frozen=True)
-class Interval:
-    low: float
-    high: float
-
-    def text(self) -> str:
-        return f"[{self.low:.4f}, {self.high:.4f}]"
-
-
-def intervals(names: list[str], scored: Scored, seed: int = 0) -> dict[str, Interval]:
-    """95 % percentile bootstrap interval of each metric over the holdout rows (metrics undefined
-    on a resample are skipped there); none when the holdout has `BOOTSTRAP_ROWS` rows or more."""
-    import numpy as np
-
-    n = len(scored.y)
-    if n >= BOOTSTRAP_ROWS or n < 2:
-        return {}
-    rng = np.random.default_rng(seed)
-    draws = [rng.integers(0, n, n) for _ in range(RESAMPLES)]
-    out: dict[str, Interval] = {}
-    for name in names:
-        values = [v for rows in draws if (v := _value(name, scored, rows)) is not None]
-        if len(values) >= RESAMPLES // 2:
-            low, high = np.percentile(values, [2.5, 97.5])
-            out[name] = Interval(float(low), float(high))
-    return out
-
-
-def _value(name: str, scored: Scored, rows: Any) -> float | None:
-    try:
-        return metric_value(name, scored, rows)
-    except Exception:  # a metric needing probabilities this model lacks: no interval
-        return None
-
-
-def baseline(scored: Scored, train_y: Any) -> tuple[str, Scored]:
-    """What a model must beat: the training majority class, or the training mean, predicted for
-    every holdout row (with the training class shares as probabilities)."""
-    import numpy as np
-
-    y_train = np.asarray(train_y)
-    n = len(scored.y)
-    if scored.task == "regression":
-        mean = float(np.mean(y_train.astype(float)))
-        return f"the training mean ({mean:.4g})", Scored(
-            scored.y, np.full(n, mean), None, 0, scored.task
-        )
-    counts = np.bincount(y_train.astype(int), minlength=scored.n_classes)
-    shares = counts / counts.sum()
-    majority = int(np.argmax(counts))
-    proba = np.tile(shares, (n, 1))
-    return f"the majority class ({shares[majority]:.0%} of training rows)", Scored(
-        scored.y, np.full(n, majority), proba, scored.n_classes, scored.task
-    )
 
 
 def threshold_lines(scored: Scored, labels: list[str]) -> list[str]:
@@ -116,7 +57,7 @@ def subgroups(scored: Scored, holdout: pd.DataFrame, column: str, metric: str) -
     for value, count in sorted(zip(kinds, counts, strict=True), key=lambda p: -p[1])[:MAX_GROUPS]:
         if count < MIN_GROUP_ROWS:
             continue
-        found = _value(metric, scored, np.flatnonzero(values == value))
+        found = defined_value(metric, scored, np.flatnonzero(values == value))
         table.append([str(value), str(count), "n/a" if found is None else f"{found:.4f}"])
     return table
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import DataError, MoaiMlError
-from mcp_server.ml.monitoring.scoring import Scored, metric_value, score_rows
+from mcp_server.ml.modeling.holdout_stats import Scored, metric_value
+from mcp_server.ml.monitoring.scoring import score_rows
 from mcp_server.ml.monitoring.spec_info import SpecReader
 
 if TYPE_CHECKING:
@@ -195,7 +196,7 @@ def _estimated(
     gates: dict[str, float],
     notes: list[str],
 ) -> list[Chunk]:
-    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.fitting.holdout_scoring import predict_both
     from mcp_server.ml.modeling.preprocess import coerce_frame
     from mcp_server.ml.monitoring.estimate import ESTIMABLE, estimate, fit_calibrators
 

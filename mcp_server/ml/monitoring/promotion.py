@@ -95,9 +95,10 @@ def compare(
 ) -> Comparison:
     """Both models on the challenger's holdout rows (those the champion did not train on, when both
     came from the same table), paired bootstrap of the difference."""
+    from mcp_server.ml.modeling.holdout_stats import metric_value
     from mcp_server.ml.modeling.metrics import PRIMARY
     from mcp_server.ml.modeling.metrics_spec import get_metric
-    from mcp_server.ml.monitoring.scoring import metric_value, paired_bootstrap, score_rows
+    from mcp_server.ml.monitoring.scoring import paired_bootstrap, score_rows
     from mcp_server.ml.tracking.run_data import run_data
 
     assert challenger.run_id and champion.run_id

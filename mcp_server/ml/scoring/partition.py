@@ -36,7 +36,7 @@ def score_frame(
     import numpy as np
     import pandas as pd
 
-    from mcp_server.ml.fitting.training import predict_both
+    from mcp_server.ml.fitting.holdout_scoring import predict_both
     from mcp_server.ml.modeling.preprocess import coerce_frame
 
     out = pd.DataFrame({c: frame[c] for c in keep}, index=frame.index)

@@ -67,6 +67,8 @@ HOLDOUT_SEED = "moai.holdout_seed"  # the holdout split: seed, size, and split/h
 HOLDOUT_SIZE = "moai.holdout_size"
 # Where the fit ran: local, or the Dask cluster (engine, workers, dashboard) that trained it
 RAN_ON = "moai.ran_on"
+# JSON: the training target a baseline predicts, {"shares": [...]} (classes) or {"mean": m}
+TARGET_PRIOR = "moai.target_prior"
 # What went ahead despite the verdict, on the run and on a model version: "true (exported, served)"
 ALLOW_FAILED_GATES = "moai.allow_failed_gates"
 

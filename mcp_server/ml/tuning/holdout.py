@@ -29,7 +29,7 @@ def split_off(data: Any, test_size: float | None, seed: int) -> tuple[Any, Any]:
 
 def holdout_scores(pipeline: Any, holdout: Any, schema: Any) -> tuple[dict[str, Any], int]:
     """The refitted winner's metrics on the holdout rows (the SPEC's gates judge these)."""
-    from mcp_server.ml.fitting.training import predict_both, score
+    from mcp_server.ml.fitting.holdout_scoring import predict_both, score
 
     X_test, y_test, _ = holdout
     pred, proba = predict_both(pipeline, X_test, schema.task)

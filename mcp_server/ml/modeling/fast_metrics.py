@@ -6,7 +6,7 @@ Each returns what scikit-learn's function in `metrics_spec` returns for the same
 as in scikit-learn: a macro average runs over the classes present in `y` or `pred`; zero
 division gives 0), `None` where scikit-learn raises (the metric is undefined), or
 `NotImplemented` for a metric with no numpy version here (the caller uses scikit-learn).
-`tests/monitoring/test_fast_metrics.py` holds every one to scikit-learn on random data.
+`tests/modeling/test_fast_metrics.py` holds every one to scikit-learn on random data.
 """
 
 from __future__ import annotations

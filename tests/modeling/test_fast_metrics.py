@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mcp_server.ml.modeling.holdout_stats import Scored, metric_value, sklearn_value
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.modeling.metrics_spec import valid as every
-from mcp_server.ml.monitoring.scoring import Scored, metric_value, sklearn_value
 
 
 def valid(task: str) -> list[str]:
@@ -83,7 +83,7 @@ def test_every_regression_metric_equals_scikit_learn(shape: str):
 
 
 def test_the_bootstrap_intervals_of_every_metric_hold_the_point_estimate():
-    from mcp_server.ml.monitoring.card_stats import intervals
+    from mcp_server.ml.modeling.holdout_stats import intervals
 
     scored = _classified(1, 120, 3, None, None)
     found = intervals(list(valid("multiclass")), scored)
