@@ -106,6 +106,16 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield cluster
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` (make check, make test) keeps each `xdist_group` on one worker: xdist's
+    own grouping is lost under pytest 9 (tests/xdist_groups.py says why)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.xdist_groups import GroupScheduling
+
+    return GroupScheduling(config, log)
+
+
 SLOW_TIER = Path(__file__).parent / "slow_tier.txt"
 
 

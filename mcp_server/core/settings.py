@@ -170,6 +170,12 @@ CLUSTER = Setting(
     "where long work runs (empty: in-process); local-cluster: a Dask LocalCluster sized to the "
     "machine; tcp://host:port: a running Dask scheduler",
 )
+TUNE_GRACE_S = Setting(
+    "MOAI_ML_TUNE_GRACE_S",
+    "60",
+    "least seconds an ml_tune search may run past its time_budget_s before it is killed (the "
+    "grace is this or a quarter of the budget, whichever is longer)",
+)
 SAFE_PATH = Setting(
     "PYTHONSAFEPATH", "1", "no product process imports from its cwd", audience="internal"
 )
@@ -198,6 +204,7 @@ ALL = (
     DO_NOT_TRACK,
     CI,
     CLUSTER,
+    TUNE_GRACE_S,
     SAFE_PATH,
 )
 DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user

@@ -21,7 +21,8 @@ from mcp_server.ml.modeling.preprocess import build_pipeline
 from mcp_server.ml.tracking import tags
 from tests.image_support import digits_folder
 
-pytestmark = pytest.mark.slow  # a CNN fit and torch.onnx's exporter: ~20 s of CPU
+# a CNN fit and torch.onnx's exporter: ~20 s of CPU
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("onnx_image")]
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,9 @@ from mcp_types import LATEST_PROTOCOL_VERSION
 
 from tests.support import copy_examples
 
+# module fixtures: built once, on one worker
+pytestmark = pytest.mark.xdist_group("fuzz_frames")
+
 FRAMES = {
     "nesting 100k deep": "[" * 100_000 + "]" * 100_000,
     "object nesting 100k deep": '{"a":' * 100_000 + "1" + "}" * 100_000,

@@ -16,6 +16,9 @@ from mcp_server.ml.data.kinds.images import ImageFolderKind
 from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
 from tests.image_support import digits_folder
 
+# module fixtures: built once, on one worker
+pytestmark = pytest.mark.xdist_group("image_cnn")
+
 QUICK = {"max_epochs": 3, "patience": 2, "width": 8}
 
 

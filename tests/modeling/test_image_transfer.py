@@ -17,7 +17,8 @@ from mcp_server.ml.data.kinds.images import ImageFolderKind
 from tests.image_support import digits_folder
 
 transformers = pytest.importorskip("transformers")
-pytestmark = pytest.mark.slow  # transformers' import and a fresh process: ~40 s of CPU
+# transformers' import and a fresh process: ~40 s of CPU
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("image_transfer")]
 
 QUICK = {"max_epochs": 2, "patience": 2, "batch_size": 16}
 

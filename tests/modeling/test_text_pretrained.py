@@ -17,7 +17,8 @@ import pytest
 from tests.text_support import support_tickets
 
 transformers = pytest.importorskip("transformers")
-pytestmark = pytest.mark.slow  # transformers' import and a fresh process: ~25 s of CPU
+# transformers' import and a fresh process: ~25 s of CPU
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_pretrained")]
 
 QUICK = {"max_epochs": 2, "patience": 1, "batch_size": 16, "max_length": 32, "learning_rate": 1e-3}
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

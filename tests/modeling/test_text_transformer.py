@@ -15,6 +15,9 @@ from mcp_server.core.errors import DataError
 from mcp_server.ml.modeling.text_io import validation_positions
 from tests.text_support import support_tickets
 
+# module fixtures: built once, on one worker
+pytestmark = pytest.mark.xdist_group("text_transformer")
+
 pytest.importorskip("tokenizers")
 torch = pytest.importorskip("torch")
 

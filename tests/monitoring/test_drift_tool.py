@@ -15,7 +15,7 @@ import pytest
 from tests.support import inprocess_client, structured
 from tests.train_support import call, call_error
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("drift_tool")]
 
 
 @pytest.fixture(scope="module")

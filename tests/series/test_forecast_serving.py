@@ -21,7 +21,7 @@ from tests.series.support import write_sales
 from tests.support import ROOT, stdio_client, uvicorn_service
 from tests.train_support import call, call_error
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("forecast_serving")]
 HORIZON = 14
 OPTIONS = {"time_column": "date", "series_id": "store", "horizon": HORIZON}
 

@@ -14,7 +14,7 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, stdio_client
+from tests.support import copy_examples, inprocess_client
 from tests.test_store_trust import log_hostile_run
 from tests.train_support import call, call_error
 
@@ -53,7 +53,7 @@ async def test_a_planted_run_is_neither_registered_nor_promoted(
 ) -> None:
     project = copy_examples(tmp_path / "project")
     marker = tmp_path / "pwned"
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         legit = await call(
             client,
             "ml_train",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from tests.support import copy_examples, server_params, stdio_client
+from tests.support import copy_examples, inprocess_client, server_params
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_tune")]
@@ -68,7 +68,7 @@ async def test_a_symlinked_default_study_database_is_refused_and_the_outside_is_
     (project / ".moai/ml").mkdir(parents=True, exist_ok=True)
     os.symlink(target, project / ".moai/ml/optuna.db")
     before = snapshot(canary)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         assert_one_line_refusal(await call_error(client, "ml_tune", **TUNE))
     assert snapshot(canary) == before
 
@@ -83,7 +83,7 @@ async def test_a_sqlite_storage_outside_the_workspace_is_refused_and_nothing_is_
     canary = tmp_path / "canary"
     canary.mkdir()
     storage = url.format(canary=canary)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         assert_one_line_refusal(await call_error(client, "ml_tune", **TUNE, storage=storage))
     assert not (canary / "deep").exists(), "a parent folder was created outside the workspace"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["canary", "sub"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.core import layout
+from mcp_server.core import layout, settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.capability import Call, Plan
 
@@ -23,13 +23,29 @@ if TYPE_CHECKING:
     from mcp_server.ml.spec.reader import MlSpec
 
 # The job's own search stops at the budget; a fit it cannot interrupt (one endless trial, the
-# refit of the winner) is killed at the budget plus a grace: a minute, or a quarter of the budget.
-KILL_GRACE_S, KILL_GRACE_SHARE = 60.0, 0.25
+# refit of the winner) is killed at the budget plus a grace: MOAI_ML_TUNE_GRACE_S (a minute), or a
+# quarter of the budget if that is longer.
+KILL_GRACE_SHARE = 0.25
+
+
+def kill_grace_s() -> float:
+    """The least grace past the budget, from MOAI_ML_TUNE_GRACE_S (default 60 s)."""
+    raw = settings.TUNE_GRACE_S.value()
+    try:
+        grace = float(raw)
+    except ValueError:
+        grace = -1.0
+    if not 0 <= grace <= 86400:
+        raise MoaiMlError(
+            f"set {settings.TUNE_GRACE_S.name} to a number of seconds from 0 to 86400 "
+            f"(it is {raw!r})"
+        )
+    return grace
 
 
 def kill_after_s(budget_s: float) -> float:
     """When a search is killed, inline or as a background job: its budget plus the grace."""
-    return budget_s + max(KILL_GRACE_S, budget_s * KILL_GRACE_SHARE)
+    return budget_s + max(kill_grace_s(), budget_s * KILL_GRACE_SHARE)
 
 
 @dataclass(frozen=True)
