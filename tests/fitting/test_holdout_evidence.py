@@ -16,7 +16,7 @@ from mcp_server.ml.modeling.dataset import prepare
 from tests.support import copy_examples, inprocess_client
 from tests.train_support import call
 
-pytestmark = [pytest.mark.anyio]
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_holdout_evidence")]
 
 
 @pytest.fixture(scope="module")
