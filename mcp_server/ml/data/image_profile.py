@@ -17,9 +17,9 @@ from mcp_server.ml.data.profile import (
     Profile,
     _target_findings,
     check_task,
-    summarize_target,
     task_choice,
 )
+from mcp_server.ml.data.target_summary import summarize_target
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -9,6 +9,7 @@ from mcp_server.core.errors import DataError
 from mcp_server.core.names import TASKS
 from mcp_server.ml.data.columns import ColumnInfo, Kind, describe_columns
 from mcp_server.ml.data.leakage import leaking_columns
+from mcp_server.ml.data.target_summary import count_target, summarize_target
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,42 +113,6 @@ def check_task(target: pd.Series, task: str) -> str:
     return task
 
 
-def summarize_target(target: pd.Series, task: str) -> dict[str, Any]:
-    from mcp_server.ml.data.columns import near_zero
-
-    missing = int(target.isna().sum())
-    if task == "regression":
-        values = target.dropna().astype(float)
-        q = values.quantile([0.0, 0.25, 0.5, 0.75, 1.0]).tolist()
-        return {
-            "missing": missing,
-            "mean": _r(values.mean()),
-            "std": _r(values.std()),
-            "min": _r(q[0]),
-            "q25": _r(q[1]),
-            "median": _r(q[2]),
-            "q75": _r(q[3]),
-            "max": _r(q[4]),
-            "skew": _r(values.skew()),
-            "zeros": near_zero(values),
-            "non_negative_integers": bool(len(values))
-            and bool((values >= 0).all() and (values == values.round()).all()),
-        }
-    counts = target.dropna().astype(str).value_counts()
-    total = max(int(counts.sum()), 1)
-    shown = counts.head(20)
-    return {
-        "missing": missing,
-        "classes": len(counts),
-        "counts": {str(k): int(v) for k, v in shown.items()},
-        "shares": {str(k): round(int(v) / total, 4) for k, v in shown.items()},
-    }
-
-
-def _r(value: Any) -> float:
-    return round(float(value), 6)
-
-
 def duplicate_rows(frame: pd.DataFrame) -> int:
     """Rows equal to an earlier row. One 64-bit hash per row finds the candidates (a wide table's
     `duplicated()` factorizes every column); only those rows are compared exactly."""
@@ -238,9 +203,6 @@ def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
     return found
 
 
-COUNT_SKEW = 1.0  # a count target this skewed is modelled better with a Poisson objective
-
-
 def _regression_findings(summary: dict[str, Any]) -> list[Finding]:
     """MAPE on zeros, and a count or skewed non-negative target a squared error fits badly."""
     found = []
@@ -265,17 +227,6 @@ def _regression_findings(summary: dict[str, Any]) -> list[Finding]:
             )
         )
     return found
-
-
-def count_target(summary: dict[str, Any]) -> str | None:
-    """'count' or 'skewed non-negative' for a regression target a Poisson or Tweedie loss fits
-    better than squared error (non-negative, skewed, whole numbers or very skewed), else None;
-    `summary` is `summarize_target`'s."""
-    skew = summary.get("skew") or 0.0
-    non_negative = (summary.get("min") or 0.0) >= 0
-    if non_negative and skew >= COUNT_SKEW and (summary.get("non_negative_integers") or skew >= 2):
-        return "count" if summary.get("non_negative_integers") else "skewed non-negative"
-    return None
 
 
 def _target_findings(profile: Profile) -> list[Finding]:

@@ -47,7 +47,7 @@ class EstimatorSpec:
     requires: tuple[str, ...] = ()  # modules it needs, when its class lives in this package
     in_defaults: bool = True  # in "every available model" lists (a comparison's default)
     # its loss models counts (Poisson, Tweedie): a candidate for a count or skewed non-negative
-    # target (`data.profile.count_target`), in a comparison's and a SPEC's defaults then only
+    # target (`data.target_summary.count_target`), in a comparison's and a SPEC's defaults then only
     count_objective: bool = False
     data_kinds: tuple[str, ...] = ("table",)  # kinds of data it fits on (`ml/data/kinds`)
     # it takes the rows as they are (no preprocessing step) and the schema's roles as params

@@ -33,12 +33,12 @@ def models_for_kind(kind: DataKind, task: str) -> list[str]:
 
 def for_the_target(kind: DataKind, task: str, names: list[str], y: Any) -> list[str]:
     """`names`, and the families whose loss models counts when `y` is a count or skewed
-    non-negative regression target (`data.profile.count_target`) and the kind accepts them."""
+    non-negative regression target (`data.target_summary.count_target`), if the kind takes them."""
     if task != REGRESSION:
         return names
     import pandas as pd
 
-    from mcp_server.ml.data.profile import count_target, summarize_target
+    from mcp_server.ml.data.target_summary import count_target, summarize_target
     from mcp_server.ml.modeling.catalog import count_families
 
     if count_target(summarize_target(pd.Series(y), task)) is None:
