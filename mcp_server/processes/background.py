@@ -98,7 +98,7 @@ class JobStore:
     def folder(self, job_id: str) -> Path:
         import re
 
-        if not re.match(JOB_ID, job_id):
+        if not re.fullmatch(JOB_ID, job_id):  # `$` alone lets a trailing newline through
             raise JobNotFound(f"job_id {job_id!r} is not a job id (like j20261128-021500-a1b2c3)")
         return self.workspace.writable(JOBS / job_id)
 

@@ -8,6 +8,12 @@ lives outside the workspace and the store (`~/.config/moai-ml/signing.key`, crea
 use with mode 0600), or `MOAI_ML_SIGNING_KEY` for a team that shares one tracking server.
 The bytes are verified and then unpickled from memory, so nothing can swap the file between
 the check and the load.
+
+A signature names its run: a model folder is signed when staged (for no run yet) and signed again
+for its run id as the run store logs it (`bind_folder`); each MAC covers the run id, the file's
+name in the folder (its role) and its bytes. A genuine signed folder copied into another run is
+refused by every door that opens a run, and so is a folder signed before signatures named their
+run (version 1): the refusal names `trusted=true` and training the run again (which re-signs it).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import io
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +33,10 @@ from mcp_server.core.errors import MoaiMlError
 
 SIGNATURE_FILE = "signature.json"
 MIN_SHARED_KEY_CHARS = 32  # a shared secret anyone could guess signs pickles anyone can forge
-_DOMAIN = b"moai-ml/model-file/v1\x00"
+_DOMAIN = b"moai-ml/model-file/v1\x00"  # sidecars of exported files, version-1 folders
+_RUN_DOMAIN = b"moai-ml/model-file/v2\x00"  # folder signatures that name their run
+FOLDER_VERSION = 2
+STAGED = ""  # the run id a staged folder is signed for before its run exists
 
 
 def key_path() -> Path:
@@ -79,25 +89,42 @@ def _read_key(path: Path) -> bytes:
     return key
 
 
-def _mac(key: bytes, name: str, data: bytes) -> str:
+def _mac(key: bytes, name: str, data: bytes, run_id: str | None = None) -> str:
     digest = hashlib.sha256(data).digest()
-    return hmac.new(
-        key, _DOMAIN + name.encode("utf-8") + b"\x00" + digest, hashlib.sha256
-    ).hexdigest()
+    if run_id is None:
+        message = _DOMAIN + name.encode("utf-8") + b"\x00" + digest
+    else:
+        message = _RUN_DOMAIN + run_id.encode("utf-8") + b"\x00" + name.encode("utf-8")
+        message += b"\x00" + digest
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def sign_folder(folder: Path) -> None:
-    """Write `signature.json` over every file in `folder` (recursively), the signature excluded."""
+def sign_folder(folder: Path, run_id: str = STAGED) -> None:
+    """Write `signature.json` over every file in `folder` (recursively), the signature excluded,
+    for `run_id` (a staged folder: for no run yet)."""
     key = signing_key()
     macs = {}
     for path in sorted(folder.rglob("*")):
         if path.is_file() and not path.is_symlink() and path.name != SIGNATURE_FILE:
             name = path.relative_to(folder).as_posix()
-            macs[name] = _mac(key, name, path.read_bytes())
-    payload = {"version": 1, "alg": "HMAC-SHA256", "files": macs}
+            macs[name] = _mac(key, name, path.read_bytes(), run_id)
+    payload = {"version": FOLDER_VERSION, "alg": "HMAC-SHA256", "run_id": run_id, "files": macs}
     (folder / SIGNATURE_FILE).write_text(
         json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8"
     )
+
+
+def bind_folder(folder: Path, run_id: str) -> None:
+    """Sign a staged folder again for the run it is logged into; every file must still verify
+    under its staged signature (nothing is laundered through a re-signing)."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.name != SIGNATURE_FILE:
+            found = check_signed(path, folder=folder, run_id=STAGED)
+            if found.data is None:
+                raise MoaiMlError(
+                    f"refusing to log {path.name}: it changed since it was staged ({found.why})"
+                )
+    sign_folder(folder, run_id)
 
 
 def sign_file(path: Path) -> Path:
@@ -110,50 +137,101 @@ def sign_file(path: Path) -> Path:
     return sidecar
 
 
-def verified_bytes(path: Path, *, folder: Path | None = None) -> bytes | None:
-    """The file's bytes if its signature verifies (folder signature or sidecar), else None."""
+@dataclass(frozen=True)
+class Checked:
+    """A file's bytes if its signature verifies, else None and why (`require_signed` words it)."""
+
+    data: bytes | None
+    why: str = "unsigned"  # unsigned | older | run <id>
+
+
+def check_signed(path: Path, *, folder: Path | None = None, run_id: str | None = None) -> Checked:
+    """The file's bytes if its signature verifies (a folder's signature for `run_id` when given,
+    else for the run it names; or an exported file's sidecar), else None and why."""
     if path.is_symlink() or not path.is_file():
-        return None
+        return Checked(None)
     data = path.read_bytes()
     try:
-        if folder is not None:
-            sig = json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8"))
-            name = path.relative_to(folder).as_posix()
-            expected = str(sig["files"][name])
-        else:
-            name = path.name
-            expected = str(
-                json.loads(path.with_name(path.name + ".sig").read_text(encoding="utf-8"))["mac"]
-            )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return data if hmac.compare_digest(_mac(signing_key(), name, data), expected) else None
+        if folder is None:
+            sidecar = path.with_name(path.name + ".sig")
+            expected = str(json.loads(sidecar.read_text(encoding="utf-8"))["mac"])
+            return _matching(data, _mac(signing_key(), path.name, data), expected)
+        sig = json.loads((folder / SIGNATURE_FILE).read_text(encoding="utf-8"))
+        name = path.relative_to(folder).as_posix()
+        expected = str(sig["files"][name])
+        signed_for = sig.get("run_id")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Checked(None)
+    if not isinstance(signed_for, str):  # version 1: signed before signatures named their run
+        return Checked(None, "older")
+    found = _matching(data, _mac(signing_key(), name, data, signed_for), expected)
+    if found.data is not None and run_id is not None and signed_for != run_id:
+        return Checked(None, f"run {signed_for or '(staged)'}")  # genuine, but another run's
+    return found
 
 
-def require_signed(path: Path, *, what: str, trusted: bool, folder: Path | None = None) -> bytes:
-    """The bytes of `path` if this product signed it (or the caller trusts it), else a clear
-    refusal."""
-    data = verified_bytes(path, folder=folder)
-    if data is None:
-        if not trusted:
-            raise MoaiMlError(
-                f"refusing to load {what}: it is a pickle (loading runs code) that this "
-                "machine's moai-ml did not "
-                "sign (logged by another tool or machine, an older moai-ml, or changed "
-                "since). If you trust its "
-                "author, pass trusted=true; a team sharing one tracking server sets "
-                f"{settings.SIGNING_KEY.name} "
-                "on every machine"
-            )
-        data = path.read_bytes()
-    return data
+def _matching(data: bytes, mac: str, expected: str) -> Checked:
+    return Checked(data) if hmac.compare_digest(mac, expected) else Checked(None)
 
 
-def load_pickle(path: Path, *, what: str, trusted: bool, folder: Path | None = None) -> Any:
-    """Unpickle `path` only if this product signed it, or the caller trusts it explicitly."""
+def verified_bytes(
+    path: Path, *, folder: Path | None = None, run_id: str | None = None
+) -> bytes | None:
+    """The file's bytes if its signature verifies (see `check_signed`), else None."""
+    return check_signed(path, folder=folder, run_id=run_id).data
+
+
+def refusal(what: str, why: str) -> str:
+    """One line: why `what` is not loaded, the fix first."""
+    if why == "older":
+        return (
+            f"refusing to load {what}: pass trusted=true if you trust it, or train the run again "
+            "(its signature predates signatures that name their run: an older moai-ml)"
+        )
+    if why != "unsigned":
+        return (
+            f"refusing to load {what}: pass trusted=true if you trust it (its signature names "
+            f"{why}, not this one: a model file copied between runs)"
+        )
+    return (
+        f"refusing to load {what}: it is a pickle (loading runs code) that this machine's "
+        "moai-ml did not sign (logged by another tool or machine, an older moai-ml, or changed "
+        "since). If you trust its author, pass trusted=true; a team sharing one tracking "
+        f"server sets {settings.SIGNING_KEY.name} on every machine"
+    )
+
+
+def require_signed(
+    path: Path,
+    *,
+    what: str,
+    trusted: bool,
+    folder: Path | None = None,
+    run_id: str | None = None,
+) -> bytes:
+    """The bytes of `path` if this product signed it (for `run_id`, when given) or the caller
+    trusts it, else a clear refusal."""
+    found = check_signed(path, folder=folder, run_id=run_id)
+    if found.data is not None:
+        return found.data
+    if not trusted:
+        raise MoaiMlError(refusal(what, found.why))
+    return path.read_bytes()
+
+
+def load_pickle(
+    path: Path,
+    *,
+    what: str,
+    trusted: bool,
+    folder: Path | None = None,
+    run_id: str | None = None,
+) -> Any:
+    """Unpickle `path` only if this product signed it (for `run_id`, when given), or the caller
+    trusts it explicitly."""
     import joblib
 
-    data = require_signed(path, what=what, trusted=trusted, folder=folder)
+    data = require_signed(path, what=what, trusted=trusted, folder=folder, run_id=run_id)
     try:
         return joblib.load(io.BytesIO(data))
     except Exception as exc:  # a corrupt or truncated file fails in many ways

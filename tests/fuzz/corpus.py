@@ -125,6 +125,7 @@ def junk_values() -> list[Any]:
         "😀" * 50,
         "a\nb\rc\td",
         "<script>alert(1)</script>",
+        *executing(),
         [],
         {},
         [1, "a", None],
@@ -132,6 +133,23 @@ def junk_values() -> list[Any]:
         nested,
         list(range(5000)),
         {str(i): i for i in range(2000)},
+    ]
+
+
+EXECUTED = "FUZZ_EXECUTED"  # a file a payload writes if it ever runs as code or shell
+
+
+def executing() -> list[str]:
+    """Payloads that write the EXECUTED marker (relative to whatever runs them) if they run as
+    Python, shell, a generated file's code or a docstring they closed: counted as executions."""
+    act = f"open({EXECUTED!r}, 'w').write('x')"
+    return [
+        f"__import__('pathlib').Path({EXECUTED!r}).touch()",
+        f'x"""+str({act})+"""',
+        f"x'''+str({act})+'''",
+        f"x\n{act}\n#",
+        f"$(touch {EXECUTED})",
+        f"`touch {EXECUTED}`; touch {EXECUTED}",
     ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import random
@@ -32,7 +33,17 @@ from tests.fuzz import corpus
 from tests.fuzz.schema_strategy import arguments
 from tests.support import error_text, server_params
 
-KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes")
+KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes", "executions")
+# The table of issue 23, from the campaign's own counts (a lost call is an attempt too).
+COLUMNS = {
+    "attempts": ("calls",),
+    "clear": ("clear errors",),
+    "opaque": ("opaque errors",),
+    "crashes": ("crashes",),
+    "escapes": ("escapes",),
+    "executions": ("executions",),
+    "lost": ("hangs", "lost"),
+}
 SERVER_PATHS = (
     "site-packages",
     "Traceback",
@@ -59,15 +70,25 @@ class Tally:
     seconds: Counter[str] = field(default_factory=Counter)
 
     def add(self, kind: str, tool: str, args: Any, detail: str = "") -> None:
-        self.counts["calls"] += 1
+        if kind != "executions":  # a marker found after the calls, not a call of its own
+            self.counts["calls"] += 1
         if kind != "success":
             self.counts[kind] += 1
         if kind not in ("success", "clear errors"):
             self.examples.setdefault(kind, []).append(f"{tool}({_short(args)}): {detail[:300]!r}")
 
+    def summary(self) -> dict[str, int]:
+        """attempts / clear / opaque / crashes / escapes / executions / lost: a call is lost when
+        it got no answer in its limit or was never answered because the server had died."""
+        return {name: sum(self.counts[k] for k in kinds) for name, kinds in COLUMNS.items()}
+
     def table(self) -> str:
-        rows = [f"| {kind:<13} | {self.counts[kind]:>6} |" for kind in KINDS]
-        lines = ["| outcome       |  count |", "|---------------|--------|", *rows]
+        summary = self.summary()
+        lines = [
+            "| " + " | ".join(summary) + " |",
+            "|" + "|".join("-" * (len(name) + 2) for name in summary) + "|",
+            "| " + " | ".join(f"{v:>{len(k)}}" for k, v in summary.items()) + " |",
+        ]
         slowest = ", ".join(f"{tool} {s:.0f} s" for tool, s in self.seconds.most_common(5))
         lines.append(f"call time (summed) of the slowest tools: {slowest}")
         for kind, found in self.examples.items():
@@ -76,7 +97,19 @@ class Tally:
 
     @property
     def failures(self) -> int:
-        return sum(self.counts[kind] for kind in KINDS[2:])
+        return sum(self.counts[kind] for kind in (*KINDS[2:], "lost"))
+
+    def report(self, folder: Path) -> str:
+        """The table, also written as JSON (summary and raw counts) to `folder`; its path said."""
+        path = folder / "fuzz_table.json"
+        data = {"summary": self.summary(), "counts": dict(self.counts)}
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        return f"{self.table()}\n(written to {path})"
+
+    def count_executions(self, root: Path) -> None:
+        """Every EXECUTED marker a payload wrote anywhere under `root`: one execution each."""
+        for found in root.rglob(corpus.EXECUTED):
+            self.add("executions", "<marker>", {}, str(found))
 
 
 def _short(args: Any) -> str:
@@ -199,6 +232,7 @@ async def call(
     """One call and its verdict; calls after a server death in the same batch are not sent."""
     client = session.client
     if client is None or session.dead:
+        tally.add("lost", tool, args, "not answered: the server had died")
         return
     started = time.monotonic()
     try:
@@ -243,6 +277,7 @@ async def campaign(project: Path, canary: Path) -> AsyncIterator[tuple[Session, 
         yield session, tally
     finally:
         await session.close()
+        tally.count_executions(project.parent)
         if snapshot(canary) != before:
             tally.add(
                 "escapes", "<canary>", {}, "the canary directory outside the workspace changed"

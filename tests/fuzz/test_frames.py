@@ -113,3 +113,14 @@ def test_a_malformed_frame_gets_an_error_answer_and_the_server_keeps_serving(wir
         for e in errors
     )
     assert wire.proc.poll() is None
+
+
+@pytest.mark.parametrize("task_id", ["j20261128-021500-a1b2c3\n", "../../etc", "j" * 40])
+def test_tasks_get_with_a_malformed_task_id_is_an_invalid_params_error_naming_a_job_id(
+    wire: Wire, task_id: str
+):
+    params = {"taskId": task_id}
+    wire.send(json.dumps({"jsonrpc": "2.0", "id": 2000, "method": "tasks/get", "params": params}))
+    error = wire.answers_until(2000)[-1]["error"]
+    assert error["code"] == -32602 and "is not a job id" in error["message"], error
+    assert wire.proc.poll() is None

@@ -100,5 +100,5 @@ async def test_every_tool_survives_schema_fuzzing_and_the_hostile_corpus(tmp_pat
         for name, args in corpus.specific_calls():
             await call(session, tally, name, args, outside)
         await still_serves(session, tally)
-    print("\n" + tally.table())
+    print("\n" + tally.report(tmp_path))
     assert tally.failures == 0, tally.table()

@@ -144,7 +144,11 @@ def prepare_evaluation(
     run_tags = run.tags
     moai = store.moai_dir(args.run_id)
     require_signed(
-        moai / tags.MODEL_FILE, folder=moai, what=f"run {args.run_id}'s model", trusted=args.trusted
+        moai / tags.MODEL_FILE,
+        folder=moai,
+        what=f"run {args.run_id}'s model",
+        trusted=args.trusted,
+        run_id=args.run_id,
     )
     schema = json.loads((moai / tags.SCHEMA_FILE).read_text(encoding="utf-8"))
     path, holdout = _rows(workspace, store, args, run, folder)

@@ -16,7 +16,7 @@ from mcp_server.ml.fitting.holdout_scoring import (
     predict_both,
     score,
 )
-from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split
+from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split, split_rows
 from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
@@ -192,29 +192,6 @@ def _stage(req: TrainRequest, data: Any, fitted: _Fitted) -> int:
     return int(
         stage_model(fitted.pipeline, example, staging / tags.MODEL_DIR, data.schema, fitted.model)
     )
-
-
-def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
-    """[train rows, test rows] of `frame`, taken column by column and each column removed from
-    `frame` once taken: the table and its split are never in memory together."""
-    import pandas as pd
-
-    from mcp_server.ml.data.tables import trim_heap
-
-    train: dict[str, Any] = {}
-    test: dict[str, Any] = {}
-    train_index, test_index = frame.index[train_idx], frame.index[test_idx]
-    for name in list(frame.columns):
-        column = frame.pop(name)
-        # One index object for all columns (a Series each of its own would cost a column each);
-        # the dtype given, or pandas would infer `str` for an object column of strings.
-        values, dtype = column.array, column.dtype
-        del column
-        train[name] = pd.Series(values.take(train_idx), index=train_index, dtype=dtype, copy=False)
-        test[name] = pd.Series(values.take(test_idx), index=test_index, dtype=dtype, copy=False)
-        del values
-        trim_heap()  # the column's pages back to the system before the next one's copies
-    return [pd.DataFrame(train, copy=False), pd.DataFrame(test, copy=False)]
 
 
 def _set_aside(frame: Any, folder: Path) -> Path:

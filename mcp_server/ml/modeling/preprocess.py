@@ -40,19 +40,26 @@ def coerce_frame(frame: pd.DataFrame, schema: Schema, *, consume: bool = False) 
     """Select the schema's features, in order; numbers as float, categories as str objects with NaN.
 
     One block per column, shared with `frame` where a column is already what the pipeline wants
-    (pandas copies on write, so neither side can change the other). `consume=True` takes each
-    column out of `frame` as it goes: a large table is never held twice."""
+    (pandas copies on write, so neither side can change the other). `consume=True` takes the
+    columns out of `frame` a group at a time as it goes: a large table is never held twice."""
     import numpy as np
     import pandas as pd
 
     out: dict[str, Any] = {}
-    for feature in schema.features:
-        if feature.name not in frame.columns:
-            out[feature.name] = _coerce(pd.Series(np.nan, index=frame.index), feature.kind)
-        else:
-            out[feature.name] = _coerce(
-                frame.pop(feature.name) if consume else frame[feature.name], feature.kind
-            )
+    features = list(schema.features)
+    # Removing one column costs a pass over the table's blocks (one per column as read): column
+    # by column is quadratic (300 x 1,000: 27 s); at most 32 removals stay linear.
+    step = max(1, len(features) // 32) if consume else max(1, len(features))
+    for start in range(0, len(features), step):
+        group = features[start : start + step]
+        for feature in group:
+            if feature.name not in frame.columns:
+                out[feature.name] = _coerce(pd.Series(np.nan, index=frame.index), feature.kind)
+            else:
+                out[feature.name] = _coerce(frame[feature.name], feature.kind)
+        if consume:
+            taken = [f.name for f in group if f.name in frame.columns]
+            frame.drop(columns=taken, inplace=True)
     return pd.DataFrame(out, index=frame.index, copy=False)
 
 

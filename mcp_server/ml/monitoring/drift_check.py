@@ -83,7 +83,7 @@ def signed_run(store: RunStore, ref: str) -> str:
     run_id = resolve_run_id(store, ref)
     folder = store.moai_dir(run_id)
     what = f"run {run_id}'s model"
-    require_signed(folder / tags.MODEL_FILE, folder=folder, what=what, trusted=False)
+    require_signed(folder / tags.MODEL_FILE, folder=folder, what=what, trusted=False, run_id=run_id)
     return run_id
 
 

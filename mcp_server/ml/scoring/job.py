@@ -34,7 +34,11 @@ def batch_score_job(job: ScoreJob, progress: Callable[..., None]) -> ScoreOutcom
 
     path = Path(job.model_path)
     model = load_pickle(
-        path, what=f"run {job.run_id}'s model", trusted=job.trusted, folder=path.parent
+        path,
+        what=f"run {job.run_id}'s model",
+        trusted=job.trusted,
+        folder=path.parent,
+        run_id=job.run_id,
     )
     schema = Schema.from_dict(job.schema)
     output, done = Path(job.output), dict(job.done)

@@ -96,7 +96,9 @@ def _model(workspace: Workspace, args: BatchScoreArgs) -> tuple[str, str, Path, 
         version = f"{found.name}/{found.version}" if found.version else found.name
     moai = store.moai_dir(run.run_id)
     what = f"run {run.run_id}'s model"
-    require_signed(moai / tags.MODEL_FILE, folder=moai, what=what, trusted=args.trusted)
+    require_signed(
+        moai / tags.MODEL_FILE, folder=moai, what=what, trusted=args.trusted, run_id=run.run_id
+    )
     schema = json.loads((moai / tags.SCHEMA_FILE).read_text(encoding="utf-8"))
     return run.run_id, version, moai / tags.MODEL_FILE, schema
 

@@ -22,7 +22,7 @@ from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.locations import local_path, tracking_uri
 from mcp_server.ml.tracking.store import MlflowStore, RunRecord
 from mcp_server.ml.tracking.view import RunView
-from mcp_server.safety.signing import load_pickle, verified_bytes
+from mcp_server.safety.signing import check_signed, load_pickle
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
@@ -85,13 +85,17 @@ class RunStore(MlflowStore):
         """Refuse to `action` (register, promote) a run whose model file this product did not
         sign: a registered version is loaded by `models:/` anywhere, with no further check."""
         folder = self.moai_dir(run_id)
-        if verified_bytes(folder / tags.MODEL_FILE, folder=folder) is None:
-            raise MoaiMlError(
-                f"refusing to {action} run {run_id}: its model file was not signed by this "
-                "machine's moai-ml (logged by another tool or machine, or changed since); train "
-                f"it again with ml_train or the TDD tools, or set {SIGNING_KEY.name} on every "
-                "machine of a team that shares one tracking server"
-            )
+        found = check_signed(folder / tags.MODEL_FILE, folder=folder, run_id=run_id)
+        if found.data is not None:
+            return
+        if found.why != "unsigned":
+            raise MoaiMlError(f"refusing to {action} run {run_id}: " + _why(found.why))
+        raise MoaiMlError(
+            f"refusing to {action} run {run_id}: its model file was not signed by this "
+            "machine's moai-ml (logged by another tool or machine, or changed since); train "
+            f"it again with ml_train or the TDD tools, or set {SIGNING_KEY.name} on every "
+            "machine of a team that shares one tracking server"
+        )
 
     def load_run(self, run_id: str, *, trusted: bool = False) -> LoadedRun:
         """The run's fitted model and schema; the pickle is loaded only if this product signed it
@@ -113,6 +117,7 @@ class RunStore(MlflowStore):
                 what=f"run {run_id}'s model",
                 trusted=trusted,
                 folder=folder,
+                run_id=run_id,
             ),
             model_name=run.model or "",
             metrics=dict(run.metrics),
@@ -120,6 +125,19 @@ class RunStore(MlflowStore):
             tags=dict(run.tags),
             moai_dir=folder,
         )
+
+
+def _why(why: str) -> str:
+    """The fix first, then why a signed model file is not this run's."""
+    if why == "older":
+        return (
+            "train it again, which signs it for its run (its model file's signature predates "
+            "signatures that name their run: an older moai-ml)"
+        )
+    return (
+        f"train it again with ml_train (its model file's signature names {why}, not this one: "
+        "a model file copied between runs)"
+    )
 
 
 __all__ = [

@@ -22,6 +22,7 @@ from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as t
 from mcp_server.ml.tracking.locations import local_path, sqlite_file, tracking_uri
 from mcp_server.ml.tracking.view import RunView, view_of
+from mcp_server.safety.signing import SIGNATURE_FILE, bind_folder
 
 PARAM_MAX = 6000
 _BATCH = 100
@@ -151,6 +152,8 @@ class MlflowStore:
                 tags=tags[i : i + _BATCH],
             )
         for folder, source in record.artifacts.items():
+            if folder == t.MOAI_DIR and (source / SIGNATURE_FILE).is_file():
+                bind_folder(source, run_id)  # a signature names its run (safety/signing.py)
             if source.is_dir() and any(source.iterdir()):
                 self.client.log_artifacts(run_id, str(source), folder or None)
             elif source.is_file():
