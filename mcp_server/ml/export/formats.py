@@ -42,7 +42,6 @@ class Exported:
     sha256: str
     parity: Parity | None
     schema_path: Path
-    verdict: dict[str, Any] | None = None  # the run's gates/kept verdict (a run export only)
 
 
 def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> pd.DataFrame:
