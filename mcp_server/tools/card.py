@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.core import layout
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.monitoring.spec_info import spec_reader
-from mcp_server.tools._common import WRITES_FILES, run_domain, run_store, staging
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.monitoring.card_run import Drawn, card_job, prepare_card, record_card
+from mcp_server.ml.monitoring.requests import CardArgs
+from mcp_server.tools._common import WRITES_FILES
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.args import RunRef
 from mcp_server.tools.monitoring import rounded
 
@@ -34,20 +37,8 @@ class CardResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
-    from mcp_server.ml.monitoring.card import build_card
-    from mcp_server.ml.monitoring.card_render import to_html, to_markdown
-
-    with staging(workspace) as folder:
-        card = build_card(run_store(workspace), args["run_id"], folder, spec_reader(workspace))
-    base = args["output_dir"] or (layout.CARDS / card.run_id).as_posix()
-    workspace.resolve(base)  # containment check before anything is written
-    files: dict[str, bytes | str] = {
-        f"{base}/model_card.md": to_markdown(card),
-        f"{base}/report.html": to_html(card),
-    }
-    files.update({f"{base}/{name}": data for name, data in card.images.items()})
-    done = workspace.write_files(files, overwrite=args["overwrite"])
+def _answer(call: Call[CardArgs], card: Drawn, ids: list[str]) -> CardResult:
+    base, done = call.facts.base, call.facts.report
     return CardResult(
         run_id=card.run_id,
         title=card.title,
@@ -60,6 +51,17 @@ def model_card(workspace: Workspace, args: dict[str, Any]) -> CardResult:
         skipped=done.skipped,
         next_step=_after_card(card.run_id, done.skipped),
     )
+
+
+MODEL_CARD = Capability(
+    name="model card",
+    prepare=prepare_card,
+    execute=card_job,
+    record=record_card,
+    answer=_answer,
+    creates_runs=False,  # the card is files; no run is written
+    recording="saving the card",
+)
 
 
 def _after_card(run_id: str, skipped: list[str]) -> str:
@@ -86,6 +88,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         overwrite: Annotated[bool, Field(description="Replace card files a person edited")] = False,
+        ctx: Context | None = None,
     ) -> CardResult:
         """Write a model card for a run or registered model version: model details and registry
         versions, the data (table, hash, rows, features), the SPEC with each gate against its
@@ -93,5 +96,4 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         matrix and ROC, or residuals), intended use from the SPEC's requirements, limits (training
         ranges, holdout size) and the latest drift check. Writes model_card.md with PNGs beside it
         and report.html, self-contained (plots inline)."""
-        args = {"run_id": run_id, "output_dir": output_dir, "overwrite": overwrite}
-        return await run_domain(model_card, workspace, args)
+        return await drive(MODEL_CARD, workspace, CardArgs(run_id, output_dir, overwrite), ctx)

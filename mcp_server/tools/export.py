@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
-from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.export.export_run import (
+    Converted,
+    export_job,
+    exported,
+    prepare_export,
+    record_export,
+)
 from mcp_server.ml.export.onnx_parity import Parity
-from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.ml.export.requests import ExportArgs
+from mcp_server.tools._common import WRITES_FILES
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools._next import after_export
 from mcp_server.tools.args import AllowFailedGates
 
@@ -74,39 +83,32 @@ def figures(parity: Parity | None) -> ParityFigures | None:
     )
 
 
-def export(
-    workspace: Workspace,
-    run_id: str | None,
-    model_path: str | None,
-    fmt: str,
-    trusted: bool,
-    data_path: str | None,
-    allow_failed_gates: bool = False,
-) -> ExportResult:
-    from mcp_server.ml.export.formats import export_file, export_run
-
-    if (run_id is None) == (model_path is None):
-        raise MoaiMlError(
-            "give exactly one of run_id (a run of this workspace) or model_path (a model file)"
-        )
-    if run_id is not None:
-        done = export_run(workspace, run_id, fmt, data_path, trusted, allow_failed_gates)
-    else:
-        assert model_path is not None
-        done = export_file(workspace, model_path, fmt, trusted, data_path)
-    parity = done.parity
+def _answer(call: Call[ExportArgs], outcome: Converted, ids: list[str]) -> ExportResult:
+    args, workspace = call.request, call.workspace
+    done = exported(call, outcome)
     return ExportResult(
-        source=run_id or str(model_path),
-        format=fmt,  # type: ignore[arg-type]
+        source=args.run_id or str(args.model_path),
+        format=args.format,  # type: ignore[arg-type]
         path=workspace.relative(done.path),
         schema_path=workspace.relative(done.schema_path),
         size_bytes=done.size_bytes,
         sha256=done.sha256,
-        parity=figures(parity),
-        load_hint=LOAD_HINTS[fmt],
-        verdict=done.verdict,
-        next_step=after_export(run_id),
+        parity=figures(done.parity),
+        load_hint=LOAD_HINTS[args.format],
+        verdict=call.facts.answered(),
+        next_step=after_export(args.run_id),
     )
+
+
+EXPORT = Capability(
+    name="export",
+    prepare=prepare_export,
+    execute=export_job,
+    record=record_export,
+    answer=_answer,
+    creates_runs=False,  # the file is written beside the run; an override is a tag on it
+    recording="writing the file",
+)
 
 
 OptionalRunRef = Annotated[
@@ -155,6 +157,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         trusted: TrustedFile = False,
         data_path: ParityTable = None,
         allow_failed_gates: AllowFailedGates = False,
+        ctx: Context | None = None,
     ) -> ExportResult:
         """Export a trained model to a file under .moai/ml/exports/<run_id>/ (with schema.json).
         format='onnx' converts the WHOLE pipeline (preprocessing + model; XGBoost/LightGBM too) and
@@ -165,6 +168,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         model_path for a file (pickles this product did not sign need trusted=true). A run that
         failed its SPEC's gates or was rejected is refused (naming the best passing run) unless
         allow_failed_gates=true, which is recorded on the run and reported in `verdict`."""
-        return await run_domain(
-            export, workspace, run_id, model_path, format, trusted, data_path, allow_failed_gates
-        )
+        args = ExportArgs(run_id, model_path, format, trusted, data_path, allow_failed_gates)
+        return await drive(EXPORT, workspace, args, ctx)

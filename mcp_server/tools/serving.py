@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.capability import Call, Capability
 from mcp_server.ml.modeling import catalog
-from mcp_server.tools._common import WRITES_FILES, run_domain
+from mcp_server.ml.serving.generate import ServiceFiles
+from mcp_server.ml.serving.requests import ServingArgs
+from mcp_server.ml.serving.serving_run import prepare_serving, record_serving, serving_job
+from mcp_server.tools._common import WRITES_FILES
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools._next import after_serving
 from mcp_server.tools.args import AllowFailedGates, RunRef, Trusted
 from mcp_server.tools.export import ParityFigures, figures
@@ -61,31 +66,13 @@ class ServingResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def generate(
-    workspace: Workspace,
-    run_id: str,
-    output_dir: str | None,
-    runtime: str,
-    overwrite: bool,
-    trusted: bool,
-    allow_failed_gates: bool = False,
-) -> ServingResult:
-    from mcp_server.ml.serving.generate import generate_serving
-
-    done = generate_serving(
-        workspace,
-        run_id,
-        output_dir,
-        runtime,
-        overwrite,
-        trusted,
-        allow_failed_gates,
-    )
+def _answer(call: Call[ServingArgs], outcome: ServiceFiles, ids: list[str]) -> ServingResult:
+    done = call.facts.done
     parity = done.parity if done.runtime == "onnx" else None
     run_command, test_command = RUNTIME_COMMANDS.get(done.runtime, (RUN, TEST))
     return ServingResult(
         output_dir=done.output_dir,
-        runtime=done.runtime,  # type: ignore[arg-type]
+        runtime=done.runtime,
         runtime_reason=done.runtime_reason,
         files_written=done.report.written[:MAX_LISTED],
         files_unchanged=len(done.report.unchanged),
@@ -95,8 +82,19 @@ def generate(
         run_command=run_command,
         test_command=test_command,
         verdict=done.verdict,
-        next_step=after_serving(run_id),
+        next_step=after_serving(call.request.run_id),
     )
+
+
+SERVING = Capability(
+    name="serving",
+    prepare=prepare_serving,
+    execute=serving_job,
+    record=record_serving,
+    answer=_answer,
+    creates_runs=False,  # the service is files; an override is a tag on the existing run
+    recording="writing the service",
+)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -124,6 +122,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         ] = False,
         trusted: Trusted = False,
         allow_failed_gates: AllowFailedGates = False,
+        ctx: Context | None = None,
     ) -> ServingResult:
         """Generate a self-contained FastAPI service for a trained run: a pydantic request model
         typed from the training schema that takes what the model scores (a row as read_csv reads it;
@@ -139,6 +138,5 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         README with the docker command. A time-series run (runtime joblib) gets POST /forecast
         instead: the recent history of each series in, every series' next horizon steps with
         lower/upper out (422 for off-frequency, repeated or too-short history)."""
-        return await run_domain(
-            generate, workspace, run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates
-        )
+        args = ServingArgs(run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates)
+        return await drive(SERVING, workspace, args, ctx)

@@ -42,7 +42,6 @@ class Exported:
     sha256: str
     parity: Parity | None
     schema_path: Path
-    verdict: dict[str, Any] | None = None  # the run's gates/kept verdict (a run export only)
 
 
 def parity_sample(schema: Schema, frame: pd.DataFrame | None, seed: int = 0) -> pd.DataFrame:
@@ -183,24 +182,53 @@ def export_pipeline(
 ) -> Exported:
     """Serialize, check, then write `.moai/ml/exports/<run_id>/model.<ext>` and `schema.json`;
     a format outside the routes of the model's kind of data is refused first."""
+    data, parity = encode(pipeline, schema, model_name, fmt, frame, data_kind)
+    return write_export(workspace, run_id, fmt, data, schema, parity)
+
+
+def check_format(fmt: str, data_kind: str) -> None:
+    """A known format among the routes of the model's kind of data (`kinds.registry`)."""
     from mcp_server.ml.data.kinds.registry import check_route
-    from mcp_server.ml.modeling.faithful import bare
 
     if fmt not in FORMATS:
         raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
     check_route(data_kind, "export", fmt)
+
+
+def encode(
+    pipeline: Any,
+    schema: Schema,
+    model_name: str,
+    fmt: str,
+    frame: pd.DataFrame | None,
+    data_kind: str,
+) -> tuple[bytes, Parity | None]:
+    """The exported file's bytes, proven against the model where the format is not the model."""
+    from mcp_server.ml.modeling.faithful import bare
+
+    check_format(fmt, data_kind)
     pipeline = bare(pipeline)  # a file this product exported holds the pipeline behind its labels
-    sample = parity_sample(schema, frame)
-    data, parity = serialize(pipeline, schema, model_name, fmt, sample)
-    folder = workspace.ensure_dir(layout.export_dir(_SAFE_NAME.sub("_", run_id)))
-    path = workspace.writable(folder / f"model.{EXTENSIONS[fmt]}")
-    schema_path = workspace.writable(folder / "schema.json")
+    return serialize(pipeline, schema, model_name, fmt, parity_sample(schema, frame))
+
+
+def write_export(
+    workspace: Workspace, key: str, fmt: str, data: bytes, schema: Schema, parity: Parity | None
+) -> Exported:
+    """`.moai/ml/exports/<key>/model.<ext>` and `schema.json`, written atomically; a pickle is
+    signed, so `ml_export model_path=…` loads it again without trusted=true."""
+    workspace.ensure_dir(layout.export_dir(_SAFE_NAME.sub("_", key)))
+    path, schema_path = (workspace.writable(p) for p in export_paths(workspace, key, fmt))
     atomic_write(schema_path, json.dumps(schema.to_dict(), indent=1, default=str).encode("utf-8"))
     atomic_write(path, data)
-    # lets ml_export model_path=… load it again without trusted=true
     if fmt in ("joblib", "pickle"):
         sign_file(path)
     return Exported(path, fmt, len(data), hashlib.sha256(data).hexdigest(), parity, schema_path)
+
+
+def export_paths(workspace: Workspace, key: str, fmt: str) -> tuple[Path, Path]:
+    """The exported file and its `schema.json`: `.moai/ml/exports/<key>/`."""
+    folder = workspace.root / layout.export_dir(_SAFE_NAME.sub("_", key))
+    return folder / f"model.{EXTENSIONS[fmt]}", folder / "schema.json"
 
 
 def run_table(
@@ -222,62 +250,3 @@ def run_table(
         return kind_for(path).read(path) if path.exists() else None
     except MoaiMlError:  # moved, changed or outside the workspace: synthetic rows still run
         return None
-
-
-def export_run(
-    workspace: Workspace,
-    run_id: str,
-    fmt: str,
-    data_path: str | None = None,
-    trusted: bool = False,
-    allow_failed_gates: bool = False,
-) -> Exported:
-    """Export a run (a run id or `models:/` URI) of the run store; its pickle loads only if
-    signed by this product, or `trusted`. A run its verdict refuses only with
-    `allow_failed_gates` (`tracking.doors`)."""
-    from dataclasses import replace
-
-    from mcp_server.ml.tracking.doors import open_run
-    from mcp_server.ml.tracking.runs import get_store
-
-    store = get_store(workspace)
-    run, verdict = open_run(store, run_id, "export", allow_failed_gates)
-    run_id = run.run_id
-    loaded = store.load_run(run_id, trusted=trusted)
-    frame = run_table(workspace, loaded.tags, data_path)
-    name = loaded.model_name or "model"
-    done = export_pipeline(
-        workspace, run_id, loaded.model, loaded.schema, name, fmt, frame, run.data_kind
-    )
-    return replace(done, verdict=verdict.as_dict())
-
-
-def export_file(
-    workspace: Workspace, model_path: str, fmt: str, trusted: bool, data_path: str | None = None
-) -> Exported:
-    """Export a model file (with `schema.json` beside it), loaded by the safe-loading rules."""
-    from mcp_server.ml.export.safe_load import load_model
-
-    pipeline = load_model(workspace, model_path, trusted=trusted)
-    path = workspace.resolve(model_path, must_exist=True)
-    schema_file = path.parent / "schema.json"
-    if not schema_file.is_file():
-        raise MoaiMlError(
-            f"no schema.json beside {model_path!r}; export a run by its run_id instead"
-        )
-    try:
-        schema = Schema.from_dict(json.loads(schema_file.read_text(encoding="utf-8")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise MoaiMlError(
-            f"schema.json beside {model_path!r} is not a moai schema ({exc})"
-        ) from exc
-    if not hasattr(pipeline, "predict"):
-        raise MoaiMlError(f"{model_path!r} does not hold a model (no predict method)")
-    from mcp_server.ml.data.kinds.images import IMAGES
-
-    frame = run_table(workspace, {}, data_path)
-    # a model file has no run: its schema's image column says it was fitted on images
-    kind = IMAGES if schema.of_kind("image") else run_tags.DEFAULT_DATA_KIND
-    return export_pipeline(
-        workspace, f"file-{path.stem}", pipeline, schema, path.stem, fmt, frame, kind
-    )

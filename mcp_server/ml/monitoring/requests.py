@@ -39,3 +39,12 @@ class PerformanceArgs:
     time_column: str | None = None
     chunks: int = 5
     period: str | None = None  # D | W | M with a time column
+
+
+@dataclass(frozen=True)
+class CardArgs:
+    """`ml_model_card`'s arguments."""
+
+    run_id: str  # a run id or `models:/` URI
+    output_dir: str | None = None  # default layout.CARDS/<run>
+    overwrite: bool = False  # replace card files a person edited

@@ -44,13 +44,18 @@ def check(store: MlflowStore, run: RunView, use: str, allow_failed_gates: bool) 
     return verdict
 
 
+def passed(verdict: Verdict, use: str) -> Verdict:
+    """The verdict once `use` went ahead: marked as an override when the run was refused."""
+    return verdict.overriding(use) if verdict.refused else verdict
+
+
 def record_override(store: MlflowStore, run: RunView, verdict: Verdict, use: str) -> Verdict:
     """Write on the run that `use` went ahead despite its verdict; the verdict saying so."""
     from mcp_server.ml.tracking.store import RunRecord
 
     if not verdict.refused:
         return verdict
-    done = verdict.overriding(use)
+    done = passed(verdict, use)
     store.record(
         RunRecord(experiment="", run_name="", kind="", run_id=run.run_id, tags=done.override_tags())
     )
