@@ -11,10 +11,6 @@ the sample (the run's folder) against the model's own `predict_proba` on the sam
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import sys
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
@@ -54,47 +50,23 @@ def image_onnx_bytes(
 
 
 def _export(estimator: Any) -> onnx.ModelProto:
-    import onnx
     import torch
-    from torch import nn
 
-    from mcp_server.ml.export.onnx_torch import OPSET
-
-    class Scoring(nn.Module):
-        def __init__(self, net: nn.Module) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            proba = torch.softmax(self.net(pixels), dim=1)
-            return torch.argmax(proba, dim=1), proba
+    from mcp_server.ml.export.onnx_torch import (
+        CLASSIFIER_OUTPUTS,
+        classifier_scoring,
+        export_module,
+    )
 
     size, channels = int(estimator.image_size_), 1 if estimator.color_ == "L" else 3
-    example = (torch.zeros(2, channels, size, size, dtype=torch.float32),)
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    # the exporter reports its steps on stdout, which is the MCP channel
-    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            Scoring(estimator.image_module()).eval(),
-            example,
-            dynamo=True,
-            opset_version=OPSET,
-            input_names=[IMAGE_INPUT],
-            output_names=["label", "probabilities"],
-            dynamic_shapes=({0: torch.export.Dim("batch")},),
-            verbose=False,
-            optimize=True,
-        )
-    if program is None:
-        raise MoaiMlError("torch.onnx.export returned no program; export with format joblib")
-    model: onnx.ModelProto = program.model_proto
-    del model.graph.value_info[:]
-    onnx.helper.set_model_props(
-        model, {tags.ONNX_IMAGE_PREPROCESSING: preprocessing_text(estimator)}
+    return export_module(
+        classifier_scoring(estimator.image_module()),
+        (torch.zeros(2, channels, size, size, dtype=torch.float32),),
+        IMAGE_INPUT,
+        CLASSIFIER_OUTPUTS,
+        ({0: torch.export.Dim("batch")},),
+        {tags.ONNX_IMAGE_PREPROCESSING: preprocessing_text(estimator)},
     )
-    onnx.checker.check_model(model)
-    return model
 
 
 def preprocessing_text(estimator: Any) -> str:

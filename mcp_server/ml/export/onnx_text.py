@@ -12,10 +12,6 @@ refused in one line naming joblib and the run's MLflow model (pyfunc).
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import sys
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
@@ -58,50 +54,26 @@ def text_onnx_bytes(
 
 
 def _export(estimator: Any) -> onnx.ModelProto:
-    import onnx
     import torch
-    from torch import nn
 
-    from mcp_server.ml.export.onnx_torch import OPSET
-
-    class Scoring(nn.Module):
-        def __init__(self, net: nn.Module) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            proba = torch.softmax(self.net(ids), dim=1)
-            return torch.argmax(proba, dim=1), proba
+    from mcp_server.ml.export.onnx_torch import (
+        CLASSIFIER_OUTPUTS,
+        classifier_scoring,
+        export_module,
+    )
 
     example = (estimator.token_ids(["an example text", "another one, longer than the first"]),)
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    # the exporter reports its steps on stdout, which is the MCP channel
-    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            Scoring(estimator.text_module()).eval(),
-            example,
-            dynamo=True,
-            opset_version=OPSET,
-            input_names=[TEXT_INPUT],
-            output_names=["label", "probabilities"],
-            dynamic_shapes=({0: torch.export.Dim("batch"), 1: torch.export.Dim("tokens")},),
-            verbose=False,
-            optimize=True,
-        )
-    if program is None:
-        raise MoaiMlError("torch.onnx.export returned no program; export with format joblib")
-    model: onnx.ModelProto = program.model_proto
-    del model.graph.value_info[:]
-    onnx.helper.set_model_props(
-        model,
+    return export_module(
+        classifier_scoring(estimator.text_module()),
+        example,
+        TEXT_INPUT,
+        CLASSIFIER_OUTPUTS,
+        ({0: torch.export.Dim("batch"), 1: torch.export.Dim("tokens")},),
         {
             tags.ONNX_TOKENIZER: estimator.tokenizer_json_,
             tags.ONNX_TEXT_PREPROCESSING: preprocessing_text(estimator),
         },
     )
-    onnx.checker.check_model(model)
-    return model
 
 
 def preprocessing_text(estimator: Any) -> str:

@@ -22,7 +22,8 @@ from mcp_server.ml.export.onnx_labels import unique_opsets
 if TYPE_CHECKING:
     import onnx
 
-__all__ = ["OPSET", "export_network", "pipeline_to_onnx"]
+__all__ = ["OPSET", "classifier_scoring", "export_module", "export_network", "pipeline_to_onnx"]
+CLASSIFIER_OUTPUTS = ["label", "probabilities"]
 OPSET = 18  # the torch.export-based exporter writes opset 18 and newer; skl2onnx follows it
 ML_OPSET = 3
 NET_INPUT = "features"
@@ -31,25 +32,40 @@ PREFIX = "net_"
 
 def export_network(estimator: Any, task: str) -> onnx.ModelProto:
     """The estimator's scoring module as ONNX: `features` float32 [N, d] -> the service outputs."""
-    import onnx
     import torch
 
     outputs = ["variable"] if task == "regression" else ["label", "probabilities"]
-    module = estimator.scoring_module().eval()
     example = (torch.zeros(2, int(estimator.n_features_in_), dtype=torch.float32),)
-    batch = torch.export.Dim("batch")
+    return export_module(
+        estimator.scoring_module(), example, NET_INPUT, outputs, ({0: torch.export.Dim("batch")},)
+    )
+
+
+def export_module(
+    module: Any,
+    example: tuple[Any, ...],
+    input_name: str,
+    outputs: list[str],
+    dynamic_shapes: tuple[dict[int, Any], ...],
+    props: dict[str, str] | None = None,
+) -> onnx.ModelProto:
+    """A torch module as a checked ONNX graph (the torch.export-based exporter, opset `OPSET`),
+    its one input and outputs named, `props` written in its metadata."""
+    import onnx
+    import torch
+
     # The exporter reports its steps on stdout, which is the MCP channel: send them to stderr.
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # "torchvision is not installed" lines
     with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            module,
+            module.eval(),
             example,
             dynamo=True,
             opset_version=OPSET,
-            input_names=[NET_INPUT],
+            input_names=[input_name],
             output_names=outputs,
-            dynamic_shapes=({0: batch},),
+            dynamic_shapes=dynamic_shapes,
             verbose=False,
             optimize=True,
         )
@@ -59,8 +75,28 @@ def export_network(estimator: Any, task: str) -> onnx.ModelProto:
         )
     model: onnx.ModelProto = program.model_proto
     del model.graph.value_info[:]  # shapes of intermediate values: recomputed by onnxruntime
+    if props:
+        onnx.helper.set_model_props(model, props)
     onnx.checker.check_model(model)
     return model
+
+
+def classifier_scoring(net: Any) -> Any:
+    """`net` (inputs -> class logits) with the outputs of every moai classifier: the argmax code
+    (`label`) and the softmax (`probabilities`)."""
+    import torch
+    from torch import nn
+
+    class Scoring(nn.Module):
+        def __init__(self, network: nn.Module) -> None:
+            super().__init__()
+            self.net = network
+
+        def forward(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            proba = torch.softmax(self.net(inputs), dim=1)
+            return torch.argmax(proba, dim=1), proba
+
+    return Scoring(net)
 
 
 def pipeline_to_onnx(conv: Any, types: list[Any], task: str) -> onnx.ModelProto:
