@@ -49,8 +49,11 @@ def leaking_columns(
         y = y.astype(str).astype("category").cat.codes.astype("int64")
         if y.value_counts().min() < 3:
             return []
+    numbers = _plain_numbers(data, features)
     candidates = [
-        (name, x) for name in features if (x := _as_number(data[name], y, task)) is not None
+        (name, x)
+        for name in features
+        if (x := numbers[name] if name in numbers else _as_number(data[name], y, task)) is not None
     ]
     roughness = _screen(candidates, y, task)  # once: it ranks a wide table and rules columns out
     kept = _smoothest(roughness) if len(candidates) > _EXACT_MAX else list(range(len(candidates)))
@@ -61,6 +64,30 @@ def leaking_columns(
         if score >= LEAK_SCORE:
             out.append((name, round(score, 4)))
     return out
+
+
+def _plain_numbers(data: pd.DataFrame, features: list[str]) -> dict[str, pd.Series]:
+    """The numeric (not boolean) features as float64 with missing values at -1e12, converted in
+    one block: a wide table's columns one by one cost about a millisecond each."""
+    import numpy as np
+    import pandas as pd
+
+    dtypes = data.dtypes
+    twice = set(data.columns[data.columns.duplicated()])  # a duplicated name: column by column
+    names = [
+        name
+        for name in dict.fromkeys(features)
+        if name not in twice
+        and isinstance(dtype := dtypes.get(name), np.dtype)
+        and dtype.kind in "iuf"
+    ]
+    if not names:
+        return {}
+    block = data[names].to_numpy(dtype="float64", na_value=np.nan)
+    block = np.where(np.isnan(block), -1e12, block)  # a new array: to_numpy may give a view
+    return {
+        name: pd.Series(block[:, j], index=data.index, name=name) for j, name in enumerate(names)
+    }
 
 
 def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
