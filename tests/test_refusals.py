@@ -7,7 +7,7 @@ A fix is named when the message's literal parts (an f-string's values left out) 
 - an argument some tool takes, written `name=`, quoted (`'name'`, `` `name` ``) or, when the name
   has an underscore (`cv_folds`, `data_path`: no English word), bare;
 - an environment variable of core/settings.py;
-- a SPEC field, as `the SPEC's field` or `field:`;
+- a SPEC field, as `the SPEC's field`, `the SPEC's '## ML' block` or `field:`;
 - a command-line option (`--token-file`), a `moai-ml ` command or a `pip install`.
 
 Messages written before this rule that do not meet it yet are listed in
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PENDING = Path(__file__).with_name("refusals_without_a_fix.txt")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 TOOL = re.compile(r"\bml_[a-z_]+\b")
-FIELD = re.compile(rf"\bthe SPEC'?s? ({'|'.join(FIELDS)})\b|\b({'|'.join(FIELDS)}):")
+FIELD = re.compile(rf"\bthe SPEC's ({'|'.join(FIELDS)}|'## ML' block)\b|\b({'|'.join(FIELDS)}):")
 COMMAND = re.compile(r"(^|\s|`)--[a-z][a-z-]+|\bmoai-ml [a-z]|\bpip install\b")
 
 
