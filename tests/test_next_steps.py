@@ -82,7 +82,10 @@ async def test_a_gate_failed_training_run_leads_to_tuning_from_its_spec(tmp_path
         )
         assert trained["gates_passed"] is False
         tool, arguments = first_call(trained["next_step"])
-        assert (tool, arguments) == ("ml_tune", {"spec_path": "ML-002", "background": True})
+        assert (tool, arguments) == (
+            "ml_tune",
+            {"spec_path": "ML-002", "time_budget_s": 60, "background": True},
+        )
         tuned = await call(
             client, tool, **{**arguments, "background": False}, models=["ridge"], n_trials=3
         )
