@@ -4,10 +4,11 @@ SPECs on generated tables it has never seen, end to end.
 It starts each SPEC with `ml_tdd_cycle(spec_path=...)` and then may only make the first call that
 the previous answer's `next_step` (or error) names, parsed as written. A SPEC ends in a served
 champion (serving written, the model registered and promoted) or in a plain "the SPEC's owner
-must decide" with the evidence, within 8 calls, with no refused call. The five SPECs: two green,
-one narrowly missed (its threshold a little above what REFACTOR's grid reaches in CV), one far out
-of reach (a target that is noise), one with a date column whose served rows bring categories it
-never saw (the generated service is started and must answer them).
+must decide" (a next_step that stops there or names no call) with the evidence, within 8 calls,
+with no refused call. The five SPECs: two green, one narrowly missed (its threshold a little
+above what REFACTOR's grid reaches in CV), one far out of reach (a target that is noise), one
+with a date column whose served rows bring categories it never saw (the generated service is
+started and must answer them).
 
 Prints, per SPEC: each call with its tokens (chars / 4) and seconds, then the end state.
 Run: `PYTHONPATH=. .venv/bin/python -u bench/agent_path.py [ML-103 ...]` (exit 1 when a SPEC
@@ -27,6 +28,7 @@ import anyio
 import numpy as np
 import pandas as pd
 
+from mcp_server.ml.tracking.verdict import OWNER_DECIDES
 from tests.next_step_calls import calls
 from tests.support import copy_examples, stdio_client, uvicorn_service
 
@@ -187,9 +189,9 @@ async def walk(client: Any, spec_id: str) -> dict[str, Any]:
             ok = {"ml_generate_serving", "ml_register_model"} <= done
             end = "served" if ok else "promoted without serving"
             return {"calls": made, "end": end, "evidence": lead[:200]}
-        if lead.startswith("Stop here") and "owner" in lead:
-            return {"calls": made, "end": "owner", "evidence": _evidence(structured, lead)}
         found = calls(lead)
+        if OWNER_DECIDES in lead and (lead.startswith("Stop here") or not found):
+            return {"calls": made, "end": "owner", "evidence": _evidence(structured, lead)}
         if not found:
             return {"calls": made, "end": "lost", "evidence": lead[:300]}
         tool, arguments = found[0]
