@@ -45,7 +45,7 @@ async def test_following_next_step_leads_from_training_to_a_documented_champion(
         "ml_promote",
         "ml_model_card",
     ]
-    assert answer["next_step"].startswith("Done. When new rows arrive: ml_detect_drift(")
+    assert answer["next_step"].startswith("Done. When new rows arrive: ml_detect_drift with")
 
 
 async def test_a_comparison_and_an_export_name_calls_that_work(tmp_path: Path):
