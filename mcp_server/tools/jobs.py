@@ -118,7 +118,7 @@ def listing(store: JobStore) -> JobStatus:
         error=None,
         jobs=jobs,
         message=f"{len(jobs)} job(s), newest first" if jobs else "no jobs in this workspace yet",
-        next_step="ml_job_status(job_id=...) for one job"
+        next_step=f"ml_job_status(job_id='{jobs[0].job_id}') for the newest job"
         if jobs
         else "Start a long tool with background=true.",
     )
