@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ import pytest
 
 from mcp_server.entry.server import build_server
 from mcp_server.files.workspace import Workspace
+from tests import next_step_calls
 from tests.support import copy_examples, copy_workspace, inprocess_client, structured
 
 
@@ -22,6 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
     are neither (README, "Tests"); `make test` runs them all."""
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    if not hasattr(config, "workerinput"):  # the controller: its xdist workers inherit the file
+        record = Path(tempfile.mkdtemp(prefix="moai-next-steps-")) / "next_steps.jsonl"
+        os.environ[next_step_calls.RECORD] = str(record)
     config.addinivalue_line(
         "markers",
         "external: needs a stack outside this package's venv (PostgreSQL, an mlflow server, "
@@ -130,3 +136,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.nodeid in listed:
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Every next_step the run's clients saw names calls the tools accept as written (unknown
+    tool, unknown or missing argument, refused value): otherwise the run fails."""
+    if hasattr(session.config, "workerinput") or not os.environ.get(next_step_calls.RECORD):
+        return
+    record = Path(os.environ[next_step_calls.RECORD])
+    steps = next_step_calls.recorded(record)
+    shutil.rmtree(record.parent, ignore_errors=True)
+    if not steps:
+        return
+    schemas = next_step_calls.tool_schemas()
+    found = [problem for step in steps for problem in next_step_calls.problems(step, schemas)]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(f"next_step calls checked: {len(steps)}; refused: {len(found)}")
+        for problem in found:
+            reporter.write_line(f"  {problem}", red=True)
+    if found:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

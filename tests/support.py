@@ -20,6 +20,8 @@ import httpx
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from tests.next_step_calls import record
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -95,6 +97,7 @@ def structured(result: Any) -> dict[str, Any]:
     """The structured content of a successful tool call, or fail with the error text."""
     assert not result.is_error, error_text(result)
     assert result.structured_content is not None
+    record(result.structured_content)  # every next_step the suite sees is checked at its end
     return dict(result.structured_content)
 
 

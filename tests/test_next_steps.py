@@ -4,46 +4,20 @@ gate-failed run leads to tuning from its SPEC, whose answer leads to REFACTOR or
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.next_step_calls import first_call
 from tests.support import copy_examples, inprocess_client
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("next_steps")]
 
-CALL = re.compile(r"\b(ml_[a-z_]+)\(")
-JSON_NAMES = {"true": True, "false": False, "null": None}
-
 
 @pytest.fixture(scope="module")
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def first_call(step: str) -> tuple[str, dict[str, Any]]:
-    """The first `ml_x(...)` call of a next_step, its arguments as the literals written there."""
-    found = CALL.search(step)
-    assert found, f"no call in {step!r}"
-    depth, end = 0, found.end() - 1
-    for end in range(found.end() - 1, len(step)):
-        depth += {"(": 1, ")": -1}.get(step[end], 0)
-        if depth == 0:
-            break
-    node = ast.parse(step[found.start() : end + 1], mode="eval").body
-    assert isinstance(node, ast.Call) and not node.args, step
-    return found.group(1), {k.arg: _value(k.value) for k in node.keywords if k.arg}
-
-
-def _value(node: ast.expr) -> Any:
-    """A literal as written; `true`, `false` and `null` as JSON spells them."""
-    if isinstance(node, ast.Name) and node.id in JSON_NAMES:
-        return JSON_NAMES[node.id]
-    return ast.literal_eval(node)
 
 
 async def test_following_next_step_leads_from_training_to_a_documented_champion(tmp_path: Path):
@@ -71,7 +45,7 @@ async def test_following_next_step_leads_from_training_to_a_documented_champion(
         "ml_promote",
         "ml_model_card",
     ]
-    assert answer["next_step"].startswith("Done. When new rows arrive: ml_detect_drift(")
+    assert answer["next_step"].startswith("Done. When new rows arrive: ml_detect_drift with")
 
 
 async def test_a_comparison_and_an_export_name_calls_that_work(tmp_path: Path):
@@ -108,7 +82,10 @@ async def test_a_gate_failed_training_run_leads_to_tuning_from_its_spec(tmp_path
         )
         assert trained["gates_passed"] is False
         tool, arguments = first_call(trained["next_step"])
-        assert (tool, arguments) == ("ml_tune", {"spec_path": "ML-002", "background": True})
+        assert (tool, arguments) == (
+            "ml_tune",
+            {"spec_path": "ML-002", "time_budget_s": 60, "background": True},
+        )
         tuned = await call(
             client, tool, **{**arguments, "background": False}, models=["ridge"], n_trials=3
         )

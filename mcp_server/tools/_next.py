@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mcp_server.ml.tdd.next_steps import TUNE_BUDGET_S
 from mcp_server.ml.tracking.verdict import STOP_FOR_OWNER
 
 OWNER = f"{STOP_FOR_OWNER}; allow_failed_gates=true only with their word"
@@ -16,7 +17,8 @@ OWNER = f"{STOP_FOR_OWNER}; allow_failed_gates=true only with their word"
 def _refused(run_id: str, verdict: Any, spec_id: str | None) -> str:
     if spec_id and verdict.gates_passed is False:
         return (
-            f"ml_tune(spec_path='{spec_id}', background=true) tunes on the SPEC's training split "
+            f"ml_tune(spec_path='{spec_id}', time_budget_s={TUNE_BUDGET_S}, background=true) "
+            "tunes on the SPEC's training split "
             "and says whether tuning closes the gap"
         )
     return f"{OWNER} (run {run_id}: {verdict.reason or 'rejected'})"

@@ -71,8 +71,8 @@ def _after_card(run_id: str, skipped: list[str]) -> str:
             "file(s) a person edited, if that is wanted"
         )
     return (
-        f"Done. When new rows arrive: ml_detect_drift(reference='{run_id}', current=<their "
-        f"file>), and with labels ml_monitor_performance(run_id='{run_id}', current=<their file>)"
+        f"Done. When new rows arrive: ml_detect_drift with reference='{run_id}' and current= "
+        f"their file, and with labels ml_monitor_performance with run_id='{run_id}'"
     )
 
 

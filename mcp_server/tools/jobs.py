@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
@@ -72,9 +72,23 @@ def _next(state: JobState, result: dict[str, Any] | None) -> str:
     return f"Call {state.tool} again when you want it run."
 
 
-def status_of(store: JobStore, state: JobState) -> JobStatus:
+def status_of(store: JobStore, state: JobState) -> CallToolResult:
+    """The job's status; once done, with the images its tool returned (plots), as inline."""
     stored = store.result(state.job_id) if state.state in ("done", "failed") else None
     result = (stored or {}).get("structuredContent") if state.state == "done" else None
+    status = _status(state, result)
+    images = [
+        ImageContent.model_validate(block)
+        for block in ((stored or {}).get("content") or [] if result is not None else [])
+        if isinstance(block, dict) and block.get("type") == "image"
+    ]
+    return CallToolResult(
+        content=[TextContent(type="text", text=status.model_dump_json()), *images],
+        structured_content=status.model_dump(mode="json"),
+    )
+
+
+def _status(state: JobState, result: dict[str, Any] | None) -> JobStatus:
     return JobStatus(
         job_id=state.job_id,
         tool=state.tool,
@@ -104,7 +118,7 @@ def listing(store: JobStore) -> JobStatus:
         error=None,
         jobs=jobs,
         message=f"{len(jobs)} job(s), newest first" if jobs else "no jobs in this workspace yet",
-        next_step="ml_job_status(job_id=...) for one job"
+        next_step=f"ml_job_status(job_id='{jobs[0].job_id}') for the newest job"
         if jobs
         else "Start a long tool with background=true.",
     )
@@ -150,7 +164,7 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = 0,
         ctx: Context | None = None,
-    ) -> JobStatus:
+    ) -> Annotated[CallToolResult, JobStatus]:
         """State, progress and result of a job started by a long tool with background=true (or by a
         call whose estimate exceeded ~50 s). With wait_s it waits up to that long for the job to
         end, sending progress notifications meanwhile. When done, `result` is exactly what the
@@ -158,7 +172,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         job_id (or without one to list the latest jobs). Results are kept under
         .moai/ml/jobs/<job_id>/."""
         if job_id is None:
-            return await run_domain(listing, store)
+            listed = await run_domain(listing, store)
+            return CallToolResult(
+                content=[TextContent(type="text", text=listed.model_dump_json())],
+                structured_content=listed.model_dump(mode="json"),
+            )
         state = await wait_for(store, job_id, wait_s, ctx)
         return await run_domain(status_of, store, state)
 

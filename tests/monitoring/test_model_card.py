@@ -30,7 +30,7 @@ async def test_the_card_has_every_section_and_its_html_renders_in_chromium_witho
     assert card["run_id"] == run and card["gates_passed"] is True and card["drift"] == "no drift"
     assert again["skipped"] == [card["markdown"]] and again["written"] == []  # the edit survives
     assert card["next_step"].startswith(
-        f"Done. When new rows arrive: ml_detect_drift(reference='{run}'"
+        f"Done. When new rows arrive: ml_detect_drift with reference='{run}'"
     )
     assert again["next_step"].startswith(f"ml_model_card(run_id='{run}', overwrite=true)")
     for heading in (

@@ -54,14 +54,20 @@ def text(values: dict[str, Any], name: str) -> str:
         or isinstance(value, bool)
         or not str(value).strip()
     ):
-        raise SpecError(f"field {name!r} must be a non-empty string, got {_show(value)}")
+        raise SpecError(
+            f"field {name!r} must be a non-empty string, got {_show(value)}; "
+            "set it in the SPEC's '## ML' block"
+        )
     return str(value).strip()
 
 
 def choice(values: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     value = str(values[name]).strip()
     if value not in choices:
-        raise SpecError(f"unknown {name} {_show(value)}; valid: {', '.join(choices)}")
+        raise SpecError(
+            f"unknown {name} {_show(value)}; valid: {', '.join(choices)}; "
+            "set it in the SPEC's '## ML' block"
+        )
     return value
 
 
@@ -74,11 +80,20 @@ def number(
 ) -> float:
     value = values[name]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise SpecError(f"field {name!r} must be a finite number, got {_show(value)}")
+        raise SpecError(
+            f"field {name!r} must be a finite number, got {_show(value)}; "
+            "set it in the SPEC's '## ML' block"
+        )
     if integer and int(value) != value:
-        raise SpecError(f"field {name!r} must be a whole number, got {_show(value)}")
+        raise SpecError(
+            f"field {name!r} must be a whole number, got {_show(value)}; "
+            "set it in the SPEC's '## ML' block"
+        )
     if (low is not None and value < low) or (high is not None and value > high):
-        raise SpecError(f"field {name!r} = {value} is out of range [{low}, {high}]")
+        raise SpecError(
+            f"field {name!r} = {value} is out of range [{low}, {high}]; "
+            "set it in the SPEC's '## ML' block"
+        )
     return float(value)
 
 
@@ -94,7 +109,8 @@ def gates(value: Any) -> dict[str, float]:
     for name, threshold in value.items():
         if str(name) not in valid():
             raise SpecError(
-                f"unknown metric {name!r} in secondary; valid metrics: {', '.join(valid())}"
+                f"unknown metric {name!r} in the SPEC's secondary; "
+                f"valid metrics: {', '.join(valid())}"
             )
         out[str(name)] = number({str(name): threshold}, str(name))
     return out
@@ -108,7 +124,10 @@ def names(value: Any, name: str) -> list[str] | None:
     if not isinstance(value, list) or not all(
         isinstance(v, str | int) and not isinstance(v, bool) for v in value
     ):
-        raise SpecError(f"field {name!r} must be a list of names, got {_show(value)}")
+        raise SpecError(
+            f"field {name!r} must be a list of names, got {_show(value)}; "
+            "set it in the SPEC's '## ML' block"
+        )
     return [str(v) for v in value]
 
 

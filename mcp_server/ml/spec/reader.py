@@ -161,12 +161,13 @@ def check_names(spec: MlSpec, task: str | None) -> None:
     for name in spec.candidates or []:
         if name not in REGISTRY:
             raise SpecError(
-                f"unknown model {name!r} in candidates; valid models: {', '.join(REGISTRY)}"
+                f"unknown model {name!r} in the SPEC's candidates; "
+                f"valid models: {', '.join(REGISTRY)}"
             )
         if task is not None and task not in REGISTRY[name].tasks:
             from mcp_server.ml.modeling.catalog import models_for
 
             raise SpecError(
-                f"model {name!r} in candidates cannot do {task}; valid for {task}: "
+                f"model {name!r} in the SPEC's candidates cannot do {task}; valid for {task}: "
                 f"{', '.join(models_for(task))}"
             )

@@ -17,6 +17,7 @@ CLOSABLE_GAP = {
     "max": 0.03,
     "min": 0.10,
 }  # absolute for scores in [0, 1]; relative for error metrics
+TUNE_BUDGET_S = 60  # a search an agent follows in two ml_job_status waits, not six
 
 
 def _ref(prep: Any) -> str:
@@ -94,8 +95,8 @@ def after_unmet_refactor(prep: Any, result: Any) -> str:
     )
     if gap <= CLOSABLE_GAP[direction] and _tuning_available():
         return (
-            text + f" Next: ml_tune({_ref(prep)}, background=true) searches the candidates' "
-            "hyperparameters."
+            text + f" Next: ml_tune({_ref(prep)}, time_budget_s={TUNE_BUDGET_S}, background=true) "
+            "searches the candidates' hyperparameters."
         )
     if gap <= CLOSABLE_GAP[direction]:
         return (

@@ -78,6 +78,8 @@ class Engine:
         self.oof: dict[int, Any] = {}
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.started = time.time()
+        self.n_trials: int | None = None  # this search's trial limit, when it has one
+        self.done = 0  # trials finished in this search (complete, pruned or failed)
 
     def objective(self, trial: Any) -> float:
         import optuna
@@ -124,8 +126,8 @@ class Engine:
         """Stop at the deadline; tell the caller about the trial."""
         if time.time() >= self.config.deadline:
             _stop(study)
-        budget = max(self.config.deadline - self.started, 1e-9)
-        step = 1 + 90 * min((time.time() - self.started) / budget, 1.0)
+        self.done += 1
+        step = 1 + 90 * self.share_done()
         event = {
             "trial": trial.number,
             "model": trial.params.get("model"),
@@ -134,10 +136,21 @@ class Engine:
         shown = f"{trial.value:.4g}" if trial.state.name == "COMPLETE" else trial.state.name.lower()
         self.progress(step, f"trial {trial.number}: {trial.params.get('model')} {shown}", event)
 
+    def share_done(self) -> float:
+        """How much of the search is done: trials finished of n_trials, or of the time budget
+        when that runs out first (the search stops at whichever limit it meets first)."""
+        budget = max(self.config.deadline - self.started, 1e-9)
+        by_budget = min((time.time() - self.started) / budget, 1.0)
+        if not self.n_trials:
+            return by_budget
+        return max(min(self.done / self.n_trials, 1.0), by_budget)
+
     def optimize(
         self, study: Any, n_trials: int | None, callbacks: list[Any] | None = None
     ) -> None:
         import optuna
+
+        self.n_trials = n_trials
 
         remaining = self.config.deadline - time.time()
         if remaining <= 0:
@@ -230,6 +243,7 @@ def run_hyperopt(engine: Engine, study: Any, n_trials: int | None) -> None:
         "model", [{"model": f, "params": hyperopt_space(cfg.spaces[f], f)} for f in cfg.families]
     )
 
+    engine.n_trials = n_trials
     hyperopt.fmin(
         lambda point: _hyperopt_trial(engine, study, point),
         space,
