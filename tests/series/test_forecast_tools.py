@@ -155,8 +155,3 @@ async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(
     assert trained["metrics"]["mase"] == pytest.approx(
         float(np.mean(np.array(errors) / np.array(scales))), rel=1e-5
     )
-
-
-async def test_tuning_refuses_a_timeseries_spec_rather_than_split_it_at_random(client):
-    tuned = await call_error(client, "ml_tune", spec_path="ML-025", n_trials=2)
-    assert "ml_tune does not tune timeseries data yet" in tuned

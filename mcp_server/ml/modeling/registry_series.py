@@ -6,7 +6,7 @@ families are named.
 
 from __future__ import annotations
 
-from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, floats, ints
+from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, choices, floats, ints
 
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.
@@ -28,6 +28,7 @@ FORECASTING = [
         _FORECAST + "ets:EtsForecaster",
         onnx="none",
         extra="series",
+        search_space={"damped_trend": choices(True, False)},
         small_grid={"damped_trend": [True, False]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=3,

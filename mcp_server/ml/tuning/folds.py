@@ -36,6 +36,7 @@ class Folds:
     parts: list[tuple[Any, Any, Any, Any]]  # (train idx, valid idx, X train, X valid)
     seed: int
     preprocess_s: float = 0.0
+    roles: dict[str, Any] = field(default_factory=dict)  # a forecast's: the rows, not matrices
 
 
 @dataclass
@@ -58,8 +59,9 @@ class CvScore:
 
 
 def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
-    """Split by the data's kind (`data.kind.folds`; tables: stratified for classes) and
-    preprocess each fold once."""
+    """Split by the data's kind (`data.kind.folds`; tables: stratified for classes; series:
+    rolling origin) and preprocess each fold once (a forecast's folds keep the rows: its families
+    take the time column and series id)."""
     import warnings
 
     from sklearn.base import clone
@@ -72,9 +74,13 @@ def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for tr, va in data.kind.folds(data.schema.task, folds, seed).split(data.X, data.y):
+            if data.schema.roles:
+                parts.append((tr, va, data.X.iloc[tr], data.X.iloc[va]))
+                continue
             pre = clone(base).fit(data.X.iloc[tr], data.y[tr])
             parts.append((tr, va, pre.transform(data.X.iloc[tr]), pre.transform(data.X.iloc[va])))
-    return Folds(scorer, data.y, parts, seed, time.perf_counter() - started)
+    spent = time.perf_counter() - started
+    return Folds(scorer, data.y, parts, seed, spent, dict(data.schema.roles))
 
 
 def build(
@@ -182,19 +188,39 @@ def cross_val(
         if deadline is not None and result.fold_s and time.time() + max(result.fold_s) > deadline:
             raise OutOfTime(f"fold {i + 1} would end past the deadline")
         started = time.perf_counter()
-        estimator = build(family, scorer.task, params, folds.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            used = fit(estimator, family, X_tr, folds.y[tr], folds.seed)
-            out = predict(estimator, X_va, scorer.task, scorer.n_classes)
+            if folds.roles:  # a forecaster on the fold's rows, scaled by its own training part
+                out, value, used = _forecast_fold(folds, family, params, folds.parts[i])
+            else:
+                estimator = build(family, scorer.task, params, folds.seed)
+                used = fit(estimator, family, X_tr, folds.y[tr], folds.seed)
+                out = predict(estimator, X_va, scorer.task, scorer.n_classes)
+                value = scorer.value(folds.y[va], out)
         result.fold_s.append(time.perf_counter() - started)
         if used:
             rounds.append(used)
         oof[va] = out
-        result.scores.append(scorer.value(folds.y[va], out))
+        result.scores.append(value)
         if on_fold is not None:
             on_fold(i, result.scores[-1])
     result.fit_s = float(np.mean(result.fold_s))
     by_rounds = get_spec(family).early_stop in ROUNDS
     result.rounds = int(np.mean(rounds) * 1.1) if rounds and by_rounds else None
     return result
+
+
+def _forecast_fold(
+    folds: Folds, family: str, params: dict[str, Any], part: tuple[Any, Any, Any, Any]
+) -> tuple[Any, float, None]:
+    """A forecasting family (`takes_rows`) fitted on a fold's training rows with the kind's
+    roles, as `ml_train` builds it; its predictions of the validation window and their score."""
+    import numpy as np
+
+    from mcp_server.ml.modeling.estimators import make_estimator
+
+    tr, va, X_tr, X_va = part
+    estimator = make_estimator(family, folds.scorer.task, {**folds.roles, **params}, folds.seed)
+    estimator.fit(X_tr, folds.y[tr])
+    out = np.asarray(estimator.predict(X_va), dtype=float)
+    return out, folds.scorer.of_forecast(estimator, X_va, folds.y[va], out), None

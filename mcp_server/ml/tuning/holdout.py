@@ -28,10 +28,14 @@ def split_off(data: Any, test_size: float | None, seed: int) -> tuple[Any, Any]:
 
 
 def holdout_scores(pipeline: Any, holdout: Any, schema: Any) -> tuple[dict[str, Any], int]:
-    """The refitted winner's metrics on the holdout rows (the SPEC's gates judge these)."""
+    """The refitted winner's metrics on the holdout rows (the SPEC's gates judge these; a
+    forecast's MASE is scaled by the refit's seasonal naive on the training rows, as `ml_train`
+    scores it)."""
     from mcp_server.ml.fitting.holdout_scoring import predict_both, score
+    from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
 
     X_test, y_test, _ = holdout
     pred, proba = predict_both(pipeline, X_test, schema.task)
     metrics, _ = score(schema.task, y_test, pred, proba, len(schema.classes))
+    metrics.update(forecast_metrics(pipeline, X_test, y_test, pred))  # a forecast's MASE, sMAPE
     return metrics, len(y_test)

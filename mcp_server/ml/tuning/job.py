@@ -45,6 +45,8 @@ class TuneRequest:
     n_trials: int | None = None
     cache: str | None = None
     test_size: float | None = None  # the SPEC's holdout, kept out of the search (None: no holdout)
+    kind: str | None = None  # the SPEC's kind of data (None: detected)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class TuneOutcome:
     train_rows: int = 0  # rows searched and refitted on (every labelled row without a holdout)
     holdout_metrics: dict[str, Any] | None = None  # the refitted winner on the SPEC's holdout
     test_rows: int = 0
+    data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
 
 
 def reserve(budget: float) -> float:
@@ -80,18 +83,17 @@ def reserve(budget: float) -> float:
 
 
 def check_request(
-    req: TuneRequest, task: str, kind: DataKind | None = None
+    req: TuneRequest, task: str, kind: DataKind | None = None, forecast: bool = False
 ) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
     """Metric, families and spaces for the task (and the kind of data, once read), or a one-line
     error (before anything is written)."""
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import accepted, check_accepted
     from mcp_server.ml.modeling.metrics import check_metric
-    from mcp_server.ml.tuning.portfolio import default_families
     from mcp_server.ml.tuning.spaces import check_overrides, is_tunable, model_space
 
-    metric = check_metric(task, req.metric)
-    families = list(req.models or default_families(task))
+    metric = check_metric(task, req.metric, forecast=forecast)
+    families = list(req.models or _defaults(task, kind))
     for name in families:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
@@ -110,7 +112,19 @@ def check_request(
     return metric, families, spaces
 
 
+def _defaults(task: str, kind: DataKind | None) -> list[str]:
+    """The registry's search families; a kind none of them fits (series): its own families."""
+    from mcp_server.ml.modeling.kind_families import accepted, models_for_kind
+    from mcp_server.ml.tuning.portfolio import default_families
+
+    families = default_families(task)
+    if kind is None or accepted(kind, families):
+        return families
+    return models_for_kind(kind, task)
+
+
 def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.dataset import check_classes, prepare
     from mcp_server.ml.tuning.folds import make_folds
     from mcp_server.ml.tuning.holdout import split_off
@@ -119,10 +133,15 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
 
     progress(0, "loading and profiling the data")
     data = prepare(
-        Path(req.data_path), req.target, req.task, req.drop, Path(req.cache) if req.cache else None
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     task = data.schema.task
-    metric, families, spaces = check_request(req, task, data.kind)
+    metric, families, spaces = check_request(req, task, data.kind, bool(data.schema.roles))
     data, holdout = split_off(data, req.test_size, req.seed)
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
@@ -149,6 +168,8 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
         n_trials=req.n_trials,
         cache=req.cache,
         test_size=req.test_size,
+        kind=req.kind,
+        kind_options=req.kind_options,
     )
     return _search_and_refit(req, data, folds, config, progress, holdout)
 
@@ -158,6 +179,7 @@ def _search_and_refit(
 ) -> TuneOutcome:
     from mcp_server.ml.tuning import report
     from mcp_server.ml.tuning.automl import choose_final
+    from mcp_server.ml.tuning.refit import refit
     from mcp_server.ml.tuning.search import Engine
     from mcp_server.ml.tuning.study import open_configured_study, run_strategy
 
@@ -166,7 +188,9 @@ def _search_and_refit(
     started = time.time()
     run_strategy(engine, study, req.strategy, req.n_trials)
     search_s = time.time() - started
-    final = choose_final(engine, study, ensemble=req.strategy == "auto")
+    # a forecast's folds leave the first training rows without a prediction: no blend of them
+    blend = req.strategy == "auto" and not data.schema.roles
+    final = choose_final(engine, study, ensemble=blend)
     progress(92, f"refitting {final.name} on {len(data.y):,} rows")
     started = time.time()
     pipeline = refit(final, data, req.seed)
@@ -193,34 +217,6 @@ def _score_holdout(
 
     out.holdout_metrics, out.test_rows = holdout_scores(pipeline, holdout, schema)
     np.save(folder / tags.HOLDOUT_INDEX, holdout[2])
-
-
-def refit(final: Any, data: Any, seed: int) -> Any:
-    """The chosen configuration (or soft-voting ensemble) behind the same preprocessing, fitted on
-    every row."""
-    import warnings
-
-    from sklearn.pipeline import Pipeline
-
-    from mcp_server.ml.modeling.preprocess import build_preprocessor
-    from mcp_server.ml.tuning.ensemble import voting
-    from mcp_server.ml.tuning.folds import build
-
-    task = data.schema.task
-    built = [
-        (f"{m.family}_{m.trial}", build(m.family, task, m.params, seed, m.rounds))
-        for m in final.members
-    ]
-    model = (
-        voting(built, [m.weight for m in final.members], task) if final.is_ensemble else built[0][1]
-    )
-    pipeline = Pipeline(
-        [("preprocess", build_preprocessor(data.schema, scale=False)), ("model", model)]
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        pipeline.fit(data.X, data.y)
-    return pipeline
 
 
 def stage(
@@ -296,4 +292,5 @@ def _outcome(
         refit_s=round(refit_s, 2),
         trials_here=here,
         train_rows=len(data.y),
+        data_kind=data.kind.name,
     )

@@ -89,6 +89,7 @@ def _tags(call: TuneArgs, facts: TuneFacts, out: TuneOutcome) -> dict[str, Any]:
         tags.SPEC_ID: call.spec_id,
         tags.DATA_PATH: facts.rel,
         tags.DATA_SHA256: out.sha256,
+        tags.DATA_KIND: out.data_kind,
         tags.ROWS: out.rows,
         tags.COLUMNS: out.columns,
         tags.TARGET: call.target,

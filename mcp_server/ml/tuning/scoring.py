@@ -62,6 +62,17 @@ class Scorer:
         raw = float(scorer(_fixed(self.task, out), None, y))
         return raw if self.higher else -raw
 
+    def of_forecast(self, model: Any, X: Any, y: Any, out: Any) -> float:
+        """A forecaster's MASE (scaled by its own seasonal naive on the rows it was fitted on: a
+        fold's training part) or sMAPE; other metrics as `value` scores them."""
+        from mcp_server.ml.modeling.forecast.scoring import mase, smape
+
+        if self.metric == "mase":
+            return mase(model, X, y, out)
+        if self.metric == "smape":
+            return smape(y, out)
+        return self.value(y, out)
+
     def better(self, a: float, b: float) -> bool:
         return a > b if self.higher else a < b
 

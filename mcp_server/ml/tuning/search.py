@@ -43,6 +43,8 @@ class SearchConfig:
     cache: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     test_size: float | None = None  # the SPEC's holdout: no worker's fold sees it
+    kind: str | None = None  # the SPEC's kind of data: every worker reads and splits by it
+    kind_options: dict[str, Any] = field(default_factory=dict)
 
     def to_attr(self) -> dict[str, Any]:
         return asdict(self)

@@ -70,6 +70,8 @@ class TuneArgs:
     experiment: str | None = None
     spec_path: str | None = None
     test_size: float | None = None  # the SPEC's holdout (set from the SPEC only)
+    kind: str | None = None  # the SPEC's kind of data (None: detected, tables)
+    kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
     """The arguments with the SPEC's fields filled in (`spec_path`), or as given; one of
     `spec_path` or `data_path` and `target` is needed."""
     from mcp_server.ml.data.kinds.registry import DEFAULT
+    from mcp_server.ml.data.kinds.timeseries import TIMESERIES
     from mcp_server.ml.spec.reader import load_spec
 
     if not args.spec_path:
@@ -96,7 +99,7 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
             )
         return args, None
     spec = load_spec(workspace, args.spec_path)
-    if spec.kind not in (None, DEFAULT):  # its folds would be the table's: refused, not wrong
+    if spec.kind not in (None, DEFAULT, TIMESERIES):  # the table's folds: refused, not wrong
         raise MoaiMlError(
             f"ml_tune does not tune {spec.kind} data yet; compare its families with "
             f"ml_compare_models(spec_id={spec.spec_id!r})"
@@ -121,6 +124,8 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
         models=args.models or spec.candidates,
         spec_id=spec.spec_id,
         test_size=spec.test_size,
+        kind=spec.kind,
+        kind_options=dict(spec.kind_options),
     )
     return filled, spec
 
@@ -136,6 +141,7 @@ def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
     path = workspace.resolve(str(args.data_path), must_exist=True)
     for name in args.models or []:
         get_spec(name)
+    _check_tunable(args.models or [], args.search_space)
     for model, space in args.search_space.items():
         get_spec(model)
         if not isinstance(space, dict) or (not space and args.strategy != "auto"):
@@ -157,6 +163,24 @@ def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
     url = study_url(workspace, args.storage)
     check_reachable(url)
     return path, url
+
+
+def _check_tunable(models: list[str], search_space: dict[str, Any]) -> None:
+    """Refuse, in one line, a search of forecasting families that have nothing to tune (the
+    seasonal naive: the baseline every comparison reports)."""
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    def fixed(name: str) -> bool:
+        spec = get_spec(name)
+        return spec.takes_rows and not spec.search_space and not search_space.get(name)
+
+    if models and all(fixed(m) for m in models):
+        tunable = [n for n, s in REGISTRY.items() if s.takes_rows and s.search_space]
+        raise MoaiMlError(
+            f"{', '.join(models)} has nothing to tune (ml_compare_models reports it as the "
+            f"baseline); tune {' or '.join(tunable)}"
+        )
 
 
 def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
@@ -211,6 +235,8 @@ def prepare_tune(call: Call[TuneArgs]) -> Plan:
         n_trials=args.n_trials,
         cache=str(call.workspace.ensure_dir(layout.SCHEMA_CACHE)),
         test_size=args.test_size,
+        kind=args.kind,
+        kind_options=dict(args.kind_options),
     )
     grace = kill_after_s(budget) - budget
     what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"

@@ -31,6 +31,7 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
     trial."""
     import optuna
 
+    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.dataset import prepare
     from mcp_server.ml.tuning.folds import make_folds
     from mcp_server.ml.tuning.holdout import split_off
@@ -73,7 +74,8 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
         pruner=pruner_for(strategy),
     )
     cache = Path(config.cache) if config.cache else None
-    data = prepare(Path(config.data_path), config.target, config.task, config.drop, cache)
+    kind = hinted_kind(config.data_path, config.kind, config.kind_options)
+    data = prepare(Path(config.data_path), config.target, config.task, config.drop, cache, kind)
     data, _ = split_off(data, config.test_size, config.seed)  # the tool's very training rows
     folds = make_folds(
         data,
