@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.capability import Call, Plan
 from mcp_server.ml.export.requests import ExportArgs
+from mcp_server.ml.export.safe_load import check_model_file
 from mcp_server.ml.tracking import tags
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ def _prepare_file(workspace: Workspace, args: ExportArgs, scratch: str) -> tuple
     `schema.json` is read in the job, once the model loaded, as loading it always did)."""
     user_path = str(args.model_path)
     path = workspace.resolve(user_path, must_exist=True)
-    _check_model_file(path, user_path, args.trusted)
+    check_model_file(path, user_path, args.trusted)
     job = ExportJob(
         root=str(workspace.root),
         run_id=None,
@@ -140,25 +141,6 @@ def _prepare_file(workspace: Workspace, args: ExportArgs, scratch: str) -> tuple
         scratch=scratch,
     )
     return job, Exporting(f"file-{path.stem}")
-
-
-def _check_model_file(path: Path, user_path: str, trusted: bool) -> None:
-    """The refusals `safe_load.load_model` gives, made here before any job starts (a file, a
-    format told by its extension, a pickle signed by this product unless trusted)."""
-    from mcp_server.ml.export.safe_load import PICKLE_SUFFIXES
-    from mcp_server.safety.signing import SIGNATURE_FILE, require_signed
-
-    if not path.is_file():
-        raise MoaiMlError(f"{user_path!r} is not a file; give the path of a saved model")
-    suffix = path.suffix.lower()
-    if suffix not in (*PICKLE_SUFFIXES, ".skops", ".onnx"):
-        raise MoaiMlError(
-            f"cannot tell the format of {user_path!r} from its extension; expected .joblib, "
-            ".pkl, .pickle, .skops or .onnx"
-        )
-    if suffix in PICKLE_SUFFIXES:
-        folder = path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
-        require_signed(path, what=repr(user_path), trusted=trusted, folder=folder)
 
 
 def file_schema(path: Path, user_path: str) -> Schema:

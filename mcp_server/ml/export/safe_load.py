@@ -31,28 +31,45 @@ def load_model(
 ) -> Any:
     """The model saved at `user_path` (inside the workspace), loaded by the rules above."""
     path = workspace.resolve(user_path, must_exist=True)
+    suffix = _format_of(path, user_path)
+    if suffix in PICKLE_SUFFIXES:
+        from mcp_server.safety.signing import load_pickle
+
+        folder = _signature_folder(path)
+        return load_pickle(path, what=repr(user_path), trusted=trusted, folder=folder)
+    if suffix == ".skops":
+        return _load_skops(path.read_bytes(), trusted_types or [])
+    return _load_onnx(path)
+
+
+def check_model_file(path: Path, user_path: str, trusted: bool) -> None:
+    """The refusals `load_model` would give, made without loading: before a job starts."""
+    from mcp_server.safety.signing import require_signed
+
+    if _format_of(path, user_path) in PICKLE_SUFFIXES:
+        folder = _signature_folder(path)
+        require_signed(path, what=repr(user_path), trusted=trusted, folder=folder)
+
+
+def _format_of(path: Path, user_path: str) -> str:
+    """The extension that says how `path` loads, or a refusal naming the ones that do."""
     if not path.is_file():
         raise MoaiMlError(f"{user_path!r} is not a file; give the path of a saved model")
     suffix = path.suffix.lower()
-    if suffix in PICKLE_SUFFIXES:
-        return _load_pickle(workspace, path, user_path, trusted)
-    if suffix == ".skops":
-        return _load_skops(path.read_bytes(), trusted_types or [])
-    if suffix == ".onnx":
-        return _load_onnx(path)
-    raise MoaiMlError(
-        f"cannot tell the format of {user_path!r} from its extension; expected .joblib, "
-        ".pkl, .pickle, .skops or .onnx"
-    )
+    if suffix not in (*PICKLE_SUFFIXES, ".skops", ".onnx"):
+        raise MoaiMlError(
+            f"cannot tell the format of {user_path!r} from its extension; expected .joblib, "
+            ".pkl, .pickle, .skops or .onnx"
+        )
+    return suffix
 
 
-def _load_pickle(workspace: Workspace, path: Path, user_path: str, trusted: bool) -> Any:
+def _signature_folder(path: Path) -> Path | None:
     # Why a signature and not a location: anyone can commit or log a file under .moai/ml/, and
     # unpickling runs code chosen by whoever wrote it. Only this product's own files are signed.
-    from mcp_server.safety.signing import SIGNATURE_FILE, load_pickle
+    from mcp_server.safety.signing import SIGNATURE_FILE
 
-    folder = path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
-    return load_pickle(path, what=repr(user_path), trusted=trusted, folder=folder)
+    return path.parent if (path.parent / SIGNATURE_FILE).is_file() else None
 
 
 def load_skops_bytes(data: bytes, extra_trusted: list[str] | None = None) -> Any:
