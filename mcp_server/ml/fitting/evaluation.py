@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import DataError
-from mcp_server.ml.fitting.holdout_scoring import every_metric_evidence, predict_both, score
+from mcp_server.ml.fitting.holdout_scoring import holdout_evidence, predict_both, score
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes
 
@@ -133,7 +133,7 @@ def evaluate_job(req: EvaluateRequest, progress: Progress = no_progress) -> Eval
     metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
     metrics.update(forecast_metrics(model, X, y, pred))
     labels = [str(c) for c in schema.classes]
-    evidence = every_metric_evidence(schema, (y, pred, proba), metrics, req.target_prior)
+    evidence = holdout_evidence(schema, (y, pred, proba), metrics, req.target_prior)
     progress(3, "feature importance")
     names, values, method = importance(model, X, y, schema, req.seed)
     plots: dict[str, str] = {}

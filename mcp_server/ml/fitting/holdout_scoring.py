@@ -46,36 +46,31 @@ def one_row_latency_ms(model: Any, X: Any) -> float:
     return round(statistics.median(times), 3)
 
 
-def holdout_evidence(
-    schema: Any, y: Any, fitted: Any, scored: tuple[Any, Any, dict[str, Any]]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """ml_train's: the primary metric's 95 % bootstrap interval on a small holdout (ml_evaluate
-    gives one for every metric; 1,000 resamples of each would slow every fit), the baseline's
-    metrics and the threshold (`holdout_stats.evidence`), and the training target's prior the
-    run records for later evaluations' baselines. Nothing for forecasts: MASE already measures
-    them against the seasonal naive."""
+def training_prior(schema: Any, y: Any, test_idx: Any) -> dict[str, Any]:
+    """The training rows' target prior (`holdout_stats.prior_of`): what the run records, so that
+    a later evaluation's baseline comes from the training rows too. Nothing for forecasts."""
     import numpy as np
 
-    from mcp_server.ml.modeling.holdout_stats import Scored, evidence, prior_of
-    from mcp_server.ml.modeling.metrics import PRIMARY
-    from mcp_server.ml.modeling.metrics_spec import valid
+    from mcp_server.ml.modeling.holdout_stats import prior_of
 
     if schema.roles:
-        return {}, {}
-    pred, proba, metrics = scored
-    n_classes = len(schema.classes)
-    rows = Scored(np.asarray(fitted.y_test), np.asarray(pred), proba, n_classes, schema.task)
-    prior = prior_of(np.delete(np.asarray(y), fitted.test_idx), schema.task, n_classes)
-    names = [name for name in metrics if name in valid(schema.task)]
-    labels = [str(c) for c in schema.classes]
-    return evidence(rows, prior, names, labels, [PRIMARY[schema.task]]), prior
+        return {}
+    return prior_of(np.delete(np.asarray(y), test_idx), schema.task, len(schema.classes))
 
 
-def every_metric_evidence(
-    schema: Any, scored: tuple[Any, Any, Any], metrics: dict[str, Any], prior: dict[str, Any]
+def holdout_evidence(
+    schema: Any,
+    scored: tuple[Any, Any, Any],
+    metrics: dict[str, Any],
+    prior: dict[str, Any],
+    interval_names: list[str] | None = None,
 ) -> dict[str, Any]:
-    """ml_evaluate's: every metric's bootstrap interval (under 1,000 rows), the baseline (from the
-    run's recorded training prior) and the threshold; nothing for a forecast."""
+    """What a reviewer reads beside the holdout `metrics` of `scored` (y, predictions,
+    probabilities): the 95 % bootstrap interval of each of `interval_names` (default: every
+    metric) on a small holdout, the baseline's metrics from the training `prior`, and the
+    threshold (`holdout_stats.evidence`). ml_train asks an interval for its primary metric only
+    (1,000 resamples of each would slow every fit), ml_evaluate for all. Nothing for forecasts:
+    MASE already measures them against the seasonal naive."""
     import numpy as np
 
     from mcp_server.ml.modeling.holdout_stats import Scored, evidence
@@ -86,4 +81,4 @@ def every_metric_evidence(
     y, pred, proba = scored
     rows = Scored(np.asarray(y), np.asarray(pred), proba, len(schema.classes), schema.task)
     names = [name for name in metrics if name in valid(schema.task)]
-    return evidence(rows, prior, names, [str(c) for c in schema.classes])
+    return evidence(rows, prior, names, [str(c) for c in schema.classes], interval_names)

@@ -15,11 +15,12 @@ from mcp_server.ml.fitting.holdout_scoring import (
     one_row_latency_ms,
     predict_both,
     score,
+    training_prior,
 )
 from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split, split_rows
 from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
-from mcp_server.ml.modeling.dataset import check_classes, prepare
+from mcp_server.ml.modeling.dataset import Prepared, check_classes, prepare
 from mcp_server.ml.tracking import tags
 
 TRAIN_STEPS = 6
@@ -71,23 +72,12 @@ class TrainOutcome:
 def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutcome:
     """The whole fit, in the job process. Files land in `req.staging` only."""
     from mcp_server.ml.fitting.image_plots import fit_plots
-    from mcp_server.ml.modeling.estimators import check_params
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
+    from mcp_server.ml.modeling.metrics import PRIMARY
     from mcp_server.ml.modeling.preprocess import ignored_columns
 
-    if req.model != "auto":  # the estimator's own check of its params, before the data is read
-        check_params(req.model, req.task, req.params, req.seed)
-    progress(1, "loading and profiling the data")
-    data = prepare(
-        Path(req.data_path),
-        req.target,
-        req.task,
-        req.drop,
-        Path(req.cache) if req.cache else None,
-        hinted_kind(req.data_path, req.kind, req.kind_options),
-    )
+    data = _read(req, progress)
     schema = data.schema
-    check_classes(data.y, schema, 2, "a stratified holdout split")
     progress(2, "splitting")
     fitted = _fit(req, data, progress)
     progress(4, f"scoring {len(fitted.y_test):,} holdout rows")
@@ -95,7 +85,9 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     metrics, matrix = score(schema.task, fitted.y_test, pred, proba, len(schema.classes))
     metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
-    evidence, prior = holdout_evidence(schema, data.y, fitted, (pred, proba, metrics))
+    prior = training_prior(schema, data.y, fitted.test_idx)
+    primary = [PRIMARY[schema.task]]
+    evidence = holdout_evidence(schema, (fitted.y_test, pred, proba), metrics, prior, primary)
     progress(5, "saving the model and plots")
     size = _stage(req, data, fitted)
     staged_plots = fit_plots(schema, fitted, pred, proba, matrix, Path(req.staging) / tags.PLOTS)
@@ -126,6 +118,26 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
         evidence=evidence,
         target_prior=prior,
     )
+
+
+def _read(req: TrainRequest, progress: Progress) -> Prepared:
+    """The estimator's own check of its params (before the data is read), then the rows read and
+    profiled by their kind, with enough of each class for a stratified holdout."""
+    from mcp_server.ml.modeling.estimators import check_params
+
+    if req.model != "auto":
+        check_params(req.model, req.task, req.params, req.seed)
+    progress(1, "loading and profiling the data")
+    data = prepare(
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
+    )
+    check_classes(data.y, data.schema, 2, "a stratified holdout split")
+    return data
 
 
 @dataclass
