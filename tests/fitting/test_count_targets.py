@@ -12,6 +12,7 @@ import pytest
 from sklearn.model_selection import KFold, cross_val_score
 
 from mcp_server.ml.data.kinds.registry import DEFAULT, kind_named
+from mcp_server.ml.data.target_summary import summarize_target
 from mcp_server.ml.modeling.catalog import count_families
 from mcp_server.ml.modeling.dataset import prepare
 from mcp_server.ml.modeling.kind_families import for_the_target
@@ -40,13 +41,15 @@ def test_the_count_families_join_only_a_count_or_skewed_non_negative_regression_
     rng = np.random.default_rng(3)
     counts = rng.poisson(0.4, 500)  # skew 1.6
     assert set(count_families()) == {"poisson_regression", "tweedie_regression", "poisson_boosting"}
-    assert for_the_target(table, "regression", ["ridge"], counts) == ["ridge", *count_families()]
-    assert for_the_target(table, "regression", ["ridge"], rng.lognormal(0, 1.2, 500))[1:] == (
-        count_families()
-    )
-    assert for_the_target(table, "regression", ["ridge"], rng.normal(50, 5, 500)) == ["ridge"]
-    assert for_the_target(table, "regression", ["ridge"], counts - 1) == ["ridge"]  # negatives
-    assert for_the_target(table, "binary", ["knn"], counts % 2) == ["knn"]
+
+    def joined(task: str, y: np.ndarray, names: list[str]) -> list[str]:
+        return for_the_target(table, task, names, summarize_target(pd.Series(y), task))
+
+    assert joined("regression", counts, ["ridge"]) == ["ridge", *count_families()]
+    assert joined("regression", rng.lognormal(0, 1.2, 500), ["ridge"])[1:] == count_families()
+    assert joined("regression", rng.normal(50, 5, 500), ["ridge"]) == ["ridge"]
+    assert joined("regression", counts - 1, ["ridge"]) == ["ridge"]  # negatives
+    assert joined("binary", counts % 2, ["knn"]) == ["knn"]
 
 
 async def test_a_default_comparison_of_a_count_target_ranks_the_poisson_and_tweedie_losses(

@@ -58,6 +58,15 @@ class CompareOutcome:
     metric: str
 
 
+def _target_summary(y: Any, task: str) -> dict[str, Any]:
+    """The profile's summary of the target, made again: a cached schema keeps no profile."""
+    import pandas as pd
+
+    from mcp_server.ml.data.target_summary import summarize_target
+
+    return summarize_target(pd.Series(y), task)
+
+
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
     from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.catalog import get_spec
@@ -78,7 +87,9 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         hinted_kind(req.data_path, req.kind, req.kind_options),
     )
     task = data.schema.task
-    models = req.models or for_the_target(data.kind, task, models_for_kind(data.kind, task), data.y)
+    models = req.models or for_the_target(
+        data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
+    )
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")

@@ -31,17 +31,18 @@ def models_for_kind(kind: DataKind, task: str) -> list[str]:
     return accepted(kind, fast_first(task, data_kind=None))
 
 
-def for_the_target(kind: DataKind, task: str, names: list[str], y: Any) -> list[str]:
-    """`names`, and the families whose loss models counts when `y` is a count or skewed
-    non-negative regression target (`data.target_summary.count_target`), if the kind takes them."""
+def for_the_target(
+    kind: DataKind, task: str, names: list[str], summary: dict[str, Any]
+) -> list[str]:
+    """`names`, and the families whose loss models counts when the target's `summary` (the
+    profile's `target_summary`) says a count or skewed non-negative regression target
+    (`data.target_summary.count_target`), if the kind takes them."""
     if task != REGRESSION:
         return names
-    import pandas as pd
-
-    from mcp_server.ml.data.target_summary import count_target, summarize_target
+    from mcp_server.ml.data.target_summary import count_target
     from mcp_server.ml.modeling.catalog import count_families
 
-    if count_target(summarize_target(pd.Series(y), task)) is None:
+    if count_target(summary) is None:
         return names
     return list(dict.fromkeys([*names, *accepted(kind, count_families())]))
 

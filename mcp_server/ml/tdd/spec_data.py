@@ -106,7 +106,7 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     _check_classes(frame, spec)
     if spec.candidates is None:
         found = default_candidates_for(kind, spec.task, len(frame))
-        spec.candidates = for_the_target(kind, spec.task, found, frame[spec.target].dropna())
+        spec.candidates = for_the_target(kind, spec.task, found, profile.target_summary)
     read = (
         {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
     )
