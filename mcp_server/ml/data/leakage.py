@@ -66,11 +66,11 @@ def leaking_columns(
     return out
 
 
-def _plain_numbers(data: pd.DataFrame, features: list[str]) -> dict[str, pd.Series]:
-    """The numeric (not boolean) features as float64 with missing values at -1e12, converted in
-    one block: a wide table's columns one by one cost about a millisecond each."""
+def _plain_numbers(data: pd.DataFrame, features: list[str]) -> dict[str, Any]:
+    """The numeric (not boolean) features as float64 arrays with missing values at -1e12,
+    converted in one block: a wide table's columns one by one cost about a millisecond each, and
+    so does wrapping each in a pandas Series."""
     import numpy as np
-    import pandas as pd
 
     dtypes = data.dtypes
     twice = set(data.columns[data.columns.duplicated()])  # a duplicated name: column by column
@@ -85,16 +85,17 @@ def _plain_numbers(data: pd.DataFrame, features: list[str]) -> dict[str, pd.Seri
         return {}
     block = data[names].to_numpy(dtype="float64", na_value=np.nan)
     block = np.where(np.isnan(block), -1e12, block)  # a new array: to_numpy may give a view
-    return {
-        name: pd.Series(block[:, j], index=data.index, name=name) for j, name in enumerate(names)
-    }
+    return {name: block[:, j] for j, name in enumerate(names)}
 
 
-def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
+def _as_number(column: pd.Series, y: pd.Series, task: str) -> Any:
+    """The column as a float64 array the screen and the exact check read, or None when it has
+    too many distinct values to be a category: numbers as they are (missing at -1e12), other
+    columns as their categories' target means."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        return column.astype("float64").fillna(-1e12)
+        return column.astype("float64").fillna(-1e12).to_numpy()
     codes = column.astype("string").fillna("\x00missing")
     if codes.nunique() > len(codes) / _MIN_ROWS_PER_GROUP:
         return None
@@ -102,19 +103,19 @@ def _as_number(column: pd.Series, y: pd.Series, task: str) -> pd.Series | None:
     # them.
     ranked = y if task != "regression" else y.astype("float64")
     means = ranked.groupby(codes.to_numpy()).mean()
-    return codes.map(means).astype("float64")
+    return codes.map(means).astype("float64").to_numpy()
 
 
 def _most_suspect(
-    candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None
-) -> list[tuple[str, pd.Series]]:
+    candidates: list[tuple[str, Any]], y: pd.Series, task: str, chunk: int | None = None
+) -> list[tuple[str, Any]]:
     """The `_EXACT_MAX` columns along whose sorted values the target is smoothest (see
     `_screen`)."""
     return [candidates[i] for i in _smoothest(_screen(candidates, y, task, chunk))]
 
 
 def _screen(
-    candidates: list[tuple[str, pd.Series]], y: pd.Series, task: str, chunk: int | None = None
+    candidates: list[tuple[str, Any]], y: pd.Series, task: str, chunk: int | None = None
 ) -> Any:
     """Each column's roughness: how much the target jumps between neighbours in the column's order.
 
@@ -165,11 +166,11 @@ def _not_ruled_out(kept: list[int], roughness: Any, y: pd.Series, task: str) -> 
     return [i for i in kept if roughness[i] / pairs <= 0.5 * unrelated]
 
 
-def _roughness(columns: list[pd.Series], y: pd.Series, task: str) -> Any:
+def _roughness(columns: list[Any], y: pd.Series, task: str) -> Any:
     """Per column, how much the target jumps between neighbours in that column's sorted order."""
     import numpy as np
 
-    matrix = np.column_stack([x.to_numpy(dtype="float64") for x in columns])
+    matrix = np.column_stack([np.asarray(x, dtype="float64") for x in columns])
     ordered = y.to_numpy()[np.argsort(matrix, axis=0, kind="stable")]
     del matrix
     if task == "regression":
@@ -178,11 +179,12 @@ def _roughness(columns: list[pd.Series], y: pd.Series, task: str) -> Any:
     return (np.diff(ordered, axis=0) != 0).sum(axis=0).astype("float64")
 
 
-def _one_feature_score(x: pd.Series, y: pd.Series, task: str) -> float:
+def _one_feature_score(x: Any, y: pd.Series, task: str) -> float:
+    import numpy as np
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    matrix = x.to_numpy().reshape(-1, 1)
+    matrix = np.asarray(x).reshape(-1, 1)
     if task == "regression":
         model = DecisionTreeRegressor(max_leaf_nodes=32, random_state=0)
         cv = KFold(3, shuffle=True, random_state=0)
