@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from mcp_server.core import layout
 from mcp_server.core.errors import DataError
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability, Plan
+from mcp_server.ml.capability import Call, Capability, Plan, Recorded
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.runs import get_store
 from mcp_server.ml.tracking.store import RunRecord
@@ -75,7 +75,7 @@ def judge_sum(call: Call[SumRequest], outcome: dict[str, Any]) -> Verdict:
 
 def record_sum(
     call: Call[SumRequest], outcome: dict[str, Any], verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     if call.request.hold_recording:
         RECORDING.set()
         time.sleep(1.0)  # the call is cancelled while the run is being written
@@ -88,13 +88,13 @@ def record_sum(
         start_ms=call.started_ms,
         verdict=verdict,
     )
-    return [get_store(call.workspace).record(record)]
+    return Recorded([get_store(call.workspace).record(record)])
 
 
-def answer_sum(call: Call[SumRequest], outcome: dict[str, Any], run_ids: list[str]) -> SumAnswer:
-    run = get_store(call.workspace).get_run(run_ids[0])
+def answer_sum(call: Call[SumRequest], outcome: dict[str, Any], saved: Recorded) -> SumAnswer:
+    run = get_store(call.workspace).get_run(saved.run_ids[0])
     return SumAnswer(
-        run_id=run_ids[0],
+        run_id=saved.run_ids[0],
         total=outcome["total"],
         recorded_total=run.metrics["total"],
         kept=tags.flag(bool(run.verdict.kept)),

@@ -10,10 +10,11 @@ One driver (`tools/_lifecycle.drive`) runs every capability the same way:
    job stopped by its budget is then an error);
 3. `judge(call, outcome) -> verdict tags`, in the server: the SPEC's gates and the keep/reject
    rule (`None`: nothing to judge);
-4. `record(call, outcome, verdict) -> run ids`, in the server: `RunRecord`s through the run store;
-   if the call is cancelled meanwhile they are deleted again (`creates_runs=False`: the step adds
-   to an existing run, and there is nothing to delete);
-5. `answer(call, outcome, run_ids) -> the tool's output`.
+4. `record(call, outcome, verdict) -> Recorded`, in the server: `RunRecord`s through the run
+   store, and anything else the call writes (a service's files, a card's report); if the call is
+   cancelled meanwhile the runs are deleted again (`creates_runs=False`: the step adds to an
+   existing run, and there is nothing to delete);
+5. `answer(call, outcome, recorded) -> the tool's output`.
 
 This module declares, and imports nothing at its top, so the domain and the tools both use it;
 `run_in_job` is the execute step for domain code that runs in a server thread.
@@ -50,6 +51,16 @@ class Plan:
     execute: Callable[[Any, Callable[..., None]], Any] | None = None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the record step wrote: the runs it created (taken back if the call is cancelled, when
+    the capability `creates_runs`) and what else it wrote (a service's files, a card's report),
+    for the answer."""
+
+    run_ids: list[str] = field(default_factory=list)
+    written: Any = None
+
+
 @dataclass
 class Call(Generic[R]):
     """One drive of a capability: what every step sees."""
@@ -78,8 +89,8 @@ class Capability(Generic[R, A]):
     name: str  # for people and logs: "training"
     prepare: Callable[[Call[R]], Plan]
     execute: Callable[[Any, Callable[..., None]], Any]  # a module-level function: it is pickled
-    record: Callable[[Call[R], Any, Verdict | None], list[str]]
-    answer: Callable[[Call[R], Any, list[str]], A]
+    record: Callable[[Call[R], Any, Verdict | None], Recorded]
+    answer: Callable[[Call[R], Any, Recorded], A]
     judge: Callable[[Call[R], Any], Verdict | None] | None = None
     collect: Callable[[Call[R], Any], Any] | None = None
     creates_runs: bool = True

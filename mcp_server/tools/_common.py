@@ -109,20 +109,19 @@ def run_store(workspace: Workspace) -> RunStore:
     return get_store(workspace)
 
 
-async def record_runs(
-    write: Callable[[], list[str]], undo: Callable[[list[str]], None]
-) -> list[str]:
+async def record_runs(write: Callable[[], T], undo: Callable[[T], None]) -> T:
     """Write runs in a worker thread that cancellation cannot interrupt halfway; if the caller was
-    cancelled meanwhile, delete them again, so a cancelled call leaves no run behind."""
+    cancelled meanwhile, `undo` what was written (delete the runs), so a cancelled call leaves no
+    run behind."""
     with anyio.CancelScope(shield=True):
-        run_ids = await run_domain(write)
+        written = await run_domain(write)
     try:
         await anyio.lowlevel.checkpoint()
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(undo, run_ids)
+            await anyio.to_thread.run_sync(undo, written)
         raise
-    return run_ids
+    return written
 
 
 async def run_job_tool(

@@ -56,10 +56,10 @@ async def drive(
         outcome = await _execute(capability, call, plan, progress)
         await progress(plan.steps - 0.5, capability.recording)
         verdict = await _judge(capability, call, outcome)
-        run_ids = await record_runs(
+        recorded = await record_runs(
             lambda: capability.record(call, outcome, verdict), _undo(capability, workspace)
         )
-        return await run_domain(capability.answer, call, outcome, run_ids)
+        return await run_domain(capability.answer, call, outcome, recorded)
 
 
 async def _execute(
@@ -97,8 +97,9 @@ async def _judge(capability: Capability[R, Any], call: Call[R], outcome: Any) ->
 def _undo(capability: Capability[R, Any], workspace: Workspace) -> Any:
     """How a cancelled call takes its runs back: delete them, unless it only added to one."""
     if not capability.creates_runs:
-        return lambda run_ids: None
-    return run_store(workspace).delete_runs
+        return lambda recorded: None
+    store = run_store(workspace)
+    return lambda recorded: store.delete_runs(recorded.run_ids)
 
 
 def judge_against_spec(

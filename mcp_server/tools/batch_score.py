@@ -8,7 +8,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.scoring.job import ScoreOutcome, batch_score_job
 from mcp_server.ml.scoring.request import BatchScoreArgs
 from mcp_server.ml.scoring.run import Scoring, prepare_scoring, record_scoring
@@ -53,7 +53,9 @@ class BatchScoreResult(BaseModel):
     next_step: str = Field(description="What to do next")
 
 
-def _answer(call: Call[BatchScoreArgs], outcome: ScoreOutcome, ids: list[str]) -> BatchScoreResult:
+def _answer(
+    call: Call[BatchScoreArgs], outcome: ScoreOutcome, recorded: Recorded
+) -> BatchScoreResult:
     facts: Scoring = call.facts
     speed = outcome.rows_scored / outcome.seconds if outcome.seconds > 0 else 0.0
     return BatchScoreResult(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core import layout
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.monitoring.card_run import Drawn, card_job, prepare_card, record_card
 from mcp_server.ml.monitoring.requests import CardArgs
 from mcp_server.tools._common import WRITES_FILES
@@ -37,8 +37,8 @@ class CardResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def _answer(call: Call[CardArgs], card: Drawn, ids: list[str]) -> CardResult:
-    base, done = call.facts.base, call.facts.report
+def _answer(call: Call[CardArgs], card: Drawn, recorded: Recorded) -> CardResult:
+    base, done = call.facts.base, recorded.written
     return CardResult(
         run_id=card.run_id,
         title=card.title,

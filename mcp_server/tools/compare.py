@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.fitting.compare import Candidate, compare_job
 from mcp_server.ml.fitting.compare_run import (
     collect_comparison,
@@ -90,14 +90,14 @@ class CompareResult(BaseModel):
 def _answer(
     call: Call[CompareArgs],
     collected: tuple[dict[str, Any], list[Candidate]],
-    ids: list[str],
+    recorded: Recorded,
 ) -> CompareResult:
     from mcp_server.ml.fitting.compare_run import ranked
     from mcp_server.ml.modeling.metrics import higher_is_better
 
     (setup, cands), args = collected, call.request
     metric = setup["metric"]
-    run_of = dict(zip([c.model for c in cands], ids[1:], strict=True))
+    run_of = dict(zip([c.model for c in cands], recorded.run_ids[1:], strict=True))
     board = [
         Entry(
             rank=i,
@@ -111,7 +111,7 @@ def _answer(
         for i, c in enumerate(ranked(cands, metric), start=1)
     ]
     return CompareResult(
-        run_id=ids[0],
+        run_id=recorded.run_ids[0],
         task=setup["task"],
         metric=metric,
         higher_is_better=higher_is_better(metric),

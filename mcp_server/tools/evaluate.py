@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.fitting.evaluate_run import (
     Evaluating,
     prepare_evaluating,
@@ -108,7 +108,9 @@ def _after(call: Call[EvaluateArgs], run_id: str) -> str:
     return after_evaluation(run_id, facts.verdict, facts.spec_id)
 
 
-def _answer(call: Call[EvaluateArgs], outcome: EvaluateOutcome, ids: list[str]) -> CallToolResult:
+def _answer(
+    call: Call[EvaluateArgs], outcome: EvaluateOutcome, recorded: Recorded
+) -> CallToolResult:
     facts: Evaluating = call.facts
     args, base = facts.args, report_base(facts.args.run_id, facts.name)
     result = EvaluateResult(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.export.export_run import (
     Converted,
     export_job,
@@ -83,7 +83,7 @@ def figures(parity: Parity | None) -> ParityFigures | None:
     )
 
 
-def _answer(call: Call[ExportArgs], outcome: Converted, ids: list[str]) -> ExportResult:
+def _answer(call: Call[ExportArgs], outcome: Converted, recorded: Recorded) -> ExportResult:
     args, workspace = call.request, call.workspace
     done = exported(call, outcome)
     return ExportResult(

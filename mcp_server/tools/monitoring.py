@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import RUN_REF
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.monitoring.drift_check import drift_job, prepare_drift, record_drift
 from mcp_server.ml.monitoring.requests import DriftArgs
 from mcp_server.tools._background import long_running
@@ -112,7 +112,7 @@ def _verdict(column: Any, weights: dict[str, float] | None = None) -> ColumnVerd
     )
 
 
-def _answer(call: Call[DriftArgs], outcome: DriftOutcome, ids: list[str]) -> CallToolResult:
+def _answer(call: Call[DriftArgs], outcome: DriftOutcome, recorded: Recorded) -> CallToolResult:
     args, base = call.request, call.facts.base
     report, impact = outcome.report, outcome.impact
     weights = impact.weights

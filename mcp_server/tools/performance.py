@@ -9,7 +9,7 @@ from mcp.types import CallToolResult
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.monitoring.performance_check import (
     Monitored,
     performance_job,
@@ -56,7 +56,7 @@ class PerformanceResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def _answer(call: Call[PerformanceArgs], outcome: Monitored, ids: list[str]) -> CallToolResult:
+def _answer(call: Call[PerformanceArgs], outcome: Monitored, recorded: Recorded) -> CallToolResult:
     out, base = outcome.report, call.facts.base
     result = PerformanceResult(
         run_id=out.run_id,

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.modeling import catalog
 from mcp_server.ml.serving.generate import ServiceFiles
 from mcp_server.ml.serving.requests import ServingArgs
@@ -66,8 +66,8 @@ class ServingResult(BaseModel):
     next_step: str = Field(description="The call to make next")
 
 
-def _answer(call: Call[ServingArgs], outcome: ServiceFiles, ids: list[str]) -> ServingResult:
-    done = call.facts.done
+def _answer(call: Call[ServingArgs], outcome: ServiceFiles, recorded: Recorded) -> ServingResult:
+    done = recorded.written  # `generate.Generated`
     parity = done.parity if done.runtime == "onnx" else None
     run_command, test_command = RUNTIME_COMMANDS.get(done.runtime, (RUN, TEST))
     return ServingResult(

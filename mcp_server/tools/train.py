@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.train_run import (
     data_relative,
@@ -116,10 +116,10 @@ def _judge(call: Call[TrainArgs], outcome: TrainOutcome) -> Verdict:
     )
 
 
-def _answer(call: Call[TrainArgs], outcome: TrainOutcome, run_ids: list[str]) -> TrainResult:
+def _answer(call: Call[TrainArgs], outcome: TrainOutcome, saved: Recorded) -> TrainResult:
     from mcp_server.ml.modeling.metrics import PRIMARY
 
-    workspace, run_id = call.workspace, run_ids[0]
+    workspace, run_id = call.workspace, saved.run_ids[0]
     store = run_store(workspace)
     run = recorded(workspace, store, run_id)
     verdict = store.get_run(run_id).verdict

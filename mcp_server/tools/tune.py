@@ -16,7 +16,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import Task as TaskName
 from mcp_server.files.workspace import Workspace
-from mcp_server.ml.capability import Call, Capability
+from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.ml.tuning.job import TuneOutcome, tune_job
 from mcp_server.ml.tuning.record import record_tune_run
@@ -84,8 +84,8 @@ def _judge(call: Call[TuneArgs], out: TuneOutcome) -> Verdict:
     return cv_verdict(call.workspace, call.request.spec_id, out.metric, out.cv_mean)
 
 
-def _answer(call: Call[TuneArgs], out: TuneOutcome, run_ids: list[str]) -> CallToolResult:
-    result = tune_result(call, out, run_ids[0])
+def _answer(call: Call[TuneArgs], out: TuneOutcome, recorded: Recorded) -> CallToolResult:
+    result = tune_result(call, out, recorded.run_ids[0])
     text = TextContent(type="text", text=result.model_dump_json())
     return CallToolResult(
         content=[text, *_images(call.folder)], structured_content=result.model_dump(mode="json")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.export.requests import ExportArgs
 from mcp_server.ml.export.safe_load import check_model_file
 from mcp_server.ml.tracking import tags
@@ -196,7 +196,7 @@ def _load(workspace: Workspace, job: ExportJob) -> tuple[Any, Schema, str, dict[
     return pipeline, schema, path.stem, {}
 
 
-def record_export(call: Call[ExportArgs], outcome: Converted, verdict: Verdict | None) -> list[str]:
+def record_export(call: Call[ExportArgs], outcome: Converted, verdict: Verdict | None) -> Recorded:
     """The file and its schema into the export folder; an override written on the run. No run
     is created (`creates_runs=False`)."""
     from mcp_server.ml.data.schema import Schema
@@ -211,7 +211,7 @@ def record_export(call: Call[ExportArgs], outcome: Converted, verdict: Verdict |
     data = Path(outcome.staged).read_bytes()
     schema = Schema.from_dict(outcome.schema)
     write_export(call.workspace, facts.key, call.request.format, data, schema, outcome.parity)
-    return []
+    return Recorded()
 
 
 def exported(call: Call[ExportArgs], outcome: Converted) -> Exported:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.fitting.compare import Candidate, CompareRequest
 from mcp_server.ml.fitting.requests import CompareArgs
 from mcp_server.ml.tracking import tags
@@ -80,13 +80,13 @@ def record_comparison_runs(
     call: Call[CompareArgs],
     collected: tuple[dict[str, Any], list[Candidate]],
     verdict: Verdict | None,
-) -> list[str]:
+) -> Recorded:
     from mcp_server.ml.tracking.runs import get_store
 
     setup, cands = collected
     rel = call.workspace.relative(call.facts)
     store = get_store(call.workspace)
-    return record_comparison(store, call.request, rel, setup, cands, call.started_ms)
+    return Recorded(record_comparison(store, call.request, rel, setup, cands, call.started_ms))
 
 
 def compare_request(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.fitting.evaluation import EvaluateOutcome, EvaluateRequest
 from mcp_server.ml.fitting.requests import EvaluateArgs
 from mcp_server.ml.tracking import tags
@@ -61,7 +61,7 @@ def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
 
 def record_evaluation(
     call: Call[EvaluateArgs], outcome: EvaluateOutcome, verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     """The capability's record step: the report into the workspace and onto the evaluated run;
     [that run's id]."""
     from mcp_server.ml.tracking.runs import get_store
@@ -69,7 +69,7 @@ def record_evaluation(
     facts: Evaluating = call.facts
     store = get_store(call.workspace)
     save_evaluation(call.workspace, store, facts.args, outcome, call.folder, facts.name)
-    return [facts.args.run_id]
+    return Recorded([facts.args.run_id])
 
 
 def report_base(run_id: str, name: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
@@ -117,13 +117,13 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
 
 def record_training(
     call: Call[TrainArgs], outcome: TrainOutcome, verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     """The capability's record step: the fit's one run."""
     from mcp_server.ml.tracking.runs import get_store
 
     data_rel = data_relative(call)
     record = train_record(call.request, data_rel, outcome, call.folder, call.started_ms, verdict)
-    return [get_store(call.workspace).record(record)]
+    return Recorded([get_store(call.workspace).record(record)])
 
 
 def train_record(

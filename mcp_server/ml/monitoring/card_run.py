@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.monitoring.requests import CardArgs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from mcp_server.files.workspace import WriteReport
     from mcp_server.ml.tracking.verdict import Verdict
 
 BUDGET_S = 3600.0
@@ -49,7 +48,6 @@ class Carding:
     """Where the card goes, and what record wrote (for the answer)."""
 
     base: str  # relative to the workspace
-    report: WriteReport | None = None
 
 
 def prepare_card(call: Call[CardArgs]) -> Plan:
@@ -92,7 +90,7 @@ def card_job(job: CardJob, progress: Callable[..., None]) -> Drawn:
     )
 
 
-def record_card(call: Call[CardArgs], outcome: Drawn, verdict: Verdict | None) -> list[str]:
+def record_card(call: Call[CardArgs], outcome: Drawn, verdict: Verdict | None) -> Recorded:
     """The card's files into its folder; no run is written."""
     facts: Carding = call.facts
     base = facts.base
@@ -101,5 +99,4 @@ def record_card(call: Call[CardArgs], outcome: Drawn, verdict: Verdict | None) -
         f"{base}/report.html": outcome.html,
     }
     files.update({f"{base}/{name}": data for name, data in outcome.images.items()})
-    facts.report = call.workspace.write_files(files, overwrite=call.request.overwrite)
-    return []
+    return Recorded(written=call.workspace.write_files(files, overwrite=call.request.overwrite))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.monitoring.requests import DriftArgs, DriftRequest
 from mcp_server.ml.monitoring.sources import is_run_ref
 
@@ -97,9 +97,7 @@ def drift_job(job: DriftJob, progress: Callable[..., None]) -> DriftOutcome:
     return run_drift(store, job.request, Path(job.scratch), progress)
 
 
-def record_drift(
-    call: Call[DriftArgs], outcome: DriftOutcome, verdict: Verdict | None
-) -> list[str]:
+def record_drift(call: Call[DriftArgs], outcome: DriftOutcome, verdict: Verdict | None) -> Recorded:
     """The report (and the plot) into the workspace; no run is written."""
     from mcp_server.ml.monitoring.drift_run import report_dict
 
@@ -110,7 +108,7 @@ def record_drift(
     if outcome.plot:
         files[f"{base}/drift.png"] = outcome.plot.read_bytes()
     call.workspace.write_files(files)
-    return []
+    return Recorded()
 
 
 def stamp() -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core import layout
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.monitoring.drift_check import BUDGET_S, check_source, signed_run, stamp
 from mcp_server.ml.monitoring.requests import PerformanceArgs
 
@@ -85,7 +85,7 @@ def performance_job(job: PerformanceJob, progress: Callable[..., None]) -> Monit
 
 def record_performance(
     call: Call[PerformanceArgs], outcome: Monitored, verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     """The report and the plot into the workspace; no run is written."""
     base = call.facts.base
     call.workspace.write_files(
@@ -94,4 +94,4 @@ def record_performance(
             f"{base}/performance.png": outcome.plot.read_bytes(),
         }
     )
-    return []
+    return Recorded()

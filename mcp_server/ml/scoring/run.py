@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.scoring.request import (
     OUTPUT_ROOT,
     PREDICTION,
@@ -144,10 +144,10 @@ def _slug(data_path: str) -> str:
 
 def record_scoring(
     call: Call[BatchScoreArgs], outcome: object, verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     """Nothing to record: the scores are files, the manifest says what is done."""
     facts: Scoring = call.facts
-    return [facts.run_id]
+    return Recorded([facts.run_id])
 
 
 __all__ = ["Scoring", "prepare_scoring", "record_scoring"]

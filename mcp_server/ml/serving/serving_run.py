@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mcp_server.ml.capability import Call, Plan
+from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.serving.generate import ServiceFiles, ServicePlan
 from mcp_server.ml.serving.requests import ServingArgs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from mcp_server.ml.serving.generate import Generated
     from mcp_server.ml.tracking.verdict import Verdict
     from mcp_server.ml.tracking.view import RunView
 
@@ -32,7 +31,6 @@ class Serving:
     plan: ServicePlan
     run: RunView
     verdict: Verdict
-    done: Generated | None = None  # set by `record_serving`
 
 
 def prepare_serving(call: Call[ServingArgs]) -> Plan:
@@ -59,12 +57,13 @@ def serving_job(plan: ServicePlan, progress: Callable[..., None]) -> ServiceFile
 
 def record_serving(
     call: Call[ServingArgs], outcome: ServiceFiles, verdict: Verdict | None
-) -> list[str]:
+) -> Recorded:
     """The override on the run and the service's files; no run is created."""
     from mcp_server.ml.serving.generate import write_service
 
     facts: Serving = call.facts
-    facts.done = write_service(
-        call.workspace, facts.plan, facts.run, facts.verdict, outcome, call.request.overwrite
+    return Recorded(
+        written=write_service(
+            call.workspace, facts.plan, facts.run, facts.verdict, outcome, call.request.overwrite
+        )
     )
-    return []

@@ -13,7 +13,7 @@ from mcp_server.ml.tracking.store import RunRecord
 from mcp_server.ml.tuning.storage import redact
 
 if TYPE_CHECKING:
-    from mcp_server.ml.capability import Call
+    from mcp_server.ml.capability import Call, Recorded
     from mcp_server.ml.tracking.store import MlflowStore
     from mcp_server.ml.tracking.verdict import Verdict
     from mcp_server.ml.tuning.job import TuneOutcome
@@ -122,10 +122,12 @@ def record_tune(
     return record_with_children(store, record, trials)
 
 
-def record_tune_run(call: Call[TuneArgs], out: TuneOutcome, verdict: Verdict | None) -> list[str]:
+def record_tune_run(call: Call[TuneArgs], out: TuneOutcome, verdict: Verdict | None) -> Recorded:
     """The capability's record step: the tune's run and its trials as child runs."""
     from mcp_server.ml.tracking.runs import get_store
     from mcp_server.ml.tracking.verdict import Verdict
 
     store, kept = get_store(call.workspace), verdict or Verdict(None, True)
-    return record_tune(store, call.request, call.facts, out, call.folder, call.started_ms, kept)
+    return Recorded(
+        record_tune(store, call.request, call.facts, out, call.folder, call.started_ms, kept)
+    )
