@@ -24,12 +24,30 @@ OUT = Path(__file__).resolve().parent.parent / "tests" / "slow_tier.txt"
 
 
 def durations(log: str) -> dict[str, float]:
+    """Seconds per test (call + setup + teardown), with a shared fixture's setup charged to its
+    whole module: pytest charges a module- or session-scoped fixture to whichever test ran
+    first, and moving only that test would hand the cost to the next one."""
     per_test: dict[str, float] = defaultdict(float)
+    setups: dict[str, float] = {}
     for line in log.splitlines():
         found = LINE.match(line)
         if found:
             per_test[found.group(3)] += float(found.group(1))
+            if found.group(2) == "setup":
+                setups[found.group(3)] = float(found.group(1))
+    for tests in _modules(per_test).values():
+        shared = [test for test in tests if setups.get(test, 0.0) >= THRESHOLD_S]
+        if len(shared) == 1 and len(tests) > 1:  # one big setup: a fixture the module shares
+            for test in tests:
+                per_test[test] = max(per_test[test], setups[shared[0]])
     return per_test
+
+
+def _modules(per_test: dict[str, float]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for test in per_test:
+        found[test.partition("::")[0]].append(test)
+    return found
 
 
 def _kept_by_hand() -> list[str]:
