@@ -140,6 +140,13 @@ PYTHONDONTWRITEBYTECODE = Setting(
     "generated-code subprocesses write no __pycache__ into the user's project",
     audience="internal",
 )
+PYTEST_DISABLE_PLUGIN_AUTOLOAD = Setting(
+    "PYTEST_DISABLE_PLUGIN_AUTOLOAD",
+    "1",
+    "the generated tests' pytest run: no installed pytest plugin is imported (they need none; "
+    "a large environment's plugins cost seconds per run)",
+    audience="internal",
+)
 PYTHONUNBUFFERED = Setting(
     "PYTHONUNBUFFERED",
     "1",
@@ -198,6 +205,7 @@ ALL = (
     KERAS_BACKEND,
     PYTHONPATH,
     PYTHONDONTWRITEBYTECODE,
+    PYTEST_DISABLE_PLUGIN_AUTOLOAD,
     PYTHONUNBUFFERED,
     TF_CPP_MIN_LOG_LEVEL,
     DVC_NO_ANALYTICS,

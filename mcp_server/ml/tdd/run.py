@@ -105,7 +105,10 @@ def run_pytest(
     args = [*measure, "-m", "pytest", test_rel, *also, f"--junitxml={report}", "-q", "--no-header"]
     args += ["-p", "no:cacheprovider"]
     args += ["-o", "addopts=", "-o", "junit_family=xunit1", "--rootdir", str(root)]
-    done = _run(args, root, extra_env, "pytest")
+    # The generated tests use no plugin: importing every installed one (the server's environment
+    # may hold dozens) would cost seconds of each phase. `coverage run` measures without one.
+    plugins = {settings.PYTEST_DISABLE_PLUGIN_AUTOLOAD.name: "1"}
+    done = _run(args, root, {**plugins, **(extra_env or {})}, "pytest")
     tail = (done.stdout + done.stderr)[-3000:]
     if not report.exists():
         raise MoaiMlError(f"pytest did not run {test_rel} (exit {done.returncode}): {tail[-800:]}")
