@@ -131,10 +131,11 @@ def test_a_server_killed_mid_export_or_mid_generation_leaves_a_workspace_the_nex
 def test_a_server_killed_mid_tdd_phase_leaves_a_workspace_the_next_phase_completes(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
     anyio.run(_call, project, "ml_tdd_red", {"spec_path": "ML-001"})
+    inline = {"spec_path": "ML-001", "background": False}  # killed in the server, not a job
     for after_s in KILL_AFTER_S:
-        _kill_mid_call(project, "ml_tdd_green", {"spec_path": "ML-001"}, after_s)
+        _kill_mid_call(project, "ml_tdd_green", inline, after_s)
         _assert_consistent(project)
-    green = anyio.run(_call, project, "ml_tdd_green", {"spec_path": "ML-001"})
+    green = anyio.run(_call, project, "ml_tdd_green", inline)
     assert green["green"], green
     _assert_consistent(project)
 

@@ -151,7 +151,9 @@ async def test_the_tdd_cycle_of_a_forecast_spec_goes_red_then_green_with_hostile
 
     project = hostile_project(tmp_path / "project")
     async with stdio_client(project) as client:
-        done = await call(client, "ml_tdd_cycle", spec_path="ML-026", package="proj")
+        done = await call(
+            client, "ml_tdd_cycle", spec_path="ML-026", package="proj", background=False
+        )
     red, green, refactor = done["phases"]
     assert red["ok"] and red["tests_total"] == 11 and red["tests_passed"] == 0
     # GREEN's seasonal naive misses the SPEC's MASE gate on 120 days: its tests say so, and

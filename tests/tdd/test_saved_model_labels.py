@@ -36,7 +36,9 @@ async def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_i
         assert structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-003"}))[
             "red_confirmed"
         ]
-        green = structured(await client.call_tool("ml_tdd_green", {"spec_path": "ML-003"}))
+        green = structured(
+            await client.call_tool("ml_tdd_green", {"spec_path": "ML-003", "background": False})
+        )
     assert (
         green["model_path"] == "models/ml_003/model.joblib"
         and (project / "src/ml_project/ml_003/labels.py").is_file()

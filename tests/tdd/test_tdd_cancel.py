@@ -47,7 +47,7 @@ async def test_a_cancelled_tdd_cycle_kills_its_pytest_and_writes_nothing_more(tm
         async with anyio.create_task_group() as tg:
 
             async def cycle() -> None:
-                await client.call_tool("ml_tdd_cycle", {"spec_path": "ML-001"})
+                await client.call_tool("ml_tdd_cycle", {"spec_path": "ML-001", "background": False})
 
             tg.start_soon(cycle)
             assert await _wait(lambda: bool(_pytests_in(project)), 300), "pytest never started"

@@ -34,7 +34,9 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
     async with inprocess_client(project) as client:
         result = structured(
             await client.call_tool(
-                "ml_tdd_cycle", {"spec_path": "ML-001"}, progress_callback=on_progress
+                "ml_tdd_cycle",
+                {"spec_path": "ML-001", "background": False},  # inline: its progress is seen
+                progress_callback=on_progress,
             )
         )
         assert [p["phase"] for p in result["phases"]] == ["red", "green", "refactor"]
@@ -76,43 +78,42 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
 
 
 @pytest.mark.slow
-async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(project):
+@pytest.mark.parametrize(
+    ("spec_id", "gates"),
+    [
+        ("ML-002", {"r2": "max", "mae": "min"}),
+        ("ML-003", {"f1_macro": "max", "accuracy": "max"}),
+    ],
+)
+async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(
+    project, spec_id, gates
+):
     seen: list[str] = []
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         seen.append(f"{progress:.0f}/{total:.0f} {message}")
 
     async with inprocess_client(project) as client:
-        for spec_id, gates in (
-            ("ML-002", {"r2": "max", "mae": "min"}),
-            ("ML-003", {"f1_macro": "max", "accuracy": "max"}),
-        ):
-            red = structured(await client.call_tool("ml_tdd_red", {"spec_path": spec_id}))
-            assert red["red_confirmed"], red["problems"]
-            assert all(
-                "does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"]
-            )
-            seen.clear()
-            green = structured(
-                await client.call_tool(
-                    "ml_tdd_green", {"spec_path": spec_id}, progress_callback=on_progress
-                )
-            )
-            assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], (
-                seen
-            )
-            assert green["green"], green["tests"]
-            assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green[
-                "run_id"
-            ]
-            refactor = structured(await client.call_tool("ml_tdd_refactor", {"spec_path": spec_id}))
-            assert refactor["green"] and len(refactor["cv_results"]) == 3
-            assert refactor["chosen_model"] == refactor["cv_results"][0]["model"]
-            assert all(row["cv_std"] >= 0 and row["fits"] > 0 for row in refactor["cv_results"])
-            assert refactor["run_id"] and refactor["run_id"] != green["run_id"]
-            module = spec_id.lower().replace("-", "_")
-            assert f"src/ml_project/{module}/selection.py" in refactor["files_written"]
-            _tag_lines(project, spec_id, module)
+        inline = {"spec_path": spec_id, "background": False}  # each step's own answer, not a job
+        red = structured(await client.call_tool("ml_tdd_red", inline))
+        assert red["red_confirmed"], red["problems"]
+        assert all(
+            "does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"]
+        )
+        green = structured(
+            await client.call_tool("ml_tdd_green", inline, progress_callback=on_progress)
+        )
+        assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
+        assert green["green"], green["tests"]
+        assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
+        refactor = structured(await client.call_tool("ml_tdd_refactor", inline))
+        assert refactor["green"] and len(refactor["cv_results"]) == 3
+        assert refactor["chosen_model"] == refactor["cv_results"][0]["model"]
+        assert all(row["cv_std"] >= 0 and row["fits"] > 0 for row in refactor["cv_results"])
+        assert refactor["run_id"] and refactor["run_id"] != green["run_id"]
+        module = spec_id.lower().replace("-", "_")
+        assert f"src/ml_project/{module}/selection.py" in refactor["files_written"]
+        _tag_lines(project, spec_id, module)
 
 
 async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
