@@ -9,6 +9,7 @@ estimate next to the measured time). Every function takes the tool's validated a
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ from mcp_server.files.workspace import Workspace
 SAMPLE = 256 * 1024
 SECONDS_PER_CELL = 1.5e-6  # one fit of a cost-0 model; a family costs (1 + cost) times this
 START_S = 1.0  # fixed cost of a call: reading the table, recording the run
-PYTEST_S = 5.0  # one run of the generated tests
+# The TDD phases on 2 shared vCPUs (bench/tdd_cycle.py): ML-001's cycle ran 170-230 s inline on
+# a loaded machine; at load 12 its RED pytest took 14 s (3.4 s CPU), GREEN's tests under coverage
+# 25 s (10 s CPU) beside its training process (2.8 s CPU), and its run 100 s (a cold job process,
+# a new MLflow store). The figures below are a moderately loaded machine's.
+PYTEST_S = 12.0  # one run of the generated tests under coverage, without their fits
+PROCESS_S = 5.0  # a generated module's process: Python, pandas and scikit-learn imported
+RECORD_S = 15.0  # a phase's run: its model refitted in a job process, staged, written to MLflow
+FIT_FLOOR_S = 0.15  # a fit's least cost per unit of (1 + the family's cost) on a small table
 # A fit's cost per column, whatever the rows (reading, profiling, coercing, staging its schema):
 # 300 x 10,000 trained in 124 s on 2 loaded vCPUs, 12 ms a column; half that when idle.
 COLUMN_S = 0.006
@@ -118,37 +126,90 @@ def evaluate_estimate(workspace: Workspace, args: dict[str, Any]) -> float | Non
     return START_S + 3.0 + int(args["cv_folds"]) * fit_seconds(cells, [_first_choice("auto", rows)])
 
 
-def _spec(workspace: Workspace, args: dict[str, Any]) -> tuple[float, list[str], int, int]:
-    from mcp_server.ml.modeling.registry import REGISTRY
+@dataclass(frozen=True)
+class _TddSpec:
+    cells: float  # the training split's cells
+    rows: float  # the training split's rows
+    first: str  # GREEN's model: the registry's first choice
+    candidates: list[str]  # REFACTOR's, each over its small grid
+    folds: int
+    tune_budget_s: float
+
+
+def _spec(workspace: Workspace, args: dict[str, Any]) -> _TddSpec:
+    from mcp_server.ml.modeling.catalog import default_model
     from mcp_server.ml.spec.reader import load_spec
 
     fields = args.get("fields") or {}
     fields = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields)
     spec = load_spec(workspace, args.get("spec_path"), fields)
     cells, rows = _cells(workspace, spec.dataset)
-    candidates = spec.candidates or _task_models(spec.task, rows)[:3]
-    grid = max(
-        (
-            len(REGISTRY[c].small_grid.get(k, [1]))
-            for c in candidates
-            if c in REGISTRY
-            for k in REGISTRY[c].small_grid
-        ),
-        default=1,
+    task = "binary" if spec.task == "auto" else spec.task
+    first = args.get("model") or default_model(task, rows)
+    candidates = spec.candidates or [first, *_task_models(spec.task, rows)[:2]]
+    train = 1 - spec.test_size
+    tune = float(spec.tune_budget_s or 0)
+    return _TddSpec(cells * train, rows * train, first, candidates, spec.cv_folds, tune)
+
+
+def grid_points(model: str) -> int:
+    """The fits of one fold of REFACTOR's grid search: the product of the small grid's sizes."""
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    points = 1
+    for values in REGISTRY[model].small_grid.values() if model in REGISTRY else ():
+        points *= max(len(values), 1)
+    return points
+
+
+def tdd_fit_s(cells: float, model: str, rows: float) -> float:
+    """One fit in a generated project: the cells' cost, with the family's floor (a forest's 200
+    trees cost about a second whatever the table: a small table is no cheaper than that)."""
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    cost = REGISTRY[model].cost if model in REGISTRY else 5
+    return max(fit_seconds(cells, [model], rows), FIT_FLOOR_S * (1 + cost))
+
+
+def _finish_s(spec: _TddSpec, model: str, selection_tests: bool) -> float:
+    """GREEN's and REFACTOR's second half: the pipeline trained (a process) while the tests run
+    (pytest under coverage: the model fitted, refitted for reproducibility and by the CLI test),
+    then the phase's run (the model refitted in a job process and written to MLflow)."""
+    fit = tdd_fit_s(spec.cells, model, spec.rows)
+    tests = PYTEST_S + 3 * fit
+    if selection_tests:  # two candidates at one grid point over two folds, twice
+        half = spec.cells / 2
+        tests += sum(4 * tdd_fit_s(half, c, spec.rows / 2) for c in spec.candidates[:2])
+    return max(tests, PROCESS_S + fit) + RECORD_S + fit
+
+
+def _selection_s(spec: _TddSpec) -> float:
+    """REFACTOR's grid search: every candidate, every grid point, every fold."""
+    cells, rows = (
+        spec.cells * (spec.folds - 1) / spec.folds,
+        spec.rows * (spec.folds - 1) / spec.folds,
     )
-    return cells * (1 - spec.test_size), candidates, spec.cv_folds, grid * 2
+    fits = sum(spec.folds * grid_points(c) * tdd_fit_s(cells, c, rows) for c in spec.candidates)
+    return PROCESS_S + fits
 
 
 def tdd_estimate(phase: str) -> Any:
-    """The estimate of one TDD phase (`red`, `green`, `refactor`) or of the whole `cycle`."""
+    """The estimate of one TDD phase (`red`, `green`, `refactor`) or of the whole `cycle`, from
+    the phases' measured costs (bench/tdd_cycle.py): pytest runs, the processes they start, the
+    phase's MLflow run, and the fits each makes; REFACTOR adds its grid search and, when the SPEC
+    gives `tune_budget_s`, the search and one more trained and tested pipeline."""
 
     def estimate(workspace: Workspace, args: dict[str, Any]) -> float:
+        red = START_S + PYTEST_S
         if phase == "red":
-            return START_S + PYTEST_S
-        cells, candidates, folds, grid = _spec(workspace, args)
-        green = START_S + 2 * PYTEST_S + 2 * fit_seconds(cells, candidates[:1])
-        refactor = green + folds * grid * fit_seconds(cells * (folds - 1) / folds, candidates)
-        return {"green": green, "refactor": refactor, "cycle": PYTEST_S + green + refactor}[phase]
+            return red
+        spec = _spec(workspace, args)
+        green = START_S + _finish_s(spec, spec.first, False)
+        winner = max(spec.candidates, key=lambda c: tdd_fit_s(spec.cells, c, spec.rows))
+        refactor = START_S + _selection_s(spec) + _finish_s(spec, winner, True)
+        if spec.tune_budget_s:
+            refactor += spec.tune_budget_s + _finish_s(spec, winner, True)
+        return {"green": green, "refactor": refactor, "cycle": red + green + refactor}[phase]
 
     return estimate
 
