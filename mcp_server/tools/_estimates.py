@@ -136,13 +136,26 @@ class _TddSpec:
     tune_budget_s: float
 
 
-def _spec(workspace: Workspace, args: dict[str, Any]) -> _TddSpec:
+def _require_tests(workspace: Workspace, spec_id: str, module: str, package: str) -> None:
+    """GREEN and REFACTOR need RED's tests (`phases.require_tests` says the same in the call)."""
+    from mcp_server.files.template_sets import template_set
+
+    test = template_set("tdd").path("test", {"package": package, "module": module})
+    if not (workspace.root / test).is_file():
+        raise Refused(
+            f"{test} does not exist: tests come first. Run ml_tdd_red for {spec_id}, then this step"
+        )
+
+
+def _spec(workspace: Workspace, args: dict[str, Any], phase: str) -> _TddSpec:
     from mcp_server.ml.modeling.catalog import default_model
     from mcp_server.ml.spec.reader import load_spec
 
     fields = args.get("fields") or {}
     fields = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields)
     spec = load_spec(workspace, args.get("spec_path"), fields)
+    if phase in ("green", "refactor"):  # refused now, not as a job that fails the same way
+        _require_tests(workspace, spec.spec_id, spec.module, args.get("package") or "ml_project")
     cells, rows = _cells(workspace, spec.dataset)
     task = "binary" if spec.task == "auto" else spec.task
     first = args.get("model") or default_model(task, rows)
@@ -203,7 +216,7 @@ def tdd_estimate(phase: str) -> Any:
         red = START_S + PYTEST_S
         if phase == "red":
             return red
-        spec = _spec(workspace, args)
+        spec = _spec(workspace, args, phase)
         green = START_S + _finish_s(spec, spec.first, False)
         winner = max(spec.candidates, key=lambda c: tdd_fit_s(spec.cells, c, spec.rows))
         refactor = START_S + _selection_s(spec) + _finish_s(spec, winner, True)

@@ -10,7 +10,7 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.tools._background import INLINE_LIMIT_S
-from mcp_server.tools._estimates import tdd_estimate
+from mcp_server.tools._estimates import Refused, tdd_estimate
 from tests.support import inprocess_client, structured
 
 TABLE = {
@@ -24,6 +24,16 @@ TABLE = {
 
 def _estimates(workspace: Workspace, args: dict[str, object]) -> dict[str, float]:
     return {p: tdd_estimate(p)(workspace, args) for p in ("red", "green", "refactor", "cycle")}
+
+
+@pytest.fixture
+def workspace(project: Path) -> Workspace:
+    """The examples with RED's test files in place (GREEN and REFACTOR are refused without)."""
+    for module in ("ml_001", "ml_002", "ml_003", "ml_090"):
+        test = project / f"tests/ml/test_{module}.py"
+        test.parent.mkdir(parents=True, exist_ok=True)
+        test.write_text("def test_written_by_red():\n    pass\n", encoding="utf-8")
+    return Workspace(project)
 
 
 def test_an_example_cycle_is_estimated_past_the_hosts_patience_and_a_red_phase_within_it(
@@ -45,6 +55,13 @@ def test_refactor_costs_more_with_more_candidates_folds_and_a_tuning_budget(work
     assert refactor(candidates=["logistic_regression", "random_forest"], cv_folds=2) > one
     assert refactor(candidates=["logistic_regression"], cv_folds=5) > one
     assert refactor(candidates=["logistic_regression"], cv_folds=2, tune_budget_s=30) > one + 30
+
+
+def test_green_and_refactor_without_reds_tests_are_refused_before_any_job(project: Path):
+    for phase in ("green", "refactor"):
+        with pytest.raises(Refused, match=r"tests come first\. Run ml_tdd_red for ML-002"):
+            tdd_estimate(phase)(Workspace(project), {"spec_path": "ML-002"})
+    assert tdd_estimate("cycle")(Workspace(project), {"spec_path": "ML-002"}) > 0
 
 
 @pytest.mark.anyio
