@@ -106,8 +106,12 @@ async def run(workspace: Path) -> bool:
             print(f"demo: ml_profile_data failed: {_text(profile)}", file=sys.stderr)
             return False
         print_profile(dict(profile.structured_content or {}))
+        # this client waits up to 900 s, so it asks for the cycle inline to show its progress
+        # (a host that stops waiting after ~60 s gets a job ticket by the cycle's estimate)
         cycle = await client.call_tool(
-            "ml_tdd_cycle", {"spec_path": SPEC_ID}, progress_callback=on_progress
+            "ml_tdd_cycle",
+            {"spec_path": SPEC_ID, "background": False},
+            progress_callback=on_progress,
         )
         if cycle.is_error:
             print(f"demo: ml_tdd_cycle failed: {_text(cycle)}", file=sys.stderr)
