@@ -3,4 +3,4 @@ scikit-learn regressor whose `fit(X, y)` takes the rows (time column, series id,
 whose `predict(X)` forecasts the rows' (series, time) points from the history it saw. `grid` is
 the time axis they share, `base` the history, the season and the conformal intervals."""
 
-__all__ = ["base", "boosted", "ets", "naive", "scoring"]
+__all__ = ["arima", "base", "boosted", "ets", "local", "naive", "scoring", "theta"]

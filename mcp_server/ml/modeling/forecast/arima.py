@@ -1,0 +1,134 @@
+"""(Seasonal) ARIMA per series, with statsmodels' `ARIMA`, its order chosen per series by a small
+automatic search, or fixed by the `order` and `seasonal_order` params.
+
+The search: the differencing `d` from the KPSS test (0, 1 or 2: differenced while the test rejects
+level stationarity at 5 %); the seasonal differencing `D` is 1 when the season's strength (the
+share of the detrended variance the season explains) is at least 0.64, as in Hyndman's auto.arima;
+then the candidate orders (p, q) in `CANDIDATES`, each with a seasonal MA(1) (after seasonal
+differencing) or AR(1) (without it) term, fitted by maximum likelihood, and the lowest AICc kept.
+Each series' forecast is statsmodels' own `ARIMA(y, order, seasonal_order, trend).fit()
+.forecast(steps)` for the chosen order (kept in `chosen_`), kept to `max_steps` steps."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mcp_server.ml.modeling.forecast.local import LocalForecaster
+
+CANDIDATES = ((1, 1), (0, 1), (1, 0), (2, 0), (0, 0), (2, 1), (1, 2))  # (p, q), in this order
+MAX_ORDER = 2  # `max_order` caps p + q among the candidates (the search space's knob)
+SEASON_STRENGTH = 0.64
+
+
+class ArimaForecaster(LocalForecaster):
+    family = "arima"
+
+    def __init__(
+        self,
+        time_column: str = "time",
+        series_id: str | None = None,
+        frequency: str | None = None,
+        season_length: int | None = None,
+        horizon: int | None = None,
+        interval_level: float = 0.9,
+        order: tuple[int, int, int] | None = None,
+        seasonal_order: tuple[int, int, int] | None = None,
+        max_order: int = MAX_ORDER,
+        seasonal: bool = True,
+        max_steps: int | None = None,
+    ) -> None:
+        super().__init__(time_column, series_id, frequency, season_length, horizon, interval_level)
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.max_order = max_order
+        self.seasonal = seasonal
+        self.max_steps = max_steps
+
+    def min_history(self) -> int:
+        """Three whole seasons with a seasonal part (differenced once, two are left to fit), at
+        least ten steps."""
+        return max(3 * int(self.season_), 10) if self._seasonal() else 10
+
+    def _seasonal(self) -> bool:
+        return bool(self.seasonal) and int(self.season_) > 1
+
+    def _fit_one(self, y: Any, steps: int) -> tuple[Any, Any]:
+        if self.order is not None:
+            seasonal = tuple(self.seasonal_order or (0, 0, 0, 0))
+            return _fit(y, tuple(self.order), seasonal).forecast(steps), {
+                "order": tuple(self.order),
+                "seasonal_order": seasonal,
+                "trend": trend_for(tuple(self.order), seasonal),
+            }
+        best, chosen = None, None
+        for order, seasonal in self.candidates(y):
+            try:
+                result = _fit(y, order, seasonal)
+            except (ValueError, ArithmeticError):
+                continue
+            score = result.aicc
+            if math.isfinite(score) and (best is None or score < best.aicc):
+                best = result
+                chosen = {
+                    "order": order,
+                    "seasonal_order": seasonal,
+                    "trend": trend_for(order, seasonal),
+                }
+        if best is None:  # no candidate fitted: a random walk (the naive forecast)
+            best, chosen = _fit(y, (0, 1, 0), (0, 0, 0, 0)), {"order": (0, 1, 0)}
+        return best.forecast(steps), chosen
+
+    def candidates(self, y: Any) -> list[tuple[tuple[int, int, int], tuple[int, int, int, int]]]:
+        """The orders the search fits for `y`: (order, seasonal_order) pairs."""
+        m = int(self.season_)
+        big_d = int(self._seasonal() and season_strength(y, m) >= SEASON_STRENGTH)
+        d = differences(y[m:] - y[:-m] if big_d else y)
+        if self._seasonal():
+            seasonal = (0, 1, 1, m) if big_d else (1, 0, 0, m)
+        else:
+            seasonal = (0, 0, 0, 0)
+        pairs = [(p, q) for p, q in CANDIDATES if p + q <= int(self.max_order)]
+        return [((p, d, q), seasonal) for p, q in pairs]
+
+
+def trend_for(order: tuple[int, ...], seasonal: tuple[int, ...]) -> str | None:
+    """A constant for an undifferenced series (its mean), none once it is differenced."""
+    return "c" if order[1] == 0 and (len(seasonal) < 2 or seasonal[1] == 0) else None
+
+
+def _fit(y: Any, order: tuple[int, ...], seasonal: tuple[int, ...]) -> Any:
+    from statsmodels.tsa.arima.model import ARIMA
+
+    return ARIMA(y, order=order, seasonal_order=seasonal, trend=trend_for(order, seasonal)).fit()
+
+
+def differences(y: Any, most: int = 2) -> int:
+    """How many first differences make `y` level-stationary by the KPSS test at 5 %."""
+    import numpy as np
+    from statsmodels.tsa.stattools import kpss
+
+    for d in range(most):
+        if len(y) < 8 or np.ptp(y) == 0:
+            return d
+        if kpss(y, regression="c", nlags="auto")[1] >= 0.05:
+            return d
+        y = np.diff(y)
+    return most
+
+
+def season_strength(y: Any, m: int) -> float:
+    """1 - var(remainder) / var(season + remainder) of `y` detrended by a moving average of one
+    season (0 when it has less than two seasons)."""
+    import numpy as np
+
+    if len(y) < 2 * m:
+        return 0.0
+    trend = np.convolve(y, np.ones(m) / m, mode="same")
+    edge = m // 2
+    detrended = (y - trend)[edge : len(y) - edge]
+    phases = (np.arange(len(y)) % m)[edge : len(y) - edge]
+    means = np.array([detrended[phases == p].mean() for p in range(m)])
+    rest = detrended - means[phases]
+    total = np.var(detrended)
+    return float(max(0.0, 1 - np.var(rest) / total)) if total > 0 else 0.0
