@@ -145,7 +145,7 @@ def _answer(call: Call[DriftArgs], outcome: DriftOutcome, recorded: Recorded) ->
 
 def _model(args: DriftArgs, outcome: DriftOutcome) -> str | None:
     """The model whose predictions were compared: the one named, else the reference's run."""
-    if outcome.prediction is None:
+    if outcome.prediction is None and outcome.series is None:  # a forecast run's own check
         return None
     return str(args.run_id or args.reference)
 

@@ -31,7 +31,7 @@ def test_a_forecast_spec_is_prepared_with_the_series_template_set_and_its_roles(
     assert prep.templates == "tdd_series"
     assert prep.schema.roles["time_column"] == TIME and prep.schema.roles["series_id"] == SERIES
     assert prep.schema.roles["horizon"] == 14 and prep.schema.roles["season_length"] == 7
-    assert prep.spec.candidates == ["seasonal_naive", "ets", "lgbm_forecast"]
+    assert prep.spec.candidates == ["seasonal_naive", "theta", "ets", "lgbm_forecast"]
     assert "labels" not in prep.paths  # a forecast has no labels to restore
 
 
@@ -62,11 +62,13 @@ def test_hostile_names_render_into_code_ruff_accepts_that_never_imports_mcp_serv
             "errors.py",
             "ets.py",
             "grid.py",
+            "local.py",
             "naive.py",
             "pipeline.py",
             "selection.py",
             "test_ml_026.py",
             "test_ml_026_selection.py",
+            "theta.py",
         ]
     )
     assert not [p for p in written if "mcp_server" in p.read_text(encoding="utf-8")]
@@ -164,7 +166,7 @@ async def test_the_tdd_cycle_of_a_forecast_spec_goes_red_then_green_with_hostile
     assert [m["passed"] for m in done["metrics"]] == [True]
     assert all(check["passed"] for check in done["trust"]), done["trust"]
     board = {row["model"] for row in done["cv_results"]}
-    assert board == {"seasonal_naive", "ets", "lgbm_forecast"}
+    assert board == {"seasonal_naive", "theta", "ets", "lgbm_forecast"}
     folder = project / "src/proj/ml_026"
     assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]
     loaded = subprocess.run(

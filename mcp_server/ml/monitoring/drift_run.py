@@ -31,6 +31,7 @@ class DriftOutcome:
     plot: Path | None
     model_run_id: str | None
     impact: Impact
+    series: list[dict[str, Any]] | None = None  # a forecast run's per-series level and season
 
 
 def run_drift(
@@ -38,8 +39,12 @@ def run_drift(
 ) -> DriftOutcome:
     """The check (in a job process: `drift_check.drift_job`); the plot is drawn into `scratch`."""
     from mcp_server.ml.monitoring.plots import drift_png
+    from mcp_server.ml.monitoring.series_drift import forecast_run, run_series_drift
     from mcp_server.ml.tracking.model_registry import resolve_run_id
 
+    forecasting = forecast_run(store, req)
+    if forecasting is not None:
+        return run_series_drift(store, req, forecasting, scratch, progress)
     progress(1, "reading the reference and current rows")
     reference = load_rows(store, req.reference, scratch)
     current = load_rows(store, req.current, scratch)
@@ -135,6 +140,7 @@ def report_dict(outcome: DriftOutcome) -> dict[str, Any]:
         "prediction": asdict(outcome.prediction) if outcome.prediction else None,
         "model_run_id": outcome.model_run_id,
         "warnings": report.warnings,
+        "series": outcome.series,
     }
 
 

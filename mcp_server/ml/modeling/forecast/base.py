@@ -150,7 +150,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
         Y = np.asarray(self.history_, dtype=float)
         steps = int(self.horizon or self.season_)
-        if (self.last_ - self.first_ + 1).min() < steps + 2 * self.season_ + 2:
+        need = steps + max(2 * self.season_ + 2, self.min_history())
+        if (self.last_ - self.first_ + 1).min() < need:
             return None
         twin = clone(self)
         for name in ("frequency_", "season_", "grid_", "series_", "first_", "scale_"):
