@@ -102,7 +102,12 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         chunks: Annotated[
-            int, Field(ge=1, le=100, description="Equal-size chunks (ignored when period is set)")
+            int,
+            Field(
+                ge=1,
+                le=100,
+                description="Equal-size chunks (not with period; a forecast run: per series)",
+            ),
         ] = 5,
         period: Annotated[
             Literal["D", "W", "M"] | None,

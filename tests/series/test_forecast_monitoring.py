@@ -15,7 +15,7 @@ from tests.series.support import daily_sales
 from tests.support import inprocess_client
 from tests.train_support import call
 
-pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("forecast_monitoring")]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("forecast_monitoring")]
 
 DAYS, LATER, SHIFT = 120, 28, 15.0
 SPEC = """---

@@ -20,7 +20,7 @@ from tests.train_support import call, call_error
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_forecast_tools")]
 
 HORIZON = 14
-FORECASTERS = [name for name, spec in REGISTRY.items() if "timeseries" in spec.data_kinds]
+FORECASTERS = [n for n, s in REGISTRY.items() if "timeseries" in s.data_kinds and s.in_defaults]
 SPEC = f"""---
 id: ML-025
 version: 0.0.1

@@ -91,9 +91,13 @@ def drift_job(job: DriftJob, progress: Callable[..., None]) -> DriftOutcome:
     """The check, in the job process: the run store opened again here, on the same workspace."""
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.monitoring.drift_run import run_drift
+    from mcp_server.ml.monitoring.series_drift import forecast_run, run_series_drift
     from mcp_server.ml.tracking.runs import get_store
 
     store = get_store(Workspace(job.root))
+    forecasting = forecast_run(store, job.request)  # a forecast run: its series' level and season
+    if forecasting is not None:
+        return run_series_drift(store, job.request, forecasting, Path(job.scratch), progress)
     return run_drift(store, job.request, Path(job.scratch), progress)
 
 

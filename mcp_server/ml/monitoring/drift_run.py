@@ -39,12 +39,8 @@ def run_drift(
 ) -> DriftOutcome:
     """The check (in a job process: `drift_check.drift_job`); the plot is drawn into `scratch`."""
     from mcp_server.ml.monitoring.plots import drift_png
-    from mcp_server.ml.monitoring.series_drift import forecast_run, run_series_drift
     from mcp_server.ml.tracking.model_registry import resolve_run_id
 
-    forecasting = forecast_run(store, req)
-    if forecasting is not None:
-        return run_series_drift(store, req, forecasting, scratch, progress)
     progress(1, "reading the reference and current rows")
     reference = load_rows(store, req.reference, scratch)
     current = load_rows(store, req.current, scratch)

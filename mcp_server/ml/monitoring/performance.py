@@ -118,10 +118,6 @@ def monitor(
     run, loaded = store.get_run(run_id), store.load_run(run_id)
     schema = loaded.schema
     metric, gates = spec_gates(specs, run, schema.task)
-    if run.data_kind == "timeseries":
-        from mcp_server.ml.monitoring.series_performance import monitor_forecasts
-
-        return monitor_forecasts(store, req, scratch, run, loaded, metric, gates)
     names = list(dict.fromkeys([metric, *gates]))
     baseline = score_rows(loaded, run_data(store, run, schema.target, scratch).holdout)
     current = load_rows(store, req.current, scratch)

@@ -73,11 +73,14 @@ def performance_job(job: PerformanceJob, progress: Callable[..., None]) -> Monit
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.monitoring.performance import monitor
     from mcp_server.ml.monitoring.plots import chunks_png
+    from mcp_server.ml.monitoring.series_performance import monitor_forecasts
     from mcp_server.ml.tracking.runs import get_store
 
     store = get_store(Workspace(job.root))
     progress(1, "scoring the holdout and the current rows")
-    report = monitor(store, job.request, Path(job.scratch), lambda run: job.spec)
+    forecasts = store.get_run(job.request.run).data_kind == "timeseries"
+    check = monitor_forecasts if forecasts else monitor  # a forecast: against later actuals
+    report = check(store, job.request, Path(job.scratch), lambda run: job.spec)
     progress(3, "drawing the metrics per chunk")
     plot = Path(job.scratch) / "performance.png"
     return Monitored(report, chunks_png(report, plot), plot)

@@ -129,9 +129,10 @@ def series_shifts(
 def _verdict(column: str, shifts: list[SeriesShift], what: str, values: pd.Series) -> ColumnDrift:
     from mcp_server.ml.monitoring.drift import _missing
 
-    p_of = (lambda s: s.level_p) if what == "level" else (lambda s: s.season_p)
-    tested = [s for s in shifts if p_of(s) is not None]
-    drifted = [s for s in tested if (s.level_drifted if what == "level" else s.season_drifted)]
+    level = what == "level"
+    pvalues = {s.series: s.level_p if level else s.season_p for s in shifts}
+    tested = [s for s in shifts if pvalues[s.series] is not None]
+    drifted = [s for s in tested if (s.level_drifted if level else s.season_drifted)]
     out = ColumnDrift(
         column, "series", None, None, None, bool(drifted), missing_current=_missing(values)
     )
@@ -139,8 +140,8 @@ def _verdict(column: str, shifts: list[SeriesShift], what: str, values: pd.Serie
         out.note = f"no series had enough history and new steps to test its {what}"
         return out
     out.test, out.threshold = what, ALPHA
-    out.statistic = min(float(p_of(s)) for s in tested)  # type: ignore[arg-type]
-    if what == "level":
+    out.statistic = min(p for p in pvalues.values() if p is not None)
+    if level:
         drifted.sort(key=lambda s: -abs(s.shift_sigmas or 0.0))
         named = ", ".join(
             f"{s.series} {s.shift:+.4g} ({s.shift_sigmas:+.1f} sd)" for s in drifted[:NAMED_SERIES]

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mcp_server.ml.monitoring.performance import Chunk, PerformanceReport, PerformanceRequest
+    from mcp_server.ml.monitoring.spec_info import SpecReader
     from mcp_server.ml.tracking.runs import RunStore
-    from mcp_server.ml.tracking.view import RunView
 
 FORECAST_METRICS = ("mase", "smape", "rmse", "bias")
 
@@ -38,19 +38,16 @@ def forecast_values(model: Any, X: Any, y: Any, pred: Any) -> dict[str, float | 
 
 
 def monitor_forecasts(
-    store: RunStore,
-    req: PerformanceRequest,
-    scratch: Path,
-    run: RunView,
-    loaded: Any,
-    metric: str,
-    gates: dict[str, float],
+    store: RunStore, req: PerformanceRequest, scratch: Path, specs: SpecReader
 ) -> PerformanceReport:
-    from mcp_server.ml.monitoring.performance import PerformanceReport
+    """`performance.monitor` for a forecast run (`req.run` is its resolved run id)."""
+    from mcp_server.ml.monitoring.performance import PerformanceReport, spec_gates
     from mcp_server.ml.monitoring.sources import load_rows
     from mcp_server.ml.serving.forecast import forecaster_of
     from mcp_server.ml.tracking import tags
 
+    run, loaded = store.get_run(req.run), store.load_run(req.run)
+    metric, gates = spec_gates(specs, run, loaded.schema.task)
     model, target = forecaster_of(loaded.model), loaded.schema.target
     current = load_rows(store, req.current, scratch)
     frame, notes = _actuals(model, current.frame, target)

@@ -65,16 +65,28 @@ def shift_of(
     se = np.sqrt(sigma2 / len(resid) + sigma2 * float(mean_x @ inverse @ mean_x))
     shift = float(resid.mean())
     level_p = float(2 * stats.t.sf(abs(shift) / se, df))
-    phases = cur_pos % max(season, 1)
-    present = np.unique(phases)
-    season_p = None
-    if season > 1 and len(present) >= 2 and len(resid) > len(present):
-        means = np.array([resid[phases == p].mean() for p in present])
-        counts = np.array([np.sum(phases == p) for p in present])
-        between = float(np.sum(counts * (means - shift) ** 2)) / (len(present) - 1)
-        season_p = float(stats.f.sf(between / sigma2, len(present) - 1, df))
+    season_p = _season_p(resid, cur_pos, season, X_cur @ inverse @ X_cur.T, sigma2, df)
     sigmas = shift / float(np.sqrt(sigma2))
     return SeriesShift(name, len(ref_y), len(cur_y), shift, sigmas, level_p, season_p)
+
+
+def _season_p(resid: Any, positions: Any, season: int, spread: Any, sigma2: float, df: int) -> Any:
+    """The F-test that the residuals' per-phase means are equal, with their exact covariance
+    (each residual's own noise plus the fit's extrapolation, `spread` = X_cur (X'X)^-1 X_cur')."""
+    import numpy as np
+    from scipy import stats
+
+    phases = np.asarray(positions).astype(int) % max(season, 1)
+    present = np.unique(phases)
+    k = len(present)
+    if season <= 1 or k < 2 or len(resid) <= k:
+        return None
+    A = np.stack([(phases == p) / np.sum(phases == p) for p in present])  # phase means
+    C = np.eye(k)[1:] - np.eye(k)[0]  # each phase's mean against the first's
+    D = C @ (A @ resid)
+    S = C @ A @ (np.eye(len(resid)) + spread) @ A.T @ C.T
+    statistic = float(D @ np.linalg.solve(S, D)) / (k - 1) / sigma2
+    return float(stats.f.sf(statistic, k - 1, df))
 
 
 def _design(positions: Any, season: int) -> Any:
