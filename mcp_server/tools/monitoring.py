@@ -184,14 +184,14 @@ def register(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = [],  # noqa: B006 - pydantic copies defaults
         psi: Annotated[
-            bool, Field(description="Also compute the population stability index per column")
+            bool, Field(description="Also the population stability index per column")
         ] = False,
         run_id: Annotated[
             str | None,
             Field(
                 pattern=RUN_REF,
                 description="Model (run id or models:/name@alias) whose prediction drift to add; "
-                "default: the reference's run when the reference is a run",
+                "default: the reference's run if it is one",
             ),
         ] = None,
         detail: Annotated[

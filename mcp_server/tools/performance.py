@@ -97,16 +97,14 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         current: Source,
         time_column: Annotated[
             str | None,
-            Field(
-                max_length=1024, description="Column with timestamps to order and chunk the rows by"
-            ),
+            Field(max_length=1024, description="Timestamp column to order and chunk rows by"),
         ] = None,
         chunks: Annotated[
             int,
             Field(
                 ge=1,
                 le=100,
-                description="Equal-size chunks (not with period; a forecast run: per series)",
+                description="Equal-size chunks (ignored when period is set)",
             ),
         ] = 5,
         period: Annotated[
