@@ -42,11 +42,11 @@ def _history(train: pd.DataFrame, store: str) -> np.ndarray:
 def test_arima_forecasts_equal_statsmodels_arima_for_the_order_it_chose_on_each_series():
     from statsmodels.tsa.arima.model import ARIMA
 
-    train = daily_sales(stores=3, days=150, seed=2)
+    train = daily_sales(stores=2, days=100, seed=2)
     model = _fit("arima", train)
     forecaster = model
-    got = model.predict(_next_days(model, train)).reshape(3, HORIZON)
-    for s, store in enumerate(["s0", "s1", "s2"]):
+    got = model.predict(_next_days(model, train)).reshape(2, HORIZON)
+    for s, store in enumerate(["s0", "s1"]):
         chosen = forecaster.chosen_[s]
         assert chosen["seasonal_order"] == (0, 1, 1, 7)  # a weekly pattern: differenced
         with threadpool_limits(1), warnings.catch_warnings():
