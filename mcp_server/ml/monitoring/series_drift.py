@@ -63,7 +63,10 @@ def run_series_drift(
     for side, frame in (("reference", reference), ("current", current)):
         missing = [c for c in [*roles, target] if c not in frame.columns]
         if missing:
-            raise DataError(f"the {side} rows have no {missing} column(s); pass the series' rows")
+            raise DataError(
+                f"the {side} rows have no {missing} column(s); pass reference= and current= "
+                "rows of the series"
+            )
     progress(2, "testing each series' level and season, and the other columns")
     shifts = series_shifts(model, reference, current, target)
     verdicts = [
@@ -101,7 +104,10 @@ def series_shifts(
 
     ref, cur = laid(reference), laid(current)
     if cur.empty:
-        raise DataError(f"the current rows have no values of {target!r} with a time; pass actuals")
+        raise DataError(
+            f"the current rows have no values of {target!r} with a time; pass current= rows "
+            "that have them"
+        )
     grid = TimeGrid(min(ref["t"].min(), cur["t"].min()), model.frequency_)
     ref["p"], cur["p"] = grid.positions(ref["t"]), grid.positions(cur["t"])
     known = dict(tuple(ref.groupby("s")))
@@ -206,6 +212,7 @@ def _table(store: RunStore, ref: str) -> tuple[Any, str]:
     path = store.workspace.resolve(ref)
     if not path.is_file():
         raise DataError(
-            f"{ref!r} is no table in the workspace; pass the new window's rows (CSV or Parquet)"
+            f"{ref!r} is no table in the workspace; give reference= and current= CSV or "
+            "Parquet files"
         )
     return load_table(path), store.workspace.relative(path)

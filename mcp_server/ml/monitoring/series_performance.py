@@ -72,7 +72,7 @@ def _actuals(model: Any, frame: Any, target: str) -> tuple[Any, list[str]]:
     if target not in frame.columns or not frame[target].notna().any():
         raise DataError(
             f"the current rows have no actuals in {target!r}; a forecast is measured against "
-            "actuals: pass the rows once their values have arrived"
+            "actuals: pass current= rows once their values have arrived"
         )
     frame = frame.loc[frame[target].notna()].reset_index(drop=True)
     frame[target] = pd.to_numeric(frame[target], errors="coerce")
@@ -83,7 +83,8 @@ def _actuals(model: Any, frame: Any, target: str) -> tuple[Any, list[str]]:
         notes.append(f"{int((~later).sum())} row(s) at or before the run's history end: not scored")
     if not later.any():
         raise DataError(
-            "every current row is within the run's training history; pass rows later than it"
+            "every current row is within the run's training history; pass current= rows later "
+            "than it"
         )
     return frame.loc[later].reset_index(drop=True), notes
 

@@ -50,14 +50,14 @@ class LocalForecaster(Forecaster):
             short = self.series_[int(np.argmin(length))]
             raise DataError(
                 f"series {short!r} has {int(length.min())} steps; {self.family} needs at least "
-                f"{need} per series (season {self.season_}); give longer history, a shorter "
-                "season_length in the SPEC, or use seasonal_naive"
+                f"{need} per series (season {self.season_}); give longer history, lower the "
+                "SPEC's season_length, or train model=seasonal_naive"
             )
 
     def _forecast(self, steps: int) -> Any:
         if steps > self.forecasts_.shape[1]:
             raise DataError(
                 f"the {self.family} forecast keeps {self.forecasts_.shape[1]} steps past each "
-                f"series' end, {steps} were asked; refit on recent rows or raise its max_steps"
+                f"series' end, {steps} were asked; retrain with ml_train on recent rows"
             )
         return self.forecasts_[:, :steps]
