@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.fitting.holdout_split import grouping_note
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 
@@ -33,6 +34,7 @@ class CompareRequest:
     cache: str | None = None  # folder of cached schemas (see `training.prepare`)
     kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
+    group_column: str | None = None  # the SPEC's: a group's rows stay in one fold
 
 
 @dataclass
@@ -85,6 +87,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         req.drop,
         Path(req.cache) if req.cache else None,
         hinted_kind(req.data_path, req.kind, req.kind_options),
+        req.group_column,
     )
     task = data.schema.task
     models = req.models or for_the_target(
@@ -120,7 +123,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         sha256=data.sha256,
         schema=data.schema.to_dict(),
         candidates=out,
-        warnings=data.warnings,
+        warnings=[*data.warnings, *grouping_note(data, "every CV fold")],
         metric=metric,
     )
 
