@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.fitting.holdout_split import grouping_note
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes, prepare
 
@@ -123,7 +122,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         sha256=data.sha256,
         schema=data.schema.to_dict(),
         candidates=out,
-        warnings=[*data.warnings, *grouping_note(data, "every CV fold")],
+        warnings=data.warnings,
         metric=metric,
     )
 
