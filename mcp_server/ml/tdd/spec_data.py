@@ -127,8 +127,8 @@ def _group_column(frame: Any, spec: MlSpec) -> list[str]:
         return []
     if group not in frame.columns or group == spec.target:
         raise SpecError(
-            f"group_column {group!r} is not a column of {spec.dataset} other than the target; "
-            "name the column that identifies an entity (patient, customer) or remove it"
+            f"the SPEC's group_column {group!r} is not a column of {spec.dataset} other than "
+            "the target; name the column that identifies an entity (patient, customer)"
         )
     return [group]
 
