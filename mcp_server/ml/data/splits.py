@@ -186,4 +186,5 @@ def _joined(first: np.ndarray, other: np.ndarray) -> np.ndarray:
     graph = coo_matrix((np.ones(2 * n, dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     _, first_of_label = np.unique(labels, return_index=True)
-    return first_of_label[labels].astype(np.int64)
+    joined: np.ndarray = first_of_label[labels].astype(np.int64)
+    return joined
