@@ -124,6 +124,7 @@ def record_tune(
 
 def record_tune_run(call: Call[TuneArgs], out: TuneOutcome, verdict: Verdict | None) -> Recorded:
     """The capability's record step: the tune's run and its trials as child runs."""
+    from mcp_server.ml.capability import Recorded
     from mcp_server.ml.tracking.runs import get_store
     from mcp_server.ml.tracking.verdict import Verdict
 
