@@ -11,7 +11,7 @@ TF_STAMP := $(TF_VENV)/.installed
 # Claude Code's own CLI, only for `claude plugin validate` in tests/test_plugin.py (skipped without it)
 CLAUDE_CLI := $(VENV)/claude-cli/node_modules/.bin/claude
 
-.PHONY: demo check test lint bench clean install fuzz claude-cli long-jobs
+.PHONY: demo check test lint bench bench-serving clean install fuzz claude-cli long-jobs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ lint: $(CHECK_STAMP)
 # The fixed cost of a call: a warm ml_train against a plain script, start-up against a bare server.
 bench: $(TEST_STAMP)
 	$(PY) bench/lifecycle.py
+
+# The generated prediction service against a bare FastAPI app doing the same predict, side by side
+# (sequential and concurrent, target >= 0.90 of its throughput); needs Debian's wrk.
+bench-serving: $(TEST_STAMP)
+	$(PY) bench/serving_overhead.py
 
 clean:
 	rm -rf $(VENV) $(TF_VENV) build dist .pytest_cache

@@ -142,7 +142,7 @@ def prepare(work: Path) -> dict[str, Any]:
     bare.mkdir()
     (bare / "main.py").write_text(BARE.replace("SERVICE_DIR", repr(str(service))))
     record = {name: float(value) for name, value in fitted.test.iloc[0].items()}
-    model_id = store.get_run(run_id).data.tags["moai.model_id"]
+    model_id = store.get_run(run_id).model_id
     uri = f"sqlite:///{project / '.moai/ml/mlflow.db'}"
     return {
         "service": service,

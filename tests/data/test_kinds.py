@@ -56,11 +56,13 @@ class OrderedRecords:
 
         return profile_frame(rows, target, task)
 
-    def holdout(self, rows: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, Any]:
+    def holdout(
+        self, rows: Any, y: Any, task: str, test_size: float, seed: int, groups: Any = None
+    ) -> tuple[Any, Any]:
         cut = len(y) - round(len(y) * test_size)
         return np.arange(cut), np.arange(cut, len(y))
 
-    def folds(self, task: str, n_folds: int, seed: int) -> Any:
+    def folds(self, task: str, n_folds: int, seed: int, groups: Any = None) -> Any:
         return KFold(n_splits=n_folds, shuffle=False)
 
     def accepts(self, family: FamilyTraits) -> bool:

@@ -161,6 +161,31 @@ def refind(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
     return _findings(frame, profile)
 
 
+def _copies(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
+    """Rows equal in every column a model may use (not the target, not an identifier): the
+    table kind's splits keep each such group on one side (`splits`), and the profile says so."""
+    from mcp_server.ml.data.splits import group_counts, row_groups
+
+    usable = [
+        i
+        for i, info in enumerate(profile.columns)
+        if info.name != profile.target and info.kind not in (Kind.IDENTIFIER, Kind.CONSTANT)
+    ]
+    if not usable or profile.target is None or len(profile.columns) != frame.shape[1]:
+        return []
+    rows, groups = group_counts(row_groups(frame.iloc[:, usable]))
+    if not groups:
+        return []
+    return [
+        Finding(
+            "copies",
+            f"{rows} rows repeat another row's features ({groups} groups of copies): the "
+            "holdout and every CV fold keep each group on one side, so no copy of a training "
+            "row is scored as unseen",
+        )
+    ]
+
+
 def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
     found: list[Finding] = []
     for info in profile.columns:
@@ -182,6 +207,7 @@ def _findings(frame: pd.DataFrame, profile: Profile) -> list[Finding]:
             )
     if profile.duplicate_rows:
         found.append(Finding("duplicates", f"{profile.duplicate_rows} duplicate rows"))
+    found += _copies(frame, profile)
     if profile.rows < 50:
         found.append(Finding("few_rows", f"only {profile.rows} rows; metrics will be noisy"))
     if profile.target is not None and profile.task is not None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 FEATURE_KINDS = (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN, Kind.DATETIME, Kind.TEXT, Kind.IMAGE)
 MAX_ENUM = 50
+GROUP_COLUMN = "group column"  # why the SPEC's `group_column` is not a feature (`dropped`)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class CompareRequest:
     cache: str | None = None  # folder of cached schemas (see `training.prepare`)
     kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
+    group_column: str | None = None  # the SPEC's: a group's rows stay in one fold
 
 
 @dataclass
@@ -85,6 +86,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         req.drop,
         Path(req.cache) if req.cache else None,
         hinted_kind(req.data_path, req.kind, req.kind_options),
+        req.group_column,
     )
     task = data.schema.task
     models = req.models or for_the_target(

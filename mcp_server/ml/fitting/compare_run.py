@@ -92,6 +92,8 @@ def record_comparison_runs(
 def compare_request(
     workspace: Workspace, args: CompareArgs, path: Path, started: float
 ) -> CompareRequest:
+    from mcp_server.ml.fitting.where import spec_group
+
     return CompareRequest(
         data_path=str(path),
         target=args.target,
@@ -104,6 +106,7 @@ def compare_request(
         params=args.params,
         deadline=started + args.time_budget_s,
         cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
+        group_column=spec_group(workspace, args.spec_id),
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.data.schema import GROUP_COLUMN
 from mcp_server.ml.fitting.holdout_scoring import holdout_evidence, predict_both, score
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import check_classes
@@ -270,7 +271,8 @@ def cross_validate_model(
 
     if isinstance(data, str):
         dropped = [name for name, why in schema.dropped.items() if why == "drop list"]
-        data = prepare(Path(data), schema.target, schema.task, dropped, cache, kind)
+        group = next((n for n, why in schema.dropped.items() if why == GROUP_COLUMN), None)
+        data = prepare(Path(data), schema.target, schema.task, dropped, cache, kind, group)
         schema = data.schema
     check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
     if len(data.y) < folds * 2:
@@ -282,7 +284,7 @@ def cross_validate_model(
             build_pipeline(schema, model, params, seed),
             data.X,
             data.y,
-            cv=data.kind.folds(schema.task, folds, seed),
+            cv=data.kind.folds(schema.task, folds, seed, data.groups),
             scoring=scorers,
             error_score="raise",
         )

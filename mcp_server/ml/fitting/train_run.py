@@ -101,6 +101,8 @@ def _cluster_plan(call: Call[TrainArgs], engine: str) -> Plan:
 
 
 def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Path) -> TrainRequest:
+    from mcp_server.ml.fitting.where import spec_group
+
     return TrainRequest(
         data_path=str(path),
         target=args.target,
@@ -112,6 +114,7 @@ def train_request(workspace: Workspace, args: TrainArgs, path: Path, staging: Pa
         seed=args.seed,
         drop=list(args.drop),
         cache=str(workspace.ensure_dir(layout.SCHEMA_CACHE)),
+        group_column=spec_group(workspace, args.spec_id),
     )
 
 

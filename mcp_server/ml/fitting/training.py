@@ -17,7 +17,7 @@ from mcp_server.ml.fitting.holdout_scoring import (
     score,
     training_prior,
 )
-from mcp_server.ml.fitting.holdout_split import copies_note, holdout_split, split_rows
+from mcp_server.ml.fitting.holdout_split import grouping_note, holdout_split, split_rows
 from mcp_server.ml.fitting.kind_hint import hinted_kind
 from mcp_server.ml.fitting.progress import Progress, no_progress
 from mcp_server.ml.modeling.dataset import Prepared, check_classes, prepare
@@ -41,6 +41,7 @@ class TrainRequest:
     kind: str | None = None  # the kind of data a SPEC or the caller names (None: detected)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
     notes: list[str] = field(default_factory=list)  # what the server decided, for the warnings
+    group_column: str | None = None  # the SPEC's: a group's rows stay on one side of the holdout
 
 
 @dataclass
@@ -135,6 +136,7 @@ def _read(req: TrainRequest, progress: Progress) -> Prepared:
         req.drop,
         Path(req.cache) if req.cache else None,
         hinted_kind(req.data_path, req.kind, req.kind_options),
+        req.group_column,
     )
     check_classes(data.y, data.schema, 2, "a stratified holdout split")
     return data
@@ -151,7 +153,7 @@ class _Fitted:
     test_idx: Any
     train_rows: int
     fit_time_s: float
-    copies: list[str]  # a warning when holdout rows are copies of training rows
+    copies: list[str]  # the rows kept together on one side of the holdout, said
 
     @property
     def estimator_params(self) -> dict[str, Any]:
@@ -168,7 +170,7 @@ def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
 
     schema = data.schema
     train_idx, test_idx = holdout_split(data, req.test_size, req.seed)
-    copies = copies_note(data, train_idx, test_idx)  # before split_rows empties data.X
+    copies = grouping_note(data, "the holdout")  # before split_rows empties data.X
     if req.model == "auto":  # the kind's families: the registry's first choice for tables
         model = default_model_for(data.kind, schema.task, len(data.y))
     else:

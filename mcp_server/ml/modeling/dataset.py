@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.data.schema import GROUP_COLUMN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +38,8 @@ class Prepared:
     raw_example: pd.DataFrame | None = (
         None  # a few feature rows as the table was read (MLflow signature)
     )
+    groups: Any = None  # the SPEC's `group_column` of each labelled row (`kind.holdout`, `folds`)
+    group_column: str | None = None  # that column's name
 
 
 def prepare(
@@ -46,13 +49,17 @@ def prepare(
     drop: list[str] | None = None,
     cache: Path | None = None,
     kind: DataKind | None = None,
+    group_column: str | None = None,
 ) -> Prepared:
     """Read (by the dataset's kind: `kind_for(path)` unless given), profile and build the schema;
     drop rows whose target is missing.
 
     With `cache`, the schema and warnings are kept per (content, kind, target, task, drop): an
     agent that compares, trains and evaluates on one table profiles it once (the leakage checks
-    alone cost seconds on a large table)."""
+    alone cost seconds on a large table).
+
+    `group_column` (the SPEC's) is never a feature; its values of the labelled rows are kept as
+    `groups`, which the kind's holdout and folds keep together."""
     from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
 
@@ -62,11 +69,14 @@ def prepare(
     unknown = [name for name in drop or [] if name not in frame.columns]
     if unknown:
         raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
+    drop = _with_group(frame, path, target, drop, group_column)
     # a kind with options (a series' columns and horizon) keys the cache by them too
     key = _cache_key(sha, target, task, drop, getattr(kind, "cache_key", kind.name))
     schema, warnings = _cached_schema(cache, key) if cache else (None, [])
     if schema is None:
         schema, warnings = schema_from(frame, kind.profile(frame, target, task), drop)
+        if group_column is not None:
+            schema.dropped[group_column] = GROUP_COLUMN
         if cache:
             _store_schema(cache, key, schema, warnings)
     missing = frame[target].isna()
@@ -75,6 +85,7 @@ def prepare(
         frame = frame.loc[~missing]
     rows, columns = int(len(frame) + missing.sum()), int(frame.shape[1])
     example = frame[schema.names].head(RAW_EXAMPLE_ROWS).copy()
+    groups = None if group_column is None else frame[group_column].to_numpy(dtype=object)
     y = encode_target(frame[target], schema)
     return Prepared(
         schema=schema,
@@ -86,7 +97,24 @@ def prepare(
         kind=kind,
         warnings=warnings,
         raw_example=example,
+        groups=groups,
+        group_column=group_column,
     )
+
+
+def _with_group(
+    frame: Any, path: Path, target: str, drop: list[str] | None, group_column: str | None
+) -> list[str]:
+    """The drop list and the SPEC's `group_column`, which names an entity, not a feature."""
+    drop = list(drop or [])
+    if group_column is None:
+        return drop
+    if group_column not in frame.columns or group_column == target:
+        raise DataError(
+            f"the SPEC's group_column {group_column!r} is not a column of {path.name} other "
+            "than the target; name the column that identifies an entity (patient, customer)"
+        )
+    return drop if group_column in drop else [*drop, group_column]
 
 
 def remember_profile(

@@ -39,7 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "horizon": None,
     "frequency": None,
     "season_length": None,
-    # where its fits run (local, local-cluster, tcp://host:port) and a cluster holdout's group
+    # where its fits run (local, local-cluster, tcp://host:port); the column naming an entity
+    # (patient, customer) whose rows every split keeps on one side (`ml/data/splits`)
     "cluster": None,
     "group_column": None,
 }

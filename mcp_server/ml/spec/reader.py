@@ -57,7 +57,7 @@ class MlSpec:
     kind: str | None = None  # the kind of data (`kind:`; None: detected from the dataset)
     kind_options: dict[str, Any] = field(default_factory=dict)  # a series' time_column, horizon...
     cluster: str | None = None  # where its fits run (`ml/cluster/engine.choose`); None: the setting
-    group_column: str | None = None  # a cluster fit's holdout hashes it (rows of a group together)
+    group_column: str | None = None  # an entity's rows stay on one side of every split; no feature
     requirements: list[tuple[str, str]] = field(default_factory=list)  # (GEARS/EARS type, text)
     warnings: list[str] = field(default_factory=list)
     acceptance: list[Scenario] = field(

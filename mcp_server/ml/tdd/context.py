@@ -92,6 +92,8 @@ def common_context(prep: SpecData) -> dict[str, Any]:
         "model_rel": paths["model"],
         "seed": spec.seed,
         "test_size": spec.test_size,
+        "group_statement": assignment("GROUP_COLUMN: str | None = ", spec.group_column),
+        "splits_module": f"{prep.package}.{spec.module}.splits",
         "cv_folds": spec.cv_folds,
         "classes": list(prep.schema.classes),
         "features": {f.name: f.kind for f in prep.schema.features},
@@ -174,7 +176,6 @@ def pipeline_context(
     froms: dict[str, set[str]] = {
         "sklearn.compose": {"ColumnTransformer"},
         "sklearn.impute": {"SimpleImputer"},
-        "sklearn.model_selection": {"train_test_split"},
         "sklearn.pipeline": {"Pipeline"},
         est["module"]: {est["cls"]},
     }
@@ -189,6 +190,7 @@ def pipeline_context(
     froms["typing"] = {"Any"}
     froms["pathlib"] = {"Path"}
     froms[".labels"] = {"LabelRestoringModel"}  # labels.py: written beside the pipeline
+    froms[".splits"] = {"GroupedFolds", "holdout"}  # splits.py: the product's own split
     imports = import_block(
         ["argparse", "hashlib", "importlib", "json", "os", "sys"],
         ["joblib", "numpy", "pandas"],
@@ -222,7 +224,7 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
             f"none of the candidates {spec.candidates} is installed; install the extras they need"
         )
     folds = "KFold" if spec.task == "regression" else "StratifiedKFold"
-    froms: dict[str, set[str]] = {"sklearn.model_selection": {"GridSearchCV", folds}}
+    froms: dict[str, set[str]] = {"sklearn.model_selection": {"GridSearchCV"}}
     for cand in candidates:
         froms.setdefault(cand["module"], set()).add(cand["cls"])
     froms["typing"] = {"Any"}

@@ -157,12 +157,15 @@ def pipeline_files(
 ) -> dict[str, bytes | str]:
     import inspect
 
+    from mcp_server.ml.data import splits
     from mcp_server.ml.modeling import labels
 
     context = builders(prep).pipeline_context(prep, model, params, note)
     files = render("green", context, prep.templates)
     if "labels" in prep.paths:  # the saved model's wrapper, beside the pipeline (a table's set)
         files[prep.paths["labels"]] = inspect.getsource(labels)
+    if "splits" in prep.paths:  # the table's holdout and folds, the product's own module
+        files[prep.paths["splits"]] = inspect.getsource(splits)
     return files
 
 

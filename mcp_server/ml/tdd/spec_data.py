@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.core import layout
 from mcp_server.core.errors import SpecError
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.data.schema import GROUP_COLUMN
 from mcp_server.ml.spec.reader import MlSpec, check_names
 
 if TYPE_CHECKING:
@@ -94,11 +95,13 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         raise SpecError(
             f"drop lists column(s) not in {spec.dataset}: {unknown}; remove them from 'drop'"
         )
+    group = _group_column(frame, spec)
     profile = kind.profile(frame, spec.target, spec.task)
     assert profile.task is not None
     spec.task = profile.task
     check_names(spec, spec.task)
-    schema = build_schema(frame, profile, spec.drop)
+    schema = build_schema(frame, profile, [*spec.drop, *group])
+    schema.dropped.update(dict.fromkeys(group, GROUP_COLUMN))
     if not schema.features:
         raise SpecError(
             f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})"
@@ -115,6 +118,34 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     )
     check_writable(workspace, prep)
     return prep
+
+
+def _group_column(frame: Any, spec: MlSpec) -> list[str]:
+    """The SPEC's `group_column`, as a drop list of its own: it names an entity, not a feature."""
+    group = spec.group_column
+    if group is None:
+        return []
+    if group not in frame.columns or group == spec.target:
+        raise SpecError(
+            f"the SPEC's group_column {group!r} is not a column of {spec.dataset} other than "
+            "the target; name the column that identifies an entity (patient, customer)"
+        )
+    return [group]
+
+
+def spec_split(prep: SpecData) -> tuple[Any, Any, Any, Any, Any]:
+    """The SPEC's holdout as the generated project draws it (the kind's holdout of the coerced
+    features, grouped by copies and the `group_column`): (labelled rows, X, y, train positions,
+    holdout positions)."""
+    from mcp_server.ml.modeling.preprocess import coerce_frame, encode_target
+
+    spec, schema = prep.spec, prep.schema
+    labeled = prep.frame[prep.frame[spec.target].notna()]
+    y = encode_target(labeled[spec.target], schema)
+    X = coerce_frame(labeled, schema)
+    groups = None if spec.group_column is None else labeled[spec.group_column].to_numpy(object)
+    train_idx, test_idx = prep.kind.holdout(X, y, spec.task, spec.test_size, spec.seed, groups)
+    return labeled, X, y, train_idx, test_idx
 
 
 def check_writable(workspace: Workspace, prep: SpecData) -> None:

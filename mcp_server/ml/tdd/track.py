@@ -29,15 +29,12 @@ def fit_equivalent(prep: SpecData, name: str, params: dict[str, Any]) -> tuple[A
     """The domain pipeline fitted on the SPEC's seeded training split (the data kind's holdout,
     the split the kind's generated tests draw); (model, x_train, holdout row positions among the
     labelled rows: what `ml_train` records as `split/holdout_index.npy`)."""
-    from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
+    from mcp_server.ml.modeling.preprocess import build_pipeline
+    from mcp_server.ml.tdd.spec_data import spec_split
 
-    spec, schema = prep.spec, prep.schema
-    labeled = prep.frame[prep.frame[spec.target].notna()]
-    y = encode_target(labeled[spec.target], schema)
-    X = coerce_frame(labeled, schema)
-    train_idx, test_idx = prep.kind.holdout(X, y, spec.task, spec.test_size, spec.seed)
+    _, X, y, train_idx, test_idx = spec_split(prep)
     x_train, y_train = X.iloc[train_idx], y[train_idx]
-    model = build_pipeline(schema, name, params, spec.seed).fit(x_train, y_train)
+    model = build_pipeline(prep.schema, name, params, prep.spec.seed).fit(x_train, y_train)
     return model, x_train, test_idx
 
 

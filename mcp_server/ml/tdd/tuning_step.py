@@ -29,15 +29,13 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     """`tune_job` on the SPEC's training rows (written to `folder`), within the SPEC's budget."""
     import numpy as np
 
-    from mcp_server.ml.modeling.preprocess import encode_target
+    from mcp_server.ml.tdd.spec_data import spec_split
     from mcp_server.ml.tuning.job import TuneRequest, tune_job
     from mcp_server.ml.tuning.storage import study_url
 
     spec = prep.spec
-    labeled = prep.frame[prep.frame[spec.target].notna()]
-    y = encode_target(labeled[spec.target], prep.schema)
     # the same rows the generated pipeline trains on: the data kind's holdout split
-    train_idx, _ = prep.kind.holdout(labeled, y, spec.task, spec.test_size, spec.seed)
+    labeled, _, _, train_idx, _ = spec_split(prep)
     table = folder / "training_rows.csv"
     labeled.iloc[np.sort(train_idx)].to_csv(table, index=False)
     request = TuneRequest(
@@ -55,6 +53,7 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         drop=list(spec.drop),
         cv_folds=spec.cv_folds,
         seed=spec.seed,
+        group_column=spec.group_column,  # the search's folds keep a group together too
     )
     return tune_job(request)
 

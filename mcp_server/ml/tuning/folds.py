@@ -73,7 +73,8 @@ def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
     parts = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for tr, va in data.kind.folds(data.schema.task, folds, seed).split(data.X, data.y):
+        cv = data.kind.folds(data.schema.task, folds, seed, data.groups)
+        for tr, va in cv.split(data.X, data.y):
             if data.schema.roles:
                 parts.append((tr, va, data.X.iloc[tr], data.X.iloc[va]))
                 continue

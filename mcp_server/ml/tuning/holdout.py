@@ -16,13 +16,16 @@ def split_off(data: Any, test_size: float | None, seed: int) -> tuple[Any, Any]:
     if not test_size:
         return data, None
     try:
-        train_idx, test_idx = data.kind.holdout(data.X, data.y, data.schema.task, test_size, seed)
+        train_idx, test_idx = data.kind.holdout(
+            data.X, data.y, data.schema.task, test_size, seed, data.groups
+        )
     except ValueError as exc:
         raise DataError(f"cannot split the data with test_size={test_size}: {exc}") from exc
     train = replace(
         data,
         X=data.X.iloc[train_idx].reset_index(drop=True),
         y=data.y[train_idx],
+        groups=None if data.groups is None else data.groups[train_idx],
     )
     return train, (data.X.iloc[test_idx], data.y[test_idx], test_idx)
 

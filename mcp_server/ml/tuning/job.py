@@ -47,6 +47,7 @@ class TuneRequest:
     test_size: float | None = None  # the SPEC's holdout, kept out of the search (None: no holdout)
     kind: str | None = None  # the SPEC's kind of data (None: detected)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
+    group_column: str | None = None  # the SPEC's: a group's rows stay in one fold, one side
 
 
 @dataclass
@@ -139,6 +140,7 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
         req.drop,
         Path(req.cache) if req.cache else None,
         hinted_kind(req.data_path, req.kind, req.kind_options),
+        req.group_column,
     )
     task = data.schema.task
     metric, families, spaces = check_request(req, task, data.kind, bool(data.schema.roles))
@@ -170,6 +172,7 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
         test_size=req.test_size,
         kind=req.kind,
         kind_options=req.kind_options,
+        group_column=req.group_column,
     )
     return _search_and_refit(req, data, folds, config, progress, holdout)
 

@@ -45,6 +45,7 @@ class SearchConfig:
     test_size: float | None = None  # the SPEC's holdout: no worker's fold sees it
     kind: str | None = None  # the SPEC's kind of data: every worker reads and splits by it
     kind_options: dict[str, Any] = field(default_factory=dict)
+    group_column: str | None = None  # the SPEC's: every worker's folds keep a group together
 
     def to_attr(self) -> dict[str, Any]:
         return asdict(self)

@@ -72,6 +72,7 @@ class TuneArgs:
     test_size: float | None = None  # the SPEC's holdout (set from the SPEC only)
     kind: str | None = None  # the SPEC's kind of data (None: detected, tables)
     kind_options: dict[str, Any] = field(default_factory=dict)  # its options (a series' horizon)
+    group_column: str | None = None  # the SPEC's (set from the SPEC only)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
         test_size=spec.test_size,
         kind=spec.kind,
         kind_options=dict(spec.kind_options),
+        group_column=spec.group_column,
     )
     return filled, spec
 
@@ -237,6 +239,7 @@ def prepare_tune(call: Call[TuneArgs]) -> Plan:
         test_size=args.test_size,
         kind=args.kind,
         kind_options=dict(args.kind_options),
+        group_column=args.group_column,
     )
     grace = kill_after_s(budget) - budget
     what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"

@@ -75,7 +75,15 @@ def run_worker(study_name: str, storage_url: str, n_trials: int | None = None) -
     )
     cache = Path(config.cache) if config.cache else None
     kind = hinted_kind(config.data_path, config.kind, config.kind_options)
-    data = prepare(Path(config.data_path), config.target, config.task, config.drop, cache, kind)
+    data = prepare(
+        Path(config.data_path),
+        config.target,
+        config.task,
+        config.drop,
+        cache,
+        kind,
+        config.group_column,
+    )
     data, _ = split_off(data, config.test_size, config.seed)  # the tool's very training rows
     folds = make_folds(
         data,

@@ -72,15 +72,19 @@ class DataKind(Protocol):
         """The quality profile of the rows `read` returned: task, target summary, findings."""
         ...
 
-    def holdout(self, rows: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, Any]:
+    def holdout(
+        self, rows: Any, y: Any, task: str, test_size: float, seed: int, groups: Any = None
+    ) -> tuple[Any, Any]:
         """Row positions (train, holdout) among `rows` (the labelled rows, in order; `y` their
-        labels, stratified on by kinds that stratify). Depends only on what is given, so the
-        server, a job and the generated project draw the same rows."""
+        labels, stratified on by kinds that stratify; `groups` the SPEC's `group_column` values
+        of those rows, or None: kinds that group keep a group on one side). Depends only on
+        what is given, so the server, a job and the generated project draw the same rows."""
         ...
 
-    def folds(self, task: str, n_folds: int, seed: int) -> Any:
+    def folds(self, task: str, n_folds: int, seed: int, groups: Any = None) -> Any:
         """Cross-validation folds: an object with scikit-learn's `split(X, y)` and
-        `get_n_splits()` (any `cv=` argument scikit-learn takes)."""
+        `get_n_splits()` (any `cv=` argument scikit-learn takes); `groups`, aligned with the X
+        the folds will split, as in `holdout`."""
         ...
 
     def accepts(self, family: FamilyTraits) -> bool:

@@ -116,11 +116,13 @@ class ImageFolderKind:
 
         return profile_images(rows, target, task)
 
-    def holdout(self, rows: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, Any]:
-        return TableKind().holdout(rows, y, task, test_size, seed)
+    def holdout(
+        self, rows: Any, y: Any, task: str, test_size: float, seed: int, groups: Any = None
+    ) -> tuple[Any, Any]:
+        return TableKind().holdout(rows, y, task, test_size, seed, groups)
 
-    def folds(self, task: str, n_folds: int, seed: int) -> Any:
-        return TableKind().folds(task, n_folds, seed)
+    def folds(self, task: str, n_folds: int, seed: int, groups: Any = None) -> Any:
+        return TableKind().folds(task, n_folds, seed, groups)
 
     def accepts(self, family: FamilyTraits) -> bool:
         return named_in_family(self, family)

@@ -1,9 +1,10 @@
 """The first kind of data: a table in one CSV or Parquet file, one row per example.
 
-Reading is `tables.load_table`, profiling `profile.profile_frame`; the holdout is scikit-learn's
-seeded `train_test_split` of the row positions (stratified on the classes), folds are shuffled
-`StratifiedKFold` (classes) or `KFold` (regression), as every tool and the generated TDD project
-did before kinds existed. Every model family of the registry lists "table" by default.
+Reading is `tables.load_table`, profiling `profile.profile_frame`; holdout and folds are
+`splits` (copied into the generated TDD project): scikit-learn's seeded `train_test_split` of
+the row positions (stratified on the classes) and shuffled `StratifiedKFold` / `KFold`, over
+groups when rows are copies of each other or share the SPEC's `group_column`. Every model
+family of the registry lists "table" by default.
 """
 
 from __future__ import annotations
@@ -57,27 +58,22 @@ class TableKind:
 
         return profile_frame(rows, target, task)
 
-    def holdout(self, rows: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, Any]:
-        """scikit-learn's seeded split of the positions: its indices depend only on the row
-        count, the seed and the labels, so splitting the positions alone draws the rows that
-        `train_test_split(X, y, ...)` in the generated project draws."""
-        import numpy as np
-        from sklearn.model_selection import train_test_split
+    def holdout(
+        self, rows: Any, y: Any, task: str, test_size: float, seed: int, groups: Any = None
+    ) -> tuple[Any, Any]:
+        """`splits.holdout`: scikit-learn's seeded split of the positions (its indices depend
+        only on the row count, the seed and the labels, so they are the rows that
+        `train_test_split(X, y, ...)` draws), or of the groups of copies and of `groups`' values
+        when the table has any; the generated project runs the same module."""
+        from mcp_server.ml.data.splits import holdout
 
-        train, test = train_test_split(
-            np.arange(len(y)),
-            test_size=test_size,
-            random_state=seed,
-            stratify=None if task == "regression" else y,
-        )
-        return train, test
+        return holdout(rows, y, task != "regression", test_size, seed, groups)
 
-    def folds(self, task: str, n_folds: int, seed: int) -> Any:
-        from sklearn.model_selection import KFold, StratifiedKFold
+    def folds(self, task: str, n_folds: int, seed: int, groups: Any = None) -> Any:
+        """`splits.GroupedFolds`: shuffled (Stratified)KFold, over groups when there are any."""
+        from mcp_server.ml.data.splits import GroupedFolds
 
-        if task == "regression":
-            return KFold(n_splits=n_folds, shuffle=True, random_state=seed)
-        return StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        return GroupedFolds(n_folds, task != "regression", seed, groups)
 
     def accepts(self, family: FamilyTraits) -> bool:
         return named_in_family(self, family)

@@ -121,15 +121,18 @@ class TimeSeriesKind:
             )
         return self.options.horizon
 
-    def holdout(self, rows: Any, y: Any, task: str, test_size: float, seed: int) -> tuple[Any, Any]:
-        """Each series' last `horizon` steps (test_size and seed do not apply)."""
+    def holdout(
+        self, rows: Any, y: Any, task: str, test_size: float, seed: int, groups: Any = None
+    ) -> tuple[Any, Any]:
+        """Each series' last `horizon` steps (test_size, seed and groups do not apply)."""
         from mcp_server.ml.data.series.split import holdout_positions
 
         return holdout_positions(
             rows, self.time_column(rows), self.options.series_id, self._horizon()
         )
 
-    def folds(self, task: str, n_folds: int, seed: int) -> Any:
+    def folds(self, task: str, n_folds: int, seed: int, groups: Any = None) -> Any:
+        """Rolling-origin folds, time-ordered (groups do not apply)."""
         from mcp_server.ml.data.series.split import RollingOrigin
 
         horizon = self._horizon()
