@@ -135,20 +135,9 @@ def _fit(req: ClusterTrainRequest, frame: Any, table: _Table, progress: Any) -> 
 
 
 def _holdout(frame: Any, pipeline: Any, table: _Table) -> Any:
-    """(y codes, predictions, probabilities or None) of every holdout row, scored on the cluster
-    with the fitted pipeline shipped once."""
-    from dask.delayed import delayed
+    from mcp_server.ml.fitting.cluster_data import score_on_cluster
 
-    from mcp_server.ml.fitting.cluster_data import holdout_meta, holdout_scores
-
-    shipped = delayed(pipeline, pure=True)
-    scored = frame.map_partitions(
-        holdout_scores, shipped, table.schema, table.split, meta=holdout_meta(table.schema)
-    ).compute()
-    probabilities = [f"p{i}" for i in range(max(len(table.schema.classes), 1))]
-    proba = scored[probabilities].to_numpy() if table.schema.task != "regression" else None
-    y = scored["y"].to_numpy()
-    return y, scored["pred"].to_numpy(), proba
+    return score_on_cluster(frame, pipeline, table.schema, table.split)
 
 
 def _example(frame: Any, table: _Table) -> Any:
