@@ -34,12 +34,16 @@ class Split:
 
     def held_out(self, frame: pd.DataFrame) -> np.ndarray:
         """True for the rows of `frame` in the holdout (a pure function of each row)."""
+        return self.buckets(frame) < round(self.test_size * HASH_BUCKETS)
+
+    def buckets(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each row's bucket in [0, HASH_BUCKETS): its hash (of `columns`, keyed by the seed)."""
         import pandas as pd
 
         hashed = pd.util.hash_pandas_object(
             frame[list(self.columns)], index=False, hash_key=f"moai{self.seed:012d}"[-16:]
         ).to_numpy()
-        return (hashed % HASH_BUCKETS) < round(self.test_size * HASH_BUCKETS)
+        return hashed % HASH_BUCKETS
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,25 @@ class Split:
     def from_rule(cls, rule: dict[str, Any]) -> Split:
         """The split a run's `holdout_rule.json` describes (`describe`'s output)."""
         return cls(tuple(rule["columns"]), int(rule["seed"]), float(rule["test_size"]))
+
+
+@dataclass(frozen=True)
+class Fold(Split):
+    """Fold `index` of `folds` drawn by the same hash (a comparison's or a search's folds on the
+    cluster): its rows are `held_out`, the other folds' rows train."""
+
+    folds: int = 5
+    index: int = 0
+
+    def held_out(self, frame: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        fold = self.buckets(frame) * self.folds // HASH_BUCKETS
+        return np.asarray(fold == self.index)
+
+    @classmethod
+    def all_of(cls, columns: tuple[str, ...], seed: int, folds: int) -> list[Fold]:
+        return [cls(columns, seed, 1 / folds, folds, i) for i in range(folds)]
 
 
 def side(frame: pd.DataFrame, split: Split | None, schema: Schema, holdout: bool) -> pd.DataFrame:
@@ -170,6 +193,7 @@ def encoded_meta(width: int, schema: Schema) -> pd.DataFrame:
 
 __all__ = [
     "LABEL",
+    "Fold",
     "Split",
     "check_cluster_schema",
     "encoded_meta",
