@@ -128,14 +128,17 @@ def cluster_evaluate_job(
         frame = dd.from_map(read_file, req.files, meta=empty_like(req.files[0]))
         if schema.target not in frame.columns:
             raise DataError(
-                f"the partitions have no target column {schema.target!r}; evaluation needs "
-                "labelled rows"
+                f"the partitions have no target column {schema.target!r}; pass a data_path "
+                "with labelled rows"
             )
         which = "the holdout" if split else "every labelled row"
         progress(2, f"scoring {which} of {len(req.files)} partitions on {where.describe()}")
         scored = score_on_cluster(frame, model, schema, split)
     if not len(scored[0]):
-        raise DataError(f"the partitions have no rows with a value in {schema.target!r}")
+        raise DataError(
+            f"the partitions have no rows with a value in {schema.target!r}; pass a data_path "
+            "with labelled rows"
+        )
     return _outcome(req, schema, model, scored, f"scored on {where.describe()}", progress)
 
 
