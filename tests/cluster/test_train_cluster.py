@@ -157,16 +157,15 @@ async def test_a_partitioned_dataset_without_a_cluster_is_refused_in_one_line(
     )
 
 
-async def test_a_comparison_of_a_partitioned_dataset_is_refused_pointing_at_ml_train(tmp_path):
+async def test_a_tune_of_a_partitioned_dataset_is_refused_pointing_at_the_cluster_tools(tmp_path):
     partitioned(tmp_path)
     async with inprocess_client(tmp_path) as client:
         result = await client.call_tool(
-            "ml_compare_models", {"data_path": "data/parts/*.parquet", "target": "label"}
+            "ml_tune", {"data_path": "data/parts/*.parquet", "target": "label"}
         )
     assert result.is_error and "\n" not in error_text(result).strip()
-    assert "ml_compare_models reads one table file, and 'data/parts/*.parquet' is a " in (
-        error_text(result)
-    )
+    assert "ml_tune reads one table file, and 'data/parts/*.parquet' is a " in error_text(result)
+    assert "with ml_train or ml_compare_models" in error_text(result)
 
 
 async def test_one_table_file_with_a_cluster_named_trains_in_the_job_process_and_says_so(

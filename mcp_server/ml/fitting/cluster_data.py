@@ -34,12 +34,16 @@ class Split:
 
     def held_out(self, frame: pd.DataFrame) -> np.ndarray:
         """True for the rows of `frame` in the holdout (a pure function of each row)."""
+        return self.buckets(frame) < round(self.test_size * HASH_BUCKETS)
+
+    def buckets(self, frame: pd.DataFrame) -> np.ndarray:
+        """Each row's bucket in [0, HASH_BUCKETS): its hash (of `columns`, keyed by the seed)."""
         import pandas as pd
 
         hashed = pd.util.hash_pandas_object(
             frame[list(self.columns)], index=False, hash_key=f"moai{self.seed:012d}"[-16:]
         ).to_numpy()
-        return (hashed % HASH_BUCKETS) < round(self.test_size * HASH_BUCKETS)
+        return hashed % HASH_BUCKETS
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -47,13 +51,40 @@ class Split:
             "< test_size * 10000",
             "columns": list(self.columns),
             "hash_key": f"moai{self.seed:012d}"[-16:],
+            "seed": self.seed,
             "test_size": self.test_size,
         }
 
+    @classmethod
+    def from_rule(cls, rule: dict[str, Any]) -> Split:
+        """The split a run's `holdout_rule.json` describes (`describe`'s output)."""
+        return cls(tuple(rule["columns"]), int(rule["seed"]), float(rule["test_size"]))
 
-def side(frame: pd.DataFrame, split: Split, schema: Schema, holdout: bool) -> pd.DataFrame:
-    """The partition's rows of one side with a known target."""
+
+@dataclass(frozen=True)
+class Fold(Split):
+    """Fold `index` of `folds` drawn by the same hash (a comparison's or a search's folds on the
+    cluster): its rows are `held_out`, the other folds' rows train."""
+
+    folds: int = 5
+    index: int = 0
+
+    def held_out(self, frame: pd.DataFrame) -> np.ndarray:
+        import numpy as np
+
+        fold = self.buckets(frame) * self.folds // HASH_BUCKETS
+        return np.asarray(fold == self.index)
+
+    @classmethod
+    def all_of(cls, columns: tuple[str, ...], seed: int, folds: int) -> list[Fold]:
+        return [cls(columns, seed, 1 / folds, folds, i) for i in range(folds)]
+
+
+def side(frame: pd.DataFrame, split: Split | None, schema: Schema, holdout: bool) -> pd.DataFrame:
+    """The partition's rows of one side with a known target (every one without a split)."""
     rows = frame.loc[frame[schema.target].notna()]
+    if split is None:
+        return rows
     chosen: pd.DataFrame = rows.loc[split.held_out(rows) == holdout]
     return chosen
 
@@ -97,9 +128,12 @@ def encoded_part(frame: pd.DataFrame, pre: Any, schema: Schema, split: Split) ->
     return out
 
 
-def holdout_scores(frame: pd.DataFrame, model: Any, schema: Schema, split: Split) -> pd.DataFrame:
-    """One partition's holdout rows scored by the fitted pipeline: target codes, predictions and
-    class probabilities (what the job's metrics need, a few numbers a row)."""
+def holdout_scores(
+    frame: pd.DataFrame, model: Any, schema: Schema, split: Split | None
+) -> pd.DataFrame:
+    """One partition's holdout rows (every labelled row without a split) scored by the fitted
+    pipeline: target codes, predictions and class probabilities (what the metrics need, a few
+    numbers a row)."""
     import numpy as np
     import pandas as pd
 
@@ -119,6 +153,23 @@ def holdout_scores(frame: pd.DataFrame, model: Any, schema: Schema, split: Split
     for i in range(width):
         out[f"p{i}"] = np.asarray(proba)[:, i] if proba is not None else np.nan
     return out
+
+
+def score_on_cluster(frame: Any, model: Any, schema: Schema, split: Split | None) -> Any:
+    """(y codes, predictions, probabilities or None) of every holdout row (every labelled row
+    without a split), each partition scored where it lies with the model shipped once; in the
+    partitions' order, so the training's holdout and its evaluation see the same rows alike."""
+    from dask.delayed import delayed
+
+    shipped = delayed(model, pure=True)
+    scored = frame.map_partitions(
+        holdout_scores, shipped, schema, split, meta=holdout_meta(schema)
+    ).compute()
+    probabilities = [f"p{i}" for i in range(max(len(schema.classes), 1))]
+    if schema.task == "regression":
+        return scored["y"].to_numpy(), scored["pred"].to_numpy(), None
+    pred = scored["pred"].to_numpy().astype("int64")  # class codes, as a local fit predicts
+    return scored["y"].to_numpy(), pred, scored[probabilities].to_numpy()
 
 
 def holdout_meta(schema: Schema) -> pd.DataFrame:
@@ -142,6 +193,7 @@ def encoded_meta(width: int, schema: Schema) -> pd.DataFrame:
 
 __all__ = [
     "LABEL",
+    "Fold",
     "Split",
     "check_cluster_schema",
     "encoded_meta",
@@ -149,5 +201,6 @@ __all__ = [
     "holdout_meta",
     "holdout_scores",
     "per_partition",
+    "score_on_cluster",
     "side",
 ]

@@ -21,8 +21,6 @@ class Staged:
 
 
 def stage(req: Any, schema: Any, pipeline: Any, example: Any, scored: Any, split: Any) -> Staged:
-    import numpy as np
-
     from mcp_server.ml.fitting.holdout_scoring import one_row_latency_ms, score
     from mcp_server.ml.fitting.plots import train_plots
     from mcp_server.ml.modeling.preprocess import coerce_frame
@@ -30,8 +28,6 @@ def stage(req: Any, schema: Any, pipeline: Any, example: Any, scored: Any, split
     from mcp_server.ml.tracking.artifacts import simple_params, stage_model, write_moai_dir
 
     y, pred, proba = scored
-    if schema.task != "regression":
-        pred = np.asarray(pred, dtype=np.int64)
     metrics, matrix = score(schema.task, y, pred, proba, len(schema.classes))
     staging = Path(req.staging)
     rule = {**split.describe(), "files": len(req.files), "fingerprint": req.fingerprint}

@@ -47,9 +47,9 @@ def cluster_train_job(req: ClusterTrainRequest, progress: Progress = no_progress
     with open_engine(req.engine) as (_client, where):
         progress(1, f"profiling {len(req.files)} partitions on {where.describe()}")
         frame = dd.from_map(read_file, req.files, meta=empty_like(req.files[0]))
-        table = _table(req, frame)
+        table = cluster_table(req, frame)
         progress(2, "preprocessing statistics of the training rows")
-        fitted = _fit(req, frame, table, progress)
+        fitted = fit_pipeline(req, frame, table, progress)
         progress(4, "scoring the holdout on the cluster")
         scored = _holdout(frame, fitted.pipeline, table)
         example = _example(frame, table)
@@ -58,7 +58,7 @@ def cluster_train_job(req: ClusterTrainRequest, progress: Progress = no_progress
 
 
 @dataclass
-class _Table:
+class Table:
     schema: Any
     split: Any
     rows: int
@@ -68,13 +68,13 @@ class _Table:
 
 
 @dataclass
-class _Fitted:
+class Fitted:
     pipeline: Any
     fit_time_s: float
     stats: dict[str, Any]
 
 
-def _table(req: ClusterTrainRequest, frame: Any) -> _Table:
+def cluster_table(req: ClusterTrainRequest, frame: Any) -> Table:
     """The schema the single-machine `prepare` would build, its classes exact."""
     from mcp_server.ml.data.partitioned_profile import profile_frame_dask
     from mcp_server.ml.fitting.cluster_data import Split, check_cluster_schema
@@ -92,7 +92,7 @@ def _table(req: ClusterTrainRequest, frame: Any) -> _Table:
     if missing:
         warnings.append(f"{int(missing)} rows with a missing target were left out")
     split = Split(columns, req.seed, req.test_size)
-    return _Table(schema, split, profile.rows, len(frame.columns), warnings)
+    return Table(schema, split, profile.rows, len(frame.columns), warnings)
 
 
 def _classes(frame: Any, target: str) -> list[Any]:
@@ -107,7 +107,7 @@ def _values(part: Any, target: str) -> set[Any]:
     return set(part[target].dropna().unique().tolist())
 
 
-def _fit(req: ClusterTrainRequest, frame: Any, table: _Table, progress: Any) -> Any:
+def fit_pipeline(req: ClusterTrainRequest, frame: Any, table: Table, progress: Any) -> Any:
     from sklearn.pipeline import Pipeline
 
     from mcp_server.ml.fitting.cluster_data import LABEL, encoded_meta, encoded_part
@@ -131,27 +131,16 @@ def _fit(req: ClusterTrainRequest, frame: Any, table: _Table, progress: Any) -> 
     model = fit_on_cluster(req.model, schema.task, pipeline.named_steps["model"], X, y)
     fit_time = time.perf_counter() - started
     del encoded, X, y  # the cluster's copy of the matrix goes
-    return _Fitted(Pipeline([("preprocess", pre), ("model", model)]), fit_time, stats)
+    return Fitted(Pipeline([("preprocess", pre), ("model", model)]), fit_time, stats)
 
 
-def _holdout(frame: Any, pipeline: Any, table: _Table) -> Any:
-    """(y codes, predictions, probabilities or None) of every holdout row, scored on the cluster
-    with the fitted pipeline shipped once."""
-    from dask.delayed import delayed
+def _holdout(frame: Any, pipeline: Any, table: Table) -> Any:
+    from mcp_server.ml.fitting.cluster_data import score_on_cluster
 
-    from mcp_server.ml.fitting.cluster_data import holdout_meta, holdout_scores
-
-    shipped = delayed(pipeline, pure=True)
-    scored = frame.map_partitions(
-        holdout_scores, shipped, table.schema, table.split, meta=holdout_meta(table.schema)
-    ).compute()
-    probabilities = [f"p{i}" for i in range(max(len(table.schema.classes), 1))]
-    proba = scored[probabilities].to_numpy() if table.schema.task != "regression" else None
-    y = scored["y"].to_numpy()
-    return y, scored["pred"].to_numpy(), proba
+    return score_on_cluster(frame, pipeline, table.schema, table.split)
 
 
-def _example(frame: Any, table: _Table) -> Any:
+def _example(frame: Any, table: Table) -> Any:
     """A few holdout rows as the table holds them (the MLflow signature, the latency probe)."""
     from mcp_server.ml.fitting.cluster_data import side
 
@@ -163,7 +152,7 @@ def _example(frame: Any, table: _Table) -> Any:
 
 
 def _outcome(
-    req: ClusterTrainRequest, table: _Table, fitted: _Fitted, scored: Any, example: Any, where: Any
+    req: ClusterTrainRequest, table: Table, fitted: Fitted, scored: Any, example: Any, where: Any
 ) -> TrainOutcome:
     from mcp_server.ml.fitting.cluster_stage import stage
 
@@ -192,4 +181,11 @@ def _outcome(
     )
 
 
-__all__ = ["ClusterTrainRequest", "cluster_train_job"]
+__all__ = [
+    "ClusterTrainRequest",
+    "Fitted",
+    "Table",
+    "cluster_table",
+    "cluster_train_job",
+    "fit_pipeline",
+]

@@ -30,10 +30,8 @@ def check_compare(
     """The dataset's path and the kind of data the request or its SPEC names (with options)."""
     from mcp_server.ml.data.kinds.registry import kind_for
     from mcp_server.ml.fitting.kind_hint import resolve_kind
-    from mcp_server.ml.fitting.where import refuse_partitioned
     from mcp_server.ml.modeling.catalog import get_spec
 
-    refuse_partitioned(workspace, args.data_path, args.kind, "ml_compare_models")
     path = workspace.resolve(args.data_path, must_exist=True)
     for name in args.models or []:
         get_spec(name)
@@ -47,7 +45,16 @@ DEFAULT_STEPS = 14  # progress steps when every registered model that fits the t
 
 
 def prepare_comparison(call: Call[CompareArgs]) -> Plan:
+    """Where the comparison runs (a partitioned dataset: on the Dask cluster,
+    `cluster_compare`), the checks, then the job's request."""
+    from mcp_server.ml.fitting.cluster_compare import cluster_compare_plan
+    from mcp_server.ml.fitting.where import fit_engine, partitioned_table
+
     args = call.request
+    if partitioned_table(call.workspace, args.data_path, args.kind):
+        engine = fit_engine(call.workspace, args.spec_id)
+        steps = (len(args.models) if args.models else 2) + 2
+        return cluster_compare_plan(call, engine, steps, GRACE_S)
     path, kind, options = check_compare(call.workspace, args)
     request = compare_request(call.workspace, args, path, call.started)
     request.kind, request.kind_options = kind, options
@@ -84,7 +91,8 @@ def record_comparison_runs(
     from mcp_server.ml.tracking.runs import get_store
 
     setup, cands = collected
-    rel = call.workspace.relative(call.facts)
+    facts = call.facts  # the table's path, or a partitioned dataset as the caller named it
+    rel = facts if isinstance(facts, str) else call.workspace.relative(facts)
     store = get_store(call.workspace)
     return Recorded(record_comparison(store, call.request, rel, setup, cands, call.started_ms))
 

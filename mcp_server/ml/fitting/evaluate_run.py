@@ -42,6 +42,7 @@ class Evaluating:
 def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
     """The capability's prepare step: `models:/` references resolved, the model's signature
     checked, everything the job needs read from the run store."""
+    from mcp_server.ml.fitting.cluster_evaluate import cluster_plan
     from mcp_server.ml.fitting.evaluation import EVAL_STEPS
     from mcp_server.ml.tracking.model_registry import resolve_run_id
     from mcp_server.ml.tracking.runs import get_store
@@ -49,6 +50,11 @@ def prepare_evaluating(call: Call[EvaluateArgs]) -> Plan:
     store = get_store(call.workspace)
     args = replace(call.request, run_id=resolve_run_id(store, call.request.run_id))
     run = store.get_run(args.run_id)
+    clustered = cluster_plan(call.workspace, store, args, call.folder, run)
+    if clustered is not None:  # partitions: scored on the Dask cluster
+        plan, sha = clustered
+        name = evaluation_name(args.data_path, sha)
+        return replace(plan, facts=Evaluating(args, name, run.verdict, run.spec_id))
     request, name = prepare_evaluation(call.workspace, store, args, call.folder, run)
     return Plan(
         payload=request,

@@ -42,7 +42,8 @@ def refuse_partitioned(workspace: Workspace, data_path: str, kind: str | None, t
         able = " or ".join(cluster_families("binary")) or "a boosted family"
         raise MoaiMlError(
             f"{tool} reads one table file, and {data_path!r} is a partitioned dataset; train "
-            f"{able} on it with ml_train (on the Dask cluster), or give one file"
+            f"{able} on it on the Dask cluster with ml_train or ml_compare_models, or give one "
+            "file"
         )
 
 

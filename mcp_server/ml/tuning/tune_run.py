@@ -135,11 +135,13 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
 def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
     """Everything checkable before a process starts: path, names, spaces, metric, storage; the
     table's path and the study's storage URL."""
+    from mcp_server.ml.fitting.where import refuse_partitioned
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
     from mcp_server.ml.tuning.spaces import normalise
     from mcp_server.ml.tuning.storage import check_reachable, study_url
 
+    refuse_partitioned(workspace, str(args.data_path), None, "ml_tune")
     path = workspace.resolve(str(args.data_path), must_exist=True)
     for name in args.models or []:
         get_spec(name)
