@@ -14,7 +14,7 @@ from mcp_server.core import settings
 from tests.cluster.test_train_cluster import partitioned
 from tests.support import error_text, inprocess_client, structured
 
-pytestmark = [pytest.mark.anyio]
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("dask_compare")]
 TREES = {"n_estimators": 30}
 FOLDS = 2
 
@@ -38,7 +38,6 @@ def one_process_cv(frame: Any, schema: Any) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("dask_compare")
 async def test_boosters_compared_on_the_cluster_score_their_hash_folds_as_one_process_does(
     tmp_path, dask_cluster, monkeypatch
 ):

@@ -22,7 +22,7 @@ SEASON_STRENGTH = 0.64
 
 
 class ArimaForecaster(LocalForecaster):
-    family = "arima"
+    label = "ARIMA"  # in messages
 
     def __init__(
         self,

@@ -14,9 +14,9 @@ from mcp_server.ml.modeling.forecast.base import Forecaster
 
 
 class LocalForecaster(Forecaster):
-    """The per-series loop and the kept forecasts; subclasses give `_fit_one` and `family`."""
+    """The per-series loop and the kept forecasts; subclasses give `_fit_one` and `label`."""
 
-    family = "local"
+    label = "the local model"  # in messages; each subclass names itself
     max_steps: int | None = None
 
     def _fit_one(self, y: Any, steps: int) -> tuple[Any, Any]:
@@ -49,15 +49,15 @@ class LocalForecaster(Forecaster):
         if length.min() < need:
             short = self.series_[int(np.argmin(length))]
             raise DataError(
-                f"series {short!r} has {int(length.min())} steps; {self.family} needs at least "
-                f"{need} per series (season {self.season_}); give longer history, lower the "
-                "SPEC's season_length, or train model=seasonal_naive"
+                f"series {short!r} has {int(length.min())} steps; {self.label} needs at least "
+                f"{need} per series (season {self.season_}); give longer history or lower the "
+                "SPEC's season_length"
             )
 
     def _forecast(self, steps: int) -> Any:
         if steps > self.forecasts_.shape[1]:
             raise DataError(
-                f"the {self.family} forecast keeps {self.forecasts_.shape[1]} steps past each "
+                f"the {self.label} forecast keeps {self.forecasts_.shape[1]} steps past each "
                 f"series' end, {steps} were asked; retrain with ml_train on recent rows"
             )
         return self.forecasts_[:, :steps]

@@ -11,7 +11,7 @@ from mcp_server.ml.modeling.forecast.local import LocalForecaster
 
 
 class ThetaForecaster(LocalForecaster):
-    family = "theta"
+    label = "Theta"  # in messages
 
     def __init__(
         self,
