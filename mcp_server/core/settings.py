@@ -186,35 +186,6 @@ TUNE_GRACE_S = Setting(
 SAFE_PATH = Setting(
     "PYTHONSAFEPATH", "1", "no product process imports from its cwd", audience="internal"
 )
-ALL = (
-    TRACKING_URI,
-    MLFLOW_LOGGING_LEVEL,
-    THREADS,
-    MAX_MEMORY_MB,
-    OMP_NUM_THREADS,
-    SIGNING_KEY,
-    KEY_DIR,
-    XDG_CONFIG_HOME,
-    TRACKERS,
-    WANDB_MODE,
-    WANDB_PROJECT,
-    HIDE_MODULES,
-    METRICS_OUT,
-    TOKEN,
-    TF_PYTHON,
-    KERAS_BACKEND,
-    PYTHONPATH,
-    PYTHONDONTWRITEBYTECODE,
-    PYTEST_DISABLE_PLUGIN_AUTOLOAD,
-    PYTHONUNBUFFERED,
-    TF_CPP_MIN_LOG_LEVEL,
-    DVC_NO_ANALYTICS,
-    DO_NOT_TRACK,
-    CI,
-    CLUSTER,
-    TUNE_GRACE_S,
-    SAFE_PATH,
-)
 DVC_QUIET = (DVC_NO_ANALYTICS, DO_NOT_TRACK, CI)  # the tools never phone home for the user
 
 # The generated prediction service's own variables (templates/serving): its code reads them by
@@ -255,14 +226,17 @@ PREDICTION_LOG_KEEP = Setting(
     "the newest prediction log files kept",
     audience="service",
 )
-SERVICE = (
-    SERVICE_API_KEY,
-    MAX_BODY_BYTES,
-    PREDICT_THREADS,
-    PREDICTION_LOG,
-    PREDICTION_LOG_MAX_MB,
-    PREDICTION_LOG_KEEP,
-)
+
+
+def _defined(service: bool) -> tuple[Setting, ...]:
+    """The settings above, in the order they are defined (README's tables list them so): the
+    generated service's own, or the product's."""
+    found = [s for s in list(globals().values()) if isinstance(s, Setting)]
+    return tuple(s for s in found if (s.audience == "service") == service)
+
+
+ALL = _defined(service=False)
+SERVICE = _defined(service=True)
 
 
 def threads() -> int:
