@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mcp_server.processes.background import JOBS
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, stdio_client, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -37,7 +37,7 @@ def _alive(pid: int) -> bool:
 
 async def _poll(project: Path, job_id: str, until: tuple[str, ...], limit_s: float = 300) -> dict:
     deadline = time.monotonic() + limit_s
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:  # a new client; its transport is not tested
         while time.monotonic() < deadline:
             status = structured(
                 await client.call_tool("ml_job_status", {"job_id": job_id, "wait_s": 20})
@@ -66,7 +66,7 @@ async def test_a_background_compare_outlives_its_client_and_a_new_client_gets_th
     result = status["result"]
     assert {e["model"] for e in result["leaderboard"]} == set(COMPARE["models"])
     assert result["cv_folds"] == 5 and result["best_model"] in COMPARE["models"]
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         run = structured(await client.call_tool("ml_get_run", {"run_id": result["run_id"]}))
         assert run["run"]["run_id"] == result["run_id"], (
             "the job recorded its runs in the workspace's store"
@@ -84,7 +84,7 @@ async def test_cancelling_a_running_job_stops_its_processes_and_records_nothing(
         "models": ["random_forest"],
         "params": {"random_forest": {"n_estimators": 4000}},
     }
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         job_id = structured(
             await client.call_tool("ml_compare_models", {**slow, "background": True})
         )["job_id"]
@@ -110,7 +110,7 @@ async def test_cancelling_a_running_job_stops_its_processes_and_records_nothing(
 
 
 async def test_job_tools_refuse_unknown_ids_and_explain_in_one_line(project: Path):
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         missing = await client.call_tool("ml_job_status", {"job_id": "j20260101-000000-abcdef"})
         assert missing.is_error and "no job 'j20260101-000000-abcdef'" in error_text(missing)
         bad = await client.call_tool("ml_job_cancel", {"job_id": "../../etc"})
@@ -189,7 +189,7 @@ async def test_a_call_estimated_past_the_hosts_patience_runs_as_a_job_and_says_w
     wide = pd.DataFrame(rng.normal(size=(60_000, 30)), columns=[f"x{i}" for i in range(30)])
     wide["y"] = (wide["x0"] + rng.normal(size=len(wide)) > 0).astype(int)
     wide.to_csv(project / "data/big.csv", index=False)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         started = time.monotonic()
         reply = structured(
             await client.call_tool(

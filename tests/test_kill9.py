@@ -19,7 +19,13 @@ import pytest
 
 from mcp_server.core import layout
 from mcp_server.processes.background import JOBS
-from tests.support import copy_examples, stdio_client, structured
+from tests.support import (
+    copy_examples,
+    copy_workspace,
+    inprocess_client,
+    stdio_client,
+    structured,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kill9")]
 KILL_AFTER_S = (0.5, 3.0)  # early (loading), late (fitting or writing)
@@ -82,24 +88,19 @@ def _assert_consistent(project: Path) -> None:
         )
 
 
-def _trained(project: Path) -> str:
-    async def train() -> str:
-        async with stdio_client(project) as client:
-            run = structured(
-                await client.call_tool(
-                    "ml_train",
-                    {
-                        "data_path": "data/breast_cancer.csv",
-                        "target": "target",
-                        "model": "random_forest",
-                        "drop": ["patient_id"],
-                        "params": {"n_estimators": 300},
-                    },
-                )
-            )
-        return str(run["run_id"])
-
-    return anyio.run(train)
+@pytest.fixture(scope="module")
+def forest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A project with a 300-tree forest trained once for the module (its export and serving take
+    seconds, long enough to be killed in the middle); tests work on copies of it."""
+    project = copy_examples(tmp_path_factory.mktemp("kill9") / "project")
+    arguments = {
+        "data_path": "data/breast_cancer.csv",
+        "target": "target",
+        "model": "random_forest",
+        "drop": ["patient_id"],
+        "params": {"n_estimators": 300},
+    }
+    return project, str(anyio.run(_next_call, project, "ml_train", arguments)["run_id"])
 
 
 async def _call(project: Path, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -107,12 +108,18 @@ async def _call(project: Path, tool: str, arguments: dict[str, Any]) -> dict[str
         return structured(await client.call_tool(tool, arguments))
 
 
+async def _next_call(project: Path, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A call before or after a kill, in a fresh in-process server: the killed server is the real
+    process, the transport of the calls around it is not what is tested."""
+    async with inprocess_client(project) as client:
+        return structured(await client.call_tool(tool, arguments))
+
+
 @pytest.mark.parametrize("tool", ["ml_export", "ml_generate_serving"])
 def test_a_server_killed_mid_export_or_mid_generation_leaves_a_workspace_the_next_call_completes(
-    tmp_path: Path, tool: str
+    tmp_path: Path, tool: str, forest: tuple[Path, str]
 ):
-    project = copy_examples(tmp_path / "project")
-    run_id = _trained(project)
+    project, run_id = copy_workspace(forest[0], tmp_path / "project"), forest[1]
     arguments = (
         {"run_id": run_id, "format": "onnx"}
         if tool == "ml_export"
@@ -121,7 +128,7 @@ def test_a_server_killed_mid_export_or_mid_generation_leaves_a_workspace_the_nex
     for after_s in KILL_AFTER_S:
         _kill_mid_call(project, tool, arguments, after_s)
         _assert_consistent(project)
-        result = anyio.run(_call, project, tool, arguments)
+        result = anyio.run(_next_call, project, tool, arguments)
         assert not result.get("skipped"), (
             f"files taken for person-edited after a kill at {after_s} s: {result}"
         )
@@ -149,13 +156,13 @@ def test_a_job_whose_process_is_killed_is_reported_failed_and_the_next_call_work
         "drop": ["patient_id"],
         "models": ["logistic_regression", "random_forest", "extra_trees"],
     }
-    ticket = anyio.run(_call, project, "ml_compare_models", {**compare, "background": True})
+    ticket = anyio.run(_next_call, project, "ml_compare_models", {**compare, "background": True})
     pid = int(json.loads((project / JOBS / ticket["job_id"] / "runner.pid").read_text())["pid"])
     time.sleep(3)
     os.killpg(
         pid, signal.SIGKILL
     )  # the runner leads its own session: it and every worker it started
-    status = anyio.run(_call, project, "ml_job_status", {"job_id": ticket["job_id"]})
+    status = anyio.run(_next_call, project, "ml_job_status", {"job_id": ticket["job_id"]})
     assert status["state"] == "failed" and "stopped without a result" in status["error"], status
     leftover = subprocess.run(
         ["pgrep", "-g", str(pid)], capture_output=True, text=True, check=False
@@ -163,6 +170,6 @@ def test_a_job_whose_process_is_killed_is_reported_failed_and_the_next_call_work
     assert not leftover.strip(), f"processes of the killed job still running: {leftover}"
     _assert_consistent(project)
     done = anyio.run(
-        _call, project, "ml_compare_models", {**compare, "models": ["logistic_regression"]}
+        _next_call, project, "ml_compare_models", {**compare, "models": ["logistic_regression"]}
     )
     assert done["best_model"] == "logistic_regression"

@@ -71,6 +71,15 @@ def test_writes_create_parents_and_leave_no_temp_files(ws: Workspace):
     assert leftovers == []
 
 
+def test_a_folder_thousands_of_levels_deep_is_refused_in_one_line_before_any_write(
+    ws: Workspace,
+):
+    deep = "x/" * 1500 + "card/model_card.md"  # each part short, the whole under 4,000 bytes
+    with pytest.raises(WorkspaceError, match="too long for the file system; use a shorter folder"):
+        ws.write_files({deep: "# card\n"})
+    assert not (ws.root / "x").exists()
+
+
 def test_a_file_the_tool_wrote_is_updated_on_rerun(ws: Workspace):
     ws.write_file("gen.py", "x = 1\n")
     report = ws.write_file("gen.py", "x = 2\n")

@@ -199,10 +199,15 @@ class Workspace:
         return self.write_files({rel: content}, overwrite=overwrite)
 
 
+MAX_DEPTH = 256  # folders from / to a file the workspace writes
+
+
 def _check_target(path: Path, rel: str) -> None:
     """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
     target that is not a regular file, or a path too long for the OS (one clear line each)."""
-    if len(os.fsencode(path)) >= 4000:
+    # Why the depth: creating thousands of nested folders recurses once per folder (pathlib's
+    # mkdir) past Python's recursion limit; no real output folder is that deep.
+    if len(os.fsencode(path)) >= 4000 or len(path.parts) > MAX_DEPTH:
         raise WorkspaceError(
             f"path {rel[:60]!r}... is too long for the file system; use a shorter folder"
         )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.support import inprocess_client, structured
+from tests.support import error_text, inprocess_client, structured
 
 pytestmark = pytest.mark.anyio
 
@@ -87,3 +87,10 @@ async def test_on_a_running_scheduler_the_profile_is_the_same_and_says_where_it_
     result = await _profile(project, cluster=address)
     _check(result, frame)
     assert f"on {address} (2 workers, dashboard http://127.0.0.1:" in result["computed"]
+
+
+async def test_a_glob_pathlib_refuses_is_a_one_line_refusal_naming_data_path(project):
+    async with inprocess_client(project) as client:
+        result = await client.call_tool("ml_profile_data", {"data_path": "data/a**b/*.csv"})
+    text = error_text(result)
+    assert result.is_error and text.startswith("give data_path a glob") and "\n" not in text

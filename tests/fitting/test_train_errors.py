@@ -10,7 +10,7 @@ import pytest
 
 from mcp_server.ml.modeling.registry import REGISTRY
 from tests.support import copy_examples, inprocess_client
-from tests.train_support import call, call_error, client_with_env, staging_left
+from tests.train_support import call, call_error, staging_left
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_train_errors")]
 BC = {"data_path": "data/breast_cancer.csv", "target": "target"}
@@ -117,8 +117,11 @@ async def test_the_server_still_trains_after_every_refusal(client):
     assert result["task"] == "regression"
 
 
-async def test_a_table_too_large_for_memory_is_refused_before_loading(project: Path):
-    async with client_with_env(project, MOAI_ML_MAX_MEMORY_MB="1") as client:
+async def test_a_table_too_large_for_memory_is_refused_before_loading(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("MOAI_ML_MAX_MEMORY_MB", "1")  # read by the server at each call
+    async with inprocess_client(project) as client:
         text = await call_error(client, "ml_train", data_path="data/big.csv", target="segment")
         assert (
             "loading it needs about" in text

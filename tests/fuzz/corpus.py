@@ -41,99 +41,86 @@ def lay_traps(project: Path, canary: Path) -> None:
     (traps / "blob.parquet").write_bytes(b"PAR1" + os.urandom(2000) + b"PAR1")
 
 
+def path_trick_classes(project: Path, canary: Path) -> dict[str, list[str]]:
+    """Every path trick, as a caller would type it, by the kind of trick."""
+    return {
+        "traversal": ["../canary/secret.csv", "data/../../canary/secret.csv"],
+        "absolute": [str(canary / "secret.csv"), str(canary), "/etc/passwd", "/"],
+        "home": ["~/secret.csv", "~root/.bashrc"],
+        "symlinks out": [
+            "traps/out.csv",
+            "traps/outdir",
+            "traps/outdir/secret.csv",
+            "traps/outdir/new/model",
+        ],
+        "loops and dangling links": ["traps/loop", "traps/loop/x.csv", "traps/dangling.csv"],
+        "special files": [
+            "/dev/zero",
+            "/proc/self/environ",
+            "traps/fifo.csv",
+            "traps/fifo.md",
+            "traps/zero.csv",
+            "traps/chardev.csv",
+        ],
+        "directories for files": ["traps/dir.csv", "traps/spec.md", "."],
+        "foreign content": ["traps/utf16.csv", "traps/blob.parquet"],
+        "long": ["traps/" + "p" * 300 + ".csv", "x/" * 1500 + "y.csv"],
+        "control characters": ["data/breast_cancer.csv\x00.txt", "data/breast_cancer.csv\r\nX"],
+        "urls": ["file:///etc/passwd", "http://127.0.0.1:9/x.csv"],
+        "windows": ["C:\\Windows\\win.ini", "\\\\server\\share\\x.csv"],
+        "options": ["--help", "-rf"],
+        "blank": [" "],
+    }
+
+
+# The tricks that point outside the workspace: each is sent whenever its class is (a success is
+# an escape), where the other classes may send one representative.
+ESCAPING = ("traversal", "absolute", "home", "symlinks out", "loops and dangling links")
+
+
 def path_tricks(project: Path, canary: Path) -> list[str]:
     """Every path trick, as a caller would type it."""
-    return [
-        "../canary/secret.csv",
-        "data/../../canary/secret.csv",
-        str(canary / "secret.csv"),
-        str(canary),
-        "~/secret.csv",
-        "~root/.bashrc",
-        "/etc/passwd",
-        "/dev/zero",
-        "/proc/self/environ",
-        "traps/out.csv",
-        "traps/outdir",
-        "traps/outdir/secret.csv",
-        "traps/outdir/new/model",
-        "traps/loop",
-        "traps/loop/x.csv",
-        "traps/dangling.csv",
-        "traps/dir.csv",
-        "traps/spec.md",
-        "traps/fifo.csv",
-        "traps/fifo.md",
-        "traps/zero.csv",
-        "traps/chardev.csv",
-        "traps/utf16.csv",
-        "traps/blob.parquet",
-        "traps/" + "p" * 300 + ".csv",
-        "x/" * 1500 + "y.csv",
-        "data/breast_cancer.csv\x00.txt",
-        "data/breast_cancer.csv\r\nX",
-        "file:///etc/passwd",
-        "http://127.0.0.1:9/x.csv",
-        "C:\\Windows\\win.ini",
-        "\\\\server\\share\\x.csv",
-        "--help",
-        "-rf",
-        ".",
-        "/",
-        " ",
-    ]
+    return [t for tricks in path_trick_classes(project, canary).values() for t in tricks]
 
 
-def junk_values() -> list[Any]:
-    """Wrong types, extremes and code-looking strings: what any field must survive."""
+def junk_classes() -> dict[str, list[Any]]:
+    """Wrong types, extremes and code-looking strings, by kind: what any field must survive."""
     nested: Any = 0
     for _ in range(100):  # deeper is refused by the client's own encoder; frames test 100k
         nested = [nested]
-    return [
-        None,
-        True,
-        False,
-        0,
-        -1,
-        2**63,
-        -(2**63) - 1,
-        10**30,
-        1.5,
-        -0.0,
-        1e308,
-        float("nan"),
-        float("inf"),
-        float("-inf"),
-        "",
-        " ",
-        "\x00",
-        "nan",
-        "inf",
-        "-inf",
-        "1e999",
-        "NaN",
-        "A" * BIG,
-        "{{ 7 * 7 }}",
-        "{% for x in range(10**9) %}{% endfor %}",
-        "__import__('os').system('id')",
-        "'; DROP TABLE runs; --",
-        "$(touch /tmp/pwned)",
-        "`id`",
-        "%s%s%n",
-        "{0.__class__}",
-        "\u202eevil",
-        "😀" * 50,
-        "a\nb\rc\td",
-        "<script>alert(1)</script>",
-        *executing(),
-        [],
-        {},
-        [1, "a", None],
-        {"a": {"b": {"c": [1, 2, {"d": None}]}}},
-        nested,
-        list(range(5000)),
-        {str(i): i for i in range(2000)},
-    ]
+    return {
+        "wrong types": [
+            None,
+            True,
+            False,
+            [],
+            {},
+            [1, "a", None],
+            {"a": {"b": {"c": [1, 2, {"d": None}]}}},
+        ],
+        "extreme numbers": [0, -1, 2**63, -(2**63) - 1, 10**30, 1.5, -0.0, 1e308],
+        "non-finite": [float("nan"), float("inf"), float("-inf"), "nan", "inf", "-inf", "1e999"],
+        "blank": ["", " ", "\x00", "NaN"],
+        "huge": ["A" * BIG, nested, list(range(5000)), {str(i): i for i in range(2000)}],
+        "injection": [
+            "{{ 7 * 7 }}",
+            "{% for x in range(10**9) %}{% endfor %}",
+            "__import__('os').system('id')",
+            "'; DROP TABLE runs; --",
+            "$(touch /tmp/pwned)",
+            "`id`",
+            "%s%s%n",
+            "{0.__class__}",
+            "<script>alert(1)</script>",
+        ],
+        "unicode and control": ["\u202eevil", "😀" * 50, "a\nb\rc\td"],
+        "executing": executing(),
+    }
+
+
+def junk_values() -> list[Any]:
+    """Every junk value of every class."""
+    return [value for values in junk_classes().values() for value in values]
 
 
 EXECUTED = "FUZZ_EXECUTED"  # a file a payload writes if it ever runs as code or shell

@@ -14,23 +14,19 @@ import hashlib
 import json
 import math
 import os
-import random
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import anyio
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import seed as hseed
 from mcp import Client
 from mcp.client.stdio import stdio_client
 
 from tests.fuzz import corpus
-from tests.fuzz.schema_strategy import arguments
 from tests.support import error_text, server_params
 
 KINDS = ("calls", "clear errors", "opaque errors", "crashes", "hangs", "escapes", "executions")
@@ -52,15 +48,6 @@ SERVER_PATHS = (
     "/mcp_server/",
     "/usr/lib/python",
 )
-# Values meant to keep a successful call cheap (the corpus mutates one field of such a call).
-CHEAP = {
-    "model": "logistic_regression",
-    "models": ["logistic_regression"],
-    "cv_folds": 2,
-    "time_budget_s": 60,
-    "n_trials": 2,
-}
-PATHLIKE = ("path", "dir", "dataset", "file")
 
 
 @dataclass
@@ -143,55 +130,6 @@ def snapshot(folder: Path) -> dict[str, str]:
         else:
             out[rel] = "dir"
     return out
-
-
-def examples_of(schema: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
-    """`n` argument dicts drawn by hypothesis from the tool's own input schema."""
-    out: list[dict[str, Any]] = []
-    strategy = arguments(schema)
-
-    @hseed(seed)
-    @settings(
-        max_examples=n,
-        database=None,
-        phases=[Phase.generate],
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(args: dict[str, Any]) -> None:
-        out.append(args)
-
-    collect()
-    return out
-
-
-def base_call(schema: dict[str, Any], values: dict[str, Any], cheap: bool) -> dict[str, Any]:
-    """A call that works: required fields filled from `values` (by name), cheap knobs set."""
-    props = schema.get("properties", {})
-    args = {name: values[name] for name in schema.get("required", []) if name in values}
-    for name in schema.get("required", []):
-        if name not in args:
-            spec = props.get(name, {})
-            args[name] = spec.get("default", (spec.get("enum") or ["x"])[0])
-    if cheap:
-        args.update({name: value for name, value in CHEAP.items() if name in props})
-    return args
-
-
-def hostile_calls(
-    schema: dict[str, Any], base: dict[str, Any], tricks: list[str], full: bool, rng: random.Random
-) -> Iterator[dict[str, Any]]:
-    """One field of the base call replaced per call; plus unknown fields."""
-    junk = corpus.junk_values()
-    for name in sorted(schema.get("properties", {})):
-        values = list(junk) if full else rng.sample(junk, 6)
-        if any(word in name for word in PATHLIKE) or full:
-            values += tricks
-        for value in values:
-            yield {**base, name: value}
-    yield {**base, "zz_unknown_field": 1}
-    yield {**base, "__proto__": {"admin": True}}
 
 
 class Session:

@@ -16,22 +16,26 @@ import anyio
 import pytest
 
 from tests.fuzz import corpus
-from tests.fuzz.harness import (
-    Session,
-    Tally,
-    base_call,
-    call,
-    campaign,
-    examples_of,
-    hostile_calls,
-    still_serves,
-)
+from tests.fuzz.calls import base_call, examples_of, hostile_calls
+from tests.fuzz.harness import Session, Tally, call, campaign, still_serves
 from tests.support import copy_examples, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 FULL = os.environ.get("MOAI_FUZZ", "") == "full"
-COSTLY = {"ml_tune", "ml_model_card", "ml_monitor_performance", "ml_detect_drift"}
-COSTLY_CALLS = 25
+# Tools whose every call fits, exports, renders or scores (seconds each, successful or refused
+# late): the bounded run deals them each hostile class once rather than once per field.
+COSTLY = {
+    "ml_train",
+    "ml_compare_models",
+    "ml_evaluate",
+    "ml_tune",
+    "ml_export",
+    "ml_generate_serving",
+    "ml_model_card",
+    "ml_monitor_performance",
+    "ml_detect_drift",
+    "ml_batch_score",
+}
 EXAMPLES = 400 if FULL else 15
 CONCURRENCY = 3
 
@@ -74,15 +78,15 @@ async def _batch(
     await still_serves(session, tally)
 
 
-# 25 tools, each with schema-drawn calls and the whole hostile corpus on every field: past the
-# suite's 900 s per test on two shared cores since the doors and the injection guards grew.
+# 25 tools, each with schema-drawn calls and every class of the hostile corpus (`make fuzz`: every
+# value on every field, past the suite's 900 s per test on two shared cores).
 @pytest.mark.timeout(1800)
 async def test_every_tool_survives_schema_fuzzing_and_the_hostile_corpus(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
     canary = tmp_path / "canary"
     corpus.lay_traps(project, canary)
-    tricks = corpus.path_tricks(project, canary)
-    outside = _outside(project, tricks)
+    tricks = corpus.path_trick_classes(project, canary)
+    outside = _outside(project, corpus.path_tricks(project, canary))
     rng = random.Random(15)
     async with campaign(project, canary) as (session, tally):
         values = await _values(session)
@@ -92,10 +96,8 @@ async def test_every_tool_survives_schema_fuzzing_and_the_hostile_corpus(tmp_pat
             schema = tool.input_schema
             base = base_call(schema, values, cheap=True)
             calls = examples_of(schema, EXAMPLES, seed=position)
-            hostile = list(hostile_calls(schema, base, tricks, FULL, rng))
-            # A valid call of these tools runs a search or renders a report (seconds each): the
-            # bounded run keeps their first hostile calls, `make fuzz` sends them all.
-            calls += hostile if FULL or tool.name not in COSTLY else hostile[:COSTLY_CALLS]
+            plan = "full" if FULL else "classes" if tool.name in COSTLY else "fields"
+            calls += hostile_calls(schema, base, tricks, plan, rng)
             await _batch(session, tally, tool.name, calls, outside)
         for name, args in corpus.specific_calls():
             await call(session, tally, name, args, outside)

@@ -112,7 +112,12 @@ def _globbed(workspace: Workspace, reference: str) -> list[Path]:
     pattern = str(Path(*parts[first:]))
     if ".." in parts[first:]:
         raise DataError(f"glob {reference!r} climbs with '..'; give a pattern below its folder")
-    matches = [m for m in base.glob(pattern) if not _hidden(m, base)]
+    try:
+        matches = [m for m in base.glob(pattern) if not _hidden(m, base)]
+    except ValueError as exc:  # a pattern pathlib refuses ('**' inside a part)
+        raise DataError(
+            f"give data_path a glob pathlib accepts ({exc}): {reference!r} is not one"
+        ) from exc
     return [workspace.resolve(m, must_exist=True) for m in matches if m.is_file()]
 
 
