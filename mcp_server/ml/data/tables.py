@@ -94,11 +94,15 @@ def sniff_csv(path: Path) -> CsvDialect:
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
     if not sample.strip():
-        raise DataError(f"{path.name} is empty: there is no header and no rows to read")
+        raise DataError(
+            f"{path.name} is empty: there is no header and no rows to read; give data_path a "
+            "table with a header and rows"
+        )
     # UTF-16 text has NULs
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
-            f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file"
+            f"{path.name} looks like a binary file, not CSV text; give data_path a CSV or Parquet "
+            "file"
         )
     encoding = _guess_encoding(sample)
     text = sample.decode(encoding, errors="replace")
@@ -140,7 +144,8 @@ def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
             f"{path.name} is {size / 2**20:,.0f} MiB; loading it needs about "
             f"{need / 2**20:,.0f} MiB "
             f"but only {have / 2**20:,.0f} MiB is available. Sample it first (e.g. the first rows "
-            "or a random fraction) or convert it to Parquet with only the columns you need."
+            "or a random fraction) or convert it to Parquet with only the columns you need, and "
+            "give data_path the smaller file."
         )
 
 
@@ -160,7 +165,7 @@ def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
             f"{path.name} holds about {cells:,.0f} cells ({rows:,.0f} rows x {columns:,} "
             "columns), about "
             f"{cells * 16 / 2**20:,.0f} MiB to parse with {have / 2**20:,.0f} MiB "
-            "available; sample it first"
+            "available; sample it first and give data_path the sample"
         )
 
 
@@ -203,7 +208,7 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         path, path.name
     )  # missing, a directory, a FIFO or a device: refused before opening
     if path.stat().st_size == 0:
-        raise DataError(f"{path.name} is empty (0 bytes)")
+        raise DataError(f"{path.name} is empty (0 bytes); give data_path a table with rows")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path)
@@ -215,15 +220,16 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         frame = _read_csv(path, dialect, max_rows)
     else:
         raise DataError(
-            f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file"
+            f"{path.name}: unsupported file type {suffix!r}; give data_path a .csv, .tsv or "
+            ".parquet file"
         )
     release_memory()  # the reader's buffers: the table itself is all that stays
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.shape[1] == 0:
-        raise DataError(f"{path.name} has no columns")
+        raise DataError(f"{path.name} has no columns; give data_path a table with a header row")
     if frame.shape[0] == 0:
-        raise DataError(f"{path.name} has a header but no rows")
+        raise DataError(f"{path.name} has a header but no rows; give data_path a table with rows")
     return frame
 
 
@@ -240,8 +246,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         source = pq.ParquetFile(path)
         if source.metadata.num_columns > MAX_CELLS // 10:
             raise DataError(
-                f"{path.name} has {source.metadata.num_columns:,} columns; select fewer "
-                "columns first"
+                f"{path.name} has {source.metadata.num_columns:,} columns; write the columns "
+                "you need to a new file and give data_path that file"
             )
         budget = available_memory_bytes() / _PARQUET_FACTOR
         batches, used, cells = [], 0, 0
@@ -251,7 +257,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                 raise DataError(
                     f"{path.name} decompresses to more than "
                     f"{min(used, budget * 2) / 2**20:,.0f} MiB or "
-                    f"{MAX_CELLS:,} cells, more than memory allows; sample it first"
+                    f"{MAX_CELLS:,} cells, more than memory allows; sample it first and give "
+                    "data_path the sample"
                 )
             batches.append(batch)
         frame: pd.DataFrame = pa.Table.from_batches(batches, schema=source.schema_arrow).to_pandas()
@@ -260,8 +267,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise
     except Exception as exc:
         raise DataError(
-            f"{path.name} is not a readable Parquet file: "
-            f"{show(str(exc).splitlines()[0] if str(exc) else exc, 200)}"
+            f"{path.name} is not a readable Parquet file "
+            f"({show(str(exc).splitlines()[0] if str(exc) else exc, 200)}); rewrite it or give "
+            "data_path another file"
         ) from exc
 
 
@@ -286,10 +294,15 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
             path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False
         )
     except pd.errors.EmptyDataError as exc:
-        raise DataError(f"{path.name} has no header and no rows") from exc
+        raise DataError(
+            f"{path.name} has no header and no rows; give data_path a table with a header and rows"
+        ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path.name} is not a well-formed CSV file: {message}") from exc
+        raise DataError(
+            f"{path.name} is not a well-formed CSV file ({message}); fix it or give data_path "
+            "another file"
+        ) from exc
 
 
 def check_loadable(path: Path) -> None:

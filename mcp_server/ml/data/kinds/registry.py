@@ -48,7 +48,10 @@ def kinds() -> list[DataKind]:
 
 def kind_named(name: str) -> DataKind:
     if name not in _KINDS:
-        raise MoaiMlError(f"unknown kind of data {name!r}; known kinds: {', '.join(_KINDS)}")
+        raise MoaiMlError(
+            f"unknown kind of data {name!r}; give kind= (or the SPEC's kind) one of: "
+            f"{', '.join(_KINDS)}"
+        )
     return _KINDS[name]
 
 
@@ -63,15 +66,21 @@ def check_route(data_kind: str, route: str, value: str | None) -> None:
     allowed = kind.routes.export_formats if route == "export" else kind.routes.serving_runtimes
     if value in allowed or (value is None and allowed):
         return
-    what = "export format" if route == "export" else "serving runtime"
     if not allowed:
+        what = "export format" if route == "export" else "serving runtime"
         raise MoaiMlError(
             f"a model of {kind.name} data has no {what} yet (its {route} routes: none); "
-            f"export it instead (formats: {', '.join(kind.routes.export_formats)})"
+            f"export it instead with ml_export (format= one of "
+            f"{', '.join(kind.routes.export_formats)})"
+        )
+    if route == "export":
+        raise MoaiMlError(
+            f"export format {value!r} is not among the export routes of {kind.name} data; "
+            f"pass format= one of {', '.join(allowed)}"
         )
     raise MoaiMlError(
-        f"use one of {', '.join(allowed)}: {what} {value!r} is not among the {route} routes of "
-        f"{kind.name} data"
+        f"serving runtime {value!r} is not among the serving routes of {kind.name} data; "
+        f"pass runtime= one of {', '.join(allowed)}"
     )
 
 
