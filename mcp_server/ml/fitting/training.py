@@ -260,5 +260,6 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
         raise MoaiMlError(
-            f"{model} could not be fitted: {text[0] if text else type(exc).__name__}"
+            f"{model} could not be fitted: {text[0] if text else type(exc).__name__}; if the "
+            "data is not the cause, change params= or pass another model="
         ) from exc

@@ -96,11 +96,15 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
         times, ids = self._times(X), self.series_of(X)
         if len(set(zip(ids, times, strict=True))) < len(ids):
-            raise DataError("the rows repeat a time of a series; give one row per series and time")
+            raise DataError(
+                "the rows repeat a time of a series; give one row per series and time (several "
+                "series need a model trained with the SPEC's series_id)"
+            )
         found = infer_frequency(times, ids)
         if found != self.frequency_:
             raise DataError(
-                f"the rows are {found} steps apart; the model forecasts {self.frequency_} steps"
+                f"the rows are {found} steps apart; the model forecasts {self.frequency_} steps: "
+                f"send rows {self.frequency_} apart, or retrain at {found} (the SPEC's frequency)"
             )
         self.calibrated()
         twin = copy.copy(self)
@@ -121,7 +125,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             short = twin.series_[int(np.argmin(length))]
             raise DataError(
                 f"series {short!r} has {int(length.min())} steps of history; the model needs "
-                f"at least {self.min_history()} per series (its lags and season)"
+                f"at least {self.min_history()} per series (its lags and season): send more, or "
+                "retrain with a shorter season (the SPEC's season_length)"
             )
         twin._absorb(Y)
         return twin
@@ -190,7 +195,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
         if self.calibrated() is None:
             raise MoaiMlError(
-                "the series were too short to calibrate intervals; give more history per series"
+                "the series were too short to calibrate intervals; retrain (ml_train) on more "
+                "history per series"
             )
         codes, ahead = self._locate(X)
         forecast = self.predict(X)
@@ -236,7 +242,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if unknown.any():
             raise DataError(
                 f"series {ids[np.flatnonzero(unknown)[0]]!r} has no history in the model; "
-                "forecast only the series it was fitted on"
+                "forecast only the series it was fitted on, or retrain (ml_train) on rows that "
+                "hold it"
             )
         ahead = self.grid_.positions(self._times(X)) - self.last_[codes]
         return codes, ahead
@@ -245,10 +252,16 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         import pandas as pd
 
         if self.time_column not in X.columns:
-            raise DataError(f"time column {self.time_column!r} is not among the rows' columns")
+            raise DataError(
+                f"time column {self.time_column!r} is not among the rows' columns; give data_path "
+                "rows that hold it"
+            )
         times = pd.to_datetime(X[self.time_column], errors="coerce")
         if times.isna().any():
-            raise DataError(f"time column {self.time_column!r} has missing or unparseable times")
+            raise DataError(
+                f"time column {self.time_column!r} has missing or unparseable times; fix or drop "
+                "those rows of data_path"
+            )
         return times
 
     def series_of(self, X: Any) -> Any:
