@@ -11,9 +11,10 @@ A fix is named when the message's literal parts (an f-string's values left out, 
 - a SPEC field, as `the SPEC's field`, `the SPEC's '## ML' block` or `field:`;
 - a command-line option (`--token-file`), a `moai-ml ` command or a `pip install`.
 
-Messages written before this rule that do not meet it yet are listed in
-tests/refusals_without_a_fix.txt: the list may only shrink (an entry whose message is gone or now
-names its fix must be removed), and no new refusal may join it."""
+The refusals whose fix no such name can express (those only Python code that extends the product
+meets) are listed in tests/refusals_without_a_fix.txt, each after a `#` line saying why: the list
+may only shrink (an entry whose message is gone or now names its fix must be removed), and no new
+refusal may join it."""
 
 from __future__ import annotations
 
@@ -128,7 +129,18 @@ def _key(path: str, message: str) -> str:
 
 
 def pending() -> set[str]:
-    return {line for line in PENDING.read_text(encoding="utf-8").splitlines() if line.strip()}
+    lines = PENDING.read_text(encoding="utf-8").splitlines()
+    return {line for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_every_refusal_left_without_a_fix_says_why():
+    lines = PENDING.read_text(encoding="utf-8").splitlines()
+    unexplained = [
+        line
+        for before, line in zip(["", *lines], lines, strict=False)
+        if line.strip() and not line.startswith("#") and not before.startswith("#")
+    ]
+    assert not unexplained, "give each entry a `#` line above it saying why no fix can be named"
 
 
 def test_the_refusals_are_collected_from_the_code():

@@ -105,6 +105,11 @@ def count_families() -> list[str]:
     return [s.name for s in sorted(found, key=lambda s: s.cost)]
 
 
+def extras_of(names: list[str]) -> str:
+    """The optional-dependency extras that install these families (`dl,text`), for a refusal."""
+    return ",".join(sorted({REGISTRY[n].extra or "" for n in names if n in REGISTRY} - {""}))
+
+
 def served_by(runtime: str) -> EstimatorSpec:
     """The one family a dedicated serving runtime (TorchServe, TF Serving) serves."""
     found = [s for s in REGISTRY.values() if runtime in s.runtimes]

@@ -57,11 +57,10 @@ def default_model_for(kind: DataKind, task: str, rows: int) -> str:
         return first
     cheap = models_for_kind(kind, task)
     if not cheap:
+        from mcp_server.ml.modeling.catalog import extras_of
         from mcp_server.ml.modeling.registry import REGISTRY
 
-        extras = ",".join(
-            sorted({s.extra for s in REGISTRY.values() if s.extra and kind.accepts(s)})
-        )
+        extras = extras_of([n for n, s in REGISTRY.items() if kind.accepts(s)])
         raise MoaiMlError(
             f"no installed model family fits a {task} task on {kind.name} data; install the "
             f"extra of a family that fits it: pip install 'moai-domain-ml[{extras}]'"

@@ -95,15 +95,20 @@ def _check_entity(frame: pd.DataFrame, entity: str, stamps: pd.Series, ts_name: 
     import pandas as pd
 
     if entity not in frame.columns:
-        raise DataError(f"entity column {entity!r} is not in the table")
+        raise DataError(
+            f"entity column {entity!r} is not in the table; pass entity= one of its columns"
+        )
     key = frame[entity]
     if key.isna().any():
         raise DataError(
             f"entity column {entity!r} has {int(key.isna().sum())} missing values; every "
-            "row needs a key"
+            "row needs a key: fill or drop those rows of data_path, or pass another entity="
         )
     if not (pd.api.types.is_integer_dtype(key) or pd.api.types.is_string_dtype(key)):
-        raise DataError(f"entity column {entity!r} must hold integers or strings, not {key.dtype}")
+        raise DataError(
+            f"entity column {entity!r} must hold integers or strings, not {key.dtype}; pass "
+            "another entity="
+        )
     pairs = pd.DataFrame({"k": key, "t": stamps})
     dup = pairs.duplicated(keep=False)
     if dup.any():
@@ -133,7 +138,7 @@ def _feature_frame(
         if str(name) in RESERVED:
             raise DataError(
                 f"column {name!r} would clash with the entity rows' event time; rename it "
-                "or drop it"
+                "or leave it out with drop="
             )
         series = frame[name]
         dtype = feast_dtype(series, kinds[str(name)])
@@ -147,7 +152,10 @@ def _feature_frame(
             )
         out[str(name)], dtypes[str(name)] = series, dtype
     if not dtypes:
-        raise DataError("no feature columns remain besides the entity and timestamp columns")
+        raise DataError(
+            "no feature columns remain besides the entity and timestamp columns; take some out "
+            "of drop=, or give data_path a table with features"
+        )
     return pd.DataFrame(out, index=frame.index), dtypes
 
 
@@ -221,11 +229,13 @@ def _load(
     if repo != to_identifier(repo, "features"):
         raise MoaiMlError(
             f"name {repo!r} must be lower-case letters, digits and underscores (a Feast "
-            "project name)"
+            "project name); pass such a name="
         )
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
-        raise DataError(f"column(s) not in {data_path}: {missing}")
+        raise DataError(
+            f"column(s) not in {data_path}: {missing}; pass target= and drop= columns it has"
+        )
     return path, frame, repo
 
 

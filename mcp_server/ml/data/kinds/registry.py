@@ -29,14 +29,20 @@ def register_kind(kind: DataKind) -> None:
     """Add a kind; it is asked before the kinds registered earlier. A name already taken is
     refused (unregister the old kind first)."""
     if kind.name in _KINDS:
-        raise MoaiMlError(f"a kind of data named {kind.name!r} is already registered")
+        raise MoaiMlError(
+            f"a kind of data named {kind.name!r} is already registered; unregister_kind("
+            f"{kind.name!r}) first, or give the new kind another name"
+        )
     _KINDS[kind.name] = kind
 
 
 def unregister_kind(name: str) -> None:
     """Remove a kind (never the default table kind)."""
     if name == DEFAULT:
-        raise MoaiMlError(f"the {DEFAULT!r} kind is the default and stays registered")
+        raise MoaiMlError(
+            f"the {DEFAULT!r} kind is the default and stays registered; register a kind that "
+            "claims the files it should read instead"
+        )
     _KINDS.pop(name, None)
 
 

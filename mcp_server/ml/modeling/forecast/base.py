@@ -117,7 +117,9 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if span * len(set(ids)) > SPAN_CELLS_PER_ROW * len(ids) + SPAN_CELLS_FREE:
             raise DataError(
                 f"the rows span {span} {self.frequency_} steps for {len(ids)} rows; send each "
-                "series' recent history (gaps are filled with the last value, so keep them short)"
+                "series' recent history (gaps are filled with the last value, so keep them short), "
+                f"or, for data sparser than {self.frequency_}, retrain at a coarser step (the "
+                "SPEC's frequency)"
             )
         Y = twin._lay(X, y)
         length = twin.last_ - twin.first_ + 1
