@@ -58,25 +58,7 @@ class Workspace:
         as strings; only the fully resolved path tells where a read or write really lands.
         """
         raw = os.fspath(user_path)
-        if not raw or "\x00" in raw:
-            raise WorkspaceError(
-                "path is empty or contains a NUL byte; give the path argument (data_path, "
-                "spec_path, output_dir, ...) a path inside the workspace"
-            )
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-            # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
-            raise WorkspaceError(
-                f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename the file "
-                "and give the path argument (data_path, output_dir, ...) the new name"
-            )
-        if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
-            len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
-        ):
-            # Why up front: the OS refuses such names only when a write is already under way.
-            raise WorkspaceError(
-                f"path {raw[:60]!r}... is too long (at most 255 bytes per part); give the path "
-                "argument (data_path, output_dir, ...) a shorter name"
-            )
+        _check_path_text(raw)
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
@@ -211,6 +193,29 @@ class Workspace:
 
     def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:
         return self.write_files({rel: content}, overwrite=overwrite)
+
+
+def _check_path_text(raw: str) -> None:
+    """Refuse a path string no file may have: empty, a NUL, control characters, too long."""
+    if not raw or "\x00" in raw:
+        raise WorkspaceError(
+            "path is empty or contains a NUL byte; give the path argument (data_path, "
+            "spec_path, output_dir, ...) a path inside the workspace"
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
+        raise WorkspaceError(
+            f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename the file "
+            "and give the path argument (data_path, output_dir, ...) the new name"
+        )
+    if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
+        len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
+    ):
+        # Why up front: the OS refuses such names only when a write is already under way.
+        raise WorkspaceError(
+            f"path {raw[:60]!r}... is too long (at most 255 bytes per part); give the path "
+            "argument (data_path, output_dir, ...) a shorter name"
+        )
 
 
 def _check_target(path: Path, rel: str) -> None:

@@ -168,7 +168,8 @@ def test_a_metric_that_does_not_fit_the_task_is_refused_once_the_data_says_the_t
 def test_dataset_and_target_are_checked_against_the_data_before_anything_is_written(project):
     ws = Workspace(project)
     with pytest.raises(
-        SpecError, match=r"target 'nope' is not a column .* columns are: 'patient_id'"
+        SpecError,
+        match=r"target 'nope' is not a column .* set the SPEC's target to one of: 'patient_id'",
     ):
         prepare_spec(ws, load_spec(ws, "ML-001", {"target": "nope"}), "ml_project")
     with pytest.raises(WorkspaceError, match="file not found"):

@@ -66,12 +66,7 @@ def prepare(
     kind = kind or kind_for(path)
     sha = kind.fingerprint(path)
     frame = kind.read(path)
-    unknown = [name for name in drop or [] if name not in frame.columns]
-    if unknown:
-        raise DataError(
-            f"drop lists columns that are not in {path.name}: {unknown[:10]}; remove them from "
-            "drop= (or the SPEC's drop)"
-        )
+    _check_drop(frame, drop, path)
     drop = _with_group(frame, path, target, drop, group_column)
     # a kind with options (a series' columns and horizon) keys the cache by them too
     key = _cache_key(sha, target, task, drop, getattr(kind, "cache_key", kind.name))
@@ -118,6 +113,15 @@ def _with_group(
             "than the target; name the column that identifies an entity (patient, customer)"
         )
     return drop if group_column in drop else [*drop, group_column]
+
+
+def _check_drop(frame: Any, drop: list[str] | None, path: Path) -> None:
+    unknown = [name for name in drop or [] if name not in frame.columns]
+    if unknown:
+        raise DataError(
+            f"drop lists columns that are not in {path.name}: {unknown[:10]}; remove them from "
+            "drop= (or the SPEC's drop)"
+        )
 
 
 def remember_profile(

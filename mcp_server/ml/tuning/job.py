@@ -97,16 +97,12 @@ def check_request(
     families = list(req.models or _defaults(task, kind))
     for name in families:
         if task not in get_spec(name).tasks:
-            raise MoaiMlError(
-                f"model {name!r} does not support a {task} task; drop it from models="
-            )
+            raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
     if kind is not None:
         families = families if req.models else accepted(kind, families)
         check_accepted(kind, families)
         if not families:
-            raise MoaiMlError(
-                f"no default family fits {kind.name} data; name the families in models="
-            )
+            raise MoaiMlError(f"no default family fits {kind.name} data; name them in models=")
     check_overrides(req.search_space, families)
     spaces = {f: model_space(f, task, req.search_space.get(f)) for f in families}
     if req.strategy != "auto" and not any(is_tunable(s) for s in spaces.values()):
