@@ -118,7 +118,7 @@ def test_a_parquet_bomb_is_refused_from_its_decoded_size_not_its_metadata(tmp_pa
 def test_without_an_operators_cap_a_table_may_take_at_most_half_the_machines_memory(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    from mcp_server.ml.data.tables import available_memory_bytes, memory_cap_bytes
+    from mcp_server.ml.data.memory import available_memory_bytes, memory_cap_bytes
 
     monkeypatch.delenv("MOAI_ML_MAX_MEMORY_MB", raising=False)
     total = next(

@@ -130,7 +130,8 @@ def _token(args: argparse.Namespace) -> str | None:
         return Path(args.token_file).read_text(encoding="utf-8").strip() or None
     except (OSError, UnicodeDecodeError) as exc:
         raise MoaiMlError(
-            f"cannot read the token file {args.token_file!r} ({exc}); give a readable UTF-8 file"
+            f"cannot read the token file {args.token_file!r} ({exc}); "
+            "point --token-file at a readable UTF-8 file"
         ) from None
 
 

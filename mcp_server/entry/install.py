@@ -68,7 +68,10 @@ def install(
     idempotent."""
     project = project.resolve()
     if not project.is_dir():
-        raise MoaiMlError(f"project directory {str(project)!r} does not exist")
+        raise MoaiMlError(
+            f"project directory {str(project)!r} does not exist; "
+            "give an existing folder: moai-ml install --project <folder>"
+        )
     report = InstallReport()
     _write_if_changed(
         project / SKILL_DIR / "SKILL.md", skill_source().read_bytes(), report, project
@@ -79,7 +82,10 @@ def install(
     config = _read_config(mcp_json)
     servers = config.setdefault("mcpServers", {})
     if not isinstance(servers, dict):
-        raise MoaiMlError(f"'mcpServers' in {mcp_json} must be an object")
+        raise MoaiMlError(
+            f"'mcpServers' in {mcp_json} must be a JSON object; make it one (e.g. {{}}) "
+            "and run moai-ml install again"
+        )
     servers[SERVER_NAME] = server_entry(python)
     text = json.dumps(config, indent=2) + "\n"
     _write_if_changed(mcp_json, text.encode("utf-8"), report, project)
@@ -93,10 +99,13 @@ def _read_config(mcp_json: Path) -> dict[str, object]:
         config = json.loads(mcp_json.read_text(encoding="utf-8") or "{}")
     except ValueError as exc:
         raise MoaiMlError(
-            f"{mcp_json} is not valid JSON ({exc}); fix it and run install again"
+            f"{mcp_json} is not valid JSON ({exc}); fix it and run moai-ml install again"
         ) from exc
     if not isinstance(config, dict):
-        raise MoaiMlError(f"{mcp_json} must hold a JSON object")
+        raise MoaiMlError(
+            f"{mcp_json} must hold a JSON object; make it one (e.g. {{}}) "
+            "and run moai-ml install again"
+        )
     return config
 
 
@@ -105,7 +114,8 @@ def _write_if_changed(path: Path, data: bytes, report: InstallReport, project: P
     # a committed symlink must not redirect the write
     if project not in Path(os.path.realpath(path)).parents:
         raise MoaiMlError(
-            f"{rel} is a symlink leading out of the project; remove it and run install again"
+            f"{rel} is a symlink leading out of the project; remove it "
+            "and run moai-ml install again"
         )
     if path.exists() and path.read_bytes() == data:
         report.unchanged.append(rel)

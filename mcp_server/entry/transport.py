@@ -143,7 +143,8 @@ def check_exposure(host: str, token: str | None) -> None:
 
     if token is not None and len(token) < MIN_TOKEN_CHARS:
         raise MoaiMlError(
-            f"the bearer token is shorter than {MIN_TOKEN_CHARS} characters; use a long random one"
+            f"the bearer token is shorter than {MIN_TOKEN_CHARS} characters; put a long random one "
+            "in the file given with --token-file or in MOAI_ML_TOKEN"
         )
     if token is None and not is_loopback(host):
         raise MoaiMlError(

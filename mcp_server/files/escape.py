@@ -70,7 +70,10 @@ def _scalar(value: Any) -> str:
         return float.__repr__(value)
     if hasattr(value, "item") and callable(value.item) and not isinstance(value, Iterable):
         return _scalar(value.item())  # a numpy scalar
-    raise MoaiMlError(f"a {type(value).__name__} cannot be written into generated code")
+    raise MoaiMlError(
+        f"a {type(value).__name__} cannot be written into generated code; give a number, string "
+        "or boolean instead (in fields= or the SPEC's '## ML' block), or drop= its column"
+    )
 
 
 def pyrepr(value: Any) -> Code:

@@ -39,7 +39,10 @@ def templates_dir() -> Path:
 def ident(value: str) -> Code:
     """A validated Python identifier; refuses anything else instead of escaping it."""
     if not isinstance(value, str) or not _IDENT.match(value) or keyword.iskeyword(value):
-        raise MoaiMlError(f"{value!r} is not a safe Python identifier for generated code")
+        raise MoaiMlError(
+            f"{value!r} is not a safe Python identifier for generated code; use letters, digits "
+            "and underscores, not starting with a digit (e.g. package='ml_project')"
+        )
     return Code(value)
 
 
@@ -83,14 +86,20 @@ def check_rendered(name: str, text: str) -> None:
         try:
             tree = ast.parse(text, filename=target)
         except SyntaxError as exc:
-            raise MoaiMlError(f"template {name} rendered invalid Python: {exc}") from exc
+            raise MoaiMlError(
+                f"template {name} rendered invalid Python ({exc}); the installed templates are "
+                "damaged: pip install --force-reinstall moai-domain-ml"
+            ) from exc
         code_only = _strip_strings(tree)
         # Opening markers only: code may close nested displays (`{1: {2: 3}}`) with "}}".
         leftovers = [m for m in _MARKERS[::2] if m in code_only]
     else:
         leftovers = [m for m in ("{{", "{%", "{#") if m in text]
     if leftovers:
-        raise MoaiMlError(f"template {name} left Jinja markers {leftovers} in its output")
+        raise MoaiMlError(
+            f"template {name} left Jinja markers {leftovers} in its output; the installed "
+            "templates are damaged: pip install --force-reinstall moai-domain-ml"
+        )
 
 
 def _strip_strings(tree: ast.AST) -> str:

@@ -40,7 +40,8 @@ class TemplateSet:
             # must never climb out of the folder the manifest writes into.
             if not _SEGMENT.match(text) or text in (".", ".."):
                 raise MoaiMlError(
-                    f"{self.name} manifest: {name}={text!r} is not a safe path segment"
+                    f"{self.name} manifest: {name}={text!r} is not a safe path segment; use "
+                    "letters, digits, '_', '.' and '-' only (in package=, name= or the SPEC id)"
                 )
         return pattern.format_map({name: str(values[name]) for name in fields})
 
@@ -86,11 +87,15 @@ def template_set(name: str) -> TemplateSet:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         outputs, groups = dict(data["outputs"]), {k: list(v) for k, v in data["groups"].items()}
     except (OSError, KeyError, TypeError, AttributeError, yaml.YAMLError) as exc:
-        raise MoaiMlError(f"template set {name!r} has no valid manifest at {path} ({exc})") from exc
+        raise MoaiMlError(
+            f"template set {name!r} has no valid manifest at {path} ({exc}); the installed "
+            "templates are damaged: pip install --force-reinstall moai-domain-ml"
+        ) from exc
     unknown = sorted({o for members in groups.values() for o in members} - set(outputs))
     if unknown:
         raise MoaiMlError(
-            f"template set {name!r}: groups name outputs the manifest does not declare: {unknown}"
+            f"template set {name!r}: groups name outputs the manifest does not declare: {unknown}; "
+            "the installed templates are damaged: pip install --force-reinstall moai-domain-ml"
         )
     return TemplateSet(name, outputs, groups)
 

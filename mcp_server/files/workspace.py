@@ -45,7 +45,10 @@ class Workspace:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         path = Path(root).expanduser()
         if not path.is_dir():
-            raise WorkspaceError(f"workspace root {str(path)!r} is not a directory")
+            raise WorkspaceError(
+                f"workspace root {str(path)!r} is not a directory; "
+                "serve an existing folder: moai-ml mcp --workspace <folder>"
+            )
         self.root = path.resolve(strict=True)
 
     def resolve(self, user_path: str | os.PathLike[str], *, must_exist: bool = False) -> Path:
@@ -55,22 +58,7 @@ class Workspace:
         as strings; only the fully resolved path tells where a read or write really lands.
         """
         raw = os.fspath(user_path)
-        if not raw or "\x00" in raw:
-            raise WorkspaceError(
-                "path is empty or contains a NUL byte; give a path inside the workspace"
-            )
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-            # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
-            raise WorkspaceError(
-                f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename it"
-            )
-        if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
-            len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
-        ):
-            # Why up front: the OS refuses such names only when a write is already under way.
-            raise WorkspaceError(
-                f"path {raw[:60]!r}... is too long (at most 255 bytes per part); use a shorter name"
-            )
+        _check_path_text(raw)
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
@@ -84,23 +72,29 @@ class Workspace:
                 else (exc.strerror or type(exc).__name__)
             )
             raise WorkspaceError(
-                f"path {raw[:200]!r} cannot be resolved ({reason}); give a plain path "
-                "inside the workspace"
+                f"path {raw[:200]!r} cannot be resolved ({reason}); give the path argument "
+                "(data_path, output_dir, ...) a plain path inside the workspace"
             ) from exc
         if real != self.root and self.root not in real.parents:
             raise WorkspaceError(
                 f"path {raw!r} is outside the workspace {str(self.root)!r} "
-                "(after resolving '..' and symlinks); give a path inside the workspace"
+                "(after resolving '..' and symlinks); give a path relative to it "
+                "(data_path='data/x.csv'), "
+                "or serve a folder that holds it: moai-ml mcp --workspace <folder>"
             )
         if not exists:
             near = closest_paths(self.root, raw)
             hint = f"; closest in the workspace: {', '.join(near)}" if near else ""
-            raise WorkspaceError(f"file not found: {raw!r} (looked in {str(real.parent)!r}){hint}")
+            raise WorkspaceError(
+                f"file not found: {raw!r} (looked in {str(real.parent)!r}); give the path "
+                f"argument (data_path, spec_path, ...) an existing path in the workspace{hint}"
+            )
         if must_exist and not (real.is_file() or real.is_dir()):
             # Why before any open: a FIFO blocks the reader until a writer comes; a device never
             # ends.
             raise WorkspaceError(
-                f"{raw!r} is not a regular file (a FIFO, socket or device); give a regular file"
+                f"{raw!r} is not a regular file (a FIFO, socket or device); give the path argument "
+                "(data_path, spec_path, ...) a regular file"
             )
         return real
 
@@ -124,11 +118,13 @@ class Workspace:
             real.mkdir(parents=True, exist_ok=True)
         except FileExistsError as exc:
             raise WorkspaceError(
-                f"{os.fspath(user_path)!r} exists and is not a directory; move it away"
+                f"{os.fspath(user_path)!r} exists and is not a directory; move it away, or give "
+                "output_dir (output, package) another folder"
             ) from exc
         except OSError as exc:
             raise WorkspaceError(
-                f"cannot create {os.fspath(user_path)!r}: {exc.strerror or exc}"
+                f"cannot create {os.fspath(user_path)!r}: {exc.strerror or exc}; free space or fix "
+                "its permissions, or give output_dir (output, package) another folder"
             ) from exc
         return self.writable(real)
 
@@ -202,6 +198,29 @@ class Workspace:
 MAX_DEPTH = 256  # folders from / to a file the workspace writes
 
 
+def _check_path_text(raw: str) -> None:
+    """Refuse a path string no file may have: empty, a NUL, control characters, too long."""
+    if not raw or "\x00" in raw:
+        raise WorkspaceError(
+            "path is empty or contains a NUL byte; give the path argument (data_path, "
+            "spec_path, output_dir, ...) a path inside the workspace"
+        )
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
+        # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
+        raise WorkspaceError(
+            f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename the file "
+            "and give the path argument (data_path, output_dir, ...) the new name"
+        )
+    if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
+        len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
+    ):
+        # Why up front: the OS refuses such names only when a write is already under way.
+        raise WorkspaceError(
+            f"path {raw[:60]!r}... is too long (at most 255 bytes per part); give the path "
+            "argument (data_path, output_dir, ...) a shorter name"
+        )
+
+
 def _check_target(path: Path, rel: str) -> None:
     """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
     target that is not a regular file, or a path too long for the OS (one clear line each)."""
@@ -209,17 +228,20 @@ def _check_target(path: Path, rel: str) -> None:
     # mkdir) past Python's recursion limit; no real output folder is that deep.
     if len(os.fsencode(path)) >= 4000 or len(path.parts) > MAX_DEPTH:
         raise WorkspaceError(
-            f"path {rel[:60]!r}... is too long for the file system; use a shorter folder"
+            f"path {rel[:60]!r}... is too long for the file system; give output_dir (output, "
+            "package) a shorter folder"
         )
     if path.exists() and not path.is_file():
         raise WorkspaceError(
-            f"{rel!r} exists and is not a regular file; move it away or pick another folder"
+            f"{rel!r} exists and is not a regular file; move it away or give output_dir (output, "
+            "package) another folder"
         )
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise WorkspaceError(
-                    f"{rel!r}: {parent.name!r} is not a folder; give a folder for the output"
+                    f"{rel!r}: {parent.name!r} is not a folder; give output_dir "
+                    "(output, package) a folder for the output"
                 )
             return
 

@@ -149,7 +149,10 @@ async def _watched_job(
             raise raised.exceptions[0] from None
         raise
     if group is not None and group.cancelled:
-        raise subprocesses.Cancelled("the call was cancelled; nothing more was written")
+        raise subprocesses.Cancelled(
+            "the call was cancelled; nothing more was written: call it again "
+            "(background=true, where the tool takes it, runs it as a job ml_job_status follows)"
+        )
     return outcome
 
 

@@ -145,7 +145,8 @@ def _raise_for(message: tuple[Any, ...]) -> None:
         (line.strip() for line in reversed(trace.splitlines()) if line.strip()), "an unknown error"
     )
     raise JobCrashed(
-        f"the worker failed unexpectedly ({show(last, 160)}); the traceback is in the server log"
+        f"the worker failed unexpectedly ({show(last, 160)}); the traceback is in the server "
+        "log (the stderr of moai-ml mcp)"
     )
 
 

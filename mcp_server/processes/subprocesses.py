@@ -56,7 +56,10 @@ def check() -> None:
     """Raise `Cancelled` if the current tool call was cancelled (call before writing anything)."""
     group = CURRENT.get()
     if group is not None and group.cancelled:
-        raise Cancelled("the call was cancelled; nothing more was written")
+        raise Cancelled(
+            "the call was cancelled; nothing more was written: call it again "
+            "(background=true, where the tool takes it, runs it as a job ml_job_status follows)"
+        )
 
 
 def run(args: list[str], *, timeout: float, **kwargs: Any) -> subprocess.CompletedProcess[str]:

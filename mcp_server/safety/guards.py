@@ -97,7 +97,8 @@ def load_yaml(text: str, where: str) -> Any:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise SpecError(
-                f"{where} uses YAML anchors or aliases (& or *); write each value out in full"
+                f"{where} uses YAML anchors or aliases (& or *); write each value out in full "
+                "in the SPEC's '## ML' block and frontmatter"
             )
     return yaml.safe_load(text)
 
@@ -111,16 +112,22 @@ def check_regular_file(path: Path, shown: str) -> os.stat_result:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise WorkspaceError(f"file not found: {show(shown)}") from None
+        raise WorkspaceError(
+            f"file not found: {show(shown)}; give data_path an existing table"
+        ) from None
     except OSError as exc:
         raise WorkspaceError(
-            f"cannot read {show(shown)}: {exc.strerror or type(exc).__name__}"
+            f"cannot read {show(shown)}: {exc.strerror or type(exc).__name__}; make it readable "
+            "or give data_path another table"
         ) from None
     if stat.S_ISDIR(info.st_mode):
-        raise WorkspaceError(f"{show(shown)} is a directory; give a file")
+        raise WorkspaceError(
+            f"{show(shown)} is a directory; give data_path a file (or a glob such as data/*.csv)"
+        )
     if not stat.S_ISREG(info.st_mode):
         raise WorkspaceError(
-            f"{show(shown)} is not a regular file (a FIFO, socket or device); give a regular file"
+            f"{show(shown)} is not a regular file (a FIFO, socket or device); give data_path a "
+            "regular file"
         )
     return info
 

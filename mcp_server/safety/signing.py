@@ -84,7 +84,8 @@ def _read_key(path: Path) -> bytes:
     key = path.read_bytes()
     if len(key) < 16:
         raise MoaiMlError(
-            f"the model-signing key {str(path)!r} is too short; delete it to make a new one"
+            f"the model-signing key {str(path)!r} is too short; delete it to make a new one, or "
+            f"set {settings.SIGNING_KEY.name} to a shared secret"
         )
     return key
 
@@ -122,7 +123,8 @@ def bind_folder(folder: Path, run_id: str) -> None:
             found = check_signed(path, folder=folder, run_id=STAGED)
             if found.data is None:
                 raise MoaiMlError(
-                    f"refusing to log {path.name}: it changed since it was staged ({found.why})"
+                    f"refusing to log {path.name}: it changed since it was staged ({found.why}); "
+                    "call ml_train (or the tool that made it) again"
                 )
     sign_folder(folder, run_id)
 
@@ -236,5 +238,6 @@ def load_pickle(
         return joblib.load(io.BytesIO(data))
     except Exception as exc:  # a corrupt or truncated file fails in many ways
         raise MoaiMlError(
-            f"could not load {what} as joblib/pickle: {type(exc).__name__}: {exc}"
+            f"could not load {what} as joblib/pickle ({type(exc).__name__}: {exc}); "
+            "give model_path a whole file, or retrain it with ml_train"
         ) from exc

@@ -88,8 +88,8 @@ def profile_file(
     from mcp_server.core import layout
     from mcp_server.ml.cluster.engine import LOCAL, choose
     from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.memory import release_memory
     from mcp_server.ml.data.partitioned import claimed_by, is_partitioned
-    from mcp_server.ml.data.tables import release_memory
     from mcp_server.ml.modeling.dataset import remember_profile
 
     engine = choose(cluster)

@@ -93,9 +93,14 @@ def test_only_the_image_families_fit_images_and_the_routes_name_what_is_refused(
     accepted = [name for name, spec in REGISTRY.items() if kind.accepts(spec)]
     assert accepted == ["image_cnn", "image_pretrained"]
     check_route("images", "export", "joblib")
-    with pytest.raises(MoaiMlError, match="use one of joblib, pickle, onnx: export format"):
+    with pytest.raises(
+        MoaiMlError,
+        match=r"'skops' is not .* images data; pass format= one of joblib, pickle, onnx$",
+    ):
         check_route("images", "export", "skops")
     check_route("images", "serving", "joblib")  # the upload service
-    with pytest.raises(MoaiMlError, match="use one of joblib: serving runtime 'onnx'"):
+    with pytest.raises(
+        MoaiMlError, match=r"'onnx' is not .* images data; pass runtime= one of joblib$"
+    ):
         check_route("images", "serving", "onnx")
     check_route("table", "serving", None)

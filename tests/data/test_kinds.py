@@ -97,7 +97,8 @@ def test_detection_finds_the_registered_kind_and_falls_back_to_tables(
     with pytest.raises(MoaiMlError, match="already registered"):
         register_kind(OrderedRecords())
     with pytest.raises(
-        MoaiMlError, match="known kinds: table, timeseries, images, ordered_records"
+        MoaiMlError,
+        match=r"kind= \(or the SPEC's kind\) one of: table, timeseries, images, ordered_records",
     ):
         kind_for(records, hint="videos")
 
@@ -125,7 +126,9 @@ def test_train_holds_out_the_kinds_split_and_picks_among_its_families(
 def test_train_refuses_a_family_the_kind_does_not_accept(
     toy: OrderedRecords, records: Path, tmp_path: Path
 ):
-    with pytest.raises(MoaiMlError, match=r"do not fit ordered_records data; use one of: "):
+    with pytest.raises(
+        MoaiMlError, match=r"do not fit ordered_records data; pass model= \(or models=\) one of: "
+    ):
         train_job(TrainRequest(str(records), "progression", "random_forest", str(tmp_path)))
 
 

@@ -82,7 +82,7 @@ def test_an_explicit_regression_task_on_a_text_target_is_refused():
 
 
 def test_a_missing_target_column_names_the_real_columns():
-    with pytest.raises(DataError, match="target column 'nope' not found; columns are: 'x'"):
+    with pytest.raises(DataError, match="target column 'nope' not found; pass target= one of: 'x'"):
         profile_frame(pd.DataFrame({"x": [1, 2]}), "nope")
 
 

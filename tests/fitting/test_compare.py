@@ -162,6 +162,6 @@ async def test_compare_refuses_unknown_models_wrong_metrics_and_bad_paths(client
         target="progression",
         models=["logistic_regression"],
     )
-    assert "does not support a regression task" in text
+    assert "does not fit a regression task; drop it from models=" in text
     text = await call_error(client, "ml_compare_models", data_path="/etc/passwd", target="x")
     assert "outside the workspace" in text

@@ -68,9 +68,9 @@ async def _serve_refused_then_export(client: Any, run_id: str) -> str:
     """ONNX serving and skops refused by the kind's routes; ONNX proven on the folder's images;
     the joblib file's path."""
     refused = await client.call_tool("ml_generate_serving", {"run_id": run_id, "runtime": "onnx"})
-    assert refused.is_error and "use one of joblib" in error_text(refused)
+    assert refused.is_error and "pass runtime= one of joblib" in error_text(refused)
     skops = await client.call_tool("ml_export", {"run_id": run_id, "format": "skops"})
-    assert skops.is_error and "use one of joblib, pickle, onnx" in error_text(skops)
+    assert skops.is_error and "pass format= one of joblib, pickle, onnx" in error_text(skops)
     onnx = structured(await client.call_tool("ml_export", {"run_id": run_id, "format": "onnx"}))
     assert onnx["parity"]["passed"] and onnx["parity"]["rows"] == 200
     exported = structured(

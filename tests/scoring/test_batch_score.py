@@ -176,7 +176,7 @@ async def test_an_output_folder_of_other_files_or_scores_or_a_missing_kept_colum
     assert "keep names columns the data lacks (order_id)" in error_text(unknown)
     assert "was not written by ml_batch_score" in error_text(foreign)
     assert (project / "reports/notes.md").read_text() == "mine"
-    assert "give another output folder" in error_text(other)
+    assert "give output= another folder" in error_text(other)
 
 
 async def test_an_image_folder_is_refused_as_a_dataset_of_another_kind_not_read_as_partitions(

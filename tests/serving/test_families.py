@@ -54,8 +54,8 @@ def test_a_torch_run_with_a_date_or_text_column_is_refused_by_torchserve():
     with pytest.raises(MoaiMlError) as refused:
         check_runtime(pipeline, _schema("numeric", "datetime", "text"), "torchserve")
     expected = (
-        "the TorchServe handler takes numbers and categories only; drop ['datetime_col', "
-        "'text_col'] and retrain"
+        "the TorchServe handler takes numbers and categories only; retrain with "
+        "drop=['datetime_col', 'text_col'] (ml_train), or pass runtime='joblib'"
     )
     assert str(refused.value) == expected
     with pytest.raises(MoaiMlError, match="serves the Keras family"):
@@ -71,7 +71,7 @@ def test_a_keras_run_with_a_date_column_is_refused_by_tf_serving():
     check_runtime(pipeline, _schema("numeric", "categorical"), "tfserving")  # served
     with pytest.raises(MoaiMlError) as refused:
         check_runtime(pipeline, _schema("datetime"), "tfserving")
-    assert (
-        str(refused.value)
-        == "the SavedModel takes numbers and categories only; drop ['datetime_col'] and retrain"
+    assert str(refused.value) == (
+        "the SavedModel takes numbers and categories only; retrain with drop=['datetime_col'] "
+        "(ml_train), or pass runtime='joblib'"
     )

@@ -34,7 +34,7 @@ async def _train_and_serve(project: Path) -> tuple[dict[str, Any], str, str]:
         refused = await call_error(client, "ml_generate_serving", run_id=run_id, runtime="onnx")
         served = await call(client, "ml_generate_serving", run_id=run_id)
         exported = await call(client, "ml_export", run_id=run_id, format="joblib")
-    assert "use one of joblib" in refused and "\n" not in refused.strip()
+    assert "pass runtime= one of joblib" in refused and "\n" not in refused.strip()
     return served, str(exported["path"]), run_id
 
 

@@ -136,7 +136,7 @@ async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):
             {"fields": {**ml, "target": "diagnosis"}},
             "target 'diagnosis' is not a column",
         ),
-        ("ml_tdd_red", {"fields": {**ml, "metric": "auroc"}}, "valid metrics: accuracy"),
+        ("ml_tdd_red", {"fields": {**ml, "metric": "auroc"}}, "to one of: accuracy"),
         ("ml_tdd_red", {"fields": {**ml, "threshold": "high"}}, "threshold"),
         (
             "ml_tdd_red",

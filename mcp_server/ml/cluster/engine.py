@@ -28,7 +28,6 @@ WORKERS_TIMEOUT_S = 30.0
 _ADDRESS = re.compile(
     r"^tcp://(?:[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$"
 )
-INSTALL = "pip install 'moai-domain-ml[dask]'"
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,9 @@ def require_dask() -> None:
     import importlib.util
 
     if importlib.util.find_spec("distributed") is None:
-        raise MoaiMlError(f"a Dask cluster needs dask and distributed: {INSTALL}")
+        raise MoaiMlError(
+            "a Dask cluster needs dask and distributed: pip install 'moai-domain-ml[dask]'"
+        )
 
 
 def machine_workers() -> int:
@@ -135,7 +136,8 @@ def _wait_for_workers(client: Any, engine: str) -> None:
     except (OSError, TimeoutError) as exc:
         raise MoaiMlError(
             f"the Dask scheduler at {engine} has no workers after {WORKERS_TIMEOUT_S:g} s; start "
-            f"some (`dask worker {engine}`) with the same moai-domain-ml and Dask versions"
+            f"some (`dask worker {engine}`) with the same moai-domain-ml and Dask versions, or "
+            "pass cluster='local-cluster'"
         ) from exc
 
 

@@ -69,17 +69,18 @@ def partitions(workspace: Workspace, reference: str) -> Partitioned:
         if (kind := claimed_by(path)) is not None:
             raise DataError(
                 f"{reference!r} is a folder of kind {kind!r}, not a set of table partitions; "
-                "give a folder of Parquet files or a glob of CSV or Parquet files"
+                "give data_path a folder of Parquet files or a glob of CSV or Parquet files"
             )
         found = _folder(workspace, path, reference) if path.is_dir() else [path]
     if not found:
         raise DataError(
-            f"{reference!r} matches no data file; give a folder of Parquet files, a Parquet or "
-            "CSV file, or a glob of them (data/parts/*.csv)"
+            f"{reference!r} matches no data file; give data_path a folder of Parquet files, a "
+            "Parquet or CSV file, or a glob of them (data/parts/*.csv)"
         )
     if len(found) > MAX_PARTITIONS:
         raise DataError(
-            f"{reference!r} has {len(found)} files (at most {MAX_PARTITIONS}); compact it"
+            f"{reference!r} has {len(found)} files (at most {MAX_PARTITIONS}); compact them into "
+            "fewer, larger files and give data_path their folder"
         )
     files = sorted(dict.fromkeys(found))
     return Partitioned(
@@ -100,7 +101,10 @@ def empty_like(source: str) -> pd.DataFrame:
             empty: pd.DataFrame = pq.read_schema(path).empty_table().to_pandas()
         except Exception as exc:  # a truncated or hostile footer
             first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise DataError(f"{path.name} is not a readable Parquet file: {first}") from exc
+            raise DataError(
+                f"{path.name} is not a readable Parquet file ({first}); rewrite or remove it, "
+                "then give data_path the folder again"
+            ) from exc
         return empty
     return load_table(path, max_rows=100).iloc[:0]
 
@@ -111,7 +115,9 @@ def _globbed(workspace: Workspace, reference: str) -> list[Path]:
     base = workspace.resolve(Path(*parts[:first]) if first else ".", must_exist=True)
     pattern = str(Path(*parts[first:]))
     if ".." in parts[first:]:
-        raise DataError(f"glob {reference!r} climbs with '..'; give a pattern below its folder")
+        raise DataError(
+            f"glob {reference!r} climbs with '..'; give data_path a pattern below its folder"
+        )
     try:
         matches = [m for m in base.glob(pattern) if not _hidden(m, base)]
     except ValueError as exc:  # a pattern pathlib refuses ('**' inside a part)
@@ -129,7 +135,8 @@ def _folder(workspace: Workspace, folder: Path, reference: str) -> list[Path]:
     ]
     if not files and any(p.suffix.lower() in CSV_SUFFIXES for p in folder.iterdir()):
         raise DataError(
-            f"{reference!r} is a folder of CSV files; give them as a glob ({reference}/*.csv)"
+            f"{reference!r} is a folder of CSV files; give them to data_path as a glob "
+            f"({reference}/*.csv)"
         )
     return files
 
@@ -151,8 +158,8 @@ def _format(files: list[Path], reference: str) -> str:
     if len(kinds) == 1 and kinds <= {"parquet", "csv"}:
         return kinds.pop()
     raise DataError(
-        f"{reference!r} mixes or holds no table files ({', '.join(sorted(kinds))}); give Parquet "
-        "or CSV files of one format"
+        f"{reference!r} mixes or holds no table files ({', '.join(sorted(kinds))}); give "
+        "data_path Parquet or CSV files of one format"
     )
 
 

@@ -74,7 +74,8 @@ def task_choice(target: pd.Series) -> tuple[str, str]:
     unique = int(values.nunique())
     if unique < 2:
         raise DataError(
-            f"target {target.name!r} has {unique} distinct value(s); a model needs at least two"
+            f"target {target.name!r} has {unique} distinct value(s); a model needs at least two: "
+            "pass another column as target="
         )
     if unique == 2:
         return "binary", "the target has 2 distinct values"
@@ -105,11 +106,17 @@ def check_task(target: pd.Series, task: str) -> str:
     if task == "auto":
         return inferred
     if task not in TASKS:
-        raise DataError(f"unknown task {task!r}; valid tasks: auto, {', '.join(TASKS)}")
+        raise DataError(f"unknown task {task!r}; pass task= one of auto, {', '.join(TASKS)}")
     if task == "regression" and not pd.api.types.is_numeric_dtype(target.dropna()):
-        raise DataError(f"task is regression but target {target.name!r} is not numeric")
+        raise DataError(
+            f"task is regression but target {target.name!r} is not numeric; pass "
+            f"task='{inferred}' or task='auto', or a numeric column as target="
+        )
     if task == "binary" and inferred != "binary":
-        raise DataError(f"task is binary but target {target.name!r} has {target.nunique()} classes")
+        raise DataError(
+            f"task is binary but target {target.name!r} has {target.nunique()} classes; pass "
+            f"task='{inferred}' or task='auto'"
+        )
     return task
 
 
@@ -132,7 +139,7 @@ def profile_frame(frame: pd.DataFrame, target: str | None = None, task: str = "a
     """The full profile; the tool layer makes it compact."""
     if target is not None and target not in frame.columns:
         names = ", ".join(repr(str(c)) for c in list(frame.columns)[:20])
-        raise DataError(f"target column {target!r} not found; columns are: {names}")
+        raise DataError(f"target column {target!r} not found; pass target= one of: {names}")
     columns = describe_columns(frame)
     resolved = None
     summary: dict[str, Any] = {}

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from mcp_server.core import settings
 from mcp_server.core.errors import DataError
+from mcp_server.ml.data.memory import available_memory_bytes, release_memory
 from mcp_server.safety.guards import show
 
 if TYPE_CHECKING:
@@ -34,50 +32,6 @@ class CsvDialect:
     delimiter: str
 
 
-def available_memory_bytes() -> int:
-    """Memory a table may take here: what the machine still has (MemAvailable), never more than
-    `memory_cap_bytes()`."""
-    return min(_meminfo().get("MemAvailable", 1 << 62), memory_cap_bytes())
-
-
-def memory_cap_bytes() -> int:
-    """`MOAI_ML_MAX_MEMORY_MB` (an operator's limit for a shared machine), else half of the
-    machine's memory or of the container's cgroup limit, whichever is smaller: the server
-    shares the machine with the agent, its editor and the user's own work, and a few KB of
-    hostile Parquet must not be allowed to take all of it."""
-    cap = settings.max_memory_mb()
-    if cap is not None:
-        return cap * 2**20
-    total = min(_meminfo().get("MemTotal", 1 << 62), _cgroup_limit())
-    return total // 2
-
-
-def _meminfo() -> dict[str, int]:
-    """/proc/meminfo in bytes (empty where there is none)."""
-    found: dict[str, int] = {}
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                name, _, rest = line.partition(":")
-                if name in ("MemAvailable", "MemTotal"):
-                    found[name] = int(rest.split()[0]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return found
-
-
-def _cgroup_limit() -> int:
-    """The cgroup v2 (or v1) memory limit of this process's container, or a large number."""
-    for name in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
-        try:
-            raw = Path(name).read_text(encoding="ascii").strip()
-        except OSError:
-            continue
-        if raw.isdigit():
-            return int(raw)
-    return 1 << 62
-
-
 def file_sha256(path: Path) -> str:
     from mcp_server.safety.guards import check_regular_file
 
@@ -94,11 +48,15 @@ def sniff_csv(path: Path) -> CsvDialect:
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
     if not sample.strip():
-        raise DataError(f"{path.name} is empty: there is no header and no rows to read")
+        raise DataError(
+            f"{path.name} is empty: there is no header and no rows to read; give data_path a "
+            "table with a header and rows"
+        )
     # UTF-16 text has NULs
     if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(
-            f"{path.name} looks like a binary file, not CSV text; give a CSV or Parquet file"
+            f"{path.name} looks like a binary file, not CSV text; give data_path a CSV or Parquet "
+            "file"
         )
     encoding = _guess_encoding(sample)
     text = sample.decode(encoding, errors="replace")
@@ -140,7 +98,8 @@ def check_memory(path: Path, factor: float = _MEMORY_FACTOR) -> None:
             f"{path.name} is {size / 2**20:,.0f} MiB; loading it needs about "
             f"{need / 2**20:,.0f} MiB "
             f"but only {have / 2**20:,.0f} MiB is available. Sample it first (e.g. the first rows "
-            "or a random fraction) or convert it to Parquet with only the columns you need."
+            "or a random fraction) or convert it to Parquet with only the columns you need, and "
+            "give data_path the smaller file."
         )
 
 
@@ -160,39 +119,8 @@ def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
             f"{path.name} holds about {cells:,.0f} cells ({rows:,.0f} rows x {columns:,} "
             "columns), about "
             f"{cells * 16 / 2**20:,.0f} MiB to parse with {have / 2**20:,.0f} MiB "
-            "available; sample it first"
+            "available; sample it first and give data_path the sample"
         )
-
-
-def release_memory() -> None:
-    """Hand freed memory back to the system: Arrow's pool and glibc's heap keep what a large read
-    or profile freed, and a long-lived server would carry it into every later call."""
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    trim_heap()
-
-
-def trim_heap() -> None:
-    """glibc's free pages back to the system (milliseconds). A loop that frees a table column by
-    column while it fills another array calls it per column: glibc serves columns of a few MiB
-    from its heap and keeps their pages when they are freed, so without it the freed columns would
-    still count next to the array that replaces them."""
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc() -> Any:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
-    return ctypes.CDLL(name) if name else None
 
 
 def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
@@ -203,7 +131,7 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         path, path.name
     )  # missing, a directory, a FIFO or a device: refused before opening
     if path.stat().st_size == 0:
-        raise DataError(f"{path.name} is empty (0 bytes)")
+        raise DataError(f"{path.name} is empty (0 bytes); give data_path a table with rows")
     suffix = path.suffix.lower()
     if suffix in PARQUET_SUFFIXES:
         frame = _read_parquet(path)
@@ -215,15 +143,16 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
         frame = _read_csv(path, dialect, max_rows)
     else:
         raise DataError(
-            f"{path.name}: unsupported file type {suffix!r}; give a .csv, .tsv or .parquet file"
+            f"{path.name}: unsupported file type {suffix!r}; give data_path a .csv, .tsv or "
+            ".parquet file"
         )
     release_memory()  # the reader's buffers: the table itself is all that stays
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.shape[1] == 0:
-        raise DataError(f"{path.name} has no columns")
+        raise DataError(f"{path.name} has no columns; give data_path a table with a header row")
     if frame.shape[0] == 0:
-        raise DataError(f"{path.name} has a header but no rows")
+        raise DataError(f"{path.name} has a header but no rows; give data_path a table with rows")
     return frame
 
 
@@ -240,8 +169,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         source = pq.ParquetFile(path)
         if source.metadata.num_columns > MAX_CELLS // 10:
             raise DataError(
-                f"{path.name} has {source.metadata.num_columns:,} columns; select fewer "
-                "columns first"
+                f"{path.name} has {source.metadata.num_columns:,} columns; write the columns "
+                "you need to a new file and give data_path that file"
             )
         budget = available_memory_bytes() / _PARQUET_FACTOR
         batches, used, cells = [], 0, 0
@@ -251,7 +180,8 @@ def _read_parquet(path: Path) -> pd.DataFrame:
                 raise DataError(
                     f"{path.name} decompresses to more than "
                     f"{min(used, budget * 2) / 2**20:,.0f} MiB or "
-                    f"{MAX_CELLS:,} cells, more than memory allows; sample it first"
+                    f"{MAX_CELLS:,} cells, more than memory allows; sample it first and give "
+                    "data_path the sample"
                 )
             batches.append(batch)
         frame: pd.DataFrame = pa.Table.from_batches(batches, schema=source.schema_arrow).to_pandas()
@@ -260,8 +190,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise
     except Exception as exc:
         raise DataError(
-            f"{path.name} is not a readable Parquet file: "
-            f"{show(str(exc).splitlines()[0] if str(exc) else exc, 200)}"
+            f"{path.name} is not a readable Parquet file "
+            f"({show(str(exc).splitlines()[0] if str(exc) else exc, 200)}); rewrite it or give "
+            "data_path another file"
         ) from exc
 
 
@@ -286,10 +217,15 @@ def _read_csv(path: Path, dialect: CsvDialect, max_rows: int | None) -> pd.DataF
             path, sep=dialect.delimiter, encoding=dialect.encoding, nrows=max_rows, low_memory=False
         )
     except pd.errors.EmptyDataError as exc:
-        raise DataError(f"{path.name} has no header and no rows") from exc
+        raise DataError(
+            f"{path.name} has no header and no rows; give data_path a table with a header and rows"
+        ) from exc
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"{path.name} is not a well-formed CSV file: {message}") from exc
+        raise DataError(
+            f"{path.name} is not a well-formed CSV file ({message}); fix it or give data_path "
+            "another file"
+        ) from exc
 
 
 def check_loadable(path: Path) -> None:

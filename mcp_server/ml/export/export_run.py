@@ -120,7 +120,10 @@ def signed_model(folder: Path, run_id: str, trusted: bool) -> None:
 
     model = folder / tags.MODEL_FILE
     if not model.is_file():
-        raise MoaiMlError(f"run {run_id!r} has no model.joblib; it is not a training run")
+        raise MoaiMlError(
+            f"run {run_id!r} has no model.joblib; it is not a training run: pass the run_id of "
+            "one (ml_list_runs(kind='train'))"
+        )
     require_signed(model, what=f"run {run_id}'s model", trusted=trusted, folder=folder)
 
 
@@ -155,7 +158,10 @@ def file_schema(path: Path, user_path: str) -> Schema:
     try:
         return Schema.from_dict(json.loads(schema_file.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
-        raise MoaiMlError(f"schema.json beside {user_path!r} is not a moai schema ({exc})") from exc
+        raise MoaiMlError(
+            f"schema.json beside {user_path!r} is not a moai schema ({exc}); export a run by its "
+            "run_id instead"
+        ) from exc
 
 
 def export_job(job: ExportJob, progress: Callable[..., None]) -> Converted:
@@ -192,7 +198,10 @@ def _load(workspace: Workspace, job: ExportJob) -> tuple[Any, Schema, str, dict[
     path = workspace.resolve(user_path, must_exist=True)
     schema = file_schema(path, user_path)
     if not hasattr(pipeline, "predict"):
-        raise MoaiMlError(f"{user_path!r} does not hold a model (no predict method)")
+        raise MoaiMlError(
+            f"{user_path!r} does not hold a model (no predict method); give model_path a saved "
+            "model, or export a run by its run_id"
+        )
     return pipeline, schema, path.stem, {}
 
 

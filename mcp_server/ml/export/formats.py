@@ -97,7 +97,7 @@ def serialize(
 
             data = label_output(data, schema)
         return data, parity
-    raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+    raise MoaiMlError(f"unknown export format {fmt!r}; pass format= one of {', '.join(FORMATS)}")
 
 
 def _onnx_bytes(
@@ -119,7 +119,7 @@ def _onnx_bytes(
     except Exception as exc:  # onnxruntime refusing the graph is a conversion failure, not a crash
         raise MoaiMlError(
             f"the converted ONNX model of {model_name!r} does not run in onnxruntime ({exc}); "
-            f"export with format {OTHER_FORMATS} instead"
+            f"pass format= {OTHER_FORMATS} instead"
         ) from exc
     if not parity.passed:
         from mcp_server.ml.modeling.catalog import parity_note
@@ -128,7 +128,7 @@ def _onnx_bytes(
         raise MoaiMlError(
             f"ONNX parity check failed for {model_name!r}: {parity.describe()}; the ONNX "
             "file was not kept."
-            f"{hint} Export with format {OTHER_FORMATS} instead."
+            f"{hint} Pass format= {OTHER_FORMATS} instead."
         )
     return data, parity
 
@@ -150,7 +150,7 @@ def _skops_bytes(
     except Exception as exc:  # skops cannot persist some third-party objects
         raise MoaiMlError(
             f"skops cannot save {model_name!r} ({type(exc).__name__}: {exc}); "
-            "export with format joblib or onnx instead"
+            "pass format='joblib' or format='onnx' instead"
         ) from exc
     method = "predict" if schema.task == "regression" else "predict_proba"
     expected = np.asarray(getattr(pipeline, method)(sample), dtype=np.float64)
@@ -165,7 +165,7 @@ def _skops_bytes(
     if not parity.passed:
         raise MoaiMlError(
             f"the skops file of {model_name!r} does not predict like the model "
-            f"({parity.describe()})"
+            f"({parity.describe()}); pass format='joblib' or format='onnx' instead"
         )
     return data, parity
 
@@ -191,7 +191,9 @@ def check_format(fmt: str, data_kind: str) -> None:
     from mcp_server.ml.data.kinds.registry import check_route
 
     if fmt not in FORMATS:
-        raise MoaiMlError(f"unknown export format {fmt!r}; valid formats: {', '.join(FORMATS)}")
+        raise MoaiMlError(
+            f"unknown export format {fmt!r}; pass format= one of {', '.join(FORMATS)}"
+        )
     check_route(data_kind, "export", fmt)
 
 

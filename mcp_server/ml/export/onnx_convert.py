@@ -53,15 +53,17 @@ def check_convertible(schema: Schema) -> None:
             "onnxruntime's tokenizer "
             "splits on ASCII letters only, scikit-learn's on Unicode words, so the scores "
             "would differ. "
-            f"Export with format {OTHER_FORMATS} instead (they keep the exact pipeline)."
+            f"Pass format= {OTHER_FORMATS} instead (they keep the exact pipeline)."
         )
     if dates:
         raise MoaiMlError(
             f"ONNX export does not support the datetime column(s) {', '.join(dates[:5])}. "
-            f"Export with format {OTHER_FORMATS} instead (they keep the exact pipeline)."
+            f"Pass format= {OTHER_FORMATS} instead (they keep the exact pipeline)."
         )
     if not schema.features:
-        raise MoaiMlError("the model has no input features; nothing to convert to ONNX")
+        raise MoaiMlError(
+            "the model has no input features; nothing to convert to ONNX: pass format='joblib'"
+        )
 
 
 def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
@@ -99,7 +101,7 @@ def to_onnx(pipeline: Any, schema: Schema, model_name: str) -> onnx.ModelProto:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
         raise MoaiMlError(
             f"ONNX conversion of {model_name!r} failed ({type(exc).__name__}: {first}). "
-            f"Export with format {OTHER_FORMATS} instead (they keep the exact scikit-learn model)."
+            f"Pass format= {OTHER_FORMATS} instead (they keep the exact scikit-learn model)."
         ) from exc
     group_inputs(model, schema, names)
     _add_metadata(model, schema, names, model_name)
@@ -118,7 +120,7 @@ def _conversion_copy(pipeline: Any, schema: Schema, names: list[str]) -> Any:
     ):
         raise MoaiMlError(
             "ONNX export expects a moai pipeline (ColumnTransformer 'preprocess' then the model); "
-            f"got {type(pipeline).__name__}. Export with format {OTHER_FORMATS} instead."
+            f"got {type(pipeline).__name__}. Pass format= {OTHER_FORMATS} instead."
         )
     conv = copy.deepcopy(pipeline)
     rename = dict(zip(schema.names, names, strict=True))
@@ -133,7 +135,7 @@ def _conversion_copy(pipeline: Any, schema: Schema, names: list[str]) -> Any:
     if missing:
         raise MoaiMlError(
             f"the pipeline uses columns {missing[:5]} that the schema does not list; "
-            "retrain the run"
+            "retrain it with ml_train"
         )
     ct.transformers_ = [
         (n, _string_imputer(t), _renamed(cols, rename)) for n, t, cols in ct.transformers_

@@ -38,7 +38,9 @@ def image_onnx_bytes(
     """The network as ONNX (see the module doc) and its parity on the sample's real images."""
     estimator = image_estimator(pipeline)
     if estimator is None:
-        raise MoaiMlError(f"{model_name!r} has no image network to convert; export with joblib")
+        raise MoaiMlError(
+            f"{model_name!r} has no image network to convert; pass format='joblib' instead"
+        )
     images = [item for item in sample[schema.names[0]].tolist() if isinstance(item, str)]
     if not images:
         raise MoaiMlError(

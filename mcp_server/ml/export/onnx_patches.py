@@ -57,7 +57,7 @@ def hist_tree_attribute_pairs(
         if not leaf and bool(node["is_categorical"]):
             raise MoaiMlError(
                 "HistGradientBoosting with native categorical splits cannot be expressed in ONNX; "
-                "export with format joblib, pickle or skops"
+                "pass format='joblib' (or 'pickle', 'skops') instead"
             )
         add_node(
             attr_pairs,

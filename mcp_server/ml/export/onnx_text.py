@@ -41,8 +41,8 @@ def text_onnx_bytes(
     if estimator is None or not hasattr(estimator, "text_module"):
         raise MoaiMlError(
             f"{model_name} has no ONNX route (its tokenizer and network are a transformers "
-            "checkpoint's): export with format joblib or pickle, or load the run's MLflow model "
-            "(mlflow.pyfunc.load_model)"
+            "checkpoint's): pass format='joblib' or format='pickle', or load the run's MLflow "
+            "model (mlflow.pyfunc.load_model)"
         )
     column = estimator.text_column or schema.of_kind("text")[0]
     texts = [str(t) for t in sample[column].tolist()][:MAX_TEXTS]

@@ -70,9 +70,7 @@ def export_module(
             optimize=True,
         )
     if program is None:
-        raise MoaiMlError(
-            "torch.onnx.export returned no program; export with format joblib instead"
-        )
+        raise MoaiMlError("torch.onnx.export returned no program; pass format='joblib' instead")
     model: onnx.ModelProto = program.model_proto
     del model.graph.value_info[:]  # shapes of intermediate values: recomputed by onnxruntime
     if props:

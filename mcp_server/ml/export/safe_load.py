@@ -54,12 +54,12 @@ def check_model_file(path: Path, user_path: str, trusted: bool) -> None:
 def _format_of(path: Path, user_path: str) -> str:
     """The extension that says how `path` loads, or a refusal naming the ones that do."""
     if not path.is_file():
-        raise MoaiMlError(f"{user_path!r} is not a file; give the path of a saved model")
+        raise MoaiMlError(f"{user_path!r} is not a file; give model_path a saved model file")
     suffix = path.suffix.lower()
     if suffix not in (*PICKLE_SUFFIXES, ".skops", ".onnx"):
         raise MoaiMlError(
-            f"cannot tell the format of {user_path!r} from its extension; expected .joblib, "
-            ".pkl, .pickle, .skops or .onnx"
+            f"cannot tell the format of {user_path!r} from its extension; give model_path a "
+            ".joblib, .pkl, .pickle, .skops or .onnx file"
         )
     return suffix
 
@@ -82,20 +82,26 @@ def _load_skops(data: bytes, extra_trusted: list[str]) -> Any:
     try:
         asked = sio.get_untrusted_types(data=data)
     except Exception as exc:
-        raise MoaiMlError(f"not a readable skops file ({type(exc).__name__}: {exc})") from exc
+        raise MoaiMlError(
+            f"not a readable skops file ({type(exc).__name__}: {exc}); give model_path a file "
+            "skops wrote, or export the run by its run_id"
+        ) from exc
     from mcp_server.ml.modeling.catalog import trusted_skops_types
 
     allowed = set(trusted_skops_types()) | set(extra_trusted)
     refused = sorted(t for t in asked if t not in allowed)
     if refused:
         raise MoaiMlError(
-            f"the skops file needs types that are not trusted: {refused[:10]}; if you trust them, "
-            "list them in trusted_types"
+            f"the skops file needs types that are not trusted: {refused[:10]}; pass "
+            "format='joblib' for this model, or export its run by run_id, not the .skops file"
         )
     try:
         return sio.loads(data, trusted=list(asked))
     except Exception as exc:
-        raise MoaiMlError(f"could not load the skops file: {type(exc).__name__}: {exc}") from exc
+        raise MoaiMlError(
+            f"could not load the skops file ({type(exc).__name__}: {exc}); give model_path "
+            "another file, or export the run by its run_id"
+        ) from exc
 
 
 def _load_onnx(path: Path) -> Any:
@@ -104,4 +110,7 @@ def _load_onnx(path: Path) -> Any:
     try:
         return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise MoaiMlError(f"not a valid ONNX model: {path.name} ({type(exc).__name__})") from exc
+        raise MoaiMlError(
+            f"not a valid ONNX model: {path.name} ({type(exc).__name__}); give model_path a "
+            "whole .onnx file, or export the run by its run_id"
+        ) from exc

@@ -38,7 +38,8 @@ def fit_on_cluster(model: str, task: str, local: Any, X: Any, y: Any) -> Any:
         raise MoaiMlError(
             f"{model} failed on the cluster ({type(exc).__name__}: "
             f"{text[0][:200] if text else ''}); nothing was recorded: check the workers "
-            "(dashboard) and call again"
+            "(dashboard) and call again, or point MOAI_ML_CLUSTER (the SPEC's cluster) at "
+            "healthy ones"
         ) from exc
     if hasattr(estimator, "to_local"):
         return estimator.to_local()

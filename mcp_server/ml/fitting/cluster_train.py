@@ -85,7 +85,10 @@ def cluster_table(req: ClusterTrainRequest, frame: Any) -> Table:
     if schema.task != "regression":
         schema.classes = _classes(frame, req.target)
         if len(schema.classes) < 2:
-            raise DataError(f"{req.target!r} has one class; a classifier needs two or more")
+            raise DataError(
+                f"{req.target!r} has one class; a classifier needs two or more: pass another "
+                "column as target="
+            )
     check_cluster_schema(schema)
     columns = (req.group,) if req.group else tuple(str(c) for c in frame.columns)
     missing = frame[req.target].isna().sum().compute()

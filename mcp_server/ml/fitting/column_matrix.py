@@ -64,7 +64,7 @@ def impute_columns(
     matrix in Fortran order whole, its binning subsample being a `take`.)"""
     import numpy as np
 
-    from mcp_server.ml.data.tables import trim_heap
+    from mcp_server.ml.data.memory import trim_heap
 
     width = len(plan)
     direct = {
@@ -102,7 +102,7 @@ def _from_blocks(blocks: list[list[Any]], rows: int, width: int) -> Any:
     """A C-ordered matrix from row blocks of its columns, each block freed once written."""
     import numpy as np
 
-    from mcp_server.ml.data.tables import trim_heap
+    from mcp_server.ml.data.memory import trim_heap
 
     out = np.empty((rows, width), order="C")
     for b in range(len(blocks)):

@@ -94,7 +94,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
     )
     for name in models:
         if task not in get_spec(name).tasks:
-            raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+            raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
     check_accepted(data.kind, models)
     metric = check_metric(task, req.metric, forecast=bool(data.schema.roles))
     check_classes(

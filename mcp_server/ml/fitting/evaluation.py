@@ -78,13 +78,17 @@ def _rows(req: EvaluateRequest, schema: Any) -> tuple[Any, Any]:
     frame = kind.read(path)
     if schema.target not in frame.columns:
         raise DataError(
-            f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows"
+            f"{path.name} has no target column {schema.target!r}; evaluation needs labelled rows: "
+            "give data_path a table that has it"
         )
     if req.holdout_index:
         frame = frame.iloc[np.load(req.holdout_index)]
     frame = frame.loc[frame[schema.target].notna()]
     if frame.empty:
-        raise DataError(f"{path.name} has no rows with a value in {schema.target!r}")
+        raise DataError(
+            f"{path.name} has no rows with a value in {schema.target!r}; give data_path "
+            "labelled rows"
+        )
     return coerce_frame(frame, schema), encode_target(frame[schema.target], schema)
 
 
@@ -276,7 +280,10 @@ def cross_validate_model(
         schema = data.schema
     check_classes(data.y, schema, folds, f"{folds}-fold stratified cross-validation")
     if len(data.y) < folds * 2:
-        raise DataError(f"{len(data.y)} rows are too few for {folds}-fold cross-validation")
+        raise DataError(
+            f"{len(data.y)} rows are too few for {folds}-fold cross-validation; lower cv_folds "
+            "or give data_path more rows"
+        )
     scorers = scorers_for(schema.task, forecast=bool(schema.roles))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -53,7 +53,7 @@ def split_rows(frame: Any, train_idx: Any, test_idx: Any) -> list[Any]:
     removed from `frame` once taken: the table and its split are never in memory together."""
     import pandas as pd
 
-    from mcp_server.ml.data.tables import trim_heap
+    from mcp_server.ml.data.memory import trim_heap
 
     train: dict[str, Any] = {}
     test: dict[str, Any] = {}

@@ -164,7 +164,7 @@ class _Fitted:
 
 def _fit(req: TrainRequest, data: Any, progress: Progress) -> _Fitted:
     """Split the rows and fit the pipeline on the training ones (the holdout waits on disk)."""
-    from mcp_server.ml.data.tables import release_memory
+    from mcp_server.ml.data.memory import release_memory
     from mcp_server.ml.modeling.kind_families import check_accepted, default_model_for
     from mcp_server.ml.modeling.preprocess import build_pipeline
 
@@ -236,7 +236,7 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     estimator fits with only the matrix in memory (Pipeline.fit keeps its input to the end).
     An estimator's own refusal of its params becomes a clear error."""
     from mcp_server.core.errors import MoaiMlError
-    from mcp_server.ml.data.tables import release_memory
+    from mcp_server.ml.data.memory import release_memory
     from mcp_server.ml.fitting.lean_fit import (
         early_stopping_split,
         fit_estimator_owned,
@@ -260,5 +260,6 @@ def fit_pipeline(pipeline: Any, owned: list[Any], y: Any, model: str) -> None:
     except (ValueError, TypeError) as exc:
         text = str(exc).strip().splitlines()
         raise MoaiMlError(
-            f"{model} could not be fitted: {text[0] if text else type(exc).__name__}"
+            f"{model} could not be fitted: {text[0] if text else type(exc).__name__}; if the "
+            "data is not the cause, change params= or pass another model="
         ) from exc

@@ -39,7 +39,9 @@ def space_example() -> str:
 
 def get_spec(name: str) -> EstimatorSpec:
     if name not in REGISTRY:
-        raise MoaiMlError(f"unknown model {name!r}; valid models: {', '.join(REGISTRY)}")
+        raise MoaiMlError(
+            f"unknown model {name!r}; pass model= (or models=) one of: {', '.join(REGISTRY)}"
+        )
     spec = REGISTRY[name]
     if not spec.available():
         raise MoaiMlError(
@@ -103,11 +105,18 @@ def count_families() -> list[str]:
     return [s.name for s in sorted(found, key=lambda s: s.cost)]
 
 
+def extras_of(names: list[str]) -> str:
+    """The optional-dependency extras that install these families (`dl,text`), for a refusal."""
+    return ",".join(sorted({REGISTRY[n].extra or "" for n in names if n in REGISTRY} - {""}))
+
+
 def served_by(runtime: str) -> EstimatorSpec:
     """The one family a dedicated serving runtime (TorchServe, TF Serving) serves."""
     found = [s for s in REGISTRY.values() if runtime in s.runtimes]
     if len(found) != 1:
-        raise MoaiMlError(f"runtime {runtime!r} serves no single model family")
+        raise MoaiMlError(
+            f"runtime {runtime!r} serves no single model family; pass runtime='joblib' instead"
+        )
     return found[0]
 
 
@@ -154,7 +163,7 @@ def dask_class_path(model_name: str, task: str) -> str:
     if path is None:
         able = ", ".join(cluster_families(task)) or "none installed"
         raise MoaiMlError(
-            f"{model_name} cannot train on a Dask cluster; the families that can: {able} "
-            "(or train it without a cluster)"
+            f"{model_name} cannot train on a Dask cluster; the families that can: {able}: pass "
+            "one as model= (or train on one file, without the SPEC's cluster or MOAI_ML_CLUSTER)"
         )
     return path

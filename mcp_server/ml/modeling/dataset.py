@@ -66,9 +66,7 @@ def prepare(
     kind = kind or kind_for(path)
     sha = kind.fingerprint(path)
     frame = kind.read(path)
-    unknown = [name for name in drop or [] if name not in frame.columns]
-    if unknown:
-        raise DataError(f"drop lists columns that are not in {path.name}: {unknown[:10]}")
+    _check_drop(frame, drop, path)
     drop = _with_group(frame, path, target, drop, group_column)
     # a kind with options (a series' columns and horizon) keys the cache by them too
     key = _cache_key(sha, target, task, drop, getattr(kind, "cache_key", kind.name))
@@ -117,6 +115,15 @@ def _with_group(
     return drop if group_column in drop else [*drop, group_column]
 
 
+def _check_drop(frame: Any, drop: list[str] | None, path: Path) -> None:
+    unknown = [name for name in drop or [] if name not in frame.columns]
+    if unknown:
+        raise DataError(
+            f"drop lists columns that are not in {path.name}: {unknown[:10]}; remove them from "
+            "drop= (or the SPEC's drop)"
+        )
+
+
 def remember_profile(
     cache: Path, sha: str, frame: Any, profile: Any, task: str, kind: str = "table"
 ) -> None:
@@ -142,7 +149,8 @@ def schema_from(frame: Any, profile: Any, drop: list[str] | None) -> tuple[Schem
     schema = build_schema(frame, profile, drop)
     if not schema.features:
         raise DataError(
-            f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}"
+            f"no usable feature columns left after dropping {sorted(schema.dropped)[:10]}; "
+            "take some out of drop= (or the SPEC's drop), or give data_path a table with features"
         )
     leaky = [name for name, why in schema.dropped.items() if why == "leakage"]
     if leaky:
@@ -188,5 +196,6 @@ def check_classes(y: Any, schema: Schema, need: int, why: str) -> None:
         raise DataError(
             f"class(es) {small[:5]} of {schema.target!r} have fewer than {need} rows; "
             f"{why} needs at least "
-            f"{need} per class. Collect more rows, merge rare classes, or drop them."
+            f"{need} per class. Collect more rows, merge rare classes or drop their rows (and "
+            "pass the new file as data_path), or, for cross-validation, lower cv_folds."
         )

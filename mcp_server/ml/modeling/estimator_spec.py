@@ -85,7 +85,8 @@ class EstimatorSpec:
         path = self.regressor if task == REGRESSION else self.classifier
         if path is None:
             raise MoaiMlError(
-                f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}"
+                f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}: "
+                "pass another model= or task="
             )
         return path
 

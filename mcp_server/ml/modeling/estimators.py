@@ -53,7 +53,9 @@ def make_estimator(
         if hasattr(estimator, "_parameter_constraints"):
             estimator._validate_params()  # scikit-learn's own checks, before any fit
     except (TypeError, ValueError) as exc:
-        raise MoaiMlError(f"invalid params for {name}: {_clean(exc)}") from exc
+        raise MoaiMlError(
+            f"invalid params for {name}: {_clean(exc)}; fix or leave out that key of params="
+        ) from exc
     return estimator
 
 

@@ -33,7 +33,10 @@ def metric_value(name: str, s: Scored, rows: Any = None) -> float | None:
 
     metric = get_metric(name, s.task)
     if metric.needs_proba and s.proba is None:
-        raise MoaiMlError(f"metric {name!r} needs class probabilities and this model has none")
+        raise MoaiMlError(
+            f"metric {name!r} needs class probabilities and this model has none; choose another "
+            "metric (the SPEC's metric, secondary) or a model that has them (model=)"
+        )
     if metric.forecast:  # needs each series' history, which scored rows do not carry
         return None
     pick = slice(None) if rows is None else rows

@@ -57,9 +57,13 @@ def default_model_for(kind: DataKind, task: str, rows: int) -> str:
         return first
     cheap = models_for_kind(kind, task)
     if not cheap:
+        from mcp_server.ml.modeling.catalog import extras_of
+        from mcp_server.ml.modeling.registry import REGISTRY
+
+        extras = extras_of([n for n, s in REGISTRY.items() if kind.accepts(s)])
         raise MoaiMlError(
             f"no installed model family fits a {task} task on {kind.name} data; install the "
-            "extra of a family that lists it"
+            f"extra of a family that fits it: pip install 'moai-domain-ml[{extras}]'"
         )
     return cheap[0]
 
@@ -82,6 +86,6 @@ def check_accepted(kind: DataKind, names: list[str]) -> None:
 
         fits = accepted(kind, list(dict.fromkeys(models_for("binary") + models_for("regression"))))
         raise MoaiMlError(
-            f"model(s) {refused[:5]} do not fit {kind.name} data; use one of: "
-            f"{', '.join(fits) or 'none installed'}"
+            f"model(s) {refused[:5]} do not fit {kind.name} data; pass model= (or models=) "
+            f"one of: {', '.join(fits) or 'none installed'}"
         )

@@ -44,7 +44,10 @@ def relative(module: str) -> str:
 def _setting_literal(match: re.Match[str]) -> str:
     setting = getattr(settings, match.group(1), None)
     if not isinstance(setting, settings.Setting):
-        raise MoaiMlError(f"generated code cannot copy a reference to settings.{match.group(1)}")
+        raise MoaiMlError(
+            f"generated code cannot copy a reference to settings.{match.group(1)}; choose "
+            "another family (model= in ml_tdd_green or ml_train)"
+        )
     return json.dumps(
         setting.name if match.group(2) == "name" else setting.default
     )  # a "..." literal
@@ -56,7 +59,8 @@ def copied_source(module: str) -> tuple[str, list[str]]:
     copyable = module.startswith(_MODELING) or module in _COPYABLE
     if spec is None or spec.origin is None or not copyable:
         raise MoaiMlError(
-            f"{module} cannot be copied into generated code; choose another model family"
+            f"{module} cannot be copied into generated code; choose another family (model= in "
+            "ml_tdd_green or ml_train)"
         )
     text = Path(spec.origin).read_text(encoding="utf-8")
     needs = sorted({PACKAGE + name for _, name in _IMPORT.findall(text) if name != "core"})
@@ -64,7 +68,8 @@ def copied_source(module: str) -> tuple[str, list[str]]:
     text = _SETTING.sub(_setting_literal, _SETTINGS_IMPORT.sub("", text))
     if "mcp_server" in text:
         raise MoaiMlError(
-            f"{module} still names mcp_server once copied; it cannot go into generated code"
+            f"{module} still names mcp_server once copied; it cannot go into generated code: "
+            "choose another family (model= in ml_tdd_green or ml_train)"
         )
     return text, needs
 
@@ -89,7 +94,10 @@ def local_modules(modules: list[str]) -> list[dict[str, Any]]:
         pending += [m for m in needs if m not in done]
     files = [relative(m) for m in done]
     if len(set(files)) < len(files):
-        raise MoaiMlError(f"estimator modules {sorted(done)} share a file name; rename one")
+        raise MoaiMlError(
+            f"estimator modules {sorted(done)} share a file name; choose another family "
+            "(model= in ml_tdd_green or ml_train)"
+        )
     return [
         {
             "file": relative(m)[1:] + ".py",

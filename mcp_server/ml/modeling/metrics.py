@@ -61,7 +61,9 @@ def check_metric(task: str, metric: str | None, forecast: bool = False) -> str:
     names = metric_names(task, forecast)
     if metric not in names:
         what = "a forecast" if forecast else f"a {task} task"
-        raise MoaiMlError(f"metric {metric!r} does not apply to {what}; use one of {names}")
+        raise MoaiMlError(
+            f"metric {metric!r} does not apply to {what}; pass metric= one of {names}"
+        )
     return metric
 
 

@@ -51,8 +51,8 @@ class MetricDef:
         found = value.get(task)
         if found is None:
             raise SpecError(
-                f"metric {self.name!r} does not apply to a {task} task; valid: "
-                f"{', '.join(valid(task))}"
+                f"metric {self.name!r} does not apply to a {task} task; set the SPEC's metric "
+                f"to one of: {', '.join(valid(task))}"
             )
         return found
 
@@ -65,8 +65,8 @@ class MetricDef:
         found = value.get(task)
         if found is None:
             raise SpecError(
-                f"metric {self.name!r} does not apply to a {task} task; valid: "
-                f"{', '.join(valid(task))}"
+                f"metric {self.name!r} does not apply to a {task} task; set the SPEC's metric "
+                f"to one of: {', '.join(valid(task))}"
             )
         return found
 
@@ -166,11 +166,14 @@ def get_metric(name: str, task: str | None = None) -> MetricDef:
     """The metric, or a SpecError listing the valid names (for the task when it is known)."""
     metric = METRICS.get(name)
     if metric is None:
-        raise SpecError(f"unknown metric {name!r}; valid metrics: {', '.join(valid(task))}")
+        raise SpecError(
+            f"unknown metric {name!r}; set the SPEC's metric (or metric=) to one of: "
+            f"{', '.join(valid(task))}"
+        )
     if task is not None and task not in metric.tasks:
         raise SpecError(
-            f"metric {name!r} does not apply to a {task} task; valid for {task}: "
-            f"{', '.join(valid(task))}"
+            f"metric {name!r} does not apply to a {task} task; set the SPEC's metric (or "
+            f"metric=) to one valid for {task}: {', '.join(valid(task))}"
         )
     return metric
 
@@ -184,11 +187,16 @@ def check_threshold(metric: MetricDef, threshold: float, field: str) -> None:
     """Refuse a threshold no model could meet or that means nothing (e.g. roc_auc 97)."""
     if metric.bounded and not 0.0 <= threshold <= 1.0:
         raise SpecError(
-            f"{field}: {metric.name} lies between 0 and 1 but the threshold is {threshold}"
+            f"{field}: {metric.name} lies between 0 and 1 but the threshold is {threshold}; "
+            "set the SPEC's threshold (or secondary) between 0 and 1"
         )
     if metric.name == "r2" and threshold > 1.0:
-        raise SpecError(f"{field}: r2 is at most 1 but the threshold is {threshold}")
+        raise SpecError(
+            f"{field}: r2 is at most 1 but the threshold is {threshold}; set the SPEC's "
+            "threshold (or secondary) at or below 1"
+        )
     if not metric.greater_is_better and threshold < 0:
         raise SpecError(
-            f"{field}: {metric.name} is never negative but the threshold is {threshold}"
+            f"{field}: {metric.name} is never negative but the threshold is {threshold}; set "
+            "the SPEC's threshold (or secondary) at 0 or above"
         )

@@ -170,7 +170,8 @@ def text_column(schema: Schema, estimator_name: str) -> str:
         kinds = ", ".join(f"{f.name} ({f.kind})" for f in schema.features[:5])
         raise DataError(
             f"{estimator_name} reads a free-text column and this table has none ({kinds}); "
-            "use a table family, or a column of sentences (most values distinct, with spaces)"
+            "pass a table family as model=, or give data_path a column of sentences (most values "
+            "distinct, with spaces)"
         )
     return texts[0]
 
@@ -205,7 +206,10 @@ def encode_target(y: pd.Series, schema: Schema) -> Any:
         unknown = sorted({str(v) for v in y[codes < 0].unique()})[:5]
         from mcp_server.core.errors import DataError
 
-        raise DataError(f"target values not seen in training: {unknown}")
+        raise DataError(
+            f"target values not seen in training: {unknown}; drop those rows from data_path, "
+            "or retrain (ml_train) on rows that hold them"
+        )
     return codes
 
 

@@ -56,9 +56,13 @@ def common_columns(
 ) -> tuple[list[str], list[str]]:
     """The columns to compare and warnings about the ones only one side has."""
     if current.shape[0] == 0:
-        raise DataError("the current table has no rows; pass a table (or prediction log) with data")
+        raise DataError(
+            "the current table has no rows; give current= a table (or prediction log) with data"
+        )
     if reference.shape[0] == 0:
-        raise DataError("the reference table has no rows")
+        raise DataError(
+            "the reference table has no rows; give reference= a table (or a run_id) with data"
+        )
     ref_cols, cur_cols = [str(c) for c in reference.columns], {str(c) for c in current.columns}
     if wanted:
         unknown = [c for c in wanted if c not in ref_cols or c not in cur_cols]
@@ -73,7 +77,7 @@ def common_columns(
         raise DataError(
             f"the reference ({', '.join(ref_cols[:5])}…) and current "
             f"({', '.join(sorted(cur_cols)[:5])}…) tables share "
-            "no column; are they the same kind of data?"
+            "no column; give reference= and current= tables of the same kind of data"
         )
     notes = []
     only_ref = [c for c in ref_cols if c not in cur_cols]

@@ -68,7 +68,10 @@ def check_source(store: RunStore, ref: str) -> str:
     if not ref.startswith("models:/") and store.workspace.resolve(ref).exists():
         return ref
     if not is_run_ref(ref):
-        raise DataError(f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI")
+        raise DataError(
+            f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI; give "
+            "reference= or current= a workspace file or folder, a run_id or a models:/ URI"
+        )
     signed_run(store, ref)
     return ref  # the job resolves it again: the rows' label names it as the caller gave it
 

@@ -156,11 +156,14 @@ def monitor(
 def _times(current: Rows, column: str | None) -> pd.Series | None:
     """When each current row was seen: the time column asked for, else the log's own times."""
     if current.frame.empty:
-        raise DataError("the current rows are empty; pass a table or log with data")
+        raise DataError("the current rows are empty; give current= a table or log with data")
     if not column:
         return current.times
     if column not in current.frame.columns:
-        raise DataError(f"no time column {column!r} in the current rows")
+        raise DataError(
+            f"no time column {column!r} in the current rows; pass time_column= one of their "
+            "columns, or leave it out"
+        )
     import pandas as pd
 
     times: pd.Series = pd.to_datetime(current.frame[column], errors="coerce", format="mixed")
@@ -204,7 +207,7 @@ def _estimated(
     if schema.task == "regression" or baseline.proba is None:
         raise DataError(
             f"the current rows have no labels ({schema.target!r}); without them only a classifier "
-            "with probabilities can be estimated"
+            "with probabilities can be estimated: give current= rows that hold the labels"
         )
     cal = fit_calibrators(baseline.y, baseline.proba, baseline.n_classes)
     pred, proba = predict_both(loaded.model, coerce_frame(frame, schema), schema.task)

@@ -147,7 +147,10 @@ def promote(
     name, version, alias = request.name, request.version, request.alias
     challenger = resolve_version(store, f"models:/{name}/{version}")
     if not challenger.run_id:
-        raise MoaiMlError(f"version {version} of {name!r} has no source run; it cannot be checked")
+        raise MoaiMlError(
+            f"version {version} of {name!r} has no source run; it cannot be checked: promote a "
+            "version registered from a run (ml_register_model)"
+        )
     store.require_signed(challenger.run_id, "promote")  # `force` overrides gates, never this
     run = store.get_run(challenger.run_id)
     verdict = check(store, run, "promote", request.allow_failed_gates)

@@ -24,11 +24,12 @@ def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
     schema = loaded.schema
     if schema.target not in rows.columns:
         raise DataError(
-            f"the rows have no target column {schema.target!r}; performance needs labels"
+            f"the rows have no target column {schema.target!r}; performance needs labels: give "
+            "current= rows that hold it"
         )
     rows = rows.loc[rows[schema.target].notna()]
     if rows.empty:
-        raise DataError(f"no row has a value in {schema.target!r}")
+        raise DataError(f"no row has a value in {schema.target!r}; give current= labelled rows")
     y = encode_target(rows[schema.target], schema)
     pred, proba = predict_both(loaded.model, coerce_frame(rows, schema), schema.task)
     return Scored(y=y, pred=pred, proba=proba, n_classes=len(schema.classes), task=schema.task)
@@ -48,7 +49,8 @@ def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[fl
             diffs.append(first - second)
     if len(diffs) < BOOTSTRAP // 2:
         raise DataError(
-            f"{name} is undefined on most resamples of these {n} rows (too few, or one class)"
+            f"{name} is undefined on most resamples of these {n} rows (too few, or one class); "
+            "retrain the challenger with a larger test_size (ml_train) for more holdout rows"
         )
     low, high = np.percentile(diffs, [2.5, 97.5])
     return float(low), float(high)

@@ -57,7 +57,8 @@ def load_rows(store: RunStore, ref: str, scratch: Path) -> Rows:
             return Rows(frame=load_table(path), label=store.workspace.relative(path))
         if not is_run_ref(ref):
             raise DataError(
-                f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI"
+                f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI; give "
+                "reference= or current= a workspace file or folder, a run_id or a models:/ URI"
             )
     return training_rows(store, ref, scratch)
 
@@ -118,7 +119,10 @@ def read_log(path: Path, label: str) -> Rows:
     if seen > len(records):
         notes.append(f"read the newest {len(records):,} of {seen:,} logged rows")
     if not records:
-        raise DataError(f"the prediction log {label} has no complete records yet")
+        raise DataError(
+            f"the prediction log {label} has no complete records yet; wait for the service to "
+            "log requests (MOAI_PREDICTION_LOG), or give current= a table"
+        )
     frame = pd.DataFrame.from_records([r["features"] for r in records])
     predictions = pd.Series([r["prediction"] for r in records], name="prediction")
     times = pd.to_datetime(pd.Series([r["time"] for r in records]), errors="coerce", utc=True)
@@ -154,7 +158,8 @@ def predict_labels(store: RunStore, run_id: str, frame: pd.DataFrame) -> pd.Seri
     missing = [n for n in loaded.schema.names if n not in frame.columns]
     if len(missing) == len(loaded.schema.names):
         raise MoaiMlError(
-            f"the table has none of the model's input columns ({loaded.schema.names[:5]})"
+            f"the table has none of the model's input columns ({loaded.schema.names[:5]}); give "
+            "current= rows with those columns"
         )
     pred = loaded.model.predict(coerce_frame(frame, loaded.schema))
     import pandas as pd

@@ -49,7 +49,10 @@ def spec_reader(workspace: Workspace) -> SpecReader:
         try:
             spec = spec_of(workspace, spec_id)
         except MoaiMlError as exc:  # the TDD tools explain a broken SPEC in full; one line here
-            raise MoaiMlError(f"cannot read the SPEC {spec_id}: {str(exc)[:200]}") from exc
+            raise MoaiMlError(
+                f"cannot read the SPEC {spec_id} ({str(exc)[:200]}); ml_tdd_red(spec_path="
+                f"'{spec_id}') explains it in full"
+            ) from exc
         if spec is None:
             return None
         return SpecInfo(

@@ -167,7 +167,10 @@ def _dvc(root: Path, *args: str) -> None:
         check=False,
     )
     if out.returncode != 0:
-        raise MoaiMlError(f"dvc {args[0]} failed: {(out.stderr or out.stdout).strip()[:300]}")
+        raise MoaiMlError(
+            f"dvc {args[0]} failed ({(out.stderr or out.stdout).strip()[:300]}); fix the "
+            "repository for DVC, or call ml_scaffold_dvc without init=true"
+        )
 
 
 def _initialize(root: Path, top: Path | None) -> list[str]:

@@ -12,19 +12,16 @@ from __future__ import annotations
 import io
 import posixpath
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import DataError, MoaiMlError
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.scaffolds.feast_table import check_entity, feature_frame, timestamps
 from mcp_server.ml.scaffolds.output import render_group, write_all
 
 if TYPE_CHECKING:
     import pandas as pd
-
-GENERATED_TIMESTAMP = "event_timestamp"
-RESERVED = {GENERATED_TIMESTAMP}  # the event time column of the entity rows training.py takes
 
 
 @dataclass
@@ -43,112 +40,6 @@ class FeastScaffold:
     files_skipped: list[str]
     next_step: str
     warnings: list[str] = field(default_factory=list)
-
-
-def feast_dtype(series: pd.Series, kind: str) -> str:
-    """The Feast type of a column, from its profile kind and pandas dtype."""
-    import pandas as pd
-
-    if kind == "datetime" or pd.api.types.is_datetime64_any_dtype(series):
-        return "UnixTimestamp"
-    if pd.api.types.is_bool_dtype(series):
-        return "Bool"
-    if pd.api.types.is_integer_dtype(series):
-        return "Int64"
-    if pd.api.types.is_float_dtype(series):
-        return "Float64"
-    return "String"
-
-
-def _timestamps(
-    frame: pd.DataFrame, column: str | None, modified: float
-) -> tuple[pd.Series, str, bool]:
-    import pandas as pd
-
-    if column is None:
-        if GENERATED_TIMESTAMP in frame.columns:
-            raise DataError(
-                f"the table already has a column {GENERATED_TIMESTAMP!r}: pass it as "
-                "timestamp_column"
-            )
-        # The table's modification time: when this snapshot was known (stable across re-runs).
-        as_of = pd.Timestamp(datetime.fromtimestamp(int(modified), UTC))
-        return pd.Series(as_of, index=frame.index), GENERATED_TIMESTAMP, True
-    if column not in frame.columns:
-        raise DataError(
-            f"timestamp column {column!r} is not in the table; omit timestamp_column to "
-            "generate one"
-        )
-    raw = frame[column]
-    parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="mixed")
-    bad = int(parsed.isna().sum())
-    if bad:
-        raise DataError(
-            f"column {column!r} is not a usable timestamp: {bad} of {len(raw)} values are "
-            "missing or not dates; "
-            "give another timestamp_column, or omit it to generate one"
-        )
-    return parsed, column, False
-
-
-def _check_entity(frame: pd.DataFrame, entity: str, stamps: pd.Series, ts_name: str) -> None:
-    import pandas as pd
-
-    if entity not in frame.columns:
-        raise DataError(f"entity column {entity!r} is not in the table")
-    key = frame[entity]
-    if key.isna().any():
-        raise DataError(
-            f"entity column {entity!r} has {int(key.isna().sum())} missing values; every "
-            "row needs a key"
-        )
-    if not (pd.api.types.is_integer_dtype(key) or pd.api.types.is_string_dtype(key)):
-        raise DataError(f"entity column {entity!r} must hold integers or strings, not {key.dtype}")
-    pairs = pd.DataFrame({"k": key, "t": stamps})
-    dup = pairs.duplicated(keep=False)
-    if dup.any():
-        example = pairs[dup].iloc[0]
-        raise DataError(
-            f"entity column {entity!r} is not unique per timestamp ({ts_name}): "
-            f"{int(dup.sum())} rows share a "
-            f"(key, time) pair, e.g. {example['k']!r} at {example['t']}; deduplicate the "
-            "table or give a finer "
-            "timestamp_column"
-        )
-
-
-def _feature_frame(
-    frame: pd.DataFrame, entity: str, ts_col: str | None, exclude: set[str]
-) -> tuple[pd.DataFrame, dict[str, str]]:
-    import pandas as pd
-
-    from mcp_server.ml.data.columns import describe_columns
-
-    kinds = {c.name: str(c.kind) for c in describe_columns(frame)}
-    out: dict[str, pd.Series] = {}
-    dtypes: dict[str, str] = {}
-    for name in frame.columns:
-        if name in exclude or name in (entity, ts_col):
-            continue
-        if str(name) in RESERVED:
-            raise DataError(
-                f"column {name!r} would clash with the entity rows' event time; rename it "
-                "or drop it"
-            )
-        series = frame[name]
-        dtype = feast_dtype(series, kinds[str(name)])
-        if dtype == "UnixTimestamp":
-            series = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
-        elif dtype == "String":
-            series = (
-                series.astype(object)
-                .where(series.notna(), None)
-                .map(lambda v: v if v is None else str(v))
-            )
-        out[str(name)], dtypes[str(name)] = series, dtype
-    if not dtypes:
-        raise DataError("no feature columns remain besides the entity and timestamp columns")
-    return pd.DataFrame(out, index=frame.index), dtypes
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:
@@ -221,11 +112,13 @@ def _load(
     if repo != to_identifier(repo, "features"):
         raise MoaiMlError(
             f"name {repo!r} must be lower-case letters, digits and underscores (a Feast "
-            "project name)"
+            "project name); pass such a name="
         )
     missing = [c for c in columns if c is not None and c not in frame.columns]
     if missing:
-        raise DataError(f"column(s) not in {data_path}: {missing}")
+        raise DataError(
+            f"column(s) not in {data_path}: {missing}; pass target= and drop= columns it has"
+        )
     return path, frame, repo
 
 
@@ -247,10 +140,10 @@ def scaffold_feast(
     from mcp_server.files.template_sets import template_set
 
     path, frame, repo = _load(workspace, data_path, name, [target, *(drop or [])])
-    stamps, ts_name, generated = _timestamps(frame, timestamp_column, path.stat().st_mtime)
-    _check_entity(frame, entity, stamps, ts_name)
+    stamps, ts_name, generated = timestamps(frame, timestamp_column, path.stat().st_mtime)
+    check_entity(frame, entity, stamps, ts_name)
     exclude = {c for c in [target, *(drop or [])] if c is not None}
-    features, dtypes = _feature_frame(frame, entity, timestamp_column, exclude)
+    features, dtypes = feature_frame(frame, entity, timestamp_column, exclude)
     table = pd.concat(
         [frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1
     )

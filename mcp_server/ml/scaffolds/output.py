@@ -27,7 +27,8 @@ def render_group(set_name: str, group: str, context: Mapping[str, Any]) -> dict[
                 yaml.safe_load(text)
             except yaml.YAMLError as exc:
                 raise MoaiMlError(
-                    f"the {set_name} template for {rel} rendered invalid YAML: {exc}"
+                    f"the {set_name} template for {rel} rendered invalid YAML ({exc}); the "
+                    "installed templates are damaged: pip install --force-reinstall moai-domain-ml"
                 ) from exc
     return files
 

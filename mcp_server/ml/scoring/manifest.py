@@ -36,7 +36,7 @@ def read(folder: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise MoaiMlError(
-            f"{path.name} in the output folder is unreadable ({exc}); give another output"
+            f"{path.name} in the output folder is unreadable ({exc}); give output= another folder"
         ) from exc
     return data if isinstance(data, dict) else None
 
@@ -61,7 +61,7 @@ def finished(folder: Path, identity: dict[str, Any], output: str) -> dict[str, d
         was = found.get("identity", {})
         raise MoaiMlError(
             f"output {output!r} holds scores of {was.get('model', '?')} over "
-            f"{was.get('data', '?')}; give another output folder for this model and dataset"
+            f"{was.get('data', '?')}; give output= another folder for this model and dataset"
         )
     return {
         name: entry

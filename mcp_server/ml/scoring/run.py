@@ -111,27 +111,27 @@ def _check_keep(keep: tuple[str, ...], dataset: Partitioned) -> None:
     clash = [c for c in keep if c in taken or c.startswith("proba_")]
     if clash:
         raise MoaiMlError(
-            f"keep names output columns ({', '.join(clash)}); keep only input columns"
+            f"keep names output columns ({', '.join(clash)}); pass keep= input columns only"
         )
     if keep:
         columns = [str(c) for c in empty_like(str(dataset.files[0])).columns]
         missing = [c for c in keep if c not in columns]
         if missing:
             raise MoaiMlError(
-                f"keep names columns the data lacks ({', '.join(missing[:5])}); its columns: "
-                f"{', '.join(columns[:20])}"
+                f"keep names columns the data lacks ({', '.join(missing[:5])}); pass keep= some of "
+                f"its columns: {', '.join(columns[:20])}"
             )
 
 
 def _output_folder(workspace: Workspace, output: str, dataset: Partitioned) -> Path:
     folder = workspace.resolve(output)
     if folder.exists() and not folder.is_dir():
-        raise MoaiMlError(f"output {output!r} is a file; give a folder for the scores")
+        raise MoaiMlError(f"output {output!r} is a file; give output= a folder for the scores")
     inside = [n for n, f in zip(dataset.names, dataset.files, strict=True) if folder in f.parents]
     if inside or folder in (f for f in dataset.files):
         raise MoaiMlError(
             f"output {output!r} holds the dataset's own files ({inside[0] if inside else output}); "
-            "give a folder outside the dataset"
+            "give output= a folder outside the dataset"
         )
     return folder
 

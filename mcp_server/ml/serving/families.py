@@ -30,5 +30,6 @@ def check_runtime(pipeline: Any, schema: Schema, runtime: str) -> None:
     bad = [f.name for f in schema.features if f.kind in ("datetime", "text")]
     if bad:
         raise MoaiMlError(
-            f"{ARTIFACTS[runtime]} takes numbers and categories only; drop {bad[:5]} and retrain"
+            f"{ARTIFACTS[runtime]} takes numbers and categories only; retrain with drop={bad[:5]} "
+            "(ml_train), or pass runtime='joblib'"
         )

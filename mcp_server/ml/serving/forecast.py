@@ -33,8 +33,8 @@ def forecaster_of(pipeline: Any) -> Any:
 
         families = ", ".join(n for n, spec in REGISTRY.items() if "timeseries" in spec.data_kinds)
         raise MoaiMlError(
-            f"the run's model is {type(model).__name__}, not a forecaster; retrain it with a "
-            f"timeseries family ({families})"
+            f"the run's model is {type(model).__name__}, not a forecaster; retrain it with "
+            f"ml_train, kind='timeseries' and a timeseries family as model= ({families})"
         )
     return model
 

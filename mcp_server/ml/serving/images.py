@@ -60,7 +60,7 @@ def image_estimator(pipeline: Any) -> Any:
         families = ", ".join(n for n, spec in REGISTRY.items() if "images" in spec.data_kinds)
         raise MoaiMlError(
             f"the run's model is {type(model).__name__}, not an image classifier; retrain it "
-            f"with an image family ({families})"
+            f"with ml_train and an image family as model= ({families})"
         )
     return model
 

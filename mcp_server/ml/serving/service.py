@@ -108,7 +108,9 @@ def _own_version() -> str:
 
 def check_servable(schema: Schema, runtime: str) -> None:
     if runtime not in RUNTIMES:
-        raise MoaiMlError(f"unknown runtime {runtime!r}; valid runtimes: {', '.join(RUNTIMES)}")
+        raise MoaiMlError(
+            f"unknown runtime {runtime!r}; pass runtime= one of {', '.join(RUNTIMES)}"
+        )
     if runtime == "onnx":
         from mcp_server.ml.export.onnx_convert import check_convertible
 

@@ -150,7 +150,8 @@ def build_saved_model(pipeline: Any, schema: Schema) -> dict[str, bytes]:
         saved = folder / "saved"
         if done.returncode != 0 or not (saved / "saved_model.pb").is_file():
             raise MoaiMlError(
-                f"TensorFlow could not write the SavedModel: {done.stderr.strip()[-600:]}"
+                f"TensorFlow could not write the SavedModel ({done.stderr.strip()[-600:]}); "
+                f"check the TensorFlow of {settings.TF_PYTHON.name}, or pass runtime='joblib'"
             )
         return {
             p.relative_to(saved).as_posix(): p.read_bytes()

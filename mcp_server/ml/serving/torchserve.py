@@ -94,7 +94,8 @@ def build_archive(files: dict[str, bytes | str], name: str) -> bytes:
         archive = folder / "store" / f"{name}.mar"
         if done.returncode != 0 or not archive.is_file():
             raise MoaiMlError(
-                f"torch-model-archiver failed: {(done.stderr or done.stdout).strip()[-500:]}"
+                f"torch-model-archiver failed ({(done.stderr or done.stdout).strip()[-500:]}); "
+                "reinstall it (pip install 'moai-domain-ml[dl]') or pass runtime='joblib'"
             )
         return archive.read_bytes()
 

@@ -27,12 +27,14 @@ def read_spec_text(path: Path, what: str) -> str:
     if size > MAX_SPEC_BYTES:
         raise SpecError(
             f"{what} is {size / 2**20:.1f} MiB; a SPEC file may be at most 1 MiB: keep data "
-            "out of it (name the dataset in the ## ML block)"
+            "out of it (name the data file in the SPEC's dataset)"
         )
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read {what}: {exc}") from exc
+        raise SpecError(
+            f"cannot read {what} ({exc}); give spec_path a readable UTF-8 spec.md"
+        ) from exc
 
 
 _FENCE = re.compile(r"```(?:yaml|yml)[ \t]*\n(.*?)```", re.S)
@@ -59,15 +61,22 @@ def split_spec(text: str) -> tuple[dict[str, Any], str]:
     end = re.search(r"^---[ \t]*$", text[3:], re.M)
     if end is None:
         raise SpecError(
-            "the SPEC frontmatter starts with '---' but never ends; close it with a '---' line"
+            "the SPEC frontmatter starts with '---' but never ends; close it with a '---' line "
+            "above the SPEC's '## ML' block"
         )
     raw = text[3 : 3 + end.start()]
     try:
         meta = load_yaml(raw, "the SPEC frontmatter") or {}
     except yaml.YAMLError as exc:
-        raise SpecError(f"the SPEC frontmatter is not valid YAML: {first_line(exc)}") from exc
+        raise SpecError(
+            f"the SPEC frontmatter is not valid YAML ({first_line(exc)}); fix it (key: value "
+            "lines, e.g. id: ML-001) or pass the SPEC's values as fields="
+        ) from exc
     if not isinstance(meta, dict):
-        raise SpecError("the SPEC frontmatter must be a YAML mapping (key: value lines)")
+        raise SpecError(
+            "the SPEC frontmatter must be a YAML mapping (key: value lines, e.g. id: ML-001); "
+            "fix it or pass the SPEC's values as fields="
+        )
     return meta, text[3 + end.end() :]
 
 
@@ -89,19 +98,25 @@ def ml_block(section: str | None) -> dict[str, Any]:
     found = _FENCE.search(section)
     if found is None:
         raise SpecError(
-            "the '## ML' section has no ```yaml block; put the ML fields in one fenced yaml block"
+            "the '## ML' section has no ```yaml block; put the ML fields (dataset:, target:, "
+            "metric:, threshold: ...) in one fenced yaml block"
         )
     try:
         data = load_yaml(found.group(1), "the '## ML' yaml block") or {}
     except yaml.YAMLError as exc:
-        raise SpecError(f"the '## ML' yaml block is not valid YAML: {first_line(exc)}") from exc
+        raise SpecError(
+            f"the '## ML' yaml block is not valid YAML ({first_line(exc)}); write it as field: "
+            "value lines (dataset: data/x.csv)"
+        ) from exc
     if not isinstance(data, dict):
-        raise SpecError("the '## ML' yaml block must be a mapping (field: value lines)")
+        raise SpecError(
+            "the '## ML' yaml block must be a mapping (field: value lines such as target: price)"
+        )
     unknown = sorted(set(map(str, data)) - set(FIELDS))
     if unknown:
         raise SpecError(
-            f"unknown field(s) in the '## ML' block: {', '.join(unknown)}; valid: "
-            f"{', '.join(FIELDS)}"
+            f"unknown field(s) in the '## ML' block: {', '.join(unknown)}; rename or remove them "
+            f"(the SPEC's '## ML' block takes: {', '.join(FIELDS)})"
         )
     return data
 

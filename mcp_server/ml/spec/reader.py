@@ -86,7 +86,10 @@ def load_spec(
         meta, body = split_spec(text)
         rel = workspace.relative(path)
         if not rel.isprintable():  # the path goes into generated TAG comments: no line breaks
-            raise SpecError(f"the SPEC path {rel!r} contains control characters; rename it")
+            raise SpecError(
+                f"the SPEC path {rel!r} contains control characters; rename it and give "
+                "spec_path the new name"
+            )
     parts = sections(body)
     given = {k: v for k, v in overrides.items() if k in rules.FIELDS}
     values = {**ml_block(parts.get("ML")), **given}
@@ -131,12 +134,13 @@ def _build(
         where = f"the SPEC {rel}" if rel else "the tool arguments (no SPEC file was given)"
         raise SpecError(
             f"missing required field(s): {', '.join(missing)} in {where}; add them to the "
-            "frontmatter (id) or "
-            "the '## ML' yaml block, or pass them as tool arguments"
+            "frontmatter (id) or the '## ML' yaml block, or pass them as tool arguments "
+            "(fields= in the TDD tools)"
         )
     if not _ID.match(spec_id):
         raise SpecError(
-            f"SPEC id {spec_id!r} is not valid; use letters, digits and dashes such as ML-001"
+            f"SPEC id {spec_id!r} is not valid; use letters, digits and dashes such as ML-001 "
+            "(the frontmatter's id, or spec_id=)"
         )
     spec = MlSpec(
         spec_id=spec_id,

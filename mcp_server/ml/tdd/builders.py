@@ -21,6 +21,7 @@ def builders(prep: SpecData) -> ModuleType:
     found = BUILDERS.get(prep.templates)
     if found is None:
         raise SpecError(
-            f"the TDD cycle has no context builders for template set {prep.templates!r}"
+            f"the TDD cycle has no context builders for template set {prep.templates!r}; use "
+            f"ml_compare_models and ml_train with spec_id={prep.spec.spec_id!r}"
         )
     return found

@@ -210,6 +210,7 @@ def pipeline_context(
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
     """What the model-selection module needs: candidates with their grids, the CV scorer."""
+    from mcp_server.ml.modeling.catalog import extras_of
     from mcp_server.ml.modeling.registry import REGISTRY
 
     spec = prep.spec
@@ -221,7 +222,9 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
     ]
     if not candidates:
         raise SpecError(
-            f"none of the candidates {spec.candidates} is installed; install the extras they need"
+            f"none of the candidates {spec.candidates} is installed; install their extras "
+            f"(pip install 'moai-domain-ml[{extras_of(spec.candidates or [])}]') or name installed "
+            "families in the SPEC's candidates"
         )
     folds = "KFold" if spec.task == "regression" else "StratifiedKFold"
     froms: dict[str, set[str]] = {"sklearn.model_selection": {"GridSearchCV"}}

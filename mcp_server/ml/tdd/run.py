@@ -76,7 +76,8 @@ def _run(
         )
     except subprocess.TimeoutExpired as exc:
         raise MoaiMlError(
-            f"{what} took longer than {TIME_BUDGET_S:.0f} s and was stopped; use a smaller table"
+            f"{what} took longer than {TIME_BUDGET_S:.0f} s and was stopped; point the SPEC's "
+            "dataset at a smaller table (a sample)"
         ) from exc
 
 
@@ -111,11 +112,15 @@ def run_pytest(
     done = _run(args, root, {**plugins, **(extra_env or {})}, "pytest")
     tail = (done.stdout + done.stderr)[-3000:]
     if not report.exists():
-        raise MoaiMlError(f"pytest did not run {test_rel} (exit {done.returncode}): {tail[-800:]}")
+        raise MoaiMlError(
+            f"pytest did not run {test_rel} (exit {done.returncode}: {tail[-800:]}); fix the "
+            "test file, or write it again with ml_tdd_red(overwrite=true)"
+        )
     outcomes = parse_junit(report)
     if not outcomes:
         raise MoaiMlError(
-            f"pytest collected no tests from {test_rel} (exit {done.returncode}): {tail[-800:]}"
+            f"pytest collected no tests from {test_rel} (exit {done.returncode}: {tail[-800:]}); "
+            "write the tests again with ml_tdd_red(overwrite=true)"
         )
     return PytestRun(outcomes, done.returncode, tail, report)
 
@@ -156,12 +161,18 @@ def run_module(root: Path, module: str, args: list[str], what: str) -> dict[str,
     done = _run(["-m", module, *args], root, None, what)
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-12:]
-        raise MoaiMlError(f"{what} failed (exit {done.returncode}): " + " | ".join(tail)[-1500:])
+        raise MoaiMlError(
+            f"{what} failed (exit {done.returncode}: {' | '.join(tail)[-1500:]}); fix the "
+            "generated code, or write it again with ml_tdd_refactor(overwrite=true)"
+        )
     lines = [line for line in done.stdout.strip().splitlines() if line.strip()]
     try:
         result = json.loads(lines[-1]) if lines else None
     except ValueError:
         result = None
     if not isinstance(result, dict):
-        raise MoaiMlError(f"{what} printed no JSON result; output: {done.stdout[-500:]}")
+        raise MoaiMlError(
+            f"{what} printed no JSON result (output: {done.stdout[-500:]}); write the generated "
+            "code again with ml_tdd_refactor(overwrite=true)"
+        )
     return result

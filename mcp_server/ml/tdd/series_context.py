@@ -114,6 +114,7 @@ def pipeline_context(
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
     """What the rolling-origin model selection needs: candidates with their grids, the metric."""
+    from mcp_server.ml.modeling.catalog import extras_of
     from mcp_server.ml.modeling.registry import REGISTRY
 
     spec = prep.spec
@@ -125,7 +126,9 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
     ]
     if not candidates:
         raise SpecError(
-            f"none of the candidates {spec.candidates} is installed; install the extras they need"
+            f"none of the candidates {spec.candidates} is installed; install their extras "
+            f"(pip install 'moai-domain-ml[{extras_of(spec.candidates or [])}]') or name installed "
+            "families in the SPEC's candidates"
         )
     froms: dict[str, set[str]] = {"sklearn.base": {"clone"}, "typing": {"Any"}, "pathlib": {"Path"}}
     if not metric.forecast:

@@ -74,7 +74,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
         ident(package)
     except Exception as exc:
         raise SpecError(
-            f"package {package!r} is not a valid Python identifier (e.g. ml_project)"
+            f"package {package!r} is not a valid Python identifier; pass package= such as "
+            "'ml_project'"
         ) from exc
     data_path = workspace.resolve(spec.dataset, must_exist=True)
     kind = kind_for(data_path, spec.kind, spec.kind_options)
@@ -88,7 +89,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     if spec.target not in frame.columns:
         names = ", ".join(repr(str(c)) for c in list(frame.columns)[:30])
         raise SpecError(
-            f"target {spec.target!r} is not a column of {spec.dataset}; columns are: {names}"
+            f"target {spec.target!r} is not a column of {spec.dataset}; set the SPEC's target "
+            f"to one of: {names}"
         )
     unknown = [name for name in spec.drop if name not in frame.columns]
     if unknown:
@@ -104,7 +106,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     schema.dropped.update(dict.fromkeys(group, GROUP_COLUMN))
     if not schema.features:
         raise SpecError(
-            f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped})"
+            f"no usable feature columns remain in {spec.dataset} (dropped: {schema.dropped}); "
+            "take some out of the SPEC's drop"
         )
     _check_classes(frame, spec)
     if spec.candidates is None:
@@ -166,7 +169,8 @@ def _check_classes(frame: pd.DataFrame, spec: MlSpec) -> None:
     labeled = frame[spec.target].dropna()
     if len(labeled) < 20:
         raise SpecError(
-            f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least 20"
+            f"only {len(labeled)} labelled rows in {spec.dataset}; the TDD cycle needs at least "
+            "20: point the SPEC's dataset at more labelled rows"
         )
     if spec.task == "regression":
         return

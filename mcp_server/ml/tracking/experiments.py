@@ -52,14 +52,15 @@ def check_artifact_location(root: Path, uri: str, name: str, location: str) -> N
             real = path.resolve()
         except (OSError, RuntimeError) as exc:
             raise MoaiMlError(
-                f"experiment {name!r} has an unusable artifact folder ({exc})"
+                f"experiment {name!r} has an unusable artifact folder ({exc}); pass another "
+                "experiment= name"
             ) from exc
         if not inside(real, allowed_roots(root, uri)):
             raise MoaiMlError(
                 f"experiment {name!r} keeps its artifacts at {str(real)!r}, outside "
                 "the workspace "
-                "(a symlink or a foreign artifact location); remove that link or use "
-                "another experiment name"
+                "(a symlink or a foreign artifact location); remove that link or pass "
+                "another experiment= name"
             )
 
 

@@ -40,7 +40,8 @@ def parse_uri(uri: str) -> tuple[str, str | None, str | None]:
     found = _URI.match(uri.strip())
     if not found:
         raise MoaiMlError(
-            f"{uri!r} is not a model URI; use models:/<name>@<alias> or models:/<name>/<version>"
+            f"{uri!r} is not a model URI; use models:/<name>@<alias> or models:/<name>/<version> "
+            "(ml_list_models shows them)"
         )
     return found["name"], found["alias"], found["version"]
 
@@ -66,10 +67,14 @@ def resolve_version(store: Tracker, uri: str) -> VersionInfo:
             try:
                 logged = client.get_logged_model(name)
             except MlflowException as exc:
-                raise MoaiMlError(f"no logged model {name!r} in {store.describe()}") from exc
+                raise MoaiMlError(
+                    f"no logged model {name!r} in {store.describe()}; pass its run_id instead "
+                    "(ml_list_runs shows them)"
+                ) from exc
             return VersionInfo(name=name, version=0, run_id=logged.source_run_id, aliases=[])
         raise MoaiMlError(
-            f"{uri!r} names no version; use models:/{name}@champion or models:/{name}/1"
+            f"{uri!r} names no version; use models:/{name}@champion or models:/{name}/1 "
+            "(ml_list_models shows its versions)"
         )
     model = get_model(store, name)
     try:
@@ -150,7 +155,8 @@ def register(
     name = name or default_name(run)
     if not MODEL_NAME.match(name):
         raise MoaiMlError(
-            f"model name {name!r} is not valid; use letters, digits, '-', '_', '.' and spaces"
+            f"model name {name!r} is not valid; pass name= with letters, digits, '-', '_', '.' and "
+            "spaces"
         )
     _ensure_model(store, name, run.spec_id or "")
     tags = {key: run.tags[key] for key in COPIED if run.tags.get(key)}

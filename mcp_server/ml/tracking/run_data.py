@@ -50,7 +50,8 @@ def holdout_spec(store: RunStore, run: RunView, scratch: Path) -> dict[str, Any]
             return dict(json.loads(tags[HOLDOUT]))
         except (ValueError, TypeError) as exc:
             raise MoaiMlError(
-                f"run {run.run_id!r} has an unreadable {HOLDOUT} tag: {tags[HOLDOUT][:80]!r}"
+                f"run {run.run_id!r} has an unreadable {HOLDOUT} tag ({tags[HOLDOUT][:80]!r}); "
+                "train it again with ml_train"
             ) from exc
     try:
         store.artifact_file(run, SPLIT_ARTIFACT, scratch)
@@ -72,7 +73,8 @@ def holdout_spec(store: RunStore, run: RunView, scratch: Path) -> dict[str, Any]
             "stratify": tags.get(TASK) != "regression",
         }
     raise MoaiMlError(
-        f"run {run.run_id!r} recorded no holdout split; pass a labelled table instead"
+        f"run {run.run_id!r} recorded no holdout split; train it again with ml_train (which "
+        "records one), or evaluate it on a labelled table: ml_evaluate with run_id and data_path"
     )
 
 
@@ -82,14 +84,21 @@ def run_table(store: RunStore, run: RunView) -> tuple[Path, pd.DataFrame]:
 
     rel = run.tags.get(DATA_PATH)
     if not rel:
-        raise MoaiMlError(f"run {run.run_id!r} does not say which table it was trained on")
+        raise MoaiMlError(
+            f"run {run.run_id!r} does not say which table it was trained on; train it again "
+            "with ml_train"
+        )
     path = store.workspace.resolve(rel)
     if not path.is_file():
-        raise DataError(f"the table run {run.run_id[:8]} was trained on ({rel}) is gone")
+        raise DataError(
+            f"the table run {run.run_id[:8]} was trained on ({rel}) is gone; put it back, or "
+            "train again with ml_train"
+        )
     expected = run.tags.get(DATA_SHA256)
     if expected and file_sha256(path) != expected:
         raise DataError(
-            f"{rel} changed since run {run.run_id[:8]} was trained, so its split is gone"
+            f"{rel} changed since run {run.run_id[:8]} was trained, so its split is gone; "
+            "restore the file, or train again with ml_train"
         )
     return path, load_table(path)
 
@@ -114,7 +123,10 @@ def run_data(store: RunStore, run: RunView, target: str, scratch: Path) -> RunDa
             f"the seeded split (test_size={spec['test_size']}, seed={spec['seed']}) of {path.name}"
         )
     else:
-        raise MoaiMlError(f"run {run.run_id!r}: unknown holdout kind {spec.get('kind')!r}")
+        raise MoaiMlError(
+            f"run {run.run_id!r}: unknown holdout kind {spec.get('kind')!r}; train it again "
+            "with ml_train"
+        )
     if target in holdout.columns:
         holdout = holdout.loc[holdout[target].notna()]
     return RunData(frame=frame, train=train, holdout=holdout, holdout_how=how)

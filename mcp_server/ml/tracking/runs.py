@@ -78,7 +78,8 @@ class RunStore(MlflowStore):
             return Path(self.client.download_artifacts(run_id, tags.MOAI_DIR, str(cache)))
         except Exception as exc:
             raise MoaiMlError(
-                f"run {run_id!r} has no moai/ model files; it is not a training run"
+                f"run {run_id!r} has no moai/ model files; it is not a training run: pass the "
+                "run_id of one (ml_list_runs(kind='train'))"
             ) from exc
 
     def require_signed(self, run_id: str, action: str) -> None:
@@ -88,8 +89,18 @@ class RunStore(MlflowStore):
         found = check_signed(folder / tags.MODEL_FILE, folder=folder, run_id=run_id)
         if found.data is not None:
             return
+        if found.why == "older":
+            raise MoaiMlError(
+                f"refusing to {action} run {run_id}: train it again with ml_train, which signs it "
+                "for its run (its model file's signature predates signatures that name their "
+                "run: an older moai-ml)"
+            )
         if found.why != "unsigned":
-            raise MoaiMlError(f"refusing to {action} run {run_id}: " + _why(found.why))
+            raise MoaiMlError(
+                f"refusing to {action} run {run_id}: train it again with ml_train (its model "
+                f"file's signature names {found.why}, not this one: a model file copied between "
+                "runs)"
+            )
         raise MoaiMlError(
             f"refusing to {action} run {run_id}: its model file was not signed by this "
             "machine's moai-ml (logged by another tool or machine, or changed since); train "
@@ -105,7 +116,10 @@ class RunStore(MlflowStore):
         run = self.get_run(run_id)
         folder = self.moai_dir(run_id)
         if not (folder / tags.MODEL_FILE).is_file():
-            raise MoaiMlError(f"run {run_id!r} has no model.joblib; it is not a training run")
+            raise MoaiMlError(
+                f"run {run_id!r} has no model.joblib; it is not a training run: pass the run_id "
+                "of one (ml_list_runs(kind='train'))"
+            )
         schema = Schema.from_dict(
             json.loads((folder / tags.SCHEMA_FILE).read_text(encoding="utf-8"))
         )
@@ -125,19 +139,6 @@ class RunStore(MlflowStore):
             tags=dict(run.tags),
             moai_dir=folder,
         )
-
-
-def _why(why: str) -> str:
-    """The fix first, then why a signed model file is not this run's."""
-    if why == "older":
-        return (
-            "train it again, which signs it for its run (its model file's signature predates "
-            "signatures that name their run: an older moai-ml)"
-        )
-    return (
-        f"train it again with ml_train (its model file's signature names {why}, not this one: "
-        "a model file copied between runs)"
-    )
 
 
 __all__ = [

@@ -226,7 +226,7 @@ class MlflowStore:
                 f"run {run_id!r} not found in {self.describe()}; ml_list_runs shows the runs"
             ) from exc
         if run.info.lifecycle_stage == "deleted":
-            raise MoaiMlError(f"run {run_id!r} was deleted")
+            raise MoaiMlError(f"run {run_id!r} was deleted; ml_list_runs shows the runs there are")
         return view_of(run)
 
     def experiment_name(self, run: RunView) -> str:
@@ -248,7 +248,10 @@ class MlflowStore:
         if name is not None:
             found = self.client.get_experiment_by_name(name)
             if found is None:
-                raise MoaiMlError(f"experiment {name!r} not found")
+                raise MoaiMlError(
+                    f"experiment {name!r} not found; leave experiment= out, or name one that "
+                    "ml_list_runs shows"
+                )
             return [(str(found.experiment_id), found.name)]
         return [(str(e.experiment_id), e.name) for e in self.client.search_experiments()]
 
@@ -270,7 +273,9 @@ class MlflowStore:
         try:
             return Path(self.client.download_artifacts(run.run_id, artifact, str(scratch)))
         except Exception as exc:
-            raise MoaiMlError(f"run {run.run_id!r} has no artifact {artifact!r}") from exc
+            raise MoaiMlError(
+                f"run {run.run_id!r} has no artifact {artifact!r}; train it again with ml_train"
+            ) from exc
 
 
 def _record_tags(record: RunRecord) -> dict[str, str]:

@@ -133,7 +133,10 @@ def stored_metric(name: str, available: list[str] | None = None) -> str:
     if name in METRICS:
         return holdout(name)
     valid = sorted({*METRICS, *stored, *costs})
-    raise MoaiMlError(f"unknown metric {name!r}; valid metric names: {', '.join(valid)}")
+    raise MoaiMlError(
+        f"unknown metric {name!r}; use one of these in order_by= or metric_filter=: "
+        f"{', '.join(valid)}"
+    )
 
 
 def cv(metric: str, stat: str) -> str:

@@ -97,12 +97,12 @@ def check_request(
     families = list(req.models or _defaults(task, kind))
     for name in families:
         if task not in get_spec(name).tasks:
-            raise MoaiMlError(f"model {name!r} does not support a {task} task; drop it from models")
+            raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
     if kind is not None:
         families = families if req.models else accepted(kind, families)
         check_accepted(kind, families)
         if not families:
-            raise MoaiMlError(f"no default family fits {kind.name} data; name them in models")
+            raise MoaiMlError(f"no default family fits {kind.name} data; name them in models=")
     check_overrides(req.search_space, families)
     spaces = {f: model_space(f, task, req.search_space.get(f)) for f in families}
     if req.strategy != "auto" and not any(is_tunable(s) for s in spaces.values()):
@@ -150,7 +150,8 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     )
     if len(data.y) < req.cv_folds * 2:
         raise MoaiMlError(
-            f"{len(data.y)} rows are too few for {req.cv_folds}-fold cross-validation"
+            f"{len(data.y)} rows are too few for {req.cv_folds}-fold cross-validation; lower "
+            "cv_folds or give data_path more rows"
         )
     scorer = Scorer(task, metric, len(data.schema.classes))
     progress(1, f"preprocessing {req.cv_folds} folds of {len(data.y):,} rows")

@@ -24,24 +24,26 @@ MAX_GRID = 500
 def _check_range(model: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     kind = spec.get("type")
     low, high = spec.get("low"), spec.get("high")
-    where = f"search_space[{model!r}][{name!r}]"
+    where = f"[{model!r}][{name!r}]"
     if (
         not isinstance(low, int | float)
         or not isinstance(high, int | float)
         or isinstance(low, bool)
     ):
         raise MoaiMlError(
-            f"{where} needs numeric 'low' and 'high', e.g. "
+            f"search_space{where} needs numeric 'low' and 'high', e.g. "
             f"{{'type': 'float', 'low': 0.01, 'high': 1}}"
         )
     if not math.isfinite(low) or not math.isfinite(high) or low > high:
-        raise MoaiMlError(f"{where}: low ({low}) must be <= high ({high}), both finite")
+        raise MoaiMlError(f"search_space{where}: low ({low}) must be <= high ({high}), both finite")
     log = bool(spec.get("log", False))
     if log and low <= 0:
-        raise MoaiMlError(f"{where}: a log range needs low > 0 (got {low})")
+        raise MoaiMlError(f"search_space{where}: a log range needs low > 0 (got {low})")
     if kind == "int":
         if int(low) != low or int(high) != high:
-            raise MoaiMlError(f"{where}: an int range needs whole numbers (got {low}..{high})")
+            raise MoaiMlError(
+                f"search_space{where}: an int range needs whole numbers (got {low}..{high})"
+            )
         return {"type": "int", "low": int(low), "high": int(high), "log": log}
     return {"type": "float", "low": float(low), "high": float(high), "log": log}
 

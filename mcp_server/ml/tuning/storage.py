@@ -47,8 +47,8 @@ def study_url(workspace: Workspace, storage: str | None) -> str:
     parsed = urlparse(url)
     if parsed.netloc or not url.startswith("sqlite:///") or parsed.query:
         raise MoaiMlError(
-            f"storage {redact(storage)!r} is not a SQLite file URL; use sqlite:///<path inside "
-            "the workspace> (three slashes, no host, no password) or a database server URL"
+            f"storage {redact(storage)!r} is not a SQLite file URL; pass storage='sqlite:///<path "
+            "inside the workspace>' (three slashes, no host, no password) or a database server URL"
         )
     return _sqlite_inside(workspace, url.removeprefix("sqlite:///"), redact(storage))
 
@@ -57,13 +57,13 @@ def _sqlite_inside(workspace: Workspace, raw: str, shown: str) -> str:
     try:
         real = workspace.writable(raw)
         if real.is_dir():
-            raise WorkspaceError(f"{raw!r} is a folder")
+            raise WorkspaceError(f"{raw!r} is a folder; give storage= a file")
         workspace.ensure_dir(real.parent)
     except WorkspaceError as exc:
         reason = str(exc).split(";", 1)[0]
         raise MoaiMlError(
-            f"storage {shown!r} cannot be used ({reason}); use sqlite:///<a file inside the "
-            "workspace>, remove a symlink that leads out of it, or give a database server URL"
+            f"storage {shown!r} cannot be used ({reason}); pass storage='sqlite:///<a file inside "
+            "the workspace>', remove a symlink that leads out of it, or give a database server URL"
         ) from None
     return f"sqlite:///{real.as_posix()}"
 
@@ -73,8 +73,8 @@ def normalise_url(url: str) -> str:
     scheme = urlparse(url).scheme
     if scheme not in SCHEMES:
         raise MoaiMlError(
-            f"storage {redact(url)!r} is not a database URL; use postgresql://user@host:port/db "
-            "or sqlite:///path (default: the workspace's .moai/ml/optuna.db)"
+            f"storage {redact(url)!r} is not a database URL; pass storage='postgresql://user@host:"
+            "port/db' or 'sqlite:///path', or leave it out (the workspace's .moai/ml/optuna.db)"
         )
     if scheme == "postgresql":
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -110,13 +110,13 @@ def check_reachable(url: str) -> None:
     except ImportError as exc:  # the URL names a database driver this environment lacks
         raise MoaiMlError(
             f"storage {redact(url)!r} needs the database driver {exc.name or 'its driver'!r}, "
-            "which is not installed; install it, or use postgresql+psycopg://… (installed with "
-            "the tune extra) or the workspace's default SQLite storage"
+            "which is not installed; pip install it, or pass storage='postgresql+psycopg://…' "
+            "(installed with the tune extra), or leave storage out for the workspace's SQLite file"
         ) from None
     except Exception as exc:  # sqlalchemy's ArgumentError and the like: a malformed URL
         raise MoaiMlError(
             f"storage {redact(url)!r} is not a database URL sqlalchemy can read "
-            f"({type(exc).__name__}); give dialect+driver://user:password@host:port/database"
+            f"({type(exc).__name__}); pass storage='dialect+driver://user:password@host:port/database'"
         ) from None
     try:
         with engine.connect() as conn:
@@ -128,7 +128,8 @@ def check_reachable(url: str) -> None:
         waited = time.monotonic() - started
         raise MoaiMlError(
             f"cannot reach the study storage {redact(url)!r} ({first}; after {waited:.1f} s); "
-            "check the URL, the server and the credentials"
+            "check storage= (the URL, the server, the credentials), or leave it out for the "
+            "workspace's SQLite file"
         ) from None
     finally:
         engine.dispose()
@@ -146,8 +147,8 @@ def open_storage(url: str) -> Any:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).parent.is_dir():
         # Why no mkdir: a path's folders are created, inside the workspace, by `study_url` only.
         raise MoaiMlError(
-            f"the folder of storage {redact(url)!r} does not exist; create it, or use the "
-            "workspace's default storage"
+            f"the folder of storage {redact(url)!r} does not exist; create it, or leave storage= "
+            "out for the workspace's default storage"
         )
     for attempt in range(SCHEMA_RETRIES):
         try:

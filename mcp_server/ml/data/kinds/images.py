@@ -79,7 +79,7 @@ class ImageFolderKind:
         if count > MAX_IMAGES:
             raise DataError(
                 f"{path.name} holds {count:,} images, more than the {MAX_IMAGES:,} read here; "
-                "train on a sample of the folders"
+                "give data_path a folder holding a sample of each class's images"
             )
 
     def fingerprint(self, path: Path) -> str:
@@ -105,7 +105,8 @@ class ImageFolderKind:
             found = f"; {len(unreadable)} unreadable file(s)" if unreadable else ""
             raise DataError(
                 f"no readable image under {path.name}/<label>/ ({', '.join(IMAGE_SUFFIXES)})"
-                f"{found}: put each class's images in a sub-folder named after the class"
+                f"{found}: put each class's images in a sub-folder named after the class and give "
+                "data_path their parent folder"
             )
         frame = pd.DataFrame(rows, columns=[PATH_COLUMN, LABEL_COLUMN])
         frame.attrs[UNREADABLE] = unreadable

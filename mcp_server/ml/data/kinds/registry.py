@@ -29,14 +29,20 @@ def register_kind(kind: DataKind) -> None:
     """Add a kind; it is asked before the kinds registered earlier. A name already taken is
     refused (unregister the old kind first)."""
     if kind.name in _KINDS:
-        raise MoaiMlError(f"a kind of data named {kind.name!r} is already registered")
+        raise MoaiMlError(
+            f"a kind of data named {kind.name!r} is already registered; unregister_kind("
+            f"{kind.name!r}) first, or give the new kind another name"
+        )
     _KINDS[kind.name] = kind
 
 
 def unregister_kind(name: str) -> None:
     """Remove a kind (never the default table kind)."""
     if name == DEFAULT:
-        raise MoaiMlError(f"the {DEFAULT!r} kind is the default and stays registered")
+        raise MoaiMlError(
+            f"the {DEFAULT!r} kind is the default and stays registered; register a kind that "
+            "claims the files it should read instead"
+        )
     _KINDS.pop(name, None)
 
 
@@ -48,7 +54,10 @@ def kinds() -> list[DataKind]:
 
 def kind_named(name: str) -> DataKind:
     if name not in _KINDS:
-        raise MoaiMlError(f"unknown kind of data {name!r}; known kinds: {', '.join(_KINDS)}")
+        raise MoaiMlError(
+            f"unknown kind of data {name!r}; give kind= (or the SPEC's kind) one of: "
+            f"{', '.join(_KINDS)}"
+        )
     return _KINDS[name]
 
 
@@ -63,15 +72,21 @@ def check_route(data_kind: str, route: str, value: str | None) -> None:
     allowed = kind.routes.export_formats if route == "export" else kind.routes.serving_runtimes
     if value in allowed or (value is None and allowed):
         return
-    what = "export format" if route == "export" else "serving runtime"
     if not allowed:
+        what = "export format" if route == "export" else "serving runtime"
         raise MoaiMlError(
             f"a model of {kind.name} data has no {what} yet (its {route} routes: none); "
-            f"export it instead (formats: {', '.join(kind.routes.export_formats)})"
+            f"export it instead with ml_export (format= one of "
+            f"{', '.join(kind.routes.export_formats)})"
+        )
+    if route == "export":
+        raise MoaiMlError(
+            f"export format {value!r} is not among the export routes of {kind.name} data; "
+            f"pass format= one of {', '.join(allowed)}"
         )
     raise MoaiMlError(
-        f"use one of {', '.join(allowed)}: {what} {value!r} is not among the {route} routes of "
-        f"{kind.name} data"
+        f"serving runtime {value!r} is not among the serving routes of {kind.name} data; "
+        f"pass runtime= one of {', '.join(allowed)}"
     )
 
 

@@ -69,7 +69,10 @@ class TimeSeriesKind:
         frame = load_table(path)
         time = self.time_column(frame)
         if self.options.series_id and self.options.series_id not in frame.columns:
-            raise DataError(f"series_id column {self.options.series_id!r} is not in {path.name}")
+            raise DataError(
+                f"series_id column {self.options.series_id!r} is not in {path.name}; name one "
+                "of its columns in kind_options (or the SPEC's series_id)"
+            )
         frame[time] = check_times(frame, time)
         keys = [self.options.series_id, time] if self.options.series_id else [time]
         return frame.sort_values(keys, kind="stable").reset_index(drop=True)
@@ -85,7 +88,10 @@ class TimeSeriesKind:
         from mcp_server.ml.data.series.facts import series_facts
 
         if task not in ("auto", "regression"):
-            raise DataError(f"a forecast's target is a number: use task regression, not {task!r}")
+            raise DataError(
+                f"a forecast's target is a number: pass task='regression' (or leave task out), "
+                f"not {task!r}"
+            )
         profile = profile_frame(rows, target, "regression" if target else task)
         time, series = self.time_column(rows), self.options.series_id
         roles_kind = {time: Kind.DATETIME, **({series: Kind.CATEGORICAL} if series else {})}

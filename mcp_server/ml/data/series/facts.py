@@ -42,7 +42,8 @@ def check_times(frame: Any, time_column: str) -> Any:
         first = raw[bad].iloc[0] if bad.any() else "an empty cell"
         raise DataError(
             f"time column {time_column!r} has values that are not times (e.g. {first!r}); "
-            "fix or drop those rows"
+            "fix or drop those rows, or name the time column as time_column in kind_options "
+            "(or the SPEC's time_column)"
         )
     return times
 
@@ -116,7 +117,8 @@ def _refuse_duplicates(ids: Any, times: Any, series_id: str | None) -> None:
         where = f"series {row['s']!r} at " if series_id else ""
         raise DataError(
             f"{int(repeated.sum())} rows repeat a (series, time) pair (e.g. {where}{row['t']}); "
-            "aggregate them to one row per time or name the series_id"
+            "aggregate them to one row per time, or name the series column as series_id in "
+            "kind_options (or the SPEC's series_id)"
         )
 
 
@@ -127,7 +129,8 @@ def _refuse_short(keys: Any, spans: Any, horizon: int | None) -> None:
     if spans.min() < need:
         raise DataError(
             f"series {keys[spans.argmin()]!r} has {int(spans.min())} steps, too short to forecast "
-            f"{horizon} (needs {need}); lower the horizon or drop the short series"
+            f"{horizon} (needs {need}); lower horizon in kind_options (or the SPEC's horizon) or "
+            "drop the short series"
         )
 
 

@@ -25,7 +25,8 @@ def offset_of(frequency: str) -> Any:
         return to_offset(frequency)
     except (ValueError, TypeError) as exc:
         raise DataError(
-            f"frequency {frequency!r} is not a pandas offset alias; use one such as D, h, W, MS"
+            f"frequency {frequency!r} is not a pandas offset alias; set frequency in kind_options "
+            "(or the SPEC's frequency) to one such as D, h, W, MS"
         ) from exc
 
 
@@ -55,7 +56,10 @@ def infer_frequency(times: Any, codes: Any) -> str:
     steps = frame.groupby("s")["t"].diff().dropna()
     steps = steps[steps > pd.Timedelta(0)]
     if steps.empty:
-        raise DataError("cannot infer the frequency from one time per series; give `frequency`")
+        raise DataError(
+            "cannot infer the frequency from one time per series; give frequency in kind_options "
+            "(or the SPEC's frequency), e.g. 'D'"
+        )
     values, counts = np.unique(steps.to_numpy(), return_counts=True)
     return _alias(pd.Timedelta(values[counts.argmax()]))
 
@@ -97,7 +101,7 @@ class TimeGrid:
             bad = stamps[np.flatnonzero(rest != 0)[0]]
             raise DataError(
                 f"time {bad} is not a whole {self.frequency} step from {self.origin}; "
-                "give the series' `frequency` or fix the timestamps"
+                "fix the timestamps, or give frequency in kind_options (or the SPEC's frequency)"
             )
         return np.asarray(pos, dtype=np.int64)
 

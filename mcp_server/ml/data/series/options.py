@@ -25,7 +25,10 @@ class SeriesOptions:
     def of(cls, values: dict[str, Any]) -> SeriesOptions:
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
-            raise DataError(f"unknown time-series option(s) {unknown}; valid: {', '.join(FIELDS)}")
+            raise DataError(
+                f"unknown time-series option(s) {unknown} in kind_options; valid keys: "
+                f"{', '.join(FIELDS)}"
+            )
         return cls(
             time_column=_name(values, "time_column"),
             series_id=_name(values, "series_id"),
@@ -43,7 +46,10 @@ def _name(values: dict[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise DataError(f"{key} must be a column name, got {value!r}")
+        raise DataError(
+            f"{key} must be a column name, got {value!r}; set it to one of the table's columns "
+            "in kind_options (or the SPEC's '## ML' block)"
+        )
     return value.strip()
 
 
@@ -52,9 +58,15 @@ def _count(values: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise DataError(f"{key} must be a whole number of steps (e.g. {key}: 7), got {value!r}")
+        raise DataError(
+            f"{key} must be a whole number of steps (e.g. {key}: 7), got {value!r}; fix it in "
+            "kind_options (or the SPEC's '## ML' block)"
+        )
     if not 1 <= int(value) <= 10_000:
-        raise DataError(f"{key} must be between 1 and 10000 steps, got {value!r}")
+        raise DataError(
+            f"{key} must be between 1 and 10000 steps, got {value!r}; fix it in kind_options "
+            "(or the SPEC's '## ML' block)"
+        )
     return int(value)
 
 
@@ -65,7 +77,8 @@ def _frequency(value: Any) -> str | None:
 
     if not isinstance(value, str):
         raise DataError(
-            f"frequency must be a pandas offset alias such as D, h, W, MS; got {value!r}"
+            f"frequency must be a pandas offset alias such as D, h, W, MS; got {value!r}: fix "
+            "frequency in kind_options (or the SPEC's frequency)"
         )
     offset_of(value.strip())
     return value.strip()

@@ -11,12 +11,12 @@ errors of that forecast, per step, give the interval's half-width at `interval_l
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.ml.modeling.forecast.calibration import conformal_widths, season_scale
 
 ONE_SERIES = "_"  # the series id of a table without a series column
 
@@ -96,11 +96,15 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
         times, ids = self._times(X), self.series_of(X)
         if len(set(zip(ids, times, strict=True))) < len(ids):
-            raise DataError("the rows repeat a time of a series; give one row per series and time")
+            raise DataError(
+                "the rows repeat a time of a series; give one row per series and time (several "
+                "series need a model trained with the SPEC's series_id)"
+            )
         found = infer_frequency(times, ids)
         if found != self.frequency_:
             raise DataError(
-                f"the rows are {found} steps apart; the model forecasts {self.frequency_} steps"
+                f"the rows are {found} steps apart; the model forecasts {self.frequency_} steps: "
+                f"send rows {self.frequency_} apart, or retrain at {found} (the SPEC's frequency)"
             )
         self.calibrated()
         twin = copy.copy(self)
@@ -113,7 +117,9 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if span * len(set(ids)) > SPAN_CELLS_PER_ROW * len(ids) + SPAN_CELLS_FREE:
             raise DataError(
                 f"the rows span {span} {self.frequency_} steps for {len(ids)} rows; send each "
-                "series' recent history (gaps are filled with the last value, so keep them short)"
+                "series' recent history (gaps are filled with the last value, so keep them short), "
+                f"or, for data sparser than {self.frequency_}, retrain at a coarser step (the "
+                "SPEC's frequency)"
             )
         Y = twin._lay(X, y)
         length = twin.last_ - twin.first_ + 1
@@ -121,7 +127,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             short = twin.series_[int(np.argmin(length))]
             raise DataError(
                 f"series {short!r} has {int(length.min())} steps of history; the model needs "
-                f"at least {self.min_history()} per series (its lags and season)"
+                f"at least {self.min_history()} per series (its lags and season): send more, or "
+                "retrain with a shorter season (the SPEC's season_length)"
             )
         twin._absorb(Y)
         return twin
@@ -190,7 +197,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
         if self.calibrated() is None:
             raise MoaiMlError(
-                "the series were too short to calibrate intervals; give more history per series"
+                "the series were too short to calibrate intervals; retrain (ml_train) on more "
+                "history per series"
             )
         codes, ahead = self._locate(X)
         forecast = self.predict(X)
@@ -236,7 +244,8 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if unknown.any():
             raise DataError(
                 f"series {ids[np.flatnonzero(unknown)[0]]!r} has no history in the model; "
-                "forecast only the series it was fitted on"
+                "forecast only the series it was fitted on, or retrain (ml_train) on rows that "
+                "hold it"
             )
         ahead = self.grid_.positions(self._times(X)) - self.last_[codes]
         return codes, ahead
@@ -245,10 +254,16 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         import pandas as pd
 
         if self.time_column not in X.columns:
-            raise DataError(f"time column {self.time_column!r} is not among the rows' columns")
+            raise DataError(
+                f"time column {self.time_column!r} is not among the rows' columns; give data_path "
+                "rows that hold it"
+            )
         times = pd.to_datetime(X[self.time_column], errors="coerce")
         if times.isna().any():
-            raise DataError(f"time column {self.time_column!r} has missing or unparseable times")
+            raise DataError(
+                f"time column {self.time_column!r} has missing or unparseable times; fix or drop "
+                "those rows of data_path"
+            )
         return times
 
     def series_of(self, X: Any) -> Any:
@@ -262,39 +277,3 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
 # `from_history` lays the rows on a (series x steps) matrix: its cells stay within these per row
 SPAN_CELLS_PER_ROW, SPAN_CELLS_FREE = 20, 100_000
-MIN_CALIBRATION = 30  # scaled errors behind each step's conformal quantile, at least
-
-
-def conformal_widths(errors: Any, level: float) -> Any:
-    """Per step, the split-conformal quantile of the scaled errors (series by steps): the
-    ceil((n + 1) * level)-th smallest of n errors. With few series a step pools the errors of its
-    neighbouring steps until it has `MIN_CALIBRATION` of them (a quantile of three errors would
-    cover three times in four, whatever the level)."""
-    import math
-
-    import numpy as np
-
-    count, steps = errors.shape
-    reach = min(steps, max(0, math.ceil((MIN_CALIBRATION / count - 1) / 2)))
-    widths = np.empty(steps)
-    for h in range(steps):
-        pooled = np.sort(errors[:, max(0, h - reach) : h + reach + 1].ravel())
-        rank = min(math.ceil((len(pooled) + 1) * level), len(pooled))
-        widths[h] = pooled[rank - 1]
-    return widths
-
-
-def season_scale(Y: Any, season: int) -> Any:
-    """Per series, the mean absolute difference between values one season apart (one step apart
-    when that is undefined or zero; 1 for a constant series)."""
-    import numpy as np
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        scale = np.full(len(Y), np.nan)
-        for lag in (season, 1):
-            if Y.shape[1] > lag:
-                found = np.nanmean(np.abs(Y[:, lag:] - Y[:, :-lag]), axis=1)
-                fill = ~(scale > 0)
-                scale[fill] = found[fill]
-    return np.where(scale > 0, scale, 1.0)

@@ -73,6 +73,7 @@ class EtsForecaster(Forecaster):
         if steps > self.forecasts_.shape[1]:
             raise DataError(
                 f"the ETS forecast keeps {self.forecasts_.shape[1]} steps past each series' end, "
-                f"{steps} were asked; refit on recent rows or raise its max_steps"
+                f"{steps} were asked; retrain (ml_train) on recent rows or with a larger "
+                "max_steps in params="
             )
         return self.forecasts_[:, :steps]
