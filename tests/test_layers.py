@@ -18,6 +18,7 @@ LAYERS = {
     "mcp_server.safety.signing": 10,
     "mcp_server.files": 10,
     "mcp_server.files.journal": 0,
+    "mcp_server.files.path_checks": 0,
     "mcp_server.ml.preprocess": 0,
     "mcp_server.ml": 20,
     "mcp_server.ml.capability": 23,  # a capability names its typed Verdict (tracking)

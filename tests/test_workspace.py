@@ -75,7 +75,7 @@ def test_a_folder_thousands_of_levels_deep_is_refused_in_one_line_before_any_wri
     ws: Workspace,
 ):
     deep = "x/" * 1500 + "card/model_card.md"  # each part short, the whole under 4,000 bytes
-    with pytest.raises(WorkspaceError, match="too long for the file system; use a shorter folder"):
+    with pytest.raises(WorkspaceError, match="too long for the file system; give output_dir"):
         ws.write_files({deep: "# card\n"})
     assert not (ws.root / "x").exists()
 

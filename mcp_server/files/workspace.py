@@ -19,6 +19,7 @@ from pathlib import Path
 from mcp_server.core import layout
 from mcp_server.core.errors import WorkspaceError
 from mcp_server.files import journal
+from mcp_server.files.path_checks import check_path_text, check_target
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Workspace:
         as strings; only the fully resolved path tells where a read or write really lands.
         """
         raw = os.fspath(user_path)
-        _check_path_text(raw)
+        check_path_text(raw)
         candidate = Path(raw).expanduser()
         if not candidate.is_absolute():
             candidate = self.root / candidate
@@ -169,7 +170,7 @@ class Workspace:
             plan: dict[str, tuple[Path, bytes, str]] = {}
             for rel, content in files.items():
                 path = self.resolve(rel)
-                _check_target(path, rel)
+                check_target(path, rel)
                 data = content.encode("utf-8") if isinstance(content, str) else content
                 key, new_hash = path.relative_to(self.root).as_posix(), _sha256(data)
                 current = _sha256(path.read_bytes()) if path.exists() else None
@@ -193,57 +194,6 @@ class Workspace:
 
     def write_file(self, rel: str, content: bytes | str, *, overwrite: bool = False) -> WriteReport:
         return self.write_files({rel: content}, overwrite=overwrite)
-
-
-MAX_DEPTH = 256  # folders from / to a file the workspace writes
-
-
-def _check_path_text(raw: str) -> None:
-    """Refuse a path string no file may have: empty, a NUL, control characters, too long."""
-    if not raw or "\x00" in raw:
-        raise WorkspaceError(
-            "path is empty or contains a NUL byte; give the path argument (data_path, "
-            "spec_path, output_dir, ...) a path inside the workspace"
-        )
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in raw):
-        # Why: a CR/LF or tab in a name ends up in generated files, logs and shell commands.
-        raise WorkspaceError(
-            f"path {raw[:80]!r} contains control characters (CR, LF, tab...); rename the file "
-            "and give the path argument (data_path, output_dir, ...) the new name"
-        )
-    if len(raw.encode("utf-8", "surrogatepass")) > 4000 or any(
-        len(part.encode("utf-8", "surrogatepass")) > 255 for part in raw.split("/")
-    ):
-        # Why up front: the OS refuses such names only when a write is already under way.
-        raise WorkspaceError(
-            f"path {raw[:60]!r}... is too long (at most 255 bytes per part); give the path "
-            "argument (data_path, output_dir, ...) a shorter name"
-        )
-
-
-def _check_target(path: Path, rel: str) -> None:
-    """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
-    target that is not a regular file, or a path too long for the OS (one clear line each)."""
-    # Why the depth: creating thousands of nested folders recurses once per folder (pathlib's
-    # mkdir) past Python's recursion limit; no real output folder is that deep.
-    if len(os.fsencode(path)) >= 4000 or len(path.parts) > MAX_DEPTH:
-        raise WorkspaceError(
-            f"path {rel[:60]!r}... is too long for the file system; give output_dir (output, "
-            "package) a shorter folder"
-        )
-    if path.exists() and not path.is_file():
-        raise WorkspaceError(
-            f"{rel!r} exists and is not a regular file; move it away or give output_dir (output, "
-            "package) another folder"
-        )
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise WorkspaceError(
-                    f"{rel!r}: {parent.name!r} is not a folder; give output_dir "
-                    "(output, package) a folder for the output"
-                )
-            return
 
 
 SKIP_DIRS = {
