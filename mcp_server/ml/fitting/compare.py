@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
+from mcp_server.ml.fitting.kind_hint import prepared_for
 from mcp_server.ml.fitting.progress import Progress, no_progress
-from mcp_server.ml.modeling.dataset import check_classes, prepare
+from mcp_server.ml.modeling.dataset import check_classes
 
 
 @dataclass
@@ -69,7 +69,6 @@ def _target_summary(y: Any, task: str) -> dict[str, Any]:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
-    from mcp_server.ml.fitting.kind_hint import hinted_kind
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import (
         check_accepted,
@@ -79,15 +78,7 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
     from mcp_server.ml.modeling.metrics import check_metric
 
     progress(0, "loading and profiling the data")
-    data = prepare(
-        Path(req.data_path),
-        req.target,
-        req.task,
-        req.drop,
-        Path(req.cache) if req.cache else None,
-        hinted_kind(req.data_path, req.kind, req.kind_options),
-        req.group_column,
-    )
+    data = prepared_for(req)
     task = data.schema.task
     models = req.models or for_the_target(
         data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)

@@ -5,11 +5,25 @@ before a job starts. None: the job detects the kind from the dataset (tables).""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.data.kinds.base import DataKind
+    from mcp_server.ml.modeling.dataset import Prepared
+
+
+class DataRequest(Protocol):
+    """What a job's request says about its rows (training, comparison and tuning requests)."""
+
+    data_path: str
+    target: str
+    task: str
+    drop: list[str]
+    cache: str | None
+    kind: str | None
+    kind_options: dict[str, Any]
+    group_column: str | None
 
 
 def resolve_kind(
@@ -34,3 +48,19 @@ def hinted_kind(data_path: str, hint: str | None, options: dict[str, Any]) -> Da
     from mcp_server.ml.data.kinds.registry import kind_for
 
     return kind_for(Path(data_path), hint, options) if hint or options else None
+
+
+def prepared_for(req: DataRequest) -> Prepared:
+    """The request's rows read by their kind, profiled (through the request's schema cache) and
+    made ready for a pipeline (`modeling.dataset.prepare`)."""
+    from mcp_server.ml.modeling.dataset import prepare
+
+    return prepare(
+        Path(req.data_path),
+        req.target,
+        req.task,
+        req.drop,
+        Path(req.cache) if req.cache else None,
+        hinted_kind(req.data_path, req.kind, req.kind_options),
+        req.group_column,
+    )

@@ -18,9 +18,9 @@ from mcp_server.ml.fitting.holdout_scoring import (
     training_prior,
 )
 from mcp_server.ml.fitting.holdout_split import grouping_note, holdout_split, split_rows
-from mcp_server.ml.fitting.kind_hint import hinted_kind
+from mcp_server.ml.fitting.kind_hint import prepared_for
 from mcp_server.ml.fitting.progress import Progress, no_progress
-from mcp_server.ml.modeling.dataset import Prepared, check_classes, prepare
+from mcp_server.ml.modeling.dataset import Prepared, check_classes
 from mcp_server.ml.tracking import tags
 
 TRAIN_STEPS = 6
@@ -129,15 +129,7 @@ def _read(req: TrainRequest, progress: Progress) -> Prepared:
     if req.model != "auto":
         check_params(req.model, req.task, req.params, req.seed)
     progress(1, "loading and profiling the data")
-    data = prepare(
-        Path(req.data_path),
-        req.target,
-        req.task,
-        req.drop,
-        Path(req.cache) if req.cache else None,
-        hinted_kind(req.data_path, req.kind, req.kind_options),
-        req.group_column,
-    )
+    data = prepared_for(req)
     check_classes(data.y, data.schema, 2, "a stratified holdout split")
     return data
 

@@ -125,23 +125,15 @@ def _defaults(task: str, kind: DataKind | None) -> list[str]:
 
 
 def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
-    from mcp_server.ml.fitting.kind_hint import hinted_kind
-    from mcp_server.ml.modeling.dataset import check_classes, prepare
+    from mcp_server.ml.fitting.kind_hint import prepared_for
+    from mcp_server.ml.modeling.dataset import check_classes
     from mcp_server.ml.tuning.folds import make_folds
     from mcp_server.ml.tuning.holdout import split_off
     from mcp_server.ml.tuning.scoring import Scorer
     from mcp_server.ml.tuning.search import SearchConfig
 
     progress(0, "loading and profiling the data")
-    data = prepare(
-        Path(req.data_path),
-        req.target,
-        req.task,
-        req.drop,
-        Path(req.cache) if req.cache else None,
-        hinted_kind(req.data_path, req.kind, req.kind_options),
-        req.group_column,
-    )
+    data = prepared_for(req)
     task = data.schema.task
     metric, families, spaces = check_request(req, task, data.kind, bool(data.schema.roles))
     data, holdout = split_off(data, req.test_size, req.seed)
