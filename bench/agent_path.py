@@ -8,9 +8,8 @@ must decide" (a next_step that stops there or names no call) with the evidence, 
 (polls of a running job, `ml_job_status`, are counted apart: a long call runs as a job, and a host
 that stops waiting after ~60 s polls it), with no refused call. The five SPECs: two green, one
 narrowly missed (its threshold a little above what REFACTOR's grid reaches in CV), one far out of
-reach (a target that is noise), one
-with a date column whose served rows bring categories it never saw (the generated service is
-started and must answer them).
+reach (a target that is noise), one with a date column whose served rows bring categories it
+never saw (the generated service is started and must answer them).
 
 Prints, per SPEC: each call with its tokens (chars / 4) and seconds, then the end state.
 Run: `PYTHONPATH=. .venv/bin/python -u bench/agent_path.py [ML-103 ...]` (exit 1 when a SPEC
