@@ -147,6 +147,19 @@ def test_a_server_killed_mid_tdd_phase_leaves_a_workspace_the_next_phase_complet
     _assert_consistent(project)
 
 
+def _group_left(pgid: int, patience_s: float = 10.0) -> str:
+    """The processes of a killed group still there after `patience_s`: SIGKILLed processes take a
+    moment to exit and be reaped (the status call, in process, can be quicker than that)."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        left = subprocess.run(
+            ["pgrep", "-g", str(pgid)], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
 def test_a_job_whose_process_is_killed_is_reported_failed_and_the_next_call_works(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
     compare = {
@@ -164,10 +177,8 @@ def test_a_job_whose_process_is_killed_is_reported_failed_and_the_next_call_work
     )  # the runner leads its own session: it and every worker it started
     status = anyio.run(_next_call, project, "ml_job_status", {"job_id": ticket["job_id"]})
     assert status["state"] == "failed" and "stopped without a result" in status["error"], status
-    leftover = subprocess.run(
-        ["pgrep", "-g", str(pid)], capture_output=True, text=True, check=False
-    ).stdout
-    assert not leftover.strip(), f"processes of the killed job still running: {leftover}"
+    leftover = _group_left(pid)
+    assert not leftover, f"processes of the killed job still running: {leftover}"
     _assert_consistent(project)
     done = anyio.run(
         _next_call, project, "ml_compare_models", {**compare, "models": ["logistic_regression"]}

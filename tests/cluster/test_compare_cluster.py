@@ -81,4 +81,6 @@ async def test_a_cluster_comparison_refuses_a_family_without_a_dask_estimator_by
         )
     assert result.is_error and "\n" not in error_text(result).strip()
     assert error_text(result).startswith("random_forest cannot train on a Dask cluster; the ")
-    assert "(or train it without a cluster)" in error_text(result)
+    assert "pass one as model= (or train on one file, without the SPEC's cluster" in error_text(
+        result
+    )

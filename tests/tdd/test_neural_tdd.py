@@ -26,17 +26,17 @@ pytestmark = pytest.mark.xdist_group("neural_tdd")
 @pytest.mark.parametrize(
     ("model", "spec"), [("torch_mlp", "SPEC-ML-001"), ("keras_mlp", "SPEC-ML-003")]
 )
-def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_tests(
+def test_red_then_green_with_a_neural_family_passes_the_same_sixteen_generated_tests(
     project: Path, model: str, spec: str
 ):
     workspace = Workspace(project)
     spec_path = f".moai/specs/{spec}/spec.md"
     red = tdd.red(workspace, tdd.load(workspace, spec_path, None, "mlproj"))
-    assert red.ok and len(red.tests) == 15 and all(t.status != "passed" for t in red.tests)
+    assert red.ok and len(red.tests) == 16 and all(t.status != "passed" for t in red.tests)
     green = tdd.green(workspace, tdd.load(workspace, spec_path, None, "mlproj"), model)
     failing = [(t.name, t.status, t.detail[-300:]) for t in green.tests if t.status != "passed"]
     assert green.ok, (green.problems, failing)
-    assert green.model == model and [t.status for t in green.tests] == ["passed"] * 15
+    assert green.model == model and [t.status for t in green.tests] == ["passed"] * 16
     names = {t.name for t in green.tests}
     assert {
         "test_one_row_is_predicted_within_the_latency_budget",
@@ -48,12 +48,9 @@ def test_red_then_green_with_a_neural_family_passes_the_same_fifteen_generated_t
     pipeline = (folder / "pipeline.py").read_text()
     assert f'MODEL_NAME = "{model}"' in pipeline
     copied = {"torch_mlp": ["neural.py"], "keras_mlp": ["keras_mlp.py", "neural.py"]}[model]
-    own = (
-        "__init__.py",
-        "pipeline.py",
-        "labels.py",
-    )  # labels.py: the label wrapper every classifier gets
-    assert (folder / "labels.py").is_file()
+    # labels.py: the label wrapper every classifier gets; splits.py: the product's own split
+    own = ("__init__.py", "pipeline.py", "labels.py", "splits.py")
+    assert (folder / "labels.py").is_file() and (folder / "splits.py").is_file()
     assert sorted(p.name for p in folder.glob("*.py") if p.name not in own) == copied
     assert not [p for p in (project / "src").rglob("*.py") if "mcp_server" in p.read_text()]
     _ruff(*(folder / name for name in ["pipeline.py", "labels.py", *copied]))
@@ -143,6 +140,7 @@ def test_refactor_candidates_that_are_neural_import_the_copied_modules_and_never
         "neural.py",
         "pipeline.py",
         "selection.py",
+        "splits.py",
     ]
     assert (
         "from .keras_mlp import KerasMLPClassifier\nfrom .neural import TorchMLPClassifier"

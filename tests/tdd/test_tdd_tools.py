@@ -58,8 +58,11 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
             and gates["f1"]["value"] >= 0.90
             and gates["f1"]["direction"] == "max"
         )
-        assert [p[0] for p in progress] == [0, 1, 2, 3] and all(p[1] == 3 for p in progress)
-        assert "red" in (progress[0][2] or "") and "done" in (progress[-1][2] or "")
+        # first the estimate's notice (an inline call asked for: background=false), then the phases
+        assert "estimated about" in (progress[0][2] or "") and progress[0][1] is None
+        steps = progress[1:]
+        assert [p[0] for p in steps] == [0, 1, 2, 3] and all(p[1] == 3 for p in steps)
+        assert "red" in (steps[0][2] or "") and "done" in (steps[-1][2] or "")
         again = structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-001"}))
         assert (
             again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
