@@ -137,8 +137,6 @@ def scaffold_feast(
     """Check the table (entity, timestamp, uniqueness), render the repository, then write it all."""
     import pandas as pd
 
-    from mcp_server.files.template_sets import template_set
-
     path, frame, repo = _load(workspace, data_path, name, [target, *(drop or [])])
     stamps, ts_name, generated = timestamps(frame, timestamp_column, path.stat().st_mtime)
     check_entity(frame, entity, stamps, ts_name)
@@ -147,15 +145,9 @@ def scaffold_feast(
     table = pd.concat(
         [frame[[entity]], pd.DataFrame({ts_name: stamps}, index=frame.index), features], axis=1
     )
-    tset = template_set("feast")  # paths only; render_group renders and checks the files
-    folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
-    source = tset.path("source", {"name": repo})
-    context = _context(
-        repo, workspace.relative(path), entity, frame[entity], ts_name, dtypes, ttl_days
+    folder, files = _repository_files(
+        repo, workspace.relative(path), frame[entity], ts_name, dtypes, ttl_days, table
     )
-    context["parquet_rel"] = posixpath.relpath(source, folder)
-    files: dict[str, bytes | str] = dict(render_group("feast", "repository", context))
-    files[source] = _parquet(table)
     report = write_all(workspace, files, overwrite)
     first, last = stamps.min(), stamps.max()
     return FeastScaffold(
@@ -175,6 +167,28 @@ def scaffold_feast(
         warnings=[f"kept files a person edited (overwrite=true replaces them): {report.skipped}"]
         * bool(report.skipped),
     )
+
+
+def _repository_files(
+    repo: str,
+    data_rel: str,
+    keys: pd.Series,
+    ts_name: str,
+    dtypes: dict[str, str],
+    ttl_days: int,
+    table: pd.DataFrame,
+) -> tuple[str, dict[str, bytes | str]]:
+    """The repository's folder and its files: the rendered group and the entity table's Parquet."""
+    from mcp_server.files.template_sets import template_set
+
+    tset = template_set("feast")  # paths only; render_group renders and checks the files
+    folder = posixpath.dirname(tset.path("feature_store", {"name": repo}))
+    source = tset.path("source", {"name": repo})
+    context = _context(repo, data_rel, str(keys.name), keys, ts_name, dtypes, ttl_days)
+    context["parquet_rel"] = posixpath.relpath(source, folder)
+    files: dict[str, bytes | str] = dict(render_group("feast", "repository", context))
+    files[source] = _parquet(table)
+    return folder, files
 
 
 def _next_step(folder: str, entity: str, first: pd.Timestamp, last: pd.Timestamp) -> str:
