@@ -176,19 +176,9 @@ def fold_scores(train: Any, frame: Any, table: Any, fold: Any) -> tuple[dict[str
 
 def summary(scores: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
     """{metric: {mean, std}} over the folds, as `metrics.cv_summary` gives a local CV's."""
-    import numpy as np
+    from mcp_server.ml.modeling.metrics import mean_std
 
-    from mcp_server.ml.modeling.metrics import rnd
-
-    out: dict[str, dict[str, float | None]] = {}
-    for name in scores[0]:
-        values = np.asarray([s.get(name) for s in scores], dtype=float)
-        finite = np.isfinite(values).any()
-        out[name] = {
-            "mean": rnd(np.nanmean(values)) if finite else None,
-            "std": rnd(np.nanstd(values)) if finite else None,
-        }
-    return out
+    return {name: mean_std([s.get(name) for s in scores]) for name in scores[0]}
 
 
 __all__ = ["ClusterCompareRequest", "cluster_compare_job", "cluster_compare_plan", "fold_scores"]

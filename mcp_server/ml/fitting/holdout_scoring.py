@@ -59,26 +59,20 @@ def training_prior(schema: Any, y: Any, test_idx: Any) -> dict[str, Any]:
 
 
 def holdout_evidence(
-    schema: Any,
-    scored: tuple[Any, Any, Any],
-    metrics: dict[str, Any],
-    prior: dict[str, Any],
-    interval_names: list[str] | None = None,
+    schema: Any, scored: tuple[Any, Any, Any], metrics: dict[str, Any], prior: dict[str, Any]
 ) -> dict[str, Any]:
     """What a reviewer reads beside the holdout `metrics` of `scored` (y, predictions,
-    probabilities): the 95 % bootstrap interval of each of `interval_names` (default: every
-    metric) on a small holdout, the baseline's metrics from the training `prior`, and the
-    threshold (`holdout_stats.evidence`). ml_train asks an interval for its primary metric only
-    (1,000 resamples of each would slow every fit), ml_evaluate for all. Nothing for forecasts:
-    MASE already measures them against the seasonal naive."""
+    probabilities): the 95 % bootstrap interval of every metric with a value, on a holdout under
+    1,000 rows (`bootstrap`: all resamples at once), the baseline's metrics from the training
+    `prior`, and the threshold (`holdout_stats.evidence`). Nothing for forecasts: MASE already
+    measures them against the seasonal naive."""
     import numpy as np
 
     from mcp_server.ml.modeling.holdout_stats import Scored, evidence
-    from mcp_server.ml.modeling.metrics_spec import valid
 
     if schema.roles:
         return {}
     y, pred, proba = scored
     rows = Scored(np.asarray(y), np.asarray(pred), proba, len(schema.classes), schema.task)
-    names = [name for name in metrics if name in valid(schema.task)]
-    return evidence(rows, prior, names, [str(c) for c in schema.classes], interval_names)
+    names = [name for name, value in metrics.items() if value is not None]
+    return evidence(rows, prior, names, [str(c) for c in schema.classes])

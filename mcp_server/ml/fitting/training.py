@@ -65,7 +65,7 @@ class TrainOutcome:
     plots: dict[str, str]
     data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
     ran_on: str = "local"  # the job process, or the Dask cluster (`cluster.engine.Where`)
-    # the primary metric's bootstrap interval, the baseline and the threshold (`holdout_evidence`)
+    # every metric's bootstrap interval, the baseline and the threshold (`holdout_evidence`)
     evidence: dict[str, Any] = field(default_factory=dict)
     target_prior: dict[str, Any] = field(default_factory=dict)  # `holdout_stats.prior_of`
 
@@ -74,7 +74,6 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     """The whole fit, in the job process. Files land in `req.staging` only."""
     from mcp_server.ml.fitting.image_plots import fit_plots
     from mcp_server.ml.modeling.forecast.scoring import forecast_metrics
-    from mcp_server.ml.modeling.metrics import PRIMARY
     from mcp_server.ml.modeling.preprocess import ignored_columns
 
     data = _read(req, progress)
@@ -87,8 +86,7 @@ def train_job(req: TrainRequest, progress: Progress = no_progress) -> TrainOutco
     metrics.update(forecast_metrics(fitted.pipeline, fitted.X_test, fitted.y_test, pred))
     latency = one_row_latency_ms(fitted.pipeline, fitted.X_test)
     prior = training_prior(schema, data.y, fitted.test_idx)
-    primary = [PRIMARY[schema.task]]
-    evidence = holdout_evidence(schema, (fitted.y_test, pred, proba), metrics, prior, primary)
+    evidence = holdout_evidence(schema, (fitted.y_test, pred, proba), metrics, prior)
     progress(5, "saving the model and plots")
     size = _stage(req, data, fitted)
     staged_plots = fit_plots(schema, fitted, pred, proba, matrix, Path(req.staging) / tags.PLOTS)

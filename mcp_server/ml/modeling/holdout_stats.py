@@ -14,7 +14,6 @@ from typing import Any
 from mcp_server.core.errors import MoaiMlError
 
 BOOTSTRAP_ROWS = 1000  # holdouts smaller than this get an interval on every metric
-RESAMPLES = 1000
 
 
 @dataclass
@@ -95,22 +94,20 @@ class Interval:
 
 
 def intervals(names: list[str], scored: Scored, seed: int = 0) -> dict[str, Interval]:
-    """95 % percentile bootstrap interval of each metric over the holdout rows (metrics undefined
-    on a resample are skipped there); none when the holdout has `BOOTSTRAP_ROWS` rows or more."""
-    import numpy as np
+    """95 % percentile bootstrap interval of each metric over the holdout rows (`bootstrap`: all
+    resamples at once; metrics undefined on a resample are skipped there); none when the holdout
+    has `BOOTSTRAP_ROWS` rows or more."""
+    from mcp_server.ml.modeling import bootstrap
 
     n = len(scored.y)
     if n >= BOOTSTRAP_ROWS or n < 2:
         return {}
-    rng = np.random.default_rng(seed)
-    draws = [rng.integers(0, n, n) for _ in range(RESAMPLES)]
-    out: dict[str, Interval] = {}
-    for name in names:
-        values = [v for rows in draws if (v := defined_value(name, scored, rows)) is not None]
-        if len(values) >= RESAMPLES // 2:
-            low, high = np.percentile(values, [2.5, 97.5])
-            out[name] = Interval(float(low), float(high))
-    return out
+
+    def fallback(name: str, rows: Any) -> float | None:
+        return defined_value(name, scored, rows)
+
+    found = bootstrap.intervals(names, scored, fallback, seed)
+    return {name: Interval(low, high) for name, (low, high) in found.items()}
 
 
 def defined_value(name: str, scored: Scored, rows: Any) -> float | None:
@@ -163,18 +160,15 @@ def threshold(task: str, labels: list[str]) -> str | None:
 
 
 def evidence(
-    scored: Scored,
-    prior: dict[str, Any] | None,
-    names: list[str],
-    labels: list[str],
-    interval_names: list[str] | None = None,
+    scored: Scored, prior: dict[str, Any] | None, names: list[str], labels: list[str]
 ) -> dict[str, Any]:
     """What a reviewer reads beside the holdout metrics `names`: the 95 % bootstrap interval of
-    each of `interval_names` (default: all of them; holdouts under `BOOTSTRAP_ROWS` rows), the
-    baseline a model must beat (`baseline`) with its metrics on the same rows, and the threshold
-    `predict` uses (classification)."""
+    each (holdouts under `BOOTSTRAP_ROWS` rows), the baseline a model must beat (`baseline`) with
+    its metrics on the same rows, and the threshold `predict` uses (classification)."""
+    from mcp_server.ml.modeling.metrics_spec import valid
+
     out: dict[str, Any] = {}
-    found = intervals(names if interval_names is None else interval_names, scored)
+    found = intervals(names, scored)
     if found:
         out["interval_95"] = {n: [round(i.low, 4), round(i.high, 4)] for n, i in found.items()}
     described, base = baseline(scored, prior)
@@ -182,7 +176,7 @@ def evidence(
     out["baseline_metrics"] = {
         name: round(value, 4)
         for name in names
-        if (value := defined_value(name, base, None)) is not None
+        if name in valid(scored.task) and (value := defined_value(name, base, None)) is not None
     }
     rule = threshold(scored.task, labels)
     if rule is not None:

@@ -153,6 +153,17 @@ def scorers_for(task: str, forecast: bool = False) -> dict[str, Any]:
     }
 
 
+def mean_std(values: Any) -> dict[str, float | None]:
+    """{mean, std} of fold scores, NaN folds (a metric undefined there) left out; both None when
+    no fold has a value. The one summary of a CV's folds, local (`cv_summary`) or on a cluster."""
+    import numpy as np
+
+    found = np.asarray(values, dtype=float)
+    if not np.isfinite(found).any():
+        return {"mean": None, "std": None}
+    return {"mean": rnd(np.nanmean(found)), "std": rnd(np.nanstd(found))}
+
+
 def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, float | None]]:
     """`cross_validate` output -> {metric: {mean, std}} with errors flipped back to positive."""
     import numpy as np
@@ -162,8 +173,5 @@ def cv_summary(scores: dict[str, Any], names: list[str]) -> dict[str, dict[str, 
         values = np.asarray(scores[f"test_{name}"], dtype=float)
         if not higher_is_better(name):  # scikit-learn negates error scorers
             values = -values
-        out[name] = {
-            "mean": rnd(np.nanmean(values)) if np.isfinite(values).any() else None,
-            "std": rnd(np.nanstd(values)) if np.isfinite(values).any() else None,
-        }
+        out[name] = mean_std(values)
     return out

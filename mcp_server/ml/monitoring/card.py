@@ -93,7 +93,7 @@ def _evidence(store: RunStore, run_id: str, scratch: Path, specs: SpecReader) ->
         labels=[str(c) for c in schema.classes],
         scored=scored,
         metrics=metrics,
-        intervals=intervals(list(metrics), scored),
+        intervals=intervals([n for n, v in metrics.items() if v is not None], scored),
         baseline_how=how,
         baseline=base_metrics,
     )

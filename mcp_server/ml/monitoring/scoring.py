@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
     from mcp_server.ml.tracking.runs import LoadedRun
 
-BOOTSTRAP = 1000
-
 
 def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
     """The model's predictions on labelled rows, in codes the metric table expects."""
@@ -36,21 +34,22 @@ def score_rows(loaded: LoadedRun, rows: pd.DataFrame) -> Scored:
 
 
 def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[float, float]:
-    """95 % percentile interval of metric(a) - metric(b) over the same resampled rows."""
-    import numpy as np
+    """95 % percentile interval of metric(a) - metric(b) over the same resampled rows (the one
+    bootstrap, `modeling.bootstrap`: every resample at once)."""
+    from mcp_server.ml.modeling import bootstrap
 
-    rng = np.random.default_rng(seed)
-    n = len(a.y)
-    diffs = []
-    for _ in range(BOOTSTRAP):
-        rows = rng.integers(0, n, n)
-        first, second = metric_value(name, a, rows), metric_value(name, b, rows)
-        if first is not None and second is not None:
-            diffs.append(first - second)
-    if len(diffs) < BOOTSTRAP // 2:
+    found = bootstrap.paired(
+        name,
+        a,
+        b,
+        (lambda metric, rows: metric_value(metric, a, rows)),
+        (lambda metric, rows: metric_value(metric, b, rows)),
+        seed,
+    )
+    if found is None:
         raise DataError(
-            f"{name} is undefined on most resamples of these {n} rows (too few, or one class); "
-            "retrain the challenger with a larger test_size (ml_train) for more holdout rows"
+            f"{name} is undefined on most resamples of these {len(a.y)} rows (too few, or one "
+            "class); retrain the challenger with a larger test_size (ml_train) for more holdout "
+            "rows"
         )
-    low, high = np.percentile(diffs, [2.5, 97.5])
-    return float(low), float(high)
+    return found
