@@ -100,7 +100,7 @@ class TrainResult(BaseModel):
     )
     rejected_reason: RejectedReason
     evidence: dict[str, Any] = Field(
-        description="interval_95 of the primary metric (holdout < 1,000 rows), baseline and its "
+        description="interval_95 of every metric (holdout < 1,000 rows), baseline and its "
         "baseline_metrics, threshold"
     )
     next_step: str = Field(description="The call to make next")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import f1_score, mean_squared_error, roc_auc_score
@@ -47,8 +48,13 @@ async def test_a_small_holdout_gives_the_interval_the_majority_baseline_and_the_
         drop=["patient_id"],
     )
     evidence = result["evidence"]
+    reported = {name for name, value in result["metrics"].items() if value is not None}
+    assert result["test_rows"] < 1000 and set(evidence["interval_95"]) == reported
+    assert {"precision_weighted", "recall_weighted", "log_loss", "f1"} <= reported
+    for name, (low, high) in evidence["interval_95"].items():
+        assert low <= result["metrics"][name] <= high, name
     low, high = evidence["interval_95"]["roc_auc"]
-    assert low <= result["metrics"]["roc_auc"] <= high and high - low > 0.001
+    assert high - low > 0.001
     data = prepare(project / "data/breast_cancer.csv", "target", drop=["patient_id"])
     train, test = train_test_split(
         np.arange(len(data.y)), test_size=0.2, random_state=42, stratify=data.y
@@ -89,9 +95,32 @@ async def test_a_regression_baseline_is_the_training_mean_scored_on_the_same_row
     assert evidence["baseline_metrics"]["rmse"] == pytest.approx(rmse, abs=1e-3)
     assert evidence["baseline"].startswith("the mean of the training rows (")
     assert "threshold" not in evidence
-    low, high = evidence["interval_95"]["rmse"]
-    assert low <= result["metrics"]["rmse"] <= high
+    reported = {name for name, value in result["metrics"].items() if value is not None}
+    assert set(evidence["interval_95"]) == reported and "wape" in reported
+    for name, (low, high) in evidence["interval_95"].items():
+        assert low <= result["metrics"][name] <= high, name
     assert result["metrics"]["rmse"] < rmse  # the model beats its baseline
+
+
+async def test_a_holdout_of_1000_rows_or_more_gets_no_interval_in_train_or_evaluate(
+    client, project: Path
+):
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(5000, 3))
+    table = pd.DataFrame(rows, columns=["a", "b", "c"])
+    table["label"] = np.where(rows[:, 0] + rng.normal(size=5000) > 0, "yes", "no")
+    table.to_csv(project / "data/large_holdout.csv", index=False)
+    result = await call(
+        client,
+        "ml_train",
+        data_path="data/large_holdout.csv",
+        target="label",
+        model="logistic_regression",
+    )
+    assert result["test_rows"] == 1000
+    assert "interval_95" not in result["evidence"] and result["evidence"]["baseline_metrics"]
+    evaluated = await call(client, "ml_evaluate", run_id=result["run_id"])
+    assert "interval_95" not in evaluated["evidence"] and evaluated["metrics"]["roc_auc"] > 0.6
 
 
 def test_a_multiclass_f1_baseline_predicts_the_majority_class_for_every_row():
