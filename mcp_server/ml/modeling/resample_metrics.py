@@ -110,11 +110,12 @@ def auc(positive: Any, score: Any, counts: Any) -> Any:
     """Mann-Whitney U / (n_pos * n_neg) per resample, ties counted half (what roc_auc_score
     computes): positives and negatives are counted at each distinct score, then each positive
     beats the negatives at lower scores. NaN where a resample lacks either class."""
-    levels, at = np.unique(np.asarray(score, dtype=float), return_inverse=True)
-    g, b = len(levels), counts.shape[0]
-    place = (at + g * np.arange(b)[:, None]).ravel()
-    pos = np.bincount(place, weights=(counts * positive).ravel(), minlength=b * g).reshape(b, g)
-    neg = np.bincount(place, weights=(counts * ~positive).ravel(), minlength=b * g).reshape(b, g)
+    order = np.argsort(np.asarray(score, dtype=float), kind="stable")
+    ranked = np.asarray(score, dtype=float)[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])  # each distinct score
+    hits = counts[:, order]
+    pos = np.add.reduceat(hits * positive[order], starts, axis=1)
+    neg = np.add.reduceat(hits, starts, axis=1) - pos
     below = np.cumsum(neg, axis=1) - neg
     n_pos, n_neg = pos.sum(axis=1), neg.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
