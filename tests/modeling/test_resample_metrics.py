@@ -195,3 +195,17 @@ def test_codes_outside_the_classes_fall_back_to_one_resample_at_a_time():
     rows = bootstrap.draws(5)
     assert np.allclose(values["accuracy"], [np.mean(s.y[r] == s.pred[r]) for r in rows])
     assert len(seen) == bootstrap.RESAMPLES
+
+
+def test_a_paired_difference_resamples_the_same_rows_for_both_models():
+    from mcp_server.ml.monitoring.scoring import paired_bootstrap
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 200)
+    better = np.where(rng.random(200) < 0.85, y, 1 - y)
+    worse = np.where(rng.random(200) < 0.7, y, 1 - y)
+    a, b = Scored(y, better, None, 2, "binary"), Scored(y, worse, None, 2, "binary")
+    low, high = paired_bootstrap("accuracy", a, b)
+    diffs = [np.mean(y[r] == better[r]) - np.mean(y[r] == worse[r]) for r in bootstrap.draws(200)]
+    assert (low, high) == pytest.approx(tuple(np.percentile(diffs, [2.5, 97.5])), abs=1e-9)
+    assert 0 < low < high

@@ -10,17 +10,25 @@ is computed resample by resample through `fallback`, the only loop left.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from mcp_server.ml.modeling import resample_metrics
 
-if TYPE_CHECKING:
-    from mcp_server.ml.modeling.holdout_stats import Scored
-
 RESAMPLES = 1000
 CELLS = 1_000_000  # values a block of resamples holds at once (B x n, B x k², B x scores)
+
+
+class Scored(Protocol):
+    """A model's predictions on labelled rows, as `holdout_stats.Scored` holds them."""
+
+    y: Any
+    pred: Any
+    proba: Any | None
+    n_classes: int
+    task: str
+
 
 Fallback = Callable[[str, Any], float | None]  # (metric, row positions) -> value or None
 

@@ -38,14 +38,11 @@ def paired_bootstrap(name: str, a: Scored, b: Scored, seed: int = 0) -> tuple[fl
     bootstrap, `modeling.bootstrap`: every resample at once)."""
     from mcp_server.ml.modeling import bootstrap
 
-    found = bootstrap.paired(
-        name,
-        a,
-        b,
-        (lambda metric, rows: metric_value(metric, a, rows)),
-        (lambda metric, rows: metric_value(metric, b, rows)),
-        seed,
+    fallbacks = (
+        lambda metric, rows: metric_value(metric, a, rows),
+        lambda metric, rows: metric_value(metric, b, rows),
     )
+    found = bootstrap.paired(name, a, b, fallbacks, seed)
     if found is None:
         raise DataError(
             f"{name} is undefined on most resamples of these {len(a.y)} rows (too few, or one "
