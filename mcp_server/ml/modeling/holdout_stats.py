@@ -92,6 +92,11 @@ class Interval:
     def text(self) -> str:
         return f"[{self.low:.4f}, {self.high:.4f}]"
 
+    def compact(self) -> list[float]:
+        """[low, high] to 3 decimals, rounded outwards (a result's token budget holds one for
+        every metric; the interval never shrinks)."""
+        return [math.floor(self.low * 1000) / 1000, math.ceil(self.high * 1000) / 1000]
+
 
 def intervals(names: list[str], scored: Scored, seed: int = 0) -> dict[str, Interval]:
     """95 % percentile bootstrap interval of each metric over the holdout rows (`bootstrap`: all
@@ -170,7 +175,7 @@ def evidence(
     out: dict[str, Any] = {}
     found = intervals(names, scored)
     if found:
-        out["interval_95"] = {n: [round(i.low, 4), round(i.high, 4)] for n, i in found.items()}
+        out["interval_95"] = {n: i.compact() for n, i in found.items()}
     described, base = baseline(scored, prior)
     out["baseline"] = described
     out["baseline_metrics"] = {
