@@ -150,12 +150,30 @@ def neural_spec(
     )
 
 
+# An image network's search: learning rate, the epoch cap early stopping cuts short, augmentation
+# strength (0: none, 1: the strongest rotation, shift and scale), and the head's or backbone's own.
+_IMAGE_SPACE = {
+    "learning_rate": floats(5e-4, 1e-2, log=True),
+    "max_epochs": ints(5, 40, log=True),
+    "augment": floats(0.0, 1.0),
+    "dropout": floats(0.0, 0.4),
+    "width": choices(8, 16, 32),
+}
+_PRETRAINED_IMAGE_SPACE = {
+    "learning_rate": floats(1e-5, 3e-3, log=True),
+    "max_epochs": ints(2, 10),
+    "augment": floats(0.0, 0.8),
+    "freeze_backbone": choices(True, False),
+}
+
+
 def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
     """An image family: a torch network over the image files (ONNX: the network alone)."""
     return EstimatorSpec(
         name,
         f"{_NEURAL}{target}",
         None,
+        search_space=_IMAGE_SPACE if library == "torch" else _PRETRAINED_IMAGE_SPACE,
         onnx="torch_image",
         extra="dl" if library == "torch" else "vision",
         packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),

@@ -161,6 +161,16 @@ def build_pipeline(
     )
 
 
+def takes_raw_rows(schema: Schema, estimator_name: str) -> bool:
+    """Whether `build_pipeline` hands the family the rows as they are (no fitted preprocessing):
+    a forecaster, a text network, any family on images. A search fits such a family per fold as
+    `ml_train` does, and never blends it with others."""
+    from mcp_server.ml.modeling.catalog import get_spec
+
+    spec = get_spec(estimator_name)
+    return spec.takes_rows or spec.takes_text or bool(schema.of_kind("image"))
+
+
 def text_column(schema: Schema, estimator_name: str) -> str:
     """The free-text column a text family reads: the schema's first (a refusal if it has none)."""
     texts = schema.of_kind("text")

@@ -6,7 +6,8 @@ get a StandardScaler in front of them, so what is cross-validated is exactly wha
 Boosters stop early, as the registry's `early_stop` says: on their own validation share
 ("own_validation"), or on a 10 % split of the training fold through a parameter ("rounds_param")
 or a callback ("rounds_callback"); a refit of the latter two uses the mean best round count of the
-folds.
+folds. A family that takes the rows as they are (`preprocess.takes_raw_rows`: a forecaster, a text
+network, any family on images) is fitted per fold as `ml_train` builds it, on the fold's rows.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Folds:
     seed: int
     preprocess_s: float = 0.0
     roles: dict[str, Any] = field(default_factory=dict)  # a forecast's: the rows, not matrices
+    schema: Any = None  # the data's schema: which families take the rows as they are
+    rows: Any = None  # the rows themselves (`X`), for those families
 
 
 @dataclass
@@ -60,8 +63,8 @@ class CvScore:
 
 def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
     """Split by the data's kind (`data.kind.folds`; tables: stratified for classes; series:
-    rolling origin) and preprocess each fold once (a forecast's folds keep the rows: its families
-    take the time column and series id)."""
+    rolling origin) and preprocess each fold once (a forecast's and an image folder's folds keep
+    the rows: every family of theirs reads them as they are)."""
     import warnings
 
     from sklearn.base import clone
@@ -75,13 +78,13 @@ def make_folds(data: Any, folds: int, seed: int, scorer: Scorer) -> Folds:
         warnings.simplefilter("ignore")
         cv = data.kind.folds(data.schema.task, folds, seed, data.groups)
         for tr, va in cv.split(data.X, data.y):
-            if data.schema.roles:
+            if data.schema.roles or data.schema.of_kind("image"):
                 parts.append((tr, va, data.X.iloc[tr], data.X.iloc[va]))
                 continue
             pre = clone(base).fit(data.X.iloc[tr], data.y[tr])
             parts.append((tr, va, pre.transform(data.X.iloc[tr]), pre.transform(data.X.iloc[va])))
     spent = time.perf_counter() - started
-    return Folds(scorer, data.y, parts, seed, spent, dict(data.schema.roles))
+    return Folds(scorer, data.y, parts, seed, spent, dict(data.schema.roles), data.schema, data.X)
 
 
 def build(
@@ -179,7 +182,9 @@ def cross_val(
     import numpy as np
 
     from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.preprocess import takes_raw_rows
 
+    raw = folds.schema is not None and takes_raw_rows(folds.schema, family)
     scorer = folds.scorer
     n = len(folds.y)
     oof = np.zeros(n) if scorer.task == "regression" else np.zeros((n, scorer.n_classes))
@@ -193,6 +198,8 @@ def cross_val(
             warnings.simplefilter("ignore")
             if folds.roles:  # a forecaster on the fold's rows, scaled by its own training part
                 out, value, used = _forecast_fold(folds, family, params, folds.parts[i])
+            elif raw:  # a text or image network on the fold's rows, its own early stopping
+                out, value, used = _raw_fold(folds, family, params, tr, va)
             else:
                 estimator = build(family, scorer.task, params, folds.seed)
                 used = fit(estimator, family, X_tr, folds.y[tr], folds.seed)
@@ -225,3 +232,18 @@ def _forecast_fold(
     estimator.fit(X_tr, folds.y[tr])
     out = np.asarray(estimator.predict(X_va), dtype=float)
     return out, folds.scorer.of_forecast(estimator, X_va, folds.y[va], out), None
+
+
+def _raw_fold(
+    folds: Folds, family: str, params: dict[str, Any], tr: Any, va: Any
+) -> tuple[Any, float, None]:
+    """A family that reads the rows as they are (raw strings, image files), built as `ml_train`
+    builds it and fitted on the fold's training rows; its predictions and score on the fold's
+    validation rows."""
+    from mcp_server.ml.modeling.preprocess import build_pipeline
+
+    scorer = folds.scorer
+    pipeline = build_pipeline(folds.schema, family, params, folds.seed)
+    pipeline.fit(folds.rows.iloc[tr], folds.y[tr])
+    out = predict(pipeline, folds.rows.iloc[va], scorer.task, scorer.n_classes)
+    return out, scorer.value(folds.y[va], out), None

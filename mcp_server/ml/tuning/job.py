@@ -124,6 +124,14 @@ def _defaults(task: str, kind: DataKind | None) -> list[str]:
     return models_for_kind(kind, task)
 
 
+def _reads_rows(schema: Any, families: list[str]) -> bool:
+    """No blend of a forecast's folds (they leave the first training rows without a prediction)
+    nor of a family that reads the rows as they are (a blend has one preprocessing in front)."""
+    from mcp_server.ml.modeling.preprocess import takes_raw_rows
+
+    return bool(schema.roles) or any(takes_raw_rows(schema, f) for f in families)
+
+
 def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     from mcp_server.ml.fitting.kind_hint import prepared_for
     from mcp_server.ml.modeling.dataset import check_classes
@@ -184,8 +192,7 @@ def _search_and_refit(
     started = time.time()
     run_strategy(engine, study, req.strategy, req.n_trials)
     search_s = time.time() - started
-    # a forecast's folds leave the first training rows without a prediction: no blend of them
-    blend = req.strategy == "auto" and not data.schema.roles
+    blend = req.strategy == "auto" and not _reads_rows(data.schema, config.families)
     final = choose_final(engine, study, ensemble=blend)
     progress(92, f"refitting {final.name} on {len(data.y):,} rows")
     started = time.time()

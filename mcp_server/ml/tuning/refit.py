@@ -1,6 +1,7 @@
 """The winner of a search refitted on every searched row: a model or a soft-voting ensemble behind
-the same preprocessing as its folds; a forecasting family (`takes_rows`) on the rows themselves
-with the kind's roles (time column, series id), as `ml_train` fits it."""
+the same preprocessing as its folds; a family that reads the rows as they are (a forecaster with
+the kind's roles, a text or image network: `preprocess.takes_raw_rows`) built as `ml_train`
+builds it."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ def refit(final: Any, data: Any, seed: int) -> Any:
 
     from sklearn.pipeline import Pipeline
 
-    from mcp_server.ml.modeling.preprocess import build_pipeline, build_preprocessor
+    from mcp_server.ml.modeling.preprocess import (
+        build_pipeline,
+        build_preprocessor,
+        takes_raw_rows,
+    )
     from mcp_server.ml.tuning.ensemble import voting
     from mcp_server.ml.tuning.folds import build
 
     task = data.schema.task
-    if data.schema.roles:  # a forecast: one family (no ensemble), the rows as they are
-        best = final.members[0]
+    best = final.members[0]
+    if not final.is_ensemble and takes_raw_rows(data.schema, best.family):  # the rows as they are
         pipeline = build_pipeline(data.schema, best.family, best.params, seed)
     else:
         built = [
