@@ -45,3 +45,22 @@ def test_paths_are_filled_from_the_context():
         paths["pipeline"] == "src/ml_project/ml_001/pipeline.py"
         and paths["test"] == "tests/ml/test_ml_001.py"
     )
+
+
+def test_an_output_with_when_is_rendered_only_when_its_context_value_is_not_empty():
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.ml.tdd import context, phases
+    from tests.support import EXAMPLES
+
+    def red_files(spec_id: str) -> set[str]:
+        prep = phases.load(Workspace(EXAMPLES), spec_id, None, "ml_project")
+        return set(template_set("tdd").render("red", context.test_context(prep)))
+
+    assert red_files("SPEC-ML-004") == {
+        "tests/ml/test_ml_004.py",
+        "tests/ml/test_ml_004_acceptance.py",
+        "tests/ml/conftest.py",
+    }, "ML-004's acceptance.md has automatable scenarios: their own test file"
+    assert red_files("ML-001") == {"tests/ml/test_ml_001.py", "tests/ml/conftest.py"}, (
+        "ML-001 has no acceptance.md: no acceptance file"
+    )

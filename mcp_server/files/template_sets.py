@@ -5,6 +5,7 @@ filled from the render context, and how it is made: a Jinja `template` (relative
 folder, or to the folder of the set named by `set`, to share another set's template), rendered
 once per item of a context list when it has `each`; a context value written as `json`; or
 neither, for a file made by other means (a model file, a file the generated code writes).
+An output with `when` is rendered only when that context value is not empty.
 `groups` name the outputs rendered together (one TDD phase, one service). A new template set
 adds a folder and its manifest, not Python code.
 """
@@ -60,6 +61,8 @@ class TemplateSet:
         files: dict[str, str] = {}
         for output in self.groups[group]:
             spec = self.outputs[output]
+            if "when" in spec and not context.get(spec["when"]):
+                continue
             if "template" in spec:
                 template = f"{spec.get('set', self.name)}/{spec['template']}"
                 items = context[spec["each"]] if "each" in spec else [None]

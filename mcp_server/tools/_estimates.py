@@ -136,15 +136,16 @@ class _TddSpec:
     tune_budget_s: float
 
 
-def _require_tests(workspace: Workspace, spec_id: str, module: str, package: str) -> None:
-    """GREEN and REFACTOR need RED's tests (`phases.require_tests` says the same in the call)."""
-    from mcp_server.files.template_sets import template_set
+def _require_tests(workspace: Workspace, spec: Any, package: str | None) -> None:
+    """GREEN and REFACTOR need RED's model tests: the phases' own rule, as a refusal."""
+    from mcp_server.core.errors import SpecError
+    from mcp_server.ml.tdd.generated_tests import DEFAULT_PACKAGE, pinned_test, require_tests_at
 
-    test = template_set("tdd").path("test", {"package": package, "module": module})
-    if not (workspace.root / test).is_file():
-        raise Refused(
-            f"{test} does not exist: tests come first. Run ml_tdd_red for {spec_id}, then this step"
-        )
+    test = pinned_test(package or DEFAULT_PACKAGE, spec.module)
+    try:
+        require_tests_at(workspace, [test], spec.spec_id)
+    except SpecError as exc:
+        raise Refused(str(exc)) from exc
 
 
 def _spec(workspace: Workspace, args: dict[str, Any], phase: str) -> _TddSpec:
@@ -155,7 +156,7 @@ def _spec(workspace: Workspace, args: dict[str, Any], phase: str) -> _TddSpec:
     fields = fields.model_dump(exclude_none=True) if hasattr(fields, "model_dump") else dict(fields)
     spec = load_spec(workspace, args.get("spec_path"), fields)
     if phase in ("green", "refactor"):  # refused now, not as a job that fails the same way
-        _require_tests(workspace, spec.spec_id, spec.module, args.get("package") or "ml_project")
+        _require_tests(workspace, spec, args.get("package"))
     cells, rows = _cells(workspace, spec.dataset)
     task = "binary" if spec.task == "auto" else spec.task
     first = args.get("model") or default_model(task, rows)

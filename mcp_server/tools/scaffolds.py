@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from mcp_server.core.names import RUN_ID
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.tdd.generated_tests import DEFAULT_PACKAGE
 from mcp_server.tools._common import WRITES_FILES, run_domain
 from mcp_server.tools.args import DataPath, Drop
 from mcp_server.tools.tdd import Fields, Overwrite, Package, SpecPath, _fields
@@ -99,7 +100,7 @@ def _dvc_tool(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         fields: Fields = None,
-        package: Package = "ml_project",
+        package: Package = DEFAULT_PACKAGE,
         init: Annotated[
             bool,
             Field(

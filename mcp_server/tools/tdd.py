@@ -12,6 +12,7 @@ from mcp_server.core.names import PACKAGE_NAME
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.registry import REGISTRY
 from mcp_server.ml.tdd import phases as tdd
+from mcp_server.ml.tdd.generated_tests import DEFAULT_PACKAGE
 from mcp_server.ml.tdd.refactor import refactor
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
@@ -116,7 +117,7 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context,
         spec_path: SpecPath = None,
         fields: Fields = None,
-        package: Package = "ml_project",
+        package: Package = DEFAULT_PACKAGE,
         overwrite: Overwrite = False,
     ) -> RedResult:
         """RED step of SPEC-driven ML: read the SPEC (.moai/specs/SPEC-<ID>/spec.md; fields may also
@@ -138,7 +139,7 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context,
         spec_path: SpecPath = None,
         fields: Fields = None,
-        package: Package = "ml_project",
+        package: Package = DEFAULT_PACKAGE,
         model: Annotated[
             ModelName | None,  # type: ignore[valid-type]
             Field(
@@ -168,7 +169,7 @@ def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context,
         spec_path: SpecPath = None,
         fields: Fields = None,
-        package: Package = "ml_project",
+        package: Package = DEFAULT_PACKAGE,
         overwrite: Overwrite = False,
     ) -> RefactorResult:
         """REFACTOR step: write src/<package>/<id>/selection.py, which cross-validates the SPEC's
@@ -189,7 +190,7 @@ def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
         ctx: Context,
         spec_path: SpecPath = None,
         fields: Fields = None,
-        package: Package = "ml_project",
+        package: Package = DEFAULT_PACKAGE,
         overwrite: Overwrite = False,
     ) -> CycleResult:
         """Run RED -> GREEN -> REFACTOR for one SPEC in a single call, with a progress notification

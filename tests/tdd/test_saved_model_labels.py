@@ -7,14 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from tests.support import inprocess_client, structured
-
-pytestmark = pytest.mark.anyio
 
 LOAD = """
 import json, sys
@@ -29,22 +24,22 @@ print(json.dumps({"predicted": [str(v) for v in model.predict(frame.drop(columns
 
 
 @pytest.mark.slow
-async def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_in_a_fresh_process(
-    project: Path,
+def test_the_saved_tdd_model_predicts_the_csv_s_labels_with_plain_joblib_in_a_fresh_process(
+    cycled,
 ):
-    async with inprocess_client(project) as client:
-        assert structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-003"}))[
-            "red_confirmed"
-        ]
-        green = structured(
-            await client.call_tool("ml_tdd_green", {"spec_path": "ML-003", "background": False})
-        )
+    shared = cycled("ML-003")  # RED, GREEN and REFACTOR through the tools, shared by the run
+    project = shared.project
+    assert shared.answers["red"]["red_confirmed"]
     assert (
-        green["model_path"] == "models/ml_003/model.joblib"
+        shared.answers["green"]["model_path"]
+        == shared.answers["refactor"]["model_path"]
+        == "models/ml_003/model.joblib"
         and (project / "src/ml_project/ml_003/labels.py").is_file()
     )
     # Only the generated project's src/ on the path: not this repository, not mcp_server.
+    # No bytecode written: the shared project is read-only.
     env = {"PYTHONPATH": str(project / "src"), "PATH": "/usr/bin:/bin", "PYTHONSAFEPATH": "1"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     done = subprocess.run(
         [sys.executable, "-c", LOAD],
         cwd=project,

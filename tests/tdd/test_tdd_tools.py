@@ -1,4 +1,5 @@
-"""The TDD tools through the real server over stdio: the three examples end to end, bad input."""
+"""The TDD tools through the server (the in-process client): the three examples end to end, each
+cycled once for the whole test run (tests/tdd/conftest.py), and bad input."""
 
 from __future__ import annotations
 
@@ -25,50 +26,38 @@ def _tag_lines(project: Path, spec_id: str, module: str) -> None:
 
 
 @pytest.mark.slow
-async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_logged_run(project):
-    progress: list[tuple[float, float | None, str | None]] = []
-
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append((done, total, message))
-
-    async with inprocess_client(project) as client:
-        result = structured(
-            await client.call_tool(
-                "ml_tdd_cycle",
-                {"spec_path": "ML-001", "background": False},  # inline: its progress is seen
-                progress_callback=on_progress,
-            )
-        )
-        assert [p["phase"] for p in result["phases"]] == ["red", "green", "refactor"]
-        assert all(p["ok"] for p in result["phases"]) and result["green"]
-        red, green, refactor = result["phases"]
-        assert red["tests_passed"] == 0 and red["tests_total"] == green["tests_total"] >= 12
-        # REFACTOR keeps every pinned test passing and adds the selection's own tests
-        assert refactor["tests_passed"] == refactor["tests_total"] > green["tests_total"]
-        assert {row["model"] for row in result["cv_results"]} == {
-            "logistic_regression",
-            "random_forest",
-            "hist_gradient_boosting",
-        }
-        best = max(result["cv_results"], key=lambda row: row["cv_mean"])
-        assert result["chosen_model"] == best["model"]
-        gates = {g["name"]: g for g in result["metrics"]}
-        assert (
-            gates["roc_auc"]["value"] >= 0.97
-            and gates["f1"]["value"] >= 0.90
-            and gates["f1"]["direction"] == "max"
-        )
-        # first the estimate's notice (an inline call asked for: background=false), then the phases
-        assert "estimated about" in (progress[0][2] or "") and progress[0][1] is None
-        steps = progress[1:]
-        assert [p[0] for p in steps] == [0, 1, 2, 3] and all(p[1] == 3 for p in steps)
-        assert "red" in (steps[0][2] or "") and "done" in (steps[-1][2] or "")
-        again = structured(await client.call_tool("ml_tdd_red", {"spec_path": "ML-001"}))
-        assert (
-            again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
-        )
-        evaluated = structured(await client.call_tool("ml_evaluate", {"run_id": result["run_id"]}))
-        assert evaluated["rows"] == 114 and evaluated["warnings"] == []  # the cycle's own holdout
+def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_logged_run(cycled):
+    shared = cycled("ML-001")  # ml_tdd_cycle inline, then ml_tdd_red again and ml_evaluate
+    result, progress = shared.answers["cycle"], shared.answers["progress"]
+    assert [p["phase"] for p in result["phases"]] == ["red", "green", "refactor"]
+    assert all(p["ok"] for p in result["phases"]) and result["green"]
+    red, green, refactor = result["phases"]
+    assert red["tests_passed"] == 0 and red["tests_total"] == green["tests_total"] >= 12
+    # REFACTOR keeps every pinned test passing and adds the selection's own tests
+    assert refactor["tests_passed"] == refactor["tests_total"] > green["tests_total"]
+    assert {row["model"] for row in result["cv_results"]} == {
+        "logistic_regression",
+        "random_forest",
+        "hist_gradient_boosting",
+    }
+    best = max(result["cv_results"], key=lambda row: row["cv_mean"])
+    assert result["chosen_model"] == best["model"]
+    gates = {g["name"]: g for g in result["metrics"]}
+    assert (
+        gates["roc_auc"]["value"] >= 0.97
+        and gates["f1"]["value"] >= 0.90
+        and gates["f1"]["direction"] == "max"
+    )
+    # first the estimate's notice (an inline call asked for: background=false), then the phases
+    assert "estimated about" in (progress[0][2] or "") and progress[0][1] is None
+    steps = progress[1:]
+    assert [p[0] for p in steps] == [0, 1, 2, 3] and all(p[1] == 3 for p in steps)
+    assert "red" in (steps[0][2] or "") and "done" in (steps[-1][2] or "")
+    again = shared.answers["red_again"]
+    assert again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
+    evaluated = shared.answers["evaluated"]
+    assert evaluated["rows"] == 114 and evaluated["warnings"] == []  # the cycle's own holdout
+    project = shared.project
     _tag_lines(project, "ML-001", "ml_001")
     assert (project / "models/ml_001/model.joblib").is_file()
     run = get_store(Workspace(project)).load_run(result["run_id"])
@@ -88,35 +77,26 @@ async def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_
         ("ML-003", {"f1_macro": "max", "accuracy": "max"}),
     ],
 )
-async def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(
-    project, spec_id, gates
-):
-    seen: list[str] = []
-
-    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
-        seen.append(f"{progress:.0f}/{total:.0f} {message}")
-
-    async with inprocess_client(project) as client:
-        inline = {"spec_path": spec_id, "background": False}  # each step's own answer, not a job
-        red = structured(await client.call_tool("ml_tdd_red", inline))
-        assert red["red_confirmed"], red["problems"]
-        assert all(
-            "does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"]
-        )
-        green = structured(
-            await client.call_tool("ml_tdd_green", inline, progress_callback=on_progress)
-        )
-        assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
-        assert green["green"], green["tests"]
-        assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
-        refactor = structured(await client.call_tool("ml_tdd_refactor", inline))
-        assert refactor["green"] and len(refactor["cv_results"]) == 3
-        assert refactor["chosen_model"] == refactor["cv_results"][0]["model"]
-        assert all(row["cv_std"] >= 0 and row["fits"] > 0 for row in refactor["cv_results"])
-        assert refactor["run_id"] and refactor["run_id"] != green["run_id"]
-        module = spec_id.lower().replace("-", "_")
-        assert f"src/ml_project/{module}/selection.py" in refactor["files_written"]
-        _tag_lines(project, spec_id, module)
+def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(cycled, spec_id, gates):
+    shared = cycled(spec_id)  # ml_tdd_red, ml_tdd_green and ml_tdd_refactor, each inline
+    red, green = shared.answers["red"], shared.answers["green"]
+    assert red["red_confirmed"], red["problems"]
+    assert all("does not exist yet" in (t["reason"] or red["common_reason"]) for t in red["tests"])
+    seen = [
+        f"{done:.0f}/{total:.0f} {message}"
+        for done, total, message in shared.answers["green_progress"]
+    ]
+    assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
+    assert green["green"], green["tests"]
+    assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
+    refactor = shared.answers["refactor"]
+    assert refactor["green"] and len(refactor["cv_results"]) == 3
+    assert refactor["chosen_model"] == refactor["cv_results"][0]["model"]
+    assert all(row["cv_std"] >= 0 and row["fits"] > 0 for row in refactor["cv_results"])
+    assert refactor["run_id"] and refactor["run_id"] != green["run_id"]
+    module = spec_id.lower().replace("-", "_")
+    assert f"src/ml_project/{module}/selection.py" in refactor["files_written"]
+    _tag_lines(shared.project, spec_id, module)
 
 
 async def test_bad_input_gets_a_clear_error_and_the_server_survives(project):

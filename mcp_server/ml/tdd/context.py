@@ -147,6 +147,7 @@ def test_context(prep: SpecData) -> dict[str, Any]:
     return {
         "acceptance": accepted,
         "acceptance_lines": tuple_lines([acceptance_row(a) for a in accepted]),
+        "pinned_module": Path(prep.paths["test"]).stem,  # the acceptance file imports its fixtures
         **common_context(prep),
         "pipeline_module": prep.pipeline_module,
         "primary": {

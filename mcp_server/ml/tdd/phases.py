@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.core import settings
-from mcp_server.core.errors import SpecError
 from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 from mcp_server.ml.spec.reader import load_spec
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.builders import builders
+from mcp_server.ml.tdd.generated_tests import require_tests, tests_of
 from mcp_server.ml.tdd.run import PytestRun, TestOutcome, run_module, run_pytest
 from mcp_server.ml.tdd.spec_data import RED_SENTINEL, SpecData, prepare_spec
 from mcp_server.ml.tdd.track import track
@@ -105,11 +105,13 @@ def red(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> PhaseR
         render("red", builders(prep).test_context(prep), prep.templates), overwrite=overwrite
     )
     hidden = f"{prep.package}.{prep.spec.module}"
+    first, *more = tests_of(prep)
     run = run_pytest(
         workspace.root,
-        paths["test"],
+        first,
         workspace.root / paths["state"] / "red.xml",
         {settings.HIDE_MODULES.name: hidden},
+        also=tuple(more),
     )
     problems = red_problems(run.outcomes)
     ok = not problems
@@ -143,15 +145,6 @@ def red_problems(outcomes: list[TestOutcome]) -> list[str]:
 
 
 # -- GREEN -----------------------------------------------------------------------------------
-def require_tests(workspace: Workspace, prep: SpecData) -> None:
-    if not (workspace.root / prep.paths["test"]).is_file():
-        raise SpecError(
-            f"{prep.paths['test']} does not exist: tests come first. Run ml_tdd_red for "
-            f"{prep.spec.spec_id}, "
-            "then this step"
-        )
-
-
 def pipeline_files(
     prep: SpecData, model: str, params: dict[str, Any] | None, note: str
 ) -> dict[str, bytes | str]:
@@ -179,11 +172,11 @@ def _train_and_test(
     metrics_file = state / f"{phase}-metrics.json"
     metrics_file.unlink(missing_ok=True)
     env = {settings.METRICS_OUT.name: str(metrics_file)}
-    # The selection's own tests (REFACTOR writes them with it) run once it exists: TRUST covers the
-    # package.
-    also = (
-        (paths["selection_test"],) if (workspace.root / paths["selection_test"]).is_file() else ()
-    )
+    # RED's tests, and the selection's own (REFACTOR writes them with it) once it exists: TRUST
+    # covers the package.
+    first, *more = tests_of(prep)
+    if (workspace.root / paths["selection_test"]).is_file():
+        more.append(paths["selection_test"])
     # Training (which saves the model) and the tests (which fit their own copy on the same split)
     # are independent: run both processes at once.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -193,11 +186,11 @@ def _train_and_test(
         testing = pool.submit(
             run_pytest,
             workspace.root,
-            paths["test"],
+            first,
             state / f"{phase}.xml",
             env,
             str(Path(paths["pipeline"]).parent),
-            also,
+            tuple(more),
         )
         run = testing.result()
         trained = training.result()

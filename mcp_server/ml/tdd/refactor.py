@@ -10,7 +10,8 @@ from typing import Any
 from mcp_server.files.workspace import Workspace, WriteReport
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.builders import builders
-from mcp_server.ml.tdd.phases import PhaseResult, finish, pipeline_files, render, require_tests
+from mcp_server.ml.tdd.generated_tests import require_tests
+from mcp_server.ml.tdd.phases import PhaseResult, finish, pipeline_files, render
 from mcp_server.ml.tdd.run import run_module
 from mcp_server.ml.tdd.spec_data import SpecData
 from mcp_server.ml.tdd.track import mark_rejected

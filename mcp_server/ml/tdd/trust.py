@@ -3,7 +3,7 @@
 The checks MoAI's gate makes on new code: the tests cover the generated package (>= 85 % of its
 lines, measured by coverage.py while the phase's tests ran), every generated file stays under
 300 lines and every function under 50, and the TAG chain is complete (@SPEC in the SPEC, @TEST
-in the tests naming the SPEC, @CODE in the pipeline naming the SPEC and the tests).
+in every generated test file naming the SPEC, @CODE in the pipeline naming the SPEC and the tests).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.tdd.generated_tests import tests_of
 
 MIN_COVERAGE = 85.0
 MAX_FILE_LINES = 300
@@ -65,7 +66,7 @@ def _tags(workspace: Workspace, prep: Any) -> list[str]:
     spec_id, paths = prep.spec.spec_id, prep.paths
     wanted = [
         (prep.spec.spec_rel, f"@SPEC:{spec_id}"),
-        (paths["test"], f"@TEST:{spec_id}"),
+        *((test, f"@TEST:{spec_id}") for test in tests_of(prep)),
         (paths["pipeline"], f"@CODE:{spec_id}"),
         (paths["pipeline"], paths["test"]),
     ]
@@ -80,8 +81,8 @@ def _tags(workspace: Workspace, prep: Any) -> list[str]:
 def trust_checks(workspace: Workspace, prep: Any, state_file: Path) -> list[dict[str, Any]]:
     """The four checks, each with `passed` and a one-line `detail`."""
     paths = prep.paths
-    names = ("test", "pipeline", "selection", "selection_test")
-    generated = [p for k in names if (p := workspace.root / paths[k]).is_file()]
+    names = ("test", "acceptance_test", "pipeline", "selection", "selection_test")
+    generated = [p for k in names if k in paths and (p := workspace.root / paths[k]).is_file()]
     source = workspace.root / Path(paths["pipeline"]).parent
     percent = coverage_percent(Path(f"{state_file}.coverage"), source)
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in generated}
