@@ -5,6 +5,7 @@ a target that is no regular file, too deep or too long for the OS). One clear li
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from mcp_server.core.errors import WorkspaceError
@@ -38,6 +39,23 @@ def check_path_text(raw: str) -> None:
 def check_target(path: Path, rel: str) -> None:
     """Refuse, before anything is written, a target whose folder is a file, FIFO or device, a
     target that is not a regular file, or a path too long for the OS (one clear line each)."""
+    _check_length(path, rel)
+    if path.exists() and not path.is_file():
+        raise WorkspaceError(
+            f"{rel!r} exists and is not a regular file; move it away or give output_dir (output, "
+            "package) another folder"
+        )
+    _check_folders(path.parents, rel)
+
+
+def check_folder(path: Path, rel: str) -> None:
+    """Refuse, in a tool's prepare step, an output folder that no file could be written into: it
+    or a folder above it is a file, or it is too deep or too long (`check_target`'s words)."""
+    _check_length(path, rel)
+    _check_folders([path, *path.parents], rel)
+
+
+def _check_length(path: Path, rel: str) -> None:
     # Why the depth: creating thousands of nested folders recurses once per folder (pathlib's
     # mkdir) past Python's recursion limit; no real output folder is that deep.
     if len(os.fsencode(path)) >= 4000 or len(path.parts) > MAX_DEPTH:
@@ -45,12 +63,11 @@ def check_target(path: Path, rel: str) -> None:
             f"path {rel[:60]!r}... is too long for the file system; give output_dir (output, "
             "package) a shorter folder"
         )
-    if path.exists() and not path.is_file():
-        raise WorkspaceError(
-            f"{rel!r} exists and is not a regular file; move it away or give output_dir (output, "
-            "package) another folder"
-        )
-    for parent in path.parents:
+
+
+def _check_folders(folders: Iterable[Path], rel: str) -> None:
+    """The nearest of `folders` (deepest first) that exists must be a folder."""
+    for parent in folders:
         if parent.exists():
             if not parent.is_dir():
                 raise WorkspaceError(

@@ -19,7 +19,7 @@ from pathlib import Path
 from mcp_server.core import layout
 from mcp_server.core.errors import WorkspaceError
 from mcp_server.files import journal
-from mcp_server.files.path_checks import check_path_text, check_target
+from mcp_server.files.path_checks import check_folder, check_path_text, check_target
 
 
 @dataclass
@@ -108,6 +108,19 @@ class Workspace:
         the bytes would really go.
         """
         return self.resolve(user_path)
+
+    def check_writes(self, rels: list[str]) -> None:
+        """Refuse now, in `write_files`' own words, files it would refuse to write later: a
+        tool's prepare step calls this before a job spends minutes on their contents."""
+        for rel in rels:
+            check_target(self.resolve(rel), rel)
+
+    def check_output_folder(self, rel: str) -> Path:
+        """The real path of an output folder, refused now when no file could be written into
+        it (a file in its place or above it, too deep, too long)."""
+        real = self.resolve(rel)
+        check_folder(real, rel)
+        return real
 
     def ensure_dir(self, user_path: str | os.PathLike[str]) -> Path:
         """Create a directory inside the root (parents too) and return its real path.

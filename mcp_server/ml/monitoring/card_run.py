@@ -61,7 +61,9 @@ def prepare_card(call: Call[CardArgs]) -> Plan:
     store.get_run(run_id)  # an unknown run is refused here
     signed_model(store.moai_dir(run_id), run_id, trusted=False)
     base = args.output_dir or (layout.CARDS / run_id).as_posix()
-    call.workspace.resolve(base)  # containment check before anything is written
+    # Where the card goes, checked as `record_card` will write it, before the job spends seconds
+    # scoring and plotting: outside the workspace, a file in the folder's place, too deep.
+    call.workspace.check_writes([f"{base}/model_card.md", f"{base}/report.html"])
     job = CardJob(str(call.workspace.root), args.run_id, run_id, str(call.folder))
     return Plan(job, BUDGET_S, STEPS + 1, "the model card", Carding(base))
 

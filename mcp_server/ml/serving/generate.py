@@ -260,7 +260,7 @@ def choose_runtime(schema: Schema) -> tuple[str, str]:
 
 def _service_folder(workspace: Workspace, folder: str) -> str:
     """The service's folder, relative to the workspace: a folder of its own, never `.moai`."""
-    target = workspace.resolve(folder)
+    target = workspace.resolve(folder)  # outside the workspace: refused first
     if target == workspace.root or (workspace.root / layout.MOAI) in (target, *target.parents):
         raise MoaiMlError(
             f"output_dir {folder!r} must be a folder of its own (e.g. serving/<name>), not "
@@ -268,6 +268,7 @@ def _service_folder(workspace: Workspace, folder: str) -> str:
         )
     if target.exists() and not target.is_dir():
         raise MoaiMlError(f"output_dir {folder!r} is a file; give a folder")
+    workspace.check_output_folder(folder)  # a file above it, too deep: before the job
     return workspace.relative(target)
 
 
