@@ -13,6 +13,7 @@ from typing import Any
 
 MAX_TEXT = 700
 MAX_VALUE = 80
+MAX_INLINE = 200  # a small dict longer than this is counted, not spelled out: the data has it
 SKIP = {"next_step", "warnings", "summary"}
 
 Summary = Callable[[dict[str, Any]], str]
@@ -30,7 +31,8 @@ def _small_dict(value: dict[str, Any]) -> str | None:
     if len(value) <= 6 and all(
         isinstance(v, str | int | float | bool) or v is None for v in value.values()
     ):
-        return ", ".join(f"{k}={_value(v)}" for k, v in value.items())
+        inline = ", ".join(f"{k}={_value(v)}" for k, v in value.items())
+        return inline if len(inline) <= MAX_INLINE else None
     return None
 
 
