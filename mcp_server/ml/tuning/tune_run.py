@@ -132,17 +132,19 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
     return filled, spec
 
 
-def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
+def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path | None, str]:
     """Everything checkable before a process starts: path, names, spaces, metric, storage; the
-    table's path and the study's storage URL."""
-    from mcp_server.ml.fitting.where import refuse_partitioned
+    table's path (None for a partitioned dataset, searched on the cluster) and the study's
+    storage URL."""
+    from mcp_server.ml.fitting.where import partitioned_table
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
     from mcp_server.ml.tuning.spaces import normalise
     from mcp_server.ml.tuning.storage import check_reachable, study_url
 
-    refuse_partitioned(workspace, str(args.data_path), None, "ml_tune")
-    path = workspace.resolve(str(args.data_path), must_exist=True)
+    path = None
+    if not partitioned_table(workspace, str(args.data_path), args.kind):
+        path = workspace.resolve(str(args.data_path), must_exist=True)
     for name in args.models or []:
         get_spec(name)
     _check_tunable(args.models or [], args.search_space)
@@ -211,11 +213,14 @@ def study_name_for(given: str | None, path: Path) -> str:
 
 def prepare_tune(call: Call[TuneArgs]) -> Plan:
     """The capability's prepare step: the SPEC's fields, the checks, the job's request."""
+    from mcp_server.ml.tuning.cluster_tune import cluster_tune_plan
     from mcp_server.ml.tuning.job import STEPS, TuneRequest
 
     args, spec = with_spec(call.workspace, call.request)
     call.request = args
     path, url = check_tune(call.workspace, args)
+    if path is None:  # a partitioned dataset: searched on the Dask cluster
+        return cluster_tune_plan(call, url, spec, kill_after_s(args.time_budget_s))
     facts = TuneFacts(
         path, call.workspace.relative(path), study_name_for(args.study_name, path), url, spec
     )
