@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mcp_server.ml.fitting.training import TrainOutcome
-    from mcp_server.ml.tuning.cluster_tune import ClusterTuneRequest
     from mcp_server.ml.tuning.job import TuneOutcome
 
 
 def outcome(
-    req: ClusterTuneRequest,
+    req: Any,  # `cluster_tune.ClusterTuneRequest`
     study: Any,
     search: Any,
     best: dict[str, Any],

@@ -11,18 +11,16 @@ server, by name."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Plan
 from mcp_server.ml.fitting.progress import Progress, no_progress
 
 if TYPE_CHECKING:
     from mcp_server.ml.capability import Call
-    from mcp_server.ml.spec.reader import MlSpec
+    from mcp_server.ml.data.partitioned import Partitioned
     from mcp_server.ml.tuning.job import TuneOutcome
-    from mcp_server.ml.tuning.tune_run import TuneArgs
 
 HOLDOUT = 0.2  # ml_train's test_size: the cluster training's holdout, kept by a tune without SPEC
 STRATEGIES = ("auto", "optuna", "random")
@@ -51,14 +49,13 @@ class ClusterTuneRequest:
     group: str | None = None
 
 
-def cluster_tune_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None, kill: float) -> Plan:
+def cluster_tune_request(call: Call[Any], url: str) -> tuple[ClusterTuneRequest, Partitioned]:
     """In the server: the engine, the partitions, the families (named ones refused by name when
-    they have no Dask estimator; by default every installed family that has one) and the job."""
+    they have no Dask estimator; by default every installed family that has one) and the job's
+    request (its `study_name` set by the caller, `tune_run.prepare_tune`)."""
     from mcp_server.ml.data.partitioned import fingerprint
     from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, fit_engine
     from mcp_server.ml.modeling.catalog import cluster_families
-    from mcp_server.ml.tuning.job import STEPS
-    from mcp_server.ml.tuning.tune_run import TuneFacts, study_name_for
 
     args = call.request
     if args.strategy not in STRATEGIES:
@@ -73,8 +70,6 @@ def cluster_tune_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None, kill:
     else:
         models = cluster_families("regression" if args.task == "regression" else "binary")
         models = models or [cluster_model("auto", args.task)]  # refused: none installed
-    folder = dataset.files[0].parent
-    facts = TuneFacts(folder, dataset.reference, study_name_for(args.study_name, folder), url, spec)
     budget = args.time_budget_s
     request = ClusterTuneRequest(
         files=[str(f) for f in dataset.files],
@@ -84,7 +79,7 @@ def cluster_tune_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None, kill:
         engine=engine,
         staging=str(call.folder),
         storage=url,
-        study_name=facts.study_name,
+        study_name="",
         deadline=call.started + budget - _reserve(budget),
         strategy=args.strategy,
         search_space=args.search_space,
@@ -97,8 +92,7 @@ def cluster_tune_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None, kill:
         test_size=args.test_size or HOLDOUT,
         group=args.group_column,
     )
-    what = f"the search on {engine} (time_budget_s={budget:g}, then the refit)"
-    return replace(Plan(request, kill, STEPS, what, facts), execute=cluster_tune_job)
+    return request, dataset
 
 
 def _reserve(budget: float) -> float:
@@ -224,4 +218,4 @@ def _train_request(req: ClusterTuneRequest, family: str, params: dict[str, Any])
     )
 
 
-__all__ = ["HOLDOUT", "ClusterTuneRequest", "cluster_tune_job", "cluster_tune_plan"]
+__all__ = ["HOLDOUT", "ClusterTuneRequest", "cluster_tune_job", "cluster_tune_request"]

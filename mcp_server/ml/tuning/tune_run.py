@@ -213,14 +213,13 @@ def study_name_for(given: str | None, path: Path) -> str:
 
 def prepare_tune(call: Call[TuneArgs]) -> Plan:
     """The capability's prepare step: the SPEC's fields, the checks, the job's request."""
-    from mcp_server.ml.tuning.cluster_tune import cluster_tune_plan
     from mcp_server.ml.tuning.job import STEPS, TuneRequest
 
     args, spec = with_spec(call.workspace, call.request)
     call.request = args
     path, url = check_tune(call.workspace, args)
     if path is None:  # a partitioned dataset: searched on the Dask cluster
-        return cluster_tune_plan(call, url, spec, kill_after_s(args.time_budget_s))
+        return _cluster_plan(call, url, spec)
     facts = TuneFacts(
         path, call.workspace.relative(path), study_name_for(args.study_name, path), url, spec
     )
@@ -251,3 +250,17 @@ def prepare_tune(call: Call[TuneArgs]) -> Plan:
     grace = kill_after_s(budget) - budget
     what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"
     return Plan(request, kill_after_s(budget), STEPS, what, facts)
+
+
+def _cluster_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None) -> Plan:
+    """The search of a partitioned dataset on the Dask cluster (`cluster_tune`)."""
+    from mcp_server.ml.tuning.cluster_tune import cluster_tune_job, cluster_tune_request
+    from mcp_server.ml.tuning.job import STEPS
+
+    request, dataset = cluster_tune_request(call, url)
+    folder = dataset.files[0].parent
+    request.study_name = study_name_for(call.request.study_name, folder)
+    facts = TuneFacts(folder, dataset.reference, request.study_name, url, spec)
+    budget = call.request.time_budget_s
+    what = f"the search on {request.engine} (time_budget_s={budget:g}, then the refit)"
+    return Plan(request, kill_after_s(budget), STEPS, what, facts, cluster_tune_job)
