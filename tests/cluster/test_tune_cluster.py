@@ -43,7 +43,7 @@ def cluster_tune(
     tmp_path_factory: pytest.TempPathFactory, dask_cluster: Any
 ) -> tuple[Path, pd.DataFrame, dict[str, Any], dict[str, Any], list[str]]:
     """A project whose partitions were tuned on the cluster: (project, rows, ml_tune's result,
-    ml_list_runs after it, the progress messages)."""
+    its trial runs, the progress messages)."""
     project = tmp_path_factory.mktemp("tune")
     frame = partitioned(project, rows=2000)
     messages: list[str] = []
@@ -55,7 +55,8 @@ def cluster_tune(
         async with inprocess_client(project) as client:
             result = await client.call_tool("ml_tune", TUNE, progress_callback=progress)
             assert not result.is_error, error_text(result)
-            return structured(result), structured(await client.call_tool("ml_list_runs", {}))
+            trials = await client.call_tool("ml_list_runs", {"kind": "trial", "max_results": 50})
+            return structured(result), structured(trials)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(settings.CLUSTER.name, dask_cluster.scheduler_address)
@@ -106,7 +107,8 @@ def test_a_cluster_tune_searches_both_boosters_and_refits_the_best_as_one_proces
     tolerance = TOLERANCE[result["best_model"]]
     assert result["best_cv"] == pytest.approx(cv, abs=tolerance)
     assert result["holdout_metrics"]["roc_auc"] == pytest.approx(holdout, abs=tolerance)
-    assert runs["count"] == 1 + TRIALS, "the tune's run and one child run per trial"
+    assert runs["count"] == TRIALS, "each trial a child run of the tune's run"
+    assert {r["parent_run_id"] for r in runs["runs"]} == {result["run_id"]}
 
 
 @pytest.mark.slow
@@ -147,8 +149,10 @@ async def test_a_cancelled_cluster_tune_records_nothing(tmp_path, dask_cluster, 
         cancelled = structured(
             await client.call_tool("ml_job_cancel", {"job_id": ticket["job_id"]})
         )
+        cancel_s = time.monotonic() - started
         runs = structured(await client.call_tool("ml_list_runs", {}))
-    assert cancelled["state"] == "cancelled" and time.monotonic() - started < 30
+    # the job's process group (its client, the search) is killed at once; 60 s under heavy load
+    assert cancelled["state"] == "cancelled" and cancel_s < 60
     assert runs["count"] == 0
 
 
