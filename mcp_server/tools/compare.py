@@ -84,6 +84,7 @@ class CompareResult(BaseModel):
     )
     best_model: str | None = Field(description="The winner; train it with ml_train")
     elapsed_s: float = Field(description="Wall time of the comparison")
+    ran_on: str = Field(description="local, or the Dask cluster: workers, dashboard")
     next_step: str = Field(description="The call to make next")
 
 
@@ -125,6 +126,7 @@ def _answer(
         ],
         best_model=board[0].model if board else None,
         elapsed_s=round(time.time() - call.started, 2),
+        ran_on=setup.get("ran_on", "local"),
         next_step=after_comparison(board[0].model if board else None, args.data_path, args.target),
     )
 

@@ -132,6 +132,7 @@ def tune_result(call: Call[TuneArgs], out: TuneOutcome, run_id: str) -> TuneResu
         holdout_metrics=out.holdout_metrics,
         gates=[_gate_row(g) for g in gate_checks(spec, out)] if spec else [],
         warnings=out.warnings,
+        ran_on=out.ran_on,
         artifacts=workspace.relative(folder) if folder is not None else artifacts,
         gates_passed=run.verdict.gates_passed,
         rejected_reason=run.verdict.reason,

@@ -83,6 +83,7 @@ class TuneResult(BaseModel):
     )
     gates: list[GateRow] = Field(description="Each SPEC gate against CV and holdout")
     warnings: list[str] = Field(description="Things to know about the data")
+    ran_on: str = Field(description="local, or the Dask cluster: workers, dashboard")
     artifacts: str = Field(description="Run artifacts: trials/trials.csv, plots/*.png, the model")
     gates_passed: bool | None = Field(
         description="Met the SPEC's gates (holdout with spec_path, else CV); null: none"

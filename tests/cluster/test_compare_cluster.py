@@ -23,7 +23,7 @@ def one_process_cv(frame: Any, schema: Any) -> float:
     """XGBoost's mean fold AUC fitted in this process on the very hash-drawn folds."""
     from sklearn.metrics import roc_auc_score
 
-    from mcp_server.ml.fitting.cluster_data import Fold
+    from mcp_server.ml.data.hash_split import Fold
     from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 
     scores = []
@@ -62,6 +62,7 @@ async def test_boosters_compared_on_the_cluster_score_their_hash_folds_as_one_pr
             )
         )
     assert result["metric"] == "roc_auc" and result["rows"] == len(frame)
+    assert result["ran_on"].startswith(f"{dask_cluster.scheduler_address}: 2 workers")
     assert {e["model"] for e in result["leaderboard"]} == {"xgboost", "lightgbm"}
     assert listed["count"] == 3, "the compare run and one run per candidate"
     board = {e["model"]: e for e in result["leaderboard"]}

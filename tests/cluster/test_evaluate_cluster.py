@@ -58,7 +58,7 @@ def one_process_metrics(project: Path, run_id: str, rows: pd.DataFrame) -> dict[
 async def test_a_cluster_run_evaluated_scores_exactly_its_training_holdout_on_the_cluster(
     cluster_run, dask_cluster, monkeypatch
 ):
-    from mcp_server.ml.fitting.cluster_data import Split
+    from mcp_server.ml.data.hash_split import Split
 
     project, frame, trained = cluster_run
     monkeypatch.setenv(settings.CLUSTER.name, dask_cluster.scheduler_address)
@@ -104,3 +104,16 @@ async def test_a_cluster_run_whose_partitions_changed_is_refused_naming_data_pat
     assert "changed since run" in error_text(result) and "pass data_path" in error_text(result)
     asked = await evaluate(project, trained["run_id"], data_path="data/parts", cv_folds=3)
     assert "compare families with ml_compare_models" in error_text(asked)
+
+
+async def test_the_model_card_of_a_cluster_run_reads_the_holdout_its_hash_rule_draws(cluster_run):
+    """The card reads the run's rows in this process (`tracking/run_data`): its holdout is the
+    one the hash rule kept on the cluster, so the card's metrics are the training's."""
+    project, _frame, trained = cluster_run
+    async with inprocess_client(project) as client:
+        result = await client.call_tool("ml_model_card", {"run_id": trained["run_id"]})
+    assert not result.is_error, error_text(result)
+    card = structured(result)
+    assert card["metrics"] == pytest.approx(trained["metrics"], abs=1e-9)
+    markdown = (project / card["markdown"]).read_text(encoding="utf-8")
+    assert f"the {trained['test_rows']} holdout rows drawn again by the run's hash rule" in markdown

@@ -59,7 +59,7 @@ def run_model(project: Path, run_id: str) -> tuple[Any, Any]:
 def single_machine(frame: pd.DataFrame, schema: Any, model: str) -> tuple[Any, pd.DataFrame]:
     """The same family fitted in this process on the cluster fit's training rows (the same hash
     rule), as `ml_train` fits a table; (its pipeline, the holdout rows)."""
-    from mcp_server.ml.fitting.cluster_data import Split
+    from mcp_server.ml.data.hash_split import Split
     from mcp_server.ml.modeling.preprocess import build_pipeline, coerce_frame, encode_target
 
     held = Split(tuple(frame.columns), 42, 0.2).held_out(frame)
@@ -155,17 +155,6 @@ async def test_a_partitioned_dataset_without_a_cluster_is_refused_in_one_line(
     assert f"is a partitioned dataset ({PARTS} files): it trains on a Dask cluster; set " in (
         error_text(result)
     )
-
-
-async def test_a_tune_of_a_partitioned_dataset_is_refused_pointing_at_the_cluster_tools(tmp_path):
-    partitioned(tmp_path)
-    async with inprocess_client(tmp_path) as client:
-        result = await client.call_tool(
-            "ml_tune", {"data_path": "data/parts/*.parquet", "target": "label"}
-        )
-    assert result.is_error and "\n" not in error_text(result).strip()
-    assert "ml_tune reads one table file, and 'data/parts/*.parquet' is a " in error_text(result)
-    assert "with ml_train or ml_compare_models" in error_text(result)
 
 
 async def test_one_table_file_with_a_cluster_named_trains_in_the_job_process_and_says_so(

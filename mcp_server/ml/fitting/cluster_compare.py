@@ -42,7 +42,8 @@ class ClusterCompareRequest:
 def cluster_compare_plan(call: Call[CompareArgs], engine: str, steps: int, grace: float) -> Plan:
     """In the server: the partitions, the families (named ones refused by name when they have no
     Dask estimator; by default every installed family that has one) and the job."""
-    from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, fingerprint, spec_group
+    from mcp_server.ml.data.partitioned import fingerprint
+    from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, spec_group
     from mcp_server.ml.modeling.catalog import cluster_families
 
     args = call.request
@@ -96,6 +97,7 @@ def cluster_compare_job(req: ClusterCompareRequest, progress: Progress = no_prog
             "rows": table.rows,
             "columns": table.columns,
             "sha256": req.fingerprint,
+            "ran_on": where.describe(),
         }
         progress(1, f"prepared {table.rows:,} rows on {where.describe()}", setup)
         out = []
@@ -139,7 +141,7 @@ def _candidate(
 ) -> Candidate:
     """One family cross-validated on the hash-drawn folds; a failure is reported, not fatal; one
     the deadline did not reach is skipped."""
-    from mcp_server.ml.fitting.cluster_data import Fold
+    from mcp_server.ml.data.hash_split import Fold
 
     name, step = named
     if req.deadline is not None and time.time() >= req.deadline:

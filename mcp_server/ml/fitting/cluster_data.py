@@ -8,76 +8,19 @@ training rows. Each partition is then transformed where it lies by the fitted pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.data.hash_split import HELD_OUT, TRAIN
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
+    from mcp_server.ml.data.hash_split import Split
     from mcp_server.ml.data.schema import Schema
 
-HASH_BUCKETS = 10_000  # a row is held out when its hash falls in the first test_size of them
 LABEL = "__moai_y__"
 UNSUPPORTED_KINDS = ("datetime", "text", "image")
-
-
-@dataclass(frozen=True)
-class Split:
-    """How a row is held out: the columns hashed, the seed (the hash key) and the share."""
-
-    columns: tuple[str, ...]
-    seed: int
-    test_size: float
-
-    def held_out(self, frame: pd.DataFrame) -> np.ndarray:
-        """True for the rows of `frame` in the holdout (a pure function of each row)."""
-        return self.buckets(frame) < round(self.test_size * HASH_BUCKETS)
-
-    def buckets(self, frame: pd.DataFrame) -> np.ndarray:
-        """Each row's bucket in [0, HASH_BUCKETS): its hash (of `columns`, keyed by the seed)."""
-        import pandas as pd
-
-        hashed = pd.util.hash_pandas_object(
-            frame[list(self.columns)], index=False, hash_key=f"moai{self.seed:012d}"[-16:]
-        ).to_numpy()
-        return hashed % HASH_BUCKETS
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "rule": "pandas.util.hash_pandas_object(row, index=False, hash_key) % 10000 "
-            "< test_size * 10000",
-            "columns": list(self.columns),
-            "hash_key": f"moai{self.seed:012d}"[-16:],
-            "seed": self.seed,
-            "test_size": self.test_size,
-        }
-
-    @classmethod
-    def from_rule(cls, rule: dict[str, Any]) -> Split:
-        """The split a run's `holdout_rule.json` describes (`describe`'s output)."""
-        return cls(tuple(rule["columns"]), int(rule["seed"]), float(rule["test_size"]))
-
-
-@dataclass(frozen=True)
-class Fold(Split):
-    """Fold `index` of `folds` drawn by the same hash (a comparison's or a search's folds on the
-    cluster): its rows are `held_out`, the other folds' rows train."""
-
-    folds: int = 5
-    index: int = 0
-
-    def held_out(self, frame: pd.DataFrame) -> np.ndarray:
-        import numpy as np
-
-        fold = self.buckets(frame) * self.folds // HASH_BUCKETS
-        return np.asarray(fold == self.index)
-
-    @classmethod
-    def all_of(cls, columns: tuple[str, ...], seed: int, folds: int) -> list[Fold]:
-        return [cls(columns, seed, 1 / folds, folds, i) for i in range(folds)]
 
 
 def side(frame: pd.DataFrame, split: Split | None, schema: Schema, holdout: bool) -> pd.DataFrame:
@@ -85,7 +28,7 @@ def side(frame: pd.DataFrame, split: Split | None, schema: Schema, holdout: bool
     rows = frame.loc[frame[schema.target].notna()]
     if split is None:
         return rows
-    chosen: pd.DataFrame = rows.loc[split.held_out(rows) == holdout]
+    chosen: pd.DataFrame = rows.loc[split.sides(rows) == (HELD_OUT if holdout else TRAIN)]
     return chosen
 
 
@@ -193,8 +136,6 @@ def encoded_meta(width: int, schema: Schema) -> pd.DataFrame:
 
 __all__ = [
     "LABEL",
-    "Fold",
-    "Split",
     "check_cluster_schema",
     "encoded_meta",
     "encoded_part",

@@ -92,7 +92,8 @@ def _cluster_rows(
     """The partitions to score, the engine (the run's SPEC's `cluster:`, else
     `MOAI_ML_CLUSTER`) and the listing's fingerprint; the run's own partitions refused when they
     changed since."""
-    from mcp_server.ml.fitting.where import cluster_dataset, fingerprint, fit_engine
+    from mcp_server.ml.data.partitioned import fingerprint
+    from mcp_server.ml.fitting.where import cluster_dataset, fit_engine
 
     engine = fit_engine(workspace, run.spec_id)
     reference = args.data_path or run.tag(tags.DATA_PATH) or ""
@@ -112,10 +113,11 @@ def cluster_evaluate_job(
     import dask.dataframe
 
     from mcp_server.ml.cluster.engine import open_engine
+    from mcp_server.ml.data.hash_split import Split
     from mcp_server.ml.data.partitioned import empty_like
     from mcp_server.ml.data.partitioned_profile import read_file
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.ml.fitting.cluster_data import Split, score_on_cluster
+    from mcp_server.ml.fitting.cluster_data import score_on_cluster
     from mcp_server.safety.signing import load_pickle
 
     schema = Schema.from_dict(req.schema)

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from mcp_server.ml.data.hash_split import Split
     from mcp_server.ml.data.schema import Schema
-    from mcp_server.ml.fitting.cluster_data import Split
 
 # Medians: the rank of the middle value is bracketed by approximate quantiles, then the values
 # inside the bracket are gathered and the middle one picked; a bracket that missed widens.

@@ -48,11 +48,20 @@ def cluster_train_job(req: ClusterTrainRequest, progress: Progress = no_progress
         progress(1, f"profiling {len(req.files)} partitions on {where.describe()}")
         frame = dd.from_map(read_file, req.files, meta=empty_like(req.files[0]))
         table = cluster_table(req, frame)
-        progress(2, "preprocessing statistics of the training rows")
-        fitted = fit_pipeline(req, frame, table, progress)
-        progress(4, "scoring the holdout on the cluster")
-        scored = _holdout(frame, fitted.pipeline, table)
-        example = _example(frame, table)
+        return fit_and_stage(req, frame, table, where, progress)
+
+
+def fit_and_stage(
+    req: ClusterTrainRequest, frame: Any, table: Table, where: Any, progress: Progress
+) -> TrainOutcome:
+    """The fit on the training side of `table.split` (open engine), the holdout scored on the
+    cluster, then the model and its files staged: `ml_train`'s fit, and `ml_tune`'s refit of the
+    winner on the cluster."""
+    progress(2, "preprocessing statistics of the training rows")
+    fitted = fit_pipeline(req, frame, table, progress)
+    progress(4, "scoring the holdout on the cluster")
+    scored = _holdout(frame, fitted.pipeline, table)
+    example = _example(frame, table)
     progress(5, "saving the model and plots")
     return _outcome(req, table, fitted, scored, example, where)
 
@@ -76,8 +85,9 @@ class Fitted:
 
 def cluster_table(req: ClusterTrainRequest, frame: Any) -> Table:
     """The schema the single-machine `prepare` would build, its classes exact."""
+    from mcp_server.ml.data.hash_split import Split
     from mcp_server.ml.data.partitioned_profile import profile_frame_dask
-    from mcp_server.ml.fitting.cluster_data import Split, check_cluster_schema
+    from mcp_server.ml.fitting.cluster_data import check_cluster_schema
     from mcp_server.ml.modeling.dataset import schema_from
 
     profile, sample = profile_frame_dask(frame, req.target, req.task, lambda *a: None)
@@ -190,5 +200,6 @@ __all__ = [
     "Table",
     "cluster_table",
     "cluster_train_job",
+    "fit_and_stage",
     "fit_pipeline",
 ]

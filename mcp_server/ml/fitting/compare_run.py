@@ -172,6 +172,7 @@ def record_comparison(
         tags.COLUMNS: setup["columns"],
         tags.TARGET: args.target,
         tags.TASK: setup["task"],
+        tags.RAN_ON: setup.get("ran_on", "local"),
     }
     parent = store.record(_parent(args, experiment, metric, cands, common, started_ms))
     ids = [parent]

@@ -16,6 +16,7 @@ from mcp_server.ml.capability import Call, Plan, Recorded
 from mcp_server.ml.fitting.requests import TrainArgs
 from mcp_server.ml.fitting.training import TrainOutcome, TrainRequest
 from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.artifacts import split_file
 from mcp_server.ml.tracking.store import RunRecord
 from mcp_server.ml.tracking.verdict import Verdict
 
@@ -75,9 +76,10 @@ def prepare_training(call: Call[TrainArgs]) -> Plan:
 
 def _cluster_plan(call: Call[TrainArgs], engine: str) -> Plan:
     """A partitioned dataset's fit on the cluster (`cluster_train.cluster_train_job`)."""
+    from mcp_server.ml.data.partitioned import fingerprint
     from mcp_server.ml.fitting.cluster_train import ClusterTrainRequest, cluster_train_job
     from mcp_server.ml.fitting.training import TRAIN_STEPS
-    from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, fingerprint, spec_group
+    from mcp_server.ml.fitting.where import cluster_dataset, cluster_model, spec_group
 
     args = call.request
     dataset = cluster_dataset(call.workspace, args.data_path, engine)
@@ -149,7 +151,7 @@ def train_record(
         artifacts={
             tags.MOAI_DIR: folder / tags.MOAI_DIR,
             tags.PLOTS: folder / tags.PLOTS,
-            tags.SPLIT: _split_file(folder),
+            tags.SPLIT: split_file(folder),
         },
         model_dir=folder / tags.MODEL_DIR,
         model_params=outcome.estimator_params,
@@ -202,12 +204,6 @@ def _tags(args: TrainArgs, data_rel: str, outcome: TrainOutcome) -> dict[str, An
         tags.TARGET_PRIOR: outcome.target_prior or None,
         **tags.holdout_split(args.seed, args.test_size),
     }
-
-
-def _split_file(folder: Path) -> Path:
-    """The holdout's positions, or a cluster fit's hash rule (`cluster_stage`)."""
-    rule = folder / tags.HOLDOUT_RULE
-    return rule if rule.exists() else folder / tags.HOLDOUT_INDEX
 
 
 def data_relative(call: Call[Any]) -> str:

@@ -6,7 +6,6 @@ answer says so); a partitioned dataset without a cluster is refused in one line.
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from mcp_server.core import settings
@@ -32,19 +31,6 @@ def partitioned_table(workspace: Workspace, data_path: str, kind: str | None) ->
     from mcp_server.ml.data.partitioned import is_partitioned
 
     return kind in (None, DEFAULT) and is_partitioned(workspace, data_path)
-
-
-def refuse_partitioned(workspace: Workspace, data_path: str, kind: str | None, tool: str) -> None:
-    """A tool that fits on one machine only refuses a partitioned dataset in one line."""
-    from mcp_server.ml.modeling.catalog import cluster_families
-
-    if partitioned_table(workspace, data_path, kind):
-        able = " or ".join(cluster_families("binary")) or "a boosted family"
-        raise MoaiMlError(
-            f"{tool} reads one table file, and {data_path!r} is a partitioned dataset; train "
-            f"{able} on it on the Dask cluster with ml_train or ml_compare_models, or give one "
-            "file"
-        )
 
 
 def cluster_dataset(workspace: Workspace, data_path: str, engine: str) -> Partitioned:
@@ -81,16 +67,6 @@ def cluster_model(model: str, task: str) -> str:
     return families[0]
 
 
-def fingerprint(dataset: Partitioned) -> str:
-    """The listing's hash (names, sizes, modification times): a run's `moai.data_sha256` for a
-    dataset too large to hash byte by byte in the server."""
-    digest = hashlib.sha256()
-    for name, path in zip(dataset.names, dataset.files, strict=True):
-        stat = path.stat()
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def local_note(data_path: str, engine: str) -> list[str]:
     """What the answer says when a cluster is named but one file trains in the job process."""
     from mcp_server.ml.cluster.engine import LOCAL
@@ -113,10 +89,8 @@ def spec_group(workspace: Workspace, spec_id: str | None) -> str | None:
 __all__ = [
     "cluster_dataset",
     "cluster_model",
-    "fingerprint",
     "fit_engine",
     "local_note",
     "partitioned_table",
-    "refuse_partitioned",
     "spec_group",
 ]

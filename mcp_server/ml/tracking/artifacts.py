@@ -164,3 +164,10 @@ def stage_fitted(
     return Staged(
         {tags.MOAI_DIR: folder / tags.MOAI_DIR}, folder / tags.MODEL_DIR, simple_params(estimator)
     )
+
+
+def split_file(folder: Path) -> Path:
+    """A staged fit's holdout: its row positions, or a cluster fit's hash rule
+    (`fitting/cluster_stage`)."""
+    rule = folder / tags.HOLDOUT_RULE
+    return rule if rule.exists() else folder / tags.HOLDOUT_INDEX

@@ -5,7 +5,9 @@ How the holdout is stored (tag `moai.holdout`, see `gate_tags`): a JSON object, 
 `ml_train` records) or `{"kind": "seeded", "test_size": 0.2, "seed": 42, "stratify": true}`
 (scikit-learn's `train_test_split` of the labelled rows, what the TDD tools do). Runs recorded
 before the tag existed are read the same way: the split artifact if present, else the seeded
-split from their `test_size` and `seed` params.
+split from their `test_size` and `seed` params. A run fitted on a Dask cluster keeps its holdout
+as a hash rule (`split/holdout_rule.json`, `data/hash_split.Split`): `{"kind": "hash", ...}`,
+the partitions read in this process and each row held out by that rule, as on the cluster.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from mcp_server.ml.tracking.tags import (
     DATA_PATH,
     DATA_SHA256,
     HOLDOUT,
+    HOLDOUT_INDEX,
+    HOLDOUT_RULE,
     HOLDOUT_SEED,
     HOLDOUT_SIZE,
+    SPLIT,
     TASK,
 )
 
@@ -31,7 +36,8 @@ if TYPE_CHECKING:
     from mcp_server.ml.tracking.runs import RunStore
     from mcp_server.ml.tracking.view import RunView
 
-SPLIT_ARTIFACT = "split/holdout_index.npy"
+SPLIT_ARTIFACT = f"{SPLIT}/{HOLDOUT_INDEX}"
+HASH_RULE_ARTIFACT = f"{SPLIT}/{HOLDOUT_RULE}"
 
 
 @dataclass
@@ -53,6 +59,11 @@ def holdout_spec(store: RunStore, run: RunView, scratch: Path) -> dict[str, Any]
                 f"run {run.run_id!r} has an unreadable {HOLDOUT} tag ({tags[HOLDOUT][:80]!r}); "
                 "train it again with ml_train"
             ) from exc
+    try:
+        rule = store.artifact_file(run, HASH_RULE_ARTIFACT, scratch)
+        return {"kind": "hash", **json.loads(Path(rule).read_text(encoding="utf-8"))}
+    except MoaiMlError:
+        pass
     try:
         store.artifact_file(run, SPLIT_ARTIFACT, scratch)
         return {"kind": "index", "artifact": SPLIT_ARTIFACT}
@@ -107,8 +118,10 @@ def run_data(store: RunStore, run: RunView, target: str, scratch: Path) -> RunDa
     """The run's table, training rows and labelled holdout rows."""
     import numpy as np
 
-    path, frame = run_table(store, run)
     spec = holdout_spec(store, run, scratch)
+    if spec.get("kind") == "hash":
+        return _hashed(store, run, target, spec)
+    path, frame = run_table(store, run)
     if spec.get("kind") == "index":
         positions = np.load(
             store.artifact_file(run, str(spec.get("artifact", SPLIT_ARTIFACT)), scratch)
@@ -147,3 +160,29 @@ def _seeded(
         stratify=stratify,
     )
     return labelled.iloc[np.sort(train_pos)], labelled.iloc[np.sort(test_pos)]
+
+
+def _hashed(store: RunStore, run: RunView, target: str, rule: dict[str, Any]) -> RunData:
+    """A cluster run's partitions, read in this process, refused if they changed since; the
+    holdout drawn again by the run's hash rule from the labelled rows."""
+    import pandas as pd
+
+    from mcp_server.ml.data.hash_split import Split
+    from mcp_server.ml.data.partitioned import fingerprint, partitions
+    from mcp_server.ml.data.tables import load_table
+
+    rel = str(run.tags.get(DATA_PATH) or "")
+    dataset = partitions(store.workspace, rel)
+    if fingerprint(dataset) != run.tags.get(DATA_SHA256):
+        raise DataError(
+            f"{rel} changed since run {run.run_id[:8]} was trained (its files' names, sizes or "
+            "times), so its holdout is gone; restore the files, or train again with ml_train"
+        )
+    frame = pd.concat([load_table(f) for f in dataset.files], ignore_index=True)
+    labelled = frame.loc[frame[target].notna()]
+    held = Split.from_rule(rule).held_out(labelled)
+    how = (
+        f"the {int(held.sum())} holdout rows drawn again by the run's hash rule "
+        f"(test_size={rule['test_size']}, seed={rule['seed']}) of {rel}"
+    )
+    return RunData(frame, labelled.loc[~held], labelled.loc[held], how)

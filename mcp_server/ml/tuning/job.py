@@ -76,6 +76,7 @@ class TuneOutcome:
     holdout_metrics: dict[str, Any] | None = None  # the refitted winner on the SPEC's holdout
     test_rows: int = 0
     data_kind: str = "table"  # the kind of data that read the rows (`ml/data/kinds`)
+    ran_on: str = "local"  # the job process, or the Dask cluster (`cluster.engine.Where`)
 
 
 def reserve(budget: float) -> float:

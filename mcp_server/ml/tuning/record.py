@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.ml.tracking import tags
+from mcp_server.ml.tracking.artifacts import split_file
 from mcp_server.ml.tracking.store import RunRecord
 from mcp_server.ml.tuning.storage import redact
 
@@ -39,7 +40,7 @@ def tune_record(
         TRIALS: folder / TRIALS,
     }
     if out.holdout_metrics is not None:
-        artifacts[tags.SPLIT] = folder / tags.HOLDOUT_INDEX
+        artifacts[tags.SPLIT] = split_file(folder)
     params = {
         "strategy": call.strategy,
         "models": [m["model"] for m in out.members],
@@ -101,6 +102,7 @@ def _tags(call: TuneArgs, facts: TuneFacts, out: TuneOutcome) -> dict[str, Any]:
         tags.STUDY: facts.study_name,
         tags.STORAGE: redact(facts.storage_url),
         tags.CV_FOLDS: call.cv_folds,
+        tags.RAN_ON: out.ran_on,
     }
 
 

@@ -132,17 +132,19 @@ def with_spec(workspace: Workspace, args: TuneArgs) -> tuple[TuneArgs, MlSpec | 
     return filled, spec
 
 
-def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path, str]:
+def check_tune(workspace: Workspace, args: TuneArgs) -> tuple[Path | None, str]:
     """Everything checkable before a process starts: path, names, spaces, metric, storage; the
-    table's path and the study's storage URL."""
-    from mcp_server.ml.fitting.where import refuse_partitioned
+    table's path (None for a partitioned dataset, searched on the cluster) and the study's
+    storage URL."""
+    from mcp_server.ml.fitting.where import partitioned_table
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.metrics_spec import get_metric
     from mcp_server.ml.tuning.spaces import normalise
     from mcp_server.ml.tuning.storage import check_reachable, study_url
 
-    refuse_partitioned(workspace, str(args.data_path), None, "ml_tune")
-    path = workspace.resolve(str(args.data_path), must_exist=True)
+    path = None
+    if not partitioned_table(workspace, str(args.data_path), args.kind):
+        path = workspace.resolve(str(args.data_path), must_exist=True)
     for name in args.models or []:
         get_spec(name)
     _check_tunable(args.models or [], args.search_space)
@@ -216,6 +218,8 @@ def prepare_tune(call: Call[TuneArgs]) -> Plan:
     args, spec = with_spec(call.workspace, call.request)
     call.request = args
     path, url = check_tune(call.workspace, args)
+    if path is None:  # a partitioned dataset: searched on the Dask cluster
+        return _cluster_plan(call, url, spec)
     facts = TuneFacts(
         path, call.workspace.relative(path), study_name_for(args.study_name, path), url, spec
     )
@@ -246,3 +250,17 @@ def prepare_tune(call: Call[TuneArgs]) -> Plan:
     grace = kill_after_s(budget) - budget
     what = f"the search (time_budget_s={budget:g} plus {grace:g} s of grace)"
     return Plan(request, kill_after_s(budget), STEPS, what, facts)
+
+
+def _cluster_plan(call: Call[TuneArgs], url: str, spec: MlSpec | None) -> Plan:
+    """The search of a partitioned dataset on the Dask cluster (`cluster_tune`)."""
+    from mcp_server.ml.tuning.cluster_tune import cluster_tune_job, cluster_tune_request
+    from mcp_server.ml.tuning.job import STEPS
+
+    request, dataset = cluster_tune_request(call, url)
+    folder = dataset.files[0].parent
+    request.study_name = study_name_for(call.request.study_name, folder)
+    facts = TuneFacts(folder, dataset.reference, request.study_name, url, spec)
+    budget = call.request.time_budget_s
+    what = f"the search on {request.engine} (time_budget_s={budget:g}, then the refit)"
+    return Plan(request, kill_after_s(budget), STEPS, what, facts, cluster_tune_job)
