@@ -60,8 +60,8 @@ def cluster_tune_request(call: Call[Any], url: str) -> tuple[ClusterTuneRequest,
     args = call.request
     if args.strategy not in STRATEGIES:
         raise MoaiMlError(
-            f"strategy {args.strategy!r} does not search on a Dask cluster; use "
-            f"{', '.join(STRATEGIES)}, or tune one table file"
+            f"strategy {args.strategy!r} does not search on a Dask cluster; pass strategy= "
+            f"{' or '.join(STRATEGIES)}, or tune one table file as data_path="
         )
     engine = fit_engine(call.workspace, args.spec_id)
     dataset = cluster_dataset(call.workspace, str(args.data_path), engine)
