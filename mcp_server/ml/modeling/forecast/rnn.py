@@ -40,7 +40,7 @@ class RecurrentForecaster(Forecaster):
         learning_rate: float = 0.01,
         max_epochs: int = 60,
         patience: int = 6,
-        batch_size: int = 256,
+        batch_size: int = 64,
         random_state: int = 0,
         n_threads: int = 1,
     ) -> None:

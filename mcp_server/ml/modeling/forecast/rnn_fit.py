@@ -22,7 +22,7 @@ def windows(model: Any, Z: Any) -> Windows:
     from numpy.lib.stride_tricks import sliding_window_view
 
     length = model.window_length()
-    if Z.shape[1] <= length:
+    if (model.last_ - model.first_).max() + 1 < length + 2 * int(model.horizon or model.season_):
         raise_short(model)
     cut = sliding_window_view(Z, length + 1, axis=1)  # (series, starts, window + 1): a view
     series, starts = np.nonzero(~np.isnan(cut).any(axis=2))
