@@ -44,7 +44,7 @@ dataset: data/sales.csv
 target: sales
 task: regression
 metric: mase
-threshold: 1.2
+threshold: 2.0
 cv_folds: 2
 candidates: [lstm, keras_gru]
 kind: timeseries
