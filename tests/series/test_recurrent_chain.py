@@ -59,7 +59,8 @@ import joblib, pandas as pd
 model = joblib.load(sys.argv[1])
 rows = pd.read_json(sys.argv[2], orient="records", dtype=False)
 history = pd.read_json(sys.argv[3], orient="records", dtype=False)
-last = model.steps[-1][1] if hasattr(model, "steps") else model
+last = getattr(model, "pipeline", model)  # the export's schema-checking wrapper
+last = last.steps[-1][1] if hasattr(last, "steps") else last
 fresh = last.from_history(history.drop(columns="sales"), history["sales"]).forecast_frame()
 print(json.dumps([[float(v) for v in model.predict(rows)], list(fresh["forecast"])]))
 """
