@@ -75,7 +75,8 @@ class TimeSeriesKind:
                 "of its columns in kind_options (or the SPEC's series_id)"
             )
         frame[time] = check_times(frame, time)
-        return in_series_order(frame, time, self.options.series_id)
+        ordered: pd.DataFrame = in_series_order(frame, time, self.options.series_id)
+        return ordered
 
     def time_column(self, frame: Any) -> str:
         from mcp_server.ml.data.series.facts import time_column_of

@@ -90,10 +90,11 @@ def _train_torch(model: Any, data: Windows) -> tuple[dict[str, Any], int]:
         best, best_state, waited, epochs = float("inf"), copy.deepcopy(net.state_dict()), 0, 0
         for epochs in range(1, int(model.max_epochs) + 1):  # noqa: B007 (the epochs run)
             net.train()
-            for batch in torch.randperm(len(x_fit), generator=order).split(int(model.batch_size)):
+            shuffled = torch.randperm(len(x_fit), generator=order)
+            for batch in torch.split(shuffled, int(model.batch_size)):
                 optimiser.zero_grad()
                 loss = torch.mean((net(x_fit[batch]) - y_fit[batch]) ** 2)
-                loss.backward()
+                torch.autograd.backward(loss)
                 optimiser.step()
             net.eval()
             with torch.no_grad():
