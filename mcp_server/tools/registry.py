@@ -38,8 +38,8 @@ Alias = Annotated[str, Field(pattern=ALIAS, max_length=100, description="Alias t
 Force = Annotated[
     bool,
     Field(
-        description="Promote despite no gate verdict or a lost comparison; recorded on the "
-        "version (a failed or rejected run needs allow_failed_gates)"
+        description="Promote despite no gate verdict or a lost comparison (recorded); a failed "
+        "or rejected run needs allow_failed_gates"
     ),
 ]
 Margin = Annotated[

@@ -112,9 +112,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         runtime: Annotated[
             Literal["auto", "onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="auto: onnx when the pipeline converts exactly, else joblib (with the "
-                f"reason); torchserve: .mar for {catalog.served_by('torchserve').name} runs; "
-                f"tfserving: SavedModel for {catalog.served_by('tfserving').name} runs"
+                description="auto: onnx if it converts exactly, else joblib (says why); "
+                f"torchserve: .mar of {catalog.served_by('torchserve').name}; "
+                f"tfserving: SavedModel of {catalog.served_by('tfserving').name}"
             ),
         ] = "auto",
         overwrite: Annotated[

@@ -86,4 +86,35 @@ FORECASTING = [
     ),
 ]
 
+
+def _recurrent(name: str, cls: str, backend: str, cost: int) -> EstimatorSpec:
+    """A recurrent forecaster (`forecast/rnn`): seconds of training per fit, so compared and tuned
+    only when named; it trains with the `dl` extra, and forecasts in numpy."""
+    return EstimatorSpec(
+        name,
+        None,
+        _FORECAST + "rnn:" + cls,
+        search_space={
+            "hidden_size": ints(8, 64, log=True),
+            "learning_rate": floats(0.001, 0.03, log=True),
+        },
+        small_grid={"hidden_size": [16, 32]},
+        onnx="none",
+        extra="dl",
+        packages=(backend, "moai-domain-ml"),
+        cost=cost,
+        in_defaults=False,
+        requires=(backend,),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    )
+
+
+FORECASTING += [
+    _recurrent("lstm", "LstmForecaster", "torch", 8),
+    _recurrent("gru", "GruForecaster", "torch", 7),
+    _recurrent("keras_lstm", "KerasLstmForecaster", "keras", 9),
+    _recurrent("keras_gru", "KerasGruForecaster", "keras", 8),
+]
+
 __all__ = ["FORECASTING"]

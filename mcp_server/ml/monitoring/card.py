@@ -77,7 +77,7 @@ def _evidence(store: RunStore, run_id: str, scratch: Path, specs: SpecReader) ->
 
     run, loaded = store.get_run(run_id), store.load_run(run_id)
     schema = loaded.schema
-    data = run_data(store, run, schema.target, scratch)
+    data = run_data(store, run, schema, scratch)
     scored = score_rows(loaded, data.holdout)
     n_classes = len(schema.classes)
     metrics, _ = score(schema.task, scored.y, scored.pred, scored.proba, n_classes)

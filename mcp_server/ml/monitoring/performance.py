@@ -119,7 +119,7 @@ def monitor(
     schema = loaded.schema
     metric, gates = spec_gates(specs, run, schema.task)
     names = list(dict.fromkeys([metric, *gates]))
-    baseline = score_rows(loaded, run_data(store, run, schema.target, scratch).holdout)
+    baseline = score_rows(loaded, run_data(store, run, schema, scratch).holdout)
     current = load_rows(store, req.current, scratch)
     frame, times = current.frame, _times(current, req.time_column)
     labelled = schema.target in frame.columns and frame[schema.target].notna().any()

@@ -107,11 +107,11 @@ def compare(
     spec_metric, spec_margin = spec_settings(specs, new_run)
     metric = spec_metric or PRIMARY[new_model.schema.task]
     margin = spec_margin if margin is None else margin
-    new_data = run_data(store, new_run, new_model.schema.target, scratch)
+    new_data = run_data(store, new_run, new_model.schema, scratch)
     rows, how = new_data.holdout, new_data.holdout_how
     same_table = new_run.tag(T.DATA_SHA256) == old_run.tag(T.DATA_SHA256)
     if same_table:
-        old_data = run_data(store, old_run, old_model.schema.target, scratch)
+        old_data = run_data(store, old_run, old_model.schema, scratch)
         shared = rows.index.intersection(old_data.holdout.index)
         if len(shared) >= MIN_SHARED_ROWS:
             rows, how = rows.loc[shared], f"{len(shared)} rows held out from both runs"

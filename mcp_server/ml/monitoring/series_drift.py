@@ -202,7 +202,7 @@ def _reference(store: RunStore, req: DriftRequest, run_id: str, scratch: Path) -
     if not ref.startswith("models:/") and store.workspace.resolve(ref).exists():
         return _table(store, ref)
     run = store.get_run(run_id)
-    data = run_data(store, run, store.load_run(run_id).schema.target, scratch)
+    data = run_data(store, run, store.load_run(run_id).schema, scratch)
     return data.train.reset_index(drop=True), f"training rows of run {run_id[:8]}"
 
 

@@ -71,7 +71,7 @@ def training_rows(store: RunStore, ref: str, scratch: Path) -> Rows:
     run_id = resolve_run_id(store, ref)
     run = store.get_run(run_id)
     loaded = store.load_run(run_id)
-    data = run_data(store, run, loaded.schema.target, scratch)
+    data = run_data(store, run, loaded.schema, scratch)
     features = [n for n in loaded.schema.names if n in data.train.columns]
     label = f"training rows of run {run_id[:8]}" + (f" ({ref})" if ref != run_id else "")
     return Rows(frame=data.train[features].reset_index(drop=True), label=label, run_id=run_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_server.files.workspace import Workspace, WriteReport
+from mcp_server.ml.data.kinds.timeseries import TIMESERIES
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.builders import builders
 from mcp_server.ml.tdd.generated_tests import require_tests
@@ -49,12 +50,13 @@ def refactor(workspace: Workspace, prep: SpecData, overwrite: bool = False) -> P
             f"candidates not installed, not cross-validated: {', '.join(skipped)}"
         )
     if prep.spec.tune_budget_s and not all(g.passed for g in result.metrics):
-        if prep.templates == "tdd":
-            result = _tune(workspace, prep, result, overwrite)  # a gate is unmet: tune
+        if prep.templates == "tdd" or prep.kind.name == TIMESERIES:
+            # a gate is unmet: tune (a series on rolling-origin folds of its training rows)
+            result = _tune(workspace, prep, result, overwrite)
         else:  # its search would draw the table's random folds from the SPEC's training rows
             result.warnings.append(
-                f"tune_budget_s was not spent: the TDD tuning step tunes tables only, not "
-                f"{prep.kind.name} data; improve the candidates or the SPEC's data instead"
+                f"tune_budget_s was not spent: the TDD tuning step tunes tables and time series, "
+                f"not {prep.kind.name} data; improve the candidates or the SPEC's data instead"
             )
     result.next_step = next_steps.after_green_phase(
         prep, "refactor", result

@@ -54,6 +54,9 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         cv_folds=spec.cv_folds,
         seed=spec.seed,
         group_column=spec.group_column,  # the search's folds keep a group together too
+        # a time series: rolling-origin folds stepping by the SPEC's horizon (no random folds)
+        kind=spec.kind,
+        kind_options=dict(spec.kind_options),
     )
     return tune_job(request)
 

@@ -33,6 +33,7 @@ from mcp_server.ml.tracking.tags import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from mcp_server.ml.data.schema import Schema
     from mcp_server.ml.tracking.runs import RunStore
     from mcp_server.ml.tracking.view import RunView
 
@@ -114,14 +115,20 @@ def run_table(store: RunStore, run: RunView) -> tuple[Path, pd.DataFrame]:
     return path, load_table(path)
 
 
-def run_data(store: RunStore, run: RunView, target: str, scratch: Path) -> RunData:
-    """The run's table, training rows and labelled holdout rows."""
+def run_data(store: RunStore, run: RunView, schema: Schema, scratch: Path) -> RunData:
+    """The run's table (in the order its kind read it: a time series by series and time, as the
+    recorded holdout positions count), training rows and labelled holdout rows."""
     import numpy as np
 
+    from mcp_server.ml.data.series.split import in_series_order
+
+    target = schema.target
     spec = holdout_spec(store, run, scratch)
     if spec.get("kind") == "hash":
         return _hashed(store, run, target, spec)
     path, frame = run_table(store, run)
+    if run.data_kind == "timeseries" and schema.roles.get("time_column"):
+        frame = in_series_order(frame, schema.roles["time_column"], schema.roles.get("series_id"))
     if spec.get("kind") == "index":
         positions = np.load(
             store.artifact_file(run, str(spec.get("artifact", SPLIT_ARTIFACT)), scratch)

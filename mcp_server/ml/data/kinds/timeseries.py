@@ -64,6 +64,7 @@ class TimeSeriesKind:
 
     def read(self, path: Path) -> pd.DataFrame:
         from mcp_server.ml.data.series.facts import check_times
+        from mcp_server.ml.data.series.split import in_series_order
         from mcp_server.ml.data.tables import load_table
 
         frame = load_table(path)
@@ -74,8 +75,8 @@ class TimeSeriesKind:
                 "of its columns in kind_options (or the SPEC's series_id)"
             )
         frame[time] = check_times(frame, time)
-        keys = [self.options.series_id, time] if self.options.series_id else [time]
-        return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        ordered: pd.DataFrame = in_series_order(frame, time, self.options.series_id)
+        return ordered
 
     def time_column(self, frame: Any) -> str:
         from mcp_server.ml.data.series.facts import time_column_of

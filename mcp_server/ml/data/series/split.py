@@ -12,6 +12,21 @@ from typing import Any
 from mcp_server.core.errors import DataError
 
 
+def in_series_order(frame: Any, time_column: str, series_id: str | None) -> Any:
+    """The rows sorted by series id, then time (stable), index reset: the order the time-series
+    kind reads a table in, so the row positions a run records (its holdout) mean the same rows
+    to every later reader of the file, whatever order its rows were written in."""
+    import pandas as pd
+
+    order = pd.DataFrame({"t": pd.to_datetime(frame[time_column], errors="coerce").to_numpy()})
+    keys = ["t"]
+    if series_id:
+        order.insert(0, "s", frame[series_id].to_numpy())
+        keys = ["s", "t"]
+    positions = order.sort_values(keys, kind="stable").index.to_numpy()
+    return frame.iloc[positions].reset_index(drop=True)
+
+
 def steps_from_end(rows: Any, time_column: str, series_id: str | None) -> Any:
     """For each row, how many rows of its series are later than it (0: the series' last row)."""
     import numpy as np
