@@ -133,5 +133,5 @@ def test_no_training_window_predicts_a_step_as_late_as_its_series_validation_win
 
 def test_series_too_short_for_a_window_and_its_validation_are_refused_naming_the_spec():
     rows = _sines(series=2, steps=40)  # a 24-step window, 12 to validate: 48 needed
-    with pytest.raises(DataError, match="season_length or horizon in the SPEC"):
+    with pytest.raises(DataError, match="season_length: or horizon: in the SPEC"):
         _fit("lstm", rows)

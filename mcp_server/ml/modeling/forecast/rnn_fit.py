@@ -46,7 +46,7 @@ def raise_short(model: Any) -> None:
     raise DataError(
         f"the series are too short for a recurrent forecaster: it needs {need} steps per series "
         f"(a {model.window_length()}-step window, training and validation targets); give more "
-        "history, or a shorter season_length or horizon in the SPEC"
+        "history, or a shorter season_length: or horizon: in the SPEC"
     )
 
 
