@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from mcp_server.core.errors import DataError
-from mcp_server.ml.data.image_paths import folder_rows, resolve_image_paths
+from mcp_server.ml.data.image_paths import resolve_image_paths
+from mcp_server.ml.data.kinds.images import folder_rows
 from mcp_server.ml.monitoring.content_drift import content_verdict, expand
 from mcp_server.ml.monitoring.drift import detect
 from mcp_server.ml.monitoring.impact import judge

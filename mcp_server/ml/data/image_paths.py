@@ -3,9 +3,8 @@
 A table's image-path column holds paths relative to the table's own folder. They are resolved
 there, and a path that leaves that folder (an absolute path, `..` past it, a link pointing out)
 or names no readable file is refused in one line: the table's folder lies in the workspace, so
-nothing outside the workspace is ever opened through a table. A folder of images is either an
-image folder (`<root>/<label>/*.png`, `kinds.images`) or a flat folder of unlabelled images (new
-images to check for drift).
+nothing outside the workspace is ever opened through a table. A CSV file with such a column
+is image data (`kinds.images` reads it).
 """
 
 from __future__ import annotations
@@ -15,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import DataError
-from mcp_server.ml.data.image_profile import PATH_COLUMN
-from mcp_server.ml.data.kinds.images import IMAGE_SUFFIXES, ImageFolderKind, image_files
 
 if TYPE_CHECKING:
     import pandas as pd
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 SAMPLED = 20  # values looked at to call a column an image-path column
+TABLE_SUFFIXES = (".csv",)  # tables whose image-path column makes them image data
 
 
 def is_image_column(series: pd.Series) -> bool:
@@ -69,15 +68,30 @@ def _inside(base: Path, value: str, table: Path, column: str) -> str:
     return str(path)
 
 
-def folder_rows(path: Path) -> pd.DataFrame | None:
-    """A folder's images as rows: an image folder's (`path`, `label`), a flat folder's `path`
-    only; None when the folder holds no image."""
+def image_table(path: Path) -> bool:
+    """Whether `path` is a CSV file with an image-path column (its first rows looked at)."""
     import pandas as pd
 
-    kind = ImageFolderKind()
-    if kind.detect(path):
-        return kind.read(path)
-    files = image_files(path)
-    if not files:
-        return None
-    return pd.DataFrame({PATH_COLUMN: [str(f) for f in files]})
+    if not path.is_file() or path.suffix.lower() not in TABLE_SUFFIXES:
+        return False
+    try:
+        head = pd.read_csv(path, nrows=SAMPLED)
+    except (ValueError, OSError, UnicodeDecodeError):
+        return False  # the table kind's reader says why
+    return bool(image_columns(head))
+
+
+def read_image_table(path: Path) -> pd.DataFrame:
+    """The table with its image column first (the image families read the first column), its
+    paths resolved (`resolve_image_paths`); one image column only."""
+    from mcp_server.ml.data.tables import load_table
+
+    frame = load_table(path)
+    found = image_columns(frame)
+    if len(found) != 1:
+        raise DataError(
+            f"{path.name} has {len(found)} image-path columns ({found[:3]}); keep one column of "
+            "image paths and one label column"
+        )
+    frame = resolve_image_paths(frame.loc[frame[found[0]].notna()], path)
+    return frame[[found[0], *[c for c in frame.columns if c != found[0]]]].reset_index(drop=True)

@@ -47,7 +47,8 @@ def is_run_ref(ref: str) -> bool:
 
 def load_rows(store: RunStore, ref: str, scratch: Path) -> Rows:
     """Rows named by `ref`: an existing workspace file or folder first, else a run / model URI."""
-    from mcp_server.ml.data.image_paths import folder_rows, resolve_image_paths
+    from mcp_server.ml.data.image_paths import resolve_image_paths
+    from mcp_server.ml.data.kinds.images import folder_rows
     from mcp_server.ml.data.tables import load_table
 
     if not ref.startswith("models:/"):
