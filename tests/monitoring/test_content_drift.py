@@ -12,7 +12,7 @@ import pytest
 
 from mcp_server.core.errors import DataError
 from mcp_server.ml.data.image_paths import resolve_image_paths
-from mcp_server.ml.data.kinds.images import folder_rows
+from mcp_server.ml.data.kinds.images import ImageFolderKind, folder_rows
 from mcp_server.ml.monitoring.content_drift import content_verdict, expand
 from mcp_server.ml.monitoring.drift import detect
 from mcp_server.ml.monitoring.impact import judge
@@ -103,5 +103,15 @@ def test_image_paths_in_a_table_resolve_in_its_folder_and_paths_leaving_it_are_r
     (tmp_path / "outside.png").write_bytes(b"")
     for bad, said in (("../outside.png", "outside the table's folder"), ("x.png", "no readable")):
         with pytest.raises(DataError, match=said) as refused:
-            resolve_image_paths(pd.DataFrame({"file": [bad], "label": ["0"]}), table)
+            resolve_image_paths(good.assign(file=[bad, good["file"][1]]), table)
         assert "\n" not in str(refused.value)
+
+
+def test_a_column_of_image_names_whose_files_are_not_beside_the_table_leaves_it_a_table(
+    tmp_path: Path,
+):
+    table = tmp_path / "users.csv"
+    frame = pd.DataFrame({"avatar": ["a.png", "b.png"], "age": [3, 4]})
+    frame.to_csv(table, index=False)
+    assert resolve_image_paths(frame, table).equals(frame)
+    assert not ImageFolderKind().detect(table)

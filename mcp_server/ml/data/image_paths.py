@@ -36,8 +36,15 @@ def is_image_column(series: pd.Series) -> bool:
     )
 
 
-def image_columns(frame: pd.DataFrame) -> list[str]:
-    return [str(c) for c in frame.columns if is_image_column(frame[c])]
+def image_columns(frame: pd.DataFrame, table: Path | None = None) -> list[str]:
+    """The image-path columns; with `table`, only those of whose sampled values at least one
+    names a file in the table's folder (a column of file names whose files are elsewhere, such
+    as a web address, leaves the table a plain table)."""
+    found = [str(c) for c in frame.columns if is_image_column(frame[c])]
+    if table is None:
+        return found
+    base = table.resolve().parent
+    return [c for c in found if any((base / str(v)).is_file() for v in frame[c].dropna()[:SAMPLED])]
 
 
 def resolve_image_paths(frame: pd.DataFrame, table: Path) -> pd.DataFrame:
@@ -45,7 +52,7 @@ def resolve_image_paths(frame: pd.DataFrame, table: Path) -> pd.DataFrame:
     folder); a path outside that folder or not a readable file is refused."""
     base = table.resolve().parent
     out = frame.copy()
-    for column in image_columns(frame):
+    for column in image_columns(frame, table):
         out[column] = [
             _inside(base, value, table, column) if isinstance(value, str) else None
             for value in frame[column]
@@ -78,7 +85,7 @@ def image_table(path: Path) -> bool:
         head = pd.read_csv(path, nrows=SAMPLED)
     except (ValueError, OSError, UnicodeDecodeError):
         return False  # the table kind's reader says why
-    return bool(image_columns(head))
+    return bool(image_columns(head, path))
 
 
 def read_image_table(path: Path) -> pd.DataFrame:
@@ -87,7 +94,7 @@ def read_image_table(path: Path) -> pd.DataFrame:
     from mcp_server.ml.data.tables import load_table
 
     frame = load_table(path)
-    found = image_columns(frame)
+    found = image_columns(frame, path)
     if len(found) != 1:
         raise DataError(
             f"{path.name} has {len(found)} image-path columns ({found[:3]}); keep one column of "
