@@ -31,21 +31,24 @@ UNREADABLE = "unreadable"  # `rows.attrs` key: the files Pillow could not open
 
 
 def profile_images(rows: pd.DataFrame, target: str | None, task: str) -> Profile:
-    if target is not None and target != LABEL_COLUMN:
+    """An image folder's rows (`path`, `label`) or an image table's (its image-path column
+    first, `image_paths.read_image_table`): the image column and the target are profiled."""
+    image, label = str(rows.columns[0]), _label_column(rows, target)
+    if target is not None and target != label:
         raise DataError(
             f"an image folder's target is {LABEL_COLUMN!r} (each image's sub-folder), not "
             f"{target!r}: pass target={LABEL_COLUMN!r}"
         )
-    labels = rows[LABEL_COLUMN]
+    labels = rows[label] if label else rows[image].iloc[:0]
     resolved = check_task(labels, task) if target else None
     summary = summarize_target(labels, resolved) if resolved else {}
-    stats = image_stats(rows[PATH_COLUMN].tolist())
+    stats = image_stats(rows[image].tolist())
     profile = Profile(
         rows=len(rows),
         columns=[
-            ColumnInfo(PATH_COLUMN, Kind.IMAGE, "object", 0, 0.0, len(rows)),
+            ColumnInfo(image, Kind.IMAGE, "object", 0, 0.0, len(rows)),
             ColumnInfo(
-                LABEL_COLUMN,
+                label or LABEL_COLUMN,
                 Kind.CATEGORICAL,
                 "object",
                 0,
@@ -65,7 +68,23 @@ def profile_images(rows: pd.DataFrame, target: str | None, task: str) -> Profile
         details=stats["summary"],
     )
     profile.findings = _findings(profile, rows.attrs.get(UNREADABLE, []), stats)
+    if not label:
+        profile.columns = profile.columns[:1]
     return profile
+
+
+def _label_column(rows: pd.DataFrame, target: str | None) -> str | None:
+    """The target's column: an image folder's `label`, a table's `target` (refused when the
+    table has no such column)."""
+    folder = list(rows.columns) == [PATH_COLUMN, LABEL_COLUMN]
+    if folder or target is None:
+        return LABEL_COLUMN if LABEL_COLUMN in rows.columns else None
+    if target not in rows.columns[1:]:
+        raise DataError(
+            f"the image table has no column {target!r}; pass target= one of "
+            f"{[str(c) for c in rows.columns[1:]][:10]}"
+        )
+    return target
 
 
 def image_stats(paths: list[str]) -> dict[str, Any]:

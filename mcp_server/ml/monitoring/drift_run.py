@@ -7,7 +7,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.ml.monitoring.drift import ColumnDrift, DriftReport, column_drift, detect
+from mcp_server.ml.monitoring.content_drift import content_verdict, described, expand, spread
+from mcp_server.ml.monitoring.drift import (
+    ColumnDrift,
+    DriftReport,
+    column_drift,
+    common_columns,
+    detect,
+)
 from mcp_server.ml.monitoring.impact import Impact, judge
 from mcp_server.ml.monitoring.sources import Rows, is_run_ref, load_rows, predict_labels
 
@@ -48,20 +55,23 @@ def run_drift(
     if columns is None and reference.run_id is not None:
         columns = [c for c in reference.frame.columns if c in current.frame.columns] or None
     progress(2, "testing each column")
-    report = detect(reference.frame, current.frame, columns, req.psi)
-    report.warnings = reference.notes + current.notes + report.warnings
+    names, notes = common_columns(reference.frame, current.frame, columns)
+    tested = expand(reference.frame, current.frame, names)  # images and texts: their properties
+    report = detect(tested.reference, tested.current, tested.columns, req.psi)
+    report.warnings = reference.notes + current.notes + notes + described(tested) + report.warnings
     model_ref = req.run_id or reference.run_id
     model_run = resolve_run_id(store, model_ref) if model_ref else None
     prediction = (
         _prediction_drift(store, model_run, reference, current, report) if model_run else None
     )
     weights = _weights(store, model_run, reference, report) if model_run else None
-    impact = judge(report, prediction, weights)
+    impact = content_verdict(judge(report, prediction, spread(weights, tested)), report, tested)
     progress(3, "drawing the drifted columns")
     drifted = [c for c in report.columns if c.drifted]
     drifted.sort(key=lambda c: -impact.weights.get(c.column, 0.0))
     plot = scratch / "drift.png"
-    made = drift_png(reference.frame, current.frame, [(c.column, c.kind) for c in drifted], plot)
+    pairs = [(c.column, c.kind) for c in drifted]
+    made = drift_png(tested.reference, tested.current, pairs, plot)
     return DriftOutcome(
         report,
         reference.label,

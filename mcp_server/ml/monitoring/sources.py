@@ -47,14 +47,20 @@ def is_run_ref(ref: str) -> bool:
 
 def load_rows(store: RunStore, ref: str, scratch: Path) -> Rows:
     """Rows named by `ref`: an existing workspace file or folder first, else a run / model URI."""
+    from mcp_server.ml.data.image_paths import resolve_image_paths
+    from mcp_server.ml.data.kinds.images import folder_rows
     from mcp_server.ml.data.tables import load_table
 
     if not ref.startswith("models:/"):
         path = store.workspace.resolve(ref)
         if path.exists():
+            shown = store.workspace.relative(path)
+            images = folder_rows(path) if path.is_dir() else None
+            if images is not None:
+                return Rows(frame=images, label=f"{len(images)} images in {shown}")
             if path.is_dir() or path.suffix.lower() in LOG_SUFFIXES:
-                return read_log(path, store.workspace.relative(path))
-            return Rows(frame=load_table(path), label=store.workspace.relative(path))
+                return read_log(path, shown)
+            return Rows(frame=resolve_image_paths(load_table(path), path), label=shown)
         if not is_run_ref(ref):
             raise DataError(
                 f"{ref!r} is neither a file in the workspace nor a run id / models:/ URI; give "

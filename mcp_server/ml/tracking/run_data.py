@@ -91,8 +91,9 @@ def holdout_spec(store: RunStore, run: RunView, scratch: Path) -> dict[str, Any]
 
 
 def run_table(store: RunStore, run: RunView) -> tuple[Path, pd.DataFrame]:
-    """The table the run was trained on, refused if it changed since."""
-    from mcp_server.ml.data.tables import file_sha256, load_table
+    """The table (or image folder) the run was trained on, refused if it changed since."""
+    from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.tables import load_table
 
     rel = run.tags.get(DATA_PATH)
     if not rel:
@@ -101,18 +102,26 @@ def run_table(store: RunStore, run: RunView) -> tuple[Path, pd.DataFrame]:
             "with ml_train"
         )
     path = store.workspace.resolve(rel)
-    if not path.is_file():
+    if not path.exists():
         raise DataError(
             f"the table run {run.run_id[:8]} was trained on ({rel}) is gone; put it back, or "
             "train again with ml_train"
         )
     expected = run.tags.get(DATA_SHA256)
-    if expected and file_sha256(path) != expected:
+    if expected and _fingerprint(path) != expected:
         raise DataError(
             f"{rel} changed since run {run.run_id[:8]} was trained, so its split is gone; "
             "restore the file, or train again with ml_train"
         )
-    return path, load_table(path)
+    return path, kind_for(path).read(path) if path.is_dir() else load_table(path)
+
+
+def _fingerprint(path: Path) -> str:
+    """A table's hash, or an image folder's (its kind's fingerprint)."""
+    from mcp_server.ml.data.kinds.registry import kind_for
+    from mcp_server.ml.data.tables import file_sha256
+
+    return kind_for(path).fingerprint(path) if path.is_dir() else file_sha256(path)
 
 
 def run_data(store: RunStore, run: RunView, schema: Schema, scratch: Path) -> RunData:

@@ -1,5 +1,6 @@
 """Images: a folder of class sub-folders of image files (`<root>/<label>/*.png|jpg|...`, the layout
-`torchvision.datasets.ImageFolder` and Keras' `image_dataset_from_directory` read).
+`torchvision.datasets.ImageFolder` and Keras' `image_dataset_from_directory` read), or a CSV table
+with an image-path column (relative to the table's folder, `image_paths`) and a label column.
 
 The rows are a table of two columns, `path` (the file's absolute path) and `label` (its folder's
 name), sorted by label then file name, so a position always names the same image. Reading lists
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import DataError
+from mcp_server.ml.data.image_paths import IMAGE_SUFFIXES, image_table, read_image_table
 from mcp_server.ml.data.image_profile import LABEL_COLUMN, PATH_COLUMN, UNREADABLE
 from mcp_server.ml.data.kinds.base import FamilyTraits, Routes, named_in_family
 from mcp_server.ml.data.kinds.table import TableKind
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from mcp_server.ml.data.profile import Profile
 
 IMAGES = "images"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 MAX_IMAGES = 200_000  # more files than this are refused before a job starts
 
 
@@ -67,6 +68,8 @@ class ImageFolderKind:
     )
 
     def detect(self, path: Path) -> bool:
+        if path.is_file():
+            return image_table(path)
         if not path.is_dir():
             return False
         return any(
@@ -75,6 +78,8 @@ class ImageFolderKind:
         )
 
     def check_size(self, path: Path) -> None:
+        if path.is_file():
+            return TableKind().check_size(path)
         count = sum(len(image_files(folder)) for folder in class_folders(path))
         if count > MAX_IMAGES:
             raise DataError(
@@ -83,8 +88,13 @@ class ImageFolderKind:
             )
 
     def fingerprint(self, path: Path) -> str:
-        """Every image's relative path and content hash, in order."""
+        """Every image's relative path and content hash, in order (after a table's own hash)."""
         digest = hashlib.sha256()
+        if path.is_file():
+            digest.update(file_sha256(path).encode())
+            for file in read_image_table(path).iloc[:, 0].dropna():
+                digest.update(f"{file}\0{file_sha256(Path(file))}\n".encode())
+            return digest.hexdigest()
         for folder in class_folders(path):
             for file in image_files(folder):
                 digest.update(f"{folder.name}/{file.name}\0{file_sha256(file)}\n".encode())
@@ -93,6 +103,8 @@ class ImageFolderKind:
     def read(self, path: Path) -> pd.DataFrame:
         import pandas as pd
 
+        if path.is_file():
+            return read_image_table(path)
         rows: list[tuple[str, str]] = []
         unreadable: list[str] = []
         for folder in class_folders(path):
@@ -127,6 +139,20 @@ class ImageFolderKind:
 
     def accepts(self, family: FamilyTraits) -> bool:
         return named_in_family(self, family)
+
+
+def folder_rows(path: Path) -> pd.DataFrame | None:
+    """A folder's images as rows: an image folder's (`path`, `label`), a flat folder's `path`
+    only (new, unlabelled images); None when the folder holds no image."""
+    import pandas as pd
+
+    kind = ImageFolderKind()
+    if kind.detect(path):
+        return kind.read(path)
+    files = image_files(path)
+    if not files:
+        return None
+    return pd.DataFrame({PATH_COLUMN: [str(f) for f in files]})
 
 
 def _opens(file: Path) -> bool:
