@@ -65,12 +65,12 @@ def _inside(base: Path, value: str, table: Path, column: str) -> str:
     if not path.is_relative_to(base):
         raise DataError(
             f"{table.name}: {column} value {value!r} lies outside the table's folder; give image "
-            "paths relative to the table's folder, inside it"
+            "paths relative to the table's folder, inside it, in the table passed as data_path="
         )
     if not path.is_file() or not os.access(path, os.R_OK):
         raise DataError(
             f"{table.name}: {column} value {value!r} is no readable file under {base.name}/; "
-            "fix the path or put the image there"
+            "fix the path in the table passed as data_path=, or put the image there"
         )
     return str(path)
 
@@ -98,7 +98,7 @@ def read_image_table(path: Path) -> pd.DataFrame:
     if len(found) != 1:
         raise DataError(
             f"{path.name} has {len(found)} image-path columns ({found[:3]}); keep one column of "
-            "image paths and one label column"
+            "image paths and one label column in the table passed as data_path="
         )
     frame = resolve_image_paths(frame.loc[frame[found[0]].notna()], path)
     return frame[[found[0], *[c for c in frame.columns if c != found[0]]]].reset_index(drop=True)
