@@ -69,24 +69,12 @@ def _target_summary(y: Any, task: str) -> dict[str, Any]:
 
 
 def compare_job(req: CompareRequest, progress: Progress = no_progress) -> CompareOutcome:
-    from mcp_server.ml.modeling.catalog import get_spec
-    from mcp_server.ml.modeling.kind_families import (
-        check_accepted,
-        for_the_target,
-        models_for_kind,
-    )
     from mcp_server.ml.modeling.metrics import check_metric
 
     progress(0, "loading and profiling the data")
     data = prepared_for(req)
     task = data.schema.task
-    models = req.models or for_the_target(
-        data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
-    )
-    for name in models:
-        if task not in get_spec(name).tasks:
-            raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
-    check_accepted(data.kind, models)
+    models = _checked_models(req, data)
     metric = check_metric(task, req.metric, forecast=bool(data.schema.roles))
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"
@@ -116,6 +104,27 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
         warnings=data.warnings,
         metric=metric,
     )
+
+
+def _checked_models(req: CompareRequest, data: Any) -> list[str]:
+    """The candidates: those named, else the kind's defaults for the target; each must fit the task
+    and the kind of data."""
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.kind_families import (
+        check_accepted,
+        for_the_target,
+        models_for_kind,
+    )
+
+    task = data.schema.task
+    models = req.models or for_the_target(
+        data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
+    )
+    for name in models:
+        if task not in get_spec(name).tasks:
+            raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
+    check_accepted(data.kind, models)
+    return models
 
 
 def _candidate(
