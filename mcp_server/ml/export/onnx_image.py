@@ -38,8 +38,10 @@ def image_onnx_bytes(
     """The network as ONNX (see the module doc) and its parity on the sample's real images."""
     estimator = image_estimator(pipeline)
     if estimator is None:
+        name = type(pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline).__name__
         raise MoaiMlError(
-            f"{model_name!r} has no image network to convert; pass format='joblib' instead"
+            f"{model_name!r} ({name}) has no ONNX route whose parity can be proven; pass "
+            "format='joblib' instead (the exact model: a raw image path or bytes in)"
         )
     images = [item for item in sample[schema.names[0]].tolist() if isinstance(item, str)]
     if not images:

@@ -31,7 +31,7 @@ class EstimatorSpec:
     small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
     needs_scaling: bool = False
     # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
-    # | "none" (a forecaster: no ONNX route)
+    # | "none" (a forecaster, a Keras image network: no ONNX route)
     # | "torch_image" (an image network alone, onnx_image)
     # | "torch_text" (a text network alone, token ids in, its tokenizer in the metadata: onnx_text)
     onnx: str = "skl2onnx"
@@ -168,14 +168,17 @@ _PRETRAINED_IMAGE_SPACE = {
 
 
 def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
-    """An image family: a torch network over the image files (ONNX: the network alone)."""
+    """An image family over the image files: a network trained from scratch (`library` torch,
+    or keras on the torch backend, compared only when named) or a `transformers` backbone. ONNX:
+    a torch network alone; the Keras network has no ONNX route with a parity proof (joblib)."""
+    scratch = library in ("torch", "keras")
     return EstimatorSpec(
         name,
         f"{_NEURAL}{target}",
         None,
-        search_space=_IMAGE_SPACE if library == "torch" else _PRETRAINED_IMAGE_SPACE,
-        onnx="torch_image",
-        extra="dl" if library == "torch" else "vision",
+        search_space=_IMAGE_SPACE if scratch else _PRETRAINED_IMAGE_SPACE,
+        onnx="none" if library == "keras" else "torch_image",
+        extra="dl" if scratch else "vision",
         packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),
         cost=cost,
         requires=(*dict.fromkeys(("torch", library)), "PIL"),

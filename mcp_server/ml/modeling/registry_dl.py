@@ -12,8 +12,10 @@ from mcp_server.ml.modeling.estimator_spec import image_spec, neural_spec, text_
 DEEP_LEARNING = [
     neural_spec("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
     neural_spec("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
-    # Images (`kinds/images.py`): files pass through; transfer learning needs params["checkpoint"].
+    # Images (`kinds/images.py`): files pass through; transfer learning needs params["checkpoint"];
+    # the Keras CNN (image_cnn's twin) is compared only when named.
     image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
+    image_spec("keras_cnn", "keras_cnn:KerasCNNClassifier", "keras", 13),
     image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
     # Free text: a table's text column as raw strings (not TF-IDF), each family its own tokenizer.
     text_spec("text_transformer", "text_transformer:TextTransformerClassifier", "tokenizers", 15),

@@ -1,0 +1,142 @@
+"""The Keras CNN image family (`keras_cnn`): trained from scratch on digits PNGs it predicts unseen
+digits well above chance; one seed gives one model on the CPU; its augmentation, input size and
+normalisation travel with the pickle, so a reloaded joblib export in a fresh interpreter answers a
+raw PNG path and raw bytes as the fitted model does; and through the tools over stdio it trains,
+evaluates, exports (ONNX refused naming joblib) and its generated service answers an upload."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import joblib
+import numpy as np
+import pytest
+
+from mcp_server.ml.data.kinds.images import ImageFolderKind
+from mcp_server.ml.modeling.keras_cnn import KerasCNNClassifier
+from tests.image_support import digits_folder
+from tests.support import ROOT, stdio_client, uvicorn_service
+from tests.train_support import call, call_error
+
+# module fixtures: built once, on one worker
+pytestmark = pytest.mark.xdist_group("keras_cnn")
+
+QUICK = {"max_epochs": 8, "patience": 3, "width": 8, "batch_size": 16, "random_state": 5}
+TRAIN_PER_CLASS = 20
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any, Any]:
+    """The first 20 digits of each class to train on, the next 10 as unseen images."""
+    folder = digits_folder(tmp_path_factory.mktemp("keras") / "digits", per_class=30)
+    frame = ImageFolderKind().read(folder)
+    order = frame.groupby("label").cumcount()
+    train, test = frame[order < TRAIN_PER_CLASS], frame[order >= TRAIN_PER_CLASS]
+    return train[["path"]], train["label"].to_numpy(), test[["path"]], test["label"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def fitted(digits: tuple[Any, Any, Any, Any]) -> KerasCNNClassifier:
+    X, y, _, _ = digits
+    return KerasCNNClassifier(**QUICK).fit(X, y)
+
+
+def test_the_keras_cnn_predicts_unseen_digits_well_above_chance_reporting_each_epoch(
+    digits: tuple[Any, Any, Any, Any], fitted: KerasCNNClassifier
+) -> None:
+    _, _, X_test, y_test = digits
+    accuracy = float(np.mean(fitted.predict(X_test) == y_test))
+    assert accuracy >= 0.6, accuracy  # chance is 0.1
+    assert fitted.image_size_ == 16 and fitted.color_ == "L"
+    assert 1 <= fitted.n_epochs_ <= QUICK["max_epochs"]
+    assert [h["epoch"] for h in fitted.history_] == list(range(1, fitted.n_epochs_ + 1))
+    assert all(h["loss"] > 0 and h["valid_loss"] > 0 for h in fitted.history_)
+
+
+def test_one_seed_gives_one_keras_cnn_and_another_seed_another(
+    digits: tuple[Any, Any, Any, Any], fitted: KerasCNNClassifier
+) -> None:
+    X, y, X_test, _ = digits
+    again = KerasCNNClassifier(**QUICK).fit(X, y)
+    assert np.array_equal(again.predict_proba(X_test), fitted.predict_proba(X_test))
+    assert again.history_ == fitted.history_
+    other = KerasCNNClassifier(**{**QUICK, "random_state": 6, "max_epochs": 2}).fit(X, y)
+    first_two = KerasCNNClassifier(**{**QUICK, "max_epochs": 2}).fit(X, y)
+    assert not np.array_equal(other.predict_proba(X_test), first_two.predict_proba(X_test))
+
+
+FRESH = """
+import json, sys
+from pathlib import Path
+import joblib
+model = joblib.load(sys.argv[1])
+path = sys.argv[2]
+print(json.dumps({
+    "path": model.predict_proba([path]).tolist(),
+    "bytes": model.predict_proba([Path(path).read_bytes()]).tolist(),
+    "label": model.predict(path).tolist(),
+}))
+"""
+
+
+def test_a_reloaded_export_in_a_fresh_interpreter_answers_a_raw_png_path_and_bytes_alike(
+    digits: tuple[Any, Any, Any, Any], fitted: KerasCNNClassifier, tmp_path: Path
+) -> None:
+    _, _, X_test, _ = digits
+    png = str(X_test["path"].iloc[3])
+    joblib.dump(fitted, tmp_path / "model.joblib")
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH, str(tmp_path / "model.joblib"), png],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    expected = fitted.predict_proba([png])
+    np.testing.assert_array_equal(np.asarray(answer["path"]), expected)
+    np.testing.assert_array_equal(np.asarray(answer["bytes"]), expected)
+    assert answer["label"] == fitted.predict([png]).tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an_upload(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "project"
+    digits = digits_folder(project / "data" / "digits", per_class=12)
+    folder = {"data_path": "data/digits", "target": "label"}
+    params = {"max_epochs": 4, "patience": 2, "width": 8}
+    async with stdio_client(project) as client:
+        trained = await call(client, "ml_train", **folder, model="keras_cnn", params=params)
+        assert trained["model"] == "keras_cnn" and trained["metrics"]["accuracy"] > 0.1
+        run_id = trained["run_id"]
+        evaluated = await call(client, "ml_evaluate", run_id=run_id)
+        assert evaluated["metrics"]["accuracy"] == trained["metrics"]["accuracy"]
+        refused = await call_error(client, "ml_export", run_id=run_id, format="onnx")
+        exported = await call(client, "ml_export", run_id=run_id, format="joblib")
+        served = await call(client, "ml_generate_serving", run_id=run_id)
+    assert "no ONNX route" in refused and "format='joblib'" in refused and "\n" not in refused
+    model = joblib.load(project / str(exported["path"]))
+    png = sorted((digits / "7").glob("*.png"))[0]
+    want = model.predict_proba([png.read_bytes()])[0]
+    with uvicorn_service(project / served["output_dir"], "/ready", "--workers", "1") as base:
+        uploaded = httpx.post(f"{base}/predict", files={"file": (png.name, png.read_bytes())})
+        encoded = httpx.post(
+            f"{base}/predict/base64", json={"image": base64.b64encode(png.read_bytes()).decode()}
+        )
+    for reply in (uploaded, encoded):
+        assert reply.status_code == 200, reply.text
+        answer = reply.json()
+        assert answer["prediction"] == model.predict([str(png)])[0]
+        got = [answer["probabilities"][str(c)] for c in model.classes_]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
