@@ -140,3 +140,46 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
         assert answer["prediction"] == model.predict([str(png)])[0]
         got = [answer["probabilities"][str(c)] for c in model.classes_]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+def test_the_keras_cnn_tunes_learning_rate_epochs_and_augmentation_like_image_cnn() -> None:
+    from mcp_server.ml.tuning.spaces import model_space
+
+    space = model_space("keras_cnn", "multiclass")
+    assert space == model_space("image_cnn", "multiclass")
+    assert {"learning_rate", "max_epochs", "augment"} <= set(space)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_ml_tune_searches_the_keras_cnn_s_augmentation_and_its_winner_reads_a_png(
+    tmp_path: Path,
+) -> None:
+    from tests.support import inprocess_client
+
+    project = tmp_path / "project"
+    digits = digits_folder(project / "data" / "digits", per_class=10)
+    fixed = {"max_epochs": 4, "width": 8, "batch_size": 16, "learning_rate": 3e-3, "dropout": 0.1}
+    space = {"keras_cnn": {**fixed, "augment": [0.0, 0.6]}}  # two grid points
+    async with inprocess_client(project) as client:
+        tuned = await call(
+            client,
+            "ml_tune",
+            data_path="data/digits",
+            target="label",
+            models=["keras_cnn"],
+            strategy="grid",
+            cv_folds=2,
+            time_budget_s=300,
+            search_space=space,
+            seed=0,
+            background=False,
+        )
+        exported = await call(client, "ml_export", run_id=tuned["run_id"], format="joblib")
+    assert tuned["best_model"] == "keras_cnn" and tuned["trials_this_call"] == 2
+    assert tuned["trials_failed"] == 0
+    augments = sorted(json.loads(row["params"])["augment"] for row in tuned["leaderboard"])
+    assert augments == [0.0, 0.6]
+    model = joblib.load(project / exported["path"])
+    png = sorted((digits / "3").glob("*.png"))[0]
+    assert model.predict([png.read_bytes()])[0] in model.classes_
