@@ -91,7 +91,7 @@ def test_the_holdout_is_the_tables_seeded_stratified_split(folder: Path):
 def test_only_the_image_families_fit_images_and_the_routes_name_what_is_refused():
     kind = ImageFolderKind()
     accepted = [name for name, spec in REGISTRY.items() if kind.accepts(spec)]
-    assert accepted == ["image_cnn", "image_pretrained"]
+    assert accepted == ["image_cnn", "keras_cnn", "image_pretrained"]
     check_route("images", "export", "joblib")
     with pytest.raises(
         MoaiMlError,
