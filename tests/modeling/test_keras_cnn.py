@@ -183,3 +183,39 @@ async def test_ml_tune_searches_the_keras_cnn_s_augmentation_and_its_winner_read
     model = joblib.load(project / exported["path"])
     png = sorted((digits / "3").glob("*.png"))[0]
     assert model.predict([png.read_bytes()])[0] in model.classes_
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_table_of_image_paths_trains_the_keras_cnn_and_compares_it_only_when_named(
+    tmp_path: Path,
+) -> None:
+    from tests.fitting.test_image_table_e2e import digits_table
+    from tests.support import inprocess_client
+
+    table = digits_table(tmp_path, per_class=8)
+    data = {"data_path": "data/labels.csv", "target": "digit"}
+    params = {"max_epochs": 3, "patience": 2, "width": 8, "batch_size": 16}
+    async with inprocess_client(tmp_path) as client:
+        trained = await call(client, "ml_train", **data, model="keras_cnn", params=params)
+        compared = await call(
+            client,
+            "ml_compare_models",
+            **data,
+            models=["keras_cnn"],
+            cv_folds=2,
+            params={"keras_cnn": params},
+        )
+        exported = await call(client, "ml_export", run_id=trained["run_id"], format="joblib")
+    assert trained["model"] == "keras_cnn" and trained["test_rows"] == 16
+    assert [row["model"] for row in compared["leaderboard"]] == ["keras_cnn"]
+    model = joblib.load(tmp_path / str(exported["path"]))
+    png = tmp_path / "data" / table["file"][0]
+    assert model.predict([png.read_bytes()])[0] in {f"d{d}" for d in range(10)}
+
+
+def test_a_comparison_of_image_data_leaves_the_keras_cnn_out_unless_named() -> None:
+    from mcp_server.ml.modeling.registry import REGISTRY
+
+    assert REGISTRY["image_cnn"].in_defaults and not REGISTRY["keras_cnn"].in_defaults
+    assert REGISTRY["keras_cnn"].data_kinds == ("images",)
