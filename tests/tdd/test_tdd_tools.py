@@ -87,7 +87,7 @@ def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(cycled,
         for done, total, message in shared.answers["green_progress"]
     ]
     assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
-    assert green["green"], green["tests"]
+    assert green["green"], [t for t in green["tests"] if t["status"] != "passed"]
     assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
     refactor = shared.answers["refactor"]
     assert refactor["green"] and len(refactor["cv_results"]) == 3
