@@ -16,14 +16,12 @@ deterministic algorithms and a fixed thread count: one seed gives one model on t
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from mcp_server.ml.modeling.image_cnn import validation_split
+from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, validation_split
 from mcp_server.ml.modeling.image_io import (
     as_items,
     colour_mode,
@@ -121,21 +119,10 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.n_threads = n_threads
 
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "image_size": [Interval(Integral, 8, 512, closed="both"), None],
-        "width": [Interval(Integral, 4, 256, closed="both")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 0.5, closed="neither")],
-        "augment": [Interval(Real, 0, 1, closed="both")],
-        "color": [StrOptions({"auto", "L", "RGB"})],
-        "random_state": ["random_state"],
-        "n_threads": [Interval(Integral, 1, 64, closed="both")],
-    }
+    # the same parameters as image_cnn's, with the same valid ranges: one table
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = (
+        ImageCNNClassifier._parameter_constraints
+    )
 
     def fit(self, X: Any, y: Any) -> KerasCNNClassifier:
         self._validate_params()
