@@ -11,7 +11,7 @@ from tests.image_support import digits_folder
 
 # class folder names: digits 0-3 renamed, 4-9 kept (what is rendered must survive both)
 HOSTILE_CLASSES = {
-    "0": "ze'ro \"0\"",
+    "0": 'ze\'ro "0"',
     "1": "un {{ one }} ü",
     "2": "数字 2 {% raw %}",
     "3": "three\\x00 '''",

@@ -31,7 +31,7 @@ IMAGE_TESTS = {
 
 @pytest.fixture(scope="module")
 def cycle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = hostile_digits(tmp_path_factory.mktemp("image_tdd"), per_class=12)
+    root = hostile_digits(tmp_path_factory.mktemp("image_tdd"), per_class=10)
     ws = Workspace(root)
     red = tdd.red(ws, tdd.load(ws, None, FIELDS, "mlproj"))
     green = tdd.green(ws, tdd.load(ws, None, FIELDS, "mlproj"), model="image_cnn")
