@@ -13,6 +13,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from mcp_server.core import settings
 from mcp_server.core.errors import SpecError
 from mcp_server.files.escape import Code
 from mcp_server.ml.modeling.local_modules import local_modules
@@ -51,6 +52,7 @@ def image_common(prep: SpecData) -> dict[str, Any]:
         "folder": prep.data_path.is_dir(),
         "suffixes": list(IMAGE_SUFFIXES),
         "tiny_per_class": TINY_PER_CLASS,
+        "pythonpath": settings.PYTHONPATH.name,  # the fresh interpreter's import path
     }
 
 
