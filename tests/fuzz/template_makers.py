@@ -30,12 +30,17 @@ def render_neural(runtime: str, model: str) -> Callable[[], None]:
     return make
 
 
-def render_tdd(tmp: Path, series: bool) -> list[Callable[[], None]]:
+def render_tdd(tmp: Path, series: bool, images: bool = False) -> list[Callable[[], None]]:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd import phases
     from mcp_server.ml.tdd.builders import builders
 
-    if series:
+    if images:
+        from tests.tdd.image_tdd_support import FIELDS, hostile_digits
+
+        prep = phases.load(Workspace(hostile_digits(tmp, 4)), None, FIELDS, "proj")
+        model, params = "image_cnn", {"width": 8}
+    elif series:
         from tests.series.tdd_support import hostile_project
 
         prep = phases.load(Workspace(hostile_project(tmp)), "ML-026", None, "proj")

@@ -219,6 +219,7 @@ SETS: dict[str, Callable[[Path], list[Callable[[], None]]]] = {
     "tfserving": lambda tmp: [render_neural("tfserving", "keras_mlp")],
     "tdd": lambda tmp: render_tdd(tmp, series=False),
     "tdd_series": lambda tmp: render_tdd(tmp, series=True),
+    "tdd_images": lambda tmp: render_tdd(tmp, series=False, images=True),
     "dvc": render_dvc,
     "feast": render_feast,
 }
@@ -228,7 +229,7 @@ SETS: dict[str, Callable[[Path], list[Callable[[], None]]]] = {
 def test_every_field_of_a_template_set_takes_the_hostile_corpus_and_no_marker_is_written(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if name == "torchserve":
+    if name in ("torchserve", "tdd_images"):
         pytest.importorskip("torch")
     if name == "tfserving":
         pytest.importorskip("keras")

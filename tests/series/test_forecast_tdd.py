@@ -95,17 +95,21 @@ def test_hostile_names_render_into_code_ruff_accepts_that_never_imports_mcp_serv
     assert "from .boosted import BoostedForecaster" in pipeline and '"num_leaves": 15' in pipeline
 
 
-def test_a_table_kind_without_tests_of_its_own_is_still_refused(tmp_path: Path):
+def test_a_table_kind_without_tests_of_its_own_is_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from dataclasses import replace
+
     from mcp_server.core.errors import SpecError
     from mcp_server.ml.data.kinds.images import ImageFolderKind
+    from tests.tdd.image_tdd_support import FIELDS, hostile_digits
 
-    assert ImageFolderKind.routes.tdd_templates == "tdd"  # the table's set: refused by name below
-    root = hostile_project(tmp_path)
-    spec = root / ".moai/specs/SPEC-ML-026/spec.md"
-    text = spec.read_text(encoding="utf-8")
-    spec.write_text(text.replace("kind: timeseries", "kind: images"), encoding="utf-8")
-    with pytest.raises(SpecError):
-        tdd.load(Workspace(root), "ML-026", {}, "proj")
+    # images have tests of their own (`tdd_images`); a kind routed to the table's set is refused
+    routes = replace(ImageFolderKind.routes, tdd_templates="tdd")
+    monkeypatch.setattr(ImageFolderKind, "routes", routes)
+    root = hostile_digits(tmp_path, per_class=4)
+    with pytest.raises(SpecError, match="does not generate tests for images data"):
+        tdd.load(Workspace(root), None, {**FIELDS, "kind": "images"}, "proj")
 
 
 # A fresh interpreter in isolated mode where importing mcp_server fails: the saved forecaster must

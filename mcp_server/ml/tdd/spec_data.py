@@ -113,9 +113,8 @@ def prepare_spec(workspace: Workspace, spec: MlSpec, package: str) -> SpecData:
     if spec.candidates is None:
         found = default_candidates_for(kind, spec.task, len(frame))
         spec.candidates = for_the_target(kind, spec.task, found, profile.target_summary)
-    read = (
-        {} if data_path.suffix.lower() in PARQUET_SUFFIXES else _csv_options(sniff_csv(data_path))
-    )
+    tabular = data_path.is_file() and data_path.suffix.lower() not in PARQUET_SUFFIXES
+    read = _csv_options(sniff_csv(data_path)) if tabular else {}  # an image folder: no table
     prep = SpecData(
         spec, package, data_path, frame, profile, schema, read, kind, workspace.relative(data_path)
     )

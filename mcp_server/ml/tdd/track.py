@@ -152,11 +152,12 @@ def _data(prep: SpecData) -> dict[str, Any]:
     from mcp_server.ml.data.tables import file_sha256
     from mcp_server.ml.tracking.records import data_tags
 
-    frame = prep.frame
+    frame, path = prep.frame, prep.data_path
     return data_tags(
         prep.data_path,
         prep.data_rel,
-        sha256=file_sha256(prep.data_path),
+        # a folder another kind reads whole (an image folder): its files' hashes, in order
+        sha256=file_sha256(path) if path.is_file() else prep.kind.fingerprint(path),
         rows=len(frame),
         columns=int(frame.shape[1]),
     )

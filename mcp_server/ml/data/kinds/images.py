@@ -64,7 +64,7 @@ class ImageFolderKind:
     routes = Routes(
         export_formats=("joblib", "pickle", "onnx"),
         serving_runtimes=("joblib",),  # an upload service (`serving.images`)
-        tdd_templates="tdd",
+        tdd_templates="tdd_images",  # its own tests: label set, raw files and bytes in
     )
 
     def detect(self, path: Path) -> bool:
