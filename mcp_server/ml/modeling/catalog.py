@@ -149,6 +149,11 @@ def reads_text(model_name: str) -> bool:
     return spec is not None and spec.takes_text
 
 
+def kind_families(data_kind: str) -> list[str]:
+    """The families that take this kind of data, in registry order (for messages)."""
+    return [name for name, spec in REGISTRY.items() if data_kind in spec.data_kinds]
+
+
 def cluster_families(task: str) -> list[str]:
     """The families that train on a Dask cluster for this task, cheap ones first."""
     field = "dask_regressor" if task == REGRESSION else "dask_classifier"

@@ -58,12 +58,13 @@ def image_common(prep: SpecData) -> dict[str, Any]:
 
 def network_context(prep: SpecData, name: str, params: dict[str, Any] | None) -> dict[str, Any]:
     """The image family's class and keyword arguments (the registry's defaults, the seed)."""
-    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.catalog import get_spec, kind_families
 
     if "images" not in get_spec(name).data_kinds:
+        families = ", ".join(kind_families("images"))
         raise SpecError(
-            f"{name} does not take images; name an image family (image_cnn, keras_cnn) as the "
-            "model or among the SPEC's candidates"
+            f"{name} does not take images; name an image family ({families}) as the model or "
+            "among the SPEC's candidates"
         )
     return estimator_context(name, prep.spec.task, prep.spec.seed, params)
 
@@ -129,7 +130,7 @@ def pipeline_context(
 def selection_context(prep: SpecData) -> dict[str, Any]:
     """What the image model selection needs: the image families among the candidates (each with
     its small grid), the CV scorer."""
-    from mcp_server.ml.modeling.catalog import extras_of, get_spec
+    from mcp_server.ml.modeling.catalog import extras_of, get_spec, kind_families
     from mcp_server.ml.modeling.registry import REGISTRY
 
     spec = prep.spec
@@ -137,10 +138,11 @@ def selection_context(prep: SpecData) -> dict[str, Any]:
     named = [n for n in spec.candidates or [] if "images" in get_spec(n).data_kinds]
     candidates = [network_context(prep, n, None) for n in named if REGISTRY[n].available()]
     if not candidates:
+        families = kind_families("images")
         raise SpecError(
             f"none of the image candidates {named or spec.candidates} is installed; install "
-            f"their extras (pip install 'moai-domain-ml[{extras_of(named or ['image_cnn'])}]') "
-            "or name image_cnn or keras_cnn in the SPEC's candidates"
+            f"their extras (pip install 'moai-domain-ml[{extras_of(named or families[:1])}]') "
+            f"or name one of {', '.join(families)} in the SPEC's candidates"
         )
     froms: dict[str, set[str]] = {
         "sklearn.base": {"clone"},
