@@ -39,3 +39,30 @@ def test_modules_of_one_group_are_one_work_unit_and_other_tests_are_their_own():
     alone = "tests/test_settings.py::test_the_readme_lists_every_setting"
     assert split(scheduler, matrix) == split(scheduler, verdicts) == "@fidelity_verdicts"  # type: ignore[arg-type]
     assert split(scheduler, alone) == alone  # type: ignore[arg-type]
+
+
+def test_the_longest_work_units_are_handed_out_first_by_the_measured_seconds():
+    from tests.xdist_groups import DURATIONS, longest_first, read_seconds
+
+    queue = {
+        "tests/a.py::test_quick": {"tests/a.py::test_quick": False},
+        "@grouped": {"tests/g.py::test_one": False, "tests/g.py::test_two": False},
+        "tests/b.py::test_long": {"tests/b.py::test_long": False},
+        "tests/c.py::test_unknown": {"tests/c.py::test_unknown": False},
+    }
+    seconds = {"tests/a.py::test_quick": 0.2, "tests/b.py::test_long": 90.0}
+    seconds |= {"tests/g.py::test_one": 30.0, "tests/g.py::test_two": 40.0}
+    assert longest_first(queue, seconds) == [
+        "tests/b.py::test_long",
+        "@grouped",
+        "tests/c.py::test_unknown",  # 1 s when no file measured it
+        "tests/a.py::test_quick",
+    ]
+    measured = {test: s for path in DURATIONS for test, s in read_seconds(path).items()}
+    assert len(measured) >= 100 and min(measured.values()) > 0  # both files read
+    assert (
+        measured[
+            "tests/fuzz/test_fuzz_tools.py::test_every_tool_survives_schema_fuzzing_and_the_hostile_corpus"
+        ]
+        > 60
+    )

@@ -3,8 +3,6 @@ by the parity check, and served by the generated FastAPI/ONNX service like any o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -19,7 +17,7 @@ from mcp_server.ml.export.formats import export_pipeline, parity_sample, seriali
 from mcp_server.ml.export.onnx_parity import float32_view, onnx_feeds
 from mcp_server.ml.serving.generate import generate_serving
 from tests.export_support import fit, log_fitted
-from tests.support import uvicorn_service
+from tests.support import generated_pytest, uvicorn_service
 
 pytest.importorskip("skorch")
 pytestmark = pytest.mark.xdist_group("neural")
@@ -86,14 +84,7 @@ def test_the_fastapi_onnx_service_of_a_torch_run_passes_its_tests_and_answers_li
     done = generate_serving(Workspace(project), run_id, None, "onnx")
     assert done.parity is not None and done.parity.passed
     service = project / done.output_dir
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=service,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    tests = generated_pytest(service)
     assert tests.returncode == 0, tests.stdout[-3000:]
     rows = fitted.raw.iloc[len(fitted.train) :].head(40)
     records = [

@@ -20,6 +20,9 @@ CHEAP = {
     "cv_folds": 2,
     "time_budget_s": 60,
     "n_trials": 2,
+    # ml_generate_serving: "auto" converts to ONNX and checks parity first (about twice the
+    # cost of a joblib service); the field itself still gets the corpus like every other
+    "runtime": "joblib",
 }
 PATHLIKE = ("path", "dir", "dataset", "file")
 

@@ -18,7 +18,7 @@ import pytest
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
 from tests.series.support import write_sales
-from tests.support import ROOT, stdio_client, uvicorn_service
+from tests.support import ROOT, generated_pytest, stdio_client, uvicorn_service
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("forecast_serving")]
@@ -174,12 +174,5 @@ def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_na
             check=False,
         )
         assert checked.returncode == 0, (command, checked.stdout[-3000:])
-    own = subprocess.run(  # its own tests: the example answered, short history refused
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    own = generated_pytest(tmp_path)  # its own tests: the example answered, short history refused
     assert own.returncode == 0 and "3 passed" in own.stdout, own.stdout[-3000:]

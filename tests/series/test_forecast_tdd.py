@@ -16,6 +16,7 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tdd import phases as tdd
 from mcp_server.ml.tdd.builders import builders
 from tests.series.tdd_support import HORIZON, SERIES, TARGET, TIME, hostile_project
+from tests.support import generated_pytest
 
 RUFF = str(Path(sys.executable).parent / "ruff")
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,23 +130,7 @@ print(json.dumps({"rows": len(ahead), "series": int(ahead[pipeline.SERIES_ID].nu
 
 
 def _generated_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests/ml/test_ml_026.py",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *args,
-        ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return generated_pytest(project, "tests/ml/test_ml_026.py", *args)
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.image_support import digits_folder
-from tests.support import stdio_client, uvicorn_service
+from tests.support import generated_pytest, stdio_client, uvicorn_service
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -180,12 +180,5 @@ def test_the_generated_image_service_passes_ruff_and_its_own_tests_without_mcp_s
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert loaded.stdout.strip() == str(pipeline.predict([str(paths[0])])[0])
-    own = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=service,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    own = generated_pytest(service)
     assert own.returncode == 0 and "3 passed" in own.stdout, own.stdout[-3000:]

@@ -18,6 +18,7 @@ from mcp_server.ml.serving.fields import field_specs
 from tests.export_support import Fitted, fit, log_fitted
 from tests.support import (
     error_text,
+    generated_pytest,
     inprocess_client,
     structured,
     uvicorn_service,
@@ -88,14 +89,7 @@ async def test_the_generated_service_passes_its_tests_serves_the_predictions_and
     assert (result["parity"] is not None) == (runtime == "onnx")
     service = project / result["output_dir"]
     assert (service / "app" / ("model.onnx" if runtime == "onnx" else "model.joblib")).is_file()
-    generated_tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=service,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    generated_tests = generated_pytest(service)
     assert generated_tests.returncode == 0, generated_tests.stdout[-3000:]
     with uvicorn_service(service, "/ready", "--workers", "1") as base:
         assert httpx.get(f"{base}/metadata").json()["run_id"] == run_id

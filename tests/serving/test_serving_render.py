@@ -28,6 +28,7 @@ from mcp_server.ml.serving.service import (
     render_service,
 )
 from tests.export_support import fit
+from tests.support import generated_pytest
 
 RUFF = Path(sys.executable).parent / "ruff"
 HOSTILE_NAMES = [
@@ -101,14 +102,7 @@ def _check_generated_python(service: Path) -> None:
 
 
 def _run_generated_tests(service: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=service,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = generated_pytest(service)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "skipped" not in run.stdout
 
