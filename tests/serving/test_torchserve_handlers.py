@@ -1,0 +1,171 @@
+"""The TorchServe handlers generated for an image and a text network, with hostile labels and a
+hostile model name: the deployment rendered by the product (its `.mar` by the real
+torch-model-archiver), the handler ruff-clean under two configs, imported and initialised by
+TorchServe's own `Context` on the rendered folder, and its answers equal the fitted model's; bad
+bodies are refused with TorchServe's `PredictionException` and a 4xx code."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from mcp_server.ml.data.schema import Feature, Schema
+from tests.test_generated_code_style import PROJECT, _ruff_clean
+
+pytest.importorskip("ts")
+pytest.importorskip("tokenizers")
+pytestmark = pytest.mark.slow  # two tiny fits and two torch-model-archiver runs
+
+LABELS = ['"; import os; os.system("touch pwned") #', "ü\u202e{{ x }}{% if %}", "1"]
+NAME = 'net """ {{ model_name }} \\ ü'
+
+
+def _info(estimator: Any, column: str, kind: str) -> Any:
+    from sklearn.pipeline import Pipeline
+
+    from mcp_server.ml.serving.service import ModelInfo
+
+    schema = Schema("y", "multiclass", [Feature(column, kind, nullable=False)], {}, LABELS)
+    pipeline = Pipeline([("preprocess", "passthrough"), ("model", estimator)])
+    return ModelInfo(pipeline, schema, NAME, "run'{{0}}", {})
+
+
+def _deploy(info: Any, dest: Path) -> Any:
+    """The rendered deployment written to `dest`, its handler linted and imported, then
+    initialised by TorchServe's `Context` on that folder."""
+    from ts.context import Context
+
+    from mcp_server.ml.serving.torchserve import render_torchserve
+
+    for rel, content in render_torchserve(info, "archive").items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    _ruff_clean([dest / "handler.py"], [["--isolated"], PROJECT])
+    with zipfile.ZipFile(dest / "model_store/archive.mar") as archive:
+        assert archive.read("handler.py") == (dest / "handler.py").read_bytes()
+    spec = importlib.util.spec_from_file_location(f"handler_{dest.name}", dest / "handler.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    classes = [v for v in vars(module).values() if isinstance(v, type) and "Moai" in v.__name__]
+    handler = classes[0]()
+    manifest = {"model": {"serializedFile": "model.pt", "handler": "handler.py"}}
+    handler.initialize(
+        Context("archive", str(dest), manifest, 1, None, "0.12.0", model_yaml_config={})
+    )
+    return handler, module
+
+
+def _answers(handler: Any, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = handler.postprocess(
+        handler.inference(handler.preprocess(requests))
+    )
+    return answers
+
+
+def _png(pixels: Any) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_image_handler_answers_raw_multipart_and_base64_pngs_as_the_fitted_cnn(
+    tmp_path: Path,
+):
+    from sklearn.datasets import load_digits
+    from ts.utils.util import PredictionException
+
+    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
+
+    digits = load_digits(n_class=3)
+    pngs = [_png((image * 255 / 16).round().astype(np.uint8)) for image in digits.images[:36]]
+    model = ImageCNNClassifier(width=4, max_epochs=1, patience=1, image_size=12)
+    model.fit(pngs, digits.target[:36])
+    handler, module = _deploy(_info(model, "image", "image"), tmp_path / "image")
+    recipe = json.loads((tmp_path / "image/input.json").read_text(encoding="utf-8"))
+    assert recipe["labels"] == LABELS and recipe["image_size"] == 12 and recipe["color"] == "L"
+
+    sent = pngs[:6]
+    requests = [
+        {"body": sent[0]},  # the raw body, as TorchServe's image_classifier takes it
+        {"file": bytearray(sent[1])},  # a multipart field
+        {"body": {"image": base64.b64encode(sent[2]).decode()}},  # JSON
+        {"data": json.dumps({"image": base64.b64encode(sent[3]).decode()}).encode()},
+        {"data": base64.b64encode(sent[4]).decode()},
+        {"data": sent[5]},
+    ]
+    answers = _answers(handler, requests)
+    want = model.predict_proba(sent)
+    assert [a["prediction"] for a in answers] == [LABELS[c] for c in want.argmax(axis=1)]
+    got = np.array([[a["probabilities"][label] for label in LABELS] for a in answers])
+    assert np.abs(got - want).max() < 1e-6
+    for bad, code in [
+        ({"body": b"not an image"}, 400),
+        ({"body": _png(np.zeros((2, 2), np.uint8))[:30]}, 400),  # truncated
+        ({"body": {"image": "***"}}, 400),
+        ({"body": {"other": 1}}, 400),
+        ({"body": b"{not json"}, 400),
+    ]:
+        with pytest.raises(PredictionException) as refused:
+            handler.preprocess([bad])
+        assert refused.value.error_code == code, refused.value.message
+    handler.max_pixels = 16  # a 64-pixel image is over it: refused before decoding
+    with pytest.raises(PredictionException) as too_big:
+        handler.preprocess([{"body": pngs[0]}])
+    assert too_big.value.error_code == 413
+    assert module.answer(LABELS, np.array([0.5, 0.5, 0.0]))["prediction"] == LABELS[0]
+
+
+def test_the_text_handler_answers_one_text_and_a_list_as_the_fitted_transformer(tmp_path: Path):
+    import pandas as pd
+    from ts.utils.util import PredictionException
+
+    from mcp_server.ml.modeling.text_transformer import TextTransformerClassifier
+
+    words = ["refund my money", "the app crashes", "where is my parcel"]
+    texts = [f"{words[i % 3]} {'{{ x }}' if i % 2 else 'ü 🎉'} {i}" for i in range(30)]
+    codes = np.array([i % 3 for i in range(30)])
+    model = TextTransformerClassifier(
+        text_column="text",
+        vocab_size=100,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        dim_feedforward=16,
+        max_epochs=1,
+        max_length=8,
+    )
+    model.fit(pd.DataFrame({"text": texts}), codes)
+    handler, _ = _deploy(_info(model, "text", "text"), tmp_path / "text")
+    assert json.loads((tmp_path / "text/tokenizer.json").read_text(encoding="utf-8"))
+
+    sent = [texts[0], "a text longer than the maximum length of eight tokens, cut", ""]
+    answers = _answers(
+        handler,
+        [
+            {"body": sent[0].encode("utf-8")},
+            {"body": {"text": sent[1]}},
+            {"data": {"texts": [sent[2], None]}},
+            {"body": [sent[0]]},
+        ],
+    )
+    want = model.predict_proba(pd.DataFrame({"text": [*sent, ""]}))
+    flat = [answers[0], answers[1], *answers[2]["predictions"], *answers[3]["predictions"]]
+    got = np.array([[a["probabilities"][label] for label in LABELS] for a in flat])
+    assert np.abs(got - np.vstack([want, want[:1]])).max() < 1e-5
+    assert [a["prediction"] for a in flat] == [LABELS[c] for c in got.argmax(axis=1)]
+    for bad in ({"body": b"\xff\xfe"}, {"body": {"texts": []}}, {"body": {"other": "x"}}, {}):
+        with pytest.raises(PredictionException) as refused:
+            handler.preprocess([bad])
+        assert refused.value.error_code == 400
