@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import importlib.util
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -17,25 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mcp_server.ml.data.schema import Feature, Schema
 from tests.test_generated_code_style import PROJECT, _ruff_clean
+from tests.torchserve_support import LABELS, _png, network_info
 
 pytest.importorskip("ts")
 pytest.importorskip("tokenizers")
 pytestmark = pytest.mark.slow  # two tiny fits and two torch-model-archiver runs
-
-LABELS = ['"; import os; os.system("touch pwned") #', "ü\u202e{{ x }}{% if %}", "1"]
-NAME = 'net """ {{ model_name }} \\ ü'
-
-
-def _info(estimator: Any, column: str, kind: str) -> Any:
-    from sklearn.pipeline import Pipeline
-
-    from mcp_server.ml.serving.service import ModelInfo
-
-    schema = Schema("y", "multiclass", [Feature(column, kind, nullable=False)], {}, LABELS)
-    pipeline = Pipeline([("preprocess", "passthrough"), ("model", estimator)])
-    return ModelInfo(pipeline, schema, NAME, "run'{{0}}", {})
 
 
 def _deploy(info: Any, dest: Path) -> Any:
@@ -72,27 +58,14 @@ def _answers(handler: Any, requests: list[dict[str, Any]]) -> list[dict[str, Any
     return answers
 
 
-def _png(pixels: Any) -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.fromarray(pixels).save(out, format="PNG")
-    return out.getvalue()
-
-
 def test_the_image_handler_answers_raw_multipart_and_base64_pngs_as_the_fitted_cnn(
     tmp_path: Path,
 ):
-    from sklearn.datasets import load_digits
     from ts.utils.util import PredictionException
 
-    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
-
-    digits = load_digits(n_class=3)
-    pngs = [_png((image * 255 / 16).round().astype(np.uint8)) for image in digits.images[:36]]
-    model = ImageCNNClassifier(width=4, max_epochs=1, patience=1, image_size=12)
-    model.fit(pngs, digits.target[:36])
-    handler, module = _deploy(_info(model, "image", "image"), tmp_path / "image")
+    info, pngs = network_info("image")
+    model = info.pipeline.steps[-1][1]
+    handler, module = _deploy(info, tmp_path / "image")
     recipe = json.loads((tmp_path / "image/input.json").read_text(encoding="utf-8"))
     assert recipe["labels"] == LABELS and recipe["image_size"] == 12 and recipe["color"] == "L"
 
@@ -131,23 +104,9 @@ def test_the_text_handler_answers_one_text_and_a_list_as_the_fitted_transformer(
     import pandas as pd
     from ts.utils.util import PredictionException
 
-    from mcp_server.ml.modeling.text_transformer import TextTransformerClassifier
-
-    words = ["refund my money", "the app crashes", "where is my parcel"]
-    texts = [f"{words[i % 3]} {'{{ x }}' if i % 2 else 'ü 🎉'} {i}" for i in range(30)]
-    codes = np.array([i % 3 for i in range(30)])
-    model = TextTransformerClassifier(
-        text_column="text",
-        vocab_size=100,
-        d_model=16,
-        n_heads=2,
-        n_layers=1,
-        dim_feedforward=16,
-        max_epochs=1,
-        max_length=8,
-    )
-    model.fit(pd.DataFrame({"text": texts}), codes)
-    handler, _ = _deploy(_info(model, "text", "text"), tmp_path / "text")
+    info, texts = network_info("text")
+    model = info.pipeline.steps[-1][1]
+    handler, _ = _deploy(info, tmp_path / "text")
     assert json.loads((tmp_path / "text/tokenizer.json").read_text(encoding="utf-8"))
 
     sent = [texts[0], "a text longer than the maximum length of eight tokens, cut", ""]
@@ -160,11 +119,12 @@ def test_the_text_handler_answers_one_text_and_a_list_as_the_fitted_transformer(
             {"body": [sent[0]]},
         ],
     )
-    want = model.predict_proba(pd.DataFrame({"text": [*sent, ""]}))
+    frame = pd.DataFrame({"text": [*sent, "", sent[0]]})
+    want = model.predict_proba(frame)
     flat = [answers[0], answers[1], *answers[2]["predictions"], *answers[3]["predictions"]]
     got = np.array([[a["probabilities"][label] for label in LABELS] for a in flat])
-    assert np.abs(got - np.vstack([want, want[:1]])).max() < 1e-5
-    assert [a["prediction"] for a in flat] == [LABELS[c] for c in got.argmax(axis=1)]
+    assert np.abs(got - want).max() < 1e-5
+    assert [a["prediction"] for a in flat] == [LABELS[int(c)] for c in model.predict(frame)]
     for bad in ({"body": b"\xff\xfe"}, {"body": {"texts": []}}, {"body": {"other": "x"}}, {}):
         with pytest.raises(PredictionException) as refused:
             handler.preprocess([bad])
