@@ -117,9 +117,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         runtime: Annotated[
             Literal["auto", "onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="auto: onnx if it converts exactly, else joblib (says why); "
-                f"torchserve: .mar of {_names('torchserve')}; "
-                f"tfserving: SavedModel of {_names('tfserving')}"
+                description="auto: onnx if exact, else joblib; "
+                f"torchserve .mar: {_names('torchserve')}; "
+                f"tfserving SavedModel: {_names('tfserving')}"
             ),
         ] = "auto",
         overwrite: Annotated[
