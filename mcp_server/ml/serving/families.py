@@ -29,15 +29,11 @@ def served_spec(estimator: Any, runtime: str) -> EstimatorSpec:
             return spec
     families = ", ".join(spec.name for spec in specs)
     served = f"family (model {families})" if len(specs) == 1 else f"families (models {families})"
-    instead = (
-        "runtime='joblib' (it tokenizes as training did)"
-        if hasattr(estimator, "text_column")
-        else "runtime='onnx' (any model)"
-    )
-    raise MoaiMlError(
-        f"runtime {runtime!r} serves the {specs[0].label} {served}; this run's model is {name}. "
-        f"Use {instead} instead"
-    )
+    label = specs[0].label
+    refusal = f"runtime {runtime!r} serves the {label} {served}; this run's model is {name}"
+    if hasattr(estimator, "text_column"):  # its ONNX file takes token ids, not text
+        raise MoaiMlError(f"{refusal}. Use runtime='joblib' (it tokenizes as training did) instead")
+    raise MoaiMlError(f"{refusal}. Use runtime='onnx' (any model) instead")
 
 
 def check_runtime(pipeline: Any, schema: Schema, runtime: str) -> None:
