@@ -319,7 +319,12 @@ def test_the_cycle_of_moai_format_specs_with_acceptance_scenarios_is_ruff_clean(
     _ruff_clean(generated, [["--isolated"], PROJECT])
 
 
-def test_the_torchserve_handler_is_ruff_clean(tmp_path: Path):
+def test_the_torchserve_handlers_are_ruff_clean(tmp_path: Path):
     # Rendered alone: the whole deployment needs torch (tests/serving/test_torchserve.py runs it).
-    handler = render("torchserve/handler.py.j2", {"model_name": 'mlp "odd" ü', "run_id": "f" * 32})
-    _ruff_clean(_write({"handler.py": handler}, tmp_path), [["--isolated"], PROJECT])
+    files = {
+        f"{kind}.py": render(
+            f"torchserve/{kind}.py.j2", {"model_name": 'mlp "odd" ü', "run_id": "f" * 32}
+        )
+        for kind in ("handler", "handler_image", "handler_text")
+    }
+    _ruff_clean(_write(files, tmp_path), [["--isolated"], PROJECT])

@@ -97,6 +97,11 @@ SERVING = Capability(
 )
 
 
+def _names(runtime: str) -> str:
+    """The families a dedicated runtime serves, as the registry lists them."""
+    return "/".join(spec.name for spec in catalog.served_by(runtime))
+
+
 def register(server: MCPServer, workspace: Workspace) -> None:
     @server.tool(annotations=WRITES_FILES, title="Generate a FastAPI prediction service")
     async def ml_generate_serving(
@@ -112,9 +117,9 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         runtime: Annotated[
             Literal["auto", "onnx", "joblib", "torchserve", "tfserving"],
             Field(
-                description="auto: onnx if it converts exactly, else joblib (says why); "
-                f"torchserve: .mar of {catalog.served_by('torchserve').name}; "
-                f"tfserving: SavedModel of {catalog.served_by('tfserving').name}"
+                description="auto: onnx if exact, else joblib; "
+                f"torchserve .mar: {_names('torchserve')}; "
+                f"tfserving SavedModel: {_names('tfserving')}"
             ),
         ] = "auto",
         overwrite: Annotated[
@@ -133,10 +138,11 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         a person edited are never overwritten unless overwrite=true. Then run test_command. A run
         that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
         (recorded on the run and in the service's /metadata). runtime="torchserve" (PyTorch network
-        runs) writes a BaseHandler, config.properties and the .mar built by torch-model-archiver;
-        runtime="tfserving" (Keras network runs) a SavedModel under <name>/1/, models.config and a
-        README with the docker command. A time-series run (runtime joblib) gets POST /forecast
-        instead: the recent history of each series in, every series' next horizon steps with
-        lower/upper out (422 for off-frequency, repeated or too-short history)."""
+        runs: table, image upload or text) writes a BaseHandler, config.properties and the .mar
+        built by torch-model-archiver; runtime="tfserving" (Keras network runs) a SavedModel under
+        <name>/1/, models.config and a README with the docker command. A time-series run (runtime
+        joblib) gets POST /forecast instead: the recent history of each series in, every series'
+        next horizon steps with lower/upper out (422 for off-frequency, repeated or too-short
+        history)."""
         args = ServingArgs(run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates)
         return await drive(SERVING, workspace, args, ctx)

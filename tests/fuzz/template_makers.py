@@ -30,6 +30,18 @@ def render_neural(runtime: str, model: str) -> Callable[[], None]:
     return make
 
 
+def render_network(kind: str) -> Callable[[], None]:
+    """TorchServe's deployment of a tiny image CNN or text Transformer (hostile labels)."""
+
+    def make() -> None:
+        from mcp_server.ml.serving import torchserve
+        from tests.torchserve_support import network_info
+
+        torchserve.render_torchserve(network_info(kind)[0], "archive")
+
+    return make
+
+
 def render_tdd(tmp: Path, series: bool, images: bool = False) -> list[Callable[[], None]]:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd import phases

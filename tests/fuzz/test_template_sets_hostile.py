@@ -36,6 +36,7 @@ from mcp_server.files.template_sets import TemplateSet
 from tests.fuzz.template_makers import (
     render_dvc,
     render_feast,
+    render_network,
     render_neural,
     render_serving,
     render_tdd,
@@ -215,7 +216,11 @@ def run_all(out: Path) -> None:
 
 SETS: dict[str, Callable[[Path], list[Callable[[], None]]]] = {
     "serving": lambda tmp: [render_serving],
-    "torchserve": lambda tmp: [render_neural("torchserve", "torch_mlp")],
+    "torchserve": lambda tmp: [
+        render_neural("torchserve", "torch_mlp"),
+        render_network("image"),
+        render_network("text"),
+    ],
     "tfserving": lambda tmp: [render_neural("tfserving", "keras_mlp")],
     "tdd": lambda tmp: render_tdd(tmp, series=False),
     "tdd_series": lambda tmp: render_tdd(tmp, series=True),

@@ -33,10 +33,14 @@ def test_the_first_choice_is_a_fast_linear_model_for_small_tables_and_one_family
     assert len(large) == 1 and REGISTRY[large.pop()].first_choice == "large"
 
 
-def test_each_dedicated_serving_runtime_serves_exactly_one_named_family():
+def test_each_dedicated_serving_runtime_serves_the_named_families_of_one_library():
     for runtime in ("torchserve", "tfserving"):
-        spec = catalog.served_by(runtime)
-        assert spec.label and spec.name in REGISTRY
+        specs = catalog.served_by(runtime)
+        assert specs and all(s.name in REGISTRY for s in specs)
+        assert len({s.label for s in specs}) == 1 and specs[0].label
+    torch_families = catalog.served_by("torchserve")
+    assert {s.data_kinds for s in torch_families} == {("table",), ("images",)}
+    assert any(s.takes_text for s in torch_families)
 
 
 def test_tool_descriptions_name_the_registry_families():
@@ -48,6 +52,6 @@ def test_tool_descriptions_name_the_registry_families():
     model = tools["ml_train"]["properties"]["model"]["description"]
     assert all(name in model for name in REGISTRY)
     runtime = tools["ml_generate_serving"]["properties"]["runtime"]["description"]
-    assert catalog.served_by("torchserve").name in runtime
+    assert all(s.name in runtime for s in catalog.served_by("torchserve"))
     space = str(tools["ml_tune"]["properties"]["search_space"])
     assert catalog.space_example() in space.replace("\\", "")

@@ -1,6 +1,6 @@
-"""TorchServe and TF Serving each take one model family, and numbers and categories only: the
-refusals,
-word for word, before anything is built."""
+"""TorchServe takes the PyTorch networks the registry gives it (table, image, text), TF Serving
+the Keras one; a table network numbers and categories only: the refusals, word for word, before
+anything is built."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ def _pipeline(estimator: object) -> Pipeline:
     [
         (
             "torchserve",
-            "runtime 'torchserve' serves the PyTorch family (model torch_mlp); this run's model "
-            "is LogisticRegression. Use runtime='onnx' (any model) instead",
+            "runtime 'torchserve' serves the PyTorch families (models torch_mlp, image_cnn, "
+            "text_transformer); this run's model is LogisticRegression. Use runtime='onnx' (any "
+            "model) instead",
         ),
         (
             "tfserving",
@@ -75,3 +76,23 @@ def test_a_keras_run_with_a_date_column_is_refused_by_tf_serving():
         "the SavedModel takes numbers and categories only; retrain with drop=['datetime_col'] "
         "(ml_train), or pass runtime='joblib'"
     )
+
+
+def test_torchserve_takes_the_cnn_and_the_transformer_and_refuses_the_pretrained_text_model():
+    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
+    from mcp_server.ml.modeling.text_transformer import TextTransformerClassifier
+
+    # a text network reads its own text column; the CNN its image column
+    check_runtime(_pipeline(TextTransformerClassifier()), _schema("text", "numeric"), "torchserve")
+    check_runtime(_pipeline(ImageCNNClassifier()), _schema("image"), "torchserve")
+    pretrained = pytest.importorskip("mcp_server.ml.modeling.text_pretrained")
+    with pytest.raises(MoaiMlError) as refused:
+        check_runtime(
+            _pipeline(pretrained.PretrainedTextClassifier()), _schema("text"), "torchserve"
+        )
+    message = str(refused.value)
+    assert message.endswith(
+        "this run's model is PretrainedTextClassifier. Use runtime='joblib' (it tokenizes as "
+        "training did) instead"
+    )
+    assert "\n" not in message

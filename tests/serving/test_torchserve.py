@@ -4,17 +4,11 @@ default token authorization, answering like the joblib model on the holdout."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +16,8 @@ import numpy as np
 import pytest
 
 from tests.export_support import fit, log_fitted
-from tests.support import free_port, inprocess_client, structured
+from tests.support import inprocess_client, structured
+from tests.torchserve_support import torchserve, wait_ready
 
 pytest.importorskip("ts")
 pytestmark = [
@@ -31,73 +26,6 @@ pytestmark = [
     pytest.mark.external,  # TorchServe (Java)
     pytest.mark.xdist_group("torchserve"),
 ]
-TORCHSERVE = Path(sys.executable).parent / "torchserve"
-
-
-@contextlib.contextmanager
-def torchserve(folder: Path) -> Iterator[dict[str, str]]:
-    """TorchServe in the foreground on free loopback ports, its own temp dir; stopped after."""
-    ports = {"inference": free_port(), "management": free_port(), "metrics": free_port()}
-    config = (folder / "config.properties").read_text()
-    for api, port in ports.items():
-        config = re.sub(
-            rf"^{api}_address=.*$", f"{api}_address=http://127.0.0.1:{port}", config, flags=re.M
-        )
-    (folder / "config.properties").write_text(config)
-    (folder / "tmp").mkdir()
-    env = {
-        **os.environ,
-        "TMPDIR": str(folder / "tmp"),
-        "TEMP": str(folder / "tmp"),
-    }  # its pid file lives there
-    cmd = [
-        str(TORCHSERVE),
-        "--start",
-        "--foreground",
-        "--ts-config",
-        "config.properties",
-        "--model-store",
-        "model_store",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=folder,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        yield {api: f"http://127.0.0.1:{port}" for api, port in ports.items()}
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)  # the python launcher, java and its workers
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def wait_ready(
-    urls: dict[str, str], folder: Path, name: str, timeout: float = 240.0
-) -> dict[str, str]:
-    """The keys TorchServe wrote, once the model's worker is READY (asked with the management
-    key)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        keys_file = folder / "key_file.json"
-        if keys_file.is_file():
-            with contextlib.suppress(ValueError, KeyError, httpx.HTTPError):
-                keys = {
-                    api: entry["key"] for api, entry in json.loads(keys_file.read_text()).items()
-                }
-                auth = {"Authorization": f"Bearer {keys['management']}"}
-                reply = httpx.get(f"{urls['management']}/models/{name}", headers=auth, timeout=5)
-                if reply.status_code == 200 and reply.json()[0]["workers"][0]["status"] == "READY":
-                    return keys
-        time.sleep(1)
-    raise TimeoutError(f"the model {name} was not READY in TorchServe within {timeout} s")
 
 
 async def test_torchserve_serves_the_archive_with_token_auth_and_answers_like_the_joblib_model(

@@ -41,7 +41,8 @@ def test_serving_an_image_run_on_onnx_is_refused_by_its_kinds_routes_before_its_
     run = get_store(workspace).record(
         RunRecord(experiment="e", run_name="b", kind="train", tags={tags.DATA_KIND: "images"})
     )
-    with pytest.raises(MoaiMlError, match=r"runtime 'onnx' is not .*; pass runtime= one of joblib"):
+    one_of = r"pass runtime= one of joblib, torchserve"
+    with pytest.raises(MoaiMlError, match=rf"runtime 'onnx' is not .*; {one_of}"):
         generate_serving(workspace, run, None, "onnx")
-    with pytest.raises(MoaiMlError, match=r"'torchserve' is not .*; pass runtime= one of joblib"):
-        generate_serving(workspace, run, None, "torchserve")
+    with pytest.raises(MoaiMlError, match=rf"'tfserving' is not .*; {one_of}"):
+        generate_serving(workspace, run, None, "tfserving")

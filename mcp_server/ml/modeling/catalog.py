@@ -110,14 +110,13 @@ def extras_of(names: list[str]) -> str:
     return ",".join(sorted({REGISTRY[n].extra or "" for n in names if n in REGISTRY} - {""}))
 
 
-def served_by(runtime: str) -> EstimatorSpec:
-    """The one family a dedicated serving runtime (TorchServe, TF Serving) serves."""
-    found = [s for s in REGISTRY.values() if runtime in s.runtimes]
-    if len(found) != 1:
-        raise MoaiMlError(
-            f"runtime {runtime!r} serves no single model family; pass runtime='joblib' instead"
-        )
-    return found[0]
+def served_by(runtime: str) -> tuple[EstimatorSpec, ...]:
+    """The families a dedicated serving runtime (TorchServe, TF Serving) serves, in registry
+    order (the table family first)."""
+    found = tuple(s for s in REGISTRY.values() if runtime in s.runtimes)
+    if not found:
+        raise MoaiMlError(f"runtime {runtime!r} serves no model family; pass runtime='joblib'")
+    return found
 
 
 def trusted_skops_types() -> tuple[str, ...]:

@@ -63,7 +63,9 @@ class EstimatorSpec:
     auto_search: bool = False  # searched by `ml_tune` when the caller names no model
     portfolio: tuple[dict[str, Any], ...] = ()  # configurations `strategy=auto` tries first
     early_stop: str | None = None  # one of EARLY_STOPS: how a search's folds stop it early
-    runtimes: tuple[str, ...] = ()  # serving runtimes that serve this family and no other
+    # dedicated serving runtimes (TorchServe, TF Serving) that serve this family: such a runtime
+    # serves the families that name it and no other (`catalog.served_by`)
+    runtimes: tuple[str, ...] = ()
     label: str = ""  # its name in messages, when it has runtimes of its own ("PyTorch")
     # its Dask estimators ("module:Class"): it trains on a cluster (`fitting/cluster_train`)
     dask_classifier: str | None = None
@@ -170,10 +172,13 @@ _PRETRAINED_IMAGE_SPACE = {
 }
 
 
-def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
+def image_spec(
+    name: str, target: str, library: str, cost: int, runtimes: tuple[str, ...] = ()
+) -> EstimatorSpec:
     """An image family over the image files: a network trained from scratch (`library` torch,
     or keras on the torch backend, compared only when named) or a `transformers` backbone. ONNX:
-    a torch network alone; the Keras network has no ONNX route with a parity proof (joblib)."""
+    a torch network alone; the Keras network has no ONNX route with a parity proof (joblib).
+    `runtimes`: the dedicated runtimes that serve it too (TorchServe: the scripted network)."""
     scratch = library in ("torch", "keras")
     return EstimatorSpec(
         name,
@@ -188,6 +193,8 @@ def image_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec
         requires=(*dict.fromkeys(("torch", library)), "PIL"),
         in_defaults=library == "torch",
         data_kinds=("images",),
+        runtimes=runtimes,
+        label="PyTorch" if runtimes else "",
     )
 
 
@@ -206,10 +213,13 @@ _PRETRAINED_TEXT_SPACE = {
 }
 
 
-def text_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
+def text_spec(
+    name: str, target: str, library: str, cost: int, runtimes: tuple[str, ...] = ()
+) -> EstimatorSpec:
     """A text family: a torch network over one free-text column of a table, its own tokenizer
     (`library`: `tokenizers` trained on the training split, or a `transformers` checkpoint's),
-    compared only when named (a fit takes minutes on a CPU, where TF-IDF takes seconds)."""
+    compared only when named (a fit takes minutes on a CPU, where TF-IDF takes seconds).
+    `runtimes`: the dedicated runtimes that serve it too (TorchServe: network and tokenizer)."""
     scratch = library == "tokenizers"
     return EstimatorSpec(
         name,
@@ -226,4 +236,6 @@ def text_spec(name: str, target: str, library: str, cost: int) -> EstimatorSpec:
         # measured: bench/text.py, 2,400 tickets in 60 s on a shared 2-core machine; a pretrained
         # checkpoint: a BERT-base-sized guess (tiny local checkpoints are far faster)
         seconds_per_row=0.025 if scratch else 0.5,
+        runtimes=runtimes,
+        label="PyTorch" if runtimes else "",
     )

@@ -14,11 +14,18 @@ DEEP_LEARNING = [
     neural_spec("keras_mlp", "keras_mlp", "KerasMLP", "keras", "tfserving", "Keras"),
     # Images (`kinds/images.py`): files pass through; transfer learning needs params["checkpoint"];
     # the Keras CNN (image_cnn's twin) is compared only when named.
-    image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13),
+    # TorchServe serves the PyTorch networks that script whole: the MLP, the CNN, the Transformer.
+    image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13, ("torchserve",)),
     image_spec("keras_cnn", "keras_cnn:KerasCNNClassifier", "keras", 13),
     image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
     # Free text: a table's text column as raw strings (not TF-IDF), each family its own tokenizer.
-    text_spec("text_transformer", "text_transformer:TextTransformerClassifier", "tokenizers", 15),
+    text_spec(
+        "text_transformer",
+        "text_transformer:TextTransformerClassifier",
+        "tokenizers",
+        15,
+        ("torchserve",),
+    ),
     text_spec("text_pretrained", "text_pretrained:PretrainedTextClassifier", "transformers", 16),
 ]
 

@@ -1,6 +1,7 @@
-"""TorchServe deployment of a torch-MLP run (`ml_generate_serving runtime="torchserve"`).
+"""TorchServe deployment of a PyTorch network run (`ml_generate_serving runtime="torchserve"`).
 
-Files from `templates/torchserve/` (its manifest lists them): a `BaseHandler` subclass that
+A table network (torch MLP) here; an image or text network in `torchserve_networks`. Files from
+`templates/torchserve/` (its manifest lists them): a `BaseHandler` subclass that
 applies the run's own fitted preprocessing, then the network as TorchScript; config.properties
 (127.0.0.1, token authorization as TorchServe defaults); and the `.mar` archive, built by the
 real `torch-model-archiver` from exactly those files. TorchServe is in limited maintenance: the
@@ -11,15 +12,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import io
-import shutil
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.serving.families import check_runtime
+from mcp_server.ml.serving.torchserve_archive import build_archive
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -27,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS", "render_torchserve", "torchscript_bytes"]
 ENDPOINTS = ["POST /predictions/{name}", "GET /ping", "GET /models/{name} (management)"]
-ARCHIVE_FILES = ("model.pt", "handler.py", "preprocess.joblib", "features.json")
+TABLE_FILES = ("preprocess.joblib", "features.json")  # a table network's files beside model.pt
 VERSIONS = ("torch", "scikit-learn", "scipy", "pandas", "numpy", "joblib")
 
 
@@ -54,60 +50,18 @@ def _feature_table(schema: Schema) -> dict[str, Any]:
     return {"task": schema.task, "classes": list(schema.classes), "features": rows}
 
 
-def _archiver() -> str:
-    beside = Path(sys.executable).parent / "torch-model-archiver"
-    found = str(beside) if beside.is_file() else shutil.which("torch-model-archiver")
-    if not found:
-        raise MoaiMlError("torch-model-archiver is not installed; pip install 'moai-domain-ml[dl]'")
-    return found
-
-
-def build_archive(files: dict[str, bytes | str], name: str) -> bytes:
-    """Run the real torch-model-archiver on the generated files; the `.mar` bytes."""
-    with tempfile.TemporaryDirectory(prefix="moai-mar-") as tmp:
-        folder = Path(tmp)
-        for rel in ARCHIVE_FILES:
-            content = files[rel]
-            (folder / rel).write_bytes(
-                content.encode("utf-8") if isinstance(content, str) else content
-            )
-        (folder / "store").mkdir()
-        cmd = [
-            _archiver(),
-            "--model-name",
-            name,
-            "--version",
-            "1.0",
-            "--serialized-file",
-            "model.pt",
-            "--handler",
-            "handler.py",
-            "--extra-files",
-            "preprocess.joblib,features.json",
-            "--export-path",
-            "store",
-            "--force",
-        ]
-        done = subprocess.run(
-            cmd, cwd=folder, capture_output=True, text=True, timeout=300, check=False
-        )
-        archive = folder / "store" / f"{name}.mar"
-        if done.returncode != 0 or not archive.is_file():
-            raise MoaiMlError(
-                f"torch-model-archiver failed ({(done.stderr or done.stdout).strip()[-500:]}); "
-                "reinstall it (pip install 'moai-domain-ml[dl]') or pass runtime='joblib'"
-            )
-        return archive.read_bytes()
-
-
 def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | str]:
     """Every file of the deployment, relative to its folder, the `.mar` included."""
     import joblib
 
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.serving.fields import example_record
+    from mcp_server.ml.serving.torchserve_networks import network_kind, render_network
 
     check_runtime(info.pipeline, info.schema, "torchserve")
+    kind = network_kind(info.pipeline.steps[-1][1])
+    if kind is not None:
+        return render_network(info, archive_name, kind)
     preprocess = io.BytesIO()
     joblib.dump(info.pipeline.steps[0][1], preprocess)
     context = {
@@ -124,6 +78,6 @@ def render_torchserve(info: ModelInfo, archive_name: str) -> dict[str, bytes | s
     files[templates.path("network", context)] = torchscript_bytes(info.pipeline.steps[-1][1])
     files[templates.path("preprocess", context)] = preprocess.getvalue()
     files[templates.path("archive", {"model_name": archive_name})] = build_archive(
-        files, archive_name
+        files, archive_name, TABLE_FILES
     )
     return files

@@ -63,7 +63,8 @@ class ImageFolderKind:
     name = IMAGES
     routes = Routes(
         export_formats=("joblib", "pickle", "onnx"),
-        serving_runtimes=("joblib",),  # an upload service (`serving.images`)
+        # an upload service (`serving.images`), or TorchServe's handler for the PyTorch CNN
+        serving_runtimes=("joblib", "torchserve"),
         tdd_templates="tdd_images",  # its own tests: label set, raw files and bytes in
     )
 
