@@ -1,8 +1,9 @@
 """The Keras CNN image family (`keras_cnn`): trained from scratch on digits PNGs it predicts unseen
 digits well above chance; one seed gives one model on the CPU; its augmentation, input size and
 normalisation travel with the pickle, so a reloaded joblib export in a fresh interpreter answers a
-raw PNG path and raw bytes as the fitted model does; and through the tools over stdio it trains,
-evaluates, exports (ONNX refused naming joblib) and its generated service answers an upload."""
+raw PNG path and raw bytes as the fitted model does; its ONNX file takes image_cnn's pixels and
+matches the model on every holdout image; and through the tools over stdio it trains, evaluates,
+exports (ONNX proven on every image of its folder) and its generated service answers an upload."""
 
 from __future__ import annotations
 
@@ -16,13 +17,22 @@ from typing import Any
 import httpx
 import joblib
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
 
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.kinds.images import ImageFolderKind
+from mcp_server.ml.export.formats import export_pipeline
+from mcp_server.ml.export.onnx_parity import TOLERANCE
+from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.image_io import load_tensor
 from mcp_server.ml.modeling.keras_cnn import KerasCNNClassifier
+from mcp_server.ml.modeling.preprocess import build_pipeline
+from mcp_server.ml.tracking import tags
 from tests.image_support import digits_folder
 from tests.support import ROOT, stdio_client, uvicorn_service
-from tests.train_support import call, call_error
+from tests.train_support import call
 
 # module fixtures: built once, on one worker
 pytestmark = pytest.mark.xdist_group("keras_cnn")
@@ -39,6 +49,18 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any, Any
     order = frame.groupby("label").cumcount()
     train, test = frame[order < TRAIN_PER_CLASS], frame[order >= TRAIN_PER_CLASS]
     return train[["path"]], train["label"].to_numpy(), test[["path"]], test["label"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
+    """A Keras CNN pipeline trained 2 epochs on 8 digits a class, the schema, the 40 unseen ones."""
+    folder = digits_folder(tmp_path_factory.mktemp("tiny") / "digits", per_class=12)
+    data = prepare(folder, "label")
+    seen = (data.X.groupby(data.y).cumcount() < 8).to_numpy()
+    pipeline = build_pipeline(data.schema, "keras_cnn", {"max_epochs": 2, "width": 8}, 0)
+    pipeline.fit(data.X[seen], data.y[seen])
+    holdout = ImageFolderKind().read(folder)[~seen].reset_index(drop=True)
+    return pipeline, data.schema, holdout
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +144,12 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
         run_id = trained["run_id"]
         evaluated = await call(client, "ml_evaluate", run_id=run_id)
         assert evaluated["metrics"]["accuracy"] == trained["metrics"]["accuracy"]
-        refused = await call_error(client, "ml_export", run_id=run_id, format="onnx")
+        onnx_file = await call(client, "ml_export", run_id=run_id, format="onnx")
         exported = await call(client, "ml_export", run_id=run_id, format="joblib")
         served = await call(client, "ml_generate_serving", run_id=run_id)
-    assert "no ONNX route" in refused and "format='joblib'" in refused and "\n" not in refused
+    parity = onnx_file["parity"]  # on every image of the run's folder: 120
+    assert parity["passed"] and parity["rows"] == 120 and parity["label_agreement"] == 1.0
+    assert (project / onnx_file["path"]).is_file()
     model = joblib.load(project / str(exported["path"]))
     png = sorted((digits / "7").glob("*.png"))[0]
     want = model.predict_proba([png.read_bytes()])[0]
@@ -140,6 +164,29 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
         assert answer["prediction"] == model.predict([str(png)])[0]
         got = [answer["probabilities"][str(c)] for c in model.classes_]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_onnx_export_takes_image_cnn_s_pixels_and_matches_the_model_on_every_holdout_image(
+    tiny: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    pipeline, schema, holdout = tiny
+    done = export_pipeline(
+        Workspace(tmp_path), "r", pipeline, schema, "keras_cnn", "onnx", holdout, "images"
+    )
+    assert done.parity is not None and done.parity.passed and done.parity.rows == len(holdout)
+    assert done.parity.label_agreement == 1.0 and done.parity.max_abs_diff <= TOLERANCE
+    model = onnx.load(done.path)
+    assert [i.name for i in model.graph.input] == ["pixels"]
+    stated = {p.key: p.value for p in model.metadata_props}[tags.ONNX_IMAGE_PREPROCESSING]
+    assert "resize to 16x16" in stated and "mode L" in stated
+    session = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"])
+    paths = holdout["path"].tolist()
+    labels, proba = session.run(None, {"pixels": load_tensor(paths, 16, "L").numpy()})
+    expected = pipeline.predict_proba(holdout[["path"]])
+    assert np.abs(proba - expected).max() <= TOLERANCE  # the augmentation is off in the graph
+    codes = pipeline.predict(holdout[["path"]])
+    assert [str(label) for label in labels] == [str(schema.classes[c]) for c in codes]
 
 
 def test_the_keras_cnn_tunes_learning_rate_epochs_and_augmentation_like_image_cnn() -> None:

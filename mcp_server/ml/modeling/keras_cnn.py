@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
 from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, validation_split
 from mcp_server.ml.modeling.image_io import (
@@ -84,6 +85,22 @@ def build_network(
     layers += [*_block(4 * w), keras.layers.GlobalAveragePooling2D()]
     layers += [keras.layers.Dropout(float(est.dropout)), keras.layers.Dense(n_classes)]
     return keras.Sequential(layers)
+
+
+def _channels_first(model: Any) -> Any:
+    """`model` (N x S x S x C, Keras' layout) as a torch module taking N x C x S x S in inference
+    mode: what `image_cnn.SmallCNN` takes, so the ONNX route of image_cnn exports it unchanged."""
+    from torch import nn
+
+    class ChannelsFirst(nn.Module):
+        def __init__(self, network: Any) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, pixels: Any) -> Any:
+            return self.network(pixels.permute(0, 2, 3, 1), training=False)
+
+    return ChannelsFirst(model).eval()
 
 
 class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -177,7 +194,6 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _logits(self, X: Any) -> Any:
         import keras
         import torch
-        from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "model_")
         pixels = _channels_last(load_tensor(X, self.image_size_, self.color_))
@@ -195,6 +211,12 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> Any:
         return self.classes_[np.argmax(self._logits(X), axis=1)]
+
+    def image_module(self) -> Any:
+        """The fitted network as a torch module (Keras' torch backend) with image_cnn's contract:
+        N x C x S x S pixels in [0, 1] -> class logits; augmentation off (`training=False`)."""
+        check_is_fitted(self, "model_")
+        return _channels_first(self.model_)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
