@@ -22,19 +22,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, validation_split
-from mcp_server.ml.modeling.image_io import (
-    as_items,
-    colour_mode,
-    load_tensor,
-    open_image,
-    to_tensor,
-    typical_size,
-)
+from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, prepared_images
+from mcp_server.ml.modeling.image_io import load_tensor
 
 # keras_mlp sets the Keras backend (torch) before keras is imported anywhere in this process
 from mcp_server.ml.modeling.keras_mlp import _keras_model, keras_bytes
-from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
+from mcp_server.ml.modeling.neural import deterministic, softmax
 
 __all__ = ["KerasCNNClassifier"]
 
@@ -143,14 +136,10 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Any, y: Any) -> KerasCNNClassifier:
         self._validate_params()
-        self.classes_, codes = _class_codes(y)
-        images = [open_image(item) for item in as_items(X)]
-        self.color_ = colour_mode(images) if self.color == "auto" else self.color
-        self.image_size_ = int(self.image_size or typical_size(images))
-        pixels = _channels_last(to_tensor(images, self.image_size_, self.color_))
-        del images
+        tensor, codes, (train, valid) = prepared_images(self, X, y)
+        pixels = _channels_last(tensor)
+        del tensor
         seed = int(self.random_state or 0)
-        train, valid = validation_split(codes, self.validation_fraction, seed)
         mean = pixels[train].mean(axis=(0, 1, 2))
         variance = np.maximum(pixels[train].var(axis=(0, 1, 2)), 1e-6)
         with deterministic(seed, self.n_threads), warnings.catch_warnings():
