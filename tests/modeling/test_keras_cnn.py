@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.kinds.images import ImageFolderKind
 from mcp_server.ml.export.formats import export_pipeline
@@ -29,6 +31,9 @@ from mcp_server.ml.modeling.dataset import prepare
 from mcp_server.ml.modeling.image_io import load_tensor
 from mcp_server.ml.modeling.keras_cnn import KerasCNNClassifier
 from mcp_server.ml.modeling.preprocess import build_pipeline
+from mcp_server.ml.serving.service import ModelInfo
+from mcp_server.ml.serving.tfserving import SCRIPT
+from mcp_server.ml.serving.tfserving_images import image_request, keras_cnn, render_image_tfserving
 from mcp_server.ml.tracking import tags
 from tests.image_support import digits_folder
 from tests.support import ROOT, stdio_client, uvicorn_service
@@ -266,3 +271,56 @@ def test_a_comparison_of_image_data_leaves_the_keras_cnn_out_unless_named() -> N
 
     assert REGISTRY["image_cnn"].in_defaults and not REGISTRY["keras_cnn"].in_defaults
     assert REGISTRY["keras_cnn"].data_kinds == ("images",)
+
+
+TF_PYTHON = os.environ.get("MOAI_ML_TF_PYTHON") or str(ROOT / ".venv-tf/bin/python")
+
+
+@pytest.mark.slow
+@pytest.mark.external  # TensorFlow in .venv-tf
+def test_the_saved_model_for_tf_serving_answers_every_holdout_image_like_the_keras_cnn(
+    tiny: tuple[Any, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not Path(TF_PYTHON).is_file():
+        pytest.skip("no TensorFlow venv: run scripts/setup_tf_venv.sh (make test does)")
+    monkeypatch.setenv("MOAI_ML_TF_PYTHON", TF_PYTHON)
+    pipeline, schema, holdout = tiny
+    info = ModelInfo(pipeline, schema, "keras_cnn", "r" * 32, {})
+    for rel, data in render_image_tfserving(info, "digits", 1).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data if isinstance(data, bytes) else data.encode())
+    assert (tmp_path / "digits/1/saved_model.pb").is_file()
+    readme = (tmp_path / "README.md").read_text()
+    assert "1 x 16 x 16" in readme and "not on PyPI" in readme and ":predict" in readme
+    assert json.loads((tmp_path / "features.json").read_text())["pixels"] == [1, 16, 16]
+    mid_grey = _tf_check(tmp_path, tmp_path / "request.json")  # the README's body is accepted
+    assert len(mid_grey["probabilities"]) == 1 and len(mid_grey["probabilities"][0]) == 10
+    pixels = load_tensor(holdout["path"].tolist(), 16, "L").numpy()
+    body = image_request(pixels)
+    (tmp_path / "holdout.json").write_text(json.dumps(body))
+    got = _tf_check(tmp_path, tmp_path / "holdout.json")
+    expected = pipeline.predict_proba(holdout[["path"]])
+    assert np.abs(np.asarray(got["probabilities"]) - expected).max() <= TOLERANCE
+    assert got["label"] == np.argmax(expected, axis=1).tolist()
+
+
+def _tf_check(folder: Path, request: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [TF_PYTHON, str(SCRIPT), "check", "digits/1", str(request), "models.config"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    answers: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["answers"]
+    return answers
+
+
+def test_tf_serving_of_an_image_run_refuses_a_family_other_than_the_keras_cnn_in_one_line() -> None:
+    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
+
+    with pytest.raises(MoaiMlError, match="model='keras_cnn'") as refused:
+        keras_cnn(ImageCNNClassifier())
+    assert "\n" not in str(refused.value)

@@ -137,7 +137,10 @@ def _service(run: RunView, schema: Schema, runtime: str) -> tuple[str, str]:
 
     if run.data_kind == TIMESERIES:  # the kind's one route (checked): joblib
         return FORECAST, f"{CHOSEN} joblib: a forecaster continues the posted history in Python"
-    if run.data_kind == IMAGES:  # the kind's one route (checked): joblib
+    if run.data_kind == IMAGES and runtime == "tfserving":  # a keras_cnn run's SavedModel
+        check_route(run.data_kind, "serving", runtime)
+        return runtime, f"runtime={runtime!r} was asked for"
+    if run.data_kind == IMAGES:  # the upload service, on joblib
         return IMAGE_SERVICE, (
             f"{CHOSEN} joblib: the service runs the trained pipeline on the decoded image"
         )

@@ -1,4 +1,5 @@
-"""TF Serving deployment of a Keras-MLP run (`ml_generate_serving runtime="tfserving"`).
+"""TF Serving deployment of a Keras-MLP run (`ml_generate_serving runtime="tfserving"`); a
+Keras CNN run on images gets its own (`tfserving_images`).
 
 The run's Keras network (saved as a backend-neutral `.keras` file) and the fitted parameters of
 its preprocessing go to `tf_savedmodel_script.py`, which runs in the TensorFlow venv
@@ -131,21 +132,33 @@ def _number(value: Any) -> float:
 
 def build_saved_model(pipeline: Any, schema: Schema) -> dict[str, bytes]:
     """Run the script in the TensorFlow venv; the SavedModel's files, relative to its folder."""
-    from mcp_server.core import settings
     from mcp_server.ml.modeling.keras_mlp import keras_bytes
+
+    spec = json.dumps(preprocessing_spec(pipeline, schema)).encode("utf-8")
+    inputs = {"spec.json": spec, "model.keras": keras_bytes(pipeline.steps[-1][1].model_)}
+    return run_script(inputs, ["build", "spec.json", "model.keras", "saved"])
+
+
+def run_script(inputs: dict[str, bytes], args: list[str]) -> dict[str, bytes]:
+    """`tf_savedmodel_script.py args...` in the TensorFlow venv, in a folder holding `inputs`;
+    the files of the SavedModel it writes to `saved/`, relative to it."""
+    from mcp_server.core import settings
 
     with tempfile.TemporaryDirectory(prefix="moai-tf-") as tmp:
         folder = Path(tmp)
-        (folder / "spec.json").write_text(
-            json.dumps(preprocessing_spec(pipeline, schema)), encoding="utf-8"
-        )
-        (folder / "model.keras").write_bytes(keras_bytes(pipeline.steps[-1][1].model_))
-        cmd = [tf_python(), str(SCRIPT), "build", "spec.json", "model.keras", "saved"]
+        for name, data in inputs.items():
+            (folder / name).write_bytes(data)
         env = settings.child_env(  # the SavedModel is TensorFlow's
             {settings.KERAS_BACKEND: "tensorflow"}, defaults=(settings.TF_CPP_MIN_LOG_LEVEL,)
         )
         done = subprocess.run(
-            cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False
+            [tf_python(), str(SCRIPT), *args],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         saved = folder / "saved"
         if done.returncode != 0 or not (saved / "saved_model.pb").is_file():
@@ -166,6 +179,10 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     from mcp_server.ml.export.onnx_inputs import input_groups
     from mcp_server.ml.serving.fields import example_record
 
+    if info.schema.of_kind("image"):  # a keras_cnn run: pixels in
+        from mcp_server.ml.serving.tfserving_images import render_image_tfserving
+
+        return render_image_tfserving(info, name, VERSION)
     check_runtime(info.pipeline, info.schema, "tfserving")
     groups = input_groups(info.schema)
     request = request_body(info.schema, [example_record(info.schema)])

@@ -63,7 +63,8 @@ class ImageFolderKind:
     name = IMAGES
     routes = Routes(
         export_formats=("joblib", "pickle", "onnx"),
-        serving_runtimes=("joblib",),  # an upload service (`serving.images`)
+        # an upload service (`serving.images`); a keras_cnn run's SavedModel (`tfserving_images`)
+        serving_runtimes=("joblib", "tfserving"),
         tdd_templates="tdd_images",  # its own tests: label set, raw files and bytes in
     )
 
