@@ -47,7 +47,7 @@ def render_image_tfserving(info: ModelInfo, name: str, version: int) -> dict[str
     from mcp_server.files.template_sets import template_set
     from mcp_server.ml.export.onnx_image import preprocessing_text
     from mcp_server.ml.modeling.keras_mlp import keras_bytes
-    from mcp_server.ml.serving.tfserving import run_script
+    from mcp_server.ml.serving.tf_script import run_script
 
     model = keras_cnn(info.pipeline)
     size, channels = int(model.image_size_), 1 if model.color_ == "L" else 3
