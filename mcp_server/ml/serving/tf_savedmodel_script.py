@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,4 +141,9 @@ def check(export_dir: str, request_path: str, config_path: str) -> None:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"build": build, "build-image": build_image, "check": check}[command](*args)
+    commands: dict[str, Callable[..., None]] = {
+        "build": build,
+        "build-image": build_image,
+        "check": check,
+    }
+    commands[command](*args)
