@@ -139,10 +139,10 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         that failed its SPEC's gates or was rejected is refused unless allow_failed_gates=true
         (recorded on the run and in the service's /metadata). runtime="torchserve" (PyTorch network
         runs: table, image upload or text) writes a BaseHandler, config.properties and the .mar
-        built by torch-model-archiver; runtime="tfserving" (Keras network runs) a SavedModel under
-        <name>/1/, models.config and a README with the docker command. A time-series run (runtime
-        joblib) gets POST /forecast instead: the recent history of each series in, every series'
-        next horizon steps with lower/upper out (422 for off-frequency, repeated or too-short
-        history)."""
+        built by torch-model-archiver; runtime="tfserving" (Keras network runs: table, or image
+        pixels in) a SavedModel under <name>/1/, models.config and a README with the docker
+        command. A time-series run (runtime joblib) gets POST /forecast instead: the recent history
+        of each series in, every series' next horizon steps with lower/upper out (422 for
+        off-frequency, repeated or too-short history)."""
         args = ServingArgs(run_id, output_dir, runtime, overwrite, trusted, allow_failed_gates)
         return await drive(SERVING, workspace, args, ctx)

@@ -1,13 +1,15 @@
 """The Keras CNN image family (`keras_cnn`): trained from scratch on digits PNGs it predicts unseen
 digits well above chance; one seed gives one model on the CPU; its augmentation, input size and
 normalisation travel with the pickle, so a reloaded joblib export in a fresh interpreter answers a
-raw PNG path and raw bytes as the fitted model does; and through the tools over stdio it trains,
-evaluates, exports (ONNX refused naming joblib) and its generated service answers an upload."""
+raw PNG path and raw bytes as the fitted model does; its ONNX file takes image_cnn's pixels and
+matches the model on every holdout image; and through the tools over stdio it trains, evaluates,
+exports (ONNX proven on every image of its folder) and its generated service answers an upload."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +18,26 @@ from typing import Any
 import httpx
 import joblib
 import numpy as np
+import onnx
+import onnxruntime as ort
 import pytest
 
+from mcp_server.core.errors import MoaiMlError
+from mcp_server.files.workspace import Workspace
 from mcp_server.ml.data.kinds.images import ImageFolderKind
+from mcp_server.ml.export.formats import export_pipeline
+from mcp_server.ml.export.onnx_parity import TOLERANCE
+from mcp_server.ml.modeling.dataset import prepare
+from mcp_server.ml.modeling.image_io import load_tensor
 from mcp_server.ml.modeling.keras_cnn import KerasCNNClassifier
+from mcp_server.ml.modeling.preprocess import build_pipeline
+from mcp_server.ml.serving.service import ModelInfo
+from mcp_server.ml.serving.tfserving import SCRIPT
+from mcp_server.ml.serving.tfserving_images import image_request, keras_cnn, render_image_tfserving
+from mcp_server.ml.tracking import tags
 from tests.image_support import digits_folder
 from tests.support import ROOT, stdio_client, uvicorn_service
-from tests.train_support import call, call_error
+from tests.train_support import call
 
 # module fixtures: built once, on one worker
 pytestmark = pytest.mark.xdist_group("keras_cnn")
@@ -39,6 +54,18 @@ def digits(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any, Any
     order = frame.groupby("label").cumcount()
     train, test = frame[order < TRAIN_PER_CLASS], frame[order >= TRAIN_PER_CLASS]
     return train[["path"]], train["label"].to_numpy(), test[["path"]], test["label"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Any]:
+    """A Keras CNN pipeline trained 2 epochs on 8 digits a class, the schema, the 40 unseen ones."""
+    folder = digits_folder(tmp_path_factory.mktemp("tiny") / "digits", per_class=12)
+    data = prepare(folder, "label")
+    seen = (data.X.groupby(data.y).cumcount() < 8).to_numpy()
+    pipeline = build_pipeline(data.schema, "keras_cnn", {"max_epochs": 2, "width": 8}, 0)
+    pipeline.fit(data.X[seen], data.y[seen])
+    holdout = ImageFolderKind().read(folder)[~seen].reset_index(drop=True)
+    return pipeline, data.schema, holdout
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +149,12 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
         run_id = trained["run_id"]
         evaluated = await call(client, "ml_evaluate", run_id=run_id)
         assert evaluated["metrics"]["accuracy"] == trained["metrics"]["accuracy"]
-        refused = await call_error(client, "ml_export", run_id=run_id, format="onnx")
+        onnx_file = await call(client, "ml_export", run_id=run_id, format="onnx")
         exported = await call(client, "ml_export", run_id=run_id, format="joblib")
         served = await call(client, "ml_generate_serving", run_id=run_id)
-    assert "no ONNX route" in refused and "format='joblib'" in refused and "\n" not in refused
+    parity = onnx_file["parity"]  # on every image of the run's folder: 120
+    assert parity["passed"] and parity["rows"] == 120 and parity["label_agreement"] == 1.0
+    assert (project / onnx_file["path"]).is_file()
     model = joblib.load(project / str(exported["path"]))
     png = sorted((digits / "7").glob("*.png"))[0]
     want = model.predict_proba([png.read_bytes()])[0]
@@ -140,6 +169,29 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
         assert answer["prediction"] == model.predict([str(png)])[0]
         got = [answer["probabilities"][str(c)] for c in model.classes_]
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_onnx_export_takes_image_cnn_s_pixels_and_matches_the_model_on_every_holdout_image(
+    tiny: tuple[Any, Any, Any], tmp_path: Path
+) -> None:
+    pipeline, schema, holdout = tiny
+    done = export_pipeline(
+        Workspace(tmp_path), "r", pipeline, schema, "keras_cnn", "onnx", holdout, "images"
+    )
+    assert done.parity is not None and done.parity.passed and done.parity.rows == len(holdout)
+    assert done.parity.label_agreement == 1.0 and done.parity.max_abs_diff <= TOLERANCE
+    model = onnx.load(done.path)
+    assert [i.name for i in model.graph.input] == ["pixels"]
+    stated = {p.key: p.value for p in model.metadata_props}[tags.ONNX_IMAGE_PREPROCESSING]
+    assert "resize to 16x16" in stated and "mode L" in stated
+    session = ort.InferenceSession(str(done.path), providers=["CPUExecutionProvider"])
+    paths = holdout["path"].tolist()
+    labels, proba = session.run(None, {"pixels": load_tensor(paths, 16, "L").numpy()})
+    expected = pipeline.predict_proba(holdout[["path"]])
+    assert np.abs(proba - expected).max() <= TOLERANCE  # the augmentation is off in the graph
+    codes = pipeline.predict(holdout[["path"]])
+    assert [str(label) for label in labels] == [str(schema.classes[c]) for c in codes]
 
 
 def test_the_keras_cnn_tunes_learning_rate_epochs_and_augmentation_like_image_cnn() -> None:
@@ -219,3 +271,56 @@ def test_a_comparison_of_image_data_leaves_the_keras_cnn_out_unless_named() -> N
 
     assert REGISTRY["image_cnn"].in_defaults and not REGISTRY["keras_cnn"].in_defaults
     assert REGISTRY["keras_cnn"].data_kinds == ("images",)
+
+
+TF_PYTHON = os.environ.get("MOAI_ML_TF_PYTHON") or str(ROOT / ".venv-tf/bin/python")
+
+
+@pytest.mark.slow
+@pytest.mark.external  # TensorFlow in .venv-tf
+def test_the_saved_model_for_tf_serving_answers_every_holdout_image_like_the_keras_cnn(
+    tiny: tuple[Any, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not Path(TF_PYTHON).is_file():
+        pytest.skip("no TensorFlow venv: run scripts/setup_tf_venv.sh (make test does)")
+    monkeypatch.setenv("MOAI_ML_TF_PYTHON", TF_PYTHON)
+    pipeline, schema, holdout = tiny
+    info = ModelInfo(pipeline, schema, "keras_cnn", "r" * 32, {})
+    for rel, data in render_image_tfserving(info, "digits", 1).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data if isinstance(data, bytes) else data.encode())
+    assert (tmp_path / "digits/1/saved_model.pb").is_file()
+    readme = (tmp_path / "README.md").read_text()
+    assert "1 x 16 x 16" in readme and "not on PyPI" in readme and ":predict" in readme
+    assert json.loads((tmp_path / "features.json").read_text())["pixels"] == [1, 16, 16]
+    mid_grey = _tf_check(tmp_path, tmp_path / "request.json")  # the README's body is accepted
+    assert len(mid_grey["probabilities"]) == 1 and len(mid_grey["probabilities"][0]) == 10
+    pixels = load_tensor(holdout["path"].tolist(), 16, "L").numpy()
+    body = image_request(pixels)
+    (tmp_path / "holdout.json").write_text(json.dumps(body))
+    got = _tf_check(tmp_path, tmp_path / "holdout.json")
+    expected = pipeline.predict_proba(holdout[["path"]])
+    assert np.abs(np.asarray(got["probabilities"]) - expected).max() <= TOLERANCE
+    assert got["label"] == np.argmax(expected, axis=1).tolist()
+
+
+def _tf_check(folder: Path, request: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [TF_PYTHON, str(SCRIPT), "check", "digits/1", str(request), "models.config"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    answers: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["answers"]
+    return answers
+
+
+def test_tf_serving_of_an_image_run_refuses_a_family_other_than_the_keras_cnn_in_one_line() -> None:
+    from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier
+
+    with pytest.raises(MoaiMlError, match="model='keras_cnn'") as refused:
+        keras_cnn(ImageCNNClassifier())
+    assert "\n" not in str(refused.value)

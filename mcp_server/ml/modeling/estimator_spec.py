@@ -31,7 +31,7 @@ class EstimatorSpec:
     small_grid: dict[str, list[Any]] = field(default_factory=dict)  # the TDD refactor step's grid
     needs_scaling: bool = False
     # converter route: "skl2onnx" | "onnxmltools" (export.onnx_patches) | "torch" (onnx_torch)
-    # | "none" (a forecaster, a Keras image network: no ONNX route)
+    # | "none" (a forecaster: no ONNX route)
     # | "torch_image" (an image network alone, onnx_image)
     # | "torch_text" (a text network alone, token ids in, its tokenizer in the metadata: onnx_text)
     onnx: str = "skl2onnx"
@@ -177,8 +177,9 @@ def image_spec(
 ) -> EstimatorSpec:
     """An image family over the image files: a network trained from scratch (`library` torch,
     or keras on the torch backend, compared only when named) or a `transformers` backbone. ONNX:
-    a torch network alone; the Keras network has no ONNX route with a parity proof (joblib).
-    `runtimes`: the dedicated runtimes that serve it too (TorchServe: the scripted network)."""
+    the network alone (a Keras one as the torch module it is on that backend), pixels in.
+    `runtimes`: the dedicated runtimes that serve it too (TorchServe: the scripted network; TF
+    Serving: the Keras network's SavedModel)."""
     scratch = library in ("torch", "keras")
     return EstimatorSpec(
         name,
@@ -186,7 +187,7 @@ def image_spec(
         None,
         search_space=_IMAGE_SPACE if scratch else _PRETRAINED_IMAGE_SPACE,
         small_grid=_IMAGE_GRID if scratch else {},
-        onnx="none" if library == "keras" else "torch_image",
+        onnx="torch_image",
         extra="dl" if scratch else "vision",
         packages=(*dict.fromkeys(("torch", library)), "pillow", "moai-domain-ml"),
         cost=cost,
@@ -194,7 +195,7 @@ def image_spec(
         in_defaults=library == "torch",
         data_kinds=("images",),
         runtimes=runtimes,
-        label="PyTorch" if runtimes else "",
+        label=("Keras" if library == "keras" else "PyTorch") if runtimes else "",
     )
 
 

@@ -36,7 +36,7 @@ from mcp_server.ml.modeling.image_io import (
 from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
 from mcp_server.ml.modeling.torch_loop import train_epochs
 
-__all__ = ["ImageCNNClassifier", "SmallCNN"]
+__all__ = ["ImageCNNClassifier", "SmallCNN", "prepared_images"]
 
 
 def _block(inputs: int, outputs: int) -> nn.Sequential:
@@ -128,14 +128,8 @@ class ImageCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Any, y: Any) -> ImageCNNClassifier:
         self._validate_params()
-        self.classes_, codes = _class_codes(y)
-        images = [open_image(item) for item in as_items(X)]
-        self.color_ = colour_mode(images) if self.color == "auto" else self.color
-        self.image_size_ = int(self.image_size or typical_size(images))
-        pixels = to_tensor(images, self.image_size_, self.color_)
-        del images
+        pixels, codes, (train, valid) = prepared_images(self, X, y)
         seed = int(self.random_state or 0)
-        train, valid = validation_split(codes, self.validation_fraction, seed)
         channels = pixels.shape[1]
         mean = pixels[train].mean(dim=(0, 2, 3)).tolist()
         std = [max(s, 1e-3) for s in pixels[train].std(dim=(0, 2, 3)).tolist()]
@@ -165,6 +159,19 @@ class ImageCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def image_module(self) -> nn.Module:
         """The fitted network: N x C x S x S pixels in [0, 1] -> class logits."""
         return self.module_
+
+
+def prepared_images(estimator: Any, X: Any, y: Any) -> tuple[torch.Tensor, Any, tuple[Any, Any]]:
+    """What an image family's `fit` starts from: the class codes, the images read and fitted
+    (`classes_`, `color_` and `image_size_` set on `estimator`) as N x C x S x S pixels in
+    [0, 1], and the seeded (train, validation) positions."""
+    estimator.classes_, codes = _class_codes(y)
+    images = [open_image(item) for item in as_items(X)]
+    estimator.color_ = colour_mode(images) if estimator.color == "auto" else estimator.color
+    estimator.image_size_ = int(estimator.image_size or typical_size(images))
+    pixels = to_tensor(images, estimator.image_size_, estimator.color_)
+    seed = int(estimator.random_state or 0)
+    return pixels, codes, validation_split(codes, estimator.validation_fraction, seed)
 
 
 def validation_split(codes: Any, fraction: float, seed: int) -> tuple[Any, Any]:

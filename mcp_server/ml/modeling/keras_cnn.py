@@ -20,20 +20,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
-from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, validation_split
-from mcp_server.ml.modeling.image_io import (
-    as_items,
-    colour_mode,
-    load_tensor,
-    open_image,
-    to_tensor,
-    typical_size,
-)
+from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, prepared_images
+from mcp_server.ml.modeling.image_io import load_tensor
 
 # keras_mlp sets the Keras backend (torch) before keras is imported anywhere in this process
 from mcp_server.ml.modeling.keras_mlp import _keras_model, keras_bytes
-from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
+from mcp_server.ml.modeling.neural import deterministic, softmax
 
 __all__ = ["KerasCNNClassifier"]
 
@@ -86,6 +80,22 @@ def build_network(
     return keras.Sequential(layers)
 
 
+def _channels_first(model: Any) -> Any:
+    """`model` (N x S x S x C, Keras' layout) as a torch module taking N x C x S x S in inference
+    mode: what `image_cnn.SmallCNN` takes, so the ONNX route of image_cnn exports it unchanged."""
+    from torch import nn
+
+    class ChannelsFirst(nn.Module):
+        def __init__(self, network: Any) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, pixels: Any) -> Any:
+            return self.network(pixels.permute(0, 2, 3, 1), training=False)
+
+    return ChannelsFirst(model).eval()
+
+
 class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """See the module doc. `image_size=None` fits the images' most common side (16 to 64)."""
 
@@ -126,14 +136,10 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: Any, y: Any) -> KerasCNNClassifier:
         self._validate_params()
-        self.classes_, codes = _class_codes(y)
-        images = [open_image(item) for item in as_items(X)]
-        self.color_ = colour_mode(images) if self.color == "auto" else self.color
-        self.image_size_ = int(self.image_size or typical_size(images))
-        pixels = _channels_last(to_tensor(images, self.image_size_, self.color_))
-        del images
+        tensor, codes, (train, valid) = prepared_images(self, X, y)
+        pixels = _channels_last(tensor)
+        del tensor
         seed = int(self.random_state or 0)
-        train, valid = validation_split(codes, self.validation_fraction, seed)
         mean = pixels[train].mean(axis=(0, 1, 2))
         variance = np.maximum(pixels[train].var(axis=(0, 1, 2)), 1e-6)
         with deterministic(seed, self.n_threads), warnings.catch_warnings():
@@ -177,7 +183,6 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _logits(self, X: Any) -> Any:
         import keras
         import torch
-        from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "model_")
         pixels = _channels_last(load_tensor(X, self.image_size_, self.color_))
@@ -195,6 +200,12 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> Any:
         return self.classes_[np.argmax(self._logits(X), axis=1)]
+
+    def image_module(self) -> Any:
+        """The fitted network as a torch module (Keras' torch backend) with image_cnn's contract:
+        N x C x S x S pixels in [0, 1] -> class logits; augmentation off (`training=False`)."""
+        check_is_fitted(self, "model_")
+        return _channels_first(self.model_)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

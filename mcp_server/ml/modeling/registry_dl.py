@@ -16,7 +16,7 @@ DEEP_LEARNING = [
     # the Keras CNN (image_cnn's twin) is compared only when named.
     # TorchServe serves the PyTorch networks that script whole: the MLP, the CNN, the Transformer.
     image_spec("image_cnn", "image_cnn:ImageCNNClassifier", "torch", 13, ("torchserve",)),
-    image_spec("keras_cnn", "keras_cnn:KerasCNNClassifier", "keras", 13),
+    image_spec("keras_cnn", "keras_cnn:KerasCNNClassifier", "keras", 13, ("tfserving",)),
     image_spec("image_pretrained", "image_transfer:PretrainedImageClassifier", "transformers", 14),
     # Free text: a table's text column as raw strings (not TF-IDF), each family its own tokenizer.
     text_spec(

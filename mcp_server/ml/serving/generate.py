@@ -137,7 +137,7 @@ def _service(run: RunView, schema: Schema, runtime: str) -> tuple[str, str]:
 
     if run.data_kind == TIMESERIES:  # the kind's one route (checked): joblib
         return FORECAST, f"{CHOSEN} joblib: a forecaster continues the posted history in Python"
-    if run.data_kind == IMAGES and runtime in OTHER_RUNTIMES:  # checked: TorchServe
+    if run.data_kind == IMAGES and runtime in OTHER_RUNTIMES:  # checked: TorchServe, TF Serving
         return runtime, f"runtime={runtime!r} was asked for"
     if run.data_kind == IMAGES:  # the kind's own service (checked): joblib
         return IMAGE_SERVICE, (

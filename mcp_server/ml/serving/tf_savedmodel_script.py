@@ -5,6 +5,7 @@ It runs in the TensorFlow venv (MOAI_ML_TF_PYTHON; see scripts/setup_tf_venv.sh)
 imports only the standard library, numpy, TensorFlow and Keras, never this package:
 
     python tf_savedmodel_script.py build SPEC.json MODEL.keras EXPORT_DIR
+    python tf_savedmodel_script.py build-image MODEL.keras EXPORT_DIR
     python tf_savedmodel_script.py check EXPORT_DIR REQUEST.json MODELS.config
 
 `build` writes a SavedModel whose `serving_default` signature takes the raw features as two
@@ -12,6 +13,8 @@ tensors, `numbers` float32 [N, k] (NaN = missing) and `strings` string [N, m] ("
 applies the pipeline's preprocessing in TensorFlow (median imputation, standard scaling, the
 constant imputation and one-hot encoding of categories, unseen ones all zeros), then the
 network, and answers `label` + `probabilities` (classifiers) or `prediction` (regressors).
+`build-image` writes the SavedModel of an image network (`keras_cnn`): `pixels` float32
+[N, C, S, S] in [0, 1] in, the ONNX route's input, `label` + `probabilities` out.
 `check` parses models.config with tensorflow-serving-api's protos, feeds the REST body (the
 row format TF Serving accepts, `{"instances": [...]}`) to the signature, and prints the answers.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +77,36 @@ def build(spec_path: str, keras_path: str, export_dir: str) -> None:
     tf.saved_model.save(served, export_dir, signatures={"serving_default": signature})
 
 
+def build_image(keras_path: str, export_dir: str) -> None:
+    """An image network (`keras_cnn`): `pixels` float32 [N, C, S, S] in [0, 1], the ONNX
+    route's input, to `label` + `probabilities`; its augmentation off (`training=False`), its
+    normalisation a layer of the network."""
+    import keras
+    import tensorflow as tf
+
+    trained = keras.saving.load_model(keras_path, compile=False)
+    _, size, _, channels = (int(d or 0) for d in trained.inputs[0].shape)  # N x S x S x C
+    # the augmentation (Random* layers) is the identity at inference and its seed state cannot
+    # be saved: the served network is the trained one's other layers, weights shared
+    kept = [layer for layer in trained.layers if not type(layer).__name__.startswith("Random")]
+    network = keras.Sequential([keras.Input((size, size, channels)), *kept])
+
+    class Served(tf.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def answer(self, pixels: Any) -> dict[str, Any]:
+            logits = self.network(tf.transpose(pixels, [0, 2, 3, 1]), training=False)
+            probabilities = tf.nn.softmax(logits, axis=1)
+            return {"label": tf.argmax(probabilities, axis=1), "probabilities": probabilities}
+
+    served = Served()
+    pixels = tf.TensorSpec([None, channels, size, size], tf.float32, name="pixels")
+    signature = tf.function(served.answer, input_signature=[pixels])
+    tf.saved_model.save(served, export_dir, signatures={"serving_default": signature})
+
+
 def check(export_dir: str, request_path: str, config_path: str) -> None:
     import numpy as np
     import tensorflow as tf
@@ -107,4 +141,9 @@ def check(export_dir: str, request_path: str, config_path: str) -> None:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"build": build, "check": check}[command](*args)
+    commands: dict[str, Callable[..., None]] = {
+        "build": build,
+        "build-image": build_image,
+        "check": check,
+    }
+    commands[command](*args)

@@ -1,4 +1,5 @@
-"""TF Serving deployment of a Keras-MLP run (`ml_generate_serving runtime="tfserving"`).
+"""TF Serving deployment of a Keras-MLP run (`ml_generate_serving runtime="tfserving"`); a
+Keras CNN run on images gets its own (`tfserving_images`).
 
 The run's Keras network (saved as a backend-neutral `.keras` file) and the fitted parameters of
 its preprocessing go to `tf_savedmodel_script.py`, which runs in the TensorFlow venv
@@ -10,17 +11,13 @@ TF Serving server binary is not on PyPI and the README says so.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.escape import Code
 from mcp_server.ml.serving.families import check_runtime
+from mcp_server.ml.serving.tf_script import SCRIPT, run_script, tf_python
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.schema import Schema
@@ -35,29 +32,7 @@ __all__ = [
     "tf_python",
 ]
 ENDPOINTS = ["POST /v1/models/{name}:predict", "GET /v1/models/{name}"]
-SCRIPT = Path(__file__).with_name("tf_savedmodel_script.py")
 VERSION = 1
-
-
-def tf_python() -> str:
-    """The interpreter that has TensorFlow: MOAI_ML_TF_PYTHON, else this one if it has it."""
-    from mcp_server.core import settings
-
-    configured = settings.TF_PYTHON.raw()
-    if configured:
-        if not Path(configured).is_file():
-            raise MoaiMlError(
-                f"{settings.TF_PYTHON.name}={configured!r} is not a file; point it at a "
-                "python with TF"
-            )
-        return configured
-    if importlib.util.find_spec("tensorflow") is not None:
-        return sys.executable
-    raise MoaiMlError(
-        "writing a SavedModel needs TensorFlow: run scripts/setup_tf_venv.sh (a venv of "
-        "its own) and set "
-        f"{settings.TF_PYTHON.name} to its python, or pip install tensorflow-cpu"
-    )
 
 
 def preprocessing_spec(pipeline: Any, schema: Schema) -> dict[str, Any]:
@@ -131,33 +106,11 @@ def _number(value: Any) -> float:
 
 def build_saved_model(pipeline: Any, schema: Schema) -> dict[str, bytes]:
     """Run the script in the TensorFlow venv; the SavedModel's files, relative to its folder."""
-    from mcp_server.core import settings
     from mcp_server.ml.modeling.keras_mlp import keras_bytes
 
-    with tempfile.TemporaryDirectory(prefix="moai-tf-") as tmp:
-        folder = Path(tmp)
-        (folder / "spec.json").write_text(
-            json.dumps(preprocessing_spec(pipeline, schema)), encoding="utf-8"
-        )
-        (folder / "model.keras").write_bytes(keras_bytes(pipeline.steps[-1][1].model_))
-        cmd = [tf_python(), str(SCRIPT), "build", "spec.json", "model.keras", "saved"]
-        env = settings.child_env(  # the SavedModel is TensorFlow's
-            {settings.KERAS_BACKEND: "tensorflow"}, defaults=(settings.TF_CPP_MIN_LOG_LEVEL,)
-        )
-        done = subprocess.run(
-            cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=600, check=False
-        )
-        saved = folder / "saved"
-        if done.returncode != 0 or not (saved / "saved_model.pb").is_file():
-            raise MoaiMlError(
-                f"TensorFlow could not write the SavedModel ({done.stderr.strip()[-600:]}); "
-                f"check the TensorFlow of {settings.TF_PYTHON.name}, or pass runtime='joblib'"
-            )
-        return {
-            p.relative_to(saved).as_posix(): p.read_bytes()
-            for p in sorted(saved.rglob("*"))
-            if p.is_file()
-        }
+    spec = json.dumps(preprocessing_spec(pipeline, schema)).encode("utf-8")
+    inputs = {"spec.json": spec, "model.keras": keras_bytes(pipeline.steps[-1][1].model_)}
+    return run_script(inputs, ["build", "spec.json", "model.keras", "saved"])
 
 
 def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
@@ -166,6 +119,10 @@ def render_tfserving(info: ModelInfo, name: str) -> dict[str, bytes | str]:
     from mcp_server.ml.export.onnx_inputs import input_groups
     from mcp_server.ml.serving.fields import example_record
 
+    if info.schema.of_kind("image"):  # a keras_cnn run: pixels in
+        from mcp_server.ml.serving.tfserving_images import render_image_tfserving
+
+        return render_image_tfserving(info, name, VERSION)
     check_runtime(info.pipeline, info.schema, "tfserving")
     groups = input_groups(info.schema)
     request = request_body(info.schema, [example_record(info.schema)])

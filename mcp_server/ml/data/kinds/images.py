@@ -63,8 +63,9 @@ class ImageFolderKind:
     name = IMAGES
     routes = Routes(
         export_formats=("joblib", "pickle", "onnx"),
-        # an upload service (`serving.images`), or TorchServe's handler for the PyTorch CNN
-        serving_runtimes=("joblib", "torchserve"),
+        # an upload service (`serving.images`), TorchServe's handler for the PyTorch CNN, a
+        # keras_cnn run's SavedModel (`tfserving_images`)
+        serving_runtimes=("joblib", "torchserve", "tfserving"),
         tdd_templates="tdd_images",  # its own tests: label set, raw files and bytes in
     )
 
