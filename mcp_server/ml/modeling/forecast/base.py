@@ -5,7 +5,8 @@ season and its scale (MASE's denominator), forecasts for the rows out, conformal
 (one row of the matrix per series, gaps filled forward), and calls the family's `_learn`;
 `predict(X)` asks the family's `_forecast(steps)` for each row's series and step past its last
 time (in-sample times get the value one season earlier). Intervals are split-conformal: the
-family is fitted once more without each series' last `horizon` steps, and the scaled absolute
+family is fitted once more without each series' last `horizon` steps (`_calibration_twin`; the
+recurrent networks continue that history with the network itself), and the scaled absolute
 errors of that forecast, per step, give the interval's half-width at `interval_level`.
 """
 
@@ -160,18 +161,23 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         need = steps + max(2 * self.season_ + 2, self.min_history())
         if (self.last_ - self.first_ + 1).min() < need:
             return None
-        twin = clone(self)
-        for name in ("frequency_", "season_", "grid_", "series_", "first_", "scale_"):
-            setattr(twin, name, getattr(self, name))
-        twin.last_ = self.last_ - steps
         cut = Y.copy()
-        cut[np.arange(Y.shape[1])[None, :] > twin.last_[:, None]] = np.nan
-        twin.history_ = cut
-        twin._learn(cut)
+        cut[np.arange(Y.shape[1])[None, :] > (self.last_ - steps)[:, None]] = np.nan
+        twin = self._calibration_twin(cut, steps)
         columns = twin.last_[:, None] + 1 + np.arange(steps)[None, :]
         actual = Y[np.arange(len(Y))[:, None], columns]
         errors = np.abs(actual - twin._forecast(steps)) / self.scale_[:, None]
         return conformal_widths(errors, self.interval_level)
+
+    def _calibration_twin(self, cut: Any, steps: int) -> Forecaster:
+        """The family fitted again on the history without each series' last `steps` (`cut`)."""
+        twin = clone(self)
+        for name in ("frequency_", "season_", "grid_", "series_", "first_", "scale_"):
+            setattr(twin, name, getattr(self, name))
+        twin.last_ = self.last_ - steps
+        twin.history_ = cut
+        twin._learn(cut)
+        return twin
 
     # -- predicting --------------------------------------------------------------------------
     def predict(self, X: Any) -> Any:
