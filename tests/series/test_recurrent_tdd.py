@@ -24,9 +24,7 @@ def test_green_with_an_lstm_passes_every_generated_forecast_test(tmp_path: Path)
     red = tdd.red(workspace, tdd.load(workspace, "ML-026", None, "proj"))
     assert red.ok and red.tests and not [t for t in red.tests if t.status == "passed"]
 
-    green = tdd.green(
-        workspace, tdd.load(workspace, "ML-026", None, "proj"), "lstm", params=WINDOW
-    )
+    green = tdd.green(workspace, tdd.load(workspace, "ML-026", None, "proj"), "lstm", params=WINDOW)
     failed = [f"{t.name}: {t.reason}" for t in green.tests if t.status != "passed"]
     assert green.ok and not failed, failed
     assert len(green.tests) == len(red.tests)

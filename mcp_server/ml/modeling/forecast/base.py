@@ -57,7 +57,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         )
 
         times = self._times(X)
-        self.frequency_ = self.frequency or infer_frequency(times, self.series_of(X))
+        self.frequency_ = self.frequency or infer_frequency(times, self._series_codes(X)[1])
         self.season_ = int(self.season_length or season_length_for(self.frequency_))
         self.grid_ = TimeGrid(times.min(), self.frequency_)
         Y = self._lay(X, y)
@@ -71,7 +71,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         import numpy as np
         import pandas as pd
 
-        self.series_, codes = np.unique(self.series_of(X), return_inverse=True)
+        self.series_, codes = self._series_codes(X)
         pos = self.grid_.positions(self._times(X))
         Y = np.full((len(self.series_), int(pos.max()) + 1), np.nan)
         Y[codes, pos] = np.asarray(y, dtype=float)
@@ -171,7 +171,7 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def _calibration_twin(self, cut: Any, steps: int) -> Forecaster:
         """The family fitted again on the history without each series' last `steps` (`cut`)."""
-        twin = clone(self)
+        twin: Forecaster = clone(self)
         for name in ("frequency_", "season_", "grid_", "series_", "first_", "scale_"):
             setattr(twin, name, getattr(self, name))
         twin.last_ = self.last_ - steps
@@ -271,6 +271,20 @@ class Forecaster(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                 "those rows of data_path"
             )
         return times
+
+    def _series_codes(self, X: Any) -> tuple[Any, Any]:
+        """(the sorted series ids as text, each row's code into them), as `np.unique` of
+        `series_of` gives them but without a Python string per row (10,000 series of 200 rows:
+        about 140 MB less)."""
+        import numpy as np
+        import pandas as pd
+
+        if self.series_id is None:
+            return np.array([ONE_SERIES], dtype=object), np.zeros(len(X), dtype=np.intp)
+        codes, ids = pd.factorize(X[self.series_id].astype(str), sort=True)
+        if (codes < 0).any():  # a missing id: as np.unique of the ids takes (or refuses) it
+            ids, codes = np.unique(self.series_of(X), return_inverse=True)
+        return np.asarray(ids, dtype=object), codes
 
     def series_of(self, X: Any) -> Any:
         """Each row's series id as text (one series: the same id for every row)."""
