@@ -46,18 +46,30 @@ def compact(tool: str, result: Any) -> Any:
     return {**result, "content": [{"type": "text", "text": summarize(tool, structured)}, *others]}
 
 
-DROPPED = {"title", "maxLength", "minLength", "maxItems", "pattern"}
+DROPPED = {"title", "maxLength", "minLength", "maxItems", "maxProperties", "pattern"}
+# Keywords whose value is a schema: once lean, `{}` accepts anything and says nothing.
+SUBSCHEMAS = {"items", "propertyNames", "additionalProperties"}
+
+
+def _one_type(options: list[Any]) -> dict[str, Any] | None:
+    """`anyOf` of bare types (`[{"type": "string"}, {"type": "integer"}]`) as one `type` list,
+    the same schema in fewer words; None when a branch says more than its type."""
+    if all(isinstance(o, dict) and set(o) == {"type"} for o in options):
+        return {"type": [o["type"] for o in options]}
+    return None
 
 
 def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
     """A JSON Schema without what costs an agent tokens and tells it nothing.
 
-    Drops pydantic's generated `title`s, null or empty defaults, length and item-count bounds and
-    patterns (the server enforces them against the full schema and names them in its one-line
+    Drops pydantic's generated `title`s, null or empty defaults, length, item- and key-count bounds
+    and patterns (the server enforces them against the full schema and names them in its one-line
     error: a pattern is noise to an agent and `spec_id`'s even misleads, since a SPEC folder or
-    file is accepted too) and `additionalProperties: true`,
-    and turns `anyOf [X, null]` into X: an optional argument is simply not required (a null sent
-    anyway counts as omitted). Enums, numeric ranges and descriptions stay.
+    file is accepted too; so are `patternProperties`' key patterns, their one value schema kept as
+    `additionalProperties`), `additionalProperties: true` and a sub-schema left empty (`{}`),
+    turns `anyOf [X, null]` into X: an optional argument is simply not required (a null sent
+    anyway counts as omitted), and an `anyOf` of bare types into one `type` list. Enums, numeric
+    ranges and descriptions stay.
     """
     if isinstance(schema, list):
         return [lean_schema(item) for item in schema]
@@ -70,6 +82,14 @@ def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
     if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
         other = next(o for o in options if o != {"type": "null"})
         schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **other}
+    types = _one_type(options) if isinstance(options, list) and "type" not in schema else None
+    if types is not None:
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **types}
+    named = schema.get("patternProperties")
+    if isinstance(named, dict) and len(named) == 1 and "additionalProperties" not in schema:
+        # the keys' pattern is a pattern too: the values' schema stays, for every key
+        rest = {k: v for k, v in schema.items() if k != "patternProperties"}
+        schema = {**rest, "additionalProperties": next(iter(named.values()))}
     for key, value in schema.items():
         if (
             key in DROPPED
@@ -77,7 +97,10 @@ def lean_schema(schema: Any, *, in_properties: bool = False) -> Any:
             or (key == "additionalProperties" and value is True)
         ):
             continue
-        out[key] = lean_schema(value, in_properties=key in ("properties", "$defs"))
+        lean = lean_schema(value, in_properties=key in ("properties", "$defs"))
+        if key in SUBSCHEMAS and lean == {}:
+            continue
+        out[key] = lean
     return out
 
 

@@ -42,7 +42,7 @@ SpecRef = Annotated[
         description="SPEC (ML-001, its folder or spec.md): its data, target, metric, split, gates",
     ),
 ]
-Task = Annotated[TaskChoice, Field(description="Task ('auto': from the target)")]
+Task = Annotated[TaskChoice, Field(description="'auto': from the target")]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Random seed")]
 Drop = Annotated[
     list[Annotated[str, Field(max_length=1024)]],

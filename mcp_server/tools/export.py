@@ -133,10 +133,7 @@ ModelPath = Annotated[
 ]
 TrustedFile = Annotated[
     bool,
-    Field(
-        description="Load a pickle/joblib that this machine's moai-ml did not sign (it runs "
-        "code when loaded)"
-    ),
+    Field(description="Load a pickle or joblib file this machine did not sign (it runs code)"),
 ]
 ParityTable = Annotated[
     str | None,

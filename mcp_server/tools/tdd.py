@@ -43,7 +43,7 @@ Package = Annotated[
     Field(
         max_length=64,
         pattern=PACKAGE_NAME,
-        description="Python package under src/ that holds the generated pipeline",
+        description="Package under src/ holding the generated pipeline",
     ),
 ]
 Overwrite = Annotated[

@@ -32,8 +32,10 @@ from mcp_server.tools._estimates import Refused, tune_estimate
 from mcp_server.tools._lifecycle import drive, judge_against_spec
 from mcp_server.tools.args import (
     CvFolds,
+    DataKindName,
     Drop,
     Experiment,
+    KindOptions,
     Metric,
     OptionalDataPath,
     OptionalTarget,
@@ -175,6 +177,7 @@ def _typed(raw: dict[str, Any]) -> TuneArgs:
             "models": list(raw["models"]) if raw.get("models") else None,
             "search_space": dict(raw.get("search_space") or {}),
             "drop": list(raw.get("drop") or []),
+            "kind_options": dict(raw.get("kind_options") or {}),
         }
     )
 
@@ -196,6 +199,8 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         task: Task = "auto",
         seed: Seed = 42,
         drop: Drop = [],  # noqa: B006 - pydantic copies defaults
+        kind: DataKindName = None,
+        kind_options: KindOptions = None,
         storage: Storage = None,
         study_name: StudyName = None,
         spec_id: SpecId = None,
@@ -206,13 +211,14 @@ def register(server: MCPServer, workspace: Workspace) -> None:
         winner as a normal MLflow run. With spec_path the SPEC gives data, target, metric and split:
         only its training rows are searched, the winner is judged on its holdout against each gate,
         and next_step says REFACTOR or the SPEC owner's call. Without, the winner is refitted on
-        every row. strategy auto is AutoML: family defaults and a small portfolio first, then
-        Bayesian search (TPE) over the leading families with pruning across folds, then greedy
-        ensemble selection (a soft-voting ensemble) when it beats the best single model on CV.
-        Boosters stop early. Returns best params, best CV ± std, trials done/pruned/failed, a
-        leaderboard, and optimisation-history and parameter-importance plots (shown as images). The
-        study lives in storage; more processes can join it with `moai-ml tune-worker --study NAME
-        --storage URL`."""
+        every row; a time series (kind 'timeseries' and its kind_options) is searched on
+        rolling-origin folds ranked by MASE, as with a SPEC. strategy auto is AutoML: family
+        defaults and a small portfolio first, then Bayesian search (TPE) over the leading families
+        with pruning across folds, then greedy ensemble selection (a soft-voting ensemble) when it
+        beats the best single model on CV. Boosters stop early. Returns best params, best CV ± std,
+        trials done/pruned/failed, a leaderboard, and optimisation-history and parameter-importance
+        plots (shown as images). The study lives in storage; more processes can join it with
+        `moai-ml tune-worker --study NAME --storage URL`."""
         # the call's arguments by name (locals() also holds the closure's `workspace`)
         raw = {k: v for k, v in locals().items() if k not in ("ctx", "workspace")}
         return await drive(TUNING, workspace, _typed(raw), ctx)

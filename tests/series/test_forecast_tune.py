@@ -77,11 +77,12 @@ async def client(project: Path):  # type: ignore[no-untyped-def]
         yield client
 
 
-def _searched(project: Path):  # type: ignore[no-untyped-def]
-    """The rows a tune of ML-026 searches (its holdout split off) and their folds."""
+def _searched(project: Path, test_size: float | None = 0.2):  # type: ignore[no-untyped-def]
+    """The rows a tune of ML-026 searches (its holdout split off; none without a SPEC) and their
+    folds."""
     path = project / "data" / "sales.csv"
     data = prepare(path, "sales", "regression", [], None, kind_for(path, "timeseries", OPTIONS))
-    data, holdout = split_off(data, 0.2, 42)
+    data, holdout = split_off(data, test_size, 42)
     return data, holdout, make_folds(data, FOLDS, 42, Scorer("regression", "mase", 0))
 
 
@@ -143,3 +144,28 @@ async def test_tuning_the_seasonal_naive_alone_is_refused_naming_the_families_th
     refused = await call_error(client, "ml_tune", spec_path="ML-026", models=["seasonal_naive"])
     assert "seasonal_naive has nothing to tune" in refused
     assert "lgbm_forecast" in refused and "ets" in refused
+
+
+@pytest.mark.slow  # a job of three trials on three folds, then its folds re-scored here
+async def test_a_series_tune_without_a_spec_searches_rolling_origin_folds_by_mase_from_kind_options(
+    client, project: Path
+) -> None:
+    tuned = await call(
+        client,
+        "ml_tune",
+        data_path="data/sales.csv",
+        target="sales",
+        kind="timeseries",
+        kind_options=OPTIONS,
+        models=["lgbm_forecast"],
+        strategy="optuna",
+        n_trials=3,
+        cv_folds=FOLDS,
+        time_budget_s=120,
+    )
+    assert tuned["metric"] == "mase" and tuned["higher_is_better"] is False
+    assert tuned["train_rows"] == STORES * DAYS and tuned["holdout_metrics"] is None
+    _, _, folds = _searched(project, test_size=None)  # every row: the rolling-origin folds
+    winner = cross_val(folds, "lgbm_forecast", tuned["best_params"])
+    assert tuned["best_cv"] == pytest.approx(winner.mean, rel=1e-6)  # scored on these very folds
+    assert tuned["best_cv"] < cross_val(folds, "seasonal_naive", {}).mean

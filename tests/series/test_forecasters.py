@@ -69,16 +69,7 @@ def test_each_family_forecasts_the_rows_points_whatever_their_order_and_reloads_
         model.predict(unknown)
 
 
-# keras_gru's 90 % intervals cover 204 of these 280 points (0.729) on every run: the seeded fit
-# repeats, so this is a known miss, not noise. Strict: the day it covers, this mark must go.
-KERAS_GRU = pytest.mark.xfail(
-    reason="keras_gru's conformal intervals cover 0.729 here, under the 0.75 floor", strict=True
-)
-COVERED = [
-    pytest.param(n, marks=[pytest.mark.slow, KERAS_GRU]) if n == "keras_gru" else p
-    for n, p in zip(FAMILIES, PARAMS, strict=True)
-    if n not in ("ets", "arima")
-]
+COVERED = [p for n, p in zip(FAMILIES, PARAMS, strict=True) if n not in ("ets", "arima")]
 
 
 @pytest.mark.parametrize("name", COVERED)

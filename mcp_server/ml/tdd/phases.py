@@ -219,8 +219,14 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
 
 
 def green(
-    workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
+    workspace: Workspace,
+    prep: SpecData,
+    model: str | None = None,
+    overwrite: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> PhaseResult:
+    """GREEN: the pipeline of `model` (default: the kind's first choice) with the family's
+    defaults, or `params` over them, written, trained and tested."""
     from mcp_server.ml.modeling.kind_families import default_model_for
 
     require_tests(workspace, prep)
@@ -230,8 +236,9 @@ def green(
         if model is None
         else "chosen by the caller"
     )
-    report = workspace.write_files(pipeline_files(prep, name, None, note), overwrite=overwrite)
-    return finish(workspace, prep, "green", report, name, {})
+    files = pipeline_files(prep, name, params, note)
+    report = workspace.write_files(files, overwrite=overwrite)
+    return finish(workspace, prep, "green", report, name, dict(params or {}))
 
 
 def finish(

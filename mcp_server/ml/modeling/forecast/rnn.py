@@ -67,6 +67,20 @@ class RecurrentForecaster(Forecaster):
         """New series' levels and spreads; the network stays as learned."""
         self._standardise(Y)
 
+    def _calibration_twin(self, cut: Any, steps: int) -> RecurrentForecaster:
+        """This very network, continuing the history without each series' last `steps`: its
+        errors there calibrate the interval of the network that forecasts. Those steps are the
+        network's early-stopping window, never a training target (`rnn_fit.windows`). A network
+        trained again on `cut` would be another fit: how well a small recurrent network trains
+        varies from fit to fit, so a twin's errors need not describe this one's."""
+        import copy
+
+        twin = copy.copy(self)
+        twin.last_ = self.last_ - steps
+        twin.history_ = cut
+        twin._absorb(cut)
+        return twin
+
     def _standardise(self, Y: Any) -> None:
         import warnings
 
