@@ -36,8 +36,8 @@ def _pipeline(estimator: object) -> Pipeline:
         ),
         (
             "tfserving",
-            "runtime 'tfserving' serves the Keras family (model keras_mlp); this run's model "
-            "is LogisticRegression. Use runtime='onnx' (any model) instead",
+            "runtime 'tfserving' serves the Keras families (models keras_mlp, keras_cnn); this "
+            "run's model is LogisticRegression. Use runtime='onnx' (any model) instead",
         ),
     ],
 )
