@@ -123,8 +123,9 @@ def check_csv_cells(path: Path, dialect: CsvDialect) -> None:
         )
 
 
-def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not."""
+def load_table(path: Path, *, max_rows: int | None = None, release: bool = True) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame, or raise `DataError` saying why not.
+    `release=False` leaves the reader's freed memory to the allocator (a loop of many reads)."""
     from mcp_server.safety.guards import check_regular_file
 
     check_regular_file(
@@ -146,7 +147,8 @@ def load_table(path: Path, *, max_rows: int | None = None) -> pd.DataFrame:
             f"{path.name}: unsupported file type {suffix!r}; give data_path a .csv, .tsv or "
             ".parquet file"
         )
-    release_memory()  # the reader's buffers: the table itself is all that stays
+    if release:
+        release_memory()  # the reader's buffers: the table itself is all that stays
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.shape[1] == 0:

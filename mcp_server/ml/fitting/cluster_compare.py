@@ -121,19 +121,7 @@ def cluster_compare_job(req: ClusterCompareRequest, progress: Progress = no_prog
 def _train_request(req: ClusterCompareRequest, model: str) -> Any:
     from mcp_server.ml.fitting.cluster_train import ClusterTrainRequest
 
-    return ClusterTrainRequest(
-        files=req.files,
-        fingerprint=req.fingerprint,
-        target=req.target,
-        model=model,
-        staging=req.staging,
-        engine=req.engine,
-        params=req.params.get(model, {}),
-        task=req.task,
-        seed=req.seed,
-        drop=req.drop,
-        group=req.group,
-    )
+    return ClusterTrainRequest.for_fit(req, model, req.params.get(model, {}))
 
 
 def _candidate(

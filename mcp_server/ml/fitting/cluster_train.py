@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mcp_server.core.errors import DataError
 from mcp_server.ml.fitting.progress import Progress, no_progress
@@ -31,6 +31,41 @@ class ClusterTrainRequest:
     seed: int = 42
     drop: list[str] = field(default_factory=list)
     group: str | None = None  # the SPEC's group column: the holdout hashes it, not the row
+
+    @classmethod
+    def for_fit(
+        cls, req: FitSource, model: str, params: dict[str, Any], *, test_size: float = 0.2
+    ) -> ClusterTrainRequest:
+        """A fit of `model` with `params` on the dataset, engine and holdout rule of `req` (a
+        comparison's or a tune's request), as `ml_train` would ask it."""
+        return cls(
+            files=req.files,
+            fingerprint=req.fingerprint,
+            target=req.target,
+            model=model,
+            staging=req.staging,
+            engine=req.engine,
+            params=params,
+            task=req.task,
+            test_size=test_size,
+            seed=req.seed,
+            drop=req.drop,
+            group=req.group,
+        )
+
+
+class FitSource(Protocol):
+    """What a cluster comparison's or tune's request shares with a training request."""
+
+    files: list[str]
+    fingerprint: str
+    target: str
+    staging: str
+    engine: str
+    task: str
+    seed: int
+    drop: list[str]
+    group: str | None
 
 
 def cluster_train_job(req: ClusterTrainRequest, progress: Progress = no_progress) -> TrainOutcome:
@@ -196,6 +231,7 @@ def _outcome(
 
 __all__ = [
     "ClusterTrainRequest",
+    "FitSource",
     "Fitted",
     "Table",
     "cluster_table",

@@ -1,10 +1,12 @@
 """The batch scoring job (`processes.child` runs it): the model loaded once (its signature
 checked), then each partition still to score, in this process or on the Dask cluster the call
-named, the manifest written after each one, and progress per partition."""
+named (one task per partition, the same `partition.score_part`), the manifest written after each
+one, and progress per partition."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,41 +84,35 @@ def _local(client: Any, job: ScoreJob, model: Any, schema: Any) -> Scored:
 
 
 def _on_cluster(client: Any, job: ScoreJob, model: Any, schema: Any) -> Scored:
-    """`from_map` reads one input file per partition, `map_partitions` scores it with the model
-    shipped once, each partition is written by the worker that scored it; partitions are
-    reported as they finish, in any order."""
-    import dask.dataframe
+    """One task per partition, `score_part` as in the job process: the worker reads its input
+    file, scores it and writes its output file, and only the row count comes back (no rows pass
+    through the client or the scheduler). The model is sent to every worker once, before the
+    first task. Partitions are reported as they finish, in any order; a task whose worker died is
+    run again elsewhere, and its file is written whole or not at all."""
     import distributed
-    from dask.delayed import delayed
 
-    from mcp_server.ml.data.partitioned import empty_like
-    from mcp_server.ml.scoring.partition import meta, read_part, score_frame, write_part
+    from mcp_server.ml.scoring.partition import score_part
 
     if not job.parts:
         return
     stamps = {p.name: manifest.stamp(Path(p.source)) for p in job.parts}
-    sample = empty_like(job.parts[0].source)
-    dd: Any = dask.dataframe  # Dask ships no type hints for these
     as_completed: Any = cast(Any, distributed).as_completed
-    frames = dd.from_map(
-        read_part, [p.source for p in job.parts], meta=sample, enforce_metadata=False
-    )
-    shipped = delayed(model, pure=True)
-    scored = frames.map_partitions(
-        score_frame,
-        shipped,
-        schema,
-        job.keep,
-        job.run_id,
-        job.version,
-        meta=meta(schema, job.keep, sample),
-        enforce_metadata=False,
-    )
-    writes = [
-        delayed(write_part, pure=False)(piece, part.target)
-        for piece, part in zip(scored.to_delayed(), job.parts, strict=True)
+    [shipped] = client.scatter([model], broadcast=True, hash=False)
+    futures = [
+        client.submit(
+            score_part,
+            part.source,
+            part.target,
+            shipped,
+            schema,
+            job.keep,
+            job.run_id,
+            job.version,
+            key=f"score-{part.name}-{uuid.uuid4().hex[:8]}",
+            pure=False,
+        )
+        for part in job.parts
     ]
-    futures = client.compute(writes)
     by_key = {f.key: part for f, part in zip(futures, job.parts, strict=True)}
     try:
         for future in as_completed(futures):
@@ -130,7 +126,7 @@ def _on_cluster(client: Any, job: ScoreJob, model: Any, schema: Any) -> Scored:
             "finished partitions are kept: call ml_batch_score again to resume"
         ) from exc
     finally:
-        client.cancel(futures)
+        client.cancel([*futures, shipped])
 
 
 def _columns(output: Path, done: dict[str, dict[str, Any]]) -> list[str]:

@@ -1,6 +1,6 @@
-"""One partition scored: read, predict, written atomically. The same functions run in the job
-process (no cluster) and on the Dask workers (`job`: `from_map` + `map_partitions`), so a score is
-the same wherever it ran."""
+"""One partition scored: read, predict, written atomically. `score_part` runs in the job process
+(no cluster) and on the Dask workers (`job`: one task per partition), so a score is the same
+wherever it ran."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def read_part(source: str) -> pd.DataFrame:
     """A partition's rows (CSV sniffed, Parquet through Arrow), as every table is read."""
     from mcp_server.ml.data.tables import load_table
 
-    return load_table(Path(source))
+    # Not collected after each read: a partition's frame is freed by its last reference, and a
+    # full collection of a loaded process per partition cost a third of a second.
+    return load_table(Path(source), release=False)
 
 
 def score_frame(
@@ -58,22 +60,6 @@ def score_frame(
     return out.reset_index(drop=True)
 
 
-def meta(schema: Schema, keep: tuple[str, ...], sample: pd.DataFrame) -> pd.DataFrame:
-    """The scored frame's columns and types, for Dask (an empty frame of the right shape)."""
-    import pandas as pd
-
-    columns: dict[str, Any] = {c: sample[c].iloc[:0] for c in keep}
-    if schema.classes:
-        columns[PREDICTION] = pd.Series([], dtype=object)
-        for label in schema.classes:
-            columns[f"{PROBABILITY}{label}"] = pd.Series([], dtype="float64")
-    else:
-        columns[PREDICTION] = pd.Series([], dtype="float64")
-    columns[RUN_ID] = pd.Series([], dtype=object)
-    columns[VERSION] = pd.Series([], dtype=object)
-    return pd.DataFrame(columns)
-
-
 def write_part(scored: pd.DataFrame, target: str) -> int:
     """The scored rows as `target`, atomically (a hidden temporary file beside it, renamed):
     a partition's file is whole or absent. Returns its rows."""
@@ -100,4 +86,4 @@ def score_part(
     return write_part(score_frame(read_part(source), model, schema, keep, run_id, version), target)
 
 
-__all__ = ["meta", "read_part", "score_frame", "score_part", "write_part"]
+__all__ = ["read_part", "score_frame", "score_part", "write_part"]

@@ -202,20 +202,7 @@ def _train_request(req: ClusterTuneRequest, family: str, params: dict[str, Any])
     and rule: the search's)."""
     from mcp_server.ml.fitting.cluster_train import ClusterTrainRequest
 
-    return ClusterTrainRequest(
-        files=req.files,
-        fingerprint=req.fingerprint,
-        target=req.target,
-        model=family,
-        staging=req.staging,
-        engine=req.engine,
-        params=params,
-        task=req.task,
-        test_size=req.test_size,
-        seed=req.seed,
-        drop=req.drop,
-        group=req.group,
-    )
+    return ClusterTrainRequest.for_fit(req, family, params, test_size=req.test_size)
 
 
 __all__ = ["HOLDOUT", "ClusterTuneRequest", "cluster_tune_job", "cluster_tune_request"]
