@@ -100,7 +100,8 @@ def test_only_the_image_families_fit_images_and_the_routes_name_what_is_refused(
         check_route("images", "export", "skops")
     check_route("images", "serving", "joblib")  # the upload service
     with pytest.raises(
-        MoaiMlError, match=r"'onnx' is not .* images data; pass runtime= one of joblib, tfserving$"
+        MoaiMlError,
+        match=r"'onnx' is not .* images data; pass runtime= one of joblib, torchserve, tfserving$",
     ):
         check_route("images", "serving", "onnx")
     check_route("table", "serving", None)

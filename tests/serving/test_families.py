@@ -59,7 +59,7 @@ def test_a_torch_run_with_a_date_or_text_column_is_refused_by_torchserve():
         "drop=['datetime_col', 'text_col'] (ml_train), or pass runtime='joblib'"
     )
     assert str(refused.value) == expected
-    with pytest.raises(MoaiMlError, match="serves the Keras family"):
+    with pytest.raises(MoaiMlError, match="serves the Keras families"):
         check_runtime(pipeline, _schema("numeric"), "tfserving")  # a torch model is no Keras model
 
 
