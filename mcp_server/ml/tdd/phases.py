@@ -219,19 +219,39 @@ def gates(prep: SpecData, measured: dict[str, Any]) -> list[Gate]:
 
 
 def green(
-    workspace: Workspace, prep: SpecData, model: str | None = None, overwrite: bool = False
+    workspace: Workspace,
+    prep: SpecData,
+    model: str | None = None,
+    overwrite: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> PhaseResult:
+    """`params`: the family's keyword arguments (a fine-tuning family's `checkpoint`), rendered
+    into the pipeline's MODEL_PARAMS as `ml_train` takes them."""
     from mcp_server.ml.modeling.kind_families import default_model_for
 
     require_tests(workspace, prep)
     name = model or default_model_for(prep.kind, prep.spec.task, len(prep.frame))
+    check_family(prep, name, params or {})
     note = (
         "the registry's first choice for this task and size"
         if model is None
         else "chosen by the caller"
     )
-    report = workspace.write_files(pipeline_files(prep, name, None, note), overwrite=overwrite)
-    return finish(workspace, prep, "green", report, name, {})
+    files = pipeline_files(prep, name, params, note)
+    report = workspace.write_files(files, overwrite=overwrite)
+    return finish(workspace, prep, "green", report, name, dict(params or {}))
+
+
+def check_family(prep: SpecData, name: str, params: dict[str, Any]) -> None:
+    """The family's own refusals before anything is written: its task, its params, and a text
+    family's free-text column."""
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import make_estimator
+    from mcp_server.ml.modeling.preprocess import text_column
+
+    make_estimator(name, prep.spec.task, params, prep.spec.seed)  # the task, then the params
+    if get_spec(name).takes_text:
+        text_column(prep.schema, name)
 
 
 def finish(
