@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_pretrained")]
 
 TEXT = "tic\"ket\n{{ body }} '; import os"
 TARGET = "que'ue {% raw %}"
-FOLDER = "tiny bert \"quoted\" it's {{ x }}"
+FOLDER = 'tiny bert "quoted" it\'s {{ x }}'
 QUICK = {"max_epochs": 4, "patience": 2, "batch_size": 16, "max_length": 32, "learning_rate": 2e-3}
 FIELDS: dict[str, Any] = {
     "spec_id": "TXT-002",
@@ -44,7 +44,8 @@ def green(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     frame = support_tickets(300, seed=4)
     checkpoint = tiny_bert(root / FOLDER, list(frame["text"]))
     (root / "data").mkdir()
-    frame.rename(columns={"text": TEXT, "queue": TARGET}).to_csv(root / "data/tickets.csv", index=False)
+    table = frame.rename(columns={"text": TEXT, "queue": TARGET})
+    table.to_csv(root / "data/tickets.csv", index=False)
     ws = Workspace(root)
     tdd.red(ws, tdd.load(ws, None, FIELDS, "mlproj"))
     params = {"checkpoint": checkpoint, **QUICK}
