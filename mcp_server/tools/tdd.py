@@ -56,9 +56,13 @@ FIELDS_SCHEMA = {
 Fields = Annotated[
     SpecFields | None, WithJsonSchema(FIELDS_SCHEMA)
 ]  # validated in full; listed in one line
-# the registry names, as an enum; the text families read raw strings through modules the
-# generated project does not copy yet (`modeling/local_modules`), so the TDD phases leave them out
-ModelName = Literal[tuple(n for n, s in REGISTRY.items() if not s.takes_text)]  # type: ignore[valid-type]
+# the registry names, as an enum (the text families too: their modules are copied beside the
+# generated pipeline, `modeling/local_modules`)
+ModelName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
+GreenParams = Annotated[
+    dict[str, Any] | None,
+    Field(description='The model\'s keyword arguments, e.g. {"checkpoint": "<local folder>"}'),
+]
 
 
 def _fields(fields: SpecFields | None) -> dict[str, Any]:
@@ -82,8 +86,10 @@ def run_green(
     package: str,
     overwrite: bool,
     model: Any,
+    params: dict[str, Any] | None = None,
 ) -> Any:
-    return tdd.green(workspace, tdd.load(workspace, spec_path, fields, package), model, overwrite)
+    prep = tdd.load(workspace, spec_path, fields, package)
+    return tdd.green(workspace, prep, model, overwrite, params)
 
 
 def run_refactor(
@@ -147,6 +153,7 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
             ),
         ] = None,
         overwrite: Overwrite = False,
+        params: GreenParams = None,
     ) -> GreenResult:
         """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a
         scikit-learn Pipeline whose ColumnTransformer comes from the data profile (median impute +
@@ -156,7 +163,7 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         thresholds: if a gate fails it says so; then run ml_tdd_refactor. Logs the model to MLflow
         (run_id) when the run store exists."""
         message = "green: writing, training and testing the pipeline"
-        args = (workspace, spec_path, _fields(fields), package, overwrite, model)
+        args = (workspace, spec_path, _fields(fields), package, overwrite, model, params)
         return to_green(await _one_phase(ctx, message, run_green, *args))
 
 

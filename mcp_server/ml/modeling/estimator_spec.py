@@ -85,6 +85,12 @@ class EstimatorSpec:
 
     def class_path(self, task: str) -> str:
         path = self.regressor if task == REGRESSION else self.classifier
+        if path is None and self.takes_text and task == REGRESSION:
+            raise MoaiMlError(
+                f"model {self.name!r} classifies free text and does not predict a number: pass "
+                "model='ridge' (or another table family), which reads the text column through "
+                "TF-IDF"
+            )
         if path is None:
             raise MoaiMlError(
                 f"model {self.name!r} does not support task {task!r}; it supports {self.tasks}: "

@@ -226,11 +226,13 @@ def green(
     params: dict[str, Any] | None = None,
 ) -> PhaseResult:
     """GREEN: the pipeline of `model` (default: the kind's first choice) with the family's
-    defaults, or `params` over them, written, trained and tested."""
+    defaults, or `params` over them (a fine-tuning family's `checkpoint`), rendered into the
+    pipeline's MODEL_PARAMS as `ml_train` takes them, written, trained and tested."""
     from mcp_server.ml.modeling.kind_families import default_model_for
 
     require_tests(workspace, prep)
     name = model or default_model_for(prep.kind, prep.spec.task, len(prep.frame))
+    check_family(prep, name, params or {})
     note = (
         "the registry's first choice for this task and size"
         if model is None
@@ -239,6 +241,18 @@ def green(
     files = pipeline_files(prep, name, params, note)
     report = workspace.write_files(files, overwrite=overwrite)
     return finish(workspace, prep, "green", report, name, dict(params or {}))
+
+
+def check_family(prep: SpecData, name: str, params: dict[str, Any]) -> None:
+    """The family's own refusals before anything is written: its task, its params, and a text
+    family's free-text column."""
+    from mcp_server.ml.modeling.catalog import get_spec
+    from mcp_server.ml.modeling.estimators import make_estimator
+    from mcp_server.ml.modeling.preprocess import text_column
+
+    make_estimator(name, prep.spec.task, params, prep.spec.seed)  # the task, then the params
+    if get_spec(name).takes_text:
+        text_column(prep.schema, name)
 
 
 def finish(
