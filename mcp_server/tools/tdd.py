@@ -61,7 +61,7 @@ Fields = Annotated[
 ModelName = Literal[tuple(REGISTRY)]  # type: ignore[valid-type]
 GreenParams = Annotated[
     dict[str, Any] | None,
-    Field(description='The model\'s keyword arguments, e.g. {"checkpoint": "<local folder>"}'),
+    Field(description='Model kwargs, e.g. {"checkpoint": "<local folder>"}'),
 ]
 
 
@@ -148,20 +148,17 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         package: Package = DEFAULT_PACKAGE,
         model: Annotated[
             ModelName | None,  # type: ignore[valid-type]
-            Field(
-                description="Estimator from the registry; default: the first choice for the task"
-            ),
+            Field(description="Registry family; default: the task's first choice"),
         ] = None,
         overwrite: Overwrite = False,
         params: GreenParams = None,
     ) -> GreenResult:
-        """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag): data loading, a
-        scikit-learn Pipeline whose ColumnTransformer comes from the data profile (median impute +
-        scaling, one-hot categoricals, datetime parts, dropped identifiers/leaks/SPEC drop list) and
-        a sensible first estimator; train it on the seeded split, save models/<id>/model.joblib, run
-        the RED tests and report each test and every metric gate. It never edits tests or
-        thresholds: if a gate fails it says so; then run ml_tdd_refactor. Logs the model to MLflow
-        (run_id) when the run store exists."""
+        """GREEN step: write src/<package>/<id>/pipeline.py (@CODE tag), train it on the seeded
+        split, save models/<id>/model.joblib and run the RED tests, reporting each test and gate.
+        The pipeline: data loading, a scikit-learn Pipeline built from the data profile (impute,
+        scale, one-hot, date parts; ids, leaks and the SPEC's drop list left out) and the model
+        with its params. It never edits tests or thresholds: if a gate fails it says so; then run
+        ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store exists."""
         message = "green: writing, training and testing the pipeline"
         args = (workspace, spec_path, _fields(fields), package, overwrite, model, params)
         return to_green(await _one_phase(ctx, message, run_green, *args))

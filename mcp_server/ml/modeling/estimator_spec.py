@@ -70,6 +70,8 @@ class EstimatorSpec:
     # its Dask estimators ("module:Class"): it trains on a cluster (`fitting/cluster_train`)
     dask_classifier: str | None = None
     dask_regressor: str | None = None
+    # a classifier of free text: the table family a text SPEC that predicts a number is sent to
+    regress_with: str = ""
 
     def __post_init__(self) -> None:
         if self.early_stop not in (None, *EARLY_STOPS):
@@ -88,8 +90,8 @@ class EstimatorSpec:
         if path is None and self.takes_text and task == REGRESSION:
             raise MoaiMlError(
                 f"model {self.name!r} classifies free text and does not predict a number: pass "
-                "model='ridge' (or another table family), which reads the text column through "
-                "TF-IDF"
+                f"model='{self.regress_with}' (or another table family), which reads the text "
+                "column through TF-IDF"
             )
         if path is None:
             raise MoaiMlError(
@@ -221,12 +223,19 @@ _PRETRAINED_TEXT_SPACE = {
 
 
 def text_spec(
-    name: str, target: str, library: str, cost: int, runtimes: tuple[str, ...] = ()
+    name: str,
+    target: str,
+    library: str,
+    cost: int,
+    runtimes: tuple[str, ...] = (),
+    *,
+    regress_with: str,
 ) -> EstimatorSpec:
     """A text family: a torch network over one free-text column of a table, its own tokenizer
     (`library`: `tokenizers` trained on the training split, or a `transformers` checkpoint's),
     compared only when named (a fit takes minutes on a CPU, where TF-IDF takes seconds).
-    `runtimes`: the dedicated runtimes that serve it too (TorchServe: network and tokenizer)."""
+    `runtimes`: the dedicated runtimes that serve it too (TorchServe: network and tokenizer).
+    `regress_with`: the TF-IDF table family its refusal to predict a number points to."""
     scratch = library == "tokenizers"
     return EstimatorSpec(
         name,
@@ -245,4 +254,5 @@ def text_spec(
         seconds_per_row=0.025 if scratch else 0.5,
         runtimes=runtimes,
         label="PyTorch" if runtimes else "",
+        regress_with=regress_with,
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from mcp_server.ml.modeling.estimator_spec import image_spec, neural_spec, text_spec
 
+# A text family classifies; a text SPEC that predicts a number is pointed to this TF-IDF family.
+TEXT_REGRESSOR = "ridge"
+
 # Neural networks for tables (the `dl` extra): seconds per fit, so compared only when named.
 DEEP_LEARNING = [
     neural_spec("torch_mlp", "neural", "TorchMLP", "skorch", "torchserve", "PyTorch"),
@@ -25,8 +28,15 @@ DEEP_LEARNING = [
         "tokenizers",
         15,
         ("torchserve",),
+        regress_with=TEXT_REGRESSOR,
     ),
-    text_spec("text_pretrained", "text_pretrained:PretrainedTextClassifier", "transformers", 16),
+    text_spec(
+        "text_pretrained",
+        "text_pretrained:PretrainedTextClassifier",
+        "transformers",
+        16,
+        regress_with=TEXT_REGRESSOR,
+    ),
 ]
 
 __all__ = ["DEEP_LEARNING"]
