@@ -17,6 +17,7 @@ import pytest
 from tests.text_support import support_tickets
 
 transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch")
 # transformers' import and a fresh process: ~25 s of CPU
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_pretrained")]
 
@@ -60,6 +61,7 @@ def tiny_bert(folder: Path, texts: list[str]) -> str:
         max_position_embeddings=64,
         num_labels=2,
     )
+    torch.manual_seed(0)  # the same "pretrained" weights on every run, as a real checkpoint's
     transformers.BertForSequenceClassification(config).save_pretrained(folder)
     fast.save_pretrained(folder)
     return str(folder)

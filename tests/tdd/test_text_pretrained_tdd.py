@@ -30,7 +30,11 @@ FIELDS: dict[str, Any] = {
     "dataset": "data/tickets.csv",
     "target": TARGET,
     "metric": "f1_macro",
-    "threshold": 0.3,  # five queues: chance is 0.2; a 1-layer, 16-wide BERT fitted for seconds
+    # What this file proves is the checkpoint's way into the cycle, not a tiny model's quality: a
+    # 1-layer, 16-wide BERT of random weights, fitted for seconds, reads these five queues at
+    # f1_macro 0.23-0.37 from run to run (chance 0.2); the gate sits under that spread and over
+    # the majority-class baseline's 0.07 (text quality: test_text_tdd.py, 0.73)
+    "threshold": 0.15,
     "cv_folds": 2,
     "candidates": ["text_pretrained"],
 }
