@@ -10,7 +10,6 @@ names, the SPEC id and title) reach templates only through `pyrepr` and the lite
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core import settings
@@ -19,7 +18,7 @@ from mcp_server.files.escape import Code
 from mcp_server.ml.modeling.local_modules import local_modules
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.context import common_context, estimator_context
-from mcp_server.ml.tdd.imports import import_block
+from mcp_server.ml.tdd.imports import import_block, module_context
 from mcp_server.ml.tdd.literals import assignment, dict_statement
 
 if TYPE_CHECKING:
@@ -112,19 +111,7 @@ def pipeline_context(
     }
     if prep.data_path.is_dir():
         froms["PIL"] = {"Image", "UnidentifiedImageError"}
-    imports = import_block(
-        ["argparse", "hashlib", "importlib", "json", "os", "sys"],
-        ["joblib", "numpy", "pandas"],
-        froms,
-    )
-    doc = Code(textwrap.fill(f"Network: {est['name']} ({note}).", 96))
-    return {
-        **image_common(prep),
-        "estimator": est,
-        "imports": Code(imports),
-        "estimator_doc": doc,
-        "local_modules": local_modules([est["origin"]]),
-    }
+    return module_context(image_common(prep), est, froms, "Network", note)
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:

@@ -1,8 +1,14 @@
-"""An isort-ordered import block for generated modules (what `ruff check --select I` expects)."""
+"""An isort-ordered import block for generated modules (what `ruff check --select I` expects),
+and the context of a kind's pipeline module built around it (`module_context`)."""
 
 from __future__ import annotations
 
 import sys
+import textwrap
+from typing import Any
+
+from mcp_server.files.escape import Code
+from mcp_server.ml.modeling.local_modules import local_modules
 
 _ALIASES = {"numpy": "np", "pandas": "pd"}
 _WIDTH = 88  # ruff's default line length: a wrapped import keeps its trailing comma
@@ -58,3 +64,23 @@ def import_block(
     ]  # e.g. `.neural`
     sections.append(([_from_line(".", set(local))] if local else []) + relative)
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def module_context(
+    common: dict[str, Any], est: dict[str, Any], froms: dict[str, set[str]], label: str, note: str
+) -> dict[str, Any]:
+    """A kind's generated pipeline module (forecast, images): its kind's common context, the
+    estimator, the import block (the standard modules every such pipeline uses, then `froms`),
+    the estimator's one-line doc (`label: name (note)`) and the family modules copied beside it."""
+    imports = import_block(
+        ["argparse", "hashlib", "importlib", "json", "os", "sys"],
+        ["joblib", "numpy", "pandas"],
+        froms,
+    )
+    return {
+        **common,
+        "estimator": est,
+        "imports": Code(imports),
+        "estimator_doc": Code(textwrap.fill(f"{label}: {est['name']} ({note}).", 96)),
+        "local_modules": local_modules([est["origin"]]),
+    }

@@ -9,7 +9,6 @@ the time grid it uses) is copied beside the generated pipeline, so the project n
 
 from __future__ import annotations
 
-import textwrap
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.core.errors import SpecError
@@ -17,7 +16,7 @@ from mcp_server.files.escape import Code
 from mcp_server.ml.modeling.local_modules import local_modules
 from mcp_server.ml.modeling.metrics_spec import get_metric
 from mcp_server.ml.tdd.context import common_context, estimator_context
-from mcp_server.ml.tdd.imports import import_block
+from mcp_server.ml.tdd.imports import import_block, module_context
 from mcp_server.ml.tdd.literals import assignment, dict_statement
 
 if TYPE_CHECKING:
@@ -97,19 +96,7 @@ def pipeline_context(
         "typing": {"Any"},
         "pathlib": {"Path"},
     }
-    imports = import_block(
-        ["argparse", "hashlib", "importlib", "json", "os", "sys"],
-        ["joblib", "numpy", "pandas"],
-        froms,
-    )
-    doc = Code(textwrap.fill(f"Forecaster: {est['name']} ({note}).", 96))
-    return {
-        **series_common(prep),
-        "estimator": est,
-        "imports": Code(imports),
-        "estimator_doc": doc,
-        "local_modules": local_modules([est["origin"]]),
-    }
+    return module_context(series_common(prep), est, froms, "Forecaster", note)
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
