@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mcp_server.ml.fitting.holdout_scoring import predict_both
+from mcp_server.ml.modeling.catalog import predicts_by_argmax
 
 
 def _data(classes: int) -> tuple[Any, Any]:
@@ -23,9 +24,12 @@ def _estimators() -> list[Any]:
     from lightgbm import LGBMClassifier
     from sklearn.ensemble import (
         ExtraTreesClassifier,
+        GradientBoostingClassifier,
         HistGradientBoostingClassifier,
         RandomForestClassifier,
     )
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from xgboost import XGBClassifier
@@ -36,6 +40,9 @@ def _estimators() -> list[Any]:
         ExtraTreesClassifier(n_estimators=20, random_state=0),
         LGBMClassifier(n_estimators=30, verbose=-1),
         XGBClassifier(n_estimators=30),
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
+        GradientBoostingClassifier(n_estimators=20, random_state=0),
+        KNeighborsClassifier(n_neighbors=4),  # an even k: ties go to the first class both ways
     ]
 
 
@@ -44,6 +51,7 @@ def test_labels_read_off_the_probabilities_equal_each_argmax_classifiers_own_pre
     X, y = _data(classes)
     for estimator in _estimators():
         model = estimator.fit(X[:400], y[:400])
+        assert predicts_by_argmax(model), model
         pred, proba = predict_both(model, X[400:], "classification")
         np.testing.assert_array_equal(pred, model.predict(X[400:]))
         np.testing.assert_array_equal(proba, model.predict_proba(X[400:]))
@@ -54,6 +62,17 @@ def test_a_classifier_whose_predict_is_not_its_argmax_still_predicts():
 
     X, y = _data(2)
     model = SVC(probability=True, random_state=0).fit(X[:400], y[:400])
+    assert not predicts_by_argmax(model)
     pred, proba = predict_both(model, X[400:], "classification")
     np.testing.assert_array_equal(pred, model.predict(X[400:]))
     assert proba.shape == (200, 2)
+
+
+def test_a_classifier_the_registry_does_not_know_is_asked_to_predict():
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _data(3)
+    model = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X[:400], y[:400])
+    assert not predicts_by_argmax(model)
+    pred, _ = predict_both(model, X[400:], "classification")
+    np.testing.assert_array_equal(pred, model.predict(X[400:]))

@@ -8,24 +8,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-# Classifiers whose `predict` is, in their own code, the class of the largest `predict_proba`
-# column (ties to the first): their labels are read off the probabilities, one pass over the model
-# instead of two. Any other classifier (an SVM's Platt scaling, a margin tested with >=) predicts.
-_LABEL_IS_ARGMAX = frozenset(
-    {
-        "HistGradientBoostingClassifier",
-        "LGBMClassifier",
-        "XGBClassifier",
-        "RandomForestClassifier",
-        "ExtraTreesClassifier",
-        "DecisionTreeClassifier",
-    }
-)
-
 
 def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
-    """Predictions and (for classifiers that have it) class probabilities."""
+    """Predictions and (for classifiers that have it) class probabilities. A classifier whose
+    `predict` is the argmax of its probabilities (`catalog.predicts_by_argmax`) is asked once:
+    its labels are read off them."""
     import numpy as np
+
+    from mcp_server.ml.modeling.catalog import predicts_by_argmax
 
     proba = None
     if task != "regression" and hasattr(model, "predict_proba"):
@@ -33,16 +23,9 @@ def predict_both(model: Any, X: Any, task: str) -> tuple[Any, Any]:
             proba = model.predict_proba(X)
         except (AttributeError, NotImplementedError):
             proba = None
-    if proba is not None and _label_is_argmax(model):
+    if proba is not None and predicts_by_argmax(model):
         return np.asarray(model.classes_).take(np.argmax(proba, axis=1)), proba
     return model.predict(X), proba
-
-
-def _label_is_argmax(model: Any) -> bool:
-    """A plain estimator or a scikit-learn Pipeline ending in one of `_LABEL_IS_ARGMAX`."""
-    steps = getattr(model, "steps", None)
-    final = steps[-1][1] if isinstance(steps, list) and steps else model
-    return type(final).__name__ in _LABEL_IS_ARGMAX and hasattr(model, "classes_")
 
 
 def score(

@@ -5,6 +5,8 @@ task, in what order, which is the default, what loads, serves and exports them. 
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.core.names import REGRESSION
 from mcp_server.ml.modeling.estimator_spec import EstimatorSpec
@@ -129,6 +131,17 @@ def label_is_argmax(model_name: str) -> bool:
     """Whether the model's label is the first argmax of its probabilities (unknown names: yes)."""
     spec = REGISTRY.get(model_name)
     return spec.label_is_argmax if spec is not None else True
+
+
+def predicts_by_argmax(estimator: Any) -> bool:
+    """Whether a fitted classifier's `predict` is the first argmax of its `predict_proba`, so its
+    labels can be read off its probabilities: the registry's `label_is_argmax` of the family whose
+    class it is (a pipeline: its last step). A class the registry does not know: no, it predicts."""
+    steps = getattr(estimator, "steps", None)
+    final = steps[-1][1] if isinstance(steps, list) and steps else estimator
+    name = type(final).__name__
+    spec = next((s for s in REGISTRY.values() if name in s.class_names), None)
+    return spec is not None and spec.label_is_argmax and hasattr(estimator, "classes_")
 
 
 def parity_note(model_name: str) -> str:

@@ -102,10 +102,6 @@ def pipeline_context(
     """What the image pipeline module needs: the image column, the classes, the network."""
     est = network_context(prep, model, params)
     froms: dict[str, set[str]] = {
-        "sklearn.pipeline": {"Pipeline"},
-        est["module"]: {est["cls"]},
-        "typing": {"Any"},
-        "pathlib": {"Path"},
         ".labels": {"LabelRestoringModel"},  # labels.py: written beside the pipeline
         ".splits": {"GroupedFolds", "holdout"},  # splits.py: the product's own split
     }

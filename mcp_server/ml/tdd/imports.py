@@ -67,11 +67,20 @@ def import_block(
 
 
 def module_context(
-    common: dict[str, Any], est: dict[str, Any], froms: dict[str, set[str]], label: str, note: str
+    common: dict[str, Any], est: dict[str, Any], extra: dict[str, set[str]], label: str, note: str
 ) -> dict[str, Any]:
     """A kind's generated pipeline module (forecast, images): its kind's common context, the
-    estimator, the import block (the standard modules every such pipeline uses, then `froms`),
-    the estimator's one-line doc (`label: name (note)`) and the family modules copied beside it."""
+    estimator, the import block (the modules and names every such pipeline uses: `Pipeline`, the
+    estimator's class, `Any`, `Path`; then the kind's `extra` `from` imports), the estimator's
+    one-line doc (`label: name (note)`) and the family modules copied beside it."""
+    froms: dict[str, set[str]] = {
+        "sklearn.pipeline": {"Pipeline"},
+        est["module"]: {est["cls"]},
+        "typing": {"Any"},
+        "pathlib": {"Path"},
+    }
+    for module, names in extra.items():
+        froms[module] = froms.get(module, set()) | names
     imports = import_block(
         ["argparse", "hashlib", "importlib", "json", "os", "sys"],
         ["joblib", "numpy", "pandas"],

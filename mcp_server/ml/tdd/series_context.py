@@ -90,13 +90,7 @@ def pipeline_context(
 ) -> dict[str, Any]:
     """What the forecasting pipeline module needs: the roles and the forecaster."""
     est = forecaster_context(prep, model, params)
-    froms: dict[str, set[str]] = {
-        "sklearn.pipeline": {"Pipeline"},
-        est["module"]: {est["cls"]},
-        "typing": {"Any"},
-        "pathlib": {"Path"},
-    }
-    return module_context(series_common(prep), est, froms, "Forecaster", note)
+    return module_context(series_common(prep), est, {}, "Forecaster", note)
 
 
 def selection_context(prep: SpecData) -> dict[str, Any]:
