@@ -23,7 +23,6 @@ from tests.support import (
     copy_examples,
     copy_workspace,
     inprocess_client,
-    stdio_client,
     structured,
 )
 
@@ -103,11 +102,6 @@ def forest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return project, str(anyio.run(_next_call, project, "ml_train", arguments)["run_id"])
 
 
-async def _call(project: Path, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    async with stdio_client(project) as client:
-        return structured(await client.call_tool(tool, arguments))
-
-
 async def _next_call(project: Path, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     """A call before or after a kill, in a fresh in-process server: the killed server is the real
     process, the transport of the calls around it is not what is tested."""
@@ -137,12 +131,12 @@ def test_a_server_killed_mid_export_or_mid_generation_leaves_a_workspace_the_nex
 
 def test_a_server_killed_mid_tdd_phase_leaves_a_workspace_the_next_phase_completes(tmp_path: Path):
     project = copy_examples(tmp_path / "project")
-    anyio.run(_call, project, "ml_tdd_red", {"spec_path": "ML-001"})
+    anyio.run(_next_call, project, "ml_tdd_red", {"spec_path": "ML-001"})
     inline = {"spec_path": "ML-001", "background": False}  # killed in the server, not a job
     for after_s in KILL_AFTER_S:
         _kill_mid_call(project, "ml_tdd_green", inline, after_s)
         _assert_consistent(project)
-    green = anyio.run(_call, project, "ml_tdd_green", inline)
+    green = anyio.run(_next_call, project, "ml_tdd_green", inline)
     assert green["green"], green
     _assert_consistent(project)
 

@@ -36,7 +36,7 @@ from mcp_server.ml.serving.tfserving import SCRIPT
 from mcp_server.ml.serving.tfserving_images import image_request, keras_cnn, render_image_tfserving
 from mcp_server.ml.tracking import tags
 from tests.image_support import digits_folder
-from tests.support import ROOT, stdio_client, uvicorn_service
+from tests.support import ROOT, inprocess_client, uvicorn_service
 from tests.train_support import call
 
 # module fixtures: built once, on one worker
@@ -143,7 +143,7 @@ async def test_the_keras_cnn_trains_evaluates_exports_and_its_service_answers_an
     digits = digits_folder(project / "data" / "digits", per_class=12)
     folder = {"data_path": "data/digits", "target": "label"}
     params = {"max_epochs": 4, "patience": 2, "width": 8}
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         trained = await call(client, "ml_train", **folder, model="keras_cnn", params=params)
         assert trained["model"] == "keras_cnn" and trained["metrics"]["accuracy"] > 0.1
         run_id = trained["run_id"]
@@ -207,8 +207,6 @@ def test_the_keras_cnn_tunes_learning_rate_epochs_and_augmentation_like_image_cn
 async def test_ml_tune_searches_the_keras_cnn_s_augmentation_and_its_winner_reads_a_png(
     tmp_path: Path,
 ) -> None:
-    from tests.support import inprocess_client
-
     project = tmp_path / "project"
     digits = digits_folder(project / "data" / "digits", per_class=10)
     fixed = {"max_epochs": 4, "width": 8, "batch_size": 16, "learning_rate": 3e-3, "dropout": 0.1}
@@ -243,7 +241,6 @@ async def test_a_table_of_image_paths_trains_the_keras_cnn_and_compares_it_only_
     tmp_path: Path,
 ) -> None:
     from tests.fitting.test_image_table_e2e import digits_table
-    from tests.support import inprocess_client
 
     table = digits_table(tmp_path, per_class=8)
     data = {"data_path": "data/labels.csv", "target": "digit"}

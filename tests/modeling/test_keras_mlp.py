@@ -23,7 +23,7 @@ from tests.support import EXAMPLES
 
 os.environ.setdefault("KERAS_BACKEND", "torch")  # as keras_mlp sets it, before keras is imported
 pytest.importorskip("keras")
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("neural")]
+pytestmark = pytest.mark.slow
 
 
 def _blobs(labels: tuple[str, str] = ("no", "yes")) -> tuple[np.ndarray, np.ndarray]:

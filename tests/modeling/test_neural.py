@@ -23,7 +23,6 @@ from mcp_server.ml.modeling.registry import REGISTRY
 from tests.support import EXAMPLES
 
 pytest.importorskip("skorch")
-pytestmark = pytest.mark.xdist_group("neural")
 DATA = EXAMPLES / "data"
 
 

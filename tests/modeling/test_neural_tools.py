@@ -10,7 +10,7 @@ from tests.support import copy_examples, inprocess_client
 from tests.train_support import call
 
 pytest.importorskip("skorch")
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("neural")]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from tests.text_support import support_tickets
 transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 # transformers' import and a fresh process: ~25 s of CPU
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_pretrained")]
+pytestmark = pytest.mark.slow
 
 QUICK = {"max_epochs": 2, "patience": 1, "batch_size": 16, "max_length": 32, "learning_rate": 1e-3}
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]

@@ -1,4 +1,4 @@
-"""The forecast service of a time-series run, run for real: a forecaster trained over stdio,
+"""The forecast service of a time-series run, run for real: a forecaster trained by the tools,
 `ml_generate_serving` writes its service, uvicorn serves it on 127.0.0.1, and the horizon it
 answers for the CSV's own last rows per store is the run's joblib model continuing those rows;
 bad rows get a 4xx naming the problem, never a 5xx."""
@@ -18,10 +18,10 @@ import pytest
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
 from tests.series.support import write_sales
-from tests.support import ROOT, generated_pytest, stdio_client, uvicorn_service
+from tests.support import ROOT, generated_pytest, inprocess_client, uvicorn_service
 from tests.train_support import call, call_error
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("forecast_serving")]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # no fixture shared: each test a work unit
 HORIZON = 14
 OPTIONS = {"time_column": "date", "series_id": "store", "horizon": HORIZON}
 
@@ -53,7 +53,7 @@ async def test_the_forecast_service_answers_the_run_models_forecast_and_refuses_
 ) -> None:
     project = tmp_path / "project"
     write_sales(project / "data" / "sales.csv", stores=3, days=120)
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         trained = await call(
             client,
             "ml_train",

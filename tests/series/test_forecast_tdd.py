@@ -138,11 +138,11 @@ def _generated_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[
 async def test_the_tdd_cycle_of_a_forecast_spec_goes_red_then_green_with_hostile_names(
     tmp_path: Path,
 ):
-    from tests.support import stdio_client
+    from tests.support import inprocess_client
     from tests.train_support import call
 
     project = hostile_project(tmp_path / "project")
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         done = await call(
             client, "ml_tdd_cycle", spec_path="ML-026", package="proj", background=False
         )

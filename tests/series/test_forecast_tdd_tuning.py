@@ -14,7 +14,7 @@ from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("forecast_tdd_tune")]
 
-EXTRA = "candidates: [seasonal_naive, lgbm_forecast]\ntune_budget_s: 60\n"
+EXTRA = "candidates: [seasonal_naive, lgbm_forecast]\ntune_budget_s: 40\n"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Forecasting through the tools over stdio: a SPEC with `kind: timeseries` makes
+"""Forecasting through the tools (the in-process server): a SPEC with `kind: timeseries` makes
 `ml_compare_models` cross-validate the kind's families on rolling-origin folds, ranked by the
 SPEC's MASE with the seasonal naive baseline among them, and `ml_train` hold out each store's last
 `horizon` days, score MASE against the seasonal naive and gate on it; `ml_evaluate` reads the run's
@@ -14,7 +14,7 @@ import pytest
 
 from mcp_server.ml.modeling.registry import REGISTRY
 from tests.series.support import write_sales
-from tests.support import stdio_client
+from tests.support import inprocess_client
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_forecast_tools")]
@@ -67,7 +67,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:  # one server process for the module
+    async with inprocess_client(project) as client:  # one server for the module
         yield client
 
 

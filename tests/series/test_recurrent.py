@@ -14,8 +14,6 @@ from mcp_server.ml.modeling.estimators import make_estimator
 from mcp_server.ml.modeling.forecast.rnn import run_network
 from mcp_server.ml.modeling.forecast.rnn_fit import _from_keras, windows
 
-pytestmark = pytest.mark.xdist_group("recurrent")
-
 SEASON, HORIZON = 12, 12
 ROLES = {"time_column": "t", "series_id": "id", "season_length": SEASON, "horizon": HORIZON}
 SMALL = {"hidden_size": 8, "max_epochs": 25, "patience": 4, "batch_size": 32}

@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 os.environ.setdefault("KERAS_BACKEND", "torch")
 pytest.importorskip("skorch")
 pytest.importorskip("keras")
-pytestmark = pytest.mark.xdist_group("neural_tdd")
 
 
 @pytest.mark.slow

@@ -11,6 +11,9 @@ import sys
 import pandas as pd
 import pytest
 
+# With test_tdd_tools.py, which reads the same cycle of ML-003: one worker, no wait on its lock.
+pytestmark = pytest.mark.xdist_group("tdd_cycled")
+
 LOAD = """
 import json, sys
 import joblib, pandas as pd

@@ -12,7 +12,9 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
 from tests.support import error_text, inprocess_client, structured
 
-pytestmark = pytest.mark.anyio
+# One worker builds the shared cycles (tests/tdd/conftest.py's `cycled`) and runs every test that
+# reads them: with the tests on two workers, the second one sat waiting on the cycle's file lock.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("tdd_cycled")]
 
 
 def _tag_lines(project: Path, spec_id: str, module: str) -> None:

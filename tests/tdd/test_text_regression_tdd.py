@@ -18,7 +18,7 @@ from tests.support import inprocess_client, structured
 from tests.text_support import resolution_hours
 
 # RED's and GREEN's pytest runs of the generated tests: ~10 s of CPU
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_tdd")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("text_regression_tdd")]
 
 TEXT = "tic\"ket\n{{ body }} '; import os"
 TARGET = "hou'rs {% raw %}"
