@@ -88,7 +88,7 @@ def profile_file(
     from mcp_server.core import layout
     from mcp_server.ml.cluster.engine import LOCAL, choose
     from mcp_server.ml.data.kinds.registry import kind_for
-    from mcp_server.ml.data.memory import release_memory
+    from mcp_server.ml.data.memory import frame_bytes, release_after
     from mcp_server.ml.data.partitioned import claimed_by, is_partitioned
     from mcp_server.ml.modeling.dataset import remember_profile
 
@@ -106,8 +106,9 @@ def profile_file(
     profile = kind.profile(frame, target, task)
     cache = workspace.ensure_dir(layout.SCHEMA_CACHE)
     remember_profile(cache, sha, frame, profile, task, getattr(kind, "cache_key", kind.name))
+    nbytes = frame_bytes(frame)
     del frame
-    release_memory()  # the server lives on: keep none of the table once profiled
+    release_after(nbytes)  # the server lives on: keep none of a large table once profiled
     rel = workspace.relative(path)
     return _result(rel, kind.name, target, profile, max_columns, max_warnings, None)
 

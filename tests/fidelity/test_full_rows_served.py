@@ -20,7 +20,7 @@ import pytest
 
 from mcp_server.ml.tracking.locations import tracking_uri
 from tests.fidelity.tables import branches, write
-from tests.support import stdio_client, uvicorn_service
+from tests.support import inprocess_client, uvicorn_service
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("fidelity_full_rows")]
@@ -51,7 +51,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 async def client(project: Path):  # type: ignore[no-untyped-def]
-    async with stdio_client(project) as client:
+    # the served rows are the claim, not the transport: the in-process server (no server process
+    # and no second job forkserver to start)
+    async with inprocess_client(project) as client:
         yield client
 
 

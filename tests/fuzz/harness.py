@@ -54,7 +54,11 @@ SERVER_PATHS = (
 class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[str]] = field(default_factory=dict)
+    # Per tool: summed call time, calls answered and successes. With CONCURRENCY calls in flight
+    # on shared cores a call's time includes its wait for the others: the sum is no CPU figure.
     seconds: Counter[str] = field(default_factory=Counter)
+    answered: Counter[str] = field(default_factory=Counter)
+    succeeded: Counter[str] = field(default_factory=Counter)
 
     def add(self, kind: str, tool: str, args: Any, detail: str = "") -> None:
         if kind != "executions":  # a marker found after the calls, not a call of its own
@@ -76,8 +80,11 @@ class Tally:
             "|" + "|".join("-" * (len(name) + 2) for name in summary) + "|",
             "| " + " | ".join(f"{v:>{len(k)}}" for k, v in summary.items()) + " |",
         ]
-        slowest = ", ".join(f"{tool} {s:.0f} s" for tool, s in self.seconds.most_common(5))
-        lines.append(f"call time (summed) of the slowest tools: {slowest}")
+        slowest = ", ".join(
+            f"{tool} {s:.0f} s ({self.answered[tool]} calls, {self.succeeded[tool]} succeeded)"
+            for tool, s in self.seconds.most_common(5)
+        )
+        lines.append(f"call time (summed, calls overlapping) of the slowest tools: {slowest}")
         for kind, found in self.examples.items():
             lines += [f"{kind}:", *(f"  {line}" for line in found[:15])]
         return "\n".join(lines)
@@ -185,7 +192,9 @@ async def call(
             tally.add("crashes", tool, args, f"{type(exc).__name__}: {exc}")
         return
     tally.seconds[tool] += time.monotonic() - started
+    tally.answered[tool] += 1
     kind, text = classify(result)
+    tally.succeeded[tool] += kind == "success"
     if kind == "success" and any(isinstance(v, str) and v in outside for v in args.values()):
         kind, text = "escapes", "read a path outside the workspace"
     tally.add(kind, tool, args, text)

@@ -1,8 +1,8 @@
-"""The image service of an image run, run for real: the CNN trained over stdio on a digits folder,
-`ml_generate_serving` writes its service, uvicorn serves it on 127.0.0.1, and the label and
-probabilities it answers for the folder's own PNGs (uploaded and base64) are the joblib model's on
-the same files; a text file, a truncated PNG, a body over the limit and a decompression bomb get a
-4xx naming the problem, never a 5xx."""
+"""The image service of an image run, run for real: the CNN trained on a digits folder (by the
+in-process server: the transport is not what is tested), `ml_generate_serving` writes its service,
+uvicorn serves it on 127.0.0.1, and the label and probabilities it answers for the folder's own
+PNGs (uploaded and base64) are the joblib model's on the same files; a text file, a truncated PNG,
+a body over the limit and a decompression bomb get a 4xx naming the problem, never a 5xx."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tests.image_support import digits_folder
-from tests.support import generated_pytest, stdio_client, uvicorn_service
+from tests.support import generated_pytest, inprocess_client, uvicorn_service
 from tests.train_support import call, call_error
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -28,7 +28,7 @@ BODY_LIMIT = 100_000
 
 async def _train_and_serve(project: Path) -> tuple[dict[str, Any], str, str]:
     folder = {"data_path": "data/digits", "target": "label"}
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         trained = await call(client, "ml_train", **folder, model="image_cnn", params=FAST)
         run_id = trained["run_id"]
         refused = await call_error(client, "ml_generate_serving", run_id=run_id, runtime="onnx")

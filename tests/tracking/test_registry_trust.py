@@ -9,12 +9,13 @@ not be promoted: `models:/name@champion` would load it anywhere.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, inprocess_client
+from tests.support import inprocess_client
 from tests.test_store_trust import log_hostile_run
 from tests.train_support import call, call_error
 
@@ -49,18 +50,13 @@ def register_behind_our_back(project: Path, run_id: str, name: str) -> int:
 
 @pytest.mark.parametrize("copy_signature", [False, True], ids=["unsigned", "borrowed-signature"])
 async def test_a_planted_run_is_neither_registered_nor_promoted(
-    tmp_path: Path, copy_signature: bool
+    tmp_path: Path, trained: tuple[Path, dict[str, Any]], copy_signature: bool
 ) -> None:
-    project = copy_examples(tmp_path / "project")
+    # a genuine ml_train run on breast_cancer.csv, shared with tests/test_store_trust.py (the same
+    # xdist group) instead of trained again per case
+    project, legit = trained[0], trained[1]["logistic"]
     marker = tmp_path / "pwned"
     async with inprocess_client(project) as client:
-        legit = await call(
-            client,
-            "ml_train",
-            data_path="data/breast_cancer.csv",
-            target="target",
-            model="logistic_regression",
-        )
         legit_moai = get_store(Workspace(project)).moai_dir(legit["run_id"])
         evil = log_hostile_run(project, legit_moai, marker, copy_signature)
         copy_tags(project, legit["run_id"], evil)

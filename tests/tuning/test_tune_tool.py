@@ -99,8 +99,10 @@ async def test_a_search_outlasting_the_host_runs_as_a_job_and_polling_returns_th
 
 
 async def test_auto_finds_a_model_within_the_budget_and_records_an_exportable_evaluable_run(
-    client, project: Path
+    client, project: Path, warm_jobs: None
 ):
+    # `warm_jobs` keeps the job forkserver's start out of the timed call (30 s of budget left the
+    # bound below 7 s short at a load of 14, so the budget stays 40 s)
     budget = 40
     started = time.monotonic()
     raw = await client.call_tool(

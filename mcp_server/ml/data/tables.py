@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcp_server.core.errors import DataError
-from mcp_server.ml.data.memory import available_memory_bytes, release_memory
+from mcp_server.ml.data.memory import available_memory_bytes, frame_bytes, release_after
 from mcp_server.safety.guards import show
 
 if TYPE_CHECKING:
@@ -147,8 +147,8 @@ def load_table(path: Path, *, max_rows: int | None = None, release: bool = True)
             f"{path.name}: unsupported file type {suffix!r}; give data_path a .csv, .tsv or "
             ".parquet file"
         )
-    if release:
-        release_memory()  # the reader's buffers: the table itself is all that stays
+    if release:  # the reader's buffers, after a large read: the table itself is all that stays
+        release_after(max(path.stat().st_size, frame_bytes(frame)))
     if max_rows is not None:
         frame = frame.head(max_rows)
     if frame.shape[1] == 0:

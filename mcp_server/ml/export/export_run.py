@@ -168,14 +168,15 @@ def export_job(job: ExportJob, progress: Callable[..., None]) -> Converted:
     """In the job process: the model loaded, converted and proven; its bytes staged."""
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.data.kinds.images import IMAGES
-    from mcp_server.ml.export.formats import EXTENSIONS, encode, run_table
+    from mcp_server.ml.export.formats import EXTENSIONS, PROVEN, encode, run_table
 
     workspace = Workspace(job.root)
     progress(0, "loading the model")
     pipeline, schema, name, run_tags = _load(workspace, job)
     kind = job.data_kind or (IMAGES if schema.of_kind("image") else tags.DEFAULT_DATA_KIND)
     progress(1, "converting to ONNX and checking parity" if job.fmt == "onnx" else "serializing")
-    frame = run_table(workspace, run_tags, job.data_path)
+    # the rows of a parity sample, read only for a format proven against the model
+    frame = run_table(workspace, run_tags, job.data_path) if job.fmt in PROVEN else None
     data, parity = encode(pipeline, schema, name, job.fmt, frame, kind)
     staged = Path(job.scratch) / f"model.{EXTENSIONS[job.fmt]}"
     staged.write_bytes(data)

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("joblib", "pickle", "skops", "onnx")
+# The formats whose file is not the model itself and is proven against it on a parity sample of
+# rows; the others are the model's own bytes, so no rows are read or drawn for them.
+PROVEN = ("skops", "onnx")
 EXTENSIONS = {"joblib": "joblib", "pickle": "pkl", "skops": "skops", "onnx": "onnx"}
 REAL_ROWS = 500
 _SAFE_NAME = re.compile(r"[^0-9A-Za-z_.-]")
@@ -66,7 +69,7 @@ def serialize(
     schema: Schema,
     model_name: str,
     fmt: str,
-    sample: pd.DataFrame,
+    sample: pd.DataFrame | None,
     *,
     labelled: bool = True,
 ) -> tuple[bytes, Parity | None]:
@@ -75,7 +78,8 @@ def serialize(
     With `labelled` (every export), the file answers like scikit-learn promises: joblib, pickle and
     skops hold a `LabelledModel` (raw tables in, labels out, `classes_` = the labels), and the
     ONNX label output carries the labels in their own type. The generated service takes the bare
-    pipeline (`labelled=False`): it maps codes to labels itself and never imports this package."""
+    pipeline (`labelled=False`): it maps codes to labels itself and never imports this package.
+    A `PROVEN` format given no `sample` is proven on synthetic rows drawn from the schema."""
     if fmt in ("joblib", "pickle", "skops") and labelled:
         from mcp_server.ml.modeling.faithful import labelled as wrap
 
@@ -88,6 +92,8 @@ def serialize(
         return buffer.getvalue(), None
     if fmt == "pickle":
         return pickle.dumps(pipeline, protocol=pickle.HIGHEST_PROTOCOL), None
+    if sample is None:
+        sample = parity_sample(schema, None)
     if fmt == "skops":
         return _skops_bytes(pipeline, schema, model_name, sample)
     if fmt == "onnx":
@@ -210,7 +216,8 @@ def encode(
 
     check_format(fmt, data_kind)
     pipeline = bare(pipeline)  # a file this product exported holds the pipeline behind its labels
-    return serialize(pipeline, schema, model_name, fmt, parity_sample(schema, frame))
+    sample = parity_sample(schema, frame) if fmt in PROVEN else None
+    return serialize(pipeline, schema, model_name, fmt, sample)
 
 
 def write_export(

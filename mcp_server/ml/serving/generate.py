@@ -182,10 +182,12 @@ def render_files(plan: ServicePlan, progress: Callable[..., None]) -> ServiceFil
 
 def _fastapi_files(plan: ServicePlan, info: ModelInfo, tags: dict[str, str]) -> ServiceFiles:
     """The FastAPI service of a table run: its model file (ONNX proven, or joblib) and app."""
-    from mcp_server.ml.export.formats import parity_sample, run_table, serialize
+    from mcp_server.ml.export.formats import PROVEN, parity_sample, run_table, serialize
 
     runtime, reason = plan.service, plan.reason
-    sample = parity_sample(info.schema, run_table(Workspace(plan.root), tags, None))
+    sample = None  # the training rows are read only to prove an ONNX file (joblib is the model)
+    if runtime in PROVEN:
+        sample = parity_sample(info.schema, run_table(Workspace(plan.root), tags, None))
     name, schema = info.model_name, info.schema
     try:
         data, parity = serialize(info.pipeline, schema, name, runtime, sample, labelled=False)
