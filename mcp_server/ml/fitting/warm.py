@@ -1,7 +1,9 @@
 """Imported once by the job forkserver (never by the server itself): the heavy libraries every
-job needs, so a forked job starts with them loaded instead of paying seconds of imports."""
+job needs, so a forked job starts with them loaded instead of paying seconds of imports, and the
+work a library does on its first call only (`first_calls`), done here once instead of per job."""
 
 import gc
+import io
 
 import matplotlib
 
@@ -35,6 +37,31 @@ import mcp_server.ml.fitting.evaluation
 import mcp_server.ml.fitting.training
 
 __all__ = ["matplotlib", "mcp_server", "mlflow", "numpy", "pandas", "pyarrow", "sklearn"]
+
+
+def first_calls() -> None:
+    """What a library does on its first call in a process and then keeps, done in the forkserver
+    so that every forked job inherits it done.
+
+    Why: MLflow maps every installed distribution to its modules (importlib metadata of the whole
+    environment, about 0.45 s of CPU) the first time a model is saved, to check the model's pinned
+    requirements against the environment; each job saves one, and a forked job starts with the
+    forkserver's memory, so without this every `ml_train` paid it. Smaller ones: scikit-learn's
+    dataframe plugins (narwhals entry points) on the first table it checks, and the first PNG
+    Matplotlib writes (the Agg canvas and Pillow's plugins).
+    """
+    import matplotlib.figure
+    import sklearn.utils.validation
+    from mlflow.utils.requirements_utils import warn_dependency_requirement_mismatches
+
+    warn_dependency_requirement_mismatches(["numpy", "scikit-learn"])
+    sklearn.utils.validation.check_array(pandas.DataFrame({"x": [0.0]}))
+    figure = matplotlib.figure.Figure(figsize=(1, 1))
+    figure.add_subplot().plot([0, 1])
+    figure.savefig(io.BytesIO(), format="png")
+
+
+first_calls()
 
 # Why: a forked job shares these modules' pages with the forkserver until it writes to them, and a
 # garbage collection writes to every object it visits; frozen objects are never visited, so their
