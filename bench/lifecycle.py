@@ -12,13 +12,19 @@
 Rounds are interleaved (the machine is shared and noisy); ratios are of the medians, the best
 rounds are printed beside them.
 
-Last measured (2 cores shared by five engineers, load average 11-13, 3 rounds), so wall times
-say little: (a) CPU: server and job 4.08 s against the script's 1.69 s (2.42x, +2.4 s per call;
-wall 14.9 s against 14.7 s); (b) median 6.4 s against 5.2 s, 1.24x. Per call the server itself
-uses 0.16 s of CPU, the job 3.4-3.7 s. In the job, beside the fit and the scoring the script does
-too: the two plots 0.41 s (tight_layout 0.13 s of it), reading and profiling the table (schema
-cached) 0.17 s against the script's read, the one-row latency 0.13 s, staging `moai/` and the
-MLflow model 0.16 s; in the server, recording the run 0.12 s and reading it back 0.03 s.
+Last measured (2 cores shared by eight engineers, 5 rounds; wall times say little at this load):
+before branch s8-fixedcost (load 1.7 rising to 13): (a) CPU 2.35 s against the script's 1.15 s
+(2.05x, +1.20 s per call; wall 1.36x); (b) 1.58x. After (load 21 falling to 17): (a) CPU 1.69 s
+against 1.11 s (1.52x, +0.58 s; wall 1.64x, the job's fit alone 5.4 s of wall against the
+script's whole 4.1 s); (b) 1.58x (bench/startup.py alone, load 14-17: 1.44x). What the job paid
+per call and no longer does: MLflow's map of installed packages (0.45 s, made once in the
+forkserver now), mlflow.pyfunc and the domain modules the job imports in its functions (0.1-0.15
+s), joblib's pure-Python pickler (0.02 s). Still paid beyond the script, in CPU: the two plots
+0.15-0.19 s (tight_layout 0.03-0.06 of it), recording the run in MLflow 0.07 s and reading it back
+0.02 s, the server's MCP handling 0.02 s, staging `moai/` and the MLflow model 0.05 s, the one-row
+latency 0.045 s, reading and profiling the table 0.03 s against the script's 0.01 s, the forked
+job's start and its copy-on-write page faults 0.1 s.
+
 Run: `.venv/bin/python bench/lifecycle.py [--rows 5000] [--trees 100] [--rounds 5]`
 """
 

@@ -18,6 +18,7 @@ HEAVY = (
     "lightgbm",
     "matplotlib",
     "scipy",
+    "jinja2",  # the tools that write files render templates; starting the server renders none
 )
 
 

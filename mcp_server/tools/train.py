@@ -122,7 +122,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, saved: Recorded) -> Tr
     workspace, run_id = call.workspace, saved.run_ids[0]
     store = run_store(workspace)
     run = recorded(workspace, store, run_id)
-    verdict = store.get_run(run_id).verdict
+    verdict = run.verdict
     primary = PRIMARY[outcome.task]
     matrix = (
         outcome.confusion if outcome.confusion and len(outcome.confusion) <= MAX_MATRIX else None

@@ -33,6 +33,7 @@ class RecordedRun:
     experiment: str
     model_uri: str  # models:/<model_id>
     artifacts: str  # the artifact folder, relative to the workspace for the local store
+    verdict: Verdict  # as the store gives it back: what the answer reports
 
 
 def check_train(workspace: Workspace, args: TrainArgs) -> tuple[Path, str | None, dict[str, Any]]:
@@ -214,7 +215,7 @@ def data_relative(call: Call[Any]) -> str:
 
 
 def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
-    """The run's experiment, logged model and artifact folder."""
+    """The run's experiment, logged model, artifact folder and verdict, from one read."""
     from mcp_server.ml.tracking.locations import local_path
 
     run = store.get_run(run_id)
@@ -223,4 +224,4 @@ def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
     experiment = store.experiment_name(run)
-    return RecordedRun(run_id, experiment, f"models:/{run.model_id or ''}", artifacts)
+    return RecordedRun(run_id, experiment, f"models:/{run.model_id or ''}", artifacts, run.verdict)
