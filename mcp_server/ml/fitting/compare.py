@@ -107,19 +107,21 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
 
 
 def _checked_models(req: CompareRequest, data: Any) -> list[str]:
-    """The candidates: those named, else the kind's defaults for the target; each must fit the task
-    and the kind of data."""
+    """The candidates: those named, else the kind's defaults for the target, with the kind's
+    baseline (a forecast's seasonal naive) among them; each must fit the task and the kind."""
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import (
         check_accepted,
         for_the_target,
         models_for_kind,
+        with_baseline,
     )
 
     task = data.schema.task
     models = req.models or for_the_target(
         data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
     )
+    models = with_baseline(data.kind, models)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")

@@ -89,3 +89,20 @@ def check_accepted(kind: DataKind, names: list[str]) -> None:
             f"model(s) {refused[:5]} do not fit {kind.name} data; pass model= (or models=) "
             f"one of: {', '.join(fits) or 'none installed'}"
         )
+
+
+def baseline_for(kind: DataKind) -> str | None:
+    """The family every other is measured against on this kind of data (a forecast's seasonal
+    naive), or None when the kind has none (a table)."""
+    from mcp_server.ml.modeling.registry_series import FORECAST_BASELINE
+
+    return FORECAST_BASELINE if accepted(kind, [FORECAST_BASELINE]) else None
+
+
+def with_baseline(kind: DataKind, names: list[str]) -> list[str]:
+    """`names` with the kind's baseline first when they lack it: a comparison on such data
+    always measures each family against it."""
+    baseline = baseline_for(kind)
+    if baseline is None or baseline in names:
+        return names
+    return [baseline, *names]

@@ -11,9 +11,11 @@ from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, choices, floats
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.
 _FORECAST = "mcp_server.ml.modeling.forecast."
+# the baseline every forecasting family is measured against: a forecast comparison always has it
+FORECAST_BASELINE = "seasonal_naive"
 FORECASTING = [
     EstimatorSpec(
-        "seasonal_naive",
+        FORECAST_BASELINE,
         None,
         _FORECAST + "naive:SeasonalNaiveForecaster",
         onnx="none",
@@ -117,4 +119,4 @@ FORECASTING += [
     _recurrent("keras_gru", "KerasGruForecaster", "keras", 8),
 ]
 
-__all__ = ["FORECASTING"]
+__all__ = ["FORECASTING", "FORECAST_BASELINE"]
