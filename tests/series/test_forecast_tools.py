@@ -159,6 +159,27 @@ async def test_a_forecast_comparison_measures_the_families_it_is_named_against_t
     _each_family_says_whether_it_beat_the_baseline(board)
 
 
+async def test_a_comparison_on_a_single_series_takes_arima_among_its_default_families(
+    client, project: Path
+):
+    frame = pd.read_csv(project / "data" / "sales.csv")
+    frame[frame["store"] == "s0"].drop(columns="store").to_csv(
+        project / "data" / "one_store.csv", index=False
+    )
+    compared = await call(
+        client,
+        "ml_compare_models",
+        data_path="data/one_store.csv",
+        target="sales",
+        models=None,
+        cv_folds=2,
+        kind="timeseries",
+        kind_options={"time_column": "date", "horizon": 7},
+    )
+    assert "arima" in {e["model"] for e in compared["leaderboard"]}  # one order search a fold
+    _each_family_says_whether_it_beat_the_baseline(compared["leaderboard"])
+
+
 async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(
     client, project: Path
 ):

@@ -106,3 +106,16 @@ def with_baseline(kind: DataKind, names: list[str]) -> list[str]:
     if baseline is None or baseline in names:
         return names
     return [baseline, *names]
+
+
+def for_the_series(kind: DataKind, task: str, names: list[str], series: int) -> list[str]:
+    """`names`, and on a table of few series (`registry_series.FEW_SERIES`) the available families
+    the defaults leave out for their cost per series (ARIMA's order search), if the kind takes
+    them."""
+    from mcp_server.ml.modeling.catalog import models_for
+    from mcp_server.ml.modeling.registry_series import FEW_SERIES, FEW_SERIES_FAMILIES
+
+    if not 0 < series <= FEW_SERIES:
+        return names
+    few = [name for name in FEW_SERIES_FAMILIES if name in models_for(task)]
+    return list(dict.fromkeys([*names, *accepted(kind, few)]))
