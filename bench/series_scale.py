@@ -5,7 +5,9 @@ and within 3x the table's memory. Prints one line per figure, with the CPU time 
 beside the wall time and the load average at the start: on a shared machine the wall time is the
 CPU time stretched by the other processes' share of the cores (at a load of 10 on 2 cores a
 single-threaded process gets about a fifth of one), so the CPU time is the figure to compare
-between runs. `--threads` is LightGBM's (the goal's 2 cores: 2).
+between runs. `--threads` is LightGBM's: 1 by default, as the product's jobs run
+(`MOAI_ML_THREADS`); with 2 on a loaded machine LightGBM's OpenMP threads wait for each other
+(over 3 minutes of CPU, not 40 s).
 Run: `.venv/bin/python bench/series_scale.py [--series N] [--points N] [--threads N]`
 """
 
@@ -45,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--series", type=int, default=10_000)
     parser.add_argument("--points", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     load = os.getloadavg()[0]
     frame = table(args.series, args.points)
