@@ -59,6 +59,9 @@ class Entry(BaseModel):
     std: float | None = Field(description="Its standard deviation over the folds")
     fit_time_s: float | None = Field(description="Mean fit time of one fold, seconds")
     metrics: dict[str, float | None] = Field(description="Means of the other CV metrics")
+    versus_baseline: str | None = Field(
+        description="A forecast's: beats the seasonal naive on the metric, or does not"
+    )
     run_id: str = Field(description="The candidate's MLflow run (nested under the compare run)")
 
 
@@ -93,12 +96,13 @@ def _answer(
     collected: tuple[dict[str, Any], list[Candidate]],
     recorded: Recorded,
 ) -> CompareResult:
-    from mcp_server.ml.fitting.compare_run import ranked
+    from mcp_server.ml.fitting.compare_run import ranked, versus_baseline
     from mcp_server.ml.modeling.metrics import higher_is_better
 
     (setup, cands), args = collected, call.request
     metric = setup["metric"]
     run_of = dict(zip([c.model for c in cands], recorded.run_ids[1:], strict=True))
+    said = versus_baseline(cands, metric)
     board = [
         Entry(
             rank=i,
@@ -107,6 +111,7 @@ def _answer(
             std=c.cv[metric]["std"],
             fit_time_s=c.fit_time_s,
             metrics={m: v["mean"] for m, v in c.cv.items() if m != metric},
+            versus_baseline=said.get(c.model),
             run_id=run_of[c.model],
         )
         for i, c in enumerate(ranked(cands, metric), start=1)

@@ -91,6 +91,7 @@ async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against
     naive = next(e for e in board if e["model"] == "seasonal_naive")
     assert board[0]["model"] != "seasonal_naive" and board[0]["score"] < naive["score"]
     assert "smape" in naive["metrics"]
+    _each_family_says_whether_it_beat_the_baseline(board)
 
     trained = await call(
         client,
@@ -127,6 +128,56 @@ async def test_a_timeseries_spec_compares_trains_and_evaluates_forecasts_against
         spec_id="ML-025",
     )
     assert "do not fit timeseries data" in error
+
+
+def _each_family_says_whether_it_beat_the_baseline(board: list[dict]) -> None:
+    naive = next(e for e in board if e["model"] == "seasonal_naive")
+    assert naive["versus_baseline"].startswith("the baseline")
+    for entry in board:
+        if entry is not naive:
+            beats = entry["score"] < naive["score"]  # MASE: lower is better
+            said = entry["versus_baseline"]
+            assert said.startswith("beats" if beats else "does not beat"), said
+            assert "seasonal_naive" in said
+
+
+async def test_a_forecast_comparison_measures_the_families_it_is_named_against_the_baseline(
+    client,
+):
+    compared = await call(
+        client,
+        "ml_compare_models",
+        data_path="data/sales.csv",
+        target="sales",
+        models=["theta"],
+        cv_folds=2,
+        kind="timeseries",
+        kind_options={"time_column": "date", "series_id": "store", "horizon": 7},
+    )
+    board = compared["leaderboard"]
+    assert sorted(e["model"] for e in board) == ["seasonal_naive", "theta"]
+    _each_family_says_whether_it_beat_the_baseline(board)
+
+
+async def test_a_comparison_on_a_single_series_takes_arima_among_its_default_families(
+    client, project: Path
+):
+    frame = pd.read_csv(project / "data" / "sales.csv")
+    frame[frame["store"] == "s0"].drop(columns="store").to_csv(
+        project / "data" / "one_store.csv", index=False
+    )
+    compared = await call(
+        client,
+        "ml_compare_models",
+        data_path="data/one_store.csv",
+        target="sales",
+        models=None,
+        cv_folds=2,
+        kind="timeseries",
+        kind_options={"time_column": "date", "horizon": 7},
+    )
+    assert "arima" in {e["model"] for e in compared["leaderboard"]}  # one order search a fold
+    _each_family_says_whether_it_beat_the_baseline(compared["leaderboard"])
 
 
 async def test_the_holdout_ml_train_records_is_each_series_last_horizon_of_days(

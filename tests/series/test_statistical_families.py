@@ -86,6 +86,24 @@ def test_theta_forecasts_equal_statsmodels_theta_model_per_series(theta: float):
         np.testing.assert_allclose(got[s], own, rtol=1e-12, atol=1e-12)
 
 
+def test_the_stepwise_order_search_walks_down_the_aicc_to_its_lowest_order_within_max_order():
+    from types import SimpleNamespace
+
+    from mcp_server.ml.modeling.forecast.arima import stepwise
+
+    tried: list[tuple[int, int]] = []
+
+    def fitted(p: int, q: int) -> SimpleNamespace | None:  # an AICc bowl around (2, 3)
+        tried.append((p, q))
+        return None if (p, q) == (1, 2) else SimpleNamespace(aicc=(p - 2) ** 2 + (q - 3) ** 2)
+
+    best, order = stepwise(fitted, 5)
+    assert order == (2, 3) and best.aicc == 0
+    assert len(tried) == len(set(tried)) < 30  # each order fitted once
+    _, capped = stepwise(fitted, 3)
+    assert sum(capped) <= 3 and capped != (1, 2)  # an order that does not fit is never chosen
+
+
 def test_the_arima_search_differences_a_season_only_where_there_is_one():
     rng = np.random.default_rng(5)
     flat = daily_sales(stores=1, days=120, seed=5).assign(store="flat")

@@ -107,24 +107,41 @@ def compare_job(req: CompareRequest, progress: Progress = no_progress) -> Compar
 
 
 def _checked_models(req: CompareRequest, data: Any) -> list[str]:
-    """The candidates: those named, else the kind's defaults for the target; each must fit the task
-    and the kind of data."""
+    """The candidates: those named, else the kind's defaults for the target, with the kind's
+    baseline (a forecast's seasonal naive) among them; each must fit the task and the kind."""
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import (
         check_accepted,
+        for_the_series,
         for_the_target,
         models_for_kind,
+        with_baseline,
     )
 
     task = data.schema.task
-    models = req.models or for_the_target(
-        data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
+    models = req.models or for_the_series(
+        data.kind,
+        task,
+        for_the_target(
+            data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
+        ),
+        _series_count(data),
     )
+    models = with_baseline(data.kind, models)
     for name in models:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
     check_accepted(data.kind, models)
     return models
+
+
+def _series_count(data: Any) -> int:
+    """How many series the rows hold (a forecast's: its series id; 1 without; 0 for a table)."""
+    roles = data.schema.roles or {}
+    if "time_column" not in roles:
+        return 0
+    series_id = roles.get("series_id")
+    return int(data.X[series_id].nunique()) if series_id else 1
 
 
 def _candidate(

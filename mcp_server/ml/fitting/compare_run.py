@@ -151,6 +151,29 @@ def ranked(cands: list[Candidate], metric: str) -> list[Candidate]:
     return sorted((c for c in cands if c.status == "ok"), key=key)
 
 
+def versus_baseline(cands: list[Candidate], metric: str) -> dict[str, str]:
+    """Per finished candidate, whether it beat the comparison's baseline (a forecast's seasonal
+    naive, always among a forecast's candidates) on the mean of `metric`, in words; nothing when
+    the comparison has no baseline or it did not finish."""
+    from mcp_server.ml.modeling.metrics import higher_is_better
+    from mcp_server.ml.modeling.registry_series import FORECAST_BASELINE
+
+    done = {c.model: c.cv.get(metric, {}).get("mean") for c in ranked(cands, metric)}
+    base = done.get(FORECAST_BASELINE)
+    if base is None:
+        return {}
+    higher = higher_is_better(metric)
+    out = {FORECAST_BASELINE: f"the baseline ({metric} {base:.4g})"}
+    for model, score in done.items():
+        if model == FORECAST_BASELINE:
+            continue
+        beats = score is not None and (score > base if higher else score < base)
+        shown = "undefined" if score is None else f"{score:.4g}"
+        said = "beats" if beats else "does not beat"
+        out[model] = f"{said} {FORECAST_BASELINE}: {metric} {shown} vs {base:.4g}"
+    return out
+
+
 def record_comparison(
     store: RunStore,
     args: CompareArgs,

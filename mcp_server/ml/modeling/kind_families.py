@@ -89,3 +89,33 @@ def check_accepted(kind: DataKind, names: list[str]) -> None:
             f"model(s) {refused[:5]} do not fit {kind.name} data; pass model= (or models=) "
             f"one of: {', '.join(fits) or 'none installed'}"
         )
+
+
+def baseline_for(kind: DataKind) -> str | None:
+    """The family every other is measured against on this kind of data (a forecast's seasonal
+    naive), or None when the kind has none (a table)."""
+    from mcp_server.ml.modeling.registry_series import FORECAST_BASELINE
+
+    return FORECAST_BASELINE if accepted(kind, [FORECAST_BASELINE]) else None
+
+
+def with_baseline(kind: DataKind, names: list[str]) -> list[str]:
+    """`names` with the kind's baseline first when they lack it: a comparison on such data
+    always measures each family against it."""
+    baseline = baseline_for(kind)
+    if baseline is None or baseline in names:
+        return names
+    return [baseline, *names]
+
+
+def for_the_series(kind: DataKind, task: str, names: list[str], series: int) -> list[str]:
+    """`names`, and on a table of few series (`registry_series.FEW_SERIES`) the available families
+    the defaults leave out for their cost per series (ARIMA's order search), if the kind takes
+    them."""
+    from mcp_server.ml.modeling.catalog import models_for
+    from mcp_server.ml.modeling.registry_series import FEW_SERIES, FEW_SERIES_FAMILIES
+
+    if not 0 < series <= FEW_SERIES:
+        return names
+    few = [name for name in FEW_SERIES_FAMILIES if name in models_for(task)]
+    return list(dict.fromkeys([*names, *accepted(kind, few)]))

@@ -11,9 +11,14 @@ from mcp_server.ml.modeling.estimator_spec import EstimatorSpec, choices, floats
 # Forecasting families of the time-series kind (`ml/modeling/forecast`): they take the rows (time
 # column, series id) and forecast each row's (series, time) point from the history they saw.
 _FORECAST = "mcp_server.ml.modeling.forecast."
+# the baseline every forecasting family is measured against: a forecast comparison always has it
+FORECAST_BASELINE = "seasonal_naive"
+# families out of the defaults for their cost per series (an order search each), compared by
+# default all the same on a table of at most FEW_SERIES series (one: the cost of any other family)
+FEW_SERIES, FEW_SERIES_FAMILIES = 1, ("arima",)
 FORECASTING = [
     EstimatorSpec(
-        "seasonal_naive",
+        FORECAST_BASELINE,
         None,
         _FORECAST + "naive:SeasonalNaiveForecaster",
         onnx="none",
@@ -56,11 +61,12 @@ FORECASTING = [
         _FORECAST + "arima:ArimaForecaster",
         onnx="none",
         extra="series",
-        search_space={"max_order": ints(0, 3), "seasonal": choices(True, False)},
-        small_grid={"max_order": [1, 2]},
+        search_space={"max_order": ints(1, 5), "seasonal": choices(True, False)},
+        small_grid={"max_order": [2, 5]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=5,
-        # seconds per series and fit (its order search): compared or tuned when named only
+        # seconds per series and fit (its order search): compared by default on few series
+        # (FEW_SERIES), else when named
         in_defaults=False,
         requires=("statsmodels",),
         data_kinds=("timeseries",),
@@ -117,4 +123,4 @@ FORECASTING += [
     _recurrent("keras_gru", "KerasGruForecaster", "keras", 8),
 ]
 
-__all__ = ["FORECASTING"]
+__all__ = ["FEW_SERIES", "FEW_SERIES_FAMILIES", "FORECASTING", "FORECAST_BASELINE"]

@@ -1,13 +1,16 @@
-"""(Seasonal) ARIMA per series, with statsmodels' `ARIMA`, its order chosen per series by a small
-automatic search, or fixed by the `order` and `seasonal_order` params.
+"""(Seasonal) ARIMA per series, with statsmodels' `ARIMA`, its order chosen per series by
+Hyndman and Khandakar's stepwise search (as R's auto.arima and statsforecast's AutoARIMA), or fixed
+by the `order` and `seasonal_order` params.
 
 The search: the differencing `d` from the KPSS test (0, 1 or 2: differenced while the test rejects
 level stationarity at 5 %); the seasonal differencing `D` is 1 when the season's strength (the
-share of the detrended variance the season explains) is at least 0.64, as in Hyndman's auto.arima;
-then the candidate orders (p, q) in `CANDIDATES`, each with a seasonal MA(1) (after seasonal
-differencing) or AR(1) (without it) term, fitted by maximum likelihood, and the lowest AICc kept.
-Each series' forecast is statsmodels' own `ARIMA(y, order, seasonal_order, trend).fit()
-.forecast(steps)` for the chosen order (kept in `chosen_`), kept to `max_steps` steps."""
+share of the detrended variance the season explains) is at least 0.64, as in auto.arima; a
+seasonal MA(1) term (after seasonal differencing) or AR(1) (without it). Then the orders (p, q):
+the four of `START` first, then, from the best so far, its neighbours (p or q one up or down, or
+both one up or both one down) while one of them lowers the AICc, p + q at most `max_order`, at
+most `MAX_FITS` fits. Each series' forecast is statsmodels' own
+`ARIMA(y, order, seasonal_order, trend).fit().forecast(steps)` for the chosen order (kept in
+`chosen_`), kept to `max_steps` steps."""
 
 from __future__ import annotations
 
@@ -16,8 +19,10 @@ from typing import Any
 
 from mcp_server.ml.modeling.forecast.local import LocalForecaster
 
-CANDIDATES = ((1, 1), (0, 1), (1, 0), (2, 0), (0, 0), (2, 1), (1, 2))  # (p, q), in this order
-MAX_ORDER = 2  # `max_order` caps p + q among the candidates (the search space's knob)
+START = ((1, 1), (0, 0), (1, 0), (0, 1))  # (p, q) fitted first, in this order
+MAX_ORDER = 5  # `max_order` caps p + q (the search space's knob; auto.arima's max.order)
+MAX_FITS = 30  # orders fitted per series at most
+STEPS = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1))  # auto.arima's moves of (p, q)
 SEASON_STRENGTH = 0.64
 
 
@@ -61,35 +66,52 @@ class ArimaForecaster(LocalForecaster):
                 "seasonal_order": seasonal,
                 "trend": trend_for(tuple(self.order), seasonal),
             }
-        best, chosen = None, None
-        for order, seasonal in self.candidates(y):
+        d, seasonal = self.differencing(y)
+
+        def fitted(p: int, q: int) -> Any:
             try:
-                result = _fit(y, order, seasonal)
+                result = _fit(y, (p, d, q), seasonal)
             except (ValueError, ArithmeticError):
-                continue
-            score = result.aicc
-            if math.isfinite(score) and (best is None or score < best.aicc):
-                best = result
-                chosen = {
-                    "order": order,
-                    "seasonal_order": seasonal,
-                    "trend": trend_for(order, seasonal),
-                }
-        if best is None:  # no candidate fitted: a random walk (the naive forecast)
-            best, chosen = _fit(y, (0, 1, 0), (0, 0, 0, 0)), {"order": (0, 1, 0)}
+                return None
+            return result if math.isfinite(result.aicc) else None
+
+        best, (p, q) = stepwise(fitted, int(self.max_order))
+        if best is None:  # no order fitted: a random walk (the naive forecast)
+            return _fit(y, (0, 1, 0), (0, 0, 0, 0)).forecast(steps), {"order": (0, 1, 0)}
+        order = (p, d, q)
+        chosen = {"order": order, "seasonal_order": seasonal, "trend": trend_for(order, seasonal)}
         return best.forecast(steps), chosen
 
-    def candidates(self, y: Any) -> list[tuple[tuple[int, int, int], tuple[int, int, int, int]]]:
-        """The orders the search fits for `y`: (order, seasonal_order) pairs."""
+    def differencing(self, y: Any) -> tuple[int, tuple[int, int, int, int]]:
+        """`d`, and the seasonal order (with its `D`) the search keeps for `y`."""
         m = int(self.season_)
         big_d = int(self._seasonal() and season_strength(y, m) >= SEASON_STRENGTH)
         d = differences(y[m:] - y[:-m] if big_d else y)
-        if self._seasonal():
-            seasonal = (0, 1, 1, m) if big_d else (1, 0, 0, m)
-        else:
-            seasonal = (0, 0, 0, 0)
-        pairs = [(p, q) for p, q in CANDIDATES if p + q <= int(self.max_order)]
-        return [((p, d, q), seasonal) for p, q in pairs]
+        if not self._seasonal():
+            return d, (0, 0, 0, 0)
+        return d, ((0, 1, 1, m) if big_d else (1, 0, 0, m))
+
+
+def stepwise(fitted: Any, max_order: int) -> tuple[Any, tuple[int, int]]:
+    """The lowest-AICc fit among the orders (p, q) the stepwise search reaches, and its order:
+    `fitted(p, q)` is a statsmodels result or None when that order does not fit."""
+    tried: dict[tuple[int, int], Any] = {}
+
+    def aicc(pq: tuple[int, int]) -> float:
+        if pq not in tried:
+            tried[pq] = fitted(*pq)
+        return tried[pq].aicc if tried[pq] is not None else math.inf
+
+    allowed = [pq for pq in START if sum(pq) <= max_order] or [(0, 0)]
+    best = min(allowed, key=aicc)
+    while len(tried) < MAX_FITS:
+        near = [(best[0] + dp, best[1] + dq) for dp, dq in STEPS]
+        near = [pq for pq in near if min(pq) >= 0 and sum(pq) <= max_order and pq not in tried]
+        better = min(near, key=aicc, default=None)
+        if better is None or aicc(better) >= aicc(best):
+            break
+        best = better
+    return tried.get(best), best
 
 
 def trend_for(order: tuple[int, ...], seasonal: tuple[int, ...]) -> str | None:

@@ -2,7 +2,8 @@
 (each series divided by its mean absolute value, so series of any level share the trees),
 forecasting recursively (each step's forecast becomes the next step's lag 1).
 
-Features of the value at step t of a series: its values at t-1 ... t-min(season, 14), t-season and
+Features of the value at step t of a series: its values at t-1 ... t-min(season, 14) (t-14 when
+the frequency has no season: a yearly series' cycle is not a calendar's), t-season and
 t-2*season; the means of the last three and of the last season of those; the step's place in the
 season; the day of week, day of month, month and hour of its time. Building them and forecasting
 are vectorised across series: one matrix per step, never a loop per series.
@@ -41,9 +42,13 @@ class BoostedForecaster(Forecaster):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
+    def _short(self) -> int:
+        """The recent steps each value is given: a season's, or 14 without a season."""
+        return min(self.season_, MAX_SHORT_LAGS) if self.season_ > 1 else MAX_SHORT_LAGS
+
     def _lags(self) -> list[int]:
         m = self.season_
-        return sorted({*range(1, min(m, MAX_SHORT_LAGS) + 1), m, 2 * m})
+        return sorted({*range(1, self._short() + 1), m, 2 * m})
 
     def min_history(self) -> int:
         """Every lag of the first forecast step is in the history: twice the season."""
@@ -97,7 +102,7 @@ class BoostedForecaster(Forecaster):
         import numpy as np
 
         lags = self._lags()
-        short = min(self.season_, MAX_SHORT_LAGS)
+        short = self._short()
         out = np.empty((len(rows), len(lags) + 7), dtype="float32")
         for j, k in enumerate(lags):
             out[:, j] = Z[rows, np.maximum(cols - k, 0)]
