@@ -81,14 +81,15 @@ class FoldCache:
 
     def release(self) -> None:
         """Let the workers drop every prepared fold (the end of the search)."""
-        from distributed import default_client, futures_of
+        import distributed
 
+        dask_api: Any = distributed  # Dask ships no type hints for these
         held = [
-            f for p in self.prepared.values() for f in futures_of([*p.train, *p.valid])
+            f for p in self.prepared.values() for f in dask_api.futures_of([*p.train, *p.valid])
         ]
         self.prepared.clear()
         if held:
-            default_client().cancel(held)
+            dask_api.default_client().cancel(held)
 
 
 def _prepare(frame: Any, table: Any, fold: Fold, pipeline: Any) -> PreparedFold:
@@ -149,7 +150,8 @@ def _arrays(train: list[Any], meta: pd.DataFrame) -> tuple[Any, Any]:
 
 
 def _values(part: pd.DataFrame, columns: Any) -> np.ndarray:
-    return part[columns].to_numpy()
+    values: np.ndarray = part[columns].to_numpy()
+    return values
 
 
 def _valid_part(
@@ -193,10 +195,9 @@ def _score_prepared(ready: PreparedFold, model: Any, schema: Schema) -> Any:
     import pandas as pd
     from dask.delayed import delayed
 
+    compute: Any = dask.compute  # type: ignore[attr-defined]  # Dask ships no type hints
     shipped = delayed(model, pure=True)
-    parts = dask.compute(  # type: ignore[attr-defined]  # Dask ships no type hints
-        *[delayed(_valid_scores)(p, shipped, schema) for p in ready.valid]
-    )
+    parts = compute(*[delayed(_valid_scores)(p, shipped, schema) for p in ready.valid])
     scored = pd.concat(parts, ignore_index=True)
     if schema.task == "regression":
         return scored["y"].to_numpy(), scored["pred"].to_numpy(), None
