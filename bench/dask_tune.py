@@ -7,8 +7,11 @@ the same `--trials` trials (XGBoost and LightGBM in turn, a few tree counts) on 
 `--folds` hash-drawn folds twice: each fold derived from the partitions for every trial
 (`cluster_compare.fold_scores`, what the search did before), and each fold prepared once and
 reused (`cluster_folds.FoldCache`, what `cluster_search` does now). Prints each way's wall time,
-its CPU time (the two workers' and this process's, user+sys) and each trial's mean fold AUC;
-XGBoost's are identical both ways (LightGBM's distributed fit varies a little from call to call).
+its CPU time (the two workers' and this process's, user+sys) and each trial's mean fold AUC. The
+two ways fit the same rows, but a distributed booster's fit depends on which worker holds which
+partition (XGBoost's quantile sketch, LightGBM's bins), which the scheduler decides each time: on
+these continuous features the AUCs differ in the 4th decimal; on features whose values fit the
+histogram's bins XGBoost's are identical (tests/cluster/test_tune_cluster.py).
 Run: `.venv/bin/python bench/dask_tune.py [--rows 200000] [--features 20] [--parts 8]
 [--folds 3] [--trials 4]`
 """
@@ -114,8 +117,9 @@ def _run(files: list[str], args: argparse.Namespace, client: Any) -> None:
         f"CPU {after['cpu_s'] / before['cpu_s']:.2f}x ({args.trials} trials x {args.folds} "
         f"folds, {args.rows:,} rows x {args.features}; load {os.getloadavg()[0]:.1f})"
     )
-    same = [a == b for a, b in zip(before["auc"], after["auc"], strict=True)]
-    print(f"identical mean AUC per trial: {same} (families {[f for f, _ in _trials(args.trials)]})")
+    gaps = [f"{b - a:+.4f}" for a, b in zip(before["auc"], after["auc"], strict=True)]
+    families = [f for f, _ in _trials(args.trials)]
+    print(f"mean AUC prepared - derived per trial: {gaps} ({families})")
 
 
 def main() -> None:

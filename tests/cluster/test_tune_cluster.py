@@ -152,8 +152,10 @@ def test_the_trials_of_a_cluster_tune_share_folds_prepared_once_and_released(clu
 
 @pytest.mark.slow
 def test_a_prepared_fold_scores_a_trial_exactly_as_one_derived_for_it(tmp_path, dask_cluster):
-    """XGBoost's fit on the cluster is deterministic given its rows (LightGBM's distributed
-    fit is not: two identical uncached calls were seen 0.0005 AUC apart)."""
+    """Scores equal to the last digit: XGBoost on features of few distinct values (rounded:
+    fewer than its histogram's bins), whose cuts are then exact wherever the scheduler puts each
+    partition (on continuous features a distributed booster's fit depends on which worker holds
+    which rows, cached or not: LightGBM's two identical uncached calls were seen 0.0005 apart)."""
     import dask.dataframe as dd
     from distributed import Client
 
