@@ -9,7 +9,10 @@ the pipeline's own `transform` makes of them.
 
 The prepared keys carry their own names (`TRAIN_KEY`, `VALID_KEY`), so the scheduler's
 dashboard (and a test) sees them computed once per fold; `FoldCache.release` lets them go at the
-end of the search; a cancelled job's client disconnects and the scheduler releases them too."""
+end of the search; a cancelled job's client disconnects and the scheduler releases them too.
+What it costs: k folds' training matrices (float32, (k-1)/k of the searched rows each) and
+their validation matrices held at once, about k times one fit's matrix; past the workers' memory
+target Dask spills them to disk."""
 
 from __future__ import annotations
 
