@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from mcp_server.core import settings
-from tests.cluster.test_train_cluster import partitioned, run_model
+from tests.cluster.test_train_cluster import PARTS, partitioned, run_model
 from tests.support import error_text, inprocess_client, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("dask_tune")]
@@ -38,13 +38,36 @@ TUNE = {
 TOLERANCE = {"xgboost": 0.005, "lightgbm": 0.02}
 
 
+PREFIXES = ("moai-fold-train", "moai-fold-valid", "counts")  # `_counts`: a fold's statistics
+
+
+def computed(address: str) -> dict[str, int]:
+    """How many tasks of each prefix the scheduler has computed so far (its own tally, kept after
+    the tasks are released), and how many fold keys it still holds (key "held")."""
+    from distributed import Client
+
+    def tally(dask_scheduler: Any) -> dict[str, int]:
+        found = {
+            name: int(prefix.state_counts.get("memory", 0))
+            for name, prefix in dask_scheduler.task_prefixes.items()
+        }
+        held = sum(1 for key in dask_scheduler.tasks if "moai-fold" in str(key))
+        return {**{name: found.get(name, 0) for name in PREFIXES}, "held": held}
+
+    with Client(address, timeout=60) as client:
+        counts: dict[str, int] = client.run_on_scheduler(tally)
+    return counts
+
+
 @pytest.fixture(scope="module")
 def cluster_tune(
     tmp_path_factory: pytest.TempPathFactory, dask_cluster: Any
 ) -> tuple[Path, pd.DataFrame, dict[str, Any], dict[str, Any], list[str]]:
     """A project whose partitions were tuned on the cluster: (project, rows, ml_tune's result,
-    its trial runs, the progress messages)."""
+    its trial runs, the progress messages); the result's "tasks": what the scheduler computed
+    during the tune, by prefix."""
     project = tmp_path_factory.mktemp("tune")
+    before = computed(dask_cluster.scheduler_address)
     frame = partitioned(project, rows=2000)
     messages: list[str] = []
 
@@ -61,6 +84,9 @@ def cluster_tune(
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(settings.CLUSTER.name, dask_cluster.scheduler_address)
         result, runs = anyio.run(tune)
+    after = computed(dask_cluster.scheduler_address)
+    result["tasks"] = {name: after[name] - before[name] for name in PREFIXES}
+    result["tasks"]["held"] = after["held"]
     return project, frame, result, runs, messages
 
 
@@ -109,6 +135,52 @@ def test_a_cluster_tune_searches_both_boosters_and_refits_the_best_as_one_proces
     assert result["holdout_metrics"]["roc_auc"] == pytest.approx(holdout, abs=tolerance)
     assert runs["count"] == TRIALS, "each trial a child run of the tune's run"
     assert {r["parent_run_id"] for r in runs["runs"]} == {result["run_id"]}
+
+
+@pytest.mark.slow
+def test_the_trials_of_a_cluster_tune_share_folds_prepared_once_and_released(cluster_tune):
+    _project, _frame, result, _runs, _messages = cluster_tune
+    tasks = result["tasks"]
+    assert result["trials_done"] + result["trials_pruned"] == TRIALS
+    # each fold's partitions encoded and transformed once for the whole search, not per trial
+    assert tasks["moai-fold-train"] == FOLDS * PARTS
+    assert tasks["moai-fold-valid"] == FOLDS * PARTS
+    # the training statistics: once per fold, once more for the winner's refit
+    assert tasks["counts"] == (FOLDS + 1) * PARTS
+    assert tasks["held"] == 0, "the prepared folds are released when the search ends"
+
+
+@pytest.mark.slow
+def test_a_prepared_fold_scores_a_trial_exactly_as_one_derived_for_it(tmp_path, dask_cluster):
+    """Scores equal to the last digit: XGBoost on features of few distinct values (rounded:
+    fewer than its histogram's bins), whose cuts are then exact wherever the scheduler puts each
+    partition (on continuous features a distributed booster's fit depends on which worker holds
+    which rows, cached or not: LightGBM's two identical uncached calls were seen 0.0005 apart)."""
+    import dask.dataframe as dd
+    from distributed import Client
+
+    from mcp_server.ml.data.hash_split import Fold
+    from mcp_server.ml.data.partitioned import empty_like
+    from mcp_server.ml.data.partitioned_profile import read_file
+    from mcp_server.ml.fitting.cluster_compare import fold_scores
+    from mcp_server.ml.fitting.cluster_folds import FoldCache
+    from mcp_server.ml.fitting.cluster_train import ClusterTrainRequest, cluster_table
+
+    partitioned(tmp_path, rows=1000)
+    files = sorted(str(p) for p in (tmp_path / "data/parts").glob("*.parquet"))
+    fit = ClusterTrainRequest(
+        files, "", "label", "xgboost", str(tmp_path), "", {"n_estimators": 15}, test_size=0.2
+    )
+    with Client(dask_cluster.scheduler_address, timeout=60):
+        frame = dd.from_map(read_file, files, meta=empty_like(files[0]))
+        table = cluster_table(fit, frame)
+        cache = FoldCache(frame, table)
+        for fold in Fold.all_of(table.split.columns, 42, FOLDS, reserved=0.2):
+            derived, _ = fold_scores(fit, frame, table, fold)
+            prepared, _ = cache.fold_scores(fit, fold)
+            again, _ = cache.fold_scores(fit, fold)
+            assert prepared == derived and again == derived
+        cache.release()
 
 
 @pytest.mark.slow

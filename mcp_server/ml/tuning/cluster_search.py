@@ -1,9 +1,11 @@
 """The search of `ml_tune` on a Dask cluster: an Optuna objective whose trial samples a family
 and its parameters from the product's spaces (`spaces.suggest`), then cross-validates them fold
 by fold on the hash-drawn folds of the rows the holdout leaves (`hash_split.Fold`), each fold
-fitted by the family's Dask estimator and scored where its rows lie, exactly as a cluster
-comparison scores a candidate (`cluster_compare.fold_scores`). Each fold is reported, so the
-pruner stops a hopeless trial early; no fold starts past the deadline."""
+fitted by the family's Dask estimator and scored where its rows lie, as a cluster comparison
+scores a candidate (`cluster_compare.fold_scores`), but on folds prepared once per search
+(`cluster_folds.FoldCache`: each fold's statistics, preprocessor and matrices persisted on the
+workers by the first trial that needs it), so a trial only fits and scores. Each fold is
+reported, so the pruner stops a hopeless trial early; no fold starts past the deadline."""
 
 from __future__ import annotations
 
@@ -19,10 +21,9 @@ from mcp_server.ml.fitting.progress import Progress
 
 @dataclass
 class ClusterSearch:
-    """What the trials share: the Dask frame, the table and its folds, the spaces and limits."""
+    """What the trials share: the prepared folds, the spaces and limits."""
 
-    frame: Any  # the partitions as one Dask frame
-    table: Any  # `cluster_train.Table`: the schema, the holdout split
+    cache: Any  # `cluster_folds.FoldCache` of the partitions and their table
     folds: list[Any]  # `hash_split.Fold`s of the rows the holdout leaves
     spaces: dict[str, dict[str, Any]]  # family -> normalised space
     metric: str
@@ -38,7 +39,6 @@ class ClusterSearch:
         import numpy as np
         import optuna
 
-        from mcp_server.ml.fitting.cluster_compare import fold_scores
         from mcp_server.ml.tuning.spaces import suggest
 
         family = trial.suggest_categorical("model", list(self.spaces))
@@ -51,9 +51,7 @@ class ClusterSearch:
                 _stop(trial.study)
                 raise optuna.TrialPruned("the time budget ran out before the next fold")
             try:
-                metrics, fit_s = fold_scores(
-                    self.train_request(family, params), self.frame, self.table, fold
-                )
+                metrics, fit_s = self.cache.fold_scores(self.train_request(family, params), fold)
             except Exception as exc:
                 text = str(exc).strip().splitlines() or [type(exc).__name__]
                 trial.set_user_attr("error", text[0][:200])

@@ -108,6 +108,7 @@ def cluster_tune_job(req: ClusterTuneRequest, progress: Progress = no_progress) 
     from mcp_server.ml.cluster.engine import open_engine
     from mcp_server.ml.data.partitioned import empty_like
     from mcp_server.ml.data.partitioned_profile import read_file
+    from mcp_server.ml.fitting.cluster_folds import FoldCache
     from mcp_server.ml.fitting.cluster_train import cluster_table, fit_and_stage
     from mcp_server.ml.tuning.cluster_outcome import outcome
 
@@ -116,9 +117,12 @@ def cluster_tune_job(req: ClusterTuneRequest, progress: Progress = no_progress) 
         progress(0, f"profiling {len(req.files)} partitions on {where.describe()}")
         frame = dd.from_map(read_file, req.files, meta=empty_like(req.files[0]))
         table = cluster_table(_train_request(req, req.models[0], {}), frame)
-        search, study = _search(req, frame, table, progress)
+        search, study = _search(req, FoldCache(frame, table), progress)
         started = time.time()
-        search.run(study, req.strategy)
+        try:
+            search.run(study, req.strategy)
+        finally:
+            search.cache.release()  # the workers' memory is the refit's
         search_s = time.time() - started
         best = _best(study, search)
         progress(90, f"refitting {best['family']} on the training rows on {where.describe()}")
@@ -132,8 +136,9 @@ def cluster_tune_job(req: ClusterTuneRequest, progress: Progress = no_progress) 
     return outcome(req, study, search, best, trained, search_s)
 
 
-def _search(req: ClusterTuneRequest, frame: Any, table: Any, progress: Progress) -> Any:
-    """The search's shared state and its study (the product's spaces, sampler and pruner)."""
+def _search(req: ClusterTuneRequest, cache: Any, progress: Progress) -> Any:
+    """The search's shared state (its folds prepared once, in `cache`) and its study (the
+    product's spaces, sampler and pruner)."""
     from mcp_server.ml.data.hash_split import Fold
     from mcp_server.ml.modeling.metrics import check_metric, higher_is_better
     from mcp_server.ml.tuning.cluster_search import ClusterSearch
@@ -141,14 +146,14 @@ def _search(req: ClusterTuneRequest, frame: Any, table: Any, progress: Progress)
     from mcp_server.ml.tuning.spaces import check_overrides, model_space
     from mcp_server.ml.tuning.storage import open_storage, open_study
 
+    table = cache.table
     task = table.schema.task
     metric = check_metric(task, req.metric)
     check_overrides(req.search_space, req.models)
     spaces = {f: model_space(f, task, req.search_space.get(f)) for f in req.models}
     folds = Fold.all_of(table.split.columns, req.seed, req.cv_folds, reserved=req.test_size)
     search = ClusterSearch(
-        frame=frame,
-        table=table,
+        cache=cache,
         folds=folds,
         spaces=spaces,
         metric=metric,
