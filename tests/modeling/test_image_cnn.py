@@ -71,3 +71,25 @@ def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience(rows):  # 
     losses = [h["valid_loss"] for h in model.history_]
     best = int(np.argmin(losses))
     assert len(losses) < 30 and len(losses) - 1 - best == 2
+
+
+def test_a_prediction_is_the_network_s_own_logits_bit_for_bit_one_image_or_many(rows):  # type: ignore[no-untyped-def]
+    import torch
+
+    from mcp_server.ml.modeling.image_cnn import inference_graph
+    from mcp_server.ml.modeling.image_io import load_tensor
+    from mcp_server.ml.modeling.neural import softmax
+
+    X, y = rows
+    model = ImageCNNClassifier(**QUICK).fit(X, y)
+    pixels = load_tensor(X, model.image_size_, model.color_)
+    with torch.inference_mode():
+        eager = model.module_(pixels).numpy()
+        one = model.module_(pixels[:1]).numpy()
+    assert np.array_equal(model.predict_proba(X), softmax(eager))
+    assert np.array_equal(model.predict_proba(X.head(1)), softmax(one))
+    # predicted through the traced graph, not the Python module, and refitting traces anew
+    graph = inference_graph(model.module_, model.module_, pixels)
+    assert isinstance(graph, torch.jit.ScriptModule)
+    refit = model.fit(X, y[::-1].copy())
+    assert inference_graph(refit.module_, refit.module_, pixels) is not graph

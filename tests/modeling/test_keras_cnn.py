@@ -194,6 +194,32 @@ def test_the_onnx_export_takes_image_cnn_s_pixels_and_matches_the_model_on_every
     assert [str(label) for label in labels] == [str(schema.classes[c]) for c in codes]
 
 
+@pytest.mark.slow
+def test_a_prediction_is_the_keras_network_s_own_logits_bit_for_bit_one_image_or_many(
+    tiny: tuple[Any, Any, Any],
+) -> None:
+    import keras
+    import torch
+
+    from mcp_server.ml.modeling.image_cnn import inference_graph
+    from mcp_server.ml.modeling.neural import softmax
+
+    pipeline, _, holdout = tiny
+    model = pipeline.steps[-1][1]
+    pixels = load_tensor(holdout[["path"]], model.image_size_, model.color_)
+
+    def keras_logits(batch: Any) -> Any:  # Keras' own call, channels last, augmentation off
+        with torch.no_grad():
+            eager = model.model_(batch.permute(0, 2, 3, 1).contiguous(), training=False)
+        return keras.ops.convert_to_numpy(eager)
+
+    many, one = holdout[["path"]], holdout[["path"]].head(1)
+    assert np.array_equal(model.predict_proba(many), softmax(keras_logits(pixels)))
+    assert np.array_equal(model.predict_proba(one), softmax(keras_logits(pixels[:1])))
+    graph = inference_graph(model.model_, model.image_module(), pixels)
+    assert isinstance(graph, torch.jit.ScriptModule)  # traced: a tenth of Keras' Python cost
+
+
 def test_the_keras_cnn_tunes_learning_rate_epochs_and_augmentation_like_image_cnn() -> None:
     from mcp_server.ml.tuning.spaces import model_space
 

@@ -14,6 +14,8 @@ ONNX graph needs only the decoding and resizing in front of it.
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -22,6 +24,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
+from torch.jit._trace import TracerWarning
 
 from mcp_server.ml.modeling.image_io import (
     as_items,
@@ -36,7 +39,7 @@ from mcp_server.ml.modeling.image_io import (
 from mcp_server.ml.modeling.neural import _class_codes, deterministic, softmax
 from mcp_server.ml.modeling.torch_loop import train_epochs
 
-__all__ = ["ImageCNNClassifier", "SmallCNN", "prepared_images"]
+__all__ = ["ImageCNNClassifier", "SmallCNN", "inference_graph", "prepared_images"]
 
 
 def _block(inputs: int, outputs: int) -> nn.Sequential:
@@ -145,9 +148,11 @@ class ImageCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _logits(self, X: Any) -> Any:
         pixels = load_tensor(X, self.image_size_, self.color_)
         out = []
-        with torch.inference_mode(), torch_threads(self.n_threads):
-            for start in range(0, len(pixels), 256):
-                out.append(self.module_(pixels[start : start + 256]).numpy())
+        with torch_threads(self.n_threads):
+            network = inference_graph(self.module_, self.module_, pixels)
+            with torch.inference_mode():
+                for start in range(0, len(pixels), 256):
+                    out.append(network(pixels[start : start + 256]).numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.classes_)))
 
     def predict_proba(self, X: Any) -> Any:
@@ -159,6 +164,37 @@ class ImageCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def image_module(self) -> nn.Module:
         """The fitted network: N x C x S x S pixels in [0, 1] -> class logits."""
         return self.module_
+
+
+_GRAPHS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def inference_graph(owner: Any, module: Any, example: torch.Tensor) -> Any:
+    """`module` (a network in inference mode over N x C x S x S pixels, `owner` the object
+    holding its weights) traced once per process with TorchScript: the same operators on the
+    same weights, so the same numbers, without Python's per-layer dispatch (a one-image
+    prediction of `image_cnn` takes half the CPU, of `keras_cnn` a tenth). Kept while `owner`
+    lives, never pickled. A graph that cannot be traced, or does not give `module`'s exact
+    logits on `example` and on a batch of two, is not used: `module` is."""
+    graph = _GRAPHS.get(owner)
+    if graph is None:
+        graph = _GRAPHS[owner] = _traced(module, example[:1])
+    return module if graph is False else graph  # the cache never holds `owner` itself
+
+
+def _traced(module: Any, example: torch.Tensor) -> Any:
+    """The traced graph of `module`, or False."""
+    batch = torch.cat([example, example.flip(-1)])
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", TracerWarning)  # shapes fixed by the fit
+        # deprecated for torch.export, whose graph runs slower than the module on the CPU
+        warnings.filterwarnings("ignore", "`torch.jit.trace", DeprecationWarning)
+        try:
+            graph = torch.jit.trace(module, example, check_trace=False)  # type: ignore[no-untyped-call]
+        except RuntimeError:
+            return False
+        same = all(torch.equal(graph(x), module(x)) for x in (example, batch))
+    return graph if same else False
 
 
 def prepared_images(estimator: Any, X: Any, y: Any) -> tuple[torch.Tensor, Any, tuple[Any, Any]]:

@@ -22,8 +22,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from mcp_server.ml.modeling.image_cnn import ImageCNNClassifier, prepared_images
-from mcp_server.ml.modeling.image_io import load_tensor
+from mcp_server.ml.modeling.image_cnn import (
+    ImageCNNClassifier,
+    inference_graph,
+    prepared_images,
+)
+from mcp_server.ml.modeling.image_io import load_tensor, torch_threads
 
 # keras_mlp sets the Keras backend (torch) before keras is imported anywhere in this process
 from mcp_server.ml.modeling.keras_mlp import _keras_model, keras_bytes
@@ -181,18 +185,16 @@ class KerasCNNClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ]
 
     def _logits(self, X: Any) -> Any:
-        import keras
         import torch
 
         check_is_fitted(self, "model_")
-        pixels = _channels_last(load_tensor(X, self.image_size_, self.color_))
+        pixels = load_tensor(X, self.image_size_, self.color_)
         out = []
-        seed = int(self.random_state or 0)
-        with deterministic(seed, self.n_threads), torch.no_grad(), warnings.catch_warnings():
+        with torch_threads(self.n_threads), torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # keras' numpy 2 notices
+            network = inference_graph(self.model_, self.image_module(), pixels)
             for start in range(0, len(pixels), BATCH):
-                batch = torch.from_numpy(pixels[start : start + BATCH])
-                out.append(keras.ops.convert_to_numpy(self.model_(batch, training=False)))
+                out.append(network(pixels[start : start + BATCH]).numpy())
         return np.concatenate(out) if out else np.zeros((0, len(self.classes_)))
 
     def predict_proba(self, X: Any) -> Any:
