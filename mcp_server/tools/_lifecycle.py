@@ -17,7 +17,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Capability, Plan
+from mcp_server.ml.capability import Call, Capability, Plan, Recorded
 from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.processes.child import Job, JobTimeout, run_job
 from mcp_server.tools._common import record_runs, run_domain, run_store, staging
@@ -107,8 +107,12 @@ def _undo(capability: Capability[R, Any], workspace: Workspace) -> Any:
     """How a cancelled call takes its runs back: delete them, unless it only added to one."""
     if not capability.creates_runs:
         return lambda recorded: None
-    store = run_store(workspace)
-    return lambda recorded: store.delete_runs(recorded.run_ids)
+
+    def undo(recorded: Recorded) -> None:
+        if recorded.run_ids:  # the store opened only when there is something to take back
+            run_store(workspace).delete_runs(recorded.run_ids)
+
+    return undo
 
 
 def judge_against_spec(

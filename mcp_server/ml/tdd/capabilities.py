@@ -87,56 +87,67 @@ def green_job(order: PhaseOrder, progress: Any) -> PhaseOutcome:
     return PhaseOutcome(attempts=[done], trust=trust_checks(Workspace(root), prep, state))
 
 
-# -- the steps every phase shares ------------------------------------------------------------
+# -- the steps the phases share ---------------------------------------------------------------
 def record_phase(call: Call[PhaseRequest], outcome: PhaseOutcome, verdict: Any) -> Recorded:
-    """The staged runs through the run store, in order, each with its verdict; REFACTOR's files
-    (the tested pipeline, its model) written into the project."""
-    written = write_back(call, outcome) if outcome.produced else None
-    staged = [a for a in outcome.attempts if a.record is not None]
-    if not staged:
-        return Recorded([], written)
+    """The staged runs through the run store, in order, each with its verdict (`judge`); a store
+    that cannot be opened leaves the phase's outcome standing, with a note."""
     from mcp_server.core.errors import MoaiMlError
     from mcp_server.ml.tracking.runs import get_store
 
+    staged = [a for a in outcome.attempts if a.record is not None]
+    if not staged:
+        return Recorded()
     try:
         store = get_store(call.workspace)
     except MoaiMlError as exc:
         for done in staged:
             done.note = f"the run was not logged: {exc}"
-        return Recorded([], written)
-    ids = []
+        return Recorded()
     for done in staged:
         assert done.record is not None
         done.record.verdict = judge.verdict(done.gates, done.run, done.rejected)
         done.run_id = store.record(done.record)
-        ids.append(done.run_id)
-    return Recorded(ids, written)
+    return Recorded([a.run_id for a in staged if a.run_id])
 
 
-def answer_phase(call: Call[PhaseRequest], outcome: PhaseOutcome, recorded: Recorded) -> Any:
+def record_refactor(call: Call[PhaseRequest], outcome: PhaseOutcome, verdict: Any) -> Recorded:
+    """REFACTOR's files into the project (the pipeline it kept, its model), then its runs."""
+    written = write_back(call, outcome)
+    return Recorded(record_phase(call, outcome, verdict).run_ids, written)
+
+
+def answer_red(call: Call[PhaseRequest], outcome: PhaseOutcome, recorded: Recorded) -> PhaseResult:
     facts: PhaseFacts = call.facts
-    if outcome.red is not None:
-        return red_answer(facts.prep, facts.report, outcome.red)
-    phase = "refactor" if outcome.produced else "green"
-    result = phase_result(facts.prep, phase, facts.report, outcome)
-    return refactor_answer(call, outcome, recorded, result) if phase == "refactor" else result
+    assert outcome.red is not None
+    return red_answer(facts.prep, facts.report, outcome.red)
 
 
-def _capability(name: str, prepare: Any, execute: Any) -> Capability[PhaseRequest, PhaseResult]:
+def answer_green(
+    call: Call[PhaseRequest], outcome: PhaseOutcome, recorded: Recorded
+) -> PhaseResult:
+    facts: PhaseFacts = call.facts
+    return phase_result(facts.prep, "green", facts.report, outcome)
+
+
+def _capability(
+    name: str, prepare: Any, execute: Any, record: Any, answer: Any
+) -> Capability[PhaseRequest, PhaseResult]:
     return Capability(
         name=name,
         prepare=prepare,
         execute=execute,
         judge=judge.judge,
-        record=record_phase,
-        answer=answer_phase,
+        record=record,
+        answer=answer,
         recording="recording the phase's MLflow run",
     )
 
 
-RED = _capability("tdd red", prepare_red, red_job)
-GREEN = _capability("tdd green", prepare_green, green_job)
-REFACTOR = _capability("tdd refactor", prepare_refactor, refactor_job)
+RED = _capability("tdd red", prepare_red, red_job, record_phase, answer_red)
+GREEN = _capability("tdd green", prepare_green, green_job, record_phase, answer_green)
+REFACTOR = _capability(
+    "tdd refactor", prepare_refactor, refactor_job, record_refactor, refactor_answer
+)
 
 
 def inline(

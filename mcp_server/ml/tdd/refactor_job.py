@@ -162,9 +162,12 @@ def write_back(call: Call[PhaseRequest], outcome: PhaseOutcome) -> WriteReport:
 
 
 def refactor_answer(
-    call: Call[PhaseRequest], outcome: PhaseOutcome, recorded: Recorded, result: PhaseResult
+    call: Call[PhaseRequest], outcome: PhaseOutcome, recorded: Recorded
 ) -> PhaseResult:
+    from mcp_server.ml.tdd.results import phase_result
+
     prep: SpecData = call.facts.prep
+    result = phase_result(prep, "refactor", call.facts.report, outcome)
     written: WriteReport = recorded.written
     result.files_written = sorted({*result.files_written, *written.written})
     result.cv_results = [

@@ -112,7 +112,8 @@ def phase_result(
             f"{final.model} was not written into it (pass overwrite=true to replace it)"
         )
     result.run_id = final.run_id
-    result.warnings += [a.note for a in outcome.attempts if a.note and a is final][:1]
+    if final.note:  # the run could not be staged or recorded: the tests' outcome stands
+        result.warnings.append(final.note)
     result.trust = outcome.trust
     result.next_step = next_steps.after_green_phase(prep, phase, result)
     return result
