@@ -184,6 +184,7 @@ async def _cycle(workspace: Workspace, request: PhaseRequest, ctx: Context) -> C
         with contextlib.suppress(Exception):  # a client that went away must not fail the cycle
             await ctx.report_progress(step, 3, message)
 
+    await done(0, "red: writing the tests and proving they fail")
     red = await drive(RED, workspace, request, ctx, part=(0, 3))
     phases = [summarize(red)]
     if not red.ok:

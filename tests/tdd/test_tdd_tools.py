@@ -87,7 +87,7 @@ def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(cycled,
         f"{done:.0f}/{total:.0f} {message}"
         for done, total, message in shared.answers["green_progress"]
     ]
-    assert "green:" in seen[0] and "MLflow run" in seen[-1], seen  # the job's steps, then the run
+    assert any("green:" in s for s in seen) and "MLflow run" in seen[-1], seen  # job, then run
     assert green["green"], [t for t in green["tests"] if t["status"] != "passed"]
     assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
     refactor = shared.answers["refactor"]
