@@ -56,8 +56,9 @@ def verdict(found: list[Gate], run: PytestRun, rejected: str | None = None) -> V
 
 def judge(call: Call[Any], outcome: Any) -> Verdict | None:
     """The capability's judge step: the verdict of the attempt the phase answers with (RED
-    records no run and has none)."""
-    final = getattr(outcome, "final", None)
+    records no run and has none); the record step gives each staged run its own, from `verdict`.
+    `outcome`: a `requests.PhaseOutcome` (not imported: it holds the attempts, which this judges)."""
+    final = outcome.final
     if final is None:
         return None
     return verdict(final.gates, final.run, final.rejected)
