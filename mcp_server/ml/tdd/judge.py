@@ -57,7 +57,7 @@ def verdict(found: list[Gate], run: PytestRun, rejected: str | None = None) -> V
 def judge(call: Call[Any], outcome: Any) -> Verdict | None:
     """The capability's judge step: the verdict of the attempt the phase answers with (RED
     records no run and has none); the record step gives each staged run its own, from `verdict`.
-    `outcome`: a `requests.PhaseOutcome` (not imported: it holds the attempts, which this judges)."""
+    `outcome`: a `requests.PhaseOutcome` (not imported: it holds the attempts this judges)."""
     final = outcome.final
     if final is None:
         return None
