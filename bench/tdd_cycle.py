@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_server.files.workspace import Workspace
+from mcp_server.ml.tdd import attempts, capabilities, refactor_job, trust
 from mcp_server.ml.tdd import phases as tdd
 from mcp_server.ml.tdd import refactor as refactoring
 from tests.support import copy_examples
@@ -35,11 +36,12 @@ def timed(name: str, fn: Any) -> Any:
 
 
 def main(spec_ids: list[str]) -> None:
-    tdd.run_pytest = timed("pytest run", tdd.run_pytest)  # type: ignore[assignment]
-    tdd.run_module = timed("training process", tdd.run_module)  # type: ignore[assignment]
-    refactoring.run_module = timed("selection process", refactoring.run_module)  # type: ignore[assignment]
-    tdd.track = timed("the run (job fit + MLflow)", tdd.track)  # type: ignore[assignment]
-    tdd.trust_checks = timed("TRUST checks", tdd.trust_checks)  # type: ignore[assignment]
+    # the phases' steps, run in this process (`capabilities.inline`), each timed where it is called
+    capabilities.run_pytest = timed("pytest run (red)", capabilities.run_pytest)  # type: ignore[assignment]
+    attempts.train_and_test = timed("training + pytest", attempts.train_and_test)  # type: ignore[assignment]
+    refactor_job.run_module = timed("selection process", refactor_job.run_module)  # type: ignore[assignment]
+    attempts._staged_run = timed("the run's fit, staged", attempts._staged_run)  # type: ignore[assignment]
+    trust.trust_checks = timed("TRUST checks", trust.trust_checks)  # type: ignore[assignment]
     run = {"red": tdd.red, "green": tdd.green, "refactor": refactoring.refactor}
     total = 0.0
     with tempfile.TemporaryDirectory() as tmp:

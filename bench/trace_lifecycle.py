@@ -1,4 +1,4 @@
-"""One `ml_train` traced call by call, in the server and in its job process.
+"""One `ml_train` (or `ml_tdd_refactor`) traced call by call, in the server and in its job process.
 
 Counts, for each process, the `mcp_server` modules the call enters and how it moves between
 them: `modules` (distinct modules entered), `stops` (consecutive runs of one module in the
@@ -8,6 +8,10 @@ of how many progress messages it sends) and `climbs` (a call from a module into 
 layer, ranked as `tests/test_layers.py` ranks them).
 
     .venv/bin/python bench/trace_lifecycle.py [--model logistic_regression]
+    .venv/bin/python bench/trace_lifecycle.py --tool ml_tdd_refactor   # examples/' SPEC ML-001
+
+`--tool ml_tdd_refactor` runs RED and GREEN of ML-001 first, untraced, then REFACTOR twice (the
+first warms up); the job figures are those of the last job process the call started.
 
 The server is the in-process one (`build_server` + the SDK's `Client`); its event loop and worker
 threads are traced with `sys.setprofile`/`threading.setprofile` while the call runs. The job
@@ -118,7 +122,7 @@ def traced_child(conn: Any, target: Any, payload: Any) -> None:
     child._child(_TracedPipe(conn, recorder), target, payload)  # the job's own, unpatched copy
 
 
-async def _train(workspace: Path, model: str) -> Recorder:
+async def _traced(workspace: Path, tool: str, model: str) -> Recorder:
     from mcp import Client
 
     from mcp_server.entry.server import build_server
@@ -128,17 +132,21 @@ async def _train(workspace: Path, model: str) -> Recorder:
     # a thread takes its profile hook when it starts.
     threading.setprofile(recorder)
     async with Client(build_server(str(workspace))) as client:
-        args = {"data_path": "data/t.csv", "target": "target", "model": model}
-        await client.call_tool("ml_train", args)  # warm: forkserver, caches, imports
+        args: dict[str, Any] = {"data_path": "data/t.csv", "target": "target", "model": model}
+        if tool != "ml_train":
+            args = {"spec_path": "ML-001", "background": False}
+            for phase in ("ml_tdd_red", "ml_tdd_green"):
+                await client.call_tool(phase, args)
+        await client.call_tool(tool, args)  # warm: forkserver, caches, imports
         recorder.active = True
         sys.setprofile(recorder)
         try:
-            done = await client.call_tool("ml_train", args)
+            done = await client.call_tool(tool, args)
         finally:
             sys.setprofile(None)
             threading.setprofile(None)  # type: ignore[arg-type]
     if done.is_error:
-        raise SystemExit(f"ml_train failed: {done.content}")
+        raise SystemExit(f"{tool} failed: {done.content}")
     return recorder
 
 
@@ -149,15 +157,18 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="logistic_regression")
+    parser.add_argument("--tool", default="ml_train", choices=["ml_train", "ml_tdd_refactor"])
     parser.add_argument("--trace", action="store_true", help="print the module sequences too")
     opts = parser.parse_args()
     workspace = Path(tempfile.mkdtemp(prefix="moai-trace-"))
     try:
         (workspace / "data").mkdir()
         shutil.copy(ROOT / "examples/data/breast_cancer.csv", workspace / "data/t.csv")
+        if opts.tool != "ml_train":
+            shutil.copytree(ROOT / "examples", workspace, dirs_exist_ok=True)
         os.environ[TRACE_FILE] = str(workspace / "job-trace.json")
         child._child = traced_child  # type: ignore[assignment]
-        server = anyio.run(_train, workspace, opts.model).figures()
+        server = anyio.run(_traced, workspace, opts.tool, opts.model).figures()
         job = json.loads((workspace / "job-trace.json").read_text())
     finally:
         shutil.rmtree(workspace, ignore_errors=True)

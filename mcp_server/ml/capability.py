@@ -102,7 +102,7 @@ def run_in_job(
 ) -> Any:
     """`target(payload, progress)` in a job process (`processes.child.run_job`, the mechanism
     every capability's execute step uses), for domain code that runs synchronously in a server
-    worker thread, such as a TDD phase fitting the model it records. A cancelled tool call
+    worker thread, such as the profile of a partitioned dataset. A cancelled tool call
     (`processes.subprocesses`) kills the job and raises `Cancelled`; called outside the server (the
     CLI, a test), the job runs under an event loop of its own, in a thread of its own (the caller's
     thread may be running a loop already)."""

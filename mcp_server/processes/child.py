@@ -33,6 +33,7 @@ import anyio.to_thread
 
 from mcp_server.core import settings
 from mcp_server.core.errors import DataError, MoaiMlError
+from mcp_server.processes import subprocesses
 from mcp_server.safety.guards import show
 
 # The forkserver's preload list takes module names; tests/test_jobs.py proves this one imports.
@@ -76,6 +77,7 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
     # Why: a new process group, so killing the job also kills any helper process a library forked.
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
+    subprocesses.join_the_jobs_group()
     _limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:

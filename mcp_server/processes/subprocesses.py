@@ -24,6 +24,16 @@ CURRENT: contextvars.ContextVar[Group | None] = contextvars.ContextVar(
 )
 
 
+_OWN_SESSION = [True]  # False in a job process: what it starts stays in its group, killed with it
+
+
+def join_the_jobs_group() -> None:
+    """Called by a job process (`processes.child`), the leader of its own process group: the
+    subprocesses it starts from then on (a TDD phase's pytest) stay in that group, so killing the
+    job kills them too; in the server each one leads a session of its own (its `Group` kills it)."""
+    _OWN_SESSION[0] = False
+
+
 class Cancelled(MoaiMlError):
     """The tool call was cancelled; the work it started stops here."""
 
@@ -72,7 +82,7 @@ def run(args: list[str], *, timeout: float, **kwargs: Any) -> subprocess.Complet
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
+        start_new_session=_OWN_SESSION[0],
         **kwargs,
     )
     if group is not None:

@@ -17,7 +17,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 
 from mcp_server.core.errors import MoaiMlError
-from mcp_server.ml.capability import Call, Capability, Plan
+from mcp_server.ml.capability import Call, Capability, Plan, Recorded
 from mcp_server.ml.tracking.verdict import Verdict
 from mcp_server.processes.child import Job, JobTimeout, run_job
 from mcp_server.tools._common import record_runs, run_domain, run_store, staging
@@ -30,29 +30,38 @@ A = TypeVar("A")
 
 
 class _Progress:
-    """MCP progress of one call: always growing, never past the total, never failing the call."""
+    """MCP progress of one call: always growing, never past the total, never failing the call.
+    `part=(i, n)`: the call is the i-th (from 0) of n driven in turn by one tool (the TDD cycle),
+    and reports its progress between i and i + 1 of n."""
 
-    def __init__(self, ctx: Context | None, total: float) -> None:
-        self.ctx, self.total, self.last = ctx, total, -1.0
+    def __init__(self, ctx: Context | None, total: float, part: tuple[int, int] | None) -> None:
+        self.ctx, self.total, self.last, self.part = ctx, total, -1.0, part
 
     async def __call__(self, step: float, message: str) -> None:
         step = min(max(step, self.last + 0.001), self.total)
         if self.ctx is None or step <= self.last:
             return
         self.last = step
+        done, total = step, self.total
+        if self.part is not None:
+            done, total = self.part[0] + step / self.total, self.part[1]
         with contextlib.suppress(Exception):  # a client that went away must not fail the job
-            await self.ctx.report_progress(step, self.total, message)
+            await self.ctx.report_progress(done, total, message)
 
 
 async def drive(
-    capability: Capability[R, A], workspace: Workspace, request: R, ctx: Context | None
+    capability: Capability[R, A],
+    workspace: Workspace,
+    request: R,
+    ctx: Context | None,
+    part: tuple[int, int] | None = None,
 ) -> A:
     """Prepare, execute in a job, judge, record, answer; a cancelled call leaves no run and no
-    staging folder behind."""
+    staging folder behind. `part`: this call's place among several one tool drives in turn."""
     with staging(workspace) as folder:
         call = Call(workspace, request, folder)
         plan = call.plan = await run_domain(capability.prepare, call)
-        progress = _Progress(ctx, plan.steps)
+        progress = _Progress(ctx, plan.steps, part)
         outcome = await _execute(capability, call, plan, progress)
         await progress(plan.steps - 0.5, capability.recording)
         verdict = await _judge(capability, call, outcome)
@@ -98,8 +107,12 @@ def _undo(capability: Capability[R, Any], workspace: Workspace) -> Any:
     """How a cancelled call takes its runs back: delete them, unless it only added to one."""
     if not capability.creates_runs:
         return lambda recorded: None
-    store = run_store(workspace)
-    return lambda recorded: store.delete_runs(recorded.run_ids)
+
+    def undo(recorded: Recorded) -> None:
+        if recorded.run_ids:  # the store opened only when there is something to take back
+            run_store(workspace).delete_runs(recorded.run_ids)
+
+    return undo
 
 
 def judge_against_spec(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -11,12 +11,14 @@ from pydantic import Field, WithJsonSchema
 from mcp_server.core.names import PACKAGE_NAME
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.modeling.registry import REGISTRY
-from mcp_server.ml.tdd import phases as tdd
+from mcp_server.ml.tdd.capabilities import GREEN, RED, REFACTOR
 from mcp_server.ml.tdd.generated_tests import DEFAULT_PACKAGE
-from mcp_server.ml.tdd.refactor import refactor
+from mcp_server.ml.tdd.requests import PhaseRequest
+from mcp_server.ml.tdd.results import PhaseResult
 from mcp_server.tools._background import long_running
-from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES, run_domain
+from mcp_server.tools._common import CREATES_RUNS, WRITES_FILES
 from mcp_server.tools._estimates import tdd_estimate
+from mcp_server.tools._lifecycle import drive
 from mcp_server.tools.tdd_models import (
     CycleResult,
     GreenResult,
@@ -69,45 +71,10 @@ def _fields(fields: SpecFields | None) -> dict[str, Any]:
     return fields.model_dump(exclude_none=True) if fields else {}
 
 
-def run_red(
-    workspace: Workspace,
-    spec_path: str | None,
-    fields: dict[str, Any],
-    package: str,
-    overwrite: bool,
-) -> Any:
-    return tdd.red(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
-
-
-def run_green(
-    workspace: Workspace,
-    spec_path: str | None,
-    fields: dict[str, Any],
-    package: str,
-    overwrite: bool,
-    model: Any,
-    params: dict[str, Any] | None = None,
-) -> Any:
-    prep = tdd.load(workspace, spec_path, fields, package)
-    return tdd.green(workspace, prep, model, overwrite, params)
-
-
-def run_refactor(
-    workspace: Workspace,
-    spec_path: str | None,
-    fields: dict[str, Any],
-    package: str,
-    overwrite: bool,
-) -> Any:
-    return refactor(workspace, tdd.load(workspace, spec_path, fields, package), overwrite)
-
-
-async def _one_phase(ctx: Context, message: str, run: Callable[..., Any], *args: Any) -> Any:
-    """One phase in a worker thread, its start and its one-line summary as progress."""
-    await ctx.report_progress(0, 1, message)
-    result = await run_domain(run, *args)
-    await ctx.report_progress(1, 1, summarize(result).summary[:300])
-    return result
+def _request(
+    spec_path: str | None, fields: SpecFields | None, package: str, overwrite: bool, **more: Any
+) -> PhaseRequest:
+    return PhaseRequest(spec_path, _fields(fields), package, overwrite, **more)
 
 
 def register(server: MCPServer, workspace: Workspace) -> None:
@@ -133,9 +100,8 @@ def _red_tool(server: MCPServer, workspace: Workspace) -> None:
         save/reload), run them with pytest and confirm each fails only because the pipeline does not
         exist yet. Any test that passes or fails for another reason is listed in `problems`. Next:
         ml_tdd_green."""
-        message = "red: writing the tests and running them without the pipeline"
-        args = (workspace, spec_path, _fields(fields), package, overwrite)
-        return to_red(await _one_phase(ctx, message, run_red, *args))
+        request = _request(spec_path, fields, package, overwrite)
+        return to_red(await drive(RED, workspace, request, ctx))
 
 
 def _green_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -159,9 +125,8 @@ def _green_tool(server: MCPServer, workspace: Workspace) -> None:
         scale, one-hot, date parts; ids, leaks and the SPEC's drop list left out) and the model
         with its params. It never edits tests or thresholds: if a gate fails it says so; then run
         ml_tdd_refactor. Logs the model to MLflow (run_id) when the run store exists."""
-        message = "green: writing, training and testing the pipeline"
-        args = (workspace, spec_path, _fields(fields), package, overwrite, model, params)
-        return to_green(await _one_phase(ctx, message, run_green, *args))
+        request = _request(spec_path, fields, package, overwrite, model=model, params=params)
+        return to_green(await drive(GREEN, workspace, request, ctx))
 
 
 def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -182,9 +147,8 @@ def _refactor_tool(server: MCPServer, workspace: Workspace) -> None:
         pipeline with the winner, retrain, save, and rerun the same tests to confirm they still
         pass. Returns the CV leaderboard (mean ± std per candidate), the choice, the gates and the
         run_id."""
-        message = "refactor: cross-validating the candidates"
-        args = (workspace, spec_path, _fields(fields), package, overwrite)
-        return to_refactor(await _one_phase(ctx, message, run_refactor, *args))
+        request = _request(spec_path, fields, package, overwrite)
+        return to_refactor(await drive(REFACTOR, workspace, request, ctx))
 
 
 def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
@@ -202,25 +166,8 @@ def _cycle_tool(server: MCPServer, workspace: Workspace) -> None:
         model selection over the SPEC's candidates. Returns a compact summary per phase, the final
         gates, the CV leaderboard, the chosen model and the MLflow run id. Use the single-phase
         tools to re-run one step."""
-        args = (workspace, spec_path, _fields(fields), package, overwrite)
-        await ctx.report_progress(0, 3, "red: writing the tests and proving they fail")
-        red = await run_domain(run_red, *args)
-        phases = [summarize(red)]
-        if not red.ok:
-            await ctx.report_progress(3, 3, "stopped: RED not confirmed")
-            return _cycle(red, phases, red)
-        await ctx.report_progress(
-            1, 3, f"red done ({phases[-1].summary[:160]}); green: training the pipeline"
-        )
-        green = await run_domain(run_green, *args, None)
-        phases.append(summarize(green))
-        await ctx.report_progress(
-            2, 3, f"green done ({phases[-1].summary[:160]}); refactor: cross-validating"
-        )
-        final = await run_domain(run_refactor, *args)
-        phases.append(summarize(final))
-        await ctx.report_progress(3, 3, f"done: {phases[-1].summary[:200]}")
-        return _cycle(red, phases, final, green)
+        request = _request(spec_path, fields, package, overwrite)
+        return await _cycle(workspace, request, ctx)
 
 
 def _prompt(server: MCPServer, workspace: Workspace) -> None:
@@ -230,8 +177,31 @@ def _prompt(server: MCPServer, workspace: Workspace) -> None:
         return cycle_prompt(spec_id)
 
 
-def _cycle(
-    red: tdd.PhaseResult, phases: list[PhaseSummary], final: tdd.PhaseResult, *more: tdd.PhaseResult
+async def _cycle(workspace: Workspace, request: PhaseRequest, ctx: Context) -> CycleResult:
+    """The three capabilities driven in turn, each its third of one growing progress."""
+
+    async def done(step: int, message: str) -> None:
+        with contextlib.suppress(Exception):  # a client that went away must not fail the cycle
+            await ctx.report_progress(step, 3, message)
+
+    await done(0, "red: writing the tests and proving they fail")
+    red = await drive(RED, workspace, request, ctx, part=(0, 3))
+    phases = [summarize(red)]
+    if not red.ok:
+        await done(3, "stopped: RED not confirmed")
+        return _cycle_result(red, phases, red)
+    await done(1, f"red done ({phases[-1].summary[:160]}); green: training the pipeline")
+    green = await drive(GREEN, workspace, request, ctx, part=(1, 3))
+    phases.append(summarize(green))
+    await done(2, f"green done ({phases[-1].summary[:160]}); refactor: cross-validating")
+    final = await drive(REFACTOR, workspace, request, ctx, part=(2, 3))
+    phases.append(summarize(final))
+    await done(3, f"done: {phases[-1].summary[:200]}")
+    return _cycle_result(red, phases, final, green)
+
+
+def _cycle_result(
+    red: PhaseResult, phases: list[PhaseSummary], final: PhaseResult, *more: PhaseResult
 ) -> CycleResult:
     done = to_refactor(final) if final.phase == "refactor" else None
     skipped = sorted({p for r in (red, final, *more) for p in r.files_skipped})

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_server.core.names import SPEC_FILE_ID, TaskChoice
-from mcp_server.ml.tdd.phases import PhaseResult
+from mcp_server.ml.tdd.results import PhaseResult
 
 Name = Annotated[str, Field(min_length=1, max_length=1024)]
 

@@ -53,7 +53,8 @@ def test_the_cycle_for_ml_001_goes_red_green_refactor_with_progress_and_a_logged
     # first the estimate's notice (an inline call asked for: background=false), then the phases
     assert "estimated about" in (progress[0][2] or "") and progress[0][1] is None
     steps = progress[1:]
-    assert [p[0] for p in steps] == [0, 1, 2, 3] and all(p[1] == 3 for p in steps)
+    # the phases' own job steps in between (tests/tdd/test_tdd_lifecycle.py: always growing)
+    assert steps[0][0] < 1 and steps[-1][0] == 3 and all(p[1] == 3 for p in steps)
     assert "red" in (steps[0][2] or "") and "done" in (steps[-1][2] or "")
     again = shared.answers["red_again"]
     assert again["red_confirmed"] and again["files_written"] == [] and again["files_skipped"] == []
@@ -88,7 +89,7 @@ def test_ml_002_and_ml_003_pass_each_step_through_the_single_phase_tools(cycled,
         f"{done:.0f}/{total:.0f} {message}"
         for done, total, message in shared.answers["green_progress"]
     ]
-    assert len(seen) == 2 and seen[0].startswith("0/1 green") and "tests pass" in seen[1], seen
+    assert any("green:" in s for s in seen) and "MLflow run" in seen[-1], seen  # job, then run
     assert green["green"], [t for t in green["tests"] if t["status"] != "passed"]
     assert {g["name"]: g["direction"] for g in green["metrics"]} == gates and green["run_id"]
     refactor = shared.answers["refactor"]

@@ -10,7 +10,6 @@ best CV score against the threshold, honestly.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +19,6 @@ from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tdd.spec_data import SpecData
-
-# finish(files to write, model, params, note) -> the phase result of training and testing them
-Finish = Callable[[dict[str, Any], str, dict[str, Any]], Any]
 
 
 def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
@@ -61,70 +57,71 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     return tune_job(request)
 
 
-def tune_unmet(
-    workspace: Workspace, prep: SpecData, result: Any, finish: Finish, previous: str
-) -> Any:
-    """Tune, try the tuned pipeline against the pinned tests, keep the better; `result.tuning` says
-    what happened."""
-    import tempfile
+def tune_unmet(job: Any, workspace: Workspace) -> None:
+    """In REFACTOR's job (`refactor_job._Refactoring`): tune, try the tuned pipeline against the
+    pinned tests on the project's copy, keep the better; `job.out.tuning` says what happened."""
+    from mcp_server.ml.tdd.rendering import pipeline_files
 
-    spec = prep.spec
-    with tempfile.TemporaryDirectory(dir=workspace.ensure_dir(prep.paths["state"])) as tmp:
-        try:
-            out = search(workspace, prep, Path(tmp))
-        except MoaiMlError as exc:
-            result.warnings.append(
-                f"tuning within tune_budget_s={spec.tune_budget_s:g} did not run: {exc}"
-            )
-            result.tuning = {"budget_s": spec.tune_budget_s, "error": str(exc)}
-            return result
-    metric = get_metric(spec.metric, prep.schema.task)
-    info = {
-        "budget_s": spec.tune_budget_s,
-        "search_s": out.search_s,
-        "model": out.best_model,
-        "params": out.best_params,
-        "cv_mean": out.cv_mean,
-        "cv_std": out.cv_std,
-        "threshold": spec.threshold,
-        "metric": spec.metric,
-        "cv_meets_threshold": passes(metric, out.cv_mean, spec.threshold),
-        "trials": out.counts["complete"],
-        "pruned": out.counts["pruned"],
-        "adopted": False,
-    }
+    prep, out = job.prep, job.out
+    spec, before = prep.spec, out.final
+    folder = Path(job.order.folder) / "tune"
+    folder.mkdir()
+    try:
+        found = search(workspace, prep, folder)
+    except MoaiMlError as exc:
+        out.warnings.append(
+            f"tuning within tune_budget_s={spec.tune_budget_s:g} did not run: {exc}"
+        )
+        out.tuning = {"budget_s": spec.tune_budget_s, "error": str(exc)}
+        return
+    info = _info(prep, found)
     note = (
         f"tuned within {spec.tune_budget_s:g} s ({info['trials']} trials): CV {spec.metric} "
-        f"{out.cv_mean:.4f} ± {out.cv_std:.4f} vs threshold {spec.threshold}"
+        f"{found.cv_mean:.4f} ± {found.cv_std:.4f} vs threshold {spec.threshold}"
     )
-    tuned = finish({"render": True, "note": note}, out.best_model, dict(out.best_params))
-    if _no_worse(tuned, result, spec.metric, metric.greater_is_better):
-        tuned.tuning = {**info, "adopted": True}
-        tuned.cv_results, tuned.warnings = result.cv_results, [*result.warnings, *tuned.warnings]
-        return tuned
-    from mcp_server.ml.tdd.track import mark_rejected
+    files = pipeline_files(prep, found.best_model, dict(found.best_params), note)
+    job.write(files)
+    tuned = job.attempt(found.best_model, dict(found.best_params), files)
+    metric = get_metric(spec.metric, prep.schema.task)
+    if _no_worse(tuned, before, spec.metric, metric.greater_is_better):
+        out.tuning = {**info, "adopted": True}
+        return
+    why = "the tuned pipeline was worse on the holdout or broke a test"
+    job.back_to(before.pipeline, before.model, dict(before.params), why)
+    out.tuning = info
+    out.warnings.append(
+        f"the tuned {found.best_model} ({note}) was not better on the holdout or broke "
+        "a test; the previous pipeline was put back"
+    )
 
-    mark_rejected(
-        workspace, tuned.run_id, "the tuned pipeline was worse on the holdout or broke a test"
-    )
-    kept = finish({"text": previous}, result.model, dict(result.params))
-    kept.tuning, kept.cv_results = info, result.cv_results
-    kept.warnings = [
-        *result.warnings,
-        f"the tuned {out.best_model} ({note}) was not better on the holdout or broke "
-        "a test; the previous pipeline was put back",
-    ]
-    return kept
+
+def _info(prep: SpecData, found: Any) -> dict[str, Any]:
+    spec = prep.spec
+    metric = get_metric(spec.metric, prep.schema.task)
+    return {
+        "budget_s": spec.tune_budget_s,
+        "search_s": found.search_s,
+        "model": found.best_model,
+        "params": found.best_params,
+        "cv_mean": found.cv_mean,
+        "cv_std": found.cv_std,
+        "threshold": spec.threshold,
+        "metric": spec.metric,
+        "cv_meets_threshold": passes(metric, found.cv_mean, spec.threshold),
+        "trials": found.counts["complete"],
+        "pruned": found.counts["pruned"],
+        "adopted": False,
+    }
 
 
 def _no_worse(tuned: Any, before: Any, name: str, higher: bool) -> bool:
     """No test the previous pipeline passed fails now, and the primary holdout value is at least as
     good."""
-    failing_before = {t.name for t in before.tests if t.status != "passed"}
-    if any(t.status != "passed" and t.name not in failing_before for t in tuned.tests):
+    failing_before = {t.name for t in before.run.outcomes if t.status != "passed"}
+    if any(t.status != "passed" and t.name not in failing_before for t in tuned.run.outcomes):
         return False
-    new = next((g.value for g in tuned.metrics if g.name == name), None)
-    old = next((g.value for g in before.metrics if g.name == name), None)
+    new = next((g.value for g in tuned.gates if g.name == name), None)
+    old = next((g.value for g in before.gates if g.name == name), None)
     if new is None:
         return False
     return old is None or (new >= old if higher else new <= old)
