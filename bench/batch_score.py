@@ -31,6 +31,7 @@ import anyio
 import numpy as np
 import pandas as pd
 
+from bench.dask_support import two_workers
 from tests.support import inprocess_client, structured
 
 
@@ -148,17 +149,9 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--parts", type=int, default=30)
     args = parser.parse_args()
-    from distributed import LocalCluster
-
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
+        two_workers() as cluster,
     ):
         print(f"load average at the start: {os.getloadavg()[0]:.1f}")
         anyio.run(_run, Path(tmp), args, cluster.scheduler_address)

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import numpy as np
-import pandas as pd
 
+from bench.dask_support import labelled_part, part_sizes, two_workers
 from tests.support import error_text, inprocess_client, structured
 
 
@@ -37,19 +36,9 @@ def _dataset(project: Path, rows: int, features: int, parts: int) -> None:
 
     folder = project / "data/big"
     folder.mkdir(parents=True)
-    size = -(-rows // parts)
     writer = None
-    for i in range(parts):
-        n = min(size, rows - i * size)
-        rng = np.random.default_rng(100 + i)
-        frame = pd.DataFrame(
-            rng.normal(size=(n, features)).astype("float32"),
-            columns=[f"x{j}" for j in range(features)],
-        )
-        signal = frame["x0"] * frame["x1"] + np.sin(frame["x2"] * 2) + 0.5 * frame["x3"]
-        frame["y"] = (signal + rng.normal(scale=0.8, size=n) > 0).astype(int)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        del frame
+    for i, n in enumerate(part_sizes(rows, parts)):
+        table = pa.Table.from_pandas(labelled_part(i, n, features), preserve_index=False)
         pq.write_table(table, folder / f"part-{i:04d}.parquet")
         writer = writer or pq.ParquetWriter(project / "data/all.parquet", table.schema)
         writer.write_table(table)
@@ -129,18 +118,9 @@ def main() -> None:
     parser.add_argument("--worker-memory", default="2GiB")
     parser.add_argument("--guard-mb", type=int, default=2048)
     args = parser.parse_args()
-    from distributed import LocalCluster
-
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=args.worker_memory,
-            host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
+        two_workers(args.worker_memory) as cluster,
     ):
         anyio.run(_run, Path(tmp), args, cluster.scheduler_address)
 

@@ -27,22 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+
+from bench.dask_support import labelled_part, part_sizes, two_workers
 
 
 def _dataset(folder: Path, rows: int, features: int, parts: int) -> list[str]:
     folder.mkdir(parents=True)
-    size = -(-rows // parts)
-    for i in range(parts):
-        n = min(size, rows - i * size)
-        rng = np.random.default_rng(100 + i)
-        frame = pd.DataFrame(
-            rng.normal(size=(n, features)).astype("float32"),
-            columns=[f"x{j}" for j in range(features)],
-        )
-        signal = frame["x0"] * frame["x1"] + np.sin(frame["x2"] * 2) + 0.5 * frame["x3"]
-        frame["y"] = (signal + rng.normal(scale=0.8, size=n) > 0).astype(int)
-        frame.to_parquet(folder / f"part-{i:04d}.parquet", index=False)
+    for i, n in enumerate(part_sizes(rows, parts)):
+        labelled_part(i, n, features).to_parquet(folder / f"part-{i:04d}.parquet", index=False)
     return sorted(str(p) for p in folder.glob("*.parquet"))
 
 
@@ -130,18 +122,12 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--trials", type=int, default=4)
     args = parser.parse_args()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     print(f"load at start: {os.getloadavg()[0]:.1f}")
     with (
         tempfile.TemporaryDirectory() as tmp,
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=":0",
-        ) as cluster,
+        two_workers() as cluster,
         Client(cluster) as client,
     ):
         files = _dataset(Path(tmp) / "parts", args.rows, args.features, args.parts)
