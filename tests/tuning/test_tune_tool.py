@@ -338,3 +338,12 @@ async def test_the_study_opens_in_optuna_dashboard_with_the_command_the_result_g
         "optuna-dashboard sqlite:///"
     )  # the workspace's .moai/ml/optuna.db
     assert len(dashboard_trials(result["dashboard"], project, "dashboard-study")) == 3
+
+
+def test_two_searches_of_one_file_in_the_same_second_get_studies_of_their_own():
+    from mcp_server.ml.tuning.tune_run import study_name_for
+
+    path = Path("data/diabetes.csv")
+    names = {study_name_for(None, path) for _ in range(20)}
+    assert len(names) == 20 and all(n.startswith("tune-diabetes-") for n in names)
+    assert study_name_for("mine", path) == "mine"

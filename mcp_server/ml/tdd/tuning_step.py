@@ -9,6 +9,7 @@ best CV score against the threshold, honestly.
 
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,7 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         target=spec.target,
         staging=str(folder / "staging"),
         storage=study_url(workspace, None),
-        study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}",
+        study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}",
         started=time.time(),
         time_budget_s=float(spec.tune_budget_s or 0),
         strategy="optuna",

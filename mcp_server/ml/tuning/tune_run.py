@@ -207,8 +207,12 @@ def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
 
 
 def study_name_for(given: str | None, path: Path) -> str:
+    """The study a search runs in: the one named, or a new one (the time and a random suffix:
+    two searches of one file started in the same second must not resume each other's study)."""
+    import secrets
+
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
-    return given or f"tune-{stem}-" + time.strftime("%Y%m%d-%H%M%S")
+    return given or f"tune-{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def prepare_tune(call: Call[TuneArgs]) -> Plan:
