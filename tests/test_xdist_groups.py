@@ -64,5 +64,5 @@ def test_the_longest_work_units_are_handed_out_first_by_the_measured_seconds():
         measured[
             "tests/fuzz/test_fuzz_tools.py::test_every_tool_survives_schema_fuzzing_and_the_hostile_corpus"
         ]
-        > 60
+        > 20  # the full run's figure (44.9 s), not the 1 s of a test no file measured
     )
