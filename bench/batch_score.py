@@ -31,7 +31,7 @@ import anyio
 import numpy as np
 import pandas as pd
 
-from bench.dask_support import two_workers
+from tests.cluster_support import local_cluster
 from tests.support import inprocess_client, structured
 
 
@@ -151,7 +151,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        two_workers() as cluster,
+        local_cluster("auto") as cluster,
     ):
         print(f"load average at the start: {os.getloadavg()[0]:.1f}")
         anyio.run(_run, Path(tmp), args, cluster.scheduler_address)

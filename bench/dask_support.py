@@ -1,9 +1,8 @@
-"""What the Dask benches share: the generated partitions of a labelled table and the 2-worker
-`LocalCluster` an operator would start (one single-threaded worker process per core)."""
+"""What the Dask benches share: the generated partitions of a labelled table. (Their 2-worker
+`LocalCluster`, one single-threaded worker process per core, is the tests' own:
+`tests.cluster_support.local_cluster`.)"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,18 +25,3 @@ def part_sizes(rows: int, parts: int) -> list[int]:
     """The rows of each of `parts` partitions of `rows` (the last one may be shorter)."""
     size = -(-rows // parts)
     return [min(size, rows - i * size) for i in range(parts)]
-
-
-def two_workers(memory_limit: str = "auto") -> Any:
-    """A LocalCluster of two single-threaded worker processes on 127.0.0.1, each limited to
-    `memory_limit` (Dask's "auto": the machine's memory shared out); a context manager."""
-    from distributed import LocalCluster
-
-    return LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        memory_limit=memory_limit,
-        host="127.0.0.1",
-        dashboard_address=":0",
-    )

@@ -26,7 +26,8 @@ from typing import Any
 
 import anyio
 
-from bench.dask_support import labelled_part, part_sizes, two_workers
+from bench.dask_support import labelled_part, part_sizes
+from tests.cluster_support import local_cluster
 from tests.support import error_text, inprocess_client, structured
 
 
@@ -120,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
-        two_workers(args.worker_memory) as cluster,
+        local_cluster(args.worker_memory) as cluster,
     ):
         anyio.run(_run, Path(tmp), args, cluster.scheduler_address)
 

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.dask_support import labelled_part, part_sizes, two_workers
+from bench.dask_support import labelled_part, part_sizes
+from tests.cluster_support import local_cluster
 
 
 def _dataset(folder: Path, rows: int, features: int, parts: int) -> list[str]:
@@ -127,7 +128,7 @@ def main() -> None:
     print(f"load at start: {os.getloadavg()[0]:.1f}")
     with (
         tempfile.TemporaryDirectory() as tmp,
-        two_workers() as cluster,
+        local_cluster("auto") as cluster,
         Client(cluster) as client,
     ):
         files = _dataset(Path(tmp) / "parts", args.rows, args.features, args.parts)
