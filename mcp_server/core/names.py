@@ -6,6 +6,8 @@ the output models use the `Task` literal, so a new task or a wider id is one edi
 
 from __future__ import annotations
 
+import secrets
+import time
 from typing import Literal
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
@@ -32,3 +34,10 @@ PACKAGE_NAME = IDENTIFIER  # the Python package generated code goes into
 
 def is_classification(task: str) -> bool:
     return task in CLASSIFICATION_TASKS
+
+
+def unique_name(prefix: str, sep: str = "-") -> str:
+    """`<prefix><sep><UTC yyyymmdd-HHMMSS>-<6 hex digits>`: the one rule for names that must sort
+    by time and never repeat (background job ids, default study names): two made in the same
+    second differ by their random suffix."""
+    return f"{prefix}{sep}{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"

@@ -20,7 +20,6 @@ import contextlib
 import contextvars
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 
-from mcp_server.core import layout, settings
+from mcp_server.core import layout, names, settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.files.journal import process_alive, process_start
 from mcp_server.files.workspace import Workspace, atomic_write
@@ -83,7 +82,7 @@ class JobState:
 
 
 def new_job_id() -> str:
-    return time.strftime("j%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+    return names.unique_name("j", sep="")
 
 
 class JobStore:

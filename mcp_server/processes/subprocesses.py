@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from mcp_server.core.errors import MoaiMlError
@@ -24,14 +25,22 @@ CURRENT: contextvars.ContextVar[Group | None] = contextvars.ContextVar(
 )
 
 
-_OWN_SESSION = [True]  # False in a job process: what it starts stays in its group, killed with it
+@dataclass
+class _Launching:
+    """How this process starts subprocesses: each in a session of its own (the server), or in the
+    caller's process group (a job process: what it starts is killed with it)."""
+
+    own_session: bool = True
+
+
+_LAUNCHING = _Launching()
 
 
 def join_the_jobs_group() -> None:
     """Called by a job process (`processes.child`), the leader of its own process group: the
     subprocesses it starts from then on (a TDD phase's pytest) stay in that group, so killing the
     job kills them too; in the server each one leads a session of its own (its `Group` kills it)."""
-    _OWN_SESSION[0] = False
+    _LAUNCHING.own_session = False
 
 
 class Cancelled(MoaiMlError):
@@ -82,7 +91,7 @@ def run(args: list[str], *, timeout: float, **kwargs: Any) -> subprocess.Complet
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=_OWN_SESSION[0],
+        start_new_session=_LAUNCHING.own_session,
         **kwargs,
     )
     if group is not None:

@@ -9,11 +9,11 @@ best CV score against the threshold, honestly.
 
 from __future__ import annotations
 
-import secrets
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcp_server.core import names
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.modeling.metrics_spec import get_metric, passes
 
@@ -40,7 +40,7 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         target=spec.target,
         staging=str(folder / "staging"),
         storage=study_url(workspace, None),
-        study_name=f"tdd-{spec.spec_id}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}",
+        study_name=names.unique_name(f"tdd-{spec.spec_id}"),
         started=time.time(),
         time_budget_s=float(spec.tune_budget_s or 0),
         strategy="optuna",

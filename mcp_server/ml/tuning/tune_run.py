@@ -9,12 +9,11 @@ scored on its holdout, so it is judged like `ml_train` and the TDD phases judge 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mcp_server.core import layout, settings
+from mcp_server.core import layout, names, settings
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.capability import Call, Plan
 
@@ -209,10 +208,8 @@ def _known_parameters(model: str, space: dict[str, Any], task: str) -> None:
 def study_name_for(given: str | None, path: Path) -> str:
     """The study a search runs in: the one named, or a new one (the time and a random suffix:
     two searches of one file started in the same second must not resume each other's study)."""
-    import secrets
-
     stem = re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:40]
-    return given or f"tune-{stem}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+    return given or names.unique_name(f"tune-{stem}")
 
 
 def prepare_tune(call: Call[TuneArgs]) -> Plan:
