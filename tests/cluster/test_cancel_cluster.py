@@ -120,11 +120,12 @@ def strand_a_fit(address: str) -> None:
         Event("moai-peer").wait(timeout=300)
 
     with Client(address, timeout=60) as gone:
-        gone.submit(waits_for_its_peer, key="_train_part-stranded", pure=False)
+        part = gone.submit(waits_for_its_peer, key="_train_part-stranded", pure=False)
         deadline = time.monotonic() + 60
         while not fits_running(address):
             assert time.monotonic() < deadline, "the planted fit part never started"
             time.sleep(0.1)
+        del part  # its client goes next: the part runs on for nobody
 
 
 def let_it_end(address: str) -> None:
