@@ -48,13 +48,19 @@ def fits_running(address: str) -> int:
 async def test_a_cluster_tune_cancelled_mid_fit_records_nothing_and_the_workers_train_next(
     tmp_path, monkeypatch
 ):
+    """The cancel lands as a fit's part has started on one worker and its peer's part waits for
+    the other worker's thread (held here by a task of another client, as another user's work
+    would): before the stop hook, the peer's part was dropped with the job's client and the
+    started part waited for it (LightGBM: connects retried for minutes, then its 120 min
+    time_out; XGBoost: a tracker without timeout), holding its worker from the next call."""
     from tests.cluster_support import dask_processes
 
     partitioned(tmp_path, rows=2000)
     with dask_processes(tmp_path / "dask") as cluster:
-        monkeypatch.setenv(settings.CLUSTER.name, cluster.scheduler_address)
+        address = cluster.scheduler_address
+        monkeypatch.setenv(settings.CLUSTER.name, address)
         async with inprocess_client(tmp_path) as client:
-            cancel_s, runs = await _cancel_mid_fit(client, cluster.scheduler_address)
+            cancel_s, runs = await _cancel_mid_fit(client, address)
             started = time.monotonic()
             with anyio.fail_after(TRAIN_AFTER_S):
                 trained = await client.call_tool("ml_train", TRAIN)
@@ -62,27 +68,70 @@ async def test_a_cluster_tune_cancelled_mid_fit_records_nothing_and_the_workers_
     # the job stops at once (its stop hook, then its process group killed); 60 s under load
     assert cancel_s < 60 and runs == 0
     assert not trained.is_error, error_text(trained)
-    assert structured(trained)["ran_on"].startswith(cluster.scheduler_address), train_s
+    assert structured(trained)["ran_on"].startswith(address), train_s
 
 
 async def _cancel_mid_fit(client: Any, address: str) -> tuple[float, int]:
-    """Start a long `ml_tune` as a job, cancel it while a booster fits on the workers: (seconds
-    the cancel took, runs left in the store)."""
+    """Start a long `ml_tune` as a job; once its folds are on both workers, hold worker w1's
+    thread, cancel the job as a fit's part runs on w0 alone, then free w1: (seconds the cancel
+    took, runs left in the store)."""
     args = {**TUNE, "n_trials": 50, "background": True}
     ticket = structured(await client.call_tool("ml_tune", args))
+    job = {"job_id": ticket["job_id"]}
     with anyio.fail_after(300):
-        while not await anyio.to_thread.run_sync(fits_running, address):
-            status = structured(
-                await client.call_tool("ml_job_status", {"job_id": ticket["job_id"]})
-            )
+        status: dict[str, Any] = {}
+        while "trial " not in status.get("message", ""):
+            await anyio.sleep(0.2)
+            status = structured(await client.call_tool("ml_job_status", job))
             assert status["state"] in ("queued", "running"), status
-            await anyio.sleep(0.05)
+        await anyio.to_thread.run_sync(hold_worker, address, "w1")
+        while not await anyio.to_thread.run_sync(fits_executing, address):
+            await anyio.sleep(0.1)
     started = time.monotonic()
-    cancelled = structured(await client.call_tool("ml_job_cancel", {"job_id": ticket["job_id"]}))
+    cancelled = structured(await client.call_tool("ml_job_cancel", job))
     cancel_s = time.monotonic() - started
+    await anyio.to_thread.run_sync(free_worker, address)
     assert cancelled["state"] == "cancelled", cancelled
     runs = structured(await client.call_tool("ml_list_runs", {}))
     return cancel_s, int(runs["count"])
+
+
+def hold_worker(address: str, name: str) -> None:
+    """Worker `name`'s one thread busy until `free_worker` (at most two minutes)."""
+    from distributed import Client, fire_and_forget
+
+    def held() -> None:
+        from distributed import Event
+
+        Event("moai-hold").wait(timeout=120)
+
+    with Client(address, timeout=60) as other:
+        worker = next(
+            addr for addr, info in other.scheduler_info()["workers"].items() if info["name"] == name
+        )
+        fire_and_forget(other.submit(held, workers=[worker], allow_other_workers=False, pure=False))
+
+
+def free_worker(address: str) -> None:
+    from distributed import Client, Event
+
+    with Client(address, timeout=60):
+        Event("moai-hold").set()
+
+
+def fits_executing(address: str) -> int:
+    """Collective fit parts a worker executes now."""
+    from distributed import Client
+
+    from mcp_server.ml.cluster.release import is_collective
+
+    def executing(dask_worker: Any) -> int:
+        tasks = dask_worker.state.tasks.values()
+        return sum(1 for t in tasks if t.state == "executing" and is_collective(t.key))
+
+    with Client(address, timeout=60) as client:
+        found: dict[str, int] = client.run(executing)
+    return sum(found.values())
 
 
 @pytest.mark.slow
