@@ -25,22 +25,25 @@ def dask_estimator(model: str, task: str, local: Any) -> Any:
 
     module, name = dask_class_path(model, task).split(":")
     cls = getattr(importlib.import_module(module), name)
-    return cls(**local.get_params(deep=False), **network_timeout(module))
+    return cls(**local.get_params(deep=False), **network_timeout(cls))
 
 
-def network_timeout(module: str) -> dict[str, Any]:
-    """The Dask estimator's arguments that bound how long a worker waits for its peers:
-    LightGBM's `time_out` (whole minutes, also its sockets' timeout), XGBoost's `coll_cfg`
-    (the tracker's bootstrap and every collective operation, in seconds)."""
+def network_timeout(cls: type) -> dict[str, Any]:
+    """The Dask estimator's arguments that bound how long a worker waits for its peers: a
+    LightGBM-style estimator's `time_out` (whole minutes, also its sockets' timeout; the class
+    brings its booster back with `to_local`), an XGBoost-style one's `coll_cfg` (the tracker's
+    bootstrap and every collective operation, in seconds)."""
+    import inspect
+
     from mcp_server.core import settings
 
     seconds = settings.cluster_timeout_s()
-    if module.startswith("lightgbm"):
-        return {TIME_OUT: math.ceil(seconds / 60)}
-    if module.startswith("xgboost"):
+    if "coll_cfg" in inspect.signature(cls).parameters:
         from xgboost.collective import Config
 
         return {"coll_cfg": Config(timeout=seconds, tracker_timeout=seconds)}
+    if hasattr(cls, "to_local"):
+        return {TIME_OUT: math.ceil(seconds / 60)}
     return {}
 
 
