@@ -177,6 +177,12 @@ CLUSTER = Setting(
     "where long work runs (empty: in-process); local-cluster: a Dask LocalCluster sized to the "
     "machine; tcp://host:port: a running Dask scheduler",
 )
+CLUSTER_TIMEOUT_S = Setting(
+    "MOAI_ML_CLUSTER_TIMEOUT_S",
+    "600",
+    "seconds a worker of a distributed fit waits for its peers (LightGBM's time_out, XGBoost's "
+    "collective timeout) before the fit fails, so a lost peer never holds a worker longer",
+)
 TUNE_GRACE_S = Setting(
     "MOAI_ML_TUNE_GRACE_S",
     "60",
@@ -248,6 +254,12 @@ def threads() -> int:
 def max_memory_mb() -> int | None:
     raw = MAX_MEMORY_MB.raw()
     return int(raw) if raw.isdigit() else None
+
+
+def cluster_timeout_s() -> int:
+    """`MOAI_ML_CLUSTER_TIMEOUT_S` as whole seconds, at least 60 (600 when unset or invalid)."""
+    raw = CLUSTER_TIMEOUT_S.value()
+    return max(60, int(raw)) if raw.isdigit() else int(CLUSTER_TIMEOUT_S.default)
 
 
 def tracking_uri() -> str | None:

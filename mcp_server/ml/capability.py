@@ -14,7 +14,11 @@ One driver (`tools/_lifecycle.drive`) runs every capability the same way:
    store, and anything else the call writes (a service's files, a card's report); if the call is
    cancelled meanwhile the runs are deleted again (`creates_runs=False`: the step adds to an
    existing run, and there is nothing to delete);
-5. `answer(call, outcome, recorded) -> the tool's output`.
+5. `answer(call, outcome, recorded) -> the tool's output`;
+6. `leftovers(call)`, in the server, only when the execute step did not return (cancelled, killed,
+   failed, out of time), once the job process is gone: clears what the job left half-written
+   outside the staging folder (batch scoring's hidden temporary file), foreground and background
+   calls alike.
 
 This module declares, and imports nothing at its top, so the domain and the tools both use it;
 `run_in_job` is the execute step for domain code that runs in a server thread.
@@ -95,6 +99,7 @@ class Capability(Generic[R, A]):
     collect: Callable[[Call[R], Any], Any] | None = None
     creates_runs: bool = True
     recording: str = "recording the MLflow run"  # the progress message while the run is written
+    leftovers: Callable[[Call[R]], None] | None = None  # clears what a stopped job half-wrote
 
 
 def run_in_job(

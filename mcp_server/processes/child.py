@@ -10,6 +10,11 @@ matplotlib and MLflow (`mcp_server.ml.fitting.warm`), so a warm server starts a 
 milliseconds. A job's target is a function object (`train_job`, not a "module:function" string):
 it reaches the child pickled by reference, so a moved target fails where it is named, at import.
 The event loop only polls the pipe, so the server keeps answering other requests.
+
+A job is stopped (cancelled, or past its budget) with SIGTERM first: while a stop hook is
+registered (`on_stop`: a Dask client releases its work so the cluster's workers are free for the
+next call) the job runs it, for at most `STOP_GRACE_S`; then its whole process group is killed.
+Without a hook SIGTERM ends the job at once, as before.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -40,6 +46,7 @@ from mcp_server.safety.guards import show
 PRELOAD = ["mcp_server.ml.fitting.warm"]
 POLL_S = 0.25
 HEARTBEAT_S = 2.0
+STOP_GRACE_S = 5.0  # what a stop hook may take before the job's process group is killed
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
 Target = Callable[[Any, Callable[..., None]], Any]  # target(payload, progress) -> result
@@ -78,6 +85,7 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     subprocesses.join_the_jobs_group()
+    _IN_JOB[0] = True
     _limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:
@@ -93,6 +101,43 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
         conn.send(("crash", traceback.format_exc(limit=20)))
     finally:
         conn.close()
+
+
+_ON_STOP: list[Callable[[], None]] = []
+_IN_JOB = [False]  # True in a job process (`_child`): only there does a stop run hooks
+
+
+@contextlib.contextmanager
+def on_stop(hook: Callable[[], None]) -> Iterator[None]:
+    """In a job process: while the block runs, a stop of the job (SIGTERM from `run_job`) runs
+    `hook()` before the process ends (within `STOP_GRACE_S`; what it raises is ignored).
+    Elsewhere (a test, the CLI) it does nothing."""
+    if not _IN_JOB[0]:
+        yield
+        return
+    _ON_STOP.append(hook)
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        yield
+    finally:
+        _ON_STOP.remove(hook)
+        if not _ON_STOP:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    """The hooks, newest first, in a thread of their own (the main thread may hold what they
+    need), for at most the grace; then the process ends."""
+
+    def run() -> None:
+        for hook in reversed(list(_ON_STOP)):
+            with contextlib.suppress(Exception):
+                hook()
+
+    worker = threading.Thread(target=run, daemon=True, name="moai-on-stop")
+    worker.start()
+    worker.join(STOP_GRACE_S - 1.0)
+    os._exit(128 + signum)
 
 
 def _limit_threads() -> None:
@@ -119,8 +164,13 @@ def _start(target: Target, payload: Any) -> tuple[Any, Any]:
 
 
 def _kill(proc: Any) -> None:
+    """SIGTERM to the job (its stop hooks run, `on_stop`), then SIGKILL to its process group."""
     if proc.pid is None:
         return
+    if proc.is_alive():
+        with contextlib.suppress(OSError, ProcessLookupError):
+            os.kill(proc.pid, signal.SIGTERM)
+        proc.join(timeout=STOP_GRACE_S)
     for kill in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
         with contextlib.suppress(OSError, ProcessLookupError):
             kill()

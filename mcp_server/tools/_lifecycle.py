@@ -5,7 +5,8 @@ staging folder (always deleted), where each step runs (prepare, judge, record an
 worker thread of the server; execute in a job process, `processes.child.run_job`, the one way
 work leaves the server), progress (`ctx.report_progress`, the job's steps as fractions of the
 whole, then the recording), cancellation (the job is killed, runs already written are deleted,
-the staging folder goes) and errors (`MoaiMlError` becomes a tool error naming the fix).
+the staging folder goes, the capability's `leftovers` step clears what the job half-wrote) and
+errors (`MoaiMlError` becomes a tool error naming the fix).
 """
 
 from __future__ import annotations
@@ -62,7 +63,11 @@ async def drive(
         call = Call(workspace, request, folder)
         plan = call.plan = await run_domain(capability.prepare, call)
         progress = _Progress(ctx, plan.steps, part)
-        outcome = await _execute(capability, call, plan, progress)
+        try:
+            outcome = await _execute(capability, call, plan, progress)
+        except BaseException:  # cancelled, killed, failed: the job process is gone by now
+            await _clear_leftovers(capability, call)
+            raise
         await progress(plan.steps - 0.5, capability.recording)
         verdict = await _judge(capability, call, outcome)
         recorded = await record_runs(
@@ -95,6 +100,23 @@ async def _execute(
     if capability.collect is None:
         return outcome
     return await run_domain(capability.collect, call, outcome)
+
+
+async def _clear_leftovers(capability: Capability[R, Any], call: Call[R]) -> None:
+    """The capability's `leftovers` step, even while the call is being cancelled; what it raises
+    is logged, never the call's error."""
+    if capability.leftovers is None:
+        return
+    import logging
+
+    import anyio
+    import anyio.to_thread
+
+    with anyio.CancelScope(shield=True):
+        try:
+            await anyio.to_thread.run_sync(capability.leftovers, call)
+        except Exception:
+            logging.getLogger("moai_ml").warning("clearing leftovers failed", exc_info=True)
 
 
 async def _judge(capability: Capability[R, Any], call: Call[R], outcome: Any) -> Verdict | None:

@@ -11,7 +11,12 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.capability import Call, Capability, Recorded
 from mcp_server.ml.scoring.job import ScoreOutcome, batch_score_job
 from mcp_server.ml.scoring.request import BatchScoreArgs
-from mcp_server.ml.scoring.run import Scoring, prepare_scoring, record_scoring
+from mcp_server.ml.scoring.run import (
+    Scoring,
+    clear_scoring_leftovers,
+    prepare_scoring,
+    record_scoring,
+)
 from mcp_server.tools._background import long_running
 from mcp_server.tools._common import WRITES_FILES
 from mcp_server.tools._lifecycle import drive
@@ -78,6 +83,7 @@ BATCH_SCORING = Capability(
     answer=_answer,
     creates_runs=False,  # the scores are files; nothing is recorded on the run
     recording="writing the answer",
+    leftovers=clear_scoring_leftovers,
 )
 
 

@@ -6,7 +6,9 @@
 `open_engine` opens the Dask client in the job process and always closes it (and the
 `LocalCluster` it started), so a finished, failed or killed job leaves no cluster behind: the
 job's process group holds the LocalCluster's workers and is killed with it. A scheduler that does
-not answer within `CONNECT_TIMEOUT_S` is refused in one line; nothing waits longer.
+not answer within `CONNECT_TIMEOUT_S` is refused in one line; nothing waits longer. A job stopped
+while the client is open releases its work on the cluster first (`release`), and a scheduler
+whose workers still run a stopped job's fit is refused in one line naming the fix.
 """
 
 from __future__ import annotations
@@ -100,8 +102,14 @@ def open_engine(engine: str) -> Iterator[tuple[Any, Where]]:
         yield None, Where(LOCAL, 1, None)
         return
     require_dask()
+    from mcp_server.ml.cluster.release import refuse_stranded, release
+    from mcp_server.processes.child import on_stop
+
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(engine))
+        if engine != LOCAL_CLUSTER:  # a LocalCluster is new: nothing of an earlier job is on it
+            refuse_stranded(client, engine)
+        stack.enter_context(on_stop(lambda: release(client)))
         yield client, Where(engine, len(client.scheduler_info()["workers"]), _dashboard(client))
 
 

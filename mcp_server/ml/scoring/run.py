@@ -1,6 +1,8 @@
 """`ml_batch_score` in the domain: the capability's prepare step (in the server: the model
 admitted and its signature checked, the dataset's partitions listed, the output folder checked
-against its manifest) and its record step (nothing to record: the scores are files)."""
+against its manifest), its record step (nothing to record: the scores are files) and its
+leftovers step (a stopped job's hidden temporary file; finished partitions and the manifest
+stay, so the next call resumes after them)."""
 
 from __future__ import annotations
 
@@ -78,6 +80,15 @@ def prepare_scoring(call: Call[BatchScoreArgs]) -> Plan:
     )
     facts = Scoring(workspace.relative(folder), run_id, version, args.data_path)
     return Plan(job, args.time_budget_s, len(todo) + 1, "batch scoring", facts)
+
+
+def clear_scoring_leftovers(call: Call[BatchScoreArgs]) -> None:
+    """What a cancelled or killed scoring job left half-written: its partition's hidden temporary
+    file in the output folder."""
+    from mcp_server.ml.scoring import manifest
+
+    if call.plan is not None:
+        manifest.clear_temporaries(Path(call.plan.payload.output))
 
 
 def _model(workspace: Workspace, args: BatchScoreArgs) -> tuple[str, str, Path, dict[str, object]]:
