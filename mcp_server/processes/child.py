@@ -85,7 +85,6 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     subprocesses.join_the_jobs_group()
-    _IN_JOB[0] = True
     _limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:
@@ -104,7 +103,6 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
 
 
 _ON_STOP: list[Callable[[], None]] = []
-_IN_JOB = [False]  # True in a job process (`_child`): only there does a stop run hooks
 
 
 @contextlib.contextmanager
@@ -112,7 +110,7 @@ def on_stop(hook: Callable[[], None]) -> Iterator[None]:
     """In a job process: while the block runs, a stop of the job (SIGTERM from `run_job`) runs
     `hook()` before the process ends (within `STOP_GRACE_S`; what it raises is ignored).
     Elsewhere (a test, the CLI) it does nothing."""
-    if not _IN_JOB[0]:
+    if not subprocesses.in_job():  # only a job process runs stop hooks
         yield
         return
     _ON_STOP.append(hook)

@@ -26,21 +26,27 @@ CURRENT: contextvars.ContextVar[Group | None] = contextvars.ContextVar(
 
 
 @dataclass
-class _Launching:
-    """How this process starts subprocesses: each in a session of its own (the server), or in the
-    caller's process group (a job process: what it starts is killed with it)."""
+class _ThisProcess:
+    """Whether this process is a job process (`processes.child`): it starts subprocesses in its
+    own process group, killed with it, and runs stop hooks; the server starts each one in a
+    session of its own."""
 
-    own_session: bool = True
+    is_job: bool = False
 
 
-_LAUNCHING = _Launching()
+_THIS_PROCESS = _ThisProcess()
 
 
 def join_the_jobs_group() -> None:
     """Called by a job process (`processes.child`), the leader of its own process group: the
     subprocesses it starts from then on (a TDD phase's pytest) stay in that group, so killing the
     job kills them too; in the server each one leads a session of its own (its `Group` kills it)."""
-    _LAUNCHING.own_session = False
+    _THIS_PROCESS.is_job = True
+
+
+def in_job() -> bool:
+    """True in a job process, once it joined its group (`join_the_jobs_group`)."""
+    return _THIS_PROCESS.is_job
 
 
 class Cancelled(MoaiMlError):
@@ -91,7 +97,7 @@ def run(args: list[str], *, timeout: float, **kwargs: Any) -> subprocess.Complet
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=_LAUNCHING.own_session,
+        start_new_session=not _THIS_PROCESS.is_job,
         **kwargs,
     )
     if group is not None:
