@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 MAX_CURVES = 10
-FULL = {"figsize": (6.0, 5.0), "dpi": 100}
-SMALL = {"figsize": (3.2, 2.8), "dpi": 80}
+FULL = ((6.0, 5.0), 100)  # (inches, dpi)
+SMALL = ((3.2, 2.8), 80)
 # Margins of a full-size plot whose texts have a known size, instead of measuring them
 # (`tight_layout`): axes of probabilities (ticks 0.0 to 1.0, the legend inside) and a confusion
 # matrix of up to SHORT_CLASSES classes named in up to SHORT_LABEL characters. tests/fitting/
@@ -27,8 +27,8 @@ def _figure(small: bool) -> tuple[Any, Any]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    size = SMALL if small else FULL
-    fig = Figure(figsize=size["figsize"], dpi=size["dpi"])
+    inches, dpi = SMALL if small else FULL
+    fig = Figure(figsize=inches, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
