@@ -40,6 +40,7 @@ from mcp_server.safety.guards import show
 PRELOAD = ["mcp_server.ml.fitting.warm"]
 POLL_S = 0.25
 HEARTBEAT_S = 2.0
+_THREADS_LIMITED = [False]  # in this process, by `limit_threads`
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
 Target = Callable[[Any, Callable[..., None]], Any]  # target(payload, progress) -> result
@@ -78,7 +79,8 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     subprocesses.join_the_jobs_group()
-    _limit_threads()
+    if not _THREADS_LIMITED[0]:  # the forkserver limited them once (`limit_threads`)
+        limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:
         conn.send(("progress", step, message, event))
@@ -95,8 +97,11 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
         conn.close()
 
 
-def _limit_threads() -> None:
-    """One native (OpenMP/BLAS) thread per job unless MOAI_ML_THREADS says otherwise.
+def limit_threads() -> None:
+    """One native (OpenMP/BLAS) thread per job unless MOAI_ML_THREADS says otherwise; called once
+    by the job forkserver (`ml/fitting/warm.py`), whose forked jobs inherit the limits with its
+    memory and environment (threadpoolctl's look through the loaded libraries costs 15 ms of CPU
+    per process), else by each job.
 
     Why: jobs of concurrent requests already run side by side, and on small machines OpenMP
     threads cost more than they give (HistGradientBoosting on 100k rows, 2 vCPUs: 3.2 s with two
@@ -107,6 +112,7 @@ def _limit_threads() -> None:
     threads = settings.threads()
     threadpool_limits(limits=threads)
     settings.OMP_NUM_THREADS.set(str(threads))
+    _THREADS_LIMITED[0] = True
 
 
 def _start(target: Target, payload: Any) -> tuple[Any, Any]:
