@@ -12,18 +12,19 @@
 Rounds are interleaved (the machine is shared and noisy); ratios are of the medians, the best
 rounds are printed beside them.
 
-Last measured (2 cores shared by eight engineers, 5 rounds; wall times say little at this load):
-before branch s8-fixedcost (load 1.7 rising to 13): (a) CPU 2.35 s against the script's 1.15 s
-(2.05x, +1.20 s per call; wall 1.36x); (b) 1.58x. After (load 21 falling to 17): (a) CPU 1.69 s
-against 1.11 s (1.52x, +0.58 s; wall 1.64x, the job's fit alone 5.4 s of wall against the
-script's whole 4.1 s); (b) 1.58x (bench/startup.py alone, load 14-17: 1.44x). What the job paid
-per call and no longer does: MLflow's map of installed packages (0.45 s, made once in the
-forkserver now), mlflow.pyfunc and the domain modules the job imports in its functions (0.1-0.15
-s), joblib's pure-Python pickler (0.02 s). Still paid beyond the script, in CPU: the two plots
-0.15-0.19 s (tight_layout 0.03-0.06 of it), recording the run in MLflow 0.07 s and reading it back
-0.02 s, the server's MCP handling 0.02 s, staging `moai/` and the MLflow model 0.05 s, the one-row
-latency 0.045 s, reading and profiling the table 0.03 s against the script's 0.01 s, the forked
-job's start and its copy-on-write page faults 0.1 s.
+Last measured (2 cores shared by eight engineers, 5 rounds; wall times say little at this load),
+before and after branch s9-fixedcost, back to back (load 15-18): (a) CPU 1.98 s against the
+script's 1.22 s (1.63x, +0.76 s per call; wall 1.66x) -> 1.68 s against 1.13 s (1.48x, +0.55 s;
+wall 1.30x); (b) 1.53x -> 1.45x, unchanged in substance (bench/startup.py alone: 1.46x -> 1.50x).
+What the job no longer pays: a third of the two plots (0.21 -> 0.13 s: no pyplot, fixed margins
+instead of tight_layout for texts of known size, the PNG written from the canvas's pixels at zlib
+level 1), threadpoolctl's limits per job (15 ms, set once in the forkserver), reading the run and
+its experiment back after recording it (0.016 s). Still paid beyond the script, in CPU: the two
+plots 0.13 s, recording the run in MLflow 0.09 s (a dozen client calls, each its own SQLite
+transaction), the one-row latency (seven one-row predictions since main's 46b4c62, about 0.06 s),
+staging `moai/` and the MLflow model 0.05 s, reading and profiling the table 0.035 s against the
+script's 0.01 s, the forked job's start and copy-on-write page faults. Earlier rounds (s8): the
+MLflow package map, the job's imports and joblib's pure-Python pickler moved out of each job.
 
 Run: `.venv/bin/python bench/lifecycle.py [--rows 5000] [--trees 100] [--rounds 5]`
 """

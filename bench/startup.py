@@ -5,10 +5,12 @@ run (the machine is shared and noisy), and prints the medians and their ratio.
 Target: ≤ 1.4× the minimal server (issue 20 asks 1.2×, bench/lifecycle.py (b)).
 Run: `.venv/bin/python bench/startup.py [rounds]`
 
-Last measured (2 cores shared by eight engineers, load 14-17, 10 rounds): 3.67 s against
-2.56 s, 1.44x (1.54x at the same load before Jinja left start-up). In CPU, importing and building
-the server is 1.1-1.3 s against the bare server's 0.9 s: our modules' imports about 0.15 s, and
-registering the 23 tools about 0.17 s (the SDK's pydantic models and JSON schemas per tool).
+Last measured (2 cores shared by eight engineers, load 16-18, 10 rounds, after branch
+s9-fixedcost, which did not change start-up): 2.75 s against 1.83 s, 1.50x (1.46x just before at
+the same load). In CPU, importing and building the server is 1.1-1.3 s against the bare server's
+0.9 s: our modules' imports 0.15-0.17 s (pydantic models built as their classes are defined), and
+registering the 23 tools 0.12-0.19 s, of which the JSON schemas 0.04-0.07 s (the SDK's
+`Tool.from_function`: the argument model, its schema, the output model's schema, per tool).
 """
 
 from __future__ import annotations

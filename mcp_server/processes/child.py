@@ -11,10 +11,8 @@ milliseconds. A job's target is a function object (`train_job`, not a "module:fu
 it reaches the child pickled by reference, so a moved target fails where it is named, at import.
 The event loop only polls the pipe, so the server keeps answering other requests.
 
-A job is stopped (cancelled, or past its budget) with SIGTERM first: while a stop hook is
-registered (`on_stop`: a Dask client releases its work so the cluster's workers are free for the
-next call) the job runs it, for at most `STOP_GRACE_S`; then its whole process group is killed.
-Without a hook SIGTERM ends the job at once, as before.
+A job is stopped (cancelled, or past its budget) with SIGTERM, its stop hooks run
+(`processes.stopping`), then its whole process group is killed.
 """
 
 from __future__ import annotations
@@ -26,10 +24,9 @@ import os
 import pickle
 import signal
 import sys
-import threading
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -40,13 +37,13 @@ import anyio.to_thread
 from mcp_server.core import settings
 from mcp_server.core.errors import DataError, MoaiMlError
 from mcp_server.processes import subprocesses
+from mcp_server.processes.stopping import STOP_GRACE_S
 from mcp_server.safety.guards import show
 
 # The forkserver's preload list takes module names; tests/test_jobs.py proves this one imports.
 PRELOAD = ["mcp_server.ml.fitting.warm"]
 POLL_S = 0.25
 HEARTBEAT_S = 2.0
-STOP_GRACE_S = 5.0  # what a stop hook may take before the job's process group is killed
 
 ProgressFn = Callable[[float, str], Awaitable[None]]
 Target = Callable[[Any, Callable[..., None]], Any]  # target(payload, progress) -> result
@@ -58,6 +55,16 @@ class JobTimeout(MoaiMlError):
 
 class JobCrashed(MoaiMlError):
     """The child process died without a result (killed, out of memory, a native crash)."""
+
+
+@dataclass
+class _Threads:
+    """Whether this process's native thread pools are limited already (`limit_threads`)."""
+
+    limited: bool = False
+
+
+_THREADS = _Threads()
 
 
 @dataclass
@@ -85,7 +92,8 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     subprocesses.join_the_jobs_group()
-    _limit_threads()
+    if not _THREADS.limited:  # the forkserver limited them once (`limit_threads`)
+        limit_threads()
 
     def progress(step: float, message: str, event: Any = None) -> None:
         conn.send(("progress", step, message, event))
@@ -102,44 +110,11 @@ def _child(conn: Any, target: Target, payload: Any) -> None:
         conn.close()
 
 
-_ON_STOP: list[Callable[[], None]] = []
-
-
-@contextlib.contextmanager
-def on_stop(hook: Callable[[], None]) -> Iterator[None]:
-    """In a job process: while the block runs, a stop of the job (SIGTERM from `run_job`) runs
-    `hook()` before the process ends (within `STOP_GRACE_S`; what it raises is ignored).
-    Elsewhere (a test, the CLI) it does nothing."""
-    if not subprocesses.in_job():  # only a job process runs stop hooks
-        yield
-        return
-    _ON_STOP.append(hook)
-    previous = signal.signal(signal.SIGTERM, _stop)
-    try:
-        yield
-    finally:
-        _ON_STOP.remove(hook)
-        if not _ON_STOP:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _stop(signum: int, _frame: Any) -> None:
-    """The hooks, newest first, in a thread of their own (the main thread may hold what they
-    need), for at most the grace; then the process ends."""
-
-    def run() -> None:
-        for hook in reversed(list(_ON_STOP)):
-            with contextlib.suppress(Exception):
-                hook()
-
-    worker = threading.Thread(target=run, daemon=True, name="moai-on-stop")
-    worker.start()
-    worker.join(STOP_GRACE_S - 1.0)
-    os._exit(128 + signum)
-
-
-def _limit_threads() -> None:
-    """One native (OpenMP/BLAS) thread per job unless MOAI_ML_THREADS says otherwise.
+def limit_threads() -> None:
+    """One native (OpenMP/BLAS) thread per job unless MOAI_ML_THREADS says otherwise; called once
+    by the job forkserver (`ml/fitting/warm.py`), whose forked jobs inherit the limits with its
+    memory and environment (threadpoolctl's look through the loaded libraries costs 15 ms of CPU
+    per process), else by each job.
 
     Why: jobs of concurrent requests already run side by side, and on small machines OpenMP
     threads cost more than they give (HistGradientBoosting on 100k rows, 2 vCPUs: 3.2 s with two
@@ -150,6 +125,7 @@ def _limit_threads() -> None:
     threads = settings.threads()
     threadpool_limits(limits=threads)
     settings.OMP_NUM_THREADS.set(str(threads))
+    _THREADS.limited = True
 
 
 def _start(target: Target, payload: Any) -> tuple[Any, Any]:

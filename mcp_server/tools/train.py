@@ -120,8 +120,7 @@ def _answer(call: Call[TrainArgs], outcome: TrainOutcome, saved: Recorded) -> Tr
     from mcp_server.ml.modeling.metrics import PRIMARY
 
     workspace, run_id = call.workspace, saved.run_ids[0]
-    store = run_store(workspace)
-    run = recorded(workspace, store, run_id)
+    run = recorded(workspace, run_store(workspace), saved.written)
     verdict = run.verdict
     primary = PRIMARY[outcome.task]
     matrix = (

@@ -111,6 +111,30 @@ async def test_get_run_shows_params_metrics_tags_and_artifacts(client, runs, pro
     )
 
 
+async def test_a_trains_answer_reports_its_run_as_the_store_reads_it_back(runs, project: Path):
+    """ml_train reports what it wrote without reading the run back: the experiment, the model,
+    the artifact folder and the verdict (with and without SPEC gates) are the stored ones."""
+    from mcp_server.files.workspace import Workspace
+    from mcp_server.ml.tracking.locations import local_path, tracking_uri
+    from mcp_server.ml.tracking.runs import RunStore
+
+    workspace = Workspace(project)
+    store = RunStore(workspace, tracking_uri(project))  # a store of its own: nothing cached
+    for answer in runs.values():
+        run = store.get_run(answer["run_id"])
+        folder = local_path(run.artifact_uri)
+        assert folder is not None
+        stored = {
+            "experiment": store.experiment_name(run),
+            "model_uri": f"models:/{run.model_id}",
+            "artifacts": workspace.relative(folder),
+            "gates_passed": run.verdict.gates_passed,
+            "rejected_reason": run.verdict.reason,
+        }
+        assert {key: answer[key] for key in stored} == stored
+    assert {a["gates_passed"] for a in runs.values()} > {None}  # SPEC gates judged, and none
+
+
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `mlflow server` on 127.0.0.1 with its own SQLite store and proxied artifacts."""

@@ -103,7 +103,7 @@ def open_engine(engine: str) -> Iterator[tuple[Any, Where]]:
         return
     require_dask()
     from mcp_server.ml.cluster.release import refuse_stranded, release
-    from mcp_server.processes.child import on_stop
+    from mcp_server.processes.stopping import on_stop
 
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(_client(engine))

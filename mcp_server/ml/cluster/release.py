@@ -4,7 +4,7 @@ A distributed booster fit is one task per worker (LightGBM's `_train_part`, XGBo
 `dispatched_train`) that meet over the network; a task cannot be interrupted once it runs. A job
 killed as one part had started and its peer had not left the started part waiting for a peer
 that never came: its worker was held until the network timed out (LightGBM's default: two
-hours), and the next call's fit waited behind it. So a stopped job (`processes.child.on_stop`)
+hours), and the next call's fit waited behind it. So a stopped job (`processes.stopping.on_stop`)
 keeps its fits in flight wanted (`fire_and_forget`: each part runs, the parts meet, the fit ends
 in its normal time and its result is dropped) and closes its client, which releases the rest of
 its work. A fit still stranded (a job killed outright, out of memory) is said in one line by the

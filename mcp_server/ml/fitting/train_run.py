@@ -23,6 +23,7 @@ from mcp_server.ml.tracking.verdict import Verdict
 if TYPE_CHECKING:
     from mcp_server.files.workspace import Workspace
     from mcp_server.ml.tracking.runs import RunStore
+    from mcp_server.ml.tracking.view import Written
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class RecordedRun:
     experiment: str
     model_uri: str  # models:/<model_id>
     artifacts: str  # the artifact folder, relative to the workspace for the local store
-    verdict: Verdict  # as the store gives it back: what the answer reports
+    verdict: Verdict  # as its tags read back: what the answer reports
 
 
 def check_train(workspace: Workspace, args: TrainArgs) -> tuple[Path, str | None, dict[str, Any]]:
@@ -129,7 +130,8 @@ def record_training(
 
     data_rel = data_relative(call)
     record = train_record(call.request, data_rel, outcome, call.folder, call.started_ms, verdict)
-    return Recorded([get_store(call.workspace).record(record)])
+    written = get_store(call.workspace).write(record)
+    return Recorded([written.run_id], written=written)
 
 
 def train_record(
@@ -214,14 +216,14 @@ def data_relative(call: Call[Any]) -> str:
     return facts if isinstance(facts, str) else call.workspace.relative(facts)
 
 
-def recorded(workspace: Workspace, store: RunStore, run_id: str) -> RecordedRun:
-    """The run's experiment, logged model, artifact folder and verdict, from one read."""
+def recorded(workspace: Workspace, store: RunStore, written: Written) -> RecordedRun:
+    """The run's experiment, logged model, artifact folder and verdict, as the store wrote them
+    (`MlflowStore.write`: no second read)."""
     from mcp_server.ml.tracking.locations import local_path
 
-    run = store.get_run(run_id)
-    artifacts = run.artifact_uri
+    artifacts = written.artifact_uri
     if store.is_local and artifacts.startswith("file:"):
         folder = local_path(artifacts)
         artifacts = workspace.relative(folder) if folder is not None else artifacts
-    experiment = store.experiment_name(run)
-    return RecordedRun(run_id, experiment, f"models:/{run.model_id or ''}", artifacts, run.verdict)
+    model_uri = f"models:/{written.model_id or ''}"
+    return RecordedRun(written.run_id, written.experiment, model_uri, artifacts, written.verdict)

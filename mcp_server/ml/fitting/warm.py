@@ -54,6 +54,7 @@ import mcp_server.ml.modeling.metrics
 import mcp_server.ml.modeling.preprocess
 import mcp_server.ml.modeling.resample_metrics
 import mcp_server.ml.tracking.artifacts
+from mcp_server.processes.child import limit_threads
 
 __all__ = ["matplotlib", "mcp_server", "mlflow", "numpy", "pandas", "pyarrow", "sklearn"]
 
@@ -82,6 +83,7 @@ def first_calls() -> None:
 
 
 first_calls()
+limit_threads()  # once here: every forked job inherits the native thread limits
 
 # Why: a forked job shares these modules' pages with the forkserver until it writes to them, and a
 # garbage collection writes to every object it visits; frozen objects are never visited, so their

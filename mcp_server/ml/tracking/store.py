@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags as t
 from mcp_server.ml.tracking.locations import local_path, sqlite_file, tracking_uri
-from mcp_server.ml.tracking.view import RunView, view_of
+from mcp_server.ml.tracking.verdict import Verdict
+from mcp_server.ml.tracking.view import RunView, Written, view_of
 from mcp_server.safety.signing import SIGNATURE_FILE, bind_folder
 
 PARAM_MAX = 6000
@@ -30,8 +31,6 @@ SOURCE_TAGS = {"mlflow.source.name": "moai-ml", "mlflow.source.type": "LOCAL"}
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
-
-    from mcp_server.ml.tracking.verdict import Verdict
 
 
 @dataclass
@@ -100,20 +99,31 @@ class MlflowStore:
     def record(self, record: RunRecord) -> str:
         """Write a whole run (params, metrics, tags, verdict, artifacts, model) and return its id;
         with `record.run_id`, add the record's metrics, tags and artifacts to that run instead."""
+        if record.run_id is None:
+            return self.write(record).run_id
+        from mcp_server.ml.tracking.sqlite_init import retry_when_locked
+
+        return retry_when_locked(lambda: self._add(record, str(record.run_id)))
+
+    def write(self, record: RunRecord) -> Written:
+        """Write a new run, as `record` does, and say what was written (no second read)."""
         from mcp_server.ml.tracking.sqlite_init import retry_when_locked
 
         return retry_when_locked(lambda: self._record(record))
 
-    def _record(self, record: RunRecord) -> str:
-        """Write a whole run and return its id; with `record.run_id`, add to that run instead."""
+    def _add(self, record: RunRecord, run_id: str) -> str:
         from mlflow.entities import RunTag
 
-        if record.run_id is not None:
-            self.get_run(record.run_id)
-            self._write(
-                record.run_id, record, [RunTag(k, v) for k, v in _record_tags(record).items()]
-            )
-            return record.run_id
+        self.get_run(run_id)
+        self._write(run_id, record, [RunTag(k, v) for k, v in _record_tags(record).items()])
+        return run_id
+
+    def _record(self, record: RunRecord) -> Written:
+        """Write a whole new run and say what was written."""
+        from mlflow.entities import RunTag
+
+        from mcp_server.ml.tracking.logged_models import log_model
+
         experiment_id = self.experiment_id(record.experiment)
         # every new run says its kind of data: the tools' records name it, the rest fit tables
         tags = {t.KIND: record.kind, t.DATA_KIND: t.DEFAULT_DATA_KIND, **SOURCE_TAGS}
@@ -123,11 +133,15 @@ class MlflowStore:
         run = self.client.create_run(
             experiment_id, start_time=record.start_ms, run_name=record.run_name
         )
-        run_id = str(run.info.run_id)
+        run_id, model_id = str(run.info.run_id), None
         try:
             self._write(run_id, record, [RunTag(k, v) for k, v in tags.items()])
             if record.model_dir:
-                self._log_model(run_id, experiment_id, record)
+                params = {k: text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
+                kind = str(record.tags.get(t.MODEL, "")) or None
+                model_id = log_model(
+                    self.client, run_id, experiment_id, record.model_dir, params, kind
+                )
             self.client.set_terminated(run_id, "FINISHED")
         except BaseException:
             with contextlib.suppress(Exception):
@@ -136,7 +150,8 @@ class MlflowStore:
         from mcp_server.ml.tracking.wandb import mirror_run
 
         mirror_run(self.root, record, run_id)  # W&B alongside MLflow when MOAI_ML_TRACKERS asks
-        return run_id
+        uri, verdict = str(run.info.artifact_uri or ""), Verdict.from_tags(tags)
+        return Written(run_id, record.experiment, uri, model_id, verdict)
 
     def _write(self, run_id: str, record: RunRecord, tags: list[Any]) -> None:
         from mlflow.entities import Metric, Param
@@ -158,35 +173,6 @@ class MlflowStore:
                 self.client.log_artifacts(run_id, str(source), folder or None)
             elif source.is_file():
                 self.client.log_artifact(run_id, str(source), folder or None)
-
-    def _log_model(self, run_id: str, experiment_id: str, record: RunRecord) -> str:
-        """Log `record.model_dir` as the run's MLflow LoggedModel (MLflow 3 model entity)."""
-        from mlflow.entities import LoggedModelOutput
-        from mlflow.models import Model
-
-        assert record.model_dir is not None
-        client = self.client
-        params = {k: text(v)[:PARAM_MAX] for k, v in record.model_params.items()}
-        logged = client.create_logged_model(
-            experiment_id,
-            name="model",
-            source_run_id=run_id,
-            params=params,
-            model_type=str(record.tags.get(t.MODEL, "")) or None,
-        )
-        mlmodel = record.model_dir / "MLmodel"
-        meta = Model.load(str(mlmodel))
-        meta.model_id, meta.run_id, meta.artifact_path = (
-            logged.model_id,
-            run_id,
-            logged.artifact_location,
-        )
-        meta.save(str(mlmodel))
-        client.log_model_artifacts(logged.model_id, str(record.model_dir))
-        client.log_outputs(run_id, [LoggedModelOutput(logged.model_id, step=0)])
-        client.finalize_logged_model(logged.model_id, "READY")
-        client.set_tag(run_id, t.MODEL_ID, logged.model_id)
-        return str(logged.model_id)
 
     def delete_runs(self, run_ids: list[str]) -> None:
         for run_id in run_ids:

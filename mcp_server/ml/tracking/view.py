@@ -69,6 +69,18 @@ class RunView:
         return {k: v for k, v in sorted(self.tags.items()) if k.startswith(t.PREFIX)}
 
 
+@dataclass(frozen=True)
+class Written:
+    """A new run as `MlflowStore.write` wrote it: what its caller reports without reading the run
+    back (tests/tracking/test_runs.py proves it equal to the run read back)."""
+
+    run_id: str
+    experiment: str
+    artifact_uri: str
+    model_id: str | None  # its MLflow LoggedModel, if it logged one
+    verdict: Verdict  # as its tags read back (`Verdict.from_tags`)
+
+
 def view_of(run: Run) -> RunView:
     """The moai view of an MLflow run (the only place that reads MLflow's `Run`)."""
     info, data = run.info, run.data
