@@ -33,7 +33,12 @@ FORECASTING = [
         _FORECAST + "ets:EtsForecaster",
         onnx="none",
         extra="series",
-        search_space={"damped_trend": choices(True, False)},
+        # a finite space (8 forms; `ml_tune` scores each once): trend, its damping, the season
+        search_space={
+            "trend": choices("add", None),
+            "damped_trend": choices(True, False),
+            "seasonal": choices("add", "mul"),
+        },
         small_grid={"damped_trend": [True, False]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=3,
@@ -61,7 +66,9 @@ FORECASTING = [
         _FORECAST + "arima:ArimaForecaster",
         onnx="none",
         extra="series",
-        search_space={"max_order": ints(1, 5), "seasonal": choices(True, False)},
+        # the stepwise search seldom reaches p + q = 3 from its start: a cap of 2 or 5 is the
+        # choice that matters (each order of 1..5 would be mostly the same fits again)
+        search_space={"max_order": choices(2, 5), "seasonal": choices(True, False)},
         small_grid={"max_order": [2, 5]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=5,
