@@ -15,7 +15,7 @@ _FORECAST = "mcp_server.ml.modeling.forecast."
 FORECAST_BASELINE = "seasonal_naive"
 # families out of the defaults for their cost per series (an order search each), compared by
 # default all the same on a table of at most FEW_SERIES series (one: the cost of any other family)
-FEW_SERIES, FEW_SERIES_FAMILIES = 1, ("arima",)
+FEW_SERIES, FEW_SERIES_FAMILIES = 1, ("arima", "combination")
 FORECASTING = [
     EstimatorSpec(
         FORECAST_BASELINE,
@@ -76,6 +76,25 @@ FORECASTING = [
         # (FEW_SERIES), else when named
         in_defaults=False,
         requires=("statsmodels",),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
+        "combination",
+        None,
+        _FORECAST + "combination:CombinationForecaster",
+        onnx="none",
+        extra="series",
+        # how many of its members (ARIMA, ETS, Theta, the boosted model), ranked on the folds of
+        # its own training history, are averaged, and whether by 1 / their fold score
+        search_space={"top": ints(1, 3), "weighted": choices(True, False)},
+        small_grid={"top": [2, 3]},
+        packages=("statsmodels", "lightgbm", "moai-domain-ml"),
+        cost=6,
+        # every member fitted on each selection fold (ARIMA's order search among them): compared
+        # by default on few series (FEW_SERIES), else when named
+        in_defaults=False,
+        requires=("statsmodels", "lightgbm"),
         data_kinds=("timeseries",),
         takes_rows=True,
     ),
