@@ -81,7 +81,7 @@ class CombinationForecaster(Forecaster):
         return members
 
     def _keep(self, members: list[Forecaster]) -> None:
-        self.members_ = [
+        self.members_: list[dict[str, Any]] = [
             {
                 "class": type(m).__name__,
                 "state": {k: v for k, v in vars(m).items() if k not in _SHARED},
