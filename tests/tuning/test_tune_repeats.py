@@ -53,7 +53,6 @@ def test_a_family_whose_configurations_are_all_scored_is_closed_and_a_repeat_is_
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("test_tune")
 @pytest.mark.parametrize("strategy", ["random", "auto"])
 async def test_a_search_of_a_finite_space_scores_each_configuration_once_and_stops(
     tmp_path: Path, strategy: str
