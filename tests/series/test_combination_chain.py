@@ -87,9 +87,7 @@ async def test_the_combination_compares_trains_evaluates_exports_serves_register
         assert set(board) == {"seasonal_naive", "combination"}
         assert board["combination"]["score"] < board["seasonal_naive"]["score"]
 
-        trained = await call(
-            client, "ml_train", **DATA, kind_options=OPTIONS, model="combination"
-        )
+        trained = await call(client, "ml_train", **DATA, kind_options=OPTIONS, model="combination")
         run_id = trained["run_id"]
         assert trained["test_rows"] == STORES * HORIZON
         evaluated = await call(client, "ml_evaluate", run_id=run_id)

@@ -95,7 +95,7 @@ class CombinationForecaster(Forecaster):
         ranked = sorted((s, name) for name, s in scores.items() if math.isfinite(s))
         if not ranked:
             raise DataError(
-                "no member of the combination fits these series (too short for its selection "
+                "no member of the combined forecast fits these series (too short for its selection "
                 f"folds: {self.selection_folds} windows of {self._steps()} steps); give longer "
                 "history per series, or lower selection_folds in params="
             )
