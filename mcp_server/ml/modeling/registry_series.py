@@ -106,6 +106,8 @@ FORECASTING = [
             "learning_rate": floats(0.01, 0.3, log=True),
             "num_leaves": ints(7, 127, log=True),
             "min_child_samples": ints(5, 100, log=True),
+            # the trees learn each step's change (a trend followed) or its level: the folds choose
+            "difference": choices(False, True),
         },
         small_grid={"num_leaves": [15, 31]},
         onnx="none",
