@@ -15,7 +15,7 @@ from mcp_server.ml.modeling.estimators import make_estimator
 from mcp_server.ml.modeling.registry import REGISTRY
 from tests.series.support import daily_sales
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("combination")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("combo")]
 
 HORIZON = 7
 ROLES = {"time_column": "date", "series_id": "store", "horizon": HORIZON}
@@ -38,7 +38,7 @@ def data() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def combined(data: pd.DataFrame) -> Any:
-    return _fit("combination", data)
+    return _fit("combo", data)
 
 
 def _next_days(data: pd.DataFrame, steps: int = HORIZON) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def test_a_member_s_score_is_its_error_past_each_fold_origin_it_never_trained_be
 def test_weighted_it_weighs_each_member_by_the_inverse_of_its_fold_score(
     data: pd.DataFrame,
 ) -> None:
-    model = _fit("combination", data, weighted=True, top=3)
+    model = _fit("combo", data, weighted=True, top=3)
     scores = [model.chosen_["scores"][name] for name in model.chosen_["members"]]
     inverse = np.array([1 / s for s in scores])
     np.testing.assert_allclose(model.weights_, inverse / inverse.sum())

@@ -81,13 +81,13 @@ async def test_the_combination_compares_trains_evaluates_exports_serves_register
     write_sales(project / "data" / "sales.csv", stores=STORES, days=70, seed=5)
     async with inprocess_client(project) as client:
         compared = await call(
-            client, "ml_compare_models", **DATA, kind_options=OPTIONS, models=["combination"]
+            client, "ml_compare_models", **DATA, kind_options=OPTIONS, models=["combo"]
         )
         board = {e["model"]: e for e in compared["leaderboard"]}
-        assert set(board) == {"seasonal_naive", "combination"}
-        assert board["combination"]["score"] < board["seasonal_naive"]["score"]
+        assert set(board) == {"seasonal_naive", "combo"}
+        assert board["combo"]["score"] < board["seasonal_naive"]["score"]
 
-        trained = await call(client, "ml_train", **DATA, kind_options=OPTIONS, model="combination")
+        trained = await call(client, "ml_train", **DATA, kind_options=OPTIONS, model="combo")
         run_id = trained["run_id"]
         assert trained["test_rows"] == STORES * HORIZON
         evaluated = await call(client, "ml_evaluate", run_id=run_id)
@@ -101,12 +101,12 @@ async def test_the_combination_compares_trains_evaluates_exports_serves_register
             "ml_tune",
             **DATA,
             kind_options=OPTIONS,
-            models=["combination"],
+            models=["combo"],
             strategy="grid",  # two distinct points of its space (a random repeat is not refitted)
             n_trials=2,
             time_budget_s=600,
         )
-    assert tuned["best_model"] == "combination" and tuned["trials_done"] == 2
+    assert tuned["best_model"] == "combo" and tuned["trials_done"] == 2
 
     data = pd.read_csv(project / "data" / "sales.csv")
     holdout = data.groupby("store").tail(HORIZON)[["date", "store"]]

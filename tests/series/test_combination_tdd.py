@@ -43,7 +43,7 @@ def test_the_generated_pipeline_trains_and_forecasts_the_combination_without_mcp
 ) -> None:
     project = hostile_project(tmp_path / "project", stores=2, days=70)
     prep = tdd.load(Workspace(project), "ML-026", None, "proj")
-    files = tdd.pipeline_files(prep, "combination", {"top": 2}, "named in the test")
+    files = tdd.pipeline_files(prep, "combo", {"top": 2}, "named in the test")
     for rel, text in files.items():
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_text(str(text), encoding="utf-8")
@@ -65,7 +65,7 @@ def test_the_generated_pipeline_trains_and_forecasts_the_combination_without_mcp
     monkeypatch.syspath_prepend(str(project / "src"))
     generated = importlib.import_module("proj.ml_026.pipeline")
     x_train, x_test, y_train, _ = generated.split(generated.load_data())
-    ours = make_estimator("combination", "regression", dict(generated.MODEL_PARAMS), 0)
+    ours = make_estimator("combo", "regression", dict(generated.MODEL_PARAMS), 0)
     ours.fit(x_train, y_train)
     assert ours.chosen_["members"] == answer["members"]
     np.testing.assert_allclose(answer["holdout"], ours.predict(x_test), rtol=1e-9)

@@ -132,7 +132,7 @@ def _assert_bad_rows_get_4xx(base: str, history: pd.DataFrame, needed: int) -> N
 
 
 @pytest.mark.parametrize(
-    "family", ["seasonal_naive", "ets", "theta", "arima", "lgbm_forecast", "combination"]
+    "family", ["seasonal_naive", "ets", "theta", "arima", "lgbm_forecast", "combo"]
 )
 def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_names(
     tmp_path: Path, family: str

@@ -80,7 +80,7 @@ FORECASTING = [
         takes_rows=True,
     ),
     EstimatorSpec(
-        "combination",
+        "combo",
         None,
         _FORECAST + "combination:CombinationForecaster",
         onnx="none",
