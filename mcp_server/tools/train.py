@@ -47,7 +47,7 @@ MAX_DROPPED = 30
 Model = Annotated[
     Family,
     Field(
-        description=f"Registry name: {','.join(catalog.names())}; 'auto': one for the task, size",
+        description=f"Family: {','.join(catalog.names())}; 'auto': one for the task, size",
     ),
 ]
 Params = Annotated[

@@ -57,7 +57,8 @@ class TuneResult(BaseModel):
     best_cv_std: float = Field(description="Its standard deviation over the folds")
     trials_done: int = Field(description="Finished trials in the study")
     trials_pruned: int = Field(
-        description="Trials stopped early (pruned across folds, or by the budget)"
+        description="Trials stopped early (pruned across folds, by the budget, or a repeat of a "
+        "configuration already scored)"
     )
     trials_failed: int = Field(description="Trials that raised an error")
     trials_this_call: int = Field(

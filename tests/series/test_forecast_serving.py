@@ -131,7 +131,9 @@ def _assert_bad_rows_get_4xx(base: str, history: pd.DataFrame, needed: int) -> N
     assert sorted({f["series"] for f in reply.json()["forecasts"]}) == sorted(hostile[:3])
 
 
-@pytest.mark.parametrize("family", ["seasonal_naive", "ets", "theta", "arima", "lgbm_forecast"])
+@pytest.mark.parametrize(
+    "family", ["seasonal_naive", "ets", "theta", "arima", "lgbm_forecast", "combo"]
+)
 def test_generated_forecast_code_compiles_and_passes_ruff_with_hostile_column_names(
     tmp_path: Path, family: str
 ) -> None:

@@ -115,6 +115,7 @@ def _checked_models(req: CompareRequest, data: Any) -> list[str]:
         for_the_series,
         for_the_target,
         models_for_kind,
+        series_count,
         with_baseline,
     )
 
@@ -125,7 +126,7 @@ def _checked_models(req: CompareRequest, data: Any) -> list[str]:
         for_the_target(
             data.kind, task, models_for_kind(data.kind, task), _target_summary(data.y, task)
         ),
-        _series_count(data),
+        series_count(data.schema, data.X),
     )
     models = with_baseline(data.kind, models)
     for name in models:
@@ -133,15 +134,6 @@ def _checked_models(req: CompareRequest, data: Any) -> list[str]:
             raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
     check_accepted(data.kind, models)
     return models
-
-
-def _series_count(data: Any) -> int:
-    """How many series the rows hold (a forecast's: its series id; 1 without; 0 for a table)."""
-    roles = data.schema.roles or {}
-    if "time_column" not in roles:
-        return 0
-    series_id = roles.get("series_id")
-    return int(data.X[series_id].nunique()) if series_id else 1
 
 
 def _candidate(

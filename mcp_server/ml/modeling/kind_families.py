@@ -119,3 +119,12 @@ def for_the_series(kind: DataKind, task: str, names: list[str], series: int) -> 
         return names
     few = [name for name in FEW_SERIES_FAMILIES if name in models_for(task)]
     return list(dict.fromkeys([*names, *accepted(kind, few)]))
+
+
+def series_count(schema: Any, X: Any) -> int:
+    """How many series the rows hold (a forecast's: its series id; 1 without; 0 for a table)."""
+    roles = schema.roles or {}
+    if "time_column" not in roles:
+        return 0
+    series_id = roles.get("series_id")
+    return int(X[series_id].nunique()) if series_id else 1

@@ -33,7 +33,12 @@ FORECASTING = [
         _FORECAST + "ets:EtsForecaster",
         onnx="none",
         extra="series",
-        search_space={"damped_trend": choices(True, False)},
+        # a finite space (8 forms; `ml_tune` scores each once): trend, its damping, the season
+        search_space={
+            "trend": choices("add", None),
+            "damped_trend": choices(True, False),
+            "seasonal": choices("add", "mul"),
+        },
         small_grid={"damped_trend": [True, False]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=3,
@@ -61,7 +66,9 @@ FORECASTING = [
         _FORECAST + "arima:ArimaForecaster",
         onnx="none",
         extra="series",
-        search_space={"max_order": ints(1, 5), "seasonal": choices(True, False)},
+        # the stepwise search seldom reaches p + q = 3 from its start: a cap of 2 or 5 is the
+        # choice that matters (each order of 1..5 would be mostly the same fits again)
+        search_space={"max_order": choices(2, 5), "seasonal": choices(True, False)},
         small_grid={"max_order": [2, 5]},
         packages=("statsmodels", "moai-domain-ml"),
         cost=5,
@@ -73,6 +80,25 @@ FORECASTING = [
         takes_rows=True,
     ),
     EstimatorSpec(
+        "combo",
+        None,
+        _FORECAST + "combination:CombinationForecaster",
+        onnx="none",
+        extra="series",
+        # how many of its members (ARIMA, ETS, Theta, the boosted model), ranked on the folds of
+        # its own training history, are averaged, and whether by 1 / their fold score
+        search_space={"top": ints(1, 3), "weighted": choices(True, False)},
+        small_grid={"top": [2, 3]},
+        packages=("statsmodels", "lightgbm", "moai-domain-ml"),
+        cost=6,
+        # every member fitted on each of its selection folds (ARIMA's order search among them):
+        # a minute and more per fit on 500 monthly points, so compared and tuned when named
+        in_defaults=False,
+        requires=("statsmodels", "lightgbm"),
+        data_kinds=("timeseries",),
+        takes_rows=True,
+    ),
+    EstimatorSpec(
         "lgbm_forecast",
         None,
         _FORECAST + "boosted:BoostedForecaster",
@@ -80,6 +106,8 @@ FORECASTING = [
             "learning_rate": floats(0.01, 0.3, log=True),
             "num_leaves": ints(7, 127, log=True),
             "min_child_samples": ints(5, 100, log=True),
+            # the trees learn each step's change (a trend followed) or its level: the folds choose
+            "difference": choices(False, True),
         },
         small_grid={"num_leaves": [15, 31]},
         onnx="none",

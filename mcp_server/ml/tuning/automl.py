@@ -27,7 +27,10 @@ def run_auto(engine: Engine, study: Any, n_trials: int | None) -> None:
 
         if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)):
             return
-        leaders = leading_families(study, engine)
+        left = engine.open_families(study)
+        leaders = [f for f in leading_families(study, engine) if f in left] or left
+        if not leaders:  # every configuration scored: `after_trial` stops the search
+            return
         pick = leaders[PATTERN[state["i"] % len(PATTERN)] % len(leaders)]
         state["i"] += 1
         study.enqueue_trial({"model": pick})

@@ -85,17 +85,21 @@ def reserve(budget: float) -> float:
 
 
 def check_request(
-    req: TuneRequest, task: str, kind: DataKind | None = None, forecast: bool = False
+    req: TuneRequest,
+    task: str,
+    kind: DataKind | None = None,
+    forecast: bool = False,
+    series: int = 0,
 ) -> tuple[str, list[str], dict[str, dict[str, Any]]]:
-    """Metric, families and spaces for the task (and the kind of data, once read), or a one-line
-    error (before anything is written)."""
+    """Metric, families and spaces for the task (and the kind of data, once read: `series` is
+    how many series its rows hold), or a one-line error (before anything is written)."""
     from mcp_server.ml.modeling.catalog import get_spec
     from mcp_server.ml.modeling.kind_families import accepted, check_accepted
     from mcp_server.ml.modeling.metrics import check_metric
     from mcp_server.ml.tuning.spaces import check_overrides, is_tunable, model_space
 
     metric = check_metric(task, req.metric, forecast=forecast)
-    families = list(req.models or _defaults(task, kind))
+    families = list(req.models or _defaults(task, kind, series))
     for name in families:
         if task not in get_spec(name).tasks:
             raise MoaiMlError(f"model {name!r} does not fit a {task} task; drop it from models=")
@@ -114,15 +118,16 @@ def check_request(
     return metric, families, spaces
 
 
-def _defaults(task: str, kind: DataKind | None) -> list[str]:
-    """The registry's search families; a kind none of them fits (series): its own families."""
-    from mcp_server.ml.modeling.kind_families import accepted, models_for_kind
+def _defaults(task: str, kind: DataKind | None, series: int) -> list[str]:
+    """The registry's search families; a kind none of them fits (series): its own families, with
+    those a comparison takes on few series (ARIMA on one), as `ml_compare_models` does."""
+    from mcp_server.ml.modeling.kind_families import accepted, for_the_series, models_for_kind
     from mcp_server.ml.tuning.portfolio import default_families
 
     families = default_families(task)
     if kind is None or accepted(kind, families):
         return families
-    return models_for_kind(kind, task)
+    return for_the_series(kind, task, models_for_kind(kind, task), series)
 
 
 def _reads_rows(schema: Any, families: list[str]) -> bool:
@@ -136,6 +141,7 @@ def _reads_rows(schema: Any, families: list[str]) -> bool:
 def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     from mcp_server.ml.fitting.kind_hint import prepared_for
     from mcp_server.ml.modeling.dataset import check_classes
+    from mcp_server.ml.modeling.kind_families import series_count
     from mcp_server.ml.tuning.folds import make_folds
     from mcp_server.ml.tuning.holdout import split_off
     from mcp_server.ml.tuning.scoring import Scorer
@@ -144,7 +150,9 @@ def tune_job(req: TuneRequest, progress: Progress = no_progress) -> TuneOutcome:
     progress(0, "loading and profiling the data")
     data = prepared_for(req)
     task = data.schema.task
-    metric, families, spaces = check_request(req, task, data.kind, bool(data.schema.roles))
+    metric, families, spaces = check_request(
+        req, task, data.kind, bool(data.schema.roles), series_count(data.schema, data.X)
+    )
     data, holdout = split_off(data, req.test_size, req.seed)
     check_classes(
         data.y, data.schema, req.cv_folds, f"{req.cv_folds}-fold stratified cross-validation"

@@ -18,6 +18,7 @@ from typing import Any
 from mcp_server.core.errors import MoaiMlError
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tuning.folds import Folds, OutOfTime, cross_val
+from mcp_server.ml.tuning.repeats import open_families, repeated
 from mcp_server.ml.tuning.spaces import suggest
 
 STRATEGIES = ("auto", "grid", "random", "optuna", "hyperopt")
@@ -90,6 +91,10 @@ class Engine:
         family = trial.suggest_categorical("model", self.config.families)
         params = suggest(trial, self.config.spaces[family], family)
         trial.set_user_attr("worker", self.worker)
+        earlier = repeated(trial.study, trial.params)
+        if earlier is not None:  # scored already: the same folds would give the same score
+            trial.set_user_attr("repeat_of", earlier)
+            raise optuna.TrialPruned(f"repeats trial {earlier}'s configuration")
 
         last = len(self.folds.parts) - 1
         protected = bool(
@@ -126,8 +131,9 @@ class Engine:
         return cv.mean
 
     def after_trial(self, study: Any, trial: Any) -> None:
-        """Stop at the deadline; tell the caller about the trial."""
-        if time.time() >= self.config.deadline:
+        """Stop at the deadline, or once every family's configurations are all scored; tell the
+        caller about the trial."""
+        if time.time() >= self.config.deadline or not self.open_families(study):
             _stop(study)
         self.done += 1
         step = 1 + 90 * self.share_done()
@@ -138,6 +144,10 @@ class Engine:
         }
         shown = f"{trial.value:.4g}" if trial.state.name == "COMPLETE" else trial.state.name.lower()
         self.progress(step, f"trial {trial.number}: {trial.params.get('model')} {shown}", event)
+
+    def open_families(self, study: Any) -> list[str]:
+        """The families with a configuration not scored yet (`repeats.open_families`)."""
+        return open_families(study, self.config.families, self.config.spaces)
 
     def share_done(self) -> float:
         """How much of the search is done: trials finished of n_trials, or of the time budget

@@ -117,6 +117,23 @@ def is_tunable(space: dict[str, Any]) -> bool:
     return any(isinstance(v, dict) for v in space.values())
 
 
+def size(space: dict[str, Any]) -> int | None:
+    """How many distinct configurations the space holds (1 without a tunable parameter), or None
+    when a float range makes it unbounded: a search that has tried them all has nothing left."""
+    count = 1
+    for spec in space.values():
+        if not isinstance(spec, dict):
+            continue
+        if spec["type"] == "float":
+            return None
+        count *= len(spec["choices"]) if spec["type"] == "categorical" else _span(spec)
+    return count
+
+
+def _span(spec: dict[str, Any]) -> int:
+    return int(spec["high"]) - int(spec["low"]) + 1
+
+
 def fixed(space: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in space.items() if not isinstance(v, dict)}
 

@@ -7,6 +7,11 @@ the frequency has no season: a yearly series' cycle is not a calendar's), t-seas
 t-2*season; the means of the last three and of the last season of those; the step's place in the
 season; the day of week, day of month, month and hour of its time. Building them and forecasting
 are vectorised across series: one matrix per step, never a loop per series.
+
+With `difference`, the trees learn each step's change from the step before (its lags the earlier
+changes) and the forecast is the changes summed onto each series' last value: trees cannot
+forecast past the highest value they saw, a trend's changes they can. Off by default; `ml_tune`
+searches it on the rolling-origin folds.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class BoostedForecaster(Forecaster):
         min_child_samples: int = 20,
         random_state: int | None = 0,
         n_jobs: int = 1,
+        difference: bool = False,
     ) -> None:
         super().__init__(time_column, series_id, frequency, season_length, horizon, interval_level)
         self.n_estimators = n_estimators
@@ -41,6 +47,7 @@ class BoostedForecaster(Forecaster):
         self.min_child_samples = min_child_samples
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.difference = difference
 
     def _short(self) -> int:
         """The recent steps each value is given: a season's, or 14 without a season."""
@@ -51,8 +58,9 @@ class BoostedForecaster(Forecaster):
         return sorted({*range(1, self._short() + 1), m, 2 * m})
 
     def min_history(self) -> int:
-        """Every lag of the first forecast step is in the history: twice the season."""
-        return max(self._lags())
+        """Every lag of the first forecast step is in the history: twice the season (one step
+        more when the trees learn the differences)."""
+        return max(self._lags()) + int(bool(self.difference))
 
     def _absorb(self, Y: Any) -> None:
         """New series' levels; the trees stay as learned."""
@@ -69,9 +77,9 @@ class BoostedForecaster(Forecaster):
         from lightgbm import LGBMRegressor
 
         self._level(Y)
-        Z = self._normalised(Y)
+        Z = self._target(self._normalised(Y))
         rows, cols = np.nonzero(~np.isnan(Z))
-        keep = cols > self.first_[rows]
+        keep = cols > self.first_[rows] + int(bool(self.difference))
         rows, cols = rows[keep], cols[keep]
         self.model_ = LGBMRegressor(
             n_estimators=self.n_estimators,
@@ -83,6 +91,17 @@ class BoostedForecaster(Forecaster):
             verbose=-1,
         )
         self.model_.fit(self._features(Z, rows, cols), Z[rows, cols])
+
+    def _target(self, Z: Any) -> Any:
+        """What the trees learn: the normalised history, or its step-to-step differences (a trend
+        the trees follow instead of flattening at the highest level they saw)."""
+        import numpy as np
+
+        if not self.difference:
+            return Z
+        D = np.full_like(Z, np.nan)
+        D[:, 1:] = Z[:, 1:] - Z[:, :-1]
+        return D
 
     def _normalised(self, Y: Any, width: int | None = None) -> Any:
         """The history divided by each series' level; NaN outside each series' own steps."""
@@ -124,8 +143,12 @@ class BoostedForecaster(Forecaster):
         width = int(self.last_.max()) + steps + 1
         Z = self._normalised(np.asarray(self.history_, dtype=float), width)
         rows = np.arange(len(Z))
+        last = Z[rows, self.last_]
+        Z = self._target(Z)
         for step in range(1, steps + 1):
             cols = self.last_ + step
             Z[rows, cols] = self.model_.predict(self._features(Z, rows, cols))
-        ahead = self.last_[:, None] + 1 + np.arange(steps)[None, :]
-        return Z[rows[:, None], ahead] * self.norm_[:, None]
+        ahead = Z[rows[:, None], self.last_[:, None] + 1 + np.arange(steps)[None, :]]
+        if self.difference:  # the differences summed onto each series' last value
+            ahead = last[:, None] + np.cumsum(ahead, axis=1)
+        return ahead * self.norm_[:, None]
