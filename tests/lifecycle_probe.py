@@ -1,10 +1,15 @@
-"""Run by a test in a fresh interpreter: one tool call through the in-process server, then the
-watched modules that process imported and the progress it reported, as JSON on stdout
-(`python -m tests.lifecycle_probe <project> <tool> <arguments as JSON>`)."""
+"""Run by a test in a fresh interpreter: tool calls through the in-process server, one after the
+other, each with the watched modules that process had imported once it returned and the progress
+it reported, as a JSON list on stdout
+(`python -m tests.lifecycle_probe <project> <[[tool, arguments], ...] as JSON>`).
+
+One interpreter (and one job forkserver) serves every call: the watched modules are read after
+each call, so a call that imported one is the first whose list is not empty."""
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -14,18 +19,23 @@ from tests.support import error_text, inprocess_client
 WATCHED = ("sklearn", "skl2onnx", "onnxruntime", "matplotlib.pyplot", "scipy.stats")
 
 
-async def main(project: Path, tool: str, arguments: dict) -> None:
-    seen: list[list] = []
-
-    async def progress(done: float, total: float | None, message: str | None) -> None:
-        seen.append([done / (total or 1), message])
-
+async def main(project: Path, calls: list[tuple[str, dict[str, Any]]]) -> None:
+    seen: list[dict[str, Any]] = []
     async with inprocess_client(project) as client:
-        result = await client.call_tool(tool, arguments, progress_callback=progress)
-    answer = error_text(result) if result.is_error else result.structured_content
-    imported = [name for name in WATCHED if name in sys.modules]
-    print(json.dumps({"answer": answer, "progress": seen, "imported": imported}))
+        for tool, arguments in calls:
+            steps: list[list[Any]] = []
+
+            async def progress(
+                done: float, total: float | None, message: str | None, steps: list = steps
+            ) -> None:
+                steps.append([done / (total or 1), message])
+
+            result = await client.call_tool(tool, arguments, progress_callback=progress)
+            answer = error_text(result) if result.is_error else result.structured_content
+            imported = [name for name in WATCHED if name in sys.modules]
+            seen.append({"answer": answer, "progress": steps, "imported": imported})
+    print(json.dumps(seen))
 
 
 if __name__ == "__main__":  # the job forkserver imports this module again
-    anyio.run(main, Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]))
+    anyio.run(main, Path(sys.argv[1]), json.loads(sys.argv[2]))

@@ -189,19 +189,23 @@ def http_server(workspace: Path) -> Iterator[str]:
 def wait_http(
     url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0, log: Any = None
 ) -> None:
-    """Poll until something answers at `url` (any HTTP status), or the process dies."""
+    """Poll until something answers at `url` (any HTTP status), or the process dies.
+
+    One client for every poll: a bare `httpx.get` builds a client and its TLS context each time
+    (about 24 ms of CPU), which is most of what polling a starting server costs."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            if log is not None:
-                log.seek(0)
-            err = log.read().decode(errors="replace") if log is not None else ""
-            raise RuntimeError(f"server exited with {proc.returncode}: {err[-2000:]}")
-        try:
-            httpx.get(url, timeout=1.0)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    with httpx.Client(timeout=1.0) as http:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                if log is not None:
+                    log.seek(0)
+                err = log.read().decode(errors="replace") if log is not None else ""
+                raise RuntimeError(f"server exited with {proc.returncode}: {err[-2000:]}")
+            try:
+                http.get(url)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
     raise TimeoutError(f"nothing answered at {url} within {timeout} s")
 
 

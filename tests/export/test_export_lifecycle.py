@@ -1,12 +1,10 @@
 """`ml_export` on the lifecycle driver: the conversion and its parity proof run in a job process
-(the server never imports scikit-learn, skl2onnx or onnxruntime for it), progress grows, and a
+(the server never imports scikit-learn, skl2onnx or onnxruntime for it) and progress grows
+(tests/test_lifecycle_probes.py, one fresh server for export, serving and the card), and a
 cancelled export kills its job and writes no file and no override on the run."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import anyio
@@ -18,37 +16,10 @@ from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.runs import get_store
 from tests.export_support import fit, log_fitted
-from tests.support import ROOT, inprocess_client
+from tests.support import inprocess_client
 from tests.train_support import job_processes, wait_until
 
 pytestmark = pytest.mark.anyio
-
-
-def probe(project: Path, tool: str, arguments: dict) -> dict:
-    """One call in a fresh server process: its answer, progress and the modules it imported."""
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.lifecycle_probe", str(project), tool, json.dumps(arguments)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_an_onnx_export_converts_in_a_job_process_and_reports_growing_progress(project: Path):
-    run_id = log_fitted(project, fit("binary", "logistic_regression"), "data/breast_cancer.csv")
-    seen = probe(project, "ml_export", {"run_id": run_id, "format": "onnx"})
-    assert seen["answer"]["parity"]["passed"], seen["answer"]
-    assert (project / seen["answer"]["path"]).is_file()
-    assert seen["imported"] == [], "the server converted or proved the model itself"
-    fractions = [done for done, _ in seen["progress"]]
-    messages = [message for _, message in seen["progress"]]
-    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1, fractions
-    assert "converting to ONNX and checking parity" in messages, messages
-    assert "writing the file" in messages, messages
 
 
 def big_table(project: Path, rows: int = 150_000) -> str:

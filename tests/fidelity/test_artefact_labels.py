@@ -1,6 +1,9 @@
 """Every model file the product writes predicts the user's labels and holds them in `classes_`;
-the MLflow model takes the table exactly as `pandas.read_csv` reads it. Each format is loaded in
-a fresh process with its own plain loader (joblib, pickle, skops, mlflow.pyfunc, onnxruntime)."""
+the MLflow model takes the table exactly as `pandas.read_csv` reads it. Each format is loaded
+with its own plain loader (joblib, pickle, skops, onnxruntime, mlflow.pyfunc) in a fresh process:
+one per table, loading every format in turn (each loader imports what its file names by itself,
+whatever loaded before; mlflow.pyfunc, which may put a model's code on `sys.path`, goes last)
+rather than five interpreters paying the same imports."""
 
 from __future__ import annotations
 
@@ -25,38 +28,42 @@ import json, pickle, sys
 import numpy as np
 import pandas as pd
 
-kind, path, csv, target = sys.argv[1:5]
+csv, target, formats = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 frame = pd.read_csv(csv).drop(columns=target)
-if kind == "joblib":
-    import joblib
-    model = joblib.load(path)
-elif kind == "pickle":
-    with open(path, "rb") as handle:
-        model = pickle.load(handle)
-elif kind == "skops":
-    import skops.io as sio
-    model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-elif kind == "mlflow":
-    import mlflow.pyfunc
-    model = mlflow.pyfunc.load_model(path)
-if kind == "onnx":
-    import onnxruntime as ort
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    groups = json.loads(session.get_modelmeta().custom_metadata_map["moai.inputs"])
-    feeds = {}
-    for group, columns in groups.items():
-        part = frame[columns]
-        if group == "numbers":
-            feeds[group] = part.to_numpy(dtype=np.float32)
-        else:
-            text = part.astype(object).where(part.notna(), "").astype(str)
-            feeds[group] = text.to_numpy(dtype=object)
-    labels = session.run(None, feeds)[0].tolist()
-    classes = None
-else:
+
+
+def predict(kind, path):
+    if kind == "onnx":
+        import onnxruntime as ort
+        session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        groups = json.loads(session.get_modelmeta().custom_metadata_map["moai.inputs"])
+        feeds = {}
+        for group, columns in groups.items():
+            part = frame[columns]
+            if group == "numbers":
+                feeds[group] = part.to_numpy(dtype=np.float32)
+            else:
+                text = part.astype(object).where(part.notna(), "").astype(str)
+                feeds[group] = text.to_numpy(dtype=object)
+        return {"labels": session.run(None, feeds)[0].tolist(), "classes": None}
+    if kind == "joblib":
+        import joblib
+        model = joblib.load(path)
+    elif kind == "pickle":
+        with open(path, "rb") as handle:
+            model = pickle.load(handle)
+    elif kind == "skops":
+        import skops.io as sio
+        model = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    elif kind == "mlflow":
+        import mlflow.pyfunc
+        model = mlflow.pyfunc.load_model(path)
     labels = np.asarray(model.predict(frame)).tolist()
     classes = None if kind == "mlflow" else np.asarray(model.classes_).tolist()
-print(json.dumps({"labels": labels, "classes": classes}))
+    return {"labels": labels, "classes": classes}
+
+
+print(json.dumps({kind: predict(kind, path) for kind, path in formats}))
 """
 
 
@@ -73,10 +80,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _load_and_predict(project: Path, kind: str, path: str, table: str, target: str) -> dict:
+def _load_and_predict(
+    project: Path, formats: list[tuple[str, str]], table: str, target: str
+) -> dict[str, dict]:
+    """Each (format, path) loaded by its plain loader in one fresh process, in the given order."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{project}/.moai/ml/mlflow.db"}
+    csv = str(project / "data" / f"{table}.csv")
     done = subprocess.run(
-        [sys.executable, "-c", LOADER, kind, path, str(project / "data" / f"{table}.csv"), target],
+        [sys.executable, "-c", LOADER, csv, target, json.dumps(formats)],
         cwd=project,
         env=env,
         capture_output=True,
@@ -85,7 +96,7 @@ def _load_and_predict(project: Path, kind: str, path: str, table: str, target: s
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize(("table", "target"), [("segments", "segment"), ("grades", "grade")])
@@ -107,11 +118,9 @@ async def test_every_artefact_predicts_the_original_labels_in_a_fresh_process(
             for fmt in FORMATS
         }
     assert run["task"] == "multiclass"
-    answers = {
-        fmt: _load_and_predict(project, fmt, str(project / path), table, target)
-        for fmt, path in paths.items()
-    }
-    answers["mlflow"] = _load_and_predict(project, "mlflow", run["model_uri"], table, target)
+    formats = [(fmt, str(project / path)) for fmt, path in paths.items()]
+    answers = _load_and_predict(project, [*formats, ("mlflow", run["model_uri"])], table, target)
+    assert list(answers) == [*FORMATS, "mlflow"]
     for kind, answer in answers.items():
         got = answer["labels"]
         assert set(got) <= set(labels), (

@@ -100,10 +100,10 @@ async def test_the_default_runtime_serves_whole_csv_rows_and_flags_what_the_mode
     frame = pd.read_csv(project / "data" / "new_branches.csv")  # the id and the target included
     records = json.loads(frame.to_json(orient="records"))
     want = joblib.load(trained["model"]).predict(frame).tolist()
-    with uvicorn_service(project / "svc") as base:
-        singles = [httpx.post(f"{base}/predict", json=record, timeout=30) for record in records]
-        batch = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=60)
-        metadata = httpx.get(f"{base}/metadata", timeout=30).json()
+    with uvicorn_service(project / "svc") as base, httpx.Client(base_url=base, timeout=60) as http:
+        singles = [http.post("/predict", json=record) for record in records]  # a request each
+        batch = http.post("/predict/batch", json={"records": records})
+        metadata = http.get("/metadata").json()
     assert [r.status_code for r in singles] == [200] * len(records), next(
         r.text for r in singles if r.status_code != 200
     )
@@ -160,9 +160,9 @@ async def test_the_onnx_service_answers_schema_valid_huge_numbers(client, projec
     assert served["runtime"] == "onnx" and "exactly" in served["runtime_reason"]
     rows = [{"a": 1e38, "b": 1e38, "size": 10}, {"a": -1e38, "b": -1e38, "size": 1e38}]
     rows += [{"a": 1e38, "b": -1e38, "size": -1e38}, {"a": 0.5, "b": 0.2, "size": 10}]
-    with uvicorn_service(project / "read") as base:
-        answers = [httpx.post(f"{base}/predict", json=row, timeout=30) for row in rows]
-        batch = httpx.post(f"{base}/predict/batch", json={"records": rows}, timeout=30)
+    with uvicorn_service(project / "read") as base, httpx.Client(base_url=base, timeout=30) as http:
+        answers = [http.post("/predict", json=row) for row in rows]
+        batch = http.post("/predict/batch", json={"records": rows})
     assert [a.status_code for a in answers] == [200] * len(rows), answers[0].text
     assert batch.json()["predictions"] == [a.json() for a in answers]
     exported = await call(client, "ml_export", run_id=run["run_id"], format="joblib")

@@ -99,9 +99,9 @@ async def test_the_csvs_own_rows_get_200_and_the_models_answer(
     assert list(model.classes_) == schema.classes
     want = model.predict(frame).tolist()  # the exported model takes the rows as read_csv reads them
     want_proba = model.predict_proba(frame)
-    with uvicorn_service(project / out) as base:
-        singles = [httpx.post(f"{base}/predict", json=record, timeout=30) for record in records]
-        batch = httpx.post(f"{base}/predict/batch", json={"records": records}, timeout=60)
+    with uvicorn_service(project / out) as base, httpx.Client(base_url=base, timeout=60) as http:
+        singles = [http.post("/predict", json=record) for record in records]  # a request each
+        batch = http.post("/predict/batch", json={"records": records})
     assert [r.status_code for r in singles] == [200] * ROWS, next(
         r.text for r in singles if r.status_code != 200
     )

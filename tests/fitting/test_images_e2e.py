@@ -1,7 +1,9 @@
-"""An image folder through the tools over stdio, as an agent drives them: profile, train the CNN,
+"""An image folder through the tools, as an agent drives them: profile, train the CNN,
 compare, evaluate on the holdout, export, then a plain `joblib.load` of the exported file
 predicts on a raw PNG; serving refuses a runtime outside the kind's routes (ONNX: the image
-service is joblib's, see tests/serving/test_image_service.py)."""
+service is joblib's, see tests/serving/test_image_service.py). The tools run in the test process
+(`inprocess_client`: the server `moai-ml mcp` builds, real job processes and store); the stdio
+transport is tested by tests/test_client.py and tests/fuzz."""
 
 from __future__ import annotations
 
@@ -12,20 +14,20 @@ import joblib
 import pytest
 
 from tests.image_support import digits_folder
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, structured
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 FAST = {"max_epochs": 5, "patience": 2}
 
 
-async def test_an_image_folder_is_profiled_trained_compared_evaluated_and_exported_over_stdio(
+async def test_an_image_folder_is_profiled_trained_compared_evaluated_and_exported_by_the_tools(
     tmp_path: Path,
 ):
     project = tmp_path / "project"
     digits_folder(project / "data" / "digits", per_class=20)
     folder = {"data_path": "data/digits", "target": "label"}
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         profile = structured(await client.call_tool("ml_profile_data", folder))
         assert profile["rows"] == 200 and profile["task"] == "multiclass"
         assert profile["target_summary"]["classes"] == 10

@@ -1,8 +1,9 @@
-"""A table of support tickets through the tools over stdio, as an agent drives them: train the
+"""A table of support tickets through the tools, as an agent drives them: train the
 Transformer from scratch on its text column, compare it with the TF-IDF baseline, evaluate it on
 the holdout (per-class metrics, confusion matrix), export it to ONNX (parity on the run's texts)
 and joblib, whose plain `joblib.load` predicts on raw strings; ONNX serving is refused in one line
-naming joblib."""
+naming joblib. The tools run in the test process (`inprocess_client`: the server `moai-ml mcp`
+builds, real job processes and store); the stdio transport is tested by tests/test_client.py."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from mcp_server.ml.tracking import tags
-from tests.support import error_text, stdio_client, structured
+from tests.support import error_text, inprocess_client, structured
 from tests.text_support import tickets_csv
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -29,11 +30,11 @@ FAST = {
 }
 
 
-async def test_a_text_table_is_trained_compared_evaluated_and_exported_over_stdio(tmp_path: Path):
+async def test_a_text_table_is_trained_compared_evaluated_and_exported_by_the_tools(tmp_path: Path):
     project = tmp_path / "project"
     tickets_csv(project / "data" / "tickets.csv", rows=300)
     table = {"data_path": "data/tickets.csv", "target": "queue"}
-    async with stdio_client(project) as client:
+    async with inprocess_client(project) as client:
         trained = structured(
             await client.call_tool(
                 "ml_train", {**table, "model": "text_transformer", "params": FAST}

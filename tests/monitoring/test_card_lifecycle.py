@@ -1,6 +1,6 @@
 """`ml_model_card` on the lifecycle driver: the holdout scoring, bootstrap intervals and plots run
-in a job process (the server never imports scikit-learn or matplotlib for them), progress grows,
-and a cancelled card kills its job and writes no file."""
+in a job process (the server never imports scikit-learn or matplotlib for them) and progress
+grows (tests/test_lifecycle_probes.py), and a cancelled card kills its job and writes no file."""
 
 from __future__ import annotations
 
@@ -11,26 +11,11 @@ import pandas as pd
 import pytest
 
 from mcp_server.core import layout
-from tests.export.test_export_lifecycle import probe
 from tests.monitoring.support import log_model
 from tests.support import copy_examples, error_text, inprocess_client
 from tests.train_support import job_processes, wait_until
 
 pytestmark = pytest.mark.anyio
-
-
-def test_a_card_is_drawn_in_a_job_process_with_growing_progress(tmp_path: Path):
-    project = copy_examples(tmp_path / "project")
-    run_id = log_model(project, "logistic_regression", gates=True)
-    seen = probe(project, "ml_model_card", {"run_id": run_id})
-    answer = seen["answer"]
-    assert answer["run_id"] == run_id and (project / answer["html"]).is_file(), answer
-    assert seen["imported"] == [], "the server scored the holdout or drew the plots itself"
-    fractions = [done for done, _ in seen["progress"]]
-    messages = [message for _, message in seen["progress"]]
-    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1, fractions
-    assert "scoring the holdout and drawing the plots" in messages, messages
-    assert "saving the card" in messages, messages
 
 
 async def test_a_cancelled_card_kills_its_job_and_writes_nothing(tmp_path: Path):

@@ -38,14 +38,9 @@ async def test_a_served_model_logs_its_traffic_which_drift_detection_reads(
         monkeypatch.setenv("MOAI_PREDICTION_LOG", "logs/predictions")
         monkeypatch.setenv("MOAI_PREDICTION_LOG_MAX_MB", "0.05")  # ~50 kB files: a few rotations
         monkeypatch.setenv("MOAI_PREDICTION_LOG_KEEP", "50")
-        with uvicorn_service(service) as base:
-            answers = [
-                httpx.post(f"{base}/predict", json=r, timeout=30).json()
-                for r in _records(shifted.head(40))
-            ]
-            batch = httpx.post(
-                f"{base}/predict/batch", json={"records": _records(shifted.iloc[40:])}, timeout=30
-            )
+        with uvicorn_service(service) as base, httpx.Client(base_url=base, timeout=30) as http:
+            answers = [http.post("/predict", json=r).json() for r in _records(shifted.head(40))]
+            batch = http.post("/predict/batch", json={"records": _records(shifted.iloc[40:])})
             assert batch.status_code == 200
             while_running = read_log(logs, "live")  # the service is still up and may be writing
         drift = await call(

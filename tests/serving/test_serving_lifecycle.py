@@ -1,7 +1,7 @@
 """`ml_generate_serving` on the lifecycle driver: the ONNX conversion and parity proof the
 default runtime rests on run in a job process (the server never imports scikit-learn, skl2onnx or
-onnxruntime for it), progress grows, and a cancelled call kills its job and writes no service and
-no override on the run."""
+onnxruntime for it) and progress grows (tests/test_lifecycle_probes.py), and a cancelled call
+kills its job and writes no service and no override on the run."""
 
 from __future__ import annotations
 
@@ -15,25 +15,11 @@ from mcp_server.core import layout
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking import tags
 from mcp_server.ml.tracking.runs import get_store
-from tests.export.test_export_lifecycle import probe
 from tests.export_support import fit, log_fitted
 from tests.support import inprocess_client
 from tests.train_support import job_processes, wait_until
 
 pytestmark = pytest.mark.anyio
-
-
-def test_a_service_is_rendered_in_a_job_process_with_growing_progress(project: Path):
-    run_id = log_fitted(project, fit("binary", "logistic_regression"), "data/breast_cancer.csv")
-    seen = probe(project, "ml_generate_serving", {"run_id": run_id})
-    answer = seen["answer"]
-    assert answer["runtime"] == "onnx" and answer["parity"]["passed"], answer
-    assert (project / answer["output_dir"] / "app" / "main.py").is_file()
-    assert seen["imported"] == [], "the server converted or proved the model itself"
-    fractions = [done for done, _ in seen["progress"]]
-    messages = [message for _, message in seen["progress"]]
-    assert fractions == sorted(fractions) and 0 < fractions[-1] <= 1, fractions
-    assert "rendering the service" in messages and "writing the service" in messages, messages
 
 
 async def test_a_cancelled_service_generation_kills_its_job_and_writes_nothing(project: Path):
