@@ -5,6 +5,12 @@ training split only: the holdout stays unseen) within that budget, render the pi
 configuration, train and run the same pinned tests. The tuned pipeline is kept only when it is no
 worse on the holdout and breaks no test the previous one passed; either way the result reports the
 best CV score against the threshold, honestly.
+
+A table's search tries every candidate. On images, and on a text SPEC that names a text network,
+it tunes the kept pipeline's family alone (`searched`): each trial fits a network, the selection
+has compared the families already, and the registry's space of that family is what matters there
+(learning rate, the epoch cap early stopping cuts short, augmentation strength, freezing a
+backbone); the kept pipeline's settings outside that space (a checkpoint, a batch size) stay fixed.
 """
 
 from __future__ import annotations
@@ -22,8 +28,25 @@ if TYPE_CHECKING:
     from mcp_server.ml.tdd.spec_data import SpecData
 
 
-def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
-    """`tune_job` on the SPEC's training rows (written to `folder`), within the SPEC's budget."""
+def searched(prep: SpecData, model: str, params: dict[str, Any]) -> tuple[list[str] | None, Any]:
+    """The families the search tries and their fixed settings (`TuneRequest.search_space`): a
+    table's candidates as the registry searches them; on images or text networks, the kept
+    pipeline's `model` alone, its `params` outside the registry's space fixed (module doc)."""
+    from mcp_server.ml.data.kinds.images import IMAGES
+    from mcp_server.ml.modeling.catalog import get_spec, reads_text
+
+    candidates = prep.spec.candidates
+    if prep.kind.name != IMAGES and not any(reads_text(name) for name in candidates or []):
+        return candidates, {}
+    space = get_spec(model).search_space
+    return [model], {model: {k: v for k, v in params.items() if k not in space}}
+
+
+def search(
+    workspace: Workspace, prep: SpecData, folder: Path, kept: tuple[str, dict[str, Any]]
+) -> Any:
+    """`tune_job` on the SPEC's training rows (written to `folder`), within the SPEC's budget;
+    `kept`: the model and params of the pipeline the search tries to improve on."""
     import numpy as np
 
     from mcp_server.ml.tdd.spec_data import spec_split
@@ -34,7 +57,8 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
     # the same rows the generated pipeline trains on: the data kind's holdout split
     labeled, _, _, train_idx, _ = spec_split(prep)
     table = folder / "training_rows.csv"
-    labeled.iloc[np.sort(train_idx)].to_csv(table, index=False)
+    labeled.iloc[np.sort(train_idx)].to_csv(table, index=False)  # images: their paths
+    models, fixed = searched(prep, *kept)
     request = TuneRequest(
         data_path=str(table),
         target=spec.target,
@@ -44,7 +68,8 @@ def search(workspace: Workspace, prep: SpecData, folder: Path) -> Any:
         started=time.time(),
         time_budget_s=float(spec.tune_budget_s or 0),
         strategy="optuna",
-        models=spec.candidates,
+        models=models,
+        search_space=fixed,
         metric=spec.metric,
         task=prep.schema.task,
         drop=list(spec.drop),
@@ -68,7 +93,7 @@ def tune_unmet(job: Any, workspace: Workspace) -> None:
     folder = Path(job.order.folder) / "tune"
     folder.mkdir()
     try:
-        found = search(workspace, prep, folder)
+        found = search(workspace, prep, folder, (before.model, dict(before.params)))
     except MoaiMlError as exc:
         out.warnings.append(
             f"tuning within tune_budget_s={spec.tune_budget_s:g} did not run: {exc}"
