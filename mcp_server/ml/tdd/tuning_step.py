@@ -32,14 +32,20 @@ def searched(prep: SpecData, model: str, params: dict[str, Any]) -> tuple[list[s
     """The families the search tries and their fixed settings (`TuneRequest.search_space`): a
     table's candidates as the registry searches them; on images or text networks, the kept
     pipeline's `model` alone, its `params` outside the registry's space fixed (module doc)."""
-    from mcp_server.ml.data.kinds.images import IMAGES
-    from mcp_server.ml.modeling.catalog import get_spec, reads_text
+    from mcp_server.ml.modeling.catalog import get_spec
 
-    candidates = prep.spec.candidates
-    if prep.kind.name != IMAGES and not any(reads_text(name) for name in candidates or []):
-        return candidates, {}
+    if not _networks(prep):
+        return prep.spec.candidates, {}
     space = get_spec(model).search_space
     return [model], {model: {k: v for k, v in params.items() if k not in space}}
+
+
+def _networks(prep: SpecData) -> bool:
+    """Images, or a text SPEC naming a text network: the search tunes the kept family alone."""
+    from mcp_server.ml.data.kinds.images import IMAGES
+    from mcp_server.ml.modeling.catalog import reads_text
+
+    return prep.kind.name == IMAGES or any(reads_text(n) for n in prep.spec.candidates or [])
 
 
 def search(
@@ -75,7 +81,7 @@ def search(
         kind=spec.kind,
         kind_options=dict(spec.kind_options),
     )
-    if models == [kept[0]]:
+    if _networks(prep):
         start_from(request, prep, *kept)
     return tune_job(request)
 
@@ -92,9 +98,12 @@ def kept_configuration(prep: SpecData, model: str, params: dict[str, Any]) -> di
     return {k: current[k] for k, s in space.items() if isinstance(s, dict) and _in(s, current[k])}
 
 
-def _is_kept(prep: SpecData, before: Any, best: dict[str, Any]) -> bool:
+def _is_kept(prep: SpecData, before: Any, found: Any) -> bool:
+    """Whether the search's best is the kept pipeline's configuration (its first trial)."""
+    if found.best_model != before.model:
+        return False
     kept = kept_configuration(prep, before.model, dict(before.params))
-    return all(best.get(name) == value for name, value in kept.items())
+    return all(found.best_params.get(name) == value for name, value in kept.items())
 
 
 def start_from(request: Any, prep: SpecData, model: str, params: dict[str, Any]) -> None:
@@ -157,7 +166,7 @@ def tune_unmet(job: Any, workspace: Workspace) -> None:
         out.tuning = {"budget_s": spec.tune_budget_s, "error": str(exc)}
         return
     info = _info(prep, found)
-    if found.best_model == before.model and _is_kept(prep, before, found.best_params):
+    if _networks(prep) and _is_kept(prep, before, found):
         out.tuning = {**info, "kept_reason": "no configuration beat the kept one in CV"}
         out.warnings.append(
             f"tuning within tune_budget_s={spec.tune_budget_s:g} ({info['trials']} trials) "
