@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_server.files.workspace import Workspace, WriteReport
-from mcp_server.ml.data.kinds.timeseries import TIMESERIES
 from mcp_server.ml.tdd import next_steps
 from mcp_server.ml.tdd.attempts import Attempt, attempt
 from mcp_server.ml.tdd.builders import builders
@@ -91,16 +90,10 @@ def refactor_job(order: PhaseOrder, progress: Any) -> PhaseOutcome:
     final = job.out.final
     assert final is not None
     if prep.spec.tune_budget_s and not all(g.passed for g in final.gates):
-        if prep.templates == "tdd" or prep.kind.name == TIMESERIES:
-            progress(7, f"refactor: tuning within {prep.spec.tune_budget_s:g} s")
-            from mcp_server.ml.tdd.tuning_step import tune_unmet
+        progress(7, f"refactor: tuning within {prep.spec.tune_budget_s:g} s")
+        from mcp_server.ml.tdd.tuning_step import tune_unmet
 
-            tune_unmet(job, Workspace(Path(order.root)))
-        else:  # its search would draw the table's random folds from the SPEC's training rows
-            job.out.warnings.append(
-                f"tune_budget_s was not spent: the TDD tuning step tunes tables and time series, "
-                f"not {prep.kind.name} data; improve the candidates or the SPEC's data instead"
-            )
+        tune_unmet(job, Workspace(Path(order.root)))
     return _finished(job)
 
 
