@@ -13,7 +13,7 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.support import copy_examples, inprocess_client, structured
+from tests.support import inprocess_client
 
 pytestmark = pytest.mark.anyio
 
@@ -56,16 +56,16 @@ def _run_ids(project: Path) -> set[str]:
 
 @pytest.mark.slow
 async def test_a_cancelled_refactor_leaves_the_pipeline_byte_identical_and_no_run_behind(
-    tmp_path: Path,
+    cycled, tmp_path: Path
 ):
-    project = copy_examples(tmp_path / "project").resolve()
-    pipeline = project / "src/ml_project/ml_001/pipeline.py"
-    model = project / "models/ml_001/model.joblib"
-    args = {"spec_path": "ML-001", "background": False}
+    # the shared ML-002 project as its ml_tdd_green left it (RED and GREEN run once per test run)
+    project = cycled("ML-002").green_copy_to(tmp_path / "project").resolve()
+    pipeline = project / "src/ml_project/ml_002/pipeline.py"
+    model = project / "models/ml_002/model.joblib"
+    args = {"spec_path": "ML-002", "background": False}
     async with inprocess_client(project) as client:
-        structured(await client.call_tool("ml_tdd_red", args))
-        structured(await client.call_tool("ml_tdd_green", args))
         before, model_before, runs = pipeline.read_bytes(), _sha(model), _run_ids(project)
+        assert len(runs) == 1  # GREEN's run
         testing = anyio.Event()
 
         async def on_progress(done: float, total: float | None, message: str | None) -> None:
