@@ -30,9 +30,8 @@ class TuneRequest:
     staging: str
     storage: str
     study_name: str
-    started: (
-        float  # time.time() when the caller started; the search ends at started + time_budget_s
-    )
+    # time.time() when the caller started; the search ends at started + time_budget_s
+    started: float
     time_budget_s: float
     strategy: str = "auto"
     models: list[str] | None = None

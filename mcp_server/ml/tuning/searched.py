@@ -3,17 +3,25 @@ task and kind of data, or a one-line error before anything is written."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mcp_server.core.errors import MoaiMlError
 
 if TYPE_CHECKING:
     from mcp_server.ml.data.kinds.base import DataKind
-    from mcp_server.ml.tuning.job import TuneRequest
+
+
+class Asked(Protocol):
+    """What a request asks of the search (`job.TuneRequest` has these fields)."""
+
+    strategy: str
+    models: list[str] | None
+    search_space: dict[str, dict[str, Any]]
+    metric: str | None
 
 
 def check_request(
-    req: TuneRequest,
+    req: Asked,
     task: str,
     kind: DataKind | None = None,
     forecast: bool = False,
