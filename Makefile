@@ -59,7 +59,7 @@ check: $(CHECK_STAMP)
 test: $(TEST_STAMP) $(CLAUDE_CLI) $(TF_STAMP)
 	PYTHON=$(PYTHON) bash scripts/setup_feast_venv.sh
 	PYTHON=$(PYTHON) bash tests/monitoring/setup.sh
-	MOAI_ML_TF_PYTHON=$(CURDIR)/$(TF_VENV)/bin/python $(PY) -m pytest -n 2 --dist loadgroup --durations=60 tests
+	MOAI_ML_TF_PYTHON=$(CURDIR)/$(TF_VENV)/bin/python $(PY) -m pytest -n 2 --dist loadgroup --durations=200 tests
 
 # The long fuzz run: every tool with 400 schema-drawn calls and the whole hostile corpus on
 # every field, plus schemathesis at 1000 examples on the generated service (`make test` runs
