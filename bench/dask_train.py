@@ -58,7 +58,8 @@ async def _train(project: Path, data: str, cluster: str | None) -> dict[str, Any
     args["background"] = False  # inline, whatever the estimate says
     started = time.monotonic()
     async with inprocess_client(project) as client:
-        called = await client.call_tool("ml_train", args)
+        # The client's own 600 s wait would end a 10M-row fit at load before its budget does.
+        called = await client.call_tool("ml_train", args, read_timeout_seconds=7200 + 120)
     if called.is_error:
         return {"refused": error_text(called)}
     result = structured(called)
