@@ -3,10 +3,15 @@ differs per store), a slow trend and noise; `days` per store, optionally shorten
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from tests.support import ROOT
 
 WEEK = np.array([0.0, 1.0, 2.0, 3.0, 5.0, 9.0, 4.0])
 
@@ -32,3 +37,29 @@ def write_sales(path: Path, **kwargs: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     daily_sales(**kwargs).to_csv(path, index=False)
     return path
+
+
+# a forecaster's exported file loaded with plain joblib, predicting posted rows
+LOAD = """
+import json, sys
+import joblib, pandas as pd
+model = joblib.load(sys.argv[1])
+rows = pd.read_json(sys.argv[2], orient="records", dtype=False)
+print(json.dumps([float(v) for v in model.predict(rows)]))
+"""
+
+
+def fresh_predictions(project: Path, exported: str, rows: pd.DataFrame) -> list[float]:
+    """The exported file loaded with plain joblib in a new interpreter, predicting `rows`."""
+    posted = project / "rows.json"
+    posted.write_text(rows.to_json(orient="records"), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD, str(project / exported), str(posted)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))

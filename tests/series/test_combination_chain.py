@@ -6,9 +6,6 @@ model does), registered, and tuned."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -18,8 +15,8 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.series.support import write_sales
-from tests.support import ROOT, inprocess_client, uvicorn_service
+from tests.series.support import fresh_predictions, write_sales
+from tests.support import inprocess_client, uvicorn_service
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -27,33 +24,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 HORIZON, STORES = 7, 2
 OPTIONS = {"time_column": "date", "series_id": "store", "horizon": HORIZON}
 DATA = {"data_path": "data/sales.csv", "target": "sales", "kind": "timeseries"}
-LOAD = """
-import json, sys
-import joblib, pandas as pd
-model = joblib.load(sys.argv[1])
-rows = pd.read_json(sys.argv[2], orient="records", dtype=False)
-print(json.dumps([float(v) for v in model.predict(rows)]))
-"""
 
 
 @pytest.fixture(scope="module")
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def _fresh_predictions(project: Path, exported: str, rows: pd.DataFrame) -> list[float]:
-    posted = project / "rows.json"
-    posted.write_text(rows.to_json(orient="records"), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", LOAD, str(project / exported), str(posted)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def _served_matches_the_model(service: Path, model: object, history: pd.DataFrame) -> None:
@@ -111,7 +86,7 @@ async def test_the_combination_compares_trains_evaluates_exports_serves_register
     data = pd.read_csv(project / "data" / "sales.csv")
     holdout = data.groupby("store").tail(HORIZON)[["date", "store"]]
     model = get_store(Workspace(project)).load_run(run_id).model
-    fresh = _fresh_predictions(project, exported["path"], holdout)
+    fresh = fresh_predictions(project, exported["path"], holdout)
     np.testing.assert_array_equal(fresh, model.predict(holdout))
     service = project / served["output_dir"]
     assert "mcp_server" not in "".join(p.read_text() for p in service.rglob("*.py"))

@@ -5,9 +5,6 @@ served by `POST /forecast`, registered, and tuned on the SPEC's folds."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +13,8 @@ import pytest
 
 from mcp_server.files.workspace import Workspace
 from mcp_server.ml.tracking.runs import get_store
-from tests.series.support import write_sales
-from tests.support import ROOT, inprocess_client
+from tests.series.support import fresh_predictions, write_sales
+from tests.support import inprocess_client
 from tests.train_support import call
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.xdist_group("statistical_chain")]
@@ -51,13 +48,6 @@ series_id: store
 horizon: {HORIZON}
 ```
 """
-LOAD = """
-import json, sys
-import joblib, pandas as pd
-model = joblib.load(sys.argv[1])
-rows = pd.read_json(sys.argv[2], orient="records", dtype=False)
-print(json.dumps([float(v) for v in model.predict(rows)]))
-"""
 
 
 @pytest.fixture(scope="module")
@@ -73,22 +63,6 @@ def project(tmp_path: Path) -> Path:
     spec.parent.mkdir(parents=True)
     spec.write_text(SPEC, encoding="utf-8")
     return root
-
-
-def _fresh_predictions(project: Path, exported: str, rows: pd.DataFrame) -> list[float]:
-    """The exported file loaded with plain joblib in a new interpreter, predicting `rows`."""
-    posted = project / "rows.json"
-    posted.write_text(rows.to_json(orient="records"), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-c", LOAD, str(project / exported), str(posted)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 async def test_arima_and_theta_compare_train_evaluate_export_serve_register_and_tune(
@@ -125,7 +99,7 @@ async def test_arima_and_theta_compare_train_evaluate_export_serve_register_and_
             assert evaluated["metrics"]["mase"] == pytest.approx(trained["metrics"]["mase"])
             exported = await call(client, "ml_export", run_id=run_id, format="joblib")
             model = get_store(Workspace(project)).load_run(run_id).model
-            fresh = _fresh_predictions(project, exported["path"], holdout)
+            fresh = fresh_predictions(project, exported["path"], holdout)
             np.testing.assert_array_equal(fresh, model.predict(holdout))
             served = await call(client, "ml_generate_serving", run_id=run_id)
             assert served["runtime"] == "joblib" and "POST /forecast" in served["endpoints"]
